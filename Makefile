@@ -1,0 +1,57 @@
+# netcensus — the front door. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages the test suite and the lab use; installed when missing and running as root.
+DEB_PACKAGES := nmap snmpd snmp iproute2 nftables arp-scan
+PYTEST_ARGS ?=
+
+.PHONY: help install sysdeps run demo test lint typecheck proto proto-check bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[agent,collector,dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv/ with both console scripts (netcensus, netcensus-agent)
+
+sysdeps: ## install missing Debian packages (root only; skipped otherwise)
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "sysdeps: not root, skipping:$$missing (their tests will skip)"; exit 0; fi; \
+	echo "sysdeps: installing$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+run: install ## the main job end to end on the embedded default (also sweeps a namespace lab as root)
+	$(BIN)/netcensus demo
+
+demo: run
+
+test: install sysdeps proto-check ## install what is missing and run the whole suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install ## ruff over our code (generated stubs excluded)
+	$(BIN)/ruff check agent collector tests bench proto/codegen.py
+
+typecheck: install ## mypy --strict over agent and collector
+	$(BIN)/mypy
+
+proto: install ## regenerate the protobuf/gRPC stubs from proto/netcensus/v1/*.proto
+	$(BIN)/python proto/codegen.py
+
+proto-check: install ## fail when the committed stubs differ from what `make proto` makes
+	$(BIN)/python proto/codegen.py --check
+
+bench: install sysdeps ## run every benchmark; each prints our figure beside the reference tool's
+	$(BIN)/python -m bench
+
+clean: ## remove the venv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
