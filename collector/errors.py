@@ -1,0 +1,45 @@
+"""The collector's exception tree.
+
+    NetcensusError              base: str(exc) is the one line shown to the user (exit 1)
+    ├── UsageError              bad command line, config or duration
+    ├── RegisterError           a register file is unreadable or a row is bad (names file:line)
+    │   └── UnmappedStatusError a status label has no status class; says how to map it
+    ├── RuleError               a rule file is invalid (names file:line)
+    ├── StoreError              the DuckDB file cannot be opened or written
+    │   └── DatabaseLockedError a running collector holds the file; use --collector instead
+    └── CollectorUnreachable    --collector HOST:PORT did not answer
+"""
+
+from __future__ import annotations
+
+
+class NetcensusError(Exception):
+    """Base class; str(exc) is the one line shown to the user."""
+
+
+class UsageError(NetcensusError):
+    """Invalid command line, configuration or value."""
+
+
+class RegisterError(NetcensusError):
+    """A register import failed; the message names the file and line."""
+
+
+class UnmappedStatusError(RegisterError):
+    """A status label in the register has no status class mapping."""
+
+
+class RuleError(NetcensusError):
+    """A rule file is invalid; the message names the file and line."""
+
+
+class StoreError(NetcensusError):
+    """The database could not be opened or written."""
+
+
+class DatabaseLockedError(StoreError):
+    """Another process (normally a running collector) holds the database file."""
+
+
+class CollectorUnreachable(NetcensusError):
+    """The collector at --collector HOST:PORT did not answer."""
