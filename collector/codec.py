@@ -1,0 +1,397 @@
+"""Pure conversion between netcensus.v1 messages and the collector's domain objects.
+
+Nothing here does I/O. Decoding validates as it goes: anything the core could not store faithfully
+raises InvalidReport with a reason the Ack carries back to the sender.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from netcensus.v1 import query_pb2, report_pb2
+
+from collector.identifiers import (
+    mac_is_identity,
+    mac_is_local,
+    normalise_hostname,
+    normalise_ip,
+    normalise_mac,
+    normalise_serial,
+    normalise_uuid,
+)
+from collector.model import (
+    CollectorRun,
+    IngestReport,
+    InstalledItem,
+    InventoryUpdate,
+    ScanRun,
+    Sighting,
+    TargetOutcome,
+)
+
+MAX_STRING = 4096               # longest string field we store
+MAX_SOFTWARE_ITEMS = 200_000    # per report
+MAX_OBSERVATIONS = 100_000      # per report
+# Sender clocks drift; a timestamp further than this from ours is a bug or an attack.
+MAX_CLOCK_SKEW = timedelta(days=2)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+_STATE_NAMES = {
+    report_pb2.COLLECTOR_STATE_OK: "ok",
+    report_pb2.COLLECTOR_STATE_FAILED: "failed",
+    report_pb2.COLLECTOR_STATE_TIMED_OUT: "timed_out",
+    report_pb2.COLLECTOR_STATE_SKIPPED: "skipped",
+}
+
+METHOD_NAMES = {
+    report_pb2.METHOD_ARP: "arp",
+    report_pb2.METHOD_NMAP: "nmap",
+    report_pb2.METHOD_SNMP: "snmp",
+    report_pb2.METHOD_SNMP_ARP_CACHE: "snmp-arp-cache",
+    report_pb2.METHOD_SNMP_FDB: "snmp-fdb",
+    report_pb2.METHOD_SNMP_LLDP: "snmp-lldp",
+    report_pb2.METHOD_AGENT_NEIGHBOUR: "agent-neighbour",
+}
+
+
+class InvalidReport(ValueError):
+    """The report cannot be stored as sent; str() is the reason for the Ack."""
+
+
+def to_datetime(ts: Timestamp) -> datetime:
+    """Protobuf Timestamp → aware UTC datetime (microsecond precision, as DuckDB stores it)."""
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=ts.seconds, microseconds=ts.nanos // 1000)
+
+
+def to_timestamp(value: datetime | None) -> Timestamp | None:
+    """Aware datetime → protobuf Timestamp; None stays None (unset field)."""
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value.astimezone(UTC))
+    return ts
+
+
+def _checked_time(ts: Timestamp, what: str, now: datetime) -> datetime:
+    if ts.seconds == 0 and ts.nanos == 0:
+        return now
+    try:
+        value = to_datetime(ts)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidReport(f"{what}: timestamp out of range") from exc
+    if value < EARLIEST or value > now + MAX_CLOCK_SKEW:
+        raise InvalidReport(f"{what}: timestamp {value.isoformat()} is implausible (collector time {now.isoformat()})")
+    return value
+
+
+def _s(value: str, what: str) -> str:
+    """Bound a string field; protobuf has already guaranteed valid UTF-8."""
+    if len(value) > MAX_STRING:
+        raise InvalidReport(f"{what}: longer than {MAX_STRING} characters")
+    return value.strip()
+
+
+def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
+    """Validate and convert one Report. Raises InvalidReport."""
+    try:
+        report_id = str(uuid.UUID(report.report_id))
+    except ValueError as exc:
+        raise InvalidReport(f"report_id {report.report_id[:64]!r} is not a UUID") from exc
+    if not report.source_id:
+        raise InvalidReport("source_id is empty")
+    source_id = _s(report.source_id, "source_id")
+    if report.seq == 0:
+        raise InvalidReport("seq must start at 1")
+    created_at = _checked_time(report.created_at, "created_at", now) if report.HasField("created_at") else None
+    body = report.WhichOneof("body")
+    base = {"report_id": report_id, "source_id": source_id, "seq": report.seq, "created_at": created_at}
+    if body == "host_snapshot":
+        snap = report.host_snapshot
+        return IngestReport(kind="host_snapshot", **base, **_decode_host(
+            source_id, snap.facts, snap.software, (), snap.collectors, snap.neighbours,
+            seen_at=created_at or now, is_delta=False, checksum=snap.software_checksum, base_report_id=""))
+    if body == "host_delta":
+        delta = report.host_delta
+        items = [*delta.added, *delta.changed]
+        return IngestReport(kind="host_delta", **base, **_decode_host(
+            source_id, delta.facts, items, delta.removed, delta.collectors, delta.neighbours,
+            seen_at=created_at or now, is_delta=True, checksum=delta.software_checksum,
+            base_report_id=delta.base_report_id))
+    if body == "scan":
+        return IngestReport(kind="scan", **base, **_decode_scan(report.scan, now))
+    if body == "heartbeat":
+        return IngestReport(kind="heartbeat", **base)
+    raise InvalidReport("report has no body")
+
+
+def _decode_items(items: Iterable[report_pb2.SoftwareItem], now: datetime, default_source: str = "") -> tuple[InstalledItem, ...]:
+    out: dict[tuple[str, str, str, str], InstalledItem] = {}
+    for n, item in enumerate(items):
+        if n >= MAX_SOFTWARE_ITEMS:
+            raise InvalidReport(f"more than {MAX_SOFTWARE_ITEMS} software items")
+        name = _s(item.name, f"software[{n}].name")
+        if not name:
+            raise InvalidReport(f"software[{n}].name is empty")
+        source = _s(item.source, f"software[{n}].source").lower() or default_source
+        if not source:
+            raise InvalidReport(f"software[{n}] ({name}) has no source")
+        installed = _checked_time(item.installed_at, f"software[{n}].installed_at", now) if item.HasField("installed_at") else None
+        installed_item = InstalledItem(
+            name=name, version=_s(item.version, "version"), arch=_s(item.arch, "arch"), pkg_source=source,
+            vendor=_s(item.vendor, "vendor"), source_package=_s(item.source_package, "source_package"),
+            purl=_s(item.purl, "purl"), installed_at=installed)
+        out.setdefault(installed_item.key, installed_item)  # identical duplicates collapse
+    return tuple(out.values())
+
+
+def _split_macs(macs: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split into (identity-grade MACs, locally administered MACs); junk is dropped."""
+    universal: list[str] = []
+    local: list[str] = []
+    for raw in macs:
+        mac = normalise_mac(raw)
+        if mac_is_identity(mac):
+            universal.append(mac)
+        elif mac_is_local(mac):
+            local.append(mac)
+    return tuple(dict.fromkeys(universal)), tuple(dict.fromkeys(local))
+
+
+def _decode_host(
+    source_id: str,
+    facts: report_pb2.HostFacts,
+    items: Sequence[report_pb2.SoftwareItem],
+    removed: Sequence[report_pb2.SoftwareItem],
+    collectors: Sequence[report_pb2.CollectorStatus],
+    neighbours: Sequence[report_pb2.Neighbour],
+    *,
+    seen_at: datetime,
+    is_delta: bool,
+    checksum: str,
+    base_report_id: str,
+) -> dict[str, object]:
+    subject = f"agent:{source_id}"
+    now = seen_at
+    ips: list[str] = []
+    networks: list[str] = []
+    for iface in facts.interfaces:
+        for address in iface.addresses:
+            ip = normalise_ip(address)
+            if ip and not ip.startswith(("127.", "::1", "fe80:")):
+                ips.append(ip)
+                if "/" in address:
+                    networks.append(address.strip())
+    macs, local_macs = _split_macs(i.mac for i in facts.interfaces)
+    os_text = " ".join(p for p in (facts.os.name, facts.os.version) if p)
+    host = Sighting(
+        subject=subject, method="agent", seen_at=seen_at,
+        hostname=normalise_hostname(facts.hostname) or _s(facts.hostname, "hostname").lower(),
+        fqdn=_s(facts.fqdn, "fqdn").lower(), ips=tuple(dict.fromkeys(ips)), macs=macs, local_macs=local_macs,
+        networks=tuple(dict.fromkeys(networks)), serial=normalise_serial(facts.hardware.serial),
+        system_uuid=normalise_uuid(facts.hardware.system_uuid), vendor=_s(facts.hardware.vendor, "vendor"),
+        model=_s(facts.hardware.model, "model"), device_type=_chassis_device_type(facts.hardware.chassis_type, facts.virtualization),
+        os=_s(os_text, "os"), os_family=_s(facts.os.family, "os.family").lower(),
+        detail={
+            "kernel": facts.os.kernel, "arch": facts.os.arch, "cpu": facts.cpu.model, "cores": facts.cpu.cores,
+            "threads": facts.cpu.threads, "memory_bytes": facts.memory_bytes, "virtualization": facts.virtualization,
+            "bios_version": facts.hardware.bios_version, "chassis": facts.hardware.chassis_type,
+            "interfaces": [{"name": i.name, "mac": i.mac, "addresses": list(i.addresses), "virtual": i.is_virtual} for i in facts.interfaces],
+            "disks": [{"name": d.name, "model": d.model, "serial": d.serial, "size_bytes": d.size_bytes} for d in facts.disks],
+        },
+    )
+    sightings = [host]
+    for n, nb in enumerate(neighbours):
+        mac = normalise_mac(nb.mac)
+        ip = normalise_ip(nb.ip)
+        if not ip and not mac:
+            raise InvalidReport(f"neighbours[{n}]: neither ip nor mac")
+        nb_macs, nb_local = _split_macs([mac])
+        sightings.append(Sighting(
+            subject=f"mac:{nb_macs[0]}" if nb_macs else f"ip:{ip}", method="agent-neighbour", seen_at=seen_at,
+            ips=(ip,) if ip else (), macs=nb_macs, local_macs=nb_local, seen_via_ip=ips[0] if ips else "",
+            seen_via_name=host.hostname, seen_via_port=_s(nb.interface, "interface"),
+            detail={"state": nb.state},
+        ))
+    runs = tuple(
+        CollectorRun(subject=subject, name=_s(c.name, "collector.name"), state=_STATE_NAMES.get(c.state, "failed"),
+                     duration_ms=c.duration_ms, items=c.items, reason=_s(c.reason, "collector.reason"))
+        for c in collectors
+    )
+    complete = frozenset(r.name.lower() for r in runs if r.state == "ok")
+    inventory = InventoryUpdate(
+        subject=subject, seen_at=seen_at, complete_sources=complete,
+        items=_decode_items(items, now), removed=_decode_items(removed, now) if is_delta else (),
+        is_delta=is_delta, checksum=checksum, base_report_id=base_report_id,
+    )
+    return {"sightings": tuple(sightings), "inventories": (inventory,), "collector_runs": runs}
+
+
+_CHASSIS_TYPES = {
+    "laptop": "laptop", "notebook": "laptop", "portable": "laptop", "convertible": "laptop", "detachable": "laptop",
+    "tablet": "laptop", "sub notebook": "laptop", "hand held": "laptop",
+    "desktop": "workstation", "tower": "workstation", "mini tower": "workstation", "all in one": "workstation",
+    "low profile desktop": "workstation", "mini pc": "workstation", "space-saving": "workstation",
+    "server": "server", "rack mount chassis": "server", "blade": "server", "main server chassis": "server",
+    "multi-system chassis": "server", "virtual": "virtual",
+}
+
+
+def _chassis_device_type(chassis: str, virtualization: str) -> str:
+    if virtualization:
+        return "virtual"
+    return _CHASSIS_TYPES.get(chassis.strip().lower(), "")
+
+
+def _decode_scan(scan: report_pb2.ScanResult, now: datetime) -> dict[str, object]:
+    if len(scan.observations) > MAX_OBSERVATIONS:
+        raise InvalidReport(f"more than {MAX_OBSERVATIONS} observations")
+    scan_id = _s(scan.scan_id, "scan_id") or "unnamed"
+    finished = _checked_time(scan.finished_at, "finished_at", now) if scan.HasField("finished_at") else now
+    started = _checked_time(scan.started_at, "started_at", now) if scan.HasField("started_at") else None
+    targets = tuple(_s(t, "targets") for t in scan.targets)
+    methods = tuple(METHOD_NAMES.get(m, "unknown") for m in scan.methods)
+    sightings: list[Sighting] = []
+    inventories: list[InventoryUpdate] = []
+    for n, obs in enumerate(scan.observations):
+        sighting = _decode_observation(obs, n, finished, now)
+        sightings.append(sighting)
+        if obs.software:
+            inventories.append(InventoryUpdate(
+                subject=sighting.subject, seen_at=sighting.seen_at, complete_sources=frozenset({"snmp"}),
+                items=_decode_items(obs.software, now, default_source="snmp")))
+    outcomes = tuple(
+        TargetOutcome(scan_id=scan_id, target=_s(s.target, "status.target"), method=METHOD_NAMES.get(s.method, "unknown"),
+                      ok=s.ok, reason=_s(s.reason, "status.reason"), duration_ms=s.duration_ms)
+        for s in scan.statuses
+    )
+    run = ScanRun(scan_id=scan_id, targets=targets, methods=methods, started_at=started, finished_at=finished,
+                  complete=scan.complete)
+    return {"sightings": tuple(sightings), "inventories": tuple(inventories), "scan_runs": (run,),
+            "target_outcomes": outcomes}
+
+
+def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datetime, now: datetime) -> Sighting:
+    what = f"observations[{n}]"
+    ip = normalise_ip(obs.ip) if obs.ip else ""
+    if obs.ip and not ip:
+        raise InvalidReport(f"{what}.ip {obs.ip[:64]!r} is not an IP address")
+    mac = normalise_mac(obs.mac) if obs.mac else ""
+    if obs.mac and not mac:
+        raise InvalidReport(f"{what}.mac {obs.mac[:64]!r} is not a MAC address")
+    iface_macs = [normalise_mac(i.mac) for i in obs.interfaces if i.mac]
+    macs, local_macs = _split_macs([mac, *iface_macs] if mac else iface_macs)
+    iface_ips = [normalise_ip(a) for i in obs.interfaces for a in i.addresses]
+    ips = tuple(dict.fromkeys(x for x in (ip, *iface_ips) if x))
+    if not ips and not macs and not local_macs:
+        raise InvalidReport(f"{what} has neither ip nor mac")
+    method = METHOD_NAMES.get(obs.method)
+    if method is None:
+        raise InvalidReport(f"{what}.method {obs.method} is not a known method")
+    serial = normalise_serial(obs.serial)
+    own_mac = mac if mac_is_identity(mac) else ""
+    if serial:
+        subject = f"serial:{serial}"
+    elif own_mac:
+        subject = f"mac:{own_mac}"
+    elif macs and method == "snmp":
+        subject = f"mac:{macs[0]}"
+    else:
+        subject = f"ip:{ips[0]}" if ips else f"lmac:{local_macs[0]}"
+    snmp = obs.snmp
+    hostname_raw = obs.hostname or snmp.name
+    via = obs.seen_via
+    detail: dict[str, object] = {}
+    if obs.HasField("snmp"):
+        detail["snmp"] = {"descr": snmp.descr, "object_id": snmp.object_id, "uptime_ticks": snmp.uptime_ticks,
+                          "contact": snmp.contact, "name": snmp.name, "location": snmp.location}
+    if obs.open_ports:
+        detail["open_ports"] = [{"port": p.port, "protocol": p.protocol, "service": p.service, "product": p.product}
+                                for p in obs.open_ports]
+    if obs.interfaces:
+        detail["interfaces"] = [{"name": i.name, "mac": i.mac, "addresses": list(i.addresses)} for i in obs.interfaces]
+    return Sighting(
+        subject=subject, method=method,
+        seen_at=_checked_time(obs.seen_at, f"{what}.seen_at", now) if obs.HasField("seen_at") else default_time,
+        hostname=normalise_hostname(hostname_raw), fqdn=hostname_raw.lower() if "." in hostname_raw else "",
+        ips=ips, macs=macs, local_macs=local_macs, serial=serial, vendor=_s(obs.vendor, f"{what}.vendor"),
+        model=_s(obs.model, f"{what}.model"), device_type=_s(obs.device_type, f"{what}.device_type").lower(),
+        os=_s(snmp.descr.splitlines()[0] if snmp.descr else "", "os"), os_family=_s(obs.os_family, "os_family").lower(),
+        seen_via_ip=normalise_ip(via.device_ip) if obs.HasField("seen_via") else "",
+        seen_via_name=_s(via.device_name, "seen_via.device_name"),
+        seen_via_port=_s(via.port_name or (str(via.if_index) if via.if_index else ""), "seen_via.port"),
+        vlan=via.vlan, detail=detail,
+    )
+
+
+def finding_to_proto(row: dict[str, object]) -> query_pb2.Finding:
+    """A finding as query.py produces it (JSON-shaped dict) → netcensus.v1.Finding."""
+    msg = query_pb2.Finding()
+    for name in ("finding_id", "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag",
+                 "status", "rule_id", "software_name", "software_version", "summary", "suppression", "status_class"):
+        value = row.get(name)
+        if value is not None:
+            setattr(msg, name, str(value))
+    msg.suppressed = bool(row.get("suppressed"))
+    for name in ("first_seen", "last_seen", "opened_at", "resolved_at"):
+        value = row.get(name)
+        if isinstance(value, datetime):
+            getattr(msg, name).CopyFrom(to_timestamp(value))
+    for ev in row.get("evidence") or []:  # type: ignore[attr-defined]
+        e = msg.evidence.add(source=str(ev.get("source", "")), method=str(ev.get("method", "")),
+                             detail=str(ev.get("detail", "")))
+        seen = ev.get("seen_at")
+        if isinstance(seen, datetime):
+            e.seen_at.CopyFrom(to_timestamp(seen))
+    return msg
+
+
+def finding_from_proto(msg: query_pb2.Finding) -> dict[str, object]:
+    """netcensus.v1.Finding → the JSON-shaped dict the CLI prints (same as --db)."""
+    def t(name: str) -> datetime | None:
+        return to_datetime(getattr(msg, name)) if msg.HasField(name) else None  # type: ignore[arg-type]
+    row: dict[str, object] = {}
+    for name in ("finding_id", "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag",
+                 "status", "rule_id", "software_name", "software_version"):
+        row[name] = getattr(msg, name) or None
+    row["first_seen"], row["last_seen"] = t("first_seen"), t("last_seen")
+    row["evidence"] = [{"source": e.source, "method": e.method, "seen_at": to_datetime(e.seen_at) if e.HasField("seen_at") else None,
+                        "detail": e.detail} for e in msg.evidence]
+    row["summary"] = msg.summary
+    row["status_class"] = msg.status_class or None
+    row["opened_at"], row["resolved_at"] = t("opened_at"), t("resolved_at")
+    row["suppressed"], row["suppression"] = msg.suppressed, msg.suppression or None
+    return row
+
+
+def asset_to_proto(row: dict[str, object]) -> query_pb2.Asset:
+    """An asset as query.py produces it → netcensus.v1.Asset."""
+    msg = query_pb2.Asset()
+    for name in ("asset_id", "vendor", "serial", "model", "device_type", "os", "asset_tag", "status", "matched_by", "system_uuid"):
+        value = row.get(name)
+        if value is not None:
+            setattr(msg, name, str(value))
+    for name in ("hostnames", "ips", "macs", "sources"):
+        getattr(msg, name).extend(str(v) for v in (row.get(name) or []))  # type: ignore[attr-defined]
+    for name in ("first_seen", "last_seen"):
+        value = row.get(name)
+        if isinstance(value, datetime):
+            getattr(msg, name).CopyFrom(to_timestamp(value))
+    return msg
+
+
+def asset_from_proto(msg: query_pb2.Asset) -> dict[str, object]:
+    """netcensus.v1.Asset → the JSON-shaped dict the CLI prints."""
+    row: dict[str, object] = {"asset_id": msg.asset_id}
+    for name in ("hostnames", "ips", "macs"):
+        row[name] = list(getattr(msg, name))
+    for name in ("vendor", "serial", "model", "device_type", "os"):
+        row[name] = getattr(msg, name) or None
+    row["first_seen"] = to_datetime(msg.first_seen) if msg.HasField("first_seen") else None
+    row["last_seen"] = to_datetime(msg.last_seen) if msg.HasField("last_seen") else None
+    row["sources"] = list(msg.sources)
+    row["asset_tag"], row["status"] = msg.asset_tag or None, msg.status or None
+    row["matched_by"], row["system_uuid"] = msg.matched_by or None, msg.system_uuid or None
+    return row

@@ -1,0 +1,228 @@
+"""Identity resolution: which sightings are the same machine (pure; no I/O).
+
+A *subject* is what one report stream calls one thing ('agent:<id>', 'mac:<mac>', 'serial:<sn>',
+'ip:<ip>'). Subjects merge into assets by ordered rules; a lower rule never overrides a higher one:
+
+1. serial number, then SMBIOS system UUID: the same value on two subjects joins them;
+2. MAC address (universally administered only) joins them, unless the two sides carry
+   different serials or different UUIDs (a NIC moved to another machine, or a cloned VM);
+3. host name joins them under the same proviso;
+4. an IP address never joins anything: a subject known only by its address stays an
+   address-only asset (see reconcile.py for how such assets are reported).
+
+Identifiers carried by implausibly many subjects (a serial on more than `max_share` distinct
+machines, a MAC seen behind more than that many serials) are treated as junk and ignored.
+Every join records the key that made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+KEY_ORDER = ("serial", "uuid", "mac", "hostname")
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectFacts:
+    """Everything the store knows about one subject, aggregated over its sightings."""
+
+    subject: str
+    first_seen: datetime
+    last_seen: datetime
+    hostnames: tuple[str, ...] = ()      # most recent first
+    ips: tuple[str, ...] = ()            # most recent first
+    macs: tuple[str, ...] = ()
+    serials: tuple[str, ...] = ()        # most recent first
+    uuids: tuple[str, ...] = ()
+    vendor: str = ""
+    model: str = ""
+    device_type: str = ""
+    os: str = ""
+    os_family: str = ""
+    sources: tuple[str, ...] = ()        # "<source_id>:<method>"
+    has_software: bool = False
+    evidence: tuple[tuple[str, str, datetime, str], ...] = ()  # (source, method, last seen, detail)
+
+
+@dataclass(slots=True)
+class ResolvedAsset:
+    """One machine, as far as the sightings tell."""
+
+    asset_id: str
+    members: list[str]
+    matched_by: dict[str, str]           # subject -> key that joined it ('anchor' for the first)
+    hostnames: list[str]
+    ips: list[str]
+    macs: list[str]
+    serials: list[str]
+    uuids: list[str]
+    vendor: str
+    model: str
+    device_type: str
+    os: str
+    os_family: str
+    first_seen: datetime
+    last_seen: datetime
+    sources: list[str]
+    has_software: bool
+    evidence: list[tuple[str, str, datetime, str]] = field(default_factory=list)
+
+    @property
+    def address_only(self) -> bool:
+        """Known by IP address alone: never identity-grade."""
+        return not (self.hostnames or self.macs or self.serials or self.uuids)
+
+    @property
+    def serial(self) -> str:
+        """Most recent serial."""
+        return self.serials[0] if self.serials else ""
+
+
+class _Components:
+    """Union-find over subjects that tracks each component's serials and UUIDs for conflict checks."""
+
+    def __init__(self, facts: Sequence[SubjectFacts]) -> None:
+        self.parent = {f.subject: f.subject for f in facts}
+        self.serials = {f.subject: set(f.serials) for f in facts}
+        self.uuids = {f.subject: set(f.uuids) for f in facts}
+        self.joined_by: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def conflict(self, a: str, b: str, key: str) -> bool:
+        """Would joining a and b on `key` contradict a stronger key?"""
+        ra, rb = self.find(a), self.find(b)
+        if key in ("uuid", "mac", "hostname"):
+            sa, sb = self.serials[ra], self.serials[rb]
+            if sa and sb and not sa & sb:
+                return True
+        if key in ("mac", "hostname"):
+            ua, ub = self.uuids[ra], self.uuids[rb]
+            if ua and ub and not ua & ub:
+                return True
+        return False
+
+    def union(self, a: str, b: str, key: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if rb < ra:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.serials[ra] |= self.serials.pop(rb)
+        self.uuids[ra] |= self.uuids.pop(rb)
+        self.joined_by.setdefault(b, key)
+        self.joined_by.setdefault(a, key)
+
+
+def _identifiers(f: SubjectFacts, key: str, junk: set[tuple[str, str]]) -> Iterable[str]:
+    values: Iterable[str] = {
+        "serial": f.serials, "uuid": f.uuids, "mac": f.macs, "hostname": f.hostnames[:1],
+    }[key]
+    return (v for v in values if v and (key, v) not in junk)
+
+
+def find_junk(facts: Sequence[SubjectFacts], max_share: int = 8) -> set[tuple[str, str]]:
+    """Identifiers shared by implausibly many subjects that otherwise differ.
+
+    A serial or UUID on more than `max_share` subjects with distinct MACs is a template value
+    (cloned images, firmware placeholders that slipped through the denylist); a MAC behind more
+    than `max_share` distinct serials is a shared virtual or gateway address.
+    """
+    junk: set[tuple[str, str]] = set()
+    for key in ("serial", "uuid"):
+        holders: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        for f in facts:
+            for value in getattr(f, key + "s"):
+                holders[value].add(f.macs or (f.subject,))
+        junk |= {(key, v) for v, macsets in holders.items() if len(macsets) > max_share}
+    behind: dict[str, set[str]] = defaultdict(set)
+    for f in facts:
+        for mac in f.macs:
+            behind[mac].update(f.serials)
+    junk |= {("mac", m) for m, serials in behind.items() if len(serials) > max_share}
+    return junk
+
+
+def asset_id_for(anchor: str) -> str:
+    """Stable asset id: derived from the component's earliest subject, so it survives re-resolution."""
+    return "a-" + hashlib.sha1(anchor.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8) -> list[ResolvedAsset]:
+    """Merge subjects into assets by the ordered rules in the module docstring."""
+    junk = find_junk(facts, max_share)
+    comps = _Components(facts)
+    for key in KEY_ORDER:
+        holders: dict[str, list[str]] = defaultdict(list)
+        for f in facts:
+            for value in _identifiers(f, key, junk):
+                holders[value].append(f.subject)
+        for subjects in holders.values():
+            first = subjects[0]
+            for other in subjects[1:]:
+                if comps.find(first) != comps.find(other) and not comps.conflict(first, other, key):
+                    comps.union(first, other, key)
+    groups: dict[str, list[SubjectFacts]] = defaultdict(list)
+    for f in facts:
+        groups[comps.find(f.subject)].append(f)
+    return [_build(members, comps.joined_by) for members in groups.values()]
+
+
+def _ranked(values: Iterable[tuple[datetime, str]]) -> list[str]:
+    """Distinct values, most recent first."""
+    best: dict[str, datetime] = {}
+    for seen, value in values:
+        if value and (value not in best or seen > best[value]):
+            best[value] = seen
+    return [v for v, _ in sorted(best.items(), key=lambda kv: (-kv[1].timestamp(), kv[0]))]
+
+
+def _build(members: list[SubjectFacts], joined_by: dict[str, str]) -> ResolvedAsset:
+    members.sort(key=lambda f: (f.first_seen, f.subject))
+    anchor = members[0].subject
+    latest = sorted(members, key=lambda f: f.last_seen, reverse=True)
+
+    def pick(attr: str) -> str:
+        # Agents know their own machine best; then SNMP's self-description; then the rest.
+        for f in sorted(latest, key=lambda f: not f.subject.startswith("agent:")):
+            value = getattr(f, attr)
+            if value:
+                return str(value)
+        return ""
+
+    evidence: dict[tuple[str, str], tuple[str, str, datetime, str]] = {}
+    for f in members:
+        for ev in f.evidence:
+            k = (ev[0], ev[1])
+            if k not in evidence or ev[2] > evidence[k][2]:
+                evidence[k] = ev
+    return ResolvedAsset(
+        asset_id=asset_id_for(anchor), members=[f.subject for f in members],
+        matched_by={f.subject: ("anchor" if f.subject == anchor else joined_by.get(f.subject, "anchor")) for f in members},
+        hostnames=_ranked((f.last_seen, h) for f in members for h in f.hostnames),
+        ips=_ranked((f.last_seen, ip) for f in members for ip in f.ips),
+        macs=_ranked((f.last_seen, m) for f in members for m in f.macs),
+        serials=_ranked((f.last_seen, s) for f in members for s in f.serials),
+        uuids=_ranked((f.last_seen, u) for f in members for u in f.uuids),
+        vendor=pick("vendor"), model=pick("model"), device_type=pick("device_type"), os=pick("os"),
+        os_family=pick("os_family"), first_seen=members[0].first_seen, last_seen=latest[0].last_seen,
+        sources=sorted({s for f in members for s in f.sources}), has_software=any(f.has_software for f in members),
+        evidence=sorted(evidence.values(), key=lambda e: e[2], reverse=True),
+    )
+
+
+def most_common(values: Iterable[str]) -> str:
+    """The most frequent non-empty value (ties: alphabetical), "" when none."""
+    counts = Counter(v for v in values if v)
+    return min(counts, key=lambda v: (-counts[v], v)) if counts else ""

@@ -1,0 +1,125 @@
+"""Ingest use-case: group commit of decoded reports (no gRPC, no DuckDB imports here).
+
+Every stream submits its reports to one writer thread. The writer takes whatever has queued up
+(up to `max_batch` reports), stores it in a single transaction and only then resolves each
+report's future, so an ack always means "committed". Batching turns thousands of small reports a
+second into a few transactions; if a batch fails, its reports are retried one by one so that one
+bad report cannot take others down with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+
+from collector.model import IngestReport
+
+log = logging.getLogger("netcensus.ingest")
+
+StoreBatch = Callable[[Sequence[IngestReport], datetime], set[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one report: stored, duplicate, or failed with a reason."""
+
+    report_id: str
+    duplicate: bool = False
+    error: str = ""
+
+
+class IngestPipeline:
+    """A single writer thread committing queued reports in batches."""
+
+    def __init__(self, store_batch: StoreBatch, clock: Callable[[], datetime], *, max_batch: int = 512,
+                 max_queue: int = 20_000) -> None:
+        self._store_batch = store_batch
+        self._clock = clock
+        self._max_batch = max_batch
+        self._queue: queue.Queue[tuple[IngestReport, Future[Outcome]] | None] = queue.Queue(max_queue)
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._accepting = True
+        self.stored = 0
+        self.duplicates = 0
+        self.failed = 0
+        self.rows = 0
+
+    def start(self) -> None:
+        """Start the writer."""
+        self._thread.start()
+
+    def submit(self, report: IngestReport) -> Future[Outcome]:
+        """Queue a report; the future resolves once it is committed (or found duplicate, or failed)."""
+        fut: Future[Outcome] = Future()
+        if not self._accepting:
+            fut.set_result(Outcome(report.report_id, error="collector is shutting down; retry later"))
+            return fut
+        self._queue.put((report, fut))
+        return fut
+
+    @property
+    def depth(self) -> int:
+        """Reports waiting for the writer."""
+        return self._queue.qsize()
+
+    def stop(self) -> None:
+        """Stop accepting, commit everything already queued, then end the writer thread."""
+        self._accepting = False
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self._max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[tuple[IngestReport, Future[Outcome]]]) -> None:
+        reports = [r for r, _ in batch]
+        try:
+            duplicates = self._store_batch(reports, self._clock())
+        except Exception:  # noqa: BLE001 - isolate the culprit below, then report per report
+            log.warning("batch of %d reports failed; retrying one by one", len(reports))
+            for report, fut in batch:
+                self._commit_one(report, fut)
+            return
+        for report, fut in batch:
+            self._settle(report, fut, report.report_id in duplicates)
+
+    def _commit_one(self, report: IngestReport, fut: Future[Outcome]) -> None:
+        try:
+            duplicates = self._store_batch([report], self._clock())
+        except Exception as exc:  # noqa: BLE001 - a failed report becomes a rejected ack, never a crash
+            self.failed += 1
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            log.error("report %s from %s not stored: %s", report.report_id, report.source_id, reason)
+            fut.set_result(Outcome(report.report_id, error=f"not stored: {reason[:300]}"))
+            return
+        self._settle(report, fut, report.report_id in duplicates)
+
+    def _settle(self, report: IngestReport, fut: Future[Outcome], duplicate: bool) -> None:
+        if duplicate:
+            self.duplicates += 1
+        else:
+            self.stored += 1
+            self.rows += report.item_count
+        fut.set_result(Outcome(report.report_id, duplicate=duplicate))
