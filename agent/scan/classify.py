@@ -1,0 +1,215 @@
+"""Pure classification: MAC vendor, random-MAC detection, device type and OS family.
+
+Nothing here touches the network, so every rule is unit-tested with plain strings.
+Sources: the IEEE OUI registry as shipped by netaddr; the IANA Private Enterprise Numbers
+registry (the 7th arc of a sysObjectID, 1.3.6.1.4.1.<PEN>, RFC 1155 §3.1.1 / SNMPv2-MIB
+sysObjectID); and sysDescr keywords as real devices print them (see tests/data/scan/*.snmprec).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from netaddr import EUI, AddrFormatError, NotRegisteredError
+
+from agent.scan.model import DEVICE_TYPES
+
+_ENTERPRISES = "1.3.6.1.4.1."
+
+
+def normalise_mac(raw: str | bytes) -> str:
+    """Return a MAC as lower-case colon-separated hex, or "" when it is not a 6-octet MAC.
+
+    Accepts SNMP's raw 6-octet PhysAddress (bytes), "0x001b21..." hex strings as pysnmp prints
+    OCTET STRINGs, and the usual separators (":", "-", ".", none).
+
+    Args:
+        raw: the MAC in any of those spellings.
+
+    Returns:
+        "00:1b:21:0a:00:01" style text, or "" for anything that is not exactly 6 octets
+        (IF-MIB ifPhysAddress is empty for loopback and tunnels; those are not identities).
+    """
+    if isinstance(raw, bytes | bytearray):
+        if len(raw) != 6:
+            return ""
+        return ":".join(f"{b:02x}" for b in raw)
+    text = raw.strip().lower()
+    if text.startswith("0x"):
+        text = text[2:]
+    digits = re.sub(r"[:\-.\s]", "", text)
+    if len(digits) != 12 or not all(c in "0123456789abcdef" for c in digits):
+        return ""
+    return ":".join(digits[i:i + 2] for i in range(0, 12, 2))
+
+
+def mac_is_local(mac: str) -> bool:
+    """True when the MAC is locally administered (IEEE 802 U/L bit, 0x02 of the first octet).
+
+    Phones, laptops with Wi-Fi privacy and VMs use such random MACs; identity resolution must
+    not treat them as hardware identity (DESIGN.md, Identity).
+    """
+    norm = normalise_mac(mac)
+    return bool(norm) and bool(int(norm[:2], 16) & 0x02)
+
+
+def mac_vendor(mac: str) -> str:
+    """Organisation that registered the MAC's OUI, or "" (unknown, random or multicast)."""
+    norm = normalise_mac(mac)
+    if not norm or mac_is_local(norm) or int(norm[:2], 16) & 0x01:
+        return ""
+    try:
+        return str(EUI(norm).oui.registration().org).strip()
+    except (NotRegisteredError, AddrFormatError, IndexError):
+        return ""
+
+
+# (sysObjectID prefix, vendor, device type, os family). Longest matching prefix wins; PENs from
+# https://www.iana.org/assignments/enterprise-numbers, product subtrees from the vendors' MIBs.
+_OID_RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("1.3.6.1.4.1.9", "Cisco", "router", "cisco-ios"),
+    ("1.3.6.1.4.1.9.1.1745", "Cisco", "switch", "cisco-ios"),       # CISCO-PRODUCTS-MIB cat3850
+    ("1.3.6.1.4.1.9.12.3.1.3", "Cisco", "switch", "nx-os"),         # CISCO-ENTITY-VENDORTYPE nexus
+    ("1.3.6.1.4.1.9.1.745", "Cisco", "firewall", "asa"),            # ciscoASA5510
+    ("1.3.6.1.4.1.9.6.1", "Cisco", "switch", ""),                   # Cisco small business switches
+    ("1.3.6.1.4.1.14179", "Cisco", "wireless", ""),                 # Airespace WLC
+    ("1.3.6.1.4.1.2636", "Juniper Networks", "router", "junos"),
+    ("1.3.6.1.4.1.2636.1.1.1.2.31", "Juniper Networks", "switch", "junos"),  # EX series
+    ("1.3.6.1.4.1.3224", "Juniper Networks", "firewall", "screenos"),
+    ("1.3.6.1.4.1.30065", "Arista Networks", "switch", "eos"),
+    ("1.3.6.1.4.1.14988", "MikroTik", "router", "routeros"),
+    ("1.3.6.1.4.1.12356", "Fortinet", "firewall", "fortios"),
+    ("1.3.6.1.4.1.25461", "Palo Alto Networks", "firewall", "pan-os"),
+    ("1.3.6.1.4.1.2620", "Check Point", "firewall", ""),
+    ("1.3.6.1.4.1.8741", "SonicWall", "firewall", ""),
+    ("1.3.6.1.4.1.41112", "Ubiquiti", "wireless", ""),
+    ("1.3.6.1.4.1.14823", "Aruba", "wireless", ""),
+    ("1.3.6.1.4.1.1916", "Extreme Networks", "switch", ""),
+    ("1.3.6.1.4.1.1991", "Brocade", "switch", ""),
+    ("1.3.6.1.4.1.25506", "H3C", "switch", ""),
+    ("1.3.6.1.4.1.2011", "Huawei", "switch", ""),
+    ("1.3.6.1.4.1.4526", "Netgear", "switch", ""),
+    ("1.3.6.1.4.1.11863", "TP-Link", "switch", ""),
+    ("1.3.6.1.4.1.171", "D-Link", "switch", ""),
+    ("1.3.6.1.4.1.11", "HP", "unknown", ""),
+    ("1.3.6.1.4.1.11.2.3.7.11", "HP", "switch", ""),                # ProCurve switches
+    ("1.3.6.1.4.1.11.2.3.9", "HP", "printer", ""),                  # JetDirect
+    ("1.3.6.1.4.1.232", "HP", "server", ""),                        # Compaq/HPE Insight agents
+    ("1.3.6.1.4.1.2435", "Brother", "printer", ""),
+    ("1.3.6.1.4.1.1602", "Canon", "printer", ""),
+    ("1.3.6.1.4.1.367", "Ricoh", "printer", ""),
+    ("1.3.6.1.4.1.1347", "Kyocera", "printer", ""),
+    ("1.3.6.1.4.1.253", "Xerox", "printer", ""),
+    ("1.3.6.1.4.1.641", "Lexmark", "printer", ""),
+    ("1.3.6.1.4.1.318", "APC", "ups", ""),
+    ("1.3.6.1.4.1.534", "Eaton", "ups", ""),
+    ("1.3.6.1.4.1.705", "MGE UPS Systems", "ups", ""),
+    ("1.3.6.1.4.1.789", "NetApp", "storage", ""),
+    ("1.3.6.1.4.1.6574", "Synology", "storage", "linux"),
+    ("1.3.6.1.4.1.24681", "QNAP", "storage", "linux"),
+    ("1.3.6.1.4.1.368", "Axis", "camera", ""),
+    ("1.3.6.1.4.1.39165", "Hikvision", "camera", ""),
+    ("1.3.6.1.4.1.13885", "Polycom", "phone", ""),
+    ("1.3.6.1.4.1.6889", "Avaya", "phone", ""),
+    ("1.3.6.1.4.1.674.10892", "Dell", "bmc", ""),                    # iDRAC (MIB-Dell-10892)
+    ("1.3.6.1.4.1.6876", "VMware", "server", "esxi"),
+    ("1.3.6.1.4.1.311", "", "workstation", "windows"),
+    ("1.3.6.1.4.1.8072", "", "server", ""),                 # NET-SNMP-MIB netSnmpAgentOIDs
+    ("1.3.6.1.4.1.8072.3.2.10", "", "server", "linux"),
+    ("1.3.6.1.4.1.8072.3.2.8", "", "server", "bsd"),
+    ("1.3.6.1.4.1.8072.3.2.3", "", "server", "solaris"),
+    ("1.3.6.1.4.1.8072.3.2.16", "", "workstation", "macos"),
+    ("1.3.6.1.4.1.42", "Sun Microsystems", "server", "solaris"),
+    ("1.3.6.1.4.1.2021", "", "server", ""),                 # UCD-SNMP-MIB (old net-snmp)
+    ("1.3.6.1.4.1.2021.250.10", "", "server", "linux"),
+)
+
+# sysDescr keywords, first match wins per field. Each is (regex, device type, os family); empty
+# means "keep what the OID said". Refines the OID guess (a Cisco OID can be a switch or an ASA).
+_DESCR_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), t, o) for p, t, o in (
+        (r"adaptive security appliance|\bfirepower\b", "firewall", "asa"),
+        (r"\bnx-os\b", "switch", "nx-os"),
+        (r"catalyst|\bc[23]\d{3}[a-z]*\b|\bws-c|\bswitch\b", "switch", ""),
+        (r"jetdirect|laserjet|officejet|\bprinter\b|\bmfc-|\bhl-\d", "printer", ""),
+        (r"\bups\b|smart-ups|powerware|network management card", "ups", ""),
+        (r"access point|\bwlc\b|wireless", "wireless", ""),
+        (r"\bidrac\b|integrated lights-out|\bilo\b|\bbmc\b|\bipmi\b", "bmc", ""),
+        (r"vmware esxi", "server", "esxi"),
+        (r"windows.*server|server.*windows", "server", "windows"),
+        (r"windows", "workstation", "windows"),
+        (r"\bdarwin\b|mac os|macos", "workstation", "macos"),
+        (r"routeros", "router", "routeros"),
+        (r"junos", "", "junos"),
+        (r"cisco ios", "", "cisco-ios"),
+        (r"\blinux\b", "", "linux"),
+        (r"freebsd|openbsd|netbsd", "", "bsd"),
+        (r"sunos|solaris", "", "solaris"),
+    )
+)
+
+
+_REFINABLE = frozenset({"unknown", "server", "router", "workstation"})
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """Result of classifying an SNMP system group; empty strings mean unknown."""
+
+    vendor: str = ""
+    device_type: str = "unknown"
+    os_family: str = ""
+
+
+def enterprise_number(sys_object_id: str) -> int:
+    """IANA Private Enterprise Number of a sysObjectID, or 0 when it is not under enterprises."""
+    oid = sys_object_id.strip().lstrip(".")
+    if not oid.startswith(_ENTERPRISES):
+        return 0
+    head = oid[len(_ENTERPRISES):].split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def _oid_match(sys_object_id: str) -> tuple[str, str, str] | None:
+    oid = sys_object_id.strip().lstrip(".")
+    best: tuple[str, str, str, str] | None = None
+    for rule in _OID_RULES:
+        prefix = rule[0]
+        if (oid == prefix or oid.startswith(prefix + ".")) and (best is None or len(prefix) > len(best[0])):
+            best = rule
+    return None if best is None else best[1:]
+
+
+def classify(sys_object_id: str = "", sys_descr: str = "") -> Classification:
+    """Guess vendor, device type and OS family from the SNMP system group.
+
+    The sysObjectID is authoritative for the vendor (it is the agent's own registration); the
+    sysDescr refines the type, because one vendor subtree covers routers, switches and firewalls.
+
+    Args:
+        sys_object_id: dotted sysObjectID.0 (SNMPv2-MIB, RFC 3418).
+        sys_descr: sysDescr.0 text.
+
+    Returns:
+        A Classification whose device_type is always in DEVICE_TYPES.
+    """
+    vendor, device_type, os_family = "", "unknown", ""
+    hit = _oid_match(sys_object_id)
+    if hit is not None:
+        vendor, device_type, os_family = hit
+    typed = False
+    for pattern, dtype, fam in _DESCR_RULES:
+        if not pattern.search(sys_descr):
+            continue
+        # A generic agent (net-snmp, Windows SNMP service, a vendor's router default) says little
+        # about the box; its description does, so the first typed keyword refines such guesses.
+        if dtype and not typed and (hit is None or device_type in _REFINABLE):
+            device_type, typed = dtype, True
+        if fam and not os_family:
+            os_family = fam
+    if device_type == "unknown" and os_family in ("linux", "bsd", "solaris"):
+        device_type = "server"
+    if device_type not in DEVICE_TYPES:  # defensive: the vocabulary is a contract
+        device_type = "unknown"
+    return Classification(vendor=vendor, device_type=device_type, os_family=os_family)

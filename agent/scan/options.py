@@ -1,0 +1,114 @@
+"""Sweep options: one frozen value resolved once by the caller (CLI or schedule).
+
+Credentials live here as plain values because the sweep needs them; they are never part of a
+ScanBatch, never logged, and `repr()` hides them so an accidental log line cannot leak them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agent.errors import ConfigError
+
+# SNMPv3 USM protocol names we accept, spelled the way net-snmp's `snmpbulkwalk -a/-x` spells them
+# (lower-cased), so an operator can copy them from a working net-snmp command line.
+AUTH_PROTOCOLS = frozenset({"none", "md5", "sha", "sha224", "sha256", "sha384", "sha512"})
+# "aes192"/"aes256" use the Blumenthal key extension (draft-blumenthal-aes-usm-04, what net-snmp
+# calls AES192/AES256); "aes192c"/"aes256c" use the Reeder key extension borrowed from the 3DES
+# draft (draft-reeder-snmpv3-usm-3desede-00), which Cisco IOS implements (net-snmp "AES256C").
+PRIV_PROTOCOLS = frozenset({"none", "des", "3des", "aes", "aes128", "aes192", "aes256", "aes192c", "aes256c"})
+PROFILES = frozenset({"discovery", "ports", "os"})
+
+
+@dataclass(frozen=True, slots=True)
+class SnmpV3User:
+    """One SNMPv3 USM user (RFC 3414). Keys are pass phrases; empty means that level is unused."""
+
+    user: str
+    auth_protocol: str = "none"
+    auth_key: str = field(default="", repr=False)
+    priv_protocol: str = "none"
+    priv_key: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        """Reject unknown protocol names early, with a message that names the allowed ones."""
+        if not self.user:
+            raise ConfigError("snmp v3 user: empty user name")
+        if self.auth_protocol not in AUTH_PROTOCOLS:
+            raise ConfigError(
+                f"snmp v3 user {self.user}: unknown auth protocol {self.auth_protocol!r} "
+                f"(use one of {', '.join(sorted(AUTH_PROTOCOLS))})"
+            )
+        if self.priv_protocol not in PRIV_PROTOCOLS:
+            raise ConfigError(
+                f"snmp v3 user {self.user}: unknown priv protocol {self.priv_protocol!r} "
+                f"(use one of {', '.join(sorted(PRIV_PROTOCOLS))})"
+            )
+        if self.priv_protocol != "none" and self.auth_protocol == "none":
+            # RFC 3414 §3.1.2.1: privacy without authentication is not a valid security level.
+            raise ConfigError(f"snmp v3 user {self.user}: privacy needs an auth protocol too")
+        # RFC 3414 §11.2: pass phrases shorter than 8 octets are refused by compliant agents.
+        for what, proto, key in (("auth", self.auth_protocol, self.auth_key),
+                                 ("priv", self.priv_protocol, self.priv_key)):
+            if proto != "none" and len(key) < 8:
+                raise ConfigError(f"snmp v3 user {self.user}: {what} key must be at least 8 characters")
+
+    @property
+    def level(self) -> str:
+        """The USM security level name (noAuthNoPriv, authNoPriv, authPriv)."""
+        if self.priv_protocol != "none":
+            return "authPriv"
+        if self.auth_protocol != "none":
+            return "authNoPriv"
+        return "noAuthNoPriv"
+
+
+@dataclass(frozen=True, slots=True)
+class SweepOptions:
+    """Everything a sweep needs besides its targets and methods.
+
+    Attributes:
+        communities: SNMPv1/v2c communities, tried in order (fast pass, then patient pass).
+        v3_users: SNMPv3 users, tried after the communities.
+        interface: interface for ARP; None means "the one the route to the target uses".
+        rate_pps: packet rate ceiling for ARP and nmap (`--max-rate`).
+        retries: extra attempts for unanswered probes (ARP requests, SNMP requests).
+        timeout_s: how long to wait for one answer.
+        time_budget_s: the whole sweep's wall-clock budget; unfinished targets get a status.
+        exclude: addresses/CIDRs never probed.
+        nmap_args: extra nmap arguments appended to the profile's.
+        profile: "discovery" (ping sweep), "ports" (top ports + versions) or "os" (adds -O).
+        snmp_concurrency: how many devices are queried over SNMP at once.
+        snmp_max_rows: cap on varbinds read from one subtree, so an endless table cannot stall us.
+        snmp_all_addresses: with discovery methods present, SNMP normally queries only live hosts
+            plus single-host targets; True queries every address (finds ICMP/ARP-silent devices).
+    """
+
+    communities: tuple[str, ...] = field(default=("public",), repr=False)
+    v3_users: tuple[SnmpV3User, ...] = ()
+    interface: str | None = None
+    rate_pps: int = 500
+    retries: int = 2
+    timeout_s: float = 1.0
+    time_budget_s: float = 300.0
+    exclude: tuple[str, ...] = ()
+    nmap_args: tuple[str, ...] = ()
+    profile: str = "discovery"
+    snmp_concurrency: int = 64
+    snmp_max_rows: int = 20000
+    snmp_all_addresses: bool = False
+
+    def __post_init__(self) -> None:
+        """Validate ranges once, so the scanners can trust their inputs."""
+        if self.rate_pps <= 0:
+            raise ConfigError(f"rate_pps must be positive, got {self.rate_pps}")
+        if self.retries < 0:
+            raise ConfigError(f"retries must be >= 0, got {self.retries}")
+        if self.timeout_s <= 0:
+            raise ConfigError(f"timeout_s must be positive, got {self.timeout_s}")
+        if self.time_budget_s <= 0:
+            raise ConfigError(f"time_budget_s must be positive, got {self.time_budget_s}")
+        if self.profile not in PROFILES:
+            raise ConfigError(f"unknown nmap profile {self.profile!r} (use discovery, ports or os)")
+        if self.snmp_concurrency <= 0:
+            raise ConfigError(f"snmp_concurrency must be positive, got {self.snmp_concurrency}")

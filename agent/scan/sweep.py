@@ -1,0 +1,204 @@
+"""sweep(): one network sweep over several methods, streamed as ScanBatch values.
+
+Discovery methods (ARP, nmap) run in parallel threads first; SNMP then queries the hosts they
+found plus every single-host target (or every address when SNMP runs alone). Results travel
+through a queue and are cut into batches, so a consumer that stops early (Ctrl-C, a full
+spool) still holds everything seen so far. The last batch has complete=True and carries the
+statuses of anything the time budget cut short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+
+from agent.scan.base import Emit, Progress, Scanner
+from agent.scan.model import Method, Observation, ScanBatch, TargetStatus
+from agent.scan.options import SweepOptions
+from agent.scan.targets import Target, parse_targets
+
+# A batch is cut at this many items or after this long, whichever comes first: small enough to
+# stream, large enough that a /16 does not become 65,000 one-observation reports.
+BATCH_ITEMS = 256
+BATCH_SECONDS = 1.0
+# After the budget expires, scanners get this long to notice the deadline and report.
+GRACE_S = 5.0
+
+DISCOVERY = (Method.ARP, Method.NMAP)
+SWEEP_METHODS = frozenset({Method.ARP, Method.NMAP, Method.SNMP})
+
+_DONE = object()
+
+
+def _scanner(method: Method) -> Scanner:
+    # Lazy imports: an SNMP-only sweep must not pay for scapy, nor an ARP sweep for pysnmp.
+    if method is Method.ARP:
+        from agent.scan.arp import run_arp
+        return run_arp
+    if method is Method.NMAP:
+        from agent.scan.nmap import run_nmap
+        return run_nmap
+    from agent.scan.snmp import run_snmp
+    return run_snmp
+
+
+def snmp_hosts(targets: Sequence[Target], live: set[str], *, all_addresses: bool) -> tuple[Target, ...]:
+    """The per-host SNMP targets: live hosts and single-host targets, or everything."""
+    out: list[Target] = []
+    for tgt in targets:
+        for addr in tgt.addresses:
+            if all_addresses or tgt.is_single_host or addr in live:
+                out.append(Target(spec=addr, network=tgt.network, addresses=(addr,)))
+    return tuple(out)
+
+
+def _run(
+    targets: tuple[Target, ...],
+    methods: tuple[Method, ...],
+    options: SweepOptions,
+    emit: Emit,
+    *,
+    stop: threading.Event,
+    deadline: float,
+    progress: Progress | None,
+) -> None:
+    live: set[str] = set()
+    lock = threading.Lock()
+
+    def emit_and_track(item: Observation | TargetStatus) -> None:
+        if isinstance(item, Observation) and item.ip:
+            with lock:
+                live.add(item.ip)
+        emit(item)
+
+    def guarded(method: Method, tgts: Sequence[Target]) -> None:
+        try:
+            _scanner(method)(tgts, options, emit_and_track, stop=stop, deadline=deadline, progress=progress)
+        except Exception as exc:  # noqa: BLE001 — a scanner bug must become a status, not a dead sweep
+            for tgt in tgts:
+                emit(TargetStatus(target=tgt.spec, method=method, ok=False,
+                                  reason=f"{method.value} scanner failed: {type(exc).__name__}: {exc}"))
+
+    threads = [threading.Thread(target=guarded, args=(m, targets), name=f"scan-{m.value}", daemon=True)
+               for m in methods if m in DISCOVERY]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if Method.SNMP in methods and not stop.is_set():
+        all_addrs = options.snmp_all_addresses or not any(m in DISCOVERY for m in methods)
+        guarded(Method.SNMP, snmp_hosts(targets, live, all_addresses=all_addrs))
+
+
+def sweep(
+    targets: Sequence[str],
+    *,
+    methods: Sequence[Method],
+    options: SweepOptions,
+    progress: Callable[[str], None] | None = None,
+) -> Iterator[ScanBatch]:
+    """Sweep targets with the given methods, yielding batches as results arrive.
+
+    Args:
+        targets: CIDRs, addresses, dash ranges or host names (see targets.parse_target).
+        methods: any of Method.ARP, Method.NMAP, Method.SNMP.
+        options: rates, credentials, budget and exclusions.
+        progress: called with one-line human progress messages (from worker threads).
+
+    Yields:
+        ScanBatch values sharing one scan_id; the last one has complete=True. If the consumer
+        stops iterating, the scanners are told to stop and the sweep ends promptly.
+
+    Raises:
+        ConfigError: a target, exclusion or method is invalid (before anything is sent).
+    """
+    from agent.errors import ConfigError
+
+    wanted = tuple(dict.fromkeys(methods))
+    if not wanted:
+        raise ConfigError("scan: no methods given (use arp, nmap and/or snmp)")
+    for m in wanted:
+        if m not in SWEEP_METHODS:
+            raise ConfigError(f"scan: method {m.value!r} cannot be swept (use arp, nmap or snmp)")
+    parsed = parse_targets(targets, options.exclude)
+    return _stream(parsed, wanted, options, progress)
+
+
+def _stream(
+    parsed: tuple[Target, ...],
+    methods: tuple[Method, ...],
+    options: SweepOptions,
+    progress: Progress | None,
+) -> Iterator[ScanBatch]:
+    scan_id = str(uuid.uuid4())
+    started_at = datetime.now(UTC)
+    deadline = time.monotonic() + options.time_budget_s
+    events: queue.Queue[object] = queue.Queue()
+    stop = threading.Event()
+    specs = tuple(t.spec for t in parsed)
+
+    def runner() -> None:
+        try:
+            _run(parsed, methods, options, events.put, stop=stop, deadline=deadline, progress=progress)
+        finally:
+            events.put(_DONE)
+
+    worker = threading.Thread(target=runner, name="scan-sweep", daemon=True)
+    worker.start()
+
+    def batch(obs: list[Observation], sts: list[TargetStatus], *, complete: bool) -> ScanBatch:
+        return ScanBatch(scan_id=scan_id, targets=specs, methods=methods, started_at=started_at,
+                         finished_at=datetime.now(UTC), observations=tuple(obs), statuses=tuple(sts),
+                         complete=complete)
+
+    obs: list[Observation] = []
+    sts: list[TargetStatus] = []
+    last_cut = time.monotonic()
+    done = False
+    try:
+        while not done:
+            hard_stop = deadline + GRACE_S
+            wait = max(0.0, min(BATCH_SECONDS - (time.monotonic() - last_cut), hard_stop - time.monotonic()))
+            try:
+                item = events.get(timeout=wait)
+            except queue.Empty:
+                item = None
+            if item is _DONE:
+                done = True
+            elif isinstance(item, Observation):
+                obs.append(item)
+            elif isinstance(item, TargetStatus):
+                sts.append(item)
+            if not done and time.monotonic() >= hard_stop:
+                # Scanners overran the budget: give up on them and say so, keeping what arrived.
+                stop.set()
+                while True:
+                    try:
+                        late = events.get_nowait()
+                    except queue.Empty:
+                        break
+                    if isinstance(late, Observation):
+                        obs.append(late)
+                    elif isinstance(late, TargetStatus):
+                        sts.append(late)
+                reported = {(s.target, s.method) for s in sts}
+                for m in methods:
+                    for spec in specs:
+                        if (spec, m) not in reported:
+                            sts.append(TargetStatus(target=spec, method=m, ok=False,
+                                                    reason="time budget exhausted before this target finished"))
+                done = True
+            if done or len(obs) + len(sts) >= BATCH_ITEMS or time.monotonic() - last_cut >= BATCH_SECONDS:
+                if done or obs or sts:
+                    yield batch(obs, sts, complete=done)
+                obs, sts = [], []
+                last_cut = time.monotonic()
+    finally:
+        stop.set()
+        with contextlib.suppress(RuntimeError):
+            worker.join(timeout=2.0)
