@@ -1,0 +1,92 @@
+"""The one module that imports psutil (STYLE.md habit 2: one adapter per third-party library).
+
+It returns plain values and maps psutil's exceptions to `CollectionError`, so the rest of the
+fact code neither imports psutil nor knows its error types. psutil describes the *running*
+machine only; callers use it when `root` is "/" (see _fsutil.is_live).
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+import psutil
+
+from agent.errors import CollectionError
+
+
+@dataclass(frozen=True, slots=True)
+class IfAddress:
+    """One address psutil reports for an interface."""
+
+    family: int
+    address: str
+    netmask: str
+
+
+@dataclass(frozen=True, slots=True)
+class IfInfo:
+    """What psutil knows about one network interface."""
+
+    name: str
+    mac: str
+    addresses: tuple[IfAddress, ...]
+    is_up: bool
+    speed_mbps: int
+    is_loopback: bool
+
+
+def interfaces() -> list[IfInfo]:
+    """Every interface with its link-layer address, IP addresses, state and speed."""
+    try:
+        addrs = psutil.net_if_addrs()
+        stats = psutil.net_if_stats()
+    except (psutil.Error, OSError) as exc:
+        raise CollectionError(f"cannot list network interfaces: {exc}") from exc
+    result: list[IfInfo] = []
+    for name in sorted(set(addrs) | set(stats)):
+        mac = ""
+        ips: list[IfAddress] = []
+        for snic in addrs.get(name, []):
+            # AF_LINK is AF_PACKET on Linux and AF_LINK on BSD/macOS/Windows (psutil docs).
+            if snic.family == psutil.AF_LINK:
+                mac = snic.address
+            elif snic.family in (socket.AF_INET, socket.AF_INET6):
+                ips.append(IfAddress(int(snic.family), snic.address, snic.netmask or ""))
+        st = stats.get(name)
+        flags = st.flags.split(",") if st is not None and st.flags else []
+        result.append(
+            IfInfo(
+                name=name,
+                mac=mac,
+                addresses=tuple(ips),
+                is_up=bool(st and st.isup),
+                speed_mbps=max(0, st.speed) if st is not None else 0,
+                is_loopback="loopback" in flags,
+            )
+        )
+    return result
+
+
+def cpu_counts() -> tuple[int, int]:
+    """(physical cores, logical threads); 0 where psutil cannot tell."""
+    try:
+        return psutil.cpu_count(logical=False) or 0, psutil.cpu_count(logical=True) or 0
+    except (psutil.Error, OSError) as exc:
+        raise CollectionError(f"cannot count CPUs: {exc}") from exc
+
+
+def memory_total() -> int:
+    """Total physical memory in bytes."""
+    try:
+        return int(psutil.virtual_memory().total)
+    except (psutil.Error, OSError) as exc:
+        raise CollectionError(f"cannot read memory size: {exc}") from exc
+
+
+def boot_time() -> float:
+    """Boot time as a POSIX timestamp."""
+    try:
+        return float(psutil.boot_time())
+    except (psutil.Error, OSError) as exc:
+        raise CollectionError(f"cannot read boot time: {exc}") from exc

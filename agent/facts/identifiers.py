@@ -1,0 +1,110 @@
+"""Recognise firmware placeholder identifiers so they never become asset identity.
+
+OEMs ship boards whose DMI strings were never filled in ("To be filled by O.E.M.", "Default
+string", "System Serial Number", "0", an all-zero UUID...). Thousands of machines share each of
+these values, so merging assets on them would fuse unrelated machines (DESIGN.md, "Identity").
+The agent blanks them before they leave the machine; "" means unknown throughout the model.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+# Values seen in the wild in SMBIOS type 1/2/3 strings; compared case-insensitively after
+# stripping. Sources: AMI/Insyde BIOS defaults, dmidecode bug reports, fwupd and
+# systemd-hostnamed quirk lists, and the GLPI/FusionInventory "invalid serial" list.
+_PLACEHOLDERS = frozenset(
+    s.casefold()
+    for s in (
+        "To be filled by O.E.M.",
+        "To Be Filled By O.E.M.",
+        "To be filled by OEM",
+        "Default string",
+        "Default",
+        "System Serial Number",
+        "System Product Name",
+        "System manufacturer",
+        "System Manufacturer",
+        "System Version",
+        "Chassis Serial Number",
+        "Base Board Serial Number",
+        "Serial Number",
+        "SerNum0",
+        "SN12345678",
+        "Not Specified",
+        "Not Applicable",
+        "Not Available",
+        "Not Present",
+        "No Asset Information",
+        "None",
+        "N/A",
+        "NA",
+        "Null",
+        "Unknown",
+        "Invalid",
+        "Empty",
+        "OEM",
+        "O.E.M.",
+        "0",
+        "1",
+        "123456789",
+        "1234567890",
+        "0123456789",
+        "12345678",
+        "Type1ProductConfigId",
+        "XXXXXXXXXXXX",
+    )
+)
+
+# Separators ignored when deciding whether a value is one character repeated
+# ("00000000", "FFFF-FFFF", "........", "xxxx xxxx").
+_SEPARATORS = re.compile(r"[\s\-_.:]")
+
+# A UUID AMI Aptio boards ship unchanged in SMBIOS type 1: its bytes count 0x00..0x09.
+_JUNK_UUIDS = frozenset({"03000200-0400-0500-0006-000700080009"})
+
+
+def is_placeholder(value: str) -> bool:
+    """Tell whether a firmware string is a known filler rather than a real identifier.
+
+    Args:
+        value: a raw DMI/SMBIOS string (serial, vendor, model, asset tag).
+
+    Returns:
+        True for empty values, known OEM fillers (case-insensitive) and strings made of one
+        repeated character such as "00000000" or "FFFFFFFF".
+    """
+    stripped = value.strip()
+    if not stripped:
+        return True
+    if stripped.casefold() in _PLACEHOLDERS:
+        return True
+    compact = _SEPARATORS.sub("", stripped)
+    return len(set(compact.casefold())) <= 1
+
+
+def clean_identifier(value: str) -> str:
+    """Return the stripped value, or "" when it is a placeholder."""
+    stripped = value.strip()
+    return "" if is_placeholder(stripped) else stripped
+
+
+def clean_uuid(value: str) -> str:
+    """Return a system UUID in lower-case canonical 8-4-4-4-12 form, or "" if it is no identity.
+
+    Accepts braces, upper case and missing hyphens (Windows and macOS spell UUIDs differently
+    from the Linux kernel). All-zero, all-F and the well-known AMI filler UUID are rejected, as
+    is anything that does not parse.
+    """
+    stripped = value.strip().strip("{}")
+    if not stripped:
+        return ""
+    try:
+        parsed = uuid.UUID(stripped)
+    except ValueError:
+        return ""
+    canonical = str(parsed)
+    if canonical in _JUNK_UUIDS or len(set(canonical.replace("-", ""))) <= 1:
+        return ""
+    return canonical

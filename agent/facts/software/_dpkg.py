@@ -1,0 +1,132 @@
+"""Installed Debian packages, read straight from dpkg's status database.
+
+Reading /var/lib/dpkg/status ourselves instead of running `dpkg-query` avoids a subprocess and
+works on a recorded root. The format is deb822 (deb-control(5), dpkg's lib/dpkg/parse.c):
+stanzas separated by blank lines, "Field: value" lines, continuation lines starting with a space
+or tab (Description, Conffiles). Only the fields we need are picked out, with one multi-line
+regex per stanza; continuation lines can never match because they start with whitespace.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from agent.errors import CollectionError
+from agent.facts._fsutil import mtime_utc
+from agent.facts.model import SoftwareItem
+from agent.facts.osinfo import distro_id
+from agent.facts.software.base import purl
+
+log = logging.getLogger(__name__)
+
+DPKG_DIR = Path("var/lib/dpkg")
+STATUS_FILE = DPKG_DIR / "status"
+INFO_DIR = DPKG_DIR / "info"
+
+_FIELD = re.compile(
+    r"^(Package|Status|Version|Architecture|Source|Maintainer|Multi-Arch):[ \t]*(.*?)[ \t]*$",
+    re.MULTILINE,
+)
+# One or more blank lines end a stanza (deb822 allows whitespace-only separator lines).
+_STANZA_BREAK = re.compile(r"\n(?:[ \t]*\n)+")
+
+# The third Status word is dpkg's package state (dpkg-query(1), "Package states"). "installed"
+# and the triggers-* states are configured packages whose files are on disk; we also accept
+# them under a "hold" or "deinstall" selection (dpkg -l "hi"/"ri"), since the want flag is a
+# wish, not a fact. not-installed, config-files (only conffiles left), half-installed, unpacked
+# and half-configured are not working installs and are excluded.
+_INSTALLED_STATES = frozenset({"installed", "triggers-pending", "triggers-awaited"})
+
+
+def _source_name(source: str, package: str) -> str:
+    """Source package name: "Source: bar (1.2-3)" gives "bar"; absent means the package's own name."""
+    return source.split(" ", 1)[0] if source else package
+
+
+def parse_status(text: str, *, distro: str = "debian", info_dir: Path | None = None) -> list[SoftwareItem]:
+    """Parse dpkg status text into the installed packages.
+
+    Args:
+        text: the whole status file, already decoded.
+        distro: os-release ID, the purl namespace ("debian", "ubuntu", ...).
+        info_dir: var/lib/dpkg/info, whose <pkg>[:arch].list mtime is when dpkg last unpacked
+            the package; None skips install times.
+
+    Returns:
+        One item per installed package and architecture, in file order.
+    """
+    items: list[SoftwareItem] = []
+    skipped = 0
+    for stanza in _STANZA_BREAK.split(text):
+        if not stanza.strip():
+            continue
+        fields = dict(_FIELD.findall(stanza))
+        name = fields.get("Package", "")
+        status = fields.get("Status", "").split()
+        version = fields.get("Version", "")
+        if not name or len(status) != 3 or not version:
+            # A stanza without these is damage (a truncated file ends mid-stanza); a not-installed
+            # package legitimately has no Version, and is excluded below anyway.
+            if len(status) != 3 or status[2] != "not-installed":
+                skipped += 1
+            continue
+        if status[2] not in _INSTALLED_STATES:
+            continue
+        arch = fields.get("Architecture", "")
+        installed_at = None
+        if info_dir is not None:
+            # dpkg names the file list "<pkg>:<arch>.list" only for Multi-Arch: same packages,
+            # which may be co-installed for several architectures (dpkg lib/dpkg/db-fsys.c).
+            candidates = [f"{name}:{arch}.list", f"{name}.list"]
+            if fields.get("Multi-Arch") != "same":
+                candidates.reverse()
+            for candidate in candidates:
+                installed_at = mtime_utc(info_dir / candidate)
+                if installed_at is not None:
+                    break
+        items.append(
+            SoftwareItem(
+                name=name,
+                version=version,
+                source="deb",
+                vendor=fields.get("Maintainer", ""),
+                arch=arch,
+                source_package=_source_name(fields.get("Source", ""), name),
+                installed_at=installed_at,
+                purl=purl("deb", name, version, namespace=distro, qualifiers={"arch": arch}),
+            )
+        )
+    if skipped:
+        log.warning("dpkg status: skipped %d incomplete stanza(s) (truncated or damaged file?)", skipped)
+    return items
+
+
+class DpkgSource:
+    """Debian/Ubuntu packages from var/lib/dpkg/status."""
+
+    name = "deb"
+
+    def is_present(self, root: Path) -> bool:
+        """dpkg's admin directory exists; a missing status file inside it is then a failure."""
+        return (root / DPKG_DIR).is_dir()
+
+    def collect(self, root: Path) -> list[SoftwareItem]:
+        """Read and parse the status database.
+
+        Raises:
+            CollectionError: the database is missing, unreadable or empty. An empty status file
+                is a damaged database (dpkg itself is always installed), and reporting it as
+                "no packages" would tell the collector every package was removed.
+        """
+        path = root / STATUS_FILE
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CollectionError(f"{path}: cannot read dpkg database: {exc.strerror or exc}") from exc
+        # Maintainer names in old packages may be Latin-1; never let one byte sink the inventory.
+        text = data.decode("utf-8", errors="replace")
+        if not text.strip():
+            raise CollectionError(f"{path}: dpkg database is empty (truncated?); not reporting 0 packages")
+        return parse_status(text, distro=distro_id(root) or "debian", info_dir=root / INFO_DIR)

@@ -1,0 +1,59 @@
+"""The seam every software source satisfies, and the package-URL helper they share.
+
+A source is a small object: `name`, a cheap `is_present(root)` and `collect(root)` that does the
+I/O and returns SoftwareItems. `collect` raises `agent.errors.CollectionError` with a one-line
+reason when the source is there but unreadable; the runner reports that as FAILED, which the
+collector must never read as "everything was uninstalled".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
+
+from agent.facts.model import SoftwareItem
+
+
+class SoftwareSource(Protocol):
+    """One package database or install location (dpkg, rpm, pip, snap, the Windows registry...)."""
+
+    @property
+    def name(self) -> str:
+        """Stable source name, reported in CollectorStatus.name."""
+        ...
+
+    def is_present(self, root: Path) -> bool:
+        """Tell whether this package system exists under `root` (False yields SKIPPED "not present")."""
+        ...
+
+    def collect(self, root: Path) -> list[SoftwareItem]:
+        """Read every installed item; raise CollectionError when the database cannot be read."""
+        ...
+
+
+def purl(
+    type_: str,
+    name: str,
+    version: str = "",
+    *,
+    namespace: str = "",
+    qualifiers: Mapping[str, str] | None = None,
+) -> str:
+    """Build a package URL (github.com/package-url/purl-spec, PURL-SPECIFICATION.rst).
+
+    Each component is percent-encoded on its own (":" in a Debian epoch, "+" in a version, "/" in
+    a name), except "/" between namespace segments, so the separators stay unambiguous.
+    Qualifiers with empty values are dropped and the rest sorted by key, as the spec requires.
+    """
+    text = f"pkg:{type_}/"
+    if namespace:
+        text += "/".join(quote(segment, safe="") for segment in namespace.split("/")) + "/"
+    text += quote(name, safe="")
+    if version:
+        text += "@" + quote(version, safe="")
+    pairs = sorted((k, v) for k, v in (qualifiers or {}).items() if v)
+    if pairs:
+        text += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in pairs)
+    return text
