@@ -1,0 +1,52 @@
+"""Rules for unauthorised, required and licensed software.
+
+Public surface:
+
+* :func:`load_rules` / :func:`check_rules`: read and validate rule files (errors name file:line).
+* :func:`evaluate`: apply a :class:`RuleSet` to the collector's DuckDB views, giving
+  :class:`RuleFinding` objects.
+* :func:`compare_versions` / :func:`parse_constraint`: per-ecosystem version order.
+
+The rule format is documented in ``rules/README.md``.
+"""
+
+from collector.rules.engine import KINDS, RuleEngine, RuleFinding, evaluate, match_titles
+from collector.rules.schema import (
+    DEVICE_TYPES,
+    RULE_TYPES,
+    SEVERITIES,
+    SOURCES,
+    Exemption,
+    Match,
+    Rule,
+    RuleSet,
+    Scope,
+    check_rules,
+    load_rules,
+    parse_rules_text,
+)
+from collector.rules.versions import VersionConstraint, VersionSyntaxError, compare_versions, parse_constraint
+
+__all__ = [
+    "DEVICE_TYPES",
+    "KINDS",
+    "RULE_TYPES",
+    "SEVERITIES",
+    "SOURCES",
+    "Exemption",
+    "Match",
+    "Rule",
+    "RuleEngine",
+    "RuleFinding",
+    "RuleSet",
+    "Scope",
+    "VersionConstraint",
+    "VersionSyntaxError",
+    "check_rules",
+    "compare_versions",
+    "evaluate",
+    "load_rules",
+    "match_titles",
+    "parse_constraint",
+    "parse_rules_text",
+]
