@@ -91,18 +91,19 @@ class ColumnSpec:
     Attributes:
         field: a name from FIELDS, "extra:KEY" (kept in RecordedAsset.extra under KEY), or a
             format-specific pseudo-field the format's status resolver reads (e.g. "checkout").
-        aliases: header texts, compared with `header_key`; earlier aliases win.
-        multi: use every matching column (in alias order), not only the first — several MAC columns.
+        aliases: header texts, compared with `header_key`. Every matching column feeds the field, in
+            alias order: "mac" and "ip" combine them all, other fields take the first non-empty
+            cell — so an API export whose "location" is null in one row and an object
+            ("location.name") in the next still finds the name.
     """
 
     field: str
     aliases: tuple[str, ...]
-    multi: bool = False
 
 
 def match_columns(header: Sequence[str], specs: Iterable[ColumnSpec],
                   key: Callable[[str], str] = header_key) -> dict[str, list[int]]:
-    """Map each spec's field to the header indices it matched, in alias-priority order.
+    """Map each spec's field to the header indices it matched, in alias order.
 
     A column is claimed by the first spec that matches it, so "Location" cannot feed two fields.
     """
@@ -118,10 +119,6 @@ def match_columns(header: Sequence[str], specs: Iterable[ColumnSpec],
                 if index not in claimed:
                     found.append(index)
                     claimed.add(index)
-                    if not spec.multi:
-                        break
-            if found and not spec.multi:
-                break
         if found:
             result.setdefault(spec.field, []).extend(found)
     return result
@@ -317,14 +314,15 @@ def _row_cells(table_row: Sequence[str], columns: Mapping[str, Sequence[int]]) -
     return cells
 
 
-def _key_kind(record: RecordedAsset) -> str:
+def _key_kind(record: RecordedAsset) -> tuple[str, str]:
+    """(what the record key is, advice) for duplicate-key messages."""
     if record.asset_tag:
-        return "asset tag"
+        return "asset tag", "asset tags must be unique; fix one of the two rows"
     if record.serial:
-        return "serial (rows without an asset tag are keyed by serial)"
+        return "serial", "rows without an asset tag are keyed by serial; give them asset tags"
     if record.name or record.hostname:
-        return "name (rows without asset tag or serial are keyed by name; give them asset tags)"
-    return "key"
+        return "name", "rows without asset tag or serial are keyed by name; give them asset tags"
+    return "key", "give the rows asset tags"
 
 
 def build_records(
@@ -374,8 +372,9 @@ def build_records(
                 record.extra.setdefault(header or f"column {index + 1}", row[index].strip())
         key = record.record_key.casefold()
         if key in seen_keys:
-            problems.add(line, f"duplicate {_key_kind(record)} {quote(record.record_key)} "
-                               f"(also on line {seen_keys[key]}); each asset must appear once")
+            kind, advice = _key_kind(record)
+            problems.add(line, f"duplicate {kind} {quote(record.record_key)} (also on line {seen_keys[key]}); "
+                               f"{advice}")
         else:
             seen_keys[key] = line
         records.append(record)

@@ -57,14 +57,14 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("hostname", ("Hostname", "Host Name", "Computer Name", "FQDN", "DNS Name")),
     ColumnSpec("mac", ("MAC Address", "MAC", "MAC Addresses", "Ethernet MAC", "Ethernet MAC Address",
                        "Wired MAC", "LAN MAC", "WiFi MAC", "Wi-Fi MAC Address", "Wireless MAC",
-                       "Wireless MAC Address", "WLAN MAC", "MAC Address 2", "Secondary MAC"), multi=True),
-    ColumnSpec("ip", ("IP Address", "IP", "IPv4 Address", "IP Addresses", "IPv6 Address"), multi=True),
+                       "Wireless MAC Address", "WLAN MAC", "MAC Address 2", "Secondary MAC")),
+    ColumnSpec("ip", ("IP Address", "IP", "IPv4 Address", "IP Addresses", "IPv6 Address")),
     # Whoever or whatever the asset is checked out to. In alias order: the first non-empty one is
     # `assigned_to`; any non-empty one means "checked out". The import sample's Full Name/Email/
     # Username are the user the importer checks the asset out to.
     ColumnSpec("checkout", ("Checked Out To", "Assigned To", "Target", "Checked Out", "Full Name",
                             "assigned_to.name", "Username", "assigned_to.username", "Email",
-                            "assigned_to.email", "assigned_to"), multi=True),
+                            "assigned_to.email", "assigned_to")),
     ColumnSpec("extra:id", ("ID", "id")),
     ColumnSpec("extra:company", ("Company", "company.name")),
     ColumnSpec("extra:model_number", ("Model No.", "Model Number", "model_number")),
