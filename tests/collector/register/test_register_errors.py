@@ -70,7 +70,8 @@ def test_bad_input_is_one_clear_line(data: bytes, fmt: str, exc_type: type[Regis
     with pytest.raises(exc_type) as info:
         parse_register(data, fmt, filename="f.csv")
     message = str(info.value)
-    assert "\n" not in message and "\r" not in message
+    assert "\n" not in message
+    assert "\r" not in message
     for part in parts:
         assert part in message, message
 

@@ -130,7 +130,8 @@ def test_reimport_is_identical(fixture: str, fmt: str, mapping: str | None) -> N
 def test_generic_csv_accepts_a_json_file_name() -> None:
     """`--format csv` with a .json file reads it as JSON rather than failing on '['."""
     data = (DATA / "generic_inventory.json").read_bytes()
-    records = parse_register(data, "csv", filename="inventory.json", mapping=load_mapping(DATA / "generic_mapping.json"))
+    mapping = load_mapping(DATA / "generic_mapping.json")
+    records = parse_register(data, "csv", filename="inventory.json", mapping=mapping)
     assert [r.record_key for r in records] == ["A-1", "A-2", "A-3"]
 
 
