@@ -8,7 +8,7 @@ rules, and — when asked to — persists assets and the findings lifecycle (ope
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from collector.identity import ResolvedAsset, SubjectFacts, resolve
 from collector.reconcile import SEVERITY_ORDER, Coverage, Finding, Record, reconcile
 from collector.store.duckdb import Store
 
-RuleEvaluator = Callable[[Store, datetime], list[Finding]]
+RuleEvaluator = Callable[[Store, datetime, Mapping[str, ResolvedAsset]], list[Finding]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +146,10 @@ def refresh(
     records = load_records(store)
     findings, matches = reconcile(assets, records, load_coverage(store), now=now, ghost_after=ghost_after)
     matched = {m.asset.asset_id: m for m in matches}
-    if persist and not store.read_only:
-        _write_assets(store, assets, matched)
+    if not store.read_only:
+        _write_assets(store, assets, matched)  # the rules engine reads them; they do not depend on the window
     if rules is not None:
-        findings += rules(store, now)
+        findings += rules(store, now, {a.asset_id: a for a in assets})
     rows = [_finding_row(f, matched) for f in findings]
     if persist and not store.read_only:
         rows = _persist_findings(store, rows, now)

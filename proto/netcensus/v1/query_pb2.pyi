@@ -359,10 +359,32 @@ class ImportRequest(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class StatusMapEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     FORMAT_FIELD_NUMBER: _builtins.int
     CONTENT_FIELD_NUMBER: _builtins.int
     FILENAME_FIELD_NUMBER: _builtins.int
     MAPPING_FIELD_NUMBER: _builtins.int
+    STATUS_MAP_FIELD_NUMBER: _builtins.int
+    REGISTER_FIELD_NUMBER: _builtins.int
     format: _builtins.str
     """"snipeit", "netbox" or "csv"."""
     content: _builtins.bytes
@@ -371,6 +393,14 @@ class ImportRequest(_message.Message):
     """The file's name, for messages and evidence."""
     mapping: _builtins.str
     """For "csv": the column mapping and status map as YAML or JSON text."""
+    register: _builtins.str
+    """Name of the register this file replaces; empty: the format name."""
+    @_builtins.property
+    def status_map(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Extra status label -> class ("in-use", "in-stock", "retired", "lost") entries; they win over
+        the format's defaults and the mapping file.
+        """
+
     def __init__(
         self,
         *,
@@ -378,10 +408,12 @@ class ImportRequest(_message.Message):
         content: _builtins.bytes = ...,
         filename: _builtins.str = ...,
         mapping: _builtins.str = ...,
+        status_map: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        register: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "filename", b"filename", "format", b"format", "mapping", b"mapping"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "filename", b"filename", "format", b"format", "mapping", b"mapping", "register", b"register", "status_map", b"status_map"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

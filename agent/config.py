@@ -1,0 +1,104 @@
+"""Agent configuration: argv > environment > TOML file > defaults, resolved once into frozen objects.
+
+The only module of the agent that reads the environment. Secrets come from a file or an
+environment variable and are never logged or echoed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
+
+
+def parse_seconds(text: str, what: str) -> float:
+    """'15m', '1h', '30s', '1d' or plain seconds."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ConfigError(f"{what}: {text!r} is not a duration (use e.g. 30s, 15m, 1h)")
+    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[(match.group(2) or "s").lower()]
+
+
+def default_state_dir(env: Mapping[str, str]) -> Path:
+    """/var/lib/netcensus-agent as root, else the user's XDG state directory."""
+    if env.get("NETCENSUS_AGENT_STATE"):
+        return Path(env["NETCENSUS_AGENT_STATE"])
+    if os.geteuid() == 0:
+        return Path("/var/lib/netcensus-agent")
+    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "netcensus-agent"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConfig:
+    """What `netcensus-agent report` needs."""
+
+    collector: str
+    state_dir: Path
+    interval_s: float = 3600.0
+    jitter_s: float = 300.0
+    timeout_s: float = 20.0
+    enrol_secret: str = field(default="", repr=False)
+    sources: tuple[str, ...] | None = None
+
+
+def load_toml(path: Path | None) -> dict[str, object]:
+    """The [agent] table of a TOML file; errors name the file."""
+    if path is None:
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such config file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    section = data.get("agent", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [agent] must be a table")
+    known = {"collector", "state_dir", "interval", "jitter", "timeout", "enrol_secret_file", "sources"}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} in [agent] (known: {', '.join(sorted(known))})")
+    return dict(section)
+
+
+def enrol_secret(env: Mapping[str, str], file_value: object) -> str:
+    """The enrolment secret from NETCENSUS_ENROL_SECRET or a file; "" when none (open enrolment)."""
+    if env.get("NETCENSUS_ENROL_SECRET"):
+        return env["NETCENSUS_ENROL_SECRET"]
+    if file_value:
+        try:
+            return Path(str(file_value)).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{file_value}: cannot read enrolment secret: {exc.strerror}") from exc
+    return ""
+
+
+def resolve_agent(*, collector: str | None, config: Path | None, state_dir: Path | None,
+                  env: Mapping[str, str] | None = None) -> AgentConfig:
+    """Merge argv, environment and file."""
+    env = os.environ if env is None else env
+    file = load_toml(config)
+    target = collector or env.get("NETCENSUS_COLLECTOR") or file.get("collector")
+    if not target:
+        raise ConfigError("--collector HOST:PORT is required (or collector = ... in [agent] of --config)")
+    sources = file.get("sources")
+    return AgentConfig(
+        collector=str(target),
+        state_dir=state_dir or (Path(str(file["state_dir"])) if file.get("state_dir") else default_state_dir(env)),
+        interval_s=parse_seconds(str(file.get("interval", "1h")), "interval"),
+        jitter_s=parse_seconds(str(file.get("jitter", "5m")), "jitter"),
+        timeout_s=parse_seconds(str(file.get("timeout", "20s")), "timeout"),
+        enrol_secret=enrol_secret(env, file.get("enrol_secret_file")),
+        sources=tuple(str(s) for s in sources) if isinstance(sources, list) else None,
+    )

@@ -1,0 +1,145 @@
+"""Pure encoding of the agent's domain objects into netcensus.v1 messages (no I/O, no gRPC)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from netcensus.v1 import report_pb2
+
+from agent import __version__
+from agent.facts.model import CollectorState, HostFacts, Inventory, NetworkInterface, SoftwareItem
+from agent.scan.model import Method, Observation, ScanBatch
+
+_STATES = {
+    CollectorState.OK: report_pb2.COLLECTOR_STATE_OK,
+    CollectorState.FAILED: report_pb2.COLLECTOR_STATE_FAILED,
+    CollectorState.TIMED_OUT: report_pb2.COLLECTOR_STATE_TIMED_OUT,
+    CollectorState.SKIPPED: report_pb2.COLLECTOR_STATE_SKIPPED,
+}
+METHODS = {m: getattr(report_pb2, f"METHOD_{m.name}") for m in Method}
+
+
+def _ts(value: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC))
+    return ts
+
+
+def software_checksum(items: Iterable[SoftwareItem]) -> str:
+    """SHA-256 over sorted 'source\\tname\\tarch\\tversion' lines (the contract in report.proto)."""
+    lines = sorted(f"{i.source}\t{i.name}\t{i.arch}\t{i.version}" for i in items)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _interface(msg: report_pb2.NetworkInterface, iface: NetworkInterface) -> None:
+    msg.name = iface.name
+    msg.mac = iface.mac
+    msg.addresses.extend(iface.addresses)
+    msg.is_virtual = iface.is_virtual
+    msg.speed_mbps = max(0, iface.speed_mbps)
+    msg.is_up = iface.is_up
+
+
+def _software(msg: report_pb2.SoftwareItem, item: SoftwareItem) -> None:
+    msg.name = item.name
+    msg.version = item.version
+    msg.vendor = item.vendor
+    msg.arch = item.arch
+    msg.source = item.source
+    msg.source_package = item.source_package
+    msg.purl = item.purl
+    if item.installed_at is not None:
+        msg.installed_at.CopyFrom(_ts(item.installed_at))
+
+
+def encode_facts(facts: HostFacts) -> report_pb2.HostFacts:
+    """HostFacts → message."""
+    msg = report_pb2.HostFacts(hostname=facts.hostname, fqdn=facts.fqdn, memory_bytes=facts.memory_bytes,
+                               virtualization=facts.virtualization)
+    o = facts.os
+    msg.os.CopyFrom(report_pb2.OsInfo(family=o.family, name=o.name, version=o.version, kernel=o.kernel, arch=o.arch,
+                                      id=o.id))
+    h = facts.hardware
+    msg.hardware.CopyFrom(report_pb2.Hardware(
+        vendor=h.vendor, model=h.model, serial=h.serial, system_uuid=h.system_uuid, bios_version=h.bios_version,
+        bios_date=h.bios_date, chassis_type=h.chassis_type))
+    msg.cpu.CopyFrom(report_pb2.Cpu(model=facts.cpu.model, cores=facts.cpu.cores, threads=facts.cpu.threads))
+    for iface in facts.interfaces:
+        _interface(msg.interfaces.add(), iface)
+    for disk in facts.disks:
+        msg.disks.add(name=disk.name, model=disk.model, serial=disk.serial, size_bytes=disk.size_bytes)
+    if facts.boot_time is not None:
+        msg.boot_time.CopyFrom(_ts(facts.boot_time))
+    return msg
+
+
+def new_report(source_id: str, seq: int, now: datetime) -> report_pb2.Report:
+    """An empty report with identity, sequence and time filled in."""
+    return report_pb2.Report(report_id=str(uuid.uuid4()), source_id=source_id, seq=seq, created_at=_ts(now),
+                             software_version=__version__)
+
+
+def encode_snapshot(inventory: Inventory, *, source_id: str, seq: int, now: datetime) -> report_pb2.Report:
+    """A full HostSnapshot report."""
+    report = new_report(source_id, seq, now)
+    snap = report.host_snapshot
+    snap.facts.CopyFrom(encode_facts(inventory.facts))
+    for item in inventory.software:
+        _software(snap.software.add(), item)
+    for status in inventory.collectors:
+        snap.collectors.add(name=status.name, state=_STATES[status.state], duration_ms=max(0, status.duration_ms),
+                            items=max(0, status.items), reason=status.reason)
+    for nb in inventory.neighbours:
+        snap.neighbours.add(ip=nb.ip, mac=nb.mac, interface=nb.interface, state=nb.state)
+    snap.software_checksum = software_checksum(inventory.software)
+    return report
+
+
+def _observation(msg: report_pb2.Observation, obs: Observation) -> None:
+    msg.ip = obs.ip
+    msg.mac = obs.mac
+    msg.method = METHODS[obs.method]
+    msg.seen_at.CopyFrom(_ts(obs.seen_at))
+    msg.hostname = obs.hostname
+    msg.vendor = obs.vendor
+    msg.device_type = obs.device_type
+    msg.os_family = obs.os_family
+    if obs.snmp is not None:
+        s = obs.snmp
+        msg.snmp.CopyFrom(report_pb2.SnmpSystem(descr=s.descr, object_id=s.object_id, uptime_ticks=s.uptime_ticks,
+                                                contact=s.contact, name=s.name, location=s.location))
+    for port in obs.open_ports:
+        msg.open_ports.add(port=port.port, protocol=port.protocol, service=port.service, product=port.product)
+    for item in obs.software:
+        _software(msg.software.add(), item)
+    if obs.seen_via is not None:
+        v = obs.seen_via
+        msg.seen_via.CopyFrom(report_pb2.SeenVia(device_ip=v.device_ip, device_name=v.device_name,
+                                                 if_index=v.if_index, port_name=v.port_name, vlan=v.vlan))
+    msg.serial = obs.serial
+    msg.model = obs.model
+    for iface in obs.interfaces:
+        _interface(msg.interfaces.add(), iface)
+    msg.mac_is_local = obs.mac_is_local
+
+
+def encode_scan(batch: ScanBatch, *, source_id: str, seq: int, now: datetime) -> report_pb2.Report:
+    """A ScanResult report for one batch of a sweep."""
+    report = new_report(source_id, seq, now)
+    scan = report.scan
+    scan.scan_id = batch.scan_id
+    scan.targets.extend(batch.targets)
+    scan.methods.extend(METHODS[m] for m in batch.methods)
+    scan.started_at.CopyFrom(_ts(batch.started_at))
+    scan.finished_at.CopyFrom(_ts(batch.finished_at))
+    for obs in batch.observations:
+        _observation(scan.observations.add(), obs)
+    for st in batch.statuses:
+        scan.statuses.add(target=st.target, method=METHODS[st.method], ok=st.ok, reason=st.reason,
+                          duration_ms=max(0, st.duration_ms))
+    scan.complete = batch.complete
+    return report

@@ -1,0 +1,65 @@
+"""The agent's small persistent state: its source id, node key and next sequence number.
+
+Kept in one JSON file written atomically (write temp, fsync, rename) with mode 0600, because the
+node key is a credential.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.errors import ConfigError
+
+
+@dataclass
+class NodeState:
+    """Identity and sequence of one agent or scanner on one machine."""
+
+    path: Path
+    source_id: str = ""
+    node_key: str = ""
+    collector: str = ""
+    next_seq: int = 1
+
+    @classmethod
+    def load(cls, path: Path) -> NodeState:
+        """Read the state file, or start empty when there is none."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls(path)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path}: unreadable agent state ({exc}); remove it to re-enrol") from exc
+        return cls(path, source_id=str(data.get("source_id", "")), node_key=str(data.get("node_key", "")),
+                   collector=str(data.get("collector", "")), next_seq=int(data.get("next_seq", 1)))
+
+    def take_seq(self) -> int:
+        """Reserve the next sequence number and persist the counter before it is used."""
+        with _LOCK:
+            seq = self.next_seq
+            self.next_seq += 1
+            self.save()
+            return seq
+
+    def save(self) -> None:
+        """Atomic write with owner-only permissions."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"source_id": self.source_id, "node_key": self.node_key, "collector": self.collector,
+                           "next_seq": self.next_seq}, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: cannot write agent state: {exc.strerror}") from exc
+
+
+_LOCK = threading.Lock()

@@ -1,0 +1,337 @@
+"""`netcensus` — the collector and the commands people use to query it.
+
+Every failure a user can cause (bad file, bad row, unreachable collector, port in use, a database
+held by a running collector) ends as one line on stderr and exit status 1; no tracebacks unless
+NETCENSUS_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from collector.config import DEFAULT_GHOST_AFTER, default_rules_dir, parse_duration, resolve_serve
+from collector.errors import NetcensusError, UsageError
+from collector.output import FORMATS, emit
+from collector.reconcile import SEVERITY_ORDER
+
+FINDING_KINDS = ("ghost", "zombie", "mismatch", "duplicate", "unauthorised-software", "missing-software", "licence")
+FINDING_COLUMNS = (
+    "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag", "status", "rule_id",
+    "software_name", "software_version", "first_seen", "last_seen", "evidence", "summary", "finding_id",
+    "status_class", "opened_at", "resolved_at", "suppressed", "suppression",
+)
+FINDING_TABLE = (("severity", "SEVERITY"), ("kind", "KIND"), ("hostname", "HOST"), ("ip", "IP"),
+                 ("asset_tag", "TAG"), ("status", "RECORDED"), ("summary", "SUMMARY"))
+ASSET_COLUMNS = ("asset_id", "hostnames", "ips", "macs", "vendor", "serial", "model", "device_type", "os",
+                 "first_seen", "last_seen", "sources", "asset_tag", "status", "matched_by", "system_uuid")
+ASSET_TABLE = (("asset_id", "ASSET"), ("hostnames", "HOST"), ("ips", "IP"), ("macs", "MAC"), ("vendor", "VENDOR"),
+               ("device_type", "TYPE"), ("last_seen", "LAST SEEN"), ("asset_tag", "TAG"), ("status", "RECORDED"),
+               ("os", "OS"))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 1 with one line, per the command-line contract."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(1, f"{self.prog}: {message} (see --help)\n")
+
+
+def _target(args: argparse.Namespace) -> None:
+    if bool(args.db) == bool(args.collector):
+        raise UsageError("give exactly one of --db FILE or --collector HOST:PORT")
+
+
+def _add_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", type=Path, help="DuckDB file (opened directly)")
+    p.add_argument("--collector", metavar="HOST:PORT", help="ask a running collector over gRPC")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    parser = _Parser(prog="netcensus", description="netcensus collector: inventory, ghosts, zombies, findings.")
+    parser.add_argument("--log-level", default=os.environ.get("NETCENSUS_LOG_LEVEL", "info"),
+                        choices=["debug", "info", "warning", "error"])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("serve", help="run the collector (gRPC ingest, query and admin services)")
+    p.add_argument("--db", help="DuckDB file; created if missing")
+    p.add_argument("--listen", metavar="HOST:PORT", help="default 127.0.0.1:50051")
+    p.add_argument("--rules", action="append", metavar="DIR", help="rule pack directory (repeatable)")
+    p.add_argument("--ghost-after", metavar="DURATION", help="default 14d")
+    p.add_argument("--config", type=Path, help="TOML file with a [collector] table")
+
+    p = sub.add_parser("import", help="import the asset register (atomic; re-importing changes nothing)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--format", required=True, dest="fmt", help="snipeit | netbox | csv | json")
+    p.add_argument("--mapping", type=Path, help="column mapping (YAML/JSON) for csv/json")
+    p.add_argument("--status-map", action="append", default=[], metavar="LABEL=CLASS",
+                   help="map a status label to in-use | in-stock | retired | lost (repeatable)")
+    p.add_argument("--register", help="register name this file replaces (default: the format)")
+    _add_target(p)
+
+    p = sub.add_parser("findings", help="ghosts, zombies, mismatches and software findings")
+    _add_target(p)
+    p.add_argument("--rules", action="append", metavar="DIR", help="rule pack directory (default: shipped rules/)")
+    p.add_argument("--kind", action="append", default=[], help=f"one of {', '.join(FINDING_KINDS)} (repeatable)")
+    p.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
+    p.add_argument("--output", type=Path, help="file for --format parquet")
+    p.add_argument("--since", metavar="DURATION", help="only findings opened within this long")
+    p.add_argument("--ghost-after", metavar="DURATION", help="unseen this long = ghost (default 14d; 0 = any)")
+    p.add_argument("--severity", choices=SEVERITY_ORDER, help="minimum severity")
+    p.add_argument("--host", action="append", default=[], help="host name glob (repeatable)")
+    p.add_argument("--rule", action="append", default=[], help="rule id (repeatable)")
+    p.add_argument("--hide-suppressed", action="store_true", help="leave out findings under a rule exception")
+
+    p = sub.add_parser("assets", help="resolved assets with what was seen and what is recorded")
+    _add_target(p)
+    p.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
+    p.add_argument("--output", type=Path, help="file for --format parquet")
+
+    p = sub.add_parser("rules", help="rule packs")
+    rsub = p.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
+    rc = rsub.add_parser("check", help="validate rule files; every error as file:line")
+    rc.add_argument("dirs", nargs="*", type=Path)
+
+    p = sub.add_parser("sql", help="read-only SQL over the documented views")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("query")
+    p.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
+    p.add_argument("--output", type=Path)
+
+    p = sub.add_parser("demo", help="the main job end to end on an embedded default")
+    p.add_argument("--dir", type=Path, help="where to keep the demo database (default: a new temp dir)")
+    p.add_argument("--no-lab", action="store_true", help="skip the namespace lab sweep even as root")
+    return parser
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _open_for_query(db: Path) -> Any:
+    from collector.store.duckdb import Store
+
+    return Store.open(db, create=False)
+
+
+def _rules(dirs: Sequence[str] | None) -> Any:
+    from collector.rulebridge import rule_evaluator
+
+    return rule_evaluator([Path(d) for d in dirs] if dirs else [default_rules_dir()])
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from collector.server import serve
+
+    config = resolve_serve(db=args.db, listen=args.listen, rules=args.rules, ghost_after=args.ghost_after,
+                           config=args.config)
+    _rules([str(d) for d in config.rules_dirs])  # fail fast on a broken rule pack, before binding
+    return serve(config, ready=lambda port: print(
+        f"netcensus collector listening on {config.listen.rsplit(':', 1)[0]}:{port} (database {config.db})",
+        flush=True))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from collector.imports import import_register, parse_status_map
+    from collector.register import load_mapping
+
+    _target(args)
+    try:
+        data = args.file.read_bytes()
+    except FileNotFoundError as exc:
+        raise UsageError(f"{args.file}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise UsageError(f"{args.file}: is a directory") from exc
+    except OSError as exc:
+        raise UsageError(f"{args.file}: cannot read: {exc.strerror}") from exc
+    status_map = parse_status_map(args.status_map)
+    if args.collector:
+        from collector.client import CollectorClient
+
+        mapping_text = ""
+        if args.mapping:
+            load_mapping(args.mapping)  # validate locally: errors name the local file
+            mapping_text = args.mapping.read_text(encoding="utf-8")
+        with CollectorClient(args.collector, admin_token=os.environ.get("NETCENSUS_ADMIN_TOKEN")) as client:
+            r = client.import_register(data, args.fmt, args.file.name, mapping_text,
+                                       {k: v.value for k, v in status_map.items()}, args.register or "")
+        print(f"imported {args.file}: {r.rows} records ({r.added} added, {r.changed} changed, "
+              f"{r.unchanged} unchanged, {r.removed} removed)")
+        return 0
+    from collector.store.duckdb import Store
+
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    from collector.register import parse_register
+
+    parse_register(data, args.fmt, filename=str(args.file), mapping=mapping, status_map=status_map)  # before opening
+    store = Store.open(args.db)
+    try:
+        outcome = import_register(store, data, args.fmt, filename=str(args.file), now=_utcnow(), mapping=mapping,
+                                  status_map=status_map, register=args.register)
+    finally:
+        store.close()
+    c = outcome.counts
+    print(f"imported {args.file} into register {outcome.register!r}: {c.rows} records ({c.added} added, "
+          f"{c.changed} changed, {c.unchanged} unchanged, {c.removed} removed)")
+    return 0
+
+
+def _filter_findings(rows: list[dict[str, Any]], args: argparse.Namespace, now: datetime) -> list[dict[str, Any]]:
+    import fnmatch
+
+    kinds = {k.strip() for spec in args.kind for k in spec.split(",") if k.strip()}
+    unknown = kinds - set(FINDING_KINDS)
+    if unknown:
+        raise UsageError(f"--kind {', '.join(sorted(unknown))}: not a finding kind (use {', '.join(FINDING_KINDS)})")
+    since = now - parse_duration(args.since, "--since") if args.since else None
+    floor = SEVERITY_ORDER.index(args.severity) if args.severity else 0
+    out = []
+    for row in rows:
+        if kinds and row["kind"] not in kinds:
+            continue
+        if since is not None and (row.get("opened_at") or now) < since:
+            continue
+        if SEVERITY_ORDER.index(row["severity"]) < floor:
+            continue
+        if args.host and not any(fnmatch.fnmatch((row.get("hostname") or "").lower(), g.lower()) for g in args.host):
+            continue
+        if args.rule and row.get("rule_id") not in args.rule:
+            continue
+        if args.hide_suppressed and row.get("suppressed"):
+            continue
+        out.append(row)
+    return out
+
+
+def cmd_findings(args: argparse.Namespace) -> int:
+    _target(args)
+    now = _utcnow()
+    ghost_after = parse_duration(args.ghost_after, "--ghost-after") if args.ghost_after else None
+    _filter_findings([], args, now)  # validate filters before any work
+    if args.collector:
+        from collector.client import CollectorClient
+
+        with CollectorClient(args.collector) as client:
+            rows = client.findings(kinds=[], since=None, ghost_after=ghost_after)
+    else:
+        from collector.query import refresh
+
+        rules = _rules(args.rules)
+        store = _open_for_query(args.db)
+        try:
+            window = DEFAULT_GHOST_AFTER if ghost_after is None else ghost_after
+            rows = refresh(store, now=now, ghost_after=window, rules=rules,
+                           persist=ghost_after is None or window == DEFAULT_GHOST_AFTER).findings
+        finally:
+            store.close()
+    rows = _filter_findings(rows, args, now)
+    emit(rows, args.fmt, columns=FINDING_COLUMNS, table_columns=FINDING_TABLE, out=sys.stdout, output=args.output,
+         empty="no findings")
+    if args.fmt == "table" and rows:
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row["kind"]] = counts.get(row["kind"], 0) + 1
+        print(f"\n{len(rows)} findings: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return 0
+
+
+def cmd_assets(args: argparse.Namespace) -> int:
+    _target(args)
+    if args.collector:
+        from collector.client import CollectorClient
+
+        with CollectorClient(args.collector) as client:
+            rows = list(client.assets())
+    else:
+        from collector.query import asset_rows, refresh
+
+        store = _open_for_query(args.db)
+        try:
+            rows = asset_rows(refresh(store, now=_utcnow(), ghost_after=DEFAULT_GHOST_AFTER, rules=None,
+                                      persist=False))
+        finally:
+            store.close()
+    emit(rows, args.fmt, columns=ASSET_COLUMNS, table_columns=ASSET_TABLE, out=sys.stdout, output=args.output,
+         empty="no assets")
+    if args.fmt == "table" and rows:
+        print(f"\n{len(rows)} assets")
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from collector.rules.schema import check_rules, rule_files
+
+    dirs = args.dirs or [default_rules_dir()]
+    errors = check_rules(dirs)
+    for line in errors:
+        print(line, file=sys.stderr)
+    if errors:
+        print(f"{len(errors)} error(s)", file=sys.stderr)
+        return 1
+    files, _ = rule_files(dirs)
+    print(f"ok: {len(files)} rule file(s) valid")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from collector.store.duckdb import Store
+
+    store = Store.open(args.db, read_only=True)
+    try:
+        try:
+            rows = store.query(args.query)
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise UsageError(f"sql: {first}") from exc
+    finally:
+        store.close()
+    columns = list(rows[0].keys()) if rows else []
+    emit(rows, args.fmt, columns=columns, table_columns=[(c, c.upper()) for c in columns], out=sys.stdout,
+         output=args.output, empty="(no rows)")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from collector.demo import run_demo
+
+    return run_demo(workdir=args.dir, lab=not args.no_lab)
+
+
+COMMANDS = {"serve": cmd_serve, "import": cmd_import, "findings": cmd_findings, "assets": cmd_assets,
+            "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `netcensus` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except NetcensusError as exc:
+        print(f"netcensus: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("netcensus: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("NETCENSUS_DEBUG"):
+            raise
+        print(f"netcensus: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+              "(set NETCENSUS_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""gRPC client for the admin and query commands' `--collector HOST:PORT` form (adapter: maps grpc errors)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import grpc
+from netcensus.v1 import query_pb2, query_pb2_grpc
+
+from collector.codec import asset_from_proto, finding_from_proto, to_timestamp
+from collector.errors import CollectorUnreachable, NetcensusError, UsageError
+from collector.service import ADMIN_TOKEN_HEADER
+
+
+class CollectorClient:
+    """Talks to a running collector."""
+
+    def __init__(self, target: str, *, admin_token: str | None = None, timeout_s: float = 120.0) -> None:
+        self.target = target
+        self._channel = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", 64 << 20),
+                                                               ("grpc.max_send_message_length", 64 << 20)])
+        self._metadata = [(ADMIN_TOKEN_HEADER, admin_token)] if admin_token else []
+        self._timeout = timeout_s
+
+    def close(self) -> None:
+        """Close the channel."""
+        self._channel.close()
+
+    def __enter__(self) -> CollectorClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _error(self, exc: grpc.RpcError) -> NetcensusError:
+        code = exc.code() if hasattr(exc, "code") else None
+        detail = exc.details() if hasattr(exc, "details") else str(exc)
+        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            return CollectorUnreachable(f"collector {self.target} is unreachable ({(detail or '').splitlines()[0][:200]})")
+        if code == grpc.StatusCode.INVALID_ARGUMENT:
+            return UsageError(detail or "invalid argument")
+        return NetcensusError(f"collector {self.target}: {code.name if code else 'error'}: {detail}")
+
+    def findings(self, *, kinds: list[str], since: datetime | None, ghost_after: timedelta | None) -> list[dict[str, Any]]:
+        """Stream findings."""
+        request = query_pb2.FindingsRequest(kinds=kinds)
+        if since is not None:
+            request.since.CopyFrom(to_timestamp(since))
+        if ghost_after is not None:
+            request.ghost_after_seconds = int(ghost_after.total_seconds())
+        stub = query_pb2_grpc.QueryStub(self._channel)
+        try:
+            return [finding_from_proto(f) for f in stub.ListFindings(request, timeout=self._timeout,
+                                                                     wait_for_ready=False)]
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+
+    def assets(self) -> Iterator[dict[str, Any]]:
+        """Stream assets."""
+        stub = query_pb2_grpc.QueryStub(self._channel)
+        try:
+            return iter([asset_from_proto(a) for a in stub.ListAssets(query_pb2.AssetsRequest(), timeout=self._timeout)])
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+
+    def import_register(self, content: bytes, fmt: str, filename: str, mapping: str = "",
+                        status_map: dict[str, str] | None = None, register: str = "") -> query_pb2.ImportResponse:
+        """Upload a register file for atomic import."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+        try:
+            response: query_pb2.ImportResponse = stub.ImportRegister(
+                query_pb2.ImportRequest(format=fmt, content=content, filename=filename, mapping=mapping,
+                                        status_map=status_map or {}, register=register),
+                timeout=self._timeout, metadata=self._metadata)
+            return response
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc

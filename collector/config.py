@@ -1,0 +1,126 @@
+"""Collector configuration: argv > environment > config file > defaults, resolved once.
+
+This is the only module that reads the environment. Secrets (enrolment secret, admin token) are
+kept only as hashes after resolution and are never logged.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from collector.errors import UsageError
+
+DEFAULT_GHOST_AFTER = timedelta(days=14)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)?\s*$", re.IGNORECASE)
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str, what: str = "duration") -> timedelta:
+    """'14d', '36h', '90m', '45s', '2w' or plain seconds → timedelta; a UsageError names the value."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise UsageError(f"{what}: {text!r} is not a duration (use e.g. 14d, 36h, 90m, 0)")
+    unit = (match.group(2) or "s").lower()
+    return timedelta(seconds=float(match.group(1)) * _UNITS[unit])
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """'HOST:PORT' (or '[v6]:PORT') → (host, port)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError(f"{text!r} is not HOST:PORT")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def default_rules_dir() -> Path:
+    """The shipped rule pack: rules/ at the top of the checkout (or NETCENSUS_RULES)."""
+    env = os.environ.get("NETCENSUS_RULES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    """Everything `netcensus serve` needs, resolved."""
+
+    db: Path
+    listen: str
+    rules_dirs: tuple[Path, ...] = ()
+    ghost_after: timedelta = DEFAULT_GHOST_AFTER
+    enrol_secret: str | None = field(default=None, repr=False)
+    admin_token: str | None = field(default=None, repr=False)
+    refresh_interval: timedelta = timedelta(minutes=5)
+    max_message_bytes: int = 64 * 1024 * 1024
+
+
+def load_file(path: Path | None) -> dict[str, object]:
+    """Read a TOML config file; errors name the file and line."""
+    if path is None:
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise UsageError(f"{path}: no such config file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
+    section = data.get("collector", data)
+    if not isinstance(section, dict):
+        raise UsageError(f"{path}: [collector] must be a table")
+    known = {"db", "listen", "rules", "ghost_after", "enrol_secret_file", "admin_token_file", "refresh_interval",
+             "max_message_bytes"}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] (known: {', '.join(sorted(known))})")
+    return dict(section)
+
+
+def _secret(env: Mapping[str, str], env_name: str, file_value: object) -> str | None:
+    if env.get(env_name):
+        return env[env_name]
+    if file_value:
+        path = Path(str(file_value))
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read secret file: {exc.strerror}") from exc
+    return None
+
+
+def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None, ghost_after: str | None,
+                  config: Path | None, env: Mapping[str, str] | None = None) -> ServeConfig:
+    """Merge argv, environment and file into a ServeConfig."""
+    env = os.environ if env is None else env
+    file = load_file(config)
+    db_value = db or env.get("NETCENSUS_DB") or file.get("db")
+    if not db_value:
+        raise UsageError("--db FILE is required (or db = ... in the config file)")
+    listen_value = str(listen or env.get("NETCENSUS_LISTEN") or file.get("listen") or "127.0.0.1:50051")
+    parse_listen(listen_value)
+    rules_value = rules or file.get("rules")
+    rules_dirs = tuple(Path(p) for p in (rules_value if isinstance(rules_value, list) else [rules_value])) \
+        if rules_value else (default_rules_dir(),)
+    ghost = parse_duration(str(ghost_after or env.get("NETCENSUS_GHOST_AFTER") or file.get("ghost_after") or "14d"),
+                           "--ghost-after")
+    return ServeConfig(
+        db=Path(str(db_value)), listen=listen_value, rules_dirs=rules_dirs, ghost_after=ghost,
+        enrol_secret=_secret(env, "NETCENSUS_ENROL_SECRET", file.get("enrol_secret_file")),
+        admin_token=_secret(env, "NETCENSUS_ADMIN_TOKEN", file.get("admin_token_file")),
+        refresh_interval=parse_duration(str(file.get("refresh_interval", "5m")), "refresh_interval"),
+        max_message_bytes=int(str(file.get("max_message_bytes", 64 * 1024 * 1024))),
+    )
+
+
+def client_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment values the admin/query client commands use (admin token)."""
+    env = os.environ if env is None else env
+    return {k: env[k] for k in ("NETCENSUS_ADMIN_TOKEN",) if k in env}

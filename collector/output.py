@@ -1,0 +1,131 @@
+"""Rendering rows for people (aligned tables) and machines (JSON, CSV, Parquet)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from collector.errors import UsageError
+
+FORMATS = ("table", "json", "csv", "parquet")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, or None."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S") + (f".{value.microsecond:06d}" if value.microsecond else "") + "Z"
+
+
+def to_json(rows: Sequence[dict[str, Any]]) -> str:
+    """One JSON array."""
+    return json.dumps(list(rows), default=_json_default, ensure_ascii=False, indent=2)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return iso(value) or ""
+    if isinstance(value, (list, tuple)):
+        if value and isinstance(value[0], dict):
+            return json.dumps(list(value), default=_json_default, ensure_ascii=False)
+        return ";".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, default=_json_default, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """CSV with a header; lists joined with ';', nested objects as JSON."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def _short(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, (list, tuple)):
+        items = [_short(v) for v in value]
+        return ", ".join(items[:2]) + (f" +{len(items) - 2}" if len(items) > 2 else "")
+    return _cell(value)
+
+
+def to_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], *, width: int | None = None,
+             wrap_last: bool = True) -> str:
+    """Aligned columns sized to the terminal; the last column (usually a sentence) wraps."""
+    if not rows:
+        return ""
+    width = width or shutil.get_terminal_size((160, 24)).columns
+    heads = [h for _, h in columns]
+    cells = [[_short(row.get(key)) for key, _ in columns] for row in rows]
+    widths = [max(len(heads[i]), *(len(c[i]) for c in cells)) for i in range(len(columns))]
+    for i in range(len(widths) - 1):
+        widths[i] = min(widths[i], 28)
+    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
+    last = max(30, width - fixed) if wrap_last else widths[-1]
+    widths[-1] = min(widths[-1], last)
+
+    def clip(text: str, w: int) -> str:
+        return text if len(text) <= w else text[: w - 1] + "…"
+
+    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    for c in cells:
+        head = "  ".join(clip(v, w).ljust(w) for v, w in zip(c[:-1], widths[:-1], strict=True))
+        tail = c[-1]
+        chunks = [tail[i:i + widths[-1]] for i in range(0, len(tail), widths[-1])] or [""]
+        lines.append((head + "  " + chunks[0]).rstrip())
+        lines.extend((" " * (fixed) + chunk).rstrip() for chunk in chunks[1:])
+    return "\n".join(lines)
+
+
+def to_parquet(rows: Sequence[dict[str, Any]], columns: Sequence[str], path: Path) -> None:
+    """Write rows to a Parquet file (lists stay lists; evidence as JSON text)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = {c: [r.get(c) for r in rows] for c in columns}
+    for c in columns:
+        if any(isinstance(v, (list, dict)) and v and isinstance((v[0] if isinstance(v, list) else v), dict)
+               for v in data[c]):
+            data[c] = [json.dumps(v, default=_json_default) if v is not None else None for v in data[c]]
+    pq.write_table(pa.table(data), path)
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: str, *, columns: Sequence[str], table_columns: Sequence[tuple[str, str]],
+         out: TextIO, output: Path | None = None, empty: str = "") -> None:
+    """Print rows in the requested format."""
+    if fmt == "json":
+        out.write(to_json(rows) + "\n")
+    elif fmt == "csv":
+        out.write(to_csv(rows, columns))
+    elif fmt == "parquet":
+        if output is None:
+            raise UsageError("--format parquet needs --output FILE")
+        to_parquet(rows, columns, output)
+        out.write(f"wrote {len(rows)} rows to {output}\n")
+    elif fmt == "table":
+        out.write((to_table(rows, table_columns) or empty) + "\n")
+    else:
+        raise UsageError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")

@@ -1,0 +1,47 @@
+"""Bridge from the rules engine (collector/rules) to reconciliation's Finding type.
+
+Rules are loaded once per collector (or CLI call) and evaluated against the store's
+software_scoped / assets_scoped views, so new rules apply retroactively to stored software.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from collector.identity import ResolvedAsset
+from collector.query import RuleEvaluator
+from collector.reconcile import Finding
+from collector.store.duckdb import Store
+
+
+def rule_evaluator(dirs: Sequence[Path]) -> RuleEvaluator | None:
+    """Load the rule packs in `dirs` (RuleError on any invalid file); None when there are no rules."""
+    from collector.rules.schema import load_rules
+
+    existing = [d for d in dirs if d.exists()]
+    missing = [d for d in dirs if not d.exists()]
+    if missing:
+        from collector.errors import RuleError
+
+        raise RuleError(f"{missing[0]}: no such rules directory")
+    ruleset = load_rules(existing)
+    if not ruleset.rules:
+        return None
+    from collector.rules.engine import evaluate
+
+    def run(store: Store, now: datetime, assets: Mapping[str, ResolvedAsset]) -> list[Finding]:
+        out = []
+        for rf in evaluate(store.cursor(), ruleset, now):
+            out.append(Finding(
+                kind=rf.kind, severity=rf.severity, summary=rf.summary, asset=assets.get(rf.asset_id), rule_id=rf.rule_id,
+                software_name=rf.software_name, software_version=rf.software_version,
+                first_seen=rf.first_seen, last_seen=rf.last_seen, suppressed=rf.suppressed,
+                suppression=rf.suppression,
+                evidence=[{"source": "rules", "method": "rule", "seen_at": rf.last_seen,
+                           "detail": f"rule {rf.rule_id}: {rf.rule_title}"}]))
+        return out
+
+    return run
+

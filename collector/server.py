@@ -1,0 +1,176 @@
+"""Composition root of `netcensus serve`: store + ingest pipeline + gRPC services + shutdown.
+
+Shutdown order on SIGTERM/SIGINT: stop accepting RPCs (in-flight ones get a grace period), let
+the ingest writer commit everything queued, checkpoint and close DuckDB. An ack is only ever sent
+after its commit, so nothing acked is lost at any point of this sequence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+from netcensus.v1 import ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc
+
+from collector.config import ServeConfig, parse_listen
+from collector.errors import NetcensusError, UsageError
+from collector.imports import import_register, parse_status_map
+from collector.ingest import IngestPipeline
+from collector.query import Snapshot, refresh
+from collector.rulebridge import rule_evaluator
+from collector.service import AdminService, Counters, IngestService, Keyring, QueryService, hash_key
+from collector.store.duckdb import Store
+
+log = logging.getLogger("netcensus.server")
+
+
+def utcnow() -> datetime:
+    """The production clock."""
+    return datetime.now(UTC)
+
+
+class Collector:
+    """A running collector; `start()` binds, `stop()` drains and closes."""
+
+    def __init__(self, config: ServeConfig, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = Store.open(config.db)
+        self.counters = Counters()
+        self.pipeline = IngestPipeline(self.store.store_reports, clock)
+        self._rules = rule_evaluator(config.rules_dirs)
+        self._refresh_lock = threading.Lock()
+        self.port = 0
+        self._server: grpc.aio.Server | None = None
+        self._health = HealthServicer()
+
+    def refresh(self, ghost_after: timedelta | None = None) -> Snapshot:
+        """Recompute assets and findings (persisting the lifecycle only with the configured window)."""
+        window = self.config.ghost_after if ghost_after is None else ghost_after
+        with self._refresh_lock:
+            return refresh(self.store, now=self.clock(), ghost_after=window, rules=self._rules,
+                           persist=window == self.config.ghost_after)
+
+    def _import(self, request: query_pb2.ImportRequest) -> query_pb2.ImportResponse:
+        from collector.register import parse_mapping
+
+        mapping = parse_mapping(request.mapping, source=f"{request.filename} mapping") if request.mapping else None
+        status_map = parse_status_map([f"{k}={v}" for k, v in request.status_map.items()])
+        outcome = import_register(self.store, request.content, request.format, filename=request.filename or "upload",
+                                  now=self.clock(), mapping=mapping, status_map=status_map,
+                                  register=request.register or None)
+        c = outcome.counts
+        return query_pb2.ImportResponse(rows=c.rows, added=c.added, changed=c.changed, unchanged=c.unchanged,
+                                        removed=c.removed, import_id=outcome.import_id)
+
+    def _persist_enrolment(self, source_id: str, kind: str, hostname: str, key_hash: str) -> None:
+        self.store.enroll_source(source_id, kind, hostname, key_hash, self.clock())
+
+    async def start(self) -> int:
+        """Bind and start serving; returns the bound port (useful with port 0)."""
+        host, port = parse_listen(self.config.listen)
+        options = [
+            ("grpc.so_reuseport", 0),  # a second collector on the same port must fail, not share it
+            ("grpc.max_receive_message_length", self.config.max_message_bytes),
+            ("grpc.max_send_message_length", self.config.max_message_bytes),
+        ]
+        server = grpc.aio.server(options=options)
+        self.pipeline.start()
+        secret_hash = hash_key(self.config.enrol_secret) if self.config.enrol_secret else None
+        admin_hash = hash_key(self.config.admin_token) if self.config.admin_token else None
+        ingest_pb2_grpc.add_IngestServicer_to_server(IngestService(
+            pipeline=self.pipeline, keyring=Keyring(self.store.source_key_hashes()), enrol_secret_hash=secret_hash,
+            persist_enrolment=self._persist_enrolment, clock=self.clock, counters=self.counters), server)
+        query_pb2_grpc.add_QueryServicer_to_server(QueryService(self.refresh), server)
+        query_pb2_grpc.add_AdminServicer_to_server(AdminService(self._import, admin_hash), server)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        reflection.enable_server_reflection((
+            ingest_pb2.DESCRIPTOR.services_by_name["Ingest"].full_name,
+            query_pb2.DESCRIPTOR.services_by_name["Query"].full_name,
+            query_pb2.DESCRIPTOR.services_by_name["Admin"].full_name,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ), server)
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        try:
+            self.port = server.add_insecure_port(address)
+        except RuntimeError as exc:
+            self.pipeline.stop()
+            raise UsageError(f"cannot listen on {self.config.listen}: address in use or not available") from exc
+        if self.port == 0:
+            self.pipeline.stop()
+            raise UsageError(f"cannot listen on {self.config.listen}: address in use or not available")
+        await server.start()
+        self._server = server
+        await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
+        if not _is_loopback(host):
+            log.warning("listening in plaintext on %s: use only on trusted networks", self.config.listen)
+        if secret_hash is None:
+            log.warning("no enrolment secret configured: any node may enrol (set NETCENSUS_ENROL_SECRET)")
+        return self.port
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Graceful shutdown; nothing queued is lost."""
+        if self._server is not None:
+            await self._health.enter_graceful_shutdown()
+            await self._server.stop(grace)
+        await asyncio.to_thread(self.pipeline.stop)
+        self.store.close()
+        log.info("stopped: %d reports stored, %d duplicates, %d rows", self.pipeline.stored,
+                 self.pipeline.duplicates, self.pipeline.rows)
+
+    async def refresh_loop(self) -> None:
+        """Keep the findings lifecycle current even when nobody asks."""
+        interval = self.config.refresh_interval.total_seconds()
+        while interval > 0:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self.refresh)
+            except NetcensusError as exc:
+                log.error("refresh failed: %s", exc)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) -> int:
+    """Run until SIGTERM/SIGINT; returns the exit code."""
+    async def main() -> None:
+        collector = Collector(config)
+        try:
+            port = await collector.start()
+        except BaseException:
+            collector.store.close()
+            raise
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("collector serving on %s (port %d), database %s", config.listen, port, config.db)
+        if ready is not None:
+            ready(port)
+        refresher = asyncio.create_task(collector.refresh_loop())
+        await stop.wait()
+        refresher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refresher
+        await collector.stop()
+
+    asyncio.run(main())
+    return 0
