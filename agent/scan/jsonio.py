@@ -60,6 +60,7 @@ def _observation(d: dict[str, Any]) -> Observation:
         interfaces=tuple(NetworkInterface(**{**i, "addresses": tuple(i.get("addresses", ()))})
                          for i in d.get("interfaces", ())),
         mac_is_local=bool(d.get("mac_is_local", False)),
+        attributes=tuple((str(k), str(v)) for k, v in d.get("attributes", ())),
     )
 
 

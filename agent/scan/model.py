@@ -85,6 +85,9 @@ class Observation:
     model: str = ""
     interfaces: tuple[NetworkInterface, ...] = ()
     mac_is_local: bool = False
+    # Optional extras (added by the scanner work): device facts that have no field of their
+    # own, e.g. HOST-RESOURCES-MIB hrSystem values or LLDP port details, as sorted key/value pairs.
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
