@@ -58,8 +58,10 @@ def parse_register(
 
     Args:
         data: the file's bytes (UTF-8 with or without BOM, or UTF-16 with BOM).
-        fmt: "snipeit", "netbox", "csv" (generic; JSON content or a .json name is read as JSON) or
-            "json" (generic JSON array of objects). Snipe-IT also accepts its API's JSON.
+        fmt: "snipeit", "netbox", "csv" (generic) or "json" (generic JSON array of objects). With
+            any of them, JSON content or a .json name is read as JSON (an array of objects, or an
+            API response holding one under "rows"/"results"), nested objects flattened to
+            dotted keys ("status.value").
         filename: name used in every message ("FILE:LINE: ...").
         mapping: column mapping for the generic formats (see collector.register.mapping); ignored
             by snipeit and netbox, which know their own headers.
@@ -81,8 +83,9 @@ def parse_register(
         raise RegisterError(f"{filename}:1: file is empty (export the register with its header row)")
     user_map = {status_key(label): cls for label, cls in (status_map or {}).items()}
     text = decode(data, filename)
-    as_json = kind == "json" or (
-        kind in ("csv", "snipeit") and (filename.lower().endswith(".json") or looks_like_json(text)))
+    # API exports (Snipe-IT /api/v1/hardware, NetBox /api/dcim/devices/) are JSON; a CSV header never
+    # starts with '[' or '{', so content decides as well as the name.
+    as_json = kind == "json" or filename.lower().endswith(".json") or looks_like_json(text)
     table = read_json(text, filename) if as_json else read_csv(text, filename)
     if kind == "snipeit":
         return snipeit.parse(table, user_map)

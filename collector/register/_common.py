@@ -360,16 +360,18 @@ def build_records(
             if value and name not in cells:
                 cells[name] = [value]
         ctx = RowContext(table.filename, line, cells)
+        # Columns no field claimed are kept verbatim under their header: the register's own words
+        # (Company, Supplier, custom fields) stay available as evidence without a schema change.
+        unclaimed = {header or f"column {index + 1}": row[index].strip()
+                     for index, header in enumerate(table.header) if index not in used and row[index].strip()}
         try:
-            record = _build_one(ctx, resolve, problems, name_is_hostname, location_parts)
+            record = _build_one(ctx, resolve, problems, name_is_hostname=name_is_hostname,
+                                location_parts=location_parts, unclaimed=unclaimed)
         except RowError as exc:
             problems.add(line, str(exc))
             continue
         if record is None:
             continue
-        for index, header in enumerate(table.header):
-            if index not in used and row[index].strip():
-                record.extra.setdefault(header or f"column {index + 1}", row[index].strip())
         key = record.record_key.casefold()
         if key in seen_keys:
             kind, advice = _key_kind(record)
@@ -382,8 +384,8 @@ def build_records(
     return records
 
 
-def _build_one(ctx: RowContext, resolve: StatusResolver, problems: _Problems, name_is_hostname: bool,
-               location_parts: Sequence[str]) -> RecordedAsset | None:
+def _build_one(ctx: RowContext, resolve: StatusResolver, problems: _Problems, *, name_is_hostname: bool,
+               location_parts: Sequence[str], unclaimed: Mapping[str, str]) -> RecordedAsset | None:
     """One row -> record; RowError for a bad value; None when only the status is unmapped."""
     macs: list[str] = []
     for cell in ctx.cells.get("mac", ()):
@@ -439,5 +441,5 @@ def _build_one(ctx: RowContext, resolve: StatusResolver, problems: _Problems, na
         assigned_to=ctx.first("assigned_to") or assignee,
         location=location,
         purchase_date=purchase,
-        extra=extra,
+        extra={**unclaimed, **extra},
     )

@@ -82,6 +82,12 @@ CASES: list[tuple[str, str, str | None, dict[str, dict[str, Any]]]] = [
         "ap-3f-01": {"line": 5, "status_class": IN_STOCK, "serial": "", "hostname": "ap-3f-01"},
         "9AB8CD4": {"line": 6, "status_class": IN_STOCK, "name": "Lab Kit 3", "hostname": ""},
     }),
+    ("netbox_api.json", "netbox", None, {
+        "NB-0001": {"line": 6, "status_class": IN_USE, "status": "active", "hostname": "core-sw-01",
+                    "ips": ("192.0.2.2",), "model": "C9300-48P", "manufacturer": "Cisco",
+                    "category": "Core Switch", "location": "HQ / Server Room / R01"},
+        "FOC2400Y1CD": {"line": 22, "status_class": IN_STOCK, "ips": (), "location": "HQ"},
+    }),
     ("generic_inventory.csv", "csv", "generic_mapping.yaml", {
         "IT-100": {"line": 2, "status_class": IN_USE, "hostname": "fin-pc-01", "extra.fqdn": "fin-pc-01.corp.example",
                    "serial": "ABC123", "macs": ("00:1b:21:0a:03:01",), "ips": ("192.0.2.31",),
