@@ -165,8 +165,11 @@ def _sender(target: str, state_dir: Path | None) -> Any:
     from agent.transport.client import IngestClient
     from agent.transport.encode import encode_scan
 
+    from agent.config import enrol_secret
+
     state = _state(state_dir)
-    client = IngestClient(target, state, kind=report_pb2.SOURCE_KIND_SCANNER)
+    client = IngestClient(target, state, kind=report_pb2.SOURCE_KIND_SCANNER,
+                          enrol_secret=enrol_secret(os.environ, None))
     client.ensure_enrolled()
     lock = threading.Lock()
 

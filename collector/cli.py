@@ -56,7 +56,7 @@ def _add_target(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line."""
     parser = _Parser(prog="netcensus", description="netcensus collector: inventory, ghosts, zombies, findings.")
-    parser.add_argument("--log-level", default=os.environ.get("NETCENSUS_LOG_LEVEL", "info"),
+    parser.add_argument("--log-level", default=os.environ.get("NETCENSUS_LOG_LEVEL"),
                         choices=["debug", "info", "warning", "error"])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -313,7 +313,8 @@ COMMANDS = {"serve": cmd_serve, "import": cmd_import, "findings": cmd_findings, 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `netcensus` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+    level = args.log_level or ("info" if args.command == "serve" else "warning")
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return COMMANDS[args.command](args)

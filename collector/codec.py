@@ -6,6 +6,7 @@ raises InvalidReport with a reason the Ack carries back to the sender.
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -180,7 +181,7 @@ def _decode_host(
     for iface in facts.interfaces:
         for address in iface.addresses:
             ip = normalise_ip(address)
-            if ip and not ip.startswith(("127.", "::1", "fe80:")):
+            if _routable(ip):
                 ips.append(ip)
                 if "/" in address:
                     networks.append(address.strip())
@@ -273,6 +274,14 @@ def _decode_scan(scan: report_pb2.ScanResult, now: datetime) -> dict[str, object
             "target_outcomes": outcomes}
 
 
+def _routable(ip: str) -> bool:
+    """Loopback, link-local and unspecified addresses say nothing about which machine this is."""
+    if not ip:
+        return False
+    addr = ipaddress.ip_address(ip)
+    return not (addr.is_loopback or addr.is_link_local or addr.is_unspecified or addr.is_multicast)
+
+
 def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datetime, now: datetime) -> Sighting:
     what = f"observations[{n}]"
     ip = normalise_ip(obs.ip) if obs.ip else ""
@@ -283,7 +292,7 @@ def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datet
         raise InvalidReport(f"{what}.mac {obs.mac[:64]!r} is not a MAC address")
     iface_macs = [normalise_mac(i.mac) for i in obs.interfaces if i.mac]
     macs, local_macs = _split_macs([mac, *iface_macs] if mac else iface_macs)
-    iface_ips = [normalise_ip(a) for i in obs.interfaces for a in i.addresses]
+    iface_ips = [x for x in (normalise_ip(a) for i in obs.interfaces for a in i.addresses) if _routable(x)]
     ips = tuple(dict.fromkeys(x for x in (ip, *iface_ips) if x))
     if not ips and not macs and not local_macs:
         raise InvalidReport(f"{what} has neither ip nor mac")

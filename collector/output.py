@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import shutil
+import textwrap
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -94,7 +95,7 @@ def to_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
     for c in cells:
         head = "  ".join(clip(v, w).ljust(w) for v, w in zip(c[:-1], widths[:-1], strict=True))
         tail = c[-1]
-        chunks = [tail[i:i + widths[-1]] for i in range(0, len(tail), widths[-1])] or [""]
+        chunks = textwrap.wrap(tail, widths[-1], break_on_hyphens=False) or [""]
         lines.append((head + "  " + chunks[0]).rstrip())
         lines.extend((" " * (fixed) + chunk).rstrip() for chunk in chunks[1:])
     return "\n".join(lines)

@@ -36,11 +36,12 @@ def rule_evaluator(dirs: Sequence[Path]) -> RuleEvaluator | None:
         for rf in evaluate(store.cursor(), ruleset, now):
             out.append(Finding(
                 kind=rf.kind, severity=rf.severity, summary=rf.summary, asset=assets.get(rf.asset_id), rule_id=rf.rule_id,
-                software_name=rf.software_name, software_version=rf.software_version,
+                software_name=rf.software_name or "", software_version=rf.software_version or "",
                 first_seen=rf.first_seen, last_seen=rf.last_seen, suppressed=rf.suppressed,
-                suppression=rf.suppression,
+                suppression=rf.suppression or "",
                 evidence=[{"source": "rules", "method": "rule", "seen_at": rf.last_seen,
-                           "detail": f"rule {rf.rule_id}: {rf.rule_title}"}]))
+                           "detail": f"rule {rf.rule_id}: {rf.rule_title}"
+                           + (f" ({rf.software_source})" if getattr(rf, "software_source", None) else "")}]))
         return out
 
     return run

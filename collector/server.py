@@ -174,3 +174,45 @@ def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) ->
 
     asyncio.run(main())
     return 0
+
+
+class BackgroundCollector:
+    """A collector serving from a background thread (for the demo and for tests).
+
+    Usage: `with BackgroundCollector(config) as c: ... c.port ...`; leaving the block drains the
+    ingest queue and closes the database like a SIGTERM would.
+    """
+
+    def __init__(self, config: ServeConfig, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.config = config
+        self._clock = clock
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="collector", daemon=True)
+        self.collector: Collector | None = None
+        self.port = 0
+
+    def __enter__(self) -> BackgroundCollector:
+        self._thread.start()
+        try:
+            self.collector = Collector(self.config, clock=self._clock)
+            self.port = asyncio.run_coroutine_threadsafe(self.collector.start(), self._loop).result(timeout=30)
+        except BaseException:
+            if self.collector is not None:
+                self.collector.store.close()
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+            raise
+        return self
+
+    @property
+    def target(self) -> str:
+        """HOST:PORT clients should dial."""
+        host = self.config.listen.rsplit(":", 1)[0]
+        return f"{host}:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        if self.collector is not None:
+            asyncio.run_coroutine_threadsafe(self.collector.stop(), self._loop).result(timeout=60)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
