@@ -1,12 +1,30 @@
-"""The one table of software sources the agent runs (nornir-style registration in one place)."""
+"""The one table of software sources the agent runs (nornir-style registration in one place).
+
+Adding a source means writing a module that satisfies `SoftwareSource` and listing it here;
+collect_inventory runs whatever this table holds.
+"""
 
 from __future__ import annotations
 
 from agent.facts.software._dpkg import DpkgSource
+from agent.facts.software._flatpak import FlatpakSource
+from agent.facts.software._macos import MacosSource
+from agent.facts.software._npm import NpmSource
+from agent.facts.software._pip import PipSource
+from agent.facts.software._rpm import RpmSource
+from agent.facts.software._snap import SnapSource
+from agent.facts.software._windows import WindowsSource
 from agent.facts.software.base import SoftwareSource
 
 SOURCES: tuple[SoftwareSource, ...] = (
     DpkgSource(),
+    RpmSource(),
+    PipSource(),
+    SnapSource(),
+    FlatpakSource(),
+    NpmSource(),
+    WindowsSource(),
+    MacosSource(),
 )
 
 
