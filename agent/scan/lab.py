@@ -58,6 +58,7 @@ class LabHost:
             ipNetToMediaTable lists hosts the scanner cannot reach itself.
         v3_users: net-snmp `createUser` argument strings, e.g. "u1 SHA-256 authpass1 AES authpass2".
         snmpd_extra: extra snmpd.conf lines.
+        tcp_ports: run a tiny HTTP server (Python's http.server) on each of these ports.
     """
 
     name: str
@@ -71,6 +72,7 @@ class LabHost:
     neighbours: tuple[tuple[str, str], ...] = ()
     v3_users: tuple[str, ...] = field(default=(), repr=False)
     snmpd_extra: tuple[str, ...] = ()
+    tcp_ports: tuple[int, ...] = ()
 
 
 # The first four MACs are fixed by the product demo's sample register (Intel, Apple, Dell,
@@ -79,6 +81,9 @@ DEMO_MACS = ("00:1b:21:0a:00:01", "3c:22:fb:0a:00:02", "00:1e:c9:0a:00:03", "00:
 # A host that only host-1's ARP cache knows about (Brother OUI): it exists for the scanner
 # solely as an SNMP ARP-cache sighting.
 HIDDEN_NEIGHBOUR = ("192.0.2.99", "00:80:77:0a:00:99")
+LAN_NET, ROUTED_NET = "192.0.2.0/24", "198.51.100.0/24"
+ROUTER_LAN_IP, ROUTER_ROUTED_IP = "192.0.2.254", "198.51.100.254"
+ROUTER_MAC = "00:00:0c:0a:00:fe"  # a Cisco OUI, as a router on a LAN would typically have
 
 
 def default_hosts(*, snmpd: bool = True) -> tuple[LabHost, ...]:
@@ -164,6 +169,7 @@ class Lab:
         scanner_extra_ips: Sequence[str] = (),
         loss_percent: int = 0,
         start_services: bool = True,
+        routed_hosts: Sequence[LabHost] = (),
     ) -> None:
         """Describe the lab; nothing is created until __enter__.
 
@@ -173,8 +179,12 @@ class Lab:
             scanner_extra_ips: more addresses for the scanner (e.g. "198.51.100.1/24").
             loss_percent: drop this share of bridged frames (nftables in the bridge namespace).
             start_services: start snmpd/snmpsim on hosts that ask for them.
+            routed_hosts: hosts on a second segment (198.51.100.0/24, bridge br1) behind a
+                router namespace (192.0.2.254 / 198.51.100.254): reachable by IP, not by ARP.
         """
-        self.hosts = tuple(default_hosts() if hosts is None else hosts)
+        self.lan_hosts = tuple(default_hosts() if hosts is None else hosts)
+        self.routed_hosts = tuple(routed_hosts)
+        self.hosts = self.lan_hosts + self.routed_hosts
         self.scanner_ip = scanner_ip
         self.scanner_extra_ips = tuple(scanner_extra_ips)
         self.loss_percent = loss_percent
@@ -183,6 +193,7 @@ class Lab:
         self.bridge_ns = f"{self.tag}-br"
         self.scanner_ns = f"{self.tag}-sc"
         self.namespaces: list[str] = []
+        self.router_ns = ""
         self.host_ns: dict[str, str] = {}
         self.procs: list[subprocess.Popen[bytes]] = []
         self.workdir = Path(tempfile.mkdtemp(prefix=f"{self.tag}-"))
@@ -231,16 +242,17 @@ class Lab:
         self.namespaces.append(name)
         _run(["ip", "-n", name, "link", "set", "lo", "up"])
 
-    def _attach(self, ns: str, port: str, mac: str | None, addresses: Sequence[str]) -> None:
+    def _attach(self, ns: str, port: str, mac: str | None, addresses: Sequence[str], *,
+                bridge: str = "br0", dev: str = "eth0") -> None:
         # Create the pair inside the bridge namespace and move the peer straight into `ns`.
         _run(["ip", "-n", self.bridge_ns, "link", "add", port, "type", "veth",
-              "peer", "name", "eth0", "netns", ns])
-        _run(["ip", "-n", self.bridge_ns, "link", "set", port, "master", "br0", "up"])
+              "peer", "name", dev, "netns", ns])
+        _run(["ip", "-n", self.bridge_ns, "link", "set", port, "master", bridge, "up"])
         if mac:
-            _run(["ip", "-n", ns, "link", "set", "eth0", "address", mac])
+            _run(["ip", "-n", ns, "link", "set", dev, "address", mac])
         for addr in addresses:
-            _run(["ip", "-n", ns, "addr", "add", addr, "dev", "eth0"])
-        _run(["ip", "-n", ns, "link", "set", "eth0", "up"])
+            _run(["ip", "-n", ns, "addr", "add", addr, "dev", dev])
+        _run(["ip", "-n", ns, "link", "set", dev, "up"])
 
     def _build(self) -> None:
         self._add_ns(self.bridge_ns)
@@ -248,13 +260,28 @@ class Lab:
         _run(["ip", "-n", self.bridge_ns, "link", "set", "br0", "up"])
         self._add_ns(self.scanner_ns)
         self._attach(self.scanner_ns, "vsc", None, (self.scanner_ip, *self.scanner_extra_ips))
+        if self.routed_hosts:
+            # A router namespace between br0 (192.0.2.0/24) and br1 (198.51.100.0/24). Only the
+            # two documentation subnets are routed; nobody has a default route.
+            _run(["ip", "-n", self.bridge_ns, "link", "add", "br1", "type", "bridge"])
+            _run(["ip", "-n", self.bridge_ns, "link", "set", "br1", "up"])
+            self.router_ns = f"{self.tag}-rt"
+            self._add_ns(self.router_ns)
+            self._attach(self.router_ns, "vrt0", ROUTER_MAC, (f"{ROUTER_LAN_IP}/24",))
+            self._attach(self.router_ns, "vrt1", None, (f"{ROUTER_ROUTED_IP}/24",), bridge="br1", dev="eth1")
+            _run(["ip", "netns", "exec", self.router_ns, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+            _run(["ip", "-n", self.scanner_ns, "route", "add", ROUTED_NET, "via", ROUTER_LAN_IP])
         for i, host in enumerate(self.hosts, start=1):
             ns = f"{self.tag}-h{i}"
             self._add_ns(ns)
             self.host_ns[host.name] = ns
-            self._attach(ns, f"vh{i}", host.mac, (f"{host.ip}/24", *host.extra_ips))
+            routed = host in self.routed_hosts
+            self._attach(ns, f"vh{i}", host.mac, (f"{host.ip}/24", *host.extra_ips),
+                         bridge="br1" if routed else "br0")
             for ip, mac in host.neighbours:
                 _run(["ip", "-n", ns, "neigh", "replace", ip, "lladdr", mac, "dev", "eth0", "nud", "permanent"])
+            if routed:
+                _run(["ip", "-n", ns, "route", "add", LAN_NET, "via", ROUTER_ROUTED_IP])
         if self.loss_percent:
             self.set_loss(self.loss_percent)
         if self.start_services:
@@ -263,6 +290,9 @@ class Lab:
                     self.start_snmpd(host)
                 if host.snmpsim_data is not None:
                     self.start_snmpsim(host)
+                for port in host.tcp_ports:
+                    self.popen_in(self.ns_of(host), [sys.executable, "-m", "http.server", str(port),
+                                                     "--bind", host.ip, "--directory", str(self.workdir)])
             self.wait_for_udp(161)
 
     def set_loss(self, percent: int) -> None:

@@ -78,6 +78,7 @@ class SweepOptions:
         exclude: addresses/CIDRs never probed.
         nmap_args: extra nmap arguments appended to the profile's.
         profile: "discovery" (ping sweep), "ports" (top ports + versions) or "os" (adds -O).
+        nmap_dns: let nmap reverse-resolve names (sends DNS queries to the system's resolvers).
         snmp_concurrency: how many devices are queried over SNMP at once.
         snmp_max_rows: cap on varbinds read from one subtree, so an endless table cannot stall us.
         snmp_all_addresses: with discovery methods present, SNMP normally queries only live hosts
@@ -94,6 +95,7 @@ class SweepOptions:
     exclude: tuple[str, ...] = ()
     nmap_args: tuple[str, ...] = ()
     profile: str = "discovery"
+    nmap_dns: bool = False
     snmp_concurrency: int = 64
     snmp_max_rows: int = 20000
     snmp_all_addresses: bool = False
