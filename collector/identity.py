@@ -179,13 +179,19 @@ def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8) -> list[Resolv
     return [_build(members, comps.joined_by) for members in groups.values()]
 
 
-def _ranked(values: Iterable[tuple[datetime, str]]) -> list[str]:
-    """Distinct values, most recent first."""
-    best: dict[str, datetime] = {}
-    for seen, value in values:
-        if value and (value not in best or seen > best[value]):
-            best[value] = seen
-    return [v for v, _ in sorted(best.items(), key=lambda kv: (-kv[1].timestamp(), kv[0]))]
+def _ranked(members: Sequence[SubjectFacts], attr: str) -> list[str]:
+    """Distinct values of a list attribute over all members, most recent first.
+
+    Each subject's own list is already most-recent-first, so rank by (subject's last sighting,
+    position in its list).
+    """
+    best: dict[str, tuple[float, int]] = {}
+    for f in members:
+        for position, value in enumerate(getattr(f, attr)):
+            rank = (-f.last_seen.timestamp(), position)
+            if value and (value not in best or rank < best[value]):
+                best[value] = rank
+    return [v for v, _ in sorted(best.items(), key=lambda kv: (kv[1], kv[0]))]
 
 
 def _build(members: list[SubjectFacts], joined_by: dict[str, str]) -> ResolvedAsset:
@@ -210,11 +216,11 @@ def _build(members: list[SubjectFacts], joined_by: dict[str, str]) -> ResolvedAs
     return ResolvedAsset(
         asset_id=asset_id_for(anchor), members=[f.subject for f in members],
         matched_by={f.subject: ("anchor" if f.subject == anchor else joined_by.get(f.subject, "anchor")) for f in members},
-        hostnames=_ranked((f.last_seen, h) for f in members for h in f.hostnames),
-        ips=_ranked((f.last_seen, ip) for f in members for ip in f.ips),
-        macs=_ranked((f.last_seen, m) for f in members for m in f.macs),
-        serials=_ranked((f.last_seen, s) for f in members for s in f.serials),
-        uuids=_ranked((f.last_seen, u) for f in members for u in f.uuids),
+        hostnames=_ranked(members, "hostnames"),
+        ips=_ranked(members, "ips"),
+        macs=_ranked(members, "macs"),
+        serials=_ranked(members, "serials"),
+        uuids=_ranked(members, "uuids"),
         vendor=pick("vendor"), model=pick("model"), device_type=pick("device_type"), os=pick("os"),
         os_family=pick("os_family"), first_seen=members[0].first_seen, last_seen=latest[0].last_seen,
         sources=sorted({s for f in members for s in f.sources}), has_software=any(f.has_software for f in members),

@@ -244,7 +244,7 @@ def _attribute_mismatches(m: Match) -> list[Finding]:
     problems: list[str] = []
     if r.serial and a.serials and r.serial not in a.serials:
         problems.append(f"serial recorded {r.serial}, seen {a.serial}")
-    if r.hostname and a.hostnames and r.hostname not in a.hostnames:
+    if r.hostname and a.hostnames and r.hostname != a.hostnames[0]:  # compare with the current name
         problems.append(f"host name recorded {r.hostname}, seen {a.hostnames[0]}")
     if r.macs and a.macs and not set(r.macs) & set(a.macs):
         problems.append(f"MAC recorded {', '.join(r.macs)}, seen {', '.join(a.macs[:3])}")

@@ -1,0 +1,55 @@
+"""Shared fixtures: a real collector on 127.0.0.1:0 over a real DuckDB file, and CLI runners."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CliResult:
+    """Outcome of running a console script."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*argv: str, env: dict[str, str] | None = None, timeout: float = 120) -> CliResult:
+    """Run `netcensus` or `netcensus-agent` as a real process."""
+    proc = subprocess.run([str(BIN / argv[0]), *argv[1:]], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL, check=False)
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def empty_rules(tmp_path: Path) -> Path:
+    """A rules directory with one rule that matches nothing real, so findings are inventory-only."""
+    d = tmp_path / "rules"
+    d.mkdir()
+    (d / "none.yaml").write_text(
+        "rules:\n  - id: never\n    title: never matches\n    severity: info\n    type: deny\n"
+        "    match:\n      name: ['zz-no-such-package-zz']\n", encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def collector(tmp_path: Path, empty_rules: Path) -> Iterator[object]:
+    """A collector serving from a background thread on a fresh DuckDB file."""
+    from collector.config import ServeConfig
+    from collector.server import BackgroundCollector
+
+    config = ServeConfig(db=tmp_path / "nc.duckdb", listen="127.0.0.1:0", rules_dirs=(empty_rules,),
+                         ghost_after=timedelta(days=14), refresh_interval=timedelta(0))
+    with BackgroundCollector(config) as running:
+        yield running
