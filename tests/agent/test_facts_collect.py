@@ -169,3 +169,20 @@ def test_live_machine() -> None:
     assert inv.facts.memory_bytes > 0
     assert any(i.name == "lo" and i.is_virtual and "127.0.0.1/8" in i.addresses for i in inv.facts.interfaces)
     assert all(s.state is not CollectorState.FAILED for s in inv.collectors), inv.collectors
+
+
+def test_fact_collection_stays_import_light() -> None:
+    # Endpoints install the agent without DuckDB or the collector; fact collection must not
+    # even import scanning libraries.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, agent.facts.collect; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('duckdb', 'pyarrow', 'scapy', 'pysnmp', 'nmap', 'collector', 'grpc', 'yaml')); "
+        "print(','.join(bad))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == ""

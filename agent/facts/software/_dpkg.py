@@ -17,7 +17,7 @@ from agent.errors import CollectionError
 from agent.facts._fsutil import mtime_utc
 from agent.facts.model import SoftwareItem
 from agent.facts.osinfo import distro_id
-from agent.facts.software.base import purl
+from agent.facts.software.base import encode_component
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ STATUS_FILE = DPKG_DIR / "status"
 INFO_DIR = DPKG_DIR / "info"
 
 _FIELD = re.compile(
-    r"^(Package|Status|Version|Architecture|Source|Maintainer|Multi-Arch):[ \t]*(.*?)[ \t]*$",
+    r"^(Package|Status|Version|Architecture|Source|Maintainer|Multi-Arch):[ \t]*(.*)$",
     re.MULTILINE,
 )
 # One or more blank lines end a stanza (deb822 allows whitespace-only separator lines).
@@ -59,13 +59,16 @@ def parse_status(text: str, *, distro: str = "debian", info_dir: Path | None = N
     """
     items: list[SoftwareItem] = []
     skipped = 0
+    # purl() spelled out for the one shape dpkg needs: this loop runs once per package.
+    purl_prefix = f"pkg:deb/{encode_component(distro)}/"
     for stanza in _STANZA_BREAK.split(text):
-        if not stanza.strip():
+        if not stanza or stanza.isspace():
             continue
+        # Values are stripped where used: dpkg writes no trailing blanks, hand-edited files might.
         fields = dict(_FIELD.findall(stanza))
-        name = fields.get("Package", "")
+        name = fields.get("Package", "").strip()
         status = fields.get("Status", "").split()
-        version = fields.get("Version", "")
+        version = fields.get("Version", "").strip()
         if not name or len(status) != 3 or not version:
             # A stanza without these is damage (a truncated file ends mid-stanza); a not-installed
             # package legitimately has no Version, and is excluded below anyway.
@@ -74,13 +77,13 @@ def parse_status(text: str, *, distro: str = "debian", info_dir: Path | None = N
             continue
         if status[2] not in _INSTALLED_STATES:
             continue
-        arch = fields.get("Architecture", "")
+        arch = fields.get("Architecture", "").strip()
         installed_at = None
         if info_dir is not None:
             # dpkg names the file list "<pkg>:<arch>.list" only for Multi-Arch: same packages,
             # which may be co-installed for several architectures (dpkg lib/dpkg/db-fsys.c).
             candidates = [f"{name}:{arch}.list", f"{name}.list"]
-            if fields.get("Multi-Arch") != "same":
+            if fields.get("Multi-Arch", "").strip() != "same":
                 candidates.reverse()
             for candidate in candidates:
                 installed_at = mtime_utc(info_dir / candidate)
@@ -91,11 +94,12 @@ def parse_status(text: str, *, distro: str = "debian", info_dir: Path | None = N
                 name=name,
                 version=version,
                 source="deb",
-                vendor=fields.get("Maintainer", ""),
+                vendor=fields.get("Maintainer", "").strip(),
                 arch=arch,
-                source_package=_source_name(fields.get("Source", ""), name),
+                source_package=_source_name(fields.get("Source", "").strip(), name),
                 installed_at=installed_at,
-                purl=purl("deb", name, version, namespace=distro, qualifiers={"arch": arch}),
+                purl=(f"{purl_prefix}{encode_component(name)}@{encode_component(version)}"
+                      + (f"?arch={encode_component(arch)}" if arch else "")),
             )
         )
     if skipped:
