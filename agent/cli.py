@@ -271,6 +271,7 @@ COMMANDS = {"facts": cmd_facts, "report": cmd_report, "scan": cmd_scan, "lab": c
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `netcensus-agent` console script."""
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # we report transport errors ourselves, in one line
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -312,6 +312,9 @@ COMMANDS = {"serve": cmd_serve, "import": cmd_import, "findings": cmd_findings, 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `netcensus` console script."""
+    # gRPC's C core logs its own copy of errors we already report in one line (bind failures,
+    # unreachable peers); keep its voice for those who ask for it.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     args = build_parser().parse_args(argv)
     level = args.log_level or ("info" if args.command == "serve" else "warning")
     logging.basicConfig(level=level.upper(), stream=sys.stderr,

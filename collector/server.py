@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ipaddress
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -102,6 +104,7 @@ class Collector:
             reflection.SERVICE_NAME,
         ), server)
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        _check_bindable(host, port, self.config.listen)
         try:
             self.port = server.add_insecure_port(address)
         except RuntimeError as exc:
@@ -138,6 +141,22 @@ class Collector:
                 await asyncio.to_thread(self.refresh)
             except NetcensusError as exc:
                 log.error("refresh failed: %s", exc)
+
+
+def _check_bindable(host: str, port: int, listen: str) -> None:
+    """Say precisely why we cannot listen, before gRPC says it vaguely."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except socket.gaierror as exc:
+            raise UsageError(f"cannot listen on {listen}: unknown host {host!r}") from exc
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(f"cannot listen on {listen}: address already in use (another collector?)") from exc
+            raise UsageError(f"cannot listen on {listen}: {exc.strerror}") from exc
 
 
 def _is_loopback(host: str) -> bool:
