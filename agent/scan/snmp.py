@@ -380,9 +380,14 @@ async def inventory_device(engine: Any, host: str, options: SweepOptions, *, por
     notes = [w.note for group in walked for w in group if w.note]
     obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC))
     reason = f"{session.cred.label}; {session.varbinds} varbinds"
-    if notes or errors:
-        reason += "; " + "; ".join(notes + errors)
-    return DeviceResult(obs, TargetStatus(target=host, method=Method.SNMP, ok=True, reason=reason,
+    if notes:
+        reason += "; " + "; ".join(notes)
+    if errors:
+        # A device that answers its system group but stalls its tables is half-inventoried:
+        # say so (ok=False) while still reporting what it did answer.
+        total = sum(len(c) for c in COLUMNS.values())
+        reason = f"partial inventory: {len(errors)} of {total} table walks failed (first: {errors[0]}); {reason}"
+    return DeviceResult(obs, TargetStatus(target=host, method=Method.SNMP, ok=not errors, reason=reason,
                                           duration_ms=ms_since(started)))
 
 
