@@ -1,0 +1,1 @@
+"""netcensus benchmarks: each module prints our figure beside the reference tool's, same run."""
