@@ -43,7 +43,7 @@ def make_inventories(hosts: int, packages: int, seed: int = 7) -> list[Inventory
         common = rng.sample(base, int(packages * 0.8))
         rare = rng.sample(tail, packages - len(common))
         software = tuple(SoftwareItem(name, version, "deb", arch="amd64", vendor="Debian") for name, version in
-                         {n: v for n, v in common + rare}.items())
+                         dict(common + rare).items())
         mac = f"00:1b:21:{h >> 16 & 255:02x}:{h >> 8 & 255:02x}:{h & 255:02x}"
         facts = HostFacts(hostname=f"host-{h:05d}", interfaces=(
             NetworkInterface("eth0", mac, (f"10.{h >> 8 & 255}.{h & 255}.10/16",), is_up=True),))

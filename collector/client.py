@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 from netcensus.v1 import query_pb2, query_pb2_grpc
 
-from collector.codec import asset_from_proto, finding_from_proto, to_timestamp
+from collector.codec import asset_from_proto, finding_from_proto
 from collector.errors import CollectorUnreachable, NetcensusError, UsageError
 from collector.service import ADMIN_TOKEN_HEADER
 
@@ -38,16 +38,18 @@ class CollectorClient:
         code = exc.code() if hasattr(exc, "code") else None
         detail = exc.details() if hasattr(exc, "details") else str(exc)
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            return CollectorUnreachable(f"collector {self.target} is unreachable ({(detail or '').splitlines()[0][:200]})")
+            first = (detail or "").splitlines()[0][:200] if detail else code.name
+            return CollectorUnreachable(f"collector {self.target} is unreachable ({first})")
         if code == grpc.StatusCode.INVALID_ARGUMENT:
             return UsageError(detail or "invalid argument")
         return NetcensusError(f"collector {self.target}: {code.name if code else 'error'}: {detail}")
 
-    def findings(self, *, kinds: list[str], since: datetime | None, ghost_after: timedelta | None) -> list[dict[str, Any]]:
+    def findings(self, *, kinds: list[str], since: datetime | None,
+                 ghost_after: timedelta | None) -> list[dict[str, Any]]:
         """Stream findings."""
         request = query_pb2.FindingsRequest(kinds=kinds)
         if since is not None:
-            request.since.CopyFrom(to_timestamp(since))
+            request.since.FromDatetime(since)
         if ghost_after is not None:
             request.ghost_after_seconds = int(ghost_after.total_seconds())
         stub = query_pb2_grpc.QueryStub(self._channel)
@@ -61,7 +63,8 @@ class CollectorClient:
         """Stream assets."""
         stub = query_pb2_grpc.QueryStub(self._channel)
         try:
-            return iter([asset_from_proto(a) for a in stub.ListAssets(query_pb2.AssetsRequest(), timeout=self._timeout)])
+            answers = stub.ListAssets(query_pb2.AssetsRequest(), timeout=self._timeout)
+            return iter([asset_from_proto(a) for a in answers])
         except grpc.RpcError as exc:
             raise self._error(exc) from exc
 

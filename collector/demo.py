@@ -45,7 +45,8 @@ def _run_agent(args: list[str], *, timeout: float, secret: str) -> str:
     proc = subprocess.run([*_agent_command(), *args], capture_output=True, text=True, timeout=timeout, check=False,
                           env=env)
     if proc.returncode != 0:
-        raise NetcensusError(f"netcensus-agent {args[0]} failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        raise NetcensusError(f"netcensus-agent {args[0]} failed: {last}")
     return proc.stdout.strip()
 
 

@@ -215,7 +215,8 @@ def _build(members: list[SubjectFacts], joined_by: dict[str, str]) -> ResolvedAs
                 evidence[k] = ev
     return ResolvedAsset(
         asset_id=asset_id_for(anchor), members=[f.subject for f in members],
-        matched_by={f.subject: ("anchor" if f.subject == anchor else joined_by.get(f.subject, "anchor")) for f in members},
+        matched_by={f.subject: "anchor" if f.subject == anchor else joined_by.get(f.subject, "anchor")
+                    for f in members},
         hostnames=_ranked(members, "hostnames"),
         ips=_ranked(members, "ips"),
         macs=_ranked(members, "macs"),

@@ -103,12 +103,12 @@ def match_records(assets: Sequence[ResolvedAsset], records: Sequence[Record]) ->
     """Match records to assets by serial > MAC > host name; conflicts become duplicate findings."""
     by_key: dict[str, dict[str, list[ResolvedAsset]]] = {k: defaultdict(list) for k in ("serial", "mac", "hostname")}
     for a in assets:
-        for s in a.serials:
-            by_key["serial"][s].append(a)
-        for m in a.macs:
-            by_key["mac"][m].append(a)
-        for h in a.hostnames:
-            by_key["hostname"][h].append(a)
+        for serial in a.serials:
+            by_key["serial"][serial].append(a)
+        for mac in a.macs:
+            by_key["mac"][mac].append(a)
+        for hostname in a.hostnames:
+            by_key["hostname"][hostname].append(a)
     matches: list[Match] = []
     findings: list[Finding] = []
     for r in records:
@@ -286,4 +286,5 @@ def _record_evidence(r: Record) -> dict[str, object]:
 
 
 def _asset_evidence(a: ResolvedAsset) -> list[dict[str, object]]:
-    return [{"source": src, "method": method, "seen_at": at, "detail": detail} for src, method, at, detail in a.evidence]
+    return [{"source": src, "method": method, "seen_at": at, "detail": detail}
+            for src, method, at, detail in a.evidence]

@@ -35,7 +35,8 @@ def rule_evaluator(dirs: Sequence[Path]) -> RuleEvaluator | None:
         out = []
         for rf in evaluate(store.cursor(), ruleset, now):
             out.append(Finding(
-                kind=rf.kind, severity=rf.severity, summary=rf.summary, asset=assets.get(rf.asset_id), rule_id=rf.rule_id,
+                kind=rf.kind, severity=rf.severity, summary=rf.summary, asset=assets.get(rf.asset_id),
+                rule_id=rf.rule_id,
                 software_name=rf.software_name or "", software_version=rf.software_version or "",
                 first_seen=rf.first_seen, last_seen=rf.last_seen, suppressed=rf.suppressed,
                 suppression=rf.suppression or "",
