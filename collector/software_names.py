@@ -30,6 +30,7 @@ __all__ = [
     "normalise_vendor",
     "scheme_for_source",
     "split_name_version",
+    "split_title",
 ]
 
 #: Package sources whose names never embed the version (the package manager keeps it apart).
@@ -138,8 +139,12 @@ def scheme_for_source(source: str) -> str:
     return _SCHEME_BY_SOURCE.get((source or "").lower(), "dotted")
 
 
-def _split(name: str, version: str, source: str) -> tuple[str, str, str]:
-    """Split a raw title into (product, version, scheme); see :func:`split_name_version`."""
+def split_title(name: str, version: str, source: str) -> tuple[str, str, str]:
+    """Split a raw title into (product, version, scheme); see :func:`split_name_version`.
+
+    The product never depends on ``version`` (only the returned version does), so callers
+    may cache the result per (name, source) and substitute a version field of their own.
+    """
     raw = _SPACES.sub(" ", name or "").strip()
     version = (version or "").strip()
     source = (source or "").lower()
@@ -193,7 +198,7 @@ def split_name_version(name: str, version: str = "", source: str = "") -> tuple[
     Returns:
         (product, version); version is "" when neither the field nor the name has one.
     """
-    product, found, _ = _split(name, version, source)
+    product, found, _ = split_title(name, version, source)
     return product, found
 
 
@@ -239,7 +244,7 @@ def normalise_title(name: str, version: str | None, vendor: str | None, source: 
     Returns:
         The normalised title.
     """
-    product, found, scheme = _split(name or "", version or "", source or "")
+    product, found, scheme = split_title(name or "", version or "", source or "")
     return SoftwareTitle(product, found, normalise_vendor(vendor), (source or "").lower(), scheme)
 
 

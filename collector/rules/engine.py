@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -48,7 +48,7 @@ import pyarrow as pa
 
 from collector.rules.globs import compile_glob, glob_prefix
 from collector.rules.schema import Rule, RuleSet
-from collector.software_names import SoftwareTitle, normalise_title, normalise_vendor
+from collector.software_names import normalise_vendor, split_title
 
 __all__ = ["KINDS", "RuleEngine", "RuleFinding", "evaluate", "match_titles"]
 
@@ -112,23 +112,25 @@ class _Matcher:
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = rules
-        # Name globs bucketed by their first literal character: a title is tried only against
-        # globs that can start with its first character, plus the ones that start with a wildcard.
-        self._by_char: dict[str, list[tuple[int, str, Any]]] = {}
-        self._wild: list[tuple[int, str, Any]] = []
+        # Name globs indexed by their literal prefix, per prefix length: a subject is tried only
+        # against globs whose whole literal prefix it starts with (one dict probe per distinct
+        # prefix length), plus the few that start with a wildcard.
+        self._by_prefix: dict[int, dict[str, list[tuple[int, Any]]]] = {}
+        self._wild: list[tuple[int, Any]] = []
         self._nameless: list[int] = []
         for index, rule in enumerate(rules):
             if not rule.match.names:
                 self._nameless.append(index)
             for glob in rule.match.names:
                 prefix = glob_prefix(glob)
-                entry = (index, prefix, compile_glob(glob).fullmatch)
+                entry = (index, compile_glob(glob).fullmatch)
                 if prefix:
-                    self._by_char.setdefault(prefix[0], []).append(entry)
+                    self._by_prefix.setdefault(len(prefix), {}).setdefault(prefix, []).append(entry)
                 else:
                     self._wild.append(entry)
+        self._lengths = sorted(self._by_prefix)
         self._name_cache: dict[tuple[str, str], tuple[int, ...]] = {}
-        self._title_cache: dict[tuple[str, str, str], SoftwareTitle] = {}
+        self._names: dict[tuple[str, str], tuple[str, str, str, tuple[int, ...]]] = {}
 
     def _name_candidates(self, product: str, raw: str) -> tuple[int, ...]:
         key = (product, raw)
@@ -137,45 +139,57 @@ class _Matcher:
             return cached
         found: set[int] = set(self._nameless)
         for subject in {product, raw}:
-            for index, prefix, fullmatch in self._by_char.get(subject[:1], ()):
-                if index not in found and subject.startswith(prefix) and fullmatch(subject) is not None:
-                    found.add(index)
-            for index, _, fullmatch in self._wild:
+            for length in self._lengths:
+                if length > len(subject):
+                    break
+                for index, fullmatch in self._by_prefix[length].get(subject[:length], ()):
+                    if index not in found and fullmatch(subject) is not None:
+                        found.add(index)
+            for index, fullmatch in self._wild:
                 if index not in found and fullmatch(subject) is not None:
                     found.add(index)
         result = tuple(sorted(found))
         self._name_cache[key] = result
         return result
 
-    def title(self, name: str, version: str, vendor: str, source: str) -> SoftwareTitle:
-        """Normalised title, cached on (name, version, source); vendor normalisation is cached apart."""
-        key = (name, version, source)
-        cached = self._title_cache.get(key)
-        if cached is None:
-            cached = normalise_title(name, version, "", source)
-            self._title_cache[key] = cached
-        if vendor:
-            return SoftwareTitle(cached.product, cached.version, normalise_vendor(vendor), cached.source, cached.scheme)
-        return cached
+    def _name_info(self, name: str, source: str) -> tuple[str, str, str, tuple[int, ...]]:
+        """(product, version found in the name, scheme, candidate rules) for one name and source.
 
-    def match(self, name: str, version: str, vendor: str, source: str) -> tuple[SoftwareTitle, list[int]]:
-        """Return the title and the indices of the rules it matches (in load order)."""
-        title = self.title(name, version, vendor, source)
-        candidates = self._name_candidates(title.product.casefold(), name.casefold())
+        Cached per (name, source): versions of one package share everything but the version.
+        """
+        key = (name, source)
+        info = self._names.get(key)
+        if info is None:
+            product, found, scheme = split_title(name, "", source)
+            source_cf = source.lower()
+            candidates = tuple(
+                index
+                for index in self._name_candidates(product.casefold(), name.casefold())
+                if not self.rules[index].match.sources or source_cf in self.rules[index].match.sources
+            )
+            info = (product, found, scheme, candidates)
+            self._names[key] = info
+        return info
+
+    def title(self, name: str, version: str, source: str) -> tuple[str, str]:
+        """Normalised (product, version) of a raw title."""
+        product, found, _, _ = self._name_info(name, source)
+        return product, version or found
+
+    def match(self, name: str, version: str, vendor: str, source: str) -> tuple[str, str, list[int]]:
+        """Return the normalised product, version, and the indices of matching rules (load order)."""
+        product, found, scheme, candidates = self._name_info(name, source)
+        version = version or found
         if not candidates:
-            return title, []
-        hits = []
+            return product, version, []
+        vendor_norm = normalise_vendor(vendor) if vendor else ""
         raw_vendor = vendor.casefold()
+        hits = []
         for index in candidates:
             m = self.rules[index].match
-            if m.sources and title.source not in m.sources:
-                continue
-            if not m.matches_vendor(title.vendor, raw_vendor):
-                continue
-            if not m.matches_version(title.version, title.scheme):
-                continue
-            hits.append(index)
-        return title, hits
+            if m.matches_vendor(vendor_norm, raw_vendor) and m.matches_version(version, scheme):
+                hits.append(index)
+        return product, version, hits
 
 
 def match_titles(rules: Sequence[Rule], titles: Sequence[tuple[str, str, str, str]]) -> list[list[str]]:
@@ -188,7 +202,7 @@ def match_titles(rules: Sequence[Rule], titles: Sequence[tuple[str, str, str, st
         For each title, the ids of the matching rules in load order.
     """
     matcher = _Matcher(rules)
-    return [[rules[i].id for i in matcher.match(*t)[1]] for t in titles]
+    return [[rules[i].id for i in matcher.match(*t)[2]] for t in titles]
 
 
 def _ip_key(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
@@ -197,16 +211,18 @@ def _ip_key(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
 
 
 @contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> Iterator[None]:
-    """Register Arrow tables as views for the duration of a query, always unregistering them."""
-    names = []
+def _registered(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[str, pa.Table], None]]:
+    """Yield a function that registers Arrow tables as views; all are unregistered on exit."""
+    names: list[str] = []
+
+    def register(name: str, table: pa.Table) -> None:
+        con.register(name, table)
+        names.append(name)
+
     try:
-        for name, table in tables.items():
-            con.register(name, table)
-            names.append(name)
-        yield
+        yield register
     finally:
-        for name in names:
+        for name in reversed(names):
             con.unregister(name)
 
 
@@ -287,46 +303,50 @@ def _rules_table(rules: Sequence[Rule]) -> pa.Table:
     )
 
 
-_SQL: Final = """
+_SCOPE_SQL: Final = """
 WITH
-rules AS (SELECT * FROM nc_rules_{t}),
 asset AS (
-    SELECT asset_id, hostname, first_seen, last_seen,
-           coalesce(has_software_inventory, false) AS has_inventory,
-           lower(coalesce(hostname, '')) AS h, lower(coalesce(os_family, '')) AS os,
+    SELECT asset_id, lower(coalesce(hostname, '')) AS h, lower(coalesce(os_family, '')) AS os,
            lower(coalesce(device_type, '')) AS dt, ips
     FROM assets_scoped
 ),
 asset_ip AS (
     SELECT DISTINCT a.asset_id, i.kind, i.key
     FROM (SELECT asset_id, unnest(ips) AS ip FROM asset) a JOIN nc_ip_{t} i ON i.ip = a.ip
-),
+)
 -- (rule, asset) pairs for rules that have a scope: every scope dimension the rule names must
 -- hold (any value within it), so count the dimensions each asset satisfies.
-in_scope AS MATERIALIZED (
-    SELECT x.rule_idx, x.asset_id FROM (
-        SELECT s.rule_idx, a.asset_id, s.kind
-        FROM nc_scope_{t} s JOIN asset a
-          ON (s.kind = 'os' AND a.os = s.value)
-          OR (s.kind = 'device_type' AND a.dt = s.value)
-          OR (s.kind = 'hostname' AND a.h GLOB s.value)
-        UNION
-        SELECT s.rule_idx, ai.asset_id, 'subnet' AS kind
-        FROM nc_scope_{t} s JOIN asset_ip ai ON ai.kind = s.kind AND ai.key BETWEEN s.lo AND s.hi
-    ) x JOIN rules r ON r.rule_idx = x.rule_idx
-    GROUP BY x.rule_idx, x.asset_id, r.dims
-    HAVING count(DISTINCT x.kind) = r.dims
-),
+SELECT x.rule_idx, x.asset_id FROM (
+    SELECT s.rule_idx, a.asset_id, s.kind FROM nc_scope_{t} s JOIN asset a ON s.kind = 'os' AND a.os = s.value
+    UNION ALL
+    SELECT s.rule_idx, a.asset_id, s.kind FROM nc_scope_{t} s JOIN asset a
+        ON s.kind = 'device_type' AND a.dt = s.value
+    UNION ALL
+    SELECT s.rule_idx, a.asset_id, s.kind FROM (SELECT * FROM nc_scope_{t} WHERE kind = 'hostname') s
+        JOIN asset a ON a.h GLOB s.value
+    UNION ALL
+    SELECT s.rule_idx, ai.asset_id, 'subnet' AS kind
+    FROM nc_scope_{t} s JOIN asset_ip ai ON ai.kind = s.kind AND ai.key BETWEEN s.lo AND s.hi
+) x JOIN nc_rules_{t} r ON r.rule_idx = x.rule_idx
+GROUP BY x.rule_idx, x.asset_id, r.dims
+HAVING count(DISTINCT x.kind) = r.dims
+"""
+
+_SQL: Final = """
+WITH
+rules AS (SELECT * FROM nc_rules_{t}),
 -- Installs matching deny/require/licence rules, restricted to the rule's scope.
 hits AS MATERIALIZED (
     SELECT s.asset_id, s.hostname, s.source, s.first_seen, s.last_seen, m.rule_idx, m.product, m.pversion
-    FROM software_scoped s
+    -- The one-column semi-join first discards the bulk of installs cheaply (few names match any
+    -- rule); only the survivors pay for the four-column join.
+    FROM (SELECT * FROM software_scoped WHERE name IN (SELECT name FROM nc_match_{t})) s
     JOIN nc_match_{t} m
       ON s.name = m.name AND coalesce(s.version, '') = m.version
      AND coalesce(s.vendor, '') = m.vendor AND coalesce(s.source, '') = m.source
     JOIN rules r ON r.rule_idx = m.rule_idx
-    WHERE NOT r.scoped
-       OR EXISTS (SELECT 1 FROM in_scope i WHERE i.rule_idx = m.rule_idx AND i.asset_id = s.asset_id)
+    LEFT JOIN nc_in_scope_{t} i ON i.rule_idx = m.rule_idx AND i.asset_id = s.asset_id
+    WHERE NOT r.scoped OR i.asset_id IS NOT NULL
 ),
 deny AS (
     SELECT 'deny' AS type, h.rule_idx, h.asset_id, any_value(h.hostname) AS hostname,
@@ -356,43 +376,43 @@ licence AS (
 require AS (
     SELECT 'require' AS type, r.rule_idx, a.asset_id, a.hostname, NULL AS product, NULL AS pversion,
            NULL AS source, a.first_seen, a.last_seen, 0::BIGINT AS n
-    FROM asset a JOIN rules r ON r.type = 'require'
-    WHERE a.has_inventory
-      AND (NOT r.scoped
-           OR EXISTS (SELECT 1 FROM in_scope i WHERE i.rule_idx = r.rule_idx AND i.asset_id = a.asset_id))
+    FROM assets_scoped a JOIN rules r ON r.type = 'require'
+    LEFT JOIN nc_in_scope_{t} i ON i.rule_idx = r.rule_idx AND i.asset_id = a.asset_id
+    WHERE coalesce(a.has_software_inventory, false)
+      AND (NOT r.scoped OR i.asset_id IS NOT NULL)
       AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.rule_idx = r.rule_idx AND h.asset_id = a.asset_id)
 )
-SELECT * FROM deny
-UNION ALL SELECT * FROM licence
-UNION ALL SELECT * FROM require
+-- Timestamps leave as naive UTC: converting TIMESTAMPTZ to Python datetimes costs ~4 us per value
+-- in the client, longer than the whole query for a large result.
+SELECT type, rule_idx, asset_id, hostname, product, pversion, source,
+       timezone('UTC', first_seen::TIMESTAMPTZ), timezone('UTC', last_seen::TIMESTAMPTZ), n
+FROM (SELECT * FROM deny UNION ALL SELECT * FROM licence UNION ALL SELECT * FROM require)
 """
 
 _ALLOW_SQL: Final = """
 WITH
-rules AS (SELECT * FROM nc_rules_{t}),
 -- (allow rule, asset) pairs: the catalogues that apply to each asset.
 catalogue AS MATERIALIZED (
     SELECT r.rule_idx, a.asset_id
-    FROM assets_scoped a JOIN rules r ON r.type = 'allow' AND NOT r.scoped
+    FROM assets_scoped a JOIN nc_rules_{t} r ON r.type = 'allow' AND NOT r.scoped
     UNION ALL
-    SELECT i.rule_idx, i.asset_id FROM nc_in_scope_{t} i JOIN rules r ON r.rule_idx = i.rule_idx AND r.type = 'allow'
-),
-charged AS (SELECT asset_id, min(rule_idx) AS rule_idx FROM catalogue GROUP BY asset_id),
--- Installs on catalogue assets that no applicable allow rule approves.
-outside AS (
-    SELECT s.asset_id, s.hostname, s.name, coalesce(s.version, '') AS version,
-           coalesce(s.vendor, '') AS vendor, coalesce(s.source, '') AS source,
-           s.first_seen, s.last_seen, c.rule_idx
-    FROM software_scoped s JOIN charged c ON c.asset_id = s.asset_id
-    WHERE NOT EXISTS (
-        SELECT 1 FROM nc_allow_{t} m JOIN catalogue k ON k.rule_idx = m.rule_idx
-        WHERE k.asset_id = s.asset_id AND m.name = s.name AND m.version = coalesce(s.version, '')
-          AND m.vendor = coalesce(s.vendor, '') AND m.source = coalesce(s.source, '')
-    )
+    SELECT i.rule_idx, i.asset_id
+    FROM nc_in_scope_{t} i JOIN nc_rules_{t} r ON r.rule_idx = i.rule_idx AND r.type = 'allow'
 )
-SELECT rule_idx, asset_id, any_value(hostname), name, version, vendor, source,
-       min(first_seen), max(last_seen)
-FROM outside GROUP BY rule_idx, asset_id, name, version, vendor, source
+-- Each install on a catalogue asset, joined to every catalogue of that asset and, where one
+-- approves it, to the approving match; kept when no catalogue approved it.
+SELECT min(c.rule_idx) AS rule_idx, s.asset_id, any_value(s.hostname) AS hostname, s.name,
+       coalesce(s.version, '') AS version, coalesce(s.vendor, '') AS vendor,
+       coalesce(s.source, '') AS source, timezone('UTC', min(s.first_seen)::TIMESTAMPTZ),
+       timezone('UTC', max(s.last_seen)::TIMESTAMPTZ)
+FROM software_scoped s
+JOIN catalogue c ON c.asset_id = s.asset_id
+LEFT JOIN nc_allow_{t} m
+  ON m.rule_idx = c.rule_idx AND m.name = s.name AND m.version = coalesce(s.version, '')
+ AND m.vendor = coalesce(s.vendor, '') AND m.source = coalesce(s.source, '')
+WHERE s.name IS NOT NULL
+GROUP BY s.asset_id, s.name, coalesce(s.version, ''), coalesce(s.vendor, ''), coalesce(s.source, '')
+HAVING count(m.rule_idx) = 0
 """
 
 
@@ -400,6 +420,11 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
     # A relation converts straight to Arrow; a DB-API result would copy the rows once more.
     table: pa.Table = con.sql(sql).to_arrow_table()
     return table
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Attach UTC to a naive UTC timestamp from DuckDB."""
+    return value.replace(tzinfo=UTC) if value is not None else None
 
 
 def _today(now: datetime) -> date:
@@ -493,11 +518,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> l
         return []
     tag = uuid.uuid4().hex[:12]
     matcher = _Matcher(all_rules)
-    titles = _arrow(
-        con,
-        "SELECT name, coalesce(version, '') AS version, coalesce(vendor, '') AS vendor, "
-        "coalesce(source, '') AS source FROM software_scoped WHERE name IS NOT NULL GROUP BY ALL",
-    )
+    # Plain columns group fastest; NULLs become "" below, as the joins' coalesce() expects.
+    titles = _arrow(con, "SELECT DISTINCT name, version, vendor, source FROM software_scoped")
     columns: dict[str, list[Any]] = {
         k: [] for k in ("name", "version", "vendor", "source", "rule_idx", "product", "pversion")
     }
@@ -510,7 +532,10 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> l
         titles.column("source").to_pylist(),
         strict=True,
     ):
-        title, hits = matcher.match(name, version, vendor, source)
+        if name is None:
+            continue
+        version, vendor, source = version or "", vendor or "", source or ""
+        product, pversion, hits = matcher.match(name, version, vendor, source)
         for index in hits:
             target = allow_cols if is_allow[index] else columns
             target["name"].append(name)
@@ -519,8 +544,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> l
             target["source"].append(source)
             target["rule_idx"].append(index)
             if target is columns:
-                columns["product"].append(title.product)
-                columns["pversion"].append(title.version)
+                columns["product"].append(product)
+                columns["pversion"].append(pversion)
     match = pa.table(
         {k: pa.array(v, pa.int32() if k == "rule_idx" else pa.string()) for k, v in columns.items()}
     )
@@ -529,7 +554,10 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> l
     tables.update(_scope_tables(all_rules, con, tag))
     today = _today(now)
     findings: list[RuleFinding] = []
-    with _registered(con, tables):
+    with _registered(con) as register:
+        for name, table in tables.items():
+            register(name, table)
+        register(f"nc_in_scope_{tag}", _arrow(con, _SCOPE_SQL.format(t=tag)))
         rows = con.execute(_SQL.format(t=tag)).fetchall()
         for rtype, rule_idx, asset_id, hostname, product, pversion, source, first_seen, last_seen, n in rows:
             del rtype
@@ -542,8 +570,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> l
                     product=product,
                     version=pversion,
                     source=source,
-                    first_seen=first_seen,
-                    last_seen=last_seen,
+                    first_seen=_utc(first_seen),
+                    last_seen=_utc(last_seen),
                     n=n,
                 )
             )
@@ -567,24 +595,21 @@ def _allow_findings(
     con: duckdb.DuckDBPyConnection, rules: list[Rule], matcher: _Matcher, tag: str, today: date
 ) -> list[RuleFinding]:
     """Installs outside the approved catalogue of the allow rules that apply to their asset."""
-    scope_sql = _SQL.split("-- Installs matching deny")[0].rstrip().rstrip(",")
-    in_scope = _arrow(con, scope_sql.format(t=tag) + "\nSELECT rule_idx, asset_id FROM in_scope")
+    rows = con.execute(_ALLOW_SQL.format(t=tag)).fetchall()
     out: list[RuleFinding] = []
-    with _registered(con, {f"nc_in_scope_{tag}": in_scope}):
-        rows = con.execute(_ALLOW_SQL.format(t=tag)).fetchall()
     for rule_idx, asset_id, hostname, name, version, vendor, source, first_seen, last_seen in rows:
-        title = matcher.title(name, version, vendor, source)
+        product, pversion = matcher.title(name, version, source)
         out.append(
             _finding(
                 rules[rule_idx],
                 today=today,
                 asset_id=asset_id,
                 hostname=hostname,
-                product=title.product,
-                version=title.version,
+                product=product,
+                version=pversion,
                 source=source,
-                first_seen=first_seen,
-                last_seen=last_seen,
+                first_seen=_utc(first_seen),
+                last_seen=_utc(last_seen),
                 n=0,
             )
         )
