@@ -45,7 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--collector", metavar="HOST:PORT")
     p.add_argument("--once", action="store_true", help="one report, then exit")
     p.add_argument("--config", type=Path, help="TOML file with an [agent] table")
-    p.add_argument("--state-dir", type=Path, help="where the node key and sequence live")
+    p.add_argument("--state-dir", type=Path, help="where the node key, sequence and spool live")
+    _add_security(p)
+
+    p = sub.add_parser("status", help="identity, spool depth and delivery counters")
+    p.add_argument("--state-dir", type=Path, help="where the node key, sequence and spool live")
+    p.add_argument("--format", default="table", choices=["table", "json"], dest="fmt")
 
     p = sub.add_parser("scan", help="sweep subnets or hosts (ARP, nmap, SNMP)")
     p.add_argument("targets", nargs="*", metavar="CIDR_OR_HOST")
@@ -58,12 +63,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="TOML file with scheduled sweeps")
     p.add_argument("--once", action="store_true", help="with --config: run every job once, then exit")
     p.add_argument("--state-dir", type=Path)
+    _add_security(p)
 
     p = sub.add_parser("lab", help="build the namespace lab, sweep it, tear it down (root only)")
     p.add_argument("--collector", metavar="HOST:PORT", help="send the sweep to this collector")
     p.add_argument("--methods", default="arp,snmp,nmap")
     p.add_argument("--state-dir", type=Path)
+    _add_security(p)
     return parser
+
+
+def _add_security(p: argparse.ArgumentParser) -> None:
+    """TLS flags shared by every command that talks to the collector."""
+    p.add_argument("--ca", type=Path, metavar="FILE", help="CA certificate that signed the collector's (enables TLS)")
+    p.add_argument("--cert", type=Path, metavar="FILE", help="client certificate for mutual TLS")
+    p.add_argument("--key", type=Path, metavar="FILE", help="private key of --cert")
+    p.add_argument("--tls", action="store_true", help="TLS with the system's CA roots")
+    p.add_argument("--server-name", metavar="NAME", help="name expected in the collector's certificate")
+    p.add_argument("--plaintext", "--insecure", action="store_true", dest="plaintext",
+                   help="allow plaintext to a collector that is not on loopback")
 
 
 def _plain(value: Any) -> Any:
@@ -119,68 +137,172 @@ def _state(state_dir: Path | None) -> Any:
     return NodeState.load(directory / "state.json")
 
 
-def _report_once(config: Any) -> str:
+def _security(args: argparse.Namespace) -> Any:
+    from agent.config import resolve_security
+
+    return resolve_security(ca=args.ca, cert=args.cert, key=args.key, plaintext=args.plaintext, tls=args.tls,
+                            server_name=args.server_name)
+
+
+class _Link:
+    """State, spool, client and courier of one node talking to one collector."""
+
+    def __init__(self, target: str, state_dir: Path, *, kind: int, secret: str, security: Any,
+                 timeout_s: float = 20.0, max_bytes: int | None = None, max_reports: int | None = None) -> None:
+        from agent.transport.client import IngestClient
+        from agent.transport.deliver import Courier
+        from agent.transport.spool import Spool
+        from agent.transport.state import NodeState
+
+        self.target = target
+        self.state = NodeState.load(state_dir / "state.json")
+        self.state.ensure_source_id()
+        bounds = {k: v for k, v in (("max_bytes", max_bytes), ("max_reports", max_reports)) if v}
+        self.spool = Spool(state_dir / "spool.sqlite", **bounds)
+        self.client = IngestClient(target, self.state, kind=kind, enrol_secret=secret, timeout_s=timeout_s,
+                                   security=security)
+        self.courier = Courier(self.spool, self.client)
+
+    def enqueue(self, report: Any, priority: Any) -> None:
+        """Write the report durably before any attempt to send it."""
+        dropped = self.spool.put(report.report_id, report.seq, priority, report.SerializeToString())
+        if dropped:
+            logging.getLogger("netcensus.agent").warning(
+                "spool full: dropped %d oldest report(s) to make room", len(dropped))
+
+    def close(self) -> None:
+        self.client.close()
+        self.spool.close()
+
+
+def _report_once(config: Any, *, once: bool) -> str:
+    import time as _time
+
     from netcensus.v1 import report_pb2
 
     from agent.facts.collect import collect_inventory
-    from agent.transport.client import IngestClient
     from agent.transport.encode import encode_snapshot
-    from agent.transport.state import NodeState
+    from agent.transport.spool import Priority
 
     inventory = collect_inventory(timeout_s=config.timeout_s, sources=config.sources)
-    state = NodeState.load(config.state_dir / "state.json")
-    with IngestClient(config.collector, state, kind=report_pb2.SOURCE_KIND_AGENT,
-                      enrol_secret=config.enrol_secret) as client:
-        client.ensure_enrolled()
-        report = encode_snapshot(inventory, source_id=state.source_id, seq=state.take_seq(), now=datetime.now(UTC))
-        (ack,) = client.send([report])
-    if not (ack.stored or ack.duplicate):
-        raise AgentError(f"collector {config.collector} rejected the report: {ack.reason}")
+    link = _Link(config.collector, config.state_dir, kind=report_pb2.SOURCE_KIND_AGENT, secret=config.enrol_secret,
+                 security=config.security, timeout_s=config.timeout_s, max_bytes=config.spool_max_bytes,
+                 max_reports=config.spool_max_reports)
+    try:
+        report = encode_snapshot(inventory, source_id=link.state.source_id, seq=link.state.take_seq(),
+                                 now=datetime.now(UTC))
+        link.enqueue(report, Priority.IDENTITY)
+        deadline = _time.monotonic() + (config.timeout_s if once else max(config.interval_s, 60.0))
+        try:
+            result = link.courier.drain(deadline=deadline, retry_cold=not once)
+        except TransportError as exc:
+            depth = link.spool.stats().depth
+            raise TransportError(f"{exc}; {depth} report(s) kept in the spool for the next run") from exc
+        reason = (result.reasons or {}).get(report.report_id)
+        if reason is not None:
+            raise AgentError(f"collector {config.collector} rejected the report: {reason}")
+        if link.spool.contains(report.report_id):
+            raise TransportError(f"collector {config.collector} did not ack report {report.report_id}; kept in spool")
+    finally:
+        link.close()
     return (f"reported {inventory.facts.hostname} to {config.collector}: {len(inventory.software)} packages, "
             f"{len(inventory.facts.interfaces)} interfaces, {len(inventory.neighbours)} neighbours "
-            f"(source {state.source_id}, report {ack.report_id})")
+            f"(source {link.state.source_id}, report {report.report_id}"
+            + (f", {result.acked - 1} earlier spooled report(s) delivered" if result.acked > 1 else "") + ")")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from agent.config import resolve_agent
 
-    config = resolve_agent(collector=args.collector, config=args.config, state_dir=args.state_dir)
+    config = resolve_agent(collector=args.collector, config=args.config, state_dir=args.state_dir, ca=args.ca,
+                           cert=args.cert, key=args.key, plaintext=args.plaintext, tls=args.tls,
+                           server_name=args.server_name)
     if args.once:
-        print(_report_once(config))
+        print(_report_once(config, once=True))
         return 0
     log = logging.getLogger("netcensus.agent")
     while True:
+        started = time.monotonic()
         try:
-            log.warning("%s", _report_once(config))
+            log.warning("%s", _report_once(config, once=False))
         except TransportError as exc:
             log.warning("%s; retrying at the next interval", exc)
-        delay = config.interval_s + random.uniform(0, config.jitter_s)
-        time.sleep(delay)
+        delay = config.interval_s + random.uniform(0, config.jitter_s) - (time.monotonic() - started)
+        time.sleep(max(1.0, delay))
 
 
-def _sender(target: str, state_dir: Path | None) -> Any:
-    """A function that sends one ScanBatch to the collector as a scanner report."""
-    from netcensus.v1 import report_pb2
+def cmd_status(args: argparse.Namespace) -> int:
+    from agent.config import default_state_dir
+    from agent.transport.spool import Spool
 
-    from agent.transport.client import IngestClient
-    from agent.transport.encode import encode_scan
+    directory = args.state_dir or default_state_dir(os.environ)
+    state = _state(directory)
+    with Spool(directory / "spool.sqlite") as spool:
+        stats = spool.stats()
+    status = {"source_id": state.source_id or None, "collector": state.collector or None,
+              "enrolled": bool(state.node_key), "next_seq": state.next_seq, "spool_depth": stats.depth,
+              "spool_bytes": stats.bytes, **stats.counters}
+    if args.fmt == "json":
+        print(json.dumps(status, indent=2))
+    else:
+        for name, value in status.items():
+            print(f"{name:<12} {value}")
+    return 0
 
-    from agent.config import enrol_secret
 
-    state = _state(state_dir)
-    client = IngestClient(target, state, kind=report_pb2.SOURCE_KIND_SCANNER,
-                          enrol_secret=enrol_secret(os.environ, None))
-    client.ensure_enrolled()
-    lock = threading.Lock()
+class _ScanSender:
+    """Spools each scan batch, then tries to deliver; an unreachable collector keeps batches queued."""
 
-    def send(batch: Any) -> None:
-        with lock:
+    def __init__(self, target: str, state_dir: Path | None, security: Any) -> None:
+        from netcensus.v1 import report_pb2
+
+        from agent.config import default_state_dir, enrol_secret
+
+        self.target = target
+        self.link = _Link(target, state_dir or default_state_dir(os.environ), kind=report_pb2.SOURCE_KIND_SCANNER,
+                          secret=enrol_secret(os.environ, None), security=security)
+        self._lock = threading.Lock()
+        self.unreachable: str = ""
+
+    def __call__(self, batch: Any) -> None:
+        from agent.transport.encode import encode_scan
+        from agent.transport.spool import Priority
+
+        with self._lock:
+            state = self.link.state
             report = encode_scan(batch, source_id=state.source_id, seq=state.take_seq(), now=datetime.now(UTC))
-            (ack,) = client.send([report])
-            if not (ack.stored or ack.duplicate):
-                raise AgentError(f"collector {target} rejected a scan batch: {ack.reason}")
+            self.link.enqueue(report, Priority.BULK)
+            if self.unreachable:
+                return  # do not stall the sweep on every batch; finish() tries again
+            try:
+                result = self.link.courier.drain_once()
+            except TransportError as exc:
+                self.unreachable = str(exc)
+                logging.getLogger("netcensus.agent").warning("%s; keeping scan batches in the spool", exc)
+                return
+            reason = (result.reasons or {}).get(report.report_id)
+            if reason is not None:
+                raise AgentError(f"collector {self.target} rejected a scan batch: {reason}")
 
-    return send
+    def finish(self) -> None:
+        """Last delivery attempt; raises TransportError when batches stay queued."""
+        import time as _time
+
+        with self._lock:
+            try:
+                self.link.courier.drain(deadline=_time.monotonic() + 30, retry_cold=False)
+            except TransportError as exc:
+                depth = self.link.spool.stats().depth
+                raise TransportError(f"{exc}; {depth} scan batch(es) kept in the spool for the next run") from exc
+            finally:
+                self.link.close()
+
+
+def _sender(target: str, state_dir: Path | None, security: Any = None) -> _ScanSender:
+    """A callable that spools and sends one ScanBatch as a scanner report."""
+    from agent.transport.channel import Security
+
+    return _ScanSender(target, state_dir, security or Security())
 
 
 def _progress(message: str) -> None:
@@ -202,9 +324,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
         from agent.scan.schedule import load_scan_config, run_schedule
 
         scan_config = load_scan_config(args.config)
-        sink = _sender(args.collector, args.state_dir) if args.collector else (
-            lambda batch: print(json.dumps(batch_to_dict(batch)), flush=True))
+        sender = _sender(args.collector, args.state_dir, _security(args)) if args.collector else None
+        sink = sender if sender is not None else (lambda batch: print(json.dumps(batch_to_dict(batch)), flush=True))
         run_schedule(scan_config, sink, stop=threading.Event(), once=args.once)
+        if sender is not None:
+            sender.finish()
         return 0
     if not args.targets:
         raise ConfigError("name at least one CIDR or host to scan (or --config FILE)")
@@ -220,7 +344,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.rate:
         kw["rate_pps"] = args.rate
     options = SweepOptions(**kw)
-    send = _sender(args.collector, args.state_dir) if args.collector else None
+    send = _sender(args.collector, args.state_dir, _security(args)) if args.collector else None
     found = 0
     batches: list[dict[str, Any]] = []
     for batch in sweep(args.targets, methods=methods, options=options, progress=_progress):
@@ -234,6 +358,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if send is None:
         print(json.dumps(batches, indent=2))
     else:
+        send.finish()
         print(f"sent {found} observations to {args.collector}")
     return 0
 
@@ -243,7 +368,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
     if os.geteuid() != 0:
         raise ConfigError("the lab builds network namespaces and needs root")
-    send = _sender(args.collector, args.state_dir) if args.collector else None
+    send = _sender(args.collector, args.state_dir, _security(args)) if args.collector else None
     proc = subprocess.Popen([sys.executable, "-m", "agent.scan.lab", "--methods", args.methods],
                             stdout=subprocess.PIPE, text=True)
     found = 0
@@ -258,6 +383,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
     if proc.wait() != 0:
         raise AgentError(f"lab sweep failed (exit {proc.returncode})")
     if send is not None:
+        send.finish()
         print(f"lab sweep: sent {found} observations to {args.collector}")
     return 0
 
@@ -266,7 +392,7 @@ def _lines(stream: Iterable[str]) -> Iterable[str]:
     return (line for line in stream if line.startswith("{"))
 
 
-COMMANDS = {"facts": cmd_facts, "report": cmd_report, "scan": cmd_scan, "lab": cmd_lab}
+COMMANDS = {"facts": cmd_facts, "report": cmd_report, "status": cmd_status, "scan": cmd_scan, "lab": cmd_lab}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import ConfigError
+from agent.transport.channel import Security
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
 
@@ -47,6 +48,9 @@ class AgentConfig:
     timeout_s: float = 20.0
     enrol_secret: str = field(default="", repr=False)
     sources: tuple[str, ...] | None = None
+    security: Security = field(default_factory=Security)
+    spool_max_bytes: int = 256 * 1024 * 1024
+    spool_max_reports: int = 100_000
 
 
 def load_toml(path: Path | None) -> dict[str, object]:
@@ -65,7 +69,8 @@ def load_toml(path: Path | None) -> dict[str, object]:
     section = data.get("agent", {})
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: [agent] must be a table")
-    known = {"collector", "state_dir", "interval", "jitter", "timeout", "enrol_secret_file", "sources"}
+    known = {"collector", "state_dir", "interval", "jitter", "timeout", "enrol_secret_file", "sources",
+             "ca", "cert", "key", "tls", "plaintext", "server_name", "spool_max_bytes", "spool_max_reports"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} in [agent] (known: {', '.join(sorted(known))})")
@@ -84,8 +89,40 @@ def enrol_secret(env: Mapping[str, str], file_value: object) -> str:
     return ""
 
 
+def _path(value: object) -> Path | None:
+    return Path(str(value)) if value else None
+
+
+def resolve_security(*, ca: Path | None = None, cert: Path | None = None, key: Path | None = None,
+                     plaintext: bool = False, tls: bool = False, server_name: str | None = None,
+                     file: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Security:
+    """TLS settings: flags > NETCENSUS_CA/CERT/KEY > [agent] ca/cert/key/tls/plaintext/server_name."""
+    env = os.environ if env is None else env
+    file = file or {}
+    return Security(
+        ca=ca or _path(env.get("NETCENSUS_CA")) or _path(file.get("ca")),
+        cert=cert or _path(env.get("NETCENSUS_CERT")) or _path(file.get("cert")),
+        key=key or _path(env.get("NETCENSUS_KEY")) or _path(file.get("key")),
+        tls=tls or bool(file.get("tls")),
+        plaintext=plaintext or bool(file.get("plaintext")),
+        server_name=server_name or str(file.get("server_name") or ""),
+    )
+
+
+def _positive_int(value: object, what: str) -> int:
+    try:
+        number = int(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{what}: {value!r} is not a whole number") from exc
+    if number <= 0:
+        raise ConfigError(f"{what}: must be positive")
+    return number
+
+
 def resolve_agent(*, collector: str | None, config: Path | None, state_dir: Path | None,
-                  env: Mapping[str, str] | None = None) -> AgentConfig:
+                  env: Mapping[str, str] | None = None, ca: Path | None = None, cert: Path | None = None,
+                  key: Path | None = None, plaintext: bool = False, tls: bool = False,
+                  server_name: str | None = None) -> AgentConfig:
     """Merge argv, environment and file."""
     env = os.environ if env is None else env
     file = load_toml(config)
@@ -101,4 +138,8 @@ def resolve_agent(*, collector: str | None, config: Path | None, state_dir: Path
         timeout_s=parse_seconds(str(file.get("timeout", "20s")), "timeout"),
         enrol_secret=enrol_secret(env, file.get("enrol_secret_file")),
         sources=tuple(str(s) for s in sources) if isinstance(sources, list) else None,
+        security=resolve_security(ca=ca, cert=cert, key=key, plaintext=plaintext, tls=tls, server_name=server_name,
+                                  file=file, env=env),
+        spool_max_bytes=_positive_int(file.get("spool_max_bytes", 256 * 1024 * 1024), "spool_max_bytes"),
+        spool_max_reports=_positive_int(file.get("spool_max_reports", 100_000), "spool_max_reports"),
     )

@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,13 @@ class NodeState:
             raise ConfigError(f"{path}: unreadable agent state ({exc}); remove it to re-enrol") from exc
         return cls(path, source_id=str(data.get("source_id", "")), node_key=str(data.get("node_key", "")),
                    collector=str(data.get("collector", "")), next_seq=int(data.get("next_seq", 1)))
+
+    def ensure_source_id(self) -> str:
+        """Pick our own source id before the first report, so reports spooled offline carry it."""
+        if not self.source_id:
+            self.source_id = str(uuid.uuid4())
+            self.save()
+        return self.source_id
 
     def take_seq(self) -> int:
         """Reserve the next sequence number and persist the counter before it is used."""

@@ -1,0 +1,128 @@
+"""Drain the spool to the collector: oldest first, delete on ack, back off and retry on failure.
+
+This is the only code that moves reports out of the spool. A report leaves the spool when the
+collector answered it for good: STORED or DUPLICATE (it is in the database), or REJECTED (it
+never will be; re-sending unchanged bytes cannot help, and it is counted). Anything else - an
+unreachable collector, a stream cut by kill -9, pushback - leaves it queued for the next attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.errors import RejectedError, TransportError
+from agent.transport.backoff import Backoff
+from agent.transport.client import AckResult, IngestClient, Pushback
+from agent.transport.spool import Spool
+
+log = logging.getLogger("netcensus.agent.deliver")
+
+
+@dataclass
+class DrainResult:
+    """What one drain achieved."""
+
+    acked: int = 0
+    rejected: int = 0
+    remaining: int = 0
+    reasons: dict[str, str] | None = None  # report_id -> rejection reason
+
+
+class Courier:
+    """Moves spooled reports to one collector."""
+
+    def __init__(self, spool: Spool, client: IngestClient, *, batch: int = 500,
+                 backoff: Backoff | None = None, sleep: Callable[[float], bool] | None = None) -> None:
+        self.spool = spool
+        self.client = client
+        self.batch = batch
+        self.backoff = backoff or Backoff()
+        self._stop = threading.Event()
+        self._sleep = sleep or self._stop.wait
+
+    def stop(self) -> None:
+        """Ask a running drain() to return at its next pause."""
+        self._stop.set()
+
+    def drain_once(self, result: DrainResult | None = None) -> DrainResult:
+        """Send every queued report once, in order, over as many streams as batches; raises TransportError."""
+        result = result or DrainResult(reasons={})
+        reasons = result.reasons if result.reasons is not None else {}
+        self.client.ensure_enrolled()
+        after = 0
+        while True:
+            items = self.spool.pending(self.batch, after_id=after)
+            if not items:
+                break
+            after = items[-1].id
+            self.spool.mark_attempt(i.id for i in items)
+            acked: list[str] = []
+            rejected: list[str] = []
+
+            def on_ack(ack: AckResult, acked: list[str] = acked, rejected: list[str] = rejected) -> None:
+                if ack.stored or ack.duplicate:
+                    acked.append(ack.report_id)
+                else:
+                    rejected.append(ack.report_id)
+                    reasons[ack.report_id] = ack.reason
+                    log.warning("collector rejected report %s: %s", ack.report_id, ack.reason)
+                # Delete in small groups: each delete is an fsync'd commit.
+                if len(acked) >= 64:
+                    result.acked += self.spool.remove(acked)
+                    acked.clear()
+
+            try:
+                try:
+                    self.client.stream([i.payload for i in items], on_ack)
+                except RejectedError:
+                    # Our key is unknown (new database) or revoked: re-enrol once; revoked stays refused.
+                    result.acked += self.spool.remove(acked)
+                    acked.clear()
+                    self.client.ensure_enrolled(force=True)
+                    remaining = [i for i in items if self.spool.contains(i.report_id)]
+                    self.client.stream([i.payload for i in remaining], on_ack)
+            finally:
+                result.acked += self.spool.remove(acked)
+                result.rejected += self.spool.remove(rejected, counter="rejected")
+        result.remaining = self.spool.stats().depth
+        result.reasons = reasons
+        return result
+
+    def drain(self, *, deadline: float | None = None, retry_cold: bool = True) -> DrainResult:
+        """drain_once until the spool is empty, retrying with backoff and jitter until the deadline.
+
+        retry_cold=False gives up at once when the very first attempt finds the collector
+        unreachable (what `report --once` wants: one line, exit 1, report kept).
+        """
+        result = DrainResult(reasons={})
+        first = True
+        while not self._stop.is_set():
+            before = result.acked + result.rejected
+            try:
+                self.drain_once(result)
+                self.backoff.reset()
+                if result.remaining == 0:
+                    return result
+                continue  # reports were queued while we sent: go again
+            except TransportError as exc:
+                progressed = result.acked + result.rejected > before
+                pushback = exc.retry_after_s if isinstance(exc, Pushback) else 0.0
+                if isinstance(exc, RejectedError) or (first and not progressed and not retry_cold
+                                                      and not isinstance(exc, Pushback)):
+                    raise
+                if progressed:
+                    self.backoff.reset()
+                delay = self.backoff.next_delay(pushback)
+                if deadline is not None and time.monotonic() + delay > deadline:
+                    raise
+                self.spool.count("retries")
+                log.info("%s; retrying in %.1fs", exc, delay)
+                self._sleep(delay)
+            finally:
+                first = False
+        result.remaining = self.spool.stats().depth
+        return result

@@ -1,0 +1,188 @@
+"""The agent's bounded on-disk queue of reports waiting for an ack (stdlib sqlite3).
+
+Every report is written here *before* it is sent and deleted only when the collector acks it, so
+a report survives agent restarts, collector outages and a kill -9 in the middle of a send. The
+queue is generic: it stores serialized `netcensus.v1.Report` bytes with a priority class, so
+snapshots, deltas, scan batches and heartbeats all travel the same way.
+
+Durability: SQLite in WAL mode with `synchronous=FULL` fsyncs the log on every commit, so an
+`put()` that returned is on disk. The bound is in bytes and in reports; when a new report does not
+fit, the oldest report of the lowest class goes first (bulk scan data, then host reports, then
+heartbeats) and the `dropped` counter says how many were lost that way.
+"""
+
+from __future__ import annotations
+
+import enum
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.errors import ConfigError
+
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_REPORTS = 100_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS queue (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,   -- send order (= seq order for one source)
+    report_id TEXT NOT NULL UNIQUE,
+    seq       INTEGER NOT NULL,
+    priority  INTEGER NOT NULL,                    -- Priority: lower classes are dropped first
+    queued_at REAL NOT NULL,
+    attempts  INTEGER NOT NULL DEFAULT 0,
+    payload   BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS queue_evict ON queue (priority, id);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+COUNTER_NAMES = ("queued", "acked", "rejected", "dropped", "retries")
+
+
+class Priority(enum.IntEnum):
+    """Which reports to give up first when the spool is full (lowest first)."""
+
+    BULK = 0        # scan batches and other large, re-creatable data
+    IDENTITY = 1    # host snapshots and deltas: who this machine is and what it runs
+    HEARTBEAT = 2   # tiny liveness messages; kept longest
+
+
+@dataclass(frozen=True, slots=True)
+class Spooled:
+    """One queued report."""
+
+    id: int
+    report_id: str
+    seq: int
+    priority: Priority
+    payload: bytes
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpoolStats:
+    """What `netcensus-agent status` shows."""
+
+    depth: int
+    bytes: int
+    counters: dict[str, int]
+
+
+class Spool:
+    """A durable FIFO with priority eviction; safe to share between threads and processes."""
+
+    def __init__(self, path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                 max_reports: int = DEFAULT_MAX_REPORTS) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self.max_reports = max_reports
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"{path}: cannot open the agent spool: {exc}") from exc
+        path.chmod(0o600)  # reports carry inventory; keep them private like the node key
+
+    def close(self) -> None:
+        """Close the database (everything is already on disk)."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _bump(self, name: str, by: int = 1) -> None:
+        self._db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + ?",
+                         (name, by, by))
+
+    def put(self, report_id: str, seq: int, priority: Priority, payload: bytes) -> list[str]:
+        """Queue one report durably; returns the report ids evicted to make room (usually none)."""
+        if len(payload) > self.max_bytes:
+            raise ConfigError(f"report {report_id} is {len(payload)} bytes, larger than the whole spool "
+                              f"({self.max_bytes} bytes); raise spool_max_bytes")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                evicted = self._make_room(len(payload))
+                self._db.execute("INSERT OR IGNORE INTO queue (report_id, seq, priority, queued_at, payload) "
+                                 "VALUES (?, ?, ?, ?, ?)", (report_id, seq, int(priority), time.time(), payload))
+                self._bump("queued")
+                if evicted:
+                    self._bump("dropped", len(evicted))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return evicted
+
+    def _make_room(self, incoming: int) -> list[str]:
+        count, size = self._db.execute("SELECT count(*), coalesce(sum(length(payload)), 0) FROM queue").fetchone()
+        evicted: list[str] = []
+        while count and (count + 1 > self.max_reports or size + incoming > self.max_bytes):
+            row = self._db.execute(
+                "SELECT id, report_id, length(payload) FROM queue ORDER BY priority, id LIMIT 1").fetchone()
+            self._db.execute("DELETE FROM queue WHERE id = ?", (row[0],))
+            evicted.append(str(row[1]))
+            count -= 1
+            size -= int(row[2])
+        return evicted
+
+    def pending(self, limit: int = 1000, after_id: int = 0) -> list[Spooled]:
+        """The oldest queued reports, in send order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, report_id, seq, priority, payload, attempts FROM queue WHERE id > ? ORDER BY id LIMIT ?",
+                (after_id, limit)).fetchall()
+        return [Spooled(int(r[0]), str(r[1]), int(r[2]), Priority(int(r[3])), bytes(r[4]), int(r[5])) for r in rows]
+
+    def contains(self, report_id: str) -> bool:
+        """True while the report still waits for its ack."""
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM queue WHERE report_id = ?", (report_id,)).fetchone() is not None
+
+    def remove(self, report_ids: Iterable[str], *, counter: str = "acked") -> int:
+        """Delete reports the collector has answered (acked, or rejected for good)."""
+        ids = list(report_ids)
+        if not ids:
+            return 0
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                removed = 0
+                for rid in ids:
+                    removed += self._db.execute("DELETE FROM queue WHERE report_id = ?", (rid,)).rowcount
+                self._bump(counter, removed)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return removed
+
+    def mark_attempt(self, ids: Iterable[int]) -> None:
+        """Count one more send attempt for these queued reports."""
+        with self._lock:
+            self._db.executemany("UPDATE queue SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids])
+
+    def count(self, name: str, by: int = 1) -> None:
+        """Bump a status counter (e.g. retries)."""
+        with self._lock:
+            self._bump(name, by)
+
+    def stats(self) -> SpoolStats:
+        """Depth, size and counters."""
+        with self._lock:
+            depth, size = self._db.execute("SELECT count(*), coalesce(sum(length(payload)), 0) FROM queue").fetchone()
+            counters = dict.fromkeys(COUNTER_NAMES, 0)
+            counters.update({str(n): int(v) for n, v in self._db.execute("SELECT name, value FROM counters")})
+        return SpoolStats(int(depth), int(size), counters)
