@@ -304,7 +304,7 @@ def _kind(node: Node) -> str:
     if isinstance(node, SequenceNode):
         return "a list"
     tag = str(node.tag).rsplit(":", 1)[-1]
-    return {"null": "empty", "bool": "a boolean", "int": "a number", "float": "a number"}.get(tag, f"a {tag}")
+    return {"null": "empty", "bool": "a boolean", "int": "a number", "float": "a number", "timestamp": "a date"}.get(tag, f"tagged {tag}")
 
 
 def _globs(ck: _Checker, node: Node, what: str) -> tuple[str, ...] | _Missing:
@@ -544,12 +544,17 @@ def _yaml_error_line(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
     """Line (1-based) and one-line description of a PyYAML error."""
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+            # An unterminated quote or bracket is noticed only at the end of the file; the line
+            # where it was opened is the one to fix.
+            mark = exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.context}, {exc.problem}"
         return (mark.line + 1 if mark is not None else 1), " ".join(problem.split())
     if isinstance(exc, yaml.reader.ReaderError):
-        return text.count("\n", 0, exc.position) + 1, f"character {exc.character!r} is not allowed in YAML"
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        return text.count("\n", 0, exc.position) + 1, f"character U+{char:04X} is not allowed in YAML"
     return 1, " ".join(str(exc).split())
 
 
