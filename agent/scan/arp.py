@@ -138,6 +138,8 @@ def arp_sweep(
         Ether(dst="ff:ff:ff:ff:ff:ff", src=our_mac)
         / ARP(op=1, hwsrc=our_mac, psrc=source_ip, hwdst="00:00:00:00:00:00", pdst="0.0.0.0")
     ))
+    # IEEE 802.3 minimum frame is 60 octets before the FCS; pad rather than rely on the driver.
+    template += bytes(max(0, 60 - len(template)))
     pending = {a: socket.inet_aton(a) for a in addresses if a != source_ip}
     wanted = set(pending)
     seen: set[tuple[str, str]] = set()
@@ -193,7 +195,7 @@ def arp_sweep(
                 if next_send > now:
                     drain(next_send)  # reading while we pace keeps the socket buffer short
                 template[_TPA_OFFSET:_TPA_OFFSET + 4] = packed
-                sock.send(bytes(template))
+                sock.outs.send(bytes(template))
                 result.sent += 1
                 next_send = max(next_send + interval, time.monotonic() - 10 * interval)
             end = time.monotonic() + wait

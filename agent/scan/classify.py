@@ -131,7 +131,7 @@ _DESCR_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), t, o) for p, t, o in (
         (r"adaptive security appliance|\bfirepower\b", "firewall", "asa"),
         (r"\bnx-os\b", "switch", "nx-os"),
-        (r"catalyst|\bc[23]\d{3}[a-z]*\b|\bws-c|\bswitch\b", "switch", ""),
+        (r"catalyst|\bc(?:29[56]0|35[67]0|3650|37[58]0|3850|9[235]00)[a-z]*\b|\bws-c|\bswitch\b", "switch", ""),
         (r"jetdirect|laserjet|officejet|\bprinter\b|\bmfc-|\bhl-\d", "printer", ""),
         (r"\bups\b|smart-ups|powerware|network management card", "ups", ""),
         (r"access point|\bwlc\b|wireless", "wireless", ""),

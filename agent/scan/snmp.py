@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -391,7 +391,7 @@ async def inventory_device(engine: Any, host: str, options: SweepOptions, *, por
                                           duration_ms=ms_since(started)))
 
 
-def build_observations(host: str, scalars: dict[Oid, Any], tables: dict[str, Sequence[WalkResult]],
+def build_observations(host: str, scalars: dict[Oid, Any], tables: Mapping[str, Sequence[WalkResult]],
                        *, seen_at: datetime) -> list[Observation]:
     """Turn raw SNMP answers into Observations (pure; unit-tested with recorded values)."""
     def s(oid: Oid) -> str:
@@ -490,7 +490,7 @@ def _sighting(method: Method, seen_at: datetime, ip: str, mac: str, via: SeenVia
                        mac_is_local=mac_is_local(mac), seen_via=via, **kw)
 
 
-def _arp_cache(host: str, name: str, names: dict[int, str], tables: dict[str, Sequence[WalkResult]],
+def _arp_cache(host: str, name: str, names: dict[int, str], tables: Mapping[str, Sequence[WalkResult]],
                seen_at: datetime) -> list[Observation]:
     out: list[Observation] = []
     seen: set[tuple[str, str, int]] = set()
@@ -506,7 +506,7 @@ def _arp_cache(host: str, name: str, names: dict[int, str], tables: dict[str, Se
     return out
 
 
-def _add_arp(out: list[Observation], seen: set[tuple[str, str, int]], host: str, name: str,  # noqa: PLR0917
+def _add_arp(out: list[Observation], seen: set[tuple[str, str, int]], host: str, name: str,
              names: dict[int, str], ifindex: int, ip: str, phys: Any, seen_at: datetime) -> None:
     mac = normalise_mac(_octets(phys)) if phys is not None else ""
     # Incomplete entries carry an empty or all-zero address: a sighting of nothing.
@@ -517,7 +517,7 @@ def _add_arp(out: list[Observation], seen: set[tuple[str, str, int]], host: str,
     out.append(_sighting(Method.SNMP_ARP_CACHE, seen_at, ip, mac, via))
 
 
-def _fdb(host: str, name: str, names: dict[int, str], tables: dict[str, Sequence[WalkResult]],
+def _fdb(host: str, name: str, names: dict[int, str], tables: Mapping[str, Sequence[WalkResult]],
          seen_at: datetime) -> list[Observation]:
     port_if = {idx[0]: _int(cols[2]) for idx, cols in
                _table(tables.get("bport", ()), DOT1D_BASE_PORT_IFINDEX[:-1]).items() if len(idx) == 1 and 2 in cols}
@@ -551,7 +551,7 @@ def _fdb(host: str, name: str, names: dict[int, str], tables: dict[str, Sequence
     return out
 
 
-def _lldp(host: str, name: str, tables: dict[str, Sequence[WalkResult]], seen_at: datetime) -> list[Observation]:
+def _lldp(host: str, name: str, tables: Mapping[str, Sequence[WalkResult]], seen_at: datetime) -> list[Observation]:
     loc = {idx[0]: cols for idx, cols in _table(tables.get("lldploc", ()), LLDP_LOC_PORT).items() if len(idx) == 1}
     man: dict[tuple[int, int, int], str] = {}
     # lldpRemManAddrTable index: TimeMark.LocalPortNum.RemIndex.AddrSubtype.len.addr (IANA
