@@ -159,19 +159,35 @@ def asset_id_for(anchor: str) -> str:
     return "a-" + hashlib.sha1(anchor.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
+def _concurrent_twins(a: SubjectFacts, b: SubjectFacts) -> bool:
+    """Two agents alive at the same time with different NICs are two machines, whatever they share.
+
+    This is how cloned VMs look (same SMBIOS UUID, even the same serial); a re-imaged machine
+    instead has its old agent stop before the new one starts, so its identifiers still join.
+    """
+    if not (a.subject.startswith("agent:") and b.subject.startswith("agent:")):
+        return False
+    overlap = a.first_seen <= b.last_seen and b.first_seen <= a.last_seen
+    return overlap and bool(a.macs) and bool(b.macs) and not set(a.macs) & set(b.macs)
+
+
 def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8) -> list[ResolvedAsset]:
     """Merge subjects into assets by the ordered rules in the module docstring."""
     junk = find_junk(facts, max_share)
     comps = _Components(facts)
+    by_subject = {f.subject: f for f in facts}
     for key in KEY_ORDER:
         holders: dict[str, list[str]] = defaultdict(list)
         for f in facts:
             for value in _identifiers(f, key, junk):
                 holders[value].append(f.subject)
         for subjects in holders.values():
-            first = subjects[0]
-            for other in subjects[1:]:
-                if comps.find(first) != comps.find(other) and not comps.conflict(first, other, key):
+            for i, first in enumerate(subjects):
+                for other in subjects[i + 1:]:
+                    if comps.find(first) == comps.find(other) or comps.conflict(first, other, key):
+                        continue
+                    if key in ("serial", "uuid") and _concurrent_twins(by_subject[first], by_subject[other]):
+                        continue
                     comps.union(first, other, key)
     groups: dict[str, list[SubjectFacts]] = defaultdict(list)
     for f in facts:

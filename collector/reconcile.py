@@ -99,8 +99,13 @@ class Match:
     key: str
 
 
-def match_records(assets: Sequence[ResolvedAsset], records: Sequence[Record]) -> tuple[list[Match], list[Finding]]:
-    """Match records to assets by serial > MAC > host name; conflicts become duplicate findings."""
+def match_records(assets: Sequence[ResolvedAsset],
+                  records: Sequence[Record]) -> tuple[list[Match], list[Match], list[Finding]]:
+    """Match records to assets by serial > MAC > host name; conflicts become duplicate findings.
+
+    Returns (one match per asset, every record's match, duplicate findings): a record that lost the
+    asset to a better-matching record still matched it, so it is no ghost.
+    """
     by_key: dict[str, dict[str, list[ResolvedAsset]]] = {k: defaultdict(list) for k in ("serial", "mac", "hostname")}
     for a in assets:
         for serial in a.serials:
@@ -142,7 +147,7 @@ def match_records(assets: Sequence[ResolvedAsset], records: Sequence[Record]) ->
                         "the register holds it more than once.",
                 evidence=[_record_evidence(m.record) for m in group] + _asset_evidence(group[0].asset)[:1],
                 first_seen=group[0].asset.first_seen, last_seen=group[0].asset.last_seen))
-    return kept, findings
+    return kept, matches, findings
 
 
 def reconcile(
@@ -155,9 +160,10 @@ def reconcile(
 ) -> tuple[list[Finding], list[Match]]:
     """All inventory findings (ghost, zombie, mismatch, duplicate) and the matches behind them."""
     window_start = now - ghost_after if ghost_after > timedelta(0) else None
-    matches, findings = match_records(assets, records)
+    matches, every_match, findings = match_records(assets, records)
     matched_assets = {m.asset.asset_id for m in matches}
-    match_by_record = {(m.record.register, m.record.record_key): m for m in matches}
+    primary = {(m.record.register, m.record.record_key) for m in matches}
+    match_by_record = {(m.record.register, m.record.record_key): m for m in every_match}
 
     def active(a: ResolvedAsset) -> bool:
         return window_start is None or a.last_seen >= window_start
@@ -170,9 +176,11 @@ def reconcile(
                 ghost = _ghost(r, m, coverage, window_start, now)
                 if ghost is not None:
                     findings.append(ghost)
-            elif m is not None:
+            elif m is not None and (r.register, r.record_key) in primary:
                 findings.extend(_attribute_mismatches(m))
             continue
+        if (r.register, r.record_key) not in primary:
+            continue  # its asset is judged through the record that matched it best
         if m is None or not active(m.asset):
             continue
         a = m.asset
