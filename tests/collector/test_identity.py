@@ -66,7 +66,7 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("facts,expected", list(CASES.values()), ids=list(CASES))
+@pytest.mark.parametrize(("facts", "expected"), list(CASES.values()), ids=list(CASES))
 def test_resolution(facts: list[SubjectFacts], expected: list[list[str]]) -> None:
     assert groups(facts) == sorted(expected)
 
@@ -74,8 +74,8 @@ def test_resolution(facts: list[SubjectFacts], expected: list[list[str]]) -> Non
 def test_switch_with_hundreds_of_macs_on_one_port() -> None:
     switch = subject("serial:FOC1234X0AB", 0, 1, serials="FOC1234X0AB", hostnames="sw-core-1",
                      macs="00:1b:21:ff:00:00")
-    behind = [subject(f"mac:00:1b:21:01:{i >> 8:02x}:{i & 255:02x}", 0, 1, macs=f"00:1b:21:01:{i >> 8:02x}:{i & 255:02x}")
-              for i in range(300)]
+    macs = [f"00:1b:21:01:{i >> 8:02x}:{i & 255:02x}" for i in range(300)]
+    behind = [subject(f"mac:{mac}", 0, 1, macs=mac) for mac in macs]
     assets = resolve([switch, *behind])
     assert len(assets) == 301
     assert next(a for a in assets if "serial:FOC1234X0AB" in a.members).members == ["serial:FOC1234X0AB"]

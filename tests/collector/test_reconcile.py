@@ -71,7 +71,8 @@ CASES = {
     "one record, two observed assets with its hostname: duplicate": (
         [seen("agent:a", timedelta(hours=1), hostnames="dup-01", serials="SN-A"),
          seen("agent:b", timedelta(hours=2), hostnames="dup-01", serials="SN-B")],
-        [record("NC-9", hostname="dup-01")], [SWEEP], 14, [("duplicate", "medium", "NC-9"), ("zombie", "medium", None)]),
+        [record("NC-9", hostname="dup-01")], [SWEEP], 14,
+        [("duplicate", "medium", "NC-9"), ("zombie", "medium", None)]),
     "two records, one asset: duplicate": (
         [seen("agent:a", timedelta(hours=1), serials="SN1", hostnames="pc-1")],
         [record("NC-1", serial="SN1"), record("NC-7", hostname="pc-1")], [SWEEP], 14,
@@ -86,7 +87,7 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("facts,records,coverage,days,expected", list(CASES.values()), ids=list(CASES))
+@pytest.mark.parametrize(("facts", "records", "coverage", "days", "expected"), list(CASES.values()), ids=list(CASES))
 def test_verdicts(facts, records, coverage, days, expected) -> None:
     findings, _ = reconcile(resolve(facts), records, coverage, now=NOW, ghost_after=timedelta(days=days))
     got = sorted((f.kind, f.severity, f.record.asset_tag if f.record else None) for f in findings)
