@@ -59,6 +59,7 @@ _KIND_BY_TYPE: Final = {
     "require": "missing-software",
     "licence": "licence",
 }
+_PACKAGE_FORMAT: Final = {"rpm": "rpm", "debian": "deb"}
 _SEVERITY_RANK: Final = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 
 
@@ -162,6 +163,10 @@ class _Matcher:
         if info is None:
             product, found, scheme = split_title(name, "", source)
             source_cf = source.lower()
+            if source_cf == "snmp" and scheme in _PACKAGE_FORMAT:
+                # net-snmp reports Linux packages as rpm NEVRA / dpkg triples: they are rpm or
+                # deb packages, and distribution-specific rules (backported fixes) apply to them.
+                source_cf = _PACKAGE_FORMAT[scheme]
             candidates = tuple(
                 index
                 for index in self._name_candidates(product.casefold(), name.casefold())
