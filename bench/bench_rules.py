@@ -229,7 +229,8 @@ def main() -> None:
         for f in findings:
             by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
         con.close()
-    print(f"rules: {len(rules)}; findings: {len(findings):,} " + ", ".join(f"{k}={v:,}" for k, v in sorted(by_kind.items())))
+    kinds = ", ".join(f"{k}={v:,}" for k, v in sorted(by_kind.items()))
+    print(f"rules: {len(rules)}; findings: {len(findings):,} ({kinds})")
     print(f"{'netcensus rules evaluate()':<48} {ours_s:8.3f} s  (median of {args.runs})")
     print(f"{'DuckDB scan: count(*), count(DISTINCT name)':<48} {scan_s:8.3f} s  (median of {args.runs})")
     print(f"{'ratio (ours / one DuckDB scan)':<48} {ours_s / scan_s:8.1f} x")

@@ -530,7 +530,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> l
     }
     allow_cols: dict[str, list[Any]] = {k: [] for k in ("name", "version", "vendor", "source", "rule_idx")}
     is_allow = [r.type == "allow" for r in all_rules]
-    for name, version, vendor, source in zip(
+    for name, raw_version, raw_vendor, raw_source in zip(
         titles.column("name").to_pylist(),
         titles.column("version").to_pylist(),
         titles.column("vendor").to_pylist(),
@@ -539,7 +539,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> l
     ):
         if name is None:
             continue
-        version, vendor, source = version or "", vendor or "", source or ""
+        version, vendor, source = raw_version or "", raw_vendor or "", raw_source or ""
         product, pversion, hits = matcher.match(name, version, vendor, source)
         for index in hits:
             target = allow_cols if is_allow[index] else columns
@@ -602,7 +602,7 @@ def _allow_findings(
     """Installs outside the approved catalogue of the allow rules that apply to their asset."""
     rows = con.execute(_ALLOW_SQL.format(t=tag)).fetchall()
     out: list[RuleFinding] = []
-    for rule_idx, asset_id, hostname, name, version, vendor, source, first_seen, last_seen in rows:
+    for rule_idx, asset_id, hostname, name, version, _vendor, source, first_seen, last_seen in rows:
         product, pversion = matcher.title(name, version, source)
         out.append(
             _finding(

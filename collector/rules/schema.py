@@ -304,7 +304,8 @@ def _kind(node: Node) -> str:
     if isinstance(node, SequenceNode):
         return "a list"
     tag = str(node.tag).rsplit(":", 1)[-1]
-    return {"null": "empty", "bool": "a boolean", "int": "a number", "float": "a number", "timestamp": "a date"}.get(tag, f"tagged {tag}")
+    names = {"null": "empty", "bool": "a boolean", "int": "a number", "float": "a number", "timestamp": "a date"}
+    return names.get(tag, f"tagged {tag}")
 
 
 def _globs(ck: _Checker, node: Node, what: str) -> tuple[str, ...] | _Missing:

@@ -89,7 +89,8 @@ def test_match_on_vendor_version_and_source(db: MakeDb, tmp_path: Path) -> None:
             Host("a2", software=[("Mozilla Firefox (x64 en-US)", "115.3.0", "Mozilla", "msi")]),  # too new
             Host("a3", software=[("firefox", "19.0", "Mozilla", "deb")]),  # wrong source
             Host("a4", software=[("Mozilla Firefox 9.0.1", "", "", "snmp")]),  # no vendor over SNMP
-            Host("a5", software=[("Tool", "1", "Contoso Ltd.", "msi"), ("Mozilla Firefox 102.0", "", "Mozilla", "snmp")]),
+            Host("a5", software=[("Tool", "1", "Contoso Ltd.", "msi"),
+                                 ("Mozilla Firefox 102.0", "", "Mozilla", "snmp")]),
         ]
     )
     assert brief(evaluate(con, rules, NOW)) == [
@@ -159,10 +160,12 @@ def test_scope_by_os_device_type_hostname_and_subnet(db: MakeDb, tmp_path: Path)
 def test_exceptions_suppress_until_they_expire(db: MakeDb) -> None:
     rules = load_rules([DATA / "valid"])
     tv = [("TeamViewer", "15.0", "TeamViewer GmbH", "msi")]
-    con = db([Host("j", "jump-01", software=tv), Host("asset-old", "ws-9", software=tv), Host("w", "ws-1", software=tv)])
+    con = db([Host("j", "jump-01", software=tv), Host("asset-old", "ws-9", software=tv),
+              Host("w", "ws-1", software=tv)])
     findings = {f.asset_id: f for f in evaluate(con, rules, datetime(2025, 1, 31, 23, 0, tzinfo=UTC))}
     assert findings["j"].suppressed and findings["j"].suppression == "approved bastion (until 2027-06-30)"
-    assert findings["asset-old"].suppressed and findings["asset-old"].suppression == "migration window (until 2025-01-31)"
+    assert findings["asset-old"].suppressed
+    assert findings["asset-old"].suppression == "migration window (until 2025-01-31)"
     assert not findings["w"].suppressed and findings["w"].suppression == ""
     # A day later the migration window has expired: the finding is no longer suppressed.
     later = {f.asset_id: f for f in evaluate(con, rules, datetime(2025, 2, 1, 0, 30, tzinfo=UTC))}

@@ -153,7 +153,8 @@ def test_endpoint_protection_end_to_end(db: Callable[[Sequence[Host]], duckdb.Du
             Host("lin-bad", "ws-3", "linux", "workstation", software=[("clamav-freshclam", "1.0.5", "", "deb")]),
             Host("win-ok", "pc-1", "windows", "workstation",
                  software=[("CrowdStrike Windows Sensor", "7.10.17706.0", "CrowdStrike, Inc.", "msi")]),
-            Host("win-bad", "pc-2", "windows", "laptop", software=[("7-Zip 23.01 (x64)", "23.01", "Igor Pavlov", "msi")]),
+            Host("win-bad", "pc-2", "windows", "laptop",
+                 software=[("7-Zip 23.01 (x64)", "23.01", "Igor Pavlov", "msi")]),
             Host("switch", "sw-1", "ios", "switch", software=[("IOS", "15.2", "Cisco", "snmp")]),
             Host("scan-only", "ws-9", "linux", "workstation", has_inventory=False),
         ]
@@ -165,7 +166,9 @@ def test_endpoint_protection_end_to_end(db: Callable[[Sequence[Host]], duckdb.Du
     ]
 
 
-def test_shipped_packs_flag_an_snmp_only_windows_host(db: Callable[[Sequence[Host]], duckdb.DuckDBPyConnection]) -> None:
+def test_shipped_packs_flag_an_snmp_only_windows_host(
+    db: Callable[[Sequence[Host]], duckdb.DuckDBPyConnection],
+) -> None:
     # hrSWInstalledName strings with no version column, as a Windows SNMP agent reports them.
     con = db(
         [
