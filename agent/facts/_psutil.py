@@ -90,3 +90,56 @@ def boot_time() -> float:
         return float(psutil.boot_time())
     except (psutil.Error, OSError) as exc:
         raise CollectionError(f"cannot read boot time: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class SocketInfo:
+    """A listening socket as psutil reports it (used where there is no procfs to read)."""
+
+    protocol: str
+    address: str
+    port: int
+    pid: int
+
+
+def listening_sockets() -> list[SocketInfo]:
+    """TCP sockets in LISTEN and bound UDP sockets, with their owning pid (0 when hidden)."""
+    try:
+        conns = psutil.net_connections(kind="inet")
+    except (psutil.Error, OSError) as exc:
+        raise CollectionError(f"cannot list sockets: {exc}") from exc
+    result: list[SocketInfo] = []
+    for conn in conns:
+        if not conn.laddr:
+            continue
+        tcp = conn.type == socket.SOCK_STREAM
+        if tcp and conn.status != psutil.CONN_LISTEN:
+            continue
+        if not tcp and conn.raddr:
+            continue
+        result.append(SocketInfo("tcp" if tcp else "udp", conn.laddr.ip, conn.laddr.port, conn.pid or 0))
+    return result
+
+
+def process_names() -> list[tuple[int, str]]:
+    """(pid, name) of every process psutil can see."""
+    try:
+        return [(p.pid, p.info["name"] or "") for p in psutil.process_iter(["name"])]
+    except (psutil.Error, OSError) as exc:
+        raise CollectionError(f"cannot list processes: {exc}") from exc
+
+
+def process_name(pid: int) -> str:
+    """Name of one process, "" when it is gone or hidden."""
+    try:
+        return psutil.Process(pid).name()
+    except (psutil.Error, OSError):
+        return ""
+
+
+def own_rss_bytes() -> int:
+    """Resident set size of this process (the daemon's memory ceiling is checked against it)."""
+    try:
+        return int(psutil.Process().memory_info().rss)
+    except (psutil.Error, OSError) as exc:
+        raise CollectionError(f"cannot read own memory use: {exc}") from exc

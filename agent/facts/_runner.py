@@ -26,6 +26,14 @@ T = TypeVar("T")
 NOT_PRESENT = "not present"
 
 
+class NotApplicable(CollectionError):
+    """Raised by a collector whose source exists but cannot answer here; yields SKIPPED with the reason.
+
+    E.g. apt is installed but no security suite was ever fetched: not a failure of the machine,
+    and not "no pending updates" either.
+    """
+
+
 def count_items(value: object) -> int:
     """Items a collector produced: the length of a collection, else 1 for a known value, 0 for unknown."""
     if isinstance(value, Sized) and not isinstance(value, str):
@@ -43,12 +51,15 @@ class Job(Generic[T]):
             too, because even a stat() can hang on a dead network filesystem.
         collect: does the I/O and returns the value.
         count: how many items the value holds (for CollectorStatus.items).
+        skip_reason: when set, the job is not run at all and reports SKIPPED with this reason
+            (the daemon's memory ceiling uses it).
     """
 
     name: str
     is_present: Callable[[], bool]
     collect: Callable[[], T]
     count: Callable[[T], int] = count_items
+    skip_reason: str = ""
     _done: threading.Event = field(default_factory=threading.Event, init=False)
     _value: T | None = field(default=None, init=False)
     _status: CollectorStatus | None = field(default=None, init=False)
@@ -57,6 +68,10 @@ class Job(Generic[T]):
     def start(self) -> None:
         """Start the worker thread."""
         self._started = time.monotonic()
+        if self.skip_reason:
+            self._status = CollectorStatus(self.name, CollectorState.SKIPPED, 0, reason=self.skip_reason)
+            self._done.set()
+            return
         threading.Thread(target=self._work, name=f"netcensus-facts-{self.name}", daemon=True).start()
 
     def _elapsed_ms(self) -> int:
@@ -72,6 +87,9 @@ class Job(Generic[T]):
             self._value = value
             self._status = CollectorStatus(self.name, CollectorState.OK, self._elapsed_ms(),
                                            items=self.count(value))
+        except NotApplicable as exc:
+            self._status = CollectorStatus(self.name, CollectorState.SKIPPED, self._elapsed_ms(),
+                                           reason=str(exc) or NOT_PRESENT)
         except CollectionError as exc:
             self._status = CollectorStatus(self.name, CollectorState.FAILED, self._elapsed_ms(),
                                            reason=str(exc) or type(exc).__name__)

@@ -8,7 +8,7 @@ packages" from "could not read the package database".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,33 +20,49 @@ from agent.facts.host import HostName, HostNameCollector
 from agent.facts.model import (
     Cpu,
     Disk,
+    DiskEncryption,
+    Firewall,
     Hardware,
     HostFacts,
     Inventory,
+    ListeningPort,
+    LoggedInUser,
     Neighbour,
     NetworkInterface,
     OsInfo,
+    SecurityFacts,
     SoftwareItem,
 )
 from agent.facts.network import NeighboursCollector, NetworkCollector
 from agent.facts.osinfo import OsCollector
+from agent.facts.security import protection
+from agent.facts.security.encryption import DiskEncryptionCollector
+from agent.facts.security.firewall import FirewallCollector
+from agent.facts.security.ports import ListeningPortsCollector
+from agent.facts.security.protection import EndpointProtectionCollector, ProtectionEvidence
+from agent.facts.security.updates import SecurityUpdatesCollector, UpdatesResult
 from agent.facts.software.base import SoftwareSource
 from agent.facts.software.registry import SOURCES
 from agent.facts.system import BootTimeCollector, CpuCollector, MemoryCollector
+from agent.facts.timezone import TimezoneCollector
+from agent.facts.users import UsersCollector
 from agent.facts.virt import VirtualizationCollector
 
 T = TypeVar("T")
 
 FACT_NAMES = ("hostname", "os", "hardware", "cpu", "memory", "boot_time", "network", "disks",
-              "virtualization", "neighbours")
+              "virtualization", "neighbours", "timezone", "users", "listening_ports", "endpoint_protection",
+              "disk_encryption", "firewall", "security_updates")
 
 
-def _job(collector: FactCollector[T], root: Path) -> Job[T]:
-    return Job(collector.name, lambda: collector.is_present(root), lambda: collector.collect(root))
+def _job(collector: FactCollector[T], root: Path, skip: Mapping[str, str]) -> Job[T]:
+    return Job(collector.name, lambda: collector.is_present(root), lambda: collector.collect(root),
+               skip_reason=skip.get(collector.name, ""))
 
 
-def _software_job(source: SoftwareSource, root: Path) -> Job[list[SoftwareItem]]:
-    return Job(source.name, lambda: source.is_present(root), lambda: source.collect(root))
+def _software_job(source: SoftwareSource, root: Path, skip: Mapping[str, str]) -> Job[list[SoftwareItem]]:
+    return Job(source.name, lambda: source.is_present(root), lambda: source.collect(root),
+               skip_reason=skip.get(source.name, ""))
 
 
 def _check_names(asked: Sequence[str] | None, known: Sequence[str], what: str) -> set[str]:
@@ -65,6 +81,7 @@ def collect_inventory(
     sources: Sequence[str] | None = None,
     facts: Sequence[str] | None = None,
     registry: Sequence[SoftwareSource] | None = None,
+    skip: Mapping[str, str] | None = None,
 ) -> Inventory:
     """Collect host facts, installed software and the neighbour table.
 
@@ -82,6 +99,10 @@ def collect_inventory(
         facts: host-fact collector names to run (see FACT_NAMES); None runs them all.
         registry: the software sources to choose from; defaults to the registered table
             (agent/facts/software/registry.py). Tests pass their own.
+        skip: collector name -> reason for collectors that must not run this time (the daemon's
+            memory ceiling); each is reported SKIPPED with that reason instead of being run.
+            Names that are not being run anyway are ignored, so a fixed list of heavy
+            collectors fits any registry.
 
     Returns:
         The Inventory; `collectors` holds one status per collector that was asked for, facts
@@ -93,27 +114,53 @@ def collect_inventory(
     table = tuple(SOURCES if registry is None else registry)
     wanted_sources = _check_names(sources, [s.name for s in table], "software source")
     wanted_facts = _check_names(facts, FACT_NAMES, "fact collector")
+    skip = skip or {}
 
-    hostname = _job(HostNameCollector(), root)
-    os_job = _job(OsCollector(), root)
-    hardware = _job(HardwareCollector(), root)
-    cpu = _job(CpuCollector(), root)
-    memory = _job(MemoryCollector(), root)
-    boot = _job(BootTimeCollector(), root)
-    network = _job(NetworkCollector(), root)
-    disks = _job(DisksCollector(), root)
-    virt = _job(VirtualizationCollector(), root)
-    neighbours = _job(NeighboursCollector(), root)
+    hostname = _job(HostNameCollector(), root, skip)
+    os_job = _job(OsCollector(), root, skip)
+    hardware = _job(HardwareCollector(), root, skip)
+    cpu = _job(CpuCollector(), root, skip)
+    memory = _job(MemoryCollector(), root, skip)
+    boot = _job(BootTimeCollector(), root, skip)
+    network = _job(NetworkCollector(), root, skip)
+    disks = _job(DisksCollector(), root, skip)
+    virt = _job(VirtualizationCollector(), root, skip)
+    neighbours = _job(NeighboursCollector(), root, skip)
+    timezone = _job(TimezoneCollector(), root, skip)
+    users = _job(UsersCollector(), root, skip)
+    ports = _job(ListeningPortsCollector(), root, skip)
+    edr = _job(EndpointProtectionCollector(), root, skip)
+    crypt = _job(DiskEncryptionCollector(), root, skip)
+    firewall = _job(FirewallCollector(), root, skip)
+    updates = _job(SecurityUpdatesCollector(), root, skip)
     fact_jobs: list[Job[Any]] = [
         job
-        for job in (hostname, os_job, hardware, cpu, memory, boot, network, disks, virt, neighbours)
+        for job in (hostname, os_job, hardware, cpu, memory, boot, network, disks, virt, neighbours, timezone,
+                    users, ports, edr, crypt, firewall, updates)
         if job.name in wanted_facts
     ]
-    software_jobs = [_software_job(s, root) for s in table if s.name in wanted_sources]
+    software_jobs = [_software_job(s, root, skip) for s in table if s.name in wanted_sources]
 
     run_jobs([*fact_jobs, *software_jobs], timeout_s)
 
+    software: list[SoftwareItem] = []
+    for job in software_jobs:
+        software.extend(job.value() or ())
+
     names: HostName | None = hostname.value()
+    found_updates: UpdatesResult = _or(updates.value(), UpdatesResult())
+    evidence: ProtectionEvidence | None = edr.value()
+    security = SecurityFacts(
+        listening=_or(ports.value(), tuple[ListeningPort, ...]()),
+        # Package evidence counts even when the process/path scan failed; only a run that did
+        # not ask for endpoint protection at all leaves it out.
+        endpoint_protection=protection.merge(evidence, software) if edr.name in wanted_facts else (),
+        disk_encryption=_or(crypt.value(), DiskEncryption()),
+        firewalls=_or(firewall.value(), tuple[Firewall, ...]()),
+        pending_security_updates=found_updates.pending,
+        security_lists_date=found_updates.lists_date,
+        security_suites=found_updates.suites,
+    )
     host = HostFacts(
         hostname=names.hostname if names else "",
         fqdn=names.fqdn if names else "",
@@ -125,10 +172,10 @@ def collect_inventory(
         boot_time=boot.value(),
         virtualization=_or(virt.value(), ""),
         disks=_or(disks.value(), tuple[Disk, ...]()),
+        timezone=_or(timezone.value(), ""),
+        users=_or(users.value(), tuple[LoggedInUser, ...]()),
+        security=security,
     )
-    software: list[SoftwareItem] = []
-    for job in software_jobs:
-        software.extend(job.value() or ())
     return Inventory(
         facts=host,
         software=tuple(software),

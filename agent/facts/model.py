@@ -70,6 +70,115 @@ class NetworkInterface:
 
 
 @dataclass(frozen=True, slots=True)
+class LoggedInUser:
+    """One login session: who, on which terminal, from where, since when."""
+
+    name: str
+    terminal: str = ""
+    host: str = ""
+    started: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListeningPort:
+    """A socket accepting connections (TCP LISTEN) or datagrams (bound, unconnected UDP).
+
+    `address` is the bound address ("0.0.0.0", "::", "127.0.0.1"); `pid` 0 and `process` ""
+    mean the owner could not be seen (another user's process when the agent is not root).
+    """
+
+    protocol: str
+    address: str
+    port: int
+    pid: int = 0
+    process: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointProtection:
+    """A known endpoint-protection product found on the machine, with what gave it away.
+
+    `evidence` holds strings such as "deb:falcon-sensor", "process:falcon-sensor",
+    "path:/opt/CrowdStrike"; `running` is True when one of its processes was seen.
+    """
+
+    product: str
+    vendor: str = ""
+    running: bool = False
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedVolume:
+    """A dm-crypt mapping that is open, or one /etc/crypttab configures.
+
+    `kind` is "luks1", "luks2", "plain", "bitlk", "tcrypt" (from the dm UUID prefix) or "" when
+    only crypttab names it; `backing` the underlying block device(s).
+    """
+
+    name: str
+    kind: str = ""
+    backing: tuple[str, ...] = ()
+    active: bool = False
+    configured: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DiskEncryption:
+    """Volumes under dm-crypt and whether the root filesystem sits on one of them."""
+
+    volumes: tuple[EncryptedVolume, ...] = ()
+    root_encrypted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Firewall:
+    """One host firewall mechanism: "nftables", "iptables", "ufw", "firewalld", "macos-alf".
+
+    `enabled` means configured to start at boot; `active` that rules are loaded now (or the
+    firewall daemon runs); `rules` counts loaded rules where they could be read (else the
+    configured ones), 0 when unknown.
+    """
+
+    name: str
+    enabled: bool = False
+    active: bool = False
+    rules: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingUpdate:
+    """An installed package for which a security suite offers a newer version."""
+
+    name: str
+    arch: str
+    installed_version: str
+    available_version: str
+    suite: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityFacts:
+    """Security posture the machine can tell about itself, offline.
+
+    Each part comes from its own collector; whether an empty part means "none" or "could not
+    tell" is in that collector's CollectorStatus (listening_ports, endpoint_protection,
+    disk_encryption, firewall, security_updates).
+    """
+
+    listening: tuple[ListeningPort, ...] = ()
+    endpoint_protection: tuple[EndpointProtection, ...] = ()
+    disk_encryption: DiskEncryption = field(default_factory=DiskEncryption)
+    firewalls: tuple[Firewall, ...] = ()
+    pending_security_updates: tuple[PendingUpdate, ...] = ()
+    # When apt last fetched the security suites (their Release file's mtime): pending updates
+    # are only as current as that. None when unknown.
+    security_lists_date: datetime | None = None
+    security_suites: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class HostFacts:
     """Everything about the machine except its software."""
 
@@ -83,6 +192,9 @@ class HostFacts:
     boot_time: datetime | None = None
     virtualization: str = ""
     disks: tuple[Disk, ...] = ()
+    timezone: str = ""
+    users: tuple[LoggedInUser, ...] = ()
+    security: SecurityFacts = field(default_factory=SecurityFacts)
 
 
 @dataclass(frozen=True, slots=True)

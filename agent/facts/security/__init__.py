@@ -1,0 +1,2 @@
+"""Security posture collectors: listening ports, endpoint protection, disk encryption, host
+firewall and pending security updates. Each is a FactCollector (agent/facts/base.py)."""
