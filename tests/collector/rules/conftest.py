@@ -27,7 +27,7 @@ class Host:
     device_type: str = "workstation"
     ips: Sequence[str] = ()
     has_inventory: bool = True
-    software: Sequence[tuple[str, ...]] = field(default_factory=list)
+    software: Sequence[tuple[object, ...]] = field(default_factory=list)
 
 
 SCHEMA = """
@@ -52,8 +52,8 @@ def build_db(path: Path, hosts: Sequence[Host]) -> duckdb.DuckDBPyConnection:
             [h.asset_id, h.hostname, h.os_family, h.device_type, list(h.ips), h.has_inventory, T0, NOW],
         )
         for item in h.software:
-            name, version, vendor, source = item[:4]
-            seen = T0 + timedelta(days=int(item[4])) if len(item) > 4 else T0
+            name, version, vendor, source = item[:4]  # str | None each
+            seen = T0 + timedelta(days=int(str(item[4]))) if len(item) > 4 else T0
             con.execute(
                 "INSERT INTO software_scoped VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [h.asset_id, h.hostname, h.os_family, h.device_type, list(h.ips), name, version, vendor, source,

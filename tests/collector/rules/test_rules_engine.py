@@ -309,7 +309,7 @@ def test_read_only_connection_and_views_leave_no_trace(tmp_path: Path, db: MakeD
 
 
 def test_null_columns_are_tolerated(db: MakeDb, tmp_path: Path) -> None:
-    con = db([Host("a1", "ws-1", software=[("anydesk", None, None, None), (None, "1", "", "deb")])])  # type: ignore[list-item]
+    con = db([Host("a1", "ws-1", software=[("anydesk", None, None, None), (None, "1", "", "deb")])])
     (finding,) = evaluate(con, rules_from(tmp_path, DENY), NOW)
     assert (finding.software_name, finding.software_version) == ("anydesk", "")
     assert "anydesk (version unknown)" in finding.summary
