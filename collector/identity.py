@@ -87,8 +87,9 @@ class _Components:
 
     def __init__(self, facts: Sequence[SubjectFacts]) -> None:
         self.parent = {f.subject: f.subject for f in facts}
-        self.serials = {f.subject: set(f.serials) for f in facts}
-        self.uuids = {f.subject: set(f.uuids) for f in facts}
+        # Only subjects that carry serials/UUIDs get a set: most network sightings carry none.
+        self.serials: dict[str, set[str]] = {f.subject: set(f.serials) for f in facts if f.serials}
+        self.uuids: dict[str, set[str]] = {f.subject: set(f.uuids) for f in facts if f.uuids}
         self.joined_by: dict[str, str] = {}
 
     def find(self, x: str) -> str:
@@ -103,11 +104,11 @@ class _Components:
         """Would joining a and b on `key` contradict a stronger key?"""
         ra, rb = self.find(a), self.find(b)
         if key in ("uuid", "mac", "hostname"):
-            sa, sb = self.serials[ra], self.serials[rb]
+            sa, sb = self.serials.get(ra), self.serials.get(rb)
             if sa and sb and not sa & sb:
                 return True
         if key in ("mac", "hostname"):
-            ua, ub = self.uuids[ra], self.uuids[rb]
+            ua, ub = self.uuids.get(ra), self.uuids.get(rb)
             if ua and ub and not ua & ub:
                 return True
         return False
@@ -119,17 +120,20 @@ class _Components:
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.serials[ra] |= self.serials.pop(rb)
-        self.uuids[ra] |= self.uuids.pop(rb)
+        for table in (self.serials, self.uuids):
+            moved = table.pop(rb, None)
+            if moved:
+                table.setdefault(ra, set()).update(moved)
         self.joined_by.setdefault(b, key)
         self.joined_by.setdefault(a, key)
 
 
-def _identifiers(f: SubjectFacts, key: str, junk: set[tuple[str, str]]) -> Iterable[str]:
-    values: Iterable[str] = {
-        "serial": f.serials, "uuid": f.uuids, "mac": f.macs, "hostname": f.hostnames[:1],
-    }[key]
-    return (v for v in values if v and (key, v) not in junk)
+_VALUES = {"serial": "serials", "uuid": "uuids", "mac": "macs", "hostname": "hostnames"}
+
+
+def _identifiers(f: SubjectFacts, key: str) -> Sequence[str]:
+    values: Sequence[str] = getattr(f, _VALUES[key])
+    return values[:1] if key == "hostname" else values  # only the current host name is identity
 
 
 def find_junk(facts: Sequence[SubjectFacts], max_share: int = 8) -> set[tuple[str, str]]:
@@ -141,16 +145,25 @@ def find_junk(facts: Sequence[SubjectFacts], max_share: int = 8) -> set[tuple[st
     """
     junk: set[tuple[str, str]] = set()
     for key in ("serial", "uuid"):
+        counts = Counter(v for f in facts for v in getattr(f, _VALUES[key]))
+        suspects = {v for v, n in counts.items() if n > max_share}
+        if not suspects:
+            continue
         holders: dict[str, set[tuple[str, ...]]] = defaultdict(set)
         for f in facts:
-            for value in getattr(f, key + "s"):
-                holders[value].add(f.macs or (f.subject,))
+            for value in getattr(f, _VALUES[key]):
+                if value in suspects:
+                    holders[value].add(f.macs or (f.subject,))
         junk |= {(key, v) for v, macsets in holders.items() if len(macsets) > max_share}
-    behind: dict[str, set[str]] = defaultdict(set)
-    for f in facts:
-        for mac in f.macs:
-            behind[mac].update(f.serials)
-    junk |= {("mac", m) for m, serials in behind.items() if len(serials) > max_share}
+    mac_counts = Counter(m for f in facts if f.serials for m in f.macs)
+    suspects = {m for m, n in mac_counts.items() if n > max_share}
+    if suspects:
+        behind: dict[str, set[str]] = defaultdict(set)
+        for f in facts:
+            for mac in f.macs:
+                if mac in suspects:
+                    behind[mac].update(f.serials)
+        junk |= {("mac", m) for m, serials in behind.items() if len(serials) > max_share}
     return junk
 
 
@@ -179,9 +192,12 @@ def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8) -> list[Resolv
     for key in KEY_ORDER:
         holders: dict[str, list[str]] = defaultdict(list)
         for f in facts:
-            for value in _identifiers(f, key, junk):
-                holders[value].append(f.subject)
-        for subjects in holders.values():
+            for value in _identifiers(f, key):
+                if value:
+                    holders[value].append(f.subject)
+        for value, subjects in holders.items():
+            if len(subjects) < 2 or (key, value) in junk:
+                continue
             for i, first in enumerate(subjects):
                 for other in subjects[i + 1:]:
                     if comps.find(first) == comps.find(other) or comps.conflict(first, other, key):
@@ -211,13 +227,22 @@ def _ranked(members: Sequence[SubjectFacts], attr: str) -> list[str]:
 
 
 def _build(members: list[SubjectFacts], joined_by: dict[str, str]) -> ResolvedAsset:
+    if len(members) == 1:  # most assets: nothing to rank or merge
+        f = members[0]
+        return ResolvedAsset(
+            asset_id=asset_id_for(f.subject), members=[f.subject], matched_by={f.subject: "anchor"},
+            hostnames=list(f.hostnames), ips=list(f.ips), macs=list(f.macs), serials=list(f.serials),
+            uuids=list(f.uuids), vendor=f.vendor, model=f.model, device_type=f.device_type, os=f.os,
+            os_family=f.os_family, first_seen=f.first_seen, last_seen=f.last_seen, sources=sorted(f.sources),
+            has_software=f.has_software, evidence=sorted(f.evidence, key=lambda e: e[2], reverse=True))
     members.sort(key=lambda f: (f.first_seen, f.subject))
     anchor = members[0].subject
     latest = sorted(members, key=lambda f: f.last_seen, reverse=True)
+    # Agents know their own machine best; then the most recent of the rest.
+    preferred = sorted(latest, key=lambda f: not f.subject.startswith("agent:"))
 
     def pick(attr: str) -> str:
-        # Agents know their own machine best; then SNMP's self-description; then the rest.
-        for f in sorted(latest, key=lambda f: not f.subject.startswith("agent:")):
+        for f in preferred:
             value = getattr(f, attr)
             if value:
                 return str(value)

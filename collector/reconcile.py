@@ -17,6 +17,7 @@ Records match assets by serial, then MAC, then host name; the key that matched i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 from collections import defaultdict
@@ -230,20 +231,34 @@ def _ghost(r: Record, m: Match | None, coverage: Sequence[Coverage], window_star
         first_seen=m.asset.first_seen if m else None, last_seen=last_seen)
 
 
+@functools.lru_cache(maxsize=65536)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=262144)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
 def _covers(c: Coverage, ips: Sequence[str]) -> bool:
+    """A record without an address is covered by any run; one with an address by a run over it."""
     if not ips:
         return True
     for ip_text in ips:
-        try:
-            ip = ipaddress.ip_address(ip_text)
-        except ValueError:
+        ip = _address(ip_text)
+        if ip is None:
             continue
-        for net in c.networks:
-            try:
-                if ip in ipaddress.ip_network(net, strict=False):
-                    return True
-            except ValueError:
-                continue
+        for net_text in c.networks:
+            net = _network(net_text)
+            if net is not None and ip.version == net.version and ip in net:
+                return True
     return False
 
 
