@@ -8,7 +8,7 @@ NETCENSUS_DEBUG=1.
 from __future__ import annotations
 
 import argparse
-import logging
+import ipaddress
 import os
 import sys
 from collections.abc import Sequence
@@ -48,9 +48,19 @@ def _target(args: argparse.Namespace) -> None:
         raise UsageError("give exactly one of --db FILE or --collector HOST:PORT")
 
 
-def _add_target(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", type=Path, help="DuckDB file (opened directly)")
+def _add_target(p: argparse.ArgumentParser, *, db: bool = True) -> None:
+    if db:
+        p.add_argument("--db", type=Path, help="DuckDB file (opened directly)")
     p.add_argument("--collector", metavar="HOST:PORT", help="ask a running collector over gRPC")
+    p.add_argument("--ca", type=Path, metavar="FILE", help="with --collector: CA of the collector's certificate (TLS)")
+    p.add_argument("--cert", type=Path, metavar="FILE", help="with --collector: client certificate (mutual TLS)")
+    p.add_argument("--key", type=Path, metavar="FILE", help="with --collector: key of --cert")
+
+
+def _client(args: argparse.Namespace, **kw: Any) -> Any:
+    from collector.client import CollectorClient
+
+    return CollectorClient(args.collector, ca=args.ca, cert=args.cert, key=args.key, **kw)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +76,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", action="append", metavar="DIR", help="rule pack directory (repeatable)")
     p.add_argument("--ghost-after", metavar="DURATION", help="default 14d")
     p.add_argument("--config", type=Path, help="TOML file with a [collector] table")
+    p.add_argument("--tls-cert", type=Path, metavar="FILE", help="server certificate (PEM); enables TLS")
+    p.add_argument("--tls-key", type=Path, metavar="FILE", help="private key of --tls-cert")
+    p.add_argument("--tls-client-ca", type=Path, metavar="FILE",
+                   help="require client certificates signed by this CA (mutual TLS)")
+    p.add_argument("--plaintext", "--insecure", action="store_true", dest="plaintext",
+                   help="allow plaintext on a non-loopback address (logged as a warning)")
+    p.add_argument("--metrics", metavar="HOST:PORT", dest="metrics_listen",
+                   help="serve Prometheus metrics at http://HOST:PORT/metrics")
+    p.add_argument("--log-format", choices=["text", "json"], default=None,
+                   help="json: one JSON object per log line (default text)")
+
+    p = sub.add_parser("certs", help="create a CA and certificates for TLS (tests and small deployments)")
+    csub = p.add_subparsers(dest="certs_command", required=True, parser_class=_Parser)
+    c = csub.add_parser("ca", help="create DIR/ca.pem and DIR/ca-key.pem (kept if present)")
+    c.add_argument("--dir", type=Path, required=True)
+    c = csub.add_parser("server", help="server certificate DIR/NAME.pem for the collector")
+    c.add_argument("--dir", type=Path, required=True)
+    c.add_argument("--name", default="server")
+    c.add_argument("--host", action="append", default=[], metavar="NAME_OR_IP",
+                   help="host name or address agents dial (repeatable; localhost and 127.0.0.1 always included)")
+    c = csub.add_parser("client", help="client certificate DIR/NAME.pem for mutual TLS")
+    c.add_argument("--dir", type=Path, required=True)
+    c.add_argument("--name", required=True)
+
+    p = sub.add_parser("sources", help="enrolled agents and scanners")
+    ssub = p.add_subparsers(dest="sources_command", required=True, parser_class=_Parser)
+    c = ssub.add_parser("list", help="every enrolled source")
+    _add_target(c)
+    c.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
+    c.add_argument("--output", type=Path)
+    c = ssub.add_parser("revoke", help="revoke a source's node key (it cannot enrol again under that id)")
+    c.add_argument("source_id")
+    _add_target(c)
 
     p = sub.add_parser("import", help="import the asset register (atomic; re-importing changes nothing)")
     p.add_argument("file", type=Path)
@@ -88,6 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", action="append", default=[], help="host name glob (repeatable)")
     p.add_argument("--rule", action="append", default=[], help="rule id (repeatable)")
     p.add_argument("--hide-suppressed", action="store_true", help="leave out findings under a rule exception")
+    p.add_argument("--subnet", action="append", default=[], metavar="CIDR", help="only findings with an IP in it")
+    p.add_argument("--source", action="append", default=[],
+                   help="only findings with evidence from this source id or method (e.g. arp, agent)")
+    p.add_argument("--include-resolved", action="store_true",
+                   help="also list findings that were open and have been resolved (with --since: resolved since)")
 
     p = sub.add_parser("assets", help="resolved assets with what was seen and what is recorded")
     _add_target(p)
@@ -131,7 +179,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from collector.server import serve
 
     config = resolve_serve(db=args.db, listen=args.listen, rules=args.rules, ghost_after=args.ghost_after,
-                           config=args.config)
+                           config=args.config, tls_cert=args.tls_cert, tls_key=args.tls_key,
+                           tls_client_ca=args.tls_client_ca, plaintext=args.plaintext,
+                           metrics_listen=args.metrics_listen)
     _rules([str(d) for d in config.rules_dirs])  # fail fast on a broken rule pack, before binding
     return serve(config, ready=lambda port: print(
         f"netcensus collector listening on {config.listen.rsplit(':', 1)[0]}:{port} (database {config.db})",
@@ -153,13 +203,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: cannot read: {exc.strerror}") from exc
     status_map = parse_status_map(args.status_map)
     if args.collector:
-        from collector.client import CollectorClient
-
         mapping_text = ""
         if args.mapping:
             load_mapping(args.mapping)  # validate locally: errors name the local file
             mapping_text = args.mapping.read_text(encoding="utf-8")
-        with CollectorClient(args.collector, admin_token=os.environ.get("NETCENSUS_ADMIN_TOKEN")) as client:
+        with _client(args, admin_token=os.environ.get("NETCENSUS_ADMIN_TOKEN")) as client:
             r = client.import_register(data, args.fmt, args.file.name, mapping_text,
                                        {k: v.value for k, v in status_map.items()}, args.register or "")
         print(f"imported {args.file}: {r.rows} records ({r.added} added, {r.changed} changed, "
@@ -192,11 +240,12 @@ def _filter_findings(rows: list[dict[str, Any]], args: argparse.Namespace, now: 
         raise UsageError(f"--kind {', '.join(sorted(unknown))}: not a finding kind (use {', '.join(FINDING_KINDS)})")
     since = now - parse_duration(args.since, "--since") if args.since else None
     floor = SEVERITY_ORDER.index(args.severity) if args.severity else 0
+    networks = [_network_arg(n) for n in args.subnet]
     out = []
     for row in rows:
         if kinds and row["kind"] not in kinds:
             continue
-        if since is not None and (row.get("opened_at") or now) < since:
+        if since is not None and (row.get("resolved_at") or row.get("opened_at") or now) < since:
             continue
         if SEVERITY_ORDER.index(row["severity"]) < floor:
             continue
@@ -206,8 +255,28 @@ def _filter_findings(rows: list[dict[str, Any]], args: argparse.Namespace, now: 
             continue
         if args.hide_suppressed and row.get("suppressed"):
             continue
+        if networks and not _in_networks(row.get("ip"), networks):
+            continue
+        if args.source and not any(ev.get("source") in args.source or ev.get("method") in args.source
+                                   for ev in row.get("evidence") or []):
+            continue
         out.append(row)
     return out
+
+
+def _network_arg(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError as exc:
+        raise UsageError(f"--subnet {text!r} is not a CIDR") from exc
+
+
+def _in_networks(ip: object, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        addr = ipaddress.ip_address(str(ip))
+    except ValueError:
+        return False
+    return any(addr.version == n.version and addr in n for n in networks)
 
 
 def cmd_findings(args: argparse.Namespace) -> int:
@@ -216,10 +285,9 @@ def cmd_findings(args: argparse.Namespace) -> int:
     ghost_after = parse_duration(args.ghost_after, "--ghost-after") if args.ghost_after else None
     _filter_findings([], args, now)  # validate filters before any work
     if args.collector:
-        from collector.client import CollectorClient
-
-        with CollectorClient(args.collector) as client:
-            rows = client.findings(kinds=[], since=None, ghost_after=ghost_after)
+        with _client(args) as client:
+            rows = client.findings(kinds=[], since=None, ghost_after=ghost_after,
+                                  include_resolved=args.include_resolved)
     else:
         from collector.query import refresh
 
@@ -229,6 +297,10 @@ def cmd_findings(args: argparse.Namespace) -> int:
             window = DEFAULT_GHOST_AFTER if ghost_after is None else ghost_after
             rows = refresh(store, now=now, ghost_after=window, rules=rules,
                            persist=ghost_after is None or window == DEFAULT_GHOST_AFTER).findings
+            if args.include_resolved:
+                from collector.query import resolved_findings
+
+                rows += resolved_findings(store)
         finally:
             store.close()
     rows = _filter_findings(rows, args, now)
@@ -245,9 +317,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
 def cmd_assets(args: argparse.Namespace) -> int:
     _target(args)
     if args.collector:
-        from collector.client import CollectorClient
-
-        with CollectorClient(args.collector) as client:
+        with _client(args) as client:
             rows = list(client.assets())
     else:
         from collector.query import asset_rows, refresh
@@ -300,13 +370,66 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_certs(args: argparse.Namespace) -> int:
+    from collector.certs import ensure_ca, issue
+
+    if args.certs_command == "ca":
+        cert, _ = ensure_ca(args.dir)
+        print(f"CA certificate {cert} (key beside it, mode 0600)")
+    elif args.certs_command == "server":
+        hosts = list(dict.fromkeys(["localhost", "127.0.0.1", "::1", *args.host]))
+        cert, key = issue(args.dir, args.name, hosts=hosts)
+        print(f"server certificate {cert}, key {key} for {', '.join(hosts)}")
+        print(f"  netcensus serve ... --tls-cert {cert} --tls-key {key}"
+              f"  [--tls-client-ca {args.dir / 'ca.pem'}]")
+    else:
+        cert, key = issue(args.dir, args.name, client=True)
+        print(f"client certificate {cert}, key {key}")
+        print(f"  netcensus-agent report ... --ca {args.dir / 'ca.pem'} --cert {cert} --key {key}")
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    _target(args)
+    if args.sources_command == "revoke":
+        if args.collector:
+            with _client(args, admin_token=os.environ.get("NETCENSUS_ADMIN_TOKEN")) as client:
+                found = client.revoke_source(args.source_id)
+        else:
+            from collector.store.duckdb import Store
+
+            store = Store.open(args.db, create=False)
+            try:
+                found = store.revoke_source(args.source_id, _utcnow())
+            finally:
+                store.close()
+        if not found:
+            raise UsageError(f"no source {args.source_id!r} is enrolled")
+        print(f"revoked {args.source_id}")
+        return 0
+    if args.collector:
+        with _client(args, admin_token=os.environ.get("NETCENSUS_ADMIN_TOKEN")) as client:
+            rows = client.sources()
+    else:
+        store = _open_for_query(args.db)
+        try:
+            rows = store.sources()
+        finally:
+            store.close()
+    columns = ("source_id", "kind", "hostname", "enrolled_at", "revoked_at", "last_report_at", "last_seq")
+    emit(rows, args.fmt, columns=columns, table_columns=[(c, c.upper()) for c in columns], out=sys.stdout,
+         output=args.output, empty="no sources")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from collector.demo import run_demo
 
     return run_demo(workdir=args.dir, lab=not args.no_lab)
 
 
-COMMANDS = {"serve": cmd_serve, "import": cmd_import, "findings": cmd_findings, "assets": cmd_assets,
+COMMANDS = {"serve": cmd_serve, "certs": cmd_certs, "sources": cmd_sources, "import": cmd_import,
+            "findings": cmd_findings, "assets": cmd_assets,
             "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo}
 
 
@@ -317,8 +440,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     args = build_parser().parse_args(argv)
     level = args.log_level or ("info" if args.command == "serve" else "warning")
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from collector.logs import configure_logging
+
+    configure_logging(level, getattr(args, "log_format", None) or os.environ.get("NETCENSUS_LOG_FORMAT", "text"))
     try:
         return COMMANDS[args.command](args)
     except NetcensusError as exc:

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import grpc
 from netcensus.v1 import query_pb2, query_pb2_grpc
 
-from collector.codec import asset_from_proto, finding_from_proto
+from collector.codec import asset_from_proto, finding_from_proto, to_datetime
 from collector.errors import CollectorUnreachable, NetcensusError, UsageError
 from collector.service import ADMIN_TOKEN_HEADER
+from collector.tls import channel_credentials
 
 
 class CollectorClient:
     """Talks to a running collector."""
 
-    def __init__(self, target: str, *, admin_token: str | None = None, timeout_s: float = 120.0) -> None:
+    def __init__(self, target: str, *, admin_token: str | None = None, timeout_s: float = 120.0,
+                 ca: Path | None = None, cert: Path | None = None, key: Path | None = None) -> None:
         self.target = target
-        self._channel = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", 64 << 20),
-                                                               ("grpc.max_send_message_length", 64 << 20)])
+        options = [("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 64 << 20)]
+        if ca or cert or key:
+            self._channel = grpc.secure_channel(target, channel_credentials(ca, cert, key), options=options)
+        else:
+            self._channel = grpc.insecure_channel(target, options=options)
         self._metadata = [(ADMIN_TOKEN_HEADER, admin_token)] if admin_token else []
         self._timeout = timeout_s
 
@@ -40,14 +46,14 @@ class CollectorClient:
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
             first = (detail or "").splitlines()[0][:200] if detail else code.name
             return CollectorUnreachable(f"collector {self.target} is unreachable ({first})")
-        if code == grpc.StatusCode.INVALID_ARGUMENT:
-            return UsageError(detail or "invalid argument")
+        if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNAUTHENTICATED):
+            return UsageError(f"collector {self.target}: {detail or code.name}")
         return NetcensusError(f"collector {self.target}: {code.name if code else 'error'}: {detail}")
 
-    def findings(self, *, kinds: list[str], since: datetime | None,
-                 ghost_after: timedelta | None) -> list[dict[str, Any]]:
+    def findings(self, *, kinds: list[str], since: datetime | None, ghost_after: timedelta | None,
+                 include_resolved: bool = False) -> list[dict[str, Any]]:
         """Stream findings."""
-        request = query_pb2.FindingsRequest(kinds=kinds)
+        request = query_pb2.FindingsRequest(kinds=kinds, include_resolved=include_resolved)
         if since is not None:
             request.since.FromDatetime(since)
         if ghost_after is not None:
@@ -78,5 +84,31 @@ class CollectorClient:
                                         status_map=status_map or {}, register=register),
                 timeout=self._timeout, metadata=self._metadata)
             return response
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+
+    def revoke_source(self, source_id: str) -> bool:
+        """Revoke a source's node key; False when no such source is enrolled."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+        try:
+            response: query_pb2.RevokeSourceResponse = stub.RevokeSource(
+                query_pb2.RevokeSourceRequest(source_id=source_id), timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return bool(response.found)
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Enrolled sources."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+
+        def t(msg: Any, name: str) -> datetime | None:
+            return to_datetime(getattr(msg, name)) if msg.HasField(name) else None
+
+        try:
+            return [{"source_id": s.source_id, "kind": s.kind, "hostname": s.hostname or None,
+                     "enrolled_at": t(s, "enrolled_at"), "revoked_at": t(s, "revoked_at"),
+                     "last_report_at": t(s, "last_report_at"), "last_seq": s.last_seq or None}
+                    for s in stub.ListSources(query_pb2.ListSourcesRequest(), timeout=self._timeout,
+                                              metadata=self._metadata)]
         except grpc.RpcError as exc:
             raise self._error(exc) from exc

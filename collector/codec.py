@@ -32,13 +32,11 @@ from collector.model import (
     Sighting,
     TargetOutcome,
 )
+from collector.validate import EARLIEST, MAX_CLOCK_SKEW, MAX_STRING, InvalidReport, check_report
 
-MAX_STRING = 4096               # longest string field we store
 MAX_SOFTWARE_ITEMS = 200_000    # per report
 MAX_OBSERVATIONS = 100_000      # per report
-# Sender clocks drift; a timestamp further than this from ours is a bug or an attack.
-MAX_CLOCK_SKEW = timedelta(days=2)
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+__all__ = ["EARLIEST", "MAX_CLOCK_SKEW", "MAX_STRING", "InvalidReport"]
 
 _STATE_NAMES = {
     report_pb2.COLLECTOR_STATE_OK: "ok",
@@ -56,10 +54,6 @@ METHOD_NAMES = {
     report_pb2.METHOD_SNMP_LLDP: "snmp-lldp",
     report_pb2.METHOD_AGENT_NEIGHBOUR: "agent-neighbour",
 }
-
-
-class InvalidReport(ValueError):
-    """The report cannot be stored as sent; str() is the reason for the Ack."""
 
 
 def to_datetime(ts: Timestamp) -> datetime:
@@ -97,6 +91,7 @@ def _s(value: str, what: str) -> str:
 
 def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
     """Validate and convert one Report. Raises InvalidReport."""
+    check_report(report, now)
     try:
         report_id = str(uuid.UUID(report.report_id))
     except ValueError as exc:
@@ -253,7 +248,7 @@ def _decode_scan(scan: report_pb2.ScanResult, now: datetime) -> dict[str, object
     finished = _checked_time(scan.finished_at, "finished_at", now) if scan.HasField("finished_at") else now
     started = _checked_time(scan.started_at, "started_at", now) if scan.HasField("started_at") else None
     targets = tuple(_s(t, "targets") for t in scan.targets)
-    methods = tuple(METHOD_NAMES.get(m, "unknown") for m in scan.methods)
+    methods = tuple(METHOD_NAMES[m] for m in scan.methods)  # validate.py refused unknown values
     sightings: list[Sighting] = []
     inventories: list[InventoryUpdate] = []
     for n, obs in enumerate(scan.observations):

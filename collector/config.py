@@ -58,6 +58,19 @@ class ServeConfig:
     admin_token: str | None = field(default=None, repr=False)
     refresh_interval: timedelta = timedelta(minutes=5)
     max_message_bytes: int = 64 * 1024 * 1024
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None         # set: mutual TLS, every client presents a certificate
+    plaintext: bool = False                   # explicit consent to plaintext off loopback
+    metrics_listen: str | None = None         # HOST:PORT of the Prometheus endpoint; None: off
+    rate_limit: float = 200.0                 # reports per second per source (0: unlimited)
+    rate_burst: float = 2000.0                # reports a source may send at once before the limit bites
+    max_queue: int = 20_000                   # reports waiting for the writer before pushback
+
+    @property
+    def tls(self) -> bool:
+        """True when the gRPC port speaks TLS."""
+        return self.tls_cert is not None
 
 
 def load_file(path: Path | None) -> dict[str, object]:
@@ -77,10 +90,12 @@ def load_file(path: Path | None) -> dict[str, object]:
     if not isinstance(section, dict):
         raise UsageError(f"{path}: [collector] must be a table")
     known = {"db", "listen", "rules", "ghost_after", "enrol_secret_file", "admin_token_file", "refresh_interval",
-             "max_message_bytes"}
+             "max_message_bytes", "tls_cert", "tls_key", "tls_client_ca", "plaintext", "metrics_listen",
+             "rate_limit", "rate_burst", "max_queue"}
     unknown = sorted(set(section) - known)
     if unknown:
-        raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] (known: {', '.join(sorted(known))})")
+        raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] "
+                         f"(known: {', '.join(sorted(known))})")
     return dict(section)
 
 
@@ -96,8 +111,27 @@ def _secret(env: Mapping[str, str], env_name: str, file_value: object) -> str | 
     return None
 
 
+def _number(value: object, what: str, *, minimum: float = 0) -> float:
+    try:
+        number = float(str(value))
+    except ValueError as exc:
+        raise UsageError(f"{what}: {value!r} is not a number") from exc
+    if number < minimum:
+        raise UsageError(f"{what}: must be at least {minimum:g}")
+    return number
+
+
+def _opt_path(*values: object) -> Path | None:
+    for value in values:
+        if value:
+            return Path(str(value))
+    return None
+
+
 def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None, ghost_after: str | None,
-                  config: Path | None, env: Mapping[str, str] | None = None) -> ServeConfig:
+                  config: Path | None, env: Mapping[str, str] | None = None, tls_cert: Path | None = None,
+                  tls_key: Path | None = None, tls_client_ca: Path | None = None, plaintext: bool = False,
+                  metrics_listen: str | None = None) -> ServeConfig:
     """Merge argv, environment and file into a ServeConfig."""
     env = os.environ if env is None else env
     file = load_file(config)
@@ -116,8 +150,34 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
         enrol_secret=_secret(env, "NETCENSUS_ENROL_SECRET", file.get("enrol_secret_file")),
         admin_token=_secret(env, "NETCENSUS_ADMIN_TOKEN", file.get("admin_token_file")),
         refresh_interval=parse_duration(str(file.get("refresh_interval", "5m")), "refresh_interval"),
-        max_message_bytes=int(str(file.get("max_message_bytes", 64 * 1024 * 1024))),
+        max_message_bytes=int(_number(file.get("max_message_bytes", 64 * 1024 * 1024), "max_message_bytes",
+                                      minimum=1024)),
+        **_transport(env, file, tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca, plaintext=plaintext,
+                     metrics_listen=metrics_listen),
     )
+
+
+def _transport(env: Mapping[str, str], file: Mapping[str, object], *, tls_cert: Path | None, tls_key: Path | None,
+               tls_client_ca: Path | None, plaintext: bool, metrics_listen: str | None) -> dict[str, object]:
+    """TLS, plaintext consent, metrics endpoint and input limits, checked for consistency."""
+    cert = _opt_path(tls_cert, env.get("NETCENSUS_TLS_CERT"), file.get("tls_cert"))
+    key = _opt_path(tls_key, env.get("NETCENSUS_TLS_KEY"), file.get("tls_key"))
+    client_ca = _opt_path(tls_client_ca, env.get("NETCENSUS_TLS_CLIENT_CA"), file.get("tls_client_ca"))
+    if bool(cert) != bool(key):
+        raise UsageError("--tls-cert and --tls-key go together")
+    if client_ca and not cert:
+        raise UsageError("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key")
+    metrics = metrics_listen or env.get("NETCENSUS_METRICS_LISTEN") or file.get("metrics_listen")
+    if metrics:
+        parse_listen(str(metrics))
+    return {
+        "tls_cert": cert, "tls_key": key, "tls_client_ca": client_ca,
+        "plaintext": bool(plaintext or file.get("plaintext")),
+        "metrics_listen": str(metrics) if metrics else None,
+        "rate_limit": _number(file.get("rate_limit", 200), "rate_limit"),
+        "rate_burst": _number(file.get("rate_burst", 2000), "rate_burst", minimum=1),
+        "max_queue": int(_number(file.get("max_queue", 20_000), "max_queue", minimum=1)),
+    }
 
 
 def client_env(env: Mapping[str, str] | None = None) -> dict[str, str]:

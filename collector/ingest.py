@@ -31,6 +31,11 @@ class Outcome:
     report_id: str
     duplicate: bool = False
     error: str = ""
+    retryable: bool = False  # not stored for a passing reason (shutdown): the sender keeps it and retries
+
+
+class PipelineBusy(Exception):
+    """The queue is full; the caller pushes back instead of blocking the event loop."""
 
 
 class IngestPipeline:
@@ -41,7 +46,9 @@ class IngestPipeline:
         self._store_batch = store_batch
         self._clock = clock
         self._max_batch = max_batch
-        self._queue: queue.Queue[tuple[IngestReport, Future[Outcome]] | None] = queue.Queue(max_queue)
+        self._queue: queue.Queue[tuple[IngestReport, Future[Outcome]] | None] = queue.Queue(max_queue + 1)
+        self._max_queue = max_queue
+        self.high_water = max_queue // 2  # above this depth acks ask senders to slow down
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
         self._accepting = True
         self.stored = 0
@@ -54,12 +61,17 @@ class IngestPipeline:
         self._thread.start()
 
     def submit(self, report: IngestReport) -> Future[Outcome]:
-        """Queue a report; the future resolves once it is committed (or found duplicate, or failed)."""
+        """Queue a report; the future resolves once it is committed (or found duplicate, or failed).
+
+        Never blocks: raises PipelineBusy when max_queue reports are already waiting.
+        """
         fut: Future[Outcome] = Future()
         if not self._accepting:
-            fut.set_result(Outcome(report.report_id, error="collector is shutting down; retry later"))
+            fut.set_result(Outcome(report.report_id, error="collector is shutting down; retry later", retryable=True))
             return fut
-        self._queue.put((report, fut))
+        if self._queue.qsize() >= self._max_queue:
+            raise PipelineBusy(f"{self._max_queue} reports waiting")
+        self._queue.put_nowait((report, fut))
         return fut
 
     @property

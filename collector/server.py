@@ -22,16 +22,19 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
-from netcensus.v1 import ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc
+from netcensus.v1 import ingest_pb2, query_pb2, query_pb2_grpc
 
 from collector.config import ServeConfig, parse_listen
 from collector.errors import NetcensusError, UsageError
 from collector.imports import import_register, parse_status_map
 from collector.ingest import IngestPipeline
-from collector.query import Snapshot, refresh
+from collector.metrics import Metrics
+from collector.query import Snapshot, refresh, resolved_findings
+from collector.ratelimit import RateLimiter
 from collector.rulebridge import rule_evaluator
-from collector.service import AdminService, Counters, IngestService, Keyring, QueryService, hash_key
+from collector.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service, hash_key
 from collector.store.duckdb import Store
+from collector.tls import server_credentials
 
 log = logging.getLogger("netcensus.server")
 
@@ -48,8 +51,10 @@ class Collector:
         self.config = config
         self.clock = clock
         self.store = Store.open(config.db)
-        self.counters = Counters()
-        self.pipeline = IngestPipeline(self.store.store_reports, clock)
+        self.pipeline = IngestPipeline(self.store.store_reports, clock, max_queue=config.max_queue)
+        self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
+        self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources())
+        self.metrics_port = 0
         self._rules = rule_evaluator(config.rules_dirs)
         self._refresh_lock = threading.Lock()
         self.port = 0
@@ -78,6 +83,14 @@ class Collector:
     def _persist_enrolment(self, source_id: str, kind: str, hostname: str, key_hash: str) -> None:
         self.store.enroll_source(source_id, kind, hostname, key_hash, self.clock())
 
+    def revoke(self, source_id: str) -> bool:
+        """Revoke a source: its key stops working at once, also on streams already open."""
+        found = self.store.revoke_source(source_id, self.clock())
+        if found:
+            self.keyring.revoke(source_id)
+            log.warning("revoked source %s", source_id)
+        return found
+
     async def start(self) -> int:
         """Bind and start serving; returns the bound port (useful with port 0)."""
         host, port = parse_listen(self.config.listen)
@@ -85,16 +98,29 @@ class Collector:
             ("grpc.so_reuseport", 0),  # a second collector on the same port must fail, not share it
             ("grpc.max_receive_message_length", self.config.max_message_bytes),
             ("grpc.max_send_message_length", self.config.max_message_bytes),
+            # Agents ping every 10 s to notice a dead collector; do not punish them for it.
+            ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.max_ping_strikes", 0),
         ]
+        loopback = _is_loopback(host)
+        credentials = None
+        if self.config.tls_cert is not None and self.config.tls_key is not None:
+            credentials = server_credentials(self.config.tls_cert, self.config.tls_key, self.config.tls_client_ca)
+        elif not loopback and not self.config.plaintext:
+            raise UsageError(f"refusing to listen in plaintext on {self.config.listen}: give --tls-cert and --tls-key "
+                             "(see `netcensus certs`), or --plaintext to accept the risk")
         server = grpc.aio.server(options=options)
-        self.pipeline.start()
         secret_hash = hash_key(self.config.enrol_secret) if self.config.enrol_secret else None
         admin_hash = hash_key(self.config.admin_token) if self.config.admin_token else None
-        ingest_pb2_grpc.add_IngestServicer_to_server(IngestService(
-            pipeline=self.pipeline, keyring=Keyring(self.store.source_key_hashes()), enrol_secret_hash=secret_hash,
-            persist_enrolment=self._persist_enrolment, clock=self.clock, counters=self.counters), server)
-        query_pb2_grpc.add_QueryServicer_to_server(QueryService(self.refresh), server)
-        query_pb2_grpc.add_AdminServicer_to_server(AdminService(self._import, admin_hash), server)
+        limiter = RateLimiter(self.config.rate_limit, self.config.rate_burst)
+        add_ingest_service(IngestService(
+            pipeline=self.pipeline, keyring=self.keyring, enrol_secret_hash=secret_hash,
+            persist_enrolment=self._persist_enrolment, clock=self.clock, metrics=self.metrics, limiter=limiter), server)
+        query_pb2_grpc.add_QueryServicer_to_server(
+            QueryService(self.refresh, lambda: resolved_findings(self.store)), server)
+        query_pb2_grpc.add_AdminServicer_to_server(
+            AdminService(self._import, admin_hash, revoke=self.revoke, sources=self.store.sources), server)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection((
             ingest_pb2.DESCRIPTOR.services_by_name["Ingest"].full_name,
@@ -105,19 +131,32 @@ class Collector:
         ), server)
         address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         _check_bindable(host, port, self.config.listen)
+        self.pipeline.start()
         try:
-            self.port = server.add_insecure_port(address)
+            self.port = (server.add_secure_port(address, credentials) if credentials is not None
+                         else server.add_insecure_port(address))
         except RuntimeError as exc:
             self.pipeline.stop()
             raise UsageError(f"cannot listen on {self.config.listen}: address in use or not available") from exc
         if self.port == 0:
             self.pipeline.stop()
             raise UsageError(f"cannot listen on {self.config.listen}: address in use or not available")
+        if self.config.metrics_listen:
+            m_host, m_port = parse_listen(self.config.metrics_listen)
+            try:
+                self.metrics_port = self.metrics.serve(m_host, m_port)
+            except OSError as exc:
+                self.pipeline.stop()
+                raise UsageError(f"cannot serve metrics on {self.config.metrics_listen}: {exc.strerror}") from exc
         await server.start()
         self._server = server
         await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
-        if not _is_loopback(host):
-            log.warning("listening in plaintext on %s: use only on trusted networks", self.config.listen)
+        if credentials is None and not loopback:
+            log.warning("listening in PLAINTEXT on %s (--plaintext): node keys and inventories cross the network "
+                        "unencrypted; use --tls-cert/--tls-key", self.config.listen)
+        if credentials is not None:
+            log.info("TLS on %s%s", self.config.listen,
+                     " with client certificates required" if self.config.tls_client_ca else "")
         if secret_hash is None:
             log.warning("no enrolment secret configured: any node may enrol (set NETCENSUS_ENROL_SECRET)")
         return self.port
@@ -128,6 +167,7 @@ class Collector:
             await self._health.enter_graceful_shutdown()
             await self._server.stop(grace)
         await asyncio.to_thread(self.pipeline.stop)
+        self.metrics.close()
         self.store.close()
         log.info("stopped: %d reports stored, %d duplicates, %d rows", self.pipeline.stored,
                  self.pipeline.duplicates, self.pipeline.rows)

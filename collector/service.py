@@ -7,10 +7,12 @@ updated on enrolment); the key itself is never stored or logged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
 import secrets
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -18,17 +20,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from netcensus.v1 import ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc, report_pb2
 
-from collector.codec import InvalidReport, asset_to_proto, decode_report, finding_to_proto, to_datetime
+from collector.codec import InvalidReport, asset_to_proto, decode_report, finding_to_proto, to_datetime, to_timestamp
 from collector.errors import NetcensusError
-from collector.ingest import IngestPipeline
+from collector.ingest import IngestPipeline, Outcome, PipelineBusy
+from collector.metrics import Metrics
 from collector.query import Snapshot, asset_rows
+from collector.ratelimit import RateLimiter
 
 log = logging.getLogger("netcensus.service")
 
 NODE_KEY_HEADER = "x-netcensus-node-key"
 ADMIN_TOKEN_HEADER = "x-netcensus-admin-token"
+RETRY_AFTER_HEADER = "retry-after-ms"
 
 
 def hash_key(key: str) -> str:
@@ -36,26 +42,20 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-@dataclass
-class Counters:
-    """Service-level counters (exported as metrics by later work, logged at shutdown now)."""
-
-    unauthenticated: int = 0
-    rejected: int = 0
-    streams: int = 0
-
-
 class Keyring:
-    """source_id ↔ node-key hash, in memory, persisted through callbacks."""
+    """source_id ↔ node-key hash, plus revoked source ids; in memory, persisted by the caller."""
 
-    def __init__(self, hashes: dict[str, str]) -> None:
+    def __init__(self, hashes: dict[str, str], revoked: set[str] | None = None) -> None:
         self._by_hash = {h: s for s, h in hashes.items()}
+        self._revoked = set(revoked or ())
 
     def source_for(self, key: str) -> str | None:
-        """The source id a presented key belongs to, or None."""
+        """The source id a presented key belongs to, or None (unknown, empty or revoked)."""
+        if not key:
+            return None
         digest = hash_key(key)
         source = self._by_hash.get(digest)
-        if source is None:
+        if source is None or source in self._revoked:
             return None
         # Constant-time re-check of the hash we matched on.
         return source if hmac.compare_digest(digest, hash_key(key)) else None
@@ -65,78 +65,235 @@ class Keyring:
         self._by_hash = {h: s for h, s in self._by_hash.items() if s != source_id}
         self._by_hash[key_hash] = source_id
 
+    def revoke(self, source_id: str) -> None:
+        """Forget every key of source_id and refuse it from now on."""
+        self._by_hash = {h: s for h, s in self._by_hash.items() if s != source_id}
+        self._revoked.add(source_id)
+
+    def is_revoked(self, source_id: str) -> bool:
+        """True once source_id was revoked."""
+        return source_id in self._revoked
+
 
 def _metadata(context: grpc.aio.ServicerContext[Any, Any], name: str) -> str:
     for key, value in context.invocation_metadata() or ():
         if key == name:
-            return value if isinstance(value, str) else value.decode()
+            return value if isinstance(value, str) else value.decode(errors="replace")
     return ""
 
 
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A Report message that did not parse; the stream is ended with INVALID_ARGUMENT."""
+
+    error: str
+
+
+def lenient_report(data: bytes) -> report_pb2.Report | Malformed:
+    """Deserializer that turns unparseable bytes into a value instead of an opaque INTERNAL error."""
+    try:
+        return report_pb2.Report.FromString(data)
+    except DecodeError as exc:
+        return Malformed(str(exc).splitlines()[0][:200] if str(exc) else "cannot parse")
+
+
+def add_ingest_service(servicer: IngestService, server: grpc.aio.Server) -> None:
+    """Register the Ingest service with our own Report deserializer (see lenient_report)."""
+    handlers = {
+        "Enroll": grpc.unary_unary_rpc_method_handler(
+            servicer.Enroll, request_deserializer=ingest_pb2.EnrollRequest.FromString,
+            response_serializer=ingest_pb2.EnrollResponse.SerializeToString),
+        "Report": grpc.stream_stream_rpc_method_handler(
+            servicer.Report, request_deserializer=lenient_report,
+            response_serializer=ingest_pb2.Ack.SerializeToString),
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("netcensus.v1.Ingest", handlers),))
+
+
+@dataclass(frozen=True, slots=True)
+class _End:
+    """Marker on a stream's ack queue: end the call with this status after the acks before it."""
+
+    code: grpc.StatusCode
+    details: str
+    retry_after_ms: int = 0
+
+
+_KIND_NAMES = {report_pb2.SOURCE_KIND_AGENT: "agent", report_pb2.SOURCE_KIND_SCANNER: "scanner"}
+_PUSHBACK_MS = 250
+
+
 class IngestService(ingest_pb2_grpc.IngestServicer):
-    """Enroll and Report."""
+    """Enroll and Report.
+
+    Each Report stream runs a reader task that authenticates, rate-limits, validates and submits
+    reports to the group-commit pipeline as fast as they arrive, and a writer (this generator)
+    that yields each ack once its commit is done, in arrival order. Up to `window` reports per
+    stream are in flight, so one agent draining a long spool is not held to one commit per report.
+    """
 
     def __init__(self, *, pipeline: IngestPipeline, keyring: Keyring, enrol_secret_hash: str | None,
                  persist_enrolment: Callable[[str, str, str, str], None], clock: Callable[[], datetime],
-                 counters: Counters) -> None:
+                 metrics: Metrics, limiter: RateLimiter, window: int = 256) -> None:
         self._pipeline = pipeline
         self._keyring = keyring
         self._secret_hash = enrol_secret_hash
         self._persist = persist_enrolment
         self._clock = clock
-        self.counters = counters
+        self.metrics = metrics
+        self._limiter = limiter
+        self._window = window
 
     async def Enroll(self, request: ingest_pb2.EnrollRequest,
                      context: grpc.aio.ServicerContext[Any, Any]) -> ingest_pb2.EnrollResponse:
         if self._secret_hash is not None and not hmac.compare_digest(
                 hash_key(request.enrolment_secret), self._secret_hash):
-            self.counters.unauthenticated += 1
+            self.metrics.reject("bad_enrolment_secret")
+            log.warning("enrolment refused: wrong enrolment secret (source %r)", request.source_id[:64])
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, "enrolment secret is wrong")
         source_id = request.source_id.strip() or str(uuid.uuid4())
         if len(source_id) > 128 or not source_id.isprintable():
+            self.metrics.reject("invalid")
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "source_id must be printable and at most 128 chars")
-        kind = {report_pb2.SOURCE_KIND_AGENT: "agent", report_pb2.SOURCE_KIND_SCANNER: "scanner"}.get(request.kind)
+        if self._keyring.is_revoked(source_id):
+            self.metrics.reject("revoked")
+            log.warning("enrolment refused: source %s is revoked", source_id)
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED,
+                                f"source {source_id} was revoked; enrol under a new source id")
+        kind = _KIND_NAMES.get(request.kind)
         if kind is None:
+            self.metrics.reject("invalid")
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "kind must be agent or scanner")
+        hostname = request.hostname[:255]
         node_key = secrets.token_urlsafe(32)
         digest = hash_key(node_key)
-        await asyncio.to_thread(self._persist, source_id, str(kind), request.hostname[:255], digest)
+        await asyncio.to_thread(self._persist, source_id, str(kind), hostname, digest)
         self._keyring.replace(source_id, digest)
-        log.info("enrolled %s %s (%s)", kind, source_id, request.hostname[:255])
+        self.metrics.enrolments.labels(str(kind)).inc()
+        log.info("enrolled %s %s (%s)", kind, source_id, hostname)
         return ingest_pb2.EnrollResponse(source_id=source_id, node_key=node_key)
 
-    async def Report(self, request_iterator: AsyncIterator[report_pb2.Report],
+    async def Report(self, request_iterator: AsyncIterator[report_pb2.Report | Malformed],
                      context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[ingest_pb2.Ack]:
-        source = self._keyring.source_for(_metadata(context, NODE_KEY_HEADER))
+        key = _metadata(context, NODE_KEY_HEADER)
+        source = self._keyring.source_for(key)
         if source is None:
-            self.counters.unauthenticated += 1
+            self.metrics.reject("unauthenticated")
+            log.warning("stream refused: %s node key from %s", "unknown" if key else "missing", context.peer())
             await context.abort(grpc.StatusCode.UNAUTHENTICATED,
-                                f"missing or unknown node key ({NODE_KEY_HEADER}); enrol first")
-        self.counters.streams += 1
+                                f"missing, unknown or revoked node key ({NODE_KEY_HEADER}); enrol first")
+        pending: asyncio.Queue[tuple[float, Any] | _End | None] = asyncio.Queue(self._window)
+        reader = asyncio.create_task(self._read(request_iterator, key, str(source), pending))
+        self.metrics.connected.inc()
         try:
-            async for report in request_iterator:
-                yield await self._one(report, str(source))
+            while True:
+                item = await pending.get()
+                if item is None:
+                    break
+                if isinstance(item, _End):
+                    trailing = (((RETRY_AFTER_HEADER, str(item.retry_after_ms)),) if item.retry_after_ms else ())
+                    await context.abort(item.code, item.details, trailing_metadata=trailing)
+                received, ack = item
+                if isinstance(ack, asyncio.Future):
+                    ack = await ack
+                if isinstance(ack, _End):
+                    await context.abort(ack.code, ack.details)
+                self.metrics.ack_latency.observe(time.monotonic() - received)
+                yield ack
         finally:
-            self.counters.streams -= 1
+            self.metrics.connected.dec()
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
 
-    async def _one(self, report: report_pb2.Report, source: str) -> ingest_pb2.Ack:
+    async def _read(self, requests: AsyncIterator[report_pb2.Report | Malformed], key: str, source: str,
+                    pending: asyncio.Queue[tuple[float, Any] | _End | None]) -> None:
+        n = 0
+        try:
+            async for report in requests:
+                n += 1
+                received = time.monotonic()
+                if isinstance(report, Malformed):
+                    self.metrics.reject("malformed")
+                    log.warning("stream from %s ended: report #%d is not a netcensus.v1.Report (%s)",
+                                source, n, report.error)
+                    await pending.put(_End(grpc.StatusCode.INVALID_ARGUMENT,
+                                           f"report #{n} on this stream is not a valid netcensus.v1.Report: "
+                                           f"{report.error}"))
+                    return
+                if self._keyring.source_for(key) != source:
+                    self.metrics.reject("revoked")
+                    await pending.put(_End(grpc.StatusCode.UNAUTHENTICATED, f"node key of {source} was revoked"))
+                    return
+                wait = self._limiter.take(source)
+                if wait > 0:
+                    self.metrics.reject("rate_limited")
+                    retry_ms = max(100, int(wait * 1000) + 1)
+                    await pending.put(_End(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                           f"rate limit for source {source} exceeded "
+                                           f"({self._limiter.rate:g} reports/s); retry after {retry_ms} ms",
+                                           retry_ms))
+                    return
+                await pending.put((received, self._submit(report, source)))
+            await pending.put(None)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a broken stream ends this call only, never the server
+            log.exception("stream from %s failed", source)
+            await pending.put(_End(grpc.StatusCode.INTERNAL, "the collector failed on this stream; retry later"))
+
+    def _submit(self, report: report_pb2.Report, source: str) -> ingest_pb2.Ack | asyncio.Future[Any]:
+        """Validate and queue one report: an Ack now (rejected), or a future of its Ack after commit."""
+        report_id = report.report_id[:64]
         if report.source_id != source:
-            self.counters.rejected += 1
-            return ingest_pb2.Ack(report_id=report.report_id[:64], seq=report.seq, status=ingest_pb2.ACK_STATUS_REJECTED,
+            self.metrics.reject("wrong_source")
+            self.metrics.reports.labels("unknown", "rejected").inc()
+            return ingest_pb2.Ack(report_id=report_id, seq=report.seq, status=ingest_pb2.ACK_STATUS_REJECTED,
                                   reason=f"this node key may only report for source {source}")
         try:
             decoded = decode_report(report, self._clock())
         except InvalidReport as exc:
-            self.counters.rejected += 1
-            log.warning("rejected report %s from %s: %s", report.report_id[:64], source, exc)
-            return ingest_pb2.Ack(report_id=report.report_id[:64], seq=report.seq,
+            self.metrics.reject("invalid")
+            self.metrics.reports.labels(report.WhichOneof("body") or "none", "rejected").inc()
+            log.warning("rejected report %r from %s: %s", report_id, source, exc)
+            return ingest_pb2.Ack(report_id=report_id, seq=report.seq,
                                   status=ingest_pb2.ACK_STATUS_REJECTED, reason=str(exc))
-        outcome = await asyncio.wrap_future(self._pipeline.submit(decoded))
-        if outcome.error:
-            return ingest_pb2.Ack(report_id=decoded.report_id, seq=decoded.seq, status=ingest_pb2.ACK_STATUS_REJECTED,
-                                  reason=outcome.error, retry_after_ms=1000)
-        status = ingest_pb2.ACK_STATUS_DUPLICATE if outcome.duplicate else ingest_pb2.ACK_STATUS_STORED
-        return ingest_pb2.Ack(report_id=decoded.report_id, seq=decoded.seq, status=status)
+        try:
+            future = self._pipeline.submit(decoded)
+        except PipelineBusy:
+            self.metrics.reject("busy")
+            loop_future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            loop_future.set_result(_End(grpc.StatusCode.RESOURCE_EXHAUSTED, "collector is busy; retry later"))
+            return loop_future
+        busy = self._pipeline.depth > self._pipeline.high_water
+
+        def to_ack(outcome: Outcome) -> ingest_pb2.Ack | _End:
+            if outcome.retryable:
+                return _End(grpc.StatusCode.UNAVAILABLE, outcome.error)
+            if outcome.error:
+                self.metrics.reject("not_stored")
+                self.metrics.reports.labels(decoded.kind, "rejected").inc()
+                return ingest_pb2.Ack(report_id=decoded.report_id, seq=decoded.seq,
+                                      status=ingest_pb2.ACK_STATUS_REJECTED, reason=outcome.error)
+            if outcome.duplicate:
+                self.metrics.reports.labels(decoded.kind, "duplicate").inc()
+                status = ingest_pb2.ACK_STATUS_DUPLICATE
+            else:
+                self.metrics.reports.labels(decoded.kind, "stored").inc()
+                self.metrics.rows.inc(decoded.item_count)
+                status = ingest_pb2.ACK_STATUS_STORED
+            return ingest_pb2.Ack(report_id=decoded.report_id, seq=decoded.seq, status=status,
+                                  retry_after_ms=_PUSHBACK_MS if busy else 0)
+
+        wrapped = asyncio.wrap_future(future)
+        result: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        def done(f: asyncio.Future[Outcome]) -> None:
+            if not result.done():
+                result.set_result(to_ack(f.result()))
+
+        wrapped.add_done_callback(done)
+        return result
 
 
 Refresher = Callable[[timedelta | None], Snapshot]
@@ -145,8 +302,9 @@ Refresher = Callable[[timedelta | None], Snapshot]
 class QueryService(query_pb2_grpc.QueryServicer):
     """Findings and assets, recomputed at call time."""
 
-    def __init__(self, refresh: Refresher) -> None:
+    def __init__(self, refresh: Refresher, resolved: Callable[[], list[dict[str, Any]]] | None = None) -> None:
         self._refresh = refresh
+        self._resolved = resolved
 
     async def ListFindings(self, request: query_pb2.FindingsRequest,
                            context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Finding]:
@@ -158,10 +316,13 @@ class QueryService(query_pb2_grpc.QueryServicer):
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         since = to_datetime(request.since) if request.HasField("since") else None
         kinds = set(request.kinds)
-        for row in snapshot.findings:
+        rows = list(snapshot.findings)
+        if request.include_resolved and self._resolved is not None:
+            rows += await asyncio.to_thread(self._resolved)
+        for row in rows:
             if kinds and row["kind"] not in kinds:
                 continue
-            if since is not None and row["opened_at"] < since:
+            if since is not None and (row.get("resolved_at") or row["opened_at"]) < since:
                 continue
             yield finding_to_proto(row)
 
@@ -178,21 +339,49 @@ class QueryService(query_pb2_grpc.QueryServicer):
 
 
 Importer = Callable[[query_pb2.ImportRequest], query_pb2.ImportResponse]
+Revoker = Callable[[str], bool]
+SourceLister = Callable[[], list[dict[str, Any]]]
 
 
 class AdminService(query_pb2_grpc.AdminServicer):
-    """Register imports over gRPC (same code path as `netcensus import --db`)."""
+    """Register imports over gRPC (same code path as `netcensus import --db`), and source revocation."""
 
-    def __init__(self, importer: Importer, admin_token_hash: str | None) -> None:
+    def __init__(self, importer: Importer, admin_token_hash: str | None, *, revoke: Revoker | None = None,
+                 sources: SourceLister | None = None) -> None:
         self._importer = importer
         self._token_hash = admin_token_hash
+        self._revoke = revoke
+        self._sources = sources
 
-    async def ImportRegister(self, request: query_pb2.ImportRequest,
-                             context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.ImportResponse:
+    async def _authorise(self, context: grpc.aio.ServicerContext[Any, Any]) -> None:
         if self._token_hash is not None and not hmac.compare_digest(
                 hash_key(_metadata(context, ADMIN_TOKEN_HEADER)), self._token_hash):
             await context.abort(grpc.StatusCode.UNAUTHENTICATED, f"missing or wrong {ADMIN_TOKEN_HEADER}")
+
+    async def ImportRegister(self, request: query_pb2.ImportRequest,
+                             context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.ImportResponse:
+        await self._authorise(context)
         try:
             return await asyncio.to_thread(self._importer, request)
         except NetcensusError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+
+    async def RevokeSource(self, request: query_pb2.RevokeSourceRequest,
+                           context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.RevokeSourceResponse:
+        await self._authorise(context)
+        if self._revoke is None or not request.source_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "source_id is required")
+        found = await asyncio.to_thread(self._revoke, request.source_id)  # type: ignore[misc]
+        return query_pb2.RevokeSourceResponse(found=found)
+
+    async def ListSources(self, request: query_pb2.ListSourcesRequest,
+                          context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.SourceInfo]:
+        await self._authorise(context)
+        rows = await asyncio.to_thread(self._sources) if self._sources else []
+        for row in rows:
+            info = query_pb2.SourceInfo(source_id=row["source_id"], kind=row["kind"], hostname=row["hostname"] or "",
+                                        last_seq=int(row["last_seq"] or 0))
+            for name in ("enrolled_at", "revoked_at", "last_report_at"):
+                if row.get(name) is not None:
+                    getattr(info, name).CopyFrom(to_timestamp(row[name]))
+            yield info

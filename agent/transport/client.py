@@ -179,4 +179,7 @@ class IngestClient:
         finally:
             done.set()
             call.cancel()
+        if received < len(payloads):
+            raise TransportError(f"collector {self.target} ended the stream after {received} of "
+                                 f"{len(payloads)} acks")
         return received

@@ -198,11 +198,21 @@ class Store:
             "SELECT source_id, key_hash FROM sources WHERE revoked_at IS NULL AND key_hash IS NOT NULL").fetchall()
         return {str(r[0]): str(r[1]) for r in rows}
 
+    def revoked_sources(self) -> set[str]:
+        """Source ids whose keys were revoked (they may not enrol again under that id)."""
+        rows = self.cursor().execute("SELECT source_id FROM sources WHERE revoked_at IS NOT NULL").fetchall()
+        return {str(r[0]) for r in rows}
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Every enrolled source, without its key hash."""
+        return self.query("SELECT source_id, kind, hostname, enrolled_at, revoked_at, last_report_at, last_seq "
+                          "FROM sources ORDER BY enrolled_at, source_id")
+
     def revoke_source(self, source_id: str, now: datetime) -> bool:
         """Revoke a source's key; True if it existed."""
         with self.transaction() as cur:
             found = cur.execute("SELECT count(*) FROM sources WHERE source_id = ?", [source_id]).fetchone()
-            cur.execute("UPDATE sources SET revoked_at = ? WHERE source_id = ?", [now, source_id])
+            cur.execute("UPDATE sources SET revoked_at = ?, key_hash = NULL WHERE source_id = ?", [now, source_id])
         return bool(found and found[0])
 
     # --- ingest ----------------------------------------------------------------------------------

@@ -164,6 +164,16 @@ class AdminStub:
                 request_serializer=netcensus_dot_v1_dot_query__pb2.ImportRequest.SerializeToString,
                 response_deserializer=netcensus_dot_v1_dot_query__pb2.ImportResponse.FromString,
                 _registered_method=True)
+        self.RevokeSource = channel.unary_unary(
+                '/netcensus.v1.Admin/RevokeSource',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.RevokeSourceRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.RevokeSourceResponse.FromString,
+                _registered_method=True)
+        self.ListSources = channel.unary_stream(
+                '/netcensus.v1.Admin/ListSources',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.ListSourcesRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.SourceInfo.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
@@ -179,6 +189,21 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RevokeSource(self, request, context):
+        """Revoke a source's node key: its open streams end with UNAUTHENTICATED and it can no longer
+        enrol under the same source id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSources(self, request, context):
+        """Enrolled sources (agents and scanners) with their state; node keys are never returned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -186,6 +211,16 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.ImportRegister,
                     request_deserializer=netcensus_dot_v1_dot_query__pb2.ImportRequest.FromString,
                     response_serializer=netcensus_dot_v1_dot_query__pb2.ImportResponse.SerializeToString,
+            ),
+            'RevokeSource': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeSource,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.RevokeSourceRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.RevokeSourceResponse.SerializeToString,
+            ),
+            'ListSources': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListSources,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.ListSourcesRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.SourceInfo.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -217,6 +252,60 @@ class Admin:
             '/netcensus.v1.Admin/ImportRegister',
             netcensus_dot_v1_dot_query__pb2.ImportRequest.SerializeToString,
             netcensus_dot_v1_dot_query__pb2.ImportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeSource(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netcensus.v1.Admin/RevokeSource',
+            netcensus_dot_v1_dot_query__pb2.RevokeSourceRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.RevokeSourceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/netcensus.v1.Admin/ListSources',
+            netcensus_dot_v1_dot_query__pb2.ListSourcesRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.SourceInfo.FromString,
             options,
             channel_credentials,
             insecure,

@@ -88,6 +88,12 @@ class AdminStub:
     """Import a recorded-inventory file (the whole file in one message). Atomic: either every row
     is imported or nothing changes.
     """
+    RevokeSource: _grpc.UnaryUnaryMultiCallable[_query_pb2.RevokeSourceRequest, _query_pb2.RevokeSourceResponse]
+    """Revoke a source's node key: its open streams end with UNAUTHENTICATED and it can no longer
+    enrol under the same source id.
+    """
+    ListSources: _grpc.UnaryStreamMultiCallable[_query_pb2.ListSourcesRequest, _query_pb2.SourceInfo]
+    """Enrolled sources (agents and scanners) with their state; node keys are never returned."""
 
 @_typing.type_check_only
 class AdminAsyncStub(AdminStub):
@@ -100,6 +106,12 @@ class AdminAsyncStub(AdminStub):
     """Import a recorded-inventory file (the whole file in one message). Atomic: either every row
     is imported or nothing changes.
     """
+    RevokeSource: _aio.UnaryUnaryMultiCallable[_query_pb2.RevokeSourceRequest, _query_pb2.RevokeSourceResponse]  # type: ignore[assignment]
+    """Revoke a source's node key: its open streams end with UNAUTHENTICATED and it can no longer
+    enrol under the same source id.
+    """
+    ListSources: _aio.UnaryStreamMultiCallable[_query_pb2.ListSourcesRequest, _query_pb2.SourceInfo]  # type: ignore[assignment]
+    """Enrolled sources (agents and scanners) with their state; node keys are never returned."""
 
 class AdminServicer(metaclass=_abc_1.ABCMeta):
     """Feed the collector: register imports. Calls carry the admin token in "x-netcensus-admin-token"
@@ -115,5 +127,23 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         """Import a recorded-inventory file (the whole file in one message). Atomic: either every row
         is imported or nothing changes.
         """
+
+    @_abc_1.abstractmethod
+    def RevokeSource(
+        self,
+        request: _query_pb2.RevokeSourceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_query_pb2.RevokeSourceResponse, _abc.Awaitable[_query_pb2.RevokeSourceResponse]]:
+        """Revoke a source's node key: its open streams end with UNAUTHENTICATED and it can no longer
+        enrol under the same source id.
+        """
+
+    @_abc_1.abstractmethod
+    def ListSources(
+        self,
+        request: _query_pb2.ListSourcesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_query_pb2.SourceInfo], _abc.AsyncIterator[_query_pb2.SourceInfo]]:
+        """Enrolled sources (agents and scanners) with their state; node keys are never returned."""
 
 def add_AdminServicer_to_server(servicer: AdminServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

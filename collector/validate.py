@@ -1,0 +1,102 @@
+"""Input discipline for reports: bounds on every count, string, number, enum and timestamp.
+
+Runs before decoding (collector/codec.py), on the protobuf message as received, so a hostile or
+broken sender is refused with a precise reason ("observations[3].interfaces[0].name: longer than
+4096 characters") before anything reaches the store. Protobuf has already checked UTF-8 (an
+invalid string fails to parse and ends the stream with INVALID_ARGUMENT); here we check what
+protobuf cannot know: sizes that would hurt, numbers the database column cannot hold, enum values
+this collector does not know, and clocks that are off by years.
+
+Software items are not walked here: there can be 200,000 of them and codec.py already bounds
+every one of their fields while it converts them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from netcensus.v1 import report_pb2
+
+MAX_STRING = 4096               # longest string field we store
+MAX_REPEATED = 100_000          # any repeated field without a tighter bound below
+INT32_MAX = 2**31 - 1           # INTEGER columns (duration_ms, items, vlan)
+MAX_CLOCK_SKEW = timedelta(days=2)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+# Tighter bounds per repeated field (message.field).
+_LIMITS = {
+    "HostFacts.interfaces": 4096, "HostFacts.disks": 4096, "NetworkInterface.addresses": 4096,
+    "HostSnapshot.collectors": 1024, "HostDelta.collectors": 1024,
+    "HostSnapshot.neighbours": 65_536, "HostDelta.neighbours": 65_536,
+    "HostSnapshot.software": 200_000, "HostDelta.added": 200_000, "HostDelta.removed": 200_000,
+    "HostDelta.changed": 200_000, "Observation.software": 20_000, "Observation.interfaces": 4096,
+    "Observation.open_ports": 131_072, "ScanResult.targets": 65_536, "ScanResult.methods": 64,
+}
+# Numbers that land in 32-bit columns or have a documented range.
+_INT_MAX = {
+    "CollectorStatus.duration_ms": INT32_MAX, "CollectorStatus.items": INT32_MAX,
+    "TargetStatus.duration_ms": INT32_MAX, "SeenVia.vlan": 4094, "OpenPort.port": 65_535,
+    "Report.seq": 2**63 - 1,
+}
+_SKIP = {"SoftwareItem"}  # bounded field by field in codec._decode_items
+
+
+class InvalidReport(ValueError):
+    """The report cannot be stored as sent; str() is the reason for the Ack."""
+
+
+def check_time(ts: Timestamp, what: str, now: datetime) -> None:
+    """A timestamp must be well-formed and between 2000-01-01 and two days past our clock."""
+    if not 0 <= ts.nanos < 1_000_000_000:
+        raise InvalidReport(f"{what}: nanos {ts.nanos} out of range")
+    earliest = int(EARLIEST.timestamp())
+    latest = int((now + MAX_CLOCK_SKEW).timestamp())
+    if (ts.seconds or ts.nanos) and not earliest <= ts.seconds <= latest:
+        raise InvalidReport(f"{what}: timestamp {ts.seconds}s since 1970 is implausible "
+                            f"(collector time {now.isoformat()})")
+
+
+def _enum_ok(enum: EnumDescriptor, value: int) -> bool:
+    return value in enum.values_by_number and value != 0
+
+
+def _walk(msg: Message, path: str, now: datetime) -> None:
+    desc: Descriptor = msg.DESCRIPTOR
+    for field, value in msg.ListFields():
+        where = f"{path}.{field.name}" if path else field.name
+        key = f"{desc.name}.{field.name}"
+        repeated = field.is_repeated
+        if repeated and len(value) > _LIMITS.get(key, MAX_REPEATED):
+            raise InvalidReport(f"{where}: more than {_LIMITS.get(key, MAX_REPEATED)} entries")
+        values = value if repeated else (value,)
+        kind = field.type
+        if kind == FieldDescriptor.TYPE_STRING:
+            for n, text in enumerate(values):
+                if len(text) > MAX_STRING:
+                    raise InvalidReport(f"{where}{f'[{n}]' if repeated else ''}: longer than {MAX_STRING} characters")
+                if "\x00" in text:
+                    raise InvalidReport(f"{where}{f'[{n}]' if repeated else ''}: contains a NUL character")
+        elif kind == FieldDescriptor.TYPE_ENUM:
+            for number in values:
+                if not _enum_ok(field.enum_type, number):
+                    raise InvalidReport(f"{where}: {number} is not a known {field.enum_type.name}")
+        elif kind == FieldDescriptor.TYPE_MESSAGE:
+            sub = field.message_type
+            if sub.full_name == "google.protobuf.Timestamp":
+                for ts in values:
+                    check_time(ts, where, now)
+            elif sub.name not in _SKIP:
+                for n, item in enumerate(values):
+                    _walk(item, f"{where}[{n}]" if repeated else where, now)
+        elif key in _INT_MAX:
+            for number in values:
+                if number > _INT_MAX[key]:
+                    raise InvalidReport(f"{where}: {number} is larger than {_INT_MAX[key]}")
+
+
+def check_report(report: report_pb2.Report, now: datetime) -> None:
+    """Raise InvalidReport naming the first field that is out of bounds."""
+    _walk(report, "", now)
