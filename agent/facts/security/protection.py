@@ -41,7 +41,7 @@ class KnownProduct:
 
 
 KNOWN_PRODUCTS: tuple[KnownProduct, ...] = (
-    KnownProduct("CrowdStrike Falcon", "CrowdStrike", ("falcon-sensor", "crowdstrike*falcon*"),
+    KnownProduct("CrowdStrike Falcon", "CrowdStrike", ("falcon-sensor", "crowdstrike*falcon*", "crowdstrike*sensor*"),
                  ("falcon-sensor", "falcond", "csfalconservice"),
                  ("opt/CrowdStrike", "Library/CS/falcond", "Applications/Falcon.app")),
     KnownProduct("Microsoft Defender for Endpoint", "Microsoft", ("mdatp", "microsoft defender*"),
