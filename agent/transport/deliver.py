@@ -36,8 +36,10 @@ class Courier:
     """Moves spooled reports to one collector."""
 
     def __init__(self, spool: Spool, client: IngestClient, *, batch: int = 500,
-                 backoff: Backoff | None = None, sleep: Callable[[float], bool] | None = None) -> None:
+                 backoff: Backoff | None = None, sleep: Callable[[float], bool] | None = None,
+                 on_acked: Callable[[list[str]], None] | None = None) -> None:
         self.spool = spool
+        self._on_acked = on_acked
         self.client = client
         self.batch = batch
         self.backoff = backoff or Backoff()
@@ -72,25 +74,32 @@ class Courier:
                     log.warning("collector rejected report %s: %s", ack.report_id, ack.reason)
                 # Delete in small groups: each delete is an fsync'd commit.
                 if len(acked) >= 64:
-                    result.acked += self.spool.remove(acked)
-                    acked.clear()
+                    self._settle(acked, result)
 
             try:
                 try:
                     self.client.stream([i.payload for i in items], on_ack)
                 except RejectedError:
                     # Our key is unknown (new database) or revoked: re-enrol once; revoked stays refused.
-                    result.acked += self.spool.remove(acked)
-                    acked.clear()
+                    self._settle(acked, result)
                     self.client.ensure_enrolled(force=True)
                     remaining = [i for i in items if self.spool.contains(i.report_id)]
                     self.client.stream([i.payload for i in remaining], on_ack)
             finally:
-                result.acked += self.spool.remove(acked)
+                self._settle(acked, result)
                 result.rejected += self.spool.remove(rejected, counter="rejected")
         result.remaining = self.spool.stats().depth
         result.reasons = reasons
         return result
+
+    def _settle(self, acked: list[str], result: DrainResult) -> None:
+        """Delete acked reports from the spool (one fsync'd commit), then tell the listener."""
+        if not acked:
+            return
+        result.acked += self.spool.remove(acked)
+        if self._on_acked is not None:
+            self._on_acked(list(acked))
+        acked.clear()
 
     def drain(self, *, deadline: float | None = None, retry_cold: bool = True) -> DrainResult:
         """drain_once until the spool is empty, retrying with backoff and jitter until the deadline.
