@@ -13,7 +13,7 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -32,6 +32,7 @@ MAX_ARP_WAIT_S = 0.5
 # Offset of the target protocol address in an Ethernet + ARP frame: 14 (Ethernet II header)
 # + 24 (htype, ptype, hlen, plen, op, sha[6], spa[4], tha[6]) — RFC 826.
 _TPA_OFFSET = 38
+_SPA_OFFSET = 28  # sender protocol address: 14 + 8 + 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ def arp_sweep(
     stop: threading.Event | None = None,
     on_reply: Callable[[ArpReply], None] | None = None,
     progress: Callable[[str], None] | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> ArpResult:
     """ARP-request every address on one interface; return (and stream) who answered.
 
@@ -115,6 +117,8 @@ def arp_sweep(
         stop: set by the caller to interrupt (e.g. Ctrl-C in another thread).
         on_reply: called in this thread for each new (ip, mac) as it arrives.
         progress: one-line human progress messages.
+        sources: per-address sender address, for an interface carrying several subnets
+            (hosts may ignore requests from a sender outside their subnet; RFC 826 allows it).
 
     Returns:
         An ArpResult with every reply, in arrival order.
@@ -140,7 +144,10 @@ def arp_sweep(
     ))
     # IEEE 802.3 minimum frame is 60 octets before the FCS; pad rather than rely on the driver.
     template += bytes(max(0, 60 - len(template)))
-    pending = {a: socket.inet_aton(a) for a in addresses if a != source_ip}
+    src_of = sources or {}
+    ours = {source_ip, *src_of.values()}
+    pending = {a: socket.inet_aton(a) + socket.inet_aton(src_of.get(a, source_ip))
+               for a in addresses if a not in ours}
     wanted = set(pending)
     seen: set[tuple[str, str]] = set()
     interval = 1.0 / rate_pps
@@ -194,7 +201,8 @@ def arp_sweep(
                 now = time.monotonic()
                 if next_send > now:
                     drain(next_send)  # reading while we pace keeps the socket buffer short
-                template[_TPA_OFFSET:_TPA_OFFSET + 4] = packed
+                template[_TPA_OFFSET:_TPA_OFFSET + 4] = packed[:4]
+                template[_SPA_OFFSET:_SPA_OFFSET + 4] = packed[4:]
                 sock.outs.send(bytes(template))
                 result.sent += 1
                 next_send = max(next_send + interval, time.monotonic() - 10 * interval)
@@ -225,7 +233,7 @@ def run_arp(
     reason) when it is not directly attached, the interface failed or the budget ran out.
     """
     refresh_routes()
-    groups: dict[tuple[str, str], list[Target]] = {}
+    groups: dict[str, list[tuple[Target, str]]] = {}
     for tgt in targets:
         started = time.monotonic()
         probe = tgt.addresses[0] if tgt.addresses else str(tgt.network.network_address)
@@ -235,19 +243,21 @@ def run_arp(
                               reason="not on a directly attached subnet (ARP cannot cross a router); "
                                      "use the nmap method", duration_ms=ms_since(started)))
             continue
-        groups.setdefault(where, []).append(tgt)
+        groups.setdefault(where[0], []).append((tgt, where[1]))
 
     def observe(reply: ArpReply) -> None:
         emit(Observation(method=Method.ARP, seen_at=reply.seen_at, ip=reply.ip, mac=reply.mac,
                          vendor=mac_vendor(reply.mac), mac_is_local=mac_is_local(reply.mac)))
 
-    for (iface, src), group in groups.items():
+    # One sweep per interface (not per subnet), so several subnets on one link share the passes.
+    for iface, members in groups.items():
         started = time.monotonic()
-        addrs = [a for tgt in group for a in tgt.addresses]
+        group = [tgt for tgt, _ in members]
+        srcs = {a: src for tgt, src in members for a in tgt.addresses}
         try:
-            res = arp_sweep(addrs, interface=iface, source_ip=src, rate_pps=options.rate_pps,
+            res = arp_sweep(list(srcs), interface=iface, source_ip=members[0][1], rate_pps=options.rate_pps,
                             retries=options.retries, timeout_s=options.timeout_s, deadline=deadline,
-                            stop=stop, on_reply=observe, progress=progress)
+                            stop=stop, on_reply=observe, progress=progress, sources=srcs)
         except CollectionError as exc:
             for tgt in group:
                 emit(TargetStatus(target=tgt.spec, method=Method.ARP, ok=False, reason=str(exc),
