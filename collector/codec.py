@@ -86,6 +86,8 @@ def _s(value: str, what: str) -> str:
     """Bound a string field; protobuf has already guaranteed valid UTF-8."""
     if len(value) > MAX_STRING:
         raise InvalidReport(f"{what}: longer than {MAX_STRING} characters")
+    if "\x00" in value:
+        raise InvalidReport(f"{what}: contains a NUL character")
     return value.strip()
 
 

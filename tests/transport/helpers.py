@@ -76,8 +76,8 @@ class CollectorProcess:
     """`netcensus serve` as a real process on a fixed port (so it can be killed and restarted)."""
 
     def __init__(self, db: Path, port: int, rules: Path, *extra: str, env: dict[str, str] | None = None,
-                 log: Path | None = None) -> None:
-        self.db, self.port, self.rules, self.extra = db, port, rules, extra
+                 log: Path | None = None, host: str = "127.0.0.1") -> None:
+        self.db, self.port, self.rules, self.extra, self.host = db, port, rules, extra, host
         self.env = {**os.environ, **(env or {})}
         self.log = log or db.with_suffix(".log")
         self.proc: subprocess.Popen[str] | None = None
@@ -89,7 +89,7 @@ class CollectorProcess:
     def start(self, timeout: float = 30) -> CollectorProcess:
         with self.log.open("a") as fh:
             self.proc = subprocess.Popen(
-                [str(BIN / "netcensus"), "serve", "--db", str(self.db), "--listen", self.target,
+                [str(BIN / "netcensus"), "serve", "--db", str(self.db), "--listen", f"{self.host}:{self.port}",
                  "--rules", str(self.rules), *self.extra],
                 stdout=subprocess.PIPE, stderr=fh, text=True, env=self.env)
         assert self.proc.stdout is not None
