@@ -108,28 +108,30 @@ class RuleEngine(Protocol):
         ...
 
 
+# A trie node: children by next character, and the (rule index, matcher) of the globs whose
+# literal prefix ends here.
+_TrieNode = tuple[dict[str, "_TrieNode"], list[tuple[int, Callable[[str], object]]]]
+
+
 class _Matcher:
     """Matches distinct titles to rules, doing each expensive step once per distinct value."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = rules
-        # Name globs indexed by their literal prefix, per prefix length: a subject is tried only
-        # against globs whose whole literal prefix it starts with (one dict probe per distinct
-        # prefix length), plus the few that start with a wildcard.
-        self._by_prefix: dict[int, dict[str, list[tuple[int, Any]]]] = {}
-        self._wild: list[tuple[int, Any]] = []
+        # Name globs in a trie of their literal prefixes: walking a subject down the trie visits
+        # only globs whose whole literal prefix it starts with, and stops at the first character
+        # no glob continues with (for most package names, after one or two characters). Globs
+        # starting with a wildcard sit at the root and are tried on every subject.
+        self._trie: _TrieNode = ({}, [])
         self._nameless: list[int] = []
         for index, rule in enumerate(rules):
             if not rule.match.names:
                 self._nameless.append(index)
             for glob in rule.match.names:
-                prefix = glob_prefix(glob)
-                entry = (index, compile_glob(glob).fullmatch)
-                if prefix:
-                    self._by_prefix.setdefault(len(prefix), {}).setdefault(prefix, []).append(entry)
-                else:
-                    self._wild.append(entry)
-        self._lengths = sorted(self._by_prefix)
+                node = self._trie
+                for ch in glob_prefix(glob):
+                    node = node[0].setdefault(ch, ({}, []))
+                node[1].append((index, compile_glob(glob).fullmatch))
         self._name_cache: dict[tuple[str, str], tuple[int, ...]] = {}
         self._names: dict[tuple[str, str], tuple[str, str, str, tuple[int, ...]]] = {}
 
@@ -140,15 +142,16 @@ class _Matcher:
             return cached
         found: set[int] = set(self._nameless)
         for subject in {product, raw}:
-            for length in self._lengths:
-                if length > len(subject):
-                    break
-                for index, fullmatch in self._by_prefix[length].get(subject[:length], ()):
+            node: _TrieNode | None = self._trie
+            position = 0
+            while node is not None:
+                for index, fullmatch in node[1]:
                     if index not in found and fullmatch(subject) is not None:
                         found.add(index)
-            for index, fullmatch in self._wild:
-                if index not in found and fullmatch(subject) is not None:
-                    found.add(index)
+                if position >= len(subject):
+                    break
+                node = node[0].get(subject[position])
+                position += 1
         result = tuple(sorted(found))
         self._name_cache[key] = result
         return result
@@ -175,6 +178,10 @@ class _Matcher:
             info = (product, found, scheme, candidates)
             self._names[key] = info
         return info
+
+    def candidates(self, name: str, source: str) -> tuple[int, ...]:
+        """Rules whose name globs and sources admit this raw name (vendor and version unchecked)."""
+        return self._name_info(name, source)[3]
 
     def title(self, name: str, version: str, source: str) -> tuple[str, str]:
         """Normalised (product, version) of a raw title."""
@@ -290,6 +297,10 @@ def _scope_tables(rules: Sequence[Rule], con: duckdb.DuckDBPyConnection, tag: st
     return {f"nc_scope_{tag}": scope, f"nc_ip_{tag}": ips}
 
 
+def _dimensions(rule: Rule) -> tuple[tuple[str, ...], ...]:
+    return (rule.scope.os, rule.scope.device_types, rule.scope.hostnames, rule.scope.subnets)
+
+
 def _rules_table(rules: Sequence[Rule]) -> pa.Table:
     return pa.table(
         {
@@ -297,9 +308,10 @@ def _rules_table(rules: Sequence[Rule]) -> pa.Table:
             "type": pa.array([r.type for r in rules], pa.string()),
             "seats": pa.array([r.seats for r in rules], pa.int64()),
             "scoped": pa.array([not r.scope.is_everything for r in rules], pa.bool_()),
-            "dims": pa.array(
+            # One bit per scope dimension the rule names (os, device type, hostname, subnet).
+            "mask": pa.array(
                 [
-                    sum(bool(d) for d in (r.scope.os, r.scope.device_types, r.scope.hostnames, r.scope.subnets))
+                    sum(bit for bit, d in zip((1, 2, 4, 8), _dimensions(r), strict=True) if d)
                     for r in rules
                 ],
                 pa.int32(),
@@ -320,21 +332,22 @@ asset_ip AS (
     FROM (SELECT asset_id, unnest(ips) AS ip FROM asset) a JOIN nc_ip_{t} i ON i.ip = a.ip
 )
 -- (rule, asset) pairs for rules that have a scope: every scope dimension the rule names must
--- hold (any value within it), so count the dimensions each asset satisfies.
+-- hold (any value within it). Each dimension an asset satisfies contributes its bit; the pair is
+-- in scope when the bits add up to the rule's mask.
 SELECT x.rule_idx, x.asset_id FROM (
-    SELECT s.rule_idx, a.asset_id, s.kind FROM nc_scope_{t} s JOIN asset a ON s.kind = 'os' AND a.os = s.value
+    SELECT s.rule_idx, a.asset_id, 1 AS bit FROM nc_scope_{t} s JOIN asset a ON s.kind = 'os' AND a.os = s.value
     UNION ALL
-    SELECT s.rule_idx, a.asset_id, s.kind FROM nc_scope_{t} s JOIN asset a
+    SELECT s.rule_idx, a.asset_id, 2 AS bit FROM nc_scope_{t} s JOIN asset a
         ON s.kind = 'device_type' AND a.dt = s.value
     UNION ALL
-    SELECT s.rule_idx, a.asset_id, s.kind FROM (SELECT * FROM nc_scope_{t} WHERE kind = 'hostname') s
+    SELECT s.rule_idx, a.asset_id, 4 AS bit FROM (SELECT * FROM nc_scope_{t} WHERE kind = 'hostname') s
         JOIN asset a ON a.h GLOB s.value
     UNION ALL
-    SELECT s.rule_idx, ai.asset_id, 'subnet' AS kind
+    SELECT s.rule_idx, ai.asset_id, 8 AS bit
     FROM nc_scope_{t} s JOIN asset_ip ai ON ai.kind = s.kind AND ai.key BETWEEN s.lo AND s.hi
 ) x JOIN nc_rules_{t} r ON r.rule_idx = x.rule_idx
-GROUP BY x.rule_idx, x.asset_id, r.dims
-HAVING count(DISTINCT x.kind) = r.dims
+GROUP BY x.rule_idx, x.asset_id, r.mask
+HAVING bit_or(x.bit) = r.mask
 """
 
 _SQL: Final = """
@@ -394,30 +407,40 @@ SELECT type, rule_idx, asset_id, hostname, product, pversion, source,
 FROM (SELECT * FROM deny UNION ALL SELECT * FROM licence UNION ALL SELECT * FROM require)
 """
 
-_ALLOW_SQL: Final = """
-WITH
+_CATALOGUE_SQL: Final = """
 -- (allow rule, asset) pairs: the catalogues that apply to each asset.
-catalogue AS MATERIALIZED (
-    SELECT r.rule_idx, a.asset_id
-    FROM assets_scoped a JOIN nc_rules_{t} r ON r.type = 'allow' AND NOT r.scoped
-    UNION ALL
-    SELECT i.rule_idx, i.asset_id
-    FROM nc_in_scope_{t} i JOIN nc_rules_{t} r ON r.rule_idx = i.rule_idx AND r.type = 'allow'
-)
--- Each install on a catalogue asset, joined to every catalogue of that asset and, where one
--- approves it, to the approving match; kept when no catalogue approved it.
-SELECT min(c.rule_idx) AS rule_idx, s.asset_id, any_value(s.hostname) AS hostname, s.name,
-       coalesce(s.version, '') AS version, coalesce(s.vendor, '') AS vendor,
-       coalesce(s.source, '') AS source, timezone('UTC', min(s.first_seen)::TIMESTAMPTZ),
-       timezone('UTC', max(s.last_seen)::TIMESTAMPTZ)
-FROM software_scoped s
-JOIN catalogue c ON c.asset_id = s.asset_id
-LEFT JOIN nc_allow_{t} m
-  ON m.rule_idx = c.rule_idx AND m.name = s.name AND m.version = coalesce(s.version, '')
- AND m.vendor = coalesce(s.vendor, '') AND m.source = coalesce(s.source, '')
-WHERE s.name IS NOT NULL
-GROUP BY s.asset_id, s.name, coalesce(s.version, ''), coalesce(s.vendor, ''), coalesce(s.source, '')
-HAVING count(m.rule_idx) = 0
+SELECT r.rule_idx, a.asset_id
+FROM assets_scoped a JOIN nc_rules_{t} r ON r.type = 'allow' AND NOT r.scoped
+UNION ALL
+SELECT i.rule_idx, i.asset_id
+FROM nc_in_scope_{t} i JOIN nc_rules_{t} r ON r.rule_idx = i.rule_idx AND r.type = 'allow'
+"""
+
+_CATALOGUE_TITLES_SQL: Final = """
+SELECT DISTINCT name, version, vendor, source FROM software_scoped
+WHERE name IS NOT NULL AND asset_id IN (SELECT asset_id FROM nc_catalogue_{t})
+"""
+
+_ALLOW_SQL: Final = """
+-- Installs whose title the catalogues of their asset do not approve. nc_unapproved holds, per
+-- catalogue signature (the set of allow rules applying to an asset), the titles found on such
+-- assets that none of those rules approves: usually a handful, so the name semi-join first
+-- leaves almost nothing to join.
+SELECT a.rule_idx, s.asset_id, any_value(s.hostname) AS hostname, s.name, u.version, u.vendor, u.source,
+       timezone('UTC', min(s.first_seen)::TIMESTAMPTZ), timezone('UTC', max(s.last_seen)::TIMESTAMPTZ)
+FROM (SELECT * FROM software_scoped WHERE name IN (SELECT name FROM nc_unapproved_{t})) s
+JOIN nc_asset_sig_{t} a ON a.asset_id = s.asset_id
+JOIN nc_unapproved_{t} u
+  ON u.sig_id = a.sig_id AND u.name = s.name AND u.version = coalesce(s.version, '')
+ AND u.vendor = coalesce(s.vendor, '') AND u.source = coalesce(s.source, '')
+GROUP BY a.rule_idx, s.asset_id, s.name, u.version, u.vendor, u.source
+"""
+
+_NAMES_SQL: Final = "SELECT DISTINCT name, source FROM software_scoped WHERE name IS NOT NULL"
+
+_TITLES_SQL: Final = """
+SELECT DISTINCT name, version, vendor, source FROM software_scoped
+WHERE name IN (SELECT name FROM nc_names_{t})
 """
 
 
@@ -507,8 +530,45 @@ def _finding(
     )
 
 
+def _match_table(
+    matcher: _Matcher, titles: pa.Table, wanted: Callable[[int], bool], *, normalised: bool
+) -> pa.Table:
+    """Match distinct raw titles to the rules ``wanted`` selects; one row per (title, rule)."""
+    keys = ("name", "version", "vendor", "source", "rule_idx") + (("product", "pversion") if normalised else ())
+    columns: dict[str, list[Any]] = {k: [] for k in keys}
+    for name, raw_version, raw_vendor, raw_source in zip(
+        titles.column("name").to_pylist(),
+        titles.column("version").to_pylist(),
+        titles.column("vendor").to_pylist(),
+        titles.column("source").to_pylist(),
+        strict=True,
+    ):
+        if name is None:
+            continue
+        # NULLs become "" here, as the joins' coalesce() expects.
+        version, vendor, source = raw_version or "", raw_vendor or "", raw_source or ""
+        product, pversion, hits = matcher.match(name, version, vendor, source)
+        for index in hits:
+            if not wanted(index):
+                continue
+            columns["name"].append(name)
+            columns["version"].append(version)
+            columns["vendor"].append(vendor)
+            columns["source"].append(source)
+            columns["rule_idx"].append(index)
+            if normalised:
+                columns["product"].append(product)
+                columns["pversion"].append(pversion)
+    return pa.table({k: pa.array(v, pa.int32() if k == "rule_idx" else pa.string()) for k, v in columns.items()})
+
+
 def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> list[RuleFinding]:
     """Evaluate rules over ``software_scoped`` and ``assets_scoped`` on ``con``.
+
+    The steps, each a single pass: distinct (name, source) pairs are matched against the name
+    globs in Python; the distinct titles of the names that can match are fetched and matched in
+    full (vendor, version in the package's scheme); DuckDB joins that small match table back to
+    the installs, scoped per rule. Allow catalogues fetch only the titles on their own assets.
 
     Args:
         con: a DuckDB connection (read-only is fine) that has the two views.
@@ -523,49 +583,31 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> l
         return []
     tag = uuid.uuid4().hex[:12]
     matcher = _Matcher(all_rules)
-    # Plain columns group fastest; NULLs become "" below, as the joins' coalesce() expects.
-    titles = _arrow(con, "SELECT DISTINCT name, version, vendor, source FROM software_scoped")
-    columns: dict[str, list[Any]] = {
-        k: [] for k in ("name", "version", "vendor", "source", "rule_idx", "product", "pversion")
-    }
-    allow_cols: dict[str, list[Any]] = {k: [] for k in ("name", "version", "vendor", "source", "rule_idx")}
     is_allow = [r.type == "allow" for r in all_rules]
-    for name, raw_version, raw_vendor, raw_source in zip(
-        titles.column("name").to_pylist(),
-        titles.column("version").to_pylist(),
-        titles.column("vendor").to_pylist(),
-        titles.column("source").to_pylist(),
-        strict=True,
-    ):
-        if name is None:
-            continue
-        version, vendor, source = raw_version or "", raw_vendor or "", raw_source or ""
-        product, pversion, hits = matcher.match(name, version, vendor, source)
-        for index in hits:
-            target = allow_cols if is_allow[index] else columns
-            target["name"].append(name)
-            target["version"].append(version)
-            target["vendor"].append(vendor)
-            target["source"].append(source)
-            target["rule_idx"].append(index)
-            if target is columns:
-                columns["product"].append(product)
-                columns["pversion"].append(pversion)
-    match = pa.table(
-        {k: pa.array(v, pa.int32() if k == "rule_idx" else pa.string()) for k, v in columns.items()}
-    )
-    allow = pa.table({k: pa.array(v, pa.int32() if k == "rule_idx" else pa.string()) for k, v in allow_cols.items()})
-    tables = {f"nc_rules_{tag}": _rules_table(all_rules), f"nc_match_{tag}": match, f"nc_allow_{tag}": allow}
-    tables.update(_scope_tables(all_rules, con, tag))
     today = _today(now)
     findings: list[RuleFinding] = []
     with _registered(con) as register:
-        for name, table in tables.items():
+        register(f"nc_rules_{tag}", _rules_table(all_rules))
+        for name, table in _scope_tables(all_rules, con, tag).items():
             register(name, table)
         register(f"nc_in_scope_{tag}", _arrow(con, _SCOPE_SQL.format(t=tag)))
+        # Names that can match a deny/require/licence rule: usually a few hundred of tens of
+        # thousands, so the next query reads only their installs.
+        names = _arrow(con, _NAMES_SQL)
+        wanted = sorted(
+            {
+                name
+                for name, source in zip(
+                    names.column("name").to_pylist(), names.column("source").to_pylist(), strict=True
+                )
+                if any(not is_allow[i] for i in matcher.candidates(name, source or ""))
+            }
+        )
+        register(f"nc_names_{tag}", pa.table({"name": pa.array(wanted, pa.string())}))
+        titles = _arrow(con, _TITLES_SQL.format(t=tag))
+        register(f"nc_match_{tag}", _match_table(matcher, titles, lambda i: not is_allow[i], normalised=True))
         rows = con.execute(_SQL.format(t=tag)).fetchall()
-        for rtype, rule_idx, asset_id, hostname, product, pversion, source, first_seen, last_seen, n in rows:
-            del rtype
+        for _type, rule_idx, asset_id, hostname, product, pversion, source, first_seen, last_seen, n in rows:
             findings.append(
                 _finding(
                     all_rules[rule_idx],
@@ -581,7 +623,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> l
                 )
             )
         if any(is_allow):
-            findings.extend(_allow_findings(con, all_rules, matcher, tag, today))
+            findings.extend(_allow_findings(con, register, all_rules, matcher, tag, today))
     findings.sort(
         key=lambda f: (
             _SEVERITY_RANK.get(f.severity, 9),
@@ -597,9 +639,54 @@ def evaluate(con: duckdb.DuckDBPyConnection, rules: RuleSet, now: datetime) -> l
 
 
 def _allow_findings(
-    con: duckdb.DuckDBPyConnection, rules: list[Rule], matcher: _Matcher, tag: str, today: date
+    con: duckdb.DuckDBPyConnection,
+    register: Callable[[str, pa.Table], None],
+    rules: list[Rule],
+    matcher: _Matcher,
+    tag: str,
+    today: date,
 ) -> list[RuleFinding]:
     """Installs outside the approved catalogue of the allow rules that apply to their asset."""
+    catalogue = _arrow(con, _CATALOGUE_SQL.format(t=tag))
+    per_asset: dict[str, set[int]] = {}
+    for rule_idx, asset_id in zip(
+        catalogue.column("rule_idx").to_pylist(), catalogue.column("asset_id").to_pylist(), strict=True
+    ):
+        per_asset.setdefault(asset_id, set()).add(rule_idx)
+    # Assets sharing the same set of applicable allow rules share a catalogue: a "signature".
+    signatures: dict[frozenset[int], int] = {}
+    sig_of_asset = {asset: signatures.setdefault(frozenset(idx), len(signatures)) for asset, idx in per_asset.items()}
+    register(f"nc_catalogue_{tag}", catalogue)
+    register(
+        f"nc_asset_sig_{tag}",
+        pa.table(
+            {
+                "asset_id": pa.array(list(sig_of_asset), pa.string()),
+                "sig_id": pa.array(list(sig_of_asset.values()), pa.int32()),
+                # Findings are charged to the first applicable allow rule in load order.
+                "rule_idx": pa.array([min(per_asset[a]) for a in sig_of_asset], pa.int32()),
+            }
+        ),
+    )
+    unapproved: dict[str, list[Any]] = {k: [] for k in ("sig_id", "name", "version", "vendor", "source")}
+    titles = _arrow(con, _CATALOGUE_TITLES_SQL.format(t=tag))
+    for name, raw_version, raw_vendor, raw_source in zip(
+        titles.column("name").to_pylist(),
+        titles.column("version").to_pylist(),
+        titles.column("vendor").to_pylist(),
+        titles.column("source").to_pylist(),
+        strict=True,
+    ):
+        version, vendor, source = raw_version or "", raw_vendor or "", raw_source or ""
+        approved = set(matcher.match(name, version, vendor, source)[2])
+        for signature, sig_id in signatures.items():
+            if approved.isdisjoint(signature):
+                for key, value in zip(unapproved, (sig_id, name, version, vendor, source), strict=True):
+                    unapproved[key].append(value)
+    register(
+        f"nc_unapproved_{tag}",
+        pa.table({k: pa.array(v, pa.int32() if k == "sig_id" else pa.string()) for k, v in unapproved.items()}),
+    )
     rows = con.execute(_ALLOW_SQL.format(t=tag)).fetchall()
     out: list[RuleFinding] = []
     for rule_idx, asset_id, hostname, name, version, _vendor, source, first_seen, last_seen in rows:
