@@ -198,6 +198,9 @@ def _decode_host(
             "bios_version": facts.hardware.bios_version, "chassis": facts.hardware.chassis_type,
             "interfaces": [{"name": i.name, "mac": i.mac, "addresses": list(i.addresses), "virtual": i.is_virtual} for i in facts.interfaces],
             "disks": [{"name": d.name, "model": d.model, "serial": d.serial, "size_bytes": d.size_bytes} for d in facts.disks],
+            "timezone": facts.timezone,
+            "users": [{"name": u.name, "terminal": u.terminal, "host": u.host} for u in facts.users],
+            "security": _security_detail(facts.security),
         },
     )
     sightings = [host]
@@ -225,6 +228,23 @@ def _decode_host(
         is_delta=is_delta, checksum=checksum, base_report_id=base_report_id,
     )
     return {"sightings": tuple(sightings), "inventories": (inventory,), "collector_runs": runs}
+
+
+def _security_detail(sec: report_pb2.SecurityFacts) -> dict[str, object]:
+    """What the agent said about its security posture, kept as sighting detail for queries."""
+    return {
+        "listening": [{"protocol": p.protocol, "address": p.address, "port": p.port, "process": p.process}
+                      for p in sec.listening],
+        "endpoint_protection": [{"product": e.product, "vendor": e.vendor, "running": e.running}
+                                for e in sec.endpoint_protection],
+        "root_encrypted": sec.root_encrypted,
+        "encrypted_volumes": [v.name for v in sec.encrypted_volumes],
+        "firewalls": [{"name": f.name, "enabled": f.enabled, "active": f.active, "rules": f.rules}
+                      for f in sec.firewalls],
+        "pending_security_updates": [{"name": u.name, "installed": u.installed_version,
+                                      "available": u.available_version, "suite": u.suite}
+                                     for u in sec.pending_security_updates],
+    }
 
 
 _CHASSIS_TYPES = {

@@ -11,7 +11,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from netcensus.v1 import report_pb2
 
 from agent import __version__
-from agent.facts.model import CollectorState, HostFacts, Inventory, NetworkInterface, SoftwareItem
+from agent.facts.model import (
+    CollectorState,
+    HostFacts,
+    Inventory,
+    NetworkInterface,
+    SecurityFacts,
+    SoftwareItem,
+)
 from agent.scan.model import Method, Observation, ScanBatch
 
 _STATES = {
@@ -74,7 +81,33 @@ def encode_facts(facts: HostFacts) -> report_pb2.HostFacts:
         msg.disks.add(name=disk.name, model=disk.model, serial=disk.serial, size_bytes=disk.size_bytes)
     if facts.boot_time is not None:
         msg.boot_time.CopyFrom(_ts(facts.boot_time))
+    msg.timezone = facts.timezone
+    for user in facts.users:
+        u = msg.users.add(name=user.name, terminal=user.terminal, host=user.host)
+        if user.started is not None:
+            u.started.CopyFrom(_ts(user.started))
+    _security(msg.security, facts.security)
     return msg
+
+
+def _security(msg: report_pb2.SecurityFacts, sec: SecurityFacts) -> None:
+    """SecurityFacts → message (listening ports, protection, encryption, firewalls, updates)."""
+    for p in sec.listening:
+        msg.listening.add(protocol=p.protocol, address=p.address, port=p.port, pid=max(0, p.pid), process=p.process)
+    for e in sec.endpoint_protection:
+        msg.endpoint_protection.add(product=e.product, vendor=e.vendor, running=e.running, evidence=list(e.evidence))
+    for v in sec.disk_encryption.volumes:
+        msg.encrypted_volumes.add(name=v.name, kind=v.kind, backing=list(v.backing), active=v.active,
+                                  configured=v.configured)
+    msg.root_encrypted = sec.disk_encryption.root_encrypted
+    for f in sec.firewalls:
+        msg.firewalls.add(name=f.name, enabled=f.enabled, active=f.active, rules=max(0, f.rules), detail=f.detail)
+    for u in sec.pending_security_updates:
+        msg.pending_security_updates.add(name=u.name, arch=u.arch, installed_version=u.installed_version,
+                                         available_version=u.available_version, suite=u.suite)
+    if sec.security_lists_date is not None:
+        msg.security_lists_date.CopyFrom(_ts(sec.security_lists_date))
+    msg.security_suites.extend(sec.security_suites)
 
 
 def new_report(source_id: str, seq: int, now: datetime) -> report_pb2.Report:

@@ -207,6 +207,9 @@ class HostFacts(_message.Message):
     BOOT_TIME_FIELD_NUMBER: _builtins.int
     VIRTUALIZATION_FIELD_NUMBER: _builtins.int
     DISKS_FIELD_NUMBER: _builtins.int
+    TIMEZONE_FIELD_NUMBER: _builtins.int
+    USERS_FIELD_NUMBER: _builtins.int
+    SECURITY_FIELD_NUMBER: _builtins.int
     hostname: _builtins.str
     """Short host name, as the machine calls itself (no domain)."""
     fqdn: _builtins.str
@@ -215,6 +218,8 @@ class HostFacts(_message.Message):
     """Installed physical memory in bytes."""
     virtualization: _builtins.str
     """Virtualisation detected: "" (bare metal or unknown), "kvm", "vmware", "docker", "lxc", ..."""
+    timezone: _builtins.str
+    """IANA time zone name, e.g. "Europe/Berlin"; empty when unknown."""
     @_builtins.property
     def os(self) -> Global___OsInfo:
         """Operating system."""
@@ -239,6 +244,14 @@ class HostFacts(_message.Message):
     def disks(self) -> _containers.RepeatedCompositeFieldContainer[Global___Disk]:
         """Disks with model and serial."""
 
+    @_builtins.property
+    def users(self) -> _containers.RepeatedCompositeFieldContainer[Global___LoggedInUser]:
+        """Login sessions at collection time."""
+
+    @_builtins.property
+    def security(self) -> Global___SecurityFacts:
+        """Security posture the machine can tell about itself, offline."""
+
     def __init__(
         self,
         *,
@@ -252,14 +265,309 @@ class HostFacts(_message.Message):
         boot_time: _timestamp_pb2.Timestamp | None = ...,
         virtualization: _builtins.str = ...,
         disks: _abc.Iterable[Global___Disk] | None = ...,
+        timezone: _builtins.str = ...,
+        users: _abc.Iterable[Global___LoggedInUser] | None = ...,
+        security: Global___SecurityFacts | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["boot_time", b"boot_time", "cpu", b"cpu", "hardware", b"hardware", "os", b"os"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["boot_time", b"boot_time", "cpu", b"cpu", "hardware", b"hardware", "os", b"os", "security", b"security"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["boot_time", b"boot_time", "cpu", b"cpu", "disks", b"disks", "fqdn", b"fqdn", "hardware", b"hardware", "hostname", b"hostname", "interfaces", b"interfaces", "memory_bytes", b"memory_bytes", "os", b"os", "virtualization", b"virtualization"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["boot_time", b"boot_time", "cpu", b"cpu", "disks", b"disks", "fqdn", b"fqdn", "hardware", b"hardware", "hostname", b"hostname", "interfaces", b"interfaces", "memory_bytes", b"memory_bytes", "os", b"os", "security", b"security", "timezone", b"timezone", "users", b"users", "virtualization", b"virtualization"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___HostFacts: _TypeAlias = HostFacts  # noqa: Y015
+
+@_typing.final
+class LoggedInUser(_message.Message):
+    """One login session."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    TERMINAL_FIELD_NUMBER: _builtins.int
+    HOST_FIELD_NUMBER: _builtins.int
+    STARTED_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """User name."""
+    terminal: _builtins.str
+    """Terminal or seat, e.g. "pts/0", "seat0"."""
+    host: _builtins.str
+    """Remote host the session came from; empty for local sessions."""
+    @_builtins.property
+    def started(self) -> _timestamp_pb2.Timestamp:
+        """When the session started."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        terminal: _builtins.str = ...,
+        host: _builtins.str = ...,
+        started: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["started", b"started"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["host", b"host", "name", b"name", "started", b"started", "terminal", b"terminal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___LoggedInUser: _TypeAlias = LoggedInUser  # noqa: Y015
+
+@_typing.final
+class ListeningPort(_message.Message):
+    """A socket accepting connections (TCP LISTEN) or datagrams (bound UDP)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROTOCOL_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    PORT_FIELD_NUMBER: _builtins.int
+    PID_FIELD_NUMBER: _builtins.int
+    PROCESS_FIELD_NUMBER: _builtins.int
+    protocol: _builtins.str
+    """"tcp", "tcp6", "udp" or "udp6"."""
+    address: _builtins.str
+    """Bound address, e.g. "0.0.0.0", "::", "127.0.0.1"."""
+    port: _builtins.int
+    """Port number."""
+    pid: _builtins.int
+    """Owning process id, 0 when it could not be seen."""
+    process: _builtins.str
+    """Owning process name, empty when it could not be seen."""
+    def __init__(
+        self,
+        *,
+        protocol: _builtins.str = ...,
+        address: _builtins.str = ...,
+        port: _builtins.int = ...,
+        pid: _builtins.int = ...,
+        process: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "pid", b"pid", "port", b"port", "process", b"process", "protocol", b"protocol"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListeningPort: _TypeAlias = ListeningPort  # noqa: Y015
+
+@_typing.final
+class EndpointProtection(_message.Message):
+    """A known endpoint-protection product found on the machine."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRODUCT_FIELD_NUMBER: _builtins.int
+    VENDOR_FIELD_NUMBER: _builtins.int
+    RUNNING_FIELD_NUMBER: _builtins.int
+    EVIDENCE_FIELD_NUMBER: _builtins.int
+    product: _builtins.str
+    """Product name, e.g. "CrowdStrike Falcon"."""
+    vendor: _builtins.str
+    """Vendor name."""
+    running: _builtins.bool
+    """True when one of its processes was running."""
+    @_builtins.property
+    def evidence(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What gave it away, e.g. "deb:falcon-sensor", "process:falcon-sensor"."""
+
+    def __init__(
+        self,
+        *,
+        product: _builtins.str = ...,
+        vendor: _builtins.str = ...,
+        running: _builtins.bool = ...,
+        evidence: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["evidence", b"evidence", "product", b"product", "running", b"running", "vendor", b"vendor"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EndpointProtection: _TypeAlias = EndpointProtection  # noqa: Y015
+
+@_typing.final
+class EncryptedVolume(_message.Message):
+    """An encrypted volume (dm-crypt/LUKS, BitLocker, FileVault)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    BACKING_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    CONFIGURED_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Device or mapping name."""
+    kind: _builtins.str
+    """"luks1", "luks2", "plain", ..."""
+    active: _builtins.bool
+    """Open (unlocked) now."""
+    configured: _builtins.bool
+    """Configured to open at boot (e.g. in /etc/crypttab)."""
+    @_builtins.property
+    def backing(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Backing devices."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        backing: _abc.Iterable[_builtins.str] | None = ...,
+        active: _builtins.bool = ...,
+        configured: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "backing", b"backing", "configured", b"configured", "kind", b"kind", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EncryptedVolume: _TypeAlias = EncryptedVolume  # noqa: Y015
+
+@_typing.final
+class Firewall(_message.Message):
+    """One host firewall mechanism."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ENABLED_FIELD_NUMBER: _builtins.int
+    ACTIVE_FIELD_NUMBER: _builtins.int
+    RULES_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """"nftables", "iptables", "ufw", "firewalld", "macos-alf", ..."""
+    enabled: _builtins.bool
+    """Set to start at boot."""
+    active: _builtins.bool
+    """Rules loaded now."""
+    rules: _builtins.int
+    """Number of rules loaded, when known."""
+    detail: _builtins.str
+    """Free-text detail."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        enabled: _builtins.bool = ...,
+        active: _builtins.bool = ...,
+        rules: _builtins.int = ...,
+        detail: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active", b"active", "detail", b"detail", "enabled", b"enabled", "name", b"name", "rules", b"rules"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Firewall: _TypeAlias = Firewall  # noqa: Y015
+
+@_typing.final
+class PendingUpdate(_message.Message):
+    """An installed package for which a security suite offers a newer version."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ARCH_FIELD_NUMBER: _builtins.int
+    INSTALLED_VERSION_FIELD_NUMBER: _builtins.int
+    AVAILABLE_VERSION_FIELD_NUMBER: _builtins.int
+    SUITE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Package name."""
+    arch: _builtins.str
+    """Architecture."""
+    installed_version: _builtins.str
+    """Installed version."""
+    available_version: _builtins.str
+    """Version the security suite offers."""
+    suite: _builtins.str
+    """Suite that offers it, e.g. "bookworm-security"."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        arch: _builtins.str = ...,
+        installed_version: _builtins.str = ...,
+        available_version: _builtins.str = ...,
+        suite: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["arch", b"arch", "available_version", b"available_version", "installed_version", b"installed_version", "name", b"name", "suite", b"suite"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PendingUpdate: _TypeAlias = PendingUpdate  # noqa: Y015
+
+@_typing.final
+class SecurityFacts(_message.Message):
+    """Security posture; whether an empty part means "none" or "could not tell" is in the matching
+    CollectorStatus (listening_ports, endpoint_protection, disk_encryption, firewall, security_updates).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTENING_FIELD_NUMBER: _builtins.int
+    ENDPOINT_PROTECTION_FIELD_NUMBER: _builtins.int
+    ENCRYPTED_VOLUMES_FIELD_NUMBER: _builtins.int
+    ROOT_ENCRYPTED_FIELD_NUMBER: _builtins.int
+    FIREWALLS_FIELD_NUMBER: _builtins.int
+    PENDING_SECURITY_UPDATES_FIELD_NUMBER: _builtins.int
+    SECURITY_LISTS_DATE_FIELD_NUMBER: _builtins.int
+    SECURITY_SUITES_FIELD_NUMBER: _builtins.int
+    root_encrypted: _builtins.bool
+    """True when the root file system sits on an encrypted device."""
+    @_builtins.property
+    def listening(self) -> _containers.RepeatedCompositeFieldContainer[Global___ListeningPort]:
+        """Listening sockets with their owners."""
+
+    @_builtins.property
+    def endpoint_protection(self) -> _containers.RepeatedCompositeFieldContainer[Global___EndpointProtection]:
+        """Endpoint-protection products found."""
+
+    @_builtins.property
+    def encrypted_volumes(self) -> _containers.RepeatedCompositeFieldContainer[Global___EncryptedVolume]:
+        """Encrypted volumes."""
+
+    @_builtins.property
+    def firewalls(self) -> _containers.RepeatedCompositeFieldContainer[Global___Firewall]:
+        """Host firewalls."""
+
+    @_builtins.property
+    def pending_security_updates(self) -> _containers.RepeatedCompositeFieldContainer[Global___PendingUpdate]:
+        """Security updates available but not installed (offline, from the package lists)."""
+
+    @_builtins.property
+    def security_lists_date(self) -> _timestamp_pb2.Timestamp:
+        """When the package lists of the security suites were last fetched."""
+
+    @_builtins.property
+    def security_suites(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Security suites the updates were checked against."""
+
+    def __init__(
+        self,
+        *,
+        listening: _abc.Iterable[Global___ListeningPort] | None = ...,
+        endpoint_protection: _abc.Iterable[Global___EndpointProtection] | None = ...,
+        encrypted_volumes: _abc.Iterable[Global___EncryptedVolume] | None = ...,
+        root_encrypted: _builtins.bool = ...,
+        firewalls: _abc.Iterable[Global___Firewall] | None = ...,
+        pending_security_updates: _abc.Iterable[Global___PendingUpdate] | None = ...,
+        security_lists_date: _timestamp_pb2.Timestamp | None = ...,
+        security_suites: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["security_lists_date", b"security_lists_date"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["encrypted_volumes", b"encrypted_volumes", "endpoint_protection", b"endpoint_protection", "firewalls", b"firewalls", "listening", b"listening", "pending_security_updates", b"pending_security_updates", "root_encrypted", b"root_encrypted", "security_lists_date", b"security_lists_date", "security_suites", b"security_suites"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SecurityFacts: _TypeAlias = SecurityFacts  # noqa: Y015
 
 @_typing.final
 class OsInfo(_message.Message):
