@@ -123,6 +123,15 @@ def cmd_facts(args: argparse.Namespace) -> int:
         by_source[item.source] = by_source.get(item.source, 0) + 1
     print("software   " + (", ".join(f"{n} {s}" for s, n in sorted(by_source.items())) or "none found"))
     print(f"neighbours {len(inv.neighbours)}")
+    sec = f.security
+    print(f"timezone   {f.timezone or '-'} · users {', '.join(sorted({u.name for u in f.users})) or 'none'}")
+    print("protection " + (", ".join(e.product + ("" if e.running else " (not running)")
+                                      for e in sec.endpoint_protection) or "none found"))
+    print("firewall   " + (", ".join(f"{fw.name} {'active' if fw.active else 'inactive'}" for fw in sec.firewalls)
+                           or "none found"))
+    print(f"encryption root {'encrypted' if sec.disk_encryption.root_encrypted else 'not encrypted'}"
+          f" · {len(sec.disk_encryption.volumes)} encrypted volume(s)")
+    print(f"listening  {len(sec.listening)} socket(s) · pending security updates {len(sec.pending_security_updates)}")
     bad = [c for c in inv.collectors if c.state.value not in ("ok", "skipped")]
     for c in bad:
         print(f"warning    collector {c.name} {c.state.value}: {c.reason}")
