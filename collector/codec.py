@@ -336,6 +336,8 @@ def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datet
     if obs.open_ports:
         detail["open_ports"] = [{"port": p.port, "protocol": p.protocol, "service": p.service, "product": p.product}
                                 for p in obs.open_ports]
+    if obs.attributes:
+        detail["attributes"] = {k[:128]: v[:MAX_STRING] for k, v in list(obs.attributes.items())[:256]}
     if obs.interfaces:
         detail["interfaces"] = [{"name": i.name, "mac": i.mac, "addresses": list(i.addresses)} for i in obs.interfaces]
     return Sighting(

@@ -158,6 +158,8 @@ def _observation(msg: report_pb2.Observation, obs: Observation) -> None:
     for iface in obs.interfaces:
         _interface(msg.interfaces.add(), iface)
     msg.mac_is_local = obs.mac_is_local
+    for name, value in obs.attributes:
+        msg.attributes[name] = value
 
 
 def encode_scan(batch: ScanBatch, *, source_id: str, seq: int, now: datetime) -> report_pb2.Report:

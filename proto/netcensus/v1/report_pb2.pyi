@@ -1123,6 +1123,26 @@ class Observation(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class AttributesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     IP_FIELD_NUMBER: _builtins.int
     MAC_FIELD_NUMBER: _builtins.int
     METHOD_FIELD_NUMBER: _builtins.int
@@ -1139,6 +1159,7 @@ class Observation(_message.Message):
     MODEL_FIELD_NUMBER: _builtins.int
     INTERFACES_FIELD_NUMBER: _builtins.int
     MAC_IS_LOCAL_FIELD_NUMBER: _builtins.int
+    ATTRIBUTES_FIELD_NUMBER: _builtins.int
     ip: _builtins.str
     """IP address (v4 or v6); may be empty for a MAC-only forwarding-table entry."""
     mac: _builtins.str
@@ -1185,6 +1206,12 @@ class Observation(_message.Message):
     def interfaces(self) -> _containers.RepeatedCompositeFieldContainer[Global___NetworkInterface]:
         """The device's own interfaces (IF-MIB), with MACs."""
 
+    @_builtins.property
+    def attributes(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Further facts as name/value pairs, e.g. HOST-RESOURCES-MIB hrSystem values
+        ("hr_system_date", "hr_num_users") or LLDP port details ("lldp_port_id").
+        """
+
     def __init__(
         self,
         *,
@@ -1204,10 +1231,11 @@ class Observation(_message.Message):
         model: _builtins.str = ...,
         interfaces: _abc.Iterable[Global___NetworkInterface] | None = ...,
         mac_is_local: _builtins.bool = ...,
+        attributes: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["seen_at", b"seen_at", "seen_via", b"seen_via", "snmp", b"snmp"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["device_type", b"device_type", "hostname", b"hostname", "interfaces", b"interfaces", "ip", b"ip", "mac", b"mac", "mac_is_local", b"mac_is_local", "method", b"method", "model", b"model", "open_ports", b"open_ports", "os_family", b"os_family", "seen_at", b"seen_at", "seen_via", b"seen_via", "serial", b"serial", "snmp", b"snmp", "software", b"software", "vendor", b"vendor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "device_type", b"device_type", "hostname", b"hostname", "interfaces", b"interfaces", "ip", b"ip", "mac", b"mac", "mac_is_local", b"mac_is_local", "method", b"method", "model", b"model", "open_ports", b"open_ports", "os_family", b"os_family", "seen_at", b"seen_at", "seen_via", b"seen_via", "serial", b"serial", "snmp", b"snmp", "software", b"software", "vendor", b"vendor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
