@@ -238,7 +238,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             await pending.put(None)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a broken stream ends this call only, never the server
+        except Exception:  # a broken stream ends this call only, never the server
             log.exception("stream from %s failed", source)
             await pending.put(_End(grpc.StatusCode.INTERNAL, "the collector failed on this stream; retry later"))
 

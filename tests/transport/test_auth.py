@@ -55,11 +55,11 @@ def test_revoked_key_stops_working_and_cannot_re_enrol(make_collector, tmp_path)
     c = make_collector()
     with grpc.insecure_channel(c.target) as ch:
         source, key = enroll(ch, "to-revoke")
-        acks, err = report_stream(ch, [snapshot(source, 1).SerializeToString()], key)
+        _acks, err = report_stream(ch, [snapshot(source, 1).SerializeToString()], key)
         assert err is None
         r = run_cli("netcensus", "sources", "revoke", source, "--collector", c.target)
         assert r.code == 0 and "revoked" in r.out, r.err
-        acks, err = report_stream(ch, [snapshot(source, 2).SerializeToString()], key)
+        _, err = report_stream(ch, [snapshot(source, 2).SerializeToString()], key)
         assert err is not None and err.code() == grpc.StatusCode.UNAUTHENTICATED
         with pytest.raises(grpc.RpcError) as info:
             enroll(ch, source)

@@ -67,7 +67,7 @@ def test_oversized_message_is_resource_exhausted(make_collector) -> None:
     c = make_collector(max_message_bytes=64 * 1024)
     with grpc.insecure_channel(c.target) as ch:
         source, key = enroll(ch)
-        acks, err = report_stream(ch, [snapshot(source, 1, items=3000).SerializeToString()], key)
+        _, err = report_stream(ch, [snapshot(source, 1, items=3000).SerializeToString()], key)
     assert err is not None and err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
 
 

@@ -48,7 +48,8 @@ def test_mutual_tls_requires_a_client_certificate(make_collector, pki: Path, tmp
                       str(tmp_path / "a"), "--ca", str(pki / "ca.pem"))
     assert without.code == 1 and len(without.err.strip().splitlines()) == 1
     cfg = tmp_path / "agent.toml"
-    cfg.write_text(f'[agent]\nca = "{pki / "ca.pem"}"\ncert = "{pki / "agent1.pem"}"\nkey = "{pki / "agent1-key.pem"}"\n')
+    cfg.write_text(f'[agent]\nca = "{pki / "ca.pem"}"\ncert = "{pki / "agent1.pem"}"\n'
+                   f'key = "{pki / "agent1-key.pem"}"\n')
     with_cert = run_cli("netcensus-agent", "report", "--collector", c.target, "--once", "--state-dir",
                         str(tmp_path / "b"), "--config", str(cfg))
     assert with_cert.code == 0, with_cert.err
