@@ -1,11 +1,22 @@
 """Evaluate rules against the collector's software and asset views in DuckDB.
 
 Why it is shaped like this: an estate of 10,000 hosts with 1,500 installs each is 15 M rows, but
-far fewer distinct *titles* (name, version, vendor, source), because most hosts share a base
-image. Python does the part SQL cannot (name normalisation, globs, per-ecosystem version order)
-once per distinct title and hands DuckDB a small Arrow match table (title -> rule); DuckDB does
-the part Python cannot do fast (joining that back to 15 M installs, scoping rules to assets,
-anti-joins for ``allow`` catalogues and ``require`` rules, seat counting for ``licence``).
+far fewer distinct names and *titles* (name, version, vendor, source), because most hosts share a
+base image. Python does the part SQL cannot (name normalisation, globs, per-ecosystem version
+order) once per distinct value; DuckDB does the part Python cannot do fast (joining a small Arrow
+match table back to 15 M installs, scoping rules to assets, anti-joins for ``require`` rules,
+seat counting for ``licence``). The passes:
+
+1. scope: (rule, asset) pairs for scoped rules, from ``assets_scoped`` (globs via DuckDB GLOB,
+   subnets as ranges over addresses Python parsed once per distinct IP);
+2. distinct (name, source) pairs are tried against a prefix trie of the name globs;
+3. the distinct titles of the few names that can match are fetched and matched in full (vendor,
+   version in the item's scheme) into the match table;
+4. one query joins the match table to the installs (name semi-join first) and yields deny,
+   licence and require findings;
+5. allow rules: assets are grouped by the set of allow rules applying to them (a catalogue
+   "signature"); the titles on those assets are checked once, and only the installs whose title
+   their signature does not approve are read back.
 
 Inputs (views the collector provides; tests create tables of the same shape)::
 
