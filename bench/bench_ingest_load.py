@@ -1,0 +1,266 @@
+"""Load benchmark: simulated agents in separate processes stream reports over loopback to one
+collector process; printed beside a bare DuckDB Arrow insert of the same rows, measured in the same run.
+
+Two phases against one `netcensus serve` process on a fresh DuckDB file:
+
+* throughput - a few dozen agents stream large host snapshots (software-heavy) as fast as acks come
+  back; prints end-to-end software rows/s (gRPC -> validate -> group commit -> ack);
+* concurrency - 2,000 agents each hold one Report stream open at the same time and send small
+  reports one at a time; prints p50/p99 ack latency (send -> ack, commit included).
+
+Afterwards the database is checked: every acked report present exactly once (lost = sent but not
+stored, duplicated = stored software rows beyond one set per report).
+
+Run: ``.venv/bin/python bench/bench_ingest_load.py [--agents 2000] [--procs 2] ...``.
+Goals on a 2-core machine: >= 300,000 software rows/s; 2,000 streams with p99 <= 1 s; 0 lost, 0 doubled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _report(source_id: str, seq: int, items: int) -> bytes:
+    from google.protobuf.timestamp_pb2 import Timestamp
+    from netcensus.v1 import report_pb2
+
+    ts = Timestamp()
+    ts.FromDatetime(datetime.now(UTC))
+    r = report_pb2.Report(report_id=str(uuid.uuid4()), source_id=source_id, seq=seq, created_at=ts,
+                          software_version="bench")
+    snap = r.host_snapshot
+    snap.facts.hostname = f"bench-{source_id[:8]}"
+    snap.facts.os.family = "linux"
+    nic = snap.facts.interfaces.add(name="eth0", mac=f"00:1b:21:{seq % 256:02x}:{uuid.uuid4().hex[:2]}:"
+                                                     f"{uuid.uuid4().hex[:2]}")
+    nic.addresses.append("192.0.2.10/24")
+    for j in range(items):
+        snap.software.add(name=f"package-{j}-s{seq}", version=f"1.{j % 50}.{seq}", arch="amd64", source="deb",
+                          vendor="Debian")
+    snap.collectors.add(name="deb", state=report_pb2.COLLECTOR_STATE_OK, items=items)
+    return r.SerializeToString()
+
+
+async def _agents(target: str, agents: int, reports: int, items: int, window: int, start: Any,
+                  ready: Any) -> dict[str, Any]:
+    import grpc
+    from netcensus.v1 import ingest_pb2, report_pb2
+
+    channels = [grpc.aio.insecure_channel(target, options=[("grpc.max_send_message_length", 64 << 20)])
+                for _ in range(max(1, agents // 25))]
+    enrol_sem = asyncio.Semaphore(32)
+
+    async def enrol(n: int) -> tuple[grpc.aio.Channel, str, str]:
+        ch = channels[n % len(channels)]
+        stub = ch.unary_unary("/netcensus.v1.Ingest/Enroll",
+                              request_serializer=ingest_pb2.EnrollRequest.SerializeToString,
+                              response_deserializer=ingest_pb2.EnrollResponse.FromString)
+        async with enrol_sem:
+            resp = await stub(ingest_pb2.EnrollRequest(source_id=str(uuid.uuid4()), kind=report_pb2.SOURCE_KIND_AGENT,
+                                                       hostname="bench"), timeout=120)
+        return ch, resp.source_id, resp.node_key
+
+    enrolled = await asyncio.gather(*(enrol(n) for n in range(agents)))
+    payloads = [[_report(src, s + 1, items) for s in range(reports)] for _, src, _ in enrolled]
+    ready.set()
+    await asyncio.get_running_loop().run_in_executor(None, start.wait)
+    latencies: list[float] = []
+    acked = 0
+    errors = 0
+    t0 = time.perf_counter()
+
+    async def agent(ch: grpc.aio.Channel, key: str, batch: list[bytes]) -> None:
+        nonlocal acked, errors
+        call = ch.stream_stream("/netcensus.v1.Ingest/Report", request_serializer=lambda b: b,
+                                response_deserializer=ingest_pb2.Ack.FromString)(
+            metadata=[("x-netcensus-node-key", key)], timeout=600)
+        sent_at: list[float] = []
+        try:
+            for i in range(0, len(batch), window):
+                chunk = batch[i:i + window]
+                for payload in chunk:
+                    sent_at.append(time.perf_counter())
+                    await call.write(payload)
+                for _ in chunk:
+                    ack = await call.read()
+                    latencies.append(time.perf_counter() - sent_at[int(ack.seq) - 1])
+                    if ack.status in (1, 2):
+                        acked += 1
+            await call.done_writing()
+        except grpc.RpcError:
+            errors += 1
+
+    await asyncio.gather(*(agent(ch, key, batch) for (ch, _, key), batch in zip(enrolled, payloads, strict=True)))
+    elapsed = time.perf_counter() - t0
+    for ch in channels:
+        await ch.close()
+    return {"latencies": latencies, "acked": acked, "errors": errors, "elapsed": elapsed,
+            "sent": agents * reports, "started": t0}
+
+
+def _worker(target: str, agents: int, reports: int, items: int, window: int, start: Any, ready: Any,
+            out: Any) -> None:
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    out.put(asyncio.run(_agents(target, agents, reports, items, window, start, ready)))
+
+
+def _phase(target: str, *, agents: int, procs: int, reports: int, items: int, window: int) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    start, out = ctx.Event(), ctx.Queue()
+    readies = [ctx.Event() for _ in range(procs)]
+    share = [agents // procs + (1 if n < agents % procs else 0) for n in range(procs)]
+    workers = [ctx.Process(target=_worker, args=(target, share[n], reports, items, window, start, readies[n], out))
+               for n in range(procs)]
+    for w in workers:
+        w.start()
+    for r in readies:
+        r.wait(timeout=600)
+    t0 = time.perf_counter()
+    start.set()
+    results = [out.get(timeout=1200) for _ in workers]
+    wall = time.perf_counter() - t0
+    for w in workers:
+        w.join(timeout=60)
+    latencies = sorted(x for r in results for x in r["latencies"])
+    return {"wall": wall, "acked": sum(r["acked"] for r in results), "sent": sum(r["sent"] for r in results),
+            "errors": sum(r["errors"] for r in results), "latencies": latencies}
+
+
+def _bare_duckdb(rows: int) -> float:
+    """Seconds for DuckDB to insert `rows` software rows from one Arrow table (same columns)."""
+    import duckdb
+    import pyarrow as pa
+
+    now = datetime.now(UTC)
+    table = pa.table({
+        "subject": [f"agent:s{n // 1000}" for n in range(rows)], "source_id": [f"s{n // 1000}" for n in range(rows)],
+        "name": [f"package-{n % 1000}" for n in range(rows)], "version": ["1.0"] * rows, "arch": ["amd64"] * rows,
+        "pkg_source": ["deb"] * rows, "vendor": ["Debian"] * rows, "source_package": [None] * rows,
+        "purl": [None] * rows, "installed_at": pa.array([None] * rows, pa.timestamp("us", tz="UTC")),
+        "first_seen": pa.array([now] * rows, pa.timestamp("us", tz="UTC")),
+        "report_id": [str(n // 1000) for n in range(rows)],
+    })
+    with tempfile.TemporaryDirectory() as d:
+        con = duckdb.connect(str(Path(d) / "bare.duckdb"))
+        con.execute("CREATE TABLE t (subject VARCHAR, source_id VARCHAR, name VARCHAR, version VARCHAR, arch VARCHAR, "
+                    "pkg_source VARCHAR, vendor VARCHAR, source_package VARCHAR, purl VARCHAR, "
+                    "installed_at TIMESTAMPTZ, first_seen TIMESTAMPTZ, report_id VARCHAR)")
+        con.register("incoming", table)
+        t0 = time.perf_counter()
+        con.execute("BEGIN")
+        con.execute("INSERT INTO t SELECT * FROM incoming")
+        con.execute("COMMIT")
+        elapsed = time.perf_counter() - t0
+        con.close()
+    return elapsed
+
+
+def _check(db: Path) -> tuple[int, int, int]:
+    """(stored reports, doubled reports, reports with missing software rows)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored, distinct = con.execute("SELECT count(*), count(DISTINCT report_id) FROM reports").fetchone()
+        per = con.execute("""
+            SELECT r.items, coalesce(s.n, 0) FROM reports r
+            LEFT JOIN (SELECT first_report_id, count(*) AS n FROM software_installs GROUP BY 1) s
+              ON s.first_report_id = r.report_id""").fetchall()
+    finally:
+        con.close()
+    doubled = stored - distinct + sum(1 for items, n in per if n > items - 1)
+    short = sum(1 for items, n in per if n < items - 1)
+    return int(stored), int(doubled), int(short)
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+def main() -> None:
+    """Run both phases and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--procs", type=int, default=2, help="agent-simulator processes")
+    parser.add_argument("--tp-agents", type=int, default=32, help="throughput phase: agents")
+    parser.add_argument("--tp-reports", type=int, default=6, help="throughput phase: reports per agent")
+    parser.add_argument("--tp-items", type=int, default=1500, help="throughput phase: software items per report")
+    parser.add_argument("--agents", type=int, default=2000, help="concurrency phase: concurrent agent streams")
+    parser.add_argument("--reports", type=int, default=3, help="concurrency phase: reports per agent")
+    parser.add_argument("--items", type=int, default=50, help="concurrency phase: software items per report")
+    args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    with tempfile.TemporaryDirectory() as d:
+        db = Path(d) / "load.duckdb"
+        rules = Path(d) / "rules"
+        rules.mkdir()
+        (rules / "none.yaml").write_text("rules: []\n")
+        config = Path(d) / "collector.toml"
+        config.write_text("[collector]\nrate_limit = 0\nmax_queue = 200000\nrefresh_interval = \"0\"\n")
+        port = _free_port()
+        log = (Path(d) / "collector.log").open("w")
+        proc = subprocess.Popen([str(BIN / "netcensus"), "--log-level", "error", "serve", "--db", str(db),
+                                 "--listen", f"127.0.0.1:{port}", "--rules", str(rules), "--config", str(config)],
+                                stdout=subprocess.PIPE, stderr=log, text=True)
+        assert proc.stdout is not None
+        if "listening" not in proc.stdout.readline():
+            raise SystemExit("collector did not start")
+        target = f"127.0.0.1:{port}"
+        try:
+            tp = _phase(target, agents=args.tp_agents, procs=args.procs, reports=args.tp_reports,
+                        items=args.tp_items, window=args.tp_reports)
+            cc = _phase(target, agents=args.agents, procs=args.procs, reports=args.reports, items=args.items,
+                        window=1)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=300)
+        stored, doubled, short = _check(db)
+    tp_rows = tp["acked"] * args.tp_items
+    bare_s = _bare_duckdb(tp_rows)
+    sent = tp["sent"] + cc["sent"]
+    lost = sent - stored
+    print(f"ingest load on {os.cpu_count()} cores, collector and {args.procs} agent processes on loopback")
+    print(f"  throughput: {args.tp_agents} agents x {args.tp_reports} snapshots x {args.tp_items} packages")
+    print(f"    netcensus  (gRPC -> validate -> group commit -> ack): {tp_rows:>10,} rows in {tp['wall']:6.2f} s = "
+          f"{tp_rows / tp['wall']:>10,.0f} rows/s")
+    print(f"    bare DuckDB (one Arrow insert of the same rows):      {tp_rows:>10,} rows in {bare_s:6.2f} s = "
+          f"{tp_rows / bare_s:>10,.0f} rows/s")
+    print(f"    ratio: {tp_rows / tp['wall'] / (tp_rows / bare_s):.0%} of a bare insert   (goal: >= 300,000 rows/s)")
+    lat = cc["latencies"]
+    print(f"  concurrency: {args.agents} concurrent agent streams x {args.reports} reports x {args.items} packages")
+    print(f"    ack latency p50 {_pct(lat, 0.5) * 1000:,.0f} ms, p99 {_pct(lat, 0.99) * 1000:,.0f} ms, "
+          f"max {lat[-1] * 1000 if lat else float('nan'):,.0f} ms over {len(lat):,} acks in {cc['wall']:.1f} s "
+          f"(goal: p99 <= 1,000 ms); mean {statistics.fmean(lat) * 1000 if lat else 0:,.0f} ms")
+    print(f"  reports sent {sent:,}, stored {stored:,}: lost {lost:,}, duplicated {doubled:,}, "
+          f"short {short:,}, stream errors {tp['errors'] + cc['errors']}")
+
+
+if __name__ == "__main__":
+    main()
