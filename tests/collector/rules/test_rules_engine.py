@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DATA, NOW, T0, Host, write_rules
+from rules_support import DATA, NOW, T0, Host, write_rules
 
 from collector.rules import RuleFinding, RuleSet, evaluate, load_rules
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import duckdb
 import pytest
-from conftest import NOW, SHIPPED_RULES, Host
+from rules_support import NOW, SHIPPED_RULES, Host
 
 from collector.rules import evaluate, load_rules, match_titles
 

@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SHIPPED_RULES, write_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rules_support import DATA, SHIPPED_RULES, write_rules
 
 from collector.errors import RuleError
 from collector.rules import check_rules, load_rules, parse_rules_text
