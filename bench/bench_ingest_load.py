@@ -91,6 +91,7 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
     ready.set()
     await asyncio.get_running_loop().run_in_executor(None, start.wait)
     latencies: list[float] = []
+    codes: dict[str, int] = {}
     acked = 0
     errors = 0
     t0 = time.perf_counter()
@@ -113,14 +114,15 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
                     if ack.status in (1, 2):
                         acked += 1
             await call.done_writing()
-        except grpc.RpcError:
+        except grpc.RpcError as exc:
             errors += 1
+            codes[exc.code().name] = codes.get(exc.code().name, 0) + 1
 
     await asyncio.gather(*(agent(ch, key, batch) for (ch, _, key), batch in zip(enrolled, payloads, strict=True)))
     elapsed = time.perf_counter() - t0
     for ch in channels:
         await ch.close()
-    return {"latencies": latencies, "acked": acked, "errors": errors, "elapsed": elapsed,
+    return {"latencies": latencies, "acked": acked, "errors": errors, "elapsed": elapsed, "codes": codes,
             "sent": agents * reports, "started": t0}
 
 
@@ -149,7 +151,8 @@ def _phase(target: str, *, agents: int, procs: int, reports: int, items: int, wi
         w.join(timeout=60)
     latencies = sorted(x for r in results for x in r["latencies"])
     return {"wall": wall, "acked": sum(r["acked"] for r in results), "sent": sum(r["sent"] for r in results),
-            "errors": sum(r["errors"] for r in results), "latencies": latencies}
+            "errors": sum(r["errors"] for r in results), "latencies": latencies,
+            "codes": {k: sum(r["codes"].get(k, 0) for r in results) for r in results for k in r["codes"]}}
 
 
 def _bare_duckdb(rows: int) -> float:
@@ -245,7 +248,9 @@ def main() -> None:
     tp_rows = tp["acked"] * args.tp_items
     bare_s = _bare_duckdb(tp_rows)
     sent = tp["sent"] + cc["sent"]
-    lost = sent - stored
+    acked = tp["acked"] + cc["acked"]
+    lost = max(0, acked - stored)  # acked but not in the database
+    unacked = sent - acked
     print(f"ingest load on {os.cpu_count()} cores, collector and {args.procs} agent processes on loopback")
     print(f"  throughput: {args.tp_agents} agents x {args.tp_reports} snapshots x {args.tp_items} packages")
     print(f"    netcensus  (gRPC -> validate -> group commit -> ack): {tp_rows:>10,} rows in {tp['wall']:6.2f} s = "
@@ -258,8 +263,9 @@ def main() -> None:
     print(f"    ack latency p50 {_pct(lat, 0.5) * 1000:,.0f} ms, p99 {_pct(lat, 0.99) * 1000:,.0f} ms, "
           f"max {lat[-1] * 1000 if lat else float('nan'):,.0f} ms over {len(lat):,} acks in {cc['wall']:.1f} s "
           f"(goal: p99 <= 1,000 ms); mean {statistics.fmean(lat) * 1000 if lat else 0:,.0f} ms")
-    print(f"  reports sent {sent:,}, stored {stored:,}: lost {lost:,}, duplicated {doubled:,}, "
-          f"short {short:,}, stream errors {tp['errors'] + cc['errors']}")
+    print(f"  reports sent {sent:,}, acked {acked:,}, stored {stored:,}: lost {lost:,}, duplicated {doubled:,}, "
+          f"short {short:,}; unacked (stream ended, a real agent re-sends from its spool) {unacked:,}, "
+          f"stream errors {tp['errors'] + cc['errors']} {dict(tp['codes'], **cc['codes'])}")
 
 
 if __name__ == "__main__":
