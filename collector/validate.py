@@ -83,6 +83,12 @@ def _walk(msg: Message, path: str, now: datetime) -> None:
             for number in values:
                 if not _enum_ok(field.enum_type, number):
                     raise InvalidReport(f"{where}: {number} is not a known {field.enum_type.name}")
+        elif kind == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry:
+            # map<string, string>: ListFields() hands us a mapping, not messages.
+            for map_key, map_value in value.items():
+                for text in (map_key, map_value):
+                    if isinstance(text, str) and (len(text) > MAX_STRING or "\x00" in text):
+                        raise InvalidReport(f"{where}[{str(map_key)[:64]!r}]: too long or contains a NUL")
         elif kind == FieldDescriptor.TYPE_MESSAGE:
             sub = field.message_type
             if sub.full_name == "google.protobuf.Timestamp":
