@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from collector.identity import ResolvedAsset
 from collector.query import RuleEvaluator
@@ -40,10 +41,22 @@ def rule_evaluator(dirs: Sequence[Path]) -> RuleEvaluator | None:
                 software_name=rf.software_name or "", software_version=rf.software_version or "",
                 first_seen=rf.first_seen, last_seen=rf.last_seen, suppressed=rf.suppressed,
                 suppression=rf.suppression or "",
-                evidence=[{"source": "rules", "method": "rule", "seen_at": rf.last_seen,
-                           "detail": f"rule {rf.rule_id}: {rf.rule_title}"
-                           + (f" ({rf.software_source})" if getattr(rf, "software_source", None) else "")}]))
+                evidence=_evidence(rf, assets.get(rf.asset_id))))
         return out
 
     return run
 
+
+
+def _evidence(rf: Any, asset: ResolvedAsset | None) -> list[dict[str, object]]:
+    """Which source reported the software (or, for missing software, the inventory), and the rule."""
+    source = getattr(rf, "software_source", None) or ""
+    reporters = [ev for ev in (asset.evidence if asset else []) if ev[1] in ("agent", "snmp")]
+    what = (f"{rf.software_name} {rf.software_version or ''}".strip() + (f" ({source} package)" if source else "")
+            if rf.software_name else "software inventory without a matching package")
+    out: list[dict[str, object]] = [
+        {"source": src, "method": method, "seen_at": seen, "detail": f"{what}; {detail}"}
+        for src, method, seen, detail in reporters[:3]]
+    out.append({"source": "rules", "method": "rule", "seen_at": rf.last_seen,
+                "detail": f"rule {rf.rule_id}: {rf.rule_title}"})
+    return out
