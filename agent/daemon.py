@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 # Collectors whose memory use grows with what the machine has installed: package databases and
 # apt's security indices. Everything else reads a few small files.
-HEAVY_COLLECTORS: tuple[str, ...] = ("deb", "rpm", "pip", "snap", "flatpak", "npm", "windows", "macos",
-                                     "security_updates")
+HEAVY_COLLECTORS: tuple[str, ...] = ("deb", "rpm", "pip", "snap", "flatpak", "npm", "msi", "macos-app",
+                                     "pkgutil", "security_updates")
 
 DEFAULT_MEMORY_CEILING_MB = 80
 

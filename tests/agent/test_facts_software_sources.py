@@ -15,7 +15,7 @@ from agent.errors import CollectionError
 from agent.facts.collect import collect_inventory
 from agent.facts.model import CollectorState, SoftwareItem
 from agent.facts.software._flatpak import FlatpakSource, parse_metainfo
-from agent.facts.software._macos import MacosSource
+from agent.facts.software._macos import MacosAppSource, PkgutilSource
 from agent.facts.software._npm import NpmSource
 from agent.facts.software._pip import PipSource
 from agent.facts.software._snap import SnapSource, parse_snap_yaml
@@ -49,7 +49,8 @@ def test_purl_encoding() -> None:
 
 
 def test_registry_names() -> None:
-    assert source_names() == ("deb", "rpm", "pip", "snap", "flatpak", "npm", "windows", "macos")
+    # Each collector is named after the package source of its items (the collector relies on it).
+    assert source_names() == ("deb", "rpm", "pip", "snap", "flatpak", "npm", "msi", "macos-app", "pkgutil")
 
 
 # --- pip --------------------------------------------------------------------------------------
@@ -280,9 +281,12 @@ def test_macos_apps_and_receipts(tmp_path: Path) -> None:
         "InstallDate": datetime(2024, 3, 20, 9, 30), "InstallProcessName": "installer"}))
     write(tmp_path / "var/db/receipts/com.microsoft.package.Microsoft_Word.app.bom", b"BOMStore")
 
-    source = MacosSource()
-    assert source.is_present(tmp_path)
-    items = by_name(source.collect(tmp_path))
+    apps, receipts = MacosAppSource(), PkgutilSource()
+    assert apps.is_present(tmp_path)
+    assert receipts.is_present(tmp_path)
+    items = by_name(apps.collect(tmp_path) + receipts.collect(tmp_path))
+    assert {i.source for i in apps.collect(tmp_path)} == {"macos-app"}
+    assert {i.source for i in receipts.collect(tmp_path)} == {"pkgutil"}
     assert set(items) == {"Slack", "Tool", "com.microsoft.package.Microsoft_Word.app"}
     slack = items["Slack"]
     assert (slack.version, slack.source) == ("4.37.101", "macos-app")
@@ -298,6 +302,6 @@ def test_macos_apps_and_receipts(tmp_path: Path) -> None:
 def test_all_sources_report_status(windows_root: Path) -> None:
     inv = collect_inventory(windows_root, facts=[])
     states = {s.name: (s.state, s.items) for s in inv.collectors}
-    assert states["windows"] == (CollectorState.OK, 7)
-    for name in ("deb", "rpm", "pip", "snap", "flatpak", "npm", "macos"):
+    assert states["msi"] == (CollectorState.OK, 7)
+    for name in ("deb", "rpm", "pip", "snap", "flatpak", "npm", "macos-app", "pkgutil"):
         assert states[name] == (CollectorState.SKIPPED, 0), name

@@ -73,20 +73,31 @@ def receipt_item(path: Path) -> SoftwareItem | None:
     )
 
 
-class MacosSource:
-    """Application bundles and installer receipts."""
+class MacosAppSource:
+    """Application bundles (Info.plist). Named after its items' package source, "macos-app"."""
 
-    name = "macos"
+    name = "macos-app"
 
     def is_present(self, root: Path) -> bool:
-        """An Applications folder or a receipts database."""
-        return (root / "Applications").is_dir() or (root / RECEIPTS_DIR).is_dir()
+        """An Applications folder."""
+        return (root / "Applications").is_dir()
 
     def collect(self, root: Path) -> list[SoftwareItem]:
-        """Apps first (sorted by path), then receipts."""
-        items: list[SoftwareItem] = []
+        """Bundles sorted by path."""
         bundles = sorted({p for pattern in APP_GLOBS for p in root.glob(pattern) if p.is_dir()})
-        items.extend(item for item in map(app_item, bundles) if item is not None)
+        return [item for item in map(app_item, bundles) if item is not None]
+
+
+class PkgutilSource:
+    """Installer receipts (pkgutil's database). Named after its items' package source, "pkgutil"."""
+
+    name = "pkgutil"
+
+    def is_present(self, root: Path) -> bool:
+        """A receipts database."""
+        return (root / RECEIPTS_DIR).is_dir()
+
+    def collect(self, root: Path) -> list[SoftwareItem]:
+        """Receipts sorted by file name."""
         receipts = sorted((root / RECEIPTS_DIR).glob("*.plist"))
-        items.extend(item for item in map(receipt_item, receipts) if item is not None)
-        return items
+        return [item for item in map(receipt_item, receipts) if item is not None]

@@ -246,9 +246,13 @@ def _live_registry() -> RegTree:  # pragma: no cover - exercised on Windows host
 
 
 class WindowsSource:
-    """Programs and Features entries, live (winreg) or from recorded .reg exports."""
+    """Programs and Features entries, live (winreg) or from recorded .reg exports.
 
-    name = "windows"
+    Named after the package source its items carry ("msi"), so that the collector can tell which
+    stored rows a complete run of this collector may close.
+    """
+
+    name = "msi"
 
     def is_present(self, root: Path) -> bool:
         """Running on Windows, or .reg exports under root/registry."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agent.facts.software._dpkg import DpkgSource
 from agent.facts.software._flatpak import FlatpakSource
-from agent.facts.software._macos import MacosSource
+from agent.facts.software._macos import MacosAppSource, PkgutilSource
 from agent.facts.software._npm import NpmSource
 from agent.facts.software._pip import PipSource
 from agent.facts.software._rpm import RpmSource
@@ -24,7 +24,8 @@ SOURCES: tuple[SoftwareSource, ...] = (
     FlatpakSource(),
     NpmSource(),
     WindowsSource(),
-    MacosSource(),
+    MacosAppSource(),
+    PkgutilSource(),
 )
 
 
