@@ -1,8 +1,10 @@
-"""SNMP inventory of devices through pysnmp 7's asyncio API (the only module importing pysnmp).
+"""SNMP inventory of devices (the only module importing pysnmp).
 
-Per device: find a working credential (every community/user once with a short timeout, then
-again patiently — most devices answer the first try, silent addresses cost little), then read
-in parallel, with GETBULK walks that never leave the requested column:
+Per device: find a working credential (every community/user at once with a short timeout,
+then again patiently — most devices answer the first try, silent addresses cost little, and an
+ICMP port unreachable ends the search at once), read the system group with that same request,
+ask once which tables exist (one GETNEXT naming every table), then walk each non-empty table
+with one GETBULK stream that carries all wanted columns of a row per request:
 
 - SNMPv2-MIB system group (RFC 3418) -> SnmpSystem, classification;
 - IF-MIB ifTable/ifXTable (RFC 2863) and IP-MIB ipAddrTable (RFC 4293) -> interfaces, MACs;
@@ -11,6 +13,13 @@ in parallel, with GETBULK walks that never leave the requested column:
 - ENTITY-MIB entPhysicalTable (RFC 6933) -> serial and model of the chassis;
 - HOST-RESOURCES-MIB hrSystem and hrSWInstalledTable (RFC 2790) -> attributes and software;
 - LLDP-MIB lldpRemTable / lldpRemManAddrTable (IEEE 802.1AB) -> SNMP_LLDP neighbours.
+
+Transports: SNMPv1/v2c go through a connected UDP socket per device and the small codec in
+snmpber.py (pyasn1 decoding was the scanner's main CPU cost); SNMPv3 goes through pysnmp's
+asyncio v3arch API with ONE SnmpEngine per sweep (creating an engine compiles MIB modules,
+~0.2 s of CPU). Every request of every device passes one adaptive in-flight limit (AIMD on
+timeouts, and a gentle decrease when round trips grow), so an overloaded agent is given room
+instead of being buried in retransmissions.
 
 A device that is silent, refuses every credential, or stalls gets TargetStatus(ok=False); a
 table that loops (non-increasing OIDs) or never ends is cut and noted, the rest still counts.
@@ -21,14 +30,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from agent.facts.model import NetworkInterface, SoftwareItem
+from agent.scan import snmpber as ber
 from agent.scan.base import Emit, Progress, ms_since
 from agent.scan.classify import classify, mac_is_local, mac_vendor, normalise_mac
 from agent.scan.model import Method, Observation, SeenVia, SnmpSystem, TargetStatus
@@ -79,9 +92,24 @@ COLUMNS: dict[str, tuple[Oid, ...]] = {
 
 # IANAifType values that are not physical ports (IANAifType-MIB).
 _VIRTUAL_IFTYPES = frozenset({24, 53, 131, 135, 136, 209})
+# Where to ask "does this table have rows?": one GETNEXT per device names all of these; a table
+# whose answer falls outside its prefix is empty and is never walked.
+TABLE_PREFIX: dict[str, Oid] = {
+    "if": IF_ENTRY, "ifx": IF_X_ENTRY, "ipad": IP_AD_ENTRY, "arp": IP_NET_TO_MEDIA, "arp2": IP_NET_TO_PHYS,
+    "bport": DOT1D_BASE_PORT_IFINDEX[:-1], "fdb": DOT1D_TP_FDB, "qfdb": DOT1Q_TP_FDB,
+    "qvlan": DOT1Q_VLAN_FDB_ID[:-1], "ent": ENT_PHYSICAL, "hr": HR_SYSTEM, "sw": HR_SW_INSTALLED,
+    "lldploc": LLDP_LOC_PORT, "lldp": LLDP_REM, "lldpman": LLDP_REM_MAN_ADDR,
+}
+SCALARS: tuple[Oid, ...] = (SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_CONTACT, SYS_NAME, SYS_LOCATION,
+                            HR_MEMORY_SIZE)
+
 FAST_TIMEOUT_S = 0.5
-MAX_REPETITIONS = 25
-WALKS_PER_DEVICE = 6
+# Varbinds asked for per GETBULK (max-repetitions x columns). 48 keeps a response of typical
+# table rows under ~4 KB (a few IP fragments at most) while cutting round trips ~50x against
+# one-column walks; tooBig (RFC 3416 §4.2.3) halves it for agents with small buffers.
+BULK_VARBINDS = 48
+MAX_REPETITIONS = 25  # single-column walks, as snmpbulkwalk's -Cr25
+WALKS_PER_DEVICE = 4  # table streams in flight per device (fewer after a timeout: back-off)
 
 
 class SnmpError(Exception):
@@ -142,8 +170,31 @@ def _auth_data(cred: Credential) -> Any:
 
 
 # --- value helpers ------------------------------------------------------------------------------
+# Values reaching the parsers are plain Python (see snmpber): bytes, int, Oid tuples, None or an
+# exception sentinel. SNMPv3 answers from pysnmp are converted by _plain() at the boundary.
+
+def _plain(value: Any) -> Any:
+    """A pysnmp/pyasn1 value as the plain value snmpber would have decoded."""
+    name = type(value).__name__
+    if name == "NoSuchObject":
+        return ber.NO_SUCH_OBJECT
+    if name == "NoSuchInstance":
+        return ber.NO_SUCH_INSTANCE
+    if name == "EndOfMibView":
+        return ber.END_OF_MIB_VIEW
+    if hasattr(value, "asTuple"):
+        return tuple(value.asTuple())
+    if hasattr(value, "asOctets"):
+        return bytes(value.asOctets())
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
 
 def _octets(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
     try:
         return bytes(value.asOctets())
     except AttributeError:
@@ -164,8 +215,14 @@ def _int(value: Any) -> int:
 
 def _is_exception_value(value: Any) -> bool:
     # noSuchObject / noSuchInstance / endOfMibView (RFC 3416 §4.2.1).
-    return type(value).__name__ in ("NoSuchObject", "NoSuchInstance", "EndOfMibView")
+    return isinstance(value, ber.EXCEPTION_TYPES) or type(value).__name__ in (
+        "NoSuchObject", "NoSuchInstance", "EndOfMibView")
 
+
+def _oid_text(value: Any) -> str:
+    if isinstance(value, tuple):
+        return _dotted(value)
+    return str(value.prettyPrint()) if hasattr(value, "prettyPrint") else str(value)
 
 def parse_date_and_time(raw: bytes) -> datetime | None:
     """SNMPv2-TC DateAndTime (RFC 2579): 8 octets local time, or 11 with UTC offset.
@@ -186,7 +243,80 @@ def parse_date_and_time(raw: bytes) -> datetime | None:
         return None
 
 
+
+# --- pacing -------------------------------------------------------------------------------------
+
+class AdaptiveLimit:
+    """How many requests may be in flight at once, adapted to how the peers cope (AIMD).
+
+    A timeout from a device that has already answered is read as overload (the agent, or the
+    path to it, is dropping or queueing): the limit halves, at most once per `cooldown_s`. A
+    round trip longer than half the timeout means queues are building: the limit shrinks by a
+    tenth before anything is lost. Quick answers grow it by 1/limit each (one step per "window").
+    Silent addresses do not count: their timeouts say nothing about load.
+    """
+
+    def __init__(self, start: int, *, floor: int = 1, ceiling: int = 256, cooldown_s: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """Start at `start` requests in flight, never below `floor` nor above `ceiling`."""
+        self.floor, self.ceiling = max(1, floor), max(1, ceiling)
+        self.limit = float(min(max(start, self.floor), self.ceiling))
+        self.inflight = 0
+        self.cooldown_s = cooldown_s
+        self.clock = clock
+        self._last_cut = -1e9
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self.cuts = 0
+
+    async def acquire(self) -> None:
+        """Wait for a free slot."""
+        while self.inflight >= int(self.limit):
+            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(fut)
+            try:
+                await fut
+            except asyncio.CancelledError:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(fut)
+                self._wake()
+                raise
+        self.inflight += 1
+
+    def release(self) -> None:
+        """Give a slot back."""
+        self.inflight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        free = int(self.limit) - self.inflight
+        while free > 0 and self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                free -= 1
+
+    def answered(self, rtt: float, timeout: float) -> None:
+        """An answer came back after `rtt` seconds (the request's timeout was `timeout`)."""
+        if rtt > timeout / 2:
+            self.limit = max(self.floor, self.limit * 0.9)
+        else:
+            self.limit = min(self.ceiling, self.limit + 1.0 / self.limit)
+            self._wake()
+
+    def overloaded(self) -> None:
+        """A peer known to be alive did not answer in time."""
+        now = self.clock()
+        if now - self._last_cut >= self.cooldown_s:
+            self._last_cut = now
+            self.limit = max(self.floor, self.limit / 2)
+            self.cuts += 1
+
+
 # --- walking ------------------------------------------------------------------------------------
+
+class SnmpUnreachable(SnmpError):
+    """The host said no SNMP agent listens (ICMP port unreachable or an immediate socket error)."""
+
 
 @dataclass(slots=True)
 class WalkResult:
@@ -197,88 +327,359 @@ class WalkResult:
 
 
 class Session:
-    """One device, one working credential; get() and walk() map pysnmp errors to SnmpError."""
+    """One device, one working credential: GET, GETNEXT/GETBULK and table walks.
 
-    def __init__(self, engine: Any, cred: Credential, transport: Any, *, max_rows: int) -> None:
-        """Wrap an engine, credential and transport target (see open_session)."""
-        from pysnmp.hlapi.v3arch.asyncio import ContextData
+    Subclasses supply the transport (_get/_bulk); the walking logic here is shared and is
+    unit-tested with a scripted _bulk.
+    """
 
-        self.engine = engine
+    cred: Credential
+    max_rows: int
+    varbinds: int
+    bulk_varbinds: int = BULK_VARBINDS
+
+    def __init__(self, cred: Credential, *, max_rows: int) -> None:
+        """A session for `cred` that cuts any subtree at `max_rows` rows."""
         self.cred = cred
-        self.auth = _auth_data(cred)
-        self.transport = transport
-        self.context = ContextData()
         self.max_rows = max_rows
         self.varbinds = 0
+        self.bulk_varbinds = BULK_VARBINDS
+
+    async def _get(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
+        raise NotImplementedError
+
+    async def _bulk(self, oids: Sequence[Oid], reps: int) -> list[tuple[Oid, Any]]:
+        """GETBULK (non-repeaters 0) of `oids`; GETNEXT in SNMPv1 (reps ignored)."""
+        raise NotImplementedError
 
     async def get(self, oids: Sequence[Oid]) -> dict[Oid, Any]:
         """GET several scalars; missing ones are simply absent from the result."""
-        from pysnmp.hlapi.v3arch.asyncio import ObjectIdentity, ObjectType, get_cmd
-
-        err, status, _index, vbs = await get_cmd(
-            self.engine, self.auth, self.transport, self.context,
-            *(ObjectType(ObjectIdentity(o)) for o in oids), lookupMib=False)
-        if err:
-            raise SnmpError(str(err))
-        if status:
-            # v1 agents answer noSuchName (2) for the whole PDU when one OID is missing
-            # (RFC 1157 §4.1.2); ask one by one then.
-            if int(status) == 2 and len(oids) > 1:
-                out: dict[Oid, Any] = {}
-                for o in oids:
-                    with contextlib.suppress(SnmpError):
-                        out.update(await self.get([o]))
-                return out
-            raise SnmpError(f"error-status {status.prettyPrint() if hasattr(status, 'prettyPrint') else status}")
+        vbs = await self._get(oids)
         self.varbinds += len(vbs)
-        return {tuple(name): val for name, val in vbs if not _is_exception_value(val)}
+        return {name: val for name, val in vbs if not _is_exception_value(val)}
 
-    async def _next(self, oid: Oid, reps: int) -> list[tuple[Oid, Any]]:
-        from pysnmp.hlapi.v3arch.asyncio import ObjectIdentity, ObjectType, bulk_cmd, next_cmd
+    async def first_rows(self, prefixes: Sequence[Oid]) -> list[bool]:
+        """One GETNEXT naming every prefix: True where the prefix has at least one row."""
+        if not prefixes:
+            return []
+        vbs = await self._bulk(prefixes, 0) if self.cred.version == "1" else await self._next(prefixes)
+        got = [False] * len(prefixes)
+        for i, (oid, val) in enumerate(vbs[:len(prefixes)]):
+            p = prefixes[i]
+            got[i] = not _is_exception_value(val) and oid[:len(p)] == p
+        return got
 
-        if self.cred.version == "1":  # GETBULK does not exist in SNMPv1 (RFC 3416 §4.2.3)
-            err, status, _, vbs = await next_cmd(self.engine, self.auth, self.transport, self.context,
-                                                 ObjectType(ObjectIdentity(oid)), lookupMib=False)
-        else:
-            err, status, _, vbs = await bulk_cmd(self.engine, self.auth, self.transport, self.context,
-                                                 0, reps, ObjectType(ObjectIdentity(oid)), lookupMib=False)
-        if err:
-            raise SnmpError(str(err))
-        if status:
-            code = int(status)
-            if code == 2 and self.cred.version == "1":  # noSuchName: end of the MIB view in v1
-                return []
-            if code == 1 and reps > 1:  # tooBig (RFC 3416 §4.2.3): ask for fewer rows
-                return await self._next(oid, max(1, reps // 2))
-            raise SnmpError(f"error-status {code}")
-        return [(tuple(name), val) for name, val in vbs]
+    async def _next(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
+        # GETBULK with non-repeaters = N is a GETNEXT of every varbind (RFC 3416 §4.2.3).
+        return await self._bulk(oids, 1)
 
     async def walk(self, root: Oid) -> WalkResult:
-        """Walk one subtree with GETBULK, staying inside it and refusing to loop.
+        """Walk one subtree (see walk_table)."""
+        return (await self.walk_table([root]))[0]
 
-        Stops at the first OID outside `root`, at endOfMibView, at an OID that does not
-        increase (a broken agent would otherwise loop forever; RFC 3416 §4.2.3 requires
-        lexicographic order) and after `max_rows` rows (an endless table).
+    async def walk_table(self, roots: Sequence[Oid]) -> list[WalkResult]:
+        """Walk several subtrees (a table's columns) in lockstep, one GETBULK for all of them.
+
+        Each request carries the cursor of every unfinished column, so one response holds
+        whole rows. A column stops at the first OID outside its root, at endOfMibView, at an
+        OID that does not increase (a broken agent would otherwise loop forever; RFC 3416 §4.2.3
+        requires lexicographic order) and after `max_rows` rows (an endless table).
         """
-        res = WalkResult()
-        cursor = root
-        n = len(root)
-        while True:
-            vbs = await self._next(cursor, MAX_REPETITIONS)
+        results = [WalkResult() for _ in roots]
+        cursors = list(roots)
+        active = list(range(len(roots)))
+        while active:
+            width = len(active)
+            reps = max(1, self.bulk_varbinds // width) if len(roots) > 1 else MAX_REPETITIONS
+            vbs = await self._bulk([cursors[i] for i in active], reps)
             if not vbs:
-                return res
-            for oid, val in vbs:
-                if _is_exception_value(val) or oid[:n] != root:
-                    return res
-                if oid <= cursor:
+                break
+            done: set[int] = set()
+            advanced = False
+            for k, (oid, val) in enumerate(vbs):
+                i = active[k % width]
+                if i in done:
+                    continue
+                root, res = roots[i], results[i]
+                if _is_exception_value(val) or oid[:len(root)] != root:
+                    done.add(i)
+                    continue
+                if oid <= cursors[i]:
                     res.note = f"walk of {_dotted(root)} stopped: agent returned non-increasing OID {_dotted(oid)}"
-                    return res
+                    done.add(i)
+                    continue
                 res.rows.append((oid, val))
                 self.varbinds += 1
-                cursor = oid
+                cursors[i] = oid
+                advanced = True
                 if len(res.rows) >= self.max_rows:
                     res.note = f"walk of {_dotted(root)} cut at {self.max_rows} rows"
-                    return res
+                    done.add(i)
+            if not advanced and not done:
+                break
+            active = [i for i in active if i not in done]
+        return results
+
+
+def _dotted(oid: Oid) -> str:
+    return ".".join(str(x) for x in oid)
+
+
+class _Channel(asyncio.DatagramProtocol):
+    """A connected UDP socket to one agent; answers are matched to requests by request-id.
+
+    Connected, so that the kernel hands us the ICMP port-unreachable an agent-less host sends
+    back (as ECONNREFUSED through error_received): "no SNMP here" in one round trip, not after
+    every credential has timed out.
+    """
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.waiters: dict[int, asyncio.Future[bytes]] = {}
+        self.refused: BaseException | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment] # a datagram endpoint's transport
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        rid = ber.peek_request_id(data)
+        fut = self.waiters.get(rid) if rid is not None else None
+        if fut is not None and not fut.done():
+            fut.set_result(data)
+
+    def error_received(self, exc: Exception) -> None:
+        # ECONNREFUSED = ICMP port unreachable (RFC 1122 §4.1.3.1); EHOSTUNREACH / ENETUNREACH
+        # = the kernel or a router says the address cannot be reached at all.
+        self.refused = exc
+        for fut in self.waiters.values():
+            if not fut.done():
+                fut.set_exception(SnmpUnreachable(f"no SNMP response ({_socket_reason(exc)})"))
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _socket_reason(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "ICMP port unreachable: no agent listens on the SNMP port"
+    return f"{type(exc).__name__}: {getattr(exc, 'strerror', '') or exc}"
+
+
+_REQUEST_IDS = itertools.count(random.SystemRandom().randrange(1, 1 << 30))
+
+
+class Pacer:
+    """What every device of one sweep shares: the in-flight limit, and the v3 engine (lazily)."""
+
+    def __init__(self, options: SweepOptions, limit: AdaptiveLimit | None = None) -> None:
+        """Share `limit` (default: one sized from options.snmp_concurrency) across devices."""
+        self.options = options
+        self.limit = limit or AdaptiveLimit(min(16, options.snmp_concurrency * WALKS_PER_DEVICE),
+                                            floor=2, ceiling=max(2, options.snmp_concurrency * WALKS_PER_DEVICE))
+        self._engine: Any = None
+
+    @property
+    def engine(self) -> Any:
+        """The sweep's one pysnmp SnmpEngine (SNMPv3 only; USM state is kept per agent engine-ID)."""
+        if self._engine is None:
+            from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
+            self._engine = SnmpEngine()
+        return self._engine
+
+    def close(self) -> None:
+        """Release the engine's sockets."""
+        if self._engine is not None:
+            with contextlib.suppress(Exception):
+                self._engine.close_dispatcher()
+            self._engine = None
+
+
+class CommunitySession(Session):
+    """SNMPv1/v2c over a _Channel with the snmpber codec."""
+
+    def __init__(self, channel: _Channel, cred: Credential, pacer: Pacer, *, timeout: float, retries: int,
+                 max_rows: int) -> None:
+        """Talk to the agent behind `channel` with `cred` (a community credential)."""
+        super().__init__(cred, max_rows=max_rows)
+        self.channel = channel
+        self.pacer = pacer
+        self.version = 0 if cred.version == "1" else 1
+        self.community = cred.community.encode()
+        self.timeout = timeout
+        self.retries = retries
+        self.answered = False  # once true, a timeout means overload rather than absence
+
+    async def _request(self, pdu_tag: int, oids: Sequence[Oid], *, reps: int = 0) -> ber.Response:
+        rid = next(_REQUEST_IDS) & 0x7FFFFFFF
+        raw = ber.encode_request(self.version, self.community, pdu_tag, rid, oids,
+                                 max_repetitions=reps if pdu_tag == ber.GETBULK else 0)
+        data = await self._exchange(raw, rid)
+        try:
+            return ber.decode_response(data)
+        except ber.BerError as exc:
+            raise SnmpError(f"malformed response: {exc}") from exc
+
+    async def _exchange(self, raw: bytes, rid: int) -> bytes:
+        ch = self.channel
+        if ch.refused is not None:
+            raise SnmpUnreachable(f"no SNMP response ({_socket_reason(ch.refused)})")
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[bytes] = loop.create_future()
+        ch.waiters[rid] = fut
+        limit = self.pacer.limit
+        try:
+            # Retransmissions reuse the request-id: a late answer to an earlier copy still counts.
+            for _attempt in range(self.retries + 1):
+                await limit.acquire()
+                try:
+                    sent = time.monotonic()
+                    assert ch.transport is not None
+                    ch.transport.sendto(raw)
+                    done, _ = await asyncio.wait({fut}, timeout=self.timeout)
+                finally:
+                    limit.release()
+                if done:
+                    data = fut.result()  # raises SnmpUnreachable if the socket reported an error
+                    limit.answered(time.monotonic() - sent, self.timeout)
+                    self.answered = True
+                    return data
+                if self.answered:
+                    limit.overloaded()
+            raise SnmpError("no SNMP response (timeout)")
+        finally:
+            ch.waiters.pop(rid, None)
+            if not fut.done():
+                fut.cancel()
+
+    async def _get(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
+        resp = await self._request(ber.GET, oids)
+        if resp.error_status:
+            # v1 agents answer noSuchName (2) for the whole PDU when one OID is missing
+            # (RFC 1157 §4.1.2); ask one by one then.
+            if resp.error_status == 2 and len(oids) > 1:
+                out: list[tuple[Oid, Any]] = []
+                for o in oids:
+                    with contextlib.suppress(SnmpError):
+                        out += await self._get([o])
+                return out
+            raise SnmpError(f"error-status {_STATUS.get(resp.error_status, resp.error_status)}")
+        return resp.varbinds
+
+    async def _bulk(self, oids: Sequence[Oid], reps: int) -> list[tuple[Oid, Any]]:
+        if self.version == 0:
+            return await self._getnext_v1(oids)
+        resp = await self._request(ber.GETBULK, oids, reps=reps)
+        if resp.error_status:
+            if resp.error_status == 1 and reps > 1:  # tooBig (RFC 3416 §4.2.3): ask for fewer rows
+                self.bulk_varbinds = max(len(oids), self.bulk_varbinds // 2)
+                return await self._bulk(oids, max(1, reps // 2))
+            raise SnmpError(f"error-status {_STATUS.get(resp.error_status, resp.error_status)}")
+        return resp.varbinds
+
+    async def _getnext_v1(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
+        # GETBULK does not exist in SNMPv1 (RFC 3416 §4.2.3). A varbind past the end of the MIB
+        # fails the whole PDU with noSuchName and its index (RFC 1157 §4.1.3): mark that one as
+        # endOfMibView and ask again for the others.
+        ended: dict[int, Any] = {}
+        while True:
+            ask = [i for i in range(len(oids)) if i not in ended]
+            if not ask:
+                return [(oids[i], ber.END_OF_MIB_VIEW) for i in range(len(oids))]
+            resp = await self._request(ber.GETNEXT, [oids[i] for i in ask])
+            if resp.error_status == 2 and 1 <= resp.error_index <= len(ask):
+                ended[ask[resp.error_index - 1]] = True
+                continue
+            if resp.error_status:
+                raise SnmpError(f"error-status {_STATUS.get(resp.error_status, resp.error_status)}")
+            got = dict(zip(ask, resp.varbinds, strict=False))
+            return [got.get(i, (oids[i], ber.END_OF_MIB_VIEW)) for i in range(len(oids))]
+
+    async def _next(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
+        resp = await self._request(ber.GETNEXT, oids)
+        if resp.error_status:
+            raise SnmpError(f"error-status {_STATUS.get(resp.error_status, resp.error_status)}")
+        return resp.varbinds
+
+
+# RFC 3416 §3 error-status names, for readable reasons.
+_STATUS = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr", 6: "noAccess",
+           7: "wrongType", 8: "wrongLength", 9: "wrongEncoding", 10: "wrongValue", 11: "noCreation",
+           12: "inconsistentValue", 13: "resourceUnavailable", 14: "commitFailed", 15: "undoFailed",
+           16: "authorizationError", 17: "notWritable", 18: "inconsistentName"}
+
+
+class UsmSession(Session):
+    """SNMPv3 through pysnmp's asyncio v3arch API, on the sweep's shared engine."""
+
+    def __init__(self, pacer: Pacer, cred: Credential, transport: Any, *, timeout: float, max_rows: int) -> None:
+        """Talk through pysnmp `transport` (a UdpTransportTarget) with a v3 `cred`."""
+        from pysnmp.hlapi.v3arch.asyncio import ContextData
+
+        super().__init__(cred, max_rows=max_rows)
+        self.pacer = pacer
+        self.auth = _auth_data(cred)
+        self.transport = transport
+        self.context = ContextData()
+        self.timeout = timeout
+        self.answered = False
+
+    async def _call(self, fn: Any, *args: Any) -> list[tuple[Oid, Any]]:
+        from pysnmp.hlapi.v3arch.asyncio import ObjectIdentity, ObjectType
+
+        oids: Sequence[Oid] = args[-1]
+        limit = self.pacer.limit
+        await limit.acquire()
+        try:
+            sent = time.monotonic()
+            err, status, index, vbs = await fn(self.pacer.engine, self.auth, self.transport, self.context,
+                                               *args[:-1], *(ObjectType(ObjectIdentity(o)) for o in oids),
+                                               lookupMib=False)
+        finally:
+            limit.release()
+        if err:
+            if "timeout" in str(err).lower() and self.answered:
+                limit.overloaded()
+            raise SnmpError(str(err))
+        limit.answered(time.monotonic() - sent, self.timeout)
+        self.answered = True
+        if status:
+            code = int(status)
+            raise _StatusError(code, int(index))
+        return [(tuple(name), _plain(val)) for name, val in vbs]
+
+    async def _get(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
+        from pysnmp.hlapi.v3arch.asyncio import get_cmd
+
+        try:
+            return await self._call(get_cmd, oids)
+        except _StatusError as exc:
+            raise SnmpError(f"error-status {_STATUS.get(exc.code, exc.code)}") from exc
+
+    async def _bulk(self, oids: Sequence[Oid], reps: int) -> list[tuple[Oid, Any]]:
+        from pysnmp.hlapi.v3arch.asyncio import bulk_cmd
+
+        try:
+            return await self._call(bulk_cmd, 0, reps, oids)
+        except _StatusError as exc:
+            if exc.code == 1 and reps > 1:  # tooBig
+                self.bulk_varbinds = max(len(oids), self.bulk_varbinds // 2)
+                return await self._bulk(oids, max(1, reps // 2))
+            raise SnmpError(f"error-status {_STATUS.get(exc.code, exc.code)}") from exc
+
+    async def _next(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
+        from pysnmp.hlapi.v3arch.asyncio import next_cmd
+
+        try:
+            return await self._call(next_cmd, oids)
+        except _StatusError as exc:
+            raise SnmpError(f"error-status {_STATUS.get(exc.code, exc.code)}") from exc
+
+
+class _StatusError(Exception):
+    def __init__(self, code: int, index: int) -> None:
+        super().__init__(code)
+        self.code, self.index = code, index
 
 
 def _dotted(oid: Oid) -> str:
@@ -306,22 +707,52 @@ class DeviceResult:
     status: TargetStatus
 
 
-async def _try(engine: Any, host: str, port: int, cred: Credential, *, timeout: float, retries: int,
-               max_rows: int) -> Session:
-    from pysnmp.hlapi.v3arch.asyncio import UdpTransportTarget
-
-    transport = await UdpTransportTarget.create((host, port), timeout=timeout, retries=retries)
-    session = Session(engine, cred, transport, max_rows=max_rows)
-    got = await session.get([SYS_OBJECT_ID])
-    if SYS_OBJECT_ID not in got:
-        # Every SNMP entity implements SNMPv2-MIB (RFC 3418); an answer without it usually
-        # means a v3 view that excludes it. It still proves the credential.
-        await session.get([SYS_DESCR])
-    return session
+@dataclass(slots=True)
+class _Opened:
+    session: Session
+    scalars: dict[Oid, Any]
 
 
-async def open_session(engine: Any, host: str, options: SweepOptions, *, port: int = 161) -> Session:
+async def _try(pacer: Pacer, channel: _Channel, host: str, port: int, cred: Credential, *, timeout: float,
+               retries: int, max_rows: int) -> _Opened:
+    """Prove one credential with the request we need anyway: GET of the system scalars."""
+    session: Session
+    if cred.version == "3":
+        from pysnmp.hlapi.v3arch.asyncio import UdpTransportTarget
+
+        transport = await UdpTransportTarget.create((host, port), timeout=timeout, retries=retries)
+        session = UsmSession(pacer, cred, transport, timeout=timeout, max_rows=max_rows)
+    else:
+        session = CommunitySession(channel, cred, pacer, timeout=timeout, retries=retries, max_rows=max_rows)
+    scalars = await session.get(SCALARS)
+    # Every SNMP entity implements SNMPv2-MIB (RFC 3418); an answer without it usually means a
+    # v3 view that excludes it. It still proves the credential.
+    return _Opened(session, scalars)
+
+
+async def _v3_probe(channel: _Channel, timeout: float) -> None:
+    """Send the credential-free SNMPv3 discovery probe; only its failure modes matter."""
+    rid = next(_REQUEST_IDS) & 0x7FFFFFFF
+    fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+    channel.waiters[rid] = fut
+    try:
+        assert channel.transport is not None
+        channel.transport.sendto(ber.encode_v3_discovery(rid, rid))
+        await asyncio.wait({fut}, timeout=timeout)
+        if fut.done():
+            fut.result()  # SnmpUnreachable when ICMP said no agent is there
+    finally:
+        channel.waiters.pop(rid, None)
+
+
+async def open_session(pacer: Pacer, channel: _Channel, host: str, options: SweepOptions, *,
+                       port: int = 161) -> _Opened:
     """Find a credential the agent accepts: a fast pass over all, then a patient pass.
+
+    Within a pass every credential is tried at once and the first in configured order that
+    works wins, so a silent address costs one fast timeout plus one patient timeout (with its
+    retries), not their sum over all credentials. SNMPv1 is only tried in the patient pass: a
+    v1-only agent silently drops v2c, so v1 is worth its packets only once v2c has failed.
 
     Raises:
         SnmpError: nothing worked; the message summarises why, naming credentials by label.
@@ -332,61 +763,114 @@ async def open_session(engine: Any, host: str, options: SweepOptions, *, port: i
     reasons: dict[str, str] = {}
     fast = min(FAST_TIMEOUT_S, options.timeout_s)
     for patient in (False, True):
-        for cred in creds:
-            if not patient and cred.version == "1":
-                continue
-            try:
-                session = await _try(engine, host, port, cred,
-                                     timeout=options.timeout_s if patient else fast,
-                                     retries=options.retries if patient else 0, max_rows=options.snmp_max_rows)
-            except SnmpError as exc:
-                reasons[cred.label] = str(exc)
-                continue
-            # Walks use the patient settings: the device has shown it is there.
-            from pysnmp.hlapi.v3arch.asyncio import UdpTransportTarget
-            session.transport = await UdpTransportTarget.create(
-                (host, port), timeout=options.timeout_s, retries=options.retries)
-            return session
+        batch = [c for c in creds if patient or c.version != "1"]
+        tasks = [asyncio.ensure_future(_try(pacer, channel, host, port, c,
+                                            timeout=options.timeout_s if patient else fast,
+                                            retries=options.retries if patient else 0,
+                                            max_rows=options.snmp_max_rows)) for c in batch]
+        probe = None
+        if not patient and all(c.version == "3" for c in batch):
+            probe = asyncio.ensure_future(_v3_probe(channel, fast))
+        try:
+            for cred, task in zip(batch, tasks, strict=True):
+                try:
+                    opened = await _first_of(task, probe)
+                except SnmpUnreachable:
+                    raise
+                except SnmpError as exc:
+                    reasons[cred.label] = str(exc)
+                    continue
+                if not patient:
+                    # Walks use the patient settings: the device has shown it is there.
+                    _set_patience(opened.session, options)
+                return opened
+        finally:
+            for t in (*tasks, probe):
+                if t is not None and not t.done():
+                    t.cancel()
+            await asyncio.gather(*(t for t in (*tasks, probe) if t is not None), return_exceptions=True)
     if reasons and all("timeout" in r.lower() or "no snmp response" in r.lower() for r in reasons.values()):
         raise SnmpError(f"no SNMP response ({len(creds)} credentials tried, fast and patient)")
     detail = "; ".join(f"{k}: {v}" for k, v in reasons.items())
     raise SnmpError(f"no credential accepted ({detail})")
 
 
-async def inventory_device(engine: Any, host: str, options: SweepOptions, *, port: int = 161) -> DeviceResult:
+async def _first_of(task: asyncio.Future[_Opened], probe: asyncio.Future[None] | None) -> _Opened:
+    """The task's result, unless the v3 probe learns first that nothing listens."""
+    if probe is not None and not probe.done():
+        await asyncio.wait({task, probe}, return_when=asyncio.FIRST_COMPLETED)
+        if probe.done() and not probe.cancelled() and isinstance(probe.exception(), SnmpUnreachable):
+            raise probe.exception()  # type: ignore[misc]
+    return await task
+
+
+def _set_patience(session: Session, options: SweepOptions) -> None:
+    if isinstance(session, CommunitySession):
+        session.timeout, session.retries = options.timeout_s, options.retries
+    elif isinstance(session, UsmSession):
+        session.timeout = options.timeout_s
+        session.transport.timeout, session.transport.retries = options.timeout_s, options.retries
+
+
+async def inventory_device(pacer: Pacer, host: str, options: SweepOptions, *, port: int = 161) -> DeviceResult:
     """Read everything we know how to read from one device."""
     started = time.monotonic()
+    loop = asyncio.get_running_loop()
     try:
-        session = await open_session(engine, host, options, port=port)
-        scalars = await session.get([SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_CONTACT, SYS_NAME,
-                                     SYS_LOCATION, HR_MEMORY_SIZE])
+        _tr, channel = await loop.create_datagram_endpoint(_Channel, remote_addr=(host, port))
+    except OSError as exc:  # e.g. no route: an immediate "nothing there"
+        return DeviceResult([], TargetStatus(target=host, method=Method.SNMP, ok=False,
+                                             reason=f"no SNMP response ({_socket_reason(exc)})",
+                                             duration_ms=ms_since(started)))
+    try:
+        return await _inventory(pacer, channel, host, options, port, started)
+    finally:
+        channel.close()
+
+
+async def _inventory(pacer: Pacer, channel: _Channel, host: str, options: SweepOptions, port: int,
+                     started: float) -> DeviceResult:
+    try:
+        opened = await open_session(pacer, channel, host, options, port=port)
+        session, scalars = opened.session, opened.scalars
     except SnmpError as exc:
         return DeviceResult([], TargetStatus(target=host, method=Method.SNMP, ok=False, reason=str(exc),
                                              duration_ms=ms_since(started)))
-    sem = asyncio.Semaphore(WALKS_PER_DEVICE)
+    try:
+        present = await session.first_rows([TABLE_PREFIX[k] for k in COLUMNS])
+    except SnmpError:
+        # The one-request table census failed (a stalling agent, a response too big): walk every
+        # table and let each succeed or fail on its own, as a partial inventory.
+        present = [True] * len(COLUMNS)
+    # Per-device back-off: after a timeout this device gets one table stream at a time.
+    streams = AdaptiveLimit(WALKS_PER_DEVICE, floor=1, ceiling=WALKS_PER_DEVICE, cooldown_s=0.0)
     errors: list[str] = []
 
-    async def walk(root: Oid) -> WalkResult:
-        async with sem:
-            try:
-                return await session.walk(root)
-            except SnmpError as exc:
-                errors.append(f"walk of {_dotted(root)} failed: {exc}")
-                return WalkResult()
+    async def walk(key: str) -> list[WalkResult]:
+        await streams.acquire()
+        try:
+            return await session.walk_table(COLUMNS[key])
+        except SnmpError as exc:
+            if "timeout" in str(exc).lower():
+                streams.limit = 1.0
+            errors.append(f"walk of {key} table ({_dotted(TABLE_PREFIX[key])}) failed: {exc}")
+            return [WalkResult() for _ in COLUMNS[key]]
+        finally:
+            streams.release()
 
-    keys = list(COLUMNS)
-    walked = await asyncio.gather(*(asyncio.gather(*(walk(c) for c in COLUMNS[k])) for k in keys))
+    keys = [k for k, has in zip(COLUMNS, present, strict=True) if has]
+    walked = await asyncio.gather(*(walk(k) for k in keys))
     tables = dict(zip(keys, walked, strict=True))
     notes = [w.note for group in walked for w in group if w.note]
     obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC))
-    reason = f"{session.cred.label}; {session.varbinds} varbinds"
+    skipped = len(COLUMNS) - len(keys)
+    reason = f"{session.cred.label}; {session.varbinds} varbinds; {len(keys)} tables walked, {skipped} empty"
     if notes:
         reason += "; " + "; ".join(notes)
     if errors:
         # A device that answers its system group but stalls its tables is half-inventoried:
         # say so (ok=False) while still reporting what it did answer.
-        total = sum(len(c) for c in COLUMNS.values())
-        reason = f"partial inventory: {len(errors)} of {total} table walks failed (first: {errors[0]}); {reason}"
+        reason = f"partial inventory: {len(errors)} of {len(keys)} table walks failed (first: {errors[0]}); {reason}"
     return DeviceResult(obs, TargetStatus(target=host, method=Method.SNMP, ok=not errors, reason=reason,
                                           duration_ms=ms_since(started)))
 
@@ -397,7 +881,7 @@ def build_observations(host: str, scalars: dict[Oid, Any], tables: Mapping[str, 
     def s(oid: Oid) -> str:
         return _text(scalars[oid]) if oid in scalars else ""
 
-    object_id = str(scalars[SYS_OBJECT_ID].prettyPrint()) if SYS_OBJECT_ID in scalars else ""
+    object_id = _oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else ""
     system = SnmpSystem(descr=s(SYS_DESCR), object_id=object_id,
                         uptime_ticks=_int(scalars.get(SYS_UPTIME, 0)), contact=s(SYS_CONTACT),
                         name=s(SYS_NAME), location=s(SYS_LOCATION))
@@ -595,13 +1079,15 @@ async def inventory_many(
     stop: threading.Event | None = None,
     progress: Progress | None = None,
     port: int = 161,
+    pacer: Pacer | None = None,
 ) -> None:
-    """Inventory many devices concurrently (options.snmp_concurrency at a time).
+    """Inventory many devices concurrently (at most options.snmp_concurrency at a time).
 
-    Devices still unfinished at the deadline (or on stop) get a not-ok status; nothing raises.
+    All devices share one Pacer: one adaptive in-flight limit and one SNMPv3 engine. Devices
+    still unfinished at the deadline (or on stop) get a not-ok status; nothing raises.
     """
-    from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
-
+    own = pacer is None
+    pacer = pacer or Pacer(options)
     sem = asyncio.Semaphore(options.snmp_concurrency)
     done = 0
 
@@ -609,10 +1095,9 @@ async def inventory_many(
         nonlocal done
         async with sem:
             started = time.monotonic()
-            engine = SnmpEngine()  # one per device: USM engine-ID/time state never crosses devices
             try:
                 remaining = max(0.001, deadline - time.monotonic())
-                result = await asyncio.wait_for(inventory_device(engine, host, options, port=port), remaining)
+                result = await asyncio.wait_for(inventory_device(pacer, host, options, port=port), remaining)
             except TimeoutError:
                 result = DeviceResult([], TargetStatus(target=host, method=Method.SNMP, ok=False,
                                                        reason="time budget exhausted before the device finished",
@@ -621,25 +1106,28 @@ async def inventory_many(
                 result = DeviceResult([], TargetStatus(target=host, method=Method.SNMP, ok=False,
                                                        reason=f"SNMP failed: {type(exc).__name__}: {exc}",
                                                        duration_ms=ms_since(started)))
-            finally:
-                with contextlib.suppress(Exception):
-                    engine.close_dispatcher()
             on_result(result)
             done += 1
             if progress is not None and (done % 16 == 0 or done == len(hosts)):
-                progress(f"snmp: {done}/{len(hosts)} devices done")
+                progress(f"snmp: {done}/{len(hosts)} devices done (in-flight limit {int(pacer.limit.limit)})")
 
     tasks = [asyncio.ensure_future(one(h)) for h in hosts]
 
     async def watch() -> None:
-        while stop is not None and not stop.is_set():
+        if stop is None:
+            return
+        while not stop.is_set():
             await asyncio.sleep(0.2)
         for t in tasks:
             t.cancel()
 
     watcher = asyncio.ensure_future(watch())
-    results = await asyncio.gather(*tasks, return_exceptions=True)
-    watcher.cancel()
+    try:
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        watcher.cancel()
+        if own:
+            pacer.close()
     for host, res in zip(hosts, results, strict=True):
         if isinstance(res, asyncio.CancelledError):
             on_result(DeviceResult([], TargetStatus(target=host, method=Method.SNMP, ok=False,

@@ -177,10 +177,13 @@ class _ScriptedSession(Session):
         self.max_rows = max_rows
         self.varbinds = 0
         self.cred = Credential("v2c community #1", "2c", community="x")
+        self.bulk_varbinds = 48
         self.calls = 0
+        self.asked: list[tuple[list[tuple[int, ...]], int]] = []
 
-    async def _next(self, oid: tuple[int, ...], reps: int) -> list[tuple[tuple[int, ...], Any]]:
+    async def _bulk(self, oids: Any, reps: int) -> list[tuple[tuple[int, ...], Any]]:
         self.calls += 1
+        self.asked.append((list(oids), reps))
         return self.answers.pop(0) if self.answers else []
 
 
