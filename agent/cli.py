@@ -12,11 +12,9 @@ import enum
 import json
 import logging
 import os
-import random
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -184,22 +182,39 @@ class _Link:
         self.spool.close()
 
 
-def _report_once(config: Any, *, once: bool) -> str:
+def _host_report(inventory: Any, baseline: Any, link: Any, config: Any) -> tuple[Any, Any]:
+    """A delta against the acked baseline when that is safe, else a full snapshot; returns (report, delta)."""
+    from agent.transport.delta import compute_delta
+    from agent.transport.encode import encode_delta, encode_snapshot
+    from agent.transport.spool import Priority
+
+    now = datetime.now(UTC)
+    host_pending = any(item.priority == Priority.IDENTITY for item in link.spool.pending(10_000))
+    if (baseline.report_id and baseline.collector == config.collector and not baseline.force_full
+            and baseline.deltas_since_full < config.full_snapshot_every and not host_pending):
+        delta = compute_delta(baseline.items, inventory)
+        return encode_delta(inventory, delta, base_report_id=baseline.report_id, source_id=link.state.source_id,
+                            seq=link.state.take_seq(), now=now), delta
+    return encode_snapshot(inventory, source_id=link.state.source_id, seq=link.state.take_seq(), now=now), None
+
+
+def _report_once(config: Any, *, once: bool, skip: dict[str, str] | None = None, _retry: bool = True) -> str:
     import time as _time
 
     from netcensus.v1 import report_pb2
 
     from agent.facts.collect import collect_inventory
-    from agent.transport.encode import encode_snapshot
+    from agent.transport.baseline import Baseline
+    from agent.transport.delta import next_baseline
     from agent.transport.spool import Priority
 
-    inventory = collect_inventory(timeout_s=config.timeout_s, sources=config.sources)
+    inventory = collect_inventory(timeout_s=config.timeout_s, sources=config.sources, skip=skip)
     link = _Link(config.collector, config.state_dir, kind=report_pb2.SOURCE_KIND_AGENT, secret=config.enrol_secret,
                  security=config.security, timeout_s=config.timeout_s, max_bytes=config.spool_max_bytes,
                  max_reports=config.spool_max_reports)
+    baseline = Baseline.load(config.state_dir / "baseline.json")
     try:
-        report = encode_snapshot(inventory, source_id=link.state.source_id, seq=link.state.take_seq(),
-                                 now=datetime.now(UTC))
+        report, delta = _host_report(inventory, baseline, link, config)
         link.enqueue(report, Priority.IDENTITY)
         deadline = _time.monotonic() + (config.timeout_s if once else max(config.interval_s, 60.0))
         try:
@@ -208,13 +223,29 @@ def _report_once(config: Any, *, once: bool) -> str:
             depth = link.spool.stats().depth
             raise TransportError(f"{exc}; {depth} report(s) kept in the spool for the next run") from exc
         reason = (result.reasons or {}).get(report.report_id)
+        wants_full = report.report_id in result.need_full
         if reason is not None:
+            if wants_full and delta is not None and _retry:
+                # The collector lost track of our base (new database, restore): start over with a snapshot.
+                baseline.force_full = True
+                baseline.save()
+                link.close()
+                return _report_once(config, once=once, skip=skip, _retry=False)
             raise AgentError(f"collector {config.collector} rejected the report: {reason}")
         if link.spool.contains(report.report_id):
             raise TransportError(f"collector {config.collector} did not ack report {report.report_id}; kept in spool")
+        # Acked: the collector now holds this software list; deltas go against it from here on.
+        baseline.items = next_baseline(baseline.items if delta is not None else {}, inventory)
+        baseline.report_id = report.report_id
+        baseline.collector = config.collector
+        baseline.deltas_since_full = baseline.deltas_since_full + 1 if delta is not None else 0
+        baseline.force_full = wants_full  # divergence detected: the next report is a full snapshot
+        baseline.save()
     finally:
         link.close()
-    return (f"reported {inventory.facts.hostname} to {config.collector}: {len(inventory.software)} packages, "
+    kind = (f"delta of {delta.size} change(s)" if delta is not None
+            else f"full snapshot of {len(inventory.software)} packages")
+    return (f"reported {inventory.facts.hostname} to {config.collector}: {kind}, "
             f"{len(inventory.facts.interfaces)} interfaces, {len(inventory.neighbours)} neighbours "
             f"(source {link.state.source_id}, report {report.report_id}"
             + (f", {result.acked - 1} earlier spooled report(s) delivered" if result.acked > 1 else "") + ")")
@@ -229,15 +260,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.once:
         print(_report_once(config, once=True))
         return 0
+    import signal
+
+    from agent.daemon import memory_ceiling_reason, run_daemon
+
     log = logging.getLogger("netcensus.agent")
-    while True:
-        started = time.monotonic()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def cycle(skip: Sequence[str] | None) -> None:
         try:
-            log.warning("%s", _report_once(config, once=False))
+            log.warning("%s", _report_once(config, once=False, skip={
+                name: memory_ceiling_reason(config.memory_ceiling_mb) for name in skip or ()}))
         except TransportError as exc:
             log.warning("%s; retrying at the next interval", exc)
-        delay = config.interval_s + random.uniform(0, config.jitter_s) - (time.monotonic() - started)
-        time.sleep(max(1.0, delay))
+
+    run_daemon(interval_s=config.interval_s, jitter_s=config.jitter_s, memory_ceiling_mb=config.memory_ceiling_mb,
+               cycle=cycle, stop=stop)
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -51,6 +51,10 @@ class AgentConfig:
     security: Security = field(default_factory=Security)
     spool_max_bytes: int = 256 * 1024 * 1024
     spool_max_reports: int = 100_000
+    # After this many deltas the next host report is a full snapshot again.
+    full_snapshot_every: int = 24
+    # Above this resident size (MB) the daemon skips the heavy collectors for a cycle.
+    memory_ceiling_mb: int = 80
 
 
 def load_toml(path: Path | None) -> dict[str, object]:
@@ -70,7 +74,8 @@ def load_toml(path: Path | None) -> dict[str, object]:
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: [agent] must be a table")
     known = {"collector", "state_dir", "interval", "jitter", "timeout", "enrol_secret_file", "sources",
-             "ca", "cert", "key", "tls", "plaintext", "server_name", "spool_max_bytes", "spool_max_reports"}
+             "ca", "cert", "key", "tls", "plaintext", "server_name", "spool_max_bytes", "spool_max_reports",
+             "full_snapshot_every", "memory_ceiling"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} in [agent] (known: {', '.join(sorted(known))})")
@@ -142,4 +147,6 @@ def resolve_agent(*, collector: str | None, config: Path | None, state_dir: Path
                                   file=file, env=env),
         spool_max_bytes=_positive_int(file.get("spool_max_bytes", 256 * 1024 * 1024), "spool_max_bytes"),
         spool_max_reports=_positive_int(file.get("spool_max_reports", 100_000), "spool_max_reports"),
+        full_snapshot_every=_positive_int(file.get("full_snapshot_every", 24), "full_snapshot_every"),
+        memory_ceiling_mb=_positive_int(file.get("memory_ceiling", 80), "memory_ceiling"),
     )

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agent.errors import RejectedError, TransportError
 from agent.transport.backoff import Backoff
@@ -30,6 +30,7 @@ class DrainResult:
     rejected: int = 0
     remaining: int = 0
     reasons: dict[str, str] | None = None  # report_id -> rejection reason
+    need_full: set[str] = field(default_factory=set)  # report_ids whose ack asked for a full snapshot
 
 
 class Courier:
@@ -66,6 +67,8 @@ class Courier:
             rejected: list[str] = []
 
             def on_ack(ack: AckResult, acked: list[str] = acked, rejected: list[str] = rejected) -> None:
+                if ack.need_full_snapshot:
+                    result.need_full.add(ack.report_id)
                 if ack.stored or ack.duplicate:
                     acked.append(ack.report_id)
                 else:

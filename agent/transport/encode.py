@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -20,6 +18,7 @@ from agent.facts.model import (
     SoftwareItem,
 )
 from agent.scan.model import Method, Observation, ScanBatch
+from agent.transport.delta import Delta, checksum, complete_sources
 
 _STATES = {
     CollectorState.OK: report_pb2.COLLECTOR_STATE_OK,
@@ -34,12 +33,6 @@ def _ts(value: datetime) -> Timestamp:
     ts = Timestamp()
     ts.FromDatetime(value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC))
     return ts
-
-
-def software_checksum(items: Iterable[SoftwareItem]) -> str:
-    """SHA-256 over sorted 'source\\tname\\tarch\\tversion' lines (the contract in report.proto)."""
-    lines = sorted(f"{i.source}\t{i.name}\t{i.arch}\t{i.version}" for i in items)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def _interface(msg: report_pb2.NetworkInterface, iface: NetworkInterface) -> None:
@@ -128,7 +121,26 @@ def encode_snapshot(inventory: Inventory, *, source_id: str, seq: int, now: date
                             items=max(0, status.items), reason=status.reason)
     for nb in inventory.neighbours:
         snap.neighbours.add(ip=nb.ip, mac=nb.mac, interface=nb.interface, state=nb.state)
-    snap.software_checksum = software_checksum(inventory.software)
+    snap.software_checksum = checksum(inventory.software, complete_sources(inventory))
+    return report
+
+
+def encode_delta(inventory: Inventory, delta: Delta, *, base_report_id: str, source_id: str, seq: int,
+                 now: datetime) -> report_pb2.Report:
+    """A HostDelta report: full facts, changed software only, checksum of the resulting list."""
+    report = new_report(source_id, seq, now)
+    msg = report.host_delta
+    msg.base_report_id = base_report_id
+    msg.facts.CopyFrom(encode_facts(inventory.facts))
+    for target, items in ((msg.added, delta.added), (msg.removed, delta.removed), (msg.changed, delta.changed)):
+        for item in items:
+            _software(target.add(), item)
+    for status in inventory.collectors:
+        msg.collectors.add(name=status.name, state=_STATES[status.state], duration_ms=max(0, status.duration_ms),
+                           items=max(0, status.items), reason=status.reason)
+    for nb in inventory.neighbours:
+        msg.neighbours.add(ip=nb.ip, mac=nb.mac, interface=nb.interface, state=nb.state)
+    msg.software_checksum = checksum(inventory.software, complete_sources(inventory))
     return report
 
 

@@ -905,8 +905,9 @@ class HostSnapshot(_message.Message):
     NEIGHBOURS_FIELD_NUMBER: _builtins.int
     SOFTWARE_CHECKSUM_FIELD_NUMBER: _builtins.int
     software_checksum: _builtins.str
-    """Checksum over the software list (hex SHA-256 of the sorted "source\\tname\\tarch\\tversion" lines),
-    so later deltas can be checked for divergence.
+    """Checksum over the software list: hex SHA-256 of the sorted "source\\tname\\tarch\\tversion" lines,
+    joined with "\\n", of the items whose package source's collector is OK in this report (software
+    collectors are named after their package source). Later deltas are checked against it.
     """
     @_builtins.property
     def facts(self) -> Global___HostFacts:
