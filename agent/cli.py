@@ -396,17 +396,22 @@ def cmd_scan(args: argparse.Namespace) -> int:
     options = SweepOptions(**kw)
     send = _sender(args.collector, args.state_dir, _security(args)) if args.collector else None
     found = 0
-    batches: list[dict[str, Any]] = []
+    observations: list[dict[str, Any]] = []
+    failed: list[str] = []
     for batch in sweep(args.targets, methods=methods, options=options, progress=_progress):
         found += len(batch.observations)
+        failed += [f"{st.target} ({st.method.value}): {st.reason}" for st in batch.statuses if not st.ok]
         if send is not None:
             send(batch)
         else:
-            batches.append(batch_to_dict(batch))
+            observations.extend(batch_to_dict(batch)["observations"])
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    for line in failed:
+        print(f"netcensus-agent: scan: {line}", file=sys.stderr)
     if send is None:
-        print(json.dumps(batches, indent=2))
+        # One JSON array of observations (ip, mac, method, seen_at, vendor, device_type, snmp, ...).
+        print(json.dumps(observations, indent=2))
     else:
         send.finish()
         print(f"sent {found} observations to {args.collector}")
