@@ -59,6 +59,10 @@ class LabHost:
         v3_users: net-snmp `createUser` argument strings, e.g. "u1 SHA-256 authpass1 AES authpass2".
         snmpd_extra: extra snmpd.conf lines.
         tcp_ports: run a tiny HTTP server (Python's http.server) on each of these ports.
+        snmpsim_lite: serve with snmpsim-command-responder-lite (SNMPv1/v2c only, pysnmp v1arch):
+            several times less CPU per request than the full responder, so a simulated fleet
+            measures the scanner rather than the simulator. Data files are then chosen by
+            community and transport as <community>/1.3.6.1.6.1.1.<n>.snmprec, n = endpoint index.
     """
 
     name: str
@@ -73,6 +77,7 @@ class LabHost:
     v3_users: tuple[str, ...] = field(default=(), repr=False)
     snmpd_extra: tuple[str, ...] = ()
     tcp_ports: tuple[int, ...] = ()
+    snmpsim_lite: bool = False
 
 
 # The first four MACs are fixed by the product demo's sample register (Intel, Apple, Dell,
@@ -375,11 +380,13 @@ class Lab:
         hdir = self.workdir / host.name
         (hdir / "cache").mkdir(parents=True, exist_ok=True)
         log = hdir / "snmpsim.log"
+        # The lite responder runs through a shim that adapts it to pysnmp 7 (see _simlite).
+        argv0 = [sys.executable, "-m", "agent.scan._simlite"] if host.snmpsim_lite else [str(exe)]
         self.popen_in(self.ns_of(host), [
-            str(exe), f"--data-dir={host.snmpsim_data}", f"--cache-dir={hdir / 'cache'}",
+            *argv0, f"--data-dir={host.snmpsim_data}", f"--cache-dir={hdir / 'cache'}",
             f"--agent-udpv4-endpoint={host.ip}:161", "--process-user=root", "--process-group=root",
             f"--logging-method=file:{log}", *host.snmpsim_args,
-        ], log=hdir / "snmpsim.out")
+        ], log=hdir / "snmpsim.out", env={"PYTHONPATH": str(REPO_ROOT)})
         return log
 
     def wait_for_udp(self, port: int, timeout: float = 20.0) -> None:

@@ -109,6 +109,7 @@ FAST_TIMEOUT_S = 0.5
 # one-column walks; tooBig (RFC 3416 §4.2.3) halves it for agents with small buffers.
 BULK_VARBINDS = 48
 MAX_REPETITIONS = 25  # single-column walks, as snmpbulkwalk's -Cr25
+FIRST_ROWS = 8  # rows asked for by a table's first GETBULK (doubling after)
 WALKS_PER_DEVICE = 4  # table streams in flight per device (fewer after a timeout: back-off)
 
 
@@ -388,9 +389,15 @@ class Session:
         results = [WalkResult() for _ in roots]
         cursors = list(roots)
         active = list(range(len(roots)))
+        # Slow start: most tables are short (a handful of ports, ARP entries, neighbours), and
+        # every repetition past a table's end is work the agent does for nothing; so the first
+        # request asks for FIRST_ROWS rows and each further one doubles, up to the varbind cap.
+        rows_wanted = FIRST_ROWS
         while active:
             width = len(active)
-            reps = max(1, self.bulk_varbinds // width) if len(roots) > 1 else MAX_REPETITIONS
+            cap = max(1, self.bulk_varbinds // width) if len(roots) > 1 else MAX_REPETITIONS
+            reps = min(cap, rows_wanted)
+            rows_wanted *= 2
             vbs = await self._bulk([cursors[i] for i in active], reps)
             if not vbs:
                 break
