@@ -92,6 +92,7 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
     await asyncio.get_running_loop().run_in_executor(None, start.wait)
     latencies: list[float] = []
     codes: dict[str, int] = {}
+    details: list[str] = []
     acked = 0
     errors = 0
     t0 = time.perf_counter()
@@ -117,13 +118,15 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
         except grpc.RpcError as exc:
             errors += 1
             codes[exc.code().name] = codes.get(exc.code().name, 0) + 1
+            if len(details) < 5:
+                details.append(f"{exc.code().name}: {exc.details()} (after {len(sent_at)} sent)")
 
     await asyncio.gather(*(agent(ch, key, batch) for (ch, _, key), batch in zip(enrolled, payloads, strict=True)))
     elapsed = time.perf_counter() - t0
     for ch in channels:
         await ch.close()
     return {"latencies": latencies, "acked": acked, "errors": errors, "elapsed": elapsed, "codes": codes,
-            "sent": agents * reports, "started": t0}
+            "sent": agents * reports, "started": t0, "details": details}
 
 
 def _worker(target: str, agents: int, reports: int, items: int, window: int, start: Any, ready: Any,
@@ -152,7 +155,8 @@ def _phase(target: str, *, agents: int, procs: int, reports: int, items: int, wi
     latencies = sorted(x for r in results for x in r["latencies"])
     return {"wall": wall, "acked": sum(r["acked"] for r in results), "sent": sum(r["sent"] for r in results),
             "errors": sum(r["errors"] for r in results), "latencies": latencies,
-            "codes": {k: sum(r["codes"].get(k, 0) for r in results) for r in results for k in r["codes"]}}
+            "codes": {k: sum(r["codes"].get(k, 0) for r in results) for r in results for k in r["codes"]},
+            "details": [d for r in results for d in r["details"]]}
 
 
 def _bare_duckdb(rows: int) -> float:
@@ -218,6 +222,9 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=2000, help="concurrency phase: concurrent agent streams")
     parser.add_argument("--reports", type=int, default=3, help="concurrency phase: reports per agent")
     parser.add_argument("--items", type=int, default=50, help="concurrency phase: software items per report")
+    parser.add_argument("--collector-log", type=Path, default=None,
+                        help="keep the collector's log (warnings and up) in this file")
+    parser.add_argument("--skip", choices=("throughput", "concurrency"), default=None, help="skip one phase")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     with tempfile.TemporaryDirectory() as d:
@@ -228,8 +235,8 @@ def main() -> None:
         config = Path(d) / "collector.toml"
         config.write_text("[collector]\nrate_limit = 0\nmax_queue = 200000\nrefresh_interval = \"0\"\n")
         port = _free_port()
-        log = (Path(d) / "collector.log").open("w")
-        proc = subprocess.Popen([str(BIN / "netcensus"), "--log-level", "error", "serve", "--db", str(db),
+        log = (args.collector_log or Path(d) / "collector.log").open("w")
+        proc = subprocess.Popen([str(BIN / "netcensus"), "--log-level", "warning", "serve", "--db", str(db),
                                  "--listen", f"127.0.0.1:{port}", "--rules", str(rules), "--config", str(config)],
                                 stdout=subprocess.PIPE, stderr=log, text=True)
         assert proc.stdout is not None
@@ -237,35 +244,43 @@ def main() -> None:
             raise SystemExit("collector did not start")
         target = f"127.0.0.1:{port}"
         try:
-            tp = _phase(target, agents=args.tp_agents, procs=args.procs, reports=args.tp_reports,
-                        items=args.tp_items, window=args.tp_reports)
-            cc = _phase(target, agents=args.agents, procs=args.procs, reports=args.reports, items=args.items,
-                        window=1)
+            empty: dict[str, Any] = {"wall": float("nan"), "acked": 0, "sent": 0, "errors": 0, "latencies": [],
+                                     "codes": {}}
+            tp = empty if args.skip == "throughput" else _phase(
+                target, agents=args.tp_agents, procs=args.procs, reports=args.tp_reports, items=args.tp_items,
+                window=args.tp_reports)
+            cc = empty if args.skip == "concurrency" else _phase(
+                target, agents=args.agents, procs=args.procs, reports=args.reports, items=args.items, window=1)
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=300)
         stored, doubled, short = _check(db)
     tp_rows = tp["acked"] * args.tp_items
-    bare_s = _bare_duckdb(tp_rows)
+    bare_s = _bare_duckdb(tp_rows) if tp_rows else float("nan")
     sent = tp["sent"] + cc["sent"]
     acked = tp["acked"] + cc["acked"]
     lost = max(0, acked - stored)  # acked but not in the database
     unacked = sent - acked
     print(f"ingest load on {os.cpu_count()} cores, collector and {args.procs} agent processes on loopback")
-    print(f"  throughput: {args.tp_agents} agents x {args.tp_reports} snapshots x {args.tp_items} packages")
-    print(f"    netcensus  (gRPC -> validate -> group commit -> ack): {tp_rows:>10,} rows in {tp['wall']:6.2f} s = "
-          f"{tp_rows / tp['wall']:>10,.0f} rows/s")
-    print(f"    bare DuckDB (one Arrow insert of the same rows):      {tp_rows:>10,} rows in {bare_s:6.2f} s = "
-          f"{tp_rows / bare_s:>10,.0f} rows/s")
-    print(f"    ratio: {tp_rows / tp['wall'] / (tp_rows / bare_s):.0%} of a bare insert   (goal: >= 300,000 rows/s)")
+    if tp_rows:
+        print(f"  throughput: {args.tp_agents} agents x {args.tp_reports} snapshots x {args.tp_items} packages")
+        print(f"    netcensus  (gRPC -> validate -> group commit -> ack): {tp_rows:>10,} rows in {tp['wall']:6.2f} s "
+              f"= {tp_rows / tp['wall']:>10,.0f} rows/s")
+        print(f"    bare DuckDB (one Arrow insert of the same rows):      {tp_rows:>10,} rows in {bare_s:6.2f} s "
+              f"= {tp_rows / bare_s:>10,.0f} rows/s")
+        print(f"    ratio: {bare_s / tp['wall']:.0%} of a bare insert   (goal: >= 300,000 rows/s)")
     lat = cc["latencies"]
-    print(f"  concurrency: {args.agents} concurrent agent streams x {args.reports} reports x {args.items} packages")
-    print(f"    ack latency p50 {_pct(lat, 0.5) * 1000:,.0f} ms, p99 {_pct(lat, 0.99) * 1000:,.0f} ms, "
-          f"max {lat[-1] * 1000 if lat else float('nan'):,.0f} ms over {len(lat):,} acks in {cc['wall']:.1f} s "
-          f"(goal: p99 <= 1,000 ms); mean {statistics.fmean(lat) * 1000 if lat else 0:,.0f} ms")
+    if lat:
+        print(f"  concurrency: {args.agents} concurrent agent streams x {args.reports} reports x {args.items} "
+              "packages")
+        print(f"    ack latency p50 {_pct(lat, 0.5) * 1000:,.0f} ms, p99 {_pct(lat, 0.99) * 1000:,.0f} ms, "
+              f"max {lat[-1] * 1000:,.0f} ms over {len(lat):,} acks in {cc['wall']:.1f} s "
+              f"(goal: p99 <= 1,000 ms); mean {statistics.fmean(lat) * 1000:,.0f} ms")
     print(f"  reports sent {sent:,}, acked {acked:,}, stored {stored:,}: lost {lost:,}, duplicated {doubled:,}, "
           f"short {short:,}; unacked (stream ended, a real agent re-sends from its spool) {unacked:,}, "
           f"stream errors {tp['errors'] + cc['errors']} {dict(tp['codes'], **cc['codes'])}")
+    for detail in (tp.get("details") or []) + (cc.get("details") or []):
+        print(f"    stream error: {detail}")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ raises InvalidReport with a reason the Ack carries back to the sender.
 from __future__ import annotations
 
 import ipaddress
+import operator
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -24,15 +26,24 @@ from collector.identifiers import (
     normalise_uuid,
 )
 from collector.model import (
+    NO_SOFTWARE,
     CollectorRun,
     IngestReport,
-    InstalledItem,
     InventoryUpdate,
     ScanRun,
     Sighting,
+    SoftwareColumns,
     TargetOutcome,
 )
-from collector.validate import EARLIEST, MAX_CLOCK_SKEW, MAX_STRING, InvalidReport, check_report
+from collector.validate import (
+    EARLIEST,
+    MAX_CLOCK_SKEW,
+    MAX_STRING,
+    InvalidReport,
+    bounded_column,
+    check_report,
+    time_column,
+)
 
 MAX_SOFTWARE_ITEMS = 200_000    # per report
 MAX_OBSERVATIONS = 100_000      # per report
@@ -91,6 +102,16 @@ def _s(value: str, what: str) -> str:
     return value.strip()
 
 
+def _report_ref(value: str) -> str:
+    """A report id as the ledger spells it (canonical UUID); anything else stays as sent and will
+    simply match no stored report."""
+    value = _s(value, "base_report_id")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value
+
+
 def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
     """Validate and convert one Report. Raises InvalidReport."""
     check_report(report, now)
@@ -108,16 +129,22 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
     base = {"report_id": report_id, "source_id": source_id, "seq": report.seq, "created_at": created_at}
     if body == "host_snapshot":
         snap = report.host_snapshot
+        seen_at = created_at or now
+        inventory = InventoryUpdate(
+            subject=f"agent:{source_id}", seen_at=seen_at, complete_sources=frozenset(),
+            items=_decode_items(snap.software, "software", now), checksum=_s(snap.software_checksum, "checksum"))
         return IngestReport(kind="host_snapshot", **base, **_decode_host(
-            source_id, snap.facts, snap.software, (), snap.collectors, snap.neighbours,
-            seen_at=created_at or now, is_delta=False, checksum=snap.software_checksum, base_report_id=""))
+            source_id, snap.facts, snap.collectors, snap.neighbours, seen_at=seen_at, inventory=inventory))
     if body == "host_delta":
         delta = report.host_delta
-        items = [*delta.added, *delta.changed]
+        seen_at = created_at or now
+        inventory = InventoryUpdate(
+            subject=f"agent:{source_id}", seen_at=seen_at, complete_sources=frozenset(),
+            items=_decode_items(delta.added, "added", now), changed=_decode_items(delta.changed, "changed", now),
+            removed=_decode_items(delta.removed, "removed", now), is_delta=True,
+            checksum=_s(delta.software_checksum, "checksum"), base_report_id=_report_ref(delta.base_report_id))
         return IngestReport(kind="host_delta", **base, **_decode_host(
-            source_id, delta.facts, items, delta.removed, delta.collectors, delta.neighbours,
-            seen_at=created_at or now, is_delta=True, checksum=delta.software_checksum,
-            base_report_id=delta.base_report_id))
+            source_id, delta.facts, delta.collectors, delta.neighbours, seen_at=seen_at, inventory=inventory))
     if body == "scan":
         return IngestReport(kind="scan", **base, **_decode_scan(report.scan, now))
     if body == "heartbeat":
@@ -125,24 +152,43 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
     raise InvalidReport("report has no body")
 
 
-def _decode_items(items: Iterable[report_pb2.SoftwareItem], now: datetime, default_source: str = "") -> tuple[InstalledItem, ...]:
-    out: dict[tuple[str, str, str, str], InstalledItem] = {}
-    for n, item in enumerate(items):
-        if n >= MAX_SOFTWARE_ITEMS:
-            raise InvalidReport(f"more than {MAX_SOFTWARE_ITEMS} software items")
-        name = _s(item.name, f"software[{n}].name")
-        if not name:
-            raise InvalidReport(f"software[{n}].name is empty")
-        source = _s(item.source, f"software[{n}].source").lower() or default_source
-        if not source:
-            raise InvalidReport(f"software[{n}] ({name}) has no source")
-        installed = _checked_time(item.installed_at, f"software[{n}].installed_at", now) if item.HasField("installed_at") else None
-        installed_item = InstalledItem(
-            name=name, version=_s(item.version, "version"), arch=_s(item.arch, "arch"), pkg_source=source,
-            vendor=_s(item.vendor, "vendor"), source_package=_s(item.source_package, "source_package"),
-            purl=_s(item.purl, "purl"), installed_at=installed)
-        out.setdefault(installed_item.key, installed_item)  # identical duplicates collapse
-    return tuple(out.values())
+# Every SoftwareItem field in one C call per item (dotted names reach into installed_at).
+_ITEM_FIELDS = operator.attrgetter("name", "version", "arch", "source", "vendor", "source_package", "purl",
+                                   "installed_at.seconds", "installed_at.nanos")
+
+
+def _decode_items(items: Sequence[report_pb2.SoftwareItem], what: str, now: datetime,
+                  default_source: str = "") -> SoftwareColumns:
+    """A repeated SoftwareItem field → SoftwareColumns, validated a column at a time.
+
+    No object per item: the fields come out as tuples (zip over one attrgetter per item) and are
+    checked and stripped column-wise (validate.bounded_column). Identical duplicates are left for
+    the store to collapse.
+    """
+    if not items:
+        return NO_SOFTWARE
+    if len(items) > MAX_SOFTWARE_ITEMS:
+        raise InvalidReport(f"{what}: more than {MAX_SOFTWARE_ITEMS} software items")
+    columns = zip(*map(_ITEM_FIELDS, items), strict=True)
+    name, version, arch, source, vendor, source_package, purl, seconds, nanos = columns
+    name = bounded_column(name, what, "name")
+    if "" in name:
+        raise InvalidReport(f"{what}[{name.index('')}].name is empty")
+    source = bounded_column(source, what, "source")
+    joined = "".join(source)
+    if joined != joined.lower():
+        source = tuple(map(str.lower, source))
+    if "" in source:
+        if not default_source:
+            n = source.index("")
+            raise InvalidReport(f"{what}[{n}] ({name[n]}) has no source")
+        source = tuple(s or default_source for s in source)
+    return SoftwareColumns(
+        name=name, version=bounded_column(version, what, "version"), arch=bounded_column(arch, what, "arch"),
+        pkg_source=source, vendor=bounded_column(vendor, what, "vendor"),
+        source_package=bounded_column(source_package, what, "source_package"),
+        purl=bounded_column(purl, what, "purl"),
+        installed_at=time_column(seconds, nanos, what, "installed_at", now))
 
 
 def _split_macs(macs: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -161,18 +207,15 @@ def _split_macs(macs: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def _decode_host(
     source_id: str,
     facts: report_pb2.HostFacts,
-    items: Sequence[report_pb2.SoftwareItem],
-    removed: Sequence[report_pb2.SoftwareItem],
     collectors: Sequence[report_pb2.CollectorStatus],
     neighbours: Sequence[report_pb2.Neighbour],
     *,
     seen_at: datetime,
-    is_delta: bool,
-    checksum: str,
-    base_report_id: str,
+    inventory: InventoryUpdate,
 ) -> dict[str, object]:
+    """Facts, neighbours and collector runs of a host report, plus its software `inventory`
+    (snapshot or delta) completed with the sources whose collector ran to completion."""
     subject = f"agent:{source_id}"
-    now = seen_at
     ips: list[str] = []
     networks: list[str] = []
     for iface in facts.interfaces:
@@ -190,14 +233,17 @@ def _decode_host(
         fqdn=_s(facts.fqdn, "fqdn").lower(), ips=tuple(dict.fromkeys(ips)), macs=macs, local_macs=local_macs,
         networks=tuple(dict.fromkeys(networks)), serial=normalise_serial(facts.hardware.serial),
         system_uuid=normalise_uuid(facts.hardware.system_uuid), vendor=_s(facts.hardware.vendor, "vendor"),
-        model=_s(facts.hardware.model, "model"), device_type=_chassis_device_type(facts.hardware.chassis_type, facts.virtualization),
+        model=_s(facts.hardware.model, "model"),
+        device_type=_chassis_device_type(facts.hardware.chassis_type, facts.virtualization),
         os=_s(os_text, "os"), os_family=_s(facts.os.family, "os.family").lower(),
         detail={
             "kernel": facts.os.kernel, "arch": facts.os.arch, "cpu": facts.cpu.model, "cores": facts.cpu.cores,
             "threads": facts.cpu.threads, "memory_bytes": facts.memory_bytes, "virtualization": facts.virtualization,
             "bios_version": facts.hardware.bios_version, "chassis": facts.hardware.chassis_type,
-            "interfaces": [{"name": i.name, "mac": i.mac, "addresses": list(i.addresses), "virtual": i.is_virtual} for i in facts.interfaces],
-            "disks": [{"name": d.name, "model": d.model, "serial": d.serial, "size_bytes": d.size_bytes} for d in facts.disks],
+            "interfaces": [{"name": i.name, "mac": i.mac, "addresses": list(i.addresses), "virtual": i.is_virtual}
+                           for i in facts.interfaces],
+            "disks": [{"name": d.name, "model": d.model, "serial": d.serial, "size_bytes": d.size_bytes}
+                      for d in facts.disks],
             "timezone": facts.timezone,
             "users": [{"name": u.name, "terminal": u.terminal, "host": u.host} for u in facts.users],
             "security": _security_detail(facts.security),
@@ -222,12 +268,8 @@ def _decode_host(
         for c in collectors
     )
     complete = frozenset(r.name.lower() for r in runs if r.state == "ok")
-    inventory = InventoryUpdate(
-        subject=subject, seen_at=seen_at, complete_sources=complete,
-        items=_decode_items(items, now), removed=_decode_items(removed, now) if is_delta else (),
-        is_delta=is_delta, checksum=checksum, base_report_id=base_report_id,
-    )
-    return {"sightings": tuple(sightings), "inventories": (inventory,), "collector_runs": runs}
+    return {"sightings": tuple(sightings), "inventories": (replace(inventory, complete_sources=complete),),
+            "collector_runs": runs}
 
 
 def _security_detail(sec: report_pb2.SecurityFacts) -> dict[str, object]:
@@ -279,10 +321,11 @@ def _decode_scan(scan: report_pb2.ScanResult, now: datetime) -> dict[str, object
         if obs.software:
             inventories.append(InventoryUpdate(
                 subject=sighting.subject, seen_at=sighting.seen_at, complete_sources=frozenset({"snmp"}),
-                items=_decode_items(obs.software, now, default_source="snmp")))
+                items=_decode_items(obs.software, f"observations[{n}].software", now, default_source="snmp")))
     outcomes = tuple(
-        TargetOutcome(scan_id=scan_id, target=_s(s.target, "status.target"), method=METHOD_NAMES.get(s.method, "unknown"),
-                      ok=s.ok, reason=_s(s.reason, "status.reason"), duration_ms=s.duration_ms)
+        TargetOutcome(scan_id=scan_id, target=_s(s.target, "status.target"),
+                      method=METHOD_NAMES.get(s.method, "unknown"), ok=s.ok, reason=_s(s.reason, "status.reason"),
+                      duration_ms=s.duration_ms)
         for s in scan.statuses
     )
     run = ScanRun(scan_id=scan_id, targets=targets, methods=methods, started_at=started, finished_at=finished,
@@ -385,8 +428,9 @@ def finding_from_proto(msg: query_pb2.Finding) -> dict[str, object]:
                  "status", "rule_id", "software_name", "software_version"):
         row[name] = getattr(msg, name) or None
     row["first_seen"], row["last_seen"] = t("first_seen"), t("last_seen")
-    row["evidence"] = [{"source": e.source, "method": e.method, "seen_at": to_datetime(e.seen_at) if e.HasField("seen_at") else None,
-                        "detail": e.detail} for e in msg.evidence]
+    row["evidence"] = [{"source": e.source, "method": e.method,
+                         "seen_at": to_datetime(e.seen_at) if e.HasField("seen_at") else None,
+                         "detail": e.detail} for e in msg.evidence]
     row["summary"] = msg.summary
     row["status_class"] = msg.status_class or None
     row["opened_at"], row["resolved_at"] = t("opened_at"), t("resolved_at")
@@ -397,7 +441,8 @@ def finding_from_proto(msg: query_pb2.Finding) -> dict[str, object]:
 def asset_to_proto(row: dict[str, object]) -> query_pb2.Asset:
     """An asset as query.py produces it → netcensus.v1.Asset."""
     msg = query_pb2.Asset()
-    for name in ("asset_id", "vendor", "serial", "model", "device_type", "os", "asset_tag", "status", "matched_by", "system_uuid"):
+    for name in ("asset_id", "vendor", "serial", "model", "device_type", "os", "asset_tag", "status", "matched_by",
+                 "system_uuid"):
         value = row.get(name)
         if value is not None:
             setattr(msg, name, str(value))

@@ -17,21 +17,26 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
-from collector.model import IngestReport
+from collector.model import IngestReport, StoreResult
 
 log = logging.getLogger("netcensus.ingest")
 
-StoreBatch = Callable[[Sequence[IngestReport], datetime], set[str]]
+StoreBatch = Callable[[Sequence[IngestReport], datetime], StoreResult]
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one report: stored, duplicate, or failed with a reason."""
+    """What happened to one report: stored, duplicate, or not stored with a reason.
+
+    `need_full_snapshot` asks the sender for a full HostSnapshot next: set on a delta refused for
+    an unknown base (with `error`), and on a stored delta whose checksum diverged.
+    """
 
     report_id: str
     duplicate: bool = False
     error: str = ""
     retryable: bool = False  # not stored for a passing reason (shutdown): the sender keeps it and retries
+    need_full_snapshot: bool = False
 
 
 class PipelineBusy(Exception):
@@ -108,30 +113,40 @@ class IngestPipeline:
     def _commit(self, batch: list[tuple[IngestReport, Future[Outcome]]]) -> None:
         reports = [r for r, _ in batch]
         try:
-            duplicates = self._store_batch(reports, self._clock())
+            result = self._store_batch(reports, self._clock())
         except Exception:  # noqa: BLE001 - isolate the culprit below, then report per report
             log.warning("batch of %d reports failed; retrying one by one", len(reports))
             for report, fut in batch:
                 self._commit_one(report, fut)
             return
+        settled: set[str] = set()
         for report, fut in batch:
-            self._settle(report, fut, report.report_id in duplicates)
+            self._settle(report, fut, result, settled)
 
     def _commit_one(self, report: IngestReport, fut: Future[Outcome]) -> None:
         try:
-            duplicates = self._store_batch([report], self._clock())
+            result = self._store_batch([report], self._clock())
         except Exception as exc:  # noqa: BLE001 - a failed report becomes a rejected ack, never a crash
             self.failed += 1
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             log.error("report %s from %s not stored: %s", report.report_id, report.source_id, reason)
             fut.set_result(Outcome(report.report_id, error=f"not stored: {reason[:300]}"))
             return
-        self._settle(report, fut, report.report_id in duplicates)
+        self._settle(report, fut, result, set())
 
-    def _settle(self, report: IngestReport, fut: Future[Outcome], duplicate: bool) -> None:
-        if duplicate:
-            self.duplicates += 1
-        else:
+    def _settle(self, report: IngestReport, fut: Future[Outcome], result: StoreResult, settled: set[str]) -> None:
+        """Resolve one report's future; `settled` holds ids already acked as stored in this batch, so
+        that of two copies of one report in a batch the first is STORED and the second DUPLICATE."""
+        report_id = report.report_id
+        need_full = report_id in result.need_full_snapshot
+        if report_id in result.rejected:
+            self.failed += 1
+            fut.set_result(Outcome(report_id, error=result.rejected[report_id], need_full_snapshot=need_full))
+        elif report_id in result.stored and report_id not in settled:
+            settled.add(report_id)
             self.stored += 1
             self.rows += report.item_count
-        fut.set_result(Outcome(report.report_id, duplicate=duplicate))
+            fut.set_result(Outcome(report_id, need_full_snapshot=need_full))
+        else:
+            self.duplicates += 1
+            fut.set_result(Outcome(report_id, duplicate=True))

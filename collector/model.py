@@ -8,8 +8,9 @@ database edge.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 
 class StatusClass(enum.Enum):
@@ -81,7 +82,11 @@ class Sighting:
 
 @dataclass(frozen=True, slots=True)
 class InstalledItem:
-    """One installed item as stored; (name, version, arch, pkg_source) is its identity on a subject."""
+    """One installed item as stored; (name, version, arch, pkg_source) is its identity on a subject.
+
+    The ingest path does not build these (see SoftwareColumns); they are the per-item view for
+    tests and for callers that want one object per install.
+    """
 
     name: str
     version: str
@@ -99,22 +104,81 @@ class InstalledItem:
 
 
 @dataclass(frozen=True, slots=True)
+class SoftwareColumns:
+    """Software items of one report list as parallel columns, one Python tuple per field.
+
+    Why columns: a snapshot carries thousands of items and the store writes them as Arrow
+    columns; building one object per item and taking it apart again cost more than everything
+    else on the ingest path. Row i is (name[i], version[i], ...). Strings are already bounded,
+    stripped and (pkg_source) lower-cased by the codec; `installed_at` holds microseconds since
+    the Unix epoch, None when the source does not record it. Identical duplicates (same name,
+    version, arch, pkg_source) may remain: the store collapses them.
+    """
+
+    name: tuple[str, ...] = ()
+    version: tuple[str, ...] = ()
+    arch: tuple[str, ...] = ()
+    pkg_source: tuple[str, ...] = ()
+    vendor: tuple[str, ...] = ()
+    source_package: tuple[str, ...] = ()
+    purl: tuple[str, ...] = ()
+    installed_at: tuple[int | None, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.name)
+
+    def rows(self) -> list[InstalledItem]:
+        """The items one object per row (tests, debugging; not the hot path)."""
+        return [
+            InstalledItem(name=n, version=v, arch=a, pkg_source=s, vendor=vd, source_package=sp, purl=pu,
+                          installed_at=None if t is None else _EPOCH + timedelta(microseconds=t))
+            for n, v, a, s, vd, sp, pu, t in zip(self.name, self.version, self.arch, self.pkg_source, self.vendor,
+                                                 self.source_package, self.purl, self.installed_at, strict=True)
+        ]
+
+    @classmethod
+    def from_items(cls, items: Iterable[InstalledItem]) -> SoftwareColumns:
+        """Columns from per-item objects (tests and small callers)."""
+        rows = list(items)
+        return cls(
+            name=tuple(i.name for i in rows), version=tuple(i.version for i in rows),
+            arch=tuple(i.arch for i in rows), pkg_source=tuple(i.pkg_source for i in rows),
+            vendor=tuple(i.vendor for i in rows), source_package=tuple(i.source_package for i in rows),
+            purl=tuple(i.purl for i in rows),
+            installed_at=tuple(None if i.installed_at is None else (i.installed_at - _EPOCH) // _MICROSECOND
+                               for i in rows))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+NO_SOFTWARE = SoftwareColumns()
+
+
+@dataclass(frozen=True, slots=True)
 class InventoryUpdate:
     """Software of one subject from one report.
 
     `complete_sources` are the package sources whose collector ran to completion: only they may
-    close (mark removed) stored rows. A snapshot carries every item in `items`; a delta carries
-    `items` as added/changed and `removed` as removed.
+    close (mark removed) stored rows. A snapshot carries every item in `items`. A delta carries
+    `items` as added, `changed` as items whose version changed (new version) and `removed` as
+    removed (name, arch and pkg_source identify them; the version is ignored), on top of the host
+    report `base_report_id`; `checksum` is the sender's checksum of the complete list after it.
     """
 
     subject: str
     seen_at: datetime
     complete_sources: frozenset[str]
-    items: tuple[InstalledItem, ...] = ()
-    removed: tuple[InstalledItem, ...] = ()
+    items: SoftwareColumns = NO_SOFTWARE
+    removed: SoftwareColumns = NO_SOFTWARE
+    changed: SoftwareColumns = NO_SOFTWARE
     is_delta: bool = False
     checksum: str = ""
     base_report_id: str = ""
+
+    @property
+    def row_count(self) -> int:
+        """Software rows this update carries."""
+        return len(self.items) + len(self.changed) + len(self.removed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,4 +235,28 @@ class IngestReport:
     @property
     def item_count(self) -> int:
         """Rows this report carries (for metrics and the reports ledger)."""
-        return len(self.sightings) + sum(len(i.items) + len(i.removed) for i in self.inventories)
+        return len(self.sightings) + sum(i.row_count for i in self.inventories)
+
+    @property
+    def host_inventory(self) -> InventoryUpdate | None:
+        """The agent host's own software update of a host_snapshot or host_delta report."""
+        if self.kind in ("host_snapshot", "host_delta") and self.inventories:
+            return self.inventories[0]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    """What the store did with one batch, per report_id.
+
+    `stored` were written now; `duplicates` were already stored, or repeated within the batch (a
+    report_id both stored and repeated is in both sets: its first copy was stored). `rejected`
+    maps report ids that were not stored to the reason (a delta on an unknown base).
+    `need_full_snapshot` names reports whose ack must ask the sender for a full HostSnapshot:
+    every rejected delta, and stored deltas whose checksum did not match the collector's rows.
+    """
+
+    stored: frozenset[str] = frozenset()
+    duplicates: frozenset[str] = frozenset()
+    rejected: dict[str, str] = field(default_factory=dict)
+    need_full_snapshot: frozenset[str] = frozenset()

@@ -271,10 +271,11 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             if outcome.retryable:
                 return _End(grpc.StatusCode.UNAVAILABLE, outcome.error)
             if outcome.error:
-                self.metrics.reject("not_stored")
+                self.metrics.reject("unknown_base" if outcome.need_full_snapshot else "not_stored")
                 self.metrics.reports.labels(decoded.kind, "rejected").inc()
                 return ingest_pb2.Ack(report_id=decoded.report_id, seq=decoded.seq,
-                                      status=ingest_pb2.ACK_STATUS_REJECTED, reason=outcome.error)
+                                      status=ingest_pb2.ACK_STATUS_REJECTED, reason=outcome.error,
+                                      need_full_snapshot=outcome.need_full_snapshot)
             if outcome.duplicate:
                 self.metrics.reports.labels(decoded.kind, "duplicate").inc()
                 status = ingest_pb2.ACK_STATUS_DUPLICATE
@@ -283,6 +284,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                 self.metrics.rows.inc(decoded.item_count)
                 status = ingest_pb2.ACK_STATUS_STORED
             return ingest_pb2.Ack(report_id=decoded.report_id, seq=decoded.seq, status=status,
+                                  need_full_snapshot=outcome.need_full_snapshot,
                                   retry_after_ms=_PUSHBACK_MS if busy else 0)
 
         wrapped = asyncio.wrap_future(future)

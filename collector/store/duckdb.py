@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from collector.errors import DatabaseLockedError, StoreError
-from collector.model import IngestReport, InstalledItem, InventoryUpdate, RecordedAsset
+from collector.model import IngestReport, InventoryUpdate, RecordedAsset, Sighting, SoftwareColumns, StoreResult
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -36,19 +37,6 @@ _SIGHTING_SCHEMA = pa.schema([
     ("os", pa.string()), ("os_family", pa.string()), ("seen_via_ip", pa.string()), ("seen_via_name", pa.string()),
     ("seen_via_port", pa.string()), ("vlan", pa.int32()), ("detail", pa.string()),
 ])
-
-_ITEM_SCHEMA = pa.schema([
-    ("subject", pa.string()), ("source_id", pa.string()), ("name", pa.string()), ("version", pa.string()),
-    ("arch", pa.string()), ("pkg_source", pa.string()), ("vendor", pa.string()), ("source_package", pa.string()),
-    ("purl", pa.string()), ("installed_at", pa.timestamp("us", tz="UTC")), ("seen_at", pa.timestamp("us", tz="UTC")),
-    ("report_id", pa.string()),
-])
-
-_COMPLETE_SCHEMA = pa.schema([
-    ("subject", pa.string()), ("pkg_source", pa.string()), ("seen_at", pa.timestamp("us", tz="UTC")),
-    ("report_id", pa.string()), ("checksum", pa.string()),
-])
-
 
 @dataclass(frozen=True, slots=True)
 class RegisterCounts:
@@ -225,34 +213,60 @@ class Store:
             "SELECT report_id FROM reports WHERE report_id IN (SELECT unnest(?))", [list(report_ids)]).fetchall()
         return {str(r[0]) for r in rows}
 
-    def store_reports(self, reports: Sequence[IngestReport], now: datetime) -> set[str]:
-        """Store a batch of reports in one transaction; return the ids that were duplicates.
+    def store_reports(self, reports: Sequence[IngestReport], now: datetime) -> StoreResult:
+        """Store a batch of reports in one transaction; say which were duplicates or refused.
 
-        Duplicates (already stored, or repeated within the batch) are skipped; everything else is
-        committed together. The caller acks only after this returns.
+        Duplicates (already stored, or repeated within the batch) are skipped. A HostDelta whose
+        base_report_id is not the last host report applied for its subject (in the database or
+        earlier in this batch) is refused: not stored, and its ack asks for a full snapshot.
+        Everything else is committed together; the caller acks only after this returns.
         """
         with self.transaction() as cur:
             rows = cur.execute("SELECT report_id FROM reports WHERE report_id IN (SELECT unnest(?))",
                                [[r.report_id for r in reports]]).fetchall()
             seen = {str(r[0]) for r in rows}
+            host_subjects = sorted({inv.subject for r in reports if (inv := r.host_inventory) is not None})
+            last_host = dict(cur.execute(
+                "SELECT subject, last_host_report_id FROM host_state WHERE subject IN (SELECT unnest(?))",
+                [host_subjects]).fetchall()) if host_subjects else {}
             duplicates: set[str] = set()
+            rejected: dict[str, str] = {}
             fresh: list[IngestReport] = []
+            moved: dict[str, str] = {}
             for report in reports:
                 if report.report_id in seen:
                     duplicates.add(report.report_id)
                     continue
+                inv = report.host_inventory
+                if inv is not None:
+                    if inv.is_delta and last_host.get(inv.subject) != inv.base_report_id:
+                        rejected[report.report_id] = UNKNOWN_BASE
+                        continue
+                    last_host[inv.subject] = moved[inv.subject] = report.report_id
                 seen.add(report.report_id)
                 fresh.append(report)
+            need_full: set[str] = set(rejected)
             if fresh:
-                self._write(cur, fresh, now)
-        return duplicates
+                need_full |= self._write(cur, fresh, now)
+            if moved:
+                cur.register("inc_host_state", pa.table({
+                    "subject": list(moved), "last_host_report_id": list(moved.values()),
+                    "updated_at": pa.array([now] * len(moved), _TS)}))
+                cur.execute("""
+                    INSERT INTO host_state SELECT * FROM inc_host_state
+                    ON CONFLICT (subject) DO UPDATE SET last_host_report_id = excluded.last_host_report_id,
+                        updated_at = excluded.updated_at""")
+                cur.unregister("inc_host_state")
+        return StoreResult(frozenset(r.report_id for r in fresh), frozenset(duplicates), rejected,
+                           frozenset(need_full))
 
-    def _write(self, cur: duckdb.DuckDBPyConnection, reports: Sequence[IngestReport], now: datetime) -> None:
+    def _write(self, cur: duckdb.DuckDBPyConnection, reports: Sequence[IngestReport], now: datetime) -> set[str]:
+        """Write fresh reports; return the ids of deltas whose checksum disagrees with our rows."""
         ledger = pa.table({
             "report_id": [r.report_id for r in reports], "source_id": [r.source_id for r in reports],
             "seq": pa.array([r.seq for r in reports], pa.uint64()), "kind": [r.kind for r in reports],
-            "created_at": pa.array([r.created_at for r in reports], pa.timestamp("us", tz="UTC")),
-            "received_at": pa.array([now] * len(reports), pa.timestamp("us", tz="UTC")),
+            "created_at": pa.array([r.created_at for r in reports], _TS),
+            "received_at": pa.array([now] * len(reports), _TS),
             "items": pa.array([r.item_count for r in reports], pa.int32()),
         })
         cur.register("incoming_reports", ledger)
@@ -263,19 +277,9 @@ class Store:
             "WHERE sources.source_id = r.source_id")
         cur.unregister("incoming_reports")
 
-        sightings = [
-            {"report_id": r.report_id, "source_id": r.source_id, "method": s.method, "seen_at": s.seen_at,
-             "subject": s.subject, "hostname": s.hostname or None, "fqdn": s.fqdn or None, "ips": list(s.ips),
-             "macs": list(s.macs), "local_macs": list(s.local_macs), "networks": list(s.networks),
-             "serial": s.serial or None, "system_uuid": s.system_uuid or None, "vendor": s.vendor or None,
-             "model": s.model or None, "device_type": s.device_type or None, "os": s.os or None,
-             "os_family": s.os_family or None, "seen_via_ip": s.seen_via_ip or None,
-             "seen_via_name": s.seen_via_name or None, "seen_via_port": s.seen_via_port or None,
-             "vlan": s.vlan or None, "detail": _json(s.detail) if s.detail else None}
-            for r in reports for s in r.sightings
-        ]
-        if sightings:
-            cur.register("incoming_sightings", pa.Table.from_pylist(sightings, schema=_SIGHTING_SCHEMA))
+        pairs = [(r, s) for r in reports for s in r.sightings]
+        if pairs:
+            cur.register("incoming_sightings", _sightings_table(pairs))
             cur.execute("INSERT INTO sightings SELECT * FROM incoming_sightings")
             cur.unregister("incoming_sightings")
 
@@ -300,8 +304,7 @@ class Store:
             cur.register("incoming_scans", pa.Table.from_pylist(scans, schema=pa.schema([
                 ("report_id", pa.string()), ("scan_id", pa.string()), ("source_id", pa.string()),
                 ("targets", pa.list_(pa.string())), ("methods", pa.list_(pa.string())),
-                ("started_at", pa.timestamp("us", tz="UTC")), ("finished_at", pa.timestamp("us", tz="UTC")),
-                ("complete", pa.bool_())])))
+                ("started_at", _TS), ("finished_at", _TS), ("complete", pa.bool_())])))
             cur.execute("INSERT INTO scan_runs SELECT * FROM incoming_scans")
             cur.unregister("incoming_scans")
         outcomes = [
@@ -315,11 +318,15 @@ class Store:
                         "duration_ms FROM incoming_outcomes")
             cur.unregister("incoming_outcomes")
 
-        self._apply_inventories(cur, [(r, inv) for r in reports for inv in r.inventories])
+        return self._apply_inventories(cur, [(r, inv) for r in reports for inv in r.inventories])
 
     def _apply_inventories(self, cur: duckdb.DuckDBPyConnection,
-                           updates: Sequence[tuple[IngestReport, InventoryUpdate]]) -> None:
-        """Apply software snapshots and deltas set-wise, in rounds so a subject's updates stay ordered."""
+                           updates: Sequence[tuple[IngestReport, InventoryUpdate]]) -> set[str]:
+        """Apply software snapshots and deltas set-wise, in rounds so a subject's updates stay ordered.
+
+        Round k holds every subject's k-th update of the batch, so within a round each subject
+        appears once and the SQL can treat (round, subject) as a key.
+        """
         rounds: list[list[tuple[IngestReport, InventoryUpdate]]] = []
         depth: dict[str, int] = {}
         for report, inv in updates:
@@ -328,54 +335,41 @@ class Store:
             if k == len(rounds):
                 rounds.append([])
             rounds[k].append((report, inv))
+        diverged: set[str] = set()
         for batch in rounds:
-            self._apply_round(cur, batch)
+            diverged |= self._apply_round(cur, batch)
+        return diverged
 
-    def _apply_round(self, cur: duckdb.DuckDBPyConnection, batch: Sequence[tuple[IngestReport, InventoryUpdate]]) -> None:
-        def rows(items: Sequence[InstalledItem], report: IngestReport, inv: InventoryUpdate) -> list[dict[str, Any]]:
-            return [{"subject": inv.subject, "source_id": report.source_id, "name": i.name, "version": i.version,
-                     "arch": i.arch, "pkg_source": i.pkg_source, "vendor": i.vendor or None,
-                     "source_package": i.source_package or None, "purl": i.purl or None,
-                     "installed_at": i.installed_at, "seen_at": inv.seen_at, "report_id": report.report_id}
-                    for i in items]
+    def _apply_round(self, cur: duckdb.DuckDBPyConnection,
+                     batch: Sequence[tuple[IngestReport, InventoryUpdate]]) -> set[str]:
+        """One round of software updates (each subject at most once); returns diverged delta ids.
 
-        present = [row for report, inv in batch for row in rows(inv.items, report, inv)]
-        gone = [row for report, inv in batch if inv.is_delta for row in rows(inv.removed, report, inv)]
-        def completed(report: IngestReport, inv: InventoryUpdate) -> list[dict[str, Any]]:
-            return [{"subject": inv.subject, "pkg_source": src, "seen_at": inv.seen_at,
-                     "report_id": report.report_id, "checksum": inv.checksum or None}
-                    for src in sorted(inv.complete_sources)]
-
-        complete = [row for report, inv in batch for row in completed(report, inv)]
-        snapshot_complete = [row for report, inv in batch if not inv.is_delta for row in completed(report, inv)]
-        cur.register("inc_items", pa.Table.from_pylist(present, schema=_ITEM_SCHEMA))
-        cur.register("inc_gone", pa.Table.from_pylist(gone, schema=_ITEM_SCHEMA))
-        cur.register("inc_complete", pa.Table.from_pylist(complete, schema=_COMPLETE_SCHEMA))
-        cur.register("inc_snapshot_complete", pa.Table.from_pylist(snapshot_complete, schema=_COMPLETE_SCHEMA))
-        key = ("s.subject = i.subject AND s.name = i.name AND s.version = i.version AND s.arch = i.arch "
-               "AND s.pkg_source = i.pkg_source")
-        # A complete snapshot closes every current row of its (subject, source) that it no longer lists.
-        cur.execute(f"""
-            UPDATE software_installs AS s SET removed_at = c.seen_at, removed_report_id = c.report_id
-            FROM inc_snapshot_complete c
-            WHERE s.subject = c.subject AND s.pkg_source = c.pkg_source AND s.removed_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM inc_items i WHERE {key})""")
-        # A delta closes exactly what it says was removed.
-        cur.execute(f"""
-            UPDATE software_installs AS s SET removed_at = i.seen_at, removed_report_id = i.report_id
-            FROM inc_gone i WHERE {key} AND s.removed_at IS NULL""")
-        cur.execute(f"""
-            INSERT INTO software_installs
-            SELECT i.subject, i.source_id, i.name, i.version, i.arch, i.pkg_source, i.vendor, i.source_package,
-                   i.purl, i.installed_at, i.seen_at, NULL, i.report_id, NULL
-            FROM inc_items i
-            WHERE NOT EXISTS (SELECT 1 FROM software_installs s WHERE {key} AND s.removed_at IS NULL)""")
-        cur.execute("""
-            INSERT INTO inventory_state SELECT subject, pkg_source, seen_at, report_id, checksum FROM inc_complete
-            ON CONFLICT (subject, pkg_source) DO UPDATE SET last_ok_at = excluded.last_ok_at,
-                last_report_id = excluded.last_report_id, checksum = excluded.checksum""")
-        for name in ("inc_items", "inc_gone", "inc_complete", "inc_snapshot_complete"):
-            cur.unregister(name)
+        The item diff only ever looks at the open rows of the (subject, pkg_source) pairs this
+        round touches (a semi-join, never the whole history), and a complete source whose listed
+        items hash to the checksum kept in inventory_state is left alone: an unchanged snapshot
+        costs a hash of its own lines and no access to software_installs.
+        """
+        cur.register("inc_inv", _inventories_table(batch))
+        cur.register("inc_sw", _software_table(batch))
+        try:
+            for statement in _ROUND_PREPARE:
+                cur.execute(statement)
+            counts = cur.execute("SELECT count(*) FILTER (WHERE NOT unchanged), count(*) FILTER (WHERE is_delta) "
+                                 "FROM r_pairs").fetchone()
+            to_diff, deltas = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+            for statement in _ROUND_DIFF if to_diff else _ROUND_NO_DIFF:
+                cur.execute(statement)
+            cur.execute(_ROUND_STATE)
+            diverged: set[str] = set()
+            if deltas:
+                rows = cur.execute(_DELTA_CHECK).fetchall()
+                diverged = {str(report_id) for report_id, expected, actual in rows if expected != actual}
+            for name in _ROUND_TEMPS:
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
+        finally:
+            cur.unregister("inc_inv")
+            cur.unregister("inc_sw")
+        return diverged
 
     # --- register ----------------------------------------------------------------------------------
 
@@ -458,3 +452,203 @@ def _record_row(register: str, r: RecordedAsset, import_id: str, now: datetime) 
         "extra": _json(r.extra) if r.extra else None, "import_id": import_id, "content_hash": digest,
         "first_imported_at": now, "updated_at": now,
     }
+
+
+# --- software rounds ---------------------------------------------------------------------------
+
+_TS = pa.timestamp("us", tz="UTC")
+UNKNOWN_BASE = "unknown base; send a full snapshot"
+
+# Kinds of rows in inc_sw: listed (snapshot item, delta added), changed (delta), removed (delta).
+_LISTED, _CHANGED, _REMOVED = 0, 1, 2
+_SOFTWARE_PARTS = (("items", _LISTED), ("changed", _CHANGED), ("removed", _REMOVED))
+
+_INV_SCHEMA = pa.schema([
+    ("inv", pa.int32()), ("subject", pa.string()), ("source_id", pa.string()), ("report_id", pa.string()),
+    ("seen_at", _TS), ("is_delta", pa.bool_()), ("complete", pa.list_(pa.string())), ("checksum", pa.string()),
+])
+
+
+def _inventories_table(batch: Sequence[tuple[IngestReport, InventoryUpdate]]) -> pa.Table:
+    """One row per update of the round; `inv` is its index, the key inc_sw rows refer to."""
+    return pa.table({
+        "inv": pa.array(range(len(batch)), pa.int32()),
+        "subject": [inv.subject for _, inv in batch],
+        "source_id": [r.source_id for r, _ in batch],
+        "report_id": [r.report_id for r, _ in batch],
+        "seen_at": pa.array([inv.seen_at for _, inv in batch], _TS),
+        "is_delta": [inv.is_delta for _, inv in batch],
+        "complete": [sorted(inv.complete_sources) for _, inv in batch],
+        "checksum": [inv.checksum for _, inv in batch],
+    }, schema=_INV_SCHEMA)
+
+
+def _software_table(batch: Sequence[tuple[IngestReport, InventoryUpdate]]) -> pa.Table:
+    """Every software row of the round as one Arrow table, built a column at a time.
+
+    The codec's columns are concatenated per field (itertools.chain over tuples) and handed to
+    pa.array once per column; the per-row values that repeat (which update, which kind) are ints.
+    """
+    parts = [(k, kind, getattr(inv, attr)) for k, (_, inv) in enumerate(batch) for attr, kind in _SOFTWARE_PARTS
+             if len(getattr(inv, attr))]
+    cols: list[SoftwareColumns] = [c for _, _, c in parts]
+
+    def strings(name: str) -> pa.Array:
+        return pa.array(list(chain.from_iterable(getattr(c, name) for c in cols)), pa.string())
+
+    total = sum(len(c) for c in cols)
+    if all(c.installed_at.count(None) == len(c) for c in cols):
+        installed = pa.nulls(total, _TS)
+    else:
+        installed = pa.array(list(chain.from_iterable(c.installed_at for c in cols)), _TS)
+    return pa.table({
+        "inv": pa.array(list(chain.from_iterable(repeat(k, len(c)) for k, _, c in parts)), pa.int32()),
+        "kind": pa.array(list(chain.from_iterable(repeat(kind, len(c)) for _, kind, c in parts)), pa.int8()),
+        "name": strings("name"), "version": strings("version"), "arch": strings("arch"),
+        "pkg_source": strings("pkg_source"), "vendor": strings("vendor"),
+        "source_package": strings("source_package"), "purl": strings("purl"), "installed_at": installed,
+    })
+
+
+def _line(prefix: str = "") -> str:
+    """The checksum line of a row, "pkg_source\tname\tarch\tversion" (report.proto, HostSnapshot)."""
+    p = f"{prefix}." if prefix else ""
+    return f"{p}pkg_source || chr(9) || {p}name || chr(9) || {p}arch || chr(9) || {p}version"
+
+
+_ROUND_TEMPS = ("r_sw", "r_pairs", "r_cur", "r_close", "r_new", "r_after")
+
+_ROUND_PREPARE = (
+    # Duplicates (same identity) within one update collapse into one row; of their other fields,
+    # a given value wins over an empty one (max over strings, earliest installed_at).
+    f"""CREATE OR REPLACE TEMP TABLE r_sw AS
+        SELECT inv, kind = {_REMOVED} AS gone, bool_or(kind = {_CHANGED}) AS changed,
+               name, version, arch, pkg_source,
+               max(vendor) AS vendor, max(source_package) AS source_package, max(purl) AS purl,
+               min(installed_at) AS installed_at
+        FROM inc_sw GROUP BY inv, gone, name, version, arch, pkg_source""",
+    # Every (update, pkg_source) pair the round touches: sources with rows, and complete sources.
+    # `unchanged`: a snapshot's complete source whose listed lines hash to the checksum kept for
+    # the open rows; nothing to do there.
+    f"""CREATE OR REPLACE TEMP TABLE r_pairs AS
+        WITH listed AS (SELECT DISTINCT inv, pkg_source FROM r_sw),
+        complete AS (SELECT inv, unnest(complete) AS pkg_source FROM inc_inv),
+        incoming AS (
+            SELECT inv, pkg_source, sha256(string_agg(line, chr(10) ORDER BY line)) AS checksum
+            FROM (SELECT inv, pkg_source, {_line()} AS line FROM r_sw WHERE NOT gone)
+            GROUP BY inv, pkg_source)
+        SELECT p.inv, i.subject, p.pkg_source, c.pkg_source IS NOT NULL AS complete, i.is_delta,
+               coalesce(n.checksum, sha256('')) AS incoming,
+               coalesce(NOT i.is_delta AND c.pkg_source IS NOT NULL
+                        AND st.checksum = coalesce(n.checksum, sha256('')), false) AS unchanged
+        FROM (SELECT * FROM listed UNION SELECT * FROM complete) p
+        JOIN inc_inv i USING (inv)
+        LEFT JOIN complete c USING (inv, pkg_source)
+        LEFT JOIN incoming n USING (inv, pkg_source)
+        LEFT JOIN inventory_state st ON st.subject = i.subject AND st.pkg_source = p.pkg_source""",
+)
+
+_ROUND_DIFF = (
+    # Open rows of the pairs to diff: one pass over software_installs restricted by a semi-join
+    # on this round's (subject, pkg_source) pairs.
+    """CREATE OR REPLACE TEMP TABLE r_cur AS
+        SELECT s.rowid AS rid, p.inv, s.pkg_source, s.name, s.version, s.arch
+        FROM software_installs s
+        JOIN (SELECT inv, subject, pkg_source FROM r_pairs WHERE NOT unchanged) p
+          ON s.subject = p.subject AND s.pkg_source = p.pkg_source
+        WHERE s.removed_at IS NULL""",
+    # Rows to close. Only complete sources close anything (a failed collector is not "removed"):
+    # a snapshot closes what it no longer lists; a delta closes what it says was removed (by name,
+    # arch and source) and the other versions of what it says changed.
+    """CREATE OR REPLACE TEMP TABLE r_close AS
+        SELECT DISTINCT rid, inv FROM (
+            SELECT c.rid, c.inv FROM r_cur c
+            JOIN r_pairs p ON p.inv = c.inv AND p.pkg_source = c.pkg_source AND p.complete AND NOT p.is_delta
+            ANTI JOIN (SELECT * FROM r_sw WHERE NOT gone) t
+              ON t.inv = c.inv AND t.name = c.name AND t.version = c.version AND t.arch = c.arch
+             AND t.pkg_source = c.pkg_source
+            UNION ALL
+            SELECT c.rid, c.inv FROM r_cur c
+            JOIN r_pairs p ON p.inv = c.inv AND p.pkg_source = c.pkg_source AND p.complete AND p.is_delta
+            SEMI JOIN (SELECT * FROM r_sw WHERE gone) t
+              ON t.inv = c.inv AND t.name = c.name AND t.arch = c.arch AND t.pkg_source = c.pkg_source
+            UNION ALL
+            SELECT c.rid, c.inv FROM r_cur c
+            JOIN r_pairs p ON p.inv = c.inv AND p.pkg_source = c.pkg_source AND p.complete AND p.is_delta
+            SEMI JOIN (SELECT * FROM r_sw WHERE changed) t
+              ON t.inv = c.inv AND t.name = c.name AND t.arch = c.arch AND t.pkg_source = c.pkg_source
+             AND t.version <> c.version)""",
+    """UPDATE software_installs SET removed_at = x.seen_at, removed_report_id = x.report_id
+        FROM (SELECT c.rid, i.seen_at, i.report_id FROM r_close c JOIN inc_inv i USING (inv)) x
+        WHERE software_installs.rowid = x.rid""",
+    "DELETE FROM r_cur WHERE rid IN (SELECT rid FROM r_close)",
+    # New rows: listed or changed items with no open row of the same identity.
+    """CREATE OR REPLACE TEMP TABLE r_new AS
+        SELECT t.* FROM r_sw t
+        JOIN r_pairs p ON p.inv = t.inv AND p.pkg_source = t.pkg_source AND NOT p.unchanged
+        ANTI JOIN r_cur c ON c.inv = t.inv AND c.name = t.name AND c.version = t.version AND c.arch = t.arch
+                         AND c.pkg_source = t.pkg_source
+        WHERE NOT t.gone""",
+    """INSERT INTO software_installs
+        SELECT i.subject, i.source_id, t.name, t.version, t.arch, t.pkg_source, nullif(t.vendor, ''),
+               nullif(t.source_package, ''), nullif(t.purl, ''), t.installed_at, i.seen_at, NULL, i.report_id, NULL
+        FROM r_new t JOIN inc_inv i USING (inv)""",
+    "INSERT INTO r_cur SELECT NULL, inv, pkg_source, name, version, arch FROM r_new",
+    # Checksums of the open rows after the update, where they are not simply the snapshot's own
+    # list (deltas, and sources whose collector did not complete).
+    f"""CREATE OR REPLACE TEMP TABLE r_after AS
+        SELECT p.inv, p.subject, p.pkg_source,
+               sha256(coalesce(string_agg(c.line, chr(10) ORDER BY c.line), '')) AS checksum
+        FROM r_pairs p
+        LEFT JOIN (SELECT inv, pkg_source, {_line()} AS line FROM r_cur) c USING (inv, pkg_source)
+        WHERE NOT p.unchanged AND (p.is_delta OR NOT p.complete)
+        GROUP BY p.inv, p.subject, p.pkg_source""",
+    """UPDATE inventory_state SET checksum = a.checksum
+        FROM r_after a JOIN r_pairs p USING (inv, pkg_source)
+        WHERE NOT p.complete AND inventory_state.subject = a.subject AND inventory_state.pkg_source = a.pkg_source""",
+)
+
+# Every pair unchanged: nothing to diff, and no checksum moves.
+_ROUND_NO_DIFF = ("CREATE OR REPLACE TEMP TABLE r_after (inv INTEGER, subject VARCHAR, pkg_source VARCHAR, "
+                  "checksum VARCHAR)",)
+
+# Complete sources: last complete collection, and the checksum of their open rows.
+_ROUND_STATE = """
+    INSERT INTO inventory_state
+    SELECT p.subject, p.pkg_source, i.seen_at, i.report_id,
+           CASE WHEN p.is_delta THEN a.checksum ELSE p.incoming END
+    FROM r_pairs p JOIN inc_inv i USING (inv)
+    LEFT JOIN r_after a USING (inv, pkg_source)
+    WHERE p.complete
+    ON CONFLICT (subject, pkg_source) DO UPDATE SET last_ok_at = excluded.last_ok_at,
+        last_report_id = excluded.last_report_id, checksum = excluded.checksum"""
+
+# Each delta's checksum against ours: the open rows of its subject for the sources it lists as
+# complete, hashed as the agent hashes its list (report.proto, HostDelta.software_checksum).
+_DELTA_CHECK = f"""
+    SELECT i.report_id, i.checksum, sha256(coalesce(string_agg(c.line, chr(10) ORDER BY c.line), ''))
+    FROM inc_inv i
+    LEFT JOIN (SELECT inv, pkg_source, {_line()} AS line FROM r_cur) c
+      ON c.inv = i.inv AND list_contains(i.complete, c.pkg_source)
+    WHERE i.is_delta
+    GROUP BY i.report_id, i.checksum"""
+
+_SIGHTING_COLUMNS = ("hostname", "fqdn", "serial", "system_uuid", "vendor", "model", "device_type", "os",
+                     "os_family", "seen_via_ip", "seen_via_name", "seen_via_port")
+
+
+def _sightings_table(pairs: Sequence[tuple[IngestReport, Sighting]]) -> pa.Table:
+    """Sightings as Arrow columns (empty strings stored as NULL, as the views expect)."""
+    sightings = [s for _, s in pairs]
+    data: dict[str, Any] = {
+        "report_id": [r.report_id for r, _ in pairs], "source_id": [r.source_id for r, _ in pairs],
+        "method": [s.method for s in sightings], "seen_at": [s.seen_at for s in sightings],
+        "subject": [s.subject for s in sightings],
+        "ips": [list(s.ips) for s in sightings], "macs": [list(s.macs) for s in sightings],
+        "local_macs": [list(s.local_macs) for s in sightings], "networks": [list(s.networks) for s in sightings],
+        "vlan": [s.vlan or None for s in sightings],
+        "detail": [_json(s.detail) if s.detail else None for s in sightings],
+    }
+    for name in _SIGHTING_COLUMNS:
+        data[name] = [getattr(s, name) or None for s in sightings]
+    return pa.table({f.name: pa.array(data[f.name], f.type) for f in _SIGHTING_SCHEMA}, schema=_SIGHTING_SCHEMA)
