@@ -102,6 +102,12 @@ class Collector:
             ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
             ("grpc.keepalive_permit_without_calls", 1),
             ("grpc.http2.max_ping_strikes", 0),
+            # gRPC core queues new calls until the asyncio loop asks for them; past 1,000 queued it
+            # drops calls at random and past 3,000 it drops all (the agent sees CANCELLED or
+            # "Internal error from Core"). Thousands of agents reconnecting at once fill that
+            # queue while the loop is busy; queue them instead, every one is served in turn.
+            ("grpc.server.max_pending_requests", 100_000),
+            ("grpc.server.max_pending_requests_hard_limit", 100_000),
         ]
         loopback = _is_loopback(host)
         credentials = None
