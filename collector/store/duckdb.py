@@ -345,21 +345,26 @@ class Store:
         """One round of software updates (each subject at most once); returns diverged delta ids.
 
         The item diff only ever looks at the open rows of the (subject, pkg_source) pairs this
-        round touches (a semi-join, never the whole history), and a complete source whose listed
-        items hash to the checksum kept in inventory_state is left alone: an unchanged snapshot
-        costs a hash of its own lines and no access to software_installs.
+        round touches (a join on them, never the whole history), and a complete source whose list
+        has the fingerprint kept in inventory_state for its open rows is left alone: an unchanged
+        snapshot costs one aggregate over its own rows and no access to software_installs.
         """
         cur.register("inc_inv", _inventories_table(batch))
         cur.register("inc_sw", _software_table(batch))
         try:
-            for statement in _ROUND_PREPARE:
+            cur.execute(_ROUND_PAIRS)
+            counts = cur.execute(
+                "SELECT count(*) FILTER (WHERE NOT unchanged), count(*) FILTER (WHERE is_delta), "
+                "count(*) FILTER (WHERE NOT unchanged AND (is_delta OR NOT complete)), "
+                "count(*) FILTER (WHERE NOT unchanged AND dups) FROM r_pairs").fetchone()
+            to_diff, deltas, to_refingerprint, with_dups = (int(n) for n in counts) if counts else (0, 0, 0, 0)
+            if to_diff:
+                for statement in _ROUND_DIFF:
+                    cur.execute(statement)
+                cur.execute(_ROUND_INSERT.format(rows=_ROWS_COLLAPSED if with_dups else _ROWS_PLAIN))
+            cur.execute(_ROUND_AFTER if to_refingerprint else _ROUND_NO_AFTER)
+            for statement in _ROUND_STATE:
                 cur.execute(statement)
-            counts = cur.execute("SELECT count(*) FILTER (WHERE NOT unchanged), count(*) FILTER (WHERE is_delta) "
-                                 "FROM r_pairs").fetchone()
-            to_diff, deltas = (int(counts[0]), int(counts[1])) if counts else (0, 0)
-            for statement in _ROUND_DIFF if to_diff else _ROUND_NO_DIFF:
-                cur.execute(statement)
-            cur.execute(_ROUND_STATE)
             diverged: set[str] = set()
             if deltas:
                 rows = cur.execute(_DELTA_CHECK).fetchall()
@@ -516,41 +521,41 @@ def _line(prefix: str = "") -> str:
     return f"{p}pkg_source || chr(9) || {p}name || chr(9) || {p}arch || chr(9) || {p}version"
 
 
-_ROUND_TEMPS = ("r_sw", "r_pairs", "r_cur", "r_close", "r_new", "r_after")
+_ROUND_TEMPS = ("r_pairs", "r_cur", "r_close", "r_after")
 
-_ROUND_PREPARE = (
-    # Duplicates (same identity) within one update collapse into one row; of their other fields,
-    # a given value wins over an empty one (max over strings, earliest installed_at).
-    f"""CREATE OR REPLACE TEMP TABLE r_sw AS
-        SELECT inv, kind = {_REMOVED} AS gone, bool_or(kind = {_CHANGED}) AS changed,
-               name, version, arch, pkg_source,
-               max(vendor) AS vendor, max(source_package) AS source_package, max(purl) AS purl,
-               min(installed_at) AS installed_at
-        FROM inc_sw GROUP BY inv, gone, name, version, arch, pkg_source""",
-    # Every (update, pkg_source) pair the round touches: sources with rows, and complete sources.
-    # `unchanged`: a snapshot's complete source whose listed lines hash to the checksum kept for
-    # the open rows; nothing to do there.
-    f"""CREATE OR REPLACE TEMP TABLE r_pairs AS
-        WITH listed AS (SELECT DISTINCT inv, pkg_source FROM r_sw),
-        complete AS (SELECT inv, unnest(complete) AS pkg_source FROM inc_inv),
-        incoming AS (
-            SELECT inv, pkg_source, sha256(string_agg(line, chr(10) ORDER BY line)) AS checksum
-            FROM (SELECT inv, pkg_source, {_line()} AS line FROM r_sw WHERE NOT gone)
-            GROUP BY inv, pkg_source)
-        SELECT p.inv, i.subject, p.pkg_source, c.pkg_source IS NOT NULL AS complete, i.is_delta,
-               coalesce(n.checksum, sha256('')) AS incoming,
-               coalesce(NOT i.is_delta AND c.pkg_source IS NOT NULL
-                        AND st.checksum = coalesce(n.checksum, sha256('')), false) AS unchanged
-        FROM (SELECT * FROM listed UNION SELECT * FROM complete) p
-        JOIN inc_inv i USING (inv)
-        LEFT JOIN complete c USING (inv, pkg_source)
-        LEFT JOIN incoming n USING (inv, pkg_source)
-        LEFT JOIN inventory_state st ON st.subject = i.subject AND st.pkg_source = p.pkg_source""",
-)
+# Fingerprint of a list of rows of one (subject, pkg_source): "count:sum of row hashes". It only
+# decides "same list as last time?", cheaply (no sort, no string materialised): equal lists give
+# equal fingerprints, and the row diff runs whenever they differ. DuckDB's hash() may change
+# between DuckDB versions; a stored fingerprint then fails to match once, and the next snapshot
+# is diffed in full.
+_FP_ROWS = "count({p}name)::VARCHAR || ':' || coalesce(sum(hash({p}name, {p}version, {p}arch)), 0)::VARCHAR"
+
+# Every (update, pkg_source) pair the round touches (sources with rows, and complete sources),
+# with the fingerprint of what the update lists there and whether it lists duplicates.
+# `unchanged`: a snapshot's complete source listing exactly the rows open now; nothing to do.
+_ROUND_PAIRS = f"""
+    CREATE OR REPLACE TEMP TABLE r_pairs AS
+    WITH listed AS (
+        SELECT inv, pkg_source, {_FP_ROWS.format(p="")} AS fp,
+               count(*) > count(DISTINCT hash(name, version, arch)) AS dups
+        FROM inc_sw WHERE kind <> {_REMOVED} GROUP BY inv, pkg_source),
+    complete AS (SELECT inv, unnest(complete) AS pkg_source FROM inc_inv),
+    pairs AS (SELECT inv, pkg_source FROM listed
+              UNION SELECT DISTINCT inv, pkg_source FROM inc_sw WHERE kind = {_REMOVED}
+              UNION SELECT inv, pkg_source FROM complete)
+    SELECT p.inv, i.subject, p.pkg_source, c.pkg_source IS NOT NULL AS complete, i.is_delta,
+           coalesce(l.fp, '0:0') AS incoming, coalesce(l.dups, false) AS dups,
+           coalesce(NOT i.is_delta AND c.pkg_source IS NOT NULL AND st.checksum = coalesce(l.fp, '0:0'),
+                    false) AS unchanged
+    FROM pairs p
+    JOIN inc_inv i USING (inv)
+    LEFT JOIN complete c USING (inv, pkg_source)
+    LEFT JOIN listed l USING (inv, pkg_source)
+    LEFT JOIN inventory_state st ON st.subject = i.subject AND st.pkg_source = p.pkg_source"""
 
 _ROUND_DIFF = (
-    # Open rows of the pairs to diff: one pass over software_installs restricted by a semi-join
-    # on this round's (subject, pkg_source) pairs.
+    # Open rows of the pairs to diff: one pass over software_installs restricted by a join on this
+    # round's (subject, pkg_source) pairs, never the whole history.
     """CREATE OR REPLACE TEMP TABLE r_cur AS
         SELECT s.rowid AS rid, p.inv, s.pkg_source, s.name, s.version, s.arch
         FROM software_installs s
@@ -560,76 +565,83 @@ _ROUND_DIFF = (
     # Rows to close. Only complete sources close anything (a failed collector is not "removed"):
     # a snapshot closes what it no longer lists; a delta closes what it says was removed (by name,
     # arch and source) and the other versions of what it says changed.
-    """CREATE OR REPLACE TEMP TABLE r_close AS
+    f"""CREATE OR REPLACE TEMP TABLE r_close AS
         SELECT DISTINCT rid, inv FROM (
             SELECT c.rid, c.inv FROM r_cur c
-            JOIN r_pairs p ON p.inv = c.inv AND p.pkg_source = c.pkg_source AND p.complete AND NOT p.is_delta
-            ANTI JOIN (SELECT * FROM r_sw WHERE NOT gone) t
+            SEMI JOIN (SELECT inv, pkg_source FROM r_pairs WHERE complete AND NOT is_delta) p
+              ON p.inv = c.inv AND p.pkg_source = c.pkg_source
+            ANTI JOIN (SELECT * FROM inc_sw WHERE kind = {_LISTED}) t
               ON t.inv = c.inv AND t.name = c.name AND t.version = c.version AND t.arch = c.arch
              AND t.pkg_source = c.pkg_source
             UNION ALL
             SELECT c.rid, c.inv FROM r_cur c
-            JOIN r_pairs p ON p.inv = c.inv AND p.pkg_source = c.pkg_source AND p.complete AND p.is_delta
-            SEMI JOIN (SELECT * FROM r_sw WHERE gone) t
+            SEMI JOIN (SELECT inv, pkg_source FROM r_pairs WHERE complete AND is_delta) p
+              ON p.inv = c.inv AND p.pkg_source = c.pkg_source
+            SEMI JOIN (SELECT * FROM inc_sw WHERE kind <> {_LISTED}) t
               ON t.inv = c.inv AND t.name = c.name AND t.arch = c.arch AND t.pkg_source = c.pkg_source
-            UNION ALL
-            SELECT c.rid, c.inv FROM r_cur c
-            JOIN r_pairs p ON p.inv = c.inv AND p.pkg_source = c.pkg_source AND p.complete AND p.is_delta
-            SEMI JOIN (SELECT * FROM r_sw WHERE changed) t
-              ON t.inv = c.inv AND t.name = c.name AND t.arch = c.arch AND t.pkg_source = c.pkg_source
-             AND t.version <> c.version)""",
+             AND (t.kind = {_REMOVED} OR t.version <> c.version))""",
     """UPDATE software_installs SET removed_at = x.seen_at, removed_report_id = x.report_id
         FROM (SELECT c.rid, i.seen_at, i.report_id FROM r_close c JOIN inc_inv i USING (inv)) x
         WHERE software_installs.rowid = x.rid""",
-    "DELETE FROM r_cur WHERE rid IN (SELECT rid FROM r_close)",
-    # New rows: listed or changed items with no open row of the same identity.
-    """CREATE OR REPLACE TEMP TABLE r_new AS
-        SELECT t.* FROM r_sw t
-        JOIN r_pairs p ON p.inv = t.inv AND p.pkg_source = t.pkg_source AND NOT p.unchanged
-        ANTI JOIN r_cur c ON c.inv = t.inv AND c.name = t.name AND c.version = t.version AND c.arch = t.arch
-                         AND c.pkg_source = t.pkg_source
-        WHERE NOT t.gone""",
-    """INSERT INTO software_installs
-        SELECT i.subject, i.source_id, t.name, t.version, t.arch, t.pkg_source, nullif(t.vendor, ''),
-               nullif(t.source_package, ''), nullif(t.purl, ''), t.installed_at, i.seen_at, NULL, i.report_id, NULL
-        FROM r_new t JOIN inc_inv i USING (inv)""",
-    "INSERT INTO r_cur SELECT NULL, inv, pkg_source, name, version, arch FROM r_new",
-    # Checksums of the open rows after the update, where they are not simply the snapshot's own
-    # list (deltas, and sources whose collector did not complete).
-    f"""CREATE OR REPLACE TEMP TABLE r_after AS
-        SELECT p.inv, p.subject, p.pkg_source,
-               sha256(coalesce(string_agg(c.line, chr(10) ORDER BY c.line), '')) AS checksum
-        FROM r_pairs p
-        LEFT JOIN (SELECT inv, pkg_source, {_line()} AS line FROM r_cur) c USING (inv, pkg_source)
-        WHERE NOT p.unchanged AND (p.is_delta OR NOT p.complete)
-        GROUP BY p.inv, p.subject, p.pkg_source""",
-    """UPDATE inventory_state SET checksum = a.checksum
+)
+
+# New rows: listed or changed items with no open row of the same identity (after the closes).
+# `{rows}` is inc_sw itself, or (when an update lists something twice) inc_sw collapsed to one
+# row per identity, where a given value wins over an empty one.
+_ROUND_INSERT = f"""
+    INSERT INTO software_installs
+    SELECT i.subject, i.source_id, t.name, t.version, t.arch, t.pkg_source, nullif(t.vendor, ''),
+           nullif(t.source_package, ''), nullif(t.purl, ''), t.installed_at, i.seen_at, NULL, i.report_id, NULL
+    FROM {{rows}} t
+    SEMI JOIN (SELECT inv, pkg_source FROM r_pairs WHERE NOT unchanged) p
+      ON p.inv = t.inv AND p.pkg_source = t.pkg_source
+    ANTI JOIN (SELECT * FROM r_cur ANTI JOIN r_close USING (rid)) c
+      ON c.inv = t.inv AND c.name = t.name AND c.version = t.version AND c.arch = t.arch
+     AND c.pkg_source = t.pkg_source
+    JOIN inc_inv i USING (inv)
+    WHERE t.kind <> {_REMOVED}"""
+_ROWS_PLAIN = "inc_sw"
+_ROWS_COLLAPSED = f"""(
+    SELECT inv, min(kind) AS kind, name, version, arch, pkg_source, max(vendor) AS vendor,
+           max(source_package) AS source_package, max(purl) AS purl, min(installed_at) AS installed_at
+    FROM inc_sw WHERE kind <> {_REMOVED} GROUP BY inv, name, version, arch, pkg_source)"""
+
+# Fingerprints of the open rows after the update, where they are not simply the snapshot's own
+# list: deltas, and sources whose collector did not complete (their rows only grow).
+_ROUND_AFTER = f"""
+    CREATE OR REPLACE TEMP TABLE r_after AS
+    SELECT p.inv, p.subject, p.pkg_source, {_FP_ROWS.format(p="s.")} AS fp
+    FROM r_pairs p
+    LEFT JOIN software_installs s
+      ON s.subject = p.subject AND s.pkg_source = p.pkg_source AND s.removed_at IS NULL
+    WHERE NOT p.unchanged AND (p.is_delta OR NOT p.complete)
+    GROUP BY p.inv, p.subject, p.pkg_source"""
+_ROUND_NO_AFTER = "CREATE OR REPLACE TEMP TABLE r_after (inv INTEGER, subject VARCHAR, pkg_source VARCHAR, fp VARCHAR)"
+
+# Complete sources: last complete collection, and the fingerprint of their open rows. Sources
+# that did not complete keep their last complete collection, but their fingerprint follows the
+# rows they added.
+_ROUND_STATE = (
+    """INSERT INTO inventory_state
+        SELECT p.subject, p.pkg_source, i.seen_at, i.report_id, CASE WHEN p.is_delta THEN a.fp ELSE p.incoming END
+        FROM r_pairs p JOIN inc_inv i USING (inv)
+        LEFT JOIN r_after a USING (inv, pkg_source)
+        WHERE p.complete
+        ON CONFLICT (subject, pkg_source) DO UPDATE SET last_ok_at = excluded.last_ok_at,
+            last_report_id = excluded.last_report_id, checksum = excluded.checksum""",
+    """UPDATE inventory_state SET checksum = a.fp
         FROM r_after a JOIN r_pairs p USING (inv, pkg_source)
         WHERE NOT p.complete AND inventory_state.subject = a.subject AND inventory_state.pkg_source = a.pkg_source""",
 )
 
-# Every pair unchanged: nothing to diff, and no checksum moves.
-_ROUND_NO_DIFF = ("CREATE OR REPLACE TEMP TABLE r_after (inv INTEGER, subject VARCHAR, pkg_source VARCHAR, "
-                  "checksum VARCHAR)",)
-
-# Complete sources: last complete collection, and the checksum of their open rows.
-_ROUND_STATE = """
-    INSERT INTO inventory_state
-    SELECT p.subject, p.pkg_source, i.seen_at, i.report_id,
-           CASE WHEN p.is_delta THEN a.checksum ELSE p.incoming END
-    FROM r_pairs p JOIN inc_inv i USING (inv)
-    LEFT JOIN r_after a USING (inv, pkg_source)
-    WHERE p.complete
-    ON CONFLICT (subject, pkg_source) DO UPDATE SET last_ok_at = excluded.last_ok_at,
-        last_report_id = excluded.last_report_id, checksum = excluded.checksum"""
-
-# Each delta's checksum against ours: the open rows of its subject for the sources it lists as
-# complete, hashed as the agent hashes its list (report.proto, HostDelta.software_checksum).
+# Each delta's checksum against ours: SHA-256 over the sorted lines of the open rows of its
+# subject for the sources it lists as complete, exactly as the agent hashes its own list
+# (report.proto, HostDelta.software_checksum).
 _DELTA_CHECK = f"""
-    SELECT i.report_id, i.checksum, sha256(coalesce(string_agg(c.line, chr(10) ORDER BY c.line), ''))
+    SELECT i.report_id, i.checksum, sha256(coalesce(string_agg(s.line, chr(10) ORDER BY s.line), ''))
     FROM inc_inv i
-    LEFT JOIN (SELECT inv, pkg_source, {_line()} AS line FROM r_cur) c
-      ON c.inv = i.inv AND list_contains(i.complete, c.pkg_source)
+    LEFT JOIN (SELECT subject, pkg_source, {_line()} AS line FROM software_installs WHERE removed_at IS NULL) s
+      ON s.subject = i.subject AND list_contains(i.complete, s.pkg_source)
     WHERE i.is_delta
     GROUP BY i.report_id, i.checksum"""
 

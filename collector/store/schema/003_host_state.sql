@@ -16,9 +16,10 @@ SELECT 'agent:' || source_id, arg_max(report_id, seq), max(received_at)
 FROM reports WHERE kind IN ('host_snapshot', 'host_delta')
 GROUP BY source_id;
 
--- From now on inventory_state.checksum is the collector's own SHA-256 over the sorted lines
--- "pkg_source\tname\tarch\tversion" of the open software_installs rows of (subject, pkg_source),
--- kept true whenever those rows change. A snapshot whose list for a complete source hashes to it
--- changes nothing there and skips the row diff. Values written before were the sender's checksum
--- of its whole list, which means something else: forget them (the next snapshot diffs in full).
+-- From now on inventory_state.checksum is the collector's own fingerprint of the open
+-- software_installs rows of (subject, pkg_source) ("count:sum of row hashes", see
+-- collector/store/duckdb.py), kept true whenever those rows change. A snapshot whose list for a
+-- complete source has the same fingerprint changes nothing there and skips the row diff. Values
+-- written before were the sender's checksum of its whole list: forget them (the next snapshot of
+-- each host is diffed in full).
 UPDATE inventory_state SET checksum = NULL;
