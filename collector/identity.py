@@ -3,27 +3,42 @@
 A *subject* is what one report stream calls one thing ('agent:<id>', 'mac:<mac>', 'serial:<sn>',
 'ip:<ip>'). Subjects merge into assets by ordered rules; a lower rule never overrides a higher one:
 
-1. serial number, then SMBIOS system UUID: the same value on two subjects joins them;
+1. serial number, then SMBIOS system UUID: the same value on two subjects joins them, unless both
+   are agents alive at the same time with different NICs (cloned VMs: see `_concurrent_twins`);
 2. MAC address (universally administered only) joins them, unless the two sides carry
    different serials or different UUIDs (a NIC moved to another machine, or a cloned VM);
-3. host name joins them under the same proviso;
-4. an IP address never joins anything: a subject known only by its address stays an
-   address-only asset (see reconcile.py for how such assets are reported).
+3. host name (the current one) joins them under the same proviso;
+4. IP-at-time: an address-only sighting ('ip:<ip>', nothing but an address) attaches to the
+   keyed asset that held that address at that time — within `ip_window` of the sighting — when
+   exactly one keyed asset did. An address never joins two keyed assets: it only attaches a
+   sighting that has no identity of its own, and an ambiguous address attaches nothing.
 
 Identifiers carried by implausibly many subjects (a serial on more than `max_share` distinct
 machines, a MAC seen behind more than that many serials) are treated as junk and ignored.
-Every join records the key that made it.
+Every join records the key that made it. A serial or UUID that stays on two or more assets after
+resolution (a cloned image on machines alive together) is reported on each of them as a
+`SharedIdentifier`, which reconciliation turns into a duplicate finding.
+
+Performance: the store hands over ~150,000 subjects for 100,000 machines, so resolution works on
+subject indices (lists, not dicts of strings), indexes every identifier in one pass, only builds
+conflict sets for subjects that carry serials/UUIDs, and builds single-subject assets (most of
+them) without ranking or merging.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from operator import attrgetter
+
+from collector.bulk import paused_gc
 
 KEY_ORDER = ("serial", "uuid", "mac", "hostname")
+IP_AT_TIME = "ip-at-time"
+DEFAULT_IP_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +61,18 @@ class SubjectFacts:
     sources: tuple[str, ...] = ()        # "<source_id>:<method>"
     has_software: bool = False
     evidence: tuple[tuple[str, str, datetime, str], ...] = ()  # (source, method, last seen, detail)
+    # (ip, first seen with it, last seen with it), for IP-at-time. The store fills it for the
+    # addresses that matter; without it, every address counts as held from first_seen to last_seen.
+    ip_seen: tuple[tuple[str, datetime, datetime], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SharedIdentifier:
+    """A serial or UUID that several assets carry and resolution kept apart (cloned machines)."""
+
+    key: str                     # 'serial' | 'uuid'
+    value: str
+    asset_ids: tuple[str, ...]   # every asset carrying it, sorted
 
 
 @dataclass(slots=True)
@@ -70,6 +97,7 @@ class ResolvedAsset:
     sources: list[str]
     has_software: bool
     evidence: list[tuple[str, str, datetime, str]] = field(default_factory=list)
+    shared: list[SharedIdentifier] = field(default_factory=list)
 
     @property
     def address_only(self) -> bool:
@@ -82,58 +110,53 @@ class ResolvedAsset:
         return self.serials[0] if self.serials else ""
 
 
-class _Components:
-    """Union-find over subjects that tracks each component's serials and UUIDs for conflict checks."""
-
-    def __init__(self, facts: Sequence[SubjectFacts]) -> None:
-        self.parent = {f.subject: f.subject for f in facts}
-        # Only subjects that carry serials/UUIDs get a set: most network sightings carry none.
-        self.serials: dict[str, set[str]] = {f.subject: set(f.serials) for f in facts if f.serials}
-        self.uuids: dict[str, set[str]] = {f.subject: set(f.uuids) for f in facts if f.uuids}
-        self.joined_by: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def conflict(self, a: str, b: str, key: str) -> bool:
-        """Would joining a and b on `key` contradict a stronger key?"""
-        ra, rb = self.find(a), self.find(b)
-        if key in ("uuid", "mac", "hostname"):
-            sa, sb = self.serials.get(ra), self.serials.get(rb)
-            if sa and sb and not sa & sb:
-                return True
-        if key in ("mac", "hostname"):
-            ua, ub = self.uuids.get(ra), self.uuids.get(rb)
-            if ua and ub and not ua & ub:
-                return True
-        return False
-
-    def union(self, a: str, b: str, key: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        if rb < ra:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        for table in (self.serials, self.uuids):
-            moved = table.pop(rb, None)
-            if moved:
-                table.setdefault(ra, set()).update(moved)
-        self.joined_by.setdefault(b, key)
-        self.joined_by.setdefault(a, key)
+# value -> the index of the one subject carrying it, or the list of all of them (in fact order,
+# once per occurrence). Most identifiers are carried by one subject: no list for those.
+_Holders = dict[str, int | list[int]]
 
 
-_VALUES = {"serial": "serials", "uuid": "uuids", "mac": "macs", "hostname": "hostnames"}
+def _holders(lists: Iterable[Sequence[str]], *, first_only: bool = False) -> _Holders:
+    """Each non-empty value → the subject index(es) carrying it (`lists` in subject order)."""
+    table: _Holders = {}
+    get = table.get
+    for i, values in enumerate(lists):
+        if not values:
+            continue  # most subjects lack most identifiers
+        for v in values[:1] if first_only else values:
+            if not v:
+                continue
+            h = get(v)
+            if h is None:
+                table[v] = i
+            elif isinstance(h, int):
+                table[v] = [h, i]
+            else:
+                h.append(i)
+    return table
 
 
-def _identifiers(f: SubjectFacts, key: str) -> Sequence[str]:
-    values: Sequence[str] = getattr(f, _VALUES[key])
-    return values[:1] if key == "hostname" else values  # only the current host name is identity
+def _index(facts: Sequence[SubjectFacts]) -> dict[str, _Holders]:
+    """Every identifier → the subjects carrying it; only the current host name is identity."""
+    return {"serial": _holders(map(attrgetter("serials"), facts)),
+            "uuid": _holders(map(attrgetter("uuids"), facts)),
+            "mac": _holders(map(attrgetter("macs"), facts)),
+            "hostname": _holders(map(attrgetter("hostnames"), facts), first_only=True)}
+
+
+def _junk(facts: Sequence[SubjectFacts], index: dict[str, _Holders], max_share: int) -> set[tuple[str, str]]:
+    """`find_junk` over the identifier index (only values with more than `max_share` holders)."""
+    junk: set[tuple[str, str]] = set()
+    for key in ("serial", "uuid"):
+        for value, h in index[key].items():
+            if not isinstance(h, int) and len(h) > max_share:
+                macsets = {facts[i].macs or (facts[i].subject,) for i in h}
+                if len(macsets) > max_share:
+                    junk.add((key, value))
+    for value, h in index["mac"].items():
+        if (not isinstance(h, int) and len(h) > max_share and sum(1 for i in h if facts[i].serials) > max_share
+                and len({s for i in h for s in facts[i].serials}) > max_share):
+            junk.add(("mac", value))
+    return junk
 
 
 def find_junk(facts: Sequence[SubjectFacts], max_share: int = 8) -> set[tuple[str, str]]:
@@ -143,28 +166,7 @@ def find_junk(facts: Sequence[SubjectFacts], max_share: int = 8) -> set[tuple[st
     (cloned images, firmware placeholders that slipped through the denylist); a MAC behind more
     than `max_share` distinct serials is a shared virtual or gateway address.
     """
-    junk: set[tuple[str, str]] = set()
-    for key in ("serial", "uuid"):
-        counts = Counter(v for f in facts for v in getattr(f, _VALUES[key]))
-        suspects = {v for v, n in counts.items() if n > max_share}
-        if not suspects:
-            continue
-        holders: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-        for f in facts:
-            for value in getattr(f, _VALUES[key]):
-                if value in suspects:
-                    holders[value].add(f.macs or (f.subject,))
-        junk |= {(key, v) for v, macsets in holders.items() if len(macsets) > max_share}
-    mac_counts = Counter(m for f in facts if f.serials for m in f.macs)
-    suspects = {m for m, n in mac_counts.items() if n > max_share}
-    if suspects:
-        behind: dict[str, set[str]] = defaultdict(set)
-        for f in facts:
-            for mac in f.macs:
-                if mac in suspects:
-                    behind[mac].update(f.serials)
-        junk |= {("mac", m) for m, serials in behind.items() if len(serials) > max_share}
-    return junk
+    return _junk(facts, _index(facts), max_share)
 
 
 def asset_id_for(anchor: str) -> str:
@@ -184,90 +186,255 @@ def _concurrent_twins(a: SubjectFacts, b: SubjectFacts) -> bool:
     return overlap and bool(a.macs) and bool(b.macs) and not set(a.macs) & set(b.macs)
 
 
-def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8) -> list[ResolvedAsset]:
+class _Components:
+    """Union-find over subject indices, tracking each component's serials and UUIDs for conflict checks."""
+
+    __slots__ = ("facts", "joined_by", "parent", "serials", "uuids")
+
+    def __init__(self, facts: Sequence[SubjectFacts]) -> None:
+        self.facts = facts
+        self.parent = list(range(len(facts)))
+        # Only subjects that carry serials/UUIDs get a set: most network sightings carry none.
+        self.serials: dict[int, set[str]] = {i: set(f.serials) for i, f in enumerate(facts) if f.serials}
+        self.uuids: dict[int, set[str]] = {i: set(f.uuids) for i, f in enumerate(facts) if f.uuids}
+        self.joined_by: dict[int, str] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = parent[x]
+        if parent[root] == root:
+            return root
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def try_join(self, a: int, b: int, key: str) -> bool:
+        """Join a and b on `key` unless they are joined already or a stronger key forbids it."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if key != "serial":  # a weaker key must not join two different serials (or, below uuid, UUIDs)
+            sa, sb = self.serials.get(ra), self.serials.get(rb)
+            if sa and sb and not sa & sb:
+                return False
+            if key != "uuid":
+                ua, ub = self.uuids.get(ra), self.uuids.get(rb)
+                if ua and ub and not ua & ub:
+                    return False
+        if key in ("serial", "uuid") and _concurrent_twins(self.facts[a], self.facts[b]):
+            return False
+        self.parent[rb] = ra
+        for table in (self.serials, self.uuids):
+            moved = table.pop(rb, None)
+            if moved:
+                kept = table.get(ra)
+                if kept is None:
+                    table[ra] = moved
+                else:
+                    kept |= moved
+        self.joined_by.setdefault(b, key)
+        self.joined_by.setdefault(a, key)
+        return True
+
+    def conflict_free(self, holders: list[int]) -> bool:
+        """True when no pair of `holders` can be refused: at most one side carries serials, UUIDs, agents.
+
+        Then joining every holder to the first is exactly what the pairwise rule would do.
+        """
+        find = self.find
+        roots = {find(i) for i in holders}
+        if len(roots) == 1:
+            return True
+        if sum(1 for r in roots if self.serials.get(r)) > 1 or sum(1 for r in roots if self.uuids.get(r)) > 1:
+            return False
+        return sum(1 for i in holders if self.facts[i].subject.startswith("agent:")) <= 1
+
+
+def _sighted(f: SubjectFacts) -> Iterable[tuple[str, datetime, datetime]]:
+    """When an address-only subject saw its addresses: its per-address times, else its whole life."""
+    return f.ip_seen or ((ip, f.first_seen, f.last_seen) for ip in f.ips)
+
+
+def _keyed(f: SubjectFacts) -> bool:
+    return bool(f.hostnames or f.macs or f.serials or f.uuids)
+
+
+def _attach_by_ip_at_time(facts: Sequence[SubjectFacts], comps: _Components, window: timedelta) -> None:
+    """Rule 4: attach each address-only 'ip:' subject to the one keyed asset that held its address then."""
+    lonely = [i for i, f in enumerate(facts) if f.subject.startswith("ip:") and f.ips and not _keyed(f)]
+    if not lonely:
+        return
+    wanted = {ip for i in lonely for ip in facts[i].ips}
+    # A keyed subject's address list spans its whole life (a laptop changes address daily), so only
+    # its per-address times say that it held an address *then*; without them it holds none.
+    held: dict[str, list[tuple[int, datetime, datetime]]] = {}
+    for i, f in enumerate(facts):
+        if f.ip_seen and _keyed(f):
+            for ip, first, last in f.ip_seen:
+                if ip in wanted:
+                    held.setdefault(ip, []).append((i, first - window, last + window))
+    find = comps.find
+    for i in lonely:
+        owners = {find(j) for ip, first, last in _sighted(facts[i]) for j, start, end in held.get(ip, ())
+                  if start <= last and first <= end}
+        if len(owners) == 1:
+            owner = owners.pop()
+            comps.parent[find(i)] = owner
+            comps.joined_by[i] = IP_AT_TIME
+
+
+def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8,
+            ip_window: timedelta = DEFAULT_IP_WINDOW) -> list[ResolvedAsset]:
     """Merge subjects into assets by the ordered rules in the module docstring."""
-    junk = find_junk(facts, max_share)
+    with paused_gc():  # ~100,000 acyclic assets: see collector/bulk.py
+        return _resolve(facts, max_share, ip_window)
+
+
+def _resolve(facts: Sequence[SubjectFacts], max_share: int, ip_window: timedelta) -> list[ResolvedAsset]:
+    index = _index(facts)
+    junk = _junk(facts, index, max_share)
     comps = _Components(facts)
-    by_subject = {f.subject: f for f in facts}
     for key in KEY_ORDER:
-        holders: dict[str, list[str]] = defaultdict(list)
-        for f in facts:
-            for value in _identifiers(f, key):
-                if value:
-                    holders[value].append(f.subject)
-        for value, subjects in holders.items():
-            if len(subjects) < 2 or (key, value) in junk:
+        for value, holders in index[key].items():
+            if isinstance(holders, int) or (key, value) in junk:
                 continue
-            for i, first in enumerate(subjects):
-                for other in subjects[i + 1:]:
-                    if comps.find(first) == comps.find(other) or comps.conflict(first, other, key):
-                        continue
-                    if key in ("serial", "uuid") and _concurrent_twins(by_subject[first], by_subject[other]):
-                        continue
-                    comps.union(first, other, key)
-    groups: dict[str, list[SubjectFacts]] = defaultdict(list)
-    for f in facts:
-        groups[comps.find(f.subject)].append(f)
-    return [_build(members, comps.joined_by) for members in groups.values()]
+            if len(holders) > 2 and comps.conflict_free(holders):
+                first = holders[0]
+                for other in holders[1:]:
+                    comps.try_join(first, other, key)
+                continue
+            for n, first in enumerate(holders):
+                for other in holders[n + 1:]:
+                    comps.try_join(first, other, key)
+    _attach_by_ip_at_time(facts, comps, ip_window)
+
+    find, joined_by = comps.find, comps.joined_by
+    roots = [find(i) for i in range(len(facts))]
+    groups: dict[int, list[int]] = {}
+    for i, r in enumerate(roots):
+        g = groups.get(r)
+        if g is None:
+            groups[r] = [i]
+        else:
+            g.append(i)
+    assets: dict[int, ResolvedAsset] = {}
+    for r, members in groups.items():
+        if len(members) == 1:
+            assets[r] = _build_one(facts[members[0]])
+        else:
+            assets[r] = _build([facts[i] for i in members], {facts[i].subject: joined_by[i]
+                                                             for i in members if i in joined_by})
+    _report_shared(index, junk, roots, assets)
+    return list(assets.values())
 
 
-def _ranked(members: Sequence[SubjectFacts], attr: str) -> list[str]:
-    """Distinct values of a list attribute over all members, most recent first.
+def _report_shared(index: dict[str, _Holders], junk: set[tuple[str, str]], roots: list[int],
+                   assets: dict[int, ResolvedAsset]) -> None:
+    """Serials and UUIDs left on several assets: name them on each asset (reconcile reports them)."""
+    for key in ("serial", "uuid"):
+        for value, h in index[key].items():
+            if isinstance(h, int) or (key, value) in junk:
+                continue
+            owners = {roots[i] for i in h}
+            if len(owners) > 1:
+                shared = SharedIdentifier(key, value, tuple(sorted(assets[r].asset_id for r in owners)))
+                for r in owners:
+                    assets[r].shared.append(shared)
+
+
+def _ranked(members: Sequence[SubjectFacts], lists: list[tuple[str, ...]]) -> list[str]:
+    """Distinct values of one list attribute over all members (`lists`, one per member), most recent first.
 
     Each subject's own list is already most-recent-first, so rank by (subject's last sighting,
-    position in its list).
+    position in its list), then by value. Members usually agree (an agent and the ARP sighting of
+    its MAC report the same address): one distinct value needs no ranking.
     """
+    agreed: tuple[str, ...] = ()
+    for values in lists:
+        if values and values != agreed:
+            if agreed:
+                break
+            agreed = values
+    else:  # every member that has values has the same ones: its own order stands
+        if len(agreed) == 1:
+            return [agreed[0]] if agreed[0] else []
+        return list(dict.fromkeys(v for v in agreed if v))
     best: dict[str, tuple[float, int]] = {}
-    for f in members:
-        for position, value in enumerate(getattr(f, attr)):
-            rank = (-f.last_seen.timestamp(), position)
-            if value and (value not in best or rank < best[value]):
-                best[value] = rank
+    for f, values in zip(members, lists, strict=True):
+        stamp = -f.last_seen.timestamp()
+        for position, value in enumerate(values):
+            if value:
+                rank = (stamp, position)
+                old = best.get(value)
+                if old is None or rank < old:
+                    best[value] = rank
     return [v for v, _ in sorted(best.items(), key=lambda kv: (kv[1], kv[0]))]
 
 
+def _evidence_order(e: tuple[str, str, datetime, str]) -> datetime:
+    return e[2]
+
+
+def _build_one(f: SubjectFacts) -> ResolvedAsset:
+    """An asset of one subject (most of them): nothing to rank or merge."""
+    evidence = list(f.evidence)
+    if len(evidence) > 1:
+        evidence.sort(key=_evidence_order, reverse=True)
+    return ResolvedAsset(
+        f"a-{hashlib.sha1(f.subject.encode(), usedforsecurity=False).hexdigest()[:12]}", [f.subject],
+        {f.subject: "anchor"}, list(f.hostnames), list(f.ips), list(f.macs), list(f.serials), list(f.uuids),
+        f.vendor, f.model, f.device_type, f.os, f.os_family, f.first_seen, f.last_seen,
+        sorted(f.sources) if len(f.sources) > 1 else list(f.sources),
+        f.has_software, evidence)
+
+
+_DESCRIPTIVE = attrgetter("vendor", "model", "device_type", "os", "os_family")
+
+
 def _build(members: list[SubjectFacts], joined_by: dict[str, str]) -> ResolvedAsset:
-    if len(members) == 1:  # most assets: nothing to rank or merge
-        f = members[0]
-        return ResolvedAsset(
-            asset_id=asset_id_for(f.subject), members=[f.subject], matched_by={f.subject: "anchor"},
-            hostnames=list(f.hostnames), ips=list(f.ips), macs=list(f.macs), serials=list(f.serials),
-            uuids=list(f.uuids), vendor=f.vendor, model=f.model, device_type=f.device_type, os=f.os,
-            os_family=f.os_family, first_seen=f.first_seen, last_seen=f.last_seen, sources=sorted(f.sources),
-            has_software=f.has_software, evidence=sorted(f.evidence, key=lambda e: e[2], reverse=True))
-    members.sort(key=lambda f: (f.first_seen, f.subject))
+    if len(members) == 2:  # the usual merge (an agent and the ARP sighting of its MAC): no sorting
+        x, y = members
+        if (y.first_seen, y.subject) < (x.first_seen, x.subject):
+            x, y = y, x
+        members = [x, y]
+        latest = [y, x] if y.last_seen > x.last_seen else [x, y]
+    else:
+        members.sort(key=lambda f: (f.first_seen, f.subject))
+        latest = sorted(members, key=attrgetter("last_seen"), reverse=True)
+    # A sighting attached by its address alone never anchors (and so never renames) an asset.
     anchor = members[0].subject
-    latest = sorted(members, key=lambda f: f.last_seen, reverse=True)
-    # Agents know their own machine best; then the most recent of the rest.
-    preferred = sorted(latest, key=lambda f: not f.subject.startswith("agent:"))
-
-    def pick(attr: str) -> str:
-        for f in preferred:
-            value = getattr(f, attr)
-            if value:
-                return str(value)
-        return ""
-
+    if joined_by.get(anchor) == IP_AT_TIME:
+        anchor = next((f.subject for f in members if joined_by.get(f.subject) != IP_AT_TIME), anchor)
+    # Descriptive facts: agents know their own machine best; then the most recent of the rest.
+    agents = [f for f in latest if f.subject.startswith("agent:")]
+    preferred = latest if not agents or len(agents) == len(latest) else agents + [
+        f for f in latest if not f.subject.startswith("agent:")]
+    described = [""] * 5
+    for f in preferred:
+        for n, value in enumerate(_DESCRIPTIVE(f)):
+            if value and not described[n]:
+                described[n] = str(value)
     evidence: dict[tuple[str, str], tuple[str, str, datetime, str]] = {}
+    sources: set[str] = set()
     for f in members:
+        sources.update(f.sources)
         for ev in f.evidence:
             k = (ev[0], ev[1])
             if k not in evidence or ev[2] > evidence[k][2]:
                 evidence[k] = ev
+    merged = list(evidence.values())
+    if len(merged) > 1:
+        merged.sort(key=_evidence_order, reverse=True)
+    vendor, model, device_type, os, os_family = described
     return ResolvedAsset(
-        asset_id=asset_id_for(anchor), members=[f.subject for f in members],
-        matched_by={f.subject: "anchor" if f.subject == anchor else joined_by.get(f.subject, "anchor")
-                    for f in members},
-        hostnames=_ranked(members, "hostnames"),
-        ips=_ranked(members, "ips"),
-        macs=_ranked(members, "macs"),
-        serials=_ranked(members, "serials"),
-        uuids=_ranked(members, "uuids"),
-        vendor=pick("vendor"), model=pick("model"), device_type=pick("device_type"), os=pick("os"),
-        os_family=pick("os_family"), first_seen=members[0].first_seen, last_seen=latest[0].last_seen,
-        sources=sorted({s for f in members for s in f.sources}), has_software=any(f.has_software for f in members),
-        evidence=sorted(evidence.values(), key=lambda e: e[2], reverse=True),
-    )
+        asset_id_for(anchor), [f.subject for f in members],
+        {f.subject: "anchor" if f.subject == anchor else joined_by.get(f.subject, "anchor") for f in members},
+        _ranked(members, [f.hostnames for f in members]), _ranked(members, [f.ips for f in members]),
+        _ranked(members, [f.macs for f in members]), _ranked(members, [f.serials for f in members]),
+        _ranked(members, [f.uuids for f in members]), vendor, model, device_type, os, os_family,
+        members[0].first_seen, latest[0].last_seen, sorted(sources), any(f.has_software for f in members), merged)
 
 
 def most_common(values: Iterable[str]) -> str:

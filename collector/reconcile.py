@@ -10,9 +10,18 @@ Verdicts, per DESIGN.md's status classes:
   retired (high) or lost/stolen (critical).
 * mismatch — a record in stock / pending / in repair whose asset is active (medium); a matched
   record whose serial, host name, MAC or model disagrees with what was seen (low).
-* duplicate — one record matching several assets, or several records matching one asset.
+* duplicate — one record matching several assets, or several records matching one asset; and a
+  serial or UUID that identity resolution kept on several assets (a cloned image on machines
+  alive at the same time), naming every asset and the identifier.
 
-Records match assets by serial, then MAC, then host name; the key that matched is kept.
+Records match assets by serial, then MAC, then host name; the key that matched is kept. A switch
+reporting hundreds of MACs on one port is no finding of its own: they are separate hosts, and the
+port is in each one's evidence.
+
+Performance: 100,000 records × 100,000 assets must reconcile in well under a second, so assets are
+indexed once per key, coverage is indexed once by network (a ghost check is a few dictionary
+look-ups per address, not a scan of every sweep and agent run), and nothing is sorted that has
+fewer than two entries.
 """
 
 from __future__ import annotations
@@ -20,12 +29,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from collector.identity import ResolvedAsset
+from collector.bulk import paused_gc
+from collector.identity import ResolvedAsset, SharedIdentifier
 
 SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
 
@@ -79,6 +88,7 @@ class Finding:
     last_seen: datetime | None = None
     suppressed: bool = False
     suppression: str = ""
+    identifier: str = ""        # '<key>:<value>' of a shared identifier (duplicate findings)
 
     @property
     def finding_id(self) -> str:
@@ -88,6 +98,8 @@ class Finding:
             parts += [self.record.register, self.record.record_key]
         if self.asset is not None and (self.record is None or self.kind == "duplicate"):
             parts.append(self.asset.asset_id)
+        if self.identifier:
+            parts.append(self.identifier)
         return "f-" + hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
@@ -100,6 +112,38 @@ class Match:
     key: str
 
 
+_Index = dict[str, ResolvedAsset | list[ResolvedAsset]]
+
+
+def _add(index: _Index, value: str, asset: ResolvedAsset) -> None:
+    held = index.get(value)
+    if held is None:
+        index[value] = asset
+    elif isinstance(held, list):
+        held.append(asset)
+    else:
+        index[value] = [held, asset]
+
+
+def _asset_index(assets: Sequence[ResolvedAsset]) -> tuple[_Index, _Index, _Index]:
+    """serial / MAC / host name → the asset(s) carrying it; a list only where several do."""
+    serials: _Index = {}
+    macs: _Index = {}
+    hosts: _Index = {}
+    for a in assets:
+        for serial in a.serials:
+            _add(serials, serial, a)
+        for mac in a.macs:
+            _add(macs, mac, a)
+        for hostname in a.hostnames:
+            _add(hosts, hostname, a)
+    return serials, macs, hosts
+
+
+def _last_seen(a: ResolvedAsset) -> datetime:
+    return a.last_seen
+
+
 def match_records(assets: Sequence[ResolvedAsset],
                   records: Sequence[Record]) -> tuple[list[Match], list[Match], list[Finding]]:
     """Match records to assets by serial > MAC > host name; conflicts become duplicate findings.
@@ -107,22 +151,23 @@ def match_records(assets: Sequence[ResolvedAsset],
     Returns (one match per asset, every record's match, duplicate findings): a record that lost the
     asset to a better-matching record still matched it, so it is no ghost.
     """
-    by_key: dict[str, dict[str, list[ResolvedAsset]]] = {k: defaultdict(list) for k in ("serial", "mac", "hostname")}
-    for a in assets:
-        for serial in a.serials:
-            by_key["serial"][serial].append(a)
-        for mac in a.macs:
-            by_key["mac"][mac].append(a)
-        for hostname in a.hostnames:
-            by_key["hostname"][hostname].append(a)
+    by_serial, by_mac, by_host = _asset_index(assets)
     matches: list[Match] = []
     findings: list[Finding] = []
     for r in records:
-        for key, values in (("serial", [r.serial]), ("mac", list(r.macs)), ("hostname", [r.hostname])):
-            candidates = {a.asset_id: a for v in values if v for a in by_key[key].get(v, [])}
-            if not candidates:
+        for key, index, values in (("serial", by_serial, (r.serial,)), ("mac", by_mac, r.macs),
+                                   ("hostname", by_host, (r.hostname,))):
+            found = [held for v in values if v and (held := index.get(v)) is not None]
+            if not found:
                 continue
-            ranked = sorted(candidates.values(), key=lambda a: a.last_seen, reverse=True)
+            if len(found) == 1 and not isinstance(found[0], list):
+                matches.append(Match(r, found[0], key))  # the usual case: one value, one asset
+                break
+            candidates: dict[str, ResolvedAsset] = {}
+            for held in found:
+                for a in held if isinstance(held, list) else (held,):
+                    candidates[a.asset_id] = a
+            ranked = sorted(candidates.values(), key=_last_seen, reverse=True)
             matches.append(Match(r, ranked[0], key))
             if len(ranked) > 1:
                 ids = ", ".join(a.asset_id for a in ranked)
@@ -133,22 +178,33 @@ def match_records(assets: Sequence[ResolvedAsset],
                     evidence=[_record_evidence(r)] + [ev for a in ranked for ev in _asset_evidence(a)[:1]],
                     first_seen=min(a.first_seen for a in ranked), last_seen=ranked[0].last_seen))
             break
-    per_asset: dict[str, list[Match]] = defaultdict(list)
+    per_asset: dict[str, Match | list[Match]] = {}
     for m in matches:
-        per_asset[m.asset.asset_id].append(m)
+        held_match = per_asset.get(m.asset.asset_id)
+        if held_match is None:
+            per_asset[m.asset.asset_id] = m
+        elif isinstance(held_match, list):
+            held_match.append(m)
+        else:
+            per_asset[m.asset.asset_id] = [held_match, m]
     kept: list[Match] = []
     for group in per_asset.values():
-        group.sort(key=lambda m: (("serial", "mac", "hostname").index(m.key), m.record.line))
+        if not isinstance(group, list):
+            kept.append(group)
+            continue
+        group.sort(key=lambda m: (_KEY_RANK[m.key], m.record.line))
         kept.append(group[0])
-        if len(group) > 1:
-            labels = ", ".join(_label(m.record) for m in group)
-            findings.append(Finding(
-                kind="duplicate", severity="medium", record=group[0].record, asset=group[0].asset,
-                summary=f"Observed asset {_asset_label(group[0].asset)} matches {len(group)} records ({labels}); "
-                        "the register holds it more than once.",
-                evidence=[_record_evidence(m.record) for m in group] + _asset_evidence(group[0].asset)[:1],
-                first_seen=group[0].asset.first_seen, last_seen=group[0].asset.last_seen))
+        labels = ", ".join(_label(m.record) for m in group)
+        findings.append(Finding(
+            kind="duplicate", severity="medium", record=group[0].record, asset=group[0].asset,
+            summary=f"Observed asset {_asset_label(group[0].asset)} matches {len(group)} records ({labels}); "
+                    "the register holds it more than once.",
+            evidence=[_record_evidence(m.record) for m in group] + _asset_evidence(group[0].asset)[:1],
+            first_seen=group[0].asset.first_seen, last_seen=group[0].asset.last_seen))
     return kept, matches, findings
+
+
+_KEY_RANK = {"serial": 0, "mac": 1, "hostname": 2}
 
 
 def reconcile(
@@ -160,27 +216,35 @@ def reconcile(
     ghost_after: timedelta,
 ) -> tuple[list[Finding], list[Match]]:
     """All inventory findings (ghost, zombie, mismatch, duplicate) and the matches behind them."""
+    with paused_gc():  # hundreds of thousands of acyclic objects: see collector/bulk.py
+        return _reconcile(assets, records, coverage, now=now, ghost_after=ghost_after)
+
+
+def _reconcile(assets: Sequence[ResolvedAsset], records: Sequence[Record], coverage: Sequence[Coverage], *,
+               now: datetime, ghost_after: timedelta) -> tuple[list[Finding], list[Match]]:
     window_start = now - ghost_after if ghost_after > timedelta(0) else None
     matches, every_match, findings = match_records(assets, records)
     matched_assets = {m.asset.asset_id for m in matches}
     primary = {(m.record.register, m.record.record_key) for m in matches}
     match_by_record = {(m.record.register, m.record.record_key): m for m in every_match}
+    covering = _CoverageIndex(coverage)
 
     def active(a: ResolvedAsset) -> bool:
         return window_start is None or a.last_seen >= window_start
 
     keyed_ips = {ip for a in assets if not a.address_only and active(a) for ip in a.ips}
     for r in records:
-        m = match_by_record.get((r.register, r.record_key))
+        record_id = (r.register, r.record_key)
+        m = match_by_record.get(record_id)
         if r.status_class == "in-use":
             if m is None or not active(m.asset):
-                ghost = _ghost(r, m, coverage, window_start, now)
+                ghost = _ghost(r, m, covering, window_start)
                 if ghost is not None:
                     findings.append(ghost)
-            elif m is not None and (r.register, r.record_key) in primary:
+            elif record_id in primary:
                 findings.extend(_attribute_mismatches(m))
             continue
-        if (r.register, r.record_key) not in primary:
+        if record_id not in primary:
             continue  # its asset is judged through the record that matched it best
         if m is None or not active(m.asset):
             continue
@@ -198,27 +262,101 @@ def reconcile(
                 summary=f"{_label(r)} is recorded as {r.status!r} but {_asset_label(a)} was active on the "
                         f"network at {_t(a.last_seen)} (matched by {m.key}).",
                 evidence=[_record_evidence(r), *_asset_evidence(a)], first_seen=a.first_seen, last_seen=a.last_seen))
+    shared: dict[tuple[str, str], SharedIdentifier] = {}
     for a in assets:
+        for s in a.shared:
+            shared.setdefault((s.key, s.value), s)
         if a.asset_id in matched_assets or not active(a):
             continue
-        if a.address_only and set(a.ips) & keyed_ips:
+        if a.address_only and not keyed_ips.isdisjoint(a.ips):
             continue  # an address that a known machine holds: the same machine seen without a key
         findings.append(Finding(
             kind="zombie", severity="medium", asset=a,
             summary=f"{_asset_label(a)} is active on the network (last seen {_t(a.last_seen)}) "
                     "but is not in the asset register.",
             evidence=_asset_evidence(a), first_seen=a.first_seen, last_seen=a.last_seen))
+    if shared:
+        by_id = {a.asset_id: a for a in assets}
+        for s in shared.values():
+            holders = [by_id[i] for i in s.asset_ids if i in by_id]
+            if len(holders) > 1 and any(active(a) for a in holders):
+                findings.append(_shared_identifier(s, holders))
     return findings, matches
 
 
-def _ghost(r: Record, m: Match | None, coverage: Sequence[Coverage], window_start: datetime | None,
-           now: datetime) -> Finding | None:
+def _shared_identifier(s: SharedIdentifier, holders: list[ResolvedAsset]) -> Finding:
+    """A serial/UUID on several assets that resolution kept apart: cloned machines, or a copied identifier."""
+    what = {"serial": "serial number", "uuid": "system UUID"}.get(s.key, s.key)
+    names = "; ".join(f"{_asset_label(a)} ({a.asset_id})" for a in holders)
+    return Finding(
+        kind="duplicate", severity="medium", asset=holders[0], identifier=f"{s.key}:{s.value}",
+        summary=f"{len(holders)} observed assets report the same {what} {s.value}: {names}; they were seen "
+                "as separate machines (a cloned image or copied identifier), so their records cannot tell "
+                "them apart.",
+        evidence=[{**ev, "detail": f"{a.asset_id} ({s.key} {s.value}): {ev['detail']}"}
+                  for a in holders for ev in _asset_evidence(a)[:1]],
+        first_seen=min(a.first_seen for a in holders), last_seen=max(a.last_seen for a in holders))
+
+
+class _CoverageIndex:
+    """Coverage runs by the networks they covered, newest first, for ghost checks.
+
+    A record's address is looked up once per prefix length that any run covered (a handful), not
+    tested against every run: agents alone contribute one run per report.
+    """
+
+    def __init__(self, coverage: Sequence[Coverage]) -> None:
+        # Newest first; among equal times, the given order (what max() and a stable sort did).
+        self.runs = sorted(coverage, key=lambda c: c.at, reverse=True)
+        self.by_net: dict[tuple[int, int], dict[int, list[int]]] = {}
+        for rank, c in enumerate(self.runs):
+            seen: set[tuple[int, int, int]] = set()
+            for text in c.networks:
+                net = _network(text)
+                if net is None:
+                    continue
+                key = (net.version, net.prefixlen)
+                base = int(net.network_address) >> (net.max_prefixlen - net.prefixlen)
+                if (*key, base) not in seen:
+                    seen.add((*key, base))
+                    self.by_net.setdefault(key, {}).setdefault(base, []).append(rank)
+
+    def covering(self, ips: Sequence[str], since: datetime | None, after: datetime | None,
+                 limit: int = 5) -> list[Coverage]:
+        """The newest `limit` runs over any of `ips` (any run when there are none) inside the window."""
+        def fresh(c: Coverage) -> bool:
+            return (since is None or c.at >= since) and (after is None or c.at > after)
+
+        runs = self.runs
+        if not ips:
+            out: list[Coverage] = []
+            for c in runs:
+                if not fresh(c) or len(out) == limit:
+                    break
+                out.append(c)
+            return out
+        ranks: set[int] = set()
+        for ip_text in ips:
+            ip = _address(ip_text)
+            if ip is None:
+                continue
+            value = int(ip)
+            for (version, prefixlen), nets in self.by_net.items():
+                if version != ip.version:
+                    continue
+                for rank in nets.get(value >> (ip.max_prefixlen - prefixlen), ())[:limit]:
+                    if not fresh(runs[rank]):
+                        break  # newest first: the rest of this network's runs are older still
+                    ranks.add(rank)
+        return [runs[rank] for rank in sorted(ranks)[:limit]]
+
+
+def _ghost(r: Record, m: Match | None, coverage: _CoverageIndex, window_start: datetime | None) -> Finding | None:
     last_seen = m.asset.last_seen if m else None
-    covering = [c for c in coverage if (window_start is None or c.at >= window_start)
-                and (last_seen is None or c.at > last_seen) and _covers(c, r.ips)]
+    covering = coverage.covering(r.ips, window_start, last_seen)
     if not covering:
         return None
-    latest = max(covering, key=lambda c: c.at)
+    latest = covering[0]
     since = f"since {_t(last_seen)}" if last_seen else "by any source"
     where = f" at {', '.join(r.ips)}" if r.ips else ""
     return Finding(
@@ -227,7 +365,7 @@ def _ghost(r: Record, m: Match | None, coverage: Sequence[Coverage], window_star
                 f"{latest.detail} ran at {_t(latest.at)} without seeing it.",
         evidence=[_record_evidence(r)] + [
             {"source": c.source, "method": c.method, "seen_at": c.at, "detail": f"covered by {c.detail}, not seen"}
-            for c in sorted(covering, key=lambda c: c.at, reverse=True)[:5]],
+            for c in covering],
         first_seen=m.asset.first_seen if m else None, last_seen=last_seen)
 
 
