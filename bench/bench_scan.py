@@ -14,6 +14,7 @@ Needs root, iproute2, nftables, nmap, arp-scan, snmpd, snmp and snmpsim. Run:
 
 from __future__ import annotations
 
+import bz2
 import contextlib
 import json
 import os
@@ -56,7 +57,7 @@ for _ in range(cfg["repeat"]):
     for b in sweep(cfg["targets"], methods=methods, options=opts):
         obs += [o.ip for o in b.observations if o.method.value == cfg["count"]]
         types.update({o.ip: o.device_type for o in b.observations if o.method.value == "snmp"})
-        sts += [(s.target, s.ok, s.reason[:160]) for s in b.statuses]
+        sts += [(s.target, s.ok, s.reason[:160], s.duration_ms) for s in b.statuses]
     runs.append(time.perf_counter() - t)
 cpu1 = resource.getrusage(resource.RUSAGE_SELF)
 cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
@@ -227,10 +228,15 @@ def _sim_groups(files: list[Path], ips: list[str], per_process: int, root: Path)
     for g in range(0, len(files), per_process):
         gdir = root / f"group{g // per_process}"
         (gdir / "public").mkdir(parents=True)
-        gips = ips[g:g + per_process]
-        for n, src in enumerate(files[g:g + per_process]):
-            ext = "snmprec.bz2" if src.name.endswith(".bz2") else "snmprec"
-            shutil.copyfile(src, gdir / "public" / f"1.3.6.1.6.1.1.{n}.{ext}")
+        # Round-robin, so big and small walks spread evenly over the simulator processes.
+        groups = len(range(0, len(files), per_process))
+        gips = ips[g // per_process::groups]
+        for n, src in enumerate(files[g // per_process::groups]):
+            # Decompressed: snmpsim seeks in its data file per lookup, and a seek in a .bz2 file
+            # decompresses from the start (minutes of simulator CPU for big walks, for every tool).
+            with (bz2.open(src, "rb") if src.name.endswith(".bz2") else src.open("rb")) as fin, \
+                    (gdir / "public" / f"1.3.6.1.6.1.1.{n}.snmprec").open("wb") as fout:
+                shutil.copyfileobj(fin, fout)
         hosts.append(LabHost(f"sim{g // per_process}", gips[0], f"00:00:0c:aa:{g // per_process:02x}:01",
                              snmpsim_data=gdir, extra_ips=tuple(f"{ip}/24" for ip in gips[1:]), snmpsim_lite=True,
                              snmpsim_args=tuple(f"--agent-udpv4-endpoint={ip}:161" for ip in gips[1:])))
@@ -275,6 +281,8 @@ def _many(label: str, files: list[Path], truth: list[str], per_process: int) -> 
             bad = [s for s in many["statuses"] if not s[1]]
             if bad:
                 print(f"  not ok: {bad[:5]}")
+            slow = sorted(many["statuses"], key=lambda st: -st[3])[:3]
+            print("  slowest: " + "; ".join(f"{st[0]} {st[3] / 1000:.2f} s ({st[2]})" for st in slow))
             script = "; ".join(
                 f"for o in 1.3.6.1.2.1.1 1.3.6.1.2.1.2.2 1.3.6.1.2.1.31.1.1 1.3.6.1.2.1.4.22 1.3.6.1.2.1.17 "
                 f"1.3.6.1.2.1.47.1.1.1 1.0.8802.1.1.2.1.4; do snmpbulkwalk -v2c -c public -Cr25 {ip} $o >/dev/null; "

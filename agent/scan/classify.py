@@ -123,13 +123,49 @@ _OID_RULES: tuple[tuple[str, str, str, str], ...] = (
     ("1.3.6.1.4.1.42", "Sun Microsystems", "server", "solaris"),
     ("1.3.6.1.4.1.2021", "", "server", ""),                 # UCD-SNMP-MIB (old net-snmp)
     ("1.3.6.1.4.1.2021.250.10", "", "server", "linux"),
+    # Added for issue 7 (device types of real recorded walks, snmpsim-data): IANA PENs of vendors
+    # whose SNMP-managed products are overwhelmingly of one kind.
+    ("1.3.6.1.4.1.311.1.1.3.1.2", "", "server", "windows"),   # LanMgr-Mib-II-MIB windowsNT server
+    ("1.3.6.1.4.1.311.1.1.3.1.3", "", "server", "windows"),   # ... domain controller
+    ("1.3.6.1.4.1.2.3.1.2", "IBM", "server", "aix"),          # IBM AIX agents (risc6000)
+    ("1.3.6.1.4.1.11.5.7.1.2", "HP", "bmc", ""),              # HP c-Class Onboard Administrator
+    ("1.3.6.1.4.1.232.9.4", "HP", "bmc", ""),                 # HPE iLO
+    ("1.3.6.1.4.1.3320", "BDCOM", "switch", ""),
+    ("1.3.6.1.4.1.6339", "DCN", "switch", ""),                 # Digital China Networks
+    ("1.3.6.1.4.1.4881", "Ruijie", "switch", ""),
+    ("1.3.6.1.4.1.30803", "Vyatta", "router", "vyatta"),
+    ("1.3.6.1.4.1.5089", "Clavister", "firewall", ""),
+    ("1.3.6.1.4.1.14331", "Topsec", "firewall", ""),
+    ("1.3.6.1.4.1.15227", "Venustech", "firewall", ""),
+    ("1.3.6.1.4.1.28557", "Hillstone", "firewall", ""),
+    ("1.3.6.1.4.1.2604", "Sophos", "firewall", ""),
+    ("1.3.6.1.4.1.3097", "WatchGuard", "firewall", ""),
+    ("1.3.6.1.4.1.12124", "Isilon", "storage", ""),
+    ("1.3.6.1.4.1.1139", "EMC", "storage", ""),
+    ("1.3.6.1.4.1.40482", "Pure Storage", "storage", ""),
+    ("1.3.6.1.4.1.476", "Vertiv", "ups", ""),                  # Liebert/Emerson Network Power
+    ("1.3.6.1.4.1.935", "Phoenixtec", "ups", ""),
+    ("1.3.6.1.4.1.5491", "Riello", "ups", ""),
+    ("1.3.6.1.4.1.36849", "Hanwha (Samsung Techwin)", "camera", ""),
+    ("1.3.6.1.4.1.1004849", "Dahua", "camera", ""),
+    ("1.3.6.1.4.1.21239", "Geist", "iot", ""),                 # environmental monitors
+    ("1.3.6.1.4.1.3854", "AKCP", "iot", ""),
 )
+
+# OID rules whose type is firmer than anything a sysDescr keyword can say (a Windows Server
+# sysDescr says only "Windows Version 5.2").
+_FIRM = frozenset({"1.3.6.1.4.1.311.1.1.3.1.2", "1.3.6.1.4.1.311.1.1.3.1.3", "1.3.6.1.4.1.11.5.7.1.2"})
 
 # sysDescr keywords, first match wins per field. Each is (regex, device type, os family); empty
 # means "keep what the OID said". Refines the OID guess (a Cisco OID can be a switch or an ASA).
 _DESCR_RULES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), t, o) for p, t, o in (
         (r"adaptive security appliance|\bfirepower\b", "firewall", "asa"),
+        (r"firewall|\bngfw\b|\butm\b", "firewall", ""),
+        (r"\bip ?cam(era)?\b|network camera|\bnvr\b|hikvision|network video", "camera", ""),
+        (r"\bonefs\b|\bnetapp\b|\bnas\b|storage array", "storage", ""),
+        (r"onboard administrator", "bmc", ""),
+        (r"temp(erature)? sensor|environmental monitor", "iot", ""),
         (r"\bnx-os\b", "switch", "nx-os"),
         (r"catalyst|\bc(?:29[56]0|35[67]0|3650|37[58]0|3850|9[235]00)[a-z]*\b|\bws-c|\bswitch\b", "switch", ""),
         (r"jetdirect|laserjet|officejet|\bprinter\b|\bmfc-|\bhl-\d", "printer", ""),
@@ -171,6 +207,17 @@ def enterprise_number(sys_object_id: str) -> int:
     return int(head) if head.isdigit() else 0
 
 
+def _oid_prefix(sys_object_id: str) -> str:
+    """The rule prefix that matched a sysObjectID (longest), or ""."""
+    oid = sys_object_id.strip().lstrip(".")
+    best = ""
+    for rule in _OID_RULES:
+        prefix = rule[0]
+        if (oid == prefix or oid.startswith(prefix + ".")) and len(prefix) > len(best):
+            best = prefix
+    return best
+
+
 def _oid_match(sys_object_id: str) -> tuple[str, str, str] | None:
     oid = sys_object_id.strip().lstrip(".")
     best: tuple[str, str, str, str] | None = None
@@ -181,7 +228,8 @@ def _oid_match(sys_object_id: str) -> tuple[str, str, str] | None:
     return None if best is None else best[1:]
 
 
-def classify(sys_object_id: str = "", sys_descr: str = "") -> Classification:
+def classify(sys_object_id: str = "", sys_descr: str = "", *, services: int = 0,
+             mibs: frozenset[str] = frozenset()) -> Classification:
     """Guess vendor, device type and OS family from the SNMP system group.
 
     The sysObjectID is authoritative for the vendor (it is the agent's own registration); the
@@ -190,6 +238,9 @@ def classify(sys_object_id: str = "", sys_descr: str = "") -> Classification:
     Args:
         sys_object_id: dotted sysObjectID.0 (SNMPv2-MIB, RFC 3418).
         sys_descr: sysDescr.0 text.
+        services: sysServices.0 (RFC 3418 layer bits), used only when nothing else typed the box.
+        mibs: standard MIBs the agent implements ("ups-mib" RFC 1628, "printer-mib" RFC 3805):
+            a box that implements UPS-MIB is a UPS whatever its vendor.
 
     Returns:
         A Classification whose device_type is always in DEVICE_TYPES.
@@ -198,7 +249,12 @@ def classify(sys_object_id: str = "", sys_descr: str = "") -> Classification:
     hit = _oid_match(sys_object_id)
     if hit is not None:
         vendor, device_type, os_family = hit
-    typed = False
+    firm = hit is not None and _oid_prefix(sys_object_id) in _FIRM
+    if "ups-mib" in mibs and device_type in _REFINABLE:
+        device_type, firm = "ups", True
+    elif "printer-mib" in mibs and device_type in _REFINABLE:
+        device_type, firm = "printer", True
+    typed = firm
     for pattern, dtype, fam in _DESCR_RULES:
         if not pattern.search(sys_descr):
             continue
@@ -210,6 +266,13 @@ def classify(sys_object_id: str = "", sys_descr: str = "") -> Classification:
             os_family = fam
     if device_type == "unknown" and os_family in ("linux", "bsd", "solaris"):
         device_type = "server"
+    if device_type == "unknown" and services:
+        # sysServices bits (RFC 3418): 0x02 datalink (bridges), 0x04 internet (IP routers),
+        # 0x08 end-to-end (hosts). A box offering layer 2 or 3 but no host layer is network gear.
+        if services & 0x04 and not services & 0x08:
+            device_type = "router"
+        elif services & 0x02 and not services & 0x0C:
+            device_type = "switch"
     if device_type not in DEVICE_TYPES:  # defensive: the vocabulary is a contract
         device_type = "unknown"
     return Classification(vendor=vendor, device_type=device_type, os_family=os_family)

@@ -389,7 +389,7 @@ class Lab:
         ], log=hdir / "snmpsim.out", env={"PYTHONPATH": str(REPO_ROOT)})
         return log
 
-    def wait_for_udp(self, port: int, timeout: float = 20.0) -> None:
+    def wait_for_udp(self, port: int, timeout: float = 120.0) -> None:
         """Wait until every SNMP-serving host listens on UDP `port` (services start async)."""
         want = [h for h in self.hosts if h.snmpd or h.snmpsim_data is not None]
         end = time.monotonic() + timeout

@@ -100,8 +100,14 @@ TABLE_PREFIX: dict[str, Oid] = {
     "qvlan": DOT1Q_VLAN_FDB_ID[:-1], "ent": ENT_PHYSICAL, "hr": HR_SYSTEM, "sw": HR_SW_INSTALLED,
     "lldploc": LLDP_LOC_PORT, "lldp": LLDP_REM, "lldpman": LLDP_REM_MAN_ADDR,
 }
+SYS_SERVICES = (*SYSTEM, 7, 0)                       # SNMPv2-MIB::sysServices.0
 SCALARS: tuple[Oid, ...] = (SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_CONTACT, SYS_NAME, SYS_LOCATION,
-                            HR_MEMORY_SIZE)
+                            SYS_SERVICES, HR_MEMORY_SIZE)
+# Standard MIBs whose mere presence types a device; asked in the same census GETNEXT, never walked.
+PRESENCE: dict[str, Oid] = {
+    "ups-mib": (1, 3, 6, 1, 2, 1, 33, 1, 1),         # UPS-MIB::upsIdent (RFC 1628)
+    "printer-mib": (1, 3, 6, 1, 2, 1, 43, 5, 1, 1),  # Printer-MIB::prtGeneralEntry (RFC 3805)
+}
 
 FAST_TIMEOUT_S = 0.5
 # Varbinds asked for per GETBULK (max-repetitions x columns). 48 keeps a response of typical
@@ -516,6 +522,24 @@ class CommunitySession(Session):
         self.timeout = timeout
         self.retries = retries
         self.answered = False  # once true, a timeout means overload rather than absence
+        self.retransmissions = 0
+        # Smoothed round trip and its variation (RFC 6298 §2): an agent that has slowed down
+        # (busy, or queueing our own parallel requests) is waited for a little longer than the
+        # configured timeout before a retransmission doubles its work; never shorter.
+        self.srtt = 0.0
+        self.rttvar = 0.0
+
+    def _wait_s(self) -> float:
+        if not self.answered:
+            return self.timeout
+        return max(self.timeout, min(self.srtt + 4 * self.rttvar, 4 * self.timeout))
+
+    def _sample(self, rtt: float) -> None:
+        if not self.answered:
+            self.srtt, self.rttvar = rtt, rtt / 2
+        else:
+            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
+            self.srtt = 0.875 * self.srtt + 0.125 * rtt
 
     async def _request(self, pdu_tag: int, oids: Sequence[Oid], *, reps: int = 0) -> ber.Response:
         rid = next(_REQUEST_IDS) & 0x7FFFFFFF
@@ -537,18 +561,26 @@ class CommunitySession(Session):
         limit = self.pacer.limit
         try:
             # Retransmissions reuse the request-id: a late answer to an earlier copy still counts.
-            for _attempt in range(self.retries + 1):
+            first_sent = 0.0
+            for attempt in range(self.retries + 1):
                 await limit.acquire()
+                wait = self._wait_s()
                 try:
                     sent = time.monotonic()
+                    first_sent = first_sent or sent
                     assert ch.transport is not None
                     ch.transport.sendto(raw)
-                    done, _ = await asyncio.wait({fut}, timeout=self.timeout)
+                    if attempt:
+                        self.retransmissions += 1
+                    done, _ = await asyncio.wait({fut}, timeout=wait)
                 finally:
                     limit.release()
                 if done:
                     data = fut.result()  # raises SnmpUnreachable if the socket reported an error
-                    limit.answered(time.monotonic() - sent, self.timeout)
+                    now = time.monotonic()
+                    limit.answered(now - sent, wait)
+                    if not attempt:  # Karn's rule: an answer to a retransmission is ambiguous
+                        self._sample(now - first_sent)
                     self.answered = True
                     return data
                 if self.answered:
@@ -844,11 +876,13 @@ async def _inventory(pacer: Pacer, channel: _Channel, host: str, options: SweepO
         return DeviceResult([], TargetStatus(target=host, method=Method.SNMP, ok=False, reason=str(exc),
                                              duration_ms=ms_since(started)))
     try:
-        present = await session.first_rows([TABLE_PREFIX[k] for k in COLUMNS])
+        census = await session.first_rows([*(TABLE_PREFIX[k] for k in COLUMNS), *PRESENCE.values()])
     except SnmpError:
         # The one-request table census failed (a stalling agent, a response too big): walk every
         # table and let each succeed or fail on its own, as a partial inventory.
-        present = [True] * len(COLUMNS)
+        census = [True] * len(COLUMNS) + [False] * len(PRESENCE)
+    present = census[:len(COLUMNS)]
+    mibs = frozenset(k for k, has in zip(PRESENCE, census[len(COLUMNS):], strict=True) if has)
     # Per-device back-off: after a timeout this device gets one table stream at a time.
     streams = AdaptiveLimit(WALKS_PER_DEVICE, floor=1, ceiling=WALKS_PER_DEVICE, cooldown_s=0.0)
     errors: list[str] = []
@@ -869,9 +903,11 @@ async def _inventory(pacer: Pacer, channel: _Channel, host: str, options: SweepO
     walked = await asyncio.gather(*(walk(k) for k in keys))
     tables = dict(zip(keys, walked, strict=True))
     notes = [w.note for group in walked for w in group if w.note]
-    obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC))
+    obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC), mibs=mibs)
     skipped = len(COLUMNS) - len(keys)
     reason = f"{session.cred.label}; {session.varbinds} varbinds; {len(keys)} tables walked, {skipped} empty"
+    if getattr(session, "retransmissions", 0):
+        reason += f"; {session.retransmissions} retransmissions"
     if notes:
         reason += "; " + "; ".join(notes)
     if errors:
@@ -883,7 +919,7 @@ async def _inventory(pacer: Pacer, channel: _Channel, host: str, options: SweepO
 
 
 def build_observations(host: str, scalars: dict[Oid, Any], tables: Mapping[str, Sequence[WalkResult]],
-                       *, seen_at: datetime) -> list[Observation]:
+                       *, seen_at: datetime, mibs: frozenset[str] = frozenset()) -> list[Observation]:
     """Turn raw SNMP answers into Observations (pure; unit-tested with recorded values)."""
     def s(oid: Oid) -> str:
         return _text(scalars[oid]) if oid in scalars else ""
@@ -892,7 +928,7 @@ def build_observations(host: str, scalars: dict[Oid, Any], tables: Mapping[str, 
     system = SnmpSystem(descr=s(SYS_DESCR), object_id=object_id,
                         uptime_ticks=_int(scalars.get(SYS_UPTIME, 0)), contact=s(SYS_CONTACT),
                         name=s(SYS_NAME), location=s(SYS_LOCATION))
-    cls = classify(system.object_id, system.descr)
+    cls = classify(system.object_id, system.descr, services=_int(scalars.get(SYS_SERVICES, 0)), mibs=mibs)
 
     # Interfaces: ifTable + ifXTable + ipAddrTable, keyed by ifIndex.
     iftab = _table(tables.get("if", ()), IF_ENTRY)

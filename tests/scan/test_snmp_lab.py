@@ -98,3 +98,14 @@ def test_statuses_one_per_host(swept: dict[str, Any]) -> None:
         assert "no SNMP response" in by_target[silent]["reason"]
     # Credentials never leak into statuses.
     assert all("public" not in s["reason"] for s in statuses)
+
+
+def test_hosts_without_an_agent_are_told_apart_by_icmp(swept: dict[str, Any]) -> None:
+    # lab-h2..h4 run no SNMP agent: their kernels answer ICMP port unreachable, which ends the
+    # credential search at once instead of after the fast and patient timeouts.
+    statuses = {s["target"]: s for b in swept["batches"] for s in b["statuses"] if s["method"] == "snmp"}
+    for silent in ("192.0.2.12", "192.0.2.13", "192.0.2.14"):
+        assert "ICMP port unreachable" in statuses[silent]["reason"]
+    # The agent's own status says how much was read and that empty tables were skipped.
+    assert "tables walked" in statuses["192.0.2.11"]["reason"]
+    assert "empty" in statuses["192.0.2.11"]["reason"]

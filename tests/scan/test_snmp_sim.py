@@ -202,3 +202,23 @@ def test_snmpv1_only_community(sim_lab: Lab) -> None:
     assert status["reason"].startswith("v1 community #1")
     (dev,) = _obs(batches, "snmp", "192.0.2.11")
     assert dev["hostname"] == "lab-v3"
+
+
+def test_lite_simulator_serves_one_device_per_endpoint(tmp_path: Path) -> None:
+    # The bench's fleets rely on this: one snmpsim-command-responder-lite process, a different
+    # recorded device on each of its addresses (data file chosen by community + transport).
+    need_root()
+    (tmp_path / "public").mkdir()
+    shutil.copy(DATA / "switch" / "public.snmprec", tmp_path / "public" / "1.3.6.1.6.1.1.0.snmprec")
+    shutil.copy(_winxp_walk(), tmp_path / "public" / "1.3.6.1.6.1.1.1.snmprec")
+    host = LabHost("fleet", "192.0.2.70", "00:00:0c:aa:bb:70", snmpsim_data=tmp_path, snmpsim_lite=True,
+                   extra_ips=("192.0.2.71/24",), snmpsim_args=("--agent-udpv4-endpoint=192.0.2.71:161",))
+    with Lab([host]) as lab:
+        for _ in range(100):  # the second endpoint is bound after the first
+            if "192.0.2.71:161" in lab.run_in(lab.ns_of(host), ["ss", "-Hlun"]).stdout:
+                break
+            time.sleep(0.1)
+        batches = lab.sweep(["192.0.2.70", "192.0.2.71"], ["snmp"], {"time_budget_s": 60})
+    names = {o["ip"]: (o["hostname"], o["device_type"]) for o in _obs(batches, "snmp")}
+    assert names == {"192.0.2.70": ("sw-core-01", "switch"), "192.0.2.71": ("CRAY", "workstation")}
+    assert all(s["ok"] for s in _statuses(batches).values())

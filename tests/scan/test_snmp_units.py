@@ -1,0 +1,255 @@
+"""Pure tests of the SNMP fast path: the BER codec against pysnmp's own pyasn1 codec, the
+adaptive in-flight limit, lockstep table walks with slow-start repetitions, and the device-type
+rules added for real recorded devices (no packets sent)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from agent.scan import snmpber as ber
+from agent.scan.classify import classify
+from agent.scan.snmp import FIRST_ROWS, AdaptiveLimit, Credential, Session
+
+Oid = tuple[int, ...]
+
+
+# --- codec ------------------------------------------------------------------------------------------
+
+def _pysnmp_response(request_id: int, varbinds: list[tuple[Oid, Any]], *, status: int = 0, index: int = 0) -> bytes:
+    from pyasn1.codec.ber import encoder
+    from pysnmp.proto import api
+
+    p = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+    pdu = p.ResponsePDU()
+    p.apiPDU.set_defaults(pdu)
+    p.apiPDU.set_request_id(pdu, request_id)
+    p.apiPDU.set_error_status(pdu, status)
+    p.apiPDU.set_error_index(pdu, index)
+    p.apiPDU.set_varbinds(pdu, varbinds)
+    msg = p.Message()
+    p.apiMessage.set_defaults(msg)
+    p.apiMessage.set_community(msg, "public")
+    p.apiMessage.set_pdu(msg, pdu)
+    return bytes(encoder.encode(msg))
+
+
+def test_decode_matches_pysnmp_types() -> None:
+    from pysnmp.proto import api, rfc1905
+
+    p = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+    raw = _pysnmp_response(2**31 - 1, [
+        ((1, 3, 6, 1, 2, 1, 1, 1, 0), p.OctetString(b"Cisco IOS \x00")),
+        ((1, 3, 6, 1, 2, 1, 1, 2, 0), p.ObjectIdentifier((1, 3, 6, 1, 4, 1, 9, 1, 1208))),
+        ((1, 3, 6, 1, 2, 1, 1, 3, 0), p.TimeTicks(4294967295)),
+        ((1, 3, 6, 1, 2, 1, 2, 2, 1, 5, 1), p.Gauge32(10**9)),
+        ((1, 3, 6, 1, 2, 1, 2, 2, 1, 9, 1), p.Integer(-129)),
+        ((1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, 1), p.Counter64(2**64 - 1)),
+        ((1, 3, 6, 1, 2, 1, 4, 20, 1, 1, 192, 0, 2, 1), p.IpAddress("192.0.2.1")),
+        ((2, 999, 1), rfc1905.noSuchObject),
+        ((1, 3, 6, 1, 2, 1, 25, 6, 3, 1, 2, 200000), rfc1905.noSuchInstance),
+        ((1, 3, 6, 1, 6, 3, 1), rfc1905.endOfMibView),
+    ])
+    resp = ber.decode_response(raw)
+    assert resp.request_id == 2**31 - 1
+    assert (resp.error_status, resp.error_index) == (0, 0)
+    values = dict(resp.varbinds)
+    assert values[(1, 3, 6, 1, 2, 1, 1, 1, 0)] == b"Cisco IOS \x00"
+    assert values[(1, 3, 6, 1, 2, 1, 1, 2, 0)] == (1, 3, 6, 1, 4, 1, 9, 1, 1208)
+    assert values[(1, 3, 6, 1, 2, 1, 1, 3, 0)] == 4294967295  # unsigned application type
+    assert values[(1, 3, 6, 1, 2, 1, 2, 2, 1, 5, 1)] == 10**9
+    assert values[(1, 3, 6, 1, 2, 1, 2, 2, 1, 9, 1)] == -129  # INTEGER is signed
+    assert values[(1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, 1)] == 2**64 - 1
+    assert values[(1, 3, 6, 1, 2, 1, 4, 20, 1, 1, 192, 0, 2, 1)] == b"\xc0\x00\x02\x01"
+    assert values[(2, 999, 1)] is ber.NO_SUCH_OBJECT  # first arc 2: 40*2+999 as one subidentifier
+    assert values[(1, 3, 6, 1, 2, 1, 25, 6, 3, 1, 2, 200000)] is ber.NO_SUCH_INSTANCE
+    assert values[(1, 3, 6, 1, 6, 3, 1)] is ber.END_OF_MIB_VIEW
+    assert ber.peek_request_id(raw) == 2**31 - 1
+
+
+def test_error_status_and_index_decoded() -> None:
+    raw = _pysnmp_response(7, [((1, 3, 6, 1, 2, 1, 1, 5, 0), None)], status=2, index=1)
+    resp = ber.decode_response(raw)
+    assert (resp.error_status, resp.error_index) == (2, 1)
+
+
+def test_encoded_request_parses_with_pysnmp() -> None:
+    from pyasn1.codec.ber import decoder
+    from pysnmp.proto import api
+
+    p = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+    oids = [(1, 3, 6, 1, 2, 1, 2, 2, 1, 2), (1, 3, 6, 1, 4, 1, 2636, 3, 1, 13, 1, 200000, 128)]
+    raw = ber.encode_request(1, b"s3cret", ber.GETBULK, 123456, oids, max_repetitions=24)
+    msg, rest = decoder.decode(raw, asn1Spec=p.Message())
+    assert rest == b""
+    pdu = p.apiMessage.get_pdu(msg)
+    assert bytes(p.apiMessage.get_community(msg)) == b"s3cret"
+    assert int(p.apiBulkPDU.get_request_id(pdu)) == 123456
+    assert int(p.apiBulkPDU.get_max_repetitions(pdu)) == 24
+    assert [tuple(n) for n, _ in p.apiBulkPDU.get_varbinds(pdu)] == oids
+
+
+def test_v3_discovery_probe_is_a_v3_message() -> None:
+    from pyasn1.codec.ber import decoder
+    from pysnmp.proto.mpmod.rfc3412 import SNMPv3Message
+    from pysnmp.proto.secmod.rfc3414.service import UsmSecurityParameters
+
+    raw = ber.encode_v3_discovery(41, 42)
+    msg, rest = decoder.decode(raw, asn1Spec=SNMPv3Message())
+    assert rest == b""
+    assert int(msg["msgVersion"]) == 3
+    assert int(msg["msgGlobalData"]["msgID"]) == 41
+    assert bytes(msg["msgGlobalData"]["msgFlags"]) == b"\x04"  # reportable, noAuthNoPriv
+    usm, _ = decoder.decode(bytes(msg["msgSecurityParameters"]), asn1Spec=UsmSecurityParameters())
+    assert bytes(usm["msgAuthoritativeEngineId"]) == b""  # asks the agent for its engine ID
+    assert ber.peek_request_id(raw) == 42
+
+
+@pytest.mark.parametrize("junk", [b"", b"\x30", b"\x30\x80\x00\x00", b"\x30\x05\x02\x01\x01\x04\x09",
+                                  b"\x04\x03abc", b"\x30\x84\xff\xff\xff\xff"])
+def test_malformed_datagrams_raise_ber_error(junk: bytes) -> None:
+    with pytest.raises(ber.BerError):
+        ber.decode_response(junk)
+    assert ber.peek_request_id(junk) is None
+
+
+def test_a_request_is_not_a_response() -> None:
+    raw = ber.encode_request(1, b"public", ber.GET, 1, [(1, 3, 6, 1, 2, 1, 1, 1, 0)])
+    with pytest.raises(ber.BerError, match="not a Response"):
+        ber.decode_response(raw)
+
+
+# --- adaptive limit ------------------------------------------------------------------------------------
+
+def test_adaptive_limit_halves_on_overload_once_per_cooldown_and_grows_back() -> None:
+    now = [0.0]
+    lim = AdaptiveLimit(16, floor=2, ceiling=32, cooldown_s=1.0, clock=lambda: now[0])
+    lim.overloaded()
+    lim.overloaded()  # same burst: one cut
+    assert lim.limit == 8
+    now[0] = 2.0
+    lim.overloaded()
+    assert lim.limit == 4
+    for _ in range(40):
+        lim.answered(0.01, 1.0)
+    assert lim.limit > 8
+    before = lim.limit
+    lim.answered(0.9, 1.0)  # queueing: shrink before anything is lost
+    assert lim.limit < before
+    for _ in range(100):
+        now[0] += 5
+        lim.overloaded()
+    assert lim.limit == 2
+
+
+def test_adaptive_limit_bounds_requests_in_flight() -> None:
+    lim = AdaptiveLimit(3, floor=1, ceiling=3)
+    peak = 0
+
+    async def worker() -> None:
+        nonlocal peak
+        await lim.acquire()
+        peak = max(peak, lim.inflight)
+        await asyncio.sleep(0)
+        lim.release()
+
+    async def main() -> None:
+        await asyncio.gather(*(worker() for _ in range(20)))
+
+    asyncio.run(main())
+    assert peak == 3
+    assert lim.inflight == 0
+
+
+# --- lockstep table walks --------------------------------------------------------------------------------
+
+COL_A = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
+COL_B = (1, 3, 6, 1, 2, 1, 2, 2, 1, 3)
+COL_C = (1, 3, 6, 1, 2, 1, 2, 2, 1, 5)
+
+
+class _TableAgent(Session):
+    """An in-memory agent answering GETBULK like RFC 3416 §4.2.3 over a sorted MIB."""
+
+    def __init__(self, mib: dict[Oid, Any], *, max_rows: int = 10_000) -> None:
+        super().__init__(Credential("v2c community #1", "2c", community="x"), max_rows=max_rows)
+        self.mib = sorted(mib.items())
+        self.requests: list[tuple[int, int]] = []  # (varbinds asked, repetitions)
+
+    def _after(self, oid: Oid) -> tuple[Oid, Any]:
+        for name, val in self.mib:
+            if name > oid:
+                return name, val
+        return oid, ber.END_OF_MIB_VIEW
+
+    async def _bulk(self, oids: Any, reps: int) -> list[tuple[Oid, Any]]:
+        self.requests.append((len(oids), reps))
+        out: list[tuple[Oid, Any]] = []
+        cursors = list(oids)
+        for _ in range(reps):
+            row = [self._after(c) for c in cursors]
+            out += row
+            cursors = [name for name, _ in row]
+        return out
+
+
+def test_walk_table_reads_whole_rows_per_request_with_sparse_columns() -> None:
+    mib: dict[Oid, Any] = {(*COL_A, i): f"if{i}".encode() for i in range(1, 101)}
+    mib.update({(*COL_B, i): 6 for i in range(1, 101, 2)})  # sparse column: half the rows
+    mib.update({(*COL_C, i): 10**9 for i in range(1, 101)})
+    mib[(1, 3, 6, 1, 2, 1, 4, 20, 1, 1, 192, 0, 2, 1)] = b"\xc0\x00\x02\x01"  # what follows the table
+    agent = _TableAgent(mib)
+    a, b, c = asyncio.run(agent.walk_table([COL_A, COL_B, COL_C]))
+    assert [o[-1] for o, _ in a.rows] == list(range(1, 101))
+    assert [o[-1] for o, _ in b.rows] == list(range(1, 101, 2))
+    assert len(c.rows) == 100
+    assert (a.note, b.note, c.note) == ("", "", "")
+    # Every request carries every unfinished column; slow start: FIRST_ROWS rows, then doubling.
+    assert agent.requests[0] == (3, FIRST_ROWS)
+    assert agent.requests[1] == (3, min(2 * FIRST_ROWS, 48 // 3))
+    assert all(n * reps <= 48 for n, reps in agent.requests)
+    # Far fewer round trips than one column at a time (3 columns x 100 rows / 25 = 12+).
+    assert len(agent.requests) <= 8
+
+
+def test_walk_table_of_a_short_table_asks_little() -> None:
+    mib = {(*COL_A, i): b"x" for i in range(1, 4)} | {(*COL_B, i): 1 for i in range(1, 4)}
+    agent = _TableAgent(mib)
+    a, b = asyncio.run(agent.walk_table([COL_A, COL_B]))
+    assert (len(a.rows), len(b.rows)) == (3, 3)
+    assert agent.requests == [(2, FIRST_ROWS)]
+
+
+def test_walk_table_cuts_each_column_at_max_rows() -> None:
+    mib = {(*COL_A, i): b"x" for i in range(1, 500)} | {(*COL_B, i): 1 for i in range(1, 500)}
+    agent = _TableAgent(mib, max_rows=30)
+    a, b = asyncio.run(agent.walk_table([COL_A, COL_B]))
+    assert (len(a.rows), len(b.rows)) == (30, 30)
+    assert "cut at 30 rows" in a.note
+
+
+# --- device types of real recorded devices (snmpsim-data system groups) ----------------------------------
+
+@pytest.mark.parametrize(("oid", "descr", "kw", "expected"), [
+    ("1.3.6.1.4.1.311.1.1.3.1.2", "Hardware: x86 Family 6 Model 63 - Software: Windows Version 5.2 (Build 3790 "
+     "Multiprocessor Free)", {}, "server"),
+    ("1.3.6.1.4.1.5089.1", "Amaranten Firewall 8.90.07.01-11595", {}, "firewall"),
+    ("1.3.6.1.4.1.30803", "Netentsec NGFW", {}, "firewall"),
+    ("1.3.6.1.4.1.30803", "Vyatta unknown-version", {}, "router"),
+    ("1.3.6.1.4.1.8072.3.2.10", "Linux IPCAM 2.6.18_pro500-davinci #1", {}, "camera"),
+    ("1.3.6.1.4.1.50001", "Hikvision company products", {}, "camera"),
+    ("1.3.6.1.4.1.12124.1", "Isilon OneFS nas-1 v7.2.1.0", {}, "storage"),
+    ("1.3.6.1.4.1.11.5.7.1.2", "HP Onboard Administrator", {}, "bmc"),
+    ("1.3.6.1.4.1.21239.42.1.31", "Data Center 01 Temp Sensor", {}, "iot"),
+    ("1.3.6.1.4.1.40614", "iStars_SWV053", {"mibs": frozenset({"ups-mib"})}, "ups"),
+    ("1.3.6.1.4.1.99999.1", "", {"mibs": frozenset({"printer-mib"})}, "printer"),
+    ("1.3.6.1.4.1.99999.1", "", {"services": 2}, "switch"),
+    ("1.3.6.1.4.1.99999.1", "", {"services": 6}, "router"),
+    ("1.3.6.1.4.1.99999.1", "", {"services": 72}, "unknown"),
+    # A known type is not overridden by layer bits.
+    ("1.3.6.1.4.1.9.1.1208", "Cisco IOS Software, C2960X Software", {"services": 6}, "switch"),
+])
+def test_classify_real_devices(oid: str, descr: str, kw: dict[str, Any], expected: str) -> None:
+    assert classify(oid, descr, **kw).device_type == expected
