@@ -29,6 +29,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
+import socket
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -115,29 +117,26 @@ class Match:
 _Index = dict[str, ResolvedAsset | list[ResolvedAsset]]
 
 
-def _add(index: _Index, value: str, asset: ResolvedAsset) -> None:
-    held = index.get(value)
-    if held is None:
-        index[value] = asset
-    elif isinstance(held, list):
-        held.append(asset)
-    else:
-        index[value] = [held, asset]
+def _by_value(pairs: list[tuple[str, ResolvedAsset]]) -> _Index:
+    """value → asset from (value, asset) pairs in asset order; a list (in that order) where several share it."""
+    index: _Index = dict(pairs)
+    if len(index) < len(pairs):  # shared values are rare: rebuild just those as lists
+        shared = {v for v, n in Counter(v for v, _ in pairs).items() if n > 1}
+        for v in shared:
+            index[v] = []
+        for v, a in pairs:
+            if v in shared:
+                held = index[v]
+                assert isinstance(held, list)
+                held.append(a)
+    return index
 
 
 def _asset_index(assets: Sequence[ResolvedAsset]) -> tuple[_Index, _Index, _Index]:
     """serial / MAC / host name → the asset(s) carrying it; a list only where several do."""
-    serials: _Index = {}
-    macs: _Index = {}
-    hosts: _Index = {}
-    for a in assets:
-        for serial in a.serials:
-            _add(serials, serial, a)
-        for mac in a.macs:
-            _add(macs, mac, a)
-        for hostname in a.hostnames:
-            _add(hosts, hostname, a)
-    return serials, macs, hosts
+    return (_by_value([(v, a) for a in assets for v in a.serials]),
+            _by_value([(v, a) for a in assets for v in a.macs]),
+            _by_value([(v, a) for a in assets for v in a.hostnames]))
 
 
 def _last_seen(a: ResolvedAsset) -> datetime:
@@ -157,12 +156,18 @@ def match_records(assets: Sequence[ResolvedAsset],
     for r in records:
         for key, index, values in (("serial", by_serial, (r.serial,)), ("mac", by_mac, r.macs),
                                    ("hostname", by_host, (r.hostname,))):
-            found = [held for v in values if v and (held := index.get(v)) is not None]
-            if not found:
-                continue
-            if len(found) == 1 and not isinstance(found[0], list):
-                matches.append(Match(r, found[0], key))  # the usual case: one value, one asset
-                break
+            if len(values) == 1:  # the usual case: one value to look up
+                one = index.get(values[0]) if values[0] else None
+                if one is None:
+                    continue
+                if not isinstance(one, list):
+                    matches.append(Match(r, one, key))
+                    break
+                found: list[ResolvedAsset | list[ResolvedAsset]] = [one]
+            else:
+                found = [held for v in values if v and (held := index.get(v)) is not None]
+                if not found:
+                    continue
             candidates: dict[str, ResolvedAsset] = {}
             for held in found:
                 for a in held if isinstance(held, list) else (held,):
@@ -232,7 +237,7 @@ def _reconcile(assets: Sequence[ResolvedAsset], records: Sequence[Record], cover
     def active(a: ResolvedAsset) -> bool:
         return window_start is None or a.last_seen >= window_start
 
-    keyed_ips = {ip for a in assets if not a.address_only and active(a) for ip in a.ips}
+    keyed_ips: set[str] | None = None  # built on first need: most networks have few address-only assets
     for r in records:
         record_id = (r.register, r.record_key)
         m = match_by_record.get(record_id)
@@ -268,8 +273,11 @@ def _reconcile(assets: Sequence[ResolvedAsset], records: Sequence[Record], cover
             shared.setdefault((s.key, s.value), s)
         if a.asset_id in matched_assets or not active(a):
             continue
-        if a.address_only and not keyed_ips.isdisjoint(a.ips):
-            continue  # an address that a known machine holds: the same machine seen without a key
+        if a.address_only:
+            if keyed_ips is None:
+                keyed_ips = {ip for b in assets if not b.address_only and active(b) for ip in b.ips}
+            if not keyed_ips.isdisjoint(a.ips):
+                continue  # an address that a known machine holds: the same machine seen without a key
         findings.append(Finding(
             kind="zombie", severity="medium", asset=a,
             summary=f"{_asset_label(a)} is active on the network (last seen {_t(a.last_seen)}) "
@@ -337,14 +345,14 @@ class _CoverageIndex:
             return out
         ranks: set[int] = set()
         for ip_text in ips:
-            ip = _address(ip_text)
-            if ip is None:
+            parsed = _address_bits(ip_text)
+            if parsed is None:
                 continue
-            value = int(ip)
+            ip_version, value, bits = parsed
             for (version, prefixlen), nets in self.by_net.items():
-                if version != ip.version:
+                if version != ip_version:
                     continue
-                for rank in nets.get(value >> (ip.max_prefixlen - prefixlen), ())[:limit]:
+                for rank in nets.get(value >> (bits - prefixlen), ())[:limit]:
                     if not fresh(runs[rank]):
                         break  # newest first: the rest of this network's runs are older still
                     ranks.add(rank)
@@ -377,27 +385,21 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
         return None
 
 
-@functools.lru_cache(maxsize=262144)
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def _address_bits(text: str) -> tuple[int, int, int] | None:
+    """(IP version, address as an integer, address bits), None when `text` is no address.
+
+    inet_pton is ten times quicker than ipaddress and as strict for IPv4 (no leading zeros, four
+    octets); IPv6 (zone ids and all) goes through ipaddress.
+    """
     try:
-        return ipaddress.ip_address(text)
+        return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big"), 32
+    except OSError:
+        pass
+    try:
+        ip = ipaddress.ip_address(text)
     except ValueError:
         return None
-
-
-def _covers(c: Coverage, ips: Sequence[str]) -> bool:
-    """A record without an address is covered by any run; one with an address by a run over it."""
-    if not ips:
-        return True
-    for ip_text in ips:
-        ip = _address(ip_text)
-        if ip is None:
-            continue
-        for net_text in c.networks:
-            net = _network(net_text)
-            if net is not None and ip.version == net.version and ip in net:
-                return True
-    return False
+    return ip.version, int(ip), ip.max_prefixlen
 
 
 def _attribute_mismatches(m: Match) -> list[Finding]:
@@ -437,7 +439,10 @@ def _asset_label(a: ResolvedAsset) -> str:
 
 
 def _t(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+    """'%Y-%m-%d %H:%M UTC', formatted without strftime (half the cost, tens of thousands of calls)."""
+    if not value:
+        return "never"
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d} UTC"
 
 
 def _record_evidence(r: Record) -> dict[str, object]:

@@ -6,17 +6,25 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from collector.identity import SubjectFacts, resolve
+from collector.identity import IP_AT_TIME, SharedIdentifier, SubjectFacts, resolve
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
+H = timedelta(hours=1)
 
 
-def subject(name: str, day: int = 0, days: int = 0, **kw: object) -> SubjectFacts:
-    """A subject seen from day `day` for `days` days."""
+def subject(name: str, day: float = 0, days: float = 0, *, held: tuple[tuple[str, float, float], ...] = (),
+            **kw: object) -> SubjectFacts:
+    """A subject seen from day `day` for `days` days; `held`: (ip, from day, to day) address times."""
     lists = {k: tuple(v) if isinstance(v, (list, tuple)) else (v,) for k, v in kw.items()
              if k in ("hostnames", "ips", "macs", "serials", "uuids")}
+    ip_seen = tuple((ip, T0 + timedelta(days=a), T0 + timedelta(days=b)) for ip, a, b in held)
     return SubjectFacts(subject=name, first_seen=T0 + timedelta(days=day), last_seen=T0 + timedelta(days=day + days),
-                        **lists)  # type: ignore[arg-type]
+                        ip_seen=ip_seen, **lists)  # type: ignore[arg-type]
+
+
+def nmap(ip: str, at: timedelta) -> SubjectFacts:
+    """An address-only sighting (nmap from another subnet) at T0 + at."""
+    return SubjectFacts(subject=f"ip:{ip}", first_seen=T0 + at, last_seen=T0 + at, ips=(ip,))
 
 
 def groups(facts: list[SubjectFacts]) -> list[list[str]]:
@@ -58,6 +66,33 @@ CASES = {
          subject("agent:x", 0, 1, ips="192.0.2.50", macs="00:1b:21:00:00:50")],
         [["agent:x"], ["ip:192.0.2.50"]],
     ),
+    "IP-at-time: an address-only sighting attaches to the keyed asset holding the address then": (
+        [subject("agent:x", 0, 1, macs="00:1b:21:00:00:50", ips="192.0.2.50", held=(("192.0.2.50", 0, 1),)),
+         nmap("192.0.2.50", timedelta(days=1) + 30 * timedelta(minutes=1))],
+        [["agent:x", "ip:192.0.2.50"]],
+    ),
+    "IP-at-time: sighting two hours after the holder was last seen (window 1 h): stays apart": (
+        [subject("agent:x", 0, 1, macs="00:1b:21:00:00:50", ips="192.0.2.50", held=(("192.0.2.50", 0, 1),)),
+         nmap("192.0.2.50", timedelta(days=1) + 2 * H)],
+        [["agent:x"], ["ip:192.0.2.50"]],
+    ),
+    "IP-at-time: two keyed assets held the address then: ambiguous, attaches to neither": (
+        [subject("agent:x", 0, 1, macs="00:1b:21:00:00:50", held=(("192.0.2.50", 0, 1),)),
+         subject("mac:00:1b:21:00:00:51", 0, 1, macs="00:1b:21:00:00:51", held=(("192.0.2.50", 0.5, 1),)),
+         nmap("192.0.2.50", 18 * H)],
+        [["agent:x"], ["mac:00:1b:21:00:00:51"], ["ip:192.0.2.50"]],
+    ),
+    "IP-at-time: the address changed hands; the sighting goes to whoever held it then": (
+        [subject("agent:old", 0, 10, macs="00:1b:21:00:00:50", held=(("192.0.2.50", 0, 3), ("192.0.2.99", 3, 10))),
+         subject("agent:new", 4, 6, macs="00:1b:21:00:00:60", held=(("192.0.2.50", 4, 10),)),
+         nmap("192.0.2.50", timedelta(days=5))],
+        [["agent:new", "ip:192.0.2.50"], ["agent:old"]],
+    ),
+    "never IP alone: two keyed assets sharing an address at the same time stay two": (
+        [subject("agent:a", 0, 1, macs="00:1b:21:00:00:70", ips="192.0.2.70", held=(("192.0.2.70", 0, 1),)),
+         subject("agent:b", 0, 1, macs="00:1b:21:00:00:71", ips="192.0.2.70", held=(("192.0.2.70", 0, 1),))],
+        [["agent:a"], ["agent:b"]],
+    ),
     "host name joins a network sighting to its agent": (
         [subject("agent:srv", 0, 1, hostnames="db-01", macs="00:1b:21:00:01:01"),
          subject("ip:192.0.2.70", 0, 1, hostnames="db-01", ips="192.0.2.70")],
@@ -94,3 +129,35 @@ def test_asset_ids_are_stable_and_values_ranked_by_recency() -> None:
     assert a.asset_id == b.asset_id
     assert a.hostnames == ["fin-lt-099", "fin-lt-014"]
     assert a.matched_by == {"agent:old": "anchor", "agent:new": "serial"}
+
+
+def test_ip_at_time_records_its_key_and_never_anchors() -> None:
+    facts = [subject("agent:x", 1, 1, macs="00:1b:21:00:00:50", ips="192.0.2.50", held=(("192.0.2.50", 1, 2),)),
+             nmap("192.0.2.50", timedelta(days=1) - 30 * timedelta(minutes=1))]  # seen before the agent started
+    (a,) = resolve(facts)
+    assert a.matched_by == {"agent:x": "anchor", "ip:192.0.2.50": IP_AT_TIME}
+    (alone,) = resolve(facts[:1])
+    assert a.asset_id == alone.asset_id  # an address sighting never renames the asset it joins
+
+
+def test_ip_window_is_configurable() -> None:
+    facts = [subject("agent:x", 0, 1, macs="00:1b:21:00:00:50", held=(("192.0.2.50", 0, 1),)),
+             nmap("192.0.2.50", timedelta(days=1) + 2 * H)]
+    assert len(resolve(facts)) == 2
+    assert len(resolve(facts, ip_window=3 * H)) == 1
+
+
+def test_cloned_uuid_on_concurrent_agents_is_reported_as_shared() -> None:
+    uuid = "4c4c4544-0031-3510-8036-b4c04f4e4d32"
+    vm1 = subject("agent:vm1", 0, 10, uuids=uuid, macs="00:50:56:00:00:01")
+    vm2 = subject("agent:vm2", 2, 10, uuids=uuid, macs="00:50:56:00:00:02")
+    a, b = resolve([vm1, vm2])
+    ids = tuple(sorted((a.asset_id, b.asset_id)))
+    assert a.shared == b.shared == [SharedIdentifier("uuid", uuid, ids)]
+    (merged,) = resolve([vm1, subject("agent:vm2", 11, 5, uuids=uuid, macs="00:50:56:00:00:01")])
+    assert merged.shared == []  # re-imaged, not cloned: one asset, nothing shared
+
+
+def test_template_serial_is_not_reported_as_shared() -> None:
+    clones = [subject(f"agent:{i}", 0, 1, serials="CZC0000000", macs=f"00:1b:21:00:02:{i:02x}") for i in range(12)]
+    assert all(a.shared == [] for a in resolve(clones))

@@ -23,11 +23,19 @@ def record(tag: str, status_class: str = "in-use", *, serial: str = "", hostname
 
 
 def seen(name: str, ago: timedelta, **kw: object) -> SubjectFacts:
-    lists = {k: (v,) for k, v in kw.items() if k in ("hostnames", "ips", "macs", "serials")}
+    lists = {k: (v,) for k, v in kw.items() if k in ("hostnames", "ips", "macs", "serials", "uuids")}
     rest = {k: v for k, v in kw.items() if k not in lists}
     evidence = (("scanner-1", "arp", NOW - ago, f"arp saw {name}"),)
     return SubjectFacts(subject=name, first_seen=NOW - ago - DAY, last_seen=NOW - ago, evidence=evidence,
                         **lists, **rest)  # type: ignore[arg-type]
+
+
+def behind_port(i: int) -> SubjectFacts:
+    """A host the core switch's forwarding table lists on its uplink port (snmp-fdb)."""
+    mac = f"00:1b:21:01:{i >> 8:02x}:{i & 255:02x}"
+    return SubjectFacts(subject=f"mac:{mac}", first_seen=NOW - DAY, last_seen=NOW - timedelta(hours=1), macs=(mac,),
+                        evidence=(("scanner-1", "snmp-fdb", NOW - timedelta(hours=1),
+                                   f"({mac}) in the forwarding table of sw-core-1 port Gi1/0/24 vlan 10"),))
 
 
 SWEEP = Coverage(source="scanner-1", method="scan:arp", at=NOW - timedelta(hours=2), networks=("192.0.2.0/24",),
@@ -80,6 +88,19 @@ CASES = {
     "ghost-after 0: never-seen in-use record is a ghost once anything ran": (
         [], [record("NC-1")], [Coverage("s", "agent", NOW - 40 * DAY, (), "old agent run")], 0,
         [("ghost", "medium", "NC-1")]),
+    "cloned UUID on two VMs alive together: one duplicate naming both (and two unrecorded VMs)": (
+        [seen("agent:vm1", timedelta(hours=1), uuids="4c4c4544-0031", macs="00:50:56:00:00:01"),
+         seen("agent:vm2", timedelta(hours=2), uuids="4c4c4544-0031", macs="00:50:56:00:00:02")],
+        [], [SWEEP], 14, [("duplicate", "medium", None), ("zombie", "medium", None), ("zombie", "medium", None)]),
+    "cloned serial on two recorded VMs: duplicate, both records matched": (
+        [seen("agent:vm1", timedelta(hours=1), serials="VMware-56 4d", hostnames="app-01", macs="00:50:56:00:00:01"),
+         seen("agent:vm2", timedelta(hours=2), serials="VMware-56 4d", hostnames="app-02", macs="00:50:56:00:00:02")],
+        [record("NC-1", hostname="app-01"), record("NC-2", macs=("00:50:56:00:00:02",))], [SWEEP], 14,
+        [("duplicate", "medium", None)]),
+    "switch reporting hundreds of MACs on one port: separate hosts, no finding about the port": (
+        [*(behind_port(i) for i in range(300)),
+         seen("serial:FOC1234X0AB", timedelta(hours=1), serials="FOC1234X0AB", hostnames="sw-core-1")],
+        [record("NC-8", serial="FOC1234X0AB")], [SWEEP], 14, [("zombie", "medium", None)] * 300),
     "address-only sighting of a known machine's IP is not a zombie": (
         [seen("agent:a", timedelta(hours=1), serials="SN1", ips="192.0.2.10"),
          seen("ip:192.0.2.10", timedelta(hours=1), ips="192.0.2.10")],
@@ -103,3 +124,22 @@ def test_finding_ids_are_stable_across_runs() -> None:
     a, _ = reconcile(*args, now=NOW, ghost_after=timedelta(days=14))
     b, _ = reconcile(*args, now=NOW + DAY, ghost_after=timedelta(days=14))
     assert [f.finding_id for f in a] == [f.finding_id for f in b]
+
+
+def test_shared_identifier_finding_names_both_assets_and_the_identifier() -> None:
+    assets = resolve([seen("agent:vm1", timedelta(hours=1), uuids="4c4c4544-0031", macs="00:50:56:00:00:01"),
+                      seen("agent:vm2", timedelta(hours=2), uuids="4c4c4544-0031", macs="00:50:56:00:00:02")])
+    findings, _ = reconcile(assets, [], [SWEEP], now=NOW, ghost_after=timedelta(days=14))
+    (dup,) = [f for f in findings if f.kind == "duplicate"]
+    assert dup.identifier == "uuid:4c4c4544-0031"
+    assert "4c4c4544-0031" in dup.summary and all(a.asset_id in dup.summary for a in assets)
+    assert len(dup.evidence) == 2
+    again, _ = reconcile(list(reversed(assets)), [], [SWEEP], now=NOW + DAY, ghost_after=timedelta(days=14))
+    assert dup.finding_id in {f.finding_id for f in again}
+
+
+def test_hosts_behind_one_switch_port_keep_the_port_in_evidence() -> None:
+    findings, _ = reconcile(resolve([behind_port(i) for i in range(300)]), [], [SWEEP], now=NOW,
+                            ghost_after=timedelta(days=14))
+    assert len(findings) == 300
+    assert all("sw-core-1 port Gi1/0/24" in str(f.evidence[0]["detail"]) for f in findings)
