@@ -17,15 +17,16 @@ def main() -> int:
     from pysnmp.proto import api
     from pysnmp.proto.api import v1, v2c
 
-    AsyncioDispatcher.registerRecvCbFun = AsyncioDispatcher.register_recv_callback  # type: ignore[attr-defined]
+    aliases: list[tuple[Any, str, Any]] = [
+        (AsyncioDispatcher, "registerRecvCbFun", AsyncioDispatcher.register_recv_callback)]
     if not hasattr(api, "protoModules"):
-        api.protoModules = api.PROTOCOL_MODULES  # type: ignore[attr-defined]
+        aliases.append((api, "protoModules", api.PROTOCOL_MODULES))
     for mod in (v1, v2c):
         pdu_api = type(mod.apiPDU)
-        pdu_api.setErrorStatus = pdu_api.set_error_status  # type: ignore[attr-defined]
-        pdu_api.setErrorIndex = pdu_api.set_error_index  # type: ignore[attr-defined]
-    from snmpsim import controller
-    from snmpsim.commands import responder_lite
+        aliases += [(pdu_api, "setErrorStatus", pdu_api.set_error_status),
+                    (pdu_api, "setErrorIndex", pdu_api.set_error_index)]
+    from snmpsim import controller  # type: ignore[import-untyped]
+    from snmpsim.commands import responder_lite  # type: ignore[import-untyped]
 
     # The lite responder passes a list of varbinds and no engine; snmpsim's data-file controller
     # now expects *args plus the v3arch engine's execution context. Give it what its own
@@ -35,13 +36,12 @@ def main() -> int:
             return self._data_file.process_var_binds(var_binds, nextFlag=next_flag, setFlag=set_flag)
         return call
 
-    controller.MibInstrumController.readVars = _vars(False, False)  # type: ignore[attr-defined]
-    controller.MibInstrumController.readNextVars = _vars(True, False)  # type: ignore[attr-defined]
-    controller.MibInstrumController.writeVars = _vars(False, True)  # type: ignore[attr-defined]
-    index = controller.DataIndexInstrumController
-    index.readVars = index.read_variables  # type: ignore[attr-defined]
-    index.readNextVars = index.read_next_variables  # type: ignore[attr-defined]
-    index.writeVars = index.write_variables  # type: ignore[attr-defined]
+    data, index = controller.MibInstrumController, controller.DataIndexInstrumController
+    aliases += [(data, "readVars", _vars(False, False)), (data, "readNextVars", _vars(True, False)),
+                (data, "writeVars", _vars(False, True)), (index, "readVars", index.read_variables),
+                (index, "readNextVars", index.read_next_variables), (index, "writeVars", index.write_variables)]
+    for owner, name, value in aliases:
+        setattr(owner, name, value)
 
     sys.argv[0] = "snmpsim-command-responder-lite"
     return int(responder_lite.main() or 0)

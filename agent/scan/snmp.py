@@ -721,10 +721,6 @@ class _StatusError(Exception):
         self.code, self.index = code, index
 
 
-def _dotted(oid: Oid) -> str:
-    return ".".join(str(x) for x in oid)
-
-
 def _table(results: Sequence[WalkResult], entry: Oid) -> dict[Oid, dict[int, Any]]:
     """Rows keyed by index, then by column number, from column walks under `entry`."""
     rows: dict[Oid, dict[int, Any]] = {}
@@ -837,9 +833,12 @@ async def open_session(pacer: Pacer, channel: _Channel, host: str, options: Swee
 async def _first_of(task: asyncio.Future[_Opened], probe: asyncio.Future[None] | None) -> _Opened:
     """The task's result, unless the v3 probe learns first that nothing listens."""
     if probe is not None and not probe.done():
-        await asyncio.wait({task, probe}, return_when=asyncio.FIRST_COMPLETED)
-        if probe.done() and not probe.cancelled() and isinstance(probe.exception(), SnmpUnreachable):
-            raise probe.exception()  # type: ignore[misc]
+        pending: set[asyncio.Future[Any]] = {task, probe}
+        await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if probe.done() and not probe.cancelled():
+            exc = probe.exception()
+            if isinstance(exc, SnmpUnreachable):
+                raise exc
     return await task
 
 
@@ -906,8 +905,9 @@ async def _inventory(pacer: Pacer, channel: _Channel, host: str, options: SweepO
     obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC), mibs=mibs)
     skipped = len(COLUMNS) - len(keys)
     reason = f"{session.cred.label}; {session.varbinds} varbinds; {len(keys)} tables walked, {skipped} empty"
-    if getattr(session, "retransmissions", 0):
-        reason += f"; {session.retransmissions} retransmissions"
+    resent = int(getattr(session, "retransmissions", 0))
+    if resent:
+        reason += f"; {resent} retransmissions"
     if notes:
         reason += "; " + "; ".join(notes)
     if errors:

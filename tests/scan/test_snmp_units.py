@@ -19,7 +19,7 @@ Oid = tuple[int, ...]
 # --- codec ------------------------------------------------------------------------------------------
 
 def _pysnmp_response(request_id: int, varbinds: list[tuple[Oid, Any]], *, status: int = 0, index: int = 0) -> bytes:
-    from pyasn1.codec.ber import encoder
+    from pyasn1.codec.ber import encoder  # type: ignore[import-untyped,unused-ignore]
     from pysnmp.proto import api
 
     p = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
@@ -215,7 +215,7 @@ def test_walk_table_reads_whole_rows_per_request_with_sparse_columns() -> None:
 
 
 def test_walk_table_of_a_short_table_asks_little() -> None:
-    mib = {(*COL_A, i): b"x" for i in range(1, 4)} | {(*COL_B, i): 1 for i in range(1, 4)}
+    mib: dict[Oid, Any] = {(*COL_A, i): b"x" for i in range(1, 4)} | {(*COL_B, i): 1 for i in range(1, 4)}
     agent = _TableAgent(mib)
     a, b = asyncio.run(agent.walk_table([COL_A, COL_B]))
     assert (len(a.rows), len(b.rows)) == (3, 3)
@@ -223,7 +223,7 @@ def test_walk_table_of_a_short_table_asks_little() -> None:
 
 
 def test_walk_table_cuts_each_column_at_max_rows() -> None:
-    mib = {(*COL_A, i): b"x" for i in range(1, 500)} | {(*COL_B, i): 1 for i in range(1, 500)}
+    mib: dict[Oid, Any] = {(*COL_A, i): b"x" for i in range(1, 500)} | {(*COL_B, i): 1 for i in range(1, 500)}
     agent = _TableAgent(mib, max_rows=30)
     a, b = asyncio.run(agent.walk_table([COL_A, COL_B]))
     assert (len(a.rows), len(b.rows)) == (30, 30)
