@@ -4,11 +4,18 @@
    and `arp-scan`; then found-rate under 5% simulated loss (nftables, both directions).
    (A /20 would need addresses outside the documentation ranges 192.0.2.0/24 and
    198.51.100.0/24, which the lab never uses; per-address rates are printed so the figure scales.)
-2. SNMP inventory of one net-snmp device vs net-snmp `snmpbulkwalk` of the same subtrees.
-3. 50 simulated devices (snmpsim, one agent answering on 50 addresses) at once vs one, with a
-   sequential `snmpbulkwalk` loop over the same 50 as the reference.
+2. SNMP inventory of one net-snmp device vs net-snmp `snmpbulkwalk` of the same subtrees (warm
+   sweeps in one process, as the agent daemon runs them; the cold first sweep is printed too).
+3. 50 copies of the hand-written switch at once vs one, vs a serial `snmpbulkwalk` loop and vs
+   FusionInventory's `fusioninventory-netdiscovery --threads 10`, with device-type agreement.
+4. The same for 50 real devices recorded by the snmpsim-data package (PyPI), each with the type
+   its folder there gives it as the truth.
+   Simulators: snmpsim-command-responder-lite, one process per 10 devices (round-robin), data
+   decompressed; every tool talks to the same simulators, and their CPU time is printed, since on
+   a small machine the simulators rather than the scanner may set the floor.
 
-Needs root, iproute2, nftables, nmap, arp-scan, snmpd, snmp and snmpsim. Run:
+Needs root, iproute2, nftables, nmap, arp-scan, snmpd, snmp and snmpsim; [3]/[4] also use Debian's
+fusioninventory-agent-task-network, and [4] the snmpsim-data package (skipped without). Run:
     .venv/bin/python bench/bench_scan.py
 """
 
