@@ -9,6 +9,7 @@ bad report cannot take others down with it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -43,6 +44,30 @@ class PipelineBusy(Exception):
     """The queue is full; the caller pushes back instead of blocking the event loop."""
 
 
+@dataclass(frozen=True, slots=True)
+class LoopCallback:
+    """Where to deliver an outcome: `callback(outcome)` run on `loop`.
+
+    The writer hands every outcome of one batch bound for one loop over in a single
+    call_soon_threadsafe (one wake-up of the loop per commit, not one per report): with thousands
+    of small reports a second, per-report wake-ups and future chaining cost more than the commit.
+    """
+
+    loop: asyncio.AbstractEventLoop
+    callback: Callable[[Outcome], None]
+
+
+Target = Future[Outcome] | LoopCallback
+
+
+def _run_callbacks(pairs: list[tuple[Callable[[Outcome], None], Outcome]]) -> None:
+    for callback, outcome in pairs:
+        try:
+            callback(outcome)
+        except Exception:
+            log.exception("delivering an ingest outcome failed")
+
+
 class IngestPipeline:
     """A single writer thread committing queued reports in batches."""
 
@@ -51,7 +76,7 @@ class IngestPipeline:
         self._store_batch = store_batch
         self._clock = clock
         self._max_batch = max_batch
-        self._queue: queue.Queue[tuple[IngestReport, Future[Outcome]] | None] = queue.Queue(max_queue + 1)
+        self._queue: queue.Queue[tuple[IngestReport, Target] | None] = queue.Queue(max_queue + 1)
         self._max_queue = max_queue
         self.high_water = max_queue // 2  # above this depth acks ask senders to slow down
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
@@ -78,6 +103,19 @@ class IngestPipeline:
             raise PipelineBusy(f"{self._max_queue} reports waiting")
         self._queue.put_nowait((report, fut))
         return fut
+
+    def submit_to_loop(self, report: IngestReport, target: LoopCallback) -> None:
+        """Queue a report; `target.callback(outcome)` runs on `target.loop` once it is settled.
+
+        Never blocks: raises PipelineBusy when max_queue reports are already waiting.
+        """
+        if not self._accepting:
+            outcome = Outcome(report.report_id, error="collector is shutting down; retry later", retryable=True)
+            target.loop.call_soon_threadsafe(target.callback, outcome)
+            return
+        if self._queue.qsize() >= self._max_queue:
+            raise PipelineBusy(f"{self._max_queue} reports waiting")
+        self._queue.put_nowait((report, target))
 
     @property
     def depth(self) -> int:
@@ -110,43 +148,54 @@ class IngestPipeline:
             if stop:
                 return
 
-    def _commit(self, batch: list[tuple[IngestReport, Future[Outcome]]]) -> None:
+    def _commit(self, batch: list[tuple[IngestReport, Target]]) -> None:
         reports = [r for r, _ in batch]
         try:
             result = self._store_batch(reports, self._clock())
         except Exception:  # noqa: BLE001 - isolate the culprit below, then report per report
             log.warning("batch of %d reports failed; retrying one by one", len(reports))
-            for report, fut in batch:
-                self._commit_one(report, fut)
+            self._deliver([(target, self._commit_one(report)) for report, target in batch])
             return
         settled: set[str] = set()
-        for report, fut in batch:
-            self._settle(report, fut, result, settled)
+        self._deliver([(target, self._settle(report, result, settled)) for report, target in batch])
 
-    def _commit_one(self, report: IngestReport, fut: Future[Outcome]) -> None:
+    def _commit_one(self, report: IngestReport) -> Outcome:
         try:
             result = self._store_batch([report], self._clock())
         except Exception as exc:  # noqa: BLE001 - a failed report becomes a rejected ack, never a crash
             self.failed += 1
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             log.error("report %s from %s not stored: %s", report.report_id, report.source_id, reason)
-            fut.set_result(Outcome(report.report_id, error=f"not stored: {reason[:300]}"))
-            return
-        self._settle(report, fut, result, set())
+            return Outcome(report.report_id, error=f"not stored: {reason[:300]}")
+        return self._settle(report, result, set())
 
-    def _settle(self, report: IngestReport, fut: Future[Outcome], result: StoreResult, settled: set[str]) -> None:
-        """Resolve one report's future; `settled` holds ids already acked as stored in this batch, so
-        that of two copies of one report in a batch the first is STORED and the second DUPLICATE."""
+    def _settle(self, report: IngestReport, result: StoreResult, settled: set[str]) -> Outcome:
+        """One report's outcome; `settled` holds ids already counted as stored in this batch, so that
+        of two copies of one report in a batch the first is STORED and the second DUPLICATE."""
         report_id = report.report_id
         need_full = report_id in result.need_full_snapshot
         if report_id in result.rejected:
             self.failed += 1
-            fut.set_result(Outcome(report_id, error=result.rejected[report_id], need_full_snapshot=need_full))
-        elif report_id in result.stored and report_id not in settled:
+            return Outcome(report_id, error=result.rejected[report_id], need_full_snapshot=need_full)
+        if report_id in result.stored and report_id not in settled:
             settled.add(report_id)
             self.stored += 1
             self.rows += report.item_count
-            fut.set_result(Outcome(report_id, need_full_snapshot=need_full))
-        else:
-            self.duplicates += 1
-            fut.set_result(Outcome(report_id, duplicate=True))
+            return Outcome(report_id, need_full_snapshot=need_full)
+        self.duplicates += 1
+        return Outcome(report_id, duplicate=True)
+
+    @staticmethod
+    def _deliver(outcomes: list[tuple[Target, Outcome]]) -> None:
+        """Resolve futures directly; hand loop callbacks over per loop, in one call each."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Callable[[Outcome], None], Outcome]]] = {}
+        for target, outcome in outcomes:
+            if isinstance(target, LoopCallback):
+                by_loop.setdefault(target.loop, []).append((target.callback, outcome))
+            else:
+                target.set_result(outcome)
+        for loop, pairs in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_run_callbacks, pairs)
+            except RuntimeError:  # loop closed: nobody is waiting for these acks any more
+                log.warning("dropping %d outcomes for a closed event loop", len(pairs))
