@@ -70,6 +70,10 @@ def bounded_column(values: tuple[str, ...], what: str, field: str) -> tuple[str,
         what: the list's path in the report, e.g. "software" or "observations[3].software".
         field: the field name, e.g. "name".
     """
+    if values and values.count(values[0]) == len(values):
+        # One value throughout (arch, source, vendor, empty purl...): check it once.
+        first = _bounded_one(values[0], what, field)
+        return values if first == values[0] else (first,) * len(values)
     joined = "".join(values)
     if "\x00" in joined:
         n = next(i for i, v in enumerate(values) if "\x00" in v)
@@ -78,6 +82,15 @@ def bounded_column(values: tuple[str, ...], what: str, field: str) -> tuple[str,
         n = next(i for i, v in enumerate(values) if len(v) > MAX_STRING)
         raise InvalidReport(f"{what}[{n}].{field}: longer than {MAX_STRING} characters")
     return tuple(map(str.strip, values))
+
+
+def _bounded_one(value: str, what: str, field: str) -> str:
+    """bounded_column for a column whose rows all hold `value` (row 0 is the first offender)."""
+    if "\x00" in value:
+        raise InvalidReport(f"{what}[0].{field}: contains a NUL character")
+    if len(value) > MAX_STRING:
+        raise InvalidReport(f"{what}[0].{field}: longer than {MAX_STRING} characters")
+    return value.strip()
 
 
 def time_column(seconds: tuple[int, ...], nanos: tuple[int, ...], what: str, field: str,
