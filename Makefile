@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite and the lab use; installed when missing and running as root.
 DEB_PACKAGES := nmap snmpd snmp iproute2 nftables arp-scan
+# Reference tools the benchmarks compare against (not needed by the tests).
+BENCH_DEB_PACKAGES := fusioninventory-agent fusioninventory-agent-task-network
 PYTEST_ARGS ?=
 
 .PHONY: help install sysdeps run demo test lint typecheck proto proto-check bench clean
@@ -22,7 +24,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv/ with both console scripts (netcensus, netcensus-agent)
 
 sysdeps: ## install missing Debian packages (root only; skipped otherwise)
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(DEB_PACKAGES) $(EXTRA_DEB); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then echo "sysdeps: not root, skipping:$$missing (their tests will skip)"; exit 0; fi; \
 	echo "sysdeps: installing$$missing"; \
@@ -49,7 +51,9 @@ proto: install ## regenerate the protobuf/gRPC stubs from proto/netcensus/v1/*.p
 proto-check: install ## fail when the committed stubs differ from what `make proto` makes
 	$(BIN)/python proto/codegen.py --check
 
-bench: install sysdeps ## run every benchmark; each prints our figure beside the reference tool's
+bench: install ## run every benchmark; each prints our figure beside the reference tool's
+	@$(MAKE) --no-print-directory sysdeps EXTRA_DEB="$(BENCH_DEB_PACKAGES)"
+	$(BIN)/python -m pip install -q -e '.[agent,collector,dev,bench]'
 	$(BIN)/python -m bench
 
 clean: ## remove the venv and caches
