@@ -126,15 +126,17 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
         raise InvalidReport("seq must start at 1")
     created_at = _checked_time(report.created_at, "created_at", now) if report.HasField("created_at") else None
     body = report.WhichOneof("body")
-    base = {"report_id": report_id, "source_id": source_id, "seq": report.seq, "created_at": created_at}
+    head = IngestReport(report_id=report_id, source_id=source_id, seq=report.seq, kind="heartbeat",
+                        created_at=created_at)
     if body == "host_snapshot":
         snap = report.host_snapshot
         seen_at = created_at or now
         inventory = InventoryUpdate(
             subject=f"agent:{source_id}", seen_at=seen_at, complete_sources=frozenset(),
             items=_decode_items(snap.software, "software", now), checksum=_s(snap.software_checksum, "checksum"))
-        return IngestReport(kind="host_snapshot", **base, **_decode_host(
-            source_id, snap.facts, snap.collectors, snap.neighbours, seen_at=seen_at, inventory=inventory))
+        return _decode_host(
+            replace(head, kind="host_snapshot"), source_id, snap.facts, snap.collectors, snap.neighbours,
+            seen_at=seen_at, inventory=inventory)
     if body == "host_delta":
         delta = report.host_delta
         seen_at = created_at or now
@@ -143,12 +145,13 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
             items=_decode_items(delta.added, "added", now), changed=_decode_items(delta.changed, "changed", now),
             removed=_decode_items(delta.removed, "removed", now), is_delta=True,
             checksum=_s(delta.software_checksum, "checksum"), base_report_id=_report_ref(delta.base_report_id))
-        return IngestReport(kind="host_delta", **base, **_decode_host(
-            source_id, delta.facts, delta.collectors, delta.neighbours, seen_at=seen_at, inventory=inventory))
+        return _decode_host(
+            replace(head, kind="host_delta"), source_id, delta.facts, delta.collectors, delta.neighbours,
+            seen_at=seen_at, inventory=inventory)
     if body == "scan":
-        return IngestReport(kind="scan", **base, **_decode_scan(report.scan, now))
+        return _decode_scan(replace(head, kind="scan"), report.scan, now)
     if body == "heartbeat":
-        return IngestReport(kind="heartbeat", **base)
+        return head
     raise InvalidReport("report has no body")
 
 
@@ -205,6 +208,7 @@ def _split_macs(macs: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _decode_host(
+    head: IngestReport,
     source_id: str,
     facts: report_pb2.HostFacts,
     collectors: Sequence[report_pb2.CollectorStatus],
@@ -212,7 +216,7 @@ def _decode_host(
     *,
     seen_at: datetime,
     inventory: InventoryUpdate,
-) -> dict[str, object]:
+) -> IngestReport:
     """Facts, neighbours and collector runs of a host report, plus its software `inventory`
     (snapshot or delta) completed with the sources whose collector ran to completion."""
     subject = f"agent:{source_id}"
@@ -268,8 +272,8 @@ def _decode_host(
         for c in collectors
     )
     complete = frozenset(r.name.lower() for r in runs if r.state == "ok")
-    return {"sightings": tuple(sightings), "inventories": (replace(inventory, complete_sources=complete),),
-            "collector_runs": runs}
+    return replace(head, sightings=tuple(sightings), inventories=(replace(inventory, complete_sources=complete),),
+                   collector_runs=runs)
 
 
 def _security_detail(sec: report_pb2.SecurityFacts) -> dict[str, object]:
@@ -305,7 +309,7 @@ def _chassis_device_type(chassis: str, virtualization: str) -> str:
     return _CHASSIS_TYPES.get(chassis.strip().lower(), "")
 
 
-def _decode_scan(scan: report_pb2.ScanResult, now: datetime) -> dict[str, object]:
+def _decode_scan(head: IngestReport, scan: report_pb2.ScanResult, now: datetime) -> IngestReport:
     if len(scan.observations) > MAX_OBSERVATIONS:
         raise InvalidReport(f"more than {MAX_OBSERVATIONS} observations")
     scan_id = _s(scan.scan_id, "scan_id") or "unnamed"
@@ -330,8 +334,8 @@ def _decode_scan(scan: report_pb2.ScanResult, now: datetime) -> dict[str, object
     )
     run = ScanRun(scan_id=scan_id, targets=targets, methods=methods, started_at=started, finished_at=finished,
                   complete=scan.complete)
-    return {"sightings": tuple(sightings), "inventories": tuple(inventories), "scan_runs": (run,),
-            "target_outcomes": outcomes}
+    return replace(head, sightings=tuple(sightings), inventories=tuple(inventories), scan_runs=(run,),
+                   target_outcomes=outcomes)
 
 
 def _routable(ip: str) -> bool:
@@ -415,7 +419,7 @@ def finding_to_proto(row: dict[str, object]) -> query_pb2.Finding:
                              detail=str(ev.get("detail", "")))
         seen = ev.get("seen_at")
         if isinstance(seen, datetime):
-            e.seen_at.CopyFrom(to_timestamp(seen))
+            e.seen_at.FromDatetime(seen.astimezone(UTC))
     return msg
 
 
