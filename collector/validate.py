@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from netcensus.v1 import report_pb2
@@ -119,7 +119,7 @@ def _enum_ok(enum: EnumDescriptor, value: int) -> bool:
 
 
 def _walk(msg: Message, path: str, now: datetime) -> None:
-    desc: Descriptor = msg.DESCRIPTOR
+    desc = msg.DESCRIPTOR
     for field, value in msg.ListFields():
         where = f"{path}.{field.name}" if path else field.name
         key = f"{desc.name}.{field.name}"
@@ -134,17 +134,23 @@ def _walk(msg: Message, path: str, now: datetime) -> None:
                     raise InvalidReport(f"{where}{f'[{n}]' if repeated else ''}: longer than {MAX_STRING} characters")
                 if "\x00" in text:
                     raise InvalidReport(f"{where}{f'[{n}]' if repeated else ''}: contains a NUL character")
-        elif kind == FieldDescriptor.TYPE_ENUM:
+        elif kind == FieldDescriptor.TYPE_ENUM and field.enum_type is not None:
+            enum_type = field.enum_type
             for number in values:
-                if not _enum_ok(field.enum_type, number):
-                    raise InvalidReport(f"{where}: {number} is not a known {field.enum_type.name}")
-        elif kind == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry:
+                if not _enum_ok(enum_type, number):
+                    raise InvalidReport(f"{where}: {number} is not a known {enum_type.name}")
+        elif kind != FieldDescriptor.TYPE_MESSAGE or field.message_type is None:
+            if key in _INT_MAX:
+                for number in values:
+                    if number > _INT_MAX[key]:
+                        raise InvalidReport(f"{where}: {number} is larger than {_INT_MAX[key]}")
+        elif field.message_type.GetOptions().map_entry:
             # map<string, string>: ListFields() hands us a mapping, not messages.
             for map_key, map_value in value.items():
                 for text in (map_key, map_value):
                     if isinstance(text, str) and (len(text) > MAX_STRING or "\x00" in text):
                         raise InvalidReport(f"{where}[{str(map_key)[:64]!r}]: too long or contains a NUL")
-        elif kind == FieldDescriptor.TYPE_MESSAGE:
+        else:
             sub = field.message_type
             if sub.full_name == "google.protobuf.Timestamp":
                 for ts in values:
@@ -152,10 +158,6 @@ def _walk(msg: Message, path: str, now: datetime) -> None:
             elif sub.name not in _SKIP:
                 for n, item in enumerate(values):
                     _walk(item, f"{where}[{n}]" if repeated else where, now)
-        elif key in _INT_MAX:
-            for number in values:
-                if number > _INT_MAX[key]:
-                    raise InvalidReport(f"{where}: {number} is larger than {_INT_MAX[key]}")
 
 
 def check_report(report: report_pb2.Report, now: datetime) -> None:
