@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from collector.errors import UsageError
 
@@ -141,7 +142,7 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
     listen_value = str(listen or env.get("NETCENSUS_LISTEN") or file.get("listen") or "127.0.0.1:50051")
     parse_listen(listen_value)
     rules_value = rules or file.get("rules")
-    rules_dirs = tuple(Path(p) for p in (rules_value if isinstance(rules_value, list) else [rules_value])) \
+    rules_dirs = tuple(Path(str(p)) for p in (rules_value if isinstance(rules_value, list) else [rules_value])) \
         if rules_value else (default_rules_dir(),)
     ghost = parse_duration(str(ghost_after or env.get("NETCENSUS_GHOST_AFTER") or file.get("ghost_after") or "14d"),
                            "--ghost-after")
@@ -158,7 +159,7 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
 
 
 def _transport(env: Mapping[str, str], file: Mapping[str, object], *, tls_cert: Path | None, tls_key: Path | None,
-               tls_client_ca: Path | None, plaintext: bool, metrics_listen: str | None) -> dict[str, object]:
+               tls_client_ca: Path | None, plaintext: bool, metrics_listen: str | None) -> dict[str, Any]:
     """TLS, plaintext consent, metrics endpoint and input limits, checked for consistency."""
     cert = _opt_path(tls_cert, env.get("NETCENSUS_TLS_CERT"), file.get("tls_cert"))
     key = _opt_path(tls_key, env.get("NETCENSUS_TLS_KEY"), file.get("tls_key"))

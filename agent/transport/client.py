@@ -105,7 +105,8 @@ class IngestClient:
         if self.state.node_key and self.state.collector == self.target and not force:
             return
         request = ingest_pb2.EnrollRequest(enrolment_secret=self._secret, source_id=self.state.source_id,
-                                           kind=self._kind, hostname=socket.gethostname())
+                                           kind=self._kind,  # type: ignore[arg-type]  # an enum value
+                                           hostname=socket.gethostname())
         try:
             response = self._enroll(request, timeout=self._timeout)
         except grpc.RpcError as exc:
