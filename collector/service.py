@@ -194,6 +194,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                 if isinstance(item, _End):
                     trailing = (((RETRY_AFTER_HEADER, str(item.retry_after_ms)),) if item.retry_after_ms else ())
                     await context.abort(item.code, item.details, trailing_metadata=trailing)
+                    raise AssertionError("context.abort returned")  # noqa: TRY004 - abort raises; for the type checker
                 received, ack = item
                 if isinstance(ack, asyncio.Future):
                     ack = await ack
@@ -382,13 +383,15 @@ class AdminService(query_pb2_grpc.AdminServicer):
             return await asyncio.to_thread(self._importer, request)
         except NetcensusError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            raise AssertionError("context.abort returned") from exc
 
     async def RevokeSource(self, request: query_pb2.RevokeSourceRequest,
                            context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.RevokeSourceResponse:
         await self._authorise(context)
         if self._revoke is None or not request.source_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "source_id is required")
-        found = await asyncio.to_thread(self._revoke, request.source_id)  # type: ignore[misc]
+            raise AssertionError("context.abort returned")
+        found = await asyncio.to_thread(self._revoke, request.source_id)
         return query_pb2.RevokeSourceResponse(found=found)
 
     async def ListSources(self, request: query_pb2.ListSourcesRequest,
