@@ -36,7 +36,7 @@ run: install ## the main job end to end on the embedded default (also sweeps a n
 
 demo: run
 
-test: install sysdeps proto-check ## install what is missing and run the whole suite
+test: install sysdeps proto-check lint typecheck ## install what is missing, check lint/types/stubs, run the whole suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install ## ruff over our code (generated stubs excluded)
