@@ -23,6 +23,7 @@ def main(argv: list[str]) -> int:
             continue
         print(f"\n### {name}", flush=True)
         started = time.monotonic()
+        sys.argv = [name]  # each benchmark parses its own options; run them with their defaults
         try:
             importlib.import_module(f"bench.{name}").main()
         except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
