@@ -193,10 +193,14 @@ def load_coverage(store: Store) -> list[Coverage]:
     Of an agent's reports with the same networks only the newest five are loaded: a ghost cites at
     most the five newest runs that covered it, so older identical runs can never show.
     """
+    # Name the scanner by the host it enrolled from: people know "scan-01", not a UUID.
     out = [
         Coverage(source=r["source_id"], method="scan:" + ",".join(r["methods"]), at=r["finished_at"],
-                 networks=tuple(r["targets"]), detail=f"sweep of {', '.join(r['targets'][:3])} by {r['source_id']}")
-        for r in store.query("SELECT * FROM scan_runs WHERE complete")
+                 networks=tuple(r["targets"]),
+                 detail=f"sweep of {', '.join(r['targets'][:3])} by {r['scanner'] or r['source_id']}")
+        for r in store.query("""
+            SELECT s.*, coalesce(src.hostname, '') AS scanner
+            FROM scan_runs s LEFT JOIN sources src USING (source_id) WHERE s.complete""")
     ]
     c = _columns(store, """
         SELECT source_id, hostname, epoch_us(seen_at) AS seen_at, networks FROM sightings WHERE method = 'agent'
