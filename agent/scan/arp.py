@@ -3,8 +3,17 @@
 Why our own send/receive loop instead of scapy's `arping`/`srp`: we need a packet-rate ceiling
 that holds for the whole sweep, replies streamed to the caller as they arrive (an interrupted
 sweep keeps what it saw), and retries that resend only to addresses still silent, so that a
-lossy segment costs one extra pass rather than lost hosts. Frames are built once with scapy and
-only the target address is patched per request (RFC 826 layout), which keeps a /16 sweep cheap.
+lossy segment costs a few extra requests rather than lost hosts. Frames are built once with
+scapy and only the addresses are patched per request (RFC 826 layout), which keeps a /16 cheap.
+
+How the loop spends its time (arp-scan's design, not nmap's rounds): one raw L2 socket opened
+once, requests paced at `rate_pps`, and every address on its own clock: it is asked again once
+its previous request is `wait` old and still unanswered, while other addresses keep the link
+busy, so there is no idle gap between passes. `wait` starts at `timeout_s` and, as soon as any
+host has answered, shrinks to max(MIN_ARP_WAIT_S, 3 x the slowest reply seen) -- on a LAN that
+is tens of milliseconds, not half a second. The sweep ends when every address has answered or
+had its last request `wait` ago. A kernel BPF filter on the socket passes ARP replies only, so
+our own outgoing requests and other hosts' requests never reach Python.
 """
 
 from __future__ import annotations
@@ -13,9 +22,11 @@ import select
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from agent.errors import CollectionError
 from agent.scan.base import Emit, ms_since
@@ -26,13 +37,28 @@ from agent.scan.targets import Target
 
 ETH_P_ARP = 0x0806
 ARP_REPLY = 2
-# ARP answers on a LAN arrive in milliseconds; waiting longer than this after a pass only
-# slows the sweep (arp-scan's default per-host timeout is 500 ms for the same reason).
+# ARP answers on a LAN arrive in milliseconds; waiting longer than this before a retry or at the
+# end only slows the sweep (arp-scan's default per-host timeout is 500 ms for the same reason).
 MAX_ARP_WAIT_S = 0.5
+# Floor of the adaptive wait: scheduling jitter of a busy scan host (and of the answering
+# hosts) is a few milliseconds; 50 ms keeps a retry from racing a reply that is merely late.
+MIN_ARP_WAIT_S = 0.05
+# The wait is this many times the slowest reply seen so far (then clamped as above).
+RTT_FACTOR = 3.0
 # Offset of the target protocol address in an Ethernet + ARP frame: 14 (Ethernet II header)
-# + 24 (htype, ptype, hlen, plen, op, sha[6], spa[4], tha[6]) — RFC 826.
+# + 24 (htype, ptype, hlen, plen, op, sha[6], spa[4], tha[6]) -- RFC 826.
 _TPA_OFFSET = 38
 _SPA_OFFSET = 28  # sender protocol address: 14 + 8 + 6
+# Classic BPF for "arp and arp[6:2] = 2" (what `tcpdump -dd` prints), so that only ARP replies
+# are queued on the socket: (code, jt, jf, k).
+_REPLIES_ONLY = (
+    (0x28, 0, 0, 12),      # ldh [12]            Ethernet type
+    (0x15, 0, 3, 0x0806),  # jeq #0x806 ? next : drop
+    (0x28, 0, 0, 20),      # ldh [20]            ARP opcode
+    (0x15, 0, 1, 2),       # jeq #2 ? accept : drop
+    (0x06, 0, 0, 0xFFFF),  # ret #65535          accept
+    (0x06, 0, 0, 0),       # ret #0              drop
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +77,7 @@ class ArpResult:
 
     interface: str
     sent: int = 0
-    passes: int = 0
+    passes: int = 0  # most requests sent to one address (1 + retries used)
     replies: list[ArpReply] = field(default_factory=list)
     interrupted: str = ""
 
@@ -90,6 +116,53 @@ def refresh_routes() -> None:
     conf.route.resync()
 
 
+class Link(Protocol):
+    """What the sweep loop needs from a link: send one frame, wait for and read queued frames."""
+
+    def fileno(self) -> int: ...
+    def send(self, frame: bytes) -> None: ...
+    def recv_queued(self) -> list[bytes]: ...
+
+
+class _PacketLink:
+    """A scapy L2Socket (one AF_PACKET socket for both directions) restricted to ARP replies."""
+
+    def __init__(self, interface: str) -> None:
+        import ctypes
+
+        from scapy.arch.linux import L2Socket
+        from scapy.data import SO_ATTACH_FILTER
+        from scapy.libs.structures import bpf_insn, sock_fprog
+
+        self.sock = L2Socket(iface=interface, type=ETH_P_ARP, nofilter=1)
+        try:
+            insns = (bpf_insn * len(_REPLIES_ONLY))(*(bpf_insn(*i) for i in _REPLIES_ONLY))
+            prog = sock_fprog(len(_REPLIES_ONLY), ctypes.cast(insns, ctypes.POINTER(bpf_insn)))
+            self.sock.ins.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, bytes(prog))
+            # Frames queued between bind and attach are still checked in Python (op == 2).
+        except OSError:
+            pass  # no filter: correct, only slower (every frame is read and checked in Python)
+        self._ins: socket.socket = self.sock.ins
+        self._outs: socket.socket = self.sock.outs
+
+    def fileno(self) -> int:
+        return self._ins.fileno()
+
+    def send(self, frame: bytes) -> None:
+        self._outs.send(frame)
+
+    def recv_queued(self) -> list[bytes]:
+        frames = []
+        while True:
+            try:
+                frames.append(self._ins.recv(2048, socket.MSG_DONTWAIT))
+            except (BlockingIOError, InterruptedError):
+                return frames
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 def arp_sweep(
     addresses: Sequence[str],
     *,
@@ -110,9 +183,10 @@ def arp_sweep(
         addresses: IPv4 addresses on the interface's link.
         interface: where to send (must be up; needs CAP_NET_RAW).
         source_ip: sender protocol address (an address of ours on that subnet).
-        rate_pps: request rate ceiling, across passes.
-        retries: extra passes over addresses that stayed silent (loss tolerance).
-        timeout_s: wait after each pass for late replies (capped at MAX_ARP_WAIT_S).
+        rate_pps: request rate ceiling, first requests and retries together.
+        retries: extra requests to each address that stays silent (loss tolerance).
+        timeout_s: longest wait for an answer before asking again or giving up (capped at
+            MAX_ARP_WAIT_S); shortened to max(MIN_ARP_WAIT_S, 3 x slowest reply) once hosts answer.
         deadline: time.monotonic() value at which to give up (time budget).
         stop: set by the caller to interrupt (e.g. Ctrl-C in another thread).
         on_reply: called in this thread for each new (ip, mac) as it arrives.
@@ -127,58 +201,109 @@ def arp_sweep(
         CollectionError: the interface cannot be opened (missing privilege, no such device).
     """
     from scapy.arch import get_if_hwaddr
-    from scapy.arch.linux import L2Socket
-    from scapy.layers.l2 import ARP, Ether
 
-    result = ArpResult(interface=interface)
     if not addresses:
-        return result
+        return ArpResult(interface=interface)
     try:
         our_mac = get_if_hwaddr(interface)
-        sock = L2Socket(iface=interface, type=ETH_P_ARP, nofilter=1)
+        link = _PacketLink(interface)
     except (OSError, ValueError) as exc:
         raise CollectionError(f"arp: cannot open {interface}: {exc}") from exc
+    try:
+        return sweep_link(link, addresses, interface=interface, our_mac=our_mac, source_ip=source_ip,
+                          rate_pps=rate_pps, retries=retries, timeout_s=timeout_s, deadline=deadline,
+                          stop=stop, on_reply=on_reply, progress=progress, sources=sources)
+    finally:
+        link.close()
+
+
+def request_template(our_mac: str, source_ip: str) -> bytearray:
+    """A broadcast ARP request from us (scapy-built, padded to 60 octets); addresses get patched."""
+    from scapy.layers.l2 import ARP, Ether
+
     template = bytearray(bytes(
         Ether(dst="ff:ff:ff:ff:ff:ff", src=our_mac)
         / ARP(op=1, hwsrc=our_mac, psrc=source_ip, hwdst="00:00:00:00:00:00", pdst="0.0.0.0")
     ))
     # IEEE 802.3 minimum frame is 60 octets before the FCS; pad rather than rely on the driver.
     template += bytes(max(0, 60 - len(template)))
+    return template
+
+
+def sweep_link(
+    link: Link,
+    addresses: Sequence[str],
+    *,
+    interface: str,
+    our_mac: str,
+    source_ip: str,
+    rate_pps: int = 1000,
+    retries: int = 2,
+    timeout_s: float = 0.5,
+    deadline: float | None = None,
+    stop: threading.Event | None = None,
+    on_reply: Callable[[ArpReply], None] | None = None,
+    progress: Callable[[str], None] | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> ArpResult:
+    """The sweep loop of arp_sweep() over any Link (tests drive it over a socketpair)."""
+    result = ArpResult(interface=interface)
+    template = request_template(our_mac, source_ip)
     src_of = sources or {}
     ours = {source_ip, *src_of.values()}
-    pending = {a: socket.inet_aton(a) + socket.inet_aton(src_of.get(a, source_ip))
-               for a in addresses if a not in ours}
-    wanted = set(pending)
+    packed = {a: socket.inet_aton(a) + socket.inet_aton(src_of.get(a, source_ip))
+              for a in dict.fromkeys(addresses) if a not in ours}
+    fresh = deque(packed)                      # never asked yet, in the caller's order
+    inflight: deque[tuple[str, float]] = deque()  # (address, when last asked), oldest first
+    tries = dict.fromkeys(packed, 0)
+    last_sent: dict[str, float] = {}
+    answered: set[str] = set()
     seen: set[tuple[str, str]] = set()
     interval = 1.0 / rate_pps
-    wait = min(timeout_s, MAX_ARP_WAIT_S)
+    cap = min(timeout_s, MAX_ARP_WAIT_S)
+    slowest: float | None = None
+    attempt_shown = 0
+    undrained = 0
+    fd = link.fileno()
+
+    def wait() -> float:
+        if slowest is None:
+            return cap
+        return min(cap, max(MIN_ARP_WAIT_S, RTT_FACTOR * slowest))
+
+    def handle(raw: bytes, now: float) -> None:
+        nonlocal slowest
+        # Ethernet type 0x0806 and op 2 are checked by the kernel filter when it is attached;
+        # op at 20..22, sha 22..28, spa 28..32.
+        if len(raw) < 42 or raw[12:14] != b"\x08\x06" or raw[20:22] != b"\x00\x02":
+            return
+        ip = socket.inet_ntoa(raw[28:32])
+        if ip not in tries:
+            return
+        if ip not in answered:
+            answered.add(ip)
+            rtt = now - last_sent.get(ip, now)
+            slowest = rtt if slowest is None else max(slowest, rtt)
+        mac = ":".join(f"{b:02x}" for b in raw[22:28])
+        if (ip, mac) in seen:
+            return
+        seen.add((ip, mac))
+        reply = ArpReply(ip=ip, mac=mac, seen_at=datetime.now(UTC), interface=interface)
+        result.replies.append(reply)
+        if on_reply is not None:
+            on_reply(reply)
 
     def drain(until: float) -> None:
-        while True:
-            remaining = until - time.monotonic()
-            if remaining <= 0:
-                return
-            ready, _, _ = select.select([sock.ins], [], [], remaining)
-            if not ready:
-                return
-            _, raw, _ = sock.recv_raw()
-            if raw is None or len(raw) < 42:
-                continue
-            # Ethernet type 0x0806 was filtered by the socket; op at 20..22, sha 22..28, spa 28..32.
-            if int.from_bytes(raw[20:22], "big") != ARP_REPLY:
-                continue
-            ip = socket.inet_ntoa(raw[28:32])
-            if ip not in wanted:
-                continue
-            mac = ":".join(f"{b:02x}" for b in raw[22:28])
-            pending.pop(ip, None)
-            if (ip, mac) in seen:
-                continue
-            seen.add((ip, mac))
-            reply = ArpReply(ip=ip, mac=mac, seen_at=datetime.now(UTC), interface=interface)
-            result.replies.append(reply)
-            if on_reply is not None:
-                on_reply(reply)
+        """Wait for replies until `until` (or the first batch of them) and process them."""
+        if deadline is not None:
+            until = min(until, deadline)
+        remaining = until - time.monotonic()
+        ready, _, _ = select.select([fd], [], [], max(0.0, remaining))
+        if ready:
+            frames = link.recv_queued()
+            now = time.monotonic()
+            for raw in frames:
+                handle(raw, now)
 
     def out_of_time() -> str:
         if stop is not None and stop.is_set():
@@ -188,33 +313,54 @@ def arp_sweep(
         return ""
 
     next_send = time.monotonic()
-    try:
-        for attempt in range(retries + 1):
-            batch = list(pending.items())
-            if not batch:
+    while True:
+        if (why := out_of_time()):
+            # Only the grace wait after the last requests left? Then nothing was cut short.
+            if fresh or any(a not in answered and tries[a] <= retries for a, _ in inflight):
+                result.interrupted = why
+            break
+        now = time.monotonic()
+        w = wait()
+        while inflight and (inflight[0][0] in answered
+                            or (tries[inflight[0][0]] > retries and inflight[0][1] + w <= now)):
+            inflight.popleft()  # answered, or asked retries + 1 times and waited for
+        due = bool(inflight) and inflight[0][1] + w <= now
+        if not due and not fresh:
+            if not inflight:
                 break
-            result.passes += 1
-            for _ip, packed in batch:
-                if (why := out_of_time()):
-                    result.interrupted = why
-                    return result
-                now = time.monotonic()
-                if next_send > now:
-                    drain(next_send)  # reading while we pace keeps the socket buffer short
-                template[_TPA_OFFSET:_TPA_OFFSET + 4] = packed[:4]
-                template[_SPA_OFFSET:_SPA_OFFSET + 4] = packed[4:]
-                sock.outs.send(bytes(template))
-                result.sent += 1
-                next_send = max(next_send + interval, time.monotonic() - 10 * interval)
-            end = time.monotonic() + wait
-            if deadline is not None:
-                end = min(end, deadline)
-            drain(end)
+            drain(inflight[0][1] + w)
+            continue
+        if next_send > now:
+            drain(next_send)  # reading while we pace keeps the socket buffer short
+            undrained = 0
+            continue
+        if undrained >= 64:  # sending flat out: still read now and then, the buffer is finite
+            drain(now)
+            undrained = 0
+        undrained += 1
+        # Silent addresses whose wait is over go first; fresh ones fill the link meanwhile.
+        ip = inflight.popleft()[0] if due else fresh.popleft()
+        frame = template
+        pk = packed[ip]
+        frame[_TPA_OFFSET:_TPA_OFFSET + 4] = pk[:4]
+        frame[_SPA_OFFSET:_SPA_OFFSET + 4] = pk[4:]
+        link.send(bytes(frame))
+        sent_at = time.monotonic()
+        tries[ip] += 1
+        last_sent[ip] = sent_at
+        inflight.append((ip, sent_at))
+        result.sent += 1
+        if tries[ip] > attempt_shown:
+            attempt_shown = tries[ip]
+            result.passes = attempt_shown
             if progress is not None:
-                progress(f"arp {interface}: pass {attempt + 1}/{retries + 1}, sent {len(batch)}, "
-                         f"{len(seen)} answered so far")
-    finally:
-        sock.close()
+                progress(f"arp {interface}: attempt {attempt_shown}/{retries + 1} started, "
+                         f"{result.sent} requests sent, {len(answered)} answered so far")
+        # Pace against the schedule, allowing a short catch-up burst after a scheduling stall.
+        next_send = max(next_send + interval, sent_at - 10 * interval)
+    if progress is not None:
+        progress(f"arp {interface}: {result.sent} requests to {len(packed)} addresses "
+                 f"(up to {result.passes} each), {len(answered)} answered")
     return result
 
 
@@ -273,4 +419,5 @@ def run_arp(
             else:
                 emit(TargetStatus(target=tgt.spec, method=Method.ARP, ok=True,
                                   reason=f"{n} of {len(tgt.addresses)} addresses answered on {iface} "
-                                         f"({res.passes} passes)", duration_ms=ms_since(started)))
+                                         f"({res.sent} requests, up to {res.passes} per address)",
+                                  duration_ms=ms_since(started)))

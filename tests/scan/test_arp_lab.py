@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from agent.scan.lab import DEMO_MACS, Lab, LabHost, iter_observations
@@ -27,6 +29,11 @@ def test_arp_sweep_finds_exactly_the_lab_hosts(demo_lab: Lab) -> None:
     (status,) = [s for b in batches for s in b["statuses"]]
     assert status["ok"] is True
     assert status["target"] == "192.0.2.0/24"
+    # Retries go only to silent addresses: live hosts cost one request each (no loss here).
+    m = re.match(r"4 of (\d+) addresses answered on eth0 \((\d+) requests, up to 3 per address\)", status["reason"])
+    assert m, status["reason"]
+    silent = int(m.group(1)) - 1 - 4  # minus the scanner's own address and the four hosts
+    assert int(m.group(2)) == 4 + 3 * silent
 
 
 def test_arp_exclusions_and_unattached_subnet(demo_lab: Lab) -> None:
