@@ -21,8 +21,10 @@ resolution (a cloned image on machines alive together) is reported on each of th
 
 Performance: the store hands over ~150,000 subjects for 100,000 machines, so resolution works on
 subject indices (lists, not dicts of strings), indexes every identifier in one pass, only builds
-conflict sets for subjects that carry serials/UUIDs, and builds single-subject assets (most of
-them) without ranking or merging.
+conflict sets for subjects that carry serials/UUIDs, builds single-subject assets (most of them)
+without ranking or merging, and two-subject assets (an agent and the ARP sighting of its MAC:
+nearly all the rest) by a spelled-out copy of the general merge that sorts and ranks nothing
+unless the two disagree.
 """
 
 from __future__ import annotations
@@ -122,16 +124,17 @@ def _holders(lists: Iterable[Sequence[str]], *, first_only: bool = False) -> _Ho
     for i, values in enumerate(lists):
         if not values:
             continue  # most subjects lack most identifiers
-        for v in values[:1] if first_only else values:
-            if not v:
-                continue
-            h = get(v)
-            if h is None:
-                table[v] = i
-            elif isinstance(h, int):
-                table[v] = [h, i]
-            else:
-                h.append(i)
+        for v in values:
+            if v:
+                h = get(v)
+                if h is None:
+                    table[v] = i
+                elif isinstance(h, int):
+                    table[v] = [h, i]
+                else:
+                    h.append(i)
+            if first_only:
+                break  # (no slice per subject)
     return table
 
 
@@ -300,7 +303,10 @@ def _resolve(facts: Sequence[SubjectFacts], max_share: int, ip_window: timedelta
         for value, holders in index[key].items():
             if isinstance(holders, int) or (key, value) in junk:
                 continue
-            if len(holders) > 2 and comps.conflict_free(holders):
+            if len(holders) == 2:  # the usual shared value: an agent and the ARP sighting of its MAC
+                comps.try_join(holders[0], holders[1], key)
+                continue
+            if comps.conflict_free(holders):
                 first = holders[0]
                 for other in holders[1:]:
                     comps.try_join(first, other, key)
@@ -312,17 +318,24 @@ def _resolve(facts: Sequence[SubjectFacts], max_share: int, ip_window: timedelta
 
     find, joined_by = comps.find, comps.joined_by
     roots = [find(i) for i in range(len(facts))]
-    groups: dict[int, list[int]] = {}
+    groups: dict[int, int | list[int]] = {}  # root -> its one member, or all of them (a list only if several)
+    get = groups.get
     for i, r in enumerate(roots):
-        g = groups.get(r)
+        g = get(r)
         if g is None:
-            groups[r] = [i]
+            groups[r] = i
+        elif isinstance(g, int):
+            groups[r] = [g, i]
         else:
             g.append(i)
     assets: dict[int, ResolvedAsset] = {}
+    jget = joined_by.get
     for r, members in groups.items():
-        if len(members) == 1:
-            assets[r] = _build_one(facts[members[0]])
+        if isinstance(members, int):
+            assets[r] = _build_one(facts[members])
+        elif len(members) == 2 and facts[members[0]].subject != facts[members[1]].subject:
+            i, j = members
+            assets[r] = _build_two(facts[i], facts[j], jget(i), jget(j))
         else:
             assets[r] = _build([facts[i] for i in members], {facts[i].subject: joined_by[i]
                                                              for i in members if i in joined_by})
@@ -393,6 +406,75 @@ def _build_one(f: SubjectFacts) -> ResolvedAsset:
 _DESCRIPTIVE = attrgetter("vendor", "model", "device_type", "os", "os_family")
 
 
+def _own_order(x: SubjectFacts, y: SubjectFacts, xs: tuple[str, ...], ys: tuple[str, ...]) -> list[str]:
+    """`_ranked` for two members (x the earlier): when they agree, or one has none, no ranking."""
+    if not ys or ys == xs:
+        agreed = xs
+    elif not xs:
+        agreed = ys
+    else:
+        return _ranked((x, y), [xs, ys])
+    if not agreed:
+        return []
+    if len(agreed) == 1:
+        return [agreed[0]] if agreed[0] else []
+    return list(dict.fromkeys(v for v in agreed if v))
+
+
+def _build_two(x: SubjectFacts, y: SubjectFacts, jx: str | None, jy: str | None) -> ResolvedAsset:
+    """`_build` for the usual merge of two subjects (an agent and the ARP sighting of its MAC), inline.
+
+    Half the assets of a network are such pairs, so this spells out for two members what `_build`
+    does for any number — same anchor, matched_by, descriptive facts, evidence, order — without
+    sorting, temporary lists or the general ranking. `jx`/`jy`: the key that joined each (None:
+    none recorded). The subjects must differ (`_build` keys matched_by by subject).
+    """
+    if (y.first_seen, y.subject) < (x.first_seen, x.subject):
+        x, y, jx, jy = y, x, jy, jx
+    newest = y if y.last_seen > x.last_seen else x
+    # A sighting attached by its address alone never anchors (and so never renames) an asset.
+    anchor = y if jx == IP_AT_TIME and jy != IP_AT_TIME else x
+    matched_by = {x.subject: "anchor" if anchor is x or jx is None else jx,
+                  y.subject: "anchor" if anchor is y or jy is None else jy}
+    # Descriptive facts: an agent knows its own machine best; then the more recent one.
+    x_agent, y_agent = x.subject.startswith("agent:"), y.subject.startswith("agent:")
+    if x_agent != y_agent:
+        p, q = (x, y) if x_agent else (y, x)
+    else:
+        p, q = (newest, x if newest is y else y)
+    # Evidence: one entry per (source, method), the latest; newest first (ties: member order).
+    if len(x.evidence) == 1 and len(y.evidence) == 1:
+        ex, ey = x.evidence[0], y.evidence[0]
+        if ex[0] != ey[0] or ex[1] != ey[1]:
+            merged = [ey, ex] if ey[2] > ex[2] else [ex, ey]
+        else:
+            merged = [ey] if ey[2] > ex[2] else [ex]
+    else:
+        merged = _merged_evidence((x, y))
+    return ResolvedAsset(
+        asset_id_for(anchor.subject), [x.subject, y.subject], matched_by,
+        _own_order(x, y, x.hostnames, y.hostnames), _own_order(x, y, x.ips, y.ips),
+        _own_order(x, y, x.macs, y.macs), _own_order(x, y, x.serials, y.serials),
+        _own_order(x, y, x.uuids, y.uuids),
+        p.vendor or q.vendor, p.model or q.model, p.device_type or q.device_type, p.os or q.os,
+        p.os_family or q.os_family, x.first_seen, newest.last_seen,
+        sorted(set(x.sources).union(y.sources)), bool(x.has_software or y.has_software), merged)
+
+
+def _merged_evidence(members: Sequence[SubjectFacts]) -> list[tuple[str, str, datetime, str]]:
+    """The latest evidence per (source, method) over `members` (in order), newest first."""
+    evidence: dict[tuple[str, str], tuple[str, str, datetime, str]] = {}
+    for f in members:
+        for ev in f.evidence:
+            k = (ev[0], ev[1])
+            if k not in evidence or ev[2] > evidence[k][2]:
+                evidence[k] = ev
+    merged = list(evidence.values())
+    if len(merged) > 1:
+        merged.sort(key=_evidence_order, reverse=True)
+    return merged
+
+
 def _build(members: list[SubjectFacts], joined_by: dict[str, str]) -> ResolvedAsset:
     if len(members) == 2:  # the usual merge (an agent and the ARP sighting of its MAC): no sorting
         x, y = members
@@ -416,17 +498,10 @@ def _build(members: list[SubjectFacts], joined_by: dict[str, str]) -> ResolvedAs
         for n, value in enumerate(_DESCRIPTIVE(f)):
             if value and not described[n]:
                 described[n] = str(value)
-    evidence: dict[tuple[str, str], tuple[str, str, datetime, str]] = {}
     sources: set[str] = set()
     for f in members:
         sources.update(f.sources)
-        for ev in f.evidence:
-            k = (ev[0], ev[1])
-            if k not in evidence or ev[2] > evidence[k][2]:
-                evidence[k] = ev
-    merged = list(evidence.values())
-    if len(merged) > 1:
-        merged.sort(key=_evidence_order, reverse=True)
+    merged = _merged_evidence(members)
     vendor, model, device_type, os, os_family = described
     return ResolvedAsset(
         asset_id_for(anchor), [f.subject for f in members],

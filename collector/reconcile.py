@@ -31,9 +31,10 @@ import hashlib
 import ipaddress
 import socket
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from collector.bulk import paused_gc
 from collector.identity import ResolvedAsset, SharedIdentifier
@@ -117,10 +118,15 @@ class Match:
 _Index = dict[str, ResolvedAsset | list[ResolvedAsset]]
 
 
-def _by_value(pairs: list[tuple[str, ResolvedAsset]]) -> _Index:
-    """value → asset from (value, asset) pairs in asset order; a list (in that order) where several share it."""
-    index: _Index = dict(pairs)
-    if len(index) < len(pairs):  # shared values are rare: rebuild just those as lists
+def _by_value(index: _Index, assets: Sequence[ResolvedAsset],
+              values: Callable[[ResolvedAsset], list[str]]) -> _Index:
+    """`index` ({value: asset} over `assets` in order) with each value several assets share made a list of them.
+
+    Shared values are rare, so the caller builds the plain dictionary in one comprehension (no
+    (value, asset) pairs) and only when it came out shorter than the values are the pairs rebuilt.
+    """
+    if len(index) < sum(map(len, map(values, assets))):
+        pairs = [(v, a) for a in assets for v in values(a)]
         shared = {v for v, n in Counter(v for v, _ in pairs).items() if n > 1}
         for v in shared:
             index[v] = []
@@ -134,9 +140,9 @@ def _by_value(pairs: list[tuple[str, ResolvedAsset]]) -> _Index:
 
 def _asset_index(assets: Sequence[ResolvedAsset]) -> tuple[_Index, _Index, _Index]:
     """serial / MAC / host name → the asset(s) carrying it; a list only where several do."""
-    return (_by_value([(v, a) for a in assets for v in a.serials]),
-            _by_value([(v, a) for a in assets for v in a.macs]),
-            _by_value([(v, a) for a in assets for v in a.hostnames]))
+    return (_by_value({v: a for a in assets for v in a.serials}, assets, attrgetter("serials")),
+            _by_value({v: a for a in assets for v in a.macs}, assets, attrgetter("macs")),
+            _by_value({v: a for a in assets for v in a.hostnames}, assets, attrgetter("hostnames")))
 
 
 def _last_seen(a: ResolvedAsset) -> datetime:
@@ -151,47 +157,51 @@ def match_records(assets: Sequence[ResolvedAsset],
     asset to a better-matching record still matched it, so it is no ghost.
     """
     by_serial, by_mac, by_host = _asset_index(assets)
+    serial_of, mac_of, host_of = by_serial.get, by_mac.get, by_host.get
     matches: list[Match] = []
+    append = matches.append
     findings: list[Finding] = []
     for r in records:
-        for key, index, values in (("serial", by_serial, (r.serial,)), ("mac", by_mac, r.macs),
-                                   ("hostname", by_host, (r.hostname,))):
-            if len(values) == 1:  # the usual case: one value to look up
-                one = index.get(values[0]) if values[0] else None
-                if one is None:
-                    continue
-                if not isinstance(one, list):
-                    matches.append(Match(r, one, key))
-                    break
-                found: list[ResolvedAsset | list[ResolvedAsset]] = [one]
-            else:
-                found = [held for v in values if v and (held := index.get(v)) is not None]
-                if not found:
-                    continue
-            candidates: dict[str, ResolvedAsset] = {}
-            for held in found:
-                for a in held if isinstance(held, list) else (held,):
-                    candidates[a.asset_id] = a
-            ranked = sorted(candidates.values(), key=_last_seen, reverse=True)
-            matches.append(Match(r, ranked[0], key))
-            if len(ranked) > 1:
-                ids = ", ".join(a.asset_id for a in ranked)
-                findings.append(Finding(
-                    kind="duplicate", severity="medium", record=r, asset=ranked[0],
-                    summary=f"Record {_label(r)} matches {len(ranked)} observed assets by {key} ({ids}); "
-                            "they may be one machine seen twice or a copied identifier.",
-                    evidence=[_record_evidence(r)] + [ev for a in ranked for ev in _asset_evidence(a)[:1]],
-                    first_seen=min(a.first_seen for a in ranked), last_seen=ranked[0].last_seen))
-            break
+        # The first key with any hit decides (serial > MAC > host name); most records have one
+        # value per key and it names one asset, so that case is looked up and matched inline.
+        serial, macs, hostname = r.serial, r.macs, r.hostname
+        held: ResolvedAsset | list[ResolvedAsset] | None
+        if serial and (held := serial_of(serial)) is not None:
+            key = "serial"
+        elif len(macs) == 1 and macs[0] and (held := mac_of(macs[0])) is not None:
+            key = "mac"
+        elif len(macs) > 1 and (held := [a for v in macs if v and (h := mac_of(v)) is not None
+                                         for a in (h if isinstance(h, list) else (h,))]):
+            key = "mac"  # several MACs: every asset any of them names, in the record's MAC order
+        elif hostname and (held := host_of(hostname)) is not None:
+            key = "hostname"
+        else:
+            continue
+        if not isinstance(held, list):
+            append(Match(r, held, key))
+            continue
+        candidates = {a.asset_id: a for a in held}
+        ranked = sorted(candidates.values(), key=_last_seen, reverse=True)
+        append(Match(r, ranked[0], key))
+        if len(ranked) > 1:
+            ids = ", ".join(a.asset_id for a in ranked)
+            findings.append(Finding(
+                kind="duplicate", severity="medium", record=r, asset=ranked[0],
+                summary=f"Record {_label(r)} matches {len(ranked)} observed assets by {key} ({ids}); "
+                        "they may be one machine seen twice or a copied identifier.",
+                evidence=[_record_evidence(r)] + [ev for a in ranked for ev in _asset_evidence(a)[:1]],
+                first_seen=min(a.first_seen for a in ranked), last_seen=ranked[0].last_seen))
     per_asset: dict[str, Match | list[Match]] = {}
+    matched = per_asset.get
     for m in matches:
-        held_match = per_asset.get(m.asset.asset_id)
+        asset_id = m.asset.asset_id
+        held_match = matched(asset_id)
         if held_match is None:
-            per_asset[m.asset.asset_id] = m
+            per_asset[asset_id] = m
         elif isinstance(held_match, list):
             held_match.append(m)
         else:
-            per_asset[m.asset.asset_id] = [held_match, m]
+            per_asset[asset_id] = [held_match, m]
     kept: list[Match] = []
     for group in per_asset.values():
         if not isinstance(group, list):
@@ -237,17 +247,23 @@ def _reconcile(assets: Sequence[ResolvedAsset], records: Sequence[Record], cover
     def active(a: ResolvedAsset) -> bool:
         return window_start is None or a.last_seen >= window_start
 
+    # The hot loops below test activity inline: a call per record and per asset costs a tenth of
+    # the whole reconciliation.
     keyed_ips: set[str] | None = None  # built on first need: most networks have few address-only assets
+    matched_record = match_by_record.get
+    append = findings.append
     for r in records:
         record_id = (r.register, r.record_key)
-        m = match_by_record.get(record_id)
+        m = matched_record(record_id)
         if r.status_class == "in-use":
-            if m is None or not active(m.asset):
+            if m is None or (window_start is not None and m.asset.last_seen < window_start):
                 ghost = _ghost(r, m, covering, window_start)
                 if ghost is not None:
-                    findings.append(ghost)
+                    append(ghost)
             elif record_id in primary:
-                findings.extend(_attribute_mismatches(m))
+                mismatch = _attribute_mismatch(m)
+                if mismatch is not None:
+                    append(mismatch)
             continue
         if record_id not in primary:
             continue  # its asset is judged through the record that matched it best
@@ -269,13 +285,15 @@ def _reconcile(assets: Sequence[ResolvedAsset], records: Sequence[Record], cover
                 evidence=[_record_evidence(r), *_asset_evidence(a)], first_seen=a.first_seen, last_seen=a.last_seen))
     shared: dict[tuple[str, str], SharedIdentifier] = {}
     for a in assets:
-        for s in a.shared:
-            shared.setdefault((s.key, s.value), s)
-        if a.asset_id in matched_assets or not active(a):
+        if a.shared:
+            for s in a.shared:
+                shared.setdefault((s.key, s.value), s)
+        if (window_start is not None and a.last_seen < window_start) or a.asset_id in matched_assets:
             continue
-        if a.address_only:
+        if not (a.hostnames or a.macs or a.serials or a.uuids):  # address only
             if keyed_ips is None:
-                keyed_ips = {ip for b in assets if not b.address_only and active(b) for ip in b.ips}
+                keyed_ips = {ip for b in assets if (b.hostnames or b.macs or b.serials or b.uuids)
+                             and (window_start is None or b.last_seen >= window_start) for ip in b.ips}
             if not keyed_ips.isdisjoint(a.ips):
                 continue  # an address that a known machine holds: the same machine seen without a key
         findings.append(Finding(
@@ -402,23 +420,24 @@ def _address_bits(text: str) -> tuple[int, int, int] | None:
     return ip.version, int(ip), ip.max_prefixlen
 
 
-def _attribute_mismatches(m: Match) -> list[Finding]:
+def _attribute_mismatch(m: Match) -> Finding | None:
+    """A low mismatch when the matched asset's serial, current host name, MAC or model disagree with the record."""
     r, a = m.record, m.asset
     problems: list[str] = []
     if r.serial and a.serials and r.serial not in a.serials:
         problems.append(f"serial recorded {r.serial}, seen {a.serial}")
     if r.hostname and a.hostnames and r.hostname != a.hostnames[0]:  # compare with the current name
         problems.append(f"host name recorded {r.hostname}, seen {a.hostnames[0]}")
-    if r.macs and a.macs and not set(r.macs) & set(a.macs):
+    if r.macs and a.macs and set(r.macs).isdisjoint(a.macs):
         problems.append(f"MAC recorded {', '.join(r.macs)}, seen {', '.join(a.macs[:3])}")
     if r.model and a.model and not _same_model(r.model, a.model):
         problems.append(f"model recorded {r.model!r}, seen {a.model!r}")
     if not problems:
-        return []
-    return [Finding(
+        return None
+    return Finding(
         kind="mismatch", severity="low", record=r, asset=a,
         summary=f"{_label(r)} matched {_asset_label(a)} by {m.key}, but " + "; ".join(problems) + ".",
-        evidence=[_record_evidence(r), *_asset_evidence(a)], first_seen=a.first_seen, last_seen=a.last_seen)]
+        evidence=[_record_evidence(r), *_asset_evidence(a)], first_seen=a.first_seen, last_seen=a.last_seen)
 
 
 def _same_model(recorded: str, seen: str) -> bool:
