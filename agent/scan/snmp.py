@@ -28,6 +28,7 @@ Credentials never appear in a status or log line: they are named by position ("c
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import itertools
@@ -333,7 +334,7 @@ class WalkResult:
     note: str = ""
 
 
-class Session:
+class Session(abc.ABC):
     """One device, one working credential: GET, GETNEXT/GETBULK and table walks.
 
     Subclasses supply the transport (_get/_bulk); the walking logic here is shared and is
@@ -352,12 +353,13 @@ class Session:
         self.varbinds = 0
         self.bulk_varbinds = BULK_VARBINDS
 
+    @abc.abstractmethod
     async def _get(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
-        raise NotImplementedError
+        """GET of `oids` over this session's transport."""
 
+    @abc.abstractmethod
     async def _bulk(self, oids: Sequence[Oid], reps: int) -> list[tuple[Oid, Any]]:
         """GETBULK (non-repeaters 0) of `oids`; GETNEXT in SNMPv1 (reps ignored)."""
-        raise NotImplementedError
 
     async def get(self, oids: Sequence[Oid]) -> dict[Oid, Any]:
         """GET several scalars; missing ones are simply absent from the result."""

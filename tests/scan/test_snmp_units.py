@@ -184,6 +184,10 @@ class _TableAgent(Session):
                 return name, val
         return oid, ber.END_OF_MIB_VIEW
 
+    async def _get(self, oids: Any) -> list[tuple[Oid, Any]]:
+        values = dict(self.mib)
+        return [(o, values.get(o, ber.NO_SUCH_OBJECT)) for o in oids]
+
     async def _bulk(self, oids: Any, reps: int) -> list[tuple[Oid, Any]]:
         self.requests.append((len(oids), reps))
         out: list[tuple[Oid, Any]] = []

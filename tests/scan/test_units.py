@@ -181,6 +181,9 @@ class _ScriptedSession(Session):
         self.calls = 0
         self.asked: list[tuple[list[tuple[int, ...]], int]] = []
 
+    async def _get(self, oids: Any) -> list[tuple[tuple[int, ...], Any]]:
+        raise AssertionError("these tests script GETBULK only")
+
     async def _bulk(self, oids: Any, reps: int) -> list[tuple[tuple[int, ...], Any]]:
         self.calls += 1
         self.asked.append((list(oids), reps))
