@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import json
 import lzma
 import os
 import re
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +32,7 @@ from pathlib import Path
 
 from agent.errors import CollectionError
 from agent.facts import _exec
-from agent.facts._fsutil import mtime_utc, read_text
+from agent.facts._fsutil import is_live, mtime_utc, read_text
 from agent.facts._runner import NotApplicable
 from agent.facts.model import PendingUpdate
 from agent.facts.security._debversion import compare
@@ -187,6 +189,13 @@ class SecurityUpdatesCollector:
         with _memo_lock:
             if key is not None and key in _memo:
                 return _memo[key]
+        cache = CACHE_DIR / CACHE_FILE if is_live(root) and key is not None else None
+        cached = _load_cached(cache, key) if cache is not None and key is not None else None
+        if cached is not None:
+            with _memo_lock:
+                _memo.clear()
+                _memo[key] = cached  # type: ignore[index]  # key is not None when cached is set
+            return cached
         try:
             status = (root / STATUS_FILE).read_bytes().decode("utf-8", errors="replace")
         except OSError as exc:
@@ -200,6 +209,8 @@ class SecurityUpdatesCollector:
             with _memo_lock:
                 _memo.clear()  # one entry: the daemon only ever asks about the current state
                 _memo[key] = result
+            if cache is not None:
+                _store_cached(cache, key, result)
         return result
 
 
@@ -208,6 +219,42 @@ class SecurityUpdatesCollector:
 # steady-state cycle from re-reading megabytes of indices.
 _memo: dict[tuple[tuple[str, int, int], ...], UpdatesResult] = {}
 _memo_lock = threading.Lock()
+
+
+# One-shot runs (`netcensus-agent facts`, `report --once` from cron) start with an empty memo, and
+# decompressing and parsing a security suite's Packages index is most of their collection time; the
+# same answer is kept on disk under the same (path, mtime, size) key. Best effort: an unwritable or
+# corrupt cache only means recomputing. Only for the live machine, never for a recorded root.
+CACHE_DIR = Path("/var/cache/netcensus-agent") if os.geteuid() == 0 else Path.home() / ".cache" / "netcensus-agent"
+CACHE_FILE = "security-updates.json"
+
+
+def _load_cached(path: Path, key: tuple[tuple[str, int, int], ...]) -> UpdatesResult | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if [tuple(k) for k in data["key"]] != list(key):
+            return None
+        return UpdatesResult(
+            pending=tuple(PendingUpdate(**p) for p in data["pending"]),
+            lists_date=datetime.fromisoformat(data["lists_date"]) if data["lists_date"] else None,
+            suites=tuple(data["suites"]))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _store_cached(path: Path, key: tuple[tuple[str, int, int], ...], result: UpdatesResult) -> None:
+    payload = {"key": [list(k) for k in key], "suites": list(result.suites),
+               "lists_date": result.lists_date.isoformat() if result.lists_date else None,
+               "pending": [{"name": u.name, "arch": u.arch, "installed_version": u.installed_version,
+                            "available_version": u.available_version, "suite": u.suite} for u in result.pending]}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".updates-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh)
+        os.replace(tmp, path)
+    except OSError:
+        return
 
 
 def _signature(paths: list[Path]) -> tuple[tuple[str, int, int], ...] | None:
