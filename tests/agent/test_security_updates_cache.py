@@ -27,9 +27,9 @@ def test_corrupt_or_unwritable_cache_only_means_recomputing(tmp_path: Path) -> N
     path = tmp_path / "security-updates.json"
     path.write_text("{not json", encoding="utf-8")
     assert updates._load_cached(path, KEY) is None
-    updates._store_cached(tmp_path / "file-not-dir" / "x.json", KEY, RESULT)  # parent creation fails below
-    (tmp_path / "blocker").write_text("", encoding="utf-8")
-    updates._store_cached(tmp_path / "blocker" / "x.json", KEY, RESULT)  # no exception
+    (tmp_path / "blocker").write_text("", encoding="utf-8")  # a file where the cache directory should be
+    updates._store_cached(tmp_path / "blocker" / "x.json", KEY, RESULT)  # no exception, nothing written
+    assert not (tmp_path / "blocker").is_dir()
 
 
 def test_live_machine_answer_comes_back_from_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
