@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from agent.facts._fsutil import read_text
+from agent.facts.model import Record
 
 PROC = Path("proc")
 
@@ -23,12 +23,15 @@ PROC = Path("proc")
 _KTHREADD = "2"
 
 
-@dataclass(frozen=True, slots=True)
-class Process:
+class Process(Record):
     """One process: pid and its comm name (at most 15 bytes, TASK_COMM_LEN - 1 in sched.h)."""
 
+    __slots__ = ("pid", "name")  # noqa: RUF023 - field order
     pid: int
     name: str
+
+    def __init__(self, pid: int, name: str) -> None:
+        self._set_fields(pid, name)
 
 
 def _pid_dirs(root: Path) -> Iterator[tuple[int, str]]:

@@ -8,32 +8,39 @@ machine only; callers use it when `root` is "/" (see _fsutil.is_live).
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
 
 import psutil
 
 from agent.errors import CollectionError
+from agent.facts.model import Record
 
 
-@dataclass(frozen=True, slots=True)
-class IfAddress:
+class IfAddress(Record):
     """One address psutil reports for an interface."""
 
+    __slots__ = ("family", "address", "netmask")  # noqa: RUF023 - field order
     family: int
     address: str
     netmask: str
 
+    def __init__(self, family: int, address: str, netmask: str) -> None:
+        self._set_fields(family, address, netmask)
 
-@dataclass(frozen=True, slots=True)
-class IfInfo:
+
+class IfInfo(Record):
     """What psutil knows about one network interface."""
 
+    __slots__ = ("name", "mac", "addresses", "is_up", "speed_mbps", "is_loopback")  # noqa: RUF023 - field order
     name: str
     mac: str
     addresses: tuple[IfAddress, ...]
     is_up: bool
     speed_mbps: int
     is_loopback: bool
+
+    def __init__(self, name: str, mac: str, addresses: tuple[IfAddress, ...], is_up: bool, speed_mbps: int,
+                 is_loopback: bool) -> None:
+        self._set_fields(name, mac, addresses, is_up, speed_mbps, is_loopback)
 
 
 def interfaces() -> list[IfInfo]:
@@ -92,14 +99,17 @@ def boot_time() -> float:
         raise CollectionError(f"cannot read boot time: {exc}") from exc
 
 
-@dataclass(frozen=True, slots=True)
-class SocketInfo:
+class SocketInfo(Record):
     """A listening socket as psutil reports it (used where there is no procfs to read)."""
 
+    __slots__ = ("protocol", "address", "port", "pid")  # noqa: RUF023 - field order
     protocol: str
     address: str
     port: int
     pid: int
+
+    def __init__(self, protocol: str, address: str, port: int, pid: int) -> None:
+        self._set_fields(protocol, address, port, pid)
 
 
 def listening_sockets() -> list[SocketInfo]:

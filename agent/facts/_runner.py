@@ -9,17 +9,13 @@ executor joins its workers at interpreter exit, so a collector stuck in an unint
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Sequence, Sized
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from agent.errors import CollectionError
 from agent.facts.model import CollectorState, CollectorStatus
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -41,7 +37,6 @@ def count_items(value: object) -> int:
     return 1 if value else 0
 
 
-@dataclass(eq=False)
 class Job(Generic[T]):
     """One collector call running in a daemon thread.
 
@@ -55,15 +50,17 @@ class Job(Generic[T]):
             (the daemon's memory ceiling uses it).
     """
 
-    name: str
-    is_present: Callable[[], bool]
-    collect: Callable[[], T]
-    count: Callable[[T], int] = count_items
-    skip_reason: str = ""
-    _done: threading.Event = field(default_factory=threading.Event, init=False)
-    _value: T | None = field(default=None, init=False)
-    _status: CollectorStatus | None = field(default=None, init=False)
-    _started: float = field(default=0.0, init=False)
+    def __init__(self, name: str, is_present: Callable[[], bool], collect: Callable[[], T],
+                 count: Callable[[T], int] = count_items, skip_reason: str = "") -> None:
+        self.name = name
+        self.is_present = is_present
+        self.collect = collect
+        self.count = count
+        self.skip_reason = skip_reason
+        self._done = threading.Event()
+        self._value: T | None = None
+        self._status: CollectorStatus | None = None
+        self._started = 0.0
 
     def start(self) -> None:
         """Start the worker thread."""
@@ -96,7 +93,9 @@ class Job(Generic[T]):
         # A third-party parser may raise anything; failures are data (STYLE.md habit 3), so the
         # exception is logged with its traceback and reported instead of aborting the run.
         except Exception as exc:
-            log.warning("collector %s failed", self.name, exc_info=True)
+            import logging  # imported here, on the rare failure, to keep it off the one-shot start-up
+
+            logging.getLogger(__name__).warning("collector %s failed", self.name, exc_info=True)
             self._status = CollectorStatus(self.name, CollectorState.FAILED, self._elapsed_ms(),
                                            reason=f"{type(exc).__name__}: {exc}")
         finally:

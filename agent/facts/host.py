@@ -10,21 +10,24 @@ would answer first).
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
 from pathlib import Path
 
 from agent.facts._fsutil import is_live, read_text
+from agent.facts.model import Record
 
 _LOCALHOST_NAMES = ("localhost", "localhost.localdomain", "localhost6", "localhost6.localdomain6",
                     "ip6-localhost", "ip6-loopback")
 
 
-@dataclass(frozen=True, slots=True)
-class HostName:
+class HostName(Record):
     """Short host name and FQDN ("" when no local source gives one)."""
 
+    __slots__ = ("hostname", "fqdn")  # noqa: RUF023 - field order
     hostname: str
-    fqdn: str = ""
+    fqdn: str
+
+    def __init__(self, hostname: str, fqdn: str = "") -> None:
+        self._set_fields(hostname, fqdn)
 
 
 def _is_localhost(name: str) -> bool:
