@@ -1,7 +1,10 @@
 """Python distributions installed outside virtual environments.
 
-Reads the system and per-user site directories under `root` with importlib.metadata, which
-parses *.dist-info (PEP 376/627) and legacy *.egg-info metadata exactly as pip does. Virtual
+Reads the system and per-user site directories under `root`: each *.dist-info (PEP 376/627) or
+legacy *.egg-info holds a METADATA / PKG-INFO file of RFC 822 style headers, read here the way
+importlib.metadata reads them (its email-parser rules for header lines and folding, and its
+re-indenting of folded values) without importing importlib.metadata and the email package,
+which cost more than reading the files. Virtual
 environments are out of scope: they are application-private, live anywhere, and the agent's
 own environment would otherwise report netcensus's dependencies as the machine's software.
 Distributions Debian/Fedora packages installed into dist-packages are reported too (they are
@@ -13,8 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from email.parser import BytesHeaderParser
-from importlib.metadata import Distribution
 from pathlib import Path
 
 from agent.facts._fsutil import mtime_utc
@@ -69,6 +70,68 @@ def _metadata_dirs(site: Path) -> Iterator[Path]:
 
 
 _FIELDS = ("Name", "Version", "Author", "Maintainer", "Author-email")
+_WANTED = {name.lower(): name for name in _FIELDS}
+
+# email.feedparser: the header block is the leading run of lines matching headerRE, a line being
+# what "\r\n", "\r" or "\n" ends.
+_HEADER_LINE = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _header_value(lines: list[str]) -> str:
+    """One header's value as email's compat32 policy and importlib.metadata's Message give it."""
+    value = (lines[0].split(":", 1)[1].lstrip(" \t") + "".join(lines[1:])).rstrip("\r\n")
+    if "\n" in value:
+        import textwrap  # folded values are rare
+
+        # importlib.metadata._adapters.Message._repair_headers: "Correct for RFC822 indentation".
+        value = textwrap.dedent(" " * 8 + value)
+    return value
+
+
+def parse_headers(text: str) -> dict[str, str]:
+    """The first value of each wanted core-metadata field (names matched case-insensitively).
+
+    Follows email.feedparser._parse_headers: continuation lines start with a space or tab, a
+    "From " line is an envelope line rather than a header, a line starting with ":" is skipped.
+    """
+    lines: list[str] = []
+    for line in _LINE.findall(text):
+        if not _HEADER_LINE.match(line):
+            break
+        lines.append(line)
+    found: dict[str, str] = {}
+    current: list[str] = []
+
+    def flush() -> None:
+        key = _WANTED.get(current[0].split(":", 1)[0].lower())
+        if key is not None and key not in found:
+            found[key] = _header_value(current)
+
+    for number, line in enumerate(lines):
+        if line[0] in " \t":
+            if current:
+                current.append(line)
+            continue
+        if current:
+            flush()
+            current = []
+        if line.startswith("From "):
+            if number == len(lines) - 1 and number > 0:
+                break
+            continue
+        if line.find(":") > 0:
+            current = [line]
+    if current:
+        flush()
+    return {k: v for k, v in found.items() if v}
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _read_metadata(meta_dir: Path) -> dict[str, str]:
@@ -77,16 +140,16 @@ def _read_metadata(meta_dir: Path) -> dict[str, str]:
     Missing METADATA/PKG-INFO (a half-uninstalled distribution) gives an empty mapping.
     """
     if meta_dir.is_file():
+        # Rare enough that the email package is worth importing for its exact byte handling.
+        from email.parser import BytesHeaderParser
+
         try:
             message = BytesHeaderParser().parsebytes(meta_dir.read_bytes())
         except OSError:
             return {}
         return {k: str(message[k]) for k in _FIELDS if message[k]}
-    meta = Distribution.at(meta_dir).metadata
-    if meta is None:
-        return {}
-    values = {k: (meta.get_all(k) or [""])[0] for k in _FIELDS}
-    return {k: str(v) for k, v in values.items() if v}
+    text = _read_text(meta_dir / "METADATA") or _read_text(meta_dir / "PKG-INFO") or ""
+    return parse_headers(text)
 
 
 class PipSource:
