@@ -9,7 +9,6 @@ The agent blanks them before they leave the machine; "" means unknown throughout
 from __future__ import annotations
 
 import re
-import uuid
 
 # Values seen in the wild in SMBIOS type 1/2/3 strings; compared case-insensitively after
 # stripping. Sources: AMI/Insyde BIOS defaults, dmidecode bug reports, fwupd and
@@ -90,6 +89,25 @@ def clean_identifier(value: str) -> str:
     return "" if is_placeholder(stripped) else stripped
 
 
+def _canonical_uuid(text: str) -> str:
+    """str(uuid.UUID(text)), or "" where uuid.UUID raises; the same steps, without importing uuid.
+
+    uuid's module set-up (it probes for the platform's libuuid) costs more than the hardware
+    collector that is its only user here.
+    """
+    digits = text.replace("urn:", "").replace("uuid:", "").strip("{}").replace("-", "")
+    if len(digits) != 32:
+        return ""
+    try:
+        number = int(digits, 16)
+    except ValueError:
+        return ""
+    if not 0 <= number < 1 << 128:
+        return ""
+    h = f"{number:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def clean_uuid(value: str) -> str:
     """Return a system UUID in lower-case canonical 8-4-4-4-12 form, or "" if it is no identity.
 
@@ -100,11 +118,9 @@ def clean_uuid(value: str) -> str:
     stripped = value.strip().strip("{}")
     if not stripped:
         return ""
-    try:
-        parsed = uuid.UUID(stripped)
-    except ValueError:
+    canonical = _canonical_uuid(stripped)
+    if not canonical:
         return ""
-    canonical = str(parsed)
     if canonical in _JUNK_UUIDS or len(set(canonical.replace("-", ""))) <= 1:
         return ""
     return canonical

@@ -5,8 +5,7 @@
 
 from __future__ import annotations
 
-import platform
-import plistlib
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -58,6 +57,20 @@ def distro_id(root: Path) -> str:
 _FAMILIES = {"Linux": "linux", "Windows": "windows", "Darwin": "macos", "FreeBSD": "freebsd"}
 
 
+def _uname() -> tuple[str, str, str]:
+    """(system, release, machine) of the running kernel, as platform.uname() gives them.
+
+    On POSIX platform.uname() is os.uname(); asking os directly spares importing platform, whose
+    module set-up costs more than this whole collector. Windows has no os.uname.
+    """
+    if hasattr(os, "uname"):
+        name = os.uname()
+        return name.sysname, name.release, name.machine
+    import platform
+
+    return platform.system(), platform.release(), platform.machine()
+
+
 class OsCollector:
     """OS family, distribution name/version/id, kernel release and machine architecture."""
 
@@ -72,9 +85,10 @@ class OsCollector:
     def collect(self, root: Path) -> OsInfo:
         """Combine the release files under `root` with uname when `root` is the running system."""
         live = is_live(root)
-        family = _FAMILIES.get(platform.system(), platform.system().lower()) if live else ""
-        kernel = platform.release() if live else read_text(root / "proc/sys/kernel/osrelease")
-        arch = platform.machine() if live else read_text(root / "proc/sys/kernel/arch")
+        system, kernel_release, machine = _uname() if live else ("", "", "")
+        family = _FAMILIES.get(system, system.lower()) if live else ""
+        kernel = kernel_release if live else read_text(root / "proc/sys/kernel/osrelease")
+        arch = machine if live else read_text(root / "proc/sys/kernel/arch")
 
         release = read_os_release(root)
         if release:
@@ -88,6 +102,8 @@ class OsCollector:
             )
         plist_path = root / MACOS_VERSION_PLIST
         if plist_path.is_file():
+            import plistlib  # macOS images only
+
             try:
                 with plist_path.open("rb") as fh:
                     info = plistlib.load(fh)
@@ -102,10 +118,14 @@ class OsCollector:
                 id="macos",
             )
         if live and sys.platform == "win32":
+            import platform
+
             # platform.version() is the build ("10.0.22631"); release() the marketing number.
             return OsInfo(family="windows", name=f"Windows {platform.release()}",
                           version=platform.version(), kernel=platform.version(), arch=arch, id="windows")
         if live and sys.platform == "darwin":
+            import platform
+
             return OsInfo(family="macos", name="macOS", version=platform.mac_ver()[0],
                           kernel=kernel, arch=arch, id="macos")
         return OsInfo(family=family, kernel=kernel, arch=arch)

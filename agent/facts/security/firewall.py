@@ -13,16 +13,14 @@ already part of the nftables ruleset. A recorded root only ever gives the config
 from __future__ import annotations
 
 import json
-import plistlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agent.errors import CollectionError
 from agent.facts import _exec, _procfs
 from agent.facts._fsutil import is_live, read_text
-from agent.facts.model import Firewall
+from agent.facts.model import Firewall, Record
 
 SYSTEMD_ETC = Path("etc/systemd/system")
 NFT_CONFIGS = (Path("etc/nftables.conf"), Path("etc/sysconfig/nftables.conf"))
@@ -36,16 +34,20 @@ FIREWALLD_CONFS = (Path("etc/firewalld/firewalld.conf"), Path("usr/lib/firewalld
 MACOS_ALF = Path("Library/Preferences/com.apple.alf.plist")
 
 
-@dataclass(frozen=True, slots=True)
-class Ruleset:
+class Ruleset(Record):
     """Summary of a live nftables ruleset."""
 
-    tables: int = 0
-    base_chains: int = 0
-    rules: int = 0
-    dropping_hooks: tuple[str, ...] = ()
-    chain_names: frozenset[str] = field(default_factory=frozenset)
-    table_names: frozenset[str] = field(default_factory=frozenset)
+    __slots__ = ("tables", "base_chains", "rules", "dropping_hooks", "chain_names", "table_names")  # noqa: RUF023
+    tables: int
+    base_chains: int
+    rules: int
+    dropping_hooks: tuple[str, ...]
+    chain_names: frozenset[str]
+    table_names: frozenset[str]
+
+    def __init__(self, tables: int = 0, base_chains: int = 0, rules: int = 0, dropping_hooks: tuple[str, ...] = (),
+                 chain_names: frozenset[str] = frozenset(), table_names: frozenset[str] = frozenset()) -> None:
+        self._set_fields(tables, base_chains, rules, dropping_hooks, chain_names, table_names)
 
     @property
     def active(self) -> bool:
@@ -204,6 +206,8 @@ class FirewallCollector:
 
         alf = root / MACOS_ALF
         if alf.is_file():
+            import plistlib  # macOS only
+
             try:
                 with alf.open("rb") as fh:
                     state = int(plistlib.load(fh).get("globalstate", 0))

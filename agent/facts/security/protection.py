@@ -14,15 +14,15 @@ compared as the kernel stores them in /proc/<pid>/comm, truncated to 15 bytes (T
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from agent.facts import _procfs, _psutil
 from agent.facts._fsutil import is_live
-from agent.facts.model import EndpointProtection, SoftwareItem
+from agent.facts.model import EndpointProtection, Record, SoftwareItem
 
 _COMM_LEN = 15
 
@@ -30,15 +30,19 @@ _COMM_LEN = 15
 OS_PACKAGE_SOURCES = frozenset({"deb", "rpm", "msi", "macos-app", "pkgutil", "snap", "flatpak"})
 
 
-@dataclass(frozen=True, slots=True)
-class KnownProduct:
+class KnownProduct(Record):
     """How to recognise one product: package-name globs, process names, install paths."""
 
+    __slots__ = ("product", "vendor", "packages", "processes", "paths")  # noqa: RUF023 - field order
     product: str
     vendor: str
-    packages: tuple[str, ...] = ()
-    processes: tuple[str, ...] = ()
-    paths: tuple[str, ...] = ()
+    packages: tuple[str, ...]
+    processes: tuple[str, ...]
+    paths: tuple[str, ...]
+
+    def __init__(self, product: str, vendor: str, packages: tuple[str, ...] = (), processes: tuple[str, ...] = (),
+                 paths: tuple[str, ...] = ()) -> None:
+        self._set_fields(product, vendor, packages, processes, paths)
 
 
 KNOWN_PRODUCTS: tuple[KnownProduct, ...] = (
@@ -104,6 +108,7 @@ def _process_table() -> dict[str, KnownProduct]:
 _BY_PROCESS = _process_table()
 
 
+@functools.cache
 def _package_patterns() -> tuple[tuple[KnownProduct, re.Pattern[str]], ...]:
     # One compiled alternation per product: the software list has ~1,000 entries, so matching
     # every glob with fnmatch per item cost more than all other collectors together.
@@ -111,7 +116,17 @@ def _package_patterns() -> tuple[tuple[KnownProduct, re.Pattern[str]], ...]:
                  for product in KNOWN_PRODUCTS if product.packages)
 
 
-_PACKAGE_PATTERNS = _package_patterns()
+def _literal_prefix(glob: str) -> str:
+    for i, ch in enumerate(glob):
+        if ch in "*?[":
+            return glob[:i]
+    return glob
+
+
+# Every glob starts with a literal, so one str.startswith over all of them rules out nearly every
+# package before any pattern runs; the patterns are compiled only once a name gets past it, which
+# on most machines is never (compiling them was most of this module's import time).
+_PACKAGE_PREFIXES = tuple({_literal_prefix(p) for product in KNOWN_PRODUCTS for p in product.packages})
 
 
 def from_software(items: Iterable[SoftwareItem]) -> dict[str, set[str]]:
@@ -122,7 +137,9 @@ def from_software(items: Iterable[SoftwareItem]) -> dict[str, set[str]]:
         if item.source not in OS_PACKAGE_SOURCES:
             continue
         name = item.name.lower()
-        for product, pattern in _PACKAGE_PATTERNS:
+        if not name.startswith(_PACKAGE_PREFIXES):
+            continue
+        for product, pattern in _package_patterns():
             if pattern.match(name):
                 found.setdefault(product.product, set()).add(f"{item.source}:{item.name}")
                 break
@@ -153,11 +170,14 @@ def from_paths(root: Path) -> dict[str, set[str]]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class ProtectionEvidence:
+class ProtectionEvidence(Record):
     """What the collector saw on its own (processes and paths); packages are merged in later."""
 
-    by_product: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    __slots__ = ("by_product",)
+    by_product: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def __init__(self, by_product: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> None:
+        self._set_fields(by_product)
 
     def __len__(self) -> int:
         """Number of products with evidence (for CollectorStatus.items)."""

@@ -18,15 +18,10 @@ are read with the standard library; lz4 and zstd, which it lacks, through apt's 
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import json
-import lzma
 import os
 import re
-import tempfile
 import threading
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -34,7 +29,7 @@ from agent.errors import CollectionError
 from agent.facts import _exec
 from agent.facts._fsutil import is_live, mtime_utc, read_text
 from agent.facts._runner import NotApplicable
-from agent.facts.model import PendingUpdate
+from agent.facts.model import PendingUpdate, Record
 from agent.facts.security._debversion import compare
 from agent.facts.software._dpkg import STATUS_FILE, parse_status
 
@@ -46,22 +41,29 @@ _STANZA_FIELD = re.compile(r"^(Version|Architecture):[ \t]*(\S+)", re.MULTILINE)
 _PACKAGES_INDEX = re.compile(r"_binary-[^_]+_Packages(\.(gz|xz|bz2|lzma|lz4|zst))?$")
 
 
-@dataclass(frozen=True, slots=True)
-class SecuritySuite:
+class SecuritySuite(Record):
     """One security suite apt knows, with the files that describe it."""
 
+    __slots__ = ("name", "release_file", "indices")  # noqa: RUF023 - field order
     name: str
     release_file: Path
     indices: tuple[Path, ...]
 
+    def __init__(self, name: str, release_file: Path, indices: tuple[Path, ...]) -> None:
+        self._set_fields(name, release_file, indices)
 
-@dataclass(frozen=True, slots=True)
-class UpdatesResult:
+
+class UpdatesResult(Record):
     """What the collector found, and how fresh apt's lists were."""
 
-    pending: tuple[PendingUpdate, ...] = ()
-    lists_date: datetime | None = None
-    suites: tuple[str, ...] = ()
+    __slots__ = ("pending", "lists_date", "suites")  # noqa: RUF023 - field order
+    pending: tuple[PendingUpdate, ...]
+    lists_date: datetime | None
+    suites: tuple[str, ...]
+
+    def __init__(self, pending: tuple[PendingUpdate, ...] = (), lists_date: datetime | None = None,
+                 suites: tuple[str, ...] = ()) -> None:
+        self._set_fields(pending, lists_date, suites)
 
     def __len__(self) -> int:
         """Pending updates (for CollectorStatus.items)."""
@@ -105,7 +107,11 @@ def find_security_suites(lists: Path) -> list[SecuritySuite]:
 
 
 def read_index(path: Path) -> str:
-    """A Packages index as text, decompressed by its file extension."""
+    """A Packages index as text, decompressed by its file extension.
+
+    The decompressors are imported only for the format at hand: a one-shot run usually answers
+    from the cache below and reads no index at all.
+    """
     try:
         if path.suffix in (".lz4", ".zst"):
             # lz4cat/zstdcat are cheaper to start than apt-helper, which apt always ships.
@@ -113,14 +119,23 @@ def read_index(path: Path) -> str:
             argv = [tool, str(path)] if _exec.which(tool) else ["apt-helper", "cat-file", str(path)]
             data = _exec.run(argv, timeout_s=10)
         elif path.suffix == ".gz":
+            import gzip
+
             data = gzip.decompress(path.read_bytes())
         elif path.suffix in (".xz", ".lzma"):
-            data = lzma.decompress(path.read_bytes())
+            import lzma
+
+            try:
+                data = lzma.decompress(path.read_bytes())
+            except lzma.LZMAError as exc:
+                raise CollectionError(f"{path}: unreadable apt index: {exc}") from exc
         elif path.suffix == ".bz2":
+            import bz2
+
             data = bz2.decompress(path.read_bytes())
         else:
             data = path.read_bytes()
-    except (OSError, EOFError, lzma.LZMAError) as exc:
+    except (OSError, EOFError) as exc:
         raise CollectionError(f"{path}: unreadable apt index: {exc}") from exc
     return data.decode("utf-8", errors="replace")
 
@@ -247,6 +262,8 @@ def _store_cached(path: Path, key: tuple[tuple[str, int, int], ...], result: Upd
                "lists_date": result.lists_date.isoformat() if result.lists_date else None,
                "pending": [{"name": u.name, "arch": u.arch, "installed_version": u.installed_version,
                             "available_version": u.available_version, "suite": u.suite} for u in result.pending]}
+    import tempfile  # only when the answer changed
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".updates-")

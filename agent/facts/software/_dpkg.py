@@ -9,7 +9,6 @@ regex per stanza; continuation lines can never match because they start with whi
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -18,8 +17,6 @@ from agent.facts._fsutil import mtime_utc
 from agent.facts.model import SoftwareItem
 from agent.facts.osinfo import distro_id
 from agent.facts.software.base import encode_component
-
-log = logging.getLogger(__name__)
 
 DPKG_DIR = Path("var/lib/dpkg")
 STATUS_FILE = DPKG_DIR / "status"
@@ -61,6 +58,7 @@ def parse_status(text: str, *, distro: str = "debian", info_dir: Path | None = N
     skipped = 0
     # purl() spelled out for the one shape dpkg needs: this loop runs once per package.
     purl_prefix = f"pkg:deb/{encode_component(distro)}/"
+    info = str(info_dir) if info_dir is not None else ""
     for stanza in _STANZA_BREAK.split(text):
         if not stanza or stanza.isspace():
             continue
@@ -79,14 +77,14 @@ def parse_status(text: str, *, distro: str = "debian", info_dir: Path | None = N
             continue
         arch = fields.get("Architecture", "").strip()
         installed_at = None
-        if info_dir is not None:
+        if info:
             # dpkg names the file list "<pkg>:<arch>.list" only for Multi-Arch: same packages,
             # which may be co-installed for several architectures (dpkg lib/dpkg/db-fsys.c).
             candidates = [f"{name}:{arch}.list", f"{name}.list"]
             if fields.get("Multi-Arch", "").strip() != "same":
                 candidates.reverse()
             for candidate in candidates:
-                installed_at = mtime_utc(info_dir / candidate)
+                installed_at = mtime_utc(f"{info}/{candidate}")
                 if installed_at is not None:
                     break
         items.append(
@@ -103,7 +101,10 @@ def parse_status(text: str, *, distro: str = "debian", info_dir: Path | None = N
             )
         )
     if skipped:
-        log.warning("dpkg status: skipped %d incomplete stanza(s) (truncated or damaged file?)", skipped)
+        import logging  # only for damaged databases
+
+        logging.getLogger(__name__).warning(
+            "dpkg status: skipped %d incomplete stanza(s) (truncated or damaged file?)", skipped)
     return items
 
 

@@ -11,24 +11,25 @@ GVariant repeats these, but parsing GVariant is not worth a dependency.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 
 from agent.facts._fsutil import mtime_utc
-from agent.facts.model import SoftwareItem
+from agent.facts.model import Record, SoftwareItem
 from agent.facts.software.base import purl
 
 INSTALLATIONS = ("var/lib/flatpak", "home/*/.local/share/flatpak", "root/.local/share/flatpak")
 
 
-@dataclass(frozen=True, slots=True)
-class AppStream:
+class AppStream(Record):
     """What an AppStream metainfo file says about its component."""
 
-    name: str = ""
-    version: str = ""
-    developer: str = ""
+    __slots__ = ("name", "version", "developer")  # noqa: RUF023 - field order
+    name: str
+    version: str
+    developer: str
+
+    def __init__(self, name: str = "", version: str = "", developer: str = "") -> None:
+        self._set_fields(name, version, developer)
 
 
 def parse_metainfo(data: bytes) -> AppStream:
@@ -38,6 +39,8 @@ def parse_metainfo(data: bytes) -> AppStream:
     tree; ElementTree does not expand external entities, and a malformed file only loses its
     version, never the item.
     """
+    import xml.etree.ElementTree as ET  # only where flatpak is installed
+
     try:
         component = ET.fromstring(data)  # noqa: S314 - local root-owned file, see docstring
     except ET.ParseError:

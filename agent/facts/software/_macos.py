@@ -9,7 +9,6 @@ with PackageIdentifier, PackageVersion and InstallDate, which is what `pkgutil -
 
 from __future__ import annotations
 
-import plistlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,8 @@ RECEIPTS_DIR = Path("var/db/receipts")
 
 
 def _load_plist(path: Path) -> dict[str, Any]:
+    import plistlib  # only where there is an app bundle or a receipt to read
+
     try:
         with path.open("rb") as fh:
             data = plistlib.load(fh)

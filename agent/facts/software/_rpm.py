@@ -17,9 +17,7 @@ the `rpm` command when it is installed and the root is this machine.
 
 from __future__ import annotations
 
-import sqlite3
 import struct
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -134,6 +132,8 @@ def read_sqlite(path: Path, distro: str) -> list[SoftwareItem]:
     Raises:
         CollectionError: the file is not an rpm SQLite database or a header is damaged.
     """
+    import sqlite3  # only where there is an rpm database
+
     # mode=ro never writes; if the database is in WAL mode and its -shm cannot be created (a
     # read-only image), SQLite refuses, and immutable=1 (no locking, no WAL) is the fallback.
     blobs: list[bytes] = []
@@ -165,6 +165,8 @@ _QUERYFORMAT = "%{NAME}\\t%{EPOCH}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{VENDO
 
 def read_with_cli(distro: str, timeout_s: float = 60.0) -> list[SoftwareItem]:
     """Ask the installed `rpm` command (any backend) for every package."""
+    import subprocess
+
     try:
         done = subprocess.run(["rpm", "-qa", "--queryformat", _QUERYFORMAT], capture_output=True,
                               timeout=timeout_s, check=True)
