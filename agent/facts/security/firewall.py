@@ -164,7 +164,6 @@ class FirewallCollector:
                 legacy_text = self._legacy_save()
             except CollectionError as exc:
                 ruleset_error = ruleset_error or f"legacy iptables unreadable: {exc}"
-        running = {p.name for p in _procfs.processes(root)} if (root / _procfs.PROC).is_dir() else set()
 
         result: list[Firewall] = []
         nft_conf = next((root / p for p in NFT_CONFIGS if (root / p).is_file()), None)
@@ -200,6 +199,9 @@ class FirewallCollector:
         fwd_conf = next((root / p for p in FIREWALLD_CONFS if (root / p).exists()), None)
         if fwd_conf is not None:
             zone = _conf_value(read_text(root / FIREWALLD_CONFS[0]), "DefaultZone")
+            # The process table is only read here: scanning /proc costs more than the rest of this
+            # collector, and only firewalld is recognised by its daemon.
+            running = {p.name for p in _procfs.processes(root)} if (root / _procfs.PROC).is_dir() else set()
             active = "firewalld" in running or (ruleset is not None and "firewalld" in ruleset.table_names)
             result.append(Firewall("firewalld", enabled=unit_enabled(root, "firewalld.service"), active=active,
                                    detail=f"default zone {zone}" if zone else ""))
