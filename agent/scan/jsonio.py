@@ -1,7 +1,7 @@
 """ScanBatch <-> JSON-ready dicts, for `scan --format json` and the namespace lab's pipe.
 
-Pure functions over the frozen model; field names are the dataclass field names, enums are
-their CLI values, datetimes are ISO 8601 with offset.
+Pure functions over the frozen model; field names are the dataclass (or facts Record) field
+names, enums are their CLI values, datetimes are ISO 8601 with offset.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from agent.facts.model import NetworkInterface, SoftwareItem
+from agent.facts.model import NetworkInterface, Record, SoftwareItem
 from agent.scan.model import Method, Observation, OpenPort, ScanBatch, SeenVia, SnmpSystem, TargetStatus
 
 
@@ -22,6 +22,8 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Record):  # the facts' value objects (NetworkInterface): fields are __slots__
+        return {name: _plain(getattr(value, name)) for name in value.__slots__}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -4,6 +4,7 @@ termination, DateAndTime, schedule config loading and the scheduler loop (no pac
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from agent.errors import ConfigError
+from agent.facts.model import NetworkInterface, SoftwareItem
 from agent.scan import schedule as sched
 from agent.scan.classify import classify, enterprise_number, mac_is_local, mac_vendor, normalise_mac
 from agent.scan.jsonio import batch_from_dict, batch_to_dict
@@ -145,10 +147,18 @@ def test_batch_json_round_trip() -> None:
             Observation(method=Method.SNMP_ARP_CACHE, seen_at=when, ip="192.0.2.99", mac="00:80:77:0a:00:99",
                         vendor="Brother industries, LTD.", seen_via=SeenVia("192.0.2.11", "lab-h1", 2, "eth0"),
                         snmp=SnmpSystem(name="x"), attributes=(("k", "v"),)),
+            # The facts' value objects inside an observation (interfaces, software) round-trip too.
+            Observation(method=Method.SNMP, seen_at=when, ip="192.0.2.11",
+                        interfaces=(NetworkInterface("eth0", "00:1b:21:0a:00:01", ("192.0.2.11/24",), False, 1000,
+                                                     True),),
+                        software=(SoftwareItem("openssl", "", "snmp", installed_at=when),)),
         ),
         statuses=(TargetStatus("192.0.2.11", Method.SNMP, True, "v2c community #1", 12),),
     )
-    assert batch_from_dict(batch_to_dict(batch)) == batch
+    as_dict = batch_to_dict(batch)
+    json.dumps(as_dict)  # plain JSON all the way down
+    assert as_dict["observations"][1]["interfaces"][0]["addresses"] == ["192.0.2.11/24"]
+    assert batch_from_dict(as_dict) == batch
 
 
 # --- SNMP helpers -----------------------------------------------------------------------------------
