@@ -4,8 +4,9 @@ Layout: one *bridge* namespace holding a Linux bridge, one *scanner* namespace a
 namespaces, each joined to the bridge by a veth pair created directly inside the bridge
 namespace (so no interface ever appears in the machine's own namespace). Hosts get fixed
 vendor MACs and addresses from the documentation range 192.0.2.0/24 (RFC 5737); optional
-extra ranges use 198.51.100.0/24. Nothing here can reach a real network: the bridge has no
-uplink and no namespace has a default route.
+extra ranges use 198.51.100.0/24, and benchmarks that need a subnet larger than a /24 use
+198.18.0.0/20 from the range RFC 2544 reserves for benchmarking (198.18.0.0/15). Nothing here
+can reach a real network: the bridge has no uplink and no namespace has a default route.
 
 Every namespace name starts with ``ncl<pid>x<n>`` so parallel runs do not collide, and
 ``Lab.__exit__`` deletes every namespace it made — also on exceptions and KeyboardInterrupt;
@@ -50,6 +51,8 @@ class LabHost:
     Attributes:
         name: short label (also its snmpd sysName).
         ip: IPv4 address on the lab segment.
+        prefix: its prefix length there (24 for the documentation ranges; e.g. 20 for a host
+            on BENCH_NET).
         mac: fixed MAC, so vendor lookups are deterministic.
         snmpd: run net-snmp's snmpd with `snmpd_community`.
         snmpsim_data: directory of .snmprec files to serve with snmpsim (community = file stem).
@@ -68,6 +71,7 @@ class LabHost:
     name: str
     ip: str
     mac: str
+    prefix: int = 24
     snmpd: bool = False
     snmpd_community: str = "public"
     snmpsim_data: Path | None = None
@@ -87,6 +91,9 @@ DEMO_MACS = ("00:1b:21:0a:00:01", "3c:22:fb:0a:00:02", "00:1e:c9:0a:00:03", "00:
 # solely as an SNMP ARP-cache sighting.
 HIDDEN_NEIGHBOUR = ("192.0.2.99", "00:80:77:0a:00:99")
 LAN_NET, ROUTED_NET = "192.0.2.0/24", "198.51.100.0/24"
+# A /20 for sweeps larger than a documentation /24: RFC 2544 (appendix C) reserves 198.18.0.0/15 for
+# benchmarking network devices; it is only ever configured inside the lab's namespaces.
+BENCH_NET = "198.18.0.0/20"
 ROUTER_LAN_IP, ROUTER_ROUTED_IP = "192.0.2.254", "198.51.100.254"
 ROUTER_MAC = "00:00:0c:0a:00:fe"  # a Cisco OUI, as a router on a LAN would typically have
 
@@ -281,7 +288,7 @@ class Lab:
             self._add_ns(ns)
             self.host_ns[host.name] = ns
             routed = host in self.routed_hosts
-            self._attach(ns, f"vh{i}", host.mac, (f"{host.ip}/24", *host.extra_ips),
+            self._attach(ns, f"vh{i}", host.mac, (f"{host.ip}/{host.prefix}", *host.extra_ips),
                          bridge="br1" if routed else "br0")
             for ip, mac in host.neighbours:
                 _run(["ip", "-n", ns, "neigh", "replace", ip, "lladdr", mac, "dev", "eth0", "nud", "permanent"])
