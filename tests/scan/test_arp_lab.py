@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from agent.scan.lab import DEMO_MACS, Lab, LabHost, iter_observations
+from agent.scan.lab import BENCH_NET, DEMO_MACS, Lab, LabHost, iter_observations
 from tests.scan.conftest import need_root
 
 pytestmark = [pytest.mark.root]
@@ -64,3 +64,15 @@ def test_arp_with_five_percent_loss_and_random_mac() -> None:
 
 def test_demo_macs_are_the_register_ones() -> None:
     assert DEMO_MACS == ("00:1b:21:0a:00:01", "3c:22:fb:0a:00:02", "00:1e:c9:0a:00:03", "00:80:77:0a:00:04")
+
+
+def test_arp_sweep_of_a_slash_20() -> None:
+    # Hosts on both ends of a /20 (RFC 2544 benchmarking range, lab only), across /24 boundaries.
+    hosts = [LabHost("wide-1", "198.18.0.10", "00:1b:21:0e:00:01", prefix=20),
+             LabHost("wide-2", "198.18.15.200", "00:1e:c9:0e:00:02", prefix=20)]
+    with Lab(hosts, scanner_ip="198.18.7.1/20") as lab:
+        batches = lab.sweep([BENCH_NET], ["arp"], {"rate_pps": 20000, "time_budget_s": 60})
+    assert {o["ip"]: o["mac"] for o in iter_observations(batches)} == {h.ip: h.mac for h in hosts}
+    (status,) = [s for b in batches for s in b["statuses"]]
+    assert status["ok"] is True
+    assert status["reason"].startswith("2 of 4094 addresses answered on eth0")
