@@ -63,7 +63,7 @@ def _heartbeat(source_id: str, seq: int) -> bytes:
     return r.SerializeToString()
 
 
-def _report(source_id: str, seq: int, items: int) -> bytes:
+def _report(source_id: str, seq: int, items: int, packed: bool = True) -> bytes:
     from google.protobuf.timestamp_pb2 import Timestamp
     from netcensus.v1 import report_pb2
 
@@ -77,15 +77,23 @@ def _report(source_id: str, seq: int, items: int) -> bytes:
     nic = snap.facts.interfaces.add(name="eth0", mac=f"00:1b:21:{seq % 256:02x}:{uuid.uuid4().hex[:2]}:"
                                                      f"{uuid.uuid4().hex[:2]}")
     nic.addresses.append("192.0.2.10/24")
-    for j in range(items):
-        snap.software.add(name=f"package-{j}-s{seq}", version=f"1.{j % 50}.{seq}", arch="amd64", source="deb",
-                          vendor="Debian")
+    if packed:  # as netcensus-agent sends it (report.proto, PackedSoftware)
+        from agent.facts.model import SoftwareItem
+        from agent.transport.encode import pack_software
+
+        pack_software(snap.software_packed, [
+            SoftwareItem(name=f"package-{j}-s{seq}", version=f"1.{j % 50}.{seq}", vendor="Debian", arch="amd64",
+                         source="deb", source_package="", purl="", installed_at=None) for j in range(items)])
+    else:  # one SoftwareItem message per package
+        for j in range(items):
+            snap.software.add(name=f"package-{j}-s{seq}", version=f"1.{j % 50}.{seq}", arch="amd64", source="deb",
+                              vendor="Debian")
     snap.collectors.add(name="deb", state=report_pb2.COLLECTOR_STATE_OK, items=items)
     return r.SerializeToString()
 
 
 async def _agents(target: str, agents: int, reports: int, items: int, window: int, start: Any,
-                  ready: Any) -> dict[str, Any]:
+                  ready: Any, packed: bool) -> dict[str, Any]:
     import grpc
     from netcensus.v1 import ingest_pb2, report_pb2
 
@@ -107,7 +115,7 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
     # Report 1 of every agent is a heartbeat that opens its stream before the clock starts; reports
     # 2.. are the measured ones. Stream set-up (HTTP/2 stream, authentication, the collector's
     # per-stream tasks) is timed on its own: it is a connection cost, not a report's ack latency.
-    payloads = [[_report(src, s + 2, items) for s in range(reports)] for _, src, _ in enrolled]
+    payloads = [[_report(src, s + 2, items, packed) for s in range(reports)] for _, src, _ in enrolled]
     latencies: list[float] = []
     open_times: list[float] = []
     codes: dict[str, int] = {}
@@ -180,9 +188,9 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
 
 
 def _worker(target: str, agents: int, reports: int, items: int, window: int, start: Any, ready: Any,
-            out: Any) -> None:
+            out: Any, packed: bool) -> None:
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    out.put(asyncio.run(_agents(target, agents, reports, items, window, start, ready)))
+    out.put(asyncio.run(_agents(target, agents, reports, items, window, start, ready, packed)))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -192,12 +200,13 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _phase(target: str, *, collector_pid: int, agents: int, procs: int, reports: int, items: int,
-           window: int) -> dict[str, Any]:
+           window: int, packed: bool) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
     readies = [ctx.Event() for _ in range(procs)]
     share = [agents // procs + (1 if n < agents % procs else 0) for n in range(procs)]
-    workers = [ctx.Process(target=_worker, args=(target, share[n], reports, items, window, start, readies[n], out))
+    workers = [ctx.Process(target=_worker, args=(target, share[n], reports, items, window, start, readies[n], out,
+                                                  packed))
                for n in range(procs)]
     for w in workers:
         w.start()
@@ -287,6 +296,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=50, help="concurrency phase: software items per report")
     parser.add_argument("--collector-log", type=Path, default=None,
                         help="keep the collector's log (warnings and up) in this file")
+    parser.add_argument("--wire", choices=("packed", "items"), default="packed",
+                        help="software lists as PackedSoftware blocks (what netcensus-agent sends) or as one "
+                             "SoftwareItem message per package")
     parser.add_argument("--skip", choices=("throughput", "concurrency"), default=None, help="skip one phase")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
@@ -312,10 +324,10 @@ def main() -> None:
                                      "codes": {}}
             tp = empty if args.skip == "throughput" else _phase(
                 target, collector_pid=proc.pid, agents=args.tp_agents, procs=args.procs, reports=args.tp_reports,
-                items=args.tp_items, window=args.tp_reports)
+                items=args.tp_items, window=args.tp_reports, packed=args.wire == "packed")
             cc = empty if args.skip == "concurrency" else _phase(
                 target, collector_pid=proc.pid, agents=args.agents, procs=args.procs, reports=args.reports,
-                items=args.items, window=1)
+                items=args.items, window=1, packed=args.wire == "packed")
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=300)
@@ -326,7 +338,8 @@ def main() -> None:
     acked = tp["acked"] + cc["acked"]
     lost = max(0, acked - stored)  # acked but not in the database
     unacked = sent - acked
-    print(f"ingest load on {os.cpu_count()} cores, collector and {args.procs} agent processes on loopback")
+    print(f"ingest load on {os.cpu_count()} cores, collector and {args.procs} agent processes on loopback; "
+          f"software lists sent {'packed (PackedSoftware)' if args.wire == 'packed' else 'as SoftwareItem messages'}")
     if tp_rows:
         print(f"  throughput: {args.tp_agents} agents x {args.tp_reports} snapshots x {args.tp_items} packages")
         print(f"    netcensus  (gRPC -> validate -> group commit -> ack): {tp_rows:>10,} rows in {tp['wall']:6.2f} s "

@@ -11,6 +11,10 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class StatusClass(enum.Enum):
@@ -155,6 +159,33 @@ NO_SOFTWARE = SoftwareColumns()
 
 
 @dataclass(frozen=True, slots=True)
+class ArrowSoftware:
+    """Software items of one report list as one Arrow table (from a PackedSoftware block).
+
+    Same content and guarantees as SoftwareColumns (bounded, stripped, lower-cased pkg_source,
+    duplicates left for the store), but the columns never became Python objects: the codec built
+    them from the packed bytes and the store hands them to DuckDB as they are. Columns, in order:
+    name, version, arch, pkg_source, vendor, source_package, purl (string) and installed_at
+    (timestamp[us, UTC], null where not recorded) — collector.packed.SOFTWARE_SCHEMA.
+    """
+
+    table: pa.Table
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    def rows(self) -> list[InstalledItem]:
+        """The items one object per row (tests, debugging; not the hot path)."""
+        return [InstalledItem(name=r["name"], version=r["version"], arch=r["arch"], pkg_source=r["pkg_source"],
+                              vendor=r["vendor"], source_package=r["source_package"], purl=r["purl"],
+                              installed_at=r["installed_at"])
+                for r in self.table.to_pylist()]
+
+
+SoftwareList = SoftwareColumns | ArrowSoftware
+
+
+@dataclass(frozen=True, slots=True)
 class InventoryUpdate:
     """Software of one subject from one report.
 
@@ -168,9 +199,9 @@ class InventoryUpdate:
     subject: str
     seen_at: datetime
     complete_sources: frozenset[str]
-    items: SoftwareColumns = NO_SOFTWARE
-    removed: SoftwareColumns = NO_SOFTWARE
-    changed: SoftwareColumns = NO_SOFTWARE
+    items: SoftwareList = NO_SOFTWARE
+    removed: SoftwareList = NO_SOFTWARE
+    changed: SoftwareList = NO_SOFTWARE
     is_delta: bool = False
     checksum: str = ""
     base_report_id: str = ""

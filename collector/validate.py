@@ -44,7 +44,9 @@ _INT_MAX = {
     "TargetStatus.duration_ms": INT32_MAX, "SeenVia.vlan": 4094, "OpenPort.port": 65_535,
     "Report.seq": 2**63 - 1,
 }
-_SKIP = {"SoftwareItem"}  # bounded column by column (bounded_column, time_column) from codec._decode_items
+# Bounded column by column instead: SoftwareItem by codec._decode_items (bounded_column,
+# time_column), PackedSoftware by collector/packed.py.
+_SKIP = {"SoftwareItem", "PackedSoftware"}
 
 
 class InvalidReport(ValueError):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import struct
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from netcensus.v1 import report_pb2
@@ -54,6 +56,36 @@ def _software(msg: report_pb2.SoftwareItem, item: SoftwareItem) -> None:
     msg.purl = item.purl
     if item.installed_at is not None:
         msg.installed_at.CopyFrom(_ts(item.installed_at))
+
+
+_PACKED_FIELDS = ("name", "version", "vendor", "arch", "source", "source_package", "purl")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(value: datetime | None) -> int:
+    if value is None:
+        return 0
+    return ((value if value.tzinfo else value.replace(tzinfo=UTC)) - _EPOCH) // _MICROSECOND
+
+
+def pack_software(msg: report_pb2.PackedSoftware, items: Sequence[SoftwareItem]) -> None:
+    """Fill a PackedSoftware block (report.proto): per field, all values' UTF-8 back to back plus
+    their byte lengths as little-endian uint32s; fields empty on every row stay unset.
+
+    Cheaper than one SoftwareItem message per package on both ends: a few joins here, and the
+    collector turns each field into a column without looking at single items.
+    """
+    msg.count = len(items)
+    for field in _PACKED_FIELDS:
+        values = [getattr(item, field).encode("utf-8", "replace") for item in items]
+        if any(values):
+            target = getattr(msg, field)
+            target.data = b"".join(values)
+            target.lengths = struct.pack(f"<{len(values)}I", *map(len, values))
+    micros = [_micros(item.installed_at) for item in items]
+    if any(micros):
+        msg.installed_at_us = struct.pack(f"<{len(micros)}q", *micros)
 
 
 def encode_facts(facts: HostFacts) -> report_pb2.HostFacts:
@@ -114,8 +146,8 @@ def encode_snapshot(inventory: Inventory, *, source_id: str, seq: int, now: date
     report = new_report(source_id, seq, now)
     snap = report.host_snapshot
     snap.facts.CopyFrom(encode_facts(inventory.facts))
-    for item in inventory.software:
-        _software(snap.software.add(), item)
+    if inventory.software:
+        pack_software(snap.software_packed, inventory.software)
     for status in inventory.collectors:
         snap.collectors.add(name=status.name, state=_STATES[status.state], duration_ms=max(0, status.duration_ms),
                             items=max(0, status.items), reason=status.reason)
@@ -132,9 +164,10 @@ def encode_delta(inventory: Inventory, delta: Delta, *, base_report_id: str, sou
     msg = report.host_delta
     msg.base_report_id = base_report_id
     msg.facts.CopyFrom(encode_facts(inventory.facts))
-    for target, items in ((msg.added, delta.added), (msg.removed, delta.removed), (msg.changed, delta.changed)):
-        for item in items:
-            _software(target.add(), item)
+    for target, items in ((msg.added_packed, delta.added), (msg.removed_packed, delta.removed),
+                          (msg.changed_packed, delta.changed)):
+        if items:
+            pack_software(target, items)
     for status in inventory.collectors:
         msg.collectors.add(name=status.name, state=_STATES[status.state], duration_ms=max(0, status.duration_ms),
                            items=max(0, status.items), reason=status.reason)

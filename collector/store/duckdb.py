@@ -16,15 +16,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from collector.errors import DatabaseLockedError, StoreError
-from collector.model import IngestReport, InventoryUpdate, RecordedAsset, Sighting, SoftwareColumns, StoreResult
+from collector.model import (
+    ArrowSoftware,
+    IngestReport,
+    InventoryUpdate,
+    RecordedAsset,
+    Sighting,
+    SoftwareColumns,
+    StoreResult,
+)
+from collector.packed import SOFTWARE_SCHEMA
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -468,6 +478,7 @@ UNKNOWN_BASE = "unknown base; send a full snapshot"
 _LISTED, _CHANGED, _REMOVED = 0, 1, 2
 _SOFTWARE_PARTS = (("items", _LISTED), ("changed", _CHANGED), ("removed", _REMOVED))
 
+_SW_SCHEMA = pa.schema([("inv", pa.int32()), ("kind", pa.int8()), *((f.name, f.type) for f in SOFTWARE_SCHEMA)])
 _INV_SCHEMA = pa.schema([
     ("inv", pa.int32()), ("subject", pa.string()), ("source_id", pa.string()), ("report_id", pa.string()),
     ("seen_at", _TS), ("is_delta", pa.bool_()), ("complete", pa.list_(pa.string())), ("checksum", pa.string()),
@@ -491,12 +502,23 @@ def _inventories_table(batch: Sequence[tuple[IngestReport, InventoryUpdate]]) ->
 def _software_table(batch: Sequence[tuple[IngestReport, InventoryUpdate]]) -> pa.Table:
     """Every software row of the round as one Arrow table, built a column at a time.
 
-    The codec's columns are concatenated per field (itertools.chain over tuples) and handed to
-    pa.array once per column; the per-row values that repeat (which update, which kind) are ints.
+    Lists that arrived packed (ArrowSoftware) are Arrow tables already and are only concatenated.
+    Tuple columns (the per-item wire form) are concatenated per field (itertools.chain over tuples)
+    and handed to pa.array once per column. The per-row values that repeat (which update, which
+    kind) are ints, run-length decoded by Arrow for the packed lists.
     """
     parts = [(k, kind, getattr(inv, attr)) for k, (_, inv) in enumerate(batch) for attr, kind in _SOFTWARE_PARTS
              if len(getattr(inv, attr))]
-    cols: list[SoftwareColumns] = [c for _, _, c in parts]
+    packed = [(k, kind, c.table) for k, kind, c in parts if isinstance(c, ArrowSoftware)]
+    plain = [(k, kind, c) for k, kind, c in parts if isinstance(c, SoftwareColumns)]
+    tables = [_columns_table(plain)] if plain or not packed else []
+    if packed:
+        tables.append(_packed_table(packed))
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+
+def _columns_table(parts: Sequence[tuple[int, int, SoftwareColumns]]) -> pa.Table:
+    cols = [c for _, _, c in parts]
 
     def strings(name: str) -> pa.Array:
         return pa.array(list(chain.from_iterable(getattr(c, name) for c in cols)), pa.string())
@@ -512,7 +534,18 @@ def _software_table(batch: Sequence[tuple[IngestReport, InventoryUpdate]]) -> pa
         "name": strings("name"), "version": strings("version"), "arch": strings("arch"),
         "pkg_source": strings("pkg_source"), "vendor": strings("vendor"),
         "source_package": strings("source_package"), "purl": strings("purl"), "installed_at": installed,
-    })
+    }, schema=_SW_SCHEMA)
+
+
+def _packed_table(parts: Sequence[tuple[int, int, pa.Table]]) -> pa.Table:
+    rows = pa.concat_tables([t for _, _, t in parts])
+    ends = pa.array(list(accumulate(t.num_rows for _, _, t in parts)), pa.int32())
+
+    def runs(values: list[int], kind: pa.DataType) -> pa.Array:
+        return pc.run_end_decode(pa.RunEndEncodedArray.from_arrays(ends, pa.array(values, kind)))
+
+    keys = [runs([k for k, _, _ in parts], pa.int32()), runs([kind for _, kind, _ in parts], pa.int8())]
+    return pa.Table.from_arrays([*keys, *rows.columns], schema=_SW_SCHEMA)
 
 
 def _line(prefix: str = "") -> str:

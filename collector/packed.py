@@ -1,0 +1,227 @@
+"""PackedSoftware blocks → software columns, checked a column at a time (pure; no I/O).
+
+A PackedSoftware block (report.proto) carries each SoftwareItem field of a whole list as one blob
+of UTF-8 bytes plus one little-endian uint32 length per row. Arrow's string arrays are exactly
+"data + offsets", so for a long list a column becomes an Arrow array with a prefix sum over its
+lengths and no Python object per row, and the checks the per-item path makes
+(collector/validate.py: UTF-8, no NUL, at most MAX_STRING characters, stripped, non-empty names
+and sources, lower-case sources, plausible install times) run as Arrow kernels over the whole
+column. Only once something is wrong does Python look at single rows, to name the first offender
+the way the per-item path does ("software_packed[3].name: contains a NUL character").
+
+Each Arrow kernel call costs a few microseconds however short the column, so a short list (a
+delta, a small device) is cut into Python strings instead and checked by the per-item path's own
+column checks: both give the same rows (tests/collector/test_packed_software.py checks that they
+agree with each other and with SoftwareItem lists).
+"""
+
+from __future__ import annotations
+
+import bisect
+import struct
+from datetime import datetime
+from itertools import accumulate, pairwise
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from netcensus.v1 import report_pb2
+
+from collector.model import ArrowSoftware, SoftwareColumns, SoftwareList
+from collector.validate import EARLIEST, MAX_CLOCK_SKEW, MAX_STRING, InvalidReport, bounded_column
+
+TS = pa.timestamp("us", tz="UTC")
+STRING_FIELDS = ("name", "version", "arch", "pkg_source", "vendor", "source_package", "purl")
+SOFTWARE_SCHEMA = pa.schema([*((name, pa.string()) for name in STRING_FIELDS), ("installed_at", TS)])
+ARROW_FROM = 256  # rows; shorter lists take the Python path (see the module docstring)
+# pkg_source is called `source` on the wire (SoftwareItem.source).
+_WIRE_NAME = {"pkg_source": "source"}
+_MAX_OFFSET = 2**31 - 1  # int32 offsets of pa.string()
+
+
+def decode_packed(block: report_pb2.PackedSoftware, what: str, now: datetime, max_items: int) -> SoftwareList:
+    """Check and convert one PackedSoftware block; raises InvalidReport naming field and row."""
+    count = block.count
+    if count > max_items:
+        raise InvalidReport(f"{what}: more than {max_items} software items")
+    if count < ARROW_FROM:
+        return _decode_short(block, count, what, now)
+    return _decode_long(block, count, what, now)
+
+
+def _lengths(field: report_pb2.PackedStrings, count: int, what: str, wire: str) -> bytes | None:
+    """The field's lengths after the size checks both paths share; None when the field is unset."""
+    if not field.data and not field.lengths:
+        return None
+    if len(field.lengths) != 4 * count:
+        raise InvalidReport(f"{what}.{wire}: {len(field.lengths)} bytes of lengths for {count} rows "
+                            f"(need 4 per row)")
+    return field.lengths
+
+
+def _installed(raw: bytes, count: int, what: str) -> bytes | None:
+    if not raw:
+        return None
+    if len(raw) != 8 * count:
+        raise InvalidReport(f"{what}.installed_at_us: {len(raw)} bytes for {count} rows (need 8 per row)")
+    return raw
+
+
+def _time_bounds(now: datetime) -> tuple[int, int]:
+    """Plausible install times in µs since the epoch, as validate.check_time bounds Timestamps."""
+    return int(EARLIEST.timestamp()) * 1_000_000, int((now + MAX_CLOCK_SKEW).timestamp()) * 1_000_000
+
+
+def _implausible(what: str, row: int, micros: int, now: datetime) -> InvalidReport:
+    return InvalidReport(f"{what}[{row}].installed_at: timestamp {micros // 1_000_000}s since 1970 is implausible "
+                         f"(collector time {now.isoformat()})")
+
+
+# --- short lists: Python strings, the per-item path's column checks ----------------------------
+
+def _decode_short(block: report_pb2.PackedSoftware, count: int, what: str, now: datetime) -> SoftwareColumns:
+    columns: dict[str, tuple[str, ...]] = {}
+    for name in STRING_FIELDS:
+        wire = _WIRE_NAME.get(name, name)
+        field = getattr(block, wire)
+        lengths = _lengths(field, count, what, wire)
+        if lengths is None:
+            columns[name] = ("",) * count
+            continue
+        ends = list(accumulate(struct.unpack(f"<{count}I", lengths), initial=0))
+        if ends[-1] != len(field.data):
+            raise InvalidReport(f"{what}.{wire}: lengths add up to {ends[-1]} bytes, data has {len(field.data)}")
+        data = field.data
+        cuts = map(slice, ends, ends[1:])  # row i is data[ends[i]:ends[i + 1]]; map() keeps the loop in C
+        try:
+            if data.isascii():  # byte offsets are character offsets: decode once, slice the str
+                values = tuple(map(data.decode().__getitem__, cuts))
+            else:
+                values = tuple(map(bytes.decode, map(data.__getitem__, cuts)))
+        except UnicodeDecodeError:
+            raise InvalidReport(f"{what}[{_first_bad_utf8(data, ends)}].{wire}: not valid UTF-8") from None
+        columns[name] = bounded_column(values, what, wire)
+    name_column = columns["name"]
+    if "" in name_column:
+        raise InvalidReport(f"{what}[{name_column.index('')}].name is empty")
+    source = tuple(map(str.lower, columns["pkg_source"]))
+    if "" in source:
+        n = source.index("")
+        raise InvalidReport(f"{what}[{n}] ({name_column[n]}) has no source")
+    columns["pkg_source"] = source
+    raw = _installed(block.installed_at_us, count, what)
+    installed: tuple[int | None, ...] = (None,) * count
+    if raw is not None:
+        earliest, latest = _time_bounds(now)
+        micros = struct.unpack(f"<{count}q", raw)
+        for n, value in enumerate(micros):
+            if value and not earliest <= value <= latest:
+                raise _implausible(what, n, value, now)
+        installed = tuple(value or None for value in micros)
+    return SoftwareColumns(name=columns["name"], version=columns["version"], arch=columns["arch"],
+                           pkg_source=columns["pkg_source"], vendor=columns["vendor"],
+                           source_package=columns["source_package"], purl=columns["purl"], installed_at=installed)
+
+
+def _first_bad_utf8(data: bytes, ends: list[int]) -> int:
+    """Row of the first value that is not valid UTF-8 (error path only)."""
+    for n, (start, end) in enumerate(pairwise(ends)):
+        try:
+            data[start:end].decode()
+        except UnicodeDecodeError:
+            return n
+    return 0
+
+
+# --- long lists: Arrow arrays straight from the packed bytes -----------------------------------
+
+def _decode_long(block: report_pb2.PackedSoftware, count: int, what: str, now: datetime) -> ArrowSoftware:
+    columns = {}
+    for name in STRING_FIELDS:
+        wire = _WIRE_NAME.get(name, name)
+        columns[name] = _strings(getattr(block, wire), count, what, wire)
+    name_column = columns["name"]
+    if count and pc.min(pc.binary_length(name_column)).as_py() == 0:
+        raise InvalidReport(f"{what}[{_first(pc.equal(pc.binary_length(name_column), 0))}].name is empty")
+    source = pc.utf8_lower(columns["pkg_source"])
+    if count and pc.min(pc.binary_length(source)).as_py() == 0:
+        n = _first(pc.equal(pc.binary_length(source), 0))
+        raise InvalidReport(f"{what}[{n}] ({name_column[n].as_py()}) has no source")
+    columns["pkg_source"] = source
+    installed = _times(block.installed_at_us, count, what, now)
+    return ArrowSoftware(pa.Table.from_arrays([*columns.values(), installed], schema=SOFTWARE_SCHEMA))
+
+
+def _strings(field: report_pb2.PackedStrings, count: int, what: str, wire: str) -> pa.Array:
+    """One string column: offsets from the lengths, then UTF-8, NUL, length checks and strip."""
+    lengths = _lengths(field, count, what, wire)
+    if lengths is None:  # unset: the empty string on every row (all offsets 0)
+        return pa.StringArray.from_buffers(count, pa.py_buffer(bytes(4 * (count + 1))), pa.py_buffer(b""))
+    data = field.data
+    sizes = pa.Array.from_buffers(pa.uint32(), count, [None, pa.py_buffer(lengths)])
+    ends = pc.cumulative_sum(sizes.cast(pa.int64()))
+    total = ends[count - 1].as_py() if count else 0
+    if total != len(data):
+        raise InvalidReport(f"{what}.{wire}: lengths add up to {total} bytes, data has {len(data)}")
+    if total > _MAX_OFFSET:
+        raise InvalidReport(f"{what}.{wire}: more than {_MAX_OFFSET} bytes")
+    offsets = pa.concat_arrays([pa.array([0], pa.int64()), ends]).cast(pa.int32())
+    column = pa.StringArray.from_buffers(count, offsets.buffers()[1], pa.py_buffer(data))
+    if not data.isascii():  # ASCII is valid UTF-8 (the common case skips a full validation)
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid:
+            raise InvalidReport(f"{what}[{_first_bad_utf8(data, offsets.to_pylist())}].{wire}: "
+                                "not valid UTF-8") from None
+    if b"\x00" in data:
+        n = bisect.bisect_right(offsets.to_pylist(), data.index(b"\x00")) - 1
+        raise InvalidReport(f"{what}[{n}].{wire}: contains a NUL character")
+    if count and pc.max(sizes).as_py() > MAX_STRING:
+        chars = pc.utf8_length(column)
+        if pc.max(chars).as_py() > MAX_STRING:
+            raise InvalidReport(f"{what}[{_first(pc.greater(chars, MAX_STRING))}].{wire}: "
+                                f"longer than {MAX_STRING} characters")
+    return pc.utf8_trim_whitespace(column)
+
+
+def _times(raw_field: bytes, count: int, what: str, now: datetime) -> pa.Array:
+    """Install times: µs since the epoch, 0 = not recorded (null); bounded as validate.check_time."""
+    raw = _installed(raw_field, count, what)
+    if raw is None:
+        return pa.nulls(count, TS)
+    micros = pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(raw)])
+    recorded = pc.if_else(pc.equal(micros, 0), pa.scalar(None, pa.int64()), micros)
+    earliest, latest = _time_bounds(now)
+    bounds = pc.min_max(recorded).as_py()
+    if bounds["min"] is not None and (bounds["min"] < earliest or bounds["max"] > latest):
+        n = _first(pc.or_(pc.less(recorded, earliest), pc.greater(recorded, latest)))
+        raise _implausible(what, n, micros[n].as_py(), now)
+    return recorded.cast(TS)
+
+
+def _first(mask: pa.Array) -> int:
+    """Index of the first true value of a boolean array (nulls count as false)."""
+    return int(pc.index(mask.fill_null(False), True).as_py())
+
+
+# --- both forms in one report --------------------------------------------------------------------
+
+def columns_to_arrow(columns: SoftwareColumns) -> pa.Table:
+    """Tuple columns as a table of SOFTWARE_SCHEMA."""
+    return pa.Table.from_arrays(
+        [*(pa.array(getattr(columns, name), pa.string()) for name in STRING_FIELDS),
+         pa.array(columns.installed_at, TS)], schema=SOFTWARE_SCHEMA)
+
+
+def merged(items: SoftwareColumns, packed: SoftwareList) -> SoftwareList:
+    """One list from both forms a sender may use in one report (usually only one is present)."""
+    if not len(packed):
+        return items
+    if not len(items):
+        return packed
+    if isinstance(packed, SoftwareColumns):
+        return SoftwareColumns(
+            name=items.name + packed.name, version=items.version + packed.version, arch=items.arch + packed.arch,
+            pkg_source=items.pkg_source + packed.pkg_source, vendor=items.vendor + packed.vendor,
+            source_package=items.source_package + packed.source_package, purl=items.purl + packed.purl,
+            installed_at=items.installed_at + packed.installed_at)
+    return ArrowSoftware(pa.concat_tables([columns_to_arrow(items), packed.table]))
