@@ -52,3 +52,23 @@ def paused_gc() -> Iterator[None]:
                     gc.freeze()
                     gc.unfreeze()
                 gc.enable()
+
+
+def settle_for_serving(young_threshold: int = 20_000) -> None:
+    """Once a long-running collector has started: freeze what start-up built, collect less often.
+
+    Why: a serving collector holds a few hundred thousand long-lived objects (imported modules,
+    protobuf descriptors, pyarrow and DuckDB bindings, then one task, queue and call object per
+    agent stream), and every full collection walks all of them to find nothing. Under load,
+    profiles of 2,000 concurrent streams showed the cyclic collector at 30-40 % of the event
+    loop's time. `gc.freeze()` moves everything built so far to the permanent generation, which
+    collections skip; a larger young-generation threshold makes the short-lived garbage of the
+    ingest path (decoded columns, acks) cost fewer, larger passes. Reference counting frees
+    almost all of it anyway. Call it from the process that owns the interpreter (serve), not
+    from a library user's process.
+    """
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(young_threshold, middle, old)
+

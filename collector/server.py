@@ -24,6 +24,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from netcensus.v1 import ingest_pb2, query_pb2, query_pb2_grpc
 
+from collector.bulk import settle_for_serving
 from collector.config import ServeConfig, parse_listen
 from collector.errors import NetcensusError, UsageError
 from collector.imports import import_register, parse_status_map
@@ -230,6 +231,7 @@ def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) ->
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         log.info("collector serving on %s (port %d), database %s", config.listen, port, config.db)
+        settle_for_serving()
         if ready is not None:
             ready(port)
         refresher = asyncio.create_task(collector.refresh_loop())
