@@ -16,6 +16,7 @@ offending row once something is wrong.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
@@ -120,48 +121,102 @@ def _enum_ok(enum: EnumDescriptor, value: int) -> bool:
     return value in enum.values_by_number and value != 0
 
 
-def _walk(msg: Message, path: str, now: datetime) -> None:
-    desc = msg.DESCRIPTOR
+# What the walker does with a field, decided once per field descriptor (see _plan).
+_NOTHING, _STRING, _ENUM, _INT, _MAP, _TIME, _MESSAGE = range(7)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to check one field: its kind above, its repeat limit and enum or integer bound."""
+
+    kind: int
+    limit: int
+    enum: EnumDescriptor | None = None
+    int_max: int = 0
+
+
+_PLANS: dict[FieldDescriptor, _Plan] = {}
+
+
+def _plan(field: FieldDescriptor) -> _Plan:
+    """The check for a field, worked out from its descriptor on first sight and then cached:
+    reports arrive by the thousand a second and their fields are always the same few dozen."""
+    plan = _PLANS.get(field)
+    if plan is not None:
+        return plan
+    key = ".".join(field.full_name.split(".")[-2:])  # "HostFacts.interfaces"
+    limit = _LIMITS.get(key, MAX_REPEATED) if field.is_repeated else 0
+    sub = field.message_type
+    if field.type == FieldDescriptor.TYPE_STRING:
+        plan = _Plan(_STRING, limit)
+    elif field.type == FieldDescriptor.TYPE_ENUM and field.enum_type is not None:
+        plan = _Plan(_ENUM, limit, enum=field.enum_type)
+    elif field.type != FieldDescriptor.TYPE_MESSAGE or sub is None:
+        plan = _Plan(_INT, limit, int_max=_INT_MAX[key]) if key in _INT_MAX else _Plan(_NOTHING, limit)
+    elif sub.GetOptions().map_entry:
+        plan = _Plan(_MAP, limit)
+    elif sub.full_name == "google.protobuf.Timestamp":
+        plan = _Plan(_TIME, limit)
+    else:
+        plan = _Plan(_NOTHING if sub.name in _SKIP else _MESSAGE, limit)
+    _PLANS[field] = plan
+    return plan
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    """("interfaces", 0, "name") -> "interfaces[0].name"; built only for an error message."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _walk(msg: Message, path: tuple[str | int, ...], now: datetime) -> None:
     for field, value in msg.ListFields():
-        where = f"{path}.{field.name}" if path else field.name
-        key = f"{desc.name}.{field.name}"
+        plan = _plan(field)
+        kind = plan.kind
         repeated = field.is_repeated
-        if repeated and len(value) > _LIMITS.get(key, MAX_REPEATED):
-            raise InvalidReport(f"{where}: more than {_LIMITS.get(key, MAX_REPEATED)} entries")
+        if repeated and len(value) > plan.limit:
+            raise InvalidReport(f"{_where((*path, field.name))}: more than {plan.limit} entries")
+        if kind == _NOTHING:
+            continue
         values = value if repeated else (value,)
-        kind = field.type
-        if kind == FieldDescriptor.TYPE_STRING:
-            for n, text in enumerate(values):
-                if len(text) > MAX_STRING:
-                    raise InvalidReport(f"{where}{f'[{n}]' if repeated else ''}: longer than {MAX_STRING} characters")
-                if "\x00" in text:
-                    raise InvalidReport(f"{where}{f'[{n}]' if repeated else ''}: contains a NUL character")
-        elif kind == FieldDescriptor.TYPE_ENUM and field.enum_type is not None:
-            enum_type = field.enum_type
+        if kind == _STRING:
+            joined = "".join(values)
+            if "\x00" in joined or (len(joined) > MAX_STRING and max(map(len, values)) > MAX_STRING):
+                for n, text in enumerate(values):
+                    where = _where((*path, field.name, n) if repeated else (*path, field.name))
+                    if len(text) > MAX_STRING:
+                        raise InvalidReport(f"{where}: longer than {MAX_STRING} characters")
+                    if "\x00" in text:
+                        raise InvalidReport(f"{where}: contains a NUL character")
+        elif kind == _ENUM:
+            enum_type = plan.enum
+            assert enum_type is not None
             for number in values:
                 if not _enum_ok(enum_type, number):
-                    raise InvalidReport(f"{where}: {number} is not a known {enum_type.name}")
-        elif kind != FieldDescriptor.TYPE_MESSAGE or field.message_type is None:
-            if key in _INT_MAX:
-                for number in values:
-                    if number > _INT_MAX[key]:
-                        raise InvalidReport(f"{where}: {number} is larger than {_INT_MAX[key]}")
-        elif field.message_type.GetOptions().map_entry:
+                    raise InvalidReport(f"{_where((*path, field.name))}: {number} is not a known {enum_type.name}")
+        elif kind == _INT:
+            for number in values:
+                if number > plan.int_max:
+                    raise InvalidReport(f"{_where((*path, field.name))}: {number} is larger than {plan.int_max}")
+        elif kind == _MAP:
             # map<string, string>: ListFields() hands us a mapping, not messages.
             for map_key, map_value in value.items():
                 for text in (map_key, map_value):
                     if isinstance(text, str) and (len(text) > MAX_STRING or "\x00" in text):
-                        raise InvalidReport(f"{where}[{str(map_key)[:64]!r}]: too long or contains a NUL")
+                        raise InvalidReport(f"{_where((*path, field.name))}[{str(map_key)[:64]!r}]: "
+                                            "too long or contains a NUL")
+        elif kind == _TIME:
+            for ts in values:
+                check_time(ts, _where((*path, field.name)), now)
+        elif repeated:
+            for n, item in enumerate(values):
+                _walk(item, (*path, field.name, n), now)
         else:
-            sub = field.message_type
-            if sub.full_name == "google.protobuf.Timestamp":
-                for ts in values:
-                    check_time(ts, where, now)
-            elif sub.name not in _SKIP:
-                for n, item in enumerate(values):
-                    _walk(item, f"{where}[{n}]" if repeated else where, now)
+            _walk(value, (*path, field.name), now)
 
 
 def check_report(report: report_pb2.Report, now: datetime) -> None:
     """Raise InvalidReport naming the first field that is out of bounds."""
-    _walk(report, "", now)
+    _walk(report, (), now)

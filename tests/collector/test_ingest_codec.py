@@ -87,3 +87,22 @@ def test_delta_lists_decode_separately_with_their_own_names() -> None:
     inv = decode_report(r, NOW).inventories[0]
     assert inv.is_delta and inv.base_report_id == d.base_report_id.lower()
     assert (inv.items.name, inv.changed.name, inv.removed.name) == (("zsh",), ("curl",), ("vim",))
+
+
+def test_nested_fields_are_named_by_their_path() -> None:
+    r = _snapshot([{"name": "a", "version": "1", "arch": "amd64", "source": "deb"}])
+    nic = r.host_snapshot.facts.interfaces.add(name="eth0")
+    nic.addresses.extend(["192.0.2.1/24", "x" * 4097])
+    with pytest.raises(InvalidReport) as err:
+        decode_report(r, NOW)
+    assert str(err.value) == "host_snapshot.facts.interfaces[0].addresses[1]: longer than 4096 characters"
+    del nic.addresses[1]
+    r.host_snapshot.collectors[0].state = 9
+    with pytest.raises(InvalidReport) as err:
+        decode_report(r, NOW)
+    assert str(err.value) == "host_snapshot.collectors[0].state: 9 is not a known CollectorState"
+    r.host_snapshot.collectors[0].state = report_pb2.COLLECTOR_STATE_OK
+    r.host_snapshot.collectors[0].duration_ms = 2**31
+    with pytest.raises(InvalidReport) as err:
+        decode_report(r, NOW)
+    assert str(err.value) == "host_snapshot.collectors[0].duration_ms: 2147483648 is larger than 2147483647"
