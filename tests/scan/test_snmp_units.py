@@ -5,13 +5,24 @@ rules added for real recorded devices (no packets sent)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from agent.scan import snmpber as ber
 from agent.scan.classify import classify
-from agent.scan.snmp import FIRST_ROWS, AdaptiveLimit, Credential, Session
+from agent.scan.snmp import (
+    COLUMNS,
+    ENT_PHYSICAL,
+    FIRST_ROWS,
+    AdaptiveLimit,
+    Credential,
+    Session,
+    build_observations,
+    tables_to_walk,
+    walk_entities,
+)
 
 Oid = tuple[int, ...]
 
@@ -232,6 +243,63 @@ def test_walk_table_cuts_each_column_at_max_rows() -> None:
     a, b = asyncio.run(agent.walk_table([COL_A, COL_B]))
     assert (len(a.rows), len(b.rows)) == (30, 30)
     assert "cut at 30 rows" in a.note
+
+
+# --- which tables, and entPhysicalTable ------------------------------------------------------------------
+
+def test_tables_to_walk_skips_helpers_of_empty_tables_and_repeats() -> None:
+    everything = dict.fromkeys(COLUMNS, True)
+    # ipNetToPhysicalTable repeats ipNetToMediaTable; both FDB tables are read (a union).
+    assert "arp2" not in tables_to_walk(everything)
+    assert {"arp", "fdb", "qfdb", "bport", "qvlan", "lldploc", "lldpman"} <= set(tables_to_walk(everything))
+    assert "arp2" in tables_to_walk({**everything, "arp": False})
+    # Port maps and VLAN/LLDP helpers only for the tables they interpret.
+    no_bridge = {**everything, "fdb": False, "qfdb": False, "lldp": False}
+    assert not {"bport", "qvlan", "lldploc", "lldpman"} & set(tables_to_walk(no_bridge))
+    assert "bport" in tables_to_walk({**everything, "qfdb": False})
+    assert "qvlan" not in tables_to_walk({**everything, "qfdb": False})
+    assert tables_to_walk({"if": True, "ifx": True, "sw": False}) == ["if", "ifx"]
+
+
+_WHEN = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+def _entities(n: int, chassis: dict[int, tuple[bytes, bytes, bytes]]) -> dict[Oid, Any]:
+    mib: dict[Oid, Any] = {}
+    for i in range(1, n + 1):
+        serial, mfg, model = chassis.get(i, (b"", b"", b""))
+        mib[(*ENT_PHYSICAL, 2, i)] = f"entity {i}".encode()
+        mib[(*ENT_PHYSICAL, 5, i)] = 3 if i in chassis else 10  # chassis(3), port(10)
+        mib[(*ENT_PHYSICAL, 7, i)] = f"e{i}".encode()
+        mib[(*ENT_PHYSICAL, 11, i)] = serial if i in chassis else f"port-serial-{i}".encode()
+        mib[(*ENT_PHYSICAL, 12, i)] = mfg
+        mib[(*ENT_PHYSICAL, 13, i)] = model
+    return mib
+
+
+def _chassis_of(results: Any) -> tuple[str, str]:
+    (dev,) = build_observations("192.0.2.9", {}, {"ent": results}, seen_at=_WHEN)
+    return dev.serial, dev.model
+
+
+def test_walk_entities_gets_only_the_chassis_strings() -> None:
+    agent = _TableAgent(_entities(200, {150: (b"FOC123", b"Cisco", b"WS-C3750")}))
+    res = asyncio.run(walk_entities(agent))
+    assert _chassis_of(res) == ("FOC123", "WS-C3750")
+    # The class column of 200 entities plus one GET: not 200 x 4 varbinds.
+    assert agent.varbinds == 200 + 3
+    full = _TableAgent(_entities(200, {150: (b"FOC123", b"Cisco", b"WS-C3750")}))
+    assert _chassis_of(asyncio.run(full.walk_table(COLUMNS["ent"]))) == ("FOC123", "WS-C3750")
+
+
+def test_walk_entities_falls_back_when_no_chassis_has_a_serial() -> None:
+    # No chassis serial/model: the first entity with a serial wins, as with a full walk.
+    agent = _TableAgent(_entities(20, {5: (b"", b"", b"")}))
+    res = asyncio.run(walk_entities(agent))
+    full = _TableAgent(_entities(20, {5: (b"", b"", b"")}))
+    assert _chassis_of(res) == _chassis_of(asyncio.run(full.walk_table(COLUMNS["ent"]))) == ("port-serial-1", "")
+    nothing = _TableAgent(_entities(20, {}))
+    assert _chassis_of(asyncio.run(walk_entities(nothing))) == ("port-serial-1", "")
 
 
 # --- device types of real recorded devices (snmpsim-data system groups) ----------------------------------
