@@ -72,10 +72,15 @@ class IngestPipeline:
     """A single writer thread committing queued reports in batches."""
 
     def __init__(self, store_batch: StoreBatch, clock: Callable[[], datetime], *, max_batch: int = 512,
-                 max_queue: int = 20_000) -> None:
+                 max_queue: int = 20_000, when_idle: Callable[[], object] | None = None,
+                 idle_after_s: float = 1.0) -> None:
         self._store_batch = store_batch
         self._clock = clock
         self._max_batch = max_batch
+        # Run once after the writer has committed something and then found nothing to do for
+        # idle_after_s (the store's checkpoint: bookkeeping that should not delay an ack).
+        self._when_idle = when_idle
+        self._idle_after_s = idle_after_s
         self._queue: queue.Queue[tuple[IngestReport, Target] | None] = queue.Queue(max_queue + 1)
         self._max_queue = max_queue
         self.high_water = max_queue // 2  # above this depth acks ask senders to slow down
@@ -129,10 +134,17 @@ class IngestPipeline:
         self._thread.join()
 
     def _run(self) -> None:
+        idle_work = False  # something was committed since the last idle hook
         while True:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=self._idle_after_s if idle_work else None)
+            except queue.Empty:
+                idle_work = False
+                self._idle()
+                continue
             if first is None:
                 return
+            idle_work = self._when_idle is not None
             batch = [first]
             stop = False
             while len(batch) < self._max_batch:
@@ -147,6 +159,14 @@ class IngestPipeline:
             self._commit(batch)
             if stop:
                 return
+
+    def _idle(self) -> None:
+        if self._when_idle is None:
+            return
+        try:
+            self._when_idle()
+        except Exception:
+            log.exception("idle task of the ingest writer failed")
 
     def _commit(self, batch: list[tuple[IngestReport, Target]]) -> None:
         reports = [r for r, _ in batch]

@@ -52,7 +52,9 @@ class Collector:
         self.config = config
         self.clock = clock
         self.store = Store.open(config.db)
-        self.pipeline = IngestPipeline(self.store.store_reports, clock, max_queue=config.max_queue)
+        self.store.defer_checkpoints()
+        self.pipeline = IngestPipeline(self.store.store_reports, clock, max_queue=config.max_queue,
+                                       when_idle=self.store.checkpoint_if_idle)
         self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
         self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources())
         self.metrics_port = 0

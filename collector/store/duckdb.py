@@ -119,6 +119,31 @@ class Store:
             finally:
                 self._con.close()
 
+    def defer_checkpoints(self, wal_limit: str = "256MB") -> None:
+        """Let the write-ahead log grow to `wal_limit` before a commit must checkpoint it.
+
+        Why: with DuckDB's default (16 MB) a busy collector checkpointed every few commits, and
+        that checkpoint ran inside the commit of whichever batch crossed the line: about half of
+        the commit time under load, paid while agents waited for their acks. The ingest writer
+        checkpoints when it falls idle instead (checkpoint_if_idle); the limit only bounds the
+        log (and its replay after a crash) when the collector is never idle.
+        """
+        self._con.execute(f"SET checkpoint_threshold = '{wal_limit}'")
+
+    def checkpoint_if_idle(self) -> bool:
+        """Write the log into the database file now (the ingest writer calls it when idle).
+
+        Runs beside open read transactions (a refresh) and under the write lock, so never
+        inside a batch. Should DuckDB refuse, that is not an error: the next idle moment, or the
+        commit that crosses the limit, checkpoints instead.
+        """
+        with self._write_lock:
+            try:
+                self._con.execute("CHECKPOINT")
+            except duckdb.Error:
+                return False
+        return True
+
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one thread's reads."""
         return self._con.cursor()
