@@ -87,10 +87,19 @@ def _decode_short(block: report_pb2.PackedSoftware, count: int, what: str, now: 
         if lengths is None:
             columns[name] = ("",) * count
             continue
+        data = field.data
+        if count and lengths == lengths[:4] * count:  # one length throughout: maybe one value throughout
+            size = struct.unpack("<I", lengths[:4])[0]
+            if size * count == len(data) and data == data[:size] * count:  # arch, source, vendor...
+                try:
+                    value = data[:size].decode()
+                except UnicodeDecodeError:
+                    raise InvalidReport(f"{what}[0].{wire}: not valid UTF-8") from None
+                columns[name] = bounded_column((value,) * count, what, wire)
+                continue
         ends = list(accumulate(struct.unpack(f"<{count}I", lengths), initial=0))
         if ends[-1] != len(field.data):
-            raise InvalidReport(f"{what}.{wire}: lengths add up to {ends[-1]} bytes, data has {len(field.data)}")
-        data = field.data
+            raise InvalidReport(f"{what}.{wire}: lengths add up to {ends[-1]} bytes, data has {len(data)}")
         cuts = map(slice, ends, ends[1:])  # row i is data[ends[i]:ends[i + 1]]; map() keeps the loop in C
         try:
             if data.isascii():  # byte offsets are character offsets: decode once, slice the str

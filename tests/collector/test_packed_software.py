@@ -203,3 +203,11 @@ def test_columns_and_packed_lists_mix_in_one_store_batch(tmp_path: Path) -> None
 
 def test_per_item_lists_stay_tuple_columns() -> None:
     assert isinstance(decode_report(_per_item([_item("a")]), NOW).inventories[0].items, SoftwareColumns)
+
+
+def test_one_value_throughout_is_checked_and_stripped_once() -> None:
+    rows = _rows(_packed([_item(f"p{j}", arch=" all ", vendor="Debian") for j in range(5)]))
+    assert {(r.arch, r.vendor) for r in rows} == {("all", "Debian")} and len(rows) == 5
+    r = _block(vendor=(b"\xff\xfe" * 3, struct.pack("<3I", 2, 2, 2)))
+    with pytest.raises(InvalidReport, match=r"software_packed\[0\].vendor: not valid UTF-8"):
+        decode_report(r, NOW)
