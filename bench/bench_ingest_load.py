@@ -63,7 +63,10 @@ def _heartbeat(source_id: str, seq: int) -> bytes:
     return r.SerializeToString()
 
 
-def _report(source_id: str, seq: int, items: int, packed: bool = True) -> bytes:
+def _report(source_id: str, seq: int, items: int, packed: bool = True, churn: bool = True) -> bytes:
+    """A host snapshot of `items` packages; with churn every package differs from the previous
+    snapshot's (the worst case: all rows closed and all inserted again), without it every
+    snapshot of an agent lists the same packages (an agent checking in, nothing changed)."""
     from google.protobuf.timestamp_pb2 import Timestamp
     from netcensus.v1 import report_pb2
 
@@ -77,23 +80,24 @@ def _report(source_id: str, seq: int, items: int, packed: bool = True) -> bytes:
     nic = snap.facts.interfaces.add(name="eth0", mac=f"00:1b:21:{seq % 256:02x}:{uuid.uuid4().hex[:2]}:"
                                                      f"{uuid.uuid4().hex[:2]}")
     nic.addresses.append("192.0.2.10/24")
+    gen = seq if churn else 0
     if packed:  # as netcensus-agent sends it (report.proto, PackedSoftware)
         from agent.facts.model import SoftwareItem
         from agent.transport.encode import pack_software
 
         pack_software(snap.software_packed, [
-            SoftwareItem(name=f"package-{j}-s{seq}", version=f"1.{j % 50}.{seq}", vendor="Debian", arch="amd64",
+            SoftwareItem(name=f"package-{j}-s{gen}", version=f"1.{j % 50}.{gen}", vendor="Debian", arch="amd64",
                          source="deb", source_package="", purl="", installed_at=None) for j in range(items)])
     else:  # one SoftwareItem message per package
         for j in range(items):
-            snap.software.add(name=f"package-{j}-s{seq}", version=f"1.{j % 50}.{seq}", arch="amd64", source="deb",
+            snap.software.add(name=f"package-{j}-s{gen}", version=f"1.{j % 50}.{gen}", arch="amd64", source="deb",
                               vendor="Debian")
     snap.collectors.add(name="deb", state=report_pb2.COLLECTOR_STATE_OK, items=items)
     return r.SerializeToString()
 
 
 async def _agents(target: str, agents: int, reports: int, items: int, window: int, start: Any,
-                  ready: Any, packed: bool) -> dict[str, Any]:
+                  ready: Any, packed: bool, churn: bool) -> dict[str, Any]:
     import grpc
     from netcensus.v1 import ingest_pb2, report_pb2
 
@@ -115,7 +119,7 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
     # Report 1 of every agent is a heartbeat that opens its stream before the clock starts; reports
     # 2.. are the measured ones. Stream set-up (HTTP/2 stream, authentication, the collector's
     # per-stream tasks) is timed on its own: it is a connection cost, not a report's ack latency.
-    payloads = [[_report(src, s + 2, items, packed) for s in range(reports)] for _, src, _ in enrolled]
+    payloads = [[_report(src, s + 2, items, packed, churn) for s in range(reports)] for _, src, _ in enrolled]
     latencies: list[float] = []
     open_times: list[float] = []
     codes: dict[str, int] = {}
@@ -188,9 +192,9 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
 
 
 def _worker(target: str, agents: int, reports: int, items: int, window: int, start: Any, ready: Any,
-            out: Any, packed: bool) -> None:
+            out: Any, packed: bool, churn: bool) -> None:
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    out.put(asyncio.run(_agents(target, agents, reports, items, window, start, ready, packed)))
+    out.put(asyncio.run(_agents(target, agents, reports, items, window, start, ready, packed, churn)))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -200,13 +204,13 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _phase(target: str, *, collector_pid: int, agents: int, procs: int, reports: int, items: int,
-           window: int, packed: bool) -> dict[str, Any]:
+           window: int, packed: bool, churn: bool = True) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
     readies = [ctx.Event() for _ in range(procs)]
     share = [agents // procs + (1 if n < agents % procs else 0) for n in range(procs)]
     workers = [ctx.Process(target=_worker, args=(target, share[n], reports, items, window, start, readies[n], out,
-                                                  packed))
+                                                  packed, churn))
                for n in range(procs)]
     for w in workers:
         w.start()
@@ -259,18 +263,29 @@ def _bare_duckdb(rows: int) -> float:
     return elapsed
 
 
-def _check(db: Path) -> tuple[int, int, int]:
-    """(stored reports, doubled reports, reports with missing software rows)."""
+def _check(db: Path, *, churn: bool) -> tuple[int, int, int]:
+    """(stored reports, doubled reports, reports with missing software rows).
+
+    With churn every snapshot brings its own rows (first_report_id is that report); without it
+    only an agent's first snapshot does, and the later ones must leave them as they are.
+    """
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
     try:
         stored, distinct = con.execute("SELECT count(*), count(DISTINCT report_id) FROM reports").fetchone()
-        per = con.execute("""
-            SELECT r.items, coalesce(s.n, 0) FROM reports r
-            LEFT JOIN (SELECT first_report_id, count(*) AS n FROM software_installs GROUP BY 1) s
-              ON s.first_report_id = r.report_id
-            WHERE r.kind <> 'heartbeat'""").fetchall()
+        if churn:
+            per = con.execute("""
+                SELECT r.items, coalesce(s.n, 0) FROM reports r
+                LEFT JOIN (SELECT first_report_id, count(*) AS n FROM software_installs GROUP BY 1) s
+                  ON s.first_report_id = r.report_id
+                WHERE r.kind <> 'heartbeat'""").fetchall()
+        else:  # per agent: its largest snapshot's items vs its open rows
+            per = con.execute("""
+                SELECT r.items, coalesce(s.n, 0) FROM
+                  (SELECT source_id, max(items) AS items FROM reports WHERE kind <> 'heartbeat' GROUP BY 1) r
+                LEFT JOIN (SELECT source_id, count(*) AS n FROM software_installs WHERE removed_at IS NULL
+                           GROUP BY 1) s USING (source_id)""").fetchall()
     finally:
         con.close()
     doubled = stored - distinct + sum(1 for items, n in per if n > items - 1)
@@ -299,6 +314,9 @@ def main() -> None:
     parser.add_argument("--wire", choices=("packed", "items"), default="packed",
                         help="software lists as PackedSoftware blocks (what netcensus-agent sends) or as one "
                              "SoftwareItem message per package")
+    parser.add_argument("--churn", choices=("all", "none"), default="all",
+                        help="concurrency phase: every report replaces all its packages (worst case), or every "
+                             "report of an agent lists the same packages (agents checking in)")
     parser.add_argument("--skip", choices=("throughput", "concurrency"), default=None, help="skip one phase")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
@@ -327,11 +345,11 @@ def main() -> None:
                 items=args.tp_items, window=args.tp_reports, packed=args.wire == "packed")
             cc = empty if args.skip == "concurrency" else _phase(
                 target, collector_pid=proc.pid, agents=args.agents, procs=args.procs, reports=args.reports,
-                items=args.items, window=1, packed=args.wire == "packed")
+                items=args.items, window=1, packed=args.wire == "packed", churn=args.churn == "all")
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=300)
-        stored, doubled, short = _check(db)
+        stored, doubled, short = _check(db, churn=args.churn == "all")
     tp_rows = tp["acked_reports"] * args.tp_items
     bare_s = _bare_duckdb(tp_rows) if tp_rows else float("nan")
     sent = tp["sent"] + cc["sent"]
@@ -352,8 +370,9 @@ def main() -> None:
               f"(of {os.cpu_count() or 2} x {tp['wall']:.2f} s)")
     lat = cc["latencies"]
     if lat:
+        churn = "every package new in every report" if args.churn == "all" else "unchanged between reports"
         print(f"  concurrency: {args.agents} concurrent agent streams x {args.reports} reports x {args.items} "
-              "packages")
+              f"packages ({churn})")
         print(f"    ack latency p50 {_pct(lat, 0.5) * 1000:,.0f} ms, p99 {_pct(lat, 0.99) * 1000:,.0f} ms, "
               f"max {lat[-1] * 1000:,.0f} ms over {len(lat):,} acks in {cc['wall']:.1f} s "
               f"(goal: p99 <= 1,000 ms); mean {statistics.fmean(lat) * 1000:,.0f} ms")
