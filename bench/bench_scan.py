@@ -10,9 +10,10 @@
    FusionInventory's `fusioninventory-netdiscovery --threads 10`, with device-type agreement.
 4. The same for 50 real devices recorded by the snmpsim-data package (PyPI), each with the type
    its folder there gives it as the truth.
-   Simulators: snmpsim-command-responder-lite, one process per 10 devices (round-robin), data
-   decompressed; every tool talks to the same simulators, and their CPU time is printed, since on
-   a small machine the simulators rather than the scanner may set the floor.
+   Simulators: snmpsim-command-responder-lite, 10 processes with the devices spread by recording
+   size, data decompressed; every tool talks to the same simulators, and their CPU time is printed
+   per tool, since on a small machine the simulators rather than the scanner set the floor (printed
+   too). Ours and FusionInventory run 3 times each, interleaved; medians.
 
 Needs root, iproute2, nftables, nmap, arp-scan, snmpd, snmp and snmpsim; [3]/[4] also use Debian's
 fusioninventory-agent-task-network, and [4] the snmpsim-data package (skipped without). Run:
@@ -28,7 +29,6 @@ import json
 import math
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -212,6 +212,12 @@ def _ns_cpu_seconds(lab: Lab, hosts: list[LabHost]) -> float:
     return total / tick
 
 
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, /proc/stat), to show contention."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
+
+
 def _wait_endpoints(lab: Lab, host: LabHost, ips: list[str], timeout: float = 120.0) -> None:
     """snmpsim binds its extra endpoints after indexing its data; wait until all are bound."""
     end = time.monotonic() + timeout
@@ -287,28 +293,42 @@ COARSE = {"switch": "NETWORKING", "router": "NETWORKING", "firewall": "NETWORKIN
           "bmc": "", "iot": "", "unknown": ""}
 
 
-def _sim_groups(files: list[Path], ips: list[str], per_process: int, root: Path) -> list[LabHost]:
-    """One snmpsim process per `per_process` devices, each device on its own address.
+# Simulator processes for the 50 devices (5 devices each): the same for every tool. More than the
+# two cores, so that a process busy with a big walk never leaves a core idle; not one per device,
+# so that the machine is not mostly scheduling 50 interpreters.
+SIM_PROCESSES = 10
+
+
+def _sim_groups(files: list[Path], ips: list[str], processes: int, root: Path) -> list[LabHost]:
+    """`processes` snmpsim processes sharing the devices, each device on its own address.
 
     snmpsim-command-responder-lite picks a data file by community *and* transport: a v2c request
     for community "public" arriving on its n-th --agent-udpv4-endpoint is answered from
     public/1.3.6.1.6.1.1.<n>.snmprec (snmpsim datafile.probe_context). Files are copied, not
-    linked: snmpsim names communities after resolved paths.
+    linked: snmpsim names communities after resolved paths. Devices are spread by the size of their
+    recording (largest first, each to the least-loaded process), a measure no tool has a say in,
+    so that one process does not end up with all the big walks and hold up everyone.
     """
+    # Decompressed: snmpsim seeks in its data file per lookup, and a seek in a .bz2 file
+    # decompresses from the start (minutes of simulator CPU for big walks, for every tool).
+    data = []
+    for src in files:
+        with bz2.open(src, "rb") if src.name.endswith(".bz2") else src.open("rb") as fin:
+            data.append(fin.read())
+    members: list[list[int]] = [[] for _ in range(min(processes, len(files)))]
+    load = [0] * len(members)
+    for i in sorted(range(len(files)), key=lambda i: (-data[i].count(b"\n"), i)):
+        g = min(range(len(members)), key=lambda g: (load[g], len(members[g]), g))
+        members[g].append(i)
+        load[g] += data[i].count(b"\n")
     hosts = []
-    for g in range(0, len(files), per_process):
-        gdir = root / f"group{g // per_process}"
+    for g, idx in enumerate(members):
+        gdir = root / f"group{g}"
         (gdir / "public").mkdir(parents=True)
-        # Round-robin, so big and small walks spread evenly over the simulator processes.
-        groups = len(range(0, len(files), per_process))
-        gips = ips[g // per_process::groups]
-        for n, src in enumerate(files[g // per_process::groups]):
-            # Decompressed: snmpsim seeks in its data file per lookup, and a seek in a .bz2 file
-            # decompresses from the start (minutes of simulator CPU for big walks, for every tool).
-            with (bz2.open(src, "rb") if src.name.endswith(".bz2") else src.open("rb")) as fin, \
-                    (gdir / "public" / f"1.3.6.1.6.1.1.{n}.snmprec").open("wb") as fout:
-                shutil.copyfileobj(fin, fout)
-        hosts.append(LabHost(f"sim{g // per_process}", gips[0], f"00:00:0c:aa:{g // per_process:02x}:01",
+        for n, i in enumerate(idx):
+            (gdir / "public" / f"1.3.6.1.6.1.1.{n}.snmprec").write_bytes(data[i])
+        gips = [ips[i] for i in idx]
+        hosts.append(LabHost(f"sim{g}", gips[0], f"00:00:0c:aa:{g:02x}:01",
                              snmpsim_data=gdir, extra_ips=tuple(f"{ip}/24" for ip in gips[1:]), snmpsim_lite=True,
                              snmpsim_args=tuple(f"--agent-udpv4-endpoint={ip}:161" for ip in gips[1:])))
     return hosts
@@ -328,43 +348,78 @@ def _fusion(lab: Lab, first: str, last: str) -> tuple[float, dict[str, str]]:
     return t, types
 
 
-def _many(label: str, files: list[Path], truth: list[str], per_process: int) -> None:
+def _many(label: str, files: list[Path], truth: list[str], processes: int, runs: int = 3) -> None:
     n = len(files)
     ips = [f"192.0.2.{100 + i}" for i in range(n)]
+    cores = os.cpu_count() or 1
+    med = statistics.median
     with tempfile.TemporaryDirectory(prefix="nc-bench-") as tmp:
-        hosts = _sim_groups(files, ips, per_process, Path(tmp))
+        hosts = _sim_groups(files, ips, processes, Path(tmp))
         with Lab(hosts) as lab:
             for h in hosts:
                 _wait_endpoints(lab, h, [h.ip, *(e.split("/")[0] for e in h.extra_ips)])
             # Warm every simulator (snmpsim indexes data files lazily) so no tool pays that cost.
             timed_cmd(lab, ["sh", "-c", "; ".join(f"snmpget -v2c -c public -t 5 {ip} 1.3.6.1.2.1.1.2.0 >/dev/null"
                                                   for ip in ips)])
+            c0 = _ns_cpu_seconds(lab, hosts)
             one = timed_sweep(lab, [ips[0]], ["snmp"], {"time_budget_s": 120}, "snmp", repeat=3)
-            sim_before = _ns_cpu_seconds(lab, hosts)
-            many = timed_sweep(lab, ips, ["snmp"], {"time_budget_s": 300}, "snmp")
-            sim_cpu = _ns_cpu_seconds(lab, hosts) - sim_before
+            one_sim = (_ns_cpu_seconds(lab, hosts) - c0) / 3
+            one_t = med(one["runs"])
+            have_fi = have_tools("fusioninventory-netdiscovery")
+            ours: list[dict[str, Any]] = []
+            ours_sim: list[float] = []
+            others: list[float] = []  # CPU seconds used by the rest of the machine during our runs
+            fi_t: list[float] = []
+            fi_sim: list[float] = []
+            fi_types: dict[str, str] = {}
+            for _ in range(runs):  # interleaved, so CPU noise from elsewhere hits both tools alike
+                c0, b0 = _ns_cpu_seconds(lab, hosts), _machine_busy()
+                ours.append(timed_sweep(lab, ips, ["snmp"], {"time_budget_s": 300}, "snmp"))
+                c1, b1 = _ns_cpu_seconds(lab, hosts), _machine_busy()
+                ours_sim.append(c1 - c0)
+                # Busy time minus simulators and scanner (whose process also counts start-up here).
+                others.append(max(0.0, (b1 - b0) - (c1 - c0) - ours[-1]["cpu_s"]))
+                if have_fi:
+                    t, fi_types = _fusion(lab, ips[0], ips[-1])
+                    fi_t.append(t)
+                    fi_sim.append(_ns_cpu_seconds(lab, hosts) - c1)
+            walls = [r["elapsed"] for r in ours]
+            many = sorted(ours, key=lambda r: r["elapsed"])[len(ours) // 2]  # the median run
             ok = sum(1 for st in many["statuses"] if st[1])
-            one_t = min(one["runs"])
-            print(f"  ours (default options: 64 devices at once, 1 s timeout): 1 device {one_t:.2f} s; {n} devices "
-                  f"{many['elapsed']:.2f} s ({ok}/{n} ok) -> {many['elapsed'] / one_t:.1f}x the time for {n}x "
-                  f"the devices; scanner CPU {many['cpu_s']:.2f} s, simulators' CPU {sim_cpu:.2f} s "
-                  f"({len(hosts)} snmpsim-command-responder-lite processes, {per_process} devices each)")
-            bad = [s for s in many["statuses"] if not s[1]]
+            scan_cpu = med(r["cpu_s"] for r in ours)
+            print(f"  ours, default options (64 devices at once, 1 s timeout, 2 retries); simulators: {len(hosts)} "
+                  f"snmpsim-command-responder-lite processes, devices spread by recording size")
+            print(f"    1 device ({ips[0]}): median of 3 warm sweeps {one_t:.3f} s; simulator CPU {one_sim:.3f} s, "
+                  f"scanner CPU {one['cpu_s'] / 3:.3f} s per sweep")
+            print(f"    {n} devices, {runs} runs: " + ", ".join(f"{w:.2f}" for w in walls) + f" s; median "
+                  f"{med(walls):.2f} s ({ok}/{n} ok) = {med(walls) / one_t:.0f}x one device; scanner CPU "
+                  f"{scan_cpu:.2f} s, simulators' CPU {med(ours_sim):.2f} s")
+            print("    CPU used meanwhile by everything else on the machine (other users, the scanner's start-up): "
+                  + ", ".join(f"{o:.1f}" for o in others) + " s per run")
+            floor = (med(ours_sim) + scan_cpu) / cores
+            print(f"    floor on {cores} cores: (simulators' + scanner CPU) / {cores} = {floor:.2f} s = "
+                  f"{floor / one_t:.0f}x one device (goal: 3x = {3 * one_t:.2f} s, which would need "
+                  f"{(med(ours_sim) + scan_cpu) / (3 * one_t):.0f} cores at this CPU cost)")
+            bad = [st for st in many["statuses"] if not st[1]]
             if bad:
-                print(f"  not ok: {bad[:5]}")
+                print(f"    not ok: {bad[:5]}")
             slow = sorted(many["statuses"], key=lambda st: -st[3])[:3]
-            print("  slowest: " + "; ".join(f"{st[0]} {st[3] / 1000:.2f} s ({st[2]})" for st in slow))
+            print("    slowest: " + "; ".join(f"{st[0]} {st[3] / 1000:.2f} s ({st[2]})" for st in slow))
             script = "; ".join(
                 f"for o in 1.3.6.1.2.1.1 1.3.6.1.2.1.2.2 1.3.6.1.2.1.31.1.1 1.3.6.1.2.1.4.22 1.3.6.1.2.1.17 "
                 f"1.3.6.1.2.1.47.1.1.1 1.0.8802.1.1.2.1.4; do snmpbulkwalk -v2c -c public -Cr25 {ip} $o >/dev/null; "
                 f"done" for ip in ips)
             ref_t, _ = timed_cmd(lab, ["sh", "-c", script])
-            row(f"{n} devices, wall time", many["elapsed"], ref_t, "s", "snmpbulkwalk loop (serial)")
-            if not have_tools("fusioninventory-netdiscovery"):
+            row(f"{n} devices, wall time (median)", med(walls), ref_t, "s", "snmpbulkwalk loop (1 run)")
+            if not have_fi:
                 print("  fusioninventory-netdiscovery missing (apt-get install fusioninventory-agent-task-network)")
                 return
-            fi_t, fi_types = _fusion(lab, ips[0], ips[-1])
-            row(f"{n} devices, wall time", many["elapsed"], fi_t, "s", "fusioninventory-netdiscovery")
+            print("  FusionInventory runs: " + ", ".join(f"{t:.2f}" for t in fi_t) + f" s; simulators' CPU "
+                  f"{med(fi_sim):.2f} s")
+            row(f"{n} devices, wall time (median of {runs})", med(walls), med(fi_t), "s",
+                "fusioninventory-netdiscovery")
+            ratios = ", ".join(f"{o / f:.2f}" for o, f in zip(walls, fi_t, strict=True))
+            print(f"  per run, ours/FusionInventory: {ratios}")
             print("  (FusionInventory: discovery only — system group, MAC, serial; 10 threads, 1 s timeout; "
                   "ours: full inventory incl. interfaces, ARP/FDB/LLDP tables, software)")
             ours_types = many["types"]
@@ -386,7 +441,7 @@ def _many(label: str, files: list[Path], truth: list[str], per_process: int) -> 
 
 def bench_snmp_many() -> None:
     print("\n[3] 50 simulated devices (snmpsim, the hand-written switch walk) at once vs one")
-    _many("switches", [DATA / "switch" / "public.snmprec"] * 50, ["switch"] * 50, per_process=10)
+    _many("switches", [DATA / "switch" / "public.snmprec"] * 50, ["switch"] * 50, processes=SIM_PROCESSES)
 
 
 def bench_snmp_fleet() -> None:
@@ -398,7 +453,7 @@ def bench_snmp_fleet() -> None:
         print("  skipped: pip install snmpsim-data (recorded walks of real devices, BSD-2-Clause)")
         return
     base = Path(snmpsim_data.__file__).parent / "data"
-    _many("fleet", [base / f for f, _ in FLEET], [t for _, t in FLEET], per_process=10)
+    _many("fleet", [base / f for f, _ in FLEET], [t for _, t in FLEET], processes=SIM_PROCESSES)
 
 
 def main() -> None:
