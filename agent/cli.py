@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--community", action="append", default=[], metavar="C", help="SNMP community (repeatable)")
     p.add_argument("--interface", help="interface for ARP (default: from the route)")
     p.add_argument("--rate", type=int, help="packets per second")
+    p.add_argument("--snmp-depth", metavar="{inventory,discovery}",
+                   help="SNMP per device: 'inventory' (default) reads everything -- interfaces, addresses, "
+                        "ARP/FDB tables, chassis, software, LLDP neighbours; 'discovery' is a quick identity "
+                        "pass -- system group, interface names/types/MACs, addresses, chassis serial/model -- "
+                        "enough for vendor and device type (with --config: snmp_depth in the file)")
     p.add_argument("--collector", metavar="HOST:PORT")
     p.add_argument("--format", choices=["json"], dest="fmt", help="print observations instead of sending")
     p.add_argument("--config", type=Path, help="TOML file with scheduled sweeps")
@@ -411,6 +416,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.config and not args.targets:
         from agent.scan.schedule import load_scan_config, run_schedule
 
+        if args.snmp_depth is not None:
+            raise ConfigError("--snmp-depth applies to targets named on the command line; with --config set "
+                              "snmp_depth in the file ([defaults] or a [[job]])")
+
         scan_config = load_scan_config(args.config)
         sender = _sender(args.collector, args.state_dir, _security(args)) if args.collector else None
         sink = sender if sender is not None else (lambda batch: print(json.dumps(batch_to_dict(batch)), flush=True))
@@ -431,6 +440,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
         kw["interface"] = args.interface
     if args.rate:
         kw["rate_pps"] = args.rate
+    if args.snmp_depth is not None:
+        from agent.scan.options import SNMP_DEPTHS
+
+        if args.snmp_depth not in SNMP_DEPTHS:
+            raise ConfigError(f"--snmp-depth {args.snmp_depth!r}: use inventory (everything) or discovery "
+                              "(identity only)")
+        kw["snmp_depth"] = args.snmp_depth
     options = SweepOptions(**kw)
     send = _sender(args.collector, args.state_dir, _security(args)) if args.collector else None
     found = 0

@@ -18,6 +18,8 @@ AUTH_PROTOCOLS = frozenset({"none", "md5", "sha", "sha224", "sha256", "sha384", 
 # draft (draft-reeder-snmpv3-usm-3desede-00), which Cisco IOS implements (net-snmp "AES256C").
 PRIV_PROTOCOLS = frozenset({"none", "des", "3des", "aes", "aes128", "aes192", "aes256", "aes192c", "aes256c"})
 PROFILES = frozenset({"discovery", "ports", "os"})
+# How much an SNMP sweep reads from each device (SweepOptions.snmp_depth).
+SNMP_DEPTHS = ("inventory", "discovery")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,13 @@ class SweepOptions:
         snmp_max_rows: cap on varbinds read from one subtree, so an endless table cannot stall us.
         snmp_all_addresses: with discovery methods present, SNMP normally queries only live hosts
             plus single-host targets; True queries every address (finds ICMP/ARP-silent devices).
+        snmp_depth: how much SNMP reads from each device. "inventory" (the default) reads
+            everything: system group, interfaces with speed and state, IP addresses, ARP caches,
+            bridge forwarding tables, ENTITY-MIB chassis, HOST-RESOURCES system and installed
+            software, LLDP neighbours. "discovery" is a quick identity pass, like FusionInventory's
+            netdiscovery: system group, interfaces' names, types and MACs, IP addresses, and the
+            chassis' serial/model/manufacturer -- enough for identity, vendor and device type
+            (classified as in an inventory), without the tables that say what a device sees or runs.
     """
 
     communities: tuple[str, ...] = field(default=("public",), repr=False)
@@ -103,6 +112,7 @@ class SweepOptions:
     snmp_concurrency: int = 64
     snmp_max_rows: int = 20000
     snmp_all_addresses: bool = False
+    snmp_depth: str = "inventory"
 
     def __post_init__(self) -> None:
         """Validate ranges once, so the scanners can trust their inputs."""
@@ -118,3 +128,5 @@ class SweepOptions:
             raise ConfigError(f"unknown nmap profile {self.profile!r} (use discovery, ports or os)")
         if self.snmp_concurrency <= 0:
             raise ConfigError(f"snmp_concurrency must be positive, got {self.snmp_concurrency}")
+        if self.snmp_depth not in SNMP_DEPTHS:
+            raise ConfigError(f"snmp_depth must be \"inventory\" or \"discovery\", got {self.snmp_depth!r}")

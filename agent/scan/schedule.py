@@ -29,6 +29,8 @@ Example (every key is checked; unknown keys are errors)::
     jitter = "5m"
     exclude = ["192.0.2.1"]
     rate_pps = 200
+    snmp_depth = "discovery"       # "inventory" (default): everything SNMP tells; "discovery": a quick
+                                   # identity pass (system group, interface MACs, chassis serial/model)
 
 Secrets never sit in the file: a credential names an environment variable or a file, which is
 read when the job runs (so rotation needs no restart) and checked once at load time, so a typo
@@ -51,7 +53,7 @@ from typing import Any
 
 from agent.errors import AgentError, ConfigError
 from agent.scan.model import Method, ScanBatch
-from agent.scan.options import PROFILES, SnmpV3User, SweepOptions
+from agent.scan.options import PROFILES, SNMP_DEPTHS, SnmpV3User, SweepOptions
 from agent.scan.targets import parse_networks, parse_targets
 
 log = logging.getLogger("netcensus.scan.schedule")
@@ -63,6 +65,7 @@ _OPTION_KEYS = {
     "interface": "interface", "rate_pps": "rate_pps", "retries": "retries", "timeout": "timeout_s",
     "time_budget": "time_budget_s", "profile": "profile", "nmap_args": "nmap_args", "nmap_dns": "nmap_dns",
     "snmp_concurrency": "snmp_concurrency", "snmp_all_addresses": "snmp_all_addresses",
+    "snmp_depth": "snmp_depth",
 }
 _JOB_KEYS = {"name", "targets", "methods", "credentials", "interval", "jitter", "exclude", *_OPTION_KEYS}
 _CRED_KEYS = {"name", "type", "community_env", "community_file", "user", "auth_protocol", "auth_key_env",
@@ -219,6 +222,8 @@ def _options(raw: Mapping[str, Any], base: SweepOptions, where: str) -> SweepOpt
             value = tuple(value)
         elif key == "profile" and value not in PROFILES:
             raise ConfigError(f"{where}: profile must be one of {', '.join(sorted(PROFILES))}")
+        elif key == "snmp_depth" and value not in SNMP_DEPTHS:
+            raise ConfigError(f"{where}: snmp_depth must be \"inventory\" or \"discovery\", got {value!r}")
         elif key in ("rate_pps", "retries", "snmp_concurrency") and (
                 not isinstance(value, int) or isinstance(value, bool)):
             raise ConfigError(f"{where}: {key} must be an integer")

@@ -14,6 +14,12 @@ with one GETBULK stream that carries all wanted columns of a row per request:
 - HOST-RESOURCES-MIB hrSystem and hrSWInstalledTable (RFC 2790) -> attributes and software;
 - LLDP-MIB lldpRemTable / lldpRemManAddrTable (IEEE 802.1AB) -> SNMP_LLDP neighbours.
 
+That is the default depth, "inventory". SweepOptions.snmp_depth = "discovery" reads only what
+identifies and classifies a device (DISCOVERY_COLUMNS: the system group, the interfaces' names,
+types and MACs, ipAddrTable, the ENTITY-MIB chassis), like FusionInventory's netdiscovery; its
+device observation is the inventory's minus interface speed/state, hrSystem attributes and
+software, and there are no ARP/FDB/LLDP sightings.
+
 Transports: SNMPv1/v2c go through a connected UDP socket per device and the small codec in
 snmpber.py (pyasn1 decoding was the scanner's main CPU cost); SNMPv3 goes through pysnmp's
 asyncio v3arch API with ONE SnmpEngine per sweep (creating an engine compiles MIB modules,
@@ -131,6 +137,28 @@ PRESENCE: dict[str, Oid] = {
     "ups-mib": (1, 3, 6, 1, 2, 1, 33, 1, 1),         # UPS-MIB::upsIdent (RFC 1628)
     "printer-mib": (1, 3, 6, 1, 2, 1, 43, 5, 1, 1),  # Printer-MIB::prtGeneralEntry (RFC 3805)
 }
+
+# snmp_depth "discovery": what identifies and classifies a device, nothing it sees or runs.
+# Interfaces keep what names them and their MACs (ifDescr/ifName, ifType -- which tells physical
+# ports from virtual ones when picking the device's MAC --, ifPhysAddress) but not speed or state;
+# ipAddrTable says which interface carries the address we asked (so the device MAC is the one an
+# inventory reports); the chassis gives serial, model and manufacturer. Classification needs only
+# the system scalars and the PRESENCE census, which discovery asks too.
+DISCOVERY_COLUMNS: dict[str, tuple[Oid, ...]] = {
+    "if": tuple((*IF_ENTRY, c) for c in (2, 3, 6)),                # descr type physAddress
+    "ifx": ((*IF_X_ENTRY, 1),),                                     # ifName
+    "ipad": COLUMNS["ipad"],
+    "ent": COLUMNS["ent"],
+}
+DISCOVERY_SCALARS: tuple[Oid, ...] = tuple(o for o in SCALARS if o[:len(SYSTEM)] == SYSTEM)
+
+
+def depth_plan(depth: str) -> tuple[dict[str, tuple[Oid, ...]], tuple[Oid, ...]]:
+    """The tables (name -> columns) and scalars read at an snmp_depth ("inventory"/"discovery")."""
+    if depth == "discovery":
+        return DISCOVERY_COLUMNS, DISCOVERY_SCALARS
+    return COLUMNS, SCALARS
+
 
 FAST_TIMEOUT_S = 0.5
 # Varbinds asked for per GETBULK (max-repetitions x columns). 48 keeps a response of typical
@@ -773,7 +801,7 @@ class _Opened:
 
 
 async def _try(pacer: Pacer, channel: _Channel, host: str, port: int, cred: Credential, *, timeout: float,
-               retries: int, max_rows: int) -> _Opened:
+               retries: int, max_rows: int, scalars: Sequence[Oid] = SCALARS) -> _Opened:
     """Prove one credential with the request we need anyway: GET of the system scalars."""
     session: Session
     if cred.version == "3":
@@ -783,10 +811,10 @@ async def _try(pacer: Pacer, channel: _Channel, host: str, port: int, cred: Cred
         session = UsmSession(pacer, cred, transport, timeout=timeout, max_rows=max_rows)
     else:
         session = CommunitySession(channel, cred, pacer, timeout=timeout, retries=retries, max_rows=max_rows)
-    scalars = await session.get(SCALARS)
+    got = await session.get(scalars)
     # Every SNMP entity implements SNMPv2-MIB (RFC 3418); an answer without it usually means a
     # v3 view that excludes it. It still proves the credential.
-    return _Opened(session, scalars)
+    return _Opened(session, got)
 
 
 async def _v3_probe(channel: _Channel, timeout: float) -> None:
@@ -826,7 +854,8 @@ async def open_session(pacer: Pacer, channel: _Channel, host: str, options: Swee
         tasks = [asyncio.ensure_future(_try(pacer, channel, host, port, c,
                                             timeout=options.timeout_s if patient else fast,
                                             retries=options.retries if patient else 0,
-                                            max_rows=options.snmp_max_rows)) for c in batch]
+                                            max_rows=options.snmp_max_rows,
+                                            scalars=depth_plan(options.snmp_depth)[1])) for c in batch]
         probe = None
         if not patient and all(c.version == "3" for c in batch):
             probe = asyncio.ensure_future(_v3_probe(channel, fast))
@@ -875,7 +904,7 @@ def _set_patience(session: Session, options: SweepOptions) -> None:
 
 
 async def inventory_device(pacer: Pacer, host: str, options: SweepOptions, *, port: int = 161) -> DeviceResult:
-    """Read everything we know how to read from one device."""
+    """Read one device at options.snmp_depth: everything we know how to read, or its identity."""
     started = time.monotonic()
     loop = asyncio.get_running_loop()
     try:
@@ -898,15 +927,16 @@ async def _inventory(pacer: Pacer, channel: _Channel, host: str, options: SweepO
     except SnmpError as exc:
         return DeviceResult([], TargetStatus(target=host, method=Method.SNMP, ok=False, reason=str(exc),
                                              duration_ms=ms_since(started)))
+    columns, _ = depth_plan(options.snmp_depth)
     try:
-        census = await session.first_rows([*(TABLE_PREFIX[k] for k in COLUMNS), *PRESENCE.values()])
-        keys = tables_to_walk(dict(zip(COLUMNS, census, strict=False)))
+        census = await session.first_rows([*(TABLE_PREFIX[k] for k in columns), *PRESENCE.values()])
+        keys = tables_to_walk(dict(zip(columns, census, strict=False)))
     except SnmpError:
         # The one-request table census failed (a stalling agent, a response too big): walk every
         # table and let each succeed or fail on its own, as a partial inventory.
-        census = [True] * len(COLUMNS) + [False] * len(PRESENCE)
-        keys = list(COLUMNS)
-    mibs = frozenset(k for k, has in zip(PRESENCE, census[len(COLUMNS):], strict=True) if has)
+        census = [True] * len(columns) + [False] * len(PRESENCE)
+        keys = list(columns)
+    mibs = frozenset(k for k, has in zip(PRESENCE, census[len(columns):], strict=True) if has)
     # Per-device back-off: after a timeout this device gets one table stream at a time.
     streams = AdaptiveLimit(WALKS_PER_DEVICE, floor=1, ceiling=WALKS_PER_DEVICE, cooldown_s=0.0)
     errors: list[str] = []
@@ -916,12 +946,12 @@ async def _inventory(pacer: Pacer, channel: _Channel, host: str, options: SweepO
         try:
             if key == "ent":
                 return await walk_entities(session)
-            return await session.walk_table(COLUMNS[key])
+            return await session.walk_table(columns[key])
         except SnmpError as exc:
             if "timeout" in str(exc).lower():
                 streams.limit = 1.0
             errors.append(f"walk of {key} table ({_dotted(TABLE_PREFIX[key])}) failed: {exc}")
-            return [WalkResult() for _ in COLUMNS[key]]
+            return [WalkResult() for _ in columns[key]]
         finally:
             streams.release()
 
@@ -929,8 +959,8 @@ async def _inventory(pacer: Pacer, channel: _Channel, host: str, options: SweepO
     tables = dict(zip(keys, walked, strict=True))
     notes = [w.note for group in walked for w in group if w.note]
     obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC), mibs=mibs)
-    skipped = len(COLUMNS) - len(keys)
-    reason = (f"{session.cred.label}; {session.varbinds} varbinds; {len(keys)} tables walked, "
+    skipped = len(columns) - len(keys)
+    reason = (f"{session.cred.label}; {options.snmp_depth}; {session.varbinds} varbinds; {len(keys)} tables walked, "
               f"{skipped} empty or not needed")
     resent = int(getattr(session, "retransmissions", 0))
     if resent:
@@ -940,7 +970,8 @@ async def _inventory(pacer: Pacer, channel: _Channel, host: str, options: SweepO
     if errors:
         # A device that answers its system group but stalls its tables is half-inventoried:
         # say so (ok=False) while still reporting what it did answer.
-        reason = f"partial inventory: {len(errors)} of {len(keys)} table walks failed (first: {errors[0]}); {reason}"
+        reason = (f"partial {options.snmp_depth}: {len(errors)} of {len(keys)} table walks failed "
+                  f"(first: {errors[0]}); {reason}")
     return DeviceResult(obs, TargetStatus(target=host, method=Method.SNMP, ok=not errors, reason=reason,
                                           duration_ms=ms_since(started)))
 

@@ -5,17 +5,31 @@ rules added for real recorded devices (no packets sent)."""
 from __future__ import annotations
 
 import asyncio
+import bisect
+import bz2
+import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agent.scan import snmp
 from agent.scan import snmpber as ber
 from agent.scan.classify import classify
+from agent.scan.model import Method, Observation, TargetStatus
+from agent.scan.options import SweepOptions
 from agent.scan.snmp import (
     COLUMNS,
+    DISCOVERY_COLUMNS,
+    DISCOVERY_SCALARS,
     ENT_PHYSICAL,
     FIRST_ROWS,
+    PRESENCE,
+    SCALARS,
+    SYSTEM,
+    TABLE_PREFIX,
     AdaptiveLimit,
     Credential,
     Session,
@@ -25,6 +39,7 @@ from agent.scan.snmp import (
 )
 
 Oid = tuple[int, ...]
+DATA = Path(__file__).resolve().parents[1] / "data" / "scan" / "snmpsim"
 
 
 # --- codec ------------------------------------------------------------------------------------------
@@ -325,3 +340,160 @@ def test_walk_entities_falls_back_when_no_chassis_has_a_serial() -> None:
 ])
 def test_classify_real_devices(oid: str, descr: str, kw: dict[str, Any], expected: str) -> None:
     assert classify(oid, descr, **kw).device_type == expected
+
+
+# --- SNMP depth: what a discovery pass reads, against recorded devices ---------------------------------
+
+_INT_TYPES = {2, 65, 66, 67, 70}  # INTEGER, Counter32, Gauge32, TimeTicks, Counter64
+_BYTES_TYPES = {4, 64, 68}       # OCTET STRING, IpAddress, Opaque
+
+
+def _snmprec(path: Path) -> dict[Oid, Any]:
+    """A snmpsim recording (oid|type|value lines), values as the codec decodes them."""
+    raw = bz2.decompress(path.read_bytes()) if path.name.endswith(".bz2") else path.read_bytes()
+    mib: dict[Oid, Any] = {}
+    for line in raw.splitlines():
+        parts = line.split(b"|", 2)
+        if len(parts) != 3:
+            continue
+        oid_s, tag_s, val = parts
+        hexed = tag_s.endswith(b"x")
+        try:
+            oid = tuple(int(x) for x in oid_s.decode().split("."))
+            tag = int(tag_s.rstrip(b"x"))
+            if hexed:
+                val = bytes.fromhex(val.decode())
+            if tag in _INT_TYPES:
+                mib[oid] = int(val)
+            elif tag == 64 and not hexed:
+                mib[oid] = bytes(int(x) for x in val.decode().split("."))
+            elif tag in _BYTES_TYPES:
+                mib[oid] = val
+            elif tag == 6:
+                mib[oid] = tuple(int(x) for x in val.decode().split(".") if x)
+        except ValueError:
+            continue  # a variation-module line or a malformed value: not part of the walk
+    return mib
+
+
+class _RecordedAgent(Session):
+    """An agent answering GET/GETBULK from a recording (RFC 3416 order), noting every OID asked."""
+
+    def __init__(self, mib: dict[Oid, Any], *, max_rows: int = 20_000) -> None:
+        super().__init__(Credential("v2c community #1", "2c", community="x"), max_rows=max_rows)
+        self.mib, self.names = mib, sorted(mib)
+        self.gets: list[Oid] = []
+        self.bulks: list[tuple[tuple[Oid, ...], int]] = []
+
+    def _after(self, oid: Oid) -> tuple[Oid, Any]:
+        i = bisect.bisect_right(self.names, oid)
+        return (self.names[i], self.mib[self.names[i]]) if i < len(self.names) else (oid, ber.END_OF_MIB_VIEW)
+
+    async def _get(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
+        self.gets += oids
+        return [(o, self.mib.get(o, ber.NO_SUCH_OBJECT)) for o in oids]
+
+    async def _bulk(self, oids: Sequence[Oid], reps: int) -> list[tuple[Oid, Any]]:
+        self.bulks.append((tuple(oids), reps))
+        out: list[tuple[Oid, Any]] = []
+        cursors = list(oids)
+        for _ in range(reps):
+            row = [self._after(c) for c in cursors]
+            out += row
+            cursors = [name for name, _ in row]
+        return out
+
+
+def _read_device(mib: dict[Oid, Any], host: str, depth: str,
+                 monkeypatch: pytest.MonkeyPatch) -> tuple[list[Observation], TargetStatus, _RecordedAgent]:
+    """snmp._inventory as a sweep runs it (credential, census, walks), the recording as the agent."""
+    agents: list[_RecordedAgent] = []
+
+    class Recorded(_RecordedAgent):
+        def __init__(self, _channel: Any, _cred: Any, _pacer: Any, *, timeout: float, retries: int,
+                     max_rows: int) -> None:
+            super().__init__(mib, max_rows=max_rows)
+            self.timeout, self.retries = timeout, retries
+            agents.append(self)
+
+    monkeypatch.setattr(snmp, "CommunitySession", Recorded)  # no socket: nothing is sent
+    opts = SweepOptions(snmp_depth=depth)
+    res = asyncio.run(snmp._inventory(snmp.Pacer(opts), snmp._Channel(), host, opts, 161, time.monotonic()))
+    (agent,) = agents
+    return res.observations, res.status, agent
+
+
+def _under(oid: Oid, roots: Sequence[Oid]) -> bool:
+    return any(oid[:len(r)] == r for r in roots)
+
+
+def _identity(dev: Observation) -> tuple[Any, ...]:
+    """What a discovery must report exactly as an inventory does."""
+    return (dev.method, dev.ip, dev.mac, dev.mac_is_local, dev.hostname, dev.vendor, dev.device_type, dev.os_family,
+            dev.snmp, dev.serial, dev.model,
+            tuple((i.name, i.mac, i.addresses, i.is_virtual) for i in dev.interfaces))
+
+
+def _recording(name: str) -> Path:
+    if name == "switch":
+        return DATA / "switch" / "public.snmprec"
+    if name == "winxp":
+        import snmpsim  # type: ignore[import-untyped]
+
+        return Path(snmpsim.__file__).parent / "data" / "recorded" / "winxp-full-walk.snmprec"
+    snmpsim_data = pytest.importorskip("snmpsim_data")
+    return Path(snmpsim_data.__file__).parent / "data" / name
+
+
+# The hand-written switch (ARP, FDB, LLDP, chassis), snmpsim's Windows XP walk (software, hrSystem) and
+# recorded devices whose type comes from sysObjectID, sysDescr, UPS-MIB presence or layer bits.
+RECORDINGS = {
+    "switch": ("192.0.2.40", "switch"),
+    "winxp": ("127.0.0.1", "workstation"),
+    "network/switch/cisco-c3750.snmprec.bz2": ("192.0.2.100", "switch"),
+    "network/firewall/paloalto-pa-5000.snmprec.bz2": ("192.0.2.101", "firewall"),
+    "network/wifi/ubiquiti-m5.snmprec.bz2": ("192.0.2.102", "wireless"),
+    "UPS/eastpower-istars-swv053.snmprec.bz2": ("192.0.2.103", "ups"),
+    "os/linux/slackware.snmprec.bz2": ("192.0.2.104", "server"),
+}
+
+
+@pytest.mark.parametrize("name", list(RECORDINGS))
+def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    host, device_type = RECORDINGS[name]
+    mib = _snmprec(_recording(name))
+    full, full_status, full_agent = _read_device(mib, host, "inventory", monkeypatch)
+    found, status, agent = _read_device(mib, host, "discovery", monkeypatch)
+    assert status.ok and full_status.ok, (status.reason, full_status.reason)
+    assert "; discovery; " in status.reason and "; inventory; " in full_status.reason
+
+    # One request asks which tables exist: only the discovery tables, plus the MIBs whose presence types
+    # a device (UPS-MIB, Printer-MIB).
+    census, reps = agent.bulks[0]
+    assert census == (*(TABLE_PREFIX[k] for k in DISCOVERY_COLUMNS), *PRESENCE.values()) and reps == 1
+    # Walks stay inside the discovery columns; GETs are the system group (which proves the credential) and
+    # the chassis' serial/manufacturer/model.
+    allowed = [c for cols in DISCOVERY_COLUMNS.values() for c in cols]
+    assert all(_under(o, allowed) for oids, _ in agent.bulks[1:] for o in oids)
+    assert all(_under(o, [SYSTEM, *COLUMNS["ent"]]) for o in agent.gets)
+    assert set(DISCOVERY_SCALARS) <= set(agent.gets) and set(DISCOVERY_SCALARS) < set(SCALARS)
+    assert not _under((1, 3, 6, 1, 2, 1, 2, 2, 1, 5), allowed)  # ifSpeed
+    assert not _under((1, 3, 6, 1, 2, 1, 2, 2, 1, 8), allowed)  # ifOperStatus
+    assert not any(_under(c, allowed) for k in ("arp", "arp2", "fdb", "qfdb", "bport", "hr", "sw", "lldp")
+                   for c in COLUMNS[k])
+
+    # The device is told apart and typed exactly as by an inventory, with fewer varbinds.
+    (dev,) = found  # no ARP/FDB/LLDP sightings
+    assert _identity(dev) == _identity(full[0])
+    assert dev.device_type == device_type and dev.ip == host
+    assert (dev.software, dev.attributes) == ((), ())
+    assert all((i.speed_mbps, i.is_up) == (0, False) for i in dev.interfaces)  # not read
+    assert agent.varbinds < full_agent.varbinds
+    assert len(agent.bulks) <= len(full_agent.bulks)
+    if name == "switch":
+        assert {o.method for o in full} >= {Method.SNMP_ARP_CACHE, Method.SNMP_FDB, Method.SNMP_LLDP}
+        assert (dev.mac, dev.serial, dev.model) == ("00:00:0c:aa:bb:01", "FOC1234X0AB", "WS-C2960X-48FPD-L")
+        assert [i.name for i in dev.interfaces] == ["Vl1", "Gi1/0/1", "Gi1/0/2", "Gi1/0/3"]
+    if name == "winxp":
+        assert full[0].software and full[0].attributes

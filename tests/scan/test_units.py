@@ -380,3 +380,70 @@ def test_run_schedule_interval_with_jitter(config_file: Path, monkeypatch: pytes
     assert len(office) >= 2
     gap = office[1] - office[0]
     assert 3600 <= gap <= 3600 + 300
+
+
+# --- SNMP depth: option, config file, command line ---------------------------------------------------
+
+def test_snmp_depth_option() -> None:
+    assert SweepOptions().snmp_depth == "inventory"
+    assert SweepOptions(snmp_depth="discovery").snmp_depth == "discovery"
+    for bad in ("deep", "Discovery", "", "full"):
+        with pytest.raises(ConfigError) as info:
+            SweepOptions(snmp_depth=bad)
+        assert str(info.value) == f'snmp_depth must be "inventory" or "discovery", got {bad!r}'
+
+
+def test_snmp_depth_in_scan_config(config_file: Path) -> None:
+    text = config_file.read_text()
+    # The default, then [defaults] for every job, then a job of its own.
+    assert {j.options.snmp_depth for j in sched.load_scan_config(config_file).jobs} == {"inventory"}
+    config_file.write_text(text.replace('time_budget = "10m"', 'time_budget = "10m"\nsnmp_depth = "discovery"'))
+    assert {j.options.snmp_depth for j in sched.load_scan_config(config_file).jobs} == {"discovery"}
+    config_file.write_text(text.replace("rate_pps = 200", 'rate_pps = 200\nsnmp_depth = "discovery"'))
+    office, routed = sched.load_scan_config(config_file).jobs
+    assert (office.options.snmp_depth, routed.options.snmp_depth) == ("discovery", "inventory")
+    assert sched.job_options(office).snmp_depth == "discovery"
+
+
+@pytest.mark.parametrize(("line", "where"), [
+    ('snmp_depth = "deep"', "job 'office'"), ("snmp_depth = 2", "job 'office'"), ('snmp_depth = ["x"]', "job 'office'"),
+])
+def test_snmp_depth_config_errors(config_file: Path, line: str, where: str) -> None:
+    config_file.write_text(config_file.read_text().replace("rate_pps = 200", f"rate_pps = 200\n{line}"))
+    with pytest.raises(ConfigError) as info:
+        sched.load_scan_config(config_file)
+    text = str(info.value)
+    assert text.startswith(f"{config_file}: {where}: snmp_depth must be \"inventory\" or \"discovery\", got ")
+    assert "\n" not in text
+
+
+def test_scan_command_line_snmp_depth(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                      config_file: Path) -> None:
+    import agent.scan.sweep as sweep_mod
+    from agent.cli import main
+
+    seen: list[SweepOptions] = []
+
+    def fake_sweep(targets: Any, *, methods: Any, options: SweepOptions, progress: Any = None) -> Any:
+        seen.append(options)
+        return iter(())
+
+    monkeypatch.setattr(sweep_mod, "sweep", fake_sweep)  # nothing is sent
+    base = ["scan", "192.0.2.9", "--methods", "snmp", "--format", "json"]
+    assert main(base) == 0
+    assert main([*base, "--snmp-depth", "discovery"]) == 0
+    assert main([*base, "--snmp-depth", "inventory"]) == 0
+    assert [o.snmp_depth for o in seen] == ["inventory", "discovery", "inventory"]
+    capsys.readouterr()
+    assert main([*base, "--snmp-depth", "deep"]) == 1
+    err = capsys.readouterr().err
+    assert err == "netcensus-agent: --snmp-depth 'deep': use inventory (everything) or discovery (identity only)\n"
+    # With --config the file decides (snmp_depth there); the flag is refused rather than ignored.
+    assert main(["scan", "--config", str(config_file), "--once", "--format", "json", "--snmp-depth", "discovery"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "snmp_depth in the file" in err
+    assert len(seen) == 3
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    scan_help = " ".join(capsys.readouterr().out.split())
+    assert "--snmp-depth {inventory,discovery}" in scan_help and "quick identity pass" in scan_help
