@@ -97,7 +97,7 @@ def _report(source_id: str, seq: int, items: int, packed: bool = True, churn: bo
 
 
 async def _agents(target: str, agents: int, reports: int, items: int, window: int, start: Any,
-                  ready: Any, packed: bool, churn: bool) -> dict[str, Any]:
+                  ready: Any, packed: bool, churn: bool, pace: float) -> dict[str, Any]:
     import grpc
     from netcensus.v1 import ingest_pb2, report_pb2
 
@@ -136,7 +136,9 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
         if len(details) < 5:
             details.append(f"{exc.code().name}: {exc.details()} (after {sent} sent)")
 
-    async def agent(ch: grpc.aio.Channel, source: str, key: str, batch: list[bytes],
+    t0 = 0.0
+
+    async def agent(index: int, ch: grpc.aio.Channel, source: str, key: str, batch: list[bytes],
                     opened: asyncio.Future[None]) -> None:
         nonlocal acked, acked_reports
         call = ch.stream_stream("/netcensus.v1.Ingest/Report", request_serializer=lambda b: b,
@@ -155,6 +157,8 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
             sent_at: dict[int, float] = {}
             for i in range(0, len(batch), window):
                 chunk = batch[i:i + window]
+                if pace:  # this process's agents take turns: report k of agent n at (k * agents + n) / pace
+                    await asyncio.sleep(max(0.0, t0 + (i * agents + index) / pace - time.perf_counter()))
                 for j, payload in enumerate(chunk):
                     sent_at[i + j + 2] = time.perf_counter()
                     await call.write(payload)
@@ -173,8 +177,8 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
 
     loop = asyncio.get_running_loop()
     opened = [loop.create_future() for _ in enrolled]
-    tasks = [asyncio.ensure_future(agent(ch, src, key, batch, fut))
-             for (ch, src, key), batch, fut in zip(enrolled, payloads, opened, strict=True)]
+    tasks = [asyncio.ensure_future(agent(n, ch, src, key, batch, fut))
+             for n, ((ch, src, key), batch, fut) in enumerate(zip(enrolled, payloads, opened, strict=True))]
     await asyncio.gather(*opened)
     ready.set()
     await loop.run_in_executor(None, start.wait)
@@ -192,9 +196,9 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
 
 
 def _worker(target: str, agents: int, reports: int, items: int, window: int, start: Any, ready: Any,
-            out: Any, packed: bool, churn: bool) -> None:
+            out: Any, packed: bool, churn: bool, pace: float) -> None:
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    out.put(asyncio.run(_agents(target, agents, reports, items, window, start, ready, packed, churn)))
+    out.put(asyncio.run(_agents(target, agents, reports, items, window, start, ready, packed, churn, pace)))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -204,13 +208,13 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _phase(target: str, *, collector_pid: int, agents: int, procs: int, reports: int, items: int,
-           window: int, packed: bool, churn: bool = True) -> dict[str, Any]:
+           window: int, packed: bool, churn: bool = True, pace: float = 0.0) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
     readies = [ctx.Event() for _ in range(procs)]
     share = [agents // procs + (1 if n < agents % procs else 0) for n in range(procs)]
     workers = [ctx.Process(target=_worker, args=(target, share[n], reports, items, window, start, readies[n], out,
-                                                  packed, churn))
+                                                  packed, churn, pace / procs))
                for n in range(procs)]
     for w in workers:
         w.start()
@@ -317,6 +321,9 @@ def main() -> None:
     parser.add_argument("--churn", choices=("all", "none"), default="all",
                         help="concurrency phase: every report replaces all its packages (worst case), or every "
                              "report of an agent lists the same packages (agents checking in)")
+    parser.add_argument("--pace", type=float, default=1000.0,
+                        help="then the same again with the reports offered at this many per second in total "
+                             "(agents take turns) instead of all at once; 0 skips it")
     parser.add_argument("--skip", choices=("throughput", "concurrency"), default=None, help="skip one phase")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
@@ -346,14 +353,23 @@ def main() -> None:
             cc = empty if args.skip == "concurrency" else _phase(
                 target, collector_pid=proc.pid, agents=args.agents, procs=args.procs, reports=args.reports,
                 items=args.items, window=1, packed=args.wire == "packed", churn=args.churn == "all")
+            paced = empty if args.skip == "concurrency" or not args.pace else _phase(
+                target, collector_pid=proc.pid, agents=args.agents, procs=args.procs, reports=args.reports,
+                items=args.items, window=1, packed=args.wire == "packed", churn=args.churn == "all",
+                pace=args.pace)
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=300)
         stored, doubled, short = _check(db, churn=args.churn == "all")
     tp_rows = tp["acked_reports"] * args.tp_items
     bare_s = _bare_duckdb(tp_rows) if tp_rows else float("nan")
-    sent = tp["sent"] + cc["sent"]
-    acked = tp["acked"] + cc["acked"]
+    phases = (tp, cc, paced)
+    codes: dict[str, int] = {}
+    for phase in phases:
+        for code, n in phase["codes"].items():
+            codes[code] = codes.get(code, 0) + n
+    sent = sum(p["sent"] for p in phases)
+    acked = sum(p["acked"] for p in phases)
     lost = max(0, acked - stored)  # acked but not in the database
     unacked = sent - acked
     print(f"ingest load on {os.cpu_count()} cores, collector and {args.procs} agent processes on loopback; "
@@ -368,24 +384,26 @@ def main() -> None:
         print(f"    CPU while measured: collector {tp['collector_cpu']:.2f} s, "
               f"agent simulators {tp['agents_cpu']:.2f} s "
               f"(of {os.cpu_count() or 2} x {tp['wall']:.2f} s)")
-    lat = cc["latencies"]
-    if lat:
-        churn = "every package new in every report" if args.churn == "all" else "unchanged between reports"
-        print(f"  concurrency: {args.agents} concurrent agent streams x {args.reports} reports x {args.items} "
-              f"packages ({churn})")
+    churn = "every package new in every report" if args.churn == "all" else "unchanged between reports"
+    for phase, title in ((cc, "all at once"), (paced, f"offered at {args.pace:,.0f} reports/s in total")):
+        lat = phase["latencies"]
+        if not lat:
+            continue
+        print(f"  concurrency, {title}: {args.agents} concurrent agent streams x {args.reports} reports x "
+              f"{args.items} packages ({churn})")
         print(f"    ack latency p50 {_pct(lat, 0.5) * 1000:,.0f} ms, p99 {_pct(lat, 0.99) * 1000:,.0f} ms, "
-              f"max {lat[-1] * 1000:,.0f} ms over {len(lat):,} acks in {cc['wall']:.1f} s "
+              f"max {lat[-1] * 1000:,.0f} ms over {len(lat):,} acks in {phase['wall']:.1f} s "
               f"(goal: p99 <= 1,000 ms); mean {statistics.fmean(lat) * 1000:,.0f} ms")
-        opened = cc["open_times"]
+        opened = phase["open_times"]
         print(f"    stream set-up before the clock (open + first heartbeat acked), all {len(opened):,} at once: "
               f"p50 {_pct(opened, 0.5) * 1000:,.0f} ms, p99 {_pct(opened, 0.99) * 1000:,.0f} ms")
-        print(f"    CPU while measured: collector {cc['collector_cpu']:.2f} s, "
-              f"agent simulators {cc['agents_cpu']:.2f} s "
-              f"(of {os.cpu_count() or 2} x {cc['wall']:.2f} s)")
+        print(f"    CPU while measured: collector {phase['collector_cpu']:.2f} s, "
+              f"agent simulators {phase['agents_cpu']:.2f} s "
+              f"(of {os.cpu_count() or 2} x {phase['wall']:.2f} s)")
     print(f"  reports sent {sent:,}, acked {acked:,}, stored {stored:,}: lost {lost:,}, duplicated {doubled:,}, "
           f"short {short:,}; unacked (stream ended, a real agent re-sends from its spool) {unacked:,}, "
-          f"stream errors {tp['errors'] + cc['errors']} {dict(tp['codes'], **cc['codes'])}")
-    for detail in (tp.get("details") or []) + (cc.get("details") or []):
+          f"stream errors {sum(p['errors'] for p in phases)} {codes}")
+    for detail in [d for p in phases for d in (p.get("details") or [])]:
         print(f"    stream error: {detail}")
 
 
