@@ -135,6 +135,38 @@ def test_recorded_windows_walk(sim_sweep: list[dict[str, Any]]) -> None:
     assert cache["192.168.1.1"] == "48:5b:39:3a:bb:68"
 
 
+def test_discovery_sweep_identifies_real_peers_like_an_inventory(sim_lab: Lab, sim_sweep: list[dict[str, Any]]) -> None:
+    # net-snmp's snmpd, the hand-written switch and the recorded Windows XP walk (snmpsim).
+    peers = ["192.0.2.11", "192.0.2.40", "192.0.2.50"]
+    opts = {"time_budget_s": 60, "timeout_s": 1, "retries": 1}
+    full = sim_sweep + sim_lab.sweep(peers[:1], ["snmp"], opts)
+    found = sim_lab.sweep(peers, ["snmp"], {**opts, "snmp_depth": "discovery"})
+    identity = ("ip", "mac", "mac_is_local", "hostname", "vendor", "device_type", "os_family", "serial", "model")
+    for ip in peers:
+        (dev,) = _obs(found, "snmp", ip)
+        (ref,) = _obs(full, "snmp", ip)
+        assert {k: dev[k] for k in identity} == {k: ref[k] for k in identity}, ip
+        # The whole system group, but snmpd's uptime moves on between the two sweeps.
+        assert {**dev["snmp"], "uptime_ticks": 0} == {**ref["snmp"], "uptime_ticks": 0}
+        assert dev["mac"] and dev["snmp"]["object_id"] and dev["device_type"] not in ("", "unknown")
+        ifaces = [(i["name"], i["mac"], i["addresses"], i["is_virtual"]) for i in dev["interfaces"]]
+        assert ifaces == [(i["name"], i["mac"], i["addresses"], i["is_virtual"]) for i in ref["interfaces"]]
+        assert (dev["software"], dev["attributes"]) == ([], [])
+    assert sorted((o["ip"], o["device_type"]) for o in _obs(found, "snmp")) == [
+        ("192.0.2.11", "server"), ("192.0.2.40", "switch"), ("192.0.2.50", "workstation")]
+    # What discovery leaves out: the tables of what a device sees (the inventory found some).
+    assert not [o for o in iter_observations(found) if o["method"] != "snmp"]
+    assert _obs(full, "snmp-arp-cache", "192.0.2.40") and _obs(full, "snmp-lldp", "192.0.2.40")
+    st, ref_st = _statuses(found), {**_statuses(sim_sweep), **_statuses(full)}
+
+    def varbinds(reason: str) -> int:
+        return int(reason.split(" varbinds", maxsplit=1)[0].rsplit(" ", 1)[1])
+
+    for ip in peers:
+        assert st[ip]["ok"] and "; discovery; " in st[ip]["reason"], st[ip]
+        assert varbinds(st[ip]["reason"]) < varbinds(ref_st[ip]["reason"])
+
+
 def test_misbehaving_peers_get_statuses_and_others_are_unaffected(sim_sweep: list[dict[str, Any]]) -> None:
     st = _statuses(sim_sweep)
     assert st["192.0.2.40"]["ok"] is True
