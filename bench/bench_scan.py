@@ -8,12 +8,14 @@
    sweeps in one process, as the agent daemon runs them; the cold first sweep is printed too).
 3. 50 copies of the hand-written switch at once vs one, vs a serial `snmpbulkwalk` loop and vs
    FusionInventory's `fusioninventory-netdiscovery --threads 10`, with device-type agreement.
+   Ours at both SNMP depths: DISCOVERY (identity only, what FusionInventory's netdiscovery reads:
+   the like-for-like comparison) and INVENTORY (everything, the default).
 4. The same for 50 real devices recorded by the snmpsim-data package (PyPI), each with the type
    its folder there gives it as the truth.
    Simulators: snmpsim-command-responder-lite, 10 processes with the devices spread by recording
    size, data decompressed; every tool talks to the same simulators, and their CPU time is printed
    per tool, since on a small machine the simulators rather than the scanner set the floor (printed
-   too). Ours and FusionInventory run 3 times each, interleaved; medians.
+   too). Ours at each depth and FusionInventory run 3 times each, interleaved; medians.
 
 Needs root, iproute2, nftables, nmap, arp-scan, snmpd, snmp and snmpsim; [3]/[4] also use Debian's
 fusioninventory-agent-task-network, and [4] the snmpsim-data package (skipped without). Run:
@@ -348,11 +350,17 @@ def _fusion(lab: Lab, first: str, last: str) -> tuple[float, dict[str, str]]:
     return t, types
 
 
+def _varbinds(statuses: list[Any]) -> int:
+    """Varbinds read over all devices, from the statuses' reasons ("...; 123 varbinds; ...")."""
+    return sum(int(m.group(1)) for st in statuses for m in [re.search(r"(\d+) varbinds", st[2])] if m)
+
+
 def _many(label: str, files: list[Path], truth: list[str], processes: int, runs: int = 3) -> None:
     n = len(files)
     ips = [f"192.0.2.{100 + i}" for i in range(n)]
     cores = os.cpu_count() or 1
     med = statistics.median
+    depths = ("discovery", "inventory")
     with tempfile.TemporaryDirectory(prefix="nc-bench-") as tmp:
         hosts = _sim_groups(files, ips, processes, Path(tmp))
         with Lab(hosts) as lab:
@@ -361,92 +369,126 @@ def _many(label: str, files: list[Path], truth: list[str], processes: int, runs:
             # Warm every simulator (snmpsim indexes data files lazily) so no tool pays that cost.
             timed_cmd(lab, ["sh", "-c", "; ".join(f"snmpget -v2c -c public -t 5 {ip} 1.3.6.1.2.1.1.2.0 >/dev/null"
                                                   for ip in ips)])
-            c0 = _ns_cpu_seconds(lab, hosts)
-            one = timed_sweep(lab, [ips[0]], ["snmp"], {"time_budget_s": 120}, "snmp", repeat=3)
-            one_sim = (_ns_cpu_seconds(lab, hosts) - c0) / 3
-            one_t = med(one["runs"])
+            one: dict[str, dict[str, Any]] = {}
+            one_sim: dict[str, float] = {}
+            for depth in depths:
+                c0 = _ns_cpu_seconds(lab, hosts)
+                one[depth] = timed_sweep(lab, [ips[0]], ["snmp"], {"time_budget_s": 120, "snmp_depth": depth},
+                                         "snmp", repeat=3)
+                one_sim[depth] = (_ns_cpu_seconds(lab, hosts) - c0) / 3
             have_fi = have_tools("fusioninventory-netdiscovery")
-            ours: list[dict[str, Any]] = []
-            ours_sim: list[float] = []
-            others: list[float] = []  # CPU seconds used by the rest of the machine during our runs
+            tools = [*depths, *(["fi"] if have_fi else [])]
+            ours: dict[str, list[dict[str, Any]]] = {d: [] for d in depths}
+            sim: dict[str, list[float]] = {t: [] for t in tools}
+            others: dict[str, list[float]] = {d: [] for d in depths}  # CPU of the rest of the machine meanwhile
             fi_t: list[float] = []
-            fi_sim: list[float] = []
             fi_types: dict[str, str] = {}
-            for _ in range(runs):  # interleaved, so CPU noise from elsewhere hits both tools alike
-                c0, b0 = _ns_cpu_seconds(lab, hosts), _machine_busy()
-                ours.append(timed_sweep(lab, ips, ["snmp"], {"time_budget_s": 300}, "snmp"))
-                c1, b1 = _ns_cpu_seconds(lab, hosts), _machine_busy()
-                ours_sim.append(c1 - c0)
-                # Busy time minus simulators and scanner (whose process also counts start-up here).
-                others.append(max(0.0, (b1 - b0) - (c1 - c0) - ours[-1]["cpu_s"]))
-                if have_fi:
-                    t, fi_types = _fusion(lab, ips[0], ips[-1])
-                    fi_t.append(t)
-                    fi_sim.append(_ns_cpu_seconds(lab, hosts) - c1)
-            walls = [r["elapsed"] for r in ours]
-            many = sorted(ours, key=lambda r: r["elapsed"])[len(ours) // 2]  # the median run
-            ok = sum(1 for st in many["statuses"] if st[1])
-            scan_cpu = med(r["cpu_s"] for r in ours)
-            print(f"  ours, default options (64 devices at once, 1 s timeout, 2 retries); simulators: {len(hosts)} "
-                  f"snmpsim-command-responder-lite processes, devices spread by recording size")
-            print(f"    1 device ({ips[0]}): median of 3 warm sweeps {one_t:.3f} s; simulator CPU {one_sim:.3f} s, "
-                  f"scanner CPU {one['cpu_s'] / 3:.3f} s per sweep")
-            print(f"    {n} devices, {runs} runs: " + ", ".join(f"{w:.2f}" for w in walls) + f" s; median "
-                  f"{med(walls):.2f} s ({ok}/{n} ok) = {med(walls) / one_t:.0f}x one device; scanner CPU "
-                  f"{scan_cpu:.2f} s, simulators' CPU {med(ours_sim):.2f} s")
-            print("    CPU used meanwhile by everything else on the machine (other users, the scanner's start-up): "
-                  + ", ".join(f"{o:.1f}" for o in others) + " s per run")
-            floor = (med(ours_sim) + scan_cpu) / cores
-            print(f"    floor on {cores} cores: (simulators' + scanner CPU) / {cores} = {floor:.2f} s = "
-                  f"{floor / one_t:.0f}x one device (goal: 3x = {3 * one_t:.2f} s, which would need "
-                  f"{(med(ours_sim) + scan_cpu) / (3 * one_t):.0f} cores at this CPU cost)")
-            bad = [st for st in many["statuses"] if not st[1]]
-            if bad:
-                print(f"    not ok: {bad[:5]}")
-            slow = sorted(many["statuses"], key=lambda st: -st[3])[:3]
-            print("    slowest: " + "; ".join(f"{st[0]} {st[3] / 1000:.2f} s ({st[2]})" for st in slow))
+            for r in range(runs):
+                # Interleaved, and each run starts with the next tool, so that noise from elsewhere and
+                # any warming of the simulators hit every tool alike.
+                for tool in tools[r % len(tools):] + tools[:r % len(tools)]:
+                    c0, b0 = _ns_cpu_seconds(lab, hosts), _machine_busy()
+                    if tool == "fi":
+                        t, fi_types = _fusion(lab, ips[0], ips[-1])
+                        fi_t.append(t)
+                        sim[tool].append(_ns_cpu_seconds(lab, hosts) - c0)
+                        continue
+                    ours[tool].append(timed_sweep(lab, ips, ["snmp"], {"time_budget_s": 300, "snmp_depth": tool},
+                                                  "snmp"))
+                    c1, b1 = _ns_cpu_seconds(lab, hosts), _machine_busy()
+                    sim[tool].append(c1 - c0)
+                    # Busy time minus simulators and scanner (whose process also counts start-up here).
+                    others[tool].append(max(0.0, (b1 - b0) - (c1 - c0) - ours[tool][-1]["cpu_s"]))
+            print(f"  simulators: {len(hosts)} snmpsim-command-responder-lite processes, devices spread by recording "
+                  f"size; the same for every tool. Ours: default options (64 devices at once, 1 s timeout, "
+                  f"2 retries); {runs} runs per tool, interleaved (each run starts with the next tool)")
+            print("  depths: ours DISCOVERY = system group, interface names/types/MACs, ipAddrTable, ENTITY-MIB "
+                  "chassis serial/model\n"
+                  "          ours INVENTORY = all of that plus interface speed/state, ARP caches, bridge FDB, "
+                  "hrSystem, installed software, LLDP\n"
+                  "          FusionInventory netdiscovery (10 threads, 1 s timeout) = system group, MAC, "
+                  "serial/model: a discovery")
+            walls = {d: [r["elapsed"] for r in ours[d]] for d in depths}
+            mid = {d: sorted(ours[d], key=lambda r: r["elapsed"])[len(ours[d]) // 2] for d in depths}  # median run
+            for d in depths:
+                one_t = med(one[d]["runs"])
+                ok = sum(1 for st in mid[d]["statuses"] if st[1])
+                scan_cpu = med(r["cpu_s"] for r in ours[d])
+                floor = (med(sim[d]) + scan_cpu) / cores
+                print(f"  ours, {d.upper()}:")
+                print(f"    1 device ({ips[0]}): median of 3 warm sweeps {one_t:.3f} s; simulator CPU "
+                      f"{one_sim[d]:.3f} s, scanner CPU {one[d]['cpu_s'] / 3:.3f} s per sweep")
+                print(f"    {n} devices: " + ", ".join(f"{w:.2f}" for w in walls[d]) + f" s; median "
+                      f"{med(walls[d]):.2f} s ({ok}/{n} ok) = {med(walls[d]) / one_t:.0f}x one device; "
+                      f"{_varbinds(mid[d]['statuses'])} varbinds read; scanner CPU {scan_cpu:.2f} s, "
+                      f"simulators' CPU {med(sim[d]):.2f} s")
+                print("    CPU used meanwhile by everything else on the machine (other users, the scanner's "
+                      "start-up): " + ", ".join(f"{o:.1f}" for o in others[d]) + " s per run")
+                print(f"    floor on {cores} cores: (simulators' + scanner CPU) / {cores} = {floor:.2f} s = "
+                      f"{floor / one_t:.0f}x one device (goal: 3x = {3 * one_t:.2f} s, which would need "
+                      f"{(med(sim[d]) + scan_cpu) / (3 * one_t):.0f} cores at this CPU cost)")
+                bad = [st for st in mid[d]["statuses"] if not st[1]]
+                if bad:
+                    print(f"    not ok: {bad[:5]}")
+                slow = sorted(mid[d]["statuses"], key=lambda st: -st[3])[:3]
+                print("    slowest: " + "; ".join(f"{st[0]} {st[3] / 1000:.2f} s ({st[2]})" for st in slow))
             script = "; ".join(
                 f"for o in 1.3.6.1.2.1.1 1.3.6.1.2.1.2.2 1.3.6.1.2.1.31.1.1 1.3.6.1.2.1.4.22 1.3.6.1.2.1.17 "
                 f"1.3.6.1.2.1.47.1.1.1 1.0.8802.1.1.2.1.4; do snmpbulkwalk -v2c -c public -Cr25 {ip} $o >/dev/null; "
                 f"done" for ip in ips)
             ref_t, _ = timed_cmd(lab, ["sh", "-c", script])
-            row(f"{n} devices, wall time (median)", med(walls), ref_t, "s", "snmpbulkwalk loop (1 run)")
+            row(f"INVENTORY, {n} devices (median)", med(walls["inventory"]), ref_t, "s", "snmpbulkwalk loop (1 run)")
             if not have_fi:
                 print("  fusioninventory-netdiscovery missing (apt-get install fusioninventory-agent-task-network)")
                 return
-            print("  FusionInventory runs: " + ", ".join(f"{t:.2f}" for t in fi_t) + f" s; simulators' CPU "
-                  f"{med(fi_sim):.2f} s")
-            row(f"{n} devices, wall time (median of {runs})", med(walls), med(fi_t), "s",
-                "fusioninventory-netdiscovery")
-            ratios = ", ".join(f"{o / f:.2f}" for o, f in zip(walls, fi_t, strict=True))
-            print(f"  per run, ours/FusionInventory: {ratios}")
-            print("  (FusionInventory: discovery only — system group, MAC, serial; 10 threads, 1 s timeout; "
-                  "ours: full inventory incl. interfaces, ARP/FDB/LLDP tables, software)")
-            ours_types = many["types"]
-            fine = sum(ours_types.get(ip) == t for ip, t in zip(ips, truth, strict=True))
-            ours_coarse = sum(bool(COARSE[t]) and COARSE.get(ours_types.get(ip, ""), "") == COARSE[t]
-                              for ip, t in zip(ips, truth, strict=True))
+            print("  FusionInventory netdiscovery: " + ", ".join(f"{t:.2f}" for t in fi_t) + f" s; median "
+                  f"{med(fi_t):.2f} s; FusionInventory reported {len(fi_types)}/{n} devices; simulators' CPU "
+                  f"{med(sim['fi']):.2f} s")
+            for d, what in (("discovery", "like for like, the goal's comparison (ours/FI <= 0.50)"),
+                            ("inventory", "ours reading far more than FI")):
+                print(f"  ours {d.upper()} vs FusionInventory discovery -- {what}:")
+                row(f"{d.upper()}, {n} devices (median of {runs})", med(walls[d]), med(fi_t), "s",
+                    "fusioninventory-netdiscovery")
+                ratios = ", ".join(f"{o / f:.2f}" for o, f in zip(walls[d], fi_t, strict=True))
+                print(f"    per run, ours/FusionInventory: {ratios}; simulators' CPU ours/FI "
+                      f"{med(sim[d]) / med(sim['fi']):.2f}")
+                if d == "discovery":
+                    ratio = med(walls[d]) / med(fi_t)
+                    print(f"    goal (issue #7: at most half FusionInventory's time): medians {ratio:.2f} -> "
+                          f"{'met' if ratio <= 0.5 else 'NOT met'}; runs within 0.50: "
+                          f"{sum(o <= 0.5 * f for o, f in zip(walls[d], fi_t, strict=True))}/{runs}")
+            types = {d: mid[d]["types"] for d in depths}
+            print(f"  device type right vs the lab's truth ({n} devices; ours in our vocabulary of 16 types, e.g. "
+                  f"switch/router/firewall/wireless; everyone on FusionInventory's coarser NETWORKING/POWER/COMPUTER/"
+                  f"... scale):")
+            for d in depths:
+                fine = sum(types[d].get(ip) == t for ip, t in zip(ips, truth, strict=True))
+                coarse = sum(bool(COARSE[t]) and COARSE.get(types[d].get(ip, ""), "") == COARSE[t]
+                             for ip, t in zip(ips, truth, strict=True))
+                print(f"    ours {d.upper():<9}: {fine}/{n} fine, {coarse}/{n} coarse")
             fi_right = sum(bool(COARSE[t]) and fi_types.get(ip, "") == COARSE[t]
                            for ip, t in zip(ips, truth, strict=True))
-            print(f"  device type right vs the lab's truth: ours {fine}/{n} in our vocabulary "
-                  f"(16 types, e.g. switch/router/firewall/wireless), ours {ours_coarse}/{n} and FusionInventory "
-                  f"{fi_right}/{n} on FusionInventory's coarser scale (NETWORKING/POWER/COMPUTER/...); "
-                  f"FusionInventory reported {len(fi_types)}/{n} devices")
+            print(f"    FusionInventory    : {fi_right}/{n} coarse (it has no finer types)")
+            same = sum(types["discovery"].get(ip) == types["inventory"].get(ip) for ip in ips)
+            print(f"    ours DISCOVERY and INVENTORY give the same type for {same}/{n} devices")
             if label == "fleet":
                 for ip, f, t in zip(ips, files, truth, strict=True):
-                    mark = "" if ours_types.get(ip) == t else "  <- ours wrong"
-                    print(f"    {f.name:<44} truth {t:<11} ours {ours_types.get(ip, '-'):<11} "
-                          f"FI {fi_types.get(ip, '-') or '(none)':<11}{mark}")
+                    wrong = [d for d in depths if types[d].get(ip) != t]
+                    mark = f"  <- ours wrong ({', '.join(wrong)})" if wrong else ""
+                    fi = fi_types.get(ip, "-") or "(none)"
+                    print(f"    {f.name:<44} truth {t:<11} ours disc. {types['discovery'].get(ip, '-'):<11} "
+                          f"inv. {types['inventory'].get(ip, '-'):<11} FI {fi:<11}{mark}")
 
 
 def bench_snmp_many() -> None:
-    print("\n[3] 50 simulated devices (snmpsim, the hand-written switch walk) at once vs one")
+    print("\n[3] 50 simulated devices (snmpsim, the hand-written switch walk) at once vs one; ours (discovery and "
+          "inventory) vs FusionInventory")
     _many("switches", [DATA / "switch" / "public.snmprec"] * 50, ["switch"] * 50, processes=SIM_PROCESSES)
 
 
 def bench_snmp_fleet() -> None:
     print(f"\n[4] {len(FLEET)} real devices recorded by snmpsim-data (switches, routers, firewalls, Wi-Fi, UPS, "
-          f"cameras, storage, servers, ...), ours vs FusionInventory")
+          f"cameras, storage, servers, ...), ours (discovery and inventory) vs FusionInventory")
     try:
         import snmpsim_data  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
