@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from netcensus.v1 import query_pb2, report_pb2
@@ -355,6 +356,7 @@ def _decode_scan(head: IngestReport, scan: report_pb2.ScanResult, now: datetime)
                    target_outcomes=outcomes)
 
 
+@lru_cache(maxsize=65_536)
 def _routable(ip: str) -> bool:
     """Loopback, link-local and unspecified addresses say nothing about which machine this is."""
     if not ip:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 
 # Placeholder serials seen in the wild from SMBIOS (DMTF DSP0134 leaves them to the vendor) and from
 # asset registers. Compared after upper-casing and squeezing whitespace.
@@ -98,8 +99,12 @@ def normalise_hostname(text: str) -> str:
     return "" if short in JUNK_HOSTNAMES or name in JUNK_HOSTNAMES else short
 
 
+@lru_cache(maxsize=65_536)
 def normalise_ip(text: str) -> str:
-    """Canonical IP text (no prefix length); "" when invalid."""
+    """Canonical IP text (no prefix length); "" when invalid.
+
+    Cached: every report of an agent repeats its addresses, and parsing one costs more than the
+    rest of its handling."""
     value = text.strip().split("/", 1)[0]
     try:
         return str(ipaddress.ip_address(value))

@@ -60,6 +60,13 @@ class Keyring:
         # Constant-time re-check of the hash we matched on.
         return source if hmac.compare_digest(digest, hash_key(key)) else None
 
+    def holds(self, digest: str, source_id: str) -> bool:
+        """Whether the key with this hash still belongs to source_id (not replaced, not revoked).
+
+        For streams already authenticated: a dict lookup per report instead of hashing the key
+        again, so a revocation still ends them at their next report."""
+        return self._by_hash.get(digest) == source_id and source_id not in self._revoked
+
     def replace(self, source_id: str, key_hash: str) -> None:
         """Make key_hash the only valid key of source_id."""
         self._by_hash = {h: s for h, s in self._by_hash.items() if s != source_id}
@@ -211,6 +218,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
     async def _read(self, requests: AsyncIterator[report_pb2.Report | Malformed], key: str, source: str,
                     pending: asyncio.Queue[tuple[float, Any] | _End | None]) -> None:
         n = 0
+        digest = hash_key(key)
         try:
             async for report in requests:
                 n += 1
@@ -223,7 +231,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                                            f"report #{n} on this stream is not a valid netcensus.v1.Report: "
                                            f"{report.error}"))
                     return
-                if self._keyring.source_for(key) != source:
+                if not self._keyring.holds(digest, source):
                     self.metrics.reject("revoked")
                     await pending.put(_End(grpc.StatusCode.UNAUTHENTICATED, f"node key of {source} was revoked"))
                     return
