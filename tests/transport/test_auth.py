@@ -81,3 +81,33 @@ def test_agent_re_enrols_when_collector_lost_its_key(make_collector, tmp_path) -
     again = run_cli("netcensus-agent", "report", "--collector", c.target, "--once", "--state-dir", str(state))
     assert again.code == 0, again.err
     assert c.collector.store.query("SELECT count(*) AS n FROM reports")[0]["n"] == 2
+
+
+def test_revocation_ends_a_stream_that_is_already_open(make_collector) -> None:
+    """The key was checked when the stream opened; revoking it must still stop the next report."""
+    import queue
+
+    from netcensus.v1 import ingest_pb2
+
+    c = make_collector()
+    with grpc.insecure_channel(c.target) as ch:
+        source, key = enroll(ch, "revoked-mid-stream")
+        outbox: queue.Queue[bytes | None] = queue.Queue()
+
+        def requests():
+            while (item := outbox.get()) is not None:
+                yield item
+
+        call = ch.stream_stream("/netcensus.v1.Ingest/Report", request_serializer=lambda b: b,
+                                response_deserializer=ingest_pb2.Ack.FromString)(
+            requests(), metadata=[("x-netcensus-node-key", key)], timeout=30)
+        outbox.put(snapshot(source, 1).SerializeToString())
+        assert next(call).status == 1
+        assert c.collector.revoke(source)  # as the Admin service does it, from another thread
+        outbox.put(snapshot(source, 2).SerializeToString())
+        with pytest.raises(grpc.RpcError) as info:
+            next(call)
+        outbox.put(None)
+    assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert "was revoked" in (info.value.details() or "")
+    assert c.collector.store.query("SELECT count(*) AS n FROM reports")[0]["n"] == 1
