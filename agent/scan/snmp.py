@@ -15,10 +15,10 @@ with one GETBULK stream that carries all wanted columns of a row per request:
 - LLDP-MIB lldpRemTable / lldpRemManAddrTable (IEEE 802.1AB) -> SNMP_LLDP neighbours.
 
 That is the default depth, "inventory". SweepOptions.snmp_depth = "discovery" reads only what
-identifies and classifies a device (DISCOVERY_COLUMNS: the system group, the interfaces' names,
-types and MACs, ipAddrTable, the ENTITY-MIB chassis), like FusionInventory's netdiscovery; its
-device observation is the inventory's minus interface speed/state, hrSystem attributes and
-software, and there are no ARP/FDB/LLDP sightings.
+identifies and classifies a device (DISCOVERY_COLUMNS: the system group, the interfaces,
+ipAddrTable, the ENTITY-MIB chassis), like FusionInventory's netdiscovery; its device observation
+is the inventory's minus hrSystem attributes and software, and there are no ARP/FDB/LLDP
+sightings.
 
 Transports: SNMPv1/v2c go through a connected UDP socket per device and the small codec in
 snmpber.py (pyasn1 decoding was the scanner's main CPU cost); SNMPv3 goes through pysnmp's
@@ -139,14 +139,15 @@ PRESENCE: dict[str, Oid] = {
 }
 
 # snmp_depth "discovery": what identifies and classifies a device, nothing it sees or runs.
-# Interfaces keep what names them and their MACs (ifDescr/ifName, ifType -- which tells physical
-# ports from virtual ones when picking the device's MAC --, ifPhysAddress) but not speed or state;
+# Interfaces are read as an inventory reads them (names, type -- which tells physical ports from
+# virtual ones when picking the device's MAC --, MAC, speed and state: an interface record without
+# its state would read as "down", which the interface record cannot tell from "not asked");
 # ipAddrTable says which interface carries the address we asked (so the device MAC is the one an
 # inventory reports); the chassis gives serial, model and manufacturer. Classification needs only
 # the system scalars and the PRESENCE census, which discovery asks too.
 DISCOVERY_COLUMNS: dict[str, tuple[Oid, ...]] = {
-    "if": tuple((*IF_ENTRY, c) for c in (2, 3, 6)),                # descr type physAddress
-    "ifx": ((*IF_X_ENTRY, 1),),                                     # ifName
+    "if": COLUMNS["if"],
+    "ifx": COLUMNS["ifx"],
     "ipad": COLUMNS["ipad"],
     "ent": COLUMNS["ent"],
 }
