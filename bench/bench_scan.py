@@ -402,9 +402,9 @@ def _many(label: str, files: list[Path], truth: list[str], processes: int, runs:
             print(f"  simulators: {len(hosts)} snmpsim-command-responder-lite processes, devices spread by recording "
                   f"size; the same for every tool. Ours: default options (64 devices at once, 1 s timeout, "
                   f"2 retries); {runs} runs per tool, interleaved (each run starts with the next tool)")
-            print("  depths: ours DISCOVERY = system group, interface names/types/MACs, ipAddrTable, ENTITY-MIB "
+            print("  depths: ours DISCOVERY = system group, interfaces (IF-MIB), ipAddrTable, ENTITY-MIB "
                   "chassis serial/model\n"
-                  "          ours INVENTORY = all of that plus interface speed/state, ARP caches, bridge FDB, "
+                  "          ours INVENTORY = all of that plus ARP caches, bridge FDB, "
                   "hrSystem, installed software, LLDP\n"
                   "          FusionInventory netdiscovery (10 threads, 1 s timeout) = system group, MAC, "
                   "serial/model: a discovery")
