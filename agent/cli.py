@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--snmp-depth", metavar="{inventory,discovery}",
                    help="SNMP per device: 'inventory' (default) reads everything -- interfaces, addresses, "
                         "ARP/FDB tables, chassis, software, LLDP neighbours; 'discovery' is a quick identity "
-                        "pass -- system group, interface names/types/MACs, addresses, chassis serial/model -- "
+                        "pass -- system group, interfaces, addresses, chassis serial/model -- "
                         "enough for vendor and device type (with --config: snmp_depth in the file)")
     p.add_argument("--collector", metavar="HOST:PORT")
     p.add_argument("--format", choices=["json"], dest="fmt", help="print observations instead of sending")
