@@ -373,6 +373,9 @@ class Store:
         diverged: set[str] = set()
         for batch in rounds:
             diverged |= self._apply_round(cur, batch)
+        if rounds:  # each round replaces them; dropped once, after the last
+            for name in _ROUND_TEMPS:
+                cur.execute(f"DROP TABLE IF EXISTS {name}")
         return diverged
 
     def _apply_round(self, cur: duckdb.DuckDBPyConnection,
@@ -404,8 +407,6 @@ class Store:
             if deltas:
                 rows = cur.execute(_DELTA_CHECK).fetchall()
                 diverged = {str(report_id) for report_id, expected, actual in rows if expected != actual}
-            for name in _ROUND_TEMPS:
-                cur.execute(f"DROP TABLE IF EXISTS {name}")
         finally:
             cur.unregister("inc_inv")
             cur.unregister("inc_sw")
@@ -594,9 +595,10 @@ _FP_ROWS = "count({p}name)::VARCHAR || ':' || coalesce(sum(hash({p}name, {p}vers
 _ROUND_PAIRS = f"""
     CREATE OR REPLACE TEMP TABLE r_pairs AS
     WITH listed AS (
-        SELECT inv, pkg_source, {_FP_ROWS.format(p="")} AS fp,
-               count(*) > count(DISTINCT hash(name, version, arch)) AS dups
-        FROM inc_sw WHERE kind <> {_REMOVED} GROUP BY inv, pkg_source),
+        SELECT inv, pkg_source, count(*)::VARCHAR || ':' || coalesce(sum(h), 0)::VARCHAR AS fp,
+               count(*) > count(DISTINCT h) AS dups
+        FROM (SELECT inv, pkg_source, hash(name, version, arch) AS h FROM inc_sw WHERE kind <> {_REMOVED})
+        GROUP BY inv, pkg_source),
     complete AS (SELECT inv, unnest(complete) AS pkg_source FROM inc_inv),
     pairs AS (SELECT inv, pkg_source FROM listed
               UNION SELECT DISTINCT inv, pkg_source FROM inc_sw WHERE kind = {_REMOVED}
