@@ -79,36 +79,8 @@ def _implausible(what: str, row: int, micros: int, now: datetime) -> InvalidRepo
 # --- short lists: Python strings, the per-item path's column checks ----------------------------
 
 def _decode_short(block: report_pb2.PackedSoftware, count: int, what: str, now: datetime) -> SoftwareColumns:
-    columns: dict[str, tuple[str, ...]] = {}
-    for name in STRING_FIELDS:
-        wire = _WIRE_NAME.get(name, name)
-        field = getattr(block, wire)
-        lengths = _lengths(field, count, what, wire)
-        if lengths is None:
-            columns[name] = ("",) * count
-            continue
-        data = field.data
-        if count and lengths == lengths[:4] * count:  # one length throughout: maybe one value throughout
-            size = struct.unpack("<I", lengths[:4])[0]
-            if size * count == len(data) and data == data[:size] * count:  # arch, source, vendor...
-                try:
-                    value = data[:size].decode()
-                except UnicodeDecodeError:
-                    raise InvalidReport(f"{what}[0].{wire}: not valid UTF-8") from None
-                columns[name] = bounded_column((value,) * count, what, wire)
-                continue
-        ends = list(accumulate(struct.unpack(f"<{count}I", lengths), initial=0))
-        if ends[-1] != len(field.data):
-            raise InvalidReport(f"{what}.{wire}: lengths add up to {ends[-1]} bytes, data has {len(data)}")
-        cuts = map(slice, ends, ends[1:])  # row i is data[ends[i]:ends[i + 1]]; map() keeps the loop in C
-        try:
-            if data.isascii():  # byte offsets are character offsets: decode once, slice the str
-                values = tuple(map(data.decode().__getitem__, cuts))
-            else:
-                values = tuple(map(bytes.decode, map(data.__getitem__, cuts)))
-        except UnicodeDecodeError:
-            raise InvalidReport(f"{what}[{_first_bad_utf8(data, ends)}].{wire}: not valid UTF-8") from None
-        columns[name] = bounded_column(values, what, wire)
+    wire = {name: _WIRE_NAME.get(name, name) for name in STRING_FIELDS}
+    columns = {name: _short_strings(getattr(block, wire[name]), count, what, wire[name]) for name in STRING_FIELDS}
     name_column = columns["name"]
     if "" in name_column:
         raise InvalidReport(f"{what}[{name_column.index('')}].name is empty")
@@ -129,6 +101,34 @@ def _decode_short(block: report_pb2.PackedSoftware, count: int, what: str, now: 
     return SoftwareColumns(name=columns["name"], version=columns["version"], arch=columns["arch"],
                            pkg_source=columns["pkg_source"], vendor=columns["vendor"],
                            source_package=columns["source_package"], purl=columns["purl"], installed_at=installed)
+
+
+def _short_strings(field: report_pb2.PackedStrings, count: int, what: str, wire: str) -> tuple[str, ...]:
+    """One string column as Python strings, checked by the per-item path's bounded_column."""
+    lengths = _lengths(field, count, what, wire)
+    if lengths is None:
+        return ("",) * count
+    data = field.data
+    if count and lengths == lengths[:4] * count:  # one length throughout: maybe one value throughout
+        size = struct.unpack("<I", lengths[:4])[0]
+        if size * count == len(data) and data == data[:size] * count:  # arch, source, vendor...
+            try:
+                value = data[:size].decode()
+            except UnicodeDecodeError:
+                raise InvalidReport(f"{what}[0].{wire}: not valid UTF-8") from None
+            return bounded_column((value,) * count, what, wire)
+    ends = list(accumulate(struct.unpack(f"<{count}I", lengths), initial=0))
+    if ends[-1] != len(data):
+        raise InvalidReport(f"{what}.{wire}: lengths add up to {ends[-1]} bytes, data has {len(data)}")
+    cuts = map(slice, ends, ends[1:])  # row i is data[ends[i]:ends[i + 1]]; map() keeps the loop in C
+    try:
+        if data.isascii():  # byte offsets are character offsets: decode once, slice the str
+            values = tuple(map(data.decode().__getitem__, cuts))
+        else:
+            values = tuple(map(bytes.decode, map(data.__getitem__, cuts)))
+    except UnicodeDecodeError:
+        raise InvalidReport(f"{what}[{_first_bad_utf8(data, ends)}].{wire}: not valid UTF-8") from None
+    return bounded_column(values, what, wire)
 
 
 def _first_bad_utf8(data: bytes, ends: list[int]) -> int:
