@@ -92,3 +92,30 @@ def test_idle_checkpoint_empties_the_log_beside_open_transactions(tmp_path: Path
         assert reopened.get_setting("k") == "v" and reopened.get_setting("later") == "x"
     finally:
         reopened.close()
+
+
+def test_a_report_the_store_refuses_is_isolated_and_the_rest_stored_in_order() -> None:
+    calls: list[list[str]] = []
+    stored: list[str] = []
+
+    def store(reports: Sequence[IngestReport], now: datetime) -> StoreResult:
+        ids = [r.report_id for r in reports]
+        calls.append(ids)
+        if "r5" in ids:
+            raise RuntimeError("constraint violated\nsecond line never shown")
+        stored.extend(ids)
+        return StoreResult(stored=frozenset(ids))
+
+    pipeline = IngestPipeline(store, lambda: NOW)
+    futures = [pipeline.submit(_report(n)) for n in range(16)]  # queued before the writer starts: one batch
+    pipeline.start()
+    try:
+        outcomes = [f.result(timeout=5) for f in futures]
+    finally:
+        pipeline.stop()
+    assert calls[0] == [f"r{n}" for n in range(16)]
+    assert [o.error for o in outcomes if o.error] == ["not stored: constraint violated"]
+    assert outcomes[5].error and all(not o.error and not o.duplicate for n, o in enumerate(outcomes) if n != 5)
+    assert stored == [f"r{n}" for n in range(16) if n != 5], "stored once each, in arrival order"
+    assert len(calls) <= 1 + 2 * 4, "isolated in about log2(n) commits, not one per report"
+    assert (pipeline.stored, pipeline.failed) == (15, 1)
