@@ -67,6 +67,7 @@ class ServeConfig:
     rate_limit: float = 200.0                 # reports per second per source (0: unlimited)
     rate_burst: float = 2000.0                # reports a source may send at once before the limit bites
     max_queue: int = 20_000                   # reports waiting for the writer before pushback
+    duckdb_threads: int = 0                   # DuckDB worker threads; 0: DuckDB's default (one per core)
 
     @property
     def tls(self) -> bool:
@@ -92,7 +93,7 @@ def load_file(path: Path | None) -> dict[str, object]:
         raise UsageError(f"{path}: [collector] must be a table")
     known = {"db", "listen", "rules", "ghost_after", "enrol_secret_file", "admin_token_file", "refresh_interval",
              "max_message_bytes", "tls_cert", "tls_key", "tls_client_ca", "plaintext", "metrics_listen",
-             "rate_limit", "rate_burst", "max_queue"}
+             "rate_limit", "rate_burst", "max_queue", "duckdb_threads"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] "
@@ -120,6 +121,13 @@ def _number(value: object, what: str, *, minimum: float = 0) -> float:
     if number < minimum:
         raise UsageError(f"{what}: must be at least {minimum:g}")
     return number
+
+
+def _whole(value: object, what: str) -> int:
+    number = _number(value, what)
+    if number != int(number):
+        raise UsageError(f"{what}: {value!r} is not a whole number")
+    return int(number)
 
 
 def _opt_path(*values: object) -> Path | None:
@@ -153,6 +161,7 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
         refresh_interval=parse_duration(str(file.get("refresh_interval", "5m")), "refresh_interval"),
         max_message_bytes=int(_number(file.get("max_message_bytes", 64 * 1024 * 1024), "max_message_bytes",
                                       minimum=1024)),
+        duckdb_threads=_whole(file.get("duckdb_threads", 0), "duckdb_threads"),
         **_transport(env, file, tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca, plaintext=plaintext,
                      metrics_listen=metrics_listen),
     )

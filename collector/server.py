@@ -53,6 +53,8 @@ class Collector:
         self.clock = clock
         self.store = Store.open(config.db)
         self.store.defer_checkpoints()
+        if config.duckdb_threads:
+            self.store.limit_threads(config.duckdb_threads)
         self.pipeline = IngestPipeline(self.store.store_reports, clock, max_queue=config.max_queue,
                                        when_idle=self.store.checkpoint_if_idle)
         self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
