@@ -324,6 +324,8 @@ def main() -> None:
     parser.add_argument("--pace", type=float, default=1000.0,
                         help="then the same again with the reports offered at this many per second in total "
                              "(agents take turns) instead of all at once; 0 skips it")
+    parser.add_argument("--duckdb-threads", type=int, default=0,
+                        help="the collector's duckdb_threads setting (0: DuckDB's default, one per core)")
     parser.add_argument("--skip", choices=("throughput", "concurrency"), default=None, help="skip one phase")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
@@ -333,7 +335,8 @@ def main() -> None:
         rules.mkdir()
         (rules / "none.yaml").write_text("rules: []\n")
         config = Path(d) / "collector.toml"
-        config.write_text("[collector]\nrate_limit = 0\nmax_queue = 200000\nrefresh_interval = \"0\"\n")
+        config.write_text("[collector]\nrate_limit = 0\nmax_queue = 200000\nrefresh_interval = \"0\"\n"
+                          f"duckdb_threads = {args.duckdb_threads}\n")
         port = _free_port()
         log = (args.collector_log or Path(d) / "collector.log").open("w")
         proc = subprocess.Popen([str(BIN / "netcensus"), "--log-level", "warning", "serve", "--db", str(db),
@@ -373,7 +376,8 @@ def main() -> None:
     lost = max(0, acked - stored)  # acked but not in the database
     unacked = sent - acked
     print(f"ingest load on {os.cpu_count()} cores, collector and {args.procs} agent processes on loopback; "
-          f"software lists sent {'packed (PackedSoftware)' if args.wire == 'packed' else 'as SoftwareItem messages'}")
+          f"software lists sent {'packed (PackedSoftware)' if args.wire == 'packed' else 'as SoftwareItem messages'}"
+          f"{f'; collector duckdb_threads = {args.duckdb_threads}' if args.duckdb_threads else ''}")
     if tp_rows:
         print(f"  throughput: {args.tp_agents} agents x {args.tp_reports} snapshots x {args.tp_items} packages")
         print(f"    netcensus  (gRPC -> validate -> group commit -> ack): {tp_rows:>10,} rows in {tp['wall']:6.2f} s "
