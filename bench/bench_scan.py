@@ -16,10 +16,13 @@
    size, data decompressed; every tool talks to the same simulators, and their CPU time is printed
    per tool, since on a small machine the simulators rather than the scanner set the floor (printed
    too). Ours at each depth and FusionInventory run 3 times each, interleaved; medians.
+5. The devices of [4] answering 20 ms late (a UDP relay per simulator, bench/_udp_delay.py: this
+   kernel has no netem): one device at a time vs 50 at once, to show how much of the waiting the
+   sweep overlaps once round trips, not the simulators' CPU, make up a device's time.
 
 Needs root, iproute2, nftables, nmap, arp-scan, snmpd, snmp and snmpsim; [3]/[4] also use Debian's
 fusioninventory-agent-task-network, and [4] the snmpsim-data package (skipped without). Run:
-    .venv/bin/python bench/bench_scan.py
+    .venv/bin/python bench/bench_scan.py [arp|snmp|many|fleet|latency ...]
 """
 
 from __future__ import annotations
@@ -220,12 +223,12 @@ def _machine_busy() -> float:
     return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
 
 
-def _wait_endpoints(lab: Lab, host: LabHost, ips: list[str], timeout: float = 120.0) -> None:
+def _wait_endpoints(lab: Lab, host: LabHost, ips: list[str], timeout: float = 120.0, port: int = 161) -> None:
     """snmpsim binds its extra endpoints after indexing its data; wait until all are bound."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        out = lab.run_in(lab.ns_of(host), ["ss", "-Hlun", "sport = :161"]).stdout
-        if all(f"{ip}:161" in out for ip in ips):
+        out = lab.run_in(lab.ns_of(host), ["ss", "-Hlun", f"sport = :{port}"]).stdout
+        if all(f"{ip}:{port}" in out for ip in ips):
             return
         time.sleep(0.2)
     raise SystemExit(f"bench: snmpsim on {host.name} did not bind all of {ips[0]}..{ips[-1]}")
@@ -498,6 +501,57 @@ def bench_snmp_fleet() -> None:
     _many("fleet", [base / f for f, _ in FLEET], [t for _, t in FLEET], processes=SIM_PROCESSES)
 
 
+def bench_snmp_latency(delay_ms: float = 20.0) -> None:
+    """[5] The recorded fleet again, each device answering delay_ms late (a UDP relay per simulator).
+
+    On this machine [3]/[4] are CPU-bound on both sides (one device takes tens of milliseconds of
+    simulator CPU), so "50 devices at once vs one" measures the cores, not the sweep's parallelism.
+    Real devices sit behind round trips; with a fixed delay on every answer (no netem here: see
+    bench/_udp_delay.py) one device's sweep is mostly waiting, and 50 at once show how much of that
+    waiting the sweep overlaps.
+    """
+    print(f"\n[5] {len(FLEET)} recorded real devices answering {delay_ms:g} ms late (WAN-like round trips), "
+          "at once vs one")
+    try:
+        import snmpsim_data  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        print("  skipped: pip install snmpsim-data")
+        return
+    base = Path(snmpsim_data.__file__).parent / "data"
+    files = [base / f for f, _ in FLEET]
+    ips = [f"192.0.2.{100 + i}" for i in range(len(files))]
+    relay = REPO / "bench" / "_udp_delay.py"
+    with tempfile.TemporaryDirectory(prefix="nc-bench-") as tmp:
+        hosts = _sim_groups(files, ips, 10, Path(tmp))
+        with Lab(hosts, start_services=False) as lab:
+            for h in hosts:
+                addrs = [h.ip, *(e.split("/")[0] for e in h.extra_ips)]
+                ns = lab.ns_of(h)
+                lab.popen_in(ns, [sys.executable, "-m", "agent.scan._simlite", f"--data-dir={h.snmpsim_data}",
+                                  f"--cache-dir={Path(tmp) / h.name}-cache",
+                                  *(f"--agent-udpv4-endpoint={a}:1161" for a in addrs),
+                                  "--process-user=root", "--process-group=root",
+                                  f"--logging-method=file:{Path(tmp) / h.name}.log"],
+                             env={"PYTHONPATH": str(REPO)})
+                lab.popen_in(ns, [sys.executable, str(relay), "--delay-ms", str(delay_ms), *addrs])
+            for h in hosts:
+                addrs = [h.ip, *(e.split("/")[0] for e in h.extra_ips)]
+                _wait_endpoints(lab, h, addrs, port=1161)
+                _wait_endpoints(lab, h, addrs)
+            timed_cmd(lab, ["sh", "-c", "; ".join(f"snmpget -v2c -c public -t 5 {ip} 1.3.6.1.2.1.1.2.0 >/dev/null"
+                                                  for ip in ips)])
+            for depth in ("discovery", "inventory"):
+                opts = {"time_budget_s": 300, "snmp_depth": depth}
+                ones = [timed_sweep(lab, [ip], ["snmp"], opts, "snmp")["elapsed"] for ip in ips[:5]]
+                many = [timed_sweep(lab, ips, ["snmp"], opts, "snmp") for _ in range(3)]
+                one_t, many_t = statistics.median(ones), statistics.median(m["elapsed"] for m in many)
+                ok = sum(1 for st in many[-1]["statuses"] if st[1])
+                runs = ", ".join(f"{m['elapsed']:.2f}" for m in many)
+                print(f"  {depth.upper():<9}: one device (median of the first 5, one at a time) {one_t:.2f} s; "
+                      f"50 at once {runs} s, median {many_t:.2f} s ({ok}/{len(ips)} ok) = "
+                      f"{many_t / one_t:.1f}x one device (goal <= 3x)")
+
+
 def main() -> None:
     """Run every scanner benchmark (root only) and print ours beside the reference tools."""
     if os.geteuid() != 0:
@@ -517,6 +571,8 @@ def main() -> None:
         bench_snmp_many()
     if not only or "fleet" in only:
         bench_snmp_fleet()
+    if not only or "latency" in only:
+        bench_snmp_latency()
 
 
 if __name__ == "__main__":
