@@ -197,25 +197,30 @@ COL_C = (1, 3, 6, 1, 2, 1, 2, 2, 1, 5)
 
 
 class _TableAgent(Session):
-    """An in-memory agent answering GETBULK like RFC 3416 §4.2.3 over a sorted MIB."""
+    """An in-memory agent answering GET/GETBULK like RFC 3416 §4.2.3 over a sorted MIB (a recording),
+    noting every OID asked."""
 
     def __init__(self, mib: dict[Oid, Any], *, max_rows: int = 10_000) -> None:
         super().__init__(Credential("v2c community #1", "2c", community="x"), max_rows=max_rows)
-        self.mib = sorted(mib.items())
-        self.requests: list[tuple[int, int]] = []  # (varbinds asked, repetitions)
+        self.mib, self.names = mib, sorted(mib)
+        self.gets: list[Oid] = []
+        self.bulks: list[tuple[tuple[Oid, ...], int]] = []
+
+    @property
+    def requests(self) -> list[tuple[int, int]]:
+        """(varbinds asked, repetitions) per GETBULK."""
+        return [(len(oids), reps) for oids, reps in self.bulks]
 
     def _after(self, oid: Oid) -> tuple[Oid, Any]:
-        for name, val in self.mib:
-            if name > oid:
-                return name, val
-        return oid, ber.END_OF_MIB_VIEW
+        i = bisect.bisect_right(self.names, oid)
+        return (self.names[i], self.mib[self.names[i]]) if i < len(self.names) else (oid, ber.END_OF_MIB_VIEW)
 
-    async def _get(self, oids: Any) -> list[tuple[Oid, Any]]:
-        values = dict(self.mib)
-        return [(o, values.get(o, ber.NO_SUCH_OBJECT)) for o in oids]
+    async def _get(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
+        self.gets += oids
+        return [(o, self.mib.get(o, ber.NO_SUCH_OBJECT)) for o in oids]
 
-    async def _bulk(self, oids: Any, reps: int) -> list[tuple[Oid, Any]]:
-        self.requests.append((len(oids), reps))
+    async def _bulk(self, oids: Sequence[Oid], reps: int) -> list[tuple[Oid, Any]]:
+        self.bulks.append((tuple(oids), reps))
         out: list[tuple[Oid, Any]] = []
         cursors = list(oids)
         for _ in range(reps):
@@ -376,40 +381,12 @@ def _snmprec(path: Path) -> dict[Oid, Any]:
     return mib
 
 
-class _RecordedAgent(Session):
-    """An agent answering GET/GETBULK from a recording (RFC 3416 order), noting every OID asked."""
-
-    def __init__(self, mib: dict[Oid, Any], *, max_rows: int = 20_000) -> None:
-        super().__init__(Credential("v2c community #1", "2c", community="x"), max_rows=max_rows)
-        self.mib, self.names = mib, sorted(mib)
-        self.gets: list[Oid] = []
-        self.bulks: list[tuple[tuple[Oid, ...], int]] = []
-
-    def _after(self, oid: Oid) -> tuple[Oid, Any]:
-        i = bisect.bisect_right(self.names, oid)
-        return (self.names[i], self.mib[self.names[i]]) if i < len(self.names) else (oid, ber.END_OF_MIB_VIEW)
-
-    async def _get(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
-        self.gets += oids
-        return [(o, self.mib.get(o, ber.NO_SUCH_OBJECT)) for o in oids]
-
-    async def _bulk(self, oids: Sequence[Oid], reps: int) -> list[tuple[Oid, Any]]:
-        self.bulks.append((tuple(oids), reps))
-        out: list[tuple[Oid, Any]] = []
-        cursors = list(oids)
-        for _ in range(reps):
-            row = [self._after(c) for c in cursors]
-            out += row
-            cursors = [name for name, _ in row]
-        return out
-
-
 def _read_device(mib: dict[Oid, Any], host: str, depth: str,
-                 monkeypatch: pytest.MonkeyPatch) -> tuple[list[Observation], TargetStatus, _RecordedAgent]:
+                 monkeypatch: pytest.MonkeyPatch) -> tuple[list[Observation], TargetStatus, _TableAgent]:
     """snmp._inventory as a sweep runs it (credential, census, walks), the recording as the agent."""
-    agents: list[_RecordedAgent] = []
+    agents: list[_TableAgent] = []
 
-    class Recorded(_RecordedAgent):
+    class Recorded(_TableAgent):
         def __init__(self, _channel: Any, _cred: Any, _pacer: Any, *, timeout: float, retries: int,
                      max_rows: int) -> None:
             super().__init__(mib, max_rows=max_rows)
