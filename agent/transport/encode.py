@@ -141,19 +141,23 @@ def new_report(source_id: str, seq: int, now: datetime) -> report_pb2.Report:
                              software_version=__version__)
 
 
+def _host_parts(msg: report_pb2.HostSnapshot | report_pb2.HostDelta, inventory: Inventory) -> None:
+    """What snapshots and deltas both carry: facts, collector states, neighbours and the checksum."""
+    msg.facts.CopyFrom(encode_facts(inventory.facts))
+    for status in inventory.collectors:
+        msg.collectors.add(name=status.name, state=_STATES[status.state], duration_ms=max(0, status.duration_ms),
+                           items=max(0, status.items), reason=status.reason)
+    for nb in inventory.neighbours:
+        msg.neighbours.add(ip=nb.ip, mac=nb.mac, interface=nb.interface, state=nb.state)
+    msg.software_checksum = checksum(inventory.software, complete_sources(inventory))
+
+
 def encode_snapshot(inventory: Inventory, *, source_id: str, seq: int, now: datetime) -> report_pb2.Report:
     """A full HostSnapshot report."""
     report = new_report(source_id, seq, now)
-    snap = report.host_snapshot
-    snap.facts.CopyFrom(encode_facts(inventory.facts))
+    _host_parts(report.host_snapshot, inventory)
     if inventory.software:
-        pack_software(snap.software_packed, inventory.software)
-    for status in inventory.collectors:
-        snap.collectors.add(name=status.name, state=_STATES[status.state], duration_ms=max(0, status.duration_ms),
-                            items=max(0, status.items), reason=status.reason)
-    for nb in inventory.neighbours:
-        snap.neighbours.add(ip=nb.ip, mac=nb.mac, interface=nb.interface, state=nb.state)
-    snap.software_checksum = checksum(inventory.software, complete_sources(inventory))
+        pack_software(report.host_snapshot.software_packed, inventory.software)
     return report
 
 
@@ -163,17 +167,11 @@ def encode_delta(inventory: Inventory, delta: Delta, *, base_report_id: str, sou
     report = new_report(source_id, seq, now)
     msg = report.host_delta
     msg.base_report_id = base_report_id
-    msg.facts.CopyFrom(encode_facts(inventory.facts))
+    _host_parts(msg, inventory)
     for target, items in ((msg.added_packed, delta.added), (msg.removed_packed, delta.removed),
                           (msg.changed_packed, delta.changed)):
         if items:
             pack_software(target, items)
-    for status in inventory.collectors:
-        msg.collectors.add(name=status.name, state=_STATES[status.state], duration_ms=max(0, status.duration_ms),
-                           items=max(0, status.items), reason=status.reason)
-    for nb in inventory.neighbours:
-        msg.neighbours.add(ip=nb.ip, mac=nb.mac, interface=nb.interface, state=nb.state)
-    msg.software_checksum = checksum(inventory.software, complete_sources(inventory))
     return report
 
 
