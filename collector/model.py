@@ -8,10 +8,11 @@ database edge.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from itertools import chain
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -139,6 +140,20 @@ class SoftwareColumns:
             for n, v, a, s, vd, sp, pu, t in zip(self.name, self.version, self.arch, self.pkg_source, self.vendor,
                                                  self.source_package, self.purl, self.installed_at, strict=True)
         ]
+
+    @classmethod
+    def concat(cls, parts: Sequence[SoftwareColumns]) -> SoftwareColumns:
+        """Several lists as one, rows in order (one C-level chain per column)."""
+        if len(parts) == 1:
+            return parts[0]
+
+        def joined(name: str) -> tuple[Any, ...]:
+            return tuple(chain.from_iterable(getattr(p, name) for p in parts))
+
+        return cls(name=joined("name"), version=joined("version"), arch=joined("arch"),
+                   pkg_source=joined("pkg_source"), vendor=joined("vendor"),
+                   source_package=joined("source_package"), purl=joined("purl"),
+                   installed_at=joined("installed_at"))
 
     @classmethod
     def from_items(cls, items: Iterable[InstalledItem]) -> SoftwareColumns:

@@ -215,10 +215,11 @@ def _first(mask: pa.Array) -> int:
 # --- both forms in one report --------------------------------------------------------------------
 
 def columns_to_arrow(columns: SoftwareColumns) -> pa.Table:
-    """Tuple columns as a table of SOFTWARE_SCHEMA."""
+    """Tuple columns as a table of SOFTWARE_SCHEMA, one pa.array call per column."""
+    installed = columns.installed_at
+    times = pa.nulls(len(installed), TS) if installed.count(None) == len(installed) else pa.array(installed, TS)
     return pa.Table.from_arrays(
-        [*(pa.array(getattr(columns, name), pa.string()) for name in STRING_FIELDS),
-         pa.array(columns.installed_at, TS)], schema=SOFTWARE_SCHEMA)
+        [*(pa.array(getattr(columns, name), pa.string()) for name in STRING_FIELDS), times], schema=SOFTWARE_SCHEMA)
 
 
 def merged(items: SoftwareColumns, packed: SoftwareList) -> SoftwareList:
@@ -228,9 +229,5 @@ def merged(items: SoftwareColumns, packed: SoftwareList) -> SoftwareList:
     if not len(items):
         return packed
     if isinstance(packed, SoftwareColumns):
-        return SoftwareColumns(
-            name=items.name + packed.name, version=items.version + packed.version, arch=items.arch + packed.arch,
-            pkg_source=items.pkg_source + packed.pkg_source, vendor=items.vendor + packed.vendor,
-            source_package=items.source_package + packed.source_package, purl=items.purl + packed.purl,
-            installed_at=items.installed_at + packed.installed_at)
+        return SoftwareColumns.concat([items, packed])
     return ArrowSoftware(pa.concat_tables([columns_to_arrow(items), packed.table]))

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from itertools import accumulate, chain, repeat
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from collector.model import (
     SoftwareColumns,
     StoreResult,
 )
-from collector.packed import SOFTWARE_SCHEMA
+from collector.packed import SOFTWARE_SCHEMA, columns_to_arrow
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -539,49 +539,28 @@ def _inventories_table(batch: Sequence[tuple[IngestReport, InventoryUpdate]]) ->
 def _software_table(batch: Sequence[tuple[IngestReport, InventoryUpdate]]) -> pa.Table:
     """Every software row of the round as one Arrow table, built a column at a time.
 
-    Lists that arrived packed (ArrowSoftware) are Arrow tables already and are only concatenated.
-    Tuple columns (the per-item wire form) are concatenated per field (itertools.chain over tuples)
-    and handed to pa.array once per column. The per-row values that repeat (which update, which
-    kind) are ints, run-length decoded by Arrow for the packed lists.
+    Lists that arrived packed (ArrowSoftware) are Arrow tables already. Tuple columns (short
+    packed lists, the per-item wire form) are concatenated per field and converted once per
+    column for the whole round. The per-row values that repeat (which update, which kind of row)
+    are run-length decoded by Arrow.
     """
     parts = [(k, kind, getattr(inv, attr)) for k, (_, inv) in enumerate(batch) for attr, kind in _SOFTWARE_PARTS
              if len(getattr(inv, attr))]
-    packed = [(k, kind, c.table) for k, kind, c in parts if isinstance(c, ArrowSoftware)]
+    if not parts:
+        return _SW_SCHEMA.empty_table()
     plain = [(k, kind, c) for k, kind, c in parts if isinstance(c, SoftwareColumns)]
-    tables = [_columns_table(plain)] if plain or not packed else []
-    if packed:
-        tables.append(_packed_table(packed))
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-
-
-def _columns_table(parts: Sequence[tuple[int, int, SoftwareColumns]]) -> pa.Table:
-    cols = [c for _, _, c in parts]
-
-    def strings(name: str) -> pa.Array:
-        return pa.array(list(chain.from_iterable(getattr(c, name) for c in cols)), pa.string())
-
-    total = sum(len(c) for c in cols)
-    if all(c.installed_at.count(None) == len(c) for c in cols):
-        installed = pa.nulls(total, _TS)
-    else:
-        installed = pa.array(list(chain.from_iterable(c.installed_at for c in cols)), _TS)
-    return pa.table({
-        "inv": pa.array(list(chain.from_iterable(repeat(k, len(c)) for k, _, c in parts)), pa.int32()),
-        "kind": pa.array(list(chain.from_iterable(repeat(kind, len(c)) for _, kind, c in parts)), pa.int8()),
-        "name": strings("name"), "version": strings("version"), "arch": strings("arch"),
-        "pkg_source": strings("pkg_source"), "vendor": strings("vendor"),
-        "source_package": strings("source_package"), "purl": strings("purl"), "installed_at": installed,
-    }, schema=_SW_SCHEMA)
-
-
-def _packed_table(parts: Sequence[tuple[int, int, pa.Table]]) -> pa.Table:
-    rows = pa.concat_tables([t for _, _, t in parts])
-    ends = pa.array(list(accumulate(t.num_rows for _, _, t in parts)), pa.int32())
+    packed = [(k, kind, c) for k, kind, c in parts if isinstance(c, ArrowSoftware)]
+    tables = [c.table for _, _, c in packed]
+    if plain:
+        tables.insert(0, columns_to_arrow(SoftwareColumns.concat([c for _, _, c in plain])))
+    rows = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    ordered = plain + packed  # the order of `rows`
+    ends = pa.array(list(accumulate(len(c) for _, _, c in ordered)), pa.int32())
 
     def runs(values: list[int], kind: pa.DataType) -> pa.Array:
         return pc.run_end_decode(pa.RunEndEncodedArray.from_arrays(ends, pa.array(values, kind)))
 
-    keys = [runs([k for k, _, _ in parts], pa.int32()), runs([kind for _, kind, _ in parts], pa.int8())]
+    keys = [runs([k for k, _, _ in ordered], pa.int32()), runs([kind for _, kind, _ in ordered], pa.int8())]
     return pa.Table.from_arrays([*keys, *rows.columns], schema=_SW_SCHEMA)
 
 
