@@ -201,10 +201,20 @@ def _worker(target: str, agents: int, reports: int, items: int, window: int, sta
     out.put(asyncio.run(_agents(target, agents, reports, items, window, start, ready, packed, churn, pace)))
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User+system CPU seconds a process has used so far (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """User+system CPU seconds used so far by a process (all its threads) and by its children
+    still running (the collector's front-end processes with --workers)."""
+    import psutil
+
+    def used(p: psutil.Process) -> float:
+        try:
+            times = p.cpu_times()
+        except psutil.Error:
+            return 0.0
+        return float(times.user + times.system)
+
+    parent = psutil.Process(pid)
+    return used(parent), sum(used(child) for child in parent.children(recursive=True))
 
 
 def _phase(target: str, *, collector_pid: int, agents: int, procs: int, reports: int, items: int,
@@ -221,11 +231,12 @@ def _phase(target: str, *, collector_pid: int, agents: int, procs: int, reports:
     for r in readies:
         r.wait(timeout=600)
     t0 = time.perf_counter()
-    collector_cpu = _cpu_seconds(collector_pid)
+    writer0, frontends0 = _cpu_seconds(collector_pid)
     start.set()
     results = [out.get(timeout=1200) for _ in workers]
     wall = time.perf_counter() - t0
-    collector_cpu = _cpu_seconds(collector_pid) - collector_cpu
+    writer1, frontends1 = _cpu_seconds(collector_pid)
+    collector_cpu = (writer1 - writer0, frontends1 - frontends0)
     for w in workers:
         w.join(timeout=60)
     latencies = sorted(x for r in results for x in r["latencies"])
@@ -297,6 +308,13 @@ def _check(db: Path, *, churn: bool) -> tuple[int, int, int]:
     return int(stored), int(doubled), int(short)
 
 
+def _collector_cpu(cpu: tuple[float, float]) -> str:
+    writer, frontends = cpu
+    if not frontends:
+        return f"{writer:.2f} s"
+    return f"{writer + frontends:.2f} s (writer process {writer:.2f} s, front-ends {frontends:.2f} s)"
+
+
 def _pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -326,6 +344,8 @@ def main() -> None:
                              "(agents take turns) instead of all at once; 0 skips it")
     parser.add_argument("--duckdb-threads", type=int, default=0,
                         help="the collector's duckdb_threads setting (0: DuckDB's default, one per core)")
+    parser.add_argument("--workers", default="1",
+                        help="the collector's workers setting: gRPC front-end processes (a number or auto)")
     parser.add_argument("--skip", choices=("throughput", "concurrency"), default=None, help="skip one phase")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
@@ -336,7 +356,7 @@ def main() -> None:
         (rules / "none.yaml").write_text("rules: []\n")
         config = Path(d) / "collector.toml"
         config.write_text("[collector]\nrate_limit = 0\nmax_queue = 200000\nrefresh_interval = \"0\"\n"
-                          f"duckdb_threads = {args.duckdb_threads}\n")
+                          f"duckdb_threads = {args.duckdb_threads}\nworkers = \"{args.workers}\"\n")
         port = _free_port()
         log = (args.collector_log or Path(d) / "collector.log").open("w")
         proc = subprocess.Popen([str(BIN / "netcensus"), "--log-level", "warning", "serve", "--db", str(db),
@@ -385,7 +405,7 @@ def main() -> None:
         print(f"    bare DuckDB (one Arrow insert of the same rows):      {tp_rows:>10,} rows in {bare_s:6.2f} s "
               f"= {tp_rows / bare_s:>10,.0f} rows/s")
         print(f"    ratio: {bare_s / tp['wall']:.0%} of a bare insert   (goal: >= 300,000 rows/s)")
-        print(f"    CPU while measured: collector {tp['collector_cpu']:.2f} s, "
+        print(f"    CPU while measured: collector {_collector_cpu(tp['collector_cpu'])}, "
               f"agent simulators {tp['agents_cpu']:.2f} s "
               f"(of {os.cpu_count() or 2} x {tp['wall']:.2f} s)")
     churn = "every package new in every report" if args.churn == "all" else "unchanged between reports"
@@ -401,7 +421,7 @@ def main() -> None:
         opened = phase["open_times"]
         print(f"    stream set-up before the clock (open + first heartbeat acked), all {len(opened):,} at once: "
               f"p50 {_pct(opened, 0.5) * 1000:,.0f} ms, p99 {_pct(opened, 0.99) * 1000:,.0f} ms")
-        print(f"    CPU while measured: collector {phase['collector_cpu']:.2f} s, "
+        print(f"    CPU while measured: collector {_collector_cpu(phase['collector_cpu'])}, "
               f"agent simulators {phase['agents_cpu']:.2f} s "
               f"(of {os.cpu_count() or 2} x {phase['wall']:.2f} s)")
     print(f"  reports sent {sent:,}, acked {acked:,}, stored {stored:,}: lost {lost:,}, duplicated {doubled:,}, "

@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="serve Prometheus metrics at http://HOST:PORT/metrics")
     p.add_argument("--log-format", choices=["text", "json"], default=None,
                    help="json: one JSON object per log line (default text)")
+    p.add_argument("--workers", metavar="N",
+                   help="gRPC front-end processes sharing the port (authenticate and decode reports; this "
+                        "process keeps the database): a number, or auto for one per core (default 1: one process)")
 
     p = sub.add_parser("certs", help="create a CA and certificates for TLS (tests and small deployments)")
     csub = p.add_subparsers(dest="certs_command", required=True, parser_class=_Parser)
@@ -181,7 +184,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = resolve_serve(db=args.db, listen=args.listen, rules=args.rules, ghost_after=args.ghost_after,
                            config=args.config, tls_cert=args.tls_cert, tls_key=args.tls_key,
                            tls_client_ca=args.tls_client_ca, plaintext=args.plaintext,
-                           metrics_listen=args.metrics_listen)
+                           metrics_listen=args.metrics_listen, workers=args.workers)
     _rules([str(d) for d in config.rules_dirs])  # fail fast on a broken rule pack, before binding
     return serve(config, ready=lambda port: print(
         f"netcensus collector listening on {config.listen.rsplit(':', 1)[0]}:{port} (database {config.db})",

@@ -68,6 +68,7 @@ class ServeConfig:
     rate_burst: float = 2000.0                # reports a source may send at once before the limit bites
     max_queue: int = 20_000                   # reports waiting for the writer before pushback
     duckdb_threads: int = 0                   # DuckDB worker threads; 0: DuckDB's default (one per core)
+    workers: int = 1                          # gRPC front-end processes; 1: everything in one process
 
     @property
     def tls(self) -> bool:
@@ -93,7 +94,7 @@ def load_file(path: Path | None) -> dict[str, object]:
         raise UsageError(f"{path}: [collector] must be a table")
     known = {"db", "listen", "rules", "ghost_after", "enrol_secret_file", "admin_token_file", "refresh_interval",
              "max_message_bytes", "tls_cert", "tls_key", "tls_client_ca", "plaintext", "metrics_listen",
-             "rate_limit", "rate_burst", "max_queue", "duckdb_threads"}
+             "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] "
@@ -130,6 +131,19 @@ def _whole(value: object, what: str) -> int:
     return int(number)
 
 
+MAX_WORKERS = 64
+
+
+def _workers(value: object) -> int:
+    """Front-end processes: a whole number from 1 to MAX_WORKERS, or "auto" (one per core)."""
+    if str(value).strip().lower() == "auto":
+        return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+    number = _whole(value, "workers")
+    if not 1 <= number <= MAX_WORKERS:
+        raise UsageError(f"workers: must be from 1 to {MAX_WORKERS} (or auto), not {number}")
+    return number
+
+
 def _opt_path(*values: object) -> Path | None:
     for value in values:
         if value:
@@ -140,7 +154,7 @@ def _opt_path(*values: object) -> Path | None:
 def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None, ghost_after: str | None,
                   config: Path | None, env: Mapping[str, str] | None = None, tls_cert: Path | None = None,
                   tls_key: Path | None = None, tls_client_ca: Path | None = None, plaintext: bool = False,
-                  metrics_listen: str | None = None) -> ServeConfig:
+                  metrics_listen: str | None = None, workers: str | int | None = None) -> ServeConfig:
     """Merge argv, environment and file into a ServeConfig."""
     env = os.environ if env is None else env
     file = load_file(config)
@@ -162,6 +176,7 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
         max_message_bytes=int(_number(file.get("max_message_bytes", 64 * 1024 * 1024), "max_message_bytes",
                                       minimum=1024)),
         duckdb_threads=_whole(file.get("duckdb_threads", 0), "duckdb_threads"),
+        workers=_workers(workers if workers is not None else env.get("NETCENSUS_WORKERS") or file.get("workers", 1)),
         **_transport(env, file, tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca, plaintext=plaintext,
                      metrics_listen=metrics_listen),
     )

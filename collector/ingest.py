@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from collector.model import IngestReport, StoreResult
 
@@ -57,7 +58,23 @@ class LoopCallback:
     callback: Callable[[Outcome], None]
 
 
-Target = Future[Outcome] | LoopCallback
+class OutcomeSink(Protocol):
+    """Where a front-end process's outcomes go (collector/workers.py): one call per commit."""
+
+    def deliver(self, pairs: list[tuple[int, Outcome]]) -> None:
+        """Hand over (token, outcome) pairs; must not block on the front-end."""
+
+
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """Where to deliver the outcome of a report a front-end process submitted: `token` names it
+    there, and every outcome of one commit bound for one sink goes in one message."""
+
+    sink: OutcomeSink
+    token: int
+
+
+Target = Future[Outcome] | LoopCallback | Relay
 
 
 def _run_callbacks(pairs: list[tuple[Callable[[Outcome], None], Outcome]]) -> None:
@@ -113,14 +130,15 @@ class IngestPipeline:
         self._queue.put_nowait((report, fut))
         return fut
 
-    def submit_to_loop(self, report: IngestReport, target: LoopCallback) -> None:
-        """Queue a report; `target.callback(outcome)` runs on `target.loop` once it is settled.
+    def submit_to_loop(self, report: IngestReport, target: LoopCallback | Relay) -> None:
+        """Queue a report; its outcome goes to `target` once it is settled (for a LoopCallback,
+        `target.callback(outcome)` runs on `target.loop`).
 
         Never blocks: raises PipelineBusy when max_queue reports are already waiting.
         """
         if not self._accepting:
             outcome = Outcome(report.report_id, error="collector is shutting down; retry later", retryable=True)
-            target.loop.call_soon_threadsafe(target.callback, outcome)
+            self._deliver([(target, outcome)])
             return
         if self._queue.qsize() >= self._max_queue:
             raise PipelineBusy(f"{self._max_queue} reports waiting")
@@ -220,13 +238,22 @@ class IngestPipeline:
 
     @staticmethod
     def _deliver(outcomes: list[tuple[Target, Outcome]]) -> None:
-        """Resolve futures directly; hand loop callbacks over per loop, in one call each."""
+        """Resolve futures directly; hand loop callbacks over per loop and relayed outcomes per
+        sink, in one call each."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Callable[[Outcome], None], Outcome]]] = {}
+        by_sink: dict[OutcomeSink, list[tuple[int, Outcome]]] = {}
         for target, outcome in outcomes:
             if isinstance(target, LoopCallback):
                 by_loop.setdefault(target.loop, []).append((target.callback, outcome))
+            elif isinstance(target, Relay):
+                by_sink.setdefault(target.sink, []).append((target.token, outcome))
             else:
                 target.set_result(outcome)
+        for sink, tokens in by_sink.items():
+            try:
+                sink.deliver(tokens)
+            except Exception:
+                log.exception("relaying %d outcomes to a front-end failed", len(tokens))
         for loop, pairs in by_loop.items():
             try:
                 loop.call_soon_threadsafe(_run_callbacks, pairs)

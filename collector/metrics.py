@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
+from prometheus_client.metrics_core import Metric
 
 log = logging.getLogger("netcensus.metrics")
 
 REJECT_REASONS = ("unauthenticated", "bad_enrolment_secret", "revoked", "wrong_source", "invalid", "malformed",
                   "rate_limited", "busy", "not_stored")
+# The series a front-end process (`serve --workers`) counts and the writer process adds up.
+RELAYED_FAMILIES = frozenset({"netcensus_reports", "netcensus_rows", "netcensus_rejects", "netcensus_enrolments",
+                              "netcensus_ack_latency_seconds", "netcensus_connected_agents"})
+GAUGE_FAMILIES = frozenset({"netcensus_connected_agents"})  # a value now, not a count: gone with its process
+
+Sample = tuple[str, str, dict[str, str], float]  # (family, sample name, labels, value)
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -51,19 +58,32 @@ class Metrics:
         db.set_function(lambda: _database_bytes(db_path))
         depth = Gauge("netcensus_ingest_queue_depth", "Reports waiting for the writer", registry=r)
         depth.set_function(lambda: float(queue_depth()))
+        self._exposed = r
         self._server: Any = None
 
     def reject(self, reason: str) -> None:
         """Count one refusal."""
         self.rejects.labels(reason).inc()
 
+    def samples(self) -> list[Sample]:
+        """This process's per-report series as plain values (a front-end sends them to the writer)."""
+        return [(family.name, s.name, dict(s.labels), float(s.value))
+                for family in self.registry.collect() if family.name in RELAYED_FAMILIES
+                for s in family.samples if not s.name.endswith("_created")]
+
+    def merge(self, remote: Callable[[], Iterable[Sample]]) -> None:
+        """Expose our series with the front-end processes' values added to them."""
+        exposed = CollectorRegistry(auto_describe=False)
+        exposed.register(_Merged(self.registry, remote))
+        self._exposed = exposed
+
     def render(self) -> str:
         """The exposition text, as the endpoint serves it."""
-        return generate_latest(self.registry).decode()
+        return generate_latest(self._exposed).decode()
 
     def serve(self, host: str, port: int) -> int:
         """Start the /metrics HTTP endpoint in a daemon thread; returns the bound port."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        server, _thread = start_http_server(port, addr=host, registry=self._exposed)
         self._server = server
         return int(server.server_address[1])
 
@@ -73,3 +93,27 @@ class Metrics:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+class _Merged:
+    """A registry's families with other processes' sample values added (same family, name, labels)."""
+
+    def __init__(self, local: CollectorRegistry, remote: Callable[[], Iterable[Sample]]) -> None:
+        self._local = local
+        self._remote = remote
+
+    def collect(self) -> Iterator[Metric]:
+        extra: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]] = {}
+        for family_name, name, labels, value in self._remote():
+            family_extra = extra.setdefault(family_name, {})
+            key = (name, tuple(sorted(labels.items())))
+            family_extra[key] = family_extra.get(key, 0.0) + value
+        for family in self._local.collect():
+            add = extra.get(family.name, {})
+            merged = Metric(family.name, family.documentation, family.type, family.unit)
+            for s in family.samples:
+                value = s.value + add.pop((s.name, tuple(sorted(s.labels.items()))), 0.0)
+                merged.add_sample(s.name, s.labels, value, s.timestamp, s.exemplar)
+            for (name, label_pairs), value in add.items():  # label values only the front-ends have seen
+                merged.add_sample(name, dict(label_pairs), value)
+            yield merged

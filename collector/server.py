@@ -9,33 +9,42 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
-import ipaddress
 import logging
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
-from grpc_reflection.v1alpha import reflection
-from netcensus.v1 import ingest_pb2, query_pb2, query_pb2_grpc
+from netcensus.v1 import query_pb2, query_pb2_grpc
 
 from collector.bulk import settle_for_serving
 from collector.config import ServeConfig, parse_listen
 from collector.errors import NetcensusError, UsageError
 from collector.imports import import_register, parse_status_map
 from collector.ingest import IngestPipeline
+from collector.listen import (
+    address,
+    check_bindable,
+    credentials,
+    enable_reflection,
+    is_loopback,
+    reserve_shared_port,
+    server_options,
+)
 from collector.metrics import Metrics
 from collector.query import Snapshot, refresh, resolved_findings
 from collector.ratelimit import RateLimiter
 from collector.rulebridge import rule_evaluator
 from collector.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service, hash_key
 from collector.store.duckdb import Store
-from collector.tls import server_credentials
+from collector.workers import FrontendPool
 
 log = logging.getLogger("netcensus.server")
 
@@ -65,6 +74,9 @@ class Collector:
         self.port = 0
         self._server: grpc.aio.Server | None = None
         self._health = HealthServicer()
+        self.pool: FrontendPool | None = None  # --workers > 1: the front-end processes
+        self._holder: socket.socket | None = None
+        self._private_dir: str | None = None
 
     def refresh(self, ghost_after: timedelta | None = None) -> Snapshot:
         """Recompute assets and findings (persisting the lifecycle only with the configured window)."""
@@ -93,93 +105,120 @@ class Collector:
         found = self.store.revoke_source(source_id, self.clock())
         if found:
             self.keyring.revoke(source_id)
+            if self.pool is not None:
+                self.pool.broadcast("revoke", source_id)
             log.warning("revoked source %s", source_id)
         return found
 
     async def start(self) -> int:
         """Bind and start serving; returns the bound port (useful with port 0)."""
         host, port = parse_listen(self.config.listen)
-        options = [
-            ("grpc.so_reuseport", 0),  # a second collector on the same port must fail, not share it
-            ("grpc.max_receive_message_length", self.config.max_message_bytes),
-            ("grpc.max_send_message_length", self.config.max_message_bytes),
-            # Agents ping every 10 s to notice a dead collector; do not punish them for it.
-            ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
-            ("grpc.keepalive_permit_without_calls", 1),
-            ("grpc.http2.max_ping_strikes", 0),
-            # gRPC core queues new calls until the asyncio loop asks for them; past 1,000 queued it
-            # drops calls at random and past 3,000 it drops all (the agent sees CANCELLED or
-            # "Internal error from Core"). Thousands of agents reconnecting at once fill that
-            # queue while the loop is busy; queue them instead, every one is served in turn.
-            ("grpc.server.max_pending_requests", 100_000),
-            ("grpc.server.max_pending_requests_hard_limit", 100_000),
-        ]
-        loopback = _is_loopback(host)
-        credentials = None
-        if self.config.tls_cert is not None and self.config.tls_key is not None:
-            credentials = server_credentials(self.config.tls_cert, self.config.tls_key, self.config.tls_client_ca)
-        elif not loopback and not self.config.plaintext:
-            raise UsageError(f"refusing to listen in plaintext on {self.config.listen}: give --tls-cert and --tls-key "
-                             "(see `netcensus certs`), or --plaintext to accept the risk")
-        server = grpc.aio.server(options=options)
-        secret_hash = hash_key(self.config.enrol_secret) if self.config.enrol_secret else None
+        creds = credentials(self.config)
+        check_bindable(host, port, self.config.listen)
+        if self.config.workers > 1:
+            self.port = await self._start_workers(host, port)
+        else:
+            self.port = await self._start_single(host, port, creds)
+        if creds is None and not is_loopback(host):
+            log.warning("listening in PLAINTEXT on %s (--plaintext): node keys and inventories cross the network "
+                        "unencrypted; use --tls-cert/--tls-key", self.config.listen)
+        if creds is not None:
+            log.info("TLS on %s%s", self.config.listen,
+                     " with client certificates required" if self.config.tls_client_ca else "")
+        if self.config.enrol_secret is None:
+            log.warning("no enrolment secret configured: any node may enrol (set NETCENSUS_ENROL_SECRET)")
+        return self.port
+
+    def _query_admin(self, server: grpc.aio.Server) -> None:
         admin_hash = hash_key(self.config.admin_token) if self.config.admin_token else None
-        limiter = RateLimiter(self.config.rate_limit, self.config.rate_burst)
-        add_ingest_service(IngestService(
-            pipeline=self.pipeline, keyring=self.keyring, enrol_secret_hash=secret_hash,
-            persist_enrolment=self._persist_enrolment, clock=self.clock, metrics=self.metrics, limiter=limiter), server)
         query_pb2_grpc.add_QueryServicer_to_server(
             QueryService(self.refresh, lambda: resolved_findings(self.store)), server)
         query_pb2_grpc.add_AdminServicer_to_server(
             AdminService(self._import, admin_hash, revoke=self.revoke, sources=self.store.sources), server)
+
+    async def _start_single(self, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
+        """Everything in this process: gRPC, decoding and the writer (the default)."""
+        server = grpc.aio.server(options=server_options(self.config))
+        secret_hash = hash_key(self.config.enrol_secret) if self.config.enrol_secret else None
+        limiter = RateLimiter(self.config.rate_limit, self.config.rate_burst)
+        add_ingest_service(IngestService(
+            pipeline=self.pipeline, keyring=self.keyring, enrol_secret_hash=secret_hash,
+            persist_enrolment=self._persist_enrolment, clock=self.clock, metrics=self.metrics, limiter=limiter), server)
+        self._query_admin(server)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
-        reflection.enable_server_reflection((
-            ingest_pb2.DESCRIPTOR.services_by_name["Ingest"].full_name,
-            query_pb2.DESCRIPTOR.services_by_name["Query"].full_name,
-            query_pb2.DESCRIPTOR.services_by_name["Admin"].full_name,
-            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
-        ), server)
-        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        _check_bindable(host, port, self.config.listen)
+        enable_reflection(server)
         self.pipeline.start()
         try:
-            self.port = (server.add_secure_port(address, credentials) if credentials is not None
-                         else server.add_insecure_port(address))
-        except RuntimeError as exc:
-            self.pipeline.stop()
-            raise UsageError(f"cannot listen on {self.config.listen}: address in use or not available") from exc
-        if self.port == 0:
+            bound = int(server.add_secure_port(address(host, port), creds) if creds is not None
+                        else server.add_insecure_port(address(host, port)))
+        except RuntimeError:
+            bound = 0
+        if bound == 0:
             self.pipeline.stop()
             raise UsageError(f"cannot listen on {self.config.listen}: address in use or not available")
-        if self.config.metrics_listen:
-            m_host, m_port = parse_listen(self.config.metrics_listen)
-            try:
-                self.metrics_port = self.metrics.serve(m_host, m_port)
-            except OSError as exc:
-                self.pipeline.stop()
-                raise UsageError(f"cannot serve metrics on {self.config.metrics_listen}: {exc.strerror}") from exc
+        self._serve_metrics()
         await server.start()
         self._server = server
         await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
-        if credentials is None and not loopback:
-            log.warning("listening in PLAINTEXT on %s (--plaintext): node keys and inventories cross the network "
-                        "unencrypted; use --tls-cert/--tls-key", self.config.listen)
-        if credentials is not None:
-            log.info("TLS on %s%s", self.config.listen,
-                     " with client certificates required" if self.config.tls_client_ca else "")
-        if secret_hash is None:
-            log.warning("no enrolment secret configured: any node may enrol (set NETCENSUS_ENROL_SECRET)")
-        return self.port
+        return bound
+
+    async def _start_workers(self, host: str, port: int) -> int:
+        """Front-end processes serve the public port; this process keeps the writer and answers
+        queries and admin calls the front-ends pass on over a private Unix socket."""
+        self._holder = reserve_shared_port(host, port, self.config.listen)
+        port = int(self._holder.getsockname()[1])
+        self._private_dir = tempfile.mkdtemp(prefix="netcensus-collector-")
+        internal = str(Path(self._private_dir) / "writer.sock")
+        server = grpc.aio.server(options=server_options(self.config))
+        self._query_admin(server)
+        server.add_insecure_port(f"unix:{internal}")
+        await server.start()
+        self._server = server
+        self.pipeline.start()
+        self.pool = FrontendPool(config=self.config, count=self.config.workers, port=port, internal=internal,
+                                 keyring=self.keyring, pipeline=self.pipeline, enrol=self._enrol_from_frontend)
+        self.metrics.merge(self.pool.samples)
+        try:
+            await asyncio.to_thread(self.pool.start)
+            self._serve_metrics()
+        except BaseException:
+            await asyncio.to_thread(self.pool.stop)
+            self.pipeline.stop()
+            raise
+        return port
+
+    def _enrol_from_frontend(self, source_id: str, kind: str, hostname: str, key_hash: str) -> None:
+        """A front-end's enrolment: persisted here, then applied by every front-end before it is answered,
+        so the agent's next call is recognised whichever front-end it reaches."""
+        self._persist_enrolment(source_id, kind, hostname, key_hash)
+        self.keyring.replace(source_id, key_hash)
+        if self.pool is not None:
+            self.pool.broadcast("replace", source_id, key_hash)
+
+    def _serve_metrics(self) -> None:
+        if not self.config.metrics_listen:
+            return
+        m_host, m_port = parse_listen(self.config.metrics_listen)
+        try:
+            self.metrics_port = self.metrics.serve(m_host, m_port)
+        except OSError as exc:
+            self.pipeline.stop()
+            raise UsageError(f"cannot serve metrics on {self.config.metrics_listen}: {exc.strerror}") from exc
 
     async def stop(self, grace: float = 5.0) -> None:
         """Graceful shutdown; nothing queued is lost."""
+        if self.pool is not None:  # front-ends finish their calls while the writer still commits
+            await asyncio.to_thread(self.pool.stop, grace)
         if self._server is not None:
             await self._health.enter_graceful_shutdown()
             await self._server.stop(grace)
         await asyncio.to_thread(self.pipeline.stop)
         self.metrics.close()
         self.store.close()
+        if self._holder is not None:
+            self._holder.close()
+        if self._private_dir is not None:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
         log.info("stopped: %d reports stored, %d duplicates, %d rows", self.pipeline.stored,
                  self.pipeline.duplicates, self.pipeline.rows)
 
@@ -192,33 +231,6 @@ class Collector:
                 await asyncio.to_thread(self.refresh)
             except NetcensusError as exc:
                 log.error("refresh failed: %s", exc)
-
-
-def _check_bindable(host: str, port: int, listen: str) -> None:
-    """Say precisely why we cannot listen, before gRPC says it vaguely."""
-    if port == 0:
-        return
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        # As gRPC does: connections of a killed predecessor in TIME_WAIT must not block a restart.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except socket.gaierror as exc:
-            raise UsageError(f"cannot listen on {listen}: unknown host {host!r}") from exc
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise UsageError(f"cannot listen on {listen}: address already in use (another collector?)") from exc
-            raise UsageError(f"cannot listen on {listen}: {exc.strerror}") from exc
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) -> int:

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -25,8 +25,9 @@ from netcensus.v1 import ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc,
 
 from collector.codec import InvalidReport, asset_to_proto, decode_report, finding_to_proto, to_datetime, to_timestamp
 from collector.errors import NetcensusError
-from collector.ingest import IngestPipeline, LoopCallback, Outcome, PipelineBusy
+from collector.ingest import LoopCallback, Outcome, PipelineBusy
 from collector.metrics import Metrics
+from collector.model import IngestReport
 from collector.query import Snapshot, asset_rows
 from collector.ratelimit import RateLimiter
 
@@ -43,10 +44,15 @@ def hash_key(key: str) -> str:
 
 
 class Keyring:
-    """source_id ↔ node-key hash, plus revoked source ids; in memory, persisted by the caller."""
+    """source_id ↔ node-key hash, plus revoked source ids; in memory, persisted by the caller.
+
+    Changes are single dict/set operations (no rebuilt copies): thousands of agents enrolling at
+    once made a copy per enrolment quadratic, and a front-end process applies changes from its
+    pipe thread while its event loop reads (each operation is atomic under the GIL)."""
 
     def __init__(self, hashes: dict[str, str], revoked: set[str] | None = None) -> None:
         self._by_hash = {h: s for s, h in hashes.items()}
+        self._by_source = dict(hashes)
         self._revoked = set(revoked or ())
 
     def source_for(self, key: str) -> str | None:
@@ -69,17 +75,26 @@ class Keyring:
 
     def replace(self, source_id: str, key_hash: str) -> None:
         """Make key_hash the only valid key of source_id."""
-        self._by_hash = {h: s for h, s in self._by_hash.items() if s != source_id}
         self._by_hash[key_hash] = source_id
+        old = self._by_source.get(source_id)
+        self._by_source[source_id] = key_hash
+        if old is not None and old != key_hash:
+            self._by_hash.pop(old, None)
 
     def revoke(self, source_id: str) -> None:
         """Forget every key of source_id and refuse it from now on."""
-        self._by_hash = {h: s for h, s in self._by_hash.items() if s != source_id}
         self._revoked.add(source_id)
+        old = self._by_source.pop(source_id, None)
+        if old is not None:
+            self._by_hash.pop(old, None)
 
     def is_revoked(self, source_id: str) -> bool:
         """True once source_id was revoked."""
         return source_id in self._revoked
+
+    def snapshot(self) -> tuple[dict[str, str], set[str]]:
+        """(source_id → key hash, revoked source ids) as of now: what a new front-end starts with."""
+        return dict(self._by_source), set(self._revoked)
 
 
 def _metadata(context: grpc.aio.ServicerContext[Any, Any], name: str) -> str:
@@ -130,6 +145,20 @@ _KIND_NAMES = {report_pb2.SOURCE_KIND_AGENT: "agent", report_pb2.SOURCE_KIND_SCA
 _PUSHBACK_MS = 250
 
 
+class ReportPipeline(Protocol):
+    """Where decoded reports go: the ingest pipeline in this process (collector/ingest.py), or the
+    writer process's seen from a front-end (collector/frontend.py)."""
+
+    high_water: int
+
+    @property
+    def depth(self) -> int:
+        """Reports waiting to be committed."""
+
+    def submit_to_loop(self, report: IngestReport, target: LoopCallback) -> None:
+        """Queue a report; the outcome goes to target.callback on target.loop. May raise PipelineBusy."""
+
+
 class IngestService(ingest_pb2_grpc.IngestServicer):
     """Enroll and Report.
 
@@ -139,7 +168,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
     stream are in flight, so one agent draining a long spool is not held to one commit per report.
     """
 
-    def __init__(self, *, pipeline: IngestPipeline, keyring: Keyring, enrol_secret_hash: str | None,
+    def __init__(self, *, pipeline: ReportPipeline, keyring: Keyring, enrol_secret_hash: str | None,
                  persist_enrolment: Callable[[str, str, str, str], None], clock: Callable[[], datetime],
                  metrics: Metrics, limiter: RateLimiter, window: int = 256) -> None:
         self._pipeline = pipeline

@@ -29,6 +29,8 @@ MAX_REPEATED = 100_000          # any repeated field without a tighter bound bel
 INT32_MAX = 2**31 - 1           # INTEGER columns (duration_ms, items, vlan)
 MAX_CLOCK_SKEW = timedelta(days=2)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_EARLIEST_S = int(EARLIEST.timestamp())
+_MAX_SKEW_S = int(MAX_CLOCK_SKEW.total_seconds())
 
 # Tighter bounds per repeated field (message.field).
 _LIMITS = {
@@ -54,15 +56,18 @@ class InvalidReport(ValueError):
     """The report cannot be stored as sent; str() is the reason for the Ack."""
 
 
-def check_time(ts: Timestamp, what: str, now: datetime) -> None:
-    """A timestamp must be well-formed and between 2000-01-01 and two days past our clock."""
-    if not 0 <= ts.nanos < 1_000_000_000:
-        raise InvalidReport(f"{what}: nanos {ts.nanos} out of range")
-    earliest = int(EARLIEST.timestamp())
-    latest = int((now + MAX_CLOCK_SKEW).timestamp())
-    if (ts.seconds or ts.nanos) and not earliest <= ts.seconds <= latest:
-        raise InvalidReport(f"{what}: timestamp {ts.seconds}s since 1970 is implausible "
-                            f"(collector time {now.isoformat()})")
+def check_time(ts: Timestamp, path: tuple[str | int, ...], now: datetime) -> None:
+    """A timestamp must be well-formed and between 2000-01-01 and two days past our clock.
+
+    `path` names the field ("observations", 2, "seen_at"); it is spelled out only for an error."""
+    seconds, nanos = ts.seconds, ts.nanos
+    if 0 <= nanos < 1_000_000_000 and (
+            not (seconds or nanos) or _EARLIEST_S <= seconds <= int(now.timestamp()) + _MAX_SKEW_S):
+        return
+    if not 0 <= nanos < 1_000_000_000:
+        raise InvalidReport(f"{_where(path)}: nanos {nanos} out of range")
+    raise InvalidReport(f"{_where(path)}: timestamp {seconds}s since 1970 is implausible "
+                        f"(collector time {now.isoformat()})")
 
 
 def bounded_column(values: tuple[str, ...], what: str, field: str) -> tuple[str, ...]:
@@ -209,7 +214,7 @@ def _walk(msg: Message, path: tuple[str | int, ...], now: datetime) -> None:
                                             "too long or contains a NUL")
         elif kind == _TIME:
             for ts in values:
-                check_time(ts, _where((*path, field.name)), now)
+                check_time(ts, (*path, field.name), now)
         elif repeated:
             for n, item in enumerate(values):
                 _walk(item, (*path, field.name, n), now)
