@@ -344,8 +344,9 @@ def main() -> None:
                              "(agents take turns) instead of all at once; 0 skips it")
     parser.add_argument("--duckdb-threads", type=int, default=0,
                         help="the collector's duckdb_threads setting (0: DuckDB's default, one per core)")
-    parser.add_argument("--workers", default="1",
-                        help="the collector's workers setting: gRPC front-end processes (a number or auto)")
+    parser.add_argument("--workers", default="auto",
+                        help="the collector's workers setting: gRPC front-end processes sharing its port, a number "
+                             "or auto (one per core); 1 runs the collector as one process")
     parser.add_argument("--skip", choices=("throughput", "concurrency"), default=None, help="skip one phase")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
@@ -397,7 +398,8 @@ def main() -> None:
     unacked = sent - acked
     print(f"ingest load on {os.cpu_count()} cores, collector and {args.procs} agent processes on loopback; "
           f"software lists sent {'packed (PackedSoftware)' if args.wire == 'packed' else 'as SoftwareItem messages'}"
-          f"{f'; collector duckdb_threads = {args.duckdb_threads}' if args.duckdb_threads else ''}")
+          f"; collector workers = {args.workers}"
+          f"{f', duckdb_threads = {args.duckdb_threads}' if args.duckdb_threads else ''}")
     if tp_rows:
         print(f"  throughput: {args.tp_agents} agents x {args.tp_reports} snapshots x {args.tp_items} packages")
         print(f"    netcensus  (gRPC -> validate -> group commit -> ack): {tp_rows:>10,} rows in {tp['wall']:6.2f} s "

@@ -24,6 +24,7 @@ from collector.config import ServeConfig
 from collector.errors import UsageError
 from collector.frontend import FrontendSpec, main
 from collector.ingest import IngestPipeline, Outcome, PipelineBusy, Relay
+from collector.logs import JsonFormatter
 from collector.metrics import GAUGE_FAMILIES, Sample
 from collector.relay import Channel, ChannelClosed
 from collector.service import Keyring
@@ -128,7 +129,7 @@ class FrontendPool:
     def spec(self, index: int) -> FrontendSpec:
         """What front-end `index` is started with (the key hashes as of now)."""
         root = logging.getLogger()
-        json_logs = any(type(h.formatter).__name__ == "JsonFormatter" for h in root.handlers)
+        json_logs = any(isinstance(h.formatter, JsonFormatter) for h in root.handlers)
         hashes, revoked = self.keyring.snapshot()
         return FrontendSpec(index=index, config=self.config, port=self.port, internal=self.internal,
                             key_hashes=hashes, revoked=frozenset(revoked),
@@ -146,8 +147,11 @@ class FrontendPool:
         log.info("%d front-end processes serving port %d", self.count, self.port)
 
     def _spawn(self, index: int, generation: int) -> _Frontend:
-        frontend = _Frontend(self, index, generation)
+        # Its key snapshot is taken and it joins the broadcast list in one step: an enrolment
+        # changes the keyring before it broadcasts, so either the snapshot has the new key or the
+        # broadcast reaches this front-end (queued in its pipe until it runs).
         with self._lock:
+            frontend = _Frontend(self, index, generation)
             self._live[index] = frontend
         frontend.start()
         return frontend

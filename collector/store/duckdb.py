@@ -405,12 +405,18 @@ class Store:
             counts = cur.execute(
                 "SELECT count(*) FILTER (WHERE NOT unchanged), count(*) FILTER (WHERE is_delta), "
                 "count(*) FILTER (WHERE NOT unchanged AND (is_delta OR NOT complete)), "
-                "count(*) FILTER (WHERE NOT unchanged AND dups) FROM r_pairs").fetchone()
-            to_diff, deltas, to_refingerprint, with_dups = (int(n) for n in counts) if counts else (0, 0, 0, 0)
+                "count(*) FILTER (WHERE NOT unchanged AND dups), "
+                "count(*) FILTER (WHERE unchanged AND incoming <> '0:0') FROM r_pairs").fetchone()
+            to_diff, deltas, to_refingerprint, with_dups, unchanged_listing = (
+                (int(n) for n in counts) if counts else (0,) * 5)
             if to_diff:
                 for statement in _ROUND_DIFF:
                     cur.execute(statement)
-                cur.execute(_ROUND_INSERT.format(rows=_ROWS_COLLAPSED if with_dups else _ROWS_PLAIN))
+                kept = cur.execute(_KEPT).fetchone()
+                # No unchanged list with rows and no open row kept (a fresh host, or every package
+                # replaced): every listed row is new, and the insert needs no joins to find out which.
+                insert = _ROUND_INSERT_ALL if not unchanged_listing and kept and not kept[0] else _ROUND_INSERT
+                cur.execute(insert.format(rows=_ROWS_COLLAPSED if with_dups else _ROWS_PLAIN))
             cur.execute(_ROUND_AFTER if to_refingerprint else _ROUND_NO_AFTER)
             for statement in _ROUND_STATE:
                 cur.execute(statement)
@@ -650,6 +656,17 @@ _ROUND_INSERT = f"""
      AND c.pkg_source = t.pkg_source
     JOIN inc_inv i USING (inv)
     WHERE t.kind <> {_REMOVED}"""
+# The same when no open row of a diffed pair stays open and no unchanged pair lists rows: nothing
+# listed is left out.
+_ROUND_INSERT_ALL = f"""
+    INSERT INTO software_installs
+    SELECT i.subject, i.source_id, t.name, t.version, t.arch, t.pkg_source, nullif(t.vendor, ''),
+           nullif(t.source_package, ''), nullif(t.purl, ''), t.installed_at, i.seen_at, NULL, i.report_id, NULL
+    FROM {{rows}} t
+    JOIN inc_inv i USING (inv)
+    WHERE t.kind <> {_REMOVED}"""
+# Open rows of the diffed pairs that stay open (r_close is a subset of r_cur, one row per rid).
+_KEPT = "SELECT (SELECT count(*) FROM r_cur) - (SELECT count(*) FROM r_close)"
 _ROWS_PLAIN = "inc_sw"
 _ROWS_COLLAPSED = f"""(
     SELECT inv, min(kind) AS kind, name, version, arch, pkg_source, max(vendor) AS vendor,
