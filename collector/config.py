@@ -6,6 +6,7 @@ kept only as hashes after resolution and are never logged.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -119,13 +120,15 @@ def _number(value: object, what: str, *, minimum: float = 0) -> float:
         number = float(str(value))
     except ValueError as exc:
         raise UsageError(f"{what}: {value!r} is not a number") from exc
+    if not math.isfinite(number):
+        raise UsageError(f"{what}: {value!r} is not a finite number")
     if number < minimum:
         raise UsageError(f"{what}: must be at least {minimum:g}")
     return number
 
 
-def _whole(value: object, what: str) -> int:
-    number = _number(value, what)
+def _whole(value: object, what: str, *, minimum: float = 0) -> int:
+    number = _number(value, what, minimum=minimum)
     if number != int(number):
         raise UsageError(f"{what}: {value!r} is not a whole number")
     return int(number)
@@ -138,7 +141,7 @@ def _workers(value: object) -> int:
     """Front-end processes: a whole number from 1 to MAX_WORKERS, or "auto" (one per core)."""
     if str(value).strip().lower() == "auto":
         return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
-    number = _whole(value, "workers")
+    number = _whole(value, "workers", minimum=-math.inf)
     if not 1 <= number <= MAX_WORKERS:
         raise UsageError(f"workers: must be from 1 to {MAX_WORKERS} (or auto), not {number}")
     return number

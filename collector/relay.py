@@ -78,6 +78,8 @@ class Channel:
         finally:
             self._waiting.pop(call_id, None)
         result, error = slot
+        if error and self.closed:
+            raise ChannelClosed(f"the other collector process ended before answering {name}")
         if error:
             raise ChannelCallFailed(error)
         return result

@@ -21,7 +21,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from collector.config import ServeConfig
-from collector.errors import UsageError
+from collector.errors import NetcensusError, UsageError
 from collector.frontend import FrontendSpec, main
 from collector.ingest import IngestPipeline, Outcome, PipelineBusy, Relay
 from collector.logs import JsonFormatter
@@ -57,12 +57,33 @@ class _Frontend:
         self.failure = ""
         self.drained = threading.Event()
         self.samples: list[Sample] = []
+        self._reap = threading.Lock()  # one thread at a time may wait for the process (see join)
         self._reader = threading.Thread(target=self._read, name=f"frontend-{index}-pipe", daemon=True)
 
     def start(self) -> None:
         self.process.start()
         self._child.close()  # only the front-end holds its end now: its death closes the pipe
         self._reader.start()
+
+    def join(self, timeout: float) -> bool:
+        """Wait up to `timeout` for the process to end; True once it has.
+
+        Serialised: when two threads wait for one child, the loser's waitpid fails and
+        multiprocessing then reports the child as alive, so a stopped front-end looked hung."""
+        with self._reap:
+            self.process.join(timeout)
+            return self.process.exitcode is not None
+
+    def alive(self) -> bool:
+        """Whether the process is still running (asked under the same lock as join)."""
+        with self._reap:
+            return self.process.exitcode is None
+
+    def kill(self) -> None:
+        """SIGKILL the process unless it has already ended (and been reaped)."""
+        with self._reap:
+            if self.process.exitcode is None:
+                self.process.kill()
 
     def deliver(self, pairs: list[tuple[int, Outcome]]) -> None:
         """OutcomeSink: one commit's outcomes for this front-end, in one message."""
@@ -142,7 +163,7 @@ class FrontendPool:
         for frontend in started:
             if not frontend.ready.wait(max(0.0, deadline - time.monotonic())):
                 raise UsageError(f"front-end {frontend.index} did not start within {START_TIMEOUT_S:g} s")
-            if frontend.failure or not frontend.process.is_alive():
+            if frontend.failure or not frontend.alive():
                 raise UsageError(f"cannot start the front-end processes: {frontend.failure or 'it exited'}")
         log.info("%d front-end processes serving port %d", self.count, self.port)
 
@@ -158,7 +179,7 @@ class FrontendPool:
 
     def ended(self, frontend: _Frontend) -> None:
         """A front-end's pipe closed: keep its counts, and start a new one unless we are stopping."""
-        frontend.process.join(timeout=5)
+        frontend.join(5)
         with self._lock:
             if self._live.get(frontend.index) is frontend:
                 del self._live[frontend.index]
@@ -193,12 +214,11 @@ class FrontendPool:
         for frontend in live:
             try:
                 frontend.channel.call(name, *args, timeout=BROADCAST_TIMEOUT_S)
-            except ChannelClosed as exc:
-                # A front-end that died or hangs is restarted (or killed below) with the keys as
-                # they are now, so it cannot serve with the old ones.
-                log.error("front-end %d did not apply %s: %s", frontend.index, name, exc)
-                if frontend.process.is_alive():
-                    frontend.process.kill()
+            except NetcensusError as exc:  # gone, hung, or failed to apply it: never serve the old keys
+                # Killed here, it is restarted with the keys as they are now (the keyring of this
+                # process changed before the broadcast); the other front-ends still get the change.
+                log.error("front-end %d did not apply %s (%s); restarting it", frontend.index, name, exc)
+                frontend.kill()
 
     def samples(self) -> list[Sample]:
         """Every front-end's latest metric values, plus the counts of those that have ended."""
@@ -218,10 +238,9 @@ class FrontendPool:
         deadline = time.monotonic() + grace + 10.0
         for frontend in live:
             frontend.drained.wait(max(0.0, deadline - time.monotonic()))
-            frontend.process.join(max(0.1, deadline - time.monotonic()))
-            if frontend.process.is_alive():
+            if not frontend.join(max(0.1, deadline - time.monotonic())):
                 log.warning("front-end %d did not stop in time; killing it", frontend.index)
-                frontend.process.kill()
-                frontend.process.join(5)
+                frontend.kill()
+                frontend.join(5)
             frontend.channel.close()
         self.executor.shutdown(wait=False)
