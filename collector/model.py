@@ -8,10 +8,11 @@ database edge.
 from __future__ import annotations
 
 import enum
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from itertools import chain
+from itertools import accumulate, chain, pairwise
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -127,7 +128,6 @@ class InstalledItem:
         return (self.name, self.version, self.arch, self.pkg_source)
 
 
-@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SoftwareColumns:
     """Software items of one report list as parallel columns, one Python tuple per field.
@@ -151,6 +151,18 @@ class SoftwareColumns:
 
     def __len__(self) -> int:
         return len(self.name)
+
+    def __reduce__(self) -> tuple[type[PackedColumns], tuple[Any, ...]]:
+        """Pickled (front-end → writer, `serve --workers`) as PackedColumns: a few byte strings
+        instead of one object per value, and the writer builds Arrow columns from them directly."""
+        text = (self.name, self.version, self.arch, self.pkg_source, self.vendor, self.source_package, self.purl)
+        data, lengths = [], []
+        for column in text:
+            joined = "".join(column)
+            data.append(joined.encode())
+            sizes = map(len, column) if joined.isascii() else (len(v.encode()) for v in column)
+            lengths.append(array("I", sizes).tobytes())
+        return PackedColumns, (len(self.name), tuple(data), tuple(lengths), self.installed_at)
 
     def rows(self) -> list[InstalledItem]:
         """The items one object per row (tests, debugging; not the hot path)."""
@@ -188,6 +200,40 @@ class SoftwareColumns:
                                for i in rows))
 
 
+@_pickled_by_fields
+@dataclass(frozen=True, slots=True)
+class PackedColumns:
+    """SoftwareColumns as they reach the writer process from a front-end (see SoftwareColumns.__reduce__).
+
+    Per string field, in SoftwareColumns' order: the UTF-8 bytes of every row back to back, and
+    each row's byte length as a native uint32. The values are the codec's (bounded, stripped,
+    lower-cased pkg_source). The store concatenates a whole round's blocks into Arrow columns
+    (collector/packed.py, packed_to_arrow) without a Python object per value.
+    """
+
+    count: int
+    data: tuple[bytes, ...]
+    lengths: tuple[bytes, ...]
+    installed_at: tuple[int | None, ...]
+
+    def __len__(self) -> int:
+        return self.count
+
+    def columns(self) -> SoftwareColumns:
+        """Back to tuple columns (tests, debugging; not the hot path)."""
+        text = []
+        for data, lengths in zip(self.data, self.lengths, strict=True):
+            ends = list(accumulate(array("I", lengths), initial=0))
+            text.append(tuple(data[a:b].decode() for a, b in pairwise(ends)))
+        name, version, arch, pkg_source, vendor, source_package, purl = text
+        return SoftwareColumns(name=name, version=version, arch=arch, pkg_source=pkg_source, vendor=vendor,
+                               source_package=source_package, purl=purl, installed_at=self.installed_at)
+
+    def rows(self) -> list[InstalledItem]:
+        """The items one object per row (tests, debugging; not the hot path)."""
+        return self.columns().rows()
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 NO_SOFTWARE = SoftwareColumns()
@@ -218,7 +264,7 @@ class ArrowSoftware:
                 for r in self.table.to_pylist()]
 
 
-SoftwareList = SoftwareColumns | ArrowSoftware
+SoftwareList = SoftwareColumns | ArrowSoftware | PackedColumns
 
 
 @_pickled_by_fields

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import struct
+from collections.abc import Sequence
 from datetime import datetime
 from itertools import accumulate, pairwise
 
@@ -26,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from netcensus.v1 import report_pb2
 
-from collector.model import ArrowSoftware, SoftwareColumns, SoftwareList
+from collector.model import ArrowSoftware, PackedColumns, SoftwareColumns, SoftwareList
 from collector.validate import EARLIEST, MAX_CLOCK_SKEW, MAX_STRING, InvalidReport, bounded_column
 
 TS = pa.timestamp("us", tz="UTC")
@@ -222,12 +223,31 @@ def columns_to_arrow(columns: SoftwareColumns) -> pa.Table:
         [*(pa.array(getattr(columns, name), pa.string()) for name in STRING_FIELDS), times], schema=SOFTWARE_SCHEMA)
 
 
+def packed_to_arrow(parts: Sequence[PackedColumns]) -> pa.Table:
+    """Several PackedColumns (already validated) as one table of SOFTWARE_SCHEMA, rows in order:
+    per field one join of the byte blocks and one prefix sum of the lengths."""
+    count = sum(p.count for p in parts)
+    arrays = []
+    for i in range(len(STRING_FIELDS)):
+        data = b"".join(p.data[i] for p in parts)
+        if len(data) > _MAX_OFFSET:
+            raise ValueError(f"{STRING_FIELDS[i]}: more than {_MAX_OFFSET} bytes in one round")
+        sizes = pa.Array.from_buffers(pa.uint32(), count, [None, pa.py_buffer(b"".join(p.lengths[i] for p in parts))])
+        offsets = pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(sizes.cast(pa.int32()))])
+        arrays.append(pa.StringArray.from_buffers(count, offsets.buffers()[1], pa.py_buffer(data)))
+    installed = [t for p in parts for t in p.installed_at]
+    times = pa.nulls(count, TS) if installed.count(None) == count else pa.array(installed, TS)
+    return pa.Table.from_arrays([*arrays, times], schema=SOFTWARE_SCHEMA)
+
+
 def merged(items: SoftwareColumns, packed: SoftwareList) -> SoftwareList:
     """One list from both forms a sender may use in one report (usually only one is present)."""
     if not len(packed):
         return items
     if not len(items):
         return packed
+    if isinstance(packed, PackedColumns):
+        packed = packed.columns()
     if isinstance(packed, SoftwareColumns):
         return SoftwareColumns.concat([items, packed])
     return ArrowSoftware(pa.concat_tables([columns_to_arrow(items), packed.table]))

@@ -29,12 +29,13 @@ from collector.model import (
     ArrowSoftware,
     IngestReport,
     InventoryUpdate,
+    PackedColumns,
     RecordedAsset,
     Sighting,
     SoftwareColumns,
     StoreResult,
 )
-from collector.packed import SOFTWARE_SCHEMA, columns_to_arrow
+from collector.packed import SOFTWARE_SCHEMA, columns_to_arrow, packed_to_arrow
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -555,12 +556,15 @@ def _software_table(batch: Sequence[tuple[IngestReport, InventoryUpdate]]) -> pa
     if not parts:
         return _SW_SCHEMA.empty_table()
     plain = [(k, kind, c) for k, kind, c in parts if isinstance(c, SoftwareColumns)]
+    blocks = [(k, kind, c) for k, kind, c in parts if isinstance(c, PackedColumns)]
     packed = [(k, kind, c) for k, kind, c in parts if isinstance(c, ArrowSoftware)]
     tables = [c.table for _, _, c in packed]
+    if blocks:
+        tables.insert(0, packed_to_arrow([c for _, _, c in blocks]))
     if plain:
         tables.insert(0, columns_to_arrow(SoftwareColumns.concat([c for _, _, c in plain])))
     rows = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    ordered = plain + packed  # the order of `rows`
+    ordered = plain + blocks + packed  # the order of `rows`
     ends = pa.array(list(accumulate(len(c) for _, _, c in ordered)), pa.int32())
 
     def runs(values: list[int], kind: pa.DataType) -> pa.Array:
