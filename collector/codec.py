@@ -10,9 +10,10 @@ import ipaddress
 import operator
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from netcensus.v1 import query_pb2, report_pb2
@@ -114,6 +115,18 @@ def _report_ref(value: str) -> str:
         return value
 
 
+_FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in (IngestReport, InventoryUpdate)}
+_Evolving = TypeVar("_Evolving", IngestReport, InventoryUpdate)
+
+
+def _evolved(obj: _Evolving, **changes: Any) -> _Evolving:
+    """dataclasses.replace without its per-call introspection of the fields (three calls per
+    report cost ~25 µs of a ~110 µs decode)."""
+    values = {name: getattr(obj, name) for name in _FIELDS[type(obj)]}
+    values.update(changes)
+    return type(obj)(**values)
+
+
 def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
     """Validate and convert one Report. Raises InvalidReport."""
     check_report(report, now)
@@ -137,7 +150,7 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
             subject=f"agent:{source_id}", seen_at=seen_at, complete_sources=frozenset(),
             items=_software(snap, "software", now), checksum=_s(snap.software_checksum, "checksum"))
         return _decode_host(
-            replace(head, kind="host_snapshot"), source_id, snap.facts, snap.collectors, snap.neighbours,
+            _evolved(head, kind="host_snapshot"), source_id, snap.facts, snap.collectors, snap.neighbours,
             seen_at=seen_at, inventory=inventory)
     if body == "host_delta":
         delta = report.host_delta
@@ -148,10 +161,10 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
             removed=_software(delta, "removed", now), is_delta=True,
             checksum=_s(delta.software_checksum, "checksum"), base_report_id=_report_ref(delta.base_report_id))
         return _decode_host(
-            replace(head, kind="host_delta"), source_id, delta.facts, delta.collectors, delta.neighbours,
+            _evolved(head, kind="host_delta"), source_id, delta.facts, delta.collectors, delta.neighbours,
             seen_at=seen_at, inventory=inventory)
     if body == "scan":
-        return _decode_scan(replace(head, kind="scan"), report.scan, now)
+        return _decode_scan(_evolved(head, kind="scan"), report.scan, now)
     if body == "heartbeat":
         return head
     raise InvalidReport("report has no body")
@@ -290,7 +303,7 @@ def _decode_host(
         for c in collectors
     )
     complete = frozenset(r.name.lower() for r in runs if r.state == "ok")
-    return replace(head, sightings=tuple(sightings), inventories=(replace(inventory, complete_sources=complete),),
+    return _evolved(head, sightings=tuple(sightings), inventories=(_evolved(inventory, complete_sources=complete),),
                    collector_runs=runs)
 
 
@@ -352,7 +365,7 @@ def _decode_scan(head: IngestReport, scan: report_pb2.ScanResult, now: datetime)
     )
     run = ScanRun(scan_id=scan_id, targets=targets, methods=methods, started_at=started, finished_at=finished,
                   complete=scan.complete)
-    return replace(head, sightings=tuple(sightings), inventories=tuple(inventories), scan_runs=(run,),
+    return _evolved(head, sightings=tuple(sightings), inventories=tuple(inventories), scan_runs=(run,),
                    target_outcomes=outcomes)
 
 
