@@ -33,14 +33,13 @@ from grpc_health.v1._async import HealthServicer
 from collector.bulk import settle_for_serving
 from collector.config import ServeConfig, parse_listen
 from collector.ingest import LoopCallback, Outcome, PipelineBusy, Relay
-from collector.listen import address, credentials, enable_reflection, server_options
+from collector.listen import address, bind, credentials, enable_reflection, server_options
 from collector.logs import configure_logging
 from collector.metrics import Metrics
 from collector.model import IngestReport
 from collector.proxy import add_proxy
-from collector.ratelimit import RateLimiter
-from collector.relay import Channel, ChannelClosed
-from collector.service import IngestService, Keyring, add_ingest_service, hash_key
+from collector.relay import Channel, ChannelClosed, OutcomeFields, outcome_fields, outcome_from
+from collector.service import IngestService, Keyring, add_ingest_service
 
 log = logging.getLogger("netcensus.frontend")
 
@@ -102,19 +101,19 @@ class RemotePipeline:
         try:
             self._channel.send(("submit", batch))
         except ChannelClosed:
-            self.settle([(token, (report.report_id, False, "collector is restarting; retry later", True, False))
+            self.settle([(token, outcome_fields(Outcome(report.report_id, error="collector is restarting; retry later",
+                                                        retryable=True)))
                          for token, report in batch], self.remote_depth)
 
-    def settle(self, outcomes: list[tuple[int, tuple[str, bool, str, bool, bool]]], depth: int) -> None:
+    def settle(self, outcomes: list[tuple[int, OutcomeFields]], depth: int) -> None:
         """Outcomes from the writer (run on the loop): resolve each report's ack."""
         self.remote_depth = depth
-        for token, (report_id, duplicate, error, retryable, need_full) in outcomes:
+        for token, fields in outcomes:
             callback = self._waiting.pop(token, None)
             if callback is None:
                 continue
             try:
-                callback(Outcome(report_id, duplicate=duplicate, error=error, retryable=retryable,
-                                 need_full_snapshot=need_full))
+                callback(outcome_from(fields))
             except Exception:
                 log.exception("delivering an ingest outcome failed")
 
@@ -175,11 +174,9 @@ async def _serve(spec: FrontendSpec, channel: Channel) -> None:
         channel.call("enrol", source_id, kind, hostname, key_hash)
 
     server = grpc.aio.server(options=server_options(config, share_port=True))
-    secret_hash = hash_key(config.enrol_secret) if config.enrol_secret else None
-    add_ingest_service(IngestService(
-        pipeline=pipeline, keyring=keyring, enrol_secret_hash=secret_hash,
-        persist_enrolment=persist_enrolment, clock=lambda: datetime.now(UTC), metrics=metrics,
-        limiter=RateLimiter(config.rate_limit, config.rate_burst)), server)
+    add_ingest_service(IngestService.for_config(
+        config, pipeline=pipeline, keyring=keyring, persist_enrolment=persist_enrolment,
+        clock=lambda: datetime.now(UTC), metrics=metrics), server)
     upstream = grpc.aio.insecure_channel(f"unix:{spec.internal}", options=[
         ("grpc.max_receive_message_length", config.max_message_bytes),
         ("grpc.max_send_message_length", config.max_message_bytes)])
@@ -188,12 +185,7 @@ async def _serve(spec: FrontendSpec, channel: Channel) -> None:
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     enable_reflection(server)
     host, _ = parse_listen(config.listen)
-    creds = credentials(config)
-    try:
-        port = (server.add_secure_port(address(host, spec.port), creds) if creds is not None
-                else server.add_insecure_port(address(host, spec.port)))
-    except RuntimeError:
-        port = 0
+    port = bind(server, host, spec.port, credentials(config))
     if port != spec.port:
         raise RuntimeError(f"cannot listen on {address(host, spec.port)}")
     await server.start()

@@ -69,6 +69,15 @@ def address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def bind(server: grpc.aio.Server, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
+    """Add the public port (TLS when creds are given); the bound port, 0 when it cannot be had."""
+    try:
+        return int(server.add_secure_port(address(host, port), creds) if creds is not None
+                   else server.add_insecure_port(address(host, port)))
+    except RuntimeError:
+        return 0
+
+
 def check_bindable(host: str, port: int, listen: str) -> None:
     """Say precisely why we cannot listen, before gRPC says it vaguely."""
     if port == 0:

@@ -31,7 +31,7 @@ from collector.errors import NetcensusError, UsageError
 from collector.imports import import_register, parse_status_map
 from collector.ingest import IngestPipeline
 from collector.listen import (
-    address,
+    bind,
     check_bindable,
     credentials,
     enable_reflection,
@@ -41,7 +41,6 @@ from collector.listen import (
 )
 from collector.metrics import Metrics
 from collector.query import Snapshot, refresh, resolved_findings
-from collector.ratelimit import RateLimiter
 from collector.rulebridge import rule_evaluator
 from collector.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service, hash_key
 from collector.store.duckdb import Store
@@ -141,24 +140,22 @@ class Collector:
     async def _start_single(self, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
         """Everything in this process: gRPC, decoding and the writer (the default)."""
         server = grpc.aio.server(options=server_options(self.config))
-        secret_hash = hash_key(self.config.enrol_secret) if self.config.enrol_secret else None
-        limiter = RateLimiter(self.config.rate_limit, self.config.rate_burst)
-        add_ingest_service(IngestService(
-            pipeline=self.pipeline, keyring=self.keyring, enrol_secret_hash=secret_hash,
-            persist_enrolment=self._persist_enrolment, clock=self.clock, metrics=self.metrics, limiter=limiter), server)
+        add_ingest_service(IngestService.for_config(
+            self.config, pipeline=self.pipeline, keyring=self.keyring, persist_enrolment=self._persist_enrolment,
+            clock=self.clock, metrics=self.metrics), server)
         self._query_admin(server)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         enable_reflection(server)
         self.pipeline.start()
-        try:
-            bound = int(server.add_secure_port(address(host, port), creds) if creds is not None
-                        else server.add_insecure_port(address(host, port)))
-        except RuntimeError:
-            bound = 0
+        bound = bind(server, host, port, creds)
         if bound == 0:
             self.pipeline.stop()
             raise UsageError(f"cannot listen on {self.config.listen}: address in use or not available")
-        self._serve_metrics()
+        try:
+            self._serve_metrics()
+        except BaseException:  # nothing serves yet: stop the writer thread again
+            self.pipeline.stop()
+            raise
         await server.start()
         self._server = server
         await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
@@ -204,7 +201,6 @@ class Collector:
         try:
             self.metrics_port = self.metrics.serve(m_host, m_port)
         except OSError as exc:
-            self.pipeline.stop()
             raise UsageError(f"cannot serve metrics on {self.config.metrics_listen}: {exc.strerror}") from exc
 
     async def stop(self, grace: float = 5.0) -> None:

@@ -24,6 +24,7 @@ from google.protobuf.message import DecodeError
 from netcensus.v1 import ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc, report_pb2
 
 from collector.codec import InvalidReport, asset_to_proto, decode_report, finding_to_proto, to_datetime, to_timestamp
+from collector.config import ServeConfig
 from collector.errors import NetcensusError
 from collector.ingest import LoopCallback, Outcome, PipelineBusy
 from collector.metrics import Metrics
@@ -180,6 +181,16 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         self._limiter = limiter
         self._window = window
         self._counters = _Counters(metrics)
+
+    @classmethod
+    def for_config(cls, config: ServeConfig, *, pipeline: ReportPipeline, keyring: Keyring,
+                   persist_enrolment: Callable[[str, str, str, str], None], clock: Callable[[], datetime],
+                   metrics: Metrics) -> IngestService:
+        """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit)."""
+        return cls(pipeline=pipeline, keyring=keyring,
+                   enrol_secret_hash=hash_key(config.enrol_secret) if config.enrol_secret else None,
+                   persist_enrolment=persist_enrolment, clock=clock, metrics=metrics,
+                   limiter=RateLimiter(config.rate_limit, config.rate_burst))
 
     async def Enroll(self, request: ingest_pb2.EnrollRequest,
                      context: grpc.aio.ServicerContext[Any, Any]) -> ingest_pb2.EnrollResponse:

@@ -26,7 +26,7 @@ from collector.frontend import FrontendSpec, main
 from collector.ingest import IngestPipeline, Outcome, PipelineBusy, Relay
 from collector.logs import JsonFormatter
 from collector.metrics import GAUGE_FAMILIES, Sample
-from collector.relay import Channel, ChannelClosed
+from collector.relay import Channel, ChannelClosed, outcome_fields
 from collector.service import Keyring
 
 log = logging.getLogger("netcensus.workers")
@@ -34,11 +34,6 @@ log = logging.getLogger("netcensus.workers")
 START_TIMEOUT_S = 60.0
 BROADCAST_TIMEOUT_S = 10.0
 _RESTART_PAUSE_S = (1.0, 2.0, 5.0, 10.0, 30.0)
-
-
-def _fields(outcome: Outcome) -> tuple[str, bool, str, bool, bool]:
-    """An Outcome as the pipe carries it (a tuple pickles in a fraction of a dataclass's time)."""
-    return (outcome.report_id, outcome.duplicate, outcome.error, outcome.retryable, outcome.need_full_snapshot)
 
 
 class _Frontend:
@@ -88,7 +83,8 @@ class _Frontend:
     def deliver(self, pairs: list[tuple[int, Outcome]]) -> None:
         """OutcomeSink: one commit's outcomes for this front-end, in one message."""
         with contextlib.suppress(ChannelClosed):  # it died; its agents re-send what was not acked
-            self.channel.send(("outcomes", [(token, _fields(o)) for token, o in pairs], self.pool.pipeline.depth))
+            fields = [(token, outcome_fields(o)) for token, o in pairs]
+            self.channel.send(("outcomes", fields, self.pool.pipeline.depth))
 
     def _read(self) -> None:
         pipeline = self.pool.pipeline
