@@ -167,15 +167,14 @@ def _strings(field: report_pb2.PackedStrings, count: int, what: str, wire: str) 
     if lengths is None:  # unset: the empty string on every row (all offsets 0)
         return pa.StringArray.from_buffers(count, pa.py_buffer(bytes(4 * (count + 1))), pa.py_buffer(b""))
     data = field.data
-    sizes = pa.Array.from_buffers(pa.uint32(), count, [None, pa.py_buffer(lengths)])
-    ends = pc.cumulative_sum(sizes.cast(pa.int64()))
-    total = ends[count - 1].as_py() if count else 0
+    sizes = _sizes(lengths, count)
+    offsets = _offsets(sizes)
+    total = offsets[count].as_py()
     if total != len(data):
         raise InvalidReport(f"{what}.{wire}: lengths add up to {total} bytes, data has {len(data)}")
     if total > _MAX_OFFSET:
         raise InvalidReport(f"{what}.{wire}: more than {_MAX_OFFSET} bytes")
-    offsets = pa.concat_arrays([pa.array([0], pa.int64()), ends]).cast(pa.int32())
-    column = pa.StringArray.from_buffers(count, offsets.buffers()[1], pa.py_buffer(data))
+    column = _string_array(offsets, data)
     if not data.isascii():  # ASCII is valid UTF-8 (the common case skips a full validation)
         try:
             column.validate(full=True)
@@ -191,6 +190,21 @@ def _strings(field: report_pb2.PackedStrings, count: int, what: str, wire: str) 
             raise InvalidReport(f"{what}[{_first(pc.greater(chars, MAX_STRING))}].{wire}: "
                                 f"longer than {MAX_STRING} characters")
     return pc.utf8_trim_whitespace(column)
+
+
+def _sizes(lengths: bytes, count: int) -> pa.Array:
+    """Per-row byte lengths (uint32, as packed) as an Arrow array over the same bytes."""
+    return pa.Array.from_buffers(pa.uint32(), count, [None, pa.py_buffer(lengths)])
+
+
+def _offsets(sizes: pa.Array) -> pa.Array:
+    """Row start offsets, one more than rows (int64: the sum is checked before it is narrowed)."""
+    return pa.concat_arrays([pa.array([0], pa.int64()), pc.cumulative_sum(sizes.cast(pa.int64()))])
+
+
+def _string_array(offsets: pa.Array, data: bytes) -> pa.StringArray:
+    """A string column over `data`, cut at `offsets` (at most _MAX_OFFSET bytes in all)."""
+    return pa.StringArray.from_buffers(len(offsets) - 1, offsets.cast(pa.int32()).buffers()[1], pa.py_buffer(data))
 
 
 def _times(raw_field: bytes, count: int, what: str, now: datetime) -> pa.Array:
@@ -232,9 +246,7 @@ def packed_to_arrow(parts: Sequence[PackedColumns]) -> pa.Table:
         data = b"".join(p.data[i] for p in parts)
         if len(data) > _MAX_OFFSET:
             raise ValueError(f"{STRING_FIELDS[i]}: more than {_MAX_OFFSET} bytes in one round")
-        sizes = pa.Array.from_buffers(pa.uint32(), count, [None, pa.py_buffer(b"".join(p.lengths[i] for p in parts))])
-        offsets = pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(sizes.cast(pa.int32()))])
-        arrays.append(pa.StringArray.from_buffers(count, offsets.buffers()[1], pa.py_buffer(data)))
+        arrays.append(_string_array(_offsets(_sizes(b"".join(p.lengths[i] for p in parts), count)), data))
     installed = [t for p in parts for t in p.installed_at]
     times = pa.nulls(count, TS) if installed.count(None) == count else pa.array(installed, TS)
     return pa.Table.from_arrays([*arrays, times], schema=SOFTWARE_SCHEMA)
