@@ -97,6 +97,10 @@ class Channel:
             raise ChannelCallFailed(error)
         return result
 
+    def tell(self, name: str, *args: Any) -> None:
+        """Ask the other process to run `name(*args)` without waiting for it (its reply is ignored)."""
+        self.send(("call", 0, name, args))
+
     def settle(self, call_id: int, result: Any, error: str) -> None:
         """Deliver a ("reply", ...) to the thread waiting in call()."""
         waiting = self._waiting.get(call_id)

@@ -230,7 +230,7 @@ class FrontendPool:
             live = list(self._live.values())
         for frontend in live:
             with contextlib.suppress(ChannelClosed):
-                frontend.channel.send(("call", 0, "drain", (grace,)))
+                frontend.channel.tell("drain", grace)
         deadline = time.monotonic() + grace + 10.0
         for frontend in live:
             frontend.drained.wait(max(0.0, deadline - time.monotonic()))
