@@ -120,8 +120,8 @@ _Evolving = TypeVar("_Evolving", IngestReport, InventoryUpdate)
 
 
 def _evolved(obj: _Evolving, **changes: Any) -> _Evolving:
-    """dataclasses.replace without its per-call introspection of the fields (three calls per
-    report cost ~25 µs of a ~110 µs decode)."""
+    """dataclasses.replace without its per-call introspection of the fields (three calls per host
+    report; decoding a 50-package snapshot went from 148 to 142 µs)."""
     values = {name: getattr(obj, name) for name in _FIELDS[type(obj)]}
     values.update(changes)
     return type(obj)(**values)
