@@ -10,15 +10,20 @@ column. Only once something is wrong does Python look at single rows, to name th
 the way the per-item path does ("software_packed[3].name: contains a NUL character").
 
 Each Arrow kernel call costs a few microseconds however short the column, so a short list (a
-delta, a small device) is cut into Python strings instead and checked by the per-item path's own
-column checks: both give the same rows (tests/collector/test_packed_software.py checks that they
-agree with each other and with SoftwareItem lists).
+delta, a small device) is checked on its bytes instead: when every column is ASCII with nothing to
+strip (what agents send), the block's own bytes become PackedColumns, the form the store and the
+pipe to the writer process take anyway, and no Python string is made. Any other short list is cut
+into Python strings and checked by the per-item path's own column checks. All paths give the same
+rows (tests/collector/test_packed_software.py checks that they agree with each other and with
+SoftwareItem lists).
 """
 
 from __future__ import annotations
 
 import bisect
 import struct
+import sys
+from array import array
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import accumulate, pairwise
@@ -77,9 +82,82 @@ def _implausible(what: str, row: int, micros: int, now: datetime) -> InvalidRepo
                          f"(collector time {now.isoformat()})")
 
 
-# --- short lists: Python strings, the per-item path's column checks ----------------------------
+# --- short lists: the bytes as they are, else Python strings -----------------------------------
 
-def _decode_short(block: report_pb2.PackedSoftware, count: int, what: str, now: datetime) -> SoftwareColumns:
+# The ASCII characters str.strip() removes.
+_ASCII_WHITESPACE = bytes(c for c in range(128) if chr(c).isspace())
+_MUST_NOT_BE_EMPTY = ("name", "pkg_source")
+
+
+def _decode_short(block: report_pb2.PackedSoftware, count: int, what: str,
+                  now: datetime) -> SoftwareColumns | PackedColumns:
+    text = _short_clean(block, count, what)
+    installed = _short_installed(block, count, what, now)
+    if text is not None:
+        return PackedColumns(count, tuple(data for data, _ in text), tuple(sizes for _, sizes in text), installed)
+    columns = _short_columns(block, count, what)
+    return SoftwareColumns(name=columns["name"], version=columns["version"], arch=columns["arch"],
+                           pkg_source=columns["pkg_source"], vendor=columns["vendor"],
+                           source_package=columns["source_package"], purl=columns["purl"], installed_at=installed)
+
+
+def _short_clean(block: report_pb2.PackedSoftware, count: int, what: str) -> list[tuple[bytes, bytes]] | None:
+    """Every string column's (bytes, native uint32 lengths) when the bytes are already what the
+    checks would keep: ASCII (so byte and character counts agree and any cut is valid UTF-8), no
+    NUL, nothing over MAX_STRING, nothing to strip, no empty name or source (pkg_source is
+    lower-cased here, which keeps ASCII lengths). None sends the block down the string path,
+    which normalises or names the offending row."""
+    columns = []
+    for name in STRING_FIELDS:
+        wire = _WIRE_NAME.get(name, name)
+        field = getattr(block, wire)
+        lengths = _lengths(field, count, what, wire)
+        if lengths is None:
+            if name in _MUST_NOT_BE_EMPTY and count:
+                return None
+            columns.append((b"", bytes(4 * count)))
+            continue
+        data = field.data
+        sizes = array("I", lengths)
+        if sys.byteorder != "little":
+            sizes.byteswap()
+        if not data.isascii() or b"\x00" in data or sum(sizes) != len(data):
+            return None
+        if len(data) > MAX_STRING and max(sizes) > MAX_STRING:
+            return None
+        if name in _MUST_NOT_BE_EMPTY and 0 in sizes:
+            return None
+        if len(data.translate(None, _ASCII_WHITESPACE)) != len(data) and _edges_have_whitespace(data, sizes):
+            return None
+        columns.append((data.lower() if name == "pkg_source" else data, sizes.tobytes()))
+    return columns
+
+
+def _edges_have_whitespace(data: bytes, sizes: array[int]) -> bool:
+    """Whether any value starts or ends with whitespace (so strip() would change it)."""
+    end = 0
+    for size in sizes:
+        end += size
+        if size and (data[end - size] in _ASCII_WHITESPACE or data[end - 1] in _ASCII_WHITESPACE):
+            return True
+    return False
+
+
+def _short_installed(block: report_pb2.PackedSoftware, count: int, what: str, now: datetime) -> tuple[int | None, ...]:
+    """Install times as µs since the epoch, None where not recorded, bounded as validate.check_time."""
+    raw = _installed(block.installed_at_us, count, what)
+    if raw is None:
+        return (None,) * count
+    earliest, latest = _time_bounds(now)
+    micros = struct.unpack(f"<{count}q", raw)
+    for n, value in enumerate(micros):
+        if value and not earliest <= value <= latest:
+            raise _implausible(what, n, value, now)
+    return tuple(value or None for value in micros)
+
+
+def _short_columns(block: report_pb2.PackedSoftware, count: int, what: str) -> dict[str, tuple[str, ...]]:
+    """The string columns as Python strings, checked and normalised by the per-item path's rules."""
     wire = {name: _WIRE_NAME.get(name, name) for name in STRING_FIELDS}
     columns = {name: _short_strings(getattr(block, wire[name]), count, what, wire[name]) for name in STRING_FIELDS}
     name_column = columns["name"]
@@ -90,18 +168,7 @@ def _decode_short(block: report_pb2.PackedSoftware, count: int, what: str, now: 
         n = source.index("")
         raise InvalidReport(f"{what}[{n}] ({name_column[n]}) has no source")
     columns["pkg_source"] = source
-    raw = _installed(block.installed_at_us, count, what)
-    installed: tuple[int | None, ...] = (None,) * count
-    if raw is not None:
-        earliest, latest = _time_bounds(now)
-        micros = struct.unpack(f"<{count}q", raw)
-        for n, value in enumerate(micros):
-            if value and not earliest <= value <= latest:
-                raise _implausible(what, n, value, now)
-        installed = tuple(value or None for value in micros)
-    return SoftwareColumns(name=columns["name"], version=columns["version"], arch=columns["arch"],
-                           pkg_source=columns["pkg_source"], vendor=columns["vendor"],
-                           source_package=columns["source_package"], purl=columns["purl"], installed_at=installed)
+    return columns
 
 
 def _short_strings(field: report_pb2.PackedStrings, count: int, what: str, wire: str) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ import collector.packed
 from agent.facts.model import SoftwareItem
 from agent.transport.encode import pack_software
 from collector.codec import InvalidReport, decode_report
-from collector.model import ArrowSoftware, InstalledItem, SoftwareColumns
+from collector.model import ArrowSoftware, InstalledItem, PackedColumns, SoftwareColumns
 from collector.store.duckdb import Store
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -171,6 +171,38 @@ def test_packed_and_per_item_forms_decode_to_the_same_rows(rows: list[tuple[str,
     per_item = decode_report(_per_item(items), NOW).inventories[0].items
     packed = decode_report(_packed(items), NOW).inventories[0].items
     assert packed.rows() == per_item.rows()
+
+
+# ASCII text, where a short list may keep its wire bytes: edges with every character str.strip
+# removes, inner spaces (vendor names), and the source in any case.
+_ascii = st.text(st.one_of(st.characters(min_codepoint=1, max_codepoint=127),
+                           st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")), max_size=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_ascii.filter(str.strip), _ascii, _ascii, st.sampled_from(["deb", "RPM", "Pip", " pip"])),
+                max_size=8))
+def test_ascii_short_lists_keep_their_bytes_only_when_nothing_changes(
+        rows: list[tuple[str, str, str, str]]) -> None:
+    items = [_item(name, version, vendor=vendor, source=source) for name, version, vendor, source in rows]
+    per_item = decode_report(_per_item(items), NOW).inventories[0].items
+    packed = decode_report(_packed(items), NOW).inventories[0].items
+    assert packed.rows() == per_item.rows()
+    if rows and len(rows) < collector.packed.ARROW_FROM:
+        as_sent = all(v == v.strip() for row in rows for v in row)
+        assert isinstance(packed, PackedColumns) == as_sent
+
+
+def test_clean_short_list_is_passed_on_as_its_wire_bytes(path: str) -> None:
+    when = NOW - timedelta(days=1)
+    items = [_item("bash", "5.2", source="DEB", vendor="Debian Bash Maintainers", installed_at=when),
+             _item("curl", "7.88", purl="pkg:deb/debian/curl@7.88")]
+    decoded = decode_report(_packed(items), NOW).inventories[0].items
+    assert isinstance(decoded, ArrowSoftware if path == "arrow" else PackedColumns)
+    assert decoded.rows() == [
+        InstalledItem("bash", "5.2", "amd64", "deb", vendor="Debian Bash Maintainers", installed_at=when),
+        InstalledItem("curl", "7.88", "amd64", "deb", purl="pkg:deb/debian/curl@7.88"),
+    ]
 
 
 def test_store_keeps_the_same_rows_from_either_form(tmp_path: Path) -> None:
