@@ -580,7 +580,7 @@ def _line(prefix: str = "") -> str:
     return f"{p}pkg_source || chr(9) || {p}name || chr(9) || {p}arch || chr(9) || {p}version"
 
 
-_ROUND_TEMPS = ("r_pairs", "r_cur", "r_close", "r_after")
+_ROUND_TEMPS = ("r_pairs", "r_cur", "r_after")
 
 # Fingerprint of a list of rows of one (subject, pkg_source): "count:sum of row hashes". It only
 # decides "same list as last time?", cheaply (no sort, no string materialised): equal lists give
@@ -614,34 +614,28 @@ _ROUND_PAIRS = f"""
     LEFT JOIN inventory_state st ON st.subject = i.subject AND st.pkg_source = p.pkg_source"""
 
 _ROUND_DIFF = (
-    # Open rows of the pairs to diff: one pass over software_installs restricted by a join on this
-    # round's (subject, pkg_source) pairs, never the whole history.
-    """CREATE OR REPLACE TEMP TABLE r_cur AS
-        SELECT s.rowid AS rid, p.inv, s.pkg_source, s.name, s.version, s.arch
+    # Open rows of the pairs to diff, each marked with whether this update closes it: one pass over
+    # software_installs restricted by a join on this round's (subject, pkg_source) pairs, never the
+    # whole history. Only complete sources close anything (a failed collector is not "removed"): a
+    # snapshot closes what it no longer lists; a delta closes what it says was removed (by name,
+    # arch and source) and the other versions of what it says changed. EXISTS keeps one row per
+    # open row whatever the update lists twice (DuckDB runs it as a mark join).
+    f"""CREATE OR REPLACE TEMP TABLE r_cur AS
+        SELECT s.rowid AS rid, p.inv, s.pkg_source, s.name, s.version, s.arch,
+               p.complete AND CASE WHEN p.is_delta THEN EXISTS (
+                   SELECT 1 FROM inc_sw t WHERE t.kind <> {_LISTED} AND t.inv = p.inv AND t.name = s.name
+                      AND t.arch = s.arch AND t.pkg_source = s.pkg_source
+                      AND (t.kind = {_REMOVED} OR t.version <> s.version))
+               ELSE NOT EXISTS (
+                   SELECT 1 FROM inc_sw t WHERE t.kind = {_LISTED} AND t.inv = p.inv AND t.name = s.name
+                      AND t.version = s.version AND t.arch = s.arch AND t.pkg_source = s.pkg_source)
+               END AS closes
         FROM software_installs s
-        JOIN (SELECT inv, subject, pkg_source FROM r_pairs WHERE NOT unchanged) p
+        JOIN (SELECT inv, subject, pkg_source, complete, is_delta FROM r_pairs WHERE NOT unchanged) p
           ON s.subject = p.subject AND s.pkg_source = p.pkg_source
         WHERE s.removed_at IS NULL""",
-    # Rows to close. Only complete sources close anything (a failed collector is not "removed"):
-    # a snapshot closes what it no longer lists; a delta closes what it says was removed (by name,
-    # arch and source) and the other versions of what it says changed.
-    f"""CREATE OR REPLACE TEMP TABLE r_close AS
-        SELECT DISTINCT rid, inv FROM (
-            SELECT c.rid, c.inv FROM r_cur c
-            SEMI JOIN (SELECT inv, pkg_source FROM r_pairs WHERE complete AND NOT is_delta) p
-              ON p.inv = c.inv AND p.pkg_source = c.pkg_source
-            ANTI JOIN (SELECT * FROM inc_sw WHERE kind = {_LISTED}) t
-              ON t.inv = c.inv AND t.name = c.name AND t.version = c.version AND t.arch = c.arch
-             AND t.pkg_source = c.pkg_source
-            UNION ALL
-            SELECT c.rid, c.inv FROM r_cur c
-            SEMI JOIN (SELECT inv, pkg_source FROM r_pairs WHERE complete AND is_delta) p
-              ON p.inv = c.inv AND p.pkg_source = c.pkg_source
-            SEMI JOIN (SELECT * FROM inc_sw WHERE kind <> {_LISTED}) t
-              ON t.inv = c.inv AND t.name = c.name AND t.arch = c.arch AND t.pkg_source = c.pkg_source
-             AND (t.kind = {_REMOVED} OR t.version <> c.version))""",
     """UPDATE software_installs SET removed_at = x.seen_at, removed_report_id = x.report_id
-        FROM (SELECT c.rid, i.seen_at, i.report_id FROM r_close c JOIN inc_inv i USING (inv)) x
+        FROM (SELECT c.rid, i.seen_at, i.report_id FROM r_cur c JOIN inc_inv i USING (inv) WHERE c.closes) x
         WHERE software_installs.rowid = x.rid""",
 )
 
@@ -655,7 +649,7 @@ _ROUND_INSERT = f"""
     FROM {{rows}} t
     SEMI JOIN (SELECT inv, pkg_source FROM r_pairs WHERE NOT unchanged) p
       ON p.inv = t.inv AND p.pkg_source = t.pkg_source
-    ANTI JOIN (SELECT * FROM r_cur ANTI JOIN r_close USING (rid)) c
+    ANTI JOIN (SELECT * FROM r_cur WHERE NOT closes) c
       ON c.inv = t.inv AND c.name = t.name AND c.version = t.version AND c.arch = t.arch
      AND c.pkg_source = t.pkg_source
     JOIN inc_inv i USING (inv)
@@ -669,8 +663,8 @@ _ROUND_INSERT_ALL = f"""
     FROM {{rows}} t
     JOIN inc_inv i USING (inv)
     WHERE t.kind <> {_REMOVED}"""
-# Open rows of the diffed pairs that stay open (r_close is a subset of r_cur, one row per rid).
-_KEPT = "SELECT (SELECT count(*) FROM r_cur) - (SELECT count(*) FROM r_close)"
+# Open rows of the diffed pairs that stay open.
+_KEPT = "SELECT count(*) FROM r_cur WHERE NOT closes"
 _ROWS_PLAIN = "inc_sw"
 _ROWS_COLLAPSED = f"""(
     SELECT inv, min(kind) AS kind, name, version, arch, pkg_source, max(vendor) AS vendor,
