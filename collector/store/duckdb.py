@@ -412,7 +412,9 @@ class Store:
                 (int(n) for n in counts) if counts else (0,) * 5)
             if to_diff:
                 for statement in _ROUND_DIFF:
-                    cur.execute(statement)
+                    cur.execute(statement.format(
+                        listed=_LISTED_DISTINCT if with_dups else _LISTED_PLAIN,
+                        delta_join=_DELTA_JOIN if deltas else "", delta_closes=_DELTA_CLOSES if deltas else "false"))
                 kept = cur.execute(_KEPT).fetchone()
                 # No unchanged list with rows and no open row kept (a fresh host, or every package
                 # replaced): every listed row is new, and the insert needs no joins to find out which.
@@ -618,26 +620,34 @@ _ROUND_DIFF = (
     # software_installs restricted by a join on this round's (subject, pkg_source) pairs, never the
     # whole history. Only complete sources close anything (a failed collector is not "removed"): a
     # snapshot closes what it no longer lists; a delta closes what it says was removed (by name,
-    # arch and source) and the other versions of what it says changed. EXISTS keeps one row per
-    # open row whatever the update lists twice (DuckDB runs it as a mark join).
-    f"""CREATE OR REPLACE TEMP TABLE r_cur AS
+    # arch and source) and the other versions of what it says changed. Both sides are joined
+    # grouped by their key, so an open row stays one row whatever an update lists twice.
+    """CREATE OR REPLACE TEMP TABLE r_cur AS
         SELECT s.rowid AS rid, p.inv, s.pkg_source, s.name, s.version, s.arch,
-               p.complete AND CASE WHEN p.is_delta THEN EXISTS (
-                   SELECT 1 FROM inc_sw t WHERE t.kind <> {_LISTED} AND t.inv = p.inv AND t.name = s.name
-                      AND t.arch = s.arch AND t.pkg_source = s.pkg_source
-                      AND (t.kind = {_REMOVED} OR t.version <> s.version))
-               ELSE NOT EXISTS (
-                   SELECT 1 FROM inc_sw t WHERE t.kind = {_LISTED} AND t.inv = p.inv AND t.name = s.name
-                      AND t.version = s.version AND t.arch = s.arch AND t.pkg_source = s.pkg_source)
-               END AS closes
+               p.complete AND CASE WHEN p.is_delta THEN {delta_closes} ELSE l.inv IS NULL END AS closes
         FROM software_installs s
         JOIN (SELECT inv, subject, pkg_source, complete, is_delta FROM r_pairs WHERE NOT unchanged) p
           ON s.subject = p.subject AND s.pkg_source = p.pkg_source
+        LEFT JOIN {listed} l
+          ON l.inv = p.inv AND l.name = s.name AND l.version = s.version AND l.arch = s.arch
+         AND l.pkg_source = s.pkg_source
+        {delta_join}
         WHERE s.removed_at IS NULL""",
     """UPDATE software_installs SET removed_at = x.seen_at, removed_report_id = x.report_id
         FROM (SELECT c.rid, i.seen_at, i.report_id FROM r_cur c JOIN inc_inv i USING (inv) WHERE c.closes) x
         WHERE software_installs.rowid = x.rid""",
 )
+# What the deltas say was removed or changed, one row per (name, arch, source): only joined when the
+# round has deltas (a join costs its probe even when nothing can match).
+_DELTA_JOIN = f"""LEFT JOIN (SELECT inv, name, arch, pkg_source, bool_or(kind = {_REMOVED}) AS removed,
+                          min(version) FILTER (WHERE kind = {_CHANGED}) AS low,
+                          max(version) FILTER (WHERE kind = {_CHANGED}) AS high
+                   FROM inc_sw WHERE kind <> {_LISTED} GROUP BY ALL) d
+          ON d.inv = p.inv AND d.name = s.name AND d.arch = s.arch AND d.pkg_source = s.pkg_source"""
+_DELTA_CLOSES = "coalesce(d.removed OR d.low <> s.version OR d.high <> s.version, false)"
+# What the snapshots list, one row per identity: inc_sw itself when no update lists a row twice.
+_LISTED_PLAIN = f"(SELECT inv, name, version, arch, pkg_source FROM inc_sw WHERE kind = {_LISTED})"
+_LISTED_DISTINCT = f"(SELECT DISTINCT inv, name, version, arch, pkg_source FROM inc_sw WHERE kind = {_LISTED})"
 
 # New rows: listed or changed items with no open row of the same identity (after the closes).
 # `{rows}` is inc_sw itself, or (when an update lists something twice) inc_sw collapsed to one

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from netcensus.v1 import report_pb2
 
 from collector.codec import decode_report
@@ -286,3 +288,54 @@ def test_snapshot_items_are_stored_as_columns_with_duplicates_collapsed(store: S
         {"name": "vim", "vendor": None, "purl": None, "source_package": None, "installed_at": None},
     ]
     assert store.query("SELECT items FROM reports") == [{"items": 5}]  # 1 sighting + 4 rows as sent
+
+
+# --- random deltas against a model of the open rows --------------------------------------------
+
+_NAMES = ("bash", "curl", "vim")
+_VERSIONS = ("1", "2", "3")
+_items = st.lists(st.tuples(st.sampled_from(_NAMES), st.sampled_from(_VERSIONS), st.just("deb")), max_size=5)
+_deltas = st.lists(st.tuples(_items, _items, _items), min_size=1, max_size=4)  # (added, removed, changed)
+
+
+def _apply(model: dict[Item, datetime], at: datetime, added: Sequence[Item], removed: Sequence[Item],
+           changed: Sequence[Item]) -> dict[Item, datetime]:
+    """What a delta means (report.proto, HostDelta), as open row -> first seen: removed closes every
+    version of its name; changed closes the other versions of its name; both it and added are then
+    open, since `at` unless they stayed open."""
+    gone = {(n, s) for n, _, s in removed}
+    bumped = {(n, s): {v for m, v, t in changed if (m, t) == (n, s)} for n, _, s in changed}
+    kept = {(n, v, s): since for (n, v, s), since in model.items()
+            if (n, s) not in gone and not ((n, s) in bumped and bumped[(n, s)] != {v})}
+    return {**dict.fromkeys([*changed, *added], at), **kept}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=_items, deltas=_deltas, one_batch=st.booleans())
+def test_random_deltas_leave_the_rows_the_model_says(tmp_path: Path, start: list[Item],
+                                                     deltas: list[tuple[list[Item], list[Item], list[Item]]],
+                                                     one_batch: bool) -> None:
+    """Removed, changed (several versions of one name included) and added rows, alone or in one batch."""
+    store = Store.open(tmp_path / f"{uuid.uuid4()}.duckdb")
+    try:
+        first = snapshot(1, T0, start)
+        model = dict.fromkeys(start, T0)
+        reports, base = [first], first.report_id
+        for n, (added, removed, changed) in enumerate(deltas, start=2):
+            at = T0 + timedelta(minutes=n)
+            model = _apply(model, at, added, removed, changed)
+            r = delta(n, at, base, added=added, removed=removed, changed=changed, after=sorted(model))
+            reports.append(r)
+            base = r.report_id
+        if one_batch:
+            assert not store_all(store, *reports).need_full_snapshot
+        else:
+            for r in reports:
+                assert not store_all(store, r).need_full_snapshot
+        opened = store.query("SELECT name, version, first_seen FROM software_installs WHERE removed_at IS NULL")
+        expected = {(n, v): since for (n, v, _), since in model.items()}
+        assert {(r["name"], r["version"]): r["first_seen"] for r in opened} == expected
+        assert not store.query("SELECT name, version, count(*) AS n FROM software_installs WHERE removed_at IS NULL "
+                               "GROUP BY ALL HAVING count(*) > 1")
+    finally:
+        store.close()
