@@ -9,12 +9,13 @@ and sources, lower-case sources, plausible install times) run as Arrow kernels o
 column. Only once something is wrong does Python look at single rows, to name the first offender
 the way the per-item path does ("software_packed[3].name: contains a NUL character").
 
-Each Arrow kernel call costs a few microseconds however short the column, so a short list (a
-delta, a small device) is checked on its bytes instead: when every column is ASCII with nothing to
-strip (what agents send), the block's own bytes become PackedColumns, the form the store and the
-pipe to the writer process take anyway, and no Python string is made. Any other short list is cut
-into Python strings and checked by the per-item path's own column checks. All paths give the same
-rows (tests/collector/test_packed_software.py checks that they agree with each other and with
+First, whatever its length, a block whose columns are ASCII with nothing to strip (what agents
+send) is checked on its bytes and passed on as they are (PackedColumns, the form the store and the
+pipe to the writer process take anyway): no Python string and no Arrow array per value. Any other
+block is normalised: a long one with Arrow kernels as above, a short one (a delta, a small device;
+each Arrow kernel call costs a few microseconds however short the column) as Python strings
+checked by the per-item path's own column checks. All paths give the same rows
+(tests/collector/test_packed_software.py checks that they agree with each other and with
 SoftwareItem lists).
 """
 
@@ -49,6 +50,9 @@ def decode_packed(block: report_pb2.PackedSoftware, what: str, now: datetime, ma
     count = block.count
     if count > max_items:
         raise InvalidReport(f"{what}: more than {max_items} software items")
+    as_sent = _as_sent(block, count, what, now)
+    if as_sent is not None:
+        return as_sent
     if count < ARROW_FROM:
         return _decode_short(block, count, what, now)
     return _decode_long(block, count, what, now)
@@ -82,31 +86,24 @@ def _implausible(what: str, row: int, micros: int, now: datetime) -> InvalidRepo
                          f"(collector time {now.isoformat()})")
 
 
-# --- short lists: the bytes as they are, else Python strings -----------------------------------
+# --- lists sent as they must be stored: the bytes as they are -----------------------------------
 
 # The ASCII characters str.strip() removes.
 _ASCII_WHITESPACE = bytes(c for c in range(128) if chr(c).isspace())
+# The second byte of a little-endian uint32 below 4,096 (= MAX_STRING).
+_BELOW_4096 = bytes(range(16))
 _MUST_NOT_BE_EMPTY = ("name", "pkg_source")
 
 
-def _decode_short(block: report_pb2.PackedSoftware, count: int, what: str,
-                  now: datetime) -> SoftwareColumns | PackedColumns:
-    text = _short_clean(block, count, what)
-    installed = _short_installed(block, count, what, now)
-    if text is not None:
-        return PackedColumns(count, tuple(data for data, _ in text), tuple(sizes for _, sizes in text), installed)
-    columns = _short_columns(block, count, what)
-    return SoftwareColumns(name=columns["name"], version=columns["version"], arch=columns["arch"],
-                           pkg_source=columns["pkg_source"], vendor=columns["vendor"],
-                           source_package=columns["source_package"], purl=columns["purl"], installed_at=installed)
+def _as_sent(block: report_pb2.PackedSoftware, count: int, what: str, now: datetime) -> PackedColumns | None:
+    """The block's own bytes as PackedColumns when they are already what the checks would keep.
 
-
-def _short_clean(block: report_pb2.PackedSoftware, count: int, what: str) -> list[tuple[bytes, bytes]] | None:
-    """Every string column's (bytes, native uint32 lengths) when the bytes are already what the
-    checks would keep: ASCII (so byte and character counts agree and any cut is valid UTF-8), no
-    NUL, nothing over MAX_STRING, nothing to strip, no empty name or source (pkg_source is
-    lower-cased here, which keeps ASCII lengths). None sends the block down the string path,
-    which normalises or names the offending row."""
+    That is: every value ASCII (byte and character counts agree and any cut is valid UTF-8), no
+    NUL, shorter than MAX_STRING, nothing to strip, no empty name or source (pkg_source is
+    lower-cased here, which keeps ASCII lengths). What agents send passes, and then no Python
+    string or Arrow kernel is made per value: for 1,500 packages 0.23 ms against 0.88 ms for the
+    Arrow path. None sends the block down a path that normalises or names the offending row.
+    """
     columns = []
     for name in STRING_FIELDS:
         wire = _WIRE_NAME.get(name, name)
@@ -118,42 +115,65 @@ def _short_clean(block: report_pb2.PackedSoftware, count: int, what: str) -> lis
             columns.append((b"", bytes(4 * count)))
             continue
         data = field.data
+        if not data.isascii() or b"\x00" in data or not _all_below_4096(lengths, count):
+            return None
+        if name in _MUST_NOT_BE_EMPTY and b"\x00\x00\x00\x00" in lengths:  # a zero length, or rarely a false alarm
+            return None
         sizes = array("I", lengths)
         if sys.byteorder != "little":
             sizes.byteswap()
-        if not data.isascii() or b"\x00" in data or sum(sizes) != len(data):
-            return None
-        if len(data) > MAX_STRING and max(sizes) > MAX_STRING:
-            return None
-        if name in _MUST_NOT_BE_EMPTY and 0 in sizes:
+        if sum(sizes) != len(data):
             return None
         if len(data.translate(None, _ASCII_WHITESPACE)) != len(data) and _edges_have_whitespace(data, sizes):
             return None
         columns.append((data.lower() if name == "pkg_source" else data, sizes.tobytes()))
-    return columns
+    return PackedColumns(count, tuple(data for data, _ in columns), tuple(sizes for _, sizes in columns),
+                         _install_times(block, count, what, now))
+
+
+def _all_below_4096(lengths: bytes, count: int) -> bool:
+    """Whether every little-endian uint32 length is below 4,096, from byte slices (no loop)."""
+    return lengths[2::4] == lengths[3::4] == bytes(count) and not lengths[1::4].translate(None, _BELOW_4096)
 
 
 def _edges_have_whitespace(data: bytes, sizes: array[int]) -> bool:
-    """Whether any value starts or ends with whitespace (so strip() would change it)."""
-    end = 0
-    for size in sizes:
-        end += size
-        if size and (data[end - size] in _ASCII_WHITESPACE or data[end - 1] in _ASCII_WHITESPACE):
-            return True
-    return False
+    """Whether any value starts or ends with whitespace (so strip() would change it).
+
+    The first and last byte of every value are gathered with C-level maps; an empty value
+    contributes a neighbour's byte (checked anyway) or the pad, never a false answer.
+    """
+    ends = list(accumulate(sizes))
+    padded = data + b"."
+    firsts = bytes(map(padded.__getitem__, [0, *ends[:-1]]))
+    lasts = bytes(map(padded.__getitem__, map((1).__rsub__, ends)))
+    return (len(firsts.translate(None, _ASCII_WHITESPACE)) != len(firsts)
+            or len(lasts.translate(None, _ASCII_WHITESPACE)) != len(lasts))
 
 
-def _short_installed(block: report_pb2.PackedSoftware, count: int, what: str, now: datetime) -> tuple[int | None, ...]:
+def _install_times(block: report_pb2.PackedSoftware, count: int, what: str, now: datetime) -> tuple[int | None, ...]:
     """Install times as µs since the epoch, None where not recorded, bounded as validate.check_time."""
     raw = _installed(block.installed_at_us, count, what)
     if raw is None:
         return (None,) * count
     earliest, latest = _time_bounds(now)
     micros = struct.unpack(f"<{count}q", raw)
-    for n, value in enumerate(micros):
-        if value and not earliest <= value <= latest:
-            raise _implausible(what, n, value, now)
+    recorded = tuple(filter(None, micros))
+    if recorded and not (earliest <= min(recorded) and max(recorded) <= latest):
+        n = next(n for n, value in enumerate(micros) if value and not earliest <= value <= latest)
+        raise _implausible(what, n, micros[n], now)
+    if len(recorded) == count:
+        return micros
     return tuple(value or None for value in micros)
+
+
+# --- short lists otherwise: Python strings, the per-item path's column checks -------------------
+
+def _decode_short(block: report_pb2.PackedSoftware, count: int, what: str, now: datetime) -> SoftwareColumns:
+    columns = _short_columns(block, count, what)
+    return SoftwareColumns(name=columns["name"], version=columns["version"], arch=columns["arch"],
+                           pkg_source=columns["pkg_source"], vendor=columns["vendor"],
+                           source_package=columns["source_package"], purl=columns["purl"],
+                           installed_at=_install_times(block, count, what, now))
 
 
 def _short_columns(block: report_pb2.PackedSoftware, count: int, what: str) -> dict[str, tuple[str, ...]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,10 +24,16 @@ from collector.store.duckdb import Store
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["python", "arrow"], autouse=True)
+AS_SENT = collector.packed._as_sent
+
+
+@pytest.fixture(params=["bytes", "python", "arrow"], autouse=True)
 def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test runs through both decoders: short lists (Python strings) and long ones (Arrow)."""
-    monkeypatch.setattr(collector.packed, "ARROW_FROM", 10**9 if request.param == "python" else 0)
+    """Every test runs through the three decoders: blocks kept as sent where they may be (bytes),
+    and with that off, short lists (Python strings) and long ones (Arrow)."""
+    if request.param != "bytes":
+        monkeypatch.setattr(collector.packed, "_as_sent", lambda *_: None)
+        monkeypatch.setattr(collector.packed, "ARROW_FROM", 10**9 if request.param == "python" else 0)
     return str(request.param)
 ITEM_FIELDS = ("name", "version", "vendor", "arch", "source", "source_package", "purl")
 
@@ -182,23 +189,23 @@ _ascii = st.text(st.one_of(st.characters(min_codepoint=1, max_codepoint=127),
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(_ascii.filter(str.strip), _ascii, _ascii, st.sampled_from(["deb", "RPM", "Pip", " pip"])),
                 max_size=8))
-def test_ascii_short_lists_keep_their_bytes_only_when_nothing_changes(
+def test_ascii_lists_keep_their_bytes_only_when_nothing_changes(
         rows: list[tuple[str, str, str, str]]) -> None:
     items = [_item(name, version, vendor=vendor, source=source) for name, version, vendor, source in rows]
     per_item = decode_report(_per_item(items), NOW).inventories[0].items
     packed = decode_report(_packed(items), NOW).inventories[0].items
     assert packed.rows() == per_item.rows()
-    if rows and len(rows) < collector.packed.ARROW_FROM:
+    if rows and collector.packed._as_sent is AS_SENT:
         as_sent = all(v == v.strip() for row in rows for v in row)
         assert isinstance(packed, PackedColumns) == as_sent
 
 
-def test_clean_short_list_is_passed_on_as_its_wire_bytes(path: str) -> None:
+def test_clean_list_is_passed_on_as_its_wire_bytes(path: str) -> None:
     when = NOW - timedelta(days=1)
     items = [_item("bash", "5.2", source="DEB", vendor="Debian Bash Maintainers", installed_at=when),
              _item("curl", "7.88", purl="pkg:deb/debian/curl@7.88")]
     decoded = decode_report(_packed(items), NOW).inventories[0].items
-    assert isinstance(decoded, ArrowSoftware if path == "arrow" else PackedColumns)
+    assert isinstance(decoded, {"bytes": PackedColumns, "python": SoftwareColumns, "arrow": ArrowSoftware}[path])
     assert decoded.rows() == [
         InstalledItem("bash", "5.2", "amd64", "deb", vendor="Debian Bash Maintainers", installed_at=when),
         InstalledItem("curl", "7.88", "amd64", "deb", purl="pkg:deb/debian/curl@7.88"),
@@ -243,3 +250,46 @@ def test_one_value_throughout_is_checked_and_stripped_once() -> None:
     r = _block(vendor=(b"\xff\xfe" * 3, struct.pack("<3I", 2, 2, 2)))
     with pytest.raises(InvalidReport, match=r"software_packed\[0\].vendor: not valid UTF-8"):
         decode_report(r, NOW)
+
+
+def _long(vendor: Callable[[int], str], rows: int = 600) -> list[SoftwareItem]:
+    """A list long enough for the Arrow path, with inner spaces and empty values among the vendors."""
+    return [_item(f"pkg-{j}", f"1.{j}", vendor=vendor(j),
+                  installed_at=NOW - timedelta(days=j) if j % 3 else None) for j in range(rows)]
+
+
+def _vendor(j: int) -> str:
+    return "" if j in (0, 17, 599) else f"Team {j} <team@example.org>"
+
+
+def test_long_clean_list_with_gaps_is_kept_as_sent(path: str) -> None:
+    items = _long(_vendor)
+    decoded = decode_report(_packed(items), NOW).inventories[0].items
+    assert isinstance(decoded, {"bytes": PackedColumns, "python": SoftwareColumns, "arrow": ArrowSoftware}[path])
+    assert decoded.rows() == decode_report(_per_item(items), NOW).inventories[0].items.rows()
+
+
+@pytest.mark.parametrize("row", [0, 1, 300, 598, 599])
+@pytest.mark.parametrize("pad", [" {}", "{}\t", "\x1f{}", "{}\n"])
+def test_whitespace_at_either_edge_of_any_row_is_stripped(row: int, pad: str) -> None:
+    items = _long(lambda j: pad.format(_vendor(j) or "x") if j == row else _vendor(j))
+    decoded = decode_report(_packed(items), NOW).inventories[0].items
+    assert not isinstance(decoded, PackedColumns)
+    assert decoded.rows() == decode_report(_per_item(items), NOW).inventories[0].items.rows()
+    assert decoded.rows()[row].vendor == (_vendor(row) or "x")
+
+
+def test_length_bytes_that_look_like_an_empty_name_are_checked_properly() -> None:
+    # lengths 1 then 256 pack as 01 00 00 00 00 01 00 00: four zero bytes, but no empty name.
+    items = [_item("a"), _item("n" * 256), _item("b")]
+    assert [len(r.name) for r in _rows(_packed(items))] == [1, 256, 1]
+
+
+@pytest.mark.parametrize(("size", "ok"), [(4095, True), (4096, True), (4097, False)])
+def test_longest_values_are_bounded_as_sent_too(size: int, ok: bool) -> None:
+    r = _packed([_item("a"), _item("p" * size), _item("b")])
+    if ok:
+        assert [len(row.name) for row in _rows(r)] == [1, size, 1]
+    else:
+        with pytest.raises(InvalidReport, match=r"software_packed\[1\].name: longer than 4096 characters"):
+            decode_report(r, NOW)
