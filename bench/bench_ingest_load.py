@@ -347,6 +347,10 @@ def main() -> None:
     parser.add_argument("--workers", default="auto",
                         help="the collector's workers setting: gRPC front-end processes sharing its port, a number "
                              "or auto (one per core); 1 runs the collector as one process")
+    parser.add_argument("--warmup", type=int, default=8,
+                        help="before the throughput phase, this many agents send one snapshot each, not counted: "
+                             "the collector's first software batch pays one-time costs (lazy imports, DuckDB's "
+                             "first allocations) that a running collector has paid long ago; 0 skips it")
     parser.add_argument("--skip", choices=("throughput", "concurrency"), default=None, help="skip one phase")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
@@ -371,6 +375,9 @@ def main() -> None:
             empty: dict[str, Any] = {"wall": float("nan"), "acked": 0, "acked_reports": 0, "sent": 0, "errors": 0,
                                      "latencies": [], "open_times": [],
                                      "codes": {}}
+            warm = empty if args.skip == "throughput" or not args.warmup else _phase(
+                target, collector_pid=proc.pid, agents=args.warmup, procs=1, reports=1, items=args.tp_items,
+                window=1, packed=args.wire == "packed")
             tp = empty if args.skip == "throughput" else _phase(
                 target, collector_pid=proc.pid, agents=args.tp_agents, procs=args.procs, reports=args.tp_reports,
                 items=args.tp_items, window=args.tp_reports, packed=args.wire == "packed")
@@ -387,7 +394,7 @@ def main() -> None:
         stored, doubled, short = _check(db, churn=args.churn == "all")
     tp_rows = tp["acked_reports"] * args.tp_items
     bare_s = _bare_duckdb(tp_rows) if tp_rows else float("nan")
-    phases = (tp, cc, paced)
+    phases = (warm, tp, cc, paced)
     codes: dict[str, int] = {}
     for phase in phases:
         for code, n in phase["codes"].items():
@@ -401,7 +408,8 @@ def main() -> None:
           f"; collector workers = {args.workers}"
           f"{f', duckdb_threads = {args.duckdb_threads}' if args.duckdb_threads else ''}")
     if tp_rows:
-        print(f"  throughput: {args.tp_agents} agents x {args.tp_reports} snapshots x {args.tp_items} packages")
+        print(f"  throughput: {args.tp_agents} agents x {args.tp_reports} snapshots x {args.tp_items} packages"
+              f"{f' (after a warm-up of {args.warmup} snapshots, not counted)' if warm['acked'] else ''}")
         print(f"    netcensus  (gRPC -> validate -> group commit -> ack): {tp_rows:>10,} rows in {tp['wall']:6.2f} s "
               f"= {tp_rows / tp['wall']:>10,.0f} rows/s")
         print(f"    bare DuckDB (one Arrow insert of the same rows):      {tp_rows:>10,} rows in {bare_s:6.2f} s "
