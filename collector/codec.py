@@ -7,6 +7,7 @@ raises InvalidReport with a reason the Ack carries back to the sender.
 from __future__ import annotations
 
 import ipaddress
+import json
 import operator
 import uuid
 from collections.abc import Iterable, Sequence
@@ -271,7 +272,7 @@ def _decode_host(
         model=_s(facts.hardware.model, "model"),
         device_type=_chassis_device_type(facts.hardware.chassis_type, facts.virtualization),
         os=_s(os_text, "os"), os_family=_s(facts.os.family, "os.family").lower(),
-        detail={
+        detail=_detail_json({
             "kernel": facts.os.kernel, "arch": facts.os.arch, "cpu": facts.cpu.model, "cores": facts.cpu.cores,
             "threads": facts.cpu.threads, "memory_bytes": facts.memory_bytes, "virtualization": facts.virtualization,
             "bios_version": facts.hardware.bios_version, "chassis": facts.hardware.chassis_type,
@@ -282,7 +283,7 @@ def _decode_host(
             "timezone": facts.timezone,
             "users": [{"name": u.name, "terminal": u.terminal, "host": u.host} for u in facts.users],
             "security": _security_detail(facts.security),
-        },
+        }),
     )
     sightings = [host]
     for n, nb in enumerate(neighbours):
@@ -295,7 +296,7 @@ def _decode_host(
             subject=f"mac:{nb_macs[0]}" if nb_macs else f"ip:{ip}", method="agent-neighbour", seen_at=seen_at,
             ips=(ip,) if ip else (), macs=nb_macs, local_macs=nb_local, seen_via_ip=ips[0] if ips else "",
             seen_via_name=host.hostname, seen_via_port=_s(nb.interface, "interface"),
-            detail={"state": nb.state},
+            detail=_detail_json({"state": nb.state}),
         ))
     runs = tuple(
         CollectorRun(subject=subject, name=_s(c.name, "collector.name"), state=_STATE_NAMES.get(c.state, "failed"),
@@ -305,6 +306,16 @@ def _decode_host(
     complete = frozenset(r.name.lower() for r in runs if r.state == "ok")
     return _evolved(head, sightings=tuple(sightings), inventories=(_evolved(inventory, complete_sources=complete),),
                    collector_runs=runs)
+
+
+def _detail_json(detail: dict[str, object]) -> str:
+    """A sighting's detail as the JSON text the store keeps ("" for none).
+
+    Why here: with `serve --workers` the codec runs in the front-end processes, so the encoding is
+    done beside other reports' decoding instead of in the one writer process, and a string
+    crosses the pipe more cheaply than the nested dicts and lists.
+    """
+    return json.dumps(detail, default=str, ensure_ascii=False, separators=(",", ":")) if detail else ""
 
 
 def _security_detail(sec: report_pb2.SecurityFacts) -> dict[str, object]:
@@ -429,7 +440,7 @@ def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datet
         seen_via_ip=normalise_ip(via.device_ip) if obs.HasField("seen_via") else "",
         seen_via_name=_s(via.device_name, "seen_via.device_name"),
         seen_via_port=_s(via.port_name or (str(via.if_index) if via.if_index else ""), "seen_via.port"),
-        vlan=via.vlan, detail=detail,
+        vlan=via.vlan, detail=_detail_json(detail),
     )
 
 

@@ -102,7 +102,7 @@ class Sighting:
     seen_via_name: str = ""
     seen_via_port: str = ""
     vlan: int = 0
-    detail: dict[str, object] = field(default_factory=dict)
+    detail: str = ""  # JSON object: everything else the report said (cpu, disks, snmp, ports); "" if nothing
 
 
 @dataclass(frozen=True, slots=True)

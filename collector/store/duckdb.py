@@ -734,7 +734,7 @@ def _sightings_table(pairs: Sequence[tuple[IngestReport, Sighting]]) -> pa.Table
         "ips": [list(s.ips) for s in sightings], "macs": [list(s.macs) for s in sightings],
         "local_macs": [list(s.local_macs) for s in sightings], "networks": [list(s.networks) for s in sightings],
         "vlan": [s.vlan or None for s in sightings],
-        "detail": [_json(s.detail) if s.detail else None for s in sightings],
+        "detail": [s.detail or None for s in sightings],
     }
     for name in _SIGHTING_COLUMNS:
         data[name] = [getattr(s, name) or None for s in sightings]
