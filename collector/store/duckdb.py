@@ -420,9 +420,12 @@ class Store:
                 # replaced): every listed row is new, and the insert needs no joins to find out which.
                 insert = _ROUND_INSERT_ALL if not unchanged_listing and kept and not kept[0] else _ROUND_INSERT
                 cur.execute(insert.format(rows=_ROWS_COLLAPSED if with_dups else _ROWS_PLAIN))
-            cur.execute(_ROUND_AFTER if to_refingerprint else _ROUND_NO_AFTER)
-            for statement in _ROUND_STATE:
-                cur.execute(statement)
+            if to_refingerprint:
+                cur.execute(_ROUND_AFTER)
+                for statement in _ROUND_STATE:
+                    cur.execute(statement)
+            else:  # snapshots of complete sources only: each pair's fingerprint is its own list's
+                cur.execute(_ROUND_STATE_SNAPSHOTS)
             diverged: set[str] = set()
             if deltas:
                 rows = cur.execute(_DELTA_CHECK).fetchall()
@@ -691,7 +694,6 @@ _ROUND_AFTER = f"""
       ON s.subject = p.subject AND s.pkg_source = p.pkg_source AND s.removed_at IS NULL
     WHERE NOT p.unchanged AND (p.is_delta OR NOT p.complete)
     GROUP BY p.inv, p.subject, p.pkg_source"""
-_ROUND_NO_AFTER = "CREATE OR REPLACE TEMP TABLE r_after (inv INTEGER, subject VARCHAR, pkg_source VARCHAR, fp VARCHAR)"
 
 # Complete sources: last complete collection, and the fingerprint of their open rows. Sources
 # that did not complete keep their last complete collection, but their fingerprint follows the
@@ -708,6 +710,15 @@ _ROUND_STATE = (
         FROM r_after a JOIN r_pairs p USING (inv, pkg_source)
         WHERE NOT p.complete AND inventory_state.subject = a.subject AND inventory_state.pkg_source = a.pkg_source""",
 )
+# The same when the round has no deltas and every source completed (no r_after): the usual case,
+# saving a temp table and a statement per round, which cost even with nothing to do.
+_ROUND_STATE_SNAPSHOTS = """
+    INSERT INTO inventory_state
+    SELECT p.subject, p.pkg_source, i.seen_at, i.report_id, p.incoming
+    FROM r_pairs p JOIN inc_inv i USING (inv)
+    WHERE p.complete
+    ON CONFLICT (subject, pkg_source) DO UPDATE SET last_ok_at = excluded.last_ok_at,
+        last_report_id = excluded.last_report_id, checksum = excluded.checksum"""
 
 # Each delta's checksum against ours: SHA-256 over the sorted lines of the open rows of its
 # subject for the sources it lists as complete, exactly as the agent hashes its own list
