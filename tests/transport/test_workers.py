@@ -624,6 +624,13 @@ def _not_acked(state_dirs: list[Path]) -> int:
     return sum(len(lines(d / "sent.txt")) - len(lines(d / "acks.txt")) for d in state_dirs)
 
 
+def _three_agents(procs: Processes, w: CollectorProcess,
+                  tmp_path: Path) -> tuple[list[Path], list[subprocess.Popen[str]]]:
+    """Three agents, 120 reports each, streaming to `w`; their spool directories and drivers."""
+    names = [f"agent{n}" for n in range(3)]
+    return [tmp_path / name for name in names], [procs.driver(w.target, name, 120) for name in names]
+
+
 def _finish(drivers: list[subprocess.Popen[str]]) -> None:
     for proc in drivers:
         out, err = proc.communicate(timeout=120)
@@ -635,9 +642,7 @@ def _finish(drivers: list[subprocess.Popen[str]]) -> None:
 def test_kill9_writer_front_ends_exit_and_restart_loses_nothing(procs: Processes, tmp_path: Path) -> None:
     w = procs.writer()
     assert w.proc is not None
-    names = [f"agent{n}" for n in range(3)]
-    dirs = [tmp_path / name for name in names]
-    drivers = [procs.driver(w.target, name, 120) for name in names]
+    dirs, drivers = _three_agents(procs, w, tmp_path)
     for round_ in range(2):
         fe = procs.note(w)
         assert len(fe) == 2
@@ -664,9 +669,7 @@ def test_kill9_one_front_end_is_replaced_and_loses_nothing(procs: Processes, tmp
     w = procs.writer()
     assert w.proc is not None
     writer_pid = w.proc.pid
-    names = [f"agent{n}" for n in range(3)]
-    dirs = [tmp_path / name for name in names]
-    drivers = [procs.driver(w.target, name, 120) for name in names]
+    dirs, drivers = _three_agents(procs, w, tmp_path)
     fe = procs.note(w)
     assert len(fe) == 2
     _wait_for_acks(dirs, 40)
@@ -698,9 +701,7 @@ def test_kill9_one_front_end_is_replaced_and_loses_nothing(procs: Processes, tmp
 def test_sigterm_with_reports_in_flight_drains_and_leaves_nothing_behind(procs: Processes, tmp_path: Path) -> None:
     w = procs.writer()
     assert w.proc is not None
-    names = [f"agent{n}" for n in range(3)]
-    dirs = [tmp_path / name for name in names]
-    drivers = [procs.driver(w.target, name, 120) for name in names]
+    dirs, drivers = _three_agents(procs, w, tmp_path)
     fe = procs.note(w)
     assert len(fe) == 2
     _wait_for_acks(dirs, 60)
