@@ -695,6 +695,9 @@ _ROUND_AFTER = f"""
     WHERE NOT p.unchanged AND (p.is_delta OR NOT p.complete)
     GROUP BY p.inv, p.subject, p.pkg_source"""
 
+_STATE_UPSERT = """ON CONFLICT (subject, pkg_source) DO UPDATE SET last_ok_at = excluded.last_ok_at,
+    last_report_id = excluded.last_report_id, checksum = excluded.checksum"""
+
 # Complete sources: last complete collection, and the fingerprint of their open rows. Sources
 # that did not complete keep their last complete collection, but their fingerprint follows the
 # rows they added.
@@ -704,8 +707,7 @@ _ROUND_STATE = (
         FROM r_pairs p JOIN inc_inv i USING (inv)
         LEFT JOIN r_after a USING (inv, pkg_source)
         WHERE p.complete
-        ON CONFLICT (subject, pkg_source) DO UPDATE SET last_ok_at = excluded.last_ok_at,
-            last_report_id = excluded.last_report_id, checksum = excluded.checksum""",
+        """ + _STATE_UPSERT,
     """UPDATE inventory_state SET checksum = a.fp
         FROM r_after a JOIN r_pairs p USING (inv, pkg_source)
         WHERE NOT p.complete AND inventory_state.subject = a.subject AND inventory_state.pkg_source = a.pkg_source""",
@@ -717,8 +719,7 @@ _ROUND_STATE_SNAPSHOTS = """
     SELECT p.subject, p.pkg_source, i.seen_at, i.report_id, p.incoming
     FROM r_pairs p JOIN inc_inv i USING (inv)
     WHERE p.complete
-    ON CONFLICT (subject, pkg_source) DO UPDATE SET last_ok_at = excluded.last_ok_at,
-        last_report_id = excluded.last_report_id, checksum = excluded.checksum"""
+    """ + _STATE_UPSERT
 
 # Each delta's checksum against ours: SHA-256 over the sorted lines of the open rows of its
 # subject for the sources it lists as complete, exactly as the agent hashes its own list
