@@ -480,7 +480,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
     if os.geteuid() != 0:
         raise ConfigError("the lab builds network namespaces and needs root")
     send = _sender(args.collector, args.state_dir, _security(args)) if args.collector else None
-    proc = subprocess.Popen([sys.executable, "-m", "agent.scan.lab", "--methods", args.methods],
+    proc = subprocess.Popen([sys.executable, "-m", "agent.lab.namespaces", "--methods", args.methods],
                             stdout=subprocess.PIPE, text=True)
     found = 0
     assert proc.stdout is not None

@@ -6,7 +6,7 @@ Two figures, each printed beside its floor:
 1. in memory — `resolve()` + `reconcile()` over the generated subjects and records (what
    `refresh()` does between loading and persisting), beside DuckDB equi-joins of the same data
    held as Arrow tables;
-2. over a DuckDB file — the whole `collector.query.refresh()` (load aggregated sightings, resolve,
+2. over a DuckDB file — the whole `collector.inventory.refresh.refresh()` (load aggregated sightings, resolve,
    reconcile, persist assets and the findings lifecycle) over a store holding the same data as
    sightings rows, beside DuckDB equi-joins of the store's own sightings and recorded_assets.
 
@@ -35,8 +35,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from collector.identity import SubjectFacts, resolve
-from collector.reconcile import Coverage, Record, reconcile
+from collector.inventory.identity import SubjectFacts, resolve
+from collector.inventory.reconcile import Coverage, Record, reconcile
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 GHOST_AFTER = timedelta(days=14)
@@ -177,7 +177,7 @@ def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float, float]:
 
 def main() -> None:
     """Print both figures, each beside its bare DuckDB join measured in the same run, with the ratio."""
-    from collector.query import load_coverage, load_records, load_subjects, refresh
+    from collector.inventory.refresh import load_coverage, load_records, load_subjects, refresh
     from collector.store.duckdb import Store
 
     n = int(os.environ.get("NETCENSUS_BENCH_ASSETS", "100000"))

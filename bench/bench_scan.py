@@ -46,7 +46,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from agent.scan.lab import BENCH_NET, Lab, LabHost, have_tools  # noqa: E402
+from agent.lab.namespaces import BENCH_NET, Lab, LabHost, have_tools  # noqa: E402
 from agent.scan.snmp import COLUMNS, SYSTEM  # noqa: E402
 
 DATA = REPO / "tests" / "data" / "scan" / "snmpsim"
@@ -55,7 +55,7 @@ DATA = REPO / "tests" / "data" / "scan" / "snmpsim"
 _TIMED = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-from agent.scan.lab import options_from_mapping
+from agent.lab.namespaces import options_from_mapping
 from agent.scan.model import Method
 from agent.scan.sweep import sweep
 cfg = json.loads(sys.stdin.read())
@@ -527,7 +527,7 @@ def bench_snmp_latency(delay_ms: float = 20.0) -> None:
             for h in hosts:
                 addrs = [h.ip, *(e.split("/")[0] for e in h.extra_ips)]
                 ns = lab.ns_of(h)
-                lab.popen_in(ns, [sys.executable, "-m", "agent.scan._simlite", f"--data-dir={h.snmpsim_data}",
+                lab.popen_in(ns, [sys.executable, "-m", "agent.lab.simlite", f"--data-dir={h.snmpsim_data}",
                                   f"--cache-dir={Path(tmp) / h.name}-cache",
                                   *(f"--agent-udpv4-endpoint={a}:1161" for a in addrs),
                                   "--process-user=root", "--process-group=root",

@@ -18,8 +18,8 @@ from typing import Any, NoReturn
 
 from collector.config import DEFAULT_GHOST_AFTER, default_rules_dir, parse_duration, resolve_serve
 from collector.errors import NetcensusError, UsageError
+from collector.inventory.reconcile import SEVERITY_ORDER
 from collector.output import FORMATS, emit
-from collector.reconcile import SEVERITY_ORDER
 
 FINDING_KINDS = ("ghost", "zombie", "mismatch", "duplicate", "unauthorised-software", "missing-software", "licence")
 FINDING_COLUMNS = (
@@ -173,13 +173,13 @@ def _open_for_query(db: Path) -> Any:
 
 
 def _rules(dirs: Sequence[str] | None) -> Any:
-    from collector.rulebridge import rule_evaluator
+    from collector.rules.bridge import rule_evaluator
 
     return rule_evaluator([Path(d) for d in dirs] if dirs else [default_rules_dir()])
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from collector.server import serve
+    from collector.serve.server import serve
 
     config = resolve_serve(db=args.db, listen=args.listen, rules=args.rules, ghost_after=args.ghost_after,
                            config=args.config, tls_cert=args.tls_cert, tls_key=args.tls_key,
@@ -192,8 +192,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from collector.imports import import_register, parse_status_map
     from collector.register import load_mapping
+    from collector.register.importing import import_register, parse_status_map
 
     _target(args)
     try:
@@ -292,7 +292,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
             rows = client.findings(kinds=[], since=None, ghost_after=ghost_after,
                                   include_resolved=args.include_resolved)
     else:
-        from collector.query import refresh
+        from collector.inventory.refresh import refresh
 
         rules = _rules(args.rules)
         store = _open_for_query(args.db)
@@ -301,7 +301,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
             rows = refresh(store, now=now, ghost_after=window, rules=rules,
                            persist=ghost_after is None or window == DEFAULT_GHOST_AFTER).findings
             if args.include_resolved:
-                from collector.query import resolved_findings
+                from collector.inventory.refresh import resolved_findings
 
                 rows += resolved_findings(store)
         finally:
@@ -323,7 +323,7 @@ def cmd_assets(args: argparse.Namespace) -> int:
         with _client(args) as client:
             rows = list(client.assets())
     else:
-        from collector.query import asset_rows, refresh
+        from collector.inventory.refresh import asset_rows, refresh
 
         store = _open_for_query(args.db)
         try:
@@ -374,7 +374,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_certs(args: argparse.Namespace) -> int:
-    from collector.certs import ensure_ca, issue
+    from collector.tools.certs import ensure_ca, issue
 
     if args.certs_command == "ca":
         cert, _ = ensure_ca(args.dir)
@@ -426,7 +426,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from collector.demo import run_demo
+    from collector.tools.demo import run_demo
 
     return run_demo(workdir=args.dir, lab=not args.no_lab)
 

@@ -10,10 +10,10 @@ from typing import Any
 import grpc
 from netcensus.v1 import query_pb2, query_pb2_grpc
 
-from collector.codec import asset_from_proto, finding_from_proto, to_datetime
 from collector.errors import CollectorUnreachable, NetcensusError, UsageError
-from collector.service import ADMIN_TOKEN_HEADER
-from collector.tls import channel_credentials
+from collector.serve.service import ADMIN_TOKEN_HEADER
+from collector.serve.tls import channel_credentials
+from collector.wire.codec import asset_from_proto, finding_from_proto, to_datetime
 
 
 class CollectorClient:

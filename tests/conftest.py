@@ -47,7 +47,7 @@ def empty_rules(tmp_path: Path) -> Path:
 def collector(tmp_path: Path, empty_rules: Path) -> Iterator[object]:
     """A collector serving from a background thread on a fresh DuckDB file."""
     from collector.config import ServeConfig
-    from collector.server import BackgroundCollector
+    from collector.serve.server import BackgroundCollector
 
     config = ServeConfig(db=tmp_path / "nc.duckdb", listen="127.0.0.1:0", rules_dirs=(empty_rules,),
                          ghost_after=timedelta(days=14), refresh_interval=timedelta(0))

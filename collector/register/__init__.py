@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from collector.domain.model import RecordedAsset, StatusClass
 from collector.errors import RegisterError, UsageError
-from collector.model import RecordedAsset, StatusClass
 from collector.register import generic, netbox, snipeit
 from collector.register._common import status_key
 from collector.register._table import decode, looks_like_json, read_csv, read_json

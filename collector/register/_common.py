@@ -4,7 +4,7 @@ A format module (snipeit, netbox, generic) only says which header texts mean whi
 status label becomes a `StatusClass`; everything else — MAC/IP/date parsing, record keys, duplicate
 detection, error collection with line numbers, all-or-nothing — happens here once.
 
-Identifiers go through `collector.identifiers` so that the recorded side is normalised exactly like
+Identifiers go through `collector.domain.identifiers` so that the recorded side is normalised exactly like
 the observed side: matching is then plain equality.
 """
 
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from collector import identifiers
+from collector.domain import identifiers
+from collector.domain.model import RecordedAsset, StatusClass
 from collector.errors import RegisterError, UnmappedStatusError
-from collector.model import RecordedAsset, StatusClass
 from collector.register._table import Table, quote
 
 __all__ = [
@@ -46,7 +46,7 @@ FIELDS = (
 CLASS_NAMES = {c.value: c for c in StatusClass}
 
 # Cell contents that mean "nothing here" in hand-kept registers. Serials have their own, longer list
-# in collector.identifiers.
+# in collector.domain.identifiers.
 _EMPTY_MARKERS = frozenset({"", "-", "--", "n/a", "na", "none", "null", "unknown", "tbd", "?"})
 _SPLIT_LIST = re.compile(r"[\s,;|]+")
 _MAC_COLON = re.compile(r"[0-9a-f]{1,2}([:-])[0-9a-f]{1,2}(?:\1[0-9a-f]{1,2}){4}")
@@ -157,7 +157,7 @@ def parse_macs(text: str) -> list[str]:
     and single-digit octets (0:1b:21:a:0:1, as macOS prints them); several MACs may be separated by
     ',', ';', '|' or whitespace. The all-zero and broadcast addresses are placeholders, not NICs, and
     are dropped. Locally administered MACs are kept — whether they identify anything is
-    collector.identifiers' call, not the importer's.
+    collector.domain.identifiers' call, not the importer's.
 
     Raises:
         RowError: a token is not a MAC.

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from collector.domain.model import RecordedAsset, StatusClass
 from collector.errors import RegisterError
-from collector.model import RecordedAsset, StatusClass
 from collector.register._common import (
     CLASS_NAMES,
     ColumnSpec,

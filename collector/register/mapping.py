@@ -32,8 +32,8 @@ from typing import Any
 
 import yaml
 
+from collector.domain.model import StatusClass
 from collector.errors import RegisterError
-from collector.model import StatusClass
 from collector.register._common import CLASS_NAMES, FIELDS, class_from_name
 from collector.register._table import quote
 

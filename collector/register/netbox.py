@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from collector.domain.model import RecordedAsset, StatusClass
 from collector.errors import RegisterError
-from collector.model import RecordedAsset, StatusClass
 from collector.register._common import ColumnSpec, RowContext, build_records, match_columns, status_key
 from collector.register._table import Table, quote
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from collector.domain.model import RecordedAsset, StatusClass
 from collector.errors import RegisterError
-from collector.model import RecordedAsset, StatusClass
 from collector.register._common import (
     ColumnSpec,
     RowContext,

@@ -57,9 +57,9 @@ from typing import Any, Final, Protocol
 import duckdb
 import pyarrow as pa
 
+from collector.domain.software_names import normalise_vendor, split_title
 from collector.rules.globs import compile_glob, glob_prefix
 from collector.rules.schema import Rule, RuleSet
-from collector.software_names import normalise_vendor, split_title
 
 __all__ = ["KINDS", "RuleEngine", "RuleFinding", "evaluate", "match_titles"]
 

@@ -24,8 +24,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from collector.errors import DatabaseLockedError, StoreError
-from collector.model import (
+from collector.domain.model import (
     ArrowSoftware,
     IngestReport,
     InventoryUpdate,
@@ -35,7 +34,8 @@ from collector.model import (
     SoftwareColumns,
     StoreResult,
 )
-from collector.packed import SOFTWARE_SCHEMA, columns_to_arrow, packed_to_arrow
+from collector.errors import DatabaseLockedError, StoreError
+from collector.wire.packed import SOFTWARE_SCHEMA, columns_to_arrow, packed_to_arrow
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 

@@ -107,7 +107,7 @@ def test_same_answers_from_db_after_shutdown(tmp_path: Path, empty_rules: Path) 
     from datetime import timedelta
 
     from collector.config import ServeConfig
-    from collector.server import BackgroundCollector
+    from collector.serve.server import BackgroundCollector
 
     db = tmp_path / "nc.duckdb"
     config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(empty_rules,), refresh_interval=timedelta(0))

@@ -13,7 +13,7 @@ from agent.transport.client import IngestClient
 from agent.transport.encode import encode_snapshot
 from agent.transport.state import NodeState
 from collector.config import ServeConfig, default_rules_dir
-from collector.server import BackgroundCollector
+from collector.serve.server import BackgroundCollector
 from tests.conftest import run_cli
 from tests.e2e.test_pipeline import host
 

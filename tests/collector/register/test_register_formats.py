@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from collector.model import RecordedAsset, StatusClass
+from collector.domain.model import RecordedAsset, StatusClass
 from collector.register import load_mapping, parse_register
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "register"

@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from collector.domain.model import RecordedAsset, StatusClass
 from collector.errors import RegisterError
-from collector.model import RecordedAsset, StatusClass
 from collector.register import parse_mapping, parse_register
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "register"

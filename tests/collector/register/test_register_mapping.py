@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from collector.domain.model import StatusClass
 from collector.errors import RegisterError
-from collector.model import StatusClass
 from collector.register import load_mapping, parse_mapping
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "register"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collector.model import StatusClass
+from collector.domain.model import StatusClass
 from collector.register import SAMPLE_REGISTER, parse_register
 
 

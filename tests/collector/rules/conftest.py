@@ -7,7 +7,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rules_support import Host, build_db
+
+from tests.collector.rules.rules_support import Host, build_db
 
 
 @pytest.fixture

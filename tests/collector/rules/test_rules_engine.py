@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rules_support import DATA, NOW, T0, Host, write_rules
 
 from collector.rules import RuleFinding, RuleSet, evaluate, load_rules
+from tests.collector.rules.rules_support import DATA, NOW, T0, Host, write_rules
 
 MakeDb = Callable[[Sequence[Host]], duckdb.DuckDBPyConnection]
 

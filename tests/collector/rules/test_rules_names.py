@@ -1,10 +1,10 @@
-"""Software name normalisation (collector/software_names.py)."""
+"""Software name normalisation (collector/domain/software_names.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from collector.software_names import dedupe_titles, normalise_title, normalise_vendor, split_name_version
+from collector.domain.software_names import dedupe_titles, normalise_title, normalise_vendor, split_name_version
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 
 import duckdb
 import pytest
-from rules_support import NOW, SHIPPED_RULES, Host
 
 from collector.rules import evaluate, load_rules, match_titles
+from tests.collector.rules.rules_support import NOW, SHIPPED_RULES, Host
 
 SHIPPED = load_rules([SHIPPED_RULES])
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rules_support import DATA, SHIPPED_RULES, write_rules
 
 from collector.errors import RuleError
 from collector.rules import check_rules, load_rules, parse_rules_text
+from tests.collector.rules.rules_support import DATA, SHIPPED_RULES, write_rules
 
 
 def test_valid_rules_load_with_every_field() -> None:

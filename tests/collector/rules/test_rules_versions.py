@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from collector.domain.software_names import scheme_for_source
 from collector.rules.versions import VersionSyntaxError, compare_versions, parse_constraint
-from collector.software_names import scheme_for_source
 
 # (lower, higher, scheme): lower must sort strictly before higher.
 ORDERED = [

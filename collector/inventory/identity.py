@@ -1,0 +1,518 @@
+"""Identity resolution: which sightings are the same machine (pure; no I/O).
+
+A *subject* is what one report stream calls one thing ('agent:<id>', 'mac:<mac>', 'serial:<sn>',
+'ip:<ip>'). Subjects merge into assets by ordered rules; a lower rule never overrides a higher one:
+
+1. serial number, then SMBIOS system UUID: the same value on two subjects joins them, unless both
+   are agents alive at the same time with different NICs (cloned VMs: see `_concurrent_twins`);
+2. MAC address (universally administered only) joins them, unless the two sides carry
+   different serials or different UUIDs (a NIC moved to another machine, or a cloned VM);
+3. host name (the current one) joins them under the same proviso;
+4. IP-at-time: an address-only sighting ('ip:<ip>', nothing but an address) attaches to the
+   keyed asset that held that address at that time — within `ip_window` of the sighting — when
+   exactly one keyed asset did. An address never joins two keyed assets: it only attaches a
+   sighting that has no identity of its own, and an ambiguous address attaches nothing.
+
+Identifiers carried by implausibly many subjects (a serial on more than `max_share` distinct
+machines, a MAC seen behind more than that many serials) are treated as junk and ignored.
+Every join records the key that made it. A serial or UUID that stays on two or more assets after
+resolution (a cloned image on machines alive together) is reported on each of them as a
+`SharedIdentifier`, which reconciliation turns into a duplicate finding.
+
+Performance: the store hands over ~150,000 subjects for 100,000 machines, so resolution works on
+subject indices (lists, not dicts of strings), indexes every identifier in one pass, only builds
+conflict sets for subjects that carry serials/UUIDs, builds single-subject assets (most of them)
+without ranking or merging, and two-subject assets (an agent and the ARP sighting of its MAC:
+nearly all the rest) by a spelled-out copy of the general merge that sorts and ranks nothing
+unless the two disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from operator import attrgetter
+
+from collector.inventory.gc import paused_gc
+
+KEY_ORDER = ("serial", "uuid", "mac", "hostname")
+IP_AT_TIME = "ip-at-time"
+DEFAULT_IP_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectFacts:
+    """Everything the store knows about one subject, aggregated over its sightings."""
+
+    subject: str
+    first_seen: datetime
+    last_seen: datetime
+    hostnames: tuple[str, ...] = ()      # most recent first
+    ips: tuple[str, ...] = ()            # most recent first
+    macs: tuple[str, ...] = ()
+    serials: tuple[str, ...] = ()        # most recent first
+    uuids: tuple[str, ...] = ()
+    vendor: str = ""
+    model: str = ""
+    device_type: str = ""
+    os: str = ""
+    os_family: str = ""
+    sources: tuple[str, ...] = ()        # "<source_id>:<method>"
+    has_software: bool = False
+    evidence: tuple[tuple[str, str, datetime, str], ...] = ()  # (source, method, last seen, detail)
+    # (ip, first seen with it, last seen with it), for IP-at-time. The store fills it for the
+    # addresses that matter; without it, every address counts as held from first_seen to last_seen.
+    ip_seen: tuple[tuple[str, datetime, datetime], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SharedIdentifier:
+    """A serial or UUID that several assets carry and resolution kept apart (cloned machines)."""
+
+    key: str                     # 'serial' | 'uuid'
+    value: str
+    asset_ids: tuple[str, ...]   # every asset carrying it, sorted
+
+
+@dataclass(slots=True)
+class ResolvedAsset:
+    """One machine, as far as the sightings tell."""
+
+    asset_id: str
+    members: list[str]
+    matched_by: dict[str, str]           # subject -> key that joined it ('anchor' for the first)
+    hostnames: list[str]
+    ips: list[str]
+    macs: list[str]
+    serials: list[str]
+    uuids: list[str]
+    vendor: str
+    model: str
+    device_type: str
+    os: str
+    os_family: str
+    first_seen: datetime
+    last_seen: datetime
+    sources: list[str]
+    has_software: bool
+    evidence: list[tuple[str, str, datetime, str]] = field(default_factory=list)
+    shared: list[SharedIdentifier] = field(default_factory=list)
+
+    @property
+    def address_only(self) -> bool:
+        """Known by IP address alone: never identity-grade."""
+        return not (self.hostnames or self.macs or self.serials or self.uuids)
+
+    @property
+    def serial(self) -> str:
+        """Most recent serial."""
+        return self.serials[0] if self.serials else ""
+
+
+# value -> the index of the one subject carrying it, or the list of all of them (in fact order,
+# once per occurrence). Most identifiers are carried by one subject: no list for those.
+_Holders = dict[str, int | list[int]]
+
+
+def _holders(lists: Iterable[Sequence[str]], *, first_only: bool = False) -> _Holders:
+    """Each non-empty value → the subject index(es) carrying it (`lists` in subject order)."""
+    table: _Holders = {}
+    get = table.get
+    for i, values in enumerate(lists):
+        if not values:
+            continue  # most subjects lack most identifiers
+        for v in values:
+            if v:
+                h = get(v)
+                if h is None:
+                    table[v] = i
+                elif isinstance(h, int):
+                    table[v] = [h, i]
+                else:
+                    h.append(i)
+            if first_only:
+                break  # (no slice per subject)
+    return table
+
+
+def _index(facts: Sequence[SubjectFacts]) -> dict[str, _Holders]:
+    """Every identifier → the subjects carrying it; only the current host name is identity."""
+    return {"serial": _holders(map(attrgetter("serials"), facts)),
+            "uuid": _holders(map(attrgetter("uuids"), facts)),
+            "mac": _holders(map(attrgetter("macs"), facts)),
+            "hostname": _holders(map(attrgetter("hostnames"), facts), first_only=True)}
+
+
+def _junk(facts: Sequence[SubjectFacts], index: dict[str, _Holders], max_share: int) -> set[tuple[str, str]]:
+    """`find_junk` over the identifier index (only values with more than `max_share` holders)."""
+    junk: set[tuple[str, str]] = set()
+    for key in ("serial", "uuid"):
+        for value, h in index[key].items():
+            if not isinstance(h, int) and len(h) > max_share:
+                macsets = {facts[i].macs or (facts[i].subject,) for i in h}
+                if len(macsets) > max_share:
+                    junk.add((key, value))
+    for value, h in index["mac"].items():
+        if (not isinstance(h, int) and len(h) > max_share and sum(1 for i in h if facts[i].serials) > max_share
+                and len({s for i in h for s in facts[i].serials}) > max_share):
+            junk.add(("mac", value))
+    return junk
+
+
+def find_junk(facts: Sequence[SubjectFacts], max_share: int = 8) -> set[tuple[str, str]]:
+    """Identifiers shared by implausibly many subjects that otherwise differ.
+
+    A serial or UUID on more than `max_share` subjects with distinct MACs is a template value
+    (cloned images, firmware placeholders that slipped through the denylist); a MAC behind more
+    than `max_share` distinct serials is a shared virtual or gateway address.
+    """
+    return _junk(facts, _index(facts), max_share)
+
+
+def asset_id_for(anchor: str) -> str:
+    """Stable asset id: derived from the component's earliest subject, so it survives re-resolution."""
+    return "a-" + hashlib.sha1(anchor.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def _concurrent_twins(a: SubjectFacts, b: SubjectFacts) -> bool:
+    """Two agents alive at the same time with different NICs are two machines, whatever they share.
+
+    This is how cloned VMs look (same SMBIOS UUID, even the same serial); a re-imaged machine
+    instead has its old agent stop before the new one starts, so its identifiers still join.
+    """
+    if not (a.subject.startswith("agent:") and b.subject.startswith("agent:")):
+        return False
+    overlap = a.first_seen <= b.last_seen and b.first_seen <= a.last_seen
+    return overlap and bool(a.macs) and bool(b.macs) and not set(a.macs) & set(b.macs)
+
+
+class _Components:
+    """Union-find over subject indices, tracking each component's serials and UUIDs for conflict checks."""
+
+    __slots__ = ("facts", "joined_by", "parent", "serials", "uuids")
+
+    def __init__(self, facts: Sequence[SubjectFacts]) -> None:
+        self.facts = facts
+        self.parent = list(range(len(facts)))
+        # Only subjects that carry serials/UUIDs get a set: most network sightings carry none.
+        self.serials: dict[int, set[str]] = {i: set(f.serials) for i, f in enumerate(facts) if f.serials}
+        self.uuids: dict[int, set[str]] = {i: set(f.uuids) for i, f in enumerate(facts) if f.uuids}
+        self.joined_by: dict[int, str] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = parent[x]
+        if parent[root] == root:
+            return root
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def try_join(self, a: int, b: int, key: str) -> bool:
+        """Join a and b on `key` unless they are joined already or a stronger key forbids it."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if key != "serial":  # a weaker key must not join two different serials (or, below uuid, UUIDs)
+            sa, sb = self.serials.get(ra), self.serials.get(rb)
+            if sa and sb and not sa & sb:
+                return False
+            if key != "uuid":
+                ua, ub = self.uuids.get(ra), self.uuids.get(rb)
+                if ua and ub and not ua & ub:
+                    return False
+        if key in ("serial", "uuid") and _concurrent_twins(self.facts[a], self.facts[b]):
+            return False
+        self.parent[rb] = ra
+        for table in (self.serials, self.uuids):
+            moved = table.pop(rb, None)
+            if moved:
+                kept = table.get(ra)
+                if kept is None:
+                    table[ra] = moved
+                else:
+                    kept |= moved
+        self.joined_by.setdefault(b, key)
+        self.joined_by.setdefault(a, key)
+        return True
+
+    def conflict_free(self, holders: list[int]) -> bool:
+        """True when no pair of `holders` can be refused: at most one side carries serials, UUIDs, agents.
+
+        Then joining every holder to the first is exactly what the pairwise rule would do.
+        """
+        find = self.find
+        roots = {find(i) for i in holders}
+        if len(roots) == 1:
+            return True
+        if sum(1 for r in roots if self.serials.get(r)) > 1 or sum(1 for r in roots if self.uuids.get(r)) > 1:
+            return False
+        return sum(1 for i in holders if self.facts[i].subject.startswith("agent:")) <= 1
+
+
+def _sighted(f: SubjectFacts) -> Iterable[tuple[str, datetime, datetime]]:
+    """When an address-only subject saw its addresses: its per-address times, else its whole life."""
+    return f.ip_seen or ((ip, f.first_seen, f.last_seen) for ip in f.ips)
+
+
+def _keyed(f: SubjectFacts) -> bool:
+    return bool(f.hostnames or f.macs or f.serials or f.uuids)
+
+
+def _attach_by_ip_at_time(facts: Sequence[SubjectFacts], comps: _Components, window: timedelta) -> None:
+    """Rule 4: attach each address-only 'ip:' subject to the one keyed asset that held its address then."""
+    lonely = [i for i, f in enumerate(facts) if f.subject.startswith("ip:") and f.ips and not _keyed(f)]
+    if not lonely:
+        return
+    wanted = {ip for i in lonely for ip in facts[i].ips}
+    # A keyed subject's address list spans its whole life (a laptop changes address daily), so only
+    # its per-address times say that it held an address *then*; without them it holds none.
+    held: dict[str, list[tuple[int, datetime, datetime]]] = {}
+    for i, f in enumerate(facts):
+        if f.ip_seen and _keyed(f):
+            for ip, first, last in f.ip_seen:
+                if ip in wanted:
+                    held.setdefault(ip, []).append((i, first - window, last + window))
+    find = comps.find
+    for i in lonely:
+        owners = {find(j) for ip, first, last in _sighted(facts[i]) for j, start, end in held.get(ip, ())
+                  if start <= last and first <= end}
+        if len(owners) == 1:
+            owner = owners.pop()
+            comps.parent[find(i)] = owner
+            comps.joined_by[i] = IP_AT_TIME
+
+
+def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8,
+            ip_window: timedelta = DEFAULT_IP_WINDOW) -> list[ResolvedAsset]:
+    """Merge subjects into assets by the ordered rules in the module docstring."""
+    with paused_gc():  # ~100,000 acyclic assets: see collector/inventory/gc.py
+        return _resolve(facts, max_share, ip_window)
+
+
+def _resolve(facts: Sequence[SubjectFacts], max_share: int, ip_window: timedelta) -> list[ResolvedAsset]:
+    index = _index(facts)
+    junk = _junk(facts, index, max_share)
+    comps = _Components(facts)
+    for key in KEY_ORDER:
+        for value, holders in index[key].items():
+            if isinstance(holders, int) or (key, value) in junk:
+                continue
+            if len(holders) == 2:  # the usual shared value: an agent and the ARP sighting of its MAC
+                comps.try_join(holders[0], holders[1], key)
+                continue
+            if comps.conflict_free(holders):
+                first = holders[0]
+                for other in holders[1:]:
+                    comps.try_join(first, other, key)
+                continue
+            for n, first in enumerate(holders):
+                for other in holders[n + 1:]:
+                    comps.try_join(first, other, key)
+    _attach_by_ip_at_time(facts, comps, ip_window)
+
+    find, joined_by = comps.find, comps.joined_by
+    roots = [find(i) for i in range(len(facts))]
+    groups: dict[int, int | list[int]] = {}  # root -> its one member, or all of them (a list only if several)
+    get = groups.get
+    for i, r in enumerate(roots):
+        g = get(r)
+        if g is None:
+            groups[r] = i
+        elif isinstance(g, int):
+            groups[r] = [g, i]
+        else:
+            g.append(i)
+    assets: dict[int, ResolvedAsset] = {}
+    jget = joined_by.get
+    for r, members in groups.items():
+        if isinstance(members, int):
+            assets[r] = _build_one(facts[members])
+        elif len(members) == 2 and facts[members[0]].subject != facts[members[1]].subject:
+            i, j = members
+            assets[r] = _build_two(facts[i], facts[j], jget(i), jget(j))
+        else:
+            assets[r] = _build([facts[i] for i in members], {facts[i].subject: joined_by[i]
+                                                             for i in members if i in joined_by})
+    _report_shared(index, junk, roots, assets)
+    return list(assets.values())
+
+
+def _report_shared(index: dict[str, _Holders], junk: set[tuple[str, str]], roots: list[int],
+                   assets: dict[int, ResolvedAsset]) -> None:
+    """Serials and UUIDs left on several assets: name them on each asset (reconcile reports them)."""
+    for key in ("serial", "uuid"):
+        for value, h in index[key].items():
+            if isinstance(h, int) or (key, value) in junk:
+                continue
+            owners = {roots[i] for i in h}
+            if len(owners) > 1:
+                shared = SharedIdentifier(key, value, tuple(sorted(assets[r].asset_id for r in owners)))
+                for r in owners:
+                    assets[r].shared.append(shared)
+
+
+def _ranked(members: Sequence[SubjectFacts], lists: list[tuple[str, ...]]) -> list[str]:
+    """Distinct values of one list attribute over all members (`lists`, one per member), most recent first.
+
+    Each subject's own list is already most-recent-first, so rank by (subject's last sighting,
+    position in its list), then by value. Members usually agree (an agent and the ARP sighting of
+    its MAC report the same address): one distinct value needs no ranking.
+    """
+    agreed: tuple[str, ...] = ()
+    for values in lists:
+        if values and values != agreed:
+            if agreed:
+                break
+            agreed = values
+    else:  # every member that has values has the same ones: its own order stands
+        if len(agreed) == 1:
+            return [agreed[0]] if agreed[0] else []
+        return list(dict.fromkeys(v for v in agreed if v))
+    best: dict[str, tuple[float, int]] = {}
+    for f, values in zip(members, lists, strict=True):
+        stamp = -f.last_seen.timestamp()
+        for position, value in enumerate(values):
+            if value:
+                rank = (stamp, position)
+                old = best.get(value)
+                if old is None or rank < old:
+                    best[value] = rank
+    return [v for v, _ in sorted(best.items(), key=lambda kv: (kv[1], kv[0]))]
+
+
+def _evidence_order(e: tuple[str, str, datetime, str]) -> datetime:
+    return e[2]
+
+
+def _build_one(f: SubjectFacts) -> ResolvedAsset:
+    """An asset of one subject (most of them): nothing to rank or merge."""
+    evidence = list(f.evidence)
+    if len(evidence) > 1:
+        evidence.sort(key=_evidence_order, reverse=True)
+    return ResolvedAsset(
+        f"a-{hashlib.sha1(f.subject.encode(), usedforsecurity=False).hexdigest()[:12]}", [f.subject],
+        {f.subject: "anchor"}, list(f.hostnames), list(f.ips), list(f.macs), list(f.serials), list(f.uuids),
+        f.vendor, f.model, f.device_type, f.os, f.os_family, f.first_seen, f.last_seen,
+        sorted(f.sources) if len(f.sources) > 1 else list(f.sources),
+        f.has_software, evidence)
+
+
+_DESCRIPTIVE = attrgetter("vendor", "model", "device_type", "os", "os_family")
+
+
+def _own_order(x: SubjectFacts, y: SubjectFacts, xs: tuple[str, ...], ys: tuple[str, ...]) -> list[str]:
+    """`_ranked` for two members (x the earlier): when they agree, or one has none, no ranking."""
+    if not ys or ys == xs:
+        agreed = xs
+    elif not xs:
+        agreed = ys
+    else:
+        return _ranked((x, y), [xs, ys])
+    if not agreed:
+        return []
+    if len(agreed) == 1:
+        return [agreed[0]] if agreed[0] else []
+    return list(dict.fromkeys(v for v in agreed if v))
+
+
+def _build_two(x: SubjectFacts, y: SubjectFacts, jx: str | None, jy: str | None) -> ResolvedAsset:
+    """`_build` for the usual merge of two subjects (an agent and the ARP sighting of its MAC), inline.
+
+    Half the assets of a network are such pairs, so this spells out for two members what `_build`
+    does for any number — same anchor, matched_by, descriptive facts, evidence, order — without
+    sorting, temporary lists or the general ranking. `jx`/`jy`: the key that joined each (None:
+    none recorded). The subjects must differ (`_build` keys matched_by by subject).
+    """
+    if (y.first_seen, y.subject) < (x.first_seen, x.subject):
+        x, y, jx, jy = y, x, jy, jx
+    newest = y if y.last_seen > x.last_seen else x
+    # A sighting attached by its address alone never anchors (and so never renames) an asset.
+    anchor = y if jx == IP_AT_TIME and jy != IP_AT_TIME else x
+    matched_by = {x.subject: "anchor" if anchor is x or jx is None else jx,
+                  y.subject: "anchor" if anchor is y or jy is None else jy}
+    # Descriptive facts: an agent knows its own machine best; then the more recent one.
+    x_agent, y_agent = x.subject.startswith("agent:"), y.subject.startswith("agent:")
+    if x_agent != y_agent:
+        p, q = (x, y) if x_agent else (y, x)
+    else:
+        p, q = (newest, x if newest is y else y)
+    # Evidence: one entry per (source, method), the latest; newest first (ties: member order).
+    if len(x.evidence) == 1 and len(y.evidence) == 1:
+        ex, ey = x.evidence[0], y.evidence[0]
+        if ex[0] != ey[0] or ex[1] != ey[1]:
+            merged = [ey, ex] if ey[2] > ex[2] else [ex, ey]
+        else:
+            merged = [ey] if ey[2] > ex[2] else [ex]
+    else:
+        merged = _merged_evidence((x, y))
+    return ResolvedAsset(
+        asset_id_for(anchor.subject), [x.subject, y.subject], matched_by,
+        _own_order(x, y, x.hostnames, y.hostnames), _own_order(x, y, x.ips, y.ips),
+        _own_order(x, y, x.macs, y.macs), _own_order(x, y, x.serials, y.serials),
+        _own_order(x, y, x.uuids, y.uuids),
+        p.vendor or q.vendor, p.model or q.model, p.device_type or q.device_type, p.os or q.os,
+        p.os_family or q.os_family, x.first_seen, newest.last_seen,
+        sorted(set(x.sources).union(y.sources)), bool(x.has_software or y.has_software), merged)
+
+
+def _merged_evidence(members: Sequence[SubjectFacts]) -> list[tuple[str, str, datetime, str]]:
+    """The latest evidence per (source, method) over `members` (in order), newest first."""
+    evidence: dict[tuple[str, str], tuple[str, str, datetime, str]] = {}
+    for f in members:
+        for ev in f.evidence:
+            k = (ev[0], ev[1])
+            if k not in evidence or ev[2] > evidence[k][2]:
+                evidence[k] = ev
+    merged = list(evidence.values())
+    if len(merged) > 1:
+        merged.sort(key=_evidence_order, reverse=True)
+    return merged
+
+
+def _build(members: list[SubjectFacts], joined_by: dict[str, str]) -> ResolvedAsset:
+    if len(members) == 2:  # the usual merge (an agent and the ARP sighting of its MAC): no sorting
+        x, y = members
+        if (y.first_seen, y.subject) < (x.first_seen, x.subject):
+            x, y = y, x
+        members = [x, y]
+        latest = [y, x] if y.last_seen > x.last_seen else [x, y]
+    else:
+        members.sort(key=lambda f: (f.first_seen, f.subject))
+        latest = sorted(members, key=attrgetter("last_seen"), reverse=True)
+    # A sighting attached by its address alone never anchors (and so never renames) an asset.
+    anchor = members[0].subject
+    if joined_by.get(anchor) == IP_AT_TIME:
+        anchor = next((f.subject for f in members if joined_by.get(f.subject) != IP_AT_TIME), anchor)
+    # Descriptive facts: agents know their own machine best; then the most recent of the rest.
+    agents = [f for f in latest if f.subject.startswith("agent:")]
+    preferred = latest if not agents or len(agents) == len(latest) else agents + [
+        f for f in latest if not f.subject.startswith("agent:")]
+    described = [""] * 5
+    for f in preferred:
+        for n, value in enumerate(_DESCRIPTIVE(f)):
+            if value and not described[n]:
+                described[n] = str(value)
+    sources: set[str] = set()
+    for f in members:
+        sources.update(f.sources)
+    merged = _merged_evidence(members)
+    vendor, model, device_type, os, os_family = described
+    return ResolvedAsset(
+        asset_id_for(anchor), [f.subject for f in members],
+        {f.subject: "anchor" if f.subject == anchor else joined_by.get(f.subject, "anchor") for f in members},
+        _ranked(members, [f.hostnames for f in members]), _ranked(members, [f.ips for f in members]),
+        _ranked(members, [f.macs for f in members]), _ranked(members, [f.serials for f in members]),
+        _ranked(members, [f.uuids for f in members]), vendor, model, device_type, os, os_family,
+        members[0].first_seen, latest[0].last_seen, sorted(sources), any(f.has_software for f in members), merged)
+
+
+def most_common(values: Iterable[str]) -> str:
+    """The most frequent non-empty value (ties: alphabetical), "" when none."""
+    counts = Counter(v for v in values if v)
+    return min(counts, key=lambda v: (-counts[v], v)) if counts else ""

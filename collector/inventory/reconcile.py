@@ -1,0 +1,475 @@
+"""Reconciliation: observed assets × recorded inventory × coverage × now → findings (pure).
+
+Verdicts, per DESIGN.md's status classes:
+
+* ghost — an in-use record with no sighting inside the ghost window, *and* a source that should
+  have seen it ran inside that window (a sweep of its subnet or an agent on that subnet when the
+  record has an address; any source when it has none). No coverage, no ghost: an unswept subnet
+  is unknown, not empty. With ghost_after = 0, "inside the window" means "ever".
+* zombie — an asset active inside the window that no record matches (medium), or whose record is
+  retired (high) or lost/stolen (critical).
+* mismatch — a record in stock / pending / in repair whose asset is active (medium); a matched
+  record whose serial, host name, MAC or model disagrees with what was seen (low).
+* duplicate — one record matching several assets, or several records matching one asset; and a
+  serial or UUID that identity resolution kept on several assets (a cloned image on machines
+  alive at the same time), naming every asset and the identifier.
+
+Records match assets by serial, then MAC, then host name; the key that matched is kept. A switch
+reporting hundreds of MACs on one port is no finding of its own: they are separate hosts, and the
+port is in each one's evidence.
+
+Performance: 100,000 records × 100,000 assets must reconcile in well under a second, so assets are
+indexed once per key, coverage is indexed once by network (a ghost check is a few dictionary
+look-ups per address, not a scan of every sweep and agent run), and nothing is sorted that has
+fewer than two entries.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import ipaddress
+import socket
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from operator import attrgetter
+
+from collector.inventory.gc import paused_gc
+from collector.inventory.identity import ResolvedAsset, SharedIdentifier
+
+SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A recorded asset as reconciliation needs it."""
+
+    register: str
+    record_key: str
+    line: int
+    asset_tag: str
+    name: str
+    serial: str
+    hostname: str
+    macs: tuple[str, ...]
+    ips: tuple[str, ...]
+    model: str
+    status: str
+    status_class: str
+    assigned_to: str
+    filename: str
+    imported_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """A source run that could have seen things: a sweep's targets or an agent's own networks."""
+
+    source: str
+    method: str
+    at: datetime
+    networks: tuple[str, ...]    # CIDRs or single addresses
+    detail: str
+
+
+@dataclass(slots=True)
+class Finding:
+    """One verdict with its evidence (JSON-shaped by query.py)."""
+
+    kind: str
+    severity: str
+    summary: str
+    asset: ResolvedAsset | None = None
+    record: Record | None = None
+    evidence: list[dict[str, object]] = field(default_factory=list)
+    rule_id: str = ""
+    software_name: str = ""
+    software_version: str = ""
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    suppressed: bool = False
+    suppression: str = ""
+    identifier: str = ""        # '<key>:<value>' of a shared identifier (duplicate findings)
+
+    @property
+    def finding_id(self) -> str:
+        """Same kind, subject and rule → same id, so the lifecycle can follow it across runs."""
+        parts = [self.kind, self.rule_id, self.software_name]
+        if self.record is not None:
+            parts += [self.record.register, self.record.record_key]
+        if self.asset is not None and (self.record is None or self.kind == "duplicate"):
+            parts.append(self.asset.asset_id)
+        if self.identifier:
+            parts.append(self.identifier)
+        return "f-" + hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A record matched to an asset, and by which key."""
+
+    record: Record
+    asset: ResolvedAsset
+    key: str
+
+
+_Index = dict[str, ResolvedAsset | list[ResolvedAsset]]
+
+
+def _by_value(index: _Index, assets: Sequence[ResolvedAsset],
+              values: Callable[[ResolvedAsset], list[str]]) -> _Index:
+    """`index` ({value: asset} over `assets` in order) with each value several assets share made a list of them.
+
+    Shared values are rare, so the caller builds the plain dictionary in one comprehension (no
+    (value, asset) pairs) and only when it came out shorter than the values are the pairs rebuilt.
+    """
+    if len(index) < sum(map(len, map(values, assets))):
+        pairs = [(v, a) for a in assets for v in values(a)]
+        shared = {v for v, n in Counter(v for v, _ in pairs).items() if n > 1}
+        for v in shared:
+            index[v] = []
+        for v, a in pairs:
+            if v in shared:
+                held = index[v]
+                assert isinstance(held, list)
+                held.append(a)
+    return index
+
+
+def _asset_index(assets: Sequence[ResolvedAsset]) -> tuple[_Index, _Index, _Index]:
+    """serial / MAC / host name → the asset(s) carrying it; a list only where several do."""
+    return (_by_value({v: a for a in assets for v in a.serials}, assets, attrgetter("serials")),
+            _by_value({v: a for a in assets for v in a.macs}, assets, attrgetter("macs")),
+            _by_value({v: a for a in assets for v in a.hostnames}, assets, attrgetter("hostnames")))
+
+
+def _last_seen(a: ResolvedAsset) -> datetime:
+    return a.last_seen
+
+
+def match_records(assets: Sequence[ResolvedAsset],
+                  records: Sequence[Record]) -> tuple[list[Match], list[Match], list[Finding]]:
+    """Match records to assets by serial > MAC > host name; conflicts become duplicate findings.
+
+    Returns (one match per asset, every record's match, duplicate findings): a record that lost the
+    asset to a better-matching record still matched it, so it is no ghost.
+    """
+    by_serial, by_mac, by_host = _asset_index(assets)
+    serial_of, mac_of, host_of = by_serial.get, by_mac.get, by_host.get
+    matches: list[Match] = []
+    append = matches.append
+    findings: list[Finding] = []
+    for r in records:
+        # The first key with any hit decides (serial > MAC > host name); most records have one
+        # value per key and it names one asset, so that case is looked up and matched inline.
+        serial, macs, hostname = r.serial, r.macs, r.hostname
+        held: ResolvedAsset | list[ResolvedAsset] | None
+        if serial and (held := serial_of(serial)) is not None:
+            key = "serial"
+        elif len(macs) == 1 and macs[0] and (held := mac_of(macs[0])) is not None:
+            key = "mac"
+        elif len(macs) > 1 and (held := [a for v in macs if v and (h := mac_of(v)) is not None
+                                         for a in (h if isinstance(h, list) else (h,))]):
+            key = "mac"  # several MACs: every asset any of them names, in the record's MAC order
+        elif hostname and (held := host_of(hostname)) is not None:
+            key = "hostname"
+        else:
+            continue
+        if not isinstance(held, list):
+            append(Match(r, held, key))
+            continue
+        candidates = {a.asset_id: a for a in held}
+        ranked = sorted(candidates.values(), key=_last_seen, reverse=True)
+        append(Match(r, ranked[0], key))
+        if len(ranked) > 1:
+            ids = ", ".join(a.asset_id for a in ranked)
+            findings.append(Finding(
+                kind="duplicate", severity="medium", record=r, asset=ranked[0],
+                summary=f"Record {_label(r)} matches {len(ranked)} observed assets by {key} ({ids}); "
+                        "they may be one machine seen twice or a copied identifier.",
+                evidence=[_record_evidence(r)] + [ev for a in ranked for ev in _asset_evidence(a)[:1]],
+                first_seen=min(a.first_seen for a in ranked), last_seen=ranked[0].last_seen))
+    per_asset: dict[str, Match | list[Match]] = {}
+    matched = per_asset.get
+    for m in matches:
+        asset_id = m.asset.asset_id
+        held_match = matched(asset_id)
+        if held_match is None:
+            per_asset[asset_id] = m
+        elif isinstance(held_match, list):
+            held_match.append(m)
+        else:
+            per_asset[asset_id] = [held_match, m]
+    kept: list[Match] = []
+    for group in per_asset.values():
+        if not isinstance(group, list):
+            kept.append(group)
+            continue
+        group.sort(key=lambda m: (_KEY_RANK[m.key], m.record.line))
+        kept.append(group[0])
+        labels = ", ".join(_label(m.record) for m in group)
+        findings.append(Finding(
+            kind="duplicate", severity="medium", record=group[0].record, asset=group[0].asset,
+            summary=f"Observed asset {_asset_label(group[0].asset)} matches {len(group)} records ({labels}); "
+                    "the register holds it more than once.",
+            evidence=[_record_evidence(m.record) for m in group] + _asset_evidence(group[0].asset)[:1],
+            first_seen=group[0].asset.first_seen, last_seen=group[0].asset.last_seen))
+    return kept, matches, findings
+
+
+_KEY_RANK = {"serial": 0, "mac": 1, "hostname": 2}
+
+
+def reconcile(
+    assets: Sequence[ResolvedAsset],
+    records: Sequence[Record],
+    coverage: Sequence[Coverage],
+    *,
+    now: datetime,
+    ghost_after: timedelta,
+) -> tuple[list[Finding], list[Match]]:
+    """All inventory findings (ghost, zombie, mismatch, duplicate) and the matches behind them."""
+    with paused_gc():  # hundreds of thousands of acyclic objects: see collector/inventory/gc.py
+        return _reconcile(assets, records, coverage, now=now, ghost_after=ghost_after)
+
+
+def _reconcile(assets: Sequence[ResolvedAsset], records: Sequence[Record], coverage: Sequence[Coverage], *,
+               now: datetime, ghost_after: timedelta) -> tuple[list[Finding], list[Match]]:
+    window_start = now - ghost_after if ghost_after > timedelta(0) else None
+    matches, every_match, findings = match_records(assets, records)
+    matched_assets = {m.asset.asset_id for m in matches}
+    primary = {(m.record.register, m.record.record_key) for m in matches}
+    match_by_record = {(m.record.register, m.record.record_key): m for m in every_match}
+    covering = _CoverageIndex(coverage)
+
+    def active(a: ResolvedAsset) -> bool:
+        return window_start is None or a.last_seen >= window_start
+
+    # The hot loops below test activity inline: a call per record and per asset costs a tenth of
+    # the whole reconciliation.
+    keyed_ips: set[str] | None = None  # built on first need: most networks have few address-only assets
+    matched_record = match_by_record.get
+    append = findings.append
+    for r in records:
+        record_id = (r.register, r.record_key)
+        m = matched_record(record_id)
+        if r.status_class == "in-use":
+            if m is None or (window_start is not None and m.asset.last_seen < window_start):
+                ghost = _ghost(r, m, covering, window_start)
+                if ghost is not None:
+                    append(ghost)
+            elif record_id in primary:
+                mismatch = _attribute_mismatch(m)
+                if mismatch is not None:
+                    append(mismatch)
+            continue
+        if record_id not in primary:
+            continue  # its asset is judged through the record that matched it best
+        if m is None or not active(m.asset):
+            continue
+        a = m.asset
+        if r.status_class == "in-stock":
+            findings.append(Finding(
+                kind="mismatch", severity="medium", record=r, asset=a,
+                summary=f"{_label(r)} is recorded as {r.status!r} (not in use) but {_asset_label(a)} "
+                        f"was active on the network at {_t(a.last_seen)}.",
+                evidence=[_record_evidence(r), *_asset_evidence(a)], first_seen=a.first_seen, last_seen=a.last_seen))
+        elif r.status_class in ("retired", "lost"):
+            severity = "critical" if r.status_class == "lost" else "high"
+            findings.append(Finding(
+                kind="zombie", severity=severity, record=r, asset=a,
+                summary=f"{_label(r)} is recorded as {r.status!r} but {_asset_label(a)} was active on the "
+                        f"network at {_t(a.last_seen)} (matched by {m.key}).",
+                evidence=[_record_evidence(r), *_asset_evidence(a)], first_seen=a.first_seen, last_seen=a.last_seen))
+    shared: dict[tuple[str, str], SharedIdentifier] = {}
+    for a in assets:
+        if a.shared:
+            for s in a.shared:
+                shared.setdefault((s.key, s.value), s)
+        if (window_start is not None and a.last_seen < window_start) or a.asset_id in matched_assets:
+            continue
+        if not (a.hostnames or a.macs or a.serials or a.uuids):  # address only
+            if keyed_ips is None:
+                keyed_ips = {ip for b in assets if (b.hostnames or b.macs or b.serials or b.uuids)
+                             and (window_start is None or b.last_seen >= window_start) for ip in b.ips}
+            if not keyed_ips.isdisjoint(a.ips):
+                continue  # an address that a known machine holds: the same machine seen without a key
+        findings.append(Finding(
+            kind="zombie", severity="medium", asset=a,
+            summary=f"{_asset_label(a)} is active on the network (last seen {_t(a.last_seen)}) "
+                    "but is not in the asset register.",
+            evidence=_asset_evidence(a), first_seen=a.first_seen, last_seen=a.last_seen))
+    if shared:
+        by_id = {a.asset_id: a for a in assets}
+        for s in shared.values():
+            holders = [by_id[i] for i in s.asset_ids if i in by_id]
+            if len(holders) > 1 and any(active(a) for a in holders):
+                findings.append(_shared_identifier(s, holders))
+    return findings, matches
+
+
+def _shared_identifier(s: SharedIdentifier, holders: list[ResolvedAsset]) -> Finding:
+    """A serial/UUID on several assets that resolution kept apart: cloned machines, or a copied identifier."""
+    what = {"serial": "serial number", "uuid": "system UUID"}.get(s.key, s.key)
+    names = "; ".join(f"{_asset_label(a)} ({a.asset_id})" for a in holders)
+    return Finding(
+        kind="duplicate", severity="medium", asset=holders[0], identifier=f"{s.key}:{s.value}",
+        summary=f"{len(holders)} observed assets report the same {what} {s.value}: {names}; they were seen "
+                "as separate machines (a cloned image or copied identifier), so their records cannot tell "
+                "them apart.",
+        evidence=[{**ev, "detail": f"{a.asset_id} ({s.key} {s.value}): {ev['detail']}"}
+                  for a in holders for ev in _asset_evidence(a)[:1]],
+        first_seen=min(a.first_seen for a in holders), last_seen=max(a.last_seen for a in holders))
+
+
+class _CoverageIndex:
+    """Coverage runs by the networks they covered, newest first, for ghost checks.
+
+    A record's address is looked up once per prefix length that any run covered (a handful), not
+    tested against every run: agents alone contribute one run per report.
+    """
+
+    def __init__(self, coverage: Sequence[Coverage]) -> None:
+        # Newest first; among equal times, the given order (what max() and a stable sort did).
+        self.runs = sorted(coverage, key=lambda c: c.at, reverse=True)
+        self.by_net: dict[tuple[int, int], dict[int, list[int]]] = {}
+        for rank, c in enumerate(self.runs):
+            seen: set[tuple[int, int, int]] = set()
+            for text in c.networks:
+                net = _network(text)
+                if net is None:
+                    continue
+                key = (net.version, net.prefixlen)
+                base = int(net.network_address) >> (net.max_prefixlen - net.prefixlen)
+                if (*key, base) not in seen:
+                    seen.add((*key, base))
+                    self.by_net.setdefault(key, {}).setdefault(base, []).append(rank)
+
+    def covering(self, ips: Sequence[str], since: datetime | None, after: datetime | None,
+                 limit: int = 5) -> list[Coverage]:
+        """The newest `limit` runs over any of `ips` (any run when there are none) inside the window."""
+        def fresh(c: Coverage) -> bool:
+            return (since is None or c.at >= since) and (after is None or c.at > after)
+
+        runs = self.runs
+        if not ips:
+            out: list[Coverage] = []
+            for c in runs:
+                if not fresh(c) or len(out) == limit:
+                    break
+                out.append(c)
+            return out
+        ranks: set[int] = set()
+        for ip_text in ips:
+            parsed = _address_bits(ip_text)
+            if parsed is None:
+                continue
+            ip_version, value, bits = parsed
+            for (version, prefixlen), nets in self.by_net.items():
+                if version != ip_version:
+                    continue
+                for rank in nets.get(value >> (bits - prefixlen), ())[:limit]:
+                    if not fresh(runs[rank]):
+                        break  # newest first: the rest of this network's runs are older still
+                    ranks.add(rank)
+        return [runs[rank] for rank in sorted(ranks)[:limit]]
+
+
+def _ghost(r: Record, m: Match | None, coverage: _CoverageIndex, window_start: datetime | None) -> Finding | None:
+    last_seen = m.asset.last_seen if m else None
+    covering = coverage.covering(r.ips, window_start, last_seen)
+    if not covering:
+        return None
+    latest = covering[0]
+    since = f"since {_t(last_seen)}" if last_seen else "by any source"
+    where = f" at {', '.join(r.ips)}" if r.ips else ""
+    return Finding(
+        kind="ghost", severity="medium", record=r, asset=m.asset if m else None,
+        summary=f"{_label(r)}{where} is recorded as {r.status!r} but has not been seen {since}; "
+                f"{latest.detail} ran at {_t(latest.at)} without seeing it.",
+        evidence=[_record_evidence(r)] + [
+            {"source": c.source, "method": c.method, "seen_at": c.at, "detail": f"covered by {c.detail}, not seen"}
+            for c in covering],
+        first_seen=m.asset.first_seen if m else None, last_seen=last_seen)
+
+
+@functools.lru_cache(maxsize=65536)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+def _address_bits(text: str) -> tuple[int, int, int] | None:
+    """(IP version, address as an integer, address bits), None when `text` is no address.
+
+    inet_pton is ten times quicker than ipaddress and as strict for IPv4 (no leading zeros, four
+    octets); IPv6 (zone ids and all) goes through ipaddress.
+    """
+    try:
+        return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big"), 32
+    except OSError:
+        pass
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return ip.version, int(ip), ip.max_prefixlen
+
+
+def _attribute_mismatch(m: Match) -> Finding | None:
+    """A low mismatch when the matched asset's serial, current host name, MAC or model disagree with the record."""
+    r, a = m.record, m.asset
+    problems: list[str] = []
+    if r.serial and a.serials and r.serial not in a.serials:
+        problems.append(f"serial recorded {r.serial}, seen {a.serial}")
+    if r.hostname and a.hostnames and r.hostname != a.hostnames[0]:  # compare with the current name
+        problems.append(f"host name recorded {r.hostname}, seen {a.hostnames[0]}")
+    if r.macs and a.macs and set(r.macs).isdisjoint(a.macs):
+        problems.append(f"MAC recorded {', '.join(r.macs)}, seen {', '.join(a.macs[:3])}")
+    if r.model and a.model and not _same_model(r.model, a.model):
+        problems.append(f"model recorded {r.model!r}, seen {a.model!r}")
+    if not problems:
+        return None
+    return Finding(
+        kind="mismatch", severity="low", record=r, asset=a,
+        summary=f"{_label(r)} matched {_asset_label(a)} by {m.key}, but " + "; ".join(problems) + ".",
+        evidence=[_record_evidence(r), *_asset_evidence(a)], first_seen=a.first_seen, last_seen=a.last_seen)
+
+
+def _same_model(recorded: str, seen: str) -> bool:
+    """Registers and firmware spell models differently ("Latitude 7440" vs "Dell Latitude 7440")."""
+    x, y = (" ".join(s.lower().split()) for s in (recorded, seen))
+    return x in y or y in x
+
+
+def _label(r: Record) -> str:
+    name = r.asset_tag or r.name or r.serial or r.record_key
+    host = f" ({r.hostname})" if r.hostname and r.hostname != name else ""
+    return f"{name}{host}"
+
+
+def _asset_label(a: ResolvedAsset) -> str:
+    parts = [a.hostnames[0] if a.hostnames else "", a.ips[0] if a.ips else "", a.macs[0] if a.macs else ""]
+    return " / ".join(p for p in parts if p) or a.asset_id
+
+
+def _t(value: datetime | None) -> str:
+    """'%Y-%m-%d %H:%M UTC', formatted without strftime (half the cost, tens of thousands of calls)."""
+    if not value:
+        return "never"
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d} UTC"
+
+
+def _record_evidence(r: Record) -> dict[str, object]:
+    assigned = f", assigned to {r.assigned_to}" if r.assigned_to else ""
+    return {"source": f"register:{r.filename}", "method": "register", "seen_at": r.imported_at,
+            "detail": f"line {r.line}: {r.status}{assigned}"}
+
+
+def _asset_evidence(a: ResolvedAsset) -> list[dict[str, object]]:
+    return [{"source": src, "method": method, "seen_at": at, "detail": detail}
+            for src, method, at, detail in a.evidence]

@@ -1,0 +1,462 @@
+"""Thin gRPC servicers (grpc.aio): authenticate, decode, hand to the core, encode.
+
+Node keys are checked against SHA-256 hashes held in memory (loaded from the store at start and
+updated on enrolment); the key itself is never stored or logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import grpc
+from google.protobuf.message import DecodeError
+from netcensus.v1 import ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc, report_pb2
+
+from collector.config import ServeConfig
+from collector.domain.model import IngestReport
+from collector.errors import NetcensusError
+from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy
+from collector.ingest.ratelimit import RateLimiter
+from collector.inventory.refresh import Snapshot, asset_rows
+from collector.serve.metrics import Metrics
+from collector.wire.codec import (
+    InvalidReport,
+    asset_to_proto,
+    decode_report,
+    finding_to_proto,
+    to_datetime,
+    to_timestamp,
+)
+
+log = logging.getLogger("netcensus.service")
+
+NODE_KEY_HEADER = "x-netcensus-node-key"
+ADMIN_TOKEN_HEADER = "x-netcensus-admin-token"
+RETRY_AFTER_HEADER = "retry-after-ms"
+
+
+def hash_key(key: str) -> str:
+    """The only form in which a node key is kept."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Keyring:
+    """source_id ↔ node-key hash, plus revoked source ids; in memory, persisted by the caller.
+
+    Changes are single dict/set operations (no rebuilt copies): thousands of agents enrolling at
+    once made a copy per enrolment quadratic, and a front-end process applies changes from its
+    pipe thread while its event loop reads (each operation is atomic under the GIL)."""
+
+    def __init__(self, hashes: dict[str, str], revoked: set[str] | None = None) -> None:
+        self._by_hash = {h: s for s, h in hashes.items()}
+        self._by_source = dict(hashes)
+        self._revoked = set(revoked or ())
+
+    def source_for(self, key: str) -> str | None:
+        """The source id a presented key belongs to, or None (unknown, empty or revoked)."""
+        if not key:
+            return None
+        digest = hash_key(key)
+        source = self._by_hash.get(digest)
+        if source is None or source in self._revoked:
+            return None
+        # Constant-time re-check of the hash we matched on.
+        return source if hmac.compare_digest(digest, hash_key(key)) else None
+
+    def holds(self, digest: str, source_id: str) -> bool:
+        """Whether the key with this hash still belongs to source_id (not replaced, not revoked).
+
+        For streams already authenticated: a dict lookup per report instead of hashing the key
+        again, so a revocation still ends them at their next report."""
+        return self._by_hash.get(digest) == source_id and source_id not in self._revoked
+
+    def replace(self, source_id: str, key_hash: str) -> None:
+        """Make key_hash the only valid key of source_id."""
+        self._by_hash[key_hash] = source_id
+        old = self._by_source.get(source_id)
+        self._by_source[source_id] = key_hash
+        if old is not None and old != key_hash:
+            self._by_hash.pop(old, None)
+
+    def revoke(self, source_id: str) -> None:
+        """Forget every key of source_id and refuse it from now on."""
+        self._revoked.add(source_id)
+        old = self._by_source.pop(source_id, None)
+        if old is not None:
+            self._by_hash.pop(old, None)
+
+    def is_revoked(self, source_id: str) -> bool:
+        """True once source_id was revoked."""
+        return source_id in self._revoked
+
+    def snapshot(self) -> tuple[dict[str, str], set[str]]:
+        """(source_id → key hash, revoked source ids) as of now: what a new front-end starts with."""
+        return dict(self._by_source), set(self._revoked)
+
+
+def _metadata(context: grpc.aio.ServicerContext[Any, Any], name: str) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == name:
+            return value if isinstance(value, str) else value.decode(errors="replace")
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Malformed:
+    """A Report message that did not parse; the stream is ended with INVALID_ARGUMENT."""
+
+    error: str
+
+
+def lenient_report(data: bytes) -> report_pb2.Report | Malformed:
+    """Deserializer that turns unparseable bytes into a value instead of an opaque INTERNAL error."""
+    try:
+        return report_pb2.Report.FromString(data)
+    except DecodeError as exc:
+        return Malformed(str(exc).splitlines()[0][:200] if str(exc) else "cannot parse")
+
+
+def add_ingest_service(servicer: IngestService, server: grpc.aio.Server) -> None:
+    """Register the Ingest service with our own Report deserializer (see lenient_report)."""
+    handlers = {
+        "Enroll": grpc.unary_unary_rpc_method_handler(
+            servicer.Enroll, request_deserializer=ingest_pb2.EnrollRequest.FromString,
+            response_serializer=ingest_pb2.EnrollResponse.SerializeToString),
+        "Report": grpc.stream_stream_rpc_method_handler(
+            servicer.Report, request_deserializer=lenient_report,
+            response_serializer=ingest_pb2.Ack.SerializeToString),
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("netcensus.v1.Ingest", handlers),))
+
+
+@dataclass(frozen=True, slots=True)
+class _End:
+    """Marker on a stream's ack queue: end the call with this status after the acks before it."""
+
+    code: grpc.StatusCode
+    details: str
+    retry_after_ms: int = 0
+
+
+_KIND_NAMES = {report_pb2.SOURCE_KIND_AGENT: "agent", report_pb2.SOURCE_KIND_SCANNER: "scanner"}
+_PUSHBACK_MS = 250
+
+
+class ReportPipeline(Protocol):
+    """Where decoded reports go: the ingest pipeline in this process (collector/ingest/pipeline.py), or the
+    writer process's seen from a front-end (collector/serve/frontend.py)."""
+
+    high_water: int
+
+    @property
+    def depth(self) -> int:
+        """Reports waiting to be committed."""
+
+    def submit_to_loop(self, report: IngestReport, target: LoopCallback) -> None:
+        """Queue a report; the outcome goes to target.callback on target.loop. May raise PipelineBusy."""
+
+
+class IngestService(ingest_pb2_grpc.IngestServicer):
+    """Enroll and Report.
+
+    Each Report stream runs a reader task that authenticates, rate-limits, validates and submits
+    reports to the group-commit pipeline as fast as they arrive, and a writer (this generator)
+    that yields each ack once its commit is done, in arrival order. Up to `window` reports per
+    stream are in flight, so one agent draining a long spool is not held to one commit per report.
+    """
+
+    def __init__(self, *, pipeline: ReportPipeline, keyring: Keyring, enrol_secret_hash: str | None,
+                 persist_enrolment: Callable[[str, str, str, str], None], clock: Callable[[], datetime],
+                 metrics: Metrics, limiter: RateLimiter, window: int = 256) -> None:
+        self._pipeline = pipeline
+        self._keyring = keyring
+        self._secret_hash = enrol_secret_hash
+        self._persist = persist_enrolment
+        self._clock = clock
+        self.metrics = metrics
+        self._limiter = limiter
+        self._window = window
+        self._counters = _Counters(metrics)
+
+    @classmethod
+    def for_config(cls, config: ServeConfig, *, pipeline: ReportPipeline, keyring: Keyring,
+                   persist_enrolment: Callable[[str, str, str, str], None], clock: Callable[[], datetime],
+                   metrics: Metrics) -> IngestService:
+        """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit)."""
+        return cls(pipeline=pipeline, keyring=keyring,
+                   enrol_secret_hash=hash_key(config.enrol_secret) if config.enrol_secret else None,
+                   persist_enrolment=persist_enrolment, clock=clock, metrics=metrics,
+                   limiter=RateLimiter(config.rate_limit, config.rate_burst))
+
+    async def Enroll(self, request: ingest_pb2.EnrollRequest,
+                     context: grpc.aio.ServicerContext[Any, Any]) -> ingest_pb2.EnrollResponse:
+        if self._secret_hash is not None and not hmac.compare_digest(
+                hash_key(request.enrolment_secret), self._secret_hash):
+            self.metrics.reject("bad_enrolment_secret")
+            log.warning("enrolment refused: wrong enrolment secret (source %r)", request.source_id[:64])
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "enrolment secret is wrong")
+        source_id = request.source_id.strip() or str(uuid.uuid4())
+        if len(source_id) > 128 or not source_id.isprintable():
+            self.metrics.reject("invalid")
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "source_id must be printable and at most 128 chars")
+        if self._keyring.is_revoked(source_id):
+            self.metrics.reject("revoked")
+            log.warning("enrolment refused: source %s is revoked", source_id)
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED,
+                                f"source {source_id} was revoked; enrol under a new source id")
+        kind = _KIND_NAMES.get(request.kind)
+        if kind is None:
+            self.metrics.reject("invalid")
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "kind must be agent or scanner")
+        hostname = request.hostname[:255]
+        node_key = secrets.token_urlsafe(32)
+        digest = hash_key(node_key)
+        await asyncio.to_thread(self._persist, source_id, str(kind), hostname, digest)
+        self._keyring.replace(source_id, digest)
+        self.metrics.enrolments.labels(str(kind)).inc()
+        log.info("enrolled %s %s (%s)", kind, source_id, hostname)
+        return ingest_pb2.EnrollResponse(source_id=source_id, node_key=node_key)
+
+    async def Report(self, request_iterator: AsyncIterator[report_pb2.Report | Malformed],
+                     context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[ingest_pb2.Ack]:
+        key = _metadata(context, NODE_KEY_HEADER)
+        source = self._keyring.source_for(key)
+        if source is None:
+            self.metrics.reject("unauthenticated")
+            log.warning("stream refused: %s node key from %s", "unknown" if key else "missing", context.peer())
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED,
+                                f"missing, unknown or revoked node key ({NODE_KEY_HEADER}); enrol first")
+        pending: asyncio.Queue[tuple[float, Any] | _End | None] = asyncio.Queue(self._window)
+        reader = asyncio.create_task(self._read(request_iterator, key, str(source), pending))
+        self.metrics.connected.inc()
+        try:
+            while True:
+                item = await pending.get()
+                if item is None:
+                    break
+                if isinstance(item, _End):
+                    trailing = (((RETRY_AFTER_HEADER, str(item.retry_after_ms)),) if item.retry_after_ms else ())
+                    await context.abort(item.code, item.details, trailing_metadata=trailing)
+                    raise AssertionError("context.abort returned")  # noqa: TRY004 - abort raises; for the type checker
+                received, ack = item
+                if isinstance(ack, asyncio.Future):
+                    ack = await ack
+                if isinstance(ack, _End):
+                    await context.abort(ack.code, ack.details)
+                self.metrics.ack_latency.observe(time.monotonic() - received)
+                yield ack
+        finally:
+            self.metrics.connected.dec()
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
+
+    async def _read(self, requests: AsyncIterator[report_pb2.Report | Malformed], key: str, source: str,
+                    pending: asyncio.Queue[tuple[float, Any] | _End | None]) -> None:
+        n = 0
+        digest = hash_key(key)
+        try:
+            async for report in requests:
+                n += 1
+                received = time.monotonic()
+                if isinstance(report, Malformed):
+                    self.metrics.reject("malformed")
+                    log.warning("stream from %s ended: report #%d is not a netcensus.v1.Report (%s)",
+                                source, n, report.error)
+                    await pending.put(_End(grpc.StatusCode.INVALID_ARGUMENT,
+                                           f"report #{n} on this stream is not a valid netcensus.v1.Report: "
+                                           f"{report.error}"))
+                    return
+                if not self._keyring.holds(digest, source):
+                    self.metrics.reject("revoked")
+                    await pending.put(_End(grpc.StatusCode.UNAUTHENTICATED, f"node key of {source} was revoked"))
+                    return
+                wait = self._limiter.take(source)
+                if wait > 0:
+                    self.metrics.reject("rate_limited")
+                    retry_ms = max(100, int(wait * 1000) + 1)
+                    await pending.put(_End(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                           f"rate limit for source {source} exceeded "
+                                           f"({self._limiter.rate:g} reports/s); retry after {retry_ms} ms",
+                                           retry_ms))
+                    return
+                await pending.put((received, self._submit(report, source)))
+            await pending.put(None)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a broken stream ends this call only, never the server
+            log.exception("stream from %s failed", source)
+            await pending.put(_End(grpc.StatusCode.INTERNAL, "the collector failed on this stream; retry later"))
+
+    def _submit(self, report: report_pb2.Report, source: str) -> ingest_pb2.Ack | asyncio.Future[Any]:
+        """Validate and queue one report: an Ack now (rejected), or a future of its Ack after commit."""
+        report_id = report.report_id[:64]
+        if report.source_id != source:
+            self.metrics.reject("wrong_source")
+            self.metrics.reports.labels("unknown", "rejected").inc()
+            return ingest_pb2.Ack(report_id=report_id, seq=report.seq, status=ingest_pb2.ACK_STATUS_REJECTED,
+                                  reason=f"this node key may only report for source {source}")
+        try:
+            decoded = decode_report(report, self._clock())
+        except InvalidReport as exc:
+            self.metrics.reject("invalid")
+            self.metrics.reports.labels(report.WhichOneof("body") or "none", "rejected").inc()
+            log.warning("rejected report %r from %s: %s", report_id, source, exc)
+            return ingest_pb2.Ack(report_id=report_id, seq=report.seq,
+                                  status=ingest_pb2.ACK_STATUS_REJECTED, reason=str(exc))
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[Any] = loop.create_future()
+        busy = self._pipeline.depth > self._pipeline.high_water
+        counters = self._counters
+
+        def to_ack(outcome: Outcome) -> ingest_pb2.Ack | _End:
+            if outcome.retryable:
+                return _End(grpc.StatusCode.UNAVAILABLE, outcome.error)
+            if outcome.error:
+                self.metrics.reject("unknown_base" if outcome.need_full_snapshot else "not_stored")
+                counters.reports(decoded.kind, "rejected").inc()
+                return ingest_pb2.Ack(report_id=decoded.report_id, seq=decoded.seq,
+                                      status=ingest_pb2.ACK_STATUS_REJECTED, reason=outcome.error,
+                                      need_full_snapshot=outcome.need_full_snapshot)
+            if outcome.duplicate:
+                counters.reports(decoded.kind, "duplicate").inc()
+                status = ingest_pb2.ACK_STATUS_DUPLICATE
+            else:
+                counters.reports(decoded.kind, "stored").inc()
+                counters.rows.inc(decoded.item_count)
+                status = ingest_pb2.ACK_STATUS_STORED
+            return ingest_pb2.Ack(report_id=decoded.report_id, seq=decoded.seq, status=status,
+                                  need_full_snapshot=outcome.need_full_snapshot,
+                                  retry_after_ms=_PUSHBACK_MS if busy else 0)
+
+        def done(outcome: Outcome) -> None:
+            if not result.done():
+                result.set_result(to_ack(outcome))
+
+        try:
+            self._pipeline.submit_to_loop(decoded, LoopCallback(loop, done))
+        except PipelineBusy:
+            self.metrics.reject("busy")
+            result.set_result(_End(grpc.StatusCode.RESOURCE_EXHAUSTED, "collector is busy; retry later"))
+        return result
+
+
+class _Counters:
+    """Label children of the hot metrics, looked up once (prometheus_client's labels() takes a lock
+    and builds a key on every call, which showed at thousands of acks a second)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+        self._reports: dict[tuple[str, str], Any] = {}
+        self.rows = metrics.rows
+
+    def reports(self, kind: str, outcome: str) -> Any:
+        """The netcensus_reports child for (kind, outcome)."""
+        child = self._reports.get((kind, outcome))
+        if child is None:
+            child = self._reports[(kind, outcome)] = self._metrics.reports.labels(kind, outcome)
+        return child
+
+
+Refresher = Callable[[timedelta | None], Snapshot]
+
+
+class QueryService(query_pb2_grpc.QueryServicer):
+    """Findings and assets, recomputed at call time."""
+
+    def __init__(self, refresh: Refresher, resolved: Callable[[], list[dict[str, Any]]] | None = None) -> None:
+        self._refresh = refresh
+        self._resolved = resolved
+
+    async def ListFindings(self, request: query_pb2.FindingsRequest,
+                           context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Finding]:
+        ghost_after = (timedelta(seconds=request.ghost_after_seconds)
+                       if request.HasField("ghost_after_seconds") else None)
+        try:
+            snapshot = await asyncio.to_thread(self._refresh, ghost_after)
+        except NetcensusError as exc:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+        since = to_datetime(request.since) if request.HasField("since") else None
+        kinds = set(request.kinds)
+        rows = list(snapshot.findings)
+        if request.include_resolved and self._resolved is not None:
+            rows += await asyncio.to_thread(self._resolved)
+        for row in rows:
+            if kinds and row["kind"] not in kinds:
+                continue
+            if since is not None and (row.get("resolved_at") or row["opened_at"]) < since:
+                continue
+            yield finding_to_proto(row)
+
+    async def ListAssets(self, request: query_pb2.AssetsRequest,
+                         context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Asset]:
+        try:
+            snapshot = await asyncio.to_thread(self._refresh, None)
+        except NetcensusError as exc:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+        since = to_datetime(request.seen_since) if request.HasField("seen_since") else None
+        for row in asset_rows(snapshot):
+            if since is None or row["last_seen"] >= since:
+                yield asset_to_proto(row)
+
+
+Importer = Callable[[query_pb2.ImportRequest], query_pb2.ImportResponse]
+Revoker = Callable[[str], bool]
+SourceLister = Callable[[], list[dict[str, Any]]]
+
+
+class AdminService(query_pb2_grpc.AdminServicer):
+    """Register imports over gRPC (same code path as `netcensus import --db`), and source revocation."""
+
+    def __init__(self, importer: Importer, admin_token_hash: str | None, *, revoke: Revoker | None = None,
+                 sources: SourceLister | None = None) -> None:
+        self._importer = importer
+        self._token_hash = admin_token_hash
+        self._revoke = revoke
+        self._sources = sources
+
+    async def _authorise(self, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        if self._token_hash is not None and not hmac.compare_digest(
+                hash_key(_metadata(context, ADMIN_TOKEN_HEADER)), self._token_hash):
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, f"missing or wrong {ADMIN_TOKEN_HEADER}")
+
+    async def ImportRegister(self, request: query_pb2.ImportRequest,
+                             context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.ImportResponse:
+        await self._authorise(context)
+        try:
+            return await asyncio.to_thread(self._importer, request)
+        except NetcensusError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            raise AssertionError("context.abort returned") from exc
+
+    async def RevokeSource(self, request: query_pb2.RevokeSourceRequest,
+                           context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.RevokeSourceResponse:
+        await self._authorise(context)
+        if self._revoke is None or not request.source_id:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "source_id is required")
+            raise AssertionError("context.abort returned")
+        found = await asyncio.to_thread(self._revoke, request.source_id)
+        return query_pb2.RevokeSourceResponse(found=found)
+
+    async def ListSources(self, request: query_pb2.ListSourcesRequest,
+                          context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.SourceInfo]:
+        await self._authorise(context)
+        rows = await asyncio.to_thread(self._sources) if self._sources else []
+        for row in rows:
+            info = query_pb2.SourceInfo(source_id=row["source_id"], kind=row["kind"], hostname=row["hostname"] or "",
+                                        last_seq=int(row["last_seq"] or 0))
+            for name in ("enrolled_at", "revoked_at", "last_report_at"):
+                if row.get(name) is not None:
+                    getattr(info, name).CopyFrom(to_timestamp(row[name]))
+            yield info

@@ -1,0 +1,103 @@
+"""`netcensus demo`: the main job end to end on an embedded default, for a newcomer's first run.
+
+It starts a collector on a fresh DuckDB file on loopback, reports this machine through the real
+agent (a separate process, as in production), sweeps a small lab network built in network
+namespaces when running as root (never the machine's real networks), imports the bundled sample
+register, and prints the findings. Nothing is sent anywhere but loopback and those namespaces.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from collector.client import CollectorClient
+from collector.config import ServeConfig, default_rules_dir
+from collector.errors import NetcensusError
+from collector.output import to_table
+from collector.register import SAMPLE_REGISTER
+from collector.serve.server import BackgroundCollector
+
+
+def _say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def _agent_command() -> list[str]:
+    script = Path(sys.executable).with_name("netcensus-agent")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("netcensus-agent")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "agent.cli"]
+
+
+def _run_agent(args: list[str], *, timeout: float, secret: str) -> str:
+    env = dict(os.environ, NETCENSUS_ENROL_SECRET=secret)
+    proc = subprocess.run([*_agent_command(), *args], capture_output=True, text=True, timeout=timeout, check=False,
+                          env=env)
+    if proc.returncode != 0:
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        raise NetcensusError(f"netcensus-agent {args[0]} failed: {last}")
+    return proc.stdout.strip()
+
+
+def _lab_possible() -> str:
+    """'' when the namespace lab can run here, else why not."""
+    if os.geteuid() != 0:
+        return "not running as root"
+    if not shutil.which("ip"):
+        return "iproute2 (ip) is not installed"
+    return ""
+
+
+def run_demo(*, workdir: Path | None, lab: bool) -> int:
+    """Run the demo; returns the exit code."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="netcensus-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = workdir / "netcensus.duckdb"
+    secret = secrets.token_urlsafe(24)  # the demo's agents enrol with it, as production agents would
+    config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(default_rules_dir(),), ghost_after=timedelta(0),
+                         refresh_interval=timedelta(0), enrol_secret=secret)
+    started = time.monotonic()
+    _say(f"starting a collector on loopback with database {db}")
+    with BackgroundCollector(config) as running:
+        target = running.target
+        _say(f"collector listening on {target}")
+        _say("reporting this machine through the agent (netcensus-agent report --once)")
+        print("    " + _run_agent(["report", "--collector", target, "--once", "--state-dir", str(workdir / "agent")],
+                                   timeout=120, secret=secret), flush=True)
+        why_not = _lab_possible() if lab else "--no-lab given"
+        if why_not:
+            _say(f"skipping the lab sweep: {why_not}")
+        else:
+            _say("building a 4-host lab in network namespaces (192.0.2.0/24) and sweeping it: ARP, SNMP, nmap")
+            print("    " + _run_agent(["lab", "--collector", target, "--state-dir", str(workdir / "scanner")],
+                                       timeout=300, secret=secret), flush=True)
+        _say(f"importing the sample asset register ({SAMPLE_REGISTER.name}, Snipe-IT export)")
+        with CollectorClient(target) as client:
+            r = client.import_register(SAMPLE_REGISTER.read_bytes(), "snipeit", SAMPLE_REGISTER.name)
+            print(f"    {r.rows} records imported", flush=True)
+            findings = client.findings(kinds=[], since=None, ghost_after=timedelta(0))
+            assets = list(client.assets())
+    _say(f"{len(assets)} assets resolved; {len(findings)} findings (first audit: --ghost-after 0)")
+    print()
+    print(to_table(findings, (("severity", "SEVERITY"), ("kind", "KIND"), ("hostname", "HOST"), ("ip", "IP"),
+                              ("asset_tag", "TAG"), ("summary", "SUMMARY"))) or "no findings")
+    print()
+    print(f"Done in {time.monotonic() - started:.1f} s. The database is {db}")
+    print("Try next:")
+    print(f"  .venv/bin/netcensus findings --db {db} --ghost-after 0 --format json")
+    print(f"  .venv/bin/netcensus assets --db {db}")
+    print(f"  .venv/bin/netcensus findings --db {db} --kind unauthorised-software")
+    print(f"  .venv/bin/netcensus sql --db {db} \"SELECT name, version, source FROM software LIMIT 10\"")
+    print(f"  .venv/bin/netcensus serve --db {db} --listen 127.0.0.1:50051   # then point agents at it")
+    return 0

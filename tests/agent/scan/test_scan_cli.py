@@ -1,0 +1,36 @@
+"""`netcensus-agent scan` as users run it, inside the scanner namespace of a lab."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.lab.namespaces import Lab
+
+pytestmark = pytest.mark.root
+
+AGENT = str(Path(sys.executable).with_name("netcensus-agent"))
+
+
+def test_scan_format_json_prints_one_array_of_observations(demo_lab: Lab) -> None:
+    proc = demo_lab.scanner_run([AGENT, "scan", "192.0.2.0/24", "--methods", "arp", "--format", "json"],
+                                timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    observations = json.loads(proc.stdout)
+    assert isinstance(observations, list)
+    seen = {o["ip"]: o for o in observations if o["method"] == "arp"}
+    assert {"192.0.2.11", "192.0.2.12", "192.0.2.13", "192.0.2.14"} <= set(seen)
+    assert seen["192.0.2.11"]["mac"] == "00:1b:21:0a:00:01"
+    assert seen["192.0.2.12"]["vendor"].startswith("Apple")
+
+
+def test_scan_usage_errors_are_one_line(demo_lab: Lab) -> None:
+    proc = demo_lab.scanner_run([AGENT, "scan", "192.0.2.0/24"], timeout=60)
+    assert proc.returncode == 1
+    assert len(proc.stderr.strip().splitlines()) == 1 and "--collector" in proc.stderr
+    proc = demo_lab.scanner_run([AGENT, "scan", "not-a-network/99", "--format", "json"], timeout=60)
+    assert proc.returncode == 1
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr

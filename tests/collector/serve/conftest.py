@@ -1,0 +1,26 @@
+"""Fixtures of the transport tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def make_collector(tmp_path: Path, empty_rules: Path) -> Iterator[Callable[..., Any]]:
+    """Start in-process collectors (BackgroundCollector) with ServeConfig overrides; stopped at teardown."""
+    from collector.config import ServeConfig
+    from collector.serve.server import BackgroundCollector
+
+    with ExitStack() as stack:
+        def make(**overrides: Any) -> Any:
+            fields: dict[str, Any] = {"db": tmp_path / "nc.duckdb", "listen": "127.0.0.1:0",
+                                      "rules_dirs": (empty_rules,), "ghost_after": timedelta(days=14),
+                                      "refresh_interval": timedelta(0), **overrides}
+            return stack.enter_context(BackgroundCollector(ServeConfig(**fields)))
+        yield make
