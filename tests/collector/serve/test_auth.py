@@ -10,7 +10,7 @@ from tests.conftest import run_cli
 
 
 def rejects(collector, reason: str) -> float:
-    return collector.collector.serve.metrics.rejects.labels(reason)._value.get()
+    return collector.collector.metrics.rejects.labels(reason)._value.get()
 
 
 def test_secret_required_and_key_stored_as_hash_only(make_collector) -> None:
