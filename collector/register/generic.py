@@ -123,8 +123,12 @@ class GenericCsvFormat:
 
 
 class GenericJsonFormat(GenericCsvFormat):
-    """The generic format read as JSON whatever the file is called (an array of objects, or an API
-    response holding one under "rows"/"results"; nested objects flattened to dotted keys)."""
+    """The generic format, read as JSON whatever the file is called.
+
+    The file is an array of objects, or an API response holding one under "rows"/"results"; nested
+    objects are flattened to dotted keys ("status.value"). A user who says `--format json` gets a
+    JSON error for a CSV file rather than a guess.
+    """
 
     name = "json"
     aliases: tuple[str, ...] = ()
