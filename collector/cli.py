@@ -115,7 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import the asset register (atomic; re-importing changes nothing)")
     p.add_argument("file", type=Path)
-    p.add_argument("--format", required=True, dest="fmt", help="snipeit | netbox | csv | json")
+    from collector.register.registry import format_help, format_names
+
+    # No argparse choices: the registry also takes aliases and any case, and names the formats itself.
+    p.add_argument("--format", required=True, dest="fmt", metavar="{" + ",".join(format_names()) + "}",
+                   help=format_help().replace("%", "%%"))
     p.add_argument("--mapping", type=Path, help="column mapping (YAML/JSON) for csv/json")
     p.add_argument("--status-map", action="append", default=[], metavar="LABEL=CLASS",
                    help="map a status label to in-use | in-stock | retired | lost (repeatable)")

@@ -26,9 +26,10 @@ from collector.register._common import (
     status_key,
 )
 from collector.register._table import Table, quote
+from collector.register.base import ParseOptions
 from collector.register.mapping import RegisterMapping
 
-__all__ = ["DEFAULT_COLUMNS", "parse"]
+__all__ = ["DEFAULT_COLUMNS", "GenericCsvFormat", "GenericJsonFormat"]
 
 DEFAULT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("asset_tag", ("asset_tag", "Asset Tag", "Tag", "Asset Number", "Inventory Number")),
@@ -79,34 +80,57 @@ def _resolve_mapped_columns(table: Table, mapping: RegisterMapping) -> dict[str,
     return columns
 
 
-def parse(table: Table, mapping: RegisterMapping | None, status_map: Mapping[str, StatusClass]) -> list[RecordedAsset]:
-    """Generic table -> records.
+class GenericCsvFormat:
+    """Any CSV (or JSON) export, matched by our field names or by a mapping file."""
 
-    Args:
-        table: the parsed CSV or JSON file.
-        mapping: the validated mapping file, or None to match columns by our field names.
-        status_map: caller's label -> class (keys in `status_key` form); overrides the mapping's.
+    name = "csv"
+    aliases: tuple[str, ...] = ("generic",)
+    description = "generic CSV, columns named after our fields or given by --mapping"
+    json_only = False
 
-    Raises:
-        RegisterError: a mapped column is missing, no status/identifying column, or a bad row.
-        UnmappedStatusError: a label in neither map nor one of our class names.
+    def parse(self, table: Table, options: ParseOptions) -> list[RecordedAsset]:
+        """Generic table -> records.
+
+        Args:
+            table: the parsed CSV or JSON file.
+            options: `mapping` is the validated mapping file, or None to match columns by our field
+                names; `status_map` (keys in `status_key` form) overrides the mapping's.
+
+        Raises:
+            RegisterError: a mapped column is missing, no status/identifying column, or a bad row.
+            UnmappedStatusError: a label in neither map nor one of our class names.
+        """
+        mapping = options.mapping
+        where = f"{table.filename}:{table.header_line}"
+        found = ", ".join(quote(h, 30) for h in table.header[:15]) + (" …" if len(table.header) > 15 else "")
+        if mapping is None:
+            columns = match_columns(table.header, DEFAULT_COLUMNS)
+            defaults: Mapping[str, str] = {}
+            file_map: dict[str, StatusClass] = {}
+            how = "pass a mapping file (--mapping) saying which column is which"
+        else:
+            columns = _resolve_mapped_columns(table, mapping)
+            defaults = mapping.defaults
+            file_map = {status_key(k): v for k, v in mapping.status_map.items()}
+            how = f"add it under columns in {mapping.source}"
+        if "status" not in columns and "status" not in defaults:
+            raise RegisterError(f"{where}: missing required column \"status\"; found {found} ({how}, "
+                                f"or set defaults.status to one of {', '.join(CLASS_NAMES)})")
+        if not any(f in columns for f in _ID_FIELDS):
+            raise RegisterError(f"{where}: no identifying column (asset_tag, serial, name, hostname or mac); "
+                                f"found {found} ({how})")
+        return build_records(table, columns, _Resolve(options.status_map, file_map), defaults=defaults)
+
+
+class GenericJsonFormat(GenericCsvFormat):
+    """The generic format, read as JSON whatever the file is called.
+
+    The file is an array of objects, or an API response holding one under "rows"/"results"; nested
+    objects are flattened to dotted keys ("status.value"). A user who says `--format json` gets a
+    JSON error for a CSV file rather than a guess.
     """
-    where = f"{table.filename}:{table.header_line}"
-    found = ", ".join(quote(h, 30) for h in table.header[:15]) + (" …" if len(table.header) > 15 else "")
-    if mapping is None:
-        columns = match_columns(table.header, DEFAULT_COLUMNS)
-        defaults: Mapping[str, str] = {}
-        file_map: dict[str, StatusClass] = {}
-        how = "pass a mapping file (--mapping) saying which column is which"
-    else:
-        columns = _resolve_mapped_columns(table, mapping)
-        defaults = mapping.defaults
-        file_map = {status_key(k): v for k, v in mapping.status_map.items()}
-        how = f"add it under columns in {mapping.source}"
-    if "status" not in columns and "status" not in defaults:
-        raise RegisterError(f"{where}: missing required column \"status\"; found {found} ({how}, "
-                            f"or set defaults.status to one of {', '.join(CLASS_NAMES)})")
-    if not any(f in columns for f in _ID_FIELDS):
-        raise RegisterError(f"{where}: no identifying column (asset_tag, serial, name, hostname or mac); "
-                            f"found {found} ({how})")
-    return build_records(table, columns, _Resolve(status_map, file_map), defaults=defaults)
+
+    name = "json"
+    aliases: tuple[str, ...] = ()
+    description = "generic JSON array of objects, keys named after our fields or given by --mapping"
+    json_only = True

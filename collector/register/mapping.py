@@ -28,14 +28,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from collector.domain.model import StatusClass
 from collector.errors import RegisterError
 from collector.register._common import CLASS_NAMES, FIELDS, class_from_name
 from collector.register._table import quote
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = ["RegisterMapping", "load_mapping", "parse_mapping"]
 
@@ -75,6 +76,8 @@ class _Node:
 
 
 def _from_yaml(node: yaml.Node, source: str) -> _Node:
+    import yaml
+
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         return _Node("" if node.tag == _NULL_TAG else str(node.value), line)
@@ -108,6 +111,10 @@ def _from_json(value: Any) -> _Node:
 
 
 def _load_tree(text: str, source: str) -> _Node:
+    # PyYAML is imported here, not at the top: it is about half the import time of this package, and
+    # every `netcensus` command imports the package to list the register formats in its help.
+    import yaml
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         return _Node({}, 1) if root is None else _from_yaml(root, source)

@@ -30,8 +30,9 @@ from collector.domain.model import RecordedAsset, StatusClass
 from collector.errors import RegisterError
 from collector.register._common import ColumnSpec, RowContext, build_records, match_columns, status_key
 from collector.register._table import Table, quote
+from collector.register.base import ParseOptions
 
-__all__ = ["COLUMNS", "DEFAULT_STATUS_MAP", "parse"]
+__all__ = ["COLUMNS", "DEFAULT_STATUS_MAP", "NetboxFormat"]
 
 COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("name", ("name", "Name", "Device", "Device name")),
@@ -82,25 +83,33 @@ class _Resolve:
         return cls, label, ""
 
 
-def parse(table: Table, status_map: Mapping[str, StatusClass]) -> list[RecordedAsset]:
-    """NetBox device table -> records.
+class NetboxFormat:
+    """NetBox device export; see the module docstring."""
 
-    Args:
-        table: the parsed CSV file.
-        status_map: caller's label -> class, keys in `status_key` form; overrides the defaults.
+    name = "netbox"
+    aliases: tuple[str, ...] = ()
+    description = "NetBox device CSV (bulk-import columns or the device list export) or API JSON"
+    json_only = False
 
-    Raises:
-        RegisterError: missing status column, no identifying column, or a bad row.
-        UnmappedStatusError: a status (e.g. a custom choice added in FIELD_CHOICES) without a class.
-    """
-    columns = match_columns(table.header, COLUMNS)
-    found = ", ".join(quote(h, 30) for h in table.header[:15]) + (" …" if len(table.header) > 15 else "")
-    where = f"{table.filename}:{table.header_line}"
-    if "status" not in columns:
-        raise RegisterError(f"{where}: missing required column \"status\" (export: \"Status\"); found {found} "
-                            "(add the Status column to the NetBox export)")
-    if not any(f in columns for f in _REQUIRED_IDS):
-        raise RegisterError(f"{where}: missing required column \"name\" (or \"serial\"/\"asset_tag\"); "
-                            f"found {found} (add the Name column to the NetBox export)")
-    return build_records(table, columns, _Resolve(status_map), name_is_hostname=True,
-                         location_parts=("extra:site", "extra:location", "extra:rack"))
+    def parse(self, table: Table, options: ParseOptions) -> list[RecordedAsset]:
+        """NetBox device table -> records.
+
+        Args:
+            table: the parsed CSV or JSON file.
+            options: `status_map` overrides the defaults; `mapping` does not apply (headers are known).
+
+        Raises:
+            RegisterError: missing status column, no identifying column, or a bad row.
+            UnmappedStatusError: a status (e.g. a custom choice added in FIELD_CHOICES) without a class.
+        """
+        columns = match_columns(table.header, COLUMNS)
+        found = ", ".join(quote(h, 30) for h in table.header[:15]) + (" …" if len(table.header) > 15 else "")
+        where = f"{table.filename}:{table.header_line}"
+        if "status" not in columns:
+            raise RegisterError(f"{where}: missing required column \"status\" (export: \"Status\"); found {found} "
+                                "(add the Status column to the NetBox export)")
+        if not any(f in columns for f in _REQUIRED_IDS):
+            raise RegisterError(f"{where}: missing required column \"name\" (or \"serial\"/\"asset_tag\"); "
+                                f"found {found} (add the Name column to the NetBox export)")
+        return build_records(table, columns, _Resolve(options.status_map), name_is_hostname=True,
+                             location_parts=("extra:site", "extra:location", "extra:rack"))

@@ -38,8 +38,9 @@ from collector.register._common import (
     status_key,
 )
 from collector.register._table import Table, quote
+from collector.register.base import ParseOptions
 
-__all__ = ["COLUMNS", "DEFAULT_STATUS_MAP", "parse"]
+__all__ = ["COLUMNS", "DEFAULT_STATUS_MAP", "SnipeitFormat"]
 
 COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("asset_tag", ("Asset Tag", "asset_tag", "Asset Tag Number", "Asset Number", "Tag")),
@@ -143,27 +144,35 @@ class _Resolve:
         return None, candidates[-1] or label, assignee
 
 
-def parse(table: Table, status_map: Mapping[str, StatusClass]) -> list[RecordedAsset]:
-    """Snipe-IT table -> records.
+class SnipeitFormat:
+    """Snipe-IT asset export; see the module docstring."""
 
-    Args:
-        table: the parsed CSV or JSON file.
-        status_map: caller's label -> class, keys already in `status_key` form; overrides defaults
-            (including "Ready to Deploy", which then no longer depends on the checkout).
+    name = "snipeit"
+    aliases: tuple[str, ...] = ("snipe-it", "snipe_it")
+    description = "Snipe-IT asset CSV (import sample or custom report) or /api/v1/hardware JSON"
+    json_only = False
 
-    Raises:
-        RegisterError: missing Status column, no identifying column, or a bad row.
-        UnmappedStatusError: a label that neither the defaults nor `status_map` know.
-    """
-    columns = match_columns(table.header, COLUMNS, key=_snipeit_key)
-    found = ", ".join(quote(h, 30) for h in table.header[:15]) + (" …" if len(table.header) > 15 else "")
-    where = f"{table.filename}:{table.header_line}"
-    if "status" not in columns:
-        raise RegisterError(f"{where}: missing required column \"Status\" (also accepted: Status Label); "
-                            f"found {found} (include the Status column in the Snipe-IT export)")
-    if not any(f in columns for f in _REQUIRED_IDS):
-        raise RegisterError(f"{where}: missing required column \"Asset Tag\" (or \"Serial\"/\"Asset Name\"); "
-                            f"found {found} (include Asset Tag in the Snipe-IT export)")
-    if "checkout" in columns:
-        columns["assigned_to"] = columns["checkout"]
-    return build_records(table, columns, _Resolve(status_map), name_is_hostname=True)
+    def parse(self, table: Table, options: ParseOptions) -> list[RecordedAsset]:
+        """Snipe-IT table -> records.
+
+        Args:
+            table: the parsed CSV or JSON file.
+            options: `status_map` overrides the defaults (including "Ready to Deploy", which then no
+                longer depends on the checkout); `mapping` does not apply (headers are known).
+
+        Raises:
+            RegisterError: missing Status column, no identifying column, or a bad row.
+            UnmappedStatusError: a label that neither the defaults nor `status_map` know.
+        """
+        columns = match_columns(table.header, COLUMNS, key=_snipeit_key)
+        found = ", ".join(quote(h, 30) for h in table.header[:15]) + (" …" if len(table.header) > 15 else "")
+        where = f"{table.filename}:{table.header_line}"
+        if "status" not in columns:
+            raise RegisterError(f"{where}: missing required column \"Status\" (also accepted: Status Label); "
+                                f"found {found} (include the Status column in the Snipe-IT export)")
+        if not any(f in columns for f in _REQUIRED_IDS):
+            raise RegisterError(f"{where}: missing required column \"Asset Tag\" (or \"Serial\"/\"Asset Name\"); "
+                                f"found {found} (include Asset Tag in the Snipe-IT export)")
+        if "checkout" in columns:
+            columns["assigned_to"] = columns["checkout"]
+        return build_records(table, columns, _Resolve(options.status_map), name_is_hostname=True)

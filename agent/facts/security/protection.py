@@ -23,11 +23,12 @@ from pathlib import Path
 from agent.facts import _procfs, _psutil
 from agent.facts._fsutil import is_live
 from agent.facts.model import EndpointProtection, Record, SoftwareItem
+from agent.facts.software.registry import product_source_names
 
 _COMM_LEN = 15
 
-# Sources whose items are installed products (see agent/facts/software/registry.py).
-OS_PACKAGE_SOURCES = frozenset({"deb", "rpm", "msi", "macos-app", "pkgutil", "snap", "flatpak"})
+# Sources whose items are installed products, as each source declares it (SoftwareSource.libraries).
+OS_PACKAGE_SOURCES = product_source_names()
 
 
 class KnownProduct(Record):

@@ -112,6 +112,7 @@ class DpkgSource:
     """Debian/Ubuntu packages from var/lib/dpkg/status."""
 
     name = "deb"
+    libraries = False
 
     def is_present(self, root: Path) -> bool:
         """dpkg's admin directory exists; a missing status file inside it is then a failure."""

@@ -72,6 +72,7 @@ class FlatpakSource:
     """Deployed flatpak apps and runtimes."""
 
     name = "flatpak"
+    libraries = False
 
     def _installations(self, root: Path) -> list[Path]:
         found: list[Path] = []

@@ -78,6 +78,7 @@ class MacosAppSource:
     """Application bundles (Info.plist). Named after its items' package source, "macos-app"."""
 
     name = "macos-app"
+    libraries = False
 
     def is_present(self, root: Path) -> bool:
         """An Applications folder."""
@@ -93,6 +94,7 @@ class PkgutilSource:
     """Installer receipts (pkgutil's database). Named after its items' package source, "pkgutil"."""
 
     name = "pkgutil"
+    libraries = False
 
     def is_present(self, root: Path) -> bool:
         """A receipts database."""

@@ -45,6 +45,7 @@ class NpmSource:
     """Global node_modules packages."""
 
     name = "npm"
+    libraries = True
 
     def _roots(self, root: Path) -> list[Path]:
         return [p for pattern in PREFIXES for p in sorted(root.glob(pattern)) if p.is_dir()]

@@ -156,6 +156,7 @@ class PipSource:
     """Python distributions in system and user site-packages."""
 
     name = "pip"
+    libraries = True
 
     def is_present(self, root: Path) -> bool:
         """Any site directory exists."""

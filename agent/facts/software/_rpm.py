@@ -193,6 +193,7 @@ class RpmSource:
     """Red Hat, Fedora, SUSE packages."""
 
     name = "rpm"
+    libraries = False
 
     def is_present(self, root: Path) -> bool:
         """An rpm database directory holding any database file."""

@@ -67,6 +67,7 @@ class SnapSource:
     """Installed snaps with the version of their current revision."""
 
     name = "snap"
+    libraries = False
 
     def is_present(self, root: Path) -> bool:
         """snapd state or a snap mount directory with at least one snap."""

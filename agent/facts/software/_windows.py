@@ -253,6 +253,7 @@ class WindowsSource:
     """
 
     name = "msi"
+    libraries = False
 
     def is_present(self, root: Path) -> bool:
         """Running on Windows, or .reg exports under root/registry."""

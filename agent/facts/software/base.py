@@ -1,9 +1,9 @@
 """The seam every software source satisfies, and the package-URL helper they share.
 
-A source is a small object: `name`, a cheap `is_present(root)` and `collect(root)` that does the
-I/O and returns SoftwareItems. `collect` raises `agent.errors.CollectionError` with a one-line
-reason when the source is there but unreadable; the runner reports that as FAILED, which the
-collector must never read as "everything was uninstalled".
+A source is a small object: `name`, whether it lists `libraries` rather than products, a cheap
+`is_present(root)` and `collect(root)` that does the I/O and returns SoftwareItems. `collect` raises
+`agent.errors.CollectionError` with a one-line reason when the source is there but unreadable; the
+runner reports that as FAILED, which the collector must never read as "everything was uninstalled".
 """
 
 from __future__ import annotations
@@ -21,7 +21,19 @@ class SoftwareSource(Protocol):
 
     @property
     def name(self) -> str:
-        """Stable source name, reported in CollectorStatus.name."""
+        """Stable source name, reported in CollectorStatus.name; also every item's `source`.
+
+        The two must be equal: the collector closes stored rows of a source only after a complete
+        run of the collector of that name (report.proto, HostSnapshot.software_checksum).
+        """
+        ...
+
+    @property
+    def libraries(self) -> bool:
+        """True when the items are a language ecosystem's libraries (pip, npm), not installed products.
+
+        Endpoint-protection detection reads only products: pip's "falcon" is a web framework.
+        """
         ...
 
     def is_present(self, root: Path) -> bool:

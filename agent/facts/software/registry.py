@@ -32,3 +32,8 @@ SOURCES: tuple[SoftwareSource, ...] = (
 def source_names() -> tuple[str, ...]:
     """Names of the registered sources, in run order."""
     return tuple(source.name for source in SOURCES)
+
+
+def product_source_names() -> frozenset[str]:
+    """Names of the sources whose items are installed products, not language libraries."""
+    return frozenset(source.name for source in SOURCES if not source.libraries)

@@ -14,6 +14,7 @@ import pytest
 from agent.errors import CollectionError
 from agent.facts.collect import collect_inventory
 from agent.facts.model import CollectorState, SoftwareItem
+from agent.facts.security import protection
 from agent.facts.software._flatpak import FlatpakSource, parse_metainfo
 from agent.facts.software._macos import MacosAppSource, PkgutilSource
 from agent.facts.software._npm import NpmSource
@@ -21,7 +22,7 @@ from agent.facts.software._pip import PipSource
 from agent.facts.software._snap import SnapSource, parse_snap_yaml
 from agent.facts.software._windows import WindowsSource, decode_reg_file, parse_reg
 from agent.facts.software.base import purl
-from agent.facts.software.registry import source_names
+from agent.facts.software.registry import product_source_names, source_names
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -51,6 +52,12 @@ def test_purl_encoding() -> None:
 def test_registry_names() -> None:
     # Each collector is named after the package source of its items (the collector relies on it).
     assert source_names() == ("deb", "rpm", "pip", "snap", "flatpak", "npm", "msi", "macos-app", "pkgutil")
+
+
+def test_product_sources_leave_out_language_libraries() -> None:
+    # Endpoint-protection detection reads only these: pip's "falcon" is a web framework, not a sensor.
+    assert product_source_names() == frozenset({"deb", "rpm", "snap", "flatpak", "msi", "macos-app", "pkgutil"})
+    assert product_source_names() == protection.OS_PACKAGE_SOURCES
 
 
 # --- pip --------------------------------------------------------------------------------------

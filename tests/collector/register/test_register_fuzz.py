@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from collector.domain.model import RecordedAsset, StatusClass
 from collector.errors import RegisterError
 from collector.register import parse_mapping, parse_register
+from collector.register.registry import format_names
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "register"
-FORMATS = ("snipeit", "netbox", "csv", "json")
+FORMATS = format_names()  # a newly registered format is fuzzed too
 SEEDS = [
     ((DATA / "snipeit_custom_report.csv").read_bytes(), "snipeit"),
     ((DATA / "snipeit_import_sample.csv").read_bytes(), "snipeit"),
