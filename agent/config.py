@@ -70,6 +70,15 @@ class AgentEnv:
         )
 
 
+def env_secret(name: str) -> str:
+    """The value of the environment variable a scan config names for a secret ("" when unset).
+
+    Read when a sweep needs it, not captured in `AgentEnv`: the variable's name comes from the
+    scan config file, and reading at use lets a long-running scanner pick up a rotated secret.
+    """
+    return os.environ.get(name, "")
+
+
 def quiet_grpc() -> None:
     """Silence grpc's own stderr logging unless the user set GRPC_VERBOSITY: we report transport errors
     ourselves, in one line. grpc's C core reads the variable, so it must be set before grpc loads."""
