@@ -7,6 +7,7 @@ whole cycles against a real collector on loopback over a real DuckDB file.
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -282,12 +283,18 @@ def test_cycles_against_a_real_collector(collector: object, tmp_path: Path) -> N
     assert kinds(collector) == ["host_snapshot", "host_delta", "host_snapshot", "host_delta", "host_snapshot"]
 
 
-def test_unreachable_real_collector_keeps_the_report_for_the_next_run(collector: object, tmp_path: Path) -> None:
+def test_unreachable_real_collector_keeps_the_report_for_the_next_run(collector: object, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.cli import main
     from tests.collector.serve.helpers import free_port
 
     down = AgentConfig(collector=f"127.0.0.1:{free_port()}", state_dir=tmp_path, timeout_s=2.0)
     with pytest.raises(TransportError, match=r"1 report\(s\) kept in the spool for the next run"):
         report_once(down, collect=collecting(inventory("1.0")))
+    capsys.readouterr()
+    assert main(["status", "--state-dir", str(tmp_path), "--format", "json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["spool_depth"] == 1 and status["queued"] == 1 and not status["enrolled"]
     up = dataclasses.replace(down, collector=collector.target)  # type: ignore[attr-defined]
     outcome = report_once(up, collect=collecting(inventory("1.0")))
     # The spooled snapshot (for the old target) goes first, then this cycle's own snapshot.
