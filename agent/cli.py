@@ -19,7 +19,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from agent.config import AgentEnv, Security, quiet_grpc
+from agent.config import AgentEnv, Security, quiet_grpc, resolve_agent, resolve_security
 from agent.errors import AgentError, ConfigError
 
 if TYPE_CHECKING:
@@ -182,14 +182,11 @@ def cmd_facts(args: argparse.Namespace, env: AgentEnv) -> int:
 
 
 def _security(args: argparse.Namespace, env: AgentEnv) -> Security:
-    from agent.config import resolve_security
-
     return resolve_security(ca=args.ca, cert=args.cert, key=args.key, plaintext=args.plaintext, tls=args.tls,
                             server_name=args.server_name, env=env)
 
 
 def cmd_report(args: argparse.Namespace, env: AgentEnv) -> int:
-    from agent.config import resolve_agent
     from agent.report import report_once, run_reports
 
     config = resolve_agent(collector=args.collector, config=args.config, state_dir=args.state_dir, env=env,
@@ -233,10 +230,9 @@ def cmd_status(args: argparse.Namespace, env: AgentEnv) -> int:
 
 def _sender(args: argparse.Namespace, env: AgentEnv) -> ScanSender:
     """A callable that spools and sends one ScanBatch as a scanner report."""
-    from agent.config import enrol_secret
     from agent.transport.scans import ScanSender
 
-    return ScanSender(args.collector, args.state_dir or env.state_dir, secret=enrol_secret(env, None),
+    return ScanSender(args.collector, args.state_dir or env.state_dir, secret=env.enrol_secret,
                       security=_security(args, env))
 
 

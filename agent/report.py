@@ -143,7 +143,7 @@ def send_host_report(inventory: Inventory, baseline: Baseline, outbox: Outbox, c
             result = outbox.deliver(deadline=deadline, retry_cold=not once)
         except TransportError as exc:
             raise TransportError(f"{exc}; {outbox.queued()} report(s) kept in the spool for the next run") from exc
-        reason = (result.reasons or {}).get(report.report_id)
+        reason = result.reasons.get(report.report_id)
         wants_full = report.report_id in result.need_full
         if reason is not None:
             if wants_full and delta is not None:

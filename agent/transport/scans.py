@@ -46,7 +46,7 @@ class ScanSender:
                 self.unreachable = str(exc)
                 log.warning("%s; keeping scan batches in the spool", exc)
                 return
-            reason = (result.reasons or {}).get(report.report_id)
+            reason = result.reasons.get(report.report_id)
             if reason is not None:
                 raise AgentError(f"collector {self.target} rejected a scan batch: {reason}")
 
