@@ -19,7 +19,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from agent.config import AgentEnv, Security, quiet_grpc, resolve_agent, resolve_security
+from agent.config import LOG_LEVELS, AgentEnv, Security, quiet_grpc, resolve_agent, resolve_security
 from agent.errors import AgentError, ConfigError
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
     """The agent's command line; `env` supplies the defaults the environment sets."""
     parser = _Parser(prog="netcensus-agent", description="netcensus endpoint agent and network scanner.")
     parser.add_argument("--log-level", default=env.log_level,
-                        choices=["debug", "info", "warning", "error"])
+                        choices=LOG_LEVELS)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("facts", help="this machine's facts and software (no collector needed)")
@@ -348,7 +348,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, AgentEnv], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `netcensus-agent` console script."""
     quiet_grpc()
-    env = AgentEnv.read()
+    try:
+        env = AgentEnv.read()
+    except ConfigError as exc:
+        print(f"netcensus-agent: {exc}", file=sys.stderr)
+        return 1
     args = build_parser(env).parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

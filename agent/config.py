@@ -36,6 +36,9 @@ def _default_state_dir(env: Mapping[str, str]) -> Path:
     return Path(base) / "netcensus-agent"
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 @dataclass(frozen=True, slots=True)
 class AgentEnv:
     """The environment variables the agent honours, read once at start-up.
@@ -56,11 +59,18 @@ class AgentEnv:
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> AgentEnv:
-        """Capture the agent's variables from `environ` (the process environment by default)."""
+        """Capture the agent's variables from `environ` (the process environment by default).
+
+        Raises:
+            ConfigError: NETCENSUS_LOG_LEVEL is not one of LOG_LEVELS.
+        """
         env = os.environ if environ is None else environ
+        level = env.get("NETCENSUS_LOG_LEVEL", "warning").lower()  # INFO worked before; keep it
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"NETCENSUS_LOG_LEVEL={level!r}: use one of {', '.join(LOG_LEVELS)}")
         return cls(
             state_dir=_default_state_dir(env),
-            log_level=env.get("NETCENSUS_LOG_LEVEL", "warning"),
+            log_level=level,
             debug=bool(env.get("NETCENSUS_DEBUG")),
             collector=env.get("NETCENSUS_COLLECTOR", ""),
             enrol_secret=env.get("NETCENSUS_ENROL_SECRET", ""),

@@ -36,7 +36,7 @@ def test_empty_env_gives_the_defaults(tmp_path: Path) -> None:
 
 
 def test_log_level_default_comes_from_the_env_and_the_flag_wins() -> None:
-    env = AgentEnv.read({"NETCENSUS_LOG_LEVEL": "info"})
+    env = AgentEnv.read({"NETCENSUS_LOG_LEVEL": "INFO"})
     assert build_parser(env).parse_args(["status"]).log_level == "info"
     assert build_parser(env).parse_args(["--log-level", "error", "status"]).log_level == "error"
     assert build_parser(AgentEnv.read({})).parse_args(["status"]).log_level == "warning"
@@ -82,3 +82,15 @@ def test_security_flags_beat_env_beat_file() -> None:
     assert resolve_security(file=file, env=AgentEnv.read({})).ca == Path("/file/ca.pem")
     assert resolve_security(file=file, env=env).server_name == "collector.example.org"
     assert not resolve_security(env=AgentEnv.read({})).uses_tls
+
+
+def test_a_bad_log_level_in_the_env_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.cli import main
+
+    with pytest.raises(ConfigError, match="NETCENSUS_LOG_LEVEL='loud': use one of debug, info, warning, error"):
+        AgentEnv.read({"NETCENSUS_LOG_LEVEL": "loud"})
+    monkeypatch.setenv("NETCENSUS_LOG_LEVEL", "loud")
+    assert main(["status"]) == 1
+    assert capsys.readouterr().err == ("netcensus-agent: NETCENSUS_LOG_LEVEL='loud': use one of debug, info, "
+                                       "warning, error\n")
