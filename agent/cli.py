@@ -13,16 +13,18 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from agent.errors import AgentError, ConfigError, TransportError
+from agent.config import LOG_LEVELS, AgentEnv, Security, quiet_grpc, resolve_agent, resolve_security
+from agent.errors import AgentError, ConfigError
 
 if TYPE_CHECKING:
     from agent.facts.model import Record
+    from agent.transport.scans import ScanSender
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,11 +32,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(1, f"{self.prog}: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The agent's command line."""
+def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
+    """The agent's command line; `env` supplies the defaults the environment sets."""
     parser = _Parser(prog="netcensus-agent", description="netcensus endpoint agent and network scanner.")
-    parser.add_argument("--log-level", default=os.environ.get("NETCENSUS_LOG_LEVEL", "warning"),
-                        choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--log-level", default=env.log_level,
+                        choices=LOG_LEVELS)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("facts", help="this machine's facts and software (no collector needed)")
@@ -89,7 +91,7 @@ def _add_security(p: argparse.ArgumentParser) -> None:
                    help="allow plaintext to a collector that is not on loopback")
 
 
-def _write_json(value: Any, pad: str, out: list[str], record: type[Record]) -> None:
+def _write_json(value: object, pad: str, out: list[str], record: type[Record]) -> None:
     """Append `value` to `out` exactly as json.dumps(indent=2, ensure_ascii=False) spells it.
 
     Records become objects of their fields in order, datetimes ISO 8601 UTC strings ("...Z"),
@@ -126,7 +128,7 @@ def _write_json(value: Any, pad: str, out: list[str], record: type[Record]) -> N
         out.append(json.dumps(value))  # floats (repr, NaN, Infinity); anything else raises TypeError as before
 
 
-def _write_object(pairs: list[tuple[str, Any]], pad: str, out: list[str], record: type[Record]) -> None:
+def _write_object(pairs: list[tuple[str, object]], pad: str, out: list[str], record: type[Record]) -> None:
     if not pairs:
         out.append("{}")
         return
@@ -138,7 +140,7 @@ def _write_object(pairs: list[tuple[str, Any]], pad: str, out: list[str], record
     out.append("\n" + pad + "}")
 
 
-def cmd_facts(args: argparse.Namespace) -> int:
+def cmd_facts(args: argparse.Namespace, env: AgentEnv) -> int:
     from agent.facts.collect import collect_inventory
     from agent.facts.model import Record
 
@@ -179,157 +181,40 @@ def cmd_facts(args: argparse.Namespace) -> int:
     return 0
 
 
-def _state(state_dir: Path | None) -> Any:
-    from agent.config import default_state_dir
-    from agent.transport.state import NodeState
-
-    directory = state_dir or default_state_dir(os.environ)
-    return NodeState.load(directory / "state.json")
-
-
-def _security(args: argparse.Namespace) -> Any:
-    from agent.config import resolve_security
-
+def _security(args: argparse.Namespace, env: AgentEnv) -> Security:
     return resolve_security(ca=args.ca, cert=args.cert, key=args.key, plaintext=args.plaintext, tls=args.tls,
-                            server_name=args.server_name)
+                            server_name=args.server_name, env=env)
 
 
-class _Link:
-    """State, spool, client and courier of one node talking to one collector."""
+def cmd_report(args: argparse.Namespace, env: AgentEnv) -> int:
+    from agent.report import report_once, run_reports
 
-    def __init__(self, target: str, state_dir: Path, *, kind: int, secret: str, security: Any,
-                 timeout_s: float = 20.0, max_bytes: int | None = None, max_reports: int | None = None) -> None:
-        from agent.transport.client import IngestClient
-        from agent.transport.deliver import Courier
-        from agent.transport.spool import Spool
-        from agent.transport.state import NodeState
-
-        self.target = target
-        self.state = NodeState.load(state_dir / "state.json")
-        self.state.ensure_source_id()
-        bounds = {k: v for k, v in (("max_bytes", max_bytes), ("max_reports", max_reports)) if v}
-        self.spool = Spool(state_dir / "spool.sqlite", **bounds)
-        self.client = IngestClient(target, self.state, kind=kind, enrol_secret=secret, timeout_s=timeout_s,
-                                   security=security)
-        self.courier = Courier(self.spool, self.client)
-
-    def enqueue(self, report: Any, priority: Any) -> None:
-        """Write the report durably before any attempt to send it."""
-        dropped = self.spool.put(report.report_id, report.seq, priority, report.SerializeToString())
-        if dropped:
-            logging.getLogger("netcensus.agent").warning(
-                "spool full: dropped %d oldest report(s) to make room", len(dropped))
-
-    def close(self) -> None:
-        self.client.close()
-        self.spool.close()
-
-
-def _host_report(inventory: Any, baseline: Any, link: Any, config: Any) -> tuple[Any, Any]:
-    """A delta against the acked baseline when that is safe, else a full snapshot; returns (report, delta)."""
-    from agent.transport.delta import compute_delta
-    from agent.transport.encode import encode_delta, encode_snapshot
-    from agent.transport.spool import Priority
-
-    now = datetime.now(UTC)
-    host_pending = any(item.priority == Priority.IDENTITY for item in link.spool.pending(10_000))
-    if (baseline.report_id and baseline.collector == config.collector and not baseline.force_full
-            and baseline.deltas_since_full < config.full_snapshot_every and not host_pending):
-        delta = compute_delta(baseline.items, inventory)
-        return encode_delta(inventory, delta, base_report_id=baseline.report_id, source_id=link.state.source_id,
-                            seq=link.state.take_seq(), now=now), delta
-    return encode_snapshot(inventory, source_id=link.state.source_id, seq=link.state.take_seq(), now=now), None
-
-
-def _report_once(config: Any, *, once: bool, skip: dict[str, str] | None = None, _retry: bool = True) -> str:
-    import time as _time
-
-    from netcensus.v1 import report_pb2
-
-    from agent.facts.collect import collect_inventory
-    from agent.transport.baseline import Baseline
-    from agent.transport.delta import next_baseline
-    from agent.transport.spool import Priority
-
-    inventory = collect_inventory(timeout_s=config.timeout_s, sources=config.sources, skip=skip)
-    link = _Link(config.collector, config.state_dir, kind=report_pb2.SOURCE_KIND_AGENT, secret=config.enrol_secret,
-                 security=config.security, timeout_s=config.timeout_s, max_bytes=config.spool_max_bytes,
-                 max_reports=config.spool_max_reports)
-    baseline = Baseline.load(config.state_dir / "baseline.json")
-    try:
-        report, delta = _host_report(inventory, baseline, link, config)
-        link.enqueue(report, Priority.IDENTITY)
-        deadline = _time.monotonic() + (config.timeout_s if once else max(config.interval_s, 60.0))
-        try:
-            result = link.courier.drain(deadline=deadline, retry_cold=not once)
-        except TransportError as exc:
-            depth = link.spool.stats().depth
-            raise TransportError(f"{exc}; {depth} report(s) kept in the spool for the next run") from exc
-        reason = (result.reasons or {}).get(report.report_id)
-        wants_full = report.report_id in result.need_full
-        if reason is not None:
-            if wants_full and delta is not None and _retry:
-                # The collector lost track of our base (new database, restore): start over with a snapshot.
-                baseline.force_full = True
-                baseline.save()
-                link.close()
-                return _report_once(config, once=once, skip=skip, _retry=False)
-            raise AgentError(f"collector {config.collector} rejected the report: {reason}")
-        if link.spool.contains(report.report_id):
-            raise TransportError(f"collector {config.collector} did not ack report {report.report_id}; kept in spool")
-        # Acked: the collector now holds this software list; deltas go against it from here on.
-        baseline.items = next_baseline(baseline.items if delta is not None else {}, inventory)
-        baseline.report_id = report.report_id
-        baseline.collector = config.collector
-        baseline.deltas_since_full = baseline.deltas_since_full + 1 if delta is not None else 0
-        baseline.force_full = wants_full  # divergence detected: the next report is a full snapshot
-        baseline.save()
-    finally:
-        link.close()
-    kind = (f"delta of {delta.size} change(s)" if delta is not None
-            else f"full snapshot of {len(inventory.software)} packages")
-    return (f"reported {inventory.facts.hostname} to {config.collector}: {kind}, "
-            f"{len(inventory.facts.interfaces)} interfaces, {len(inventory.neighbours)} neighbours "
-            f"(source {link.state.source_id}, report {report.report_id}"
-            + (f", {result.acked - 1} earlier spooled report(s) delivered" if result.acked > 1 else "") + ")")
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from agent.config import resolve_agent
-
-    config = resolve_agent(collector=args.collector, config=args.config, state_dir=args.state_dir, ca=args.ca,
-                           cert=args.cert, key=args.key, plaintext=args.plaintext, tls=args.tls,
+    config = resolve_agent(collector=args.collector, config=args.config, state_dir=args.state_dir, env=env,
+                           ca=args.ca, cert=args.cert, key=args.key, plaintext=args.plaintext, tls=args.tls,
                            server_name=args.server_name)
     if args.once:
-        print(_report_once(config, once=True))
+        print(report_once(config).summary())
         return 0
-    import signal
-
-    from agent.daemon import memory_ceiling_reason, run_daemon
-
-    log = logging.getLogger("netcensus.agent")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-
-    def cycle(skip: Sequence[str] | None) -> None:
-        try:
-            log.warning("%s", _report_once(config, once=False, skip={
-                name: memory_ceiling_reason(config.memory_ceiling_mb) for name in skip or ()}))
-        except TransportError as exc:
-            log.warning("%s; retrying at the next interval", exc)
-
-    run_daemon(interval_s=config.interval_s, jitter_s=config.jitter_s, memory_ceiling_mb=config.memory_ceiling_mb,
-               cycle=cycle, stop=stop)
+    run_reports(config, _stop_on_signals())
     return 0
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from agent.config import default_state_dir
-    from agent.transport.spool import Spool
+def _stop_on_signals() -> threading.Event:
+    """An event SIGTERM and SIGINT set, so the daemon finishes its cycle and exits cleanly."""
+    import signal
 
-    directory = args.state_dir or default_state_dir(os.environ)
-    state = _state(directory)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
+
+
+def cmd_status(args: argparse.Namespace, env: AgentEnv) -> int:
+    from agent.transport.spool import Spool
+    from agent.transport.state import NodeState
+
+    directory = args.state_dir or env.state_dir
+    state = NodeState.load(directory / "state.json")
     with Spool(directory / "spool.sqlite") as spool:
         stats = spool.stats()
     status = {"source_id": state.source_id or None, "collector": state.collector or None,
@@ -343,59 +228,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-class _ScanSender:
-    """Spools each scan batch, then tries to deliver; an unreachable collector keeps batches queued."""
-
-    def __init__(self, target: str, state_dir: Path | None, security: Any) -> None:
-        from netcensus.v1 import report_pb2
-
-        from agent.config import default_state_dir, enrol_secret
-
-        self.target = target
-        self.link = _Link(target, state_dir or default_state_dir(os.environ), kind=report_pb2.SOURCE_KIND_SCANNER,
-                          secret=enrol_secret(os.environ, None), security=security)
-        self._lock = threading.Lock()
-        self.unreachable: str = ""
-
-    def __call__(self, batch: Any) -> None:
-        from agent.transport.encode import encode_scan
-        from agent.transport.spool import Priority
-
-        with self._lock:
-            state = self.link.state
-            report = encode_scan(batch, source_id=state.source_id, seq=state.take_seq(), now=datetime.now(UTC))
-            self.link.enqueue(report, Priority.BULK)
-            if self.unreachable:
-                return  # do not stall the sweep on every batch; finish() tries again
-            try:
-                result = self.link.courier.drain_once()
-            except TransportError as exc:
-                self.unreachable = str(exc)
-                logging.getLogger("netcensus.agent").warning("%s; keeping scan batches in the spool", exc)
-                return
-            reason = (result.reasons or {}).get(report.report_id)
-            if reason is not None:
-                raise AgentError(f"collector {self.target} rejected a scan batch: {reason}")
-
-    def finish(self) -> None:
-        """Last delivery attempt; raises TransportError when batches stay queued."""
-        import time as _time
-
-        with self._lock:
-            try:
-                self.link.courier.drain(deadline=_time.monotonic() + 30, retry_cold=False)
-            except TransportError as exc:
-                depth = self.link.spool.stats().depth
-                raise TransportError(f"{exc}; {depth} scan batch(es) kept in the spool for the next run") from exc
-            finally:
-                self.link.close()
-
-
-def _sender(target: str, state_dir: Path | None, security: Any = None) -> _ScanSender:
+def _sender(args: argparse.Namespace, env: AgentEnv) -> ScanSender:
     """A callable that spools and sends one ScanBatch as a scanner report."""
-    from agent.transport.channel import Security
+    from agent.transport.scans import ScanSender
 
-    return _ScanSender(target, state_dir, security or Security())
+    return ScanSender(args.collector, args.state_dir or env.state_dir, secret=env.enrol_secret,
+                      security=_security(args, env))
 
 
 def _progress(message: str) -> None:
@@ -405,7 +243,7 @@ def _progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
-def cmd_scan(args: argparse.Namespace) -> int:
+def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
     from agent.scan.jsonio import batch_to_dict
     from agent.scan.model import Method
     from agent.scan.options import SweepOptions
@@ -421,7 +259,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                               "snmp_depth in the file ([defaults] or a [[job]])")
 
         scan_config = load_scan_config(args.config)
-        sender = _sender(args.collector, args.state_dir, _security(args)) if args.collector else None
+        sender = _sender(args, env) if args.collector else None
         sink = sender if sender is not None else (lambda batch: print(json.dumps(batch_to_dict(batch)), flush=True))
         run_schedule(scan_config, sink, stop=threading.Event(), once=args.once)
         if sender is not None:
@@ -448,7 +286,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                               "(identity only)")
         kw["snmp_depth"] = args.snmp_depth
     options = SweepOptions(**kw)
-    send = _sender(args.collector, args.state_dir, _security(args)) if args.collector else None
+    send = _sender(args, env) if args.collector else None
     found = 0
     observations: list[dict[str, Any]] = []
     failed: list[str] = []
@@ -472,14 +310,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_lab(args: argparse.Namespace) -> int:
+def cmd_lab(args: argparse.Namespace, env: AgentEnv) -> int:
     import subprocess
 
     from agent.scan.jsonio import batch_from_dict
 
     if os.geteuid() != 0:
         raise ConfigError("the lab builds network namespaces and needs root")
-    send = _sender(args.collector, args.state_dir, _security(args)) if args.collector else None
+    send = _sender(args, env) if args.collector else None
     proc = subprocess.Popen([sys.executable, "-m", "agent.lab.namespaces", "--methods", args.methods],
                             stdout=subprocess.PIPE, text=True)
     found = 0
@@ -503,17 +341,23 @@ def _lines(stream: Iterable[str]) -> Iterable[str]:
     return (line for line in stream if line.startswith("{"))
 
 
-COMMANDS = {"facts": cmd_facts, "report": cmd_report, "status": cmd_status, "scan": cmd_scan, "lab": cmd_lab}
+COMMANDS: dict[str, Callable[[argparse.Namespace, AgentEnv], int]] = {
+    "facts": cmd_facts, "report": cmd_report, "status": cmd_status, "scan": cmd_scan, "lab": cmd_lab}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `netcensus-agent` console script."""
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # we report transport errors ourselves, in one line
-    args = build_parser().parse_args(argv)
+    quiet_grpc()
+    try:
+        env = AgentEnv.read()
+    except ConfigError as exc:
+        print(f"netcensus-agent: {exc}", file=sys.stderr)
+        return 1
+    args = build_parser(env).parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return COMMANDS[args.command](args)
+        return COMMANDS[args.command](args, env)
     except AgentError as exc:
         print(f"netcensus-agent: {exc}", file=sys.stderr)
         return 1
@@ -523,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:
-        if os.environ.get("NETCENSUS_DEBUG"):
+        if env.debug:
             raise
         print(f"netcensus-agent: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
               " (set NETCENSUS_DEBUG=1 for details)", file=sys.stderr)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import ConfigError
-from agent.transport.channel import Security
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
 
@@ -27,7 +26,7 @@ def parse_seconds(text: str, what: str) -> float:
     return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[(match.group(2) or "s").lower()]
 
 
-def default_state_dir(env: Mapping[str, str]) -> Path:
+def _default_state_dir(env: Mapping[str, str]) -> Path:
     """/var/lib/netcensus-agent as root, else the user's XDG state directory."""
     if env.get("NETCENSUS_AGENT_STATE"):
         return Path(env["NETCENSUS_AGENT_STATE"])
@@ -35,6 +34,82 @@ def default_state_dir(env: Mapping[str, str]) -> Path:
         return Path("/var/lib/netcensus-agent")
     base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "netcensus-agent"
+
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentEnv:
+    """The environment variables the agent honours, read once at start-up.
+
+    Commands receive this value instead of looking at `os.environ` themselves, so the
+    precedence (argv > environment > file > defaults) is decided here and tests pass a plain
+    mapping to `read` instead of patching the process environment.
+    """
+
+    state_dir: Path                          # NETCENSUS_AGENT_STATE, else the per-user/root default
+    log_level: str = "warning"               # NETCENSUS_LOG_LEVEL: default of --log-level
+    debug: bool = False                      # NETCENSUS_DEBUG: show tracebacks of internal errors
+    collector: str = ""                      # NETCENSUS_COLLECTOR
+    enrol_secret: str = field(default="", repr=False)  # NETCENSUS_ENROL_SECRET; never logged
+    ca: Path | None = None                   # NETCENSUS_CA
+    cert: Path | None = None                 # NETCENSUS_CERT
+    key: Path | None = None                  # NETCENSUS_KEY
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None = None) -> AgentEnv:
+        """Capture the agent's variables from `environ` (the process environment by default).
+
+        Raises:
+            ConfigError: NETCENSUS_LOG_LEVEL is not one of LOG_LEVELS.
+        """
+        env = os.environ if environ is None else environ
+        level = env.get("NETCENSUS_LOG_LEVEL", "warning").lower()  # INFO worked before; keep it
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"NETCENSUS_LOG_LEVEL={level!r}: use one of {', '.join(LOG_LEVELS)}")
+        return cls(
+            state_dir=_default_state_dir(env),
+            log_level=level,
+            debug=bool(env.get("NETCENSUS_DEBUG")),
+            collector=env.get("NETCENSUS_COLLECTOR", ""),
+            enrol_secret=env.get("NETCENSUS_ENROL_SECRET", ""),
+            ca=_path(env.get("NETCENSUS_CA")),
+            cert=_path(env.get("NETCENSUS_CERT")),
+            key=_path(env.get("NETCENSUS_KEY")),
+        )
+
+
+def env_secret(name: str) -> str:
+    """The value of the environment variable a scan config names for a secret ("" when unset).
+
+    Read when a sweep needs it, not captured in `AgentEnv`: the variable's name comes from the
+    scan config file, and reading at use lets a long-running scanner pick up a rotated secret.
+    """
+    return os.environ.get(name, "")
+
+
+def quiet_grpc() -> None:
+    """Silence grpc's own stderr logging unless the user set GRPC_VERBOSITY: we report transport errors
+    ourselves, in one line. grpc's C core reads the variable, so it must be set before grpc loads."""
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+
+
+@dataclass(frozen=True, slots=True)
+class Security:
+    """Transport security of one collector connection, resolved from flags and config."""
+
+    ca: Path | None = None          # CA bundle that signed the collector's certificate
+    cert: Path | None = None        # our client certificate (mutual TLS)
+    key: Path | None = None         # its private key
+    tls: bool = False               # TLS with the system's roots even without --ca
+    plaintext: bool = False         # explicit consent to plaintext off loopback
+    server_name: str = ""           # expected name in the collector's certificate, when not the host dialled
+
+    @property
+    def uses_tls(self) -> bool:
+        """True when the channel is encrypted."""
+        return bool(self.tls or self.ca or self.cert or self.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +157,10 @@ def load_toml(path: Path | None) -> dict[str, object]:
     return dict(section)
 
 
-def enrol_secret(env: Mapping[str, str], file_value: object) -> str:
+def enrol_secret(env: AgentEnv, file_value: object) -> str:
     """The enrolment secret from NETCENSUS_ENROL_SECRET or a file; "" when none (open enrolment)."""
-    if env.get("NETCENSUS_ENROL_SECRET"):
-        return env["NETCENSUS_ENROL_SECRET"]
+    if env.enrol_secret:
+        return env.enrol_secret
     if file_value:
         try:
             return Path(str(file_value)).read_text(encoding="utf-8").strip()
@@ -100,14 +175,14 @@ def _path(value: object) -> Path | None:
 
 def resolve_security(*, ca: Path | None = None, cert: Path | None = None, key: Path | None = None,
                      plaintext: bool = False, tls: bool = False, server_name: str | None = None,
-                     file: Mapping[str, object] | None = None, env: Mapping[str, str] | None = None) -> Security:
+                     file: Mapping[str, object] | None = None, env: AgentEnv | None = None) -> Security:
     """TLS settings: flags > NETCENSUS_CA/CERT/KEY > [agent] ca/cert/key/tls/plaintext/server_name."""
-    env = os.environ if env is None else env
+    env = AgentEnv.read() if env is None else env
     file = file or {}
     return Security(
-        ca=ca or _path(env.get("NETCENSUS_CA")) or _path(file.get("ca")),
-        cert=cert or _path(env.get("NETCENSUS_CERT")) or _path(file.get("cert")),
-        key=key or _path(env.get("NETCENSUS_KEY")) or _path(file.get("key")),
+        ca=ca or env.ca or _path(file.get("ca")),
+        cert=cert or env.cert or _path(file.get("cert")),
+        key=key or env.key or _path(file.get("key")),
         tls=tls or bool(file.get("tls")),
         plaintext=plaintext or bool(file.get("plaintext")),
         server_name=server_name or str(file.get("server_name") or ""),
@@ -125,19 +200,23 @@ def _positive_int(value: object, what: str) -> int:
 
 
 def resolve_agent(*, collector: str | None, config: Path | None, state_dir: Path | None,
-                  env: Mapping[str, str] | None = None, ca: Path | None = None, cert: Path | None = None,
+                  env: AgentEnv | None = None, ca: Path | None = None, cert: Path | None = None,
                   key: Path | None = None, plaintext: bool = False, tls: bool = False,
                   server_name: str | None = None) -> AgentConfig:
-    """Merge argv, environment and file."""
-    env = os.environ if env is None else env
+    """Merge argv, environment and file.
+
+    The state directory is the one exception to argv > env > file: a `state_dir` in the file
+    overrides NETCENSUS_AGENT_STATE (packaging/agent.toml.example documents it so).
+    """
+    env = AgentEnv.read() if env is None else env
     file = load_toml(config)
-    target = collector or env.get("NETCENSUS_COLLECTOR") or file.get("collector")
+    target = collector or env.collector or file.get("collector")
     if not target:
         raise ConfigError("--collector HOST:PORT is required (or collector = ... in [agent] of --config)")
     sources = file.get("sources")
     return AgentConfig(
         collector=str(target),
-        state_dir=state_dir or (Path(str(file["state_dir"])) if file.get("state_dir") else default_state_dir(env)),
+        state_dir=state_dir or _path(file.get("state_dir")) or env.state_dir,
         interval_s=parse_seconds(str(file.get("interval", "1h")), "interval"),
         jitter_s=parse_seconds(str(file.get("jitter", "5m")), "jitter"),
         timeout_s=parse_seconds(str(file.get("timeout", "20s")), "timeout"),

@@ -36,9 +36,6 @@ log = logging.getLogger(__name__)
 HEAVY_COLLECTORS: tuple[str, ...] = ("deb", "rpm", "pip", "snap", "flatpak", "npm", "msi", "macos-app",
                                      "pkgutil", "security_updates")
 
-DEFAULT_MEMORY_CEILING_MB = 80
-
-
 def memory_ceiling_reason(ceiling_mb: int) -> str:
     """The SKIPPED reason for a collector left out under the ceiling."""
     return f"memory ceiling {ceiling_mb} MB reached"

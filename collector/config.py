@@ -206,9 +206,3 @@ def _transport(env: Mapping[str, str], file: Mapping[str, object], *, tls_cert: 
         "rate_burst": _number(file.get("rate_burst", 2000), "rate_burst", minimum=1),
         "max_queue": int(_number(file.get("max_queue", 20_000), "max_queue", minimum=1)),
     }
-
-
-def client_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Environment values the admin/query client commands use (admin token)."""
-    env = os.environ if env is None else env
-    return {k: env[k] for k in ("NETCENSUS_ADMIN_TOKEN",) if k in env}

@@ -40,7 +40,6 @@ fails at start-up. Error messages name the variable or file, never its content.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import re
 import threading
@@ -51,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from agent.config import env_secret
 from agent.errors import AgentError, ConfigError
 from agent.scan.model import Method, ScanBatch
 from agent.scan.options import PROFILES, SNMP_DEPTHS, SnmpV3User, SweepOptions
@@ -90,7 +90,7 @@ class SecretRef:
             ConfigError: the variable is unset/empty or the file unreadable/empty.
         """
         if self.env:
-            value = os.environ.get(self.env, "")
+            value = env_secret(self.env)
         else:
             try:
                 value = Path(self.file).read_text(encoding="utf-8").splitlines()[0] if self.file else ""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 
+from agent.config import Security
 from agent.errors import ConfigError
 
 log = logging.getLogger("netcensus.agent.transport")
@@ -27,23 +27,6 @@ CHANNEL_OPTIONS: list[tuple[str, int | str]] = [
     ("grpc.http2.max_pings_without_data", 0),
     ("grpc.enable_retries", 0),
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Security:
-    """Transport security of one collector connection, resolved from flags and config."""
-
-    ca: Path | None = None          # CA bundle that signed the collector's certificate
-    cert: Path | None = None        # our client certificate (mutual TLS)
-    key: Path | None = None         # its private key
-    tls: bool = False               # TLS with the system's roots even without --ca
-    plaintext: bool = False         # explicit consent to plaintext off loopback
-    server_name: str = ""           # expected name in the collector's certificate, when not the host dialled
-
-    @property
-    def uses_tls(self) -> bool:
-        """True when the channel is encrypted."""
-        return bool(self.tls or self.ca or self.cert or self.key)
 
 
 def target_is_loopback(target: str) -> bool:

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import grpc
 from netcensus.v1 import ingest_pb2, report_pb2
 
+from agent.config import Security
 from agent.errors import RejectedError, TransportError
-from agent.transport.channel import Security, open_channel
+from agent.transport.channel import open_channel
 from agent.transport.state import NodeState
 
 log = logging.getLogger("netcensus.agent.transport")

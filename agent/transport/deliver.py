@@ -9,7 +9,6 @@ unreachable collector, a stream cut by kill -9, pushback - leaves it queued for 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ class DrainResult:
     acked: int = 0
     rejected: int = 0
     remaining: int = 0
-    reasons: dict[str, str] | None = None  # report_id -> rejection reason
+    reasons: dict[str, str] = field(default_factory=dict)  # report_id -> rejection reason
     need_full: set[str] = field(default_factory=set)  # report_ids whose ack asked for a full snapshot
 
 
@@ -37,24 +36,19 @@ class Courier:
     """Moves spooled reports to one collector."""
 
     def __init__(self, spool: Spool, client: IngestClient, *, batch: int = 500,
-                 backoff: Backoff | None = None, sleep: Callable[[float], bool] | None = None,
+                 backoff: Backoff | None = None, sleep: Callable[[float], object] | None = None,
                  on_acked: Callable[[list[str]], None] | None = None) -> None:
         self.spool = spool
         self._on_acked = on_acked
         self.client = client
         self.batch = batch
         self.backoff = backoff or Backoff()
-        self._stop = threading.Event()
-        self._sleep = sleep or self._stop.wait
-
-    def stop(self) -> None:
-        """Ask a running drain() to return at its next pause."""
-        self._stop.set()
+        self._sleep = sleep or time.sleep
 
     def drain_once(self, result: DrainResult | None = None) -> DrainResult:
         """Send every queued report once, in order, over as many streams as batches; raises TransportError."""
-        result = result or DrainResult(reasons={})
-        reasons = result.reasons if result.reasons is not None else {}
+        result = result or DrainResult()
+        reasons = result.reasons
         self.client.ensure_enrolled()
         after = 0
         while True:
@@ -92,7 +86,6 @@ class Courier:
                 self._settle(acked, result)
                 result.rejected += self.spool.remove(rejected, counter="rejected")
         result.remaining = self.spool.stats().depth
-        result.reasons = reasons
         return result
 
     def _settle(self, acked: list[str], result: DrainResult) -> None:
@@ -110,9 +103,9 @@ class Courier:
         retry_cold=False gives up at once when the very first attempt finds the collector
         unreachable (what `report --once` wants: one line, exit 1, report kept).
         """
-        result = DrainResult(reasons={})
+        result = DrainResult()
         first = True
-        while not self._stop.is_set():
+        while True:
             before = result.acked + result.rejected
             try:
                 self.drain_once(result)
@@ -136,5 +129,3 @@ class Courier:
                 self._sleep(delay)
             finally:
                 first = False
-        result.remaining = self.spool.stats().depth
-        return result

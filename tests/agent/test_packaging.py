@@ -5,7 +5,7 @@ from __future__ import annotations
 import configparser
 from pathlib import Path
 
-from agent.config import resolve_agent
+from agent.config import AgentEnv, resolve_agent
 
 PACKAGING = Path(__file__).resolve().parents[2] / "packaging"
 
@@ -16,7 +16,7 @@ def test_example_config_loads(tmp_path: Path) -> None:
     secret.write_text("s3cret\n", encoding="utf-8")
     config = tmp_path / "agent.toml"
     config.write_text(text.replace("/etc/netcensus/enrol.secret", str(secret)), encoding="utf-8")
-    resolved = resolve_agent(collector=None, config=config, state_dir=None, env={})
+    resolved = resolve_agent(collector=None, config=config, state_dir=None, env=AgentEnv.read({}))
     assert resolved.collector == "inventory.example.org:50051"
     assert resolved.interval_s == 3600 and resolved.memory_ceiling_mb == 80
     assert resolved.enrol_secret == "s3cret"
