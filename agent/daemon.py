@@ -28,13 +28,15 @@ import time
 from collections.abc import Callable, Sequence
 
 from agent.errors import CollectionError
+from agent.facts.software.registry import source_names
 
 log = logging.getLogger(__name__)
 
-# Collectors whose memory use grows with what the machine has installed: package databases and
-# apt's security indices. Everything else reads a few small files.
-HEAVY_COLLECTORS: tuple[str, ...] = ("deb", "rpm", "pip", "snap", "flatpak", "npm", "msi", "macos-app",
-                                     "pkgutil", "security_updates")
+# Collectors whose memory use grows with what the machine has installed: every software source (read
+# from the one registry, so a new source is skipped too) and apt's security indices. Everything else
+# reads a few small files.
+HEAVY_COLLECTORS: tuple[str, ...] = (*source_names(), "security_updates")
+
 
 def memory_ceiling_reason(ceiling_mb: int) -> str:
     """The SKIPPED reason for a collector left out under the ceiling."""
