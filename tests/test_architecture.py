@@ -94,7 +94,7 @@ def test_remote_commands_load_neither_duckdb_nor_arrow() -> None:
 
 
 def test_the_agent_report_path_loads_no_scanner_library() -> None:
-    probe = ("import sys, agent.cli, agent.report; "
-             "print(sorted(m for m in ('scapy', 'pysnmp', 'nmap', 'duckdb', 'pyarrow', 'collector') if m in sys.modules))")
+    heavy = ("scapy", "pysnmp", "nmap", "duckdb", "pyarrow", "collector")
+    probe = f"import sys, agent.cli, agent.report; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
