@@ -56,7 +56,9 @@ def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
 
     p = sub.add_parser("scan", help="sweep subnets or hosts (ARP, nmap, SNMP)")
     p.add_argument("targets", nargs="*", metavar="CIDR_OR_HOST")
-    p.add_argument("--methods", default="arp,nmap,snmp", help="comma-separated: arp,nmap,snmp")
+    from agent.scan.registry import SCANNERS, methods_help  # names only: imports no scanner library
+
+    p.add_argument("--methods", default=",".join(m.value for m in SCANNERS), help=methods_help())
     p.add_argument("--community", action="append", default=[], metavar="C", help="SNMP community (repeatable)")
     p.add_argument("--interface", help="interface for ARP (default: from the route)")
     p.add_argument("--rate", type=int, help="packets per second")
@@ -245,8 +247,8 @@ def _progress(message: str) -> None:
 
 def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
     from agent.scan.jsonio import batch_to_dict
-    from agent.scan.model import Method
     from agent.scan.options import SweepOptions
+    from agent.scan.registry import parse_methods
     from agent.scan.sweep import sweep
 
     if bool(args.collector) == bool(args.fmt):
@@ -268,9 +270,9 @@ def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
     if not args.targets:
         raise ConfigError("name at least one CIDR or host to scan (or --config FILE)")
     try:
-        methods = [Method(m.strip()) for m in args.methods.split(",") if m.strip()]
-    except ValueError as exc:
-        raise ConfigError(f"--methods {args.methods!r}: use a comma list of arp, nmap, snmp") from exc
+        methods = parse_methods(m.strip() for m in args.methods.split(",") if m.strip())
+    except ConfigError as exc:
+        raise ConfigError(f"--methods {args.methods!r}: {exc}") from exc
     kw: dict[str, Any] = {}
     if args.community:
         kw["communities"] = tuple(args.community)

@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from agent.lab.namespaces import BENCH_NET, Lab, LabHost, have_tools  # noqa: E402
-from agent.scan.snmp import COLUMNS, SYSTEM  # noqa: E402
+from agent.scan.snmp.oids import COLUMNS, SYSTEM  # noqa: E402
 
 DATA = REPO / "tests" / "data" / "scan" / "snmpsim"
 

@@ -1,8 +1,9 @@
 """The scanner seam: every method (ARP, nmap, SNMP) is a function of this shape.
 
-sweep() composes scanners; each receives already-parsed targets, frozen options, an `emit`
-callback for results, a stop event and a monotonic deadline. A scanner never raises for a
-target's failure: it emits a TargetStatus(ok=False, reason) and goes on (STYLE.md habit 3).
+registry.SCANNERS names each method's scanner and sweep() composes them; each receives
+already-parsed targets, frozen options, an `emit` callback for results, a stop event and a
+monotonic deadline. A scanner never raises for a target's failure: it emits a
+TargetStatus(ok=False, reason) and goes on (STYLE.md habit 3).
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ from agent.config import env_secret
 from agent.errors import AgentError, ConfigError
 from agent.scan.model import Method, ScanBatch
 from agent.scan.options import PROFILES, SNMP_DEPTHS, SnmpV3User, SweepOptions
+from agent.scan.registry import method_names, parse_methods
 from agent.scan.targets import parse_networks, parse_targets
 
 log = logging.getLogger("netcensus.scan.schedule")
@@ -259,12 +260,12 @@ def _job(raw: Any, index: int, creds: Mapping[str, CredentialRef], defaults: Swe
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from exc
     methods_raw = raw.get("methods", ["arp", "snmp"])
+    if not isinstance(methods_raw, list):
+        raise ConfigError(f"{where}: methods must be a list of {method_names()}")
     try:
-        methods = tuple(Method(m) for m in methods_raw)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{where}: methods must be a list of arp, nmap, snmp ({exc})") from exc
-    if not methods or any(m not in (Method.ARP, Method.NMAP, Method.SNMP) for m in methods):
-        raise ConfigError(f"{where}: methods must be a non-empty list of arp, nmap, snmp")
+        methods = parse_methods(methods_raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: methods: {exc}") from exc
     cred_names = raw.get("credentials", [])
     if not isinstance(cred_names, list):
         raise ConfigError(f"{where}: credentials must be a list of credential names")

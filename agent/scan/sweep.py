@@ -1,7 +1,8 @@
 """sweep(): one network sweep over several methods, streamed as ScanBatch values.
 
-Discovery methods (ARP, nmap) run in parallel threads first; SNMP then queries the hosts they
-found plus every single-host target (or every address when SNMP runs alone). Results travel
+Methods come from registry.SCANNERS. Discovering methods (ARP, nmap) run in parallel threads
+first; per-host methods (SNMP) then query the hosts they found plus every single-host target (or
+every address when no discovering method runs). Results travel
 through a queue and are cut into batches, so a consumer that stops early (Ctrl-C, a full
 spool) still holds everything seen so far. The last batch has complete=True and carries the
 statuses of anything the time budget cut short.
@@ -14,12 +15,13 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
-from agent.scan.base import Emit, Progress, Scanner
+from agent.scan.base import Emit, Progress
 from agent.scan.model import Method, Observation, ScanBatch, TargetStatus
 from agent.scan.options import SweepOptions
+from agent.scan.registry import SCANNERS, ScannerEntry
 from agent.scan.targets import Target, parse_targets
 
 # A batch is cut at this many items or after this long, whichever comes first: small enough to
@@ -29,26 +31,11 @@ BATCH_SECONDS = 1.0
 # After the budget expires, scanners get this long to notice the deadline and report.
 GRACE_S = 5.0
 
-DISCOVERY = (Method.ARP, Method.NMAP)
-SWEEP_METHODS = frozenset({Method.ARP, Method.NMAP, Method.SNMP})
-
 _DONE = object()
 
 
-def _scanner(method: Method) -> Scanner:
-    # Lazy imports: an SNMP-only sweep must not pay for scapy, nor an ARP sweep for pysnmp.
-    if method is Method.ARP:
-        from agent.scan.arp import run_arp
-        return run_arp
-    if method is Method.NMAP:
-        from agent.scan.nmap import run_nmap
-        return run_nmap
-    from agent.scan.snmp import run_snmp
-    return run_snmp
-
-
-def snmp_hosts(targets: Sequence[Target], live: set[str], *, all_addresses: bool) -> tuple[Target, ...]:
-    """The per-host SNMP targets: live hosts and single-host targets, or everything."""
+def host_targets(targets: Sequence[Target], live: set[str], *, all_addresses: bool) -> tuple[Target, ...]:
+    """One target per host for the per-host methods: live hosts and single-host targets, or everything."""
     out: list[Target] = []
     for tgt in targets:
         for addr in tgt.addresses:
@@ -66,6 +53,7 @@ def _run(
     stop: threading.Event,
     deadline: float,
     progress: Progress | None,
+    scanners: Mapping[Method, ScannerEntry],
 ) -> None:
     live: set[str] = set()
     lock = threading.Lock()
@@ -78,21 +66,27 @@ def _run(
 
     def guarded(method: Method, tgts: Sequence[Target]) -> None:
         try:
-            _scanner(method)(tgts, options, emit_and_track, stop=stop, deadline=deadline, progress=progress)
+            # load() imports the scanner's module now: a sweep pays only for the libraries it uses.
+            scanners[method].load()(tgts, options, emit_and_track, stop=stop, deadline=deadline, progress=progress)
         except Exception as exc:  # noqa: BLE001 — a scanner bug must become a status, not a dead sweep
             for tgt in tgts:
                 emit(TargetStatus(target=tgt.spec, method=method, ok=False,
                                   reason=f"{method.value} scanner failed: {type(exc).__name__}: {exc}"))
 
-    threads = [threading.Thread(target=guarded, args=(m, targets), name=f"scan-{m.value}", daemon=True)
-               for m in methods if m in DISCOVERY]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if Method.SNMP in methods and not stop.is_set():
-        all_addrs = options.snmp_all_addresses or not any(m in DISCOVERY for m in methods)
-        guarded(Method.SNMP, snmp_hosts(targets, live, all_addresses=all_addrs))
+    def in_parallel(which: Sequence[Method], tgts: Sequence[Target]) -> None:
+        threads = [threading.Thread(target=guarded, args=(m, tgts), name=f"scan-{m.value}", daemon=True)
+                   for m in which]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    discovering = [m for m in methods if scanners[m].discovers]
+    per_host = [m for m in methods if not scanners[m].discovers]
+    in_parallel(discovering, targets)
+    if per_host and not stop.is_set():
+        all_addrs = options.snmp_all_addresses or not discovering
+        in_parallel(per_host, host_targets(targets, live, all_addresses=all_addrs))
 
 
 def sweep(
@@ -101,14 +95,16 @@ def sweep(
     methods: Sequence[Method],
     options: SweepOptions,
     progress: Callable[[str], None] | None = None,
+    scanners: Mapping[Method, ScannerEntry] = SCANNERS,
 ) -> Iterator[ScanBatch]:
     """Sweep targets with the given methods, yielding batches as results arrive.
 
     Args:
         targets: CIDRs, addresses, dash ranges or host names (see targets.parse_target).
-        methods: any of Method.ARP, Method.NMAP, Method.SNMP.
+        methods: methods of `scanners` (ARP, nmap, SNMP).
         options: rates, credentials, budget and exclusions.
         progress: called with one-line human progress messages (from worker threads).
+        scanners: the methods that can run (registry.SCANNERS; tests pass their own).
 
     Yields:
         ScanBatch values sharing one scan_id; the last one has complete=True. If the consumer
@@ -121,12 +117,16 @@ def sweep(
 
     wanted = tuple(dict.fromkeys(methods))
     if not wanted:
-        raise ConfigError("scan: no methods given (use arp, nmap and/or snmp)")
+        raise ConfigError(f"scan: no methods given (use {_names(scanners)})")
     for m in wanted:
-        if m not in SWEEP_METHODS:
-            raise ConfigError(f"scan: method {m.value!r} cannot be swept (use arp, nmap or snmp)")
+        if m not in scanners:
+            raise ConfigError(f"scan: method {m.value!r} cannot be swept (use {_names(scanners)})")
     parsed = parse_targets(targets, options.exclude)
-    return _stream(parsed, wanted, options, progress)
+    return _stream(parsed, wanted, options, progress, scanners)
+
+
+def _names(scanners: Mapping[Method, ScannerEntry]) -> str:
+    return ", ".join(m.value for m in scanners)
 
 
 def _stream(
@@ -134,6 +134,7 @@ def _stream(
     methods: tuple[Method, ...],
     options: SweepOptions,
     progress: Progress | None,
+    scanners: Mapping[Method, ScannerEntry],
 ) -> Iterator[ScanBatch]:
     scan_id = str(uuid.uuid4())
     started_at = datetime.now(UTC)
@@ -144,7 +145,8 @@ def _stream(
 
     def runner() -> None:
         try:
-            _run(parsed, methods, options, events.put, stop=stop, deadline=deadline, progress=progress)
+            _run(parsed, methods, options, events.put, stop=stop, deadline=deadline, progress=progress,
+                 scanners=scanners)
         finally:
             events.put(_DONE)
 

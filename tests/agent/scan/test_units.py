@@ -1,12 +1,11 @@
-"""Pure unit tests: classification, MAC handling, targets, options, JSON round trip, SNMP walk
-termination, DateAndTime, schedule config loading and the scheduler loop (no packets sent)."""
+"""Pure unit tests: classification, MAC handling, targets, options, JSON round trip, schedule config
+loading and the scheduler loop (no packets sent)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from agent.scan.classify import classify, enterprise_number, mac_is_local, mac_v
 from agent.scan.jsonio import batch_from_dict, batch_to_dict
 from agent.scan.model import DEVICE_TYPES, Method, Observation, ScanBatch, SeenVia, SnmpSystem, TargetStatus
 from agent.scan.options import SnmpV3User, SweepOptions
-from agent.scan.snmp import Credential, Session, credentials, parse_date_and_time
 from agent.scan.targets import parse_targets
 
 # --- classification -------------------------------------------------------------------------------
@@ -126,15 +124,6 @@ def test_options_validation_and_secret_hiding() -> None:
     assert opts.v3_users[0].level == "authPriv"
 
 
-def test_credential_order_and_labels() -> None:
-    opts = SweepOptions(communities=("a-community", "b-community"),
-                        v3_users=(SnmpV3User("u", "sha", "authpass1"),))
-    creds = credentials(opts)
-    assert [c.label for c in creds] == ["v2c community #1", "v2c community #2", "v3 user #1 (authNoPriv)",
-                                        "v1 community #1", "v1 community #2"]
-    assert "a-community" not in repr(creds)
-
-
 # --- JSON ------------------------------------------------------------------------------------------
 
 
@@ -159,73 +148,6 @@ def test_batch_json_round_trip() -> None:
     json.dumps(as_dict)  # plain JSON all the way down
     assert as_dict["observations"][1]["interfaces"][0]["addresses"] == ["192.0.2.11/24"]
     assert batch_from_dict(as_dict) == batch
-
-
-# --- SNMP helpers -----------------------------------------------------------------------------------
-
-
-def test_date_and_time() -> None:
-    # RFC 2579 DateAndTime: 2026-11-25 04:19:56.0, and with a -05:00 offset.
-    assert parse_date_and_time(bytes([0x07, 0xEA, 11, 25, 4, 19, 56, 0])) == datetime(2026, 11, 25, 4, 19, 56,
-                                                                                      tzinfo=UTC)
-    with_tz = parse_date_and_time(bytes([0x07, 0xEA, 11, 25, 4, 19, 56, 0]) + b"-\x05\x00")
-    assert with_tz == datetime(2026, 11, 25, 4, 19, 56, tzinfo=timezone(-timedelta(hours=5)))
-    assert parse_date_and_time(bytes(8)) is None
-    assert parse_date_and_time(b"\x01\x02") is None
-
-
-class _FakeValue:
-    def __init__(self, v: int) -> None:
-        self.v = v
-
-
-class _ScriptedSession(Session):
-    """Session whose GETBULK answers come from a script instead of the network."""
-
-    def __init__(self, answers: list[list[tuple[tuple[int, ...], Any]]], *, max_rows: int = 1000) -> None:
-        self.answers = answers
-        self.max_rows = max_rows
-        self.varbinds = 0
-        self.cred = Credential("v2c community #1", "2c", community="x")
-        self.bulk_varbinds = 48
-        self.calls = 0
-        self.asked: list[tuple[list[tuple[int, ...]], int]] = []
-
-    async def _get(self, oids: Any) -> list[tuple[tuple[int, ...], Any]]:
-        raise AssertionError("these tests script GETBULK only")
-
-    async def _bulk(self, oids: Any, reps: int) -> list[tuple[tuple[int, ...], Any]]:
-        self.calls += 1
-        self.asked.append((list(oids), reps))
-        return self.answers.pop(0) if self.answers else []
-
-
-ROOT = (1, 3, 6, 1, 2, 1, 2, 2, 1, 2)
-
-
-def test_walk_stays_in_subtree() -> None:
-    s = _ScriptedSession([[((*ROOT, 1), _FakeValue(1)), ((*ROOT, 2), _FakeValue(2)),
-                           ((1, 3, 6, 1, 2, 1, 2, 2, 1, 3, 1), _FakeValue(3))]])
-    res = asyncio.run(s.walk(ROOT))
-    assert [o for o, _ in res.rows] == [(*ROOT, 1), (*ROOT, 2)]
-    assert res.note == ""
-
-
-def test_walk_stops_on_non_increasing_oids() -> None:
-    looping = [((*ROOT, 1), _FakeValue(1)), ((*ROOT, 2), _FakeValue(2))]
-    s = _ScriptedSession([looping, [((*ROOT, 2), _FakeValue(2)), ((*ROOT, 1), _FakeValue(1))]] * 50)
-    res = asyncio.run(s.walk(ROOT))
-    assert len(res.rows) == 2
-    assert "non-increasing" in res.note
-    assert s.calls == 2
-
-
-def test_walk_cuts_endless_tables() -> None:
-    endless = [[((*ROOT, i * 10 + j), _FakeValue(0)) for j in range(1, 11)] for i in range(100)]
-    s = _ScriptedSession(endless, max_rows=55)
-    res = asyncio.run(s.walk(ROOT))
-    assert len(res.rows) == 55
-    assert "cut at 55 rows" in res.note
 
 
 # --- schedule ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from tests.agent.scan.conftest import need_root
 
 pytestmark = [pytest.mark.root]
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "scan" / "snmpsim"
+DATA = Path(__file__).resolve().parents[3] / "data" / "scan" / "snmpsim"
 V3_USERS = {
     # net-snmp createUser line, our SnmpV3User fields
     "sha512-aes256": ("v3a SHA-512 authpass512 AES256 privpass512",

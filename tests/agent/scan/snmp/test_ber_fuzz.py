@@ -7,7 +7,7 @@ import contextlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agent.scan import snmpber as ber
+from agent.scan.snmp import ber
 
 # A well-formed GETRESPONSE to mutate (RFC 3416 §3, BER per X.690): v2c, community "public", one
 # varbind sysName.0 = "lab-h1". Built as a request with the RESPONSE tag, then the NULL value replaced.

@@ -5,7 +5,7 @@ costs ~12 ms of CPU (measured on the scan host, ~0.25 ms per varbind), which mad
 of one net-snmp device five times slower than `snmpbulkwalk` and made 50 devices CPU-bound.
 Community messages are a fixed, tiny subset of BER (RFC 1157 §4, RFC 1901, RFC 3416 §3 and
 RFC 3417 §8: definite lengths only, single-octet tags), so a direct codec is short and ~50x
-cheaper. SNMPv3 (USM authentication and privacy, RFC 3414) stays with pysnmp in snmp.py.
+cheaper. SNMPv3 (USM authentication and privacy, RFC 3414) stays with pysnmp in usm.py.
 
 Values are decoded to plain Python: OCTET STRING, IpAddress and Opaque -> bytes; INTEGER,
 Counter32/64, Gauge32, TimeTicks -> int; OBJECT IDENTIFIER -> tuple of ints; NULL -> None; and

@@ -1,0 +1,27 @@
+"""The SNMP scanner, split by job.
+
+    oids.py          what to read: OIDs, per-table columns, walk plans per depth (pure data)
+    credentials.py   which credentials to try, named by position only
+    values.py        plain SNMP values -> text, ints, dates; rows of a walk by index (pure)
+    session.py       Session (GET, census, lockstep walks), SnmpError, pacing (AdaptiveLimit, Pacer)
+    channel.py       a connected UDP socket per device, request-ids, the SNMPv3 discovery probe
+    ber.py           the BER codec of community messages (v1/v2c)
+    community.py     v1/v2c sessions over channel.py and ber.py
+    usm.py           v3 sessions through pysnmp (the only module importing it)
+    mib/             one module per MIB area: system, interfaces, entity, host resources,
+                     ARP cache, bridge forwarding tables, LLDP (pure readers of walked tables)
+    observations.py  one device's answers -> its Observations (composes mib/)
+    device.py        credential search, census, walks; many devices at once; run_snmp
+
+Import rules: the pure layer (oids, values, mib/, observations) never imports a transport;
+only usm.py imports pysnmp, and only inside functions, so importing this package costs no
+pysnmp start-up. Nothing outside agent/scan/snmp imports its modules except through this
+package's public entry, run_snmp (the Scanner the registry names), and the OID plan in oids.py
+(benchmarks compare walks of the same subtrees).
+"""
+
+from __future__ import annotations
+
+from agent.scan.snmp.device import run_snmp
+
+__all__ = ["run_snmp"]

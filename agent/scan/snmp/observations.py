@@ -1,0 +1,50 @@
+"""Raw SNMP answers of one device -> its Observations: the device itself, then what it has seen.
+
+Pure (unit-tested with recorded values): the MIB areas in mib/ do the reading; this module only
+composes them. A new sighting area is a new module in mib/ and one line in SIGHTINGS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from agent.scan.classify import classify, mac_is_local, mac_vendor
+from agent.scan.model import Method, Observation
+from agent.scan.snmp.mib import Sightings, Tables, arp_cache, bridge, entity, host_resources, interfaces, lldp, system
+from agent.scan.snmp.oids import Oid
+
+# Tables that report other hosts the device has seen, in the order their sightings are listed.
+SIGHTINGS: tuple[Sightings, ...] = (arp_cache.sightings, bridge.sightings, lldp.sightings)
+
+
+def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *, seen_at: datetime,
+                       mibs: frozenset[str] = frozenset()) -> list[Observation]:
+    """The device's own observation, then the sightings of its ARP cache, forwarding tables and LLDP.
+
+    Args:
+        host: the address the device was asked at.
+        scalars: the GET of oids.SCALARS (or DISCOVERY_SCALARS).
+        tables: what was walked, by oids.COLUMNS name; absent tables are simply empty.
+        seen_at: when the device answered.
+        mibs: the PRESENCE MIBs the device answered (classification evidence).
+    """
+    sysgroup = system.system_group(scalars)
+    cls = classify(sysgroup.object_id, sysgroup.descr, services=system.services(scalars), mibs=mibs)
+    ifs = interfaces.read_interfaces(host, tables)
+    serial, model, ent_vendor = entity.chassis(tables)
+    attributes = host_resources.attributes(scalars, tables)
+    device_mac = ifs.device_mac
+    vendor = mac_vendor(device_mac) if device_mac else ""
+    device = Observation(
+        method=Method.SNMP, seen_at=seen_at, ip=host, mac=device_mac, hostname=sysgroup.name,
+        vendor=vendor or ent_vendor or cls.vendor, device_type=cls.device_type, os_family=cls.os_family,
+        snmp=sysgroup, software=host_resources.software(tables), serial=serial, model=model,
+        interfaces=ifs.interfaces, mac_is_local=mac_is_local(device_mac) if device_mac else False,
+        attributes=tuple(sorted(attributes.items())),
+    )
+    out = [device]
+    for area in SIGHTINGS:
+        out += area(host, sysgroup.name, ifs.names, tables, seen_at)
+    return out

@@ -1,0 +1,144 @@
+"""One device read as a sweep reads it (credential, census, walks), a recording as the agent:
+what a discovery pass reads against an inventory, on recorded devices (no packets sent)."""
+
+from __future__ import annotations
+
+import asyncio
+import bz2
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.scan.model import Method, Observation, TargetStatus
+from agent.scan.options import SweepOptions
+from agent.scan.snmp.credentials import Credential
+from agent.scan.snmp.device import Device, read_device
+from agent.scan.snmp.oids import COLUMNS, DISCOVERY_COLUMNS, DISCOVERY_SCALARS, PRESENCE, SCALARS, SYSTEM, TABLE_PREFIX
+from agent.scan.snmp.session import Session
+from tests.agent.scan.snmp.agents import TableAgent
+
+Oid = tuple[int, ...]
+DATA = Path(__file__).resolve().parents[3] / "data" / "scan" / "snmpsim"
+
+
+_INT_TYPES = {2, 65, 66, 67, 70}  # INTEGER, Counter32, Gauge32, TimeTicks, Counter64
+_BYTES_TYPES = {4, 64, 68}       # OCTET STRING, IpAddress, Opaque
+
+
+def _snmprec(path: Path) -> dict[Oid, Any]:
+    """A snmpsim recording (oid|type|value lines), values as the codec decodes them."""
+    raw = bz2.decompress(path.read_bytes()) if path.name.endswith(".bz2") else path.read_bytes()
+    mib: dict[Oid, Any] = {}
+    for line in raw.splitlines():
+        parts = line.split(b"|", 2)
+        if len(parts) != 3:
+            continue
+        oid_s, tag_s, val = parts
+        hexed = tag_s.endswith(b"x")
+        try:
+            oid = tuple(int(x) for x in oid_s.decode().split("."))
+            tag = int(tag_s.rstrip(b"x"))
+            if hexed:
+                val = bytes.fromhex(val.decode())
+            if tag in _INT_TYPES:
+                mib[oid] = int(val)
+            elif tag == 64 and not hexed:
+                mib[oid] = bytes(int(x) for x in val.decode().split("."))
+            elif tag in _BYTES_TYPES:
+                mib[oid] = val
+            elif tag == 6:
+                mib[oid] = tuple(int(x) for x in val.decode().split(".") if x)
+        except ValueError:
+            continue  # a variation-module line or a malformed value: not part of the walk
+    return mib
+
+
+def _read_device(mib: dict[Oid, Any], host: str, depth: str) -> tuple[list[Observation], TargetStatus, TableAgent]:
+    """read_device as a sweep runs it (credential, census, walks), the recording as the agent."""
+    agents: list[TableAgent] = []
+
+    async def recorded(cred: Credential, *, timeout: float, retries: int, max_rows: int) -> Session:
+        agent = TableAgent(mib, max_rows=max_rows)  # no socket: nothing is sent
+        agents.append(agent)
+        return agent
+
+    opts = SweepOptions(snmp_depth=depth)
+    res = asyncio.run(read_device(Device(host, recorded), opts))
+    (agent,) = agents
+    return res.observations, res.status, agent
+
+
+def _under(oid: Oid, roots: Sequence[Oid]) -> bool:
+    return any(oid[:len(r)] == r for r in roots)
+
+
+def _identity(dev: Observation) -> tuple[Any, ...]:
+    """What a discovery must report exactly as an inventory does."""
+    return (dev.method, dev.ip, dev.mac, dev.mac_is_local, dev.hostname, dev.vendor, dev.device_type, dev.os_family,
+            dev.snmp, dev.serial, dev.model,
+            tuple((i.name, i.mac, i.addresses, i.is_virtual) for i in dev.interfaces))
+
+
+def _recording(name: str) -> Path:
+    if name == "switch":
+        return DATA / "switch" / "public.snmprec"
+    if name == "winxp":
+        import snmpsim  # type: ignore[import-untyped]
+
+        return Path(snmpsim.__file__).parent / "data" / "recorded" / "winxp-full-walk.snmprec"
+    snmpsim_data = pytest.importorskip("snmpsim_data")
+    return Path(snmpsim_data.__file__).parent / "data" / name
+
+
+# The hand-written switch (ARP, FDB, LLDP, chassis), snmpsim's Windows XP walk (software, hrSystem) and
+# recorded devices whose type comes from sysObjectID, sysDescr, UPS-MIB presence or layer bits.
+RECORDINGS = {
+    "switch": ("192.0.2.40", "switch"),
+    "winxp": ("127.0.0.1", "workstation"),
+    "network/switch/cisco-c3750.snmprec.bz2": ("192.0.2.100", "switch"),
+    "network/firewall/paloalto-pa-5000.snmprec.bz2": ("192.0.2.101", "firewall"),
+    "network/wifi/ubiquiti-m5.snmprec.bz2": ("192.0.2.102", "wireless"),
+    "UPS/eastpower-istars-swv053.snmprec.bz2": ("192.0.2.103", "ups"),
+    "os/linux/slackware.snmprec.bz2": ("192.0.2.104", "server"),
+}
+
+
+@pytest.mark.parametrize("name", list(RECORDINGS))
+def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(name: str) -> None:
+    host, device_type = RECORDINGS[name]
+    mib = _snmprec(_recording(name))
+    full, full_status, full_agent = _read_device(mib, host, "inventory")
+    found, status, agent = _read_device(mib, host, "discovery")
+    assert status.ok and full_status.ok, (status.reason, full_status.reason)
+    assert "; discovery; " in status.reason and "; inventory; " in full_status.reason
+
+    # One request asks which tables exist: only the discovery tables, plus the MIBs whose presence types
+    # a device (UPS-MIB, Printer-MIB).
+    census, reps = agent.bulks[0]
+    assert census == (*(TABLE_PREFIX[k] for k in DISCOVERY_COLUMNS), *PRESENCE.values()) and reps == 1
+    # Walks stay inside the discovery columns; GETs are the system group (which proves the credential) and
+    # the chassis' serial/manufacturer/model.
+    allowed = [c for cols in DISCOVERY_COLUMNS.values() for c in cols]
+    assert all(_under(o, allowed) for oids, _ in agent.bulks[1:] for o in oids)
+    assert all(_under(o, [SYSTEM, *COLUMNS["ent"]]) for o in agent.gets)
+    assert set(DISCOVERY_SCALARS) <= set(agent.gets) and set(DISCOVERY_SCALARS) < set(SCALARS)
+    assert not any(_under(c, allowed) for k in ("arp", "arp2", "fdb", "qfdb", "bport", "hr", "sw", "lldp")
+                   for c in COLUMNS[k])
+
+    # The device is told apart and typed exactly as by an inventory, with fewer varbinds.
+    (dev,) = found  # no ARP/FDB/LLDP sightings
+    assert _identity(dev) == _identity(full[0])
+    assert dev.device_type == device_type and dev.ip == host
+    assert (dev.software, dev.attributes) == ((), ())
+    # Interfaces as an inventory reads them, state and speed included (a missing state would read "down").
+    assert dev.interfaces == full[0].interfaces
+    assert agent.varbinds < full_agent.varbinds
+    assert len(agent.bulks) <= len(full_agent.bulks)
+    if name == "switch":
+        assert {o.method for o in full} >= {Method.SNMP_ARP_CACHE, Method.SNMP_FDB, Method.SNMP_LLDP}
+        assert (dev.mac, dev.serial, dev.model) == ("00:00:0c:aa:bb:01", "FOC1234X0AB", "WS-C2960X-48FPD-L")
+        assert [i.name for i in dev.interfaces] == ["Vl1", "Gi1/0/1", "Gi1/0/2", "Gi1/0/3"]
+    if name == "winxp":
+        assert full[0].software and full[0].attributes

@@ -1,0 +1,19 @@
+"""Walk plans: which tables are worth walking, given which have rows."""
+
+from __future__ import annotations
+
+from agent.scan.snmp.oids import COLUMNS, tables_to_walk
+
+
+def test_tables_to_walk_skips_helpers_of_empty_tables_and_repeats() -> None:
+    everything = dict.fromkeys(COLUMNS, True)
+    # ipNetToPhysicalTable repeats ipNetToMediaTable; both FDB tables are read (a union).
+    assert "arp2" not in tables_to_walk(everything)
+    assert {"arp", "fdb", "qfdb", "bport", "qvlan", "lldploc", "lldpman"} <= set(tables_to_walk(everything))
+    assert "arp2" in tables_to_walk({**everything, "arp": False})
+    # Port maps and VLAN/LLDP helpers only for the tables they interpret.
+    no_bridge = {**everything, "fdb": False, "qfdb": False, "lldp": False}
+    assert not {"bport", "qvlan", "lldploc", "lldpman"} & set(tables_to_walk(no_bridge))
+    assert "bport" in tables_to_walk({**everything, "qfdb": False})
+    assert "qvlan" not in tables_to_walk({**everything, "qfdb": False})
+    assert tables_to_walk({"if": True, "ifx": True, "sw": False}) == ["if", "ifx"]
