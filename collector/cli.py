@@ -3,6 +3,10 @@
 Every failure a user can cause (bad file, bad row, unreachable collector, port in use, a database
 held by a running collector) ends as one line on stderr and exit status 1; no tracebacks unless
 NETCENSUS_DEBUG=1.
+
+Heavy modules (the store with duckdb and pyarrow, the inventory core, the rules, the servicers)
+are imported inside the commands that use them: a `--collector HOST:PORT` command loads only
+the gRPC client (tests/collector/test_light_client.py keeps it so).
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from collector.config import DEFAULT_GHOST_AFTER, default_rules_dir, parse_duration, resolve_serve
-from collector.errors import NetcensusError, UsageError
-from collector.inventory.reconcile import SEVERITY_ORDER
+from collector.domain.findings import SEVERITY_ORDER, FindingRow
+from collector.errors import NetcensusError, QueryError, UsageError
 from collector.output import FORMATS, emit
+
+if TYPE_CHECKING:
+    from collector.client import CollectorClient
+    from collector.inventory.refresh import RuleEvaluator
+    from collector.store.duckdb import Store
 
 FINDING_KINDS = ("ghost", "zombie", "mismatch", "duplicate", "unauthorised-software", "missing-software", "licence")
 FINDING_COLUMNS = (
@@ -57,10 +66,10 @@ def _add_target(p: argparse.ArgumentParser, *, db: bool = True) -> None:
     p.add_argument("--key", type=Path, metavar="FILE", help="with --collector: key of --cert")
 
 
-def _client(args: argparse.Namespace, **kw: Any) -> Any:
+def _client(args: argparse.Namespace, admin_token: str | None = None) -> CollectorClient:
     from collector.client import CollectorClient
 
-    return CollectorClient(args.collector, ca=args.ca, cert=args.cert, key=args.key, **kw)
+    return CollectorClient(args.collector, ca=args.ca, cert=args.cert, key=args.key, admin_token=admin_token)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,13 +179,13 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _open_for_query(db: Path) -> Any:
+def _open_for_query(db: Path) -> Store:
     from collector.store.duckdb import Store
 
     return Store.open(db, create=False)
 
 
-def _rules(dirs: Sequence[str] | None) -> Any:
+def _rules(dirs: Sequence[str] | None) -> RuleEvaluator | None:
     from collector.rules.bridge import rule_evaluator
 
     return rule_evaluator([Path(d) for d in dirs] if dirs else [default_rules_dir()])
@@ -238,7 +247,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _filter_findings(rows: list[dict[str, Any]], args: argparse.Namespace, now: datetime) -> list[dict[str, Any]]:
+def _filter_findings(rows: list[FindingRow], args: argparse.Namespace, now: datetime) -> list[FindingRow]:
     import fnmatch
 
     kinds = {k.strip() for spec in args.kind for k in spec.split(",") if k.strip()}
@@ -250,22 +259,21 @@ def _filter_findings(rows: list[dict[str, Any]], args: argparse.Namespace, now: 
     networks = [_network_arg(n) for n in args.subnet]
     out = []
     for row in rows:
-        if kinds and row["kind"] not in kinds:
+        if kinds and row.kind not in kinds:
             continue
-        if since is not None and (row.get("resolved_at") or row.get("opened_at") or now) < since:
+        if since is not None and (row.resolved_at or row.opened_at or now) < since:
             continue
-        if SEVERITY_ORDER.index(row["severity"]) < floor:
+        if SEVERITY_ORDER.index(row.severity) < floor:
             continue
-        if args.host and not any(fnmatch.fnmatch((row.get("hostname") or "").lower(), g.lower()) for g in args.host):
+        if args.host and not any(fnmatch.fnmatch((row.hostname or "").lower(), g.lower()) for g in args.host):
             continue
-        if args.rule and row.get("rule_id") not in args.rule:
+        if args.rule and row.rule_id not in args.rule:
             continue
-        if args.hide_suppressed and row.get("suppressed"):
+        if args.hide_suppressed and row.suppressed:
             continue
-        if networks and not _in_networks(row.get("ip"), networks):
+        if networks and not _in_networks(row.ip, networks):
             continue
-        if args.source and not any(ev.get("source") in args.source or ev.get("method") in args.source
-                                   for ev in row.get("evidence") or []):
+        if args.source and not any(ev.source in args.source or ev.method in args.source for ev in row.evidence):
             continue
         out.append(row)
     return out
@@ -278,7 +286,7 @@ def _network_arg(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         raise UsageError(f"--subnet {text!r} is not a CIDR") from exc
 
 
-def _in_networks(ip: object, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+def _in_networks(ip: str | None, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     try:
         addr = ipaddress.ip_address(str(ip))
     except ValueError:
@@ -305,9 +313,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
             rows = refresh(store, now=now, ghost_after=window, rules=rules,
                            persist=ghost_after is None or window == DEFAULT_GHOST_AFTER).findings
             if args.include_resolved:
-                from collector.inventory.refresh import resolved_findings
-
-                rows += resolved_findings(store)
+                rows += store.resolved_findings()
         finally:
             store.close()
     rows = _filter_findings(rows, args, now)
@@ -316,7 +322,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
     if args.fmt == "table" and rows:
         counts: dict[str, int] = {}
         for row in rows:
-            counts[row["kind"]] = counts.get(row["kind"], 0) + 1
+            counts[row.kind] = counts.get(row.kind, 0) + 1
         print(f"\n{len(rows)} findings: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
     return 0
 
@@ -358,17 +364,14 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    import duckdb
-
     from collector.store.duckdb import Store
 
     store = Store.open(args.db, read_only=True)
     try:
         try:
             rows = store.query(args.query)
-        except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise UsageError(f"sql: {first}") from exc
+        except QueryError as exc:
+            raise UsageError(f"sql: {exc}") from exc
     finally:
         store.close()
     columns = list(rows[0].keys()) if rows else []

@@ -1,19 +1,24 @@
-"""gRPC client for the admin and query commands' `--collector HOST:PORT` form (adapter: maps grpc errors)."""
+"""gRPC client for the admin and query commands' `--collector HOST:PORT` form (adapter: maps grpc errors).
+
+Light on purpose: it imports grpc, the generated messages and the pure wire modules, never the
+servicers, the store (duckdb, pyarrow) or the inventory core (tests/collector/test_light_client.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import grpc
 from netcensus.v1 import query_pb2, query_pb2_grpc
 
+from collector.domain.findings import AssetRow, FindingRow
 from collector.errors import CollectorUnreachable, NetcensusError, UsageError
-from collector.serve.service import ADMIN_TOKEN_HEADER
 from collector.serve.tls import channel_credentials
-from collector.wire.codec import asset_from_proto, finding_from_proto, to_datetime
+from collector.wire.codec import to_datetime
+from collector.wire.metadata import ADMIN_TOKEN_HEADER
+from collector.wire.query import asset_from_proto, finding_from_proto
 
 
 class CollectorClient:
@@ -51,7 +56,7 @@ class CollectorClient:
         return NetcensusError(f"collector {self.target}: {code.name if code else 'error'}: {detail}")
 
     def findings(self, *, kinds: list[str], since: datetime | None, ghost_after: timedelta | None,
-                 include_resolved: bool = False) -> list[dict[str, Any]]:
+                 include_resolved: bool = False) -> list[FindingRow]:
         """Stream findings."""
         request = query_pb2.FindingsRequest(kinds=kinds, include_resolved=include_resolved)
         if since is not None:
@@ -65,7 +70,7 @@ class CollectorClient:
         except grpc.RpcError as exc:
             raise self._error(exc) from exc
 
-    def assets(self) -> Iterator[dict[str, Any]]:
+    def assets(self) -> Iterator[AssetRow]:
         """Stream assets."""
         stub = query_pb2_grpc.QueryStub(self._channel)
         try:
@@ -97,12 +102,12 @@ class CollectorClient:
             raise self._error(exc) from exc
         return bool(response.found)
 
-    def sources(self) -> list[dict[str, Any]]:
+    def sources(self) -> list[dict[str, object]]:
         """Enrolled sources."""
         stub = query_pb2_grpc.AdminStub(self._channel)
 
-        def t(msg: Any, name: str) -> datetime | None:
-            return to_datetime(getattr(msg, name)) if msg.HasField(name) else None
+        def t(msg: query_pb2.SourceInfo, name: str) -> datetime | None:
+            return to_datetime(getattr(msg, name)) if msg.HasField(name) else None  # type: ignore[arg-type]
 
         try:
             return [{"source_id": s.source_id, "kind": s.kind, "hostname": s.hostname or None,

@@ -6,6 +6,7 @@
     │   └── UnmappedStatusError a status label has no status class; says how to map it
     ├── RuleError               a rule file is invalid (names file:line)
     ├── StoreError              the DuckDB file cannot be opened or written
+    │   ├── QueryError          a statement given to `netcensus sql` was rejected
     │   └── DatabaseLockedError a running collector holds the file; use --collector instead
     └── CollectorUnreachable    --collector HOST:PORT did not answer
 """
@@ -35,6 +36,10 @@ class RuleError(NetcensusError):
 
 class StoreError(NetcensusError):
     """The database could not be opened or written."""
+
+
+class QueryError(StoreError):
+    """DuckDB rejected a statement (`netcensus sql`); str(exc) is DuckDB's first line."""
 
 
 class DatabaseLockedError(StoreError):

@@ -1,4 +1,9 @@
-"""Rendering rows for people (aligned tables) and machines (JSON, CSV, Parquet)."""
+"""Rendering rows for people (aligned tables) and machines (JSON, CSV, Parquet).
+
+Rows are the typed findings and assets (collector.domain.findings), or plain mappings for the
+commands whose columns are not ours to type (`sql`, `sources`). A typed row becomes a mapping of
+its fields, in field order, only here, at the moment it is written out.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,34 @@ import io
 import json
 import shutil
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from collector.domain.findings import AssetRow, FindingRow
 from collector.errors import UsageError
 
 FORMATS = ("table", "json", "csv", "parquet")
+
+Row = FindingRow | AssetRow | Mapping[str, object]
+
+
+def _plain(value: object) -> object:
+    """Nested values (evidence) as JSON-shaped dicts and lists."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _record(row: Row) -> Mapping[str, object]:
+    """A row as a mapping of its fields, in their declared order (the JSON key order of the contract)."""
+    if isinstance(row, Mapping):
+        return row
+    return {f.name: _plain(getattr(row, f.name)) for f in fields(row)}
 
 
 def _json_default(value: object) -> object:
@@ -32,9 +57,9 @@ def iso(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S") + (f".{value.microsecond:06d}" if value.microsecond else "") + "Z"
 
 
-def to_json(rows: Sequence[dict[str, Any]]) -> str:
+def to_json(rows: Sequence[Row]) -> str:
     """One JSON array."""
-    return json.dumps(list(rows), default=_json_default, ensure_ascii=False, indent=2)
+    return json.dumps([_record(r) for r in rows], default=_json_default, ensure_ascii=False, indent=2)
 
 
 def _cell(value: object) -> str:
@@ -53,12 +78,12 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+def to_csv(rows: Sequence[Row], columns: Sequence[str]) -> str:
     """CSV with a header; lists joined with ';', nested objects as JSON."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
-    for row in rows:
+    for row in map(_record, rows):
         writer.writerow([_cell(row.get(c)) for c in columns])
     return buf.getvalue()
 
@@ -72,14 +97,14 @@ def _short(value: object) -> str:
     return _cell(value)
 
 
-def to_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]], *, width: int | None = None,
+def to_table(rows: Sequence[Row], columns: Sequence[tuple[str, str]], *, width: int | None = None,
              wrap_last: bool = True) -> str:
     """Aligned columns sized to the terminal; the last column (usually a sentence) wraps."""
     if not rows:
         return ""
     width = width or shutil.get_terminal_size((160, 24)).columns
     heads = [h for _, h in columns]
-    cells = [[_short(row.get(key)) for key, _ in columns] for row in rows]
+    cells = [[_short(row.get(key)) for key, _ in columns] for row in map(_record, rows)]
     widths = [max(len(heads[i]), *(len(c[i]) for c in cells)) for i in range(len(columns))]
     for i in range(len(widths) - 1):
         widths[i] = min(widths[i], 28)
@@ -101,12 +126,13 @@ def to_table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
     return "\n".join(lines)
 
 
-def to_parquet(rows: Sequence[dict[str, Any]], columns: Sequence[str], path: Path) -> None:
+def to_parquet(rows: Sequence[Row], columns: Sequence[str], path: Path) -> None:
     """Write rows to a Parquet file (lists stay lists; evidence as JSON text)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    data = {c: [r.get(c) for r in rows] for c in columns}
+    records = [_record(r) for r in rows]
+    data = {c: [r.get(c) for r in records] for c in columns}
     for c in columns:
         if any(isinstance(v, (list, dict)) and v and isinstance((v[0] if isinstance(v, list) else v), dict)
                for v in data[c]):
@@ -114,7 +140,7 @@ def to_parquet(rows: Sequence[dict[str, Any]], columns: Sequence[str], path: Pat
     pq.write_table(pa.table(data), path)
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: str, *, columns: Sequence[str], table_columns: Sequence[tuple[str, str]],
+def emit(rows: Sequence[Row], fmt: str, *, columns: Sequence[str], table_columns: Sequence[tuple[str, str]],
          out: TextIO, output: Path | None = None, empty: str = "") -> None:
     """Print rows in the requested format."""
     if fmt == "json":

@@ -39,8 +39,6 @@ from operator import attrgetter
 from collector.inventory.gc import paused_gc
 from collector.inventory.identity import ResolvedAsset, SharedIdentifier
 
-SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
-
 
 @dataclass(frozen=True, slots=True)
 class Record:

@@ -1,27 +1,29 @@
 """Findings and assets for the CLI and the Query service: load, resolve, reconcile, persist.
 
-`refresh()` is the one place the pure core meets the store: it loads aggregated sightings,
-resolves identities (identity.py), reconciles against the register (reconcile.py), evaluates
-rules, and — when asked to — persists assets and the findings lifecycle (opened_at / resolved_at).
+`refresh()` is the use case where the pure core meets the store: it asks the store for the
+aggregated sightings, the register and the coverage (as the core's own values), resolves
+identities (identity.py), reconciles against the register (reconcile.py), evaluates rules, and
+hands the assets and findings back to the store to persist the findings lifecycle (opened_at /
+resolved_at). No SQL here: the store owns it (collector/store/inventory.py).
 """
 
 from __future__ import annotations
 
 import functools
-import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
+from collector.domain.findings import SEVERITY_ORDER, AssetRow, Evidence, FindingRow
 from collector.inventory.gc import paused_gc
-from collector.inventory.identity import ResolvedAsset, SubjectFacts, resolve
-from collector.inventory.reconcile import SEVERITY_ORDER, Coverage, Finding, Record, reconcile
-from collector.store.duckdb import Store
+from collector.inventory.identity import ResolvedAsset, resolve
+from collector.inventory.reconcile import Finding, Match, Record, reconcile
 
-RuleEvaluator = Callable[[Store, datetime, Mapping[str, ResolvedAsset]], list[Finding]]
+if TYPE_CHECKING:
+    from collector.store.duckdb import Store
+
+RuleEvaluator = Callable[["Store", datetime, Mapping[str, ResolvedAsset]], list[Finding]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,190 +31,8 @@ class Snapshot:
     """The outcome of one refresh."""
 
     assets: list[ResolvedAsset]
-    findings: list[dict[str, Any]]
+    findings: list[FindingRow]
     records: dict[str, Record]          # asset_id -> matched record
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _times(micros: Sequence[int | None]) -> list[datetime | None]:
-    """Epoch microseconds → aware UTC datetimes.
-
-    Fetched as BIGINT (`epoch_us`) because DuckDB's own TIMESTAMPTZ → datetime conversion goes
-    through the session time zone value by value: at 150,000 subjects it cost more than resolving them.
-    """
-    cache: dict[int, datetime] = {}
-    out: list[datetime | None] = []
-    for us in micros:
-        if us is None:
-            out.append(None)
-            continue
-        t = cache.get(us)
-        if t is None:
-            t = cache[us] = _EPOCH + timedelta(microseconds=us)
-        out.append(t)
-    return out
-
-
-def _columns(store: Store, sql: str, params: Sequence[object] = ()) -> dict[str, list[Any]]:
-    """Run one of our queries and hand back its columns as Python lists (Arrow, not row tuples)."""
-    columns: dict[str, list[Any]] = store.cursor().sql(sql, params=list(params) or None).to_arrow_table().to_pydict()
-    return columns
-
-
-# Keeps the first occurrence of every non-empty value (the lists are most recent first).
-_DISTINCT = "list_filter({0}, lambda x, i: x <> '' AND list_position({0}, x) = i)"
-
-# The evidence line of one (subject, source, method): what was seen, where from, how often.
-_EVIDENCE_DETAIL = """
-    CASE WHEN method = 'agent' THEN 'agent report from ' || what || times
-         WHEN method IN ('snmp-arp-cache', 'snmp-fdb', 'snmp-lldp', 'agent-neighbour') THEN
-              what || ' in the ' || CASE method WHEN 'snmp-arp-cache' THEN 'ARP cache'
-                                                WHEN 'snmp-fdb' THEN 'forwarding table'
-                                                WHEN 'snmp-lldp' THEN 'LLDP neighbours'
-                                                ELSE 'neighbour table' END
-              || ' of ' || coalesce(nullif(via_name, ''), nullif(via_ip, ''), '')
-              || CASE WHEN coalesce(via_port, '') <> '' THEN ' port ' || via_port ELSE '' END
-              || CASE WHEN coalesce(vlan, 0) <> 0 THEN ' vlan ' || vlan ELSE '' END || times
-         ELSE method || ' saw ' || what || times END"""
-
-_SUBJECTS_SQL = f"""
-    WITH per_source AS (
-        SELECT subject, source_id, method, max(seen_at) AS seen_at,
-               arg_max(ips[1], seen_at) AS ip, arg_max(coalesce(macs[1], local_macs[1]), seen_at) AS mac,
-               arg_max(hostname, seen_at) AS hostname, arg_max(seen_via_ip, seen_at) AS via_ip,
-               arg_max(seen_via_name, seen_at) AS via_name, arg_max(seen_via_port, seen_at) AS via_port,
-               arg_max(vlan, seen_at) AS vlan, count(*) AS n
-        FROM sightings GROUP BY ALL
-    ), evidence AS (
-        SELECT subject,
-               list(source_id ORDER BY seen_at DESC, source_id, method) AS ev_source,
-               list(method ORDER BY seen_at DESC, source_id, method) AS ev_method,
-               list(epoch_us(seen_at) ORDER BY seen_at DESC, source_id, method) AS ev_at,
-               list(detail ORDER BY seen_at DESC, source_id, method) AS ev_detail
-        FROM (SELECT *, {_EVIDENCE_DETAIL} AS detail
-              FROM (SELECT *, concat_ws(' ', nullif(hostname, ''), nullif(ip, ''),
-                                        '(' || nullif(mac, '') || ')') AS what,
-                           CASE WHEN n > 1 THEN ', ' || n || ' sightings' ELSE '' END AS times
-                    FROM per_source))
-        GROUP BY subject
-    ), lonely_ips AS (  -- addresses of 'ip:' subjects that carry nothing else: IP-at-time needs their holders
-        SELECT DISTINCT unnest(ips) AS ip FROM (
-            SELECT subject, flatten(list(ips)) AS ips FROM sightings WHERE subject LIKE 'ip:%' GROUP BY subject
-            HAVING bool_and(coalesce(hostname, '') = '' AND coalesce(len(macs), 0) = 0
-                            AND coalesce(serial, '') = '' AND coalesce(system_uuid, '') = ''))
-    ), ip_seen AS (
-        SELECT subject, list(ip ORDER BY ip) AS ip_addr, list(first ORDER BY ip) AS ip_first,
-               list(last ORDER BY ip) AS ip_last
-        FROM (SELECT subject, ip, epoch_us(min(seen_at)) AS first, epoch_us(max(seen_at)) AS last
-              FROM (SELECT subject, seen_at, unnest(ips) AS ip FROM sightings)
-              WHERE ip IN (SELECT ip FROM lonely_ips) GROUP BY ALL)
-        GROUP BY subject
-    ), facts AS (
-        SELECT subject, epoch_us(min(seen_at)) AS first_seen, epoch_us(max(seen_at)) AS last_seen,
-               list(hostname ORDER BY seen_at DESC) FILTER (WHERE hostname IS NOT NULL) AS hostnames,
-               flatten(list(ips ORDER BY seen_at DESC)) AS ips,
-               flatten(list(macs ORDER BY seen_at DESC)) AS macs,
-               list(serial ORDER BY seen_at DESC) FILTER (WHERE serial IS NOT NULL) AS serials,
-               list(system_uuid ORDER BY seen_at DESC) FILTER (WHERE system_uuid IS NOT NULL) AS uuids,
-               arg_max(vendor, seen_at) FILTER (WHERE vendor IS NOT NULL) AS vendor,
-               arg_max(model, seen_at) FILTER (WHERE model IS NOT NULL) AS model,
-               arg_max(device_type, seen_at) FILTER (WHERE device_type IS NOT NULL) AS device_type,
-               arg_max(os, seen_at) FILTER (WHERE os IS NOT NULL) AS os,
-               arg_max(os_family, seen_at) FILTER (WHERE os_family IS NOT NULL) AS os_family,
-               list_sort(list(DISTINCT source_id || ':' || method)) AS sources
-        FROM sightings GROUP BY subject
-    )
-    SELECT f.subject, f.first_seen, f.last_seen,
-           {_DISTINCT.format("f.hostnames")} AS hostnames, {_DISTINCT.format("f.ips")} AS ips,
-           {_DISTINCT.format("f.macs")} AS macs, {_DISTINCT.format("f.serials")} AS serials,
-           {_DISTINCT.format("f.uuids")} AS uuids,
-           coalesce(f.vendor, '') AS vendor, coalesce(f.model, '') AS model,
-           coalesce(f.device_type, '') AS device_type, coalesce(f.os, '') AS os,
-           coalesce(f.os_family, '') AS os_family, f.sources,
-           f.subject IN (SELECT subject FROM software_installs WHERE removed_at IS NULL) AS has_software,
-           e.ev_source, e.ev_method, e.ev_at, e.ev_detail, i.ip_addr, i.ip_first, i.ip_last
-    FROM facts f LEFT JOIN evidence e USING (subject) LEFT JOIN ip_seen i USING (subject)
-    ORDER BY f.subject"""
-
-
-def load_subjects(store: Store) -> list[SubjectFacts]:
-    """Aggregate sightings per subject, with per-source evidence (all in one SQL pass; see _SUBJECTS_SQL).
-
-    Deduplication, evidence wording and the time-zone-free timestamps are done by DuckDB so that
-    Python only assembles the SubjectFacts: at 100,000 machines the row-by-row version took longer
-    than resolution and reconciliation together.
-    """
-    with paused_gc():
-        table = store.cursor().sql(_SUBJECTS_SQL).to_arrow_table()
-        c = table.to_pydict()
-        # Evidence times for all subjects in one conversion, then sliced per subject.
-        ev_at = table.column("ev_at").combine_chunks()
-        ev_times, ev_offsets = _times(ev_at.values.to_pylist()), ev_at.offsets.to_pylist()
-        facts = []
-        for n, (subject, first, last, hostnames, ips, macs, serials, uuids, vendor, model, device_type, os,
-                os_family, sources, has_software, ev_source, ev_method, ev_detail, ip_addr) in enumerate(zip(
-                c["subject"], _times(c["first_seen"]), _times(c["last_seen"]), c["hostnames"], c["ips"], c["macs"],
-                c["serials"], c["uuids"], c["vendor"], c["model"], c["device_type"], c["os"], c["os_family"],
-                c["sources"], c["has_software"], c["ev_source"], c["ev_method"], c["ev_detail"], c["ip_addr"],
-                strict=True)):
-            evidence = tuple(zip(ev_source, ev_method, ev_times[ev_offsets[n]:ev_offsets[n + 1]], ev_detail,
-                                 strict=True)) if ev_source else ()
-            ip_seen = tuple(zip(ip_addr, _times(c["ip_first"][n]), _times(c["ip_last"][n]),
-                                strict=True)) if ip_addr else ()
-            facts.append(SubjectFacts(
-                subject, first, last, tuple(hostnames or ()), tuple(ips or ()), tuple(macs or ()),
-                tuple(serials or ()), tuple(uuids or ()), vendor, model, device_type, os, os_family,
-                tuple(sources or ()), bool(has_software), evidence, ip_seen))  # type: ignore[arg-type]
-    return facts
-
-
-def load_records(store: Store) -> list[Record]:
-    """The recorded inventory, with the file and time of the import each row came from."""
-    c = _columns(store, """
-        SELECT r.register, r.record_key, r.line, coalesce(r.asset_tag, '') AS asset_tag, coalesce(r.name, '') AS name,
-               coalesce(r.serial, '') AS serial, coalesce(r.hostname, '') AS hostname, r.macs, r.ips,
-               coalesce(r.model, '') AS model, coalesce(r.status, '') AS status, r.status_class,
-               coalesce(r.assigned_to, '') AS assigned_to, i.filename, epoch_us(i.imported_at) AS imported_at
-        FROM recorded_assets r JOIN register_imports i USING (import_id) ORDER BY r.register, r.line""")
-    imported = _times(c["imported_at"])
-    return [
-        Record(register, key, line, tag, name, serial, hostname, tuple(macs or ()), tuple(ips or ()), model, status,
-               status_class, assigned_to, filename, at)
-        for register, key, line, tag, name, serial, hostname, macs, ips, model, status, status_class, assigned_to,
-        filename, at in zip(c["register"], c["record_key"], c["line"], c["asset_tag"], c["name"], c["serial"],
-                            c["hostname"], c["macs"], c["ips"], c["model"], c["status"], c["status_class"],
-                            c["assigned_to"], c["filename"], imported, strict=True)
-    ]
-
-
-def load_coverage(store: Store) -> list[Coverage]:
-    """Completed sweeps and agent reports: what could have seen a recorded machine, and when.
-
-    Of an agent's reports with the same networks only the newest five are loaded: a ghost cites at
-    most the five newest runs that covered it, so older identical runs can never show.
-    """
-    # Name the scanner by the host it enrolled from: people know "scan-01", not a UUID.
-    out = [
-        Coverage(source=r["source_id"], method="scan:" + ",".join(r["methods"]), at=r["finished_at"],
-                 networks=tuple(r["targets"]),
-                 detail=f"sweep of {', '.join(r['targets'][:3])} by {r['scanner'] or r['source_id']}")
-        for r in store.query("""
-            SELECT s.*, coalesce(src.hostname, '') AS scanner
-            FROM scan_runs s LEFT JOIN sources src USING (source_id) WHERE s.complete""")
-    ]
-    c = _columns(store, """
-        SELECT source_id, hostname, epoch_us(seen_at) AS seen_at, networks FROM sightings WHERE method = 'agent'
-        QUALIFY row_number() OVER (PARTITION BY source_id, hostname, networks ORDER BY seen_at DESC) <= 5
-        ORDER BY seen_at DESC, source_id""")
-    out += [
-        Coverage(source=source, method="agent", at=at, networks=tuple(networks or ()),  # type: ignore[arg-type]
-                 detail=f"the agent on {hostname or source}")
-        for source, hostname, at, networks in zip(c["source_id"], c["hostname"], _times(c["seen_at"]), c["networks"],
-                                                  strict=True)
-    ]
-    return out
 
 
 def _oui_vendor(mac: str) -> str:
@@ -254,154 +74,68 @@ def refresh(
 
 def _refresh(store: Store, *, now: datetime, ghost_after: timedelta, rules: RuleEvaluator | None,
              persist: bool) -> Snapshot:
-    assets = resolve(load_subjects(store))
+    assets = resolve(store.load_subjects())
     for a in assets:
         if not a.vendor and a.macs:
             a.vendor = _oui_vendor(a.macs[0])
-    records = load_records(store)
-    findings, matches = reconcile(assets, records, load_coverage(store), now=now, ghost_after=ghost_after)
+    records = store.load_records()
+    findings, matches = reconcile(assets, records, store.load_coverage(), now=now, ghost_after=ghost_after)
     matched = {m.asset.asset_id: m for m in matches}
     if not store.read_only:
-        _write_assets(store, assets, matched)  # the rules engine reads them; they do not depend on the window
+        store.replace_assets(assets, matched)  # the rules engine reads them; they do not depend on the window
     if rules is not None:
         findings += rules(store, now, {a.asset_id: a for a in assets})
-    rows = [_finding_row(f, matched) for f in findings]
+    # Open findings keep the opened_at already on record, new ones open now.
+    opened = store.open_finding_times()
+    rows = [_finding_row(f, matched, opened.get(f.finding_id) or now) for f in findings]
     if persist and not store.read_only:
-        rows = _persist_findings(store, rows, now)
-    else:
-        rows = _attach_lifecycle(store, rows, now)
-    rows.sort(key=lambda r: (-SEVERITY_ORDER.index(r["severity"]), r["kind"], r["hostname"] or "", r["finding_id"]))
+        store.persist_findings(rows, now)
+    rows.sort(key=lambda r: (-SEVERITY_ORDER.index(r.severity), r.kind, r.hostname or "", r.finding_id))
     return Snapshot(assets=assets, findings=rows, records={k: m.record for k, m in matched.items()})
 
 
-def _finding_row(f: Finding, matched: dict[str, Any]) -> dict[str, Any]:
+def _finding_row(f: Finding, matched: Mapping[str, Match], opened_at: datetime) -> FindingRow:
     a, r = f.asset, f.record
     if r is None and a is not None and a.asset_id in matched:
         r = matched[a.asset_id].record
-    return {
-        "finding_id": f.finding_id, "kind": f.kind, "severity": f.severity,
-        "asset_id": a.asset_id if a else None,
-        "hostname": (a.hostnames[0] if a and a.hostnames else None) or (r.hostname if r and r.hostname else None),
-        "ip": (a.ips[0] if a and a.ips else None) or (r.ips[0] if r and r.ips else None),
-        "mac": (a.macs[0] if a and a.macs else None) or (r.macs[0] if r and r.macs else None),
-        "serial": (a.serial if a and a.serial else None) or (r.serial if r and r.serial else None),
-        "asset_tag": r.asset_tag or None if r else None, "status": r.status or None if r else None,
-        "status_class": r.status_class if r else None, "rule_id": f.rule_id or None,
-        "software_name": f.software_name or None, "software_version": f.software_version or None,
-        "first_seen": f.first_seen, "last_seen": f.last_seen, "evidence": f.evidence, "summary": f.summary,
-        "suppressed": f.suppressed, "suppression": f.suppression or None,
-        "register": r.register if r else None, "record_key": r.record_key if r else None,
-    }
+    return FindingRow(
+        finding_id=f.finding_id, kind=f.kind, severity=f.severity,
+        asset_id=a.asset_id if a else None,
+        hostname=(a.hostnames[0] if a and a.hostnames else None) or (r.hostname if r and r.hostname else None),
+        ip=(a.ips[0] if a and a.ips else None) or (r.ips[0] if r and r.ips else None),
+        mac=(a.macs[0] if a and a.macs else None) or (r.macs[0] if r and r.macs else None),
+        serial=(a.serial if a and a.serial else None) or (r.serial if r and r.serial else None),
+        asset_tag=r.asset_tag or None if r else None, status=r.status or None if r else None,
+        status_class=r.status_class if r else None, rule_id=f.rule_id or None,
+        software_name=f.software_name or None, software_version=f.software_version or None,
+        first_seen=f.first_seen, last_seen=f.last_seen, evidence=tuple(_evidence(ev) for ev in f.evidence),
+        summary=f.summary, suppressed=f.suppressed, suppression=f.suppression or None,
+        register=r.register if r else None, record_key=r.record_key if r else None,
+        opened_at=opened_at, resolved_at=None,
+    )
 
 
-_ASSET_SCHEMA = pa.schema([
-    ("asset_id", pa.string()), ("hostnames", pa.list_(pa.string())), ("ips", pa.list_(pa.string())),
-    ("macs", pa.list_(pa.string())), ("vendor", pa.string()), ("serial", pa.string()), ("system_uuid", pa.string()),
-    ("model", pa.string()), ("device_type", pa.string()), ("os", pa.string()), ("os_family", pa.string()),
-    ("first_seen", pa.timestamp("us", tz="UTC")), ("last_seen", pa.timestamp("us", tz="UTC")),
-    ("sources", pa.list_(pa.string())), ("register", pa.string()), ("record_key", pa.string()),
-    ("matched_by", pa.string()), ("has_software_inventory", pa.bool_()),
-])
+def _evidence(ev: Mapping[str, object]) -> Evidence:
+    """Reconciliation's and the rules' evidence entries ({source, method, seen_at, detail}) as a value."""
+    seen = ev.get("seen_at")
+    return Evidence(source=str(ev.get("source", "")), method=str(ev.get("method", "")),
+                    seen_at=seen if isinstance(seen, datetime) else None, detail=str(ev.get("detail", "")))
 
 
-def _write_assets(store: Store, assets: Sequence[ResolvedAsset], matched: dict[str, Any]) -> None:
-    """Replace the assets and asset_members tables (built column by column: 100,000 rows)."""
-    links = [matched.get(a.asset_id) for a in assets]
-    table = pa.table([
-        [a.asset_id for a in assets], [a.hostnames for a in assets], [a.ips for a in assets],
-        [a.macs for a in assets], [a.vendor or None for a in assets], [a.serial or None for a in assets],
-        [a.uuids[0] if a.uuids else None for a in assets], [a.model or None for a in assets],
-        [a.device_type or None for a in assets], [a.os or None for a in assets],
-        [a.os_family or None for a in assets], [a.first_seen for a in assets], [a.last_seen for a in assets],
-        [a.sources for a in assets], [m.record.register if m else None for m in links],
-        [m.record.record_key if m else None for m in links], [m.key if m else None for m in links],
-        [a.has_software for a in assets]], schema=_ASSET_SCHEMA)
-    members = pa.table([
-        [s for a in assets for s in a.members], [a.asset_id for a in assets for _ in a.members],
-        [a.matched_by.get(s, "anchor") for a in assets for s in a.members]],
-        schema=pa.schema([("subject", pa.string()), ("asset_id", pa.string()), ("matched_by", pa.string())]))
-    with store.transaction() as cur:
-        cur.register("new_assets", table)
-        cur.register("new_members", members)
-        for target, source, key in (("assets", "new_assets", "asset_id"), ("asset_members", "new_members", "subject")):
-            cur.execute(_REPLACE_CHANGED.format(target=target, source=source, key=key))
-            cur.execute(_INSERT_MISSING.format(target=target, source=source, key=key))
-        cur.unregister("new_assets")
-        cur.unregister("new_members")
-
-
-# Make `target` hold exactly the rows of `source` by rewriting only rows that changed: deleting and
-# re-inserting every primary key in one transaction costs DuckDB seconds at 100,000 rows (its index
-# keeps both versions), while most assets and findings are the same as at the last refresh.
-_REPLACE_CHANGED = """DELETE FROM {target} WHERE {key} IN (
-    SELECT {key} FROM (SELECT * FROM {target} EXCEPT SELECT * FROM {source}))"""
-_INSERT_MISSING = "INSERT INTO {target} SELECT * FROM {source} WHERE {key} NOT IN (SELECT {key} FROM {target})"
-
-
-_FINDING_COLUMNS = (
-    "finding_id", "kind", "severity", "asset_id", "register", "record_key", "hostname", "ip", "mac", "serial",
-    "asset_tag", "status", "status_class", "rule_id", "software_name", "software_version", "first_seen",
-    "last_seen", "evidence", "summary", "suppressed", "suppression", "opened_at", "resolved_at", "updated_at",
-)
-
-
-def _attach_lifecycle(store: Store, rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """Without persisting: open findings keep the opened_at already on record, new ones open now."""
-    c = _columns(store, "SELECT finding_id, epoch_us(opened_at) AS opened_at FROM findings WHERE resolved_at IS NULL")
-    known = dict(zip(c["finding_id"], _times(c["opened_at"]), strict=True))
-    for row in rows:
-        row["opened_at"] = known.get(row["finding_id"]) or now
-        row["resolved_at"] = None
-    return rows
-
-
-def _persist_findings(store: Store, rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """Update the lifecycle: keep opened_at of still-open findings, reopen, resolve what went away."""
-    rows = _attach_lifecycle(store, rows, now)
-    columns = {c: [row.get(c) for row in rows] for c in _FINDING_COLUMNS}
-    columns["evidence"] = [json.dumps(row["evidence"], default=str) for row in rows]
-    columns["updated_at"] = [now] * len(rows)
-    table = pa.table(columns, schema=pa.schema([
-        (c, pa.timestamp("us", tz="UTC") if c in ("first_seen", "last_seen", "opened_at", "resolved_at", "updated_at")
-         else pa.bool_() if c == "suppressed" else pa.string()) for c in _FINDING_COLUMNS]))
-    with store.transaction() as cur:
-        cur.register("current_findings", table)
-        cur.execute("UPDATE findings SET resolved_at = ?, updated_at = ? WHERE resolved_at IS NULL AND "
-                    "finding_id NOT IN (SELECT finding_id FROM current_findings)", [now, now])
-        # Rewrite only findings whose content changed (new, reopened, new evidence): see _REPLACE_CHANGED.
-        content = ", ".join("evidence::VARCHAR" if c == "evidence" else c for c in _FINDING_COLUMNS[:-1])
-        cur.execute(f"""DELETE FROM findings WHERE finding_id IN (SELECT finding_id FROM (
-                        SELECT {content} FROM current_findings EXCEPT SELECT {content} FROM findings))""")
-        cur.execute(f"""INSERT INTO findings SELECT {', '.join(_FINDING_COLUMNS)} FROM current_findings
-                        WHERE finding_id NOT IN (SELECT finding_id FROM findings)""")
-        cur.execute("UPDATE findings SET updated_at = ? WHERE finding_id IN (SELECT finding_id FROM current_findings)",
-                    [now])
-        cur.unregister("current_findings")
-    return rows
-
-
-def resolved_findings(store: Store) -> list[dict[str, Any]]:
-    """Findings that were open once and are no longer true."""
-    rows = store.query("SELECT * FROM findings WHERE resolved_at IS NOT NULL ORDER BY resolved_at DESC")
-    for row in rows:
-        row["evidence"] = json.loads(row["evidence"] or "[]")
-    return rows
-
-
-def asset_rows(snapshot: Snapshot) -> list[dict[str, Any]]:
-    """Assets in the JSON shape of the contract (DESIGN.md, `assets --format json`)."""
+def asset_rows(snapshot: Snapshot) -> list[AssetRow]:
+    """Assets in the order and shape of the contract (DESIGN.md, `assets --format json`)."""
     out = []
     for a in sorted(snapshot.assets, key=lambda a: (a.hostnames[0] if a.hostnames else "~", a.ips[:1], a.asset_id)):
         r = snapshot.records.get(a.asset_id)
-        out.append({
-            "asset_id": a.asset_id, "hostnames": a.hostnames, "ips": a.ips, "macs": a.macs,
-            "vendor": a.vendor or None, "serial": a.serial or None, "model": a.model or None,
-            "device_type": a.device_type or None, "os": a.os or None, "first_seen": a.first_seen,
-            "last_seen": a.last_seen, "sources": a.sources, "asset_tag": r.asset_tag or None if r else None,
-            "status": r.status or None if r else None, "matched_by": None if r is None else next(
+        out.append(AssetRow(
+            asset_id=a.asset_id, hostnames=tuple(a.hostnames), ips=tuple(a.ips), macs=tuple(a.macs),
+            vendor=a.vendor or None, serial=a.serial or None, model=a.model or None,
+            device_type=a.device_type or None, os=a.os or None, first_seen=a.first_seen,
+            last_seen=a.last_seen, sources=tuple(a.sources), asset_tag=r.asset_tag or None if r else None,
+            status=r.status or None if r else None, matched_by=None if r is None else next(
                 (k for k in ("serial", "mac", "hostname") if _matches(r, a, k)), None),
-            "system_uuid": a.uuids[0] if a.uuids else None,
-        })
+            system_uuid=a.uuids[0] if a.uuids else None,
+        ))
     return out
 
 

@@ -30,11 +30,9 @@ def rule_evaluator(dirs: Sequence[Path]) -> RuleEvaluator | None:
     ruleset = load_rules(existing)
     if not ruleset.rules:
         return None
-    from collector.rules.engine import evaluate
-
     def run(store: Store, now: datetime, assets: Mapping[str, ResolvedAsset]) -> list[Finding]:
         out = []
-        for rf in evaluate(store.cursor(), ruleset, now):
+        for rf in store.evaluate_rules(ruleset, now):
             out.append(Finding(
                 kind=rf.kind, severity=rf.severity, summary=rf.summary, asset=assets.get(rf.asset_id),
                 rule_id=rf.rule_id,

@@ -29,7 +29,7 @@ from collector.config import ServeConfig, parse_listen
 from collector.errors import NetcensusError, UsageError
 from collector.ingest.pipeline import IngestPipeline
 from collector.inventory.gc import settle_for_serving
-from collector.inventory.refresh import Snapshot, refresh, resolved_findings
+from collector.inventory.refresh import Snapshot, refresh
 from collector.register.importing import import_register, parse_status_map
 from collector.rules.bridge import rule_evaluator
 from collector.serve.listen import (
@@ -133,7 +133,7 @@ class Collector:
     def _query_admin(self, server: grpc.aio.Server) -> None:
         admin_hash = hash_key(self.config.admin_token) if self.config.admin_token else None
         query_pb2_grpc.add_QueryServicer_to_server(
-            QueryService(self.refresh, lambda: resolved_findings(self.store)), server)
+            QueryService(self.refresh, self.store.resolved_findings), server)
         query_pb2_grpc.add_AdminServicer_to_server(
             AdminService(self._import, admin_hash, revoke=self.revoke, sources=self.store.sources), server)
 

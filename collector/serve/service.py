@@ -24,26 +24,19 @@ from google.protobuf.message import DecodeError
 from netcensus.v1 import ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc, report_pb2
 
 from collector.config import ServeConfig
+from collector.domain.findings import FindingRow
 from collector.domain.model import IngestReport
 from collector.errors import NetcensusError
 from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.refresh import Snapshot, asset_rows
 from collector.serve.metrics import Metrics
-from collector.wire.codec import (
-    InvalidReport,
-    asset_to_proto,
-    decode_report,
-    finding_to_proto,
-    to_datetime,
-    to_timestamp,
-)
+from collector.wire.codec import InvalidReport, decode_report, to_datetime, to_timestamp
+from collector.wire.metadata import ADMIN_TOKEN_HEADER, NODE_KEY_HEADER, RETRY_AFTER_HEADER
+from collector.wire.query import asset_to_proto, finding_to_proto
 
 log = logging.getLogger("netcensus.service")
 
-NODE_KEY_HEADER = "x-netcensus-node-key"
-ADMIN_TOKEN_HEADER = "x-netcensus-admin-token"
-RETRY_AFTER_HEADER = "retry-after-ms"
 
 
 def hash_key(key: str) -> str:
@@ -375,7 +368,7 @@ Refresher = Callable[[timedelta | None], Snapshot]
 class QueryService(query_pb2_grpc.QueryServicer):
     """Findings and assets, recomputed at call time."""
 
-    def __init__(self, refresh: Refresher, resolved: Callable[[], list[dict[str, Any]]] | None = None) -> None:
+    def __init__(self, refresh: Refresher, resolved: Callable[[], list[FindingRow]] | None = None) -> None:
         self._refresh = refresh
         self._resolved = resolved
 
@@ -393,9 +386,10 @@ class QueryService(query_pb2_grpc.QueryServicer):
         if request.include_resolved and self._resolved is not None:
             rows += await asyncio.to_thread(self._resolved)
         for row in rows:
-            if kinds and row["kind"] not in kinds:
+            if kinds and row.kind not in kinds:
                 continue
-            if since is not None and (row.get("resolved_at") or row["opened_at"]) < since:
+            opened = row.resolved_at or row.opened_at
+            if since is not None and (opened is None or opened < since):
                 continue
             yield finding_to_proto(row)
 
@@ -407,7 +401,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         since = to_datetime(request.seen_since) if request.HasField("seen_since") else None
         for row in asset_rows(snapshot):
-            if since is None or row["last_seen"] >= since:
+            if since is None or (row.last_seen is not None and row.last_seen >= since):
                 yield asset_to_proto(row)
 
 

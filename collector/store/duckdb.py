@@ -11,19 +11,20 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from collector.domain.findings import FindingRow
 from collector.domain.model import (
     ArrowSoftware,
     IngestReport,
@@ -34,8 +35,15 @@ from collector.domain.model import (
     SoftwareColumns,
     StoreResult,
 )
-from collector.errors import DatabaseLockedError, StoreError
+from collector.errors import DatabaseLockedError, QueryError, StoreError
+from collector.inventory.identity import ResolvedAsset, SubjectFacts
+from collector.inventory.reconcile import Coverage, Match, Record
+from collector.store import inventory
 from collector.wire.packed import SOFTWARE_SCHEMA, columns_to_arrow, packed_to_arrow
+
+if TYPE_CHECKING:
+    from collector.rules.engine import RuleFinding
+    from collector.rules.schema import RuleSet
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -156,13 +164,21 @@ class Store:
                 return False
         return True
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor for one thread's reads."""
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for one thread's reads (for this package only: no cursor leaves the store)."""
         return self._con.cursor()
+
+    @contextmanager
+    def _mapped(self, what: str) -> Iterator[None]:
+        """Turn a DuckDB failure of `what` into a StoreError naming the file."""
+        try:
+            yield
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: {what} failed: {_first_line(exc)}") from exc
 
     def schema_version(self) -> int:
         """Highest applied migration, 0 for an empty file."""
-        cur = self.cursor()
+        cur = self._cursor()
         exists = cur.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'").fetchone()
         if not exists or not exists[0]:
@@ -195,8 +211,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction; rolled back on any exception."""
-        with self._write_lock:
+        """One write transaction; rolled back on any exception, a DuckDB failure raised as StoreError."""
+        with self._write_lock, self._mapped("a write"):
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
             try:
@@ -210,7 +226,7 @@ class Store:
 
     def get_setting(self, key: str) -> str | None:
         """A persisted collector setting."""
-        row = self.cursor().execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        row = self._cursor().execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
         return str(row[0]) if row else None
 
     def set_setting(self, key: str, value: str) -> None:
@@ -229,16 +245,16 @@ class Store:
 
     def source_key_hashes(self) -> dict[str, str]:
         """source_id → key hash for every source that is not revoked."""
-        rows = self.cursor().execute(
+        rows = self._cursor().execute(
             "SELECT source_id, key_hash FROM sources WHERE revoked_at IS NULL AND key_hash IS NOT NULL").fetchall()
         return {str(r[0]): str(r[1]) for r in rows}
 
     def revoked_sources(self) -> set[str]:
         """Source ids whose keys were revoked (they may not enrol again under that id)."""
-        rows = self.cursor().execute("SELECT source_id FROM sources WHERE revoked_at IS NOT NULL").fetchall()
+        rows = self._cursor().execute("SELECT source_id FROM sources WHERE revoked_at IS NOT NULL").fetchall()
         return {str(r[0]) for r in rows}
 
-    def sources(self) -> list[dict[str, Any]]:
+    def sources(self) -> list[dict[str, object]]:
         """Every enrolled source, without its key hash."""
         return self.query("SELECT source_id, kind, hostname, enrolled_at, revoked_at, last_report_at, last_seq "
                           "FROM sources ORDER BY enrolled_at, source_id")
@@ -251,14 +267,6 @@ class Store:
         return bool(found and found[0])
 
     # --- ingest ----------------------------------------------------------------------------------
-
-    def known_report_ids(self, report_ids: Sequence[str]) -> set[str]:
-        """Which of these report ids are already stored."""
-        if not report_ids:
-            return set()
-        rows = self.cursor().execute(
-            "SELECT report_id FROM reports WHERE report_id IN (SELECT unnest(?))", [list(report_ids)]).fetchall()
-        return {str(r[0]) for r in rows}
 
     def store_reports(self, reports: Sequence[IngestReport], now: datetime) -> StoreResult:
         """Store a batch of reports in one transaction; say which were duplicates or refused.
@@ -478,14 +486,75 @@ class Store:
                          counts.changed, counts.unchanged, counts.removed])
         return counts
 
+    # --- inventory: the refresh use case's reads and writes (SQL in inventory.py) ------------------
+
+    def load_subjects(self) -> list[SubjectFacts]:
+        """Sightings aggregated per subject, with per-source evidence."""
+        with self._mapped("loading sightings"):
+            return inventory.load_subjects(self._cursor())
+
+    def load_records(self) -> list[Record]:
+        """The recorded inventory, with the file and time of the import each row came from."""
+        with self._mapped("loading the register"):
+            return inventory.load_records(self._cursor())
+
+    def load_coverage(self) -> list[Coverage]:
+        """Completed sweeps and agent reports: what could have seen a recorded machine, and when."""
+        with self._mapped("loading coverage"):
+            return inventory.load_coverage(self._cursor())
+
+    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
+        """Make the assets and asset_members tables hold these assets (and their matched records)."""
+        with self._mapped("writing assets"), self.transaction() as cur:
+            inventory.write_assets(cur, assets, matched)
+
+    def open_finding_times(self) -> dict[str, datetime]:
+        """finding_id -> opened_at of every finding still open."""
+        with self._mapped("loading open findings"):
+            return inventory.open_finding_times(self._cursor())
+
+    def persist_findings(self, rows: Sequence[FindingRow], now: datetime) -> None:
+        """Make `rows` the open findings: keep, open and reopen them; resolve every other open one."""
+        with self._mapped("writing findings"), self.transaction() as cur:
+            inventory.persist_findings(cur, rows, now)
+
+    def resolved_findings(self) -> list[FindingRow]:
+        """Findings that were open once and are no longer true, most recently resolved first."""
+        with self._mapped("loading resolved findings"):
+            return inventory.resolved_findings(self._cursor())
+
+    # --- rules ---------------------------------------------------------------------------------------
+
+    def evaluate_rules(self, ruleset: RuleSet, now: datetime) -> list[RuleFinding]:
+        """Run the SQL rules engine over this store's software_scoped / assets_scoped views.
+
+        The engine still takes a DuckDB connection (collector/rules/engine.py); here it gets one
+        without a cursor leaving the store.
+        """
+        from collector.rules.engine import evaluate
+
+        with self._mapped("evaluating rules"):
+            return evaluate(self._cursor(), ruleset, now)
+
     # --- generic reads -----------------------------------------------------------------------------
 
-    def query(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
-        """Run a parameterised query of ours and return rows as dicts."""
-        cur = self.cursor()
-        rel = cur.execute(sql, list(params))
-        names = [d[0] for d in rel.description or []]
-        return [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, object]]:
+        """Run one SQL statement and return its rows as plain Python values, keyed by column name.
+
+        For `netcensus sql` and tests. A statement DuckDB rejects (syntax, unknown column, a write
+        on a read-only file) is a QueryError carrying DuckDB's first line.
+        """
+        try:
+            rel = self._cursor().execute(sql, list(params))
+            names = [d[0] for d in rel.description or []]
+            return [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
+        except duckdb.Error as exc:
+            raise QueryError(_first_line(exc)) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 _RECORD_SCHEMA = pa.schema([

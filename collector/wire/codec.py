@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from netcensus.v1 import query_pb2, report_pb2
+from netcensus.v1 import report_pb2
 
 from collector.domain.identifiers import (
     mac_is_identity,
@@ -442,76 +442,3 @@ def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datet
         seen_via_port=_s(via.port_name or (str(via.if_index) if via.if_index else ""), "seen_via.port"),
         vlan=via.vlan, detail=_detail_json(detail),
     )
-
-
-def finding_to_proto(row: dict[str, object]) -> query_pb2.Finding:
-    """A finding as query.py produces it (JSON-shaped dict) → netcensus.v1.Finding."""
-    msg = query_pb2.Finding()
-    for name in ("finding_id", "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag",
-                 "status", "rule_id", "software_name", "software_version", "summary", "suppression", "status_class"):
-        value = row.get(name)
-        if value is not None:
-            setattr(msg, name, str(value))
-    msg.suppressed = bool(row.get("suppressed"))
-    for name in ("first_seen", "last_seen", "opened_at", "resolved_at"):
-        value = row.get(name)
-        if isinstance(value, datetime):
-            getattr(msg, name).CopyFrom(to_timestamp(value))
-    for ev in row.get("evidence") or []:  # type: ignore[attr-defined]
-        e = msg.evidence.add(source=str(ev.get("source", "")), method=str(ev.get("method", "")),
-                             detail=str(ev.get("detail", "")))
-        seen = ev.get("seen_at")
-        if isinstance(seen, datetime):
-            e.seen_at.FromDatetime(seen.astimezone(UTC))
-    return msg
-
-
-def finding_from_proto(msg: query_pb2.Finding) -> dict[str, object]:
-    """netcensus.v1.Finding → the JSON-shaped dict the CLI prints (same as --db)."""
-    def t(name: str) -> datetime | None:
-        return to_datetime(getattr(msg, name)) if msg.HasField(name) else None  # type: ignore[arg-type]
-    row: dict[str, object] = {}
-    for name in ("finding_id", "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag",
-                 "status", "rule_id", "software_name", "software_version"):
-        row[name] = getattr(msg, name) or None
-    row["first_seen"], row["last_seen"] = t("first_seen"), t("last_seen")
-    row["evidence"] = [{"source": e.source, "method": e.method,
-                         "seen_at": to_datetime(e.seen_at) if e.HasField("seen_at") else None,
-                         "detail": e.detail} for e in msg.evidence]
-    row["summary"] = msg.summary
-    row["status_class"] = msg.status_class or None
-    row["opened_at"], row["resolved_at"] = t("opened_at"), t("resolved_at")
-    row["suppressed"], row["suppression"] = msg.suppressed, msg.suppression or None
-    return row
-
-
-def asset_to_proto(row: dict[str, object]) -> query_pb2.Asset:
-    """An asset as query.py produces it → netcensus.v1.Asset."""
-    msg = query_pb2.Asset()
-    for name in ("asset_id", "vendor", "serial", "model", "device_type", "os", "asset_tag", "status", "matched_by",
-                 "system_uuid"):
-        value = row.get(name)
-        if value is not None:
-            setattr(msg, name, str(value))
-    for name in ("hostnames", "ips", "macs", "sources"):
-        getattr(msg, name).extend(str(v) for v in (row.get(name) or []))  # type: ignore[attr-defined]
-    for name in ("first_seen", "last_seen"):
-        value = row.get(name)
-        if isinstance(value, datetime):
-            getattr(msg, name).CopyFrom(to_timestamp(value))
-    return msg
-
-
-def asset_from_proto(msg: query_pb2.Asset) -> dict[str, object]:
-    """netcensus.v1.Asset → the JSON-shaped dict the CLI prints."""
-    row: dict[str, object] = {"asset_id": msg.asset_id}
-    for name in ("hostnames", "ips", "macs"):
-        row[name] = list(getattr(msg, name))
-    for name in ("vendor", "serial", "model", "device_type", "os"):
-        row[name] = getattr(msg, name) or None
-    row["first_seen"] = to_datetime(msg.first_seen) if msg.HasField("first_seen") else None
-    row["last_seen"] = to_datetime(msg.last_seen) if msg.HasField("last_seen") else None
-    row["sources"] = list(msg.sources)
-    row["asset_tag"], row["status"] = msg.asset_tag or None, msg.status or None
-    row["matched_by"], row["system_uuid"] = msg.matched_by or None, msg.system_uuid or None
-    return row

@@ -75,10 +75,10 @@ def test_idle_checkpoint_empties_the_log_beside_open_transactions(tmp_path: Path
         store.set_setting("k", "v")
         wal = tmp_path / "c.duckdb.wal"
         assert wal.exists() and wal.stat().st_size > 0, "the commit stayed in the log"
-        reader = store.cursor()  # a long read (a refresh) is running
+        reader = store._cursor()  # a long read (a refresh) is running
         reader.execute("BEGIN TRANSACTION")
         assert reader.execute("SELECT value FROM settings WHERE key = 'k'").fetchall() == [("v",)]
-        other = store.cursor()  # and a transaction with changes not yet committed
+        other = store._cursor()  # and a transaction with changes not yet committed
         other.execute("BEGIN TRANSACTION")
         other.execute("INSERT INTO settings VALUES ('later', 'x')")
         assert store.checkpoint_if_idle() is True

@@ -7,6 +7,7 @@ test states exactly what was seen and when; `now` is injected.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,9 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from collector.domain.findings import FindingRow
 from collector.inventory.identity import IP_AT_TIME
-from collector.inventory.refresh import refresh, resolved_findings
+from collector.inventory.refresh import refresh
 from collector.store.duckdb import Store
 
 T1 = datetime(2026, 11, 2, 9, tzinfo=UTC)
@@ -46,8 +48,8 @@ def arp(mac: str, at: datetime, ip: str = "192.0.2.66") -> dict[str, Any]:
     return {"subject": f"mac:{mac}", "method": "arp", "seen_at": at, "macs": [mac], "ips": [ip]}
 
 
-def open_zombies(store: Store, now: datetime) -> list[dict[str, Any]]:
-    return [f for f in refresh(store, now=now, ghost_after=WINDOW).findings if f["kind"] == "zombie"]
+def open_zombies(store: Store, now: datetime) -> list[FindingRow]:
+    return [f for f in refresh(store, now=now, ghost_after=WINDOW).findings if f.kind == "zombie"]
 
 
 def stored(store: Store, finding_id: str) -> dict[str, Any]:
@@ -58,33 +60,34 @@ def stored(store: Store, finding_id: str) -> dict[str, Any]:
 def test_finding_opens_stays_open_resolves_and_reopens(store: Store) -> None:
     sight(store, arp(ROGUE, T1 - timedelta(hours=1)))
     (first,) = open_zombies(store, T1)                                   # opened
-    fid = first["finding_id"]
-    assert first["opened_at"] == T1 and first["resolved_at"] is None
+    fid = first.finding_id
+    assert first.opened_at == T1 and first.resolved_at is None
 
     sight(store, arp(ROGUE, T1 + DAY - timedelta(hours=1)))
     (again,) = open_zombies(store, T1 + DAY)                             # still open: opened_at unchanged
-    assert again["finding_id"] == fid and again["opened_at"] == T1
+    assert again.finding_id == fid and again.opened_at == T1
     assert stored(store, fid) == {"opened_at": T1, "resolved_at": None}
 
     gone = T1 + 20 * DAY                                                 # unseen past the window: resolved
     assert open_zombies(store, gone) == []
     assert stored(store, fid) == {"opened_at": T1, "resolved_at": gone}
-    assert [f["finding_id"] for f in resolved_findings(store)] == [fid]
+    # the resolved finding reads back as it was last open (evidence times included), now resolved
+    assert store.resolved_findings() == [replace(again, resolved_at=gone)]
 
     back = T1 + 30 * DAY                                                 # seen again: reopened
     sight(store, arp(ROGUE, back - timedelta(hours=1)))
     (reopened,) = open_zombies(store, back)
-    assert reopened["finding_id"] == fid and reopened["opened_at"] == back
+    assert reopened.finding_id == fid and reopened.opened_at == back
     assert stored(store, fid) == {"opened_at": back, "resolved_at": None}
-    assert resolved_findings(store) == []
+    assert store.resolved_findings() == []
 
 
 def test_refresh_without_persisting_keeps_the_stored_lifecycle(store: Store) -> None:
     sight(store, arp(ROGUE, T1 - timedelta(hours=1)))
     (first,) = open_zombies(store, T1)
     preview = refresh(store, now=T1 + DAY, ghost_after=WINDOW, persist=False).findings
-    assert [(f["finding_id"], f["opened_at"]) for f in preview] == [(first["finding_id"], T1)]
-    assert stored(store, first["finding_id"])["opened_at"] == T1
+    assert [(f.finding_id, f.opened_at) for f in preview] == [(first.finding_id, T1)]
+    assert stored(store, first.finding_id)["opened_at"] == T1
 
 
 def test_address_only_sighting_attaches_by_ip_at_time(store: Store) -> None:
@@ -121,10 +124,10 @@ def test_cloned_vms_give_one_duplicate_finding_that_stays_open(store: Store) -> 
             "hostname": f"app-0{i}", "macs": [f"00:50:56:00:00:0{i}"], "system_uuid": uuid}
            for i in (1, 2) for at in (T1 - 3 * DAY, T1 - timedelta(hours=i))]
     sight(store, *vms)
-    (dup,) = [f for f in refresh(store, now=T1, ghost_after=WINDOW).findings if f["kind"] == "duplicate"]
-    assert uuid in dup["summary"] and "app-01" in dup["summary"] and "app-02" in dup["summary"]
-    (later,) = [f for f in refresh(store, now=T1 + DAY, ghost_after=WINDOW).findings if f["kind"] == "duplicate"]
-    assert later["finding_id"] == dup["finding_id"] and later["opened_at"] == T1
+    (dup,) = [f for f in refresh(store, now=T1, ghost_after=WINDOW).findings if f.kind == "duplicate"]
+    assert uuid in dup.summary and "app-01" in dup.summary and "app-02" in dup.summary
+    (later,) = [f for f in refresh(store, now=T1 + DAY, ghost_after=WINDOW).findings if f.kind == "duplicate"]
+    assert later.finding_id == dup.finding_id and later.opened_at == T1
 
 
 def test_hundreds_of_macs_on_one_switch_port_are_separate_hosts_with_the_port_in_evidence(store: Store) -> None:
@@ -134,8 +137,8 @@ def test_hundreds_of_macs_on_one_switch_port_are_separate_hosts_with_the_port_in
                     "seen_via_port": "Gi1/0/24", "vlan": 10} for mac in macs))
     snapshot = refresh(store, now=T1, ghost_after=WINDOW)
     assert len(snapshot.assets) == 300
-    assert {f["kind"] for f in snapshot.findings} == {"zombie"}
+    assert {f.kind for f in snapshot.findings} == {"zombie"}
     for f in snapshot.findings:
-        (ev,) = f["evidence"]
-        assert ev["method"] == "snmp-fdb"
-        assert ev["detail"] == f"({f['mac']}) in the forwarding table of sw-core-1 port Gi1/0/24 vlan 10"
+        (ev,) = f.evidence
+        assert ev.method == "snmp-fdb"
+        assert ev.detail == f"({f.mac}) in the forwarding table of sw-core-1 port Gi1/0/24 vlan 10"

@@ -14,12 +14,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from netcensus.v1 import report_pb2
 
+from collector.errors import StoreError
 from collector.store import duckdb as store_module
 from collector.store.duckdb import Store
 from collector.wire.codec import decode_report
@@ -115,7 +115,7 @@ def test_shortcut_is_taken_for_fresh_hosts_and_full_replacement_only(tmp_path: P
                 patched.setattr(store_module, "_ROUND_INSERT_ALL", "SELECT shortcut_taken {rows}")
                 try:
                     store_one(seq, rows)
-                except duckdb.Error:  # the unknown column, or the aborted transaction after it
+                except StoreError:  # the unknown column, or the aborted transaction after it
                     return True
             return False
 
