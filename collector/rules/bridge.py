@@ -16,7 +16,7 @@ from collector.inventory.identity import ResolvedAsset
 from collector.inventory.reconcile import Finding
 from collector.inventory.refresh import RuleEvaluator
 from collector.rules.engine import RuleFinding
-from collector.rules.registry import DEFAULT_ENGINE, engine_for
+from collector.rules.registry import DEFAULT_ENGINE, check_engine, engine_for
 from collector.rules.schema import load_rules
 from collector.store.duckdb import Store
 
@@ -31,7 +31,9 @@ def rule_evaluator(dirs: Sequence[Path], engine: str = DEFAULT_ENGINE) -> RuleEv
 
     Raises:
         RuleError: a directory is missing or a rule file is invalid (file:line).
+        UsageError: no engine has that name.
     """
+    check_engine(engine)
     missing = [d for d in dirs if not d.exists()]
     if missing:
         raise RuleError(f"{missing[0]}: no such rules directory")

@@ -16,7 +16,7 @@ from collector.rules.engine import RuleEngine
 from collector.store.duckdb import Store
 from collector.store.rules_sql import SqlRuleEngine
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "EngineFactory", "engine_for"]
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "EngineFactory", "check_engine", "engine_for"]
 
 EngineFactory = Callable[[Store], RuleEngine]
 
@@ -27,8 +27,8 @@ ENGINES: Final[Mapping[str, EngineFactory]] = MappingProxyType({
 DEFAULT_ENGINE: Final = "sql"
 
 
-def engine_for(store: Store, name: str = DEFAULT_ENGINE) -> RuleEngine:
-    """The engine called ``name`` over ``store``.
+def check_engine(name: str) -> EngineFactory:
+    """The factory of the engine called ``name``; composition roots call it before any store is open.
 
     Raises:
         UsageError: no engine has that name (the message lists the known ones).
@@ -36,4 +36,13 @@ def engine_for(store: Store, name: str = DEFAULT_ENGINE) -> RuleEngine:
     factory = ENGINES.get(name)
     if factory is None:
         raise UsageError(f"no rule engine {name!r}; known: {', '.join(sorted(ENGINES))}")
-    return factory(store)
+    return factory
+
+
+def engine_for(store: Store, name: str = DEFAULT_ENGINE) -> RuleEngine:
+    """The engine called ``name`` over ``store``.
+
+    Raises:
+        UsageError: no engine has that name (the message lists the known ones).
+    """
+    return check_engine(name)(store)
