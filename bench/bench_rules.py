@@ -1,8 +1,11 @@
 """Benchmark: rules evaluation over 10,000 hosts x 1,500 installs (15 M rows) with 200 rules.
 
-Prints our time for ``collector.rules.evaluate`` beside the time DuckDB itself needs to scan the
-same table once (``SELECT count(*), count(DISTINCT name) FROM software_scoped``), measured in the
-same run on the same file, and the ratio. The estate is generated in DuckDB SQL (no Python loops):
+Prints our time for the default rule engine (``collector.rules.registry.engine_for(store)``)
+beside the time DuckDB itself needs to scan the same table once (``SELECT count(*), count(DISTINCT
+name) FROM software_scoped``), measured in the same run on the same store file, and the ratio. The
+estate is generated in DuckDB SQL (no Python loops) inside a real store, as plain tables standing in
+for the store's ``software_scoped`` and ``assets_scoped`` views, so the figure is the engine's own
+and not that of the joins behind the views:
 
 * hosts: 60 % Windows, 30 % Linux (half deb, half rpm), 10 % macOS; workstations, laptops and
   servers; one IPv4 address each; 5 % of Windows hosts are seen only over SNMP, whose names carry
@@ -28,13 +31,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from collector.rules import RuleSet, evaluate, load_rules  # noqa: E402
+from collector.rules import RuleSet, load_rules  # noqa: E402
+from collector.rules.registry import engine_for  # noqa: E402
+from collector.store.duckdb import Store  # noqa: E402
 
 BASE_PACKAGES = 1_200
 TAIL_PACKAGES = 300
@@ -123,19 +126,21 @@ FROM named n LEFT JOIN real_tail rt ON n.tail = 1 AND rt.t = n.k;
 """
 
 
-def generate(path: Path, hosts: int) -> duckdb.DuckDBPyConnection:
-    """Create the estate in a DuckDB file and return an open connection to it."""
-    con = duckdb.connect(str(path))
+def generate(path: Path, hosts: int) -> Store:
+    """Create the estate in a new store file and return the store, reopened (checkpointed)."""
+    store = Store.open(path)
     first, _, rest = GENERATE_SQL.partition("CREATE TABLE software_scoped")
-    con.execute(first.format(hosts=hosts))
     # Real names sit at the start of each OS's tail pool, matched to the OS they belong to.
     offsets = {"msi": 0, "snmp": 0, "deb": 10_000, "rpm": 10_000, "other": 10_000}
     rows = [(offsets[src] + i, name, ver, vendor, src) for i, (name, ver, vendor, src) in enumerate(REAL_TAIL)]
-    con.executemany("INSERT INTO real_tail VALUES (?, ?, ?, ?, ?)", rows)
-    con.execute(("CREATE TABLE software_scoped" + rest).format(base=BASE_PACKAGES, tail=TAIL_PACKAGES))
-    con.execute("ALTER TABLE assets_scoped DROP COLUMN src")
-    con.execute("CHECKPOINT")
-    return con
+    with store.transaction() as cur:
+        cur.execute("DROP VIEW software_scoped; DROP VIEW assets_scoped")
+        cur.execute(first.format(hosts=hosts))
+        cur.executemany("INSERT INTO real_tail VALUES (?, ?, ?, ?, ?)", rows)
+        cur.execute(("CREATE TABLE software_scoped" + rest).format(base=BASE_PACKAGES, tail=TAIL_PACKAGES))
+        cur.execute("ALTER TABLE assets_scoped DROP COLUMN src")
+    store.close()
+    return Store.open(path)
 
 
 def synthetic_rules(directory: Path, count: int) -> None:
@@ -213,11 +218,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-rules-") as tmp:
         tmpdir = Path(tmp)
         start = time.perf_counter()
-        con = generate(tmpdir / "estate.duckdb", args.hosts)
-        installs, titles = con.execute(
-            "SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT name, version, vendor, source "
-            "FROM software_scoped)) FROM software_scoped"
-        ).fetchone() or (0, 0)
+        store = generate(tmpdir / "estate.duckdb", args.hosts)
+        (sizes,) = store.query(
+            "SELECT count(*) AS installs, (SELECT count(*) FROM (SELECT DISTINCT name, version, vendor, source "
+            "FROM software_scoped)) AS titles FROM software_scoped"
+        )
+        installs, titles = sizes["installs"], sizes["titles"]
         print(f"generated {args.hosts:,} hosts, {installs:,} installs, {titles:,} distinct titles "
               f"in {time.perf_counter() - start:.1f} s")
         (tmpdir / "rules").mkdir()
@@ -226,18 +232,19 @@ def main() -> None:
         # Both figures come from the same open file, back to back, so they see the same page
         # cache and (nearly) the same machine load.
         scan_s, scan_best, _ = _time(
-            lambda: con.execute("SELECT count(*), count(DISTINCT name) FROM software_scoped").fetchall(), args.runs
+            lambda: store.query("SELECT count(*), count(DISTINCT name) FROM software_scoped"), args.runs
         )
-        ours_s, ours_best, findings = _time(lambda: evaluate(con, rules, now), args.runs)
+        engine = engine_for(store)
+        ours_s, ours_best, findings = _time(lambda: engine.evaluate(rules, now), args.runs)
         assert isinstance(findings, list)
         by_kind: dict[str, int] = {}
         for f in findings:
             by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
-        con.close()
+        store.close()
     kinds = ", ".join(f"{k}={v:,}" for k, v in sorted(by_kind.items()))
     print(f"rules: {len(rules)}; findings: {len(findings):,} ({kinds})")
     print(f"{'':<48} {'median':>8}    {'best':>8}   (of {args.runs} runs)")
-    print(f"{'netcensus rules evaluate()':<48} {ours_s:8.3f} s  {ours_best:8.3f} s")
+    print(f"{'netcensus rules engine.evaluate()':<48} {ours_s:8.3f} s  {ours_best:8.3f} s")
     print(f"{'DuckDB scan: count(*), count(DISTINCT name)':<48} {scan_s:8.3f} s  {scan_best:8.3f} s")
     print(f"{'ratio (ours / one DuckDB scan)':<48} {ours_s / scan_s:8.1f} x  {ours_best / scan_best:8.1f} x")
     print(f"{'budget':<48} {'3.000':>8} s  -> {'OK' if ours_s <= 3.0 else 'OVER'}")

@@ -3,14 +3,17 @@
 Public surface:
 
 * :func:`load_rules` / :func:`check_rules`: read and validate rule files (errors name file:line).
-* :func:`evaluate`: apply a :class:`RuleSet` to the collector's DuckDB views, giving
-  :class:`RuleFinding` objects.
+* :class:`RuleEngine`: the seam an engine fills, giving :class:`RuleFinding` objects; engines are
+  chosen by name in :mod:`collector.rules.registry` (not imported here: engines depend on the
+  store, and the store's engines on this package).
+* :func:`match_titles`: which rules a few titles match, without a database.
 * :func:`compare_versions` / :func:`parse_constraint`: per-ecosystem version order.
 
 The rule format is documented in ``rules/README.md``.
 """
 
-from collector.rules.engine import KINDS, RuleEngine, RuleFinding, evaluate, match_titles
+from collector.rules.engine import KINDS, RuleEngine, RuleFinding
+from collector.rules.matching import match_titles
 from collector.rules.schema import (
     DEVICE_TYPES,
     RULE_TYPES,
@@ -44,7 +47,6 @@ __all__ = [
     "VersionSyntaxError",
     "check_rules",
     "compare_versions",
-    "evaluate",
     "load_rules",
     "match_titles",
     "parse_constraint",

@@ -1,7 +1,8 @@
-"""Bridge from the rules engine (collector/rules) to reconciliation's Finding type.
+"""Bridge from rule findings (collector/rules) to reconciliation's Finding type.
 
-Rules are loaded once per collector (or CLI call) and evaluated against the store's
-software_scoped / assets_scoped views, so new rules apply retroactively to stored software.
+Rules are loaded once per collector (or CLI call) and evaluated by a named engine from
+:mod:`collector.rules.registry` against the store at every refresh, so new rules apply
+retroactively to stored software.
 """
 
 from __future__ import annotations
@@ -9,47 +10,57 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from collector.errors import RuleError
 from collector.inventory.identity import ResolvedAsset
 from collector.inventory.reconcile import Finding
 from collector.inventory.refresh import RuleEvaluator
+from collector.rules.engine import RuleFinding
+from collector.rules.registry import DEFAULT_ENGINE, check_engine, engine_for
+from collector.rules.schema import load_rules
 from collector.store.duckdb import Store
 
+__all__ = ["rule_evaluator", "to_finding"]
 
-def rule_evaluator(dirs: Sequence[Path]) -> RuleEvaluator | None:
-    """Load the rule packs in `dirs` (RuleError on any invalid file); None when there are no rules."""
-    from collector.rules.schema import load_rules
+# Reporters named in a software finding's evidence: the sources that can list installed software.
+_SOFTWARE_METHODS = ("agent", "snmp")
 
-    existing = [d for d in dirs if d.exists()]
+
+def rule_evaluator(dirs: Sequence[Path], engine: str = DEFAULT_ENGINE) -> RuleEvaluator | None:
+    """Load the rule packs in ``dirs`` for the engine called ``engine``; None when there are no rules.
+
+    Raises:
+        RuleError: a directory is missing or a rule file is invalid (file:line).
+        UsageError: no engine has that name.
+    """
+    check_engine(engine)
     missing = [d for d in dirs if not d.exists()]
     if missing:
-        from collector.errors import RuleError
-
         raise RuleError(f"{missing[0]}: no such rules directory")
-    ruleset = load_rules(existing)
+    ruleset = load_rules(list(dirs))
     if not ruleset.rules:
         return None
+
     def run(store: Store, now: datetime, assets: Mapping[str, ResolvedAsset]) -> list[Finding]:
-        out = []
-        for rf in store.evaluate_rules(ruleset, now):
-            out.append(Finding(
-                kind=rf.kind, severity=rf.severity, summary=rf.summary, asset=assets.get(rf.asset_id),
-                rule_id=rf.rule_id,
-                software_name=rf.software_name or "", software_version=rf.software_version or "",
-                first_seen=rf.first_seen, last_seen=rf.last_seen, suppressed=rf.suppressed,
-                suppression=rf.suppression or "",
-                evidence=_evidence(rf, assets.get(rf.asset_id))))
-        return out
+        found = engine_for(store, engine).evaluate(ruleset, now)
+        return [to_finding(rf, assets.get(rf.asset_id)) for rf in found]
 
     return run
 
 
+def to_finding(rf: RuleFinding, asset: ResolvedAsset | None) -> Finding:
+    """The reconciliation finding of one rule finding on ``asset`` (None if not resolved)."""
+    return Finding(
+        kind=rf.kind, severity=rf.severity, summary=rf.summary, asset=asset, rule_id=rf.rule_id,
+        software_name=rf.software_name or "", software_version=rf.software_version or "",
+        first_seen=rf.first_seen, last_seen=rf.last_seen, suppressed=rf.suppressed, suppression=rf.suppression,
+        evidence=_evidence(rf, asset))
 
-def _evidence(rf: Any, asset: ResolvedAsset | None) -> list[dict[str, object]]:
+
+def _evidence(rf: RuleFinding, asset: ResolvedAsset | None) -> list[dict[str, object]]:
     """Which source reported the software (or, for missing software, the inventory), and the rule."""
-    source = getattr(rf, "software_source", None) or ""
-    reporters = [ev for ev in (asset.evidence if asset else []) if ev[1] in ("agent", "snmp")]
+    source = rf.software_source or ""
+    reporters = [ev for ev in (asset.evidence if asset else ()) if ev[1] in _SOFTWARE_METHODS]
     what = (f"{rf.software_name} {rf.software_version or ''}".strip() + (f" ({source} package)" if source else "")
             if rf.software_name else "software inventory without a matching package")
     out: list[dict[str, object]] = [

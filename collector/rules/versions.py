@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Protocol, Self, TypeVar
 
 import semver
 from debian.debian_support import Version as DebianVersion
@@ -104,8 +104,16 @@ def _dotted_cmp(installed: str, wanted: str) -> int:
     return _cmp(a + (_ZERO,) * (width - len(a)), b + (_ZERO,) * (width - len(b)))
 
 
-def _cmp(a: Any, b: Any) -> int:
-    return int(a > b) - int(a < b)
+class _Ordered(Protocol):
+    def __lt__(self, other: Self, /) -> bool: ...
+
+
+_O = TypeVar("_O", bound=_Ordered)
+
+
+def _cmp(a: _O, b: _O) -> int:
+    """-1, 0 or 1 as ``a`` sorts before, with or after ``b``, by ``<`` alone."""
+    return int(b < a) - int(a < b)
 
 
 def _split_debian_revision(text: str) -> tuple[str, bool]:

@@ -18,7 +18,7 @@ from datetime import datetime
 from importlib import resources
 from itertools import accumulate
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -40,10 +40,6 @@ from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
 from collector.store import inventory
 from collector.wire.packed import SOFTWARE_SCHEMA, columns_to_arrow, packed_to_arrow
-
-if TYPE_CHECKING:
-    from collector.rules.engine import RuleFinding
-    from collector.rules.schema import RuleSet
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -524,17 +520,6 @@ class Store:
             return inventory.resolved_findings(self._cursor())
 
     # --- rules ---------------------------------------------------------------------------------------
-
-    def evaluate_rules(self, ruleset: RuleSet, now: datetime) -> list[RuleFinding]:
-        """Run the SQL rules engine over this store's software_scoped / assets_scoped views.
-
-        The engine still takes a DuckDB connection (collector/rules/engine.py); here it gets one
-        without a cursor leaving the store.
-        """
-        from collector.rules.engine import evaluate
-
-        with self._mapped("evaluating rules"):
-            return evaluate(self._cursor(), ruleset, now)
 
     # --- generic reads -----------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ WHERE s.removed_at IS NULL;
 CREATE VIEW software_history AS
 SELECT m.asset_id, s.* FROM software_installs s LEFT JOIN asset_members m USING (subject);
 
--- The rule engine's inputs (collector/rules/engine.py).
+-- The rule engine's inputs (collector/store/rules_sql.py).
 CREATE VIEW software_scoped AS
 SELECT a.asset_id, a.hostnames[1] AS hostname, a.os_family, a.device_type, a.ips,
        sw.name, sw.version, sw.vendor, sw.source, sw.first_seen, sw.last_seen

@@ -5,22 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.collector.rules.rules_support import Host, build_db
+from collector.rules.engine import RuleEngine
+from collector.rules.registry import engine_for
+from collector.store.duckdb import Store
+from tests.collector.rules.rules_support import Host, build_store
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Callable[[Sequence[Host]], duckdb.DuckDBPyConnection]]:
-    """Factory: build_db in this test's temporary directory; connections are closed afterwards."""
-    cons: list[duckdb.DuckDBPyConnection] = []
+def db(tmp_path: Path) -> Iterator[Callable[[Sequence[Host]], RuleEngine]]:
+    """Factory: the default rule engine over a store of ``hosts`` in this test's temporary directory."""
+    stores: list[Store] = []
 
-    def make(hosts: Sequence[Host]) -> duckdb.DuckDBPyConnection:
-        con = build_db(tmp_path / f"estate{len(cons)}.duckdb", hosts)
-        cons.append(con)
-        return con
+    def make(hosts: Sequence[Host]) -> RuleEngine:
+        store = build_store(tmp_path / f"estate{len(stores)}.duckdb", hosts)
+        stores.append(store)
+        return engine_for(store)
 
     yield make
-    for con in cons:
-        con.close()
+    for store in stores:
+        store.close()

@@ -1,7 +1,9 @@
-"""Helpers for the rules tests: a real DuckDB file holding the two views the engine reads.
+"""Helpers for the rules tests: a real store file whose assets and installs are the fixture estate.
 
-A module of its own (not conftest.py) so that test modules can import it by a name no other
-test directory uses.
+The estate is written into the store's own tables (assets, asset_members, software_installs,
+inventory_state), so the engines read it through the real ``software_scoped`` and
+``assets_scoped`` views of migration 002. A module of its own (not conftest.py) so that test
+modules can import it by a name no other test directory uses.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
+from collector.store.duckdb import Store
 
 REPO = Path(__file__).resolve().parents[3]
 SHIPPED_RULES = REPO / "rules"
@@ -22,47 +24,49 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 @dataclass
 class Host:
-    """One asset of the fixture estate; its software rows copy its scope columns."""
+    """One asset of the fixture estate, reported by one agent (subject ``agent:<asset_id>``)."""
 
     asset_id: str
     hostname: str | None = None
-    os_family: str = "linux"
-    device_type: str = "workstation"
+    os_family: str | None = "linux"
+    device_type: str | None = "workstation"
     ips: Sequence[str] = ()
     has_inventory: bool = True
     software: Sequence[tuple[object, ...]] = field(default_factory=list)
 
 
-SCHEMA = """
-CREATE TABLE assets_scoped(asset_id VARCHAR, hostname VARCHAR, os_family VARCHAR, device_type VARCHAR,
-    ips VARCHAR[], has_software_inventory BOOLEAN, first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ);
-CREATE TABLE software_scoped(asset_id VARCHAR, hostname VARCHAR, os_family VARCHAR, device_type VARCHAR,
-    ips VARCHAR[], name VARCHAR, version VARCHAR, vendor VARCHAR, source VARCHAR,
-    first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ);
-"""
+def build_store(path: Path, hosts: Sequence[Host]) -> Store:
+    """Create a store holding ``hosts``; software tuples are (name, version, vendor, source[, days]).
 
-
-def build_db(path: Path, hosts: Sequence[Host]) -> duckdb.DuckDBPyConnection:
-    """Create the two tables in a DuckDB file; software tuples are (name, version, vendor, source[, days]).
-
-    The optional fifth element offsets first_seen by that many days, for licence seat order.
+    The optional fifth element offsets the install's first_seen by that many days, for licence
+    seat order; every install was last seen at NOW. The store keeps name, version and source as
+    NOT NULL columns (an agent that cannot tell says ""), so None becomes "" there; vendor may be
+    NULL.
     """
-    con = duckdb.connect(str(path))
-    con.execute(SCHEMA)
-    for h in hosts:
-        con.execute(
-            "INSERT INTO assets_scoped VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [h.asset_id, h.hostname, h.os_family, h.device_type, list(h.ips), h.has_inventory, T0, NOW],
-        )
-        for item in h.software:
-            name, version, vendor, source = item[:4]  # str | None each
-            seen = T0 + timedelta(days=int(str(item[4]))) if len(item) > 4 else T0
-            con.execute(
-                "INSERT INTO software_scoped VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [h.asset_id, h.hostname, h.os_family, h.device_type, list(h.ips), name, version, vendor, source,
-                 seen, NOW],
+    store = Store.open(path)
+    with store.transaction() as cur:
+        for h in hosts:
+            subject = f"agent:{h.asset_id}"
+            cur.execute(
+                "INSERT INTO assets (asset_id, hostnames, ips, device_type, os_family, first_seen, last_seen, "
+                "sources, matched_by, has_software_inventory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'anchor', ?)",
+                [h.asset_id, [h.hostname] if h.hostname else [], list(h.ips), h.device_type, h.os_family, T0, NOW,
+                 [h.asset_id], h.has_inventory],
             )
-    return con
+            cur.execute("INSERT INTO asset_members VALUES (?, ?, 'anchor')", [subject, h.asset_id])
+            sources: set[str] = set()
+            for item in h.software:
+                name, version, vendor, source = (None if v is None else str(v) for v in item[:4])
+                seen = T0 + timedelta(days=int(str(item[4]))) if len(item) > 4 else T0
+                sources.add(source or "")
+                cur.execute(
+                    "INSERT INTO software_installs (subject, source_id, name, version, arch, pkg_source, vendor, "
+                    "first_seen, first_report_id) VALUES (?, ?, ?, ?, '', ?, ?, ?, 'r-fixture')",
+                    [subject, h.asset_id, name or "", version or "", source or "", vendor, seen],
+                )
+            for source in sorted(sources):
+                cur.execute("INSERT INTO inventory_state VALUES (?, ?, ?, 'r-fixture', NULL)", [subject, source, NOW])
+    return store
 
 
 def write_rules(directory: Path, name: str, text: str) -> Path:

@@ -1,19 +1,21 @@
-"""Rule evaluation over real DuckDB files (collector/rules/engine.py)."""
+"""Rule evaluation by the default engine over real store files (collector/rules, collector/store/rules_sql.py)."""
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from collector.rules import RuleFinding, RuleSet, evaluate, load_rules
-from tests.collector.rules.rules_support import DATA, NOW, T0, Host, write_rules
+from collector.rules import RuleEngine, RuleFinding, RuleSet, load_rules
+from collector.rules.globs import compile_glob
+from collector.rules.registry import engine_for
+from collector.store.duckdb import Store
+from tests.collector.rules.rules_support import DATA, NOW, T0, Host, build_store, write_rules
 
-MakeDb = Callable[[Sequence[Host]], duckdb.DuckDBPyConnection]
+MakeDb = Callable[[Sequence[Host]], RuleEngine]
 
 
 def rules_from(tmp_path: Path, text: str) -> RuleSet:
@@ -35,7 +37,7 @@ rules:
 
 
 def test_deny_matches_normalised_and_raw_names(db: MakeDb, tmp_path: Path) -> None:
-    con = db(
+    engine = db(
         [
             Host("a1", "ws-1", software=[("TeamViewer 15.49.2 (x64)", "", "", "snmp"), ("bash", "5.2", "", "deb")]),
             Host("a2", "ws-2", software=[("anydesk", "7.0.1", "philandro", "deb")]),
@@ -43,7 +45,7 @@ def test_deny_matches_normalised_and_raw_names(db: MakeDb, tmp_path: Path) -> No
             Host("a4", "ws-4", software=[("bash", "5.2", "", "deb")]),
         ]
     )
-    findings = evaluate(con, rules_from(tmp_path, DENY), NOW)
+    findings = engine.evaluate(rules_from(tmp_path, DENY), NOW)
     assert brief(findings) == [
         ("ra", "unauthorised-software", "a1", "TeamViewer", "15.49.2", False),
         ("ra", "unauthorised-software", "a2", "anydesk", "7.0.1", False),
@@ -57,8 +59,8 @@ def test_deny_matches_normalised_and_raw_names(db: MakeDb, tmp_path: Path) -> No
 
 
 def test_duplicate_rows_of_one_install_give_one_finding(db: MakeDb, tmp_path: Path) -> None:
-    con = db([Host("a1", "ws-1", software=[("anydesk", "7.0", "", "deb", 3), ("anydesk", "7.0", "", "deb", 1)])])
-    (finding,) = evaluate(con, rules_from(tmp_path, DENY), NOW)
+    engine = db([Host("a1", "ws-1", software=[("anydesk", "7.0", "", "deb", 3), ("anydesk", "7.0", "", "deb", 1)])])
+    (finding,) = engine.evaluate(rules_from(tmp_path, DENY), NOW)
     assert finding.first_seen == datetime(2026, 1, 2, tzinfo=UTC)
 
 
@@ -83,7 +85,7 @@ def test_match_on_vendor_version_and_source(db: MakeDb, tmp_path: Path) -> None:
             match: {vendor: ["contoso*"]}
         """,
     )
-    con = db(
+    engine = db(
         [
             Host("a1", software=[("Mozilla Firefox 19.0.2 (x86 ru)", "19.0.2", "Mozilla Corporation", "msi")]),
             Host("a2", software=[("Mozilla Firefox (x64 en-US)", "115.3.0", "Mozilla", "msi")]),  # too new
@@ -93,7 +95,7 @@ def test_match_on_vendor_version_and_source(db: MakeDb, tmp_path: Path) -> None:
                                  ("Mozilla Firefox 102.0", "", "Mozilla", "snmp")]),
         ]
     )
-    assert brief(evaluate(con, rules, NOW)) == [
+    assert brief(engine.evaluate(rules, NOW)) == [
         ("old-firefox", "unauthorised-software", "a1", "Mozilla Firefox", "19.0.2", False),
         ("old-firefox", "unauthorised-software", "a5", "Mozilla Firefox", "102.0", False),
         ("vendor-only", "unauthorised-software", "a5", "Tool", "1", False),
@@ -112,7 +114,7 @@ def test_version_ranges_use_the_package_scheme(db: MakeDb, tmp_path: Path) -> No
             match: {name: ["7-zip", "p7zip*"], version: "<9.3"}
         """,
     )
-    con = db(
+    engine = db(
         [
             Host("a1", software=[("7-Zip 9.20 (x64 edition)", "", "", "snmp")]),  # 9.20 > 9.3: not old
             Host("a2", software=[("7-Zip 9.2 (x64 edition)", "", "", "snmp")]),
@@ -120,7 +122,7 @@ def test_version_ranges_use_the_package_scheme(db: MakeDb, tmp_path: Path) -> No
             Host("a4", software=[("p7zip", "1:4.65-1", "", "deb")]),  # epoch 1 beats 9.3
         ]
     )
-    assert [f.asset_id for f in evaluate(con, rules, NOW)] == ["a2"]
+    assert [f.asset_id for f in engine.evaluate(rules, NOW)] == ["a2"]
 
 
 def test_scope_by_os_device_type_hostname_and_subnet(db: MakeDb, tmp_path: Path) -> None:
@@ -141,7 +143,7 @@ def test_scope_by_os_device_type_hostname_and_subnet(db: MakeDb, tmp_path: Path)
         """,
     )
     tool = [("tool", "1", "", "msi")]
-    con = db(
+    engine = db(
         [
             Host("in-v4", "fin-01", "windows", "workstation", ["192.0.2.1", "10.1.2.3"], software=tool),
             Host("in-v6", "ACCT-07", "Windows", "laptop", ["2001:db8::5"], software=tool),
@@ -154,26 +156,26 @@ def test_scope_by_os_device_type_hostname_and_subnet(db: MakeDb, tmp_path: Path)
             Host("no-host", None, "windows", "workstation", ["10.1.0.9"], software=tool),
         ]
     )
-    assert sorted(f.asset_id for f in evaluate(con, rules, NOW)) == ["in-v4", "in-v6"]
+    assert sorted(f.asset_id for f in engine.evaluate(rules, NOW)) == ["in-v4", "in-v6"]
 
 
 def test_exceptions_suppress_until_they_expire(db: MakeDb) -> None:
     rules = load_rules([DATA / "valid"])
     tv = [("TeamViewer", "15.0", "TeamViewer GmbH", "msi")]
-    con = db([Host("j", "jump-01", software=tv), Host("asset-old", "ws-9", software=tv),
+    engine = db([Host("j", "jump-01", software=tv), Host("asset-old", "ws-9", software=tv),
               Host("w", "ws-1", software=tv)])
-    findings = {f.asset_id: f for f in evaluate(con, rules, datetime(2025, 1, 31, 23, 0, tzinfo=UTC))}
+    findings = {f.asset_id: f for f in engine.evaluate(rules, datetime(2025, 1, 31, 23, 0, tzinfo=UTC))}
     assert findings["j"].suppressed and findings["j"].suppression == "approved bastion (until 2027-06-30)"
     assert findings["asset-old"].suppressed
     assert findings["asset-old"].suppression == "migration window (until 2025-01-31)"
     assert not findings["w"].suppressed and findings["w"].suppression == ""
     # A day later the migration window has expired: the finding is no longer suppressed.
-    later = {f.asset_id: f for f in evaluate(con, rules, datetime(2025, 2, 1, 0, 30, tzinfo=UTC))}
+    later = {f.asset_id: f for f in engine.evaluate(rules, datetime(2025, 2, 1, 0, 30, tzinfo=UTC))}
     assert later["j"].suppressed
     assert not later["asset-old"].suppressed
     assert "exception 'migration window' expired 2025-01-31" in later["asset-old"].summary
     # `now` without a zone is taken as UTC.
-    assert not {f.asset_id: f for f in evaluate(con, rules, datetime(2025, 2, 1))}["asset-old"].suppressed
+    assert not {f.asset_id: f for f in engine.evaluate(rules, datetime(2025, 2, 1))}["asset-old"].suppressed
 
 
 def test_exception_with_hostname_and_asset_id_needs_both(db: MakeDb, tmp_path: Path) -> None:
@@ -184,8 +186,8 @@ def test_exception_with_hostname_and_asset_id_needs_both(db: MakeDb, tmp_path: P
 """,
     )
     tv = [("teamviewer", "15", "", "deb")]
-    con = db([Host("a1", "jump-1", software=tv), Host("a2", "jump-2", software=tv), Host("a3", "ws-1", software=tv)])
-    assert [(f.asset_id, f.suppressed) for f in sorted(evaluate(con, rules, NOW), key=lambda f: f.asset_id)] == [
+    engine = db([Host("a1", "jump-1", software=tv), Host("a2", "jump-2", software=tv), Host("a3", "ws-1", software=tv)])
+    assert [(f.asset_id, f.suppressed) for f in sorted(engine.evaluate(rules, NOW), key=lambda f: f.asset_id)] == [
         ("a1", True), ("a2", False), ("a3", False)
     ]
 
@@ -208,7 +210,7 @@ rules:
 
 
 def test_allow_rules_form_a_catalogue_for_their_scope(db: MakeDb, tmp_path: Path) -> None:
-    con = db(
+    engine = db(
         [
             Host("k1", "kiosk-1", software=[("firefox", "115", "", "deb"), ("bash", "5", "", "deb"),
                                             ("vlc", "3.0.18", "", "deb"), ("nethack", "3.6", "", "deb")]),
@@ -216,7 +218,7 @@ def test_allow_rules_form_a_catalogue_for_their_scope(db: MakeDb, tmp_path: Path
             Host("w1", "ws-1", software=[("nethack", "3.6", "", "deb")]),  # no catalogue applies
         ]
     )
-    findings = evaluate(con, rules_from(tmp_path, ALLOW), NOW)
+    findings = engine.evaluate(rules_from(tmp_path, ALLOW), NOW)
     assert brief(findings) == [
         ("kiosk-catalogue", "unauthorised-software", "k1", "nethack", "3.6", False),
         ("kiosk-catalogue", "unauthorised-software", "k2", "vlc", "2.2.8", False),
@@ -237,7 +239,7 @@ rules:
 
 
 def test_require_flags_inventoried_assets_in_scope_without_a_match(db: MakeDb, tmp_path: Path) -> None:
-    con = db(
+    engine = db(
         [
             Host("ok", "srv-1", "linux", "server", software=[("falcon-sensor", "7.10", "CrowdStrike", "rpm")]),
             Host("missing", "srv-2", "linux", "server", software=[("bash", "5", "", "deb")]),
@@ -247,7 +249,7 @@ def test_require_flags_inventoried_assets_in_scope_without_a_match(db: MakeDb, t
             Host("printer", "prn-1", "linux", "printer", software=[("bash", "5", "", "snmp")]),
         ]
     )
-    findings = evaluate(con, rules_from(tmp_path, REQUIRE), NOW)
+    findings = engine.evaluate(rules_from(tmp_path, REQUIRE), NOW)
     assert brief(findings) == [
         ("edr", "missing-software", "empty", None, None, False),
         ("edr", "missing-software", "missing", None, None, False),
@@ -259,7 +261,7 @@ def test_require_flags_inventoried_assets_in_scope_without_a_match(db: MakeDb, t
 def test_licence_flags_assets_beyond_the_seats_in_install_order(db: MakeDb) -> None:
     rules = load_rules([DATA / "valid"])  # site-licence-visio: 2 seats, vendor microsoft
     visio = ("Microsoft Visio Professional 2016", "16.0.4266.1001", "Microsoft Corporation", "msi")
-    con = db(
+    engine = db(
         [
             Host("v-first", "ws-1", software=[(*visio, 1)]),
             Host("v-third", "ws-3", software=[(*visio, 10), (*visio[:1], "16.0.5000", *visio[2:], 30)]),
@@ -268,7 +270,7 @@ def test_licence_flags_assets_beyond_the_seats_in_install_order(db: MakeDb) -> N
             Host("fake", "ws-5", software=[("Microsoft Visio Viewer", "16.0", "Not Microsoft", "msi", 0)]),
         ]
     )
-    findings = [f for f in evaluate(con, rules, NOW) if f.kind == "licence"]
+    findings = [f for f in engine.evaluate(rules, NOW) if f.kind == "licence"]
     # Seats go by each asset's earliest install: v-first (day 1), v-second (5), then v-third
     # (10) and v-fourth (20) are over; findings are reported in hostname order.
     assert [(f.asset_id, f.software_version) for f in findings] == [("v-third", "16.0.4266.1001"),
@@ -289,30 +291,35 @@ def test_findings_are_sorted_by_severity_and_empty_rule_sets_do_nothing(db: Make
           - {id: info-one, title: I, severity: info, type: deny, match: {name: a}}
         """,
     )
-    con = db([Host("x", "h", software=[("a", "1", "", "deb")])])
-    assert [f.rule_id for f in evaluate(con, rules, NOW)] == ["crit-one", "low-one", "info-one"]
-    assert evaluate(con, RuleSet(), NOW) == []
+    engine = db([Host("x", "h", software=[("a", "1", "", "deb")])])
+    assert [f.rule_id for f in engine.evaluate(rules, NOW)] == ["crit-one", "low-one", "info-one"]
+    assert engine.evaluate(RuleSet(), NOW) == []
 
 
-def test_read_only_connection_and_views_leave_no_trace(tmp_path: Path, db: MakeDb) -> None:
-    con = db([Host("a1", "ws-1", software=[("anydesk", "7", "", "deb")])])
-    con.close()
-    path = next(tmp_path.glob("estate*.duckdb"))
-    ro = duckdb.connect(str(path), read_only=True)
+def test_read_only_store_and_views_leave_no_trace(tmp_path: Path) -> None:
+    build_store(tmp_path / "estate.duckdb", [Host("a1", "ws-1", software=[("anydesk", "7", "", "deb")])]).close()
+    ro = Store.open(tmp_path / "estate.duckdb", read_only=True)
     try:
-        views = "SELECT count(*) FROM duckdb_views() WHERE NOT internal"
-        before = ro.execute(views).fetchall()
-        assert len(evaluate(ro, rules_from(tmp_path, DENY), NOW)) == 1
-        assert ro.execute(views).fetchall() == before
+        views = "SELECT count(*) AS n FROM duckdb_views() WHERE NOT internal"
+        before = ro.query(views)
+        assert len(engine_for(ro).evaluate(rules_from(tmp_path, DENY), NOW)) == 1
+        assert ro.query(views) == before
     finally:
         ro.close()
 
 
 def test_null_columns_are_tolerated(db: MakeDb, tmp_path: Path) -> None:
-    con = db([Host("a1", "ws-1", software=[("anydesk", None, None, None), (None, "1", "", "deb")])])
-    (finding,) = evaluate(con, rules_from(tmp_path, DENY), NOW)
+    engine = db([Host("a1", "ws-1", software=[("anydesk", None, None, None), (None, "1", "", "deb")])])
+    (finding,) = engine.evaluate(rules_from(tmp_path, DENY), NOW)
     assert (finding.software_name, finding.software_version) == ("anydesk", "")
     assert "anydesk (version unknown)" in finding.summary
+
+
+@pytest.fixture(scope="module")
+def plain_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = Store.open(tmp_path_factory.mktemp("globs") / "empty.duckdb")
+    yield store
+    store.close()
 
 
 @pytest.mark.parametrize(
@@ -320,10 +327,7 @@ def test_null_columns_are_tolerated(db: MakeDb, tmp_path: Path) -> None:
     [("fin-*", "fin-01"), ("fin-*", "FIN-01"), ("a?c", "abc"), ("[a-c]x", "bx"), ("[!a-c]x", "dx"),
      ("[!a-c]x", "ax"), ("x\\*", "x*"), ("x\\*", "xy"), ("*.corp", "pc.corp"), ("[.]x", "ax")],
 )
-def test_hostname_globs_mean_the_same_in_duckdb_and_python(pattern: str, subject: str) -> None:
-    from collector.rules.globs import compile_glob
-
-    con = duckdb.connect()
-    in_sql = con.execute("SELECT lower(?) GLOB ?", [subject, pattern.lower()]).fetchone()
-    assert in_sql is not None
-    assert in_sql[0] == (compile_glob(pattern).fullmatch(subject.casefold()) is not None)
+def test_hostname_globs_mean_the_same_in_duckdb_and_python(plain_store: Store, pattern: str, subject: str) -> None:
+    # The SQL engine scopes hostnames with DuckDB's GLOB; Python's compile_glob must agree with it.
+    (row,) = plain_store.query("SELECT lower(?) GLOB ? AS hit", [subject, pattern.lower()])
+    assert row["hit"] == (compile_glob(pattern).fullmatch(subject.casefold()) is not None)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import duckdb
 import pytest
 
-from collector.rules import evaluate, load_rules, match_titles
+from collector.rules import RuleEngine, load_rules, match_titles
 from tests.collector.rules.rules_support import NOW, SHIPPED_RULES, Host
 
 SHIPPED = load_rules([SHIPPED_RULES])
@@ -143,8 +142,8 @@ def test_every_shipped_deny_rule_has_a_matching_sample() -> None:
     assert covered == DENY_IDS
 
 
-def test_endpoint_protection_end_to_end(db: Callable[[Sequence[Host]], duckdb.DuckDBPyConnection]) -> None:
-    con = db(
+def test_endpoint_protection_end_to_end(db: Callable[[Sequence[Host]], RuleEngine]) -> None:
+    engine = db(
         [
             Host("lin-ok", "srv-1", "linux", "server", software=[("falcon-sensor", "7.10.0-16303", "", "rpm")]),
             Host("lin-clam", "ws-1", "linux", "workstation", software=[("clamav-daemon", "1.0.5+dfsg-1", "", "deb")]),
@@ -159,7 +158,7 @@ def test_endpoint_protection_end_to_end(db: Callable[[Sequence[Host]], duckdb.Du
             Host("scan-only", "ws-9", "linux", "workstation", has_inventory=False),
         ]
     )
-    findings = [f for f in evaluate(con, SHIPPED, NOW) if f.kind == "missing-software"]
+    findings = [f for f in engine.evaluate(SHIPPED, NOW) if f.kind == "missing-software"]
     assert sorted((f.asset_id, f.rule_id, f.severity) for f in findings) == [
         ("lin-bad", "endpoint-protection-missing-linux-macos", "high"),
         ("win-bad", "endpoint-protection-missing-windows", "medium"),
@@ -167,10 +166,10 @@ def test_endpoint_protection_end_to_end(db: Callable[[Sequence[Host]], duckdb.Du
 
 
 def test_shipped_packs_flag_an_snmp_only_windows_host(
-    db: Callable[[Sequence[Host]], duckdb.DuckDBPyConnection],
+    db: Callable[[Sequence[Host]], RuleEngine],
 ) -> None:
     # hrSWInstalledName strings with no version column, as a Windows SNMP agent reports them.
-    con = db(
+    engine = db(
         [
             Host("w", "pc-7", "windows", "workstation", software=[
                 ("OpenSSL 1.0.1e (32-bit)", "", "", "snmp"),
@@ -182,7 +181,7 @@ def test_shipped_packs_flag_an_snmp_only_windows_host(
             ]),
         ]
     )
-    assert sorted((f.rule_id, f.software_name, f.software_version) for f in evaluate(con, SHIPPED, NOW)) == [
+    assert sorted((f.rule_id, f.software_name, f.software_version) for f in engine.evaluate(SHIPPED, NOW)) == [
         ("remote-access-tool", "TeamViewer", "15.49.2"),
         ("vuln-heartbleed-openssl", "OpenSSL", "1.0.1e"),
     ]
