@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+from google.protobuf.unknown_fields import UnknownFieldSet
 from netcensus.v1 import report_pb2
 
 MAX_STRING = 4096               # longest string field we store
@@ -47,9 +48,20 @@ _INT_MAX = {
     "TargetStatus.duration_ms": INT32_MAX, "SeenVia.vlan": 4094, "OpenPort.port": 65_535,
     "Report.seq": 2**63 - 1,
 }
-# Bounded column by column instead: SoftwareItem by codec._decode_items (bounded_column,
-# time_column), PackedSoftware by collector/wire/packed.py.
-_SKIP = {"SoftwareItem", "PackedSoftware"}
+# Bounded column by column instead, by codec._decode_items (bounded_column, time_column).
+_SKIP = {"SoftwareItem"}
+
+# Field numbers report.proto reserves because they held PackedSoftware, a second wire form of a
+# software list, until the software list was given one form (repeated SoftwareItem). A sender
+# that still fills them would lose its software silently if we ignored them as unknown fields do,
+# so it is told what to send instead.
+_RETIRED_PACKED = {
+    "host_snapshot": {6: "software_packed"},
+    "host_delta": {9: "added_packed", 10: "removed_packed", 11: "changed_packed"},
+}
+RETIRED_PACKED_REASON = (
+    "software lists in PackedSoftware (fields software_packed/added_packed/removed_packed/changed_packed) are no "
+    "longer accepted; send repeated SoftwareItem (report.proto HostSnapshot.software, HostDelta.added/removed/changed)")
 
 
 class InvalidReport(ValueError):
@@ -224,4 +236,22 @@ def _walk(msg: Message, path: tuple[str | int, ...], now: datetime) -> None:
 
 def check_report(report: report_pb2.Report, now: datetime) -> None:
     """Raise InvalidReport naming the first field that is out of bounds."""
+    _refuse_retired_fields(report)
     _walk(report, (), now)
+
+
+def _refuse_retired_fields(report: report_pb2.Report) -> None:
+    """Refuse a host report that carries a software list in a retired PackedSoftware field.
+
+    Protobuf keeps such a field as an unknown field of HostSnapshot/HostDelta; other unknown fields
+    are a newer sender's additions and are ignored, as report.proto promises.
+    """
+    body = report.WhichOneof("body")
+    retired = _RETIRED_PACKED.get(body or "")
+    if retired is None:
+        return
+    unknown = UnknownFieldSet(getattr(report, body or ""))
+    for n in range(len(unknown)):  # indexed: the type stubs declare no __iter__
+        name = retired.get(unknown[n].field_number)
+        if name is not None:
+            raise InvalidReport(f"{body}.{name}: {RETIRED_PACKED_REASON}")
