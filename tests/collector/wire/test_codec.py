@@ -26,6 +26,7 @@ from collector.domain.model import SoftwareColumns
 from collector.store.duckdb import Store
 from collector.wire.codec import InvalidReport, decode_report
 from collector.wire.validate import RETIRED_PACKED_REASON
+from tests.collector.serve.helpers import with_packed
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -297,33 +298,6 @@ def test_decoded_report_survives_the_pipe_to_the_writer(tmp_path: Path) -> None:
 
 
 # --- the retired PackedSoftware form -------------------------------------------------------------
-
-def _field(number: int, payload: bytes) -> bytes:
-    """One length-delimited field (wire type 2) as protobuf encodes it."""
-    def varint(value: int) -> bytes:
-        out = bytearray()
-        while True:
-            out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
-            value >>= 7
-            if not value:
-                return bytes(out)
-    return varint(number << 3 | 2) + varint(len(payload)) + payload
-
-
-# A PackedSoftware block of one row, as old agents sent it: count=1, name={data: "a", lengths: 1}.
-OLD_BLOCK = b"\x08\x01" + _field(2, _field(1, b"a") + _field(2, b"\x01\x00\x00\x00"))
-
-
-def with_packed(report: report_pb2.Report, number: int) -> bytes:
-    """`report`'s bytes with its host body carrying the retired packed field `number`, as old agents sent it."""
-    body = report.WhichOneof("body")
-    assert body in ("host_snapshot", "host_delta")
-    head = report_pb2.Report()
-    head.CopyFrom(report)
-    head.ClearField(body)  # type: ignore[arg-type]
-    body_bytes = getattr(report, body).SerializeToString() + _field(number, OLD_BLOCK)
-    return head.SerializeToString() + _field(10 if body == "host_snapshot" else 11, body_bytes)
-
 
 def _delta() -> report_pb2.Report:
     r = report_pb2.Report(report_id=str(uuid.uuid4()), source_id="s-1", seq=2)
