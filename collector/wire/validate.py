@@ -12,6 +12,10 @@ cost more than storing it. codec.py takes their fields out as columns (one tuple
 the column checks below bound them a whole column at a time: one join and one `in` for NUL, one
 max() over lengths, one min()/max() over timestamps, all in C, with a Python loop only to name the
 offending row once something is wrong.
+
+A host report that still fills a retired PackedSoftware field (report.proto reserves their numbers)
+is refused with a reason naming the one supported form, rather than ignored like other unknown
+fields: ignoring it would drop the sender's software list without a word.
 """
 
 from __future__ import annotations
