@@ -63,7 +63,7 @@ def _heartbeat(source_id: str, seq: int) -> bytes:
     return r.SerializeToString()
 
 
-def _report(source_id: str, seq: int, items: int, packed: bool = True, churn: bool = True) -> bytes:
+def _report(source_id: str, seq: int, items: int, churn: bool = True) -> bytes:
     """A host snapshot of `items` packages; with churn every package differs from the previous
     snapshot's (the worst case: all rows closed and all inserted again), without it every
     snapshot of an agent lists the same packages (an agent checking in, nothing changed)."""
@@ -81,23 +81,15 @@ def _report(source_id: str, seq: int, items: int, packed: bool = True, churn: bo
                                                      f"{uuid.uuid4().hex[:2]}")
     nic.addresses.append("192.0.2.10/24")
     gen = seq if churn else 0
-    if packed:  # as netcensus-agent sends it (report.proto, PackedSoftware)
-        from agent.facts.model import SoftwareItem
-        from agent.transport.encode import pack_software
-
-        pack_software(snap.software_packed, [
-            SoftwareItem(name=f"package-{j}-s{gen}", version=f"1.{j % 50}.{gen}", vendor="Debian", arch="amd64",
-                         source="deb", source_package="", purl="", installed_at=None) for j in range(items)])
-    else:  # one SoftwareItem message per package
-        for j in range(items):
-            snap.software.add(name=f"package-{j}-s{gen}", version=f"1.{j % 50}.{gen}", arch="amd64", source="deb",
-                              vendor="Debian")
+    for j in range(items):  # one SoftwareItem message per package, as netcensus-agent sends it
+        snap.software.add(name=f"package-{j}-s{gen}", version=f"1.{j % 50}.{gen}", arch="amd64", source="deb",
+                          vendor="Debian")
     snap.collectors.add(name="deb", state=report_pb2.COLLECTOR_STATE_OK, items=items)
     return r.SerializeToString()
 
 
 async def _agents(target: str, agents: int, reports: int, items: int, window: int, start: Any,
-                  ready: Any, packed: bool, churn: bool, pace: float) -> dict[str, Any]:
+                  ready: Any, churn: bool, pace: float) -> dict[str, Any]:
     import grpc
     from netcensus.v1 import ingest_pb2, report_pb2
 
@@ -119,7 +111,7 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
     # Report 1 of every agent is a heartbeat that opens its stream before the clock starts; reports
     # 2.. are the measured ones. Stream set-up (HTTP/2 stream, authentication, the collector's
     # per-stream tasks) is timed on its own: it is a connection cost, not a report's ack latency.
-    payloads = [[_report(src, s + 2, items, packed, churn) for s in range(reports)] for _, src, _ in enrolled]
+    payloads = [[_report(src, s + 2, items, churn) for s in range(reports)] for _, src, _ in enrolled]
     latencies: list[float] = []
     open_times: list[float] = []
     codes: dict[str, int] = {}
@@ -196,9 +188,9 @@ async def _agents(target: str, agents: int, reports: int, items: int, window: in
 
 
 def _worker(target: str, agents: int, reports: int, items: int, window: int, start: Any, ready: Any,
-            out: Any, packed: bool, churn: bool, pace: float) -> None:
+            out: Any, churn: bool, pace: float) -> None:
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    out.put(asyncio.run(_agents(target, agents, reports, items, window, start, ready, packed, churn, pace)))
+    out.put(asyncio.run(_agents(target, agents, reports, items, window, start, ready, churn, pace)))
 
 
 def _cpu_seconds(pid: int) -> tuple[float, float]:
@@ -218,13 +210,13 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
 
 
 def _phase(target: str, *, collector_pid: int, agents: int, procs: int, reports: int, items: int,
-           window: int, packed: bool, churn: bool = True, pace: float = 0.0) -> dict[str, Any]:
+           window: int, churn: bool = True, pace: float = 0.0) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
     readies = [ctx.Event() for _ in range(procs)]
     share = [agents // procs + (1 if n < agents % procs else 0) for n in range(procs)]
     workers = [ctx.Process(target=_worker, args=(target, share[n], reports, items, window, start, readies[n], out,
-                                                  packed, churn, pace / procs))
+                                                  churn, pace / procs))
                for n in range(procs)]
     for w in workers:
         w.start()
@@ -333,9 +325,6 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=50, help="concurrency phase: software items per report")
     parser.add_argument("--collector-log", type=Path, default=None,
                         help="keep the collector's log (warnings and up) in this file")
-    parser.add_argument("--wire", choices=("packed", "items"), default="packed",
-                        help="software lists as PackedSoftware blocks (what netcensus-agent sends) or as one "
-                             "SoftwareItem message per package")
     parser.add_argument("--churn", choices=("all", "none"), default="all",
                         help="concurrency phase: every report replaces all its packages (worst case), or every "
                              "report of an agent lists the same packages (agents checking in)")
@@ -377,16 +366,16 @@ def main() -> None:
                                      "codes": {}}
             warm = empty if args.skip == "throughput" or not args.warmup else _phase(
                 target, collector_pid=proc.pid, agents=args.warmup, procs=1, reports=1, items=args.tp_items,
-                window=1, packed=args.wire == "packed")
+                window=1)
             tp = empty if args.skip == "throughput" else _phase(
                 target, collector_pid=proc.pid, agents=args.tp_agents, procs=args.procs, reports=args.tp_reports,
-                items=args.tp_items, window=args.tp_reports, packed=args.wire == "packed")
+                items=args.tp_items, window=args.tp_reports)
             cc = empty if args.skip == "concurrency" else _phase(
                 target, collector_pid=proc.pid, agents=args.agents, procs=args.procs, reports=args.reports,
-                items=args.items, window=1, packed=args.wire == "packed", churn=args.churn == "all")
+                items=args.items, window=1, churn=args.churn == "all")
             paced = empty if args.skip == "concurrency" or not args.pace else _phase(
                 target, collector_pid=proc.pid, agents=args.agents, procs=args.procs, reports=args.reports,
-                items=args.items, window=1, packed=args.wire == "packed", churn=args.churn == "all",
+                items=args.items, window=1, churn=args.churn == "all",
                 pace=args.pace)
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -404,8 +393,7 @@ def main() -> None:
     lost = max(0, acked - stored)  # acked but not in the database
     unacked = sent - acked
     print(f"ingest load on {os.cpu_count()} cores, collector and {args.procs} agent processes on loopback; "
-          f"software lists sent {'packed (PackedSoftware)' if args.wire == 'packed' else 'as SoftwareItem messages'}"
-          f"; collector workers = {args.workers}"
+          f"software lists sent as SoftwareItem messages; collector workers = {args.workers}"
           f"{f', duckdb_threads = {args.duckdb_threads}' if args.duckdb_threads else ''}")
     if tp_rows:
         print(f"  throughput: {args.tp_agents} agents x {args.tp_reports} snapshots x {args.tp_items} packages"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import struct
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.protobuf.timestamp_pb2 import Timestamp
 from netcensus.v1 import report_pb2
 
@@ -46,46 +46,13 @@ def _interface(msg: report_pb2.NetworkInterface, iface: NetworkInterface) -> Non
     msg.is_up = iface.is_up
 
 
-def _software(msg: report_pb2.SoftwareItem, item: SoftwareItem) -> None:
-    msg.name = item.name
-    msg.version = item.version
-    msg.vendor = item.vendor
-    msg.arch = item.arch
-    msg.source = item.source
-    msg.source_package = item.source_package
-    msg.purl = item.purl
-    if item.installed_at is not None:
-        msg.installed_at.CopyFrom(_ts(item.installed_at))
-
-
-_PACKED_FIELDS = ("name", "version", "vendor", "arch", "source", "source_package", "purl")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _micros(value: datetime | None) -> int:
-    if value is None:
-        return 0
-    return ((value if value.tzinfo else value.replace(tzinfo=UTC)) - _EPOCH) // _MICROSECOND
-
-
-def pack_software(msg: report_pb2.PackedSoftware, items: Sequence[SoftwareItem]) -> None:
-    """Fill a PackedSoftware block (report.proto): per field, all values' UTF-8 back to back plus
-    their byte lengths as little-endian uint32s; fields empty on every row stay unset.
-
-    Cheaper than one SoftwareItem message per package on both ends: a few joins here, and the
-    collector turns each field into a column without looking at single items.
-    """
-    msg.count = len(items)
-    for field in _PACKED_FIELDS:
-        values = [getattr(item, field).encode("utf-8", "replace") for item in items]
-        if any(values):
-            target = getattr(msg, field)
-            target.data = b"".join(values)
-            target.lengths = struct.pack(f"<{len(values)}I", *map(len, values))
-    micros = [_micros(item.installed_at) for item in items]
-    if any(micros):
-        msg.installed_at_us = struct.pack(f"<{len(micros)}q", *micros)
+def _software(target: RepeatedCompositeFieldContainer[report_pb2.SoftwareItem], items: Iterable[SoftwareItem]) -> None:
+    """Append the items to a repeated SoftwareItem field (the one wire form of a software list)."""
+    target.extend(
+        report_pb2.SoftwareItem(name=item.name, version=item.version, vendor=item.vendor, arch=item.arch,
+                                source=item.source, source_package=item.source_package, purl=item.purl,
+                                installed_at=None if item.installed_at is None else _ts(item.installed_at))
+        for item in items)
 
 
 def encode_facts(facts: HostFacts) -> report_pb2.HostFacts:
@@ -156,8 +123,7 @@ def encode_snapshot(inventory: Inventory, *, source_id: str, seq: int, now: date
     """A full HostSnapshot report."""
     report = new_report(source_id, seq, now)
     _host_parts(report.host_snapshot, inventory)
-    if inventory.software:
-        pack_software(report.host_snapshot.software_packed, inventory.software)
+    _software(report.host_snapshot.software, inventory.software)
     return report
 
 
@@ -168,10 +134,9 @@ def encode_delta(inventory: Inventory, delta: Delta, *, base_report_id: str, sou
     msg = report.host_delta
     msg.base_report_id = base_report_id
     _host_parts(msg, inventory)
-    for target, items in ((msg.added_packed, delta.added), (msg.removed_packed, delta.removed),
-                          (msg.changed_packed, delta.changed)):
-        if items:
-            pack_software(target, items)
+    _software(msg.added, delta.added)
+    _software(msg.removed, delta.removed)
+    _software(msg.changed, delta.changed)
     return report
 
 
@@ -190,8 +155,7 @@ def _observation(msg: report_pb2.Observation, obs: Observation) -> None:
                                                 contact=s.contact, name=s.name, location=s.location))
     for port in obs.open_ports:
         msg.open_ports.add(port=port.port, protocol=port.protocol, service=port.service, product=port.product)
-    for item in obs.software:
-        _software(msg.software.add(), item)
+    _software(msg.software, obs.software)
     if obs.seen_via is not None:
         v = obs.seen_via
         msg.seen_via.CopyFrom(report_pb2.SeenVia(device_ip=v.device_ip, device_name=v.device_name,

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,8 @@ import pyarrow.compute as pc
 
 from collector.domain.findings import FindingRow
 from collector.domain.model import (
-    ArrowSoftware,
     IngestReport,
     InventoryUpdate,
-    PackedColumns,
     RecordedAsset,
     Sighting,
     SoftwareColumns,
@@ -39,7 +37,6 @@ from collector.errors import DatabaseLockedError, QueryError, StoreError
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
 from collector.store import inventory
-from collector.wire.packed import SOFTWARE_SCHEMA, columns_to_arrow, packed_to_arrow
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
@@ -581,7 +578,10 @@ UNKNOWN_BASE = "unknown base; send a full snapshot"
 _LISTED, _CHANGED, _REMOVED = 0, 1, 2
 _SOFTWARE_PARTS = (("items", _LISTED), ("changed", _CHANGED), ("removed", _REMOVED))
 
-_SW_SCHEMA = pa.schema([("inv", pa.int32()), ("kind", pa.int8()), *((f.name, f.type) for f in SOFTWARE_SCHEMA)])
+# SoftwareColumns' string fields, in the order of the inc_sw columns after (inv, kind).
+_SW_STRINGS = ("name", "version", "arch", "pkg_source", "vendor", "source_package", "purl")
+_SW_SCHEMA = pa.schema([("inv", pa.int32()), ("kind", pa.int8()), *((f, pa.string()) for f in _SW_STRINGS),
+                        ("installed_at", _TS)])
 _INV_SCHEMA = pa.schema([
     ("inv", pa.int32()), ("subject", pa.string()), ("source_id", pa.string()), ("report_id", pa.string()),
     ("seen_at", _TS), ("is_delta", pa.bool_()), ("complete", pa.list_(pa.string())), ("checksum", pa.string()),
@@ -605,32 +605,26 @@ def _inventories_table(batch: Sequence[tuple[IngestReport, InventoryUpdate]]) ->
 def _software_table(batch: Sequence[tuple[IngestReport, InventoryUpdate]]) -> pa.Table:
     """Every software row of the round as one Arrow table, built a column at a time.
 
-    Lists that arrived packed (ArrowSoftware) are Arrow tables already. Tuple columns (short
-    packed lists, the per-item wire form) are concatenated per field and converted once per
-    column for the whole round. The per-row values that repeat (which update, which kind of row)
-    are run-length decoded by Arrow.
+    Each field's tuples (SoftwareColumns) of the whole round are chained and converted with one
+    pa.array call; the per-row values that repeat (which update, which kind of row) are run-length
+    decoded by Arrow.
     """
-    parts = [(k, kind, getattr(inv, attr)) for k, (_, inv) in enumerate(batch) for attr, kind in _SOFTWARE_PARTS
-             if len(getattr(inv, attr))]
+    parts: list[tuple[int, int, SoftwareColumns]] = [
+        (k, kind, getattr(inv, attr)) for k, (_, inv) in enumerate(batch) for attr, kind in _SOFTWARE_PARTS
+        if len(getattr(inv, attr))]
     if not parts:
         return _SW_SCHEMA.empty_table()
-    plain = [(k, kind, c) for k, kind, c in parts if isinstance(c, SoftwareColumns)]
-    blocks = [(k, kind, c) for k, kind, c in parts if isinstance(c, PackedColumns)]
-    packed = [(k, kind, c) for k, kind, c in parts if isinstance(c, ArrowSoftware)]
-    tables = [c.table for _, _, c in packed]
-    if blocks:
-        tables.insert(0, packed_to_arrow([c for _, _, c in blocks]))
-    if plain:
-        tables.insert(0, columns_to_arrow(SoftwareColumns.concat([c for _, _, c in plain])))
-    rows = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    ordered = plain + blocks + packed  # the order of `rows`
-    ends = pa.array(list(accumulate(len(c) for _, _, c in ordered)), pa.int32())
+    lists = [c for _, _, c in parts]
+    ends = pa.array(list(accumulate(map(len, lists))), pa.int32())
+    installed = tuple(chain.from_iterable(c.installed_at for c in lists))
+    times = pa.nulls(len(installed), _TS) if installed.count(None) == len(installed) else pa.array(installed, _TS)
+    strings = [pa.array(tuple(chain.from_iterable(getattr(c, f) for c in lists)), pa.string()) for f in _SW_STRINGS]
 
     def runs(values: list[int], kind: pa.DataType) -> pa.Array:
         return pc.run_end_decode(pa.RunEndEncodedArray.from_arrays(ends, pa.array(values, kind)))
 
-    keys = [runs([k for k, _, _ in ordered], pa.int32()), runs([kind for _, kind, _ in ordered], pa.int8())]
-    return pa.Table.from_arrays([*keys, *rows.columns], schema=_SW_SCHEMA)
+    keys = [runs([k for k, _, _ in parts], pa.int32()), runs([kind for _, kind, _ in parts], pa.int8())]
+    return pa.Table.from_arrays([*keys, *strings, times], schema=_SW_SCHEMA)
 
 
 def _line(prefix: str = "") -> str:

@@ -36,7 +36,6 @@ from collector.domain.model import (
     ScanRun,
     Sighting,
     SoftwareColumns,
-    SoftwareList,
     TargetOutcome,
 )
 from collector.wire.validate import (
@@ -149,7 +148,7 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
         seen_at = created_at or now
         inventory = InventoryUpdate(
             subject=f"agent:{source_id}", seen_at=seen_at, complete_sources=frozenset(),
-            items=_software(snap, "software", now), checksum=_s(snap.software_checksum, "checksum"))
+            items=_decode_items(snap.software, "software", now), checksum=_s(snap.software_checksum, "checksum"))
         return _decode_host(
             _evolved(head, kind="host_snapshot"), source_id, snap.facts, snap.collectors, snap.neighbours,
             seen_at=seen_at, inventory=inventory)
@@ -158,8 +157,8 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
         seen_at = created_at or now
         inventory = InventoryUpdate(
             subject=f"agent:{source_id}", seen_at=seen_at, complete_sources=frozenset(),
-            items=_software(delta, "added", now), changed=_software(delta, "changed", now),
-            removed=_software(delta, "removed", now), is_delta=True,
+            items=_decode_items(delta.added, "added", now), changed=_decode_items(delta.changed, "changed", now),
+            removed=_decode_items(delta.removed, "removed", now), is_delta=True,
             checksum=_s(delta.software_checksum, "checksum"), base_report_id=_report_ref(delta.base_report_id))
         return _decode_host(
             _evolved(head, kind="host_delta"), source_id, delta.facts, delta.collectors, delta.neighbours,
@@ -169,22 +168,6 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
     if body == "heartbeat":
         return head
     raise InvalidReport("report has no body")
-
-
-def _software(body: report_pb2.HostSnapshot | report_pb2.HostDelta, field: str, now: datetime) -> SoftwareList:
-    """One software list of a host report: its SoftwareItem list plus its PackedSoftware block.
-
-    The packed block (what netcensus-agent sends) is decoded by collector.wire.packed, imported only
-    when a report carries one: it brings pyarrow, which the collector's client commands do not need.
-    """
-    items = _decode_items(getattr(body, field), field, now)
-    packed_field = f"{field}_packed"
-    if not body.HasField(packed_field):  # type: ignore[arg-type]  # field names are checked by the tests
-        return items
-    from collector.wire.packed import decode_packed, merged
-
-    limit = MAX_SOFTWARE_ITEMS - len(items)
-    return merged(items, decode_packed(getattr(body, packed_field), packed_field, now, limit))
 
 
 # Every SoftwareItem field in one C call per item (dotted names reach into installed_at).

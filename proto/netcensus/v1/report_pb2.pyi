@@ -822,100 +822,6 @@ class SoftwareItem(_message.Message):
 Global___SoftwareItem: _TypeAlias = SoftwareItem  # noqa: Y015
 
 @_typing.final
-class PackedSoftware(_message.Message):
-    """A software list packed column by column: the same items, with the same meaning per field, as a
-    list of SoftwareItem messages.
-
-    Why a second form: a host lists hundreds to thousands of packages, and one SoftwareItem message
-    per package costs the collector more to take apart than to store (every field of every item
-    becomes an object of its own). Here each field is one blob for all rows, which the collector
-    hands to its column store as a whole, checked a column at a time. Senders may use either form,
-    or both in one report: the items of both count. netcensus-agent sends this form.
-    """
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    COUNT_FIELD_NUMBER: _builtins.int
-    NAME_FIELD_NUMBER: _builtins.int
-    VERSION_FIELD_NUMBER: _builtins.int
-    VENDOR_FIELD_NUMBER: _builtins.int
-    ARCH_FIELD_NUMBER: _builtins.int
-    SOURCE_FIELD_NUMBER: _builtins.int
-    SOURCE_PACKAGE_FIELD_NUMBER: _builtins.int
-    PURL_FIELD_NUMBER: _builtins.int
-    INSTALLED_AT_US_FIELD_NUMBER: _builtins.int
-    count: _builtins.int
-    """Number of items (rows); at most 200,000 per list."""
-    installed_at_us: _builtins.bytes
-    """Install times: `count` little-endian int64 values, microseconds since the Unix epoch, 0 where
-    the source does not record one. Empty when no row has one.
-    """
-    @_builtins.property
-    def name(self) -> Global___PackedStrings:
-        """String fields, as in SoftwareItem. An unset field is the empty string on every row."""
-
-    @_builtins.property
-    def version(self) -> Global___PackedStrings: ...
-    @_builtins.property
-    def vendor(self) -> Global___PackedStrings: ...
-    @_builtins.property
-    def arch(self) -> Global___PackedStrings: ...
-    @_builtins.property
-    def source(self) -> Global___PackedStrings: ...
-    @_builtins.property
-    def source_package(self) -> Global___PackedStrings: ...
-    @_builtins.property
-    def purl(self) -> Global___PackedStrings: ...
-    def __init__(
-        self,
-        *,
-        count: _builtins.int = ...,
-        name: Global___PackedStrings | None = ...,
-        version: Global___PackedStrings | None = ...,
-        vendor: Global___PackedStrings | None = ...,
-        arch: Global___PackedStrings | None = ...,
-        source: Global___PackedStrings | None = ...,
-        source_package: Global___PackedStrings | None = ...,
-        purl: Global___PackedStrings | None = ...,
-        installed_at_us: _builtins.bytes = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["arch", b"arch", "name", b"name", "purl", b"purl", "source", b"source", "source_package", b"source_package", "vendor", b"vendor", "version", b"version"]  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["arch", b"arch", "count", b"count", "installed_at_us", b"installed_at_us", "name", b"name", "purl", b"purl", "source", b"source", "source_package", b"source_package", "vendor", b"vendor", "version", b"version"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___PackedSoftware: _TypeAlias = PackedSoftware  # noqa: Y015
-
-@_typing.final
-class PackedStrings(_message.Message):
-    """One string field of PackedSoftware for all rows."""
-
-    DESCRIPTOR: _descriptor.Descriptor
-
-    DATA_FIELD_NUMBER: _builtins.int
-    LENGTHS_FIELD_NUMBER: _builtins.int
-    data: _builtins.bytes
-    """The rows' values, UTF-8, back to back with no separator."""
-    lengths: _builtins.bytes
-    """`count` little-endian uint32 values: the byte length of each row's value, in row order (they
-    add up to the size of `data`).
-    """
-    def __init__(
-        self,
-        *,
-        data: _builtins.bytes = ...,
-        lengths: _builtins.bytes = ...,
-    ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
-    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["data", b"data", "lengths", b"lengths"]  # noqa: Y015
-    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
-
-Global___PackedStrings: _TypeAlias = PackedStrings  # noqa: Y015
-
-@_typing.final
 class CollectorStatus(_message.Message):
     """Completeness of one agent collector in this report."""
 
@@ -998,7 +904,6 @@ class HostSnapshot(_message.Message):
     COLLECTORS_FIELD_NUMBER: _builtins.int
     NEIGHBOURS_FIELD_NUMBER: _builtins.int
     SOFTWARE_CHECKSUM_FIELD_NUMBER: _builtins.int
-    SOFTWARE_PACKED_FIELD_NUMBER: _builtins.int
     software_checksum: _builtins.str
     """Checksum over the software list: hex SHA-256 of the sorted "source\\tname\\tarch\\tversion" lines,
     joined with "\\n", of the items whose package source's collector is OK in this report (software
@@ -1020,12 +925,6 @@ class HostSnapshot(_message.Message):
     def neighbours(self) -> _containers.RepeatedCompositeFieldContainer[Global___Neighbour]:
         """Neighbours from the host's ARP/NDP table."""
 
-    @_builtins.property
-    def software_packed(self) -> Global___PackedSoftware:
-        """More of the software list, packed column by column (see PackedSoftware); its items count
-        exactly like those in `software`.
-        """
-
     def __init__(
         self,
         *,
@@ -1034,11 +933,10 @@ class HostSnapshot(_message.Message):
         collectors: _abc.Iterable[Global___CollectorStatus] | None = ...,
         neighbours: _abc.Iterable[Global___Neighbour] | None = ...,
         software_checksum: _builtins.str = ...,
-        software_packed: Global___PackedSoftware | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["facts", b"facts", "software_packed", b"software_packed"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["facts", b"facts"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["collectors", b"collectors", "facts", b"facts", "neighbours", b"neighbours", "software", b"software", "software_checksum", b"software_checksum", "software_packed", b"software_packed"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["collectors", b"collectors", "facts", b"facts", "neighbours", b"neighbours", "software", b"software", "software_checksum", b"software_checksum"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1058,9 +956,6 @@ class HostDelta(_message.Message):
     COLLECTORS_FIELD_NUMBER: _builtins.int
     NEIGHBOURS_FIELD_NUMBER: _builtins.int
     SOFTWARE_CHECKSUM_FIELD_NUMBER: _builtins.int
-    ADDED_PACKED_FIELD_NUMBER: _builtins.int
-    REMOVED_PACKED_FIELD_NUMBER: _builtins.int
-    CHANGED_PACKED_FIELD_NUMBER: _builtins.int
     base_report_id: _builtins.str
     """report_id of the report this delta applies on top of."""
     software_checksum: _builtins.str
@@ -1089,14 +984,6 @@ class HostDelta(_message.Message):
     def neighbours(self) -> _containers.RepeatedCompositeFieldContainer[Global___Neighbour]:
         """Neighbours from the host's ARP/NDP table."""
 
-    @_builtins.property
-    def added_packed(self) -> Global___PackedSoftware:
-        """More of `added`, `removed` and `changed`, packed column by column (see PackedSoftware)."""
-
-    @_builtins.property
-    def removed_packed(self) -> Global___PackedSoftware: ...
-    @_builtins.property
-    def changed_packed(self) -> Global___PackedSoftware: ...
     def __init__(
         self,
         *,
@@ -1108,13 +995,10 @@ class HostDelta(_message.Message):
         collectors: _abc.Iterable[Global___CollectorStatus] | None = ...,
         neighbours: _abc.Iterable[Global___Neighbour] | None = ...,
         software_checksum: _builtins.str = ...,
-        added_packed: Global___PackedSoftware | None = ...,
-        removed_packed: Global___PackedSoftware | None = ...,
-        changed_packed: Global___PackedSoftware | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["added_packed", b"added_packed", "changed_packed", b"changed_packed", "facts", b"facts", "removed_packed", b"removed_packed"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["facts", b"facts"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["added", b"added", "added_packed", b"added_packed", "base_report_id", b"base_report_id", "changed", b"changed", "changed_packed", b"changed_packed", "collectors", b"collectors", "facts", b"facts", "neighbours", b"neighbours", "removed", b"removed", "removed_packed", b"removed_packed", "software_checksum", b"software_checksum"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["added", b"added", "base_report_id", b"base_report_id", "changed", b"changed", "collectors", b"collectors", "facts", b"facts", "neighbours", b"neighbours", "removed", b"removed", "software_checksum", b"software_checksum"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -48,6 +48,34 @@ def snapshot(source_id: str, seq: int, items: int = 20, *, host: str = "", tag: 
     return r
 
 
+def _field(number: int, payload: bytes) -> bytes:
+    """One length-delimited field (wire type 2) as protobuf encodes it."""
+    def varint(value: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
+            value >>= 7
+            if not value:
+                return bytes(out)
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+# A PackedSoftware block of one row as older agents sent it: count=1, name={data: "a", lengths: [1]}.
+OLD_PACKED_BLOCK = b"\x08\x01" + _field(2, _field(1, b"a") + _field(2, b"\x01\x00\x00\x00"))
+
+
+def with_packed(report: report_pb2.Report, number: int) -> bytes:
+    """`report`'s bytes with its host body also carrying field `number` holding OLD_PACKED_BLOCK:
+    what an older agent sent in the retired PackedSoftware fields (HostSnapshot 6, HostDelta 9-11)."""
+    body = report.WhichOneof("body")
+    assert body in ("host_snapshot", "host_delta")
+    head = report_pb2.Report()
+    head.CopyFrom(report)
+    head.ClearField(body)  # type: ignore[arg-type]
+    body_bytes = getattr(report, body).SerializeToString() + _field(number, OLD_PACKED_BLOCK)
+    return head.SerializeToString() + _field(10 if body == "host_snapshot" else 11, body_bytes)
+
+
 def enroll(channel: grpc.Channel, source_id: str = "", secret: str = "") -> tuple[str, str]:
     stub = channel.unary_unary("/netcensus.v1.Ingest/Enroll",
                                request_serializer=ingest_pb2.EnrollRequest.SerializeToString,
