@@ -140,21 +140,17 @@ def write_store(path: Path, facts: list[SubjectFacts], records: list[Record]) ->
         "status": [r.status for r in records], "status_class": [r.status_class for r in records]})
     store = Store.open(path)
     try:
-        with store.transaction() as cur:
-            cur.register("gen_sightings", sightings)
-            cur.register("gen_register", register)
-            cur.execute("""INSERT INTO sightings BY NAME
-                           SELECT * REPLACE (seen_at::TIMESTAMPTZ AS seen_at) FROM gen_sightings""")
-            cur.execute("""INSERT INTO register_imports VALUES ('imp-1', 'snipeit', 'r.csv', 'snipeit', '', ?,
-                           ?, ?, 0, 0, 0)""", [NOW, len(records), len(records)])
-            cur.execute("""INSERT INTO recorded_assets BY NAME
-                           SELECT *, 'imp-1' AS import_id, '' AS content_hash, ?::TIMESTAMPTZ AS first_imported_at,
-                                  ?::TIMESTAMPTZ AS updated_at FROM gen_register""", [NOW, NOW])
-            for c in COVERAGE:
-                cur.execute("""INSERT INTO scan_runs VALUES ('r-sweep', 'sweep-1', ?, ?, ['arp'], ?, ?, true)""",
-                            [c.source, list(c.networks), c.at, c.at])
-            cur.unregister("gen_sightings")
-            cur.unregister("gen_register")
+        store.write(
+            [("""INSERT INTO sightings BY NAME
+                 SELECT * REPLACE (seen_at::TIMESTAMPTZ AS seen_at) FROM gen_sightings""", []),
+             ("""INSERT INTO register_imports VALUES ('imp-1', 'snipeit', 'r.csv', 'snipeit', '', ?,
+                 ?, ?, 0, 0, 0)""", [NOW, len(records), len(records)]),
+             ("""INSERT INTO recorded_assets BY NAME
+                 SELECT *, 'imp-1' AS import_id, '' AS content_hash, ?::TIMESTAMPTZ AS first_imported_at,
+                        ?::TIMESTAMPTZ AS updated_at FROM gen_register""", [NOW, NOW]),
+             *[("""INSERT INTO scan_runs VALUES ('r-sweep', 'sweep-1', ?, ?, ['arp'], ?, ?, true)""",
+                [c.source, list(c.networks), c.at, c.at]) for c in COVERAGE]],
+            tables={"gen_sightings": sightings, "gen_register": register})
     finally:
         store.close()
 

@@ -31,6 +31,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
+
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
@@ -133,12 +135,14 @@ def generate(path: Path, hosts: int) -> Store:
     # Real names sit at the start of each OS's tail pool, matched to the OS they belong to.
     offsets = {"msi": 0, "snmp": 0, "deb": 10_000, "rpm": 10_000, "other": 10_000}
     rows = [(offsets[src] + i, name, ver, vendor, src) for i, (name, ver, vendor, src) in enumerate(REAL_TAIL)]
-    with store.transaction() as cur:
-        cur.execute("DROP VIEW software_scoped; DROP VIEW assets_scoped")
-        cur.execute(first.format(hosts=hosts))
-        cur.executemany("INSERT INTO real_tail VALUES (?, ?, ?, ?, ?)", rows)
-        cur.execute(("CREATE TABLE software_scoped" + rest).format(base=BASE_PACKAGES, tail=TAIL_PACKAGES))
-        cur.execute("ALTER TABLE assets_scoped DROP COLUMN src")
+    real_tail = pa.table({name: [row[i] for row in rows]
+                          for i, name in enumerate(("t", "name", "version", "vendor", "source"))})
+    store.write([("DROP VIEW software_scoped; DROP VIEW assets_scoped", []),
+                 (first.format(hosts=hosts), []),
+                 ("INSERT INTO real_tail SELECT * FROM real_tail_rows", []),
+                 (("CREATE TABLE software_scoped" + rest).format(base=BASE_PACKAGES, tail=TAIL_PACKAGES), []),
+                 ("ALTER TABLE assets_scoped DROP COLUMN src", [])],
+                tables={"real_tail_rows": real_tail})
     store.close()
     return Store.open(path)
 

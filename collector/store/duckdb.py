@@ -203,8 +203,11 @@ class Store:
                     raise StoreError(f"{self.path}: migration {name} failed: {exc}") from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction; rolled back on any exception, a DuckDB failure raised as StoreError."""
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction; rolled back on any exception, a DuckDB failure raised as StoreError.
+
+        Private to collector/store: the cursor never leaves the package (callers use named methods).
+        """
         with self._write_lock, self._mapped("a write"):
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
@@ -224,12 +227,12 @@ class Store:
 
     def set_setting(self, key: str, value: str) -> None:
         """Persist a collector setting."""
-        with self.transaction() as cur:
+        with self._transaction() as cur:
             cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
 
     def enroll_source(self, source_id: str, kind: str, hostname: str, key_hash: str, now: datetime) -> None:
         """Record a source and the hash of its new node key (replacing any earlier key)."""
-        with self.transaction() as cur:
+        with self._transaction() as cur:
             cur.execute(
                 "INSERT INTO sources (source_id, kind, hostname, key_hash, enrolled_at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (source_id) DO UPDATE SET kind = excluded.kind, hostname = excluded.hostname, "
@@ -254,7 +257,7 @@ class Store:
 
     def revoke_source(self, source_id: str, now: datetime) -> bool:
         """Revoke a source's key; True if it existed."""
-        with self.transaction() as cur:
+        with self._transaction() as cur:
             found = cur.execute("SELECT count(*) FROM sources WHERE source_id = ?", [source_id]).fetchone()
             cur.execute("UPDATE sources SET revoked_at = ?, key_hash = NULL WHERE source_id = ?", [now, source_id])
         return bool(found and found[0])
@@ -269,7 +272,7 @@ class Store:
         earlier in this batch) is refused: not stored, and its ack asks for a full snapshot.
         Everything else is committed together; the caller acks only after this returns.
         """
-        with self.transaction() as cur:
+        with self._transaction() as cur:
             rows = cur.execute("SELECT report_id FROM reports WHERE report_id IN (SELECT unnest(?))",
                                [[r.report_id for r in reports]]).fetchall()
             seen = {str(r[0]) for r in rows}
@@ -443,7 +446,7 @@ class Store:
         """Make `records` the whole content of `register`, atomically; unchanged rows keep their history."""
         incoming = [_record_row(register, r, import_id, now) for r in records]
         table = pa.Table.from_pylist(incoming, schema=_RECORD_SCHEMA)
-        with self.transaction() as cur:
+        with self._transaction() as cur:
             cur.register("inc_records", table)
             stats = cur.execute("""
                 SELECT count(*) FILTER (WHERE r.record_key IS NULL),
@@ -498,7 +501,7 @@ class Store:
 
     def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
         """Make the assets and asset_members tables hold these assets (and their matched records)."""
-        with self._mapped("writing assets"), self.transaction() as cur:
+        with self._mapped("writing assets"), self._transaction() as cur:
             inventory.write_assets(cur, assets, matched)
 
     def open_finding_times(self) -> dict[str, datetime]:
@@ -508,7 +511,7 @@ class Store:
 
     def persist_findings(self, rows: Sequence[FindingRow], now: datetime) -> None:
         """Make `rows` the open findings: keep, open and reopen them; resolve every other open one."""
-        with self._mapped("writing findings"), self.transaction() as cur:
+        with self._mapped("writing findings"), self._transaction() as cur:
             inventory.persist_findings(cur, rows, now)
 
     def resolved_findings(self) -> list[FindingRow]:
@@ -519,6 +522,24 @@ class Store:
     # --- rules ---------------------------------------------------------------------------------------
 
     # --- generic reads -----------------------------------------------------------------------------
+
+    def write(self, statements: Sequence[tuple[str, Sequence[object]]], *,
+              tables: Mapping[str, pa.Table] | None = None) -> None:
+        """Run raw SQL writes in one transaction, with Arrow `tables` visible by name while they run.
+
+        For test fixtures and benchmarks that build an estate directly (the product's own writes are
+        the named methods above). All or nothing: a failing statement rolls back the others and is a
+        StoreError.
+        """
+        with self._transaction() as cur:
+            for name, table in (tables or {}).items():
+                cur.register(name, table)
+            try:
+                for sql, params in statements:
+                    cur.execute(sql, list(params))
+            finally:
+                for name in tables or {}:
+                    cur.unregister(name)
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, object]]:
         """Run one SQL statement and return its rows as plain Python values, keyed by column name.

@@ -38,10 +38,7 @@ def sight(store: Store, *rows: dict[str, Any]) -> None:
     full = [{"report_id": f"r-{n}-{row['subject']}-{row['seen_at'].timestamp()}", "source_id": "scanner-1",
              "ips": [], "macs": [], "networks": [], **row} for n, row in enumerate(rows)]
     table = pa.Table.from_pylist(full)
-    with store.transaction() as cur:
-        cur.register("new_sightings", table)
-        cur.execute("INSERT INTO sightings BY NAME SELECT * FROM new_sightings")
-        cur.unregister("new_sightings")
+    store.write([("INSERT INTO sightings BY NAME SELECT * FROM new_sightings", [])], tables={"new_sightings": table})
 
 
 def arp(mac: str, at: datetime, ip: str = "192.0.2.66") -> dict[str, Any]:

@@ -43,29 +43,30 @@ def build_store(path: Path, hosts: Sequence[Host]) -> Store:
     NOT NULL columns (an agent that cannot tell says ""), so None becomes "" there; vendor may be
     NULL.
     """
+    statements: list[tuple[str, Sequence[object]]] = []
+    for h in hosts:
+        subject = f"agent:{h.asset_id}"
+        statements.append((
+            "INSERT INTO assets (asset_id, hostnames, ips, device_type, os_family, first_seen, last_seen, "
+            "sources, matched_by, has_software_inventory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'anchor', ?)",
+            [h.asset_id, [h.hostname] if h.hostname else [], list(h.ips), h.device_type, h.os_family, T0, NOW,
+             [h.asset_id], h.has_inventory],
+        ))
+        statements.append(("INSERT INTO asset_members VALUES (?, ?, 'anchor')", [subject, h.asset_id]))
+        sources: set[str] = set()
+        for item in h.software:
+            name, version, vendor, source = (None if v is None else str(v) for v in item[:4])
+            seen = T0 + timedelta(days=int(str(item[4]))) if len(item) > 4 else T0
+            sources.add(source or "")
+            statements.append((
+                "INSERT INTO software_installs (subject, source_id, name, version, arch, pkg_source, vendor, "
+                "first_seen, first_report_id) VALUES (?, ?, ?, ?, '', ?, ?, ?, 'r-fixture')",
+                [subject, h.asset_id, name or "", version or "", source or "", vendor, seen],
+            ))
+        statements += [("INSERT INTO inventory_state VALUES (?, ?, ?, 'r-fixture', NULL)", [subject, source, NOW])
+                       for source in sorted(sources)]
     store = Store.open(path)
-    with store.transaction() as cur:
-        for h in hosts:
-            subject = f"agent:{h.asset_id}"
-            cur.execute(
-                "INSERT INTO assets (asset_id, hostnames, ips, device_type, os_family, first_seen, last_seen, "
-                "sources, matched_by, has_software_inventory) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'anchor', ?)",
-                [h.asset_id, [h.hostname] if h.hostname else [], list(h.ips), h.device_type, h.os_family, T0, NOW,
-                 [h.asset_id], h.has_inventory],
-            )
-            cur.execute("INSERT INTO asset_members VALUES (?, ?, 'anchor')", [subject, h.asset_id])
-            sources: set[str] = set()
-            for item in h.software:
-                name, version, vendor, source = (None if v is None else str(v) for v in item[:4])
-                seen = T0 + timedelta(days=int(str(item[4]))) if len(item) > 4 else T0
-                sources.add(source or "")
-                cur.execute(
-                    "INSERT INTO software_installs (subject, source_id, name, version, arch, pkg_source, vendor, "
-                    "first_seen, first_report_id) VALUES (?, ?, ?, ?, '', ?, ?, ?, 'r-fixture')",
-                    [subject, h.asset_id, name or "", version or "", source or "", vendor, seen],
-                )
-            for source in sorted(sources):
-                cur.execute("INSERT INTO inventory_state VALUES (?, ?, ?, 'r-fixture', NULL)", [subject, source, NOW])
+    store.write(statements)
     return store
 
 
