@@ -7,7 +7,6 @@ rules, and — when asked to — persists assets and the findings lifecycle (ope
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import pyarrow as pa
 
 from collector.inventory.gc import paused_gc
 from collector.inventory.identity import ResolvedAsset, SubjectFacts, resolve
+from collector.inventory.oui import oui_vendor
 from collector.inventory.reconcile import SEVERITY_ORDER, Coverage, Finding, Record, reconcile
 from collector.store.duckdb import Store
 
@@ -215,30 +215,6 @@ def load_coverage(store: Store) -> list[Coverage]:
     return out
 
 
-def _oui_vendor(mac: str) -> str:
-    """Vendor from the IEEE OUI registry that netaddr ships, looked up once per OUI.
-
-    netaddr reads its registry file on every lookup; a network has a few hundred OUIs and 100,000 MACs.
-    """
-    if len(mac) == 17 and mac[2] in ":-" and mac[5] in ":-":
-        return _oui_org(mac[:8].lower().replace("-", ":"))
-    return _registered_org(mac)
-
-
-@functools.lru_cache(maxsize=4096)
-def _oui_org(prefix: str) -> str:
-    return _registered_org(prefix + ":00:00:00")
-
-
-def _registered_org(mac: str) -> str:
-    try:
-        from netaddr import EUI, NotRegisteredError
-
-        return str(EUI(mac).oui.registration().org)
-    except (NotRegisteredError, ValueError, IndexError, ImportError):
-        return ""
-
-
 def refresh(
     store: Store,
     *,
@@ -257,7 +233,7 @@ def _refresh(store: Store, *, now: datetime, ghost_after: timedelta, rules: Rule
     assets = resolve(load_subjects(store))
     for a in assets:
         if not a.vendor and a.macs:
-            a.vendor = _oui_vendor(a.macs[0])
+            a.vendor = oui_vendor(a.macs[0])
     records = load_records(store)
     findings, matches = reconcile(assets, records, load_coverage(store), now=now, ghost_after=ghost_after)
     matched = {m.asset.asset_id: m for m in matches}
