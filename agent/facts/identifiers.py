@@ -11,48 +11,19 @@ from __future__ import annotations
 import re
 
 # Values seen in the wild in SMBIOS type 1/2/3 strings; compared case-insensitively after
-# stripping. Sources: AMI/Insyde BIOS defaults, dmidecode bug reports, fwupd and
-# systemd-hostnamed quirk lists, and the GLPI/FusionInventory "invalid serial" list.
+# stripping and squeezing whitespace. Sources: AMI/Insyde BIOS defaults, dmidecode bug reports,
+# fwupd and systemd-hostnamed quirk lists, the GLPI/FusionInventory "invalid serial" list, and
+# asset registers. The collector re-checks the same values (collector/domain/identifiers.py): both
+# lists are kept equal by tests/data/identity/vectors.json, which each side's tests read.
 _PLACEHOLDERS = frozenset(
     s.casefold()
     for s in (
-        "To be filled by O.E.M.",
-        "To Be Filled By O.E.M.",
-        "To be filled by OEM",
-        "Default string",
-        "Default",
-        "System Serial Number",
-        "System Product Name",
-        "System manufacturer",
-        "System Manufacturer",
-        "System Version",
-        "Chassis Serial Number",
-        "Base Board Serial Number",
-        "Serial Number",
-        "SerNum0",
-        "SN12345678",
-        "Not Specified",
-        "Not Applicable",
-        "Not Available",
-        "Not Present",
-        "No Asset Information",
-        "None",
-        "N/A",
-        "NA",
-        "Null",
-        "Unknown",
-        "Invalid",
-        "Empty",
-        "OEM",
-        "O.E.M.",
-        "0",
-        "1",
-        "123456789",
-        "1234567890",
-        "0123456789",
-        "12345678",
-        "Type1ProductConfigId",
-        "XXXXXXXXXXXX",
+        "", "0", "1", "123456", "12345678", "123456789", "1234567890", "0123456789", "SN12345678", "SerNum0",
+        "To be filled by O.E.M.", "To be filled by OEM", "Default string", "Default", "System Serial Number",
+        "System Serial", "System Product Name", "System manufacturer", "System Version", "Chassis Serial Number",
+        "Base Board Serial Number", "Serial Number", "Serial", "SN", "No Serial", "Not Specified", "Not Applicable",
+        "Not Available", "Not Present", "No Asset Information", "Type1ProductConfigId", "None", "N/A", "NA", "Null",
+        "Unknown", "Invalid", "Empty", "OEM", "O.E.M.", "TBD",
     )
 )
 
@@ -60,8 +31,14 @@ _PLACEHOLDERS = frozenset(
 # ("00000000", "FFFF-FFFF", "........", "xxxx xxxx").
 _SEPARATORS = re.compile(r"[\s\-_.:]")
 
-# A UUID AMI Aptio boards ship unchanged in SMBIOS type 1: its bytes count 0x00..0x09.
-_JUNK_UUIDS = frozenset({"03000200-0400-0500-0006-000700080009"})
+# System UUIDs firmware ships unfilled (besides one digit repeated, such as all-zero and all-F).
+_JUNK_UUIDS = frozenset({
+    # AMI Aptio boards: the 16 bytes count 0x00..0x09. SMBIOS 2.6 and later read the first three
+    # fields little-endian (dmidecode, Windows); older readers print the big-endian form below it.
+    "03000200-0400-0500-0006-000700080009",
+    "00020003-0004-0005-0006-000700080009",
+    "12345678-1234-5678-90ab-cddeefaabbcc",  # a filler some OEM images carry
+})
 
 
 def is_placeholder(value: str) -> bool:
@@ -71,13 +48,13 @@ def is_placeholder(value: str) -> bool:
         value: a raw DMI/SMBIOS string (serial, vendor, model, asset tag).
 
     Returns:
-        True for empty values, known OEM fillers (case-insensitive) and strings made of one
+        True for empty values, known OEM fillers (case-insensitive, whitespace squeezed) and strings made of one
         repeated character such as "00000000" or "FFFFFFFF".
     """
     stripped = value.strip()
     if not stripped:
         return True
-    if stripped.casefold() in _PLACEHOLDERS:
+    if " ".join(stripped.split()).casefold() in _PLACEHOLDERS:
         return True
     compact = _SEPARATORS.sub("", stripped)
     return len(set(compact.casefold())) <= 1

@@ -8,6 +8,7 @@ sysObjectID); and sysDescr keywords as real devices print them (see tests/data/s
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -44,23 +45,70 @@ def normalise_mac(raw: str | bytes) -> str:
     return ":".join(digits[i:i + 2] for i in range(0, 12, 2))
 
 
+def mac_class(mac: str) -> str:
+    """The IEEE 802 class of a MAC in any spelling `normalise_mac` accepts.
+
+    One of "global" (universally administered unicast: burnt into hardware), "local" (locally
+    administered unicast: randomised phone and laptop MACs, VM and container bridges), "multicast",
+    "broadcast", "zero" and "invalid". IEEE 802-2014 clause 8.2: bit 0x01 of the first octet marks
+    group addresses (multicast, and broadcast as the all-ones group), bit 0x02 locally administered
+    ones; a group address is "multicast" whatever its 0x02 bit says (33:33:… carries IPv6 multicast).
+    Only "global" is hardware identity (DESIGN.md, Identity). The collector classifies the same way
+    (collector/domain/identifiers.py); tests/data/identity/vectors.json holds both to it.
+    """
+    norm = normalise_mac(mac)
+    if not norm:
+        return "invalid"
+    if norm == "00:00:00:00:00:00":
+        return "zero"
+    if norm == "ff:ff:ff:ff:ff:ff":
+        return "broadcast"
+    first = int(norm[:2], 16)
+    if first & 0x01:
+        return "multicast"
+    return "local" if first & 0x02 else "global"
+
+
 def mac_is_local(mac: str) -> bool:
-    """True when the MAC is locally administered (IEEE 802 U/L bit, 0x02 of the first octet).
+    """True for a locally administered unicast MAC (`mac_class` "local").
 
     Phones, laptops with Wi-Fi privacy and VMs use such random MACs; identity resolution must
     not treat them as hardware identity (DESIGN.md, Identity).
     """
-    norm = normalise_mac(mac)
-    return bool(norm) and bool(int(norm[:2], 16) & 0x02)
+    return mac_class(mac) == "local"
+
+
+# What the IEEE registry names as the owner of an OUI it split into small blocks (MA-M, MA-S, IAB)
+# or kept private: no vendor at all. netaddr ships the IAB registry, so an IAB block still names its
+# owner; the MA-M and MA-S registries it does not ship.
+_NOT_A_VENDOR = frozenset({"IEEE Registration Authority", "Private"})
 
 
 def mac_vendor(mac: str) -> str:
-    """Organisation that registered the MAC's OUI, or "" (unknown, random or multicast)."""
+    """Organisation that registered the MAC's block in the IEEE registry netaddr ships, or "".
+
+    Only a "global" MAC (see `mac_class`) names its maker, and not one under the zero OUI
+    (uninitialised or forged). An OUI the IEEE split into small blocks names the block's owner only
+    where netaddr resolves the longer (IAB) block. Looked up once per prefix: netaddr reads its
+    registry file on every lookup. The collector's lookup (collector/inventory/oui.py) gives the same
+    answers: tests/data/identity/vectors.json holds both to them.
+    """
     norm = normalise_mac(mac)
-    if not norm or mac_is_local(norm) or int(norm[:2], 16) & 0x01:
+    if mac_class(norm) != "global" or norm.startswith("00:00:00"):
         return ""
+    org = _registered_org(norm[:8])
+    if org in _NOT_A_VENDOR:  # a small block: its owner is in the IAB registry, if anywhere
+        org = _registered_org(norm[:13])
+    return "" if org in _NOT_A_VENDOR else org
+
+
+@functools.lru_cache(maxsize=4096)
+def _registered_org(prefix: str) -> str:
+    """The registered owner of a 24-bit OUI ("00:1b:21") or a 36-bit IAB ("00:50:c2:00:3"), or ""."""
+    eui = EUI(prefix + "00:00:00:00:00:00"[len(prefix):])
     try:
-        return str(EUI(norm).oui.registration().org).strip()
+        block = eui.oui if len(prefix) == 8 else eui.iab
+        return "" if block is None else str(block.registration().org).strip()
     except (NotRegisteredError, AddrFormatError, IndexError):
         return ""
 

@@ -10,21 +10,31 @@ import ipaddress
 import re
 from functools import lru_cache
 
-# Placeholder serials seen in the wild from SMBIOS (DMTF DSP0134 leaves them to the vendor) and from
-# asset registers. Compared after upper-casing and squeezing whitespace.
+# Placeholder serials seen in the wild in SMBIOS type 1/2/3 strings (DMTF DSP0134 leaves them to the
+# vendor: AMI/Insyde BIOS defaults, dmidecode bug reports, fwupd and systemd-hostnamed quirk lists, the
+# GLPI/FusionInventory "invalid serial" list) and in asset registers. Compared after upper-casing and
+# squeezing whitespace. The agent blanks the same values (agent/facts/identifiers.py): both lists are
+# kept equal by tests/data/identity/vectors.json, which each side's tests read.
 JUNK_SERIALS = frozenset({
-    "", "0", "00000000", "0000000000", "000000000000", "1234567890", "123456789", "0123456789",
-    "TO BE FILLED BY O.E.M.", "TO BE FILLED BY OEM", "DEFAULT STRING", "SYSTEM SERIAL NUMBER",
-    "CHASSIS SERIAL NUMBER", "BASE BOARD SERIAL NUMBER", "NOT SPECIFIED", "NOT APPLICABLE", "NONE",
-    "N/A", "NA", "NULL", "UNKNOWN", "INVALID", "SERIAL", "SN", "XXXXXXXXXX", "OEM", "O.E.M.",
-    "EMPTY", "NO SERIAL", "SYSTEM SERIAL", "123456", "-", "TBD",
+    "", "0", "1", "123456", "12345678", "123456789", "1234567890", "0123456789", "SN12345678", "SERNUM0",
+    "TO BE FILLED BY O.E.M.", "TO BE FILLED BY OEM", "DEFAULT STRING", "DEFAULT", "SYSTEM SERIAL NUMBER",
+    "SYSTEM SERIAL", "SYSTEM PRODUCT NAME", "SYSTEM MANUFACTURER", "SYSTEM VERSION", "CHASSIS SERIAL NUMBER",
+    "BASE BOARD SERIAL NUMBER", "SERIAL NUMBER", "SERIAL", "SN", "NO SERIAL", "NOT SPECIFIED", "NOT APPLICABLE",
+    "NOT AVAILABLE", "NOT PRESENT", "NO ASSET INFORMATION", "TYPE1PRODUCTCONFIGID", "NONE", "N/A", "NA", "NULL",
+    "UNKNOWN", "INVALID", "EMPTY", "OEM", "O.E.M.", "TBD",
 })
 
+# Separators ignored when deciding whether a value is one character repeated
+# ("00000000", "FFFF-FFFF", "........", "xxxx xxxx"): such a value is never a real serial or UUID.
+_SEPARATORS = re.compile(r"[\s\-_.:]")
+
+# System UUIDs firmware ships unfilled (besides one digit repeated, such as all-zero and all-F).
 JUNK_UUIDS = frozenset({
-    "00000000-0000-0000-0000-000000000000",
-    "ffffffff-ffff-ffff-ffff-ffffffffffff",
-    "03000200-0400-0500-0006-000700080009",  # common AMI/Gigabyte placeholder
-    "12345678-1234-5678-90ab-cddeefaabbcc",
+    # AMI Aptio boards: the 16 bytes count 0x00..0x09. SMBIOS 2.6 and later read the first three
+    # fields little-endian (dmidecode, Windows); older readers print the big-endian form below it.
+    "03000200-0400-0500-0006-000700080009",
+    "00020003-0004-0005-0006-000700080009",
+    "12345678-1234-5678-90ab-cddeefaabbcc",  # a filler some OEM images carry
 })
 
 # Host names that many unrelated machines carry out of the box; never identity.
@@ -36,6 +46,7 @@ JUNK_HOSTNAMES = frozenset({
 })
 
 _MAC_HEX = re.compile(r"[0-9a-f]{12}")
+_UUID_HEX = re.compile(r"[0-9a-f]{32}")
 
 
 def normalise_mac(text: str) -> str:
@@ -50,38 +61,58 @@ def normalise_mac(text: str) -> str:
     return ":".join(digits[i:i + 2] for i in range(0, 12, 2))
 
 
-def mac_is_identity(mac: str) -> bool:
-    """True for a universally administered unicast MAC that is not all-zero.
+def mac_class(mac: str) -> str:
+    """The IEEE 802 class of a MAC as `normalise_mac` returns it ("" is "invalid").
 
-    IEEE 802-2014 clause 8.2: bit 0x01 of the first octet marks group (multicast/broadcast)
-    addresses, bit 0x02 locally administered ones (randomised phone and laptop MACs, VM and
-    container bridges) — neither identifies hardware.
+    One of "global" (universally administered unicast: burnt into hardware), "local" (locally
+    administered unicast: randomised phone and laptop MACs, VM and container bridges), "multicast",
+    "broadcast", "zero" and "invalid". IEEE 802-2014 clause 8.2: bit 0x01 of the first octet marks
+    group addresses (multicast, and broadcast as the all-ones group), bit 0x02 locally administered
+    ones; a group address is "multicast" whatever its 0x02 bit says (33:33:… carries IPv6 multicast).
+    The agent classifies the same way (agent/scan/classify.py); tests/data/identity/vectors.json
+    holds both to it.
     """
-    if not mac or mac == "00:00:00:00:00:00":
-        return False
+    if not mac:
+        return "invalid"
+    if mac == "00:00:00:00:00:00":
+        return "zero"
+    if mac == "ff:ff:ff:ff:ff:ff":
+        return "broadcast"
     first = int(mac[:2], 16)
-    return not first & 0x01 and not first & 0x02
+    if first & 0x01:
+        return "multicast"
+    return "local" if first & 0x02 else "global"
+
+
+def mac_is_identity(mac: str) -> bool:
+    """True for a "global" MAC (see `mac_class`): the only class that identifies hardware."""
+    return mac_class(mac) == "global"
 
 
 def mac_is_local(mac: str) -> bool:
     """True for a locally administered (often randomised) unicast MAC."""
-    return bool(mac) and bool(int(mac[:2], 16) & 0x02) and not int(mac[:2], 16) & 0x01
+    return mac_class(mac) == "local"
 
 
 def normalise_serial(text: str) -> str:
-    """Upper-case, whitespace-squeezed serial; "" for placeholders."""
+    """Upper-case, whitespace-squeezed serial; "" for placeholders and one character repeated."""
     serial = " ".join(text.split()).upper()
-    if serial in JUNK_SERIALS or len(set(serial.replace("-", ""))) <= 1:
+    if serial in JUNK_SERIALS or len(set(_SEPARATORS.sub("", serial))) <= 1:
         return ""
     return serial
 
 
 def normalise_uuid(text: str) -> str:
-    """Canonical lower-case UUID; "" for placeholders and anything that is not a UUID."""
-    value = text.strip().lower().strip("{}")
-    if not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", value):
+    """Canonical lower-case 8-4-4-4-12 UUID; "" for placeholders and anything that is not a UUID.
+
+    Accepts the spellings the agent accepts: braces, upper case, a "urn:uuid:" prefix, no hyphens
+    (Windows and macOS spell UUIDs differently from the Linux kernel).
+    """
+    value = text.strip().lower().removeprefix("urn:").removeprefix("uuid:").strip("{}").replace("-", "")
+    if not _UUID_HEX.fullmatch(value):
         return ""
-    return "" if value in JUNK_UUIDS else value
+    canonical = f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return "" if canonical in JUNK_UUIDS or len(set(value)) <= 1 else canonical
 
 
 def normalise_hostname(text: str) -> str:

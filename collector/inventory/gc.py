@@ -1,9 +1,14 @@
 """Pausing Python's cyclic garbage collector around bulk, acyclic object building (pure; no I/O).
 
-Resolution and reconciliation build a few hundred thousand small objects (assets, findings, their
-lists and dicts) that hold no reference cycles. CPython 3.11 still runs a full collection every
-time the number of surviving objects grows by a quarter, and each one walks every tracked object
-in the process: for 100,000 assets that is more than half the run, spent finding nothing.
+A process-wide switch, so it is thrown at the collector's boundaries only, never inside the pure
+core (identity resolution and reconciliation): `paused_gc` around `refresh()` and its sightings
+load (collector/inventory/refresh.py), `settle_for_serving` once a serving process has started.
+
+A refresh loads, resolves and reconciles a few hundred thousand small objects (subjects, assets,
+findings, their lists and dicts) that hold no reference cycles. CPython 3.11 still runs a full
+collection every time the number of surviving objects grows by a quarter, and each one walks every
+tracked object in the process: for 100,000 assets that is more than half the run, spent finding
+nothing.
 Reference counting frees everything as usual while the collector is paused.
 
 Leaving the pause has its own cost: the first allocation after it runs a young-generation

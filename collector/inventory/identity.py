@@ -20,23 +20,19 @@ resolution (a cloned image on machines alive together) is reported on each of th
 `SharedIdentifier`, which reconciliation turns into a duplicate finding.
 
 Performance: the store hands over ~150,000 subjects for 100,000 machines, so resolution works on
-subject indices (lists, not dicts of strings), indexes every identifier in one pass, only builds
-conflict sets for subjects that carry serials/UUIDs, builds single-subject assets (most of them)
-without ranking or merging, and two-subject assets (an agent and the ARP sighting of its MAC:
-nearly all the rest) by a spelled-out copy of the general merge that sorts and ranks nothing
-unless the two disagree.
+subject indices (lists, not dicts of strings), indexes every identifier in one pass, and only builds
+conflict sets for subjects that carry serials/UUIDs. Every asset, of one member or many, is built by
+the one `_build`, so the asset id and the merge rules are written once. The caller that resolves
+100,000 machines pauses the cyclic garbage collector around the whole refresh (refresh.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import attrgetter
-
-from collector.inventory.gc import paused_gc
 
 KEY_ORDER = ("serial", "uuid", "mac", "hostname")
 IP_AT_TIME = "ip-at-time"
@@ -100,11 +96,6 @@ class ResolvedAsset:
     has_software: bool
     evidence: list[tuple[str, str, datetime, str]] = field(default_factory=list)
     shared: list[SharedIdentifier] = field(default_factory=list)
-
-    @property
-    def address_only(self) -> bool:
-        """Known by IP address alone: never identity-grade."""
-        return not (self.hostnames or self.macs or self.serials or self.uuids)
 
     @property
     def serial(self) -> str:
@@ -291,11 +282,6 @@ def _attach_by_ip_at_time(facts: Sequence[SubjectFacts], comps: _Components, win
 def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8,
             ip_window: timedelta = DEFAULT_IP_WINDOW) -> list[ResolvedAsset]:
     """Merge subjects into assets by the ordered rules in the module docstring."""
-    with paused_gc():  # ~100,000 acyclic assets: see collector/inventory/gc.py
-        return _resolve(facts, max_share, ip_window)
-
-
-def _resolve(facts: Sequence[SubjectFacts], max_share: int, ip_window: timedelta) -> list[ResolvedAsset]:
     index = _index(facts)
     junk = _junk(facts, index, max_share)
     comps = _Components(facts)
@@ -316,29 +302,16 @@ def _resolve(facts: Sequence[SubjectFacts], max_share: int, ip_window: timedelta
                     comps.try_join(first, other, key)
     _attach_by_ip_at_time(facts, comps, ip_window)
 
-    find, joined_by = comps.find, comps.joined_by
-    roots = [find(i) for i in range(len(facts))]
-    groups: dict[int, int | list[int]] = {}  # root -> its one member, or all of them (a list only if several)
-    get = groups.get
-    for i, r in enumerate(roots):
-        g = get(r)
-        if g is None:
-            groups[r] = i
-        elif isinstance(g, int):
-            groups[r] = [g, i]
+    roots = [comps.find(i) for i in range(len(facts))]
+    groups: dict[int, list[SubjectFacts]] = {}  # root -> its members
+    for f, r in zip(facts, roots, strict=True):
+        members = groups.get(r)
+        if members is None:
+            groups[r] = [f]
         else:
-            g.append(i)
-    assets: dict[int, ResolvedAsset] = {}
-    jget = joined_by.get
-    for r, members in groups.items():
-        if isinstance(members, int):
-            assets[r] = _build_one(facts[members])
-        elif len(members) == 2 and facts[members[0]].subject != facts[members[1]].subject:
-            i, j = members
-            assets[r] = _build_two(facts[i], facts[j], jget(i), jget(j))
-        else:
-            assets[r] = _build([facts[i] for i in members], {facts[i].subject: joined_by[i]
-                                                             for i in members if i in joined_by})
+            members.append(f)
+    keys = {facts[i].subject: key for i, key in comps.joined_by.items()}
+    assets = {r: _build(members, keys) for r, members in groups.items()}
     _report_shared(index, junk, roots, assets)
     return list(assets.values())
 
@@ -357,7 +330,7 @@ def _report_shared(index: dict[str, _Holders], junk: set[tuple[str, str]], roots
                     assets[r].shared.append(shared)
 
 
-def _ranked(members: Sequence[SubjectFacts], lists: list[tuple[str, ...]]) -> list[str]:
+def _ranked(members: Sequence[SubjectFacts], lists: Sequence[tuple[str, ...]]) -> list[str]:
     """Distinct values of one list attribute over all members (`lists`, one per member), most recent first.
 
     Each subject's own list is already most-recent-first, so rank by (subject's last sighting,
@@ -371,9 +344,9 @@ def _ranked(members: Sequence[SubjectFacts], lists: list[tuple[str, ...]]) -> li
                 break
             agreed = values
     else:  # every member that has values has the same ones: its own order stands
-        if len(agreed) == 1:
-            return [agreed[0]] if agreed[0] else []
-        return list(dict.fromkeys(v for v in agreed if v))
+        if len(agreed) <= 1:
+            return [agreed[0]] if agreed and agreed[0] else []
+        return list(dict.fromkeys(filter(None, agreed)))
     best: dict[str, tuple[float, int]] = {}
     for f, values in zip(members, lists, strict=True):
         stamp = -f.last_seen.timestamp()
@@ -390,77 +363,6 @@ def _evidence_order(e: tuple[str, str, datetime, str]) -> datetime:
     return e[2]
 
 
-def _build_one(f: SubjectFacts) -> ResolvedAsset:
-    """An asset of one subject (most of them): nothing to rank or merge."""
-    evidence = list(f.evidence)
-    if len(evidence) > 1:
-        evidence.sort(key=_evidence_order, reverse=True)
-    return ResolvedAsset(
-        f"a-{hashlib.sha1(f.subject.encode(), usedforsecurity=False).hexdigest()[:12]}", [f.subject],
-        {f.subject: "anchor"}, list(f.hostnames), list(f.ips), list(f.macs), list(f.serials), list(f.uuids),
-        f.vendor, f.model, f.device_type, f.os, f.os_family, f.first_seen, f.last_seen,
-        sorted(f.sources) if len(f.sources) > 1 else list(f.sources),
-        f.has_software, evidence)
-
-
-_DESCRIPTIVE = attrgetter("vendor", "model", "device_type", "os", "os_family")
-
-
-def _own_order(x: SubjectFacts, y: SubjectFacts, xs: tuple[str, ...], ys: tuple[str, ...]) -> list[str]:
-    """`_ranked` for two members (x the earlier): when they agree, or one has none, no ranking."""
-    if not ys or ys == xs:
-        agreed = xs
-    elif not xs:
-        agreed = ys
-    else:
-        return _ranked((x, y), [xs, ys])
-    if not agreed:
-        return []
-    if len(agreed) == 1:
-        return [agreed[0]] if agreed[0] else []
-    return list(dict.fromkeys(v for v in agreed if v))
-
-
-def _build_two(x: SubjectFacts, y: SubjectFacts, jx: str | None, jy: str | None) -> ResolvedAsset:
-    """`_build` for the usual merge of two subjects (an agent and the ARP sighting of its MAC), inline.
-
-    Half the assets of a network are such pairs, so this spells out for two members what `_build`
-    does for any number — same anchor, matched_by, descriptive facts, evidence, order — without
-    sorting, temporary lists or the general ranking. `jx`/`jy`: the key that joined each (None:
-    none recorded). The subjects must differ (`_build` keys matched_by by subject).
-    """
-    if (y.first_seen, y.subject) < (x.first_seen, x.subject):
-        x, y, jx, jy = y, x, jy, jx
-    newest = y if y.last_seen > x.last_seen else x
-    # A sighting attached by its address alone never anchors (and so never renames) an asset.
-    anchor = y if jx == IP_AT_TIME and jy != IP_AT_TIME else x
-    matched_by = {x.subject: "anchor" if anchor is x or jx is None else jx,
-                  y.subject: "anchor" if anchor is y or jy is None else jy}
-    # Descriptive facts: an agent knows its own machine best; then the more recent one.
-    x_agent, y_agent = x.subject.startswith("agent:"), y.subject.startswith("agent:")
-    if x_agent != y_agent:
-        p, q = (x, y) if x_agent else (y, x)
-    else:
-        p, q = (newest, x if newest is y else y)
-    # Evidence: one entry per (source, method), the latest; newest first (ties: member order).
-    if len(x.evidence) == 1 and len(y.evidence) == 1:
-        ex, ey = x.evidence[0], y.evidence[0]
-        if ex[0] != ey[0] or ex[1] != ey[1]:
-            merged = [ey, ex] if ey[2] > ex[2] else [ex, ey]
-        else:
-            merged = [ey] if ey[2] > ex[2] else [ex]
-    else:
-        merged = _merged_evidence((x, y))
-    return ResolvedAsset(
-        asset_id_for(anchor.subject), [x.subject, y.subject], matched_by,
-        _own_order(x, y, x.hostnames, y.hostnames), _own_order(x, y, x.ips, y.ips),
-        _own_order(x, y, x.macs, y.macs), _own_order(x, y, x.serials, y.serials),
-        _own_order(x, y, x.uuids, y.uuids),
-        p.vendor or q.vendor, p.model or q.model, p.device_type or q.device_type, p.os or q.os,
-        p.os_family or q.os_family, x.first_seen, newest.last_seen,
-        sorted(set(x.sources).union(y.sources)), bool(x.has_software or y.has_software), merged)
-
-
 def _merged_evidence(members: Sequence[SubjectFacts]) -> list[tuple[str, str, datetime, str]]:
     """The latest evidence per (source, method) over `members` (in order), newest first."""
     evidence: dict[tuple[str, str], tuple[str, str, datetime, str]] = {}
@@ -475,44 +377,46 @@ def _merged_evidence(members: Sequence[SubjectFacts]) -> list[tuple[str, str, da
     return merged
 
 
-def _build(members: list[SubjectFacts], joined_by: dict[str, str]) -> ResolvedAsset:
-    if len(members) == 2:  # the usual merge (an agent and the ARP sighting of its MAC): no sorting
-        x, y = members
-        if (y.first_seen, y.subject) < (x.first_seen, x.subject):
-            x, y = y, x
-        members = [x, y]
-        latest = [y, x] if y.last_seen > x.last_seen else [x, y]
-    else:
-        members.sort(key=lambda f: (f.first_seen, f.subject))
-        latest = sorted(members, key=attrgetter("last_seen"), reverse=True)
-    # A sighting attached by its address alone never anchors (and so never renames) an asset.
+_DESCRIPTIVE = attrgetter("vendor", "model", "device_type", "os", "os_family")
+_LISTS = attrgetter("hostnames", "ips", "macs", "serials", "uuids")
+_FIRST_SEEN_ORDER = attrgetter("first_seen", "subject")
+_LAST_SEEN = attrgetter("last_seen")
+
+
+def _build(members: list[SubjectFacts], keys: Mapping[str, str]) -> ResolvedAsset:
+    """One asset from its member subjects; `keys`: subject -> the key that joined it (none: anchor).
+
+    Members are ordered by first sighting; the earliest is the anchor that names the asset, except
+    that a sighting attached by its address alone never anchors (and so never renames) an asset.
+    Descriptive facts come from agents first (an agent knows its own machine best), then from the
+    most recently seen member.
+    """
+    latest = members  # most recent first
+    if len(members) > 1:  # (most assets have one member: nothing to order)
+        members.sort(key=_FIRST_SEEN_ORDER)
+        latest = sorted(members, key=_LAST_SEEN, reverse=True)  # stable: ties keep first-seen order
     anchor = members[0].subject
-    if joined_by.get(anchor) == IP_AT_TIME:
-        anchor = next((f.subject for f in members if joined_by.get(f.subject) != IP_AT_TIME), anchor)
-    # Descriptive facts: agents know their own machine best; then the most recent of the rest.
-    agents = [f for f in latest if f.subject.startswith("agent:")]
-    preferred = latest if not agents or len(agents) == len(latest) else agents + [
-        f for f in latest if not f.subject.startswith("agent:")]
-    described = [""] * 5
-    for f in preferred:
-        for n, value in enumerate(_DESCRIPTIVE(f)):
-            if value and not described[n]:
-                described[n] = str(value)
+    if keys.get(anchor) == IP_AT_TIME:
+        anchor = next((f.subject for f in members if keys.get(f.subject) != IP_AT_TIME), anchor)
+    # Stable: agents first, each part most recent first; each fact from the first member that has it.
+    preferred = sorted(latest, key=_not_agent) if len(latest) > 1 else latest
+    described: list[str] = list(_DESCRIPTIVE(preferred[0]))
+    for f in preferred[1:]:
+        described = [mine or theirs for mine, theirs in zip(described, _DESCRIPTIVE(f), strict=True)]
+    vendor, model, device_type, os, os_family = described
     sources: set[str] = set()
+    has_software = False
     for f in members:
         sources.update(f.sources)
-    merged = _merged_evidence(members)
-    vendor, model, device_type, os, os_family = described
+        has_software = has_software or f.has_software
+    hostnames, ips, macs, serials, uuids = [_ranked(members, lists)
+                                            for lists in zip(*map(_LISTS, members), strict=True)]
     return ResolvedAsset(
         asset_id_for(anchor), [f.subject for f in members],
-        {f.subject: "anchor" if f.subject == anchor else joined_by.get(f.subject, "anchor") for f in members},
-        _ranked(members, [f.hostnames for f in members]), _ranked(members, [f.ips for f in members]),
-        _ranked(members, [f.macs for f in members]), _ranked(members, [f.serials for f in members]),
-        _ranked(members, [f.uuids for f in members]), vendor, model, device_type, os, os_family,
-        members[0].first_seen, latest[0].last_seen, sorted(sources), any(f.has_software for f in members), merged)
+        {f.subject: "anchor" if f.subject == anchor else keys.get(f.subject, "anchor") for f in members},
+        hostnames, ips, macs, serials, uuids, vendor, model, device_type, os, os_family,
+        members[0].first_seen, latest[0].last_seen, sorted(sources), has_software, _merged_evidence(members))
 
 
-def most_common(values: Iterable[str]) -> str:
-    """The most frequent non-empty value (ties: alphabetical), "" when none."""
-    counts = Counter(v for v in values if v)
-    return min(counts, key=lambda v: (-counts[v], v)) if counts else ""
+def _not_agent(f: SubjectFacts) -> bool:
+    return not f.subject.startswith("agent:")

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import attrgetter
 
-from collector.inventory.gc import paused_gc
 from collector.inventory.identity import ResolvedAsset, SharedIdentifier
 
 
@@ -229,12 +228,6 @@ def reconcile(
     ghost_after: timedelta,
 ) -> tuple[list[Finding], list[Match]]:
     """All inventory findings (ghost, zombie, mismatch, duplicate) and the matches behind them."""
-    with paused_gc():  # hundreds of thousands of acyclic objects: see collector/inventory/gc.py
-        return _reconcile(assets, records, coverage, now=now, ghost_after=ghost_after)
-
-
-def _reconcile(assets: Sequence[ResolvedAsset], records: Sequence[Record], coverage: Sequence[Coverage], *,
-               now: datetime, ghost_after: timedelta) -> tuple[list[Finding], list[Match]]:
     window_start = now - ghost_after if ghost_after > timedelta(0) else None
     matches, every_match, findings = match_records(assets, records)
     matched_assets = {m.asset.asset_id for m in matches}

@@ -9,7 +9,6 @@ resolved_at). No SQL here: the store owns it (collector/store/inventory.py).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 from collector.domain.findings import SEVERITY_ORDER, AssetRow, Evidence, FindingRow
 from collector.inventory.gc import paused_gc
 from collector.inventory.identity import ResolvedAsset, resolve
+from collector.inventory.oui import oui_vendor
 from collector.inventory.reconcile import Finding, Match, Record, reconcile
 
 if TYPE_CHECKING:
@@ -33,30 +33,6 @@ class Snapshot:
     assets: list[ResolvedAsset]
     findings: list[FindingRow]
     records: dict[str, Record]          # asset_id -> matched record
-
-
-def _oui_vendor(mac: str) -> str:
-    """Vendor from the IEEE OUI registry that netaddr ships, looked up once per OUI.
-
-    netaddr reads its registry file on every lookup; a network has a few hundred OUIs and 100,000 MACs.
-    """
-    if len(mac) == 17 and mac[2] in ":-" and mac[5] in ":-":
-        return _oui_org(mac[:8].lower().replace("-", ":"))
-    return _registered_org(mac)
-
-
-@functools.lru_cache(maxsize=4096)
-def _oui_org(prefix: str) -> str:
-    return _registered_org(prefix + ":00:00:00")
-
-
-def _registered_org(mac: str) -> str:
-    try:
-        from netaddr import EUI, NotRegisteredError
-
-        return str(EUI(mac).oui.registration().org)
-    except (NotRegisteredError, ValueError, IndexError, ImportError):
-        return ""
 
 
 def refresh(
@@ -77,7 +53,7 @@ def _refresh(store: Store, *, now: datetime, ghost_after: timedelta, rules: Rule
     assets = resolve(store.load_subjects())
     for a in assets:
         if not a.vendor and a.macs:
-            a.vendor = _oui_vendor(a.macs[0])
+            a.vendor = oui_vendor(a.macs[0])
     records = store.load_records()
     findings, matches = reconcile(assets, records, store.load_coverage(), now=now, ghost_after=ghost_after)
     matched = {m.asset.asset_id: m for m in matches}
