@@ -27,7 +27,7 @@ from collector.output import FORMATS, emit
 
 if TYPE_CHECKING:
     from collector.client import CollectorClient
-    from collector.inventory.refresh import RuleEvaluator
+    from collector.rules.bridge import SoftwareRules
     from collector.store.duckdb import Store
 
 FINDING_KINDS = ("ghost", "zombie", "mismatch", "duplicate", "unauthorised-software", "missing-software", "licence")
@@ -185,10 +185,10 @@ def _open_for_query(db: Path) -> Store:
     return Store.open(db, create=False)
 
 
-def _rules(dirs: Sequence[str] | None) -> RuleEvaluator | None:
-    from collector.rules.bridge import rule_evaluator
+def _rules(dirs: Sequence[str] | None) -> SoftwareRules | None:
+    from collector.rules.bridge import load_software_rules
 
-    return rule_evaluator([Path(d) for d in dirs] if dirs else [default_rules_dir()])
+    return load_software_rules([Path(d) for d in dirs] if dirs else [default_rules_dir()])
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -310,7 +310,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
         store = _open_for_query(args.db)
         try:
             window = DEFAULT_GHOST_AFTER if ghost_after is None else ghost_after
-            rows = refresh(store, now=now, ghost_after=window, rules=rules,
+            rows = refresh(store, now=now, ghost_after=window, rules=rules.evaluator(store) if rules else None,
                            persist=ghost_after is None or window == DEFAULT_GHOST_AFTER).findings
             if args.include_resolved:
                 rows += store.resolved_findings()

@@ -1,8 +1,8 @@
 """Pausing Python's cyclic garbage collector around bulk, acyclic object building (pure; no I/O).
 
 A process-wide switch, so it is thrown at the collector's boundaries only, never inside the pure
-core (identity resolution and reconciliation): `paused_gc` around `refresh()` and its sightings
-load (collector/inventory/refresh.py), `settle_for_serving` once a serving process has started.
+core (identity resolution and reconciliation) nor in the store: `paused_gc` once around `refresh()`
+(collector/inventory/refresh.py), `settle_for_serving` once a serving process has started.
 
 A refresh loads, resolves and reconciles a few hundred thousand small objects (subjects, assets,
 findings, their lists and dicts) that hold no reference cycles. CPython 3.11 still runs a full

@@ -32,10 +32,11 @@ import ipaddress
 import socket
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from operator import attrgetter
 
+from collector.domain.findings import Evidence
 from collector.inventory.identity import ResolvedAsset, SharedIdentifier
 
 
@@ -73,14 +74,14 @@ class Coverage:
 
 @dataclass(slots=True)
 class Finding:
-    """One verdict with its evidence (JSON-shaped by query.py)."""
+    """One verdict with its evidence: which source (or register line, or rule) said what, and when."""
 
     kind: str
     severity: str
     summary: str
     asset: ResolvedAsset | None = None
     record: Record | None = None
-    evidence: list[dict[str, object]] = field(default_factory=list)
+    evidence: tuple[Evidence, ...] = ()
     rule_id: str = ""
     software_name: str = ""
     software_version: str = ""
@@ -186,7 +187,7 @@ def match_records(assets: Sequence[ResolvedAsset],
                 kind="duplicate", severity="medium", record=r, asset=ranked[0],
                 summary=f"Record {_label(r)} matches {len(ranked)} observed assets by {key} ({ids}); "
                         "they may be one machine seen twice or a copied identifier.",
-                evidence=[_record_evidence(r)] + [ev for a in ranked for ev in _asset_evidence(a)[:1]],
+                evidence=(_record_evidence(r), *(ev for a in ranked for ev in _asset_evidence(a)[:1])),
                 first_seen=min(a.first_seen for a in ranked), last_seen=ranked[0].last_seen))
     per_asset: dict[str, Match | list[Match]] = {}
     matched = per_asset.get
@@ -211,7 +212,7 @@ def match_records(assets: Sequence[ResolvedAsset],
             kind="duplicate", severity="medium", record=group[0].record, asset=group[0].asset,
             summary=f"Observed asset {_asset_label(group[0].asset)} matches {len(group)} records ({labels}); "
                     "the register holds it more than once.",
-            evidence=[_record_evidence(m.record) for m in group] + _asset_evidence(group[0].asset)[:1],
+            evidence=(*(_record_evidence(m.record) for m in group), *_asset_evidence(group[0].asset)[:1]),
             first_seen=group[0].asset.first_seen, last_seen=group[0].asset.last_seen))
     return kept, matches, findings
 
@@ -266,14 +267,14 @@ def reconcile(
                 kind="mismatch", severity="medium", record=r, asset=a,
                 summary=f"{_label(r)} is recorded as {r.status!r} (not in use) but {_asset_label(a)} "
                         f"was active on the network at {_t(a.last_seen)}.",
-                evidence=[_record_evidence(r), *_asset_evidence(a)], first_seen=a.first_seen, last_seen=a.last_seen))
+                evidence=(_record_evidence(r), *_asset_evidence(a)), first_seen=a.first_seen, last_seen=a.last_seen))
         elif r.status_class in ("retired", "lost"):
             severity = "critical" if r.status_class == "lost" else "high"
             findings.append(Finding(
                 kind="zombie", severity=severity, record=r, asset=a,
                 summary=f"{_label(r)} is recorded as {r.status!r} but {_asset_label(a)} was active on the "
                         f"network at {_t(a.last_seen)} (matched by {m.key}).",
-                evidence=[_record_evidence(r), *_asset_evidence(a)], first_seen=a.first_seen, last_seen=a.last_seen))
+                evidence=(_record_evidence(r), *_asset_evidence(a)), first_seen=a.first_seen, last_seen=a.last_seen))
     shared: dict[tuple[str, str], SharedIdentifier] = {}
     for a in assets:
         if a.shared:
@@ -291,7 +292,7 @@ def reconcile(
             kind="zombie", severity="medium", asset=a,
             summary=f"{_asset_label(a)} is active on the network (last seen {_t(a.last_seen)}) "
                     "but is not in the asset register.",
-            evidence=_asset_evidence(a), first_seen=a.first_seen, last_seen=a.last_seen))
+            evidence=tuple(_asset_evidence(a)), first_seen=a.first_seen, last_seen=a.last_seen))
     if shared:
         by_id = {a.asset_id: a for a in assets}
         for s in shared.values():
@@ -310,8 +311,8 @@ def _shared_identifier(s: SharedIdentifier, holders: list[ResolvedAsset]) -> Fin
         summary=f"{len(holders)} observed assets report the same {what} {s.value}: {names}; they were seen "
                 "as separate machines (a cloned image or copied identifier), so their records cannot tell "
                 "them apart.",
-        evidence=[{**ev, "detail": f"{a.asset_id} ({s.key} {s.value}): {ev['detail']}"}
-                  for a in holders for ev in _asset_evidence(a)[:1]],
+        evidence=tuple(replace(ev, detail=f"{a.asset_id} ({s.key} {s.value}): {ev.detail}")
+                       for a in holders for ev in _asset_evidence(a)[:1]),
         first_seen=min(a.first_seen for a in holders), last_seen=max(a.last_seen for a in holders))
 
 
@@ -380,9 +381,9 @@ def _ghost(r: Record, m: Match | None, coverage: _CoverageIndex, window_start: d
         kind="ghost", severity="medium", record=r, asset=m.asset if m else None,
         summary=f"{_label(r)}{where} is recorded as {r.status!r} but has not been seen {since}; "
                 f"{latest.detail} ran at {_t(latest.at)} without seeing it.",
-        evidence=[_record_evidence(r)] + [
-            {"source": c.source, "method": c.method, "seen_at": c.at, "detail": f"covered by {c.detail}, not seen"}
-            for c in covering],
+        evidence=(_record_evidence(r), *(
+            Evidence(source=c.source, method=c.method, seen_at=c.at, detail=f"covered by {c.detail}, not seen")
+            for c in covering)),
         first_seen=m.asset.first_seen if m else None, last_seen=last_seen)
 
 
@@ -428,7 +429,7 @@ def _attribute_mismatch(m: Match) -> Finding | None:
     return Finding(
         kind="mismatch", severity="low", record=r, asset=a,
         summary=f"{_label(r)} matched {_asset_label(a)} by {m.key}, but " + "; ".join(problems) + ".",
-        evidence=[_record_evidence(r), *_asset_evidence(a)], first_seen=a.first_seen, last_seen=a.last_seen)
+        evidence=(_record_evidence(r), *_asset_evidence(a)), first_seen=a.first_seen, last_seen=a.last_seen)
 
 
 def _same_model(recorded: str, seen: str) -> bool:
@@ -455,12 +456,11 @@ def _t(value: datetime | None) -> str:
     return f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d} UTC"
 
 
-def _record_evidence(r: Record) -> dict[str, object]:
+def _record_evidence(r: Record) -> Evidence:
     assigned = f", assigned to {r.assigned_to}" if r.assigned_to else ""
-    return {"source": f"register:{r.filename}", "method": "register", "seen_at": r.imported_at,
-            "detail": f"line {r.line}: {r.status}{assigned}"}
+    return Evidence(source=f"register:{r.filename}", method="register", seen_at=r.imported_at,
+                    detail=f"line {r.line}: {r.status}{assigned}")
 
 
-def _asset_evidence(a: ResolvedAsset) -> list[dict[str, object]]:
-    return [{"source": src, "method": method, "seen_at": at, "detail": detail}
-            for src, method, at, detail in a.evidence]
+def _asset_evidence(a: ResolvedAsset) -> list[Evidence]:
+    return [Evidence(source=src, method=method, seen_at=at, detail=detail) for src, method, at, detail in a.evidence]

@@ -9,21 +9,49 @@ resolved_at). No SQL here: the store owns it (collector/store/inventory.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from collector.domain.findings import SEVERITY_ORDER, AssetRow, Evidence, FindingRow
+from collector.domain.findings import SEVERITY_ORDER, AssetRow, FindingRow
 from collector.inventory.gc import paused_gc
-from collector.inventory.identity import ResolvedAsset, resolve
+from collector.inventory.identity import ResolvedAsset, SubjectFacts, resolve
 from collector.inventory.oui import oui_vendor
-from collector.inventory.reconcile import Finding, Match, Record, reconcile
+from collector.inventory.reconcile import Coverage, Finding, Match, Record, reconcile
 
-if TYPE_CHECKING:
-    from collector.store.duckdb import Store
+#: The rule step of a refresh: software findings for the resolved assets at `now`, bound to the
+#: store the refresh reads (collector/rules/bridge.py builds it from the loaded rule packs).
+RuleEvaluator = Callable[[datetime, Mapping[str, ResolvedAsset]], list[Finding]]
 
-RuleEvaluator = Callable[["Store", datetime, Mapping[str, ResolvedAsset]], list[Finding]]
+
+class InventoryStore(Protocol):
+    """What the refresh use case needs from storage (collector/store/duckdb.py's Store is one).
+
+    A seam of plain values, so the use case holds no SQL and the pure core never sees a connection.
+    """
+
+    @property
+    def read_only(self) -> bool:
+        """True when nothing may be written (a read-only query of a file a collector holds)."""
+
+    def load_subjects(self) -> list[SubjectFacts]:
+        """Sightings aggregated per subject, with per-source evidence."""
+
+    def load_records(self) -> list[Record]:
+        """The recorded inventory."""
+
+    def load_coverage(self) -> list[Coverage]:
+        """What could have seen a recorded machine, and when."""
+
+    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
+        """Make the stored assets these (the rules engine reads them)."""
+
+    def open_finding_times(self) -> dict[str, datetime]:
+        """finding_id -> opened_at of every finding still open."""
+
+    def persist_findings(self, rows: Sequence[FindingRow], now: datetime) -> None:
+        """Make `rows` the open findings and resolve every other open one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +64,7 @@ class Snapshot:
 
 
 def refresh(
-    store: Store,
+    store: InventoryStore,
     *,
     now: datetime,
     ghost_after: timedelta,
@@ -48,7 +76,7 @@ def refresh(
         return _refresh(store, now=now, ghost_after=ghost_after, rules=rules, persist=persist)
 
 
-def _refresh(store: Store, *, now: datetime, ghost_after: timedelta, rules: RuleEvaluator | None,
+def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, rules: RuleEvaluator | None,
              persist: bool) -> Snapshot:
     assets = resolve(store.load_subjects())
     for a in assets:
@@ -60,7 +88,7 @@ def _refresh(store: Store, *, now: datetime, ghost_after: timedelta, rules: Rule
     if not store.read_only:
         store.replace_assets(assets, matched)  # the rules engine reads them; they do not depend on the window
     if rules is not None:
-        findings += rules(store, now, {a.asset_id: a for a in assets})
+        findings += rules(now, {a.asset_id: a for a in assets})
     # Open findings keep the opened_at already on record, new ones open now.
     opened = store.open_finding_times()
     rows = [_finding_row(f, matched, opened.get(f.finding_id) or now) for f in findings]
@@ -84,18 +112,11 @@ def _finding_row(f: Finding, matched: Mapping[str, Match], opened_at: datetime) 
         asset_tag=r.asset_tag or None if r else None, status=r.status or None if r else None,
         status_class=r.status_class if r else None, rule_id=f.rule_id or None,
         software_name=f.software_name or None, software_version=f.software_version or None,
-        first_seen=f.first_seen, last_seen=f.last_seen, evidence=tuple(_evidence(ev) for ev in f.evidence),
+        first_seen=f.first_seen, last_seen=f.last_seen, evidence=f.evidence,
         summary=f.summary, suppressed=f.suppressed, suppression=f.suppression or None,
         register=r.register if r else None, record_key=r.record_key if r else None,
         opened_at=opened_at, resolved_at=None,
     )
-
-
-def _evidence(ev: Mapping[str, object]) -> Evidence:
-    """Reconciliation's and the rules' evidence entries ({source, method, seen_at, detail}) as a value."""
-    seen = ev.get("seen_at")
-    return Evidence(source=str(ev.get("source", "")), method=str(ev.get("method", "")),
-                    seen_at=seen if isinstance(seen, datetime) else None, detail=str(ev.get("detail", "")))
 
 
 def asset_rows(snapshot: Snapshot) -> list[AssetRow]:

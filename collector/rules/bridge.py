@@ -8,25 +8,44 @@ retroactively to stored software.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from collector.domain.findings import Evidence
 from collector.errors import RuleError
 from collector.inventory.identity import ResolvedAsset
 from collector.inventory.reconcile import Finding
 from collector.inventory.refresh import RuleEvaluator
 from collector.rules.engine import RuleFinding
 from collector.rules.registry import DEFAULT_ENGINE, check_engine, engine_for
-from collector.rules.schema import load_rules
+from collector.rules.schema import RuleSet, load_rules
 from collector.store.duckdb import Store
 
-__all__ = ["rule_evaluator", "to_finding"]
+__all__ = ["SoftwareRules", "load_software_rules", "to_finding"]
 
 # Reporters named in a software finding's evidence: the sources that can list installed software.
 _SOFTWARE_METHODS = ("agent", "snmp")
 
 
-def rule_evaluator(dirs: Sequence[Path], engine: str = DEFAULT_ENGINE) -> RuleEvaluator | None:
+@dataclass(frozen=True, slots=True)
+class SoftwareRules:
+    """Loaded rule packs and the engine that evaluates them; bound to a store per refresh."""
+
+    ruleset: RuleSet
+    engine: str = DEFAULT_ENGINE
+
+    def evaluator(self, store: Store) -> RuleEvaluator:
+        """The refresh use case's rule step over `store` (collector/inventory/refresh.py)."""
+        engine = engine_for(store, self.engine)
+
+        def run(now: datetime, assets: Mapping[str, ResolvedAsset]) -> list[Finding]:
+            return [to_finding(rf, assets.get(rf.asset_id)) for rf in engine.evaluate(self.ruleset, now)]
+
+        return run
+
+
+def load_software_rules(dirs: Sequence[Path], engine: str = DEFAULT_ENGINE) -> SoftwareRules | None:
     """Load the rule packs in ``dirs`` for the engine called ``engine``; None when there are no rules.
 
     Raises:
@@ -38,14 +57,7 @@ def rule_evaluator(dirs: Sequence[Path], engine: str = DEFAULT_ENGINE) -> RuleEv
     if missing:
         raise RuleError(f"{missing[0]}: no such rules directory")
     ruleset = load_rules(list(dirs))
-    if not ruleset.rules:
-        return None
-
-    def run(store: Store, now: datetime, assets: Mapping[str, ResolvedAsset]) -> list[Finding]:
-        found = engine_for(store, engine).evaluate(ruleset, now)
-        return [to_finding(rf, assets.get(rf.asset_id)) for rf in found]
-
-    return run
+    return SoftwareRules(ruleset, engine) if ruleset.rules else None
 
 
 def to_finding(rf: RuleFinding, asset: ResolvedAsset | None) -> Finding:
@@ -57,15 +69,14 @@ def to_finding(rf: RuleFinding, asset: ResolvedAsset | None) -> Finding:
         evidence=_evidence(rf, asset))
 
 
-def _evidence(rf: RuleFinding, asset: ResolvedAsset | None) -> list[dict[str, object]]:
+def _evidence(rf: RuleFinding, asset: ResolvedAsset | None) -> tuple[Evidence, ...]:
     """Which source reported the software (or, for missing software, the inventory), and the rule."""
     source = rf.software_source or ""
     reporters = [ev for ev in (asset.evidence if asset else ()) if ev[1] in _SOFTWARE_METHODS]
     what = (f"{rf.software_name} {rf.software_version or ''}".strip() + (f" ({source} package)" if source else "")
             if rf.software_name else "software inventory without a matching package")
-    out: list[dict[str, object]] = [
-        {"source": src, "method": method, "seen_at": seen, "detail": f"{what}; {detail}"}
-        for src, method, seen, detail in reporters[:3]]
-    out.append({"source": "rules", "method": "rule", "seen_at": rf.last_seen,
-                "detail": f"rule {rf.rule_id}: {rf.rule_title}"})
-    return out
+    return (
+        *(Evidence(source=src, method=method, seen_at=seen, detail=f"{what}; {detail}")
+          for src, method, seen, detail in reporters[:3]),
+        Evidence(source="rules", method="rule", seen_at=rf.last_seen, detail=f"rule {rf.rule_id}: {rf.rule_title}"),
+    )

@@ -31,7 +31,7 @@ from collector.ingest.pipeline import IngestPipeline
 from collector.inventory.gc import settle_for_serving
 from collector.inventory.refresh import Snapshot, refresh
 from collector.register.importing import import_register, parse_status_map
-from collector.rules.bridge import rule_evaluator
+from collector.rules.bridge import load_software_rules
 from collector.serve.listen import (
     bind,
     check_bindable,
@@ -70,7 +70,7 @@ class Collector:
         self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
         self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources())
         self.metrics_port = 0
-        self._rules = rule_evaluator(config.rules_dirs)
+        self._rules = load_software_rules(config.rules_dirs)
         self._refresh_lock = threading.Lock()
         self.port = 0
         self._server: grpc.aio.Server | None = None
@@ -83,7 +83,8 @@ class Collector:
         """Recompute assets and findings (persisting the lifecycle only with the configured window)."""
         window = self.config.ghost_after if ghost_after is None else ghost_after
         with self._refresh_lock:
-            return refresh(self.store, now=self.clock(), ghost_after=window, rules=self._rules,
+            rules = self._rules.evaluator(self.store) if self._rules else None
+            return refresh(self.store, now=self.clock(), ghost_after=window, rules=rules,
                            persist=window == self.config.ghost_after)
 
     def _import(self, request: query_pb2.ImportRequest) -> query_pb2.ImportResponse:

@@ -17,7 +17,6 @@ import duckdb
 import pyarrow as pa
 
 from collector.domain.findings import Evidence, FindingRow
-from collector.inventory.gc import paused_gc
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
 
@@ -132,27 +131,26 @@ def load_subjects(cur: duckdb.DuckDBPyConnection) -> list[SubjectFacts]:
     Python only assembles the SubjectFacts: at 100,000 machines the row-by-row version took longer
     than resolution and reconciliation together.
     """
-    with paused_gc():
-        table = cur.sql(_SUBJECTS_SQL).to_arrow_table()
-        c = table.to_pydict()
-        # Evidence times for all subjects in one conversion, then sliced per subject.
-        ev_at = table.column("ev_at").combine_chunks()
-        ev_times, ev_offsets = _times(ev_at.values.to_pylist()), ev_at.offsets.to_pylist()
-        facts = []
-        for n, (subject, first, last, hostnames, ips, macs, serials, uuids, vendor, model, device_type, os,
-                os_family, sources, has_software, ev_source, ev_method, ev_detail, ip_addr) in enumerate(zip(
-                c["subject"], _times(c["first_seen"]), _times(c["last_seen"]), c["hostnames"], c["ips"], c["macs"],
-                c["serials"], c["uuids"], c["vendor"], c["model"], c["device_type"], c["os"], c["os_family"],
-                c["sources"], c["has_software"], c["ev_source"], c["ev_method"], c["ev_detail"], c["ip_addr"],
-                strict=True)):
-            evidence = tuple(zip(ev_source, ev_method, ev_times[ev_offsets[n]:ev_offsets[n + 1]], ev_detail,
-                                 strict=True)) if ev_source else ()
-            ip_seen = tuple(zip(ip_addr, _times(c["ip_first"][n]), _times(c["ip_last"][n]),
-                                strict=True)) if ip_addr else ()
-            facts.append(SubjectFacts(
-                subject, first, last, tuple(hostnames or ()), tuple(ips or ()), tuple(macs or ()),
-                tuple(serials or ()), tuple(uuids or ()), vendor, model, device_type, os, os_family,
-                tuple(sources or ()), bool(has_software), evidence, ip_seen))  # type: ignore[arg-type]
+    table = cur.sql(_SUBJECTS_SQL).to_arrow_table()
+    c = table.to_pydict()
+    # Evidence times for all subjects in one conversion, then sliced per subject.
+    ev_at = table.column("ev_at").combine_chunks()
+    ev_times, ev_offsets = _times(ev_at.values.to_pylist()), ev_at.offsets.to_pylist()
+    facts = []
+    for n, (subject, first, last, hostnames, ips, macs, serials, uuids, vendor, model, device_type, os,
+            os_family, sources, has_software, ev_source, ev_method, ev_detail, ip_addr) in enumerate(zip(
+            c["subject"], _times(c["first_seen"]), _times(c["last_seen"]), c["hostnames"], c["ips"], c["macs"],
+            c["serials"], c["uuids"], c["vendor"], c["model"], c["device_type"], c["os"], c["os_family"],
+            c["sources"], c["has_software"], c["ev_source"], c["ev_method"], c["ev_detail"], c["ip_addr"],
+            strict=True)):
+        evidence = tuple(zip(ev_source, ev_method, ev_times[ev_offsets[n]:ev_offsets[n + 1]], ev_detail,
+                             strict=True)) if ev_source else ()
+        ip_seen = tuple(zip(ip_addr, _times(c["ip_first"][n]), _times(c["ip_last"][n]),
+                            strict=True)) if ip_addr else ()
+        facts.append(SubjectFacts(
+            subject, first, last, tuple(hostnames or ()), tuple(ips or ()), tuple(macs or ()),
+            tuple(serials or ()), tuple(uuids or ()), vendor, model, device_type, os, os_family,
+            tuple(sources or ()), bool(has_software), evidence, ip_seen))  # type: ignore[arg-type]
     return facts
 
 

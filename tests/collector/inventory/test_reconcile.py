@@ -142,4 +142,4 @@ def test_hosts_behind_one_switch_port_keep_the_port_in_evidence() -> None:
     findings, _ = reconcile(resolve([behind_port(i) for i in range(300)]), [], [SWEEP], now=NOW,
                             ghost_after=timedelta(days=14))
     assert len(findings) == 300
-    assert all("sw-core-1 port Gi1/0/24" in str(f.evidence[0]["detail"]) for f in findings)
+    assert all("sw-core-1 port Gi1/0/24" in f.evidence[0].detail for f in findings)

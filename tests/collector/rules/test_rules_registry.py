@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from collector.domain.findings import Evidence
 from collector.errors import UsageError
 from collector.inventory.identity import ResolvedAsset
 from collector.rules import load_rules
-from collector.rules.bridge import rule_evaluator, to_finding
+from collector.rules.bridge import load_software_rules, to_finding
 from collector.rules.registry import DEFAULT_ENGINE, ENGINES, engine_for
 from tests.collector.rules.rules_support import NOW, T0, Host, build_store, write_rules
 
@@ -23,7 +24,7 @@ rules:
 def test_unknown_engine_is_a_usage_error_naming_the_known_ones(tmp_path: Path) -> None:
     rules = write_rules(tmp_path / "rules", "r.yaml", DENY)
     with pytest.raises(UsageError, match=r"no rule engine 'nope'; known: .*sql"):
-        rule_evaluator([rules], engine="nope")
+        load_software_rules([rules], engine="nope")
     assert DEFAULT_ENGINE in ENGINES
 
 
@@ -59,9 +60,9 @@ def test_to_finding_keeps_the_rule_finding_and_names_the_reporter(tmp_path: Path
     assert (f.kind, f.severity, f.rule_id, f.software_name, f.software_version, f.asset) == (
         "unauthorised-software", "high", "ra", "anydesk", "7.0.1", asset)
     assert (f.first_seen, f.last_seen, f.suppressed, f.summary) == (T0, NOW, False, rf.summary)
-    assert f.evidence == [
-        {"source": "agent-1", "method": "agent", "seen_at": seen, "detail": "anydesk 7.0.1 (deb package); host report"},
-        {"source": "rules", "method": "rule", "seen_at": NOW, "detail": "rule ra: Remote access tool"},
-    ]
+    assert f.evidence == (
+        Evidence(source="agent-1", method="agent", seen_at=seen, detail="anydesk 7.0.1 (deb package); host report"),
+        Evidence(source="rules", method="rule", seen_at=NOW, detail="rule ra: Remote access tool"),
+    )
     # No resolved asset: the rule is still the evidence.
-    assert [e["source"] for e in to_finding(rf, None).evidence] == ["rules"]
+    assert [e.source for e in to_finding(rf, None).evidence] == ["rules"]
