@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from collector.domain.model import RecordedAsset, StatusClass
-from collector.register._table import Table
-from collector.register.mapping import RegisterMapping
+
+if TYPE_CHECKING:  # types only: the seam itself depends on no format's machinery
+    from collector.register._table import Table
+    from collector.register.mapping import RegisterMapping
 
 __all__ = ["ParseOptions", "RegisterFormat"]
 

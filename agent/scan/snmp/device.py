@@ -48,10 +48,9 @@ from agent.scan.snmp.session import (
     Session,
     SnmpError,
     SnmpUnreachable,
-    WalkResult,
 )
 from agent.scan.snmp.usm import UsmSession
-from agent.scan.snmp.values import dotted
+from agent.scan.snmp.values import WalkResult, dotted
 from agent.scan.targets import Target
 
 FAST_TIMEOUT_S = 0.5  # the first pass over all credentials (most devices answer it)

@@ -14,13 +14,12 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from agent.scan.options import SweepOptions
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.oids import Oid
-from agent.scan.snmp.values import dotted, is_exception
+from agent.scan.snmp.values import WalkResult, dotted, is_exception
 
 # Varbinds asked for per GETBULK (max-repetitions x columns). 48 keeps a response of typical
 # table rows under ~4 KB (a few IP fragments at most) while cutting round trips ~50x against
@@ -115,14 +114,6 @@ class AdaptiveLimit:
 
 
 # --- walking ------------------------------------------------------------------------------------
-
-@dataclass(slots=True)
-class WalkResult:
-    """Rows of one subtree, in order, plus a note when the walk was cut short."""
-
-    rows: list[tuple[Oid, Any]] = field(default_factory=list)
-    note: str = ""
-
 
 class Session(abc.ABC):
     """One device, one working credential: GET, GETNEXT/GETBULK and table walks.

@@ -8,14 +8,20 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agent.scan.snmp import ber
 from agent.scan.snmp.oids import Oid
 
-if TYPE_CHECKING:
-    from agent.scan.snmp.session import WalkResult
+
+@dataclass(slots=True)
+class WalkResult:
+    """Rows of one subtree, in order, plus a note when the walk was cut short."""
+
+    rows: list[tuple[Oid, Any]] = field(default_factory=list)
+    note: str = ""
 
 
 def octets(value: Any) -> bytes:

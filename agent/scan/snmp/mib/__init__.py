@@ -3,7 +3,7 @@
 Each module reads the rows of its own tables (named as in oids.COLUMNS) into parts of the
 device's observation, or into sightings of what the device has seen (ARP cache, forwarding
 table, LLDP neighbours). Pure functions over the plain values of values.py: no I/O, no pysnmp.
-observations.py composes them; modules here import oids, values, session (WalkResult) and the
+observations.py composes them; modules here import oids, values (WalkResult among them) and the
 scan model only, never each other.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from agent.scan.classify import mac_is_local, mac_vendor
 from agent.scan.model import Method, Observation, SeenVia
-from agent.scan.snmp.session import WalkResult
+from agent.scan.snmp.values import WalkResult
 
 # What a device's walks yielded: table name (oids.COLUMNS) -> one WalkResult per column.
 Tables = Mapping[str, Sequence[WalkResult]]

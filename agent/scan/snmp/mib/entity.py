@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from agent.scan.snmp.mib import Tables
 from agent.scan.snmp.oids import COLUMNS, ENT_PHYSICAL
-from agent.scan.snmp.session import Session, WalkResult
-from agent.scan.snmp.values import as_int, rows_by_index, text
+from agent.scan.snmp.session import Session
+from agent.scan.snmp.values import WalkResult, as_int, rows_by_index, text
 
 CHASSIS_GET_MAX = 8  # chassis entities whose serial/mfg/model one GET asks for (a stack has a few)
 
