@@ -83,12 +83,6 @@ class Match:
     versions: tuple[VersionConstraint, ...] = ()
     sources: frozenset[str] = frozenset()
 
-    def matches_name(self, product: str, raw: str) -> bool:
-        """Whether a name glob matches the case-folded product or raw name (True if none given)."""
-        return not self.names or any(
-            (p := compile_glob(g)).fullmatch(product) is not None or p.fullmatch(raw) is not None for g in self.names
-        )
-
     def matches_vendor(self, vendor: str, raw_vendor: str) -> bool:
         """Whether a vendor glob matches the normalised or case-folded raw vendor (True if none given)."""
         return not self.vendors or any(
