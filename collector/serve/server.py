@@ -62,7 +62,7 @@ class Collector:
         self.clock = clock
         self.store = Store.open(config.db)
         self.store.defer_checkpoints()
-        threads = config.duckdb_threads or _writer_threads(config.workers)
+        threads = config.duckdb_threads or writer_threads(config.workers, os.cpu_count() or 1)
         if threads:
             self.store.limit_threads(threads)
         self.pipeline = IngestPipeline(self.store.store_reports, clock, max_queue=config.max_queue,
@@ -232,7 +232,7 @@ class Collector:
                 log.error("refresh failed: %s", exc)
 
 
-def _writer_threads(workers: int) -> int:
+def writer_threads(workers: int, cores: int) -> int:
     """DuckDB threads when the config leaves it open (0 = DuckDB's default, one per core).
 
     With front-end processes they are busy on the cores too; DuckDB's workers then mostly
@@ -243,7 +243,7 @@ def _writer_threads(workers: int) -> int:
     """
     if workers <= 1:
         return 0
-    return max(1, (os.cpu_count() or 1) - workers)
+    return max(1, cores - workers)
 
 
 def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) -> int:

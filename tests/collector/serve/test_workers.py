@@ -742,11 +742,10 @@ def test_sigterm_does_not_take_drained_front_ends_for_hung_ones(procs: Processes
         assert not hung, f"stop #{cycle + 1}: drained front-ends taken for hung ones and killed: {hung}"
 
 
-def test_duckdb_gets_the_cores_the_front_ends_leave(monkeypatch: pytest.MonkeyPatch) -> None:
-    from collector.serve import server
+def test_duckdb_gets_the_cores_the_front_ends_leave() -> None:
+    from collector.serve.server import writer_threads
 
-    monkeypatch.setattr(server.os, "cpu_count", lambda: 8)
-    assert server._writer_threads(1) == 0  # one process: DuckDB's own default
-    assert server._writer_threads(2) == 6
-    assert server._writer_threads(8) == 1
-    assert server._writer_threads(64) == 1
+    assert writer_threads(1, cores=8) == 0  # one process: DuckDB's own default
+    assert writer_threads(2, cores=8) == 6
+    assert writer_threads(8, cores=8) == 1
+    assert writer_threads(64, cores=8) == 1
