@@ -18,3 +18,12 @@ def test_every_agent_software_source_can_be_named_by_a_rule() -> None:
 
 def test_software_seen_over_snmp_can_be_named_by_a_rule() -> None:
     assert "snmp" in SOURCES
+
+
+def test_the_collector_stores_every_scan_method_under_the_agents_name_for_it() -> None:
+    """A sighting's method is sent as the .proto enum and stored as text: both ends spell it alike."""
+    from agent.scan.model import Method
+    from agent.transport.encode import METHODS
+    from collector.wire.codec import METHOD_NAMES
+
+    assert {m.value: METHOD_NAMES[METHODS[m]] for m in Method} == {m.value: m.value for m in Method}

@@ -59,15 +59,10 @@ _STATE_NAMES = {
     report_pb2.COLLECTOR_STATE_SKIPPED: "skipped",
 }
 
-METHOD_NAMES = {
-    report_pb2.METHOD_ARP: "arp",
-    report_pb2.METHOD_NMAP: "nmap",
-    report_pb2.METHOD_SNMP: "snmp",
-    report_pb2.METHOD_SNMP_ARP_CACHE: "snmp-arp-cache",
-    report_pb2.METHOD_SNMP_FDB: "snmp-fdb",
-    report_pb2.METHOD_SNMP_LLDP: "snmp-lldp",
-    report_pb2.METHOD_AGENT_NEIGHBOUR: "agent-neighbour",
-}
+#: Wire method -> the name stored and shown ("METHOD_SNMP_ARP_CACHE" -> "snmp-arp-cache"), read from
+#: the .proto enum itself so that a scan method added to the contract needs no second list here.
+METHOD_NAMES = {number: name.removeprefix("METHOD_").lower().replace("_", "-")
+                for name, number in report_pb2.Method.items() if number != report_pb2.METHOD_UNSPECIFIED}
 
 
 def to_datetime(ts: Timestamp) -> datetime:
