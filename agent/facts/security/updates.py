@@ -186,6 +186,12 @@ class SecurityUpdatesCollector:
 
     name = "security_updates"
 
+    def __init__(self, *, cache_dir: Path | None = None, memo: AnswerMemo | None = None) -> None:
+        """`cache_dir`: where the live machine's answer is kept on disk (default CACHE_DIR); `memo`:
+        the in-process last answer (default: the one this process shares)."""
+        self._cache_dir = CACHE_DIR if cache_dir is None else cache_dir
+        self._memo = _MEMO if memo is None else memo
+
     def is_present(self, root: Path) -> bool:
         """Debian-family machines: apt's lists directory and dpkg's status file."""
         return (root / LISTS_DIR).is_dir() and (root / STATUS_FILE).is_file()
@@ -201,15 +207,13 @@ class SecurityUpdatesCollector:
         if not suites:
             raise NotApplicable(f"no *-security suite in /{LISTS_DIR} (not configured, or apt-get update never ran)")
         key = _signature([root / STATUS_FILE, *(p for s in suites for p in (s.release_file, *s.indices))])
-        with _memo_lock:
-            if key is not None and key in _memo:
-                return _memo[key]
-        cache = CACHE_DIR / CACHE_FILE if is_live(root) and key is not None else None
-        cached = _load_cached(cache, key) if cache is not None and key is not None else None
+        remembered = self._memo.get(key) if key is not None else None
+        if remembered is not None:
+            return remembered
+        cache = self._cache_dir / CACHE_FILE if is_live(root) and key is not None else None
+        cached = load_cached(cache, key) if cache is not None and key is not None else None
         if cached is not None:
-            with _memo_lock:
-                _memo.clear()
-                _memo[key] = cached  # type: ignore[index]  # key is not None when cached is set
+            self._memo.put(key, cached)  # type: ignore[arg-type]  # key is not None when cached is set
             return cached
         try:
             status = (root / STATUS_FILE).read_bytes().decode("utf-8", errors="replace")
@@ -221,19 +225,40 @@ class SecurityUpdatesCollector:
                                lists_date=min(dates) if dates else None,
                                suites=tuple(s.name for s in suites))
         if key is not None:
-            with _memo_lock:
-                _memo.clear()  # one entry: the daemon only ever asks about the current state
-                _memo[key] = result
+            self._memo.put(key, result)
             if cache is not None:
-                _store_cached(cache, key, result)
+                store_cached(cache, key, result)
         return result
 
 
-# The answer only changes when dpkg or apt rewrite their files, which happens far less often than
-# the daemon's reports; remembering the last answer keyed by (path, mtime, size) keeps a
-# steady-state cycle from re-reading megabytes of indices.
-_memo: dict[tuple[tuple[str, int, int], ...], UpdatesResult] = {}
-_memo_lock = threading.Lock()
+Signature = tuple[tuple[str, int, int], ...]
+
+
+class AnswerMemo:
+    """The last answer, keyed by the (path, mtime, size) signature of the files it was read from.
+
+    The answer only changes when dpkg or apt rewrite their files, which happens far less often than
+    the daemon's reports; remembering it keeps a steady-state cycle from re-reading megabytes of
+    indices. One entry: the daemon only ever asks about the current state. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: Signature | None = None
+        self._answer: UpdatesResult | None = None
+
+    def get(self, key: Signature) -> UpdatesResult | None:
+        """The remembered answer if it was read from files with this signature."""
+        with self._lock:
+            return self._answer if key == self._key else None
+
+    def put(self, key: Signature, answer: UpdatesResult) -> None:
+        """Remember `answer` (forgetting the previous one)."""
+        with self._lock:
+            self._key, self._answer = key, answer
+
+
+_MEMO = AnswerMemo()  # shared by every collector of this process (collect_inventory makes one per run)
 
 
 # One-shot runs (`netcensus-agent facts`, `report --once` from cron) start with an empty memo, and
@@ -244,7 +269,8 @@ CACHE_DIR = Path("/var/cache/netcensus-agent") if os.geteuid() == 0 else Path.ho
 CACHE_FILE = "security-updates.json"
 
 
-def _load_cached(path: Path, key: tuple[tuple[str, int, int], ...]) -> UpdatesResult | None:
+def load_cached(path: Path, key: Signature) -> UpdatesResult | None:
+    """The answer stored at `path` for files with signature `key`; None if absent, stale or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if [tuple(k) for k in data["key"]] != list(key):
@@ -257,7 +283,8 @@ def _load_cached(path: Path, key: tuple[tuple[str, int, int], ...]) -> UpdatesRe
         return None
 
 
-def _store_cached(path: Path, key: tuple[tuple[str, int, int], ...], result: UpdatesResult) -> None:
+def store_cached(path: Path, key: Signature, result: UpdatesResult) -> None:
+    """Store `result` for signature `key` at `path`, atomically; an unwritable place is ignored."""
     payload = {"key": [list(k) for k in key], "suites": list(result.suites),
                "lists_date": result.lists_date.isoformat() if result.lists_date else None,
                "pending": [{"name": u.name, "arch": u.arch, "installed_version": u.installed_version,

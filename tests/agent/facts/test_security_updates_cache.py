@@ -18,30 +18,29 @@ RESULT = updates.UpdatesResult(
 
 def test_round_trip_and_key_mismatch(tmp_path: Path) -> None:
     path = tmp_path / "c" / "security-updates.json"
-    updates._store_cached(path, KEY, RESULT)
-    assert updates._load_cached(path, KEY) == RESULT
-    assert updates._load_cached(path, (("/var/lib/dpkg/status", 9, 2),)) is None  # dpkg changed
+    updates.store_cached(path, KEY, RESULT)
+    assert updates.load_cached(path, KEY) == RESULT
+    assert updates.load_cached(path, (("/var/lib/dpkg/status", 9, 2),)) is None  # dpkg changed
 
 
 def test_corrupt_or_unwritable_cache_only_means_recomputing(tmp_path: Path) -> None:
     path = tmp_path / "security-updates.json"
     path.write_text("{not json", encoding="utf-8")
-    assert updates._load_cached(path, KEY) is None
+    assert updates.load_cached(path, KEY) is None
     (tmp_path / "blocker").write_text("", encoding="utf-8")  # a file where the cache directory should be
-    updates._store_cached(tmp_path / "blocker" / "x.json", KEY, RESULT)  # no exception, nothing written
+    updates.store_cached(tmp_path / "blocker" / "x.json", KEY, RESULT)  # no exception, nothing written
     assert not (tmp_path / "blocker").is_dir()
 
 
-def test_live_machine_answer_comes_back_from_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    collector = updates.SecurityUpdatesCollector()
+def test_live_machine_answer_comes_back_from_disk(tmp_path: Path) -> None:
+    collector = updates.SecurityUpdatesCollector(cache_dir=tmp_path, memo=updates.AnswerMemo())
     if not collector.is_present(Path("/")):
         pytest.skip("not a Debian-family machine")
-    monkeypatch.setattr(updates, "CACHE_DIR", tmp_path)
-    updates._memo.clear()
     try:
         first = collector.collect(Path("/"))
     except updates.NotApplicable:
         pytest.skip("apt has no security suite here")
     assert (tmp_path / updates.CACHE_FILE).is_file()
-    updates._memo.clear()
-    assert collector.collect(Path("/")) == first
+    # A new process (a new, empty memo) gets the same answer from disk.
+    fresh = updates.SecurityUpdatesCollector(cache_dir=tmp_path, memo=updates.AnswerMemo())
+    assert fresh.collect(Path("/")) == first
