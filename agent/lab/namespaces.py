@@ -387,7 +387,7 @@ class Lab:
         hdir = self.workdir / host.name
         (hdir / "cache").mkdir(parents=True, exist_ok=True)
         log = hdir / "snmpsim.log"
-        # The lite responder runs through a shim that adapts it to pysnmp 7 (see _simlite).
+        # The lite responder runs through a shim that adapts it to pysnmp 7 (see simlite.py).
         argv0 = [sys.executable, "-m", "agent.lab.simlite"] if host.snmpsim_lite else [str(exe)]
         self.popen_in(self.ns_of(host), [
             *argv0, f"--data-dir={host.snmpsim_data}", f"--cache-dir={hdir / 'cache'}",

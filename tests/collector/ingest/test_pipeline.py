@@ -1,4 +1,4 @@
-"""The group-commit writer's idle work (collector/ingest/pipeline.py) and the store's idle checkpoint."""
+"""The group-commit writer (collector/ingest/pipeline.py): its idle work, and a report the store refuses."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from collector.domain.model import IngestReport, StoreResult
 from collector.ingest.pipeline import IngestPipeline
-from collector.store.duckdb import Store
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -65,33 +63,6 @@ def test_failing_idle_work_does_not_stop_the_writer() -> None:
         assert not outcome.error and not outcome.duplicate
     finally:
         pipeline.stop()
-
-
-def test_idle_checkpoint_empties_the_log_beside_open_transactions(tmp_path: Path) -> None:
-    db = tmp_path / "c.duckdb"
-    store = Store.open(db)
-    try:
-        store.defer_checkpoints("1GB")
-        store.set_setting("k", "v")
-        wal = tmp_path / "c.duckdb.wal"
-        assert wal.exists() and wal.stat().st_size > 0, "the commit stayed in the log"
-        reader = store._cursor()  # a long read (a refresh) is running
-        reader.execute("BEGIN TRANSACTION")
-        assert reader.execute("SELECT value FROM settings WHERE key = 'k'").fetchall() == [("v",)]
-        other = store._cursor()  # and a transaction with changes not yet committed
-        other.execute("BEGIN TRANSACTION")
-        other.execute("INSERT INTO settings VALUES ('later', 'x')")
-        assert store.checkpoint_if_idle() is True
-        assert reader.execute("SELECT value FROM settings WHERE key = 'k'").fetchall() == [("v",)]
-        reader.execute("COMMIT")
-        other.execute("COMMIT")
-    finally:
-        store.close()
-    reopened = Store.open(db, read_only=True)
-    try:
-        assert reopened.get_setting("k") == "v" and reopened.get_setting("later") == "x"
-    finally:
-        reopened.close()
 
 
 def test_a_report_the_store_refuses_is_isolated_and_the_rest_stored_in_order() -> None:
