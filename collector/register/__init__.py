@@ -17,6 +17,9 @@ Layout: _table.py (bytes -> rows with line numbers), _common.py (normalisation a
 base.py (the `RegisterFormat` seam and its `ParseOptions`), one module per format (snipeit.py,
 netbox.py, generic.py), registry.py (the one list of formats) and mapping.py for generic mapping
 files. A new format is a new module plus one line in registry.py.
+
+Imports: collector.domain, collector.errors and this package (PyYAML for mapping files); only the
+import use case (importing.py) talks to the store. Never grpc or duckdb.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ Public surface:
 * :func:`compare_versions` / :func:`parse_constraint`: per-ecosystem version order.
 
 The rule format is documented in ``rules/README.md``.
+
+Imports: collector.domain, collector.errors and this package; the registry and the bridge (rules ->
+reconciliation findings) also import collector.inventory's values and collector.store, where the SQL
+engine lives. Never grpc, and no duckdb (the store maps it).
 """
 
 from collector.rules.engine import KINDS, RuleEngine, RuleFinding
