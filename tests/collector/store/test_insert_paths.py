@@ -2,7 +2,7 @@
 
 When nothing in a round is unchanged and no open row stays open (a fresh host, or a snapshot that
 replaces every package), the store inserts every listed row without the joins that find which are
-new (collector/store/duckdb.py, _ROUND_INSERT_ALL). Hypothesis drives random batches of
+new (collector/store/reports.py, _ROUND_INSERT_ALL). Hypothesis drives random batches of
 snapshots — fresh hosts, full replacement, partial overlap, unchanged lists, duplicates, failed
 collectors, several sources — into two real DuckDB files, one allowed the shortcut and one not,
 and the whole software history must come out the same.
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from netcensus.v1 import report_pb2
 
 from collector.errors import StoreError
-from collector.store import duckdb as store_module
+from collector.store import reports as store_module
 from collector.store.duckdb import Store
 from collector.wire.codec import decode_report
 
