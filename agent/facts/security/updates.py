@@ -212,8 +212,8 @@ class SecurityUpdatesCollector:
             return remembered
         cache = self._cache_dir / CACHE_FILE if is_live(root) and key is not None else None
         cached = load_cached(cache, key) if cache is not None and key is not None else None
-        if cached is not None:
-            self._memo.put(key, cached)  # type: ignore[arg-type]  # key is not None when cached is set
+        if cached is not None and key is not None:
+            self._memo.put(key, cached)
             return cached
         try:
             status = (root / STATUS_FILE).read_bytes().decode("utf-8", errors="replace")
