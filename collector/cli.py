@@ -206,7 +206,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from collector.register import load_mapping
-    from collector.register.importing import import_register, parse_status_map
+    from collector.register.importing import parse_status_map, read_register, save_register
 
     _target(args)
     try:
@@ -232,13 +232,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from collector.store.duckdb import Store
 
     mapping = load_mapping(args.mapping) if args.mapping else None
-    from collector.register import parse_register
-
-    parse_register(data, args.fmt, filename=str(args.file), mapping=mapping, status_map=status_map)  # before opening
-    store = Store.open(args.db)
+    parsed = read_register(data, args.fmt, filename=str(args.file), mapping=mapping, status_map=status_map)
+    store = Store.open(args.db)  # only once the file is known to be good: a bad one creates no database
     try:
-        outcome = import_register(store, data, args.fmt, filename=str(args.file), now=_utcnow(), mapping=mapping,
-                                  status_map=status_map, register=args.register)
+        outcome = save_register(store, parsed, now=_utcnow(), register=args.register)
     finally:
         store.close()
     c = outcome.counts
