@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +32,28 @@ def run_cli(*argv: str, env: dict[str, str] | None = None, timeout: float = 120)
     proc = subprocess.run([str(BIN / argv[0]), *argv[1:]], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL, check=False)
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_tmpdir() -> Iterator[Path]:
+    """Every process the tests start gets a temporary directory of this session's own (TMPDIR).
+
+    Some tests kill a collector with SIGKILL on purpose (crash tests); what it had made under the
+    temporary directory (the private socket directory of `serve --workers`) then stays behind. Here
+    it stays inside this directory, which is deleted when the session ends. The path is kept short:
+    a Unix socket's path must fit in 107 bytes.
+    """
+    path = Path(tempfile.mkdtemp(prefix="nc-tests-"))
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(path)
+    try:
+        yield path
+    finally:
+        if saved is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
