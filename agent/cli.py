@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from agent.config import LOG_LEVELS, AgentEnv, Security, quiet_grpc, resolve_agent, resolve_security
 from agent.errors import AgentError, ConfigError
+from agent.escaping import EscapingFormatter, escape_text, json_safe
 
 if TYPE_CHECKING:
     from agent.facts.model import Record
@@ -142,6 +143,11 @@ def _write_object(pairs: list[tuple[str, object]], pad: str, out: list[str], rec
     out.append("\n" + pad + "}")
 
 
+def _say(line: str) -> None:
+    """Print one line of a human summary: host, package and device names are not ours (agent.escaping)."""
+    print(escape_text(line))
+
+
 def cmd_facts(args: argparse.Namespace, env: AgentEnv) -> int:
     from agent.facts.collect import collect_inventory
     from agent.facts.model import Record
@@ -150,36 +156,36 @@ def cmd_facts(args: argparse.Namespace, env: AgentEnv) -> int:
     if args.fmt == "json":
         out: list[str] = []
         _write_json(inv, "", out, Record)
-        print("".join(out))
+        print(json_safe("".join(out)))
         return 0
     f = inv.facts
     hw = f.hardware
-    print(f"host       {f.hostname}" + (f" ({f.fqdn})" if f.fqdn else ""))
-    print(f"os         {f.os.name} {f.os.version} · kernel {f.os.kernel} · {f.os.arch}")
-    print(f"hardware   {hw.vendor or '?'} {hw.model or ''} · serial {hw.serial or '-'} · uuid {hw.system_uuid or '-'}"
+    _say(f"host       {f.hostname}" + (f" ({f.fqdn})" if f.fqdn else ""))
+    _say(f"os         {f.os.name} {f.os.version} · kernel {f.os.kernel} · {f.os.arch}")
+    _say(f"hardware   {hw.vendor or '?'} {hw.model or ''} · serial {hw.serial or '-'} · uuid {hw.system_uuid or '-'}"
           + (f" · {f.virtualization}" if f.virtualization else ""))
-    print(f"cpu        {f.cpu.model} · {f.cpu.cores} cores / {f.cpu.threads} threads · "
+    _say(f"cpu        {f.cpu.model} · {f.cpu.cores} cores / {f.cpu.threads} threads · "
           f"{f.memory_bytes / 2**30:.1f} GiB")
     for iface in f.interfaces:
-        print(f"interface  {iface.name:<12} {iface.mac or '-':<17}  {', '.join(iface.addresses) or '-'}"
+        _say(f"interface  {iface.name:<12} {iface.mac or '-':<17}  {', '.join(iface.addresses) or '-'}"
               + ("  (virtual)" if iface.is_virtual else ""))
     by_source: dict[str, int] = {}
     for item in inv.software:
         by_source[item.source] = by_source.get(item.source, 0) + 1
-    print("software   " + (", ".join(f"{n} {s}" for s, n in sorted(by_source.items())) or "none found"))
-    print(f"neighbours {len(inv.neighbours)}")
+    _say("software   " + (", ".join(f"{n} {s}" for s, n in sorted(by_source.items())) or "none found"))
+    _say(f"neighbours {len(inv.neighbours)}")
     sec = f.security
-    print(f"timezone   {f.timezone or '-'} · users {', '.join(sorted({u.name for u in f.users})) or 'none'}")
-    print("protection " + (", ".join(e.product + ("" if e.running else " (not running)")
+    _say(f"timezone   {f.timezone or '-'} · users {', '.join(sorted({u.name for u in f.users})) or 'none'}")
+    _say("protection " + (", ".join(e.product + ("" if e.running else " (not running)")
                                       for e in sec.endpoint_protection) or "none found"))
-    print("firewall   " + (", ".join(f"{fw.name} {'active' if fw.active else 'inactive'}" for fw in sec.firewalls)
+    _say("firewall   " + (", ".join(f"{fw.name} {'active' if fw.active else 'inactive'}" for fw in sec.firewalls)
                            or "none found"))
-    print(f"encryption root {'encrypted' if sec.disk_encryption.root_encrypted else 'not encrypted'}"
+    _say(f"encryption root {'encrypted' if sec.disk_encryption.root_encrypted else 'not encrypted'}"
           f" · {len(sec.disk_encryption.volumes)} encrypted volume(s)")
-    print(f"listening  {len(sec.listening)} socket(s) · pending security updates {len(sec.pending_security_updates)}")
+    _say(f"listening  {len(sec.listening)} socket(s) · pending security updates {len(sec.pending_security_updates)}")
     bad = [c for c in inv.collectors if c.state.value not in ("ok", "skipped")]
     for c in bad:
-        print(f"warning    collector {c.name} {c.state.value}: {c.reason}")
+        _say(f"warning    collector {c.name} {c.state.value}: {c.reason}")
     return 0
 
 
@@ -195,7 +201,7 @@ def cmd_report(args: argparse.Namespace, env: AgentEnv) -> int:
                            ca=args.ca, cert=args.cert, key=args.key, plaintext=args.plaintext, tls=args.tls,
                            server_name=args.server_name)
     if args.once:
-        print(report_once(config).summary())
+        _say(report_once(config).summary())
         return 0
     run_reports(config, _stop_on_signals())
     return 0
@@ -226,7 +232,7 @@ def cmd_status(args: argparse.Namespace, env: AgentEnv) -> int:
         print(json.dumps(status, indent=2))
     else:
         for name, value in status.items():
-            print(f"{name:<12} {value}")
+            _say(f"{name:<12} {value}")
     return 0
 
 
@@ -240,9 +246,10 @@ def _sender(args: argparse.Namespace, env: AgentEnv) -> ScanSender:
 
 def _progress(message: str) -> None:
     if sys.stderr.isatty():
-        print(f"\r\033[K{message}", end="", file=sys.stderr, flush=True)
+        # The only control sequence we write on purpose: back to the line start, erase it.
+        print(f"\r\033[K{escape_text(message)}", end="", file=sys.stderr, flush=True)
     else:
-        print(message, file=sys.stderr, flush=True)
+        print(escape_text(message), file=sys.stderr, flush=True)
 
 
 def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
@@ -302,10 +309,10 @@ def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     for line in failed:
-        print(f"netcensus-agent: scan: {line}", file=sys.stderr)
+        print(escape_text(f"netcensus-agent: scan: {line}"), file=sys.stderr)
     if send is None:
         # One JSON array of observations (ip, mac, method, seen_at, vendor, device_type, snmp, ...).
-        print(json.dumps(observations, indent=2))
+        print(json.dumps(observations, indent=2))  # ensure_ascii: every non-ASCII character is \uXXXX
     else:
         send.finish()
         print(f"sent {found} observations to {args.collector}")
@@ -353,15 +360,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         env = AgentEnv.read()
     except ConfigError as exc:
-        print(f"netcensus-agent: {exc}", file=sys.stderr)
+        print(f"netcensus-agent: {escape_text(str(exc))}", file=sys.stderr)
         return 1
     args = build_parser(env).parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(EscapingFormatter())
+    logging.basicConfig(level=args.log_level.upper(), handlers=[handler])
     try:
         return COMMANDS[args.command](args, env)
     except AgentError as exc:
-        print(f"netcensus-agent: {exc}", file=sys.stderr)
+        print(f"netcensus-agent: {escape_text(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("netcensus-agent: interrupted", file=sys.stderr)
@@ -371,7 +379,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if env.debug:
             raise
-        print(f"netcensus-agent: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        print(f"netcensus-agent: internal error: {type(exc).__name__}: "
+              f"{escape_text(str(exc).splitlines()[0]) if str(exc) else ''}"
               " (set NETCENSUS_DEBUG=1 for details)", file=sys.stderr)
         return 1
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, NoReturn
 from collector.config import DEFAULT_GHOST_AFTER, default_rules_dir, parse_duration, resolve_serve
 from collector.domain.findings import SEVERITY_ORDER, FindingRow
 from collector.errors import NetcensusError, QueryError, UsageError
+from collector.escaping import escape_text
 from collector.output import FORMATS, emit
 
 if TYPE_CHECKING:
@@ -361,16 +362,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    from collector.store.duckdb import Store
+    from collector.store.sandbox import read_only_select
 
-    store = Store.open(args.db, read_only=True)
     try:
-        try:
-            rows = store.query(args.query)
-        except QueryError as exc:
-            raise UsageError(f"sql: {exc}") from exc
-    finally:
-        store.close()
+        rows = read_only_select(args.db, args.query)  # one SELECT, read-only, no file or URL but the db
+    except QueryError as exc:
+        raise UsageError(f"sql: {exc}") from exc
     columns = list(rows[0].keys()) if rows else []
     emit(rows, args.fmt, columns=columns, table_columns=[(c, c.upper()) for c in columns], out=sys.stdout,
          output=args.output, empty="(no rows)")
@@ -453,7 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except NetcensusError as exc:
-        print(f"netcensus: {exc}", file=sys.stderr)
+        print(f"netcensus: {escape_text(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("netcensus: interrupted", file=sys.stderr)
@@ -463,7 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("NETCENSUS_DEBUG"):
             raise
-        print(f"netcensus: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+        print(f"netcensus: internal error: {type(exc).__name__}: "
+              f"{escape_text(str(exc).splitlines()[0]) if str(exc) else ''} "
               "(set NETCENSUS_DEBUG=1 for details)", file=sys.stderr)
         return 1
 

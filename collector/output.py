@@ -3,6 +3,12 @@
 Rows are the typed findings and assets (collector.domain.findings), or plain mappings for the
 commands whose columns are not ours to type (`sql`, `sources`). A typed row becomes a mapping of
 its fields, in field order, only here, at the moment it is written out.
+
+Values come from the network (sysName, sysDescr, host and software names), so every text format is
+escaped here (collector.escaping): tables and CSV show control and format characters visibly, CSV
+cells that a spreadsheet would run as a formula get a leading single quote, JSON escapes C1, bidi and
+separator characters as \\uXXXX. Numbers we format ourselves are not text and are never quoted (a
+negative count stays a number). Parquet is a machine format and keeps the values as stored.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
 from collector.domain.findings import AssetRow, FindingRow
 from collector.errors import UsageError
+from collector.escaping import clip, csv_cell, escape_text, json_safe, split_tokens
 
 FORMATS = ("table", "json", "csv", "parquet")
 
@@ -58,8 +66,8 @@ def iso(value: datetime | None) -> str | None:
 
 
 def to_json(rows: Sequence[Row]) -> str:
-    """One JSON array."""
-    return json.dumps([_record(r) for r in rows], default=_json_default, ensure_ascii=False, indent=2)
+    """One JSON array (valid JSON; C1, bidi and separator characters escaped as \\uXXXX)."""
+    return json_safe(json.dumps([_record(r) for r in rows], default=_json_default, ensure_ascii=False, indent=2))
 
 
 def _cell(value: object) -> str:
@@ -79,13 +87,20 @@ def _cell(value: object) -> str:
 
 
 def to_csv(rows: Sequence[Row], columns: Sequence[str]) -> str:
-    """CSV with a header; lists joined with ';', nested objects as JSON."""
+    """CSV with a header; lists joined with ';', nested objects as JSON; text cells made safe (csv_cell)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([csv_cell(c) for c in columns])
     for row in map(_record, rows):
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([_csv_value(row.get(c)) for c in columns])
     return buf.getvalue()
+
+
+def _csv_value(value: object) -> str:
+    """A number we format stays a number (-3 is not a formula); everything else is text and made safe."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return escape_text(_cell(value))
+    return csv_cell(_cell(value))
 
 
 def _short(value: object) -> str:
@@ -103,8 +118,8 @@ def to_table(rows: Sequence[Row], columns: Sequence[tuple[str, str]], *, width: 
     if not rows:
         return ""
     width = width or shutil.get_terminal_size((160, 24)).columns
-    heads = [h for _, h in columns]
-    cells = [[_short(row.get(key)) for key, _ in columns] for row in map(_record, rows)]
+    heads = [escape_text(h) for _, h in columns]
+    cells = [[escape_text(_short(row.get(key))) for key, _ in columns] for row in map(_record, rows)]
     widths = [max(len(heads[i]), *(len(c[i]) for c in cells)) for i in range(len(columns))]
     for i in range(len(widths) - 1):
         widths[i] = min(widths[i], 28)
@@ -112,15 +127,14 @@ def to_table(rows: Sequence[Row], columns: Sequence[tuple[str, str]], *, width: 
     last = max(30, width - fixed) if wrap_last else widths[-1]
     widths[-1] = min(widths[-1], last)
 
-    def clip(text: str, w: int) -> str:
-        return text if len(text) <= w else text[: w - 1] + "…"
-
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]
     for c in cells:
         head = "  ".join(clip(v, w).ljust(w) for v, w in zip(c[:-1], widths[:-1], strict=True))
         tail = c[-1]
-        chunks = textwrap.wrap(tail, widths[-1], break_on_hyphens=False) or [""]
+        # Escapes hold no spaces, so only a word longer than the column is split, and then between escapes.
+        chunks = [piece for chunk in textwrap.wrap(tail, widths[-1], break_on_hyphens=False, break_long_words=False)
+                  for piece in split_tokens(chunk, widths[-1])] or [""]
         lines.append((head + "  " + chunks[0]).rstrip())
         lines.extend((" " * (fixed) + chunk).rstrip() for chunk in chunks[1:])
     return "\n".join(lines)

@@ -40,6 +40,15 @@ from collector.store import reports as reports_sql
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 
+# Every connection the collector opens: no extension is fetched or loaded behind our back (the ones we
+# use, json, parquet and icu, are built into the duckdb wheel), so a query can never make the
+# collector download and run code. The sql sandbox (sandbox.py) adds more on top.
+EXTENSIONS_OFF: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class RegisterCounts:
@@ -92,7 +101,7 @@ class Store:
             if not path.parent.exists():
                 raise StoreError(f"{path}: directory {path.parent} does not exist")
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only, config=EXTENSIONS_OFF)
         except (duckdb.Error, OSError) as exc:
             raise _map_open_error(path, exc) from exc
         store = cls(con, path, read_only)
@@ -407,8 +416,9 @@ class Store:
     def query(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, object]]:
         """Run one SQL statement and return its rows as plain Python values, keyed by column name.
 
-        For `netcensus sql` and tests. A statement DuckDB rejects (syntax, unknown column, a write
-        on a read-only file) is a QueryError carrying DuckDB's first line.
+        For the store's own reads and for tests; `netcensus sql` runs in sandbox.py instead. A statement
+        DuckDB rejects (syntax, unknown column, a write on a read-only file) is a QueryError carrying
+        DuckDB's first line.
         """
         try:
             rel = self._cursor().execute(sql, list(params))
