@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
-from collector.output import to_csv, to_json
+from hypothesis import given
+from hypothesis import strategies as st
+
+from collector.escaping import TOKEN, clip, escape_text, split_tokens
+from collector.output import to_csv, to_json, to_table
 from tests.collector.wire.test_query import FINDING
 
 
@@ -24,3 +29,88 @@ def test_finding_csv_writes_evidence_as_json_and_booleans_as_words() -> None:
     header, line = to_csv([FINDING], ["kind", "evidence", "suppressed"]).splitlines()
     assert header == "kind,evidence,suppressed"
     assert line.startswith('unauthorised-software,"[{""source"": ""agent-1""') and line.endswith(",true")
+
+
+# --- hostile values (issue #14): what a device or an agent chose to call itself -----------------
+
+HOSTILE = {
+    "title": "\x1b]0;owned\x07sw1",
+    "clear": "\x1b[2Jcore-rt",
+    "hidden": "ok\x1b[8mrm -rf\x1b[0m",
+    "hyperlink": '=HYPERLINK("http://example.invalid/x","click")',
+    "plus": "+cmd|' /C calc'!A0",
+    "at": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "minus": "-2+3+cmd|' /C calc'!A0",
+    "tab": "\t=1+1",
+    "cr": "\r=1+1",
+    "bidi": "invoice\u202efdp.exe",
+}
+
+
+def test_csv_defuses_formula_cells_and_escapes_controls() -> None:
+    rows = [{"name": v} for v in HOSTILE.values()]
+    lines = to_csv(rows, ["name"]).splitlines()
+    cells = [next(csv.reader([line]))[0] for line in lines[1:]]
+    assert len(cells) == len(HOSTILE)  # no value broke a row in two
+    for raw, cell in zip(HOSTILE.values(), cells, strict=True):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+        assert not any(ch in cell for ch in "\x1b\x07\t\r\n\u202e"), cell
+    by_key = dict(zip(HOSTILE, cells, strict=True))
+    assert by_key["hyperlink"] == "'" + HOSTILE["hyperlink"]
+    assert by_key["tab"] == "'\\t=1+1" and by_key["cr"] == "'\\r=1+1"
+    assert by_key["title"] == "\\x1b]0;owned\\x07sw1" and by_key["bidi"] == "invoice\\u202efdp.exe"
+
+
+def test_csv_leaves_numbers_we_format_as_numbers_but_quotes_text_that_looks_like_one() -> None:
+    from decimal import Decimal
+
+    rows = [{"n": -3, "f": -1.5, "d": Decimal("-2.25"), "t": "-3", "b": False}]
+    assert to_csv(rows, ["n", "f", "d", "t", "b"]).splitlines()[1] == "-3,-1.5,-2.25,'-3,false"
+
+
+def test_csv_lists_and_headers_are_made_safe_too() -> None:
+    rows = [{"=cmd": ["=1+1", "ok"], "x": None}]
+    header, line = to_csv(rows, ["=cmd", "x"]).splitlines()
+    assert header == "'=cmd,x" and line == "'=1+1;ok,"
+
+
+def test_json_escapes_c1_bidi_and_separators_and_stays_valid() -> None:
+    rows = [{"name": v, "more": [v, "\x85\u2028"]} for v in HOSTILE.values()]
+    document = to_json(rows)
+    assert not any(ch in document for ch in "\x1b\x07\x85\u2028\u202e")
+    assert json.loads(document) == rows
+
+
+def test_table_escapes_every_cell_and_the_header() -> None:
+    rows = [{"host": v, "summary": v} for v in HOSTILE.values()]
+    table = to_table(rows, [("host", "HOST\x1b[2J"), ("summary", "SUMMARY")], width=200)
+    assert not any(ch in table for ch in "\x1b\x07\t\r\u202e")
+    assert len(table.splitlines()) == 2 + len(HOSTILE)  # one line per row: no value added a line
+    assert "HOST\\x1b[2J" in table and "\\x1b]0;owned\\x07sw1" in table
+
+
+@given(st.text(alphabet=st.sampled_from(["a", " ", "\x1b", "\n", "\u202e", "\U000e0041", "\\", "x", "é"]),
+               max_size=60), st.integers(2, 30))
+def test_clipping_and_wrapping_never_cut_an_escape(raw: str, width: int) -> None:
+    escaped = escape_text(raw)
+    whole = set(TOKEN.findall(escaped))
+    clipped = clip(escaped, width)
+    assert len(clipped) <= width
+    if clipped != escaped:
+        assert clipped.endswith("…") and escaped.startswith(clipped[:-1])
+        assert "".join(TOKEN.findall(clipped[:-1])) == clipped[:-1]
+        assert set(TOKEN.findall(clipped[:-1])) <= whole
+    pieces = split_tokens(escaped, max(width, 10))
+    assert "".join(pieces) == escaped
+    assert all(set(TOKEN.findall(p)) <= whole for p in pieces)
+
+
+def test_a_table_column_cut_short_ends_before_an_escape_not_inside_it() -> None:
+    rows = [{"host": "a" * 25 + "\x1b[2J", "summary": "s"}]
+    line = to_table(rows, [("host", "HOST"), ("summary", "SUMMARY")], width=80).splitlines()[2]
+    assert line.startswith("a" * 25 + "…")  # 28 wide: "\x1b" does not fit whole, so none of it shows
+    long = [{"host": "h", "summary": "word " + "\x1b" * 40}]
+    wrapped = [line[len("h     "):] for line in
+               to_table(long, [("host", "HOST"), ("summary", "SUMMARY")], width=40).splitlines()[2:]]
+    assert wrapped[0] == "word" and all(line == "\\x1b" * 8 for line in wrapped[1:])
+    assert len(wrapped) == 6
