@@ -29,6 +29,10 @@ SANDBOX_CONFIG: dict[str, str | bool | int | float | list[str]] = {
 }
 
 
+# DuckDB's statement types where the name is not the word a user typed.
+_KIND_NAMES = {"LOAD": "INSTALL or LOAD", "VARIABLE_SET": "SET", "TRANSACTION": "a transaction statement"}
+
+
 def one_select(sql: str) -> duckdb.Statement:
     """The single SELECT statement `sql` holds; QueryError (one line) for anything else."""
     try:
@@ -39,8 +43,8 @@ def one_select(sql: str) -> duckdb.Statement:
         raise QueryError(f"give exactly one statement (got {len(statements)}); sql runs one read-only SELECT")
     statement = statements[0]
     if statement.type != duckdb.StatementType.SELECT:
-        raise QueryError(f"only a SELECT (or WITH ... SELECT) may run, not {statement.type.name}; "
-                         "sql is read-only")
+        kind = _KIND_NAMES.get(statement.type.name, statement.type.name)
+        raise QueryError(f"only a SELECT (or WITH ... SELECT) may run, not {kind}; sql is read-only")
     return statement
 
 
