@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from collector.cli import main
+from collector.errors import QueryError
 from collector.store.duckdb import Store
 from collector.store.sandbox import SANDBOX_CONFIG, one_select
-from collector.errors import QueryError
 from tests.collector.hostile import hostile_store
 
 
@@ -133,7 +133,8 @@ def test_the_sandbox_settings_are_in_force(world: dict[str, Path], sql: str,
 
 
 @pytest.mark.parametrize(("sql", "expected"), [
-    ("SELECT kind, value FROM identifiers WHERE kind = 'ip' ORDER BY value", "kind,value\nip,192.0.2.1\nip,192.0.2.2\n"),
+    ("SELECT kind, value FROM identifiers WHERE kind = 'ip' ORDER BY value",
+     "kind,value\nip,192.0.2.1\nip,192.0.2.2\n"),
     ("WITH ips AS (SELECT value FROM identifiers WHERE kind = 'ip') SELECT count(*) AS n FROM ips", "n\n2\n"),
     ("FROM software SELECT count(DISTINCT source) AS sources", "sources\n2\n"),
     ("SELECT count(*) AS n FROM software JOIN software_history USING (subject, name, source_id)", "n\n12\n"),
