@@ -34,6 +34,7 @@ from types import TracebackType
 from typing import Any
 
 from agent.errors import AgentError
+from agent.escaping import escape_text
 
 _COUNTER = itertools.count()
 _PREFIX = "ncl"
@@ -469,7 +470,7 @@ def _inside(args: argparse.Namespace) -> int:
     methods = [Method(m) for m in args.methods.split(",") if m]
 
     def progress(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
+        print(escape_text(msg), file=sys.stderr, flush=True)  # may name what a device says it is
 
     for batch in sweep(args.targets, methods=methods, options=options, progress=progress):
         print(json.dumps(batch_to_dict(batch)), flush=True)
@@ -510,7 +511,7 @@ def lab_main(argv: Sequence[str] | None = None) -> int:
             return _inside(args)
         return _demo(args)
     except AgentError as exc:
-        print(str(exc), file=sys.stderr)
+        print(escape_text(str(exc)), file=sys.stderr)
         return 1
     except (TypeError, ValueError) as exc:
         print(f"lab: bad options: {exc}", file=sys.stderr)
