@@ -17,9 +17,9 @@ from __future__ import annotations
 import logging
 import re
 
-# Unicode categories Cc, Cf, Zl and Zp (Unicode 14, Python 3.11+); tests/test_escaping.py
-# checks this class against unicodedata, so a newer Unicode that adds a format character shows there.
-# Beyond C0: DEL and C1 (Cc), format characters (Cf) and the line and paragraph separators (Zl, Zp).
+# Beyond C0: DEL and C1 (Cc), format characters (Cf) and the line and paragraph separators (Zl, Zp), as
+# of Unicode 14 (Python 3.11); tests/test_escaping.py checks them against the running unicodedata, so a
+# newer Unicode that adds a format character shows there.
 _BEYOND_C0 = ("\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
               "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
               "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"

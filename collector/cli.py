@@ -352,7 +352,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     dirs = args.dirs or [default_rules_dir()]
     errors = check_rules(dirs)
     for line in errors:
-        print(line, file=sys.stderr)
+        print(escape_text(line), file=sys.stderr)  # a rule file's own text is quoted in some errors
     if errors:
         print(f"{len(errors)} error(s)", file=sys.stderr)
         return 1

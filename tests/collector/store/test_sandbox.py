@@ -146,6 +146,22 @@ def test_a_normal_select_still_works(world: dict[str, Path], sql: str, expected:
     assert capsys.readouterr().out == expected
 
 
+def test_changes_still_in_the_write_ahead_log_are_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A collector that died before its checkpoint leaves a .wal beside the file: external access off
+    must not hide those rows (DuckDB replays the log of the file it was asked to open)."""
+    import subprocess
+    import sys
+
+    db = hostile_store(tmp_path / "nc.duckdb")
+    script = ("import os, sys; from collector.store.duckdb import Store; "
+              "s = Store.open(__import__('pathlib').Path(sys.argv[1])); s.defer_checkpoints('1GB'); "
+              "s.set_setting('wal-probe', 'still in the log'); os._exit(0)")
+    subprocess.run([sys.executable, "-c", script, str(db)], check=True, cwd=Path(__file__).resolve().parents[3])
+    assert db.with_name(db.name + ".wal").exists()
+    assert main(["sql", "--db", str(db), "SELECT value FROM settings WHERE key = 'wal-probe'", "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "value\nstill in the log\n"
+
+
 def test_a_file_that_is_not_a_netcensus_database_is_named(tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     import duckdb
