@@ -102,15 +102,22 @@ class Spool:
         except sqlite3.Error as exc:
             if not _unusable(exc):
                 raise ConfigError(f"{path}: cannot open the agent spool: {exc}") from exc
-            aside = _quarantine(path)
-            log.warning("%s is not a usable spool (%s); moved it aside to %s and started an empty spool",
-                        path, exc, aside.name)
-            try:
-                self._db = _open(path)
-            except sqlite3.Error as again:
-                raise ConfigError(f"{path}: cannot create the agent spool: {again}") from again
+            self._db = self._replace(exc)
         except OSError as exc:
             raise ConfigError(f"{path}: cannot open the agent spool: {exc.strerror}") from exc
+
+    def _replace(self, damage: sqlite3.Error) -> sqlite3.Connection:
+        """Move an unusable spool aside (kept, never deleted) and start an empty one in its place."""
+        try:
+            aside = _quarantine(self.path)
+            log.warning("%s is not a usable spool (%s); moved it aside to %s and started an empty spool",
+                        self.path, damage, aside.name)
+            return _open(self.path)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"{self.path}: cannot create the agent spool: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: is not a usable spool ({damage}) and cannot be moved aside: "
+                              f"{exc.strerror}") from exc
 
     @contextmanager
     def _writing(self, what: str) -> Iterator[None]:
