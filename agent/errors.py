@@ -3,6 +3,7 @@
     AgentError                 base: anything the agent reports as one line to the user
     ├── ConfigError            bad command line or config file (exit 1)
     ├── CollectionError        a fact or software collector could not read its source
+    ├── StateError             the state directory could not be written (disk full, I/O error)
     └── TransportError         the collector could not be reached or refused us
         └── RejectedError      the collector answered, but rejected a report or credential
 """
@@ -20,6 +21,10 @@ class ConfigError(AgentError):
 
 class CollectionError(AgentError):
     """A collector failed to read its source (the reason becomes a CollectorStatus)."""
+
+
+class StateError(AgentError):
+    """A state file or the spool could not be written; what was on disk before is intact."""
 
 
 class TransportError(AgentError):

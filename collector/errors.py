@@ -6,6 +6,7 @@
     │   └── UnmappedStatusError a status label has no status class; says how to map it
     ├── RuleError               a rule file is invalid (names file:line)
     ├── StoreError              the DuckDB file cannot be opened or written
+    │   ├── StorageUnavailable  a passing storage failure (disk full, I/O error, out of memory): retry
     │   ├── QueryError          a statement given to `netcensus sql` was rejected
     │   └── DatabaseLockedError a running collector holds the file; use --collector instead
     └── CollectorUnreachable    --collector HOST:PORT did not answer
@@ -36,6 +37,12 @@ class RuleError(NetcensusError):
 
 class StoreError(NetcensusError):
     """The database could not be opened or written."""
+
+
+class StorageUnavailable(StoreError):
+    """A write failed for a reason outside the data (disk full, I/O error, out of memory, a connection
+    DuckDB invalidated after such a failure): the same write may succeed later, so it is never a
+    reason to reject a report (DESIGN "Access and safety": storage failures are retryable)."""
 
 
 class QueryError(StoreError):

@@ -2,19 +2,23 @@
 
 Deltas are computed against it; it advances only when a report is acked, so a lost or rejected
 report can never leave agent and collector believing different things. Written atomically.
+A write that fails (full disk) only costs the next report its delta: the file on disk still names
+an older base, the collector refuses a delta against it and asks for a full snapshot.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from agent.facts.model import SoftwareItem
+from agent.transport.atomic import reason, write_private
 from agent.transport.delta import Key, key_of
+
+log = logging.getLogger("netcensus.agent")
 
 
 @dataclass
@@ -44,18 +48,18 @@ class Baseline:
         except (OSError, ValueError, TypeError, KeyError):
             return cls(path)
 
-    def save(self) -> None:
-        """Atomic write (temp file, fsync, rename)."""
+    def save(self) -> bool:
+        """Atomic write (temp file, fsync, rename); False, with a warning, when it could not be written."""
         payload = {
             "report_id": self.report_id, "collector": self.collector, "deltas_since_full": self.deltas_since_full,
             "force_full": self.force_full,
             "items": [{**asdict(i), "installed_at": i.installed_at.isoformat() if i.installed_at else None}
                       for i in self.items.values()],
         }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".baseline-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        try:
+            write_private(self.path, json.dumps(payload).encode())
+        except OSError as exc:
+            log.warning("%s: cannot save the acked software list (%s); the next report may be a full snapshot",
+                        self.path, reason(exc))
+            return False
+        return True

@@ -52,6 +52,15 @@ class AckResult:
     retry_after_ms: int = 0
 
 
+def _retry_after_ms(exc: grpc.RpcError) -> int | None:
+    """The delay the collector asked for in the call's trailing metadata, if it named one."""
+    trailing = exc.trailing_metadata() if hasattr(exc, "trailing_metadata") else None
+    for key, value in trailing or ():
+        if key == RETRY_AFTER_HEADER and str(value).isdigit():
+            return int(value)
+    return None
+
+
 def _identity(data: bytes) -> bytes:
     return data
 
@@ -88,14 +97,16 @@ class IngestClient:
         code = exc.code() if hasattr(exc, "code") else None
         detail = ((exc.details() if hasattr(exc, "details") else "") or "").splitlines()
         first = detail[0][:200] if detail else (code.name if code else "error")
+        asked_ms = _retry_after_ms(exc)
+        if code == grpc.StatusCode.UNAVAILABLE and asked_ms is not None:
+            # The collector answered but could not store (a failing disk, shutting down): the
+            # reports stay spooled and we wait as long as it asked.
+            return Pushback(f"collector {self.target} cannot store reports now: {first}", asked_ms / 1000)
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
             return TransportError(f"collector {self.target} is unreachable ({first})")
         if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-            retry_ms = 1000
-            for key, value in (exc.trailing_metadata() if hasattr(exc, "trailing_metadata") else None) or ():
-                if key == RETRY_AFTER_HEADER and str(value).isdigit():
-                    retry_ms = int(value)
-            return Pushback(f"collector {self.target} pushed back: {first}", retry_ms / 1000)
+            return Pushback(f"collector {self.target} pushed back: {first}",
+                            (1000 if asked_ms is None else asked_ms) / 1000)
         if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
             return RejectedError(f"collector {self.target} refused {what}: {first}")
         return TransportError(f"collector {self.target}: {what} failed: {code.name if code else ''} {first}".strip())

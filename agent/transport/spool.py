@@ -9,19 +9,35 @@ Durability: SQLite in WAL mode with `synchronous=FULL` fsyncs the log on every c
 `put()` that returned is on disk. The bound is in bytes and in reports; when a new report does not
 fit, the oldest report of the lowest class goes first (bulk scan data, then host reports, then
 heartbeats) and the `dropped` counter says how many were lost that way.
+
+Failures: a spool file that is not a usable spool (corrupt, truncated, not SQLite, another
+schema) is moved aside as `<name>.corrupt-<UTC stamp>` with a warning and a new one is created, so
+the agent keeps reporting (the old file stays for whoever wants to recover from it). A write the
+disk refuses (full, I/O error) raises StateError and changes nothing: a report not yet queued is
+the caller's to retry, and one not yet removed is only sent again (the collector answers DUPLICATE).
+The file and its -wal/-shm companions are private: created 0600 before SQLite opens it (SQLite
+gives its companions the database file's mode).
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import logging
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from agent.errors import ConfigError
+from agent.errors import ConfigError, StateError
+from agent.transport.atomic import private_dir
+
+log = logging.getLogger("netcensus.agent")
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_REPORTS = 100_000
@@ -82,14 +98,42 @@ class Spool:
         self.max_reports = max_reports
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+            self._db = _open(path)
         except sqlite3.Error as exc:
-            raise ConfigError(f"{path}: cannot open the agent spool: {exc}") from exc
-        path.chmod(0o600)  # reports carry inventory; keep them private like the node key
+            if not _unusable(exc):
+                raise ConfigError(f"{path}: cannot open the agent spool: {exc}") from exc
+            self._db = self._replace(exc)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot open the agent spool: {exc.strerror}") from exc
+
+    def _replace(self, damage: sqlite3.Error) -> sqlite3.Connection:
+        """Move an unusable spool aside (kept, never deleted) and start an empty one in its place."""
+        try:
+            aside = _quarantine(self.path)
+            log.warning("%s is not a usable spool (%s); moved it aside to %s and started an empty spool",
+                        self.path, damage, aside.name)
+            return _open(self.path)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"{self.path}: cannot create the agent spool: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: is not a usable spool ({damage}) and cannot be moved aside: "
+                              f"{exc.strerror}") from exc
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[None]:
+        """One write transaction under the lock; a failure rolls back and is a one-line StateError."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise StateError(f"{self.path}: cannot {what}: {exc}") from exc
 
     def close(self) -> None:
         """Close the database (everything is already on disk)."""
@@ -111,19 +155,13 @@ class Spool:
         if len(payload) > self.max_bytes:
             raise ConfigError(f"report {report_id} is {len(payload)} bytes, larger than the whole spool "
                               f"({self.max_bytes} bytes); raise spool_max_bytes")
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                evicted = self._make_room(len(payload))
-                self._db.execute("INSERT OR IGNORE INTO queue (report_id, seq, priority, queued_at, payload) "
-                                 "VALUES (?, ?, ?, ?, ?)", (report_id, seq, int(priority), time.time(), payload))
-                self._bump("queued")
-                if evicted:
-                    self._bump("dropped", len(evicted))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._writing(f"queue report {report_id}"):
+            evicted = self._make_room(len(payload))
+            self._db.execute("INSERT OR IGNORE INTO queue (report_id, seq, priority, queued_at, payload) "
+                             "VALUES (?, ?, ?, ?, ?)", (report_id, seq, int(priority), time.time(), payload))
+            self._bump("queued")
+            if evicted:
+                self._bump("dropped", len(evicted))
         return evicted
 
     def _make_room(self, incoming: int) -> list[str]:
@@ -156,27 +194,21 @@ class Spool:
         ids = list(report_ids)
         if not ids:
             return 0
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                removed = 0
-                for rid in ids:
-                    removed += self._db.execute("DELETE FROM queue WHERE report_id = ?", (rid,)).rowcount
-                self._bump(counter, removed)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        removed = 0
+        with self._writing(f"remove {len(ids)} answered report(s)"):
+            for rid in ids:
+                removed += self._db.execute("DELETE FROM queue WHERE report_id = ?", (rid,)).rowcount
+            self._bump(counter, removed)
         return removed
 
     def mark_attempt(self, ids: Iterable[int]) -> None:
         """Count one more send attempt for these queued reports."""
-        with self._lock:
+        with self._writing("count a send attempt"):
             self._db.executemany("UPDATE queue SET attempts = attempts + 1 WHERE id = ?", [(i,) for i in ids])
 
     def count(self, name: str, by: int = 1) -> None:
         """Bump a status counter (e.g. retries)."""
-        with self._lock:
+        with self._writing(f"count {name}"):
             self._bump(name, by)
 
     def stats(self) -> SpoolStats:
@@ -186,3 +218,53 @@ class Spool:
             counters = dict.fromkeys(COUNTER_NAMES, 0)
             counters.update({str(n): int(v) for n, v in self._db.execute("SELECT name, value FROM counters")})
         return SpoolStats(int(depth), int(size), counters)
+
+
+_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """Open (creating it 0600) and check the spool; raises sqlite3.Error or OSError."""
+    private_dir(path.parent)
+    # Create the file owner-only before SQLite does: SQLite then gives -wal/-shm the same mode.
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)  # an older spool: reports carry inventory; keep them private like the node key
+    db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(_SCHEMA)
+        # Read what every method reads: a truncated or damaged file fails here, not at the first send.
+        db.execute("SELECT count(*), coalesce(sum(length(payload)), 0) FROM queue").fetchone()
+        db.execute("SELECT id, report_id, seq, priority, queued_at, attempts, payload FROM queue LIMIT 1").fetchall()
+        db.execute("SELECT name, value FROM counters").fetchall()
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _unusable(exc: sqlite3.Error) -> bool:
+    """True when the file is not a spool we can use (as opposed to locked, unreadable, or a full disk)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    if not isinstance(exc, sqlite3.OperationalError):
+        return True  # "file is not a database", "database disk image is malformed"
+    text = str(exc).lower()
+    return any(word in text for word in ("malformed", "not a database", "no such column", "corrupt"))
+
+
+def _quarantine(path: Path) -> Path:
+    """Move the spool and its companions aside under one UTC stamp; returns the new name of the spool."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    os.replace(path, aside)
+    for suffix in _COMPANIONS:  # a log left beside a new file would be replayed into it
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            os.replace(companion, aside.with_name(aside.name + suffix))
+    return aside

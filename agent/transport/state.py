@@ -1,20 +1,20 @@
 """The agent's small persistent state: its source id, node key and next sequence number.
 
 Kept in one JSON file written atomically (write temp, fsync, rename) with mode 0600, because the
-node key is a credential.
+node key is a credential. A write that fails (full disk) leaves the old file and the in-memory
+state as they were, and raises StateError.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.errors import ConfigError
+from agent.errors import ConfigError, StateError
+from agent.transport.atomic import reason, write_private
 
 
 @dataclass
@@ -43,7 +43,11 @@ class NodeState:
         """Pick our own source id before the first report, so reports spooled offline carry it."""
         if not self.source_id:
             self.source_id = str(uuid.uuid4())
-            self.save()
+            try:
+                self.save()
+            except StateError:
+                self.source_id = ""  # not on disk: do not report under an id a restart would forget
+                raise
         return self.source_id
 
     def take_seq(self) -> int:
@@ -51,23 +55,22 @@ class NodeState:
         with _LOCK:
             seq = self.next_seq
             self.next_seq += 1
-            self.save()
+            try:
+                self.save()
+            except StateError:
+                self.next_seq = seq
+                raise
             return seq
 
     def save(self) -> None:
-        """Atomic write with owner-only permissions."""
+        """Atomic write with owner-only permissions; raises StateError (the old file stays intact)."""
+        data = json.dumps({"source_id": self.source_id, "node_key": self.node_key, "collector": self.collector,
+                           "next_seq": self.next_seq}).encode()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".state-")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"source_id": self.source_id, "node_key": self.node_key, "collector": self.collector,
-                           "next_seq": self.next_seq}, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
+            write_private(self.path, data)
         except OSError as exc:
-            raise ConfigError(f"{self.path}: cannot write agent state: {exc.strerror}") from exc
+            raise StateError(f"{self.path}: cannot write agent state: {reason(exc)}; "
+                             "the previous state is kept") from exc
 
 
 _LOCK = threading.Lock()

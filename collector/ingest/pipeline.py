@@ -5,6 +5,13 @@ Every stream submits its reports to one writer thread. The writer takes whatever
 report's future, so an ack always means "committed". Batching turns thousands of small reports a
 second into a few transactions; if a batch fails, it is stored in halves (recursively) so that one
 bad report cannot take others down with it.
+
+Two kinds of failure, answered differently: a report the store refuses (its own content) is
+rejected and the sender drops it; a storage failure (StorageUnavailable: disk full, I/O error, an
+invalidated connection) says nothing about the reports, so the writer retries the same batch with
+back-off, asking the store to recover between attempts, and if the storage is still failing when
+the retry budget is spent, answers every report of it retryable: the sender keeps it and sends it
+again later. A storage failure is never a rejection (DESIGN "Access and safety").
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -20,6 +28,7 @@ from datetime import datetime
 from typing import Protocol
 
 from collector.domain.model import IngestReport, StoreResult
+from collector.errors import StorageUnavailable
 
 log = logging.getLogger("netcensus.ingest")
 
@@ -37,8 +46,9 @@ class Outcome:
     report_id: str
     duplicate: bool = False
     error: str = ""
-    retryable: bool = False  # not stored for a passing reason (shutdown): the sender keeps it and retries
+    retryable: bool = False  # not stored for a passing reason (shutdown, storage): the sender keeps it and retries
     need_full_snapshot: bool = False
+    retry_after_ms: int = 0  # with retryable: how long the sender should wait before trying again
 
 
 class PipelineBusy(Exception):
@@ -77,6 +87,11 @@ class Relay:
 Target = Future[Outcome] | LoopCallback | Relay
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _run_callbacks(pairs: list[tuple[Callable[[Outcome], None], Outcome]]) -> None:
     for callback, outcome in pairs:
         try:
@@ -92,10 +107,23 @@ class IngestPipeline:
     # bigger batches finish sooner: with 2,000 agents reporting at once, a cap of 128 reports per
     # commit took 7.2 s for 6,000 reports, 512 took 3.9 s and 2,048 took 3.2 s (bench_ingest_load).
     # The writer only takes what is queued, so a quiet collector still commits report by report.
+    #
+    # retry_budget_s bounds how long one commit keeps retrying a storage failure before its reports are
+    # answered retryable (the writer holds every later report meanwhile, so it stays a few seconds);
+    # retry_base_s/retry_cap_s shape the doubling delays between attempts, and retry_after_ms is
+    # what the senders are then told to wait.
     def __init__(self, store_batch: StoreBatch, clock: Callable[[], datetime], *, max_batch: int = 2048,
                  max_queue: int = 20_000, when_idle: Callable[[], object] | None = None,
-                 idle_after_s: float = 1.0) -> None:
+                 idle_after_s: float = 1.0, recover: Callable[[], object] | None = None,
+                 retry_budget_s: float = 5.0, retry_base_s: float = 0.1, retry_cap_s: float = 1.0,
+                 retry_after_ms: int = 2000, sleep: Callable[[float], object] = time.sleep) -> None:
         self._store_batch = store_batch
+        self._recover = recover
+        self._retry_budget_s = retry_budget_s
+        self._retry_base_s = retry_base_s
+        self._retry_cap_s = retry_cap_s
+        self._retry_after_ms = retry_after_ms
+        self._sleep = sleep
         self._clock = clock
         self._max_batch = max_batch
         # Run once after the writer has committed something and then found nothing to do for
@@ -110,6 +138,7 @@ class IngestPipeline:
         self.stored = 0
         self.duplicates = 0
         self.failed = 0
+        self.retried = 0  # reports answered retryable because the storage kept failing
         self.rows = 0
 
     def start(self) -> None:
@@ -191,17 +220,21 @@ class IngestPipeline:
             log.exception("idle task of the ingest writer failed")
 
     def _commit(self, batch: list[tuple[IngestReport, Target]]) -> None:
-        self._deliver(self._store_or_split(batch))
+        deadline = time.monotonic() + self._retry_budget_s
+        self._deliver(self._store_or_split(batch, deadline))
 
-    def _store_or_split(self, batch: list[tuple[IngestReport, Target]], *,
+    def _store_or_split(self, batch: list[tuple[IngestReport, Target]], deadline: float, *,
                         top: bool = True) -> list[tuple[Target, Outcome]]:
         """Store a batch in one transaction; if that fails, store its halves, recursively.
 
         A report the store cannot take is thus isolated in about log2(n) commits (not n, as retrying
         one by one took), and every other report of the batch is still stored, in arrival order.
+        A storage failure is not split (no report is to blame): it is retried until `deadline`.
         """
         try:
-            result = self._store_batch([r for r, _ in batch], self._clock())
+            result = self._store_retrying([r for r, _ in batch], deadline)
+        except StorageUnavailable as exc:
+            return [(target, self._retry_later(report, exc)) for report, target in batch]
         except Exception as exc:  # noqa: BLE001 - isolate the culprit, then report per report
             if len(batch) == 1:
                 report, target = batch[0]
@@ -209,14 +242,53 @@ class IngestPipeline:
             if top:
                 log.warning("batch of %d reports failed; storing it in halves to isolate the culprit", len(batch))
             mid = len(batch) // 2
-            return self._store_or_split(batch[:mid], top=False) + self._store_or_split(batch[mid:], top=False)
+            return (self._store_or_split(batch[:mid], deadline, top=False)
+                    + self._store_or_split(batch[mid:], deadline, top=False))
         settled: set[str] = set()
         return [(target, self._settle(report, result, settled)) for report, target in batch]
 
+    def _store_retrying(self, reports: list[IngestReport], deadline: float) -> StoreResult:
+        """store_batch, retried with doubling delays while the storage fails and the deadline allows.
+
+        Between attempts the store may heal itself (`recover`: reopen an invalidated connection);
+        a recovery that fails is one more failed attempt, not the end of the writer.
+        """
+        attempt = 0
+        while True:
+            try:
+                return self._store_batch(reports, self._clock())
+            except StorageUnavailable as exc:
+                delay = min(self._retry_cap_s, self._retry_base_s * (2 ** min(attempt, 20)))
+                if time.monotonic() + delay > deadline:
+                    raise
+                if attempt == 0:
+                    log.warning("storing %d report(s) failed, retrying: %s", len(reports), _first_line(exc))
+                attempt += 1
+                self._sleep(delay)
+                self._try_recover()
+
+    def _try_recover(self) -> None:
+        if self._recover is None:
+            return
+        try:
+            self._recover()
+        except StorageUnavailable as exc:
+            log.warning("storage still unavailable: %s", _first_line(exc))
+        except Exception:
+            log.exception("recovering the store failed")
+
+    def _retry_later(self, report: IngestReport, exc: Exception) -> Outcome:
+        """Not stored because the storage failed: the sender keeps the report and sends it again."""
+        self.retried += 1
+        log.error("report %s from %s not stored for now (the sender will retry): %s",
+                  report.report_id, report.source_id, _first_line(exc))
+        return Outcome(report.report_id, error=f"storage unavailable, retry later: {_first_line(exc)[:300]}",
+                       retryable=True, retry_after_ms=self._retry_after_ms)
+
     def _not_stored(self, report: IngestReport, exc: Exception) -> Outcome:
-        """A failed report becomes a rejected ack, never a crash."""
+        """A report the store refused for its content becomes a rejected ack, never a crash."""
         self.failed += 1
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = _first_line(exc)
         log.error("report %s from %s not stored: %s", report.report_id, report.source_id, reason)
         return Outcome(report.report_id, error=f"not stored: {reason[:300]}")
 

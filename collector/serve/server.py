@@ -66,7 +66,7 @@ class Collector:
         if threads:
             self.store.limit_threads(threads)
         self.pipeline = IngestPipeline(self.store.store_reports, clock, max_queue=config.max_queue,
-                                       when_idle=self.store.checkpoint_if_idle)
+                                       when_idle=self.store.checkpoint_if_idle, recover=self.store.recover)
         self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
         self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources())
         self.metrics_port = 0

@@ -144,6 +144,7 @@ class _End:
 
 _KIND_NAMES = {report_pb2.SOURCE_KIND_AGENT: "agent", report_pb2.SOURCE_KIND_SCANNER: "scanner"}
 _PUSHBACK_MS = 250
+_RETRY_LATER_MS = 2000  # retry-after of a report not stored for a passing reason, when the writer named none
 
 
 class ReportPipeline(Protocol):
@@ -246,7 +247,8 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                 if isinstance(ack, asyncio.Future):
                     ack = await ack
                 if isinstance(ack, _End):
-                    await context.abort(ack.code, ack.details)
+                    trailing = (((RETRY_AFTER_HEADER, str(ack.retry_after_ms)),) if ack.retry_after_ms else ())
+                    await context.abort(ack.code, ack.details, trailing_metadata=trailing)
                 self.metrics.ack_latency.observe(time.monotonic() - received)
                 yield ack
         finally:
@@ -315,7 +317,10 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
 
         def to_ack(outcome: Outcome) -> ingest_pb2.Ack | _End:
             if outcome.retryable:
-                return _End(grpc.StatusCode.UNAVAILABLE, outcome.error)
+                # Not stored for a passing reason (shutdown, a failing disk): never REJECTED, which
+                # would make the agent drop the report; UNAVAILABLE + retry-after keeps it spooled.
+                self.metrics.reject("retry_later")
+                return _End(grpc.StatusCode.UNAVAILABLE, outcome.error, outcome.retry_after_ms or _RETRY_LATER_MS)
             if outcome.error:
                 self.metrics.reject("unknown_base" if outcome.need_full_snapshot else "not_stored")
                 counters.reports(decoded.kind, "rejected").inc()

@@ -11,8 +11,11 @@ applied in order on open.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
+import os
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,13 +35,42 @@ from collector.domain.model import (
     RecordedAsset,
     StoreResult,
 )
-from collector.errors import DatabaseLockedError, QueryError, StoreError
+from collector.errors import DatabaseLockedError, QueryError, StorageUnavailable, StoreError
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
 from collector.store import inventory
 from collector.store import reports as reports_sql
 
 _LOCK_PID = re.compile(r"PID (\d+)")
+log = logging.getLogger("netcensus.store")
+
+# DuckDB reports a full disk as an IOException while writing, but as a TransactionException
+# ("Failed to commit: Could not write file ...: No space left on device") when the commit's WAL
+# write fails, and a failed checkpoint or WAL write can leave the database "invalidated" (every
+# later statement fails with a FatalException until it is reopened). These are passing failures of
+# the storage, not of the data: the same write succeeds once space is back.
+_TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
+    duckdb.IOException, duckdb.OutOfMemoryException, duckdb.FatalException)
+_TRANSIENT_TEXT = re.compile(
+    r"no space left|disk (is )?full|quota exceeded|i/o error|input/output error|could not (write|read|open|"
+    r"truncate|sync|fsync)|failed to (write|read|sync|fsync)|out of memory|invalidated|read-only file system",
+    re.IGNORECASE)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when a DuckDB failure is one of the storage's, not of the statement or the data."""
+    return isinstance(exc, _TRANSIENT_TYPES) or bool(_TRANSIENT_TEXT.search(str(exc)))
+
+
+def _private_files() -> None:
+    """Make every file this process creates from now on owner-only (umask gains 077).
+
+    Why the umask and not a chmod: DuckDB creates the database's write-ahead log itself, and
+    deletes and re-creates it at every checkpoint, so a chmod after the fact would leave a window
+    (and miss every later WAL). The database holds node-key hashes, tokens and the inventory, so
+    nothing the collector writes needs to be readable by other users.
+    """
+    os.umask(os.umask(0o077) | 0o077)
 
 # Every connection the collector opens: no extension is fetched or loaded behind our back (the ones we
 # use, json, parquet and icu, are built into the duckdb wheel), so a query can never make the
@@ -100,6 +132,8 @@ class Store:
                 raise StoreError(f"{path}: no such database (run `netcensus serve --db {path}` or an import first)")
             if not path.parent.exists():
                 raise StoreError(f"{path}: directory {path.parent} does not exist")
+        if not read_only:
+            _private_files()
         try:
             con = duckdb.connect(str(path), read_only=read_only, config=EXTENSIONS_OFF)
         except (duckdb.Error, OSError) as exc:
@@ -157,6 +191,28 @@ class Store:
                 return False
         return True
 
+    def recover(self) -> None:
+        """Reopen the file if a failed write left the connection unusable; raise StorageUnavailable if
+        it still cannot be used.
+
+        Why: after a failed WAL write or checkpoint (disk full, I/O error) DuckDB may invalidate the
+        database, and every statement on that connection fails from then on, even once space is
+        back. The ingest writer calls this between retries so that the collector heals by itself.
+        """
+        with self._write_lock:
+            try:
+                self._con.execute("SELECT count(*) FROM schema_migrations").fetchone()
+                return
+            except duckdb.Error as exc:
+                log.warning("%s: the database connection failed (%s); reopening it", self.path, _first_line(exc))
+            with contextlib.suppress(duckdb.Error):
+                self._con.close()
+            try:
+                self._con = duckdb.connect(str(self.path), read_only=self.read_only)
+            except (duckdb.Error, OSError) as exc:
+                raise StorageUnavailable(f"{self.path}: cannot reopen the database: {_first_line(exc)}") from exc
+            log.warning("%s: database reopened", self.path)
+
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for one thread's reads (for this package only: no cursor leaves the store)."""
         return self._con.cursor()
@@ -167,7 +223,8 @@ class Store:
         try:
             yield
         except duckdb.Error as exc:
-            raise StoreError(f"{self.path}: {what} failed: {_first_line(exc)}") from exc
+            kind = StorageUnavailable if is_transient(exc) else StoreError
+            raise kind(f"{self.path}: {what} failed: {_first_line(exc)}") from exc
 
     def schema_version(self) -> int:
         """Highest applied migration, 0 for an empty file."""
@@ -214,7 +271,9 @@ class Store:
             try:
                 yield cur
             except BaseException:
-                cur.execute("ROLLBACK")
+                # A connection DuckDB invalidated refuses the rollback too; the first error is the news.
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
                 raise
             cur.execute("COMMIT")
 

@@ -18,6 +18,7 @@ are read with the standard library; lz4 and zstd, which it lacks, through apt's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -294,11 +295,15 @@ def store_cached(path: Path, key: Signature, result: UpdatesResult) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".updates-")
+    except OSError:
+        return
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(payload, fh)
         os.replace(tmp, path)
     except OSError:
-        return
+        with contextlib.suppress(OSError):  # a full disk must not keep a half-written temp file
+            os.unlink(tmp)
 
 
 def _signature(paths: list[Path]) -> tuple[tuple[str, int, int], ...] | None:
