@@ -129,6 +129,8 @@ def _load_tree(text: str, source: str) -> _Node:
                 return _from_json(json.loads(text))
             except json.JSONDecodeError as jexc:
                 raise RegisterError(f"{source}:{jexc.lineno}: not valid JSON ({jexc.msg})") from jexc
+            except RecursionError as jexc:  # (the handlers below do not cover this one's body)
+                raise RegisterError(f"{source}:1: JSON nested too deeply for a mapping file") from jexc
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise RegisterError(f"{source}:{line}: not valid YAML ({exc.problem or exc.context})") from exc

@@ -82,6 +82,13 @@ def test_deep_nesting_is_refused_in_mapping_and_rule_files() -> None:
                                       "(raise NETCENSUS_YAML_MAX_DEPTH if this file is genuine)"]
 
 
+def test_deep_json_mapping_that_yaml_refuses_is_one_line_too() -> None:
+    # A tab after the colon: YAML refuses it at once, so the JSON reader gets the deep nesting.
+    text = '{"columns":\t' + "[" * 50_000 + "]" * 50_000 + "}"
+    with pytest.raises(RegisterError, match=r"^deep\.json:1: JSON nested too deeply"):
+        parse_mapping(text, "deep.json")
+
+
 def test_rule_file_with_aliases_is_refused() -> None:
     text = ("rules:\n  - id: a\n    title: t\n    severity: high\n    type: deny\n"
             "    match: &m\n      name: [x]\n  - id: b\n    title: t\n    severity: high\n    type: deny\n"
