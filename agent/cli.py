@@ -60,7 +60,13 @@ def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
     from agent.scan.registry import SCANNERS, methods_help  # names only: imports no scanner library
 
     p.add_argument("--methods", default=",".join(m.value for m in SCANNERS), help=methods_help())
-    p.add_argument("--community", action="append", default=[], metavar="C", help="SNMP community (repeatable)")
+    p.add_argument("--community", action="append", default=[], metavar="C",
+                   help="refused: a community on the command line is visible to every local user; "
+                        "use --snmp-credentials or NETCENSUS_SNMP_COMMUNITIES")
+    p.add_argument("--snmp-credentials", type=Path, metavar="FILE",
+                   help="TOML file (mode 0600) with SNMP communities and v3 users (default: "
+                        "NETCENSUS_SNMP_CREDENTIALS, else NETCENSUS_SNMP_COMMUNITIES / NETCENSUS_SNMP_V3_*, "
+                        "else community 'public')")
     p.add_argument("--interface", help="interface for ARP (default: from the route)")
     p.add_argument("--rate", type=int, help="packets per second")
     p.add_argument("--snmp-depth", metavar="{inventory,discovery}",
@@ -256,10 +262,20 @@ def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
     from agent.scan.jsonio import batch_to_dict
     from agent.scan.options import SweepOptions
     from agent.scan.registry import parse_methods
+    from agent.scan.secrets import resolve_secrets
     from agent.scan.sweep import sweep
 
+    if args.community:
+        # Refused rather than accepted with a warning: by the time a warning is read the community has
+        # been in ps and /proc/PID/cmdline for every local user (issue #14).
+        raise ConfigError("--community puts an SNMP secret on the command line, visible to every local user; "
+                          "put communities in a file only you can read (chmod 600) given with --snmp-credentials "
+                          "FILE, or in NETCENSUS_SNMP_COMMUNITIES")
     if bool(args.collector) == bool(args.fmt):
         raise ConfigError("give exactly one of --collector HOST:PORT or --format json")
+    if args.config and args.snmp_credentials:
+        raise ConfigError("--snmp-credentials applies to targets named on the command line; with --config name "
+                          "each credential's file or variable in the [[credential]] tables")
     if args.config and not args.targets:
         from agent.scan.schedule import load_scan_config, run_schedule
 
@@ -281,8 +297,10 @@ def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
     except ConfigError as exc:
         raise ConfigError(f"--methods {args.methods!r}: {exc}") from exc
     kw: dict[str, Any] = {}
-    if args.community:
-        kw["communities"] = tuple(args.community)
+    secrets = resolve_secrets(args.snmp_credentials, env)
+    if secrets is not None:
+        kw["communities"] = secrets.communities
+        kw["v3_users"] = secrets.v3_users
     if args.interface:
         kw["interface"] = args.interface
     if args.rate:

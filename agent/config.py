@@ -56,6 +56,15 @@ class AgentEnv:
     ca: Path | None = None                   # NETCENSUS_CA
     cert: Path | None = None                 # NETCENSUS_CERT
     key: Path | None = None                  # NETCENSUS_KEY
+    # SNMP secrets for `scan` (never on argv, never logged): a credentials file, or the values themselves.
+    snmp_credentials: Path | None = None     # NETCENSUS_SNMP_CREDENTIALS: default of --snmp-credentials
+    snmp_communities: tuple[str, ...] = field(default=(), repr=False)  # NETCENSUS_SNMP_COMMUNITIES (a,b) /
+    #                                                                     NETCENSUS_SNMP_COMMUNITY (one)
+    snmp_v3_user: str = ""                   # NETCENSUS_SNMP_V3_USER
+    snmp_v3_auth_protocol: str = ""          # NETCENSUS_SNMP_V3_AUTH_PROTOCOL
+    snmp_v3_auth_key: str = field(default="", repr=False)  # NETCENSUS_SNMP_V3_AUTH_KEY
+    snmp_v3_priv_protocol: str = ""          # NETCENSUS_SNMP_V3_PRIV_PROTOCOL
+    snmp_v3_priv_key: str = field(default="", repr=False)  # NETCENSUS_SNMP_V3_PRIV_KEY
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> AgentEnv:
@@ -77,7 +86,26 @@ class AgentEnv:
             ca=_path(env.get("NETCENSUS_CA")),
             cert=_path(env.get("NETCENSUS_CERT")),
             key=_path(env.get("NETCENSUS_KEY")),
+            snmp_credentials=_path(env.get("NETCENSUS_SNMP_CREDENTIALS")),
+            snmp_communities=_communities(env),
+            snmp_v3_user=env.get("NETCENSUS_SNMP_V3_USER", ""),
+            snmp_v3_auth_protocol=env.get("NETCENSUS_SNMP_V3_AUTH_PROTOCOL", "").lower(),
+            snmp_v3_auth_key=env.get("NETCENSUS_SNMP_V3_AUTH_KEY", ""),
+            snmp_v3_priv_protocol=env.get("NETCENSUS_SNMP_V3_PRIV_PROTOCOL", "").lower(),
+            snmp_v3_priv_key=env.get("NETCENSUS_SNMP_V3_PRIV_KEY", ""),
         )
+
+
+def _communities(env: Mapping[str, str]) -> tuple[str, ...]:
+    """NETCENSUS_SNMP_COMMUNITIES (comma-separated, tried in order), else NETCENSUS_SNMP_COMMUNITY (one).
+
+    A community containing a comma goes in NETCENSUS_SNMP_COMMUNITY or a credentials file.
+    """
+    many = env.get("NETCENSUS_SNMP_COMMUNITIES", "")
+    if many.strip():
+        return tuple(c.strip() for c in many.split(",") if c.strip())
+    one = env.get("NETCENSUS_SNMP_COMMUNITY", "").strip()
+    return (one,) if one else ()
 
 
 def env_secret(name: str) -> str:

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from collector.rules.bridge import SoftwareRules
     from collector.store.duckdb import Store
 
-FINDING_KINDS = ("ghost", "zombie", "mismatch", "duplicate", "unauthorised-software", "missing-software", "licence")
+FINDING_KINDS = ("ghost", "zombie", "mismatch", "duplicate", "identity-conflict", "unauthorised-software",
+                 "missing-software", "licence")
 FINDING_COLUMNS = (
     "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag", "status", "rule_id",
     "software_name", "software_version", "first_seen", "last_seen", "evidence", "summary", "finding_id",

@@ -49,6 +49,34 @@ def default_rules_dir() -> Path:
 
 
 @dataclass(frozen=True, slots=True)
+class YamlLimits:
+    """Caps on every YAML file the collector reads (rule packs, register mapping files).
+
+    Anchors and aliases are refused outright (collector.safeyaml); these bound what remains. The
+    defaults are far above the shipped rule packs (a few hundred nodes, depth under 10) and any
+    plausible mapping file, and far below what would hurt a collector.
+    """
+
+    max_bytes: int = 4 * 1024 * 1024
+    max_nodes: int = 200_000
+    max_depth: int = 64
+
+
+def yaml_limits(env: Mapping[str, str] | None = None) -> YamlLimits:
+    """YamlLimits from NETCENSUS_YAML_MAX_BYTES / _MAX_NODES / _MAX_DEPTH, defaults otherwise."""
+    env = os.environ if env is None else env
+    default = YamlLimits()
+    return YamlLimits(
+        max_bytes=_whole(env.get("NETCENSUS_YAML_MAX_BYTES", default.max_bytes), "NETCENSUS_YAML_MAX_BYTES",
+                         minimum=1),
+        max_nodes=_whole(env.get("NETCENSUS_YAML_MAX_NODES", default.max_nodes), "NETCENSUS_YAML_MAX_NODES",
+                         minimum=1),
+        max_depth=_whole(env.get("NETCENSUS_YAML_MAX_DEPTH", default.max_depth), "NETCENSUS_YAML_MAX_DEPTH",
+                         minimum=1),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class ServeConfig:
     """Everything `netcensus serve` needs, resolved."""
 

@@ -34,7 +34,8 @@ Example (every key is checked; unknown keys are errors)::
 
 Secrets never sit in the file: a credential names an environment variable or a file, which is
 read when the job runs (so rotation needs no restart) and checked once at load time, so a typo
-fails at start-up. Error messages name the variable or file, never its content.
+fails at start-up. A secret file must be private to its owner (chmod 600), else it is refused.
+Error messages name the variable or file, never its content.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from agent.errors import AgentError, ConfigError
 from agent.scan.model import Method, ScanBatch
 from agent.scan.options import PROFILES, SNMP_DEPTHS, SnmpV3User, SweepOptions
 from agent.scan.registry import method_names, parse_methods
+from agent.scan.secrets import check_private
 from agent.scan.targets import parse_networks, parse_targets
 
 log = logging.getLogger("netcensus.scan.schedule")
@@ -94,6 +96,8 @@ class SecretRef:
             value = env_secret(self.env)
         else:
             try:
+                if self.file:
+                    check_private(Path(self.file))
                 value = Path(self.file).read_text(encoding="utf-8").splitlines()[0] if self.file else ""
             except (OSError, IndexError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"cannot read secret {self.describe()}: {type(exc).__name__}") from exc

@@ -4,7 +4,8 @@ A *subject* is what one report stream calls one thing ('agent:<id>', 'mac:<mac>'
 'ip:<ip>'). Subjects merge into assets by ordered rules; a lower rule never overrides a higher one:
 
 1. serial number, then SMBIOS system UUID: the same value on two subjects joins them, unless both
-   are agents alive at the same time with different NICs (cloned VMs: see `_concurrent_twins`);
+   are agents alive at the same time with different NICs (cloned VMs: see `_concurrent_twins`), or
+   two agents alive at the same time claim it at all (see "Identity conflicts" below);
 2. MAC address (universally administered only) joins them, unless the two sides carry
    different serials or different UUIDs (a NIC moved to another machine, or a cloned VM);
 3. host name (the current one) joins them under the same proviso;
@@ -19,6 +20,16 @@ Every join records the key that made it. A serial or UUID that stays on two or m
 resolution (a cloned image on machines alive together) is reported on each of them as a
 `SharedIdentifier`, which reconciliation turns into a duplicate finding.
 
+Identity conflicts (issue #14): an agent may claim another machine's serial, UUID *and* MACs, and would
+then merge into that machine's asset and add its software there. Two agent sources are *live together*
+when their reporting periods (first to last report) overlap; one machine has one agent at a time, so
+two such agents sharing a serial or UUID are two machines, whatever else they share. No rule joins
+components holding such a pair; the pair is kept as an `IdentityConflict` on both assets (holder: the
+agent that reported the value first; claimant: the other), which reconciliation reports as an
+`identity-conflict` finding instead of a duplicate. A machine re-enrolled under a new source id (OS
+reinstall) has its old agent fall silent before the new one starts: no overlap, so it still joins.
+Cloned VMs (different NICs) stay the duplicate they were. Junk serials and UUIDs never conflict.
+
 Performance: the store hands over ~150,000 subjects for 100,000 machines, so resolution works on
 subject indices (lists, not dicts of strings), indexes every identifier in one pass, and only builds
 conflict sets for subjects that carry serials/UUIDs. Every asset, of one member or many, is built by
@@ -30,7 +41,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from operator import attrgetter
 
@@ -73,6 +84,33 @@ class SharedIdentifier:
     asset_ids: tuple[str, ...]   # every asset carrying it, sorted
 
 
+@dataclass(frozen=True, slots=True)
+class IdentityConflict:
+    """Two agents live together claim one serial/UUID; resolution kept them as two assets.
+
+    Attributes:
+        key: 'serial' | 'uuid'.
+        value: the identifier both claim.
+        holder: the agent subject that reported it first ('agent:<id>').
+        claimant: the agent subject that claimed it while the holder was still reporting.
+        since: when the claimant first reported (the start of the overlap).
+        holder_sources / claimant_sources: '<source_id>:<method>' of each side.
+        holder_seen / claimant_seen: (first, last) report of each side.
+        asset_ids: (holder's asset, claimant's asset); filled once the assets are built.
+    """
+
+    key: str
+    value: str
+    holder: str
+    claimant: str
+    since: datetime
+    holder_sources: tuple[str, ...]
+    claimant_sources: tuple[str, ...]
+    holder_seen: tuple[datetime, datetime]
+    claimant_seen: tuple[datetime, datetime]
+    asset_ids: tuple[str, str] = ("", "")
+
+
 @dataclass(slots=True)
 class ResolvedAsset:
     """One machine, as far as the sightings tell."""
@@ -96,6 +134,7 @@ class ResolvedAsset:
     has_software: bool
     evidence: list[tuple[str, str, datetime, str]] = field(default_factory=list)
     shared: list[SharedIdentifier] = field(default_factory=list)
+    conflicts: list[IdentityConflict] = field(default_factory=list)
 
     @property
     def serial(self) -> str:
@@ -176,17 +215,41 @@ def _concurrent_twins(a: SubjectFacts, b: SubjectFacts) -> bool:
     """
     if not (a.subject.startswith("agent:") and b.subject.startswith("agent:")):
         return False
-    overlap = a.first_seen <= b.last_seen and b.first_seen <= a.last_seen
-    return overlap and bool(a.macs) and bool(b.macs) and not set(a.macs) & set(b.macs)
+    return _live_together(a, b) and bool(a.macs) and bool(b.macs) and not set(a.macs) & set(b.macs)
+
+
+def _live_together(a: SubjectFacts, b: SubjectFacts) -> bool:
+    """Two agent subjects whose reporting periods overlap: two machines, never one re-enrolled."""
+    return (a.subject.startswith("agent:") and b.subject.startswith("agent:")
+            and a.first_seen <= b.last_seen and b.first_seen <= a.last_seen)
+
+
+def _conflict(a: SubjectFacts, b: SubjectFacts, junk: set[tuple[str, str]]) -> IdentityConflict | None:
+    """The conflict between two agents live together that share a (non-junk) serial or UUID, if any."""
+    if not _live_together(a, b) or _concurrent_twins(a, b):
+        return None  # (twins with different NICs are cloned VMs: a duplicate, not a conflict)
+    for key, mine, theirs in (("serial", a.serials, b.serials), ("uuid", a.uuids, b.uuids)):
+        common = sorted(v for v in set(mine) & set(theirs) if v and (key, v) not in junk)
+        if common:
+            holder, claimant = sorted((a, b), key=_FIRST_SEEN_ORDER)
+            return IdentityConflict(key, common[0], holder.subject, claimant.subject, claimant.first_seen,
+                                    holder.sources, claimant.sources, (holder.first_seen, holder.last_seen),
+                                    (claimant.first_seen, claimant.last_seen))
+    return None
 
 
 class _Components:
     """Union-find over subject indices, tracking each component's serials and UUIDs for conflict checks."""
 
-    __slots__ = ("facts", "joined_by", "parent", "serials", "uuids")
+    __slots__ = ("agents", "conflicts", "facts", "joined_by", "junk", "parent", "serials", "uuids")
 
-    def __init__(self, facts: Sequence[SubjectFacts]) -> None:
+    def __init__(self, facts: Sequence[SubjectFacts], junk: set[tuple[str, str]] | None = None) -> None:
         self.facts = facts
+        self.junk = junk or set()
+        # root -> its agent subjects that carry a serial or UUID (the only ones that can conflict)
+        self.agents: dict[int, list[int]] = {i: [i] for i, f in enumerate(facts)
+                                             if f.subject.startswith("agent:") and (f.serials or f.uuids)}
+        self.conflicts: dict[tuple[str, str, str, str], IdentityConflict] = {}
         self.parent = list(range(len(facts)))
         # Only subjects that carry serials/UUIDs get a set: most network sightings carry none.
         self.serials: dict[int, set[str]] = {i: set(f.serials) for i, f in enumerate(facts) if f.serials}
@@ -219,6 +282,15 @@ class _Components:
                     return False
         if key in ("serial", "uuid") and _concurrent_twins(self.facts[a], self.facts[b]):
             return False
+        agents_a, agents_b = self.agents.get(ra), self.agents.get(rb)
+        if agents_a and agents_b and self._conflicting(agents_a, agents_b):
+            return False
+        if agents_b:
+            self.agents.pop(rb)
+            if agents_a:
+                agents_a.extend(agents_b)
+            else:
+                self.agents[ra] = agents_b
         self.parent[rb] = ra
         for table in (self.serials, self.uuids):
             moved = table.pop(rb, None)
@@ -231,6 +303,18 @@ class _Components:
         self.joined_by.setdefault(b, key)
         self.joined_by.setdefault(a, key)
         return True
+
+    def _conflicting(self, agents_a: list[int], agents_b: list[int]) -> bool:
+        """Record every identity conflict between two components' agents; True when there is one."""
+        found = False
+        for i in agents_a:
+            for j in agents_b:
+                conflict = _conflict(self.facts[i], self.facts[j], self.junk)
+                if conflict is not None:
+                    self.conflicts.setdefault((conflict.key, conflict.value, conflict.holder, conflict.claimant),
+                                              conflict)
+                    found = True
+        return found
 
     def conflict_free(self, holders: list[int]) -> bool:
         """True when no pair of `holders` can be refused: at most one side carries serials, UUIDs, agents.
@@ -284,7 +368,7 @@ def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8,
     """Merge subjects into assets by the ordered rules in the module docstring."""
     index = _index(facts)
     junk = _junk(facts, index, max_share)
-    comps = _Components(facts)
+    comps = _Components(facts, junk)
     for key in KEY_ORDER:
         for value, holders in index[key].items():
             if isinstance(holders, int) or (key, value) in junk:
@@ -312,8 +396,35 @@ def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8,
             members.append(f)
     keys = {facts[i].subject: key for i, key in comps.joined_by.items()}
     assets = {r: _build(members, keys) for r, members in groups.items()}
-    _report_shared(index, junk, roots, assets)
+    conflicted = _report_conflicts(comps, roots, assets)
+    _report_shared(index, junk | conflicted, roots, assets)
     return list(assets.values())
+
+
+def _report_conflicts(comps: _Components, roots: list[int],
+                      assets: dict[int, ResolvedAsset]) -> set[tuple[str, str]]:
+    """Put each identity conflict on both assets; return the (key, value) pairs they cover.
+
+    A pair whose two agents ended up in one asset anyway (joined through a third subject before the
+    conflict was seen) is no conflict any more: that asset is reported as it is.
+    """
+    covered: set[tuple[str, str]] = set()
+    if not comps.conflicts:
+        return covered
+    position = {f.subject: i for i, f in enumerate(comps.facts)}
+    for c in comps.conflicts.values():
+        holder_root, claimant_root = roots[position[c.holder]], roots[position[c.claimant]]
+        if holder_root == claimant_root:
+            continue
+        placed = replace(c, asset_ids=(assets[holder_root].asset_id, assets[claimant_root].asset_id))
+        assets[holder_root].conflicts.append(placed)
+        assets[claimant_root].conflicts.append(placed)
+        # Every serial/UUID the two share is covered (the finding names the first; a copied UUID beside a
+        # copied serial is the same conflict, not also a duplicate).
+        holder, claimant = comps.facts[position[c.holder]], comps.facts[position[c.claimant]]
+        covered.update(("serial", v) for v in set(holder.serials) & set(claimant.serials))
+        covered.update(("uuid", v) for v in set(holder.uuids) & set(claimant.uuids))
+    return covered
 
 
 def _report_shared(index: dict[str, _Holders], junk: set[tuple[str, str]], roots: list[int],

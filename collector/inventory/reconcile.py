@@ -13,6 +13,10 @@ Verdicts, per DESIGN.md's status classes:
 * duplicate — one record matching several assets, or several records matching one asset; and a
   serial or UUID that identity resolution kept on several assets (a cloned image on machines
   alive at the same time), naming every asset and the identifier.
+* identity-conflict (high) — an agent claimed a serial or UUID that another agent, reporting at the
+  same time, already held (identity.py keeps the two apart, so the claimant cannot add software to the
+  holder's asset); names both sources, both assets, the identifier and since when. Reported while
+  either agent is active inside the window.
 
 Records match assets by serial, then MAC, then host name; the key that matched is kept. A switch
 reporting hundreds of MACs on one port is no finding of its own: they are separate hosts, and the
@@ -37,7 +41,7 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 
 from collector.domain.findings import Evidence
-from collector.inventory.identity import ResolvedAsset, SharedIdentifier
+from collector.inventory.identity import IdentityConflict, ResolvedAsset, SharedIdentifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +93,7 @@ class Finding:
     last_seen: datetime | None = None
     suppressed: bool = False
     suppression: str = ""
-    identifier: str = ""        # '<key>:<value>' of a shared identifier (duplicate findings)
+    identifier: str = ""        # '<key>:<value>' of a shared identifier (duplicate, identity-conflict findings)
 
     @property
     def finding_id(self) -> str:
@@ -228,7 +232,7 @@ def reconcile(
     now: datetime,
     ghost_after: timedelta,
 ) -> tuple[list[Finding], list[Match]]:
-    """All inventory findings (ghost, zombie, mismatch, duplicate) and the matches behind them."""
+    """All inventory findings (ghost, zombie, mismatch, duplicate, identity-conflict) and the matches behind them."""
     window_start = now - ghost_after if ghost_after > timedelta(0) else None
     matches, every_match, findings = match_records(assets, records)
     matched_assets = {m.asset.asset_id for m in matches}
@@ -276,10 +280,14 @@ def reconcile(
                         f"network at {_t(a.last_seen)} (matched by {m.key}).",
                 evidence=(_record_evidence(r), *_asset_evidence(a)), first_seen=a.first_seen, last_seen=a.last_seen))
     shared: dict[tuple[str, str], SharedIdentifier] = {}
+    conflicts: dict[tuple[str, str, str, str], IdentityConflict] = {}
     for a in assets:
         if a.shared:
             for s in a.shared:
                 shared.setdefault((s.key, s.value), s)
+        if a.conflicts:
+            for c in a.conflicts:
+                conflicts.setdefault((c.key, c.value, c.holder, c.claimant), c)
         if (window_start is not None and a.last_seen < window_start) or a.asset_id in matched_assets:
             continue
         if not (a.hostnames or a.macs or a.serials or a.uuids):  # address only
@@ -293,6 +301,12 @@ def reconcile(
             summary=f"{_asset_label(a)} is active on the network (last seen {_t(a.last_seen)}) "
                     "but is not in the asset register.",
             evidence=tuple(_asset_evidence(a)), first_seen=a.first_seen, last_seen=a.last_seen))
+    if conflicts:
+        by_asset = {a.asset_id: a for a in assets}
+        for c in conflicts.values():
+            holder, claimant = by_asset.get(c.asset_ids[0]), by_asset.get(c.asset_ids[1])
+            if holder is not None and claimant is not None and (active(holder) or active(claimant)):
+                findings.append(_identity_conflict(c, holder, claimant))
     if shared:
         by_id = {a.asset_id: a for a in assets}
         for s in shared.values():
@@ -314,6 +328,33 @@ def _shared_identifier(s: SharedIdentifier, holders: list[ResolvedAsset]) -> Fin
         evidence=tuple(replace(ev, detail=f"{a.asset_id} ({s.key} {s.value}): {ev.detail}")
                        for a in holders for ev in _asset_evidence(a)[:1]),
         first_seen=min(a.first_seen for a in holders), last_seen=max(a.last_seen for a in holders))
+
+
+def _source_ids(subject: str, sources: tuple[str, ...]) -> str:
+    """'<source_id>' of an agent subject's sources ('<source_id>:<method>'), else the subject itself."""
+    ids = sorted({src.rsplit(":", 1)[0] for src in sources if src})
+    return ", ".join(ids) if ids else subject
+
+
+def _identity_conflict(c: IdentityConflict, holder: ResolvedAsset, claimant: ResolvedAsset) -> Finding:
+    """An agent claiming a serial/UUID that another live agent holds: impersonation or a forged report."""
+    what = {"serial": "serial number", "uuid": "system UUID"}.get(c.key, c.key)
+    holder_src, claimant_src = _source_ids(c.holder, c.holder_sources), _source_ids(c.claimant, c.claimant_sources)
+    evidence = (
+        Evidence(source=holder_src, method="agent", seen_at=c.holder_seen[1],
+                 detail=f"holder: {c.key} {c.value} reported since {_t(c.holder_seen[0])} "
+                        f"on {_asset_label(holder)} ({holder.asset_id})"),
+        Evidence(source=claimant_src, method="agent", seen_at=c.claimant_seen[1],
+                 detail=f"claimant: {c.key} {c.value} reported since {_t(c.since)} "
+                        f"on {_asset_label(claimant)} ({claimant.asset_id})"),
+    )
+    return Finding(
+        kind="identity-conflict", severity="high", asset=claimant, identifier=f"{c.key}:{c.value}|{c.holder}",
+        summary=f"Agent source {claimant_src} has claimed {what} {c.value} since {_t(c.since)}, while agent "
+                f"source {holder_src} (holding it since {_t(c.holder_seen[0])}) was still reporting; they are "
+                f"kept as two assets ({holder.asset_id} and {claimant.asset_id}) so neither report changes the "
+                "other's: check the claimant for a forged or cloned identity.",
+        evidence=evidence, first_seen=c.since, last_seen=max(c.holder_seen[1], c.claimant_seen[1]))
 
 
 class _CoverageIndex:

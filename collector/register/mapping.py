@@ -19,7 +19,8 @@ A mapping file says which column holds which field and what each status label me
 YAML or JSON (JSON is YAML, but a .json file that PyYAML refuses is retried with the json module).
 Values are taken as the text written — `Off: retired` maps the label "Off", not YAML 1.1's false.
 Unknown keys and class names are errors, never ignored: a typo in a mapping file would otherwise
-silently import nothing into a field.
+silently import nothing into a field. Anchors and aliases are refused and size, depth and node count are
+capped (collector.safeyaml): a mapping file arrives over Admin.ImportRegister too.
 """
 
 from __future__ import annotations
@@ -115,15 +116,21 @@ def _load_tree(text: str, source: str) -> _Node:
     # every `netcensus` command imports the package to list the register formats in its help.
     import yaml
 
+    from collector.safeyaml import YamlLimitError, compose
+
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose(text)
         return _Node({}, 1) if root is None else _from_yaml(root, source)
+    except YamlLimitError as exc:
+        raise RegisterError(f"{source}:{exc.line}: {exc.problem}") from exc
     except yaml.MarkedYAMLError as exc:
         if source.lower().endswith(".json"):
             try:
                 return _from_json(json.loads(text))
             except json.JSONDecodeError as jexc:
                 raise RegisterError(f"{source}:{jexc.lineno}: not valid JSON ({jexc.msg})") from jexc
+            except RecursionError as jexc:  # (the handlers below do not cover this one's body)
+                raise RegisterError(f"{source}:1: JSON nested too deeply for a mapping file") from jexc
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise RegisterError(f"{source}:{line}: not valid YAML ({exc.problem or exc.context})") from exc

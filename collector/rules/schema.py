@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from collector.errors import RuleError
 from collector.rules.globs import GlobError, compile_glob
 from collector.rules.versions import VersionConstraint, VersionSyntaxError, parse_constraint
+from collector.safeyaml import YamlLimitError, compose
 
 __all__ = [
     "DEVICE_TYPES",
@@ -565,7 +566,9 @@ def parse_rules_text(text: str, filename: str) -> tuple[list[Rule], list[str]]:
         any error is left out of the valid rules.
     """
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose(text)
+    except YamlLimitError as exc:
+        return [], [f"{filename}:{exc.line}: {exc.problem}"]
     except yaml.YAMLError as exc:
         line, problem = _yaml_error_line(exc, text)
         return [], [f"{filename}:{line}: YAML syntax error: {problem}"]

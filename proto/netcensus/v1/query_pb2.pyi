@@ -45,8 +45,8 @@ class FindingsRequest(_message.Message):
     """Include resolved (closed) findings."""
     @_builtins.property
     def kinds(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Finding kinds: "ghost", "zombie", "mismatch", "duplicate", "unauthorised-software",
-        "missing-software", "licence".
+        """Finding kinds: "ghost", "zombie", "mismatch", "duplicate", "identity-conflict",
+        "unauthorised-software", "missing-software", "licence".
         """
 
     @_builtins.property
@@ -150,7 +150,9 @@ class Finding(_message.Message):
     finding_id: _builtins.str
     """Stable identifier of this finding (same kind, asset and subject give the same id)."""
     kind: _builtins.str
-    """"ghost", "zombie", "mismatch", "duplicate", "unauthorised-software", "missing-software", "licence"."""
+    """"ghost", "zombie", "mismatch", "duplicate", "identity-conflict", "unauthorised-software",
+    "missing-software", "licence".
+    """
     severity: _builtins.str
     """"info", "low", "medium", "high", "critical"."""
     asset_id: _builtins.str

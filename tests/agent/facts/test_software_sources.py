@@ -312,3 +312,11 @@ def test_all_sources_report_status(windows_root: Path) -> None:
     assert states["msi"] == (CollectorState.OK, 7)
     for name in ("deb", "rpm", "pip", "snap", "flatpak", "npm", "macos-app", "pkgutil"):
         assert states[name] == (CollectorState.SKIPPED, 0), name
+
+
+def test_snap_yaml_reader_never_expands_aliases() -> None:
+    """Issue #14: the agent's only YAML (snap.yaml) goes through a line reader, so an alias stays text."""
+    from agent.facts.software._snap import parse_snap_yaml
+
+    text = "name: &n evil\nversion: *n\narchitectures: [*n, *n]\n" + "x: &a [*n, *n]\n" * 50
+    assert parse_snap_yaml(text) == {"name": "&n evil", "version": "*n", "architectures": ["*n", "*n"]}

@@ -193,6 +193,7 @@ interval = 7200
 def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     priv = tmp_path / "priv"
     priv.write_text("privsecret-from-file\n")
+    priv.chmod(0o600)  # a secret file must be private to its owner (issue #14)
     monkeypatch.setenv("NC_TEST_COMMUNITY", "community-from-env")
     monkeypatch.setenv("NC_TEST_V3_AUTH", "authsecret-from-env")
     path = tmp_path / "scan.toml"
