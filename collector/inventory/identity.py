@@ -17,7 +17,7 @@ A *subject* is what one report stream calls one thing ('agent:<id>', 'mac:<mac>'
 Identifiers carried by implausibly many subjects (a serial on more than `max_share` distinct
 machines, a MAC seen behind more than that many serials) are treated as junk and ignored.
 Every join records the key that made it. A serial or UUID that stays on two or more assets after
-resolution (a cloned image on machines alive together) is reported on each of them as a
+resolution (kept apart by a weaker rule, e.g. two network sightings) is reported on each of them as a
 `SharedIdentifier`, which reconciliation turns into a duplicate finding.
 
 Identity conflicts (issue #14): an agent may claim another machine's serial, UUID *and* MACs, and would
@@ -28,7 +28,9 @@ components holding such a pair; the pair is kept as an `IdentityConflict` on bot
 agent that reported the value first; claimant: the other), which reconciliation reports as an
 `identity-conflict` finding instead of a duplicate. A machine re-enrolled under a new source id (OS
 reinstall) has its old agent fall silent before the new one starts: no overlap, so it still joins.
-Cloned VMs (different NICs) stay the duplicate they were. Junk serials and UUIDs never conflict.
+Cloned VMs running together (same UUID, different NICs) are a conflict too: the collector cannot tell a
+clone from an impostor that copied only the serial, and either needs a person to look. Junk serials and
+UUIDs never conflict.
 
 Performance: the store hands over ~150,000 subjects for 100,000 machines, so resolution works on
 subject indices (lists, not dicts of strings), indexes every identifier in one pass, and only builds
@@ -226,8 +228,8 @@ def _live_together(a: SubjectFacts, b: SubjectFacts) -> bool:
 
 def _conflict(a: SubjectFacts, b: SubjectFacts, junk: set[tuple[str, str]]) -> IdentityConflict | None:
     """The conflict between two agents live together that share a (non-junk) serial or UUID, if any."""
-    if not _live_together(a, b) or _concurrent_twins(a, b):
-        return None  # (twins with different NICs are cloned VMs: a duplicate, not a conflict)
+    if not _live_together(a, b):
+        return None
     for key, mine, theirs in (("serial", a.serials, b.serials), ("uuid", a.uuids, b.uuids)):
         common = sorted(v for v in set(mine) & set(theirs) if v and (key, v) not in junk)
         if common:
@@ -280,10 +282,10 @@ class _Components:
                 ua, ub = self.uuids.get(ra), self.uuids.get(rb)
                 if ua and ub and not ua & ub:
                     return False
-        if key in ("serial", "uuid") and _concurrent_twins(self.facts[a], self.facts[b]):
-            return False
         agents_a, agents_b = self.agents.get(ra), self.agents.get(rb)
         if agents_a and agents_b and self._conflicting(agents_a, agents_b):
+            return False
+        if key in ("serial", "uuid") and _concurrent_twins(self.facts[a], self.facts[b]):
             return False
         if agents_b:
             self.agents.pop(rb)

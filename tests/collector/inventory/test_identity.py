@@ -147,13 +147,15 @@ def test_ip_window_is_configurable() -> None:
     assert len(resolve(facts, ip_window=3 * H)) == 1
 
 
-def test_cloned_uuid_on_concurrent_agents_is_reported_as_shared() -> None:
+def test_cloned_uuid_on_concurrent_agents_is_an_identity_conflict() -> None:
+    # A clone and an impostor that copied the UUID look the same from here: both are a conflict.
     uuid = "4c4c4544-0031-3510-8036-b4c04f4e4d32"
     vm1 = subject("agent:vm1", 0, 10, uuids=uuid, macs="00:50:56:00:00:01")
     vm2 = subject("agent:vm2", 2, 10, uuids=uuid, macs="00:50:56:00:00:02")
     a, b = resolve([vm1, vm2])
-    ids = tuple(sorted((a.asset_id, b.asset_id)))
-    assert a.shared == b.shared == [SharedIdentifier("uuid", uuid, ids)]
+    assert a.shared == b.shared == []
+    assert [(c.key, c.value, c.holder, c.claimant) for c in a.conflicts] == \
+        [(c.key, c.value, c.holder, c.claimant) for c in b.conflicts] == [("uuid", uuid, "agent:vm1", "agent:vm2")]
     (merged,) = resolve([vm1, subject("agent:vm2", 11, 5, uuids=uuid, macs="00:50:56:00:00:01")])
     assert merged.shared == []  # re-imaged, not cloned: one asset, nothing shared
 

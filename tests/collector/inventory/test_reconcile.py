@@ -88,15 +88,15 @@ CASES = {
     "ghost-after 0: never-seen in-use record is a ghost once anything ran": (
         [], [record("NC-1")], [Coverage("s", "agent", NOW - 40 * DAY, (), "old agent run")], 0,
         [("ghost", "medium", "NC-1")]),
-    "cloned UUID on two VMs alive together: one duplicate naming both (and two unrecorded VMs)": (
+    "cloned UUID on two VMs alive together: one identity conflict naming both (and two unrecorded VMs)": (
         [seen("agent:vm1", timedelta(hours=1), uuids="4c4c4544-0031", macs="00:50:56:00:00:01"),
          seen("agent:vm2", timedelta(hours=2), uuids="4c4c4544-0031", macs="00:50:56:00:00:02")],
-        [], [SWEEP], 14, [("duplicate", "medium", None), ("zombie", "medium", None), ("zombie", "medium", None)]),
-    "cloned serial on two recorded VMs: duplicate, both records matched": (
+        [], [SWEEP], 14, [("identity-conflict", "high", None), ("zombie", "medium", None), ("zombie", "medium", None)]),
+    "cloned serial on two recorded VMs: identity conflict, both records matched": (
         [seen("agent:vm1", timedelta(hours=1), serials="VMware-56 4d", hostnames="app-01", macs="00:50:56:00:00:01"),
          seen("agent:vm2", timedelta(hours=2), serials="VMware-56 4d", hostnames="app-02", macs="00:50:56:00:00:02")],
         [record("NC-1", hostname="app-01"), record("NC-2", macs=("00:50:56:00:00:02",))], [SWEEP], 14,
-        [("duplicate", "medium", None)]),
+        [("identity-conflict", "high", None)]),
     "switch reporting hundreds of MACs on one port: separate hosts, no finding about the port": (
         [*(behind_port(i) for i in range(300)),
          seen("serial:FOC1234X0AB", timedelta(hours=1), serials="FOC1234X0AB", hostnames="sw-core-1")],
@@ -126,16 +126,16 @@ def test_finding_ids_are_stable_across_runs() -> None:
     assert [f.finding_id for f in a] == [f.finding_id for f in b]
 
 
-def test_shared_identifier_finding_names_both_assets_and_the_identifier() -> None:
+def test_identity_conflict_finding_names_both_assets_and_the_identifier() -> None:
     assets = resolve([seen("agent:vm1", timedelta(hours=1), uuids="4c4c4544-0031", macs="00:50:56:00:00:01"),
                       seen("agent:vm2", timedelta(hours=2), uuids="4c4c4544-0031", macs="00:50:56:00:00:02")])
     findings, _ = reconcile(assets, [], [SWEEP], now=NOW, ghost_after=timedelta(days=14))
-    (dup,) = [f for f in findings if f.kind == "duplicate"]
-    assert dup.identifier == "uuid:4c4c4544-0031"
-    assert "4c4c4544-0031" in dup.summary and all(a.asset_id in dup.summary for a in assets)
-    assert len(dup.evidence) == 2
+    (conflict,) = [f for f in findings if f.kind == "identity-conflict"]
+    assert conflict.identifier.startswith("uuid:4c4c4544-0031")
+    assert "4c4c4544-0031" in conflict.summary and all(a.asset_id in conflict.summary for a in assets)
+    assert len(conflict.evidence) == 2
     again, _ = reconcile(list(reversed(assets)), [], [SWEEP], now=NOW + DAY, ghost_after=timedelta(days=14))
-    assert dup.finding_id in {f.finding_id for f in again}
+    assert conflict.finding_id in {f.finding_id for f in again}
 
 
 def test_hosts_behind_one_switch_port_keep_the_port_in_evidence() -> None:

@@ -114,16 +114,17 @@ def test_address_sighting_long_after_the_holder_left_does_not_attach(store: Stor
     assert len(refresh(store, now=T1, ghost_after=WINDOW).assets) == 2
 
 
-def test_cloned_vms_give_one_duplicate_finding_that_stays_open(store: Store) -> None:
+def test_cloned_vms_give_one_identity_conflict_that_stays_open(store: Store) -> None:
     uuid = "4c4c4544-0031-3510-8036-b4c04f4e4d32"
     # both agents report for the same three days: two machines alive together, not one re-imaged
     vms = [{"subject": f"agent:vm{i}", "source_id": f"vm{i}", "method": "agent", "seen_at": at,
             "hostname": f"app-0{i}", "macs": [f"00:50:56:00:00:0{i}"], "system_uuid": uuid}
            for i in (1, 2) for at in (T1 - 3 * DAY, T1 - timedelta(hours=i))]
     sight(store, *vms)
-    (dup,) = [f for f in refresh(store, now=T1, ghost_after=WINDOW).findings if f.kind == "duplicate"]
-    assert uuid in dup.summary and "app-01" in dup.summary and "app-02" in dup.summary
-    (later,) = [f for f in refresh(store, now=T1 + DAY, ghost_after=WINDOW).findings if f.kind == "duplicate"]
+    (dup,) = [f for f in refresh(store, now=T1, ghost_after=WINDOW).findings if f.kind == "identity-conflict"]
+    assert uuid in dup.summary and "vm1" in dup.summary and "vm2" in dup.summary
+    (later,) = [f for f in refresh(store, now=T1 + DAY, ghost_after=WINDOW).findings
+                if f.kind == "identity-conflict"]
     assert later.finding_id == dup.finding_id and later.opened_at == T1
 
 
