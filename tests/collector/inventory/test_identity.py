@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from collector.inventory.identity import IP_AT_TIME, SharedIdentifier, SubjectFacts, resolve
+from collector.inventory.identity import IP_AT_TIME, SubjectFacts, resolve
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 H = timedelta(hours=1)
