@@ -72,11 +72,17 @@ def _add_target(p: argparse.ArgumentParser, *, db: bool = True) -> None:
     p.add_argument("--key", type=Path, metavar="FILE", help="with --collector: key of --cert")
     p.add_argument("--token-file", type=Path, metavar="FILE",
                    help="with --collector: file holding the API token (default: $NETCENSUS_TOKEN)")
+    # Declared only to refuse it: a token in argv is readable by every user in the process list
+    # (and without this, argparse would take --token as an abbreviation of --token-file).
+    p.add_argument("--token", dest="token_in_argv", help=argparse.SUPPRESS)
 
 
 def _client(args: argparse.Namespace) -> CollectorClient:
     from collector.client import CollectorClient
 
+    if getattr(args, "token_in_argv", None) is not None:
+        raise UsageError("--token: a token on the command line is visible to every user of this machine; "
+                         "use NETCENSUS_TOKEN or --token-file FILE")
     return CollectorClient(args.collector, ca=args.ca, cert=args.cert, key=args.key,
                            token=resolve_client_token(args.token_file))
 

@@ -61,6 +61,7 @@ class Collector:
     def __init__(self, config: ServeConfig, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.config = config
         self.clock = clock
+        self._check_policy()  # before the database file is created
         self.store = Store.open(config.db)
         self.store.defer_checkpoints()
         threads = config.duckdb_threads or writer_threads(config.workers, os.cpu_count() or 1)
@@ -148,7 +149,6 @@ class Collector:
 
     async def start(self) -> int:
         """Bind and start serving; returns the bound port (useful with port 0)."""
-        self._check_policy()
         host, port = parse_listen(self.config.listen)
         creds = credentials(self.config)
         check_bindable(host, port, self.config.listen)
