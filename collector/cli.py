@@ -277,9 +277,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = Store.open(args.db)  # only once the file is known to be good: a bad one creates no database
     try:
         outcome = save_register(store, parsed, now=_utcnow(), register=args.register)
+        c = outcome.counts
+        store.record_audit(_local_audit("import", f"{args.fmt}:{args.file.name}",
+                                        f"ok: {c.rows} rows, {c.added} added, {c.changed} changed, "
+                                        f"{c.removed} removed"))
     finally:
         store.close()
-    c = outcome.counts
     print(f"imported {args.file} into register {outcome.register!r}: {c.rows} records ({c.added} added, "
           f"{c.changed} changed, {c.unchanged} unchanged, {c.removed} removed)")
     return 0
@@ -453,6 +456,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
             store = Store.open(args.db, create=False)
             try:
                 found = store.revoke_source(args.source_id, _utcnow())
+                store.record_audit(_local_audit("sources revoke", args.source_id[:128],
+                                                "ok" if found else "ok: no such source"))
             finally:
                 store.close()
         if not found:
@@ -488,6 +493,12 @@ def _local_user() -> str:
         return f"local:uid {os.getuid()}"
 
 
+def _local_audit(action: str, target: str, outcome: str) -> dict[str, object]:
+    """An audit row for a change made with --db on this machine (the collector is not running)."""
+    return {"at": _utcnow(), "who": _local_user(), "role": None, "action": action, "target": target,
+            "peer": "local", "outcome": outcome}
+
+
 def _tokens_offline(args: argparse.Namespace) -> int:
     from collector.serve.access import check_name, check_role, hash_token, new_token
     from collector.store.duckdb import Store
@@ -500,18 +511,16 @@ def _tokens_offline(args: argparse.Namespace) -> int:
             emit(rows, args.fmt, columns=TOKEN_COLUMNS, table_columns=[(c, c.upper()) for c in TOKEN_COLUMNS],
                  out=sys.stdout, output=args.output, empty="no tokens")
             return 0
-        entry: dict[str, object] = {"at": now, "who": _local_user(), "role": None, "peer": "local"}
         if args.tokens_command == "create":
             name, role = check_name(args.name), check_role(args.role)
             token = new_token()
             if not store.create_token(name, role, hash_token(token), now):
                 raise UsageError(f"a token named {name!r} exists already (names are never reused; pick another)")
-            store.record_audit({**entry, "action": "tokens create", "target": f"{name} ({role})", "outcome": "ok"})
+            store.record_audit(_local_audit("tokens create", f"{name} ({role})", "ok"))
             _print_token(name, role, token)
             return 0
         found = store.revoke_token(args.name, now)
-        store.record_audit({**entry, "action": "tokens revoke", "target": args.name,
-                            "outcome": "ok" if found else "ok: no such token"})
+        store.record_audit(_local_audit("tokens revoke", args.name[:64], "ok" if found else "ok: no such token"))
     finally:
         store.close()
     if not found:

@@ -129,7 +129,8 @@ def test_reader_reads_and_may_not_administer(make_collector) -> None:
 
 def test_revoked_token_stops_at_once(make_collector) -> None:
     c = make_collector()
-    token = run_cli("netcensus", "tokens", "create", "ci-export", "--role", "admin", "--collector", c.target).out.strip()
+    made = run_cli("netcensus", "tokens", "create", "ci-export", "--role", "admin", "--collector", c.target)
+    token = made.out.strip()
     env = {"NETCENSUS_TOKEN": token}
     assert run_cli("netcensus", "sources", "list", "--collector", c.target, env=env).code == 0
     revoked = run_cli("netcensus", "tokens", "revoke", "ci-export", "--collector", c.target)
@@ -178,12 +179,13 @@ def test_tokens_offline_created_once_hashed_listed_revoked_and_audited(tmp_path:
                                          open_enrolment=True)) as c, grpc.insecure_channel(c.target) as ch:
         assert status(calls(ch, bearer(token))["ListAssets"]) == grpc.StatusCode.OK
         assert status(calls(ch, bearer(token))["ListSources"]) == grpc.StatusCode.PERMISSION_DENIED
+    assert run_cli("netcensus", "import", str(REGISTER), "--format", "snipeit", "--db", str(db)).code == 0
     assert run_cli("netcensus", "tokens", "revoke", "bob", "--db", str(db)).code == 0
     entries = json.loads(run_cli("netcensus", "audit", "--db", str(db), "--format", "json").out)
     actions = [(e["who"], e["action"], e["outcome"].split(":")[0]) for e in entries]
     assert actions[0][1:] == ("tokens create", "ok") and actions[0][0].startswith("local:")
     assert ("bob", "ListAssets", "ok") in actions and ("bob", "ListSources", "PERMISSION_DENIED") in actions
-    assert actions[-1][1:] == ("tokens revoke", "ok")
+    assert actions[-2][1:] == ("import", "ok") and actions[-1][1:] == ("tokens revoke", "ok")
     assert token not in json.dumps(entries)
 
 
