@@ -34,7 +34,7 @@ from collector.config import MAX_WORKERS, ServeConfig, resolve_serve
 from collector.errors import UsageError
 from tests.collector.serve.helpers import REPO, CollectorProcess, enroll, free_port, report_stream, snapshot
 from tests.collector.serve.test_crash import check_exactly_once, lines, start_driver
-from tests.conftest import run_cli
+from tests.conftest import TEST_TOKEN, run_cli
 
 T = TypeVar("T")
 ADMIN_TOKEN = "workers-admin-token-7f3a"
@@ -546,7 +546,8 @@ def test_revocation_holds_when_a_front_end_dies_during_it(procs: Processes) -> N
         def revoke() -> None:
             try:
                 outcome.put(query_pb2_grpc.AdminStub(admin).RevokeSource(
-                    query_pb2.RevokeSourceRequest(source_id=source), timeout=30).found)
+                    query_pb2.RevokeSourceRequest(source_id=source),
+                    metadata=[("authorization", f"Bearer {TEST_TOKEN}")], timeout=30).found)
             except grpc.RpcError as exc:
                 outcome.put((exc.code(), exc.details()))
 
