@@ -20,7 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from collector.config import DEFAULT_GHOST_AFTER, default_rules_dir, parse_duration, resolve_serve
+from collector.config import (
+    DEFAULT_GHOST_AFTER,
+    default_rules_dir,
+    parse_duration,
+    resolve_client_token,
+    resolve_serve,
+)
 from collector.domain.findings import SEVERITY_ORDER, FindingRow
 from collector.errors import NetcensusError, QueryError, UsageError
 from collector.escaping import escape_text
@@ -66,12 +72,21 @@ def _add_target(p: argparse.ArgumentParser, *, db: bool = True) -> None:
     p.add_argument("--ca", type=Path, metavar="FILE", help="with --collector: CA of the collector's certificate (TLS)")
     p.add_argument("--cert", type=Path, metavar="FILE", help="with --collector: client certificate (mutual TLS)")
     p.add_argument("--key", type=Path, metavar="FILE", help="with --collector: key of --cert")
+    p.add_argument("--token-file", type=Path, metavar="FILE",
+                   help="with --collector: file holding the API token (default: $NETCENSUS_TOKEN)")
+    # Declared only to refuse it: a token in argv is readable by every user in the process list
+    # (and without this, argparse would take --token as an abbreviation of --token-file).
+    p.add_argument("--token", dest="token_in_argv", help=argparse.SUPPRESS)
 
 
-def _client(args: argparse.Namespace, admin_token: str | None = None) -> CollectorClient:
+def _client(args: argparse.Namespace) -> CollectorClient:
     from collector.client import CollectorClient
 
-    return CollectorClient(args.collector, ca=args.ca, cert=args.cert, key=args.key, admin_token=admin_token)
+    if getattr(args, "token_in_argv", None) is not None:
+        raise UsageError("--token: a token on the command line is visible to every user of this machine; "
+                         "use NETCENSUS_TOKEN or --token-file FILE")
+    return CollectorClient(args.collector, ca=args.ca, cert=args.cert, key=args.key,
+                           token=resolve_client_token(args.token_file))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="require client certificates signed by this CA (mutual TLS)")
     p.add_argument("--plaintext", "--insecure", action="store_true", dest="plaintext",
                    help="allow plaintext on a non-loopback address (logged as a warning)")
+    p.add_argument("--open-enrolment", action="store_true",
+                   help="serve without an enrolment secret: any node may enrol (logged as a warning)")
     p.add_argument("--metrics", metavar="HOST:PORT", dest="metrics_listen",
                    help="serve Prometheus metrics at http://HOST:PORT/metrics")
     p.add_argument("--log-format", choices=["text", "json"], default=None,
@@ -113,6 +130,29 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("client", help="client certificate DIR/NAME.pem for mutual TLS")
     c.add_argument("--dir", type=Path, required=True)
     c.add_argument("--name", required=True)
+    c.add_argument("--kind", choices=("agent", "scanner", "user"), default="agent",
+                   help="who it is for (default agent); Query and Admin accept only a user certificate whose "
+                        "name is the API token's name")
+
+    p = sub.add_parser("tokens", help="named API tokens for Query (reader) and Admin (admin)")
+    tsub = p.add_subparsers(dest="tokens_command", required=True, parser_class=_Parser)
+    c = tsub.add_parser("create", help="create a token; it is printed once and stored only as a hash")
+    c.add_argument("name", help="the person or integration it is for, e.g. alice, siem-export")
+    c.add_argument("--role", required=True, choices=("reader", "admin"))
+    _add_target(c)
+    c = tsub.add_parser("list", help="every token: name, role, created, last used, revoked")
+    _add_target(c)
+    c.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
+    c.add_argument("--output", type=Path)
+    c = tsub.add_parser("revoke", help="revoke a token; it stops working at once")
+    c.add_argument("name")
+    _add_target(c)
+
+    p = sub.add_parser("audit", help="the audit log: who read, imported, revoked or changed what")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--limit", type=int, default=1000, help="newest N entries (default 1000)")
+    p.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
+    p.add_argument("--output", type=Path)
 
     p = sub.add_parser("sources", help="enrolled agents and scanners")
     ssub = p.add_subparsers(dest="sources_command", required=True, parser_class=_Parser)
@@ -199,7 +239,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = resolve_serve(db=args.db, listen=args.listen, rules=args.rules, ghost_after=args.ghost_after,
                            config=args.config, tls_cert=args.tls_cert, tls_key=args.tls_key,
                            tls_client_ca=args.tls_client_ca, plaintext=args.plaintext,
-                           metrics_listen=args.metrics_listen, workers=args.workers)
+                           metrics_listen=args.metrics_listen, workers=args.workers,
+                           open_enrolment=args.open_enrolment)
     _rules([str(d) for d in config.rules_dirs])  # fail fast on a broken rule pack, before binding
     return serve(config, ready=lambda port: print(
         f"netcensus collector listening on {config.listen.rsplit(':', 1)[0]}:{port} (database {config.db})",
@@ -225,7 +266,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.mapping:
             load_mapping(args.mapping)  # validate locally: errors name the local file
             mapping_text = args.mapping.read_text(encoding="utf-8")
-        with _client(args, admin_token=os.environ.get("NETCENSUS_ADMIN_TOKEN")) as client:
+        with _client(args) as client:
             r = client.import_register(data, args.fmt, args.file.name, mapping_text,
                                        {k: v.value for k, v in status_map.items()}, args.register or "")
         print(f"imported {args.file}: {r.rows} records ({r.added} added, {r.changed} changed, "
@@ -238,9 +279,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = Store.open(args.db)  # only once the file is known to be good: a bad one creates no database
     try:
         outcome = save_register(store, parsed, now=_utcnow(), register=args.register)
+        c = outcome.counts
+        store.record_audit(_local_audit("import", f"{args.fmt}:{args.file.name}",
+                                        f"ok: {c.rows} rows, {c.added} added, {c.changed} changed, "
+                                        f"{c.removed} removed"))
     finally:
         store.close()
-    c = outcome.counts
     print(f"imported {args.file} into register {outcome.register!r}: {c.rows} records ({c.added} added, "
           f"{c.changed} changed, {c.unchanged} unchanged, {c.removed} removed)")
     return 0
@@ -388,9 +432,13 @@ def cmd_certs(args: argparse.Namespace) -> int:
         print(f"  netcensus serve ... --tls-cert {cert} --tls-key {key}"
               f"  [--tls-client-ca {args.dir / 'ca.pem'}]")
     else:
-        cert, key = issue(args.dir, args.name, client=True)
-        print(f"client certificate {cert}, key {key}")
-        print(f"  netcensus-agent report ... --ca {args.dir / 'ca.pem'} --cert {cert} --key {key}")
+        cert, key = issue(args.dir, args.name, client=True, kind=args.kind)
+        print(f"client certificate {cert}, key {key} ({args.kind} {args.name})")
+        if args.kind == "user":
+            print(f"  netcensus findings --collector HOST:PORT --ca {args.dir / 'ca.pem'} --cert {cert} --key {key}"
+                  f"  (with the API token named {args.name})")
+        else:
+            print(f"  netcensus-agent report ... --ca {args.dir / 'ca.pem'} --cert {cert} --key {key}")
     return 0
 
 
@@ -398,7 +446,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     _target(args)
     if args.sources_command == "revoke":
         if args.collector:
-            with _client(args, admin_token=os.environ.get("NETCENSUS_ADMIN_TOKEN")) as client:
+            with _client(args) as client:
                 found = client.revoke_source(args.source_id)
         else:
             from collector.store.duckdb import Store
@@ -406,6 +454,8 @@ def cmd_sources(args: argparse.Namespace) -> int:
             store = Store.open(args.db, create=False)
             try:
                 found = store.revoke_source(args.source_id, _utcnow())
+                store.record_audit(_local_audit("sources revoke", args.source_id[:128],
+                                                "ok" if found else "ok: no such source"))
             finally:
                 store.close()
         if not found:
@@ -413,7 +463,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print(f"revoked {args.source_id}")
         return 0
     if args.collector:
-        with _client(args, admin_token=os.environ.get("NETCENSUS_ADMIN_TOKEN")) as client:
+        with _client(args) as client:
             rows = client.sources()
     else:
         store = _open_for_query(args.db)
@@ -427,6 +477,92 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+TOKEN_COLUMNS = ("name", "role", "created_at", "last_used_at", "revoked_at")
+AUDIT_COLUMNS = ("happened_at", "who", "role", "action", "target", "peer", "outcome")
+
+
+def _local_user() -> str:
+    """Who ran an offline token command, for the audit log (the account, not an environment variable)."""
+    import pwd
+
+    try:
+        return f"local:{pwd.getpwuid(os.getuid()).pw_name}"
+    except KeyError:
+        return f"local:uid {os.getuid()}"
+
+
+def _local_audit(action: str, target: str, outcome: str) -> dict[str, object]:
+    """An audit row for a change made with --db on this machine (the collector is not running)."""
+    return {"at": _utcnow(), "who": _local_user(), "role": None, "action": action, "target": target,
+            "peer": "local", "outcome": outcome}
+
+
+def _tokens_offline(args: argparse.Namespace) -> int:
+    from collector.serve.access import check_name, check_role, hash_token, new_token
+    from collector.store.duckdb import Store
+
+    store = Store.open(args.db, create=args.tokens_command == "create")
+    try:
+        now = _utcnow()
+        if args.tokens_command == "list":
+            rows = store.tokens()
+            emit(rows, args.fmt, columns=TOKEN_COLUMNS, table_columns=[(c, c.upper()) for c in TOKEN_COLUMNS],
+                 out=sys.stdout, output=args.output, empty="no tokens")
+            return 0
+        if args.tokens_command == "create":
+            name, role = check_name(args.name), check_role(args.role)
+            token = new_token()
+            if not store.create_token(name, role, hash_token(token), now):
+                raise UsageError(f"a token named {name!r} exists already (names are never reused; pick another)")
+            store.record_audit(_local_audit("tokens create", f"{name} ({role})", "ok"))
+            _print_token(name, role, token)
+            return 0
+        found = store.revoke_token(args.name, now)
+        store.record_audit(_local_audit("tokens revoke", args.name[:64], "ok" if found else "ok: no such token"))
+    finally:
+        store.close()
+    if not found:
+        raise UsageError(f"no valid token named {args.name!r}")
+    print(f"revoked token {args.name}")
+    return 0
+
+
+def _print_token(name: str, role: str, token: str) -> None:
+    print(token)
+    print(f"token {name!r} ({role}) created; it is shown only this once. Give it to its user as "
+          "NETCENSUS_TOKEN or in a --token-file (mode 0600).", file=sys.stderr)
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    _target(args)
+    if args.db:
+        return _tokens_offline(args)
+    with _client(args) as client:
+        if args.tokens_command == "create":
+            _print_token(args.name, args.role, client.create_token(args.name, args.role))
+            return 0
+        if args.tokens_command == "list":
+            rows = client.tokens()
+            emit(rows, args.fmt, columns=TOKEN_COLUMNS, table_columns=[(c, c.upper()) for c in TOKEN_COLUMNS],
+                 out=sys.stdout, output=args.output, empty="no tokens")
+            return 0
+        if not client.revoke_token(args.name):
+            raise UsageError(f"no valid token named {args.name!r}")
+    print(f"revoked token {args.name}")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    store = _open_for_query(args.db)
+    try:
+        rows = store.audit_entries(args.limit)
+    finally:
+        store.close()
+    emit(rows, args.fmt, columns=AUDIT_COLUMNS, table_columns=[(c, c.upper()) for c in AUDIT_COLUMNS],
+         out=sys.stdout, output=args.output, empty="no audit entries")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from collector.tools.demo import run_demo
 
@@ -435,7 +571,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {"serve": cmd_serve, "certs": cmd_certs, "sources": cmd_sources, "import": cmd_import,
             "findings": cmd_findings, "assets": cmd_assets,
-            "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo}
+            "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo, "tokens": cmd_tokens, "audit": cmd_audit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,14 +17,14 @@ from collector.domain.findings import AssetRow, FindingRow
 from collector.errors import CollectorUnreachable, NetcensusError, UsageError
 from collector.serve.tls import channel_credentials
 from collector.wire.codec import to_datetime
-from collector.wire.metadata import ADMIN_TOKEN_HEADER
+from collector.wire.metadata import AUTHORIZATION_HEADER
 from collector.wire.query import asset_from_proto, finding_from_proto
 
 
 class CollectorClient:
     """Talks to a running collector."""
 
-    def __init__(self, target: str, *, admin_token: str | None = None, timeout_s: float = 120.0,
+    def __init__(self, target: str, *, token: str | None = None, timeout_s: float = 120.0,
                  ca: Path | None = None, cert: Path | None = None, key: Path | None = None) -> None:
         self.target = target
         options = [("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 64 << 20)]
@@ -32,7 +32,8 @@ class CollectorClient:
             self._channel = grpc.secure_channel(target, channel_credentials(ca, cert, key), options=options)
         else:
             self._channel = grpc.insecure_channel(target, options=options)
-        self._metadata = [(ADMIN_TOKEN_HEADER, admin_token)] if admin_token else []
+        # Every Query and Admin call carries the API token (collector/serve/access.py).
+        self._metadata = [(AUTHORIZATION_HEADER, f"Bearer {token}")] if token else []
         self._timeout = timeout_s
 
     def close(self) -> None:
@@ -51,7 +52,8 @@ class CollectorClient:
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
             first = (detail or "").splitlines()[0][:200] if detail else code.name
             return CollectorUnreachable(f"collector {self.target} is unreachable ({first})")
-        if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNAUTHENTICATED):
+        if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNAUTHENTICATED,
+                    grpc.StatusCode.PERMISSION_DENIED):
             return UsageError(f"collector {self.target}: {detail or code.name}")
         return NetcensusError(f"collector {self.target}: {code.name if code else 'error'}: {detail}")
 
@@ -66,7 +68,7 @@ class CollectorClient:
         stub = query_pb2_grpc.QueryStub(self._channel)
         try:
             return [finding_from_proto(f) for f in stub.ListFindings(request, timeout=self._timeout,
-                                                                     wait_for_ready=False)]
+                                                                     wait_for_ready=False, metadata=self._metadata)]
         except grpc.RpcError as exc:
             raise self._error(exc) from exc
 
@@ -74,7 +76,7 @@ class CollectorClient:
         """Stream assets."""
         stub = query_pb2_grpc.QueryStub(self._channel)
         try:
-            answers = stub.ListAssets(query_pb2.AssetsRequest(), timeout=self._timeout)
+            answers = stub.ListAssets(query_pb2.AssetsRequest(), timeout=self._timeout, metadata=self._metadata)
             return iter([asset_from_proto(a) for a in answers])
         except grpc.RpcError as exc:
             raise self._error(exc) from exc
@@ -117,3 +119,38 @@ class CollectorClient:
                                               metadata=self._metadata)]
         except grpc.RpcError as exc:
             raise self._error(exc) from exc
+
+    def create_token(self, name: str, role: str) -> str:
+        """Create a named API token; the answer is the token itself (shown once)."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+        try:
+            response: query_pb2.CreateTokenResponse = stub.CreateToken(
+                query_pb2.CreateTokenRequest(name=name, role=role), timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return response.token
+
+    def tokens(self) -> list[dict[str, object]]:
+        """Every named API token (never the token or its hash)."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+
+        def t(msg: query_pb2.TokenInfo, name: str) -> datetime | None:
+            return to_datetime(getattr(msg, name)) if msg.HasField(name) else None  # type: ignore[arg-type]
+
+        try:
+            return [{"name": s.name, "role": s.role, "created_at": t(s, "created_at"),
+                     "last_used_at": t(s, "last_used_at"), "revoked_at": t(s, "revoked_at")}
+                    for s in stub.ListTokens(query_pb2.ListTokensRequest(), timeout=self._timeout,
+                                             metadata=self._metadata)]
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+
+    def revoke_token(self, name: str) -> bool:
+        """Revoke a named API token; False when no valid token has that name."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+        try:
+            response: query_pb2.RevokeTokenResponse = stub.RevokeToken(
+                query_pb2.RevokeTokenRequest(name=name), timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return bool(response.found)

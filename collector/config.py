@@ -92,6 +92,7 @@ class ServeConfig:
     tls_key: Path | None = None
     tls_client_ca: Path | None = None         # set: mutual TLS, every client presents a certificate
     plaintext: bool = False                   # explicit consent to plaintext off loopback
+    open_enrolment: bool = False              # explicit consent to serve without an enrolment secret
     metrics_listen: str | None = None         # HOST:PORT of the Prometheus endpoint; None: off
     rate_limit: float = 200.0                 # reports per second per source (0: unlimited)
     rate_burst: float = 2000.0                # reports a source may send at once before the limit bites
@@ -122,8 +123,8 @@ def load_file(path: Path | None) -> dict[str, object]:
     if not isinstance(section, dict):
         raise UsageError(f"{path}: [collector] must be a table")
     known = {"db", "listen", "rules", "ghost_after", "enrol_secret_file", "admin_token_file", "refresh_interval",
-             "max_message_bytes", "tls_cert", "tls_key", "tls_client_ca", "plaintext", "metrics_listen",
-             "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers"}
+             "max_message_bytes", "tls_cert", "tls_key", "tls_client_ca", "plaintext", "open_enrolment",
+             "metrics_listen", "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] "
@@ -185,7 +186,8 @@ def _opt_path(*values: object) -> Path | None:
 def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None, ghost_after: str | None,
                   config: Path | None, env: Mapping[str, str] | None = None, tls_cert: Path | None = None,
                   tls_key: Path | None = None, tls_client_ca: Path | None = None, plaintext: bool = False,
-                  metrics_listen: str | None = None, workers: str | int | None = None) -> ServeConfig:
+                  metrics_listen: str | None = None, workers: str | int | None = None,
+                  open_enrolment: bool = False) -> ServeConfig:
     """Merge argv, environment and file into a ServeConfig."""
     env = os.environ if env is None else env
     file = load_file(config)
@@ -203,6 +205,7 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
         db=Path(str(db_value)), listen=listen_value, rules_dirs=rules_dirs, ghost_after=ghost,
         enrol_secret=_secret(env, "NETCENSUS_ENROL_SECRET", file.get("enrol_secret_file")),
         admin_token=_secret(env, "NETCENSUS_ADMIN_TOKEN", file.get("admin_token_file")),
+        open_enrolment=bool(open_enrolment or file.get("open_enrolment")),
         refresh_interval=parse_duration(str(file.get("refresh_interval", "5m")), "refresh_interval"),
         max_message_bytes=int(_number(file.get("max_message_bytes", 64 * 1024 * 1024), "max_message_bytes",
                                       minimum=1024)),
@@ -234,3 +237,19 @@ def _transport(env: Mapping[str, str], file: Mapping[str, object], *, tls_cert: 
         "rate_burst": _number(file.get("rate_burst", 2000), "rate_burst", minimum=1),
         "max_queue": int(_number(file.get("max_queue", 20_000), "max_queue", minimum=1)),
     }
+
+
+def resolve_client_token(token_file: Path | None, env: Mapping[str, str] | None = None) -> str | None:
+    """The API token a `--collector HOST:PORT` command presents: --token-file, else NETCENSUS_TOKEN,
+    else NETCENSUS_ADMIN_TOKEN (what earlier versions read). Never from argv, where every user of
+    the machine could read it in the process list."""
+    env = os.environ if env is None else env
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise UsageError(f"{token_file}: cannot read token file: {exc.strerror}") from exc
+        if not token:
+            raise UsageError(f"{token_file}: token file is empty")
+        return token
+    return env.get("NETCENSUS_TOKEN") or env.get("NETCENSUS_ADMIN_TOKEN") or None

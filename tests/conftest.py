@@ -16,6 +16,10 @@ import pytest
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parent.parent
+# The admin credential of every collector the tests start (bootstrap admin token, see
+# collector/serve/access.py) and of every `--collector` command they run: Query and Admin answer
+# no one without one. Tests of the refusals pass NETCENSUS_TOKEN="" or their own tokens.
+TEST_TOKEN = "nct_tests-bootstrap-admin-token-0f3c9a"
 
 
 @dataclass
@@ -56,6 +60,22 @@ def private_tmpdir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def api_token() -> Iterator[str]:
+    """NETCENSUS_ADMIN_TOKEN (for `netcensus serve` processes) and NETCENSUS_TOKEN (for clients) of
+    this session; the in-process collectors of the fixtures get the same token in their config."""
+    saved = {k: os.environ.get(k) for k in ("NETCENSUS_ADMIN_TOKEN", "NETCENSUS_TOKEN")}
+    os.environ["NETCENSUS_ADMIN_TOKEN"] = os.environ["NETCENSUS_TOKEN"] = TEST_TOKEN
+    try:
+        yield TEST_TOKEN
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 @pytest.fixture
 def empty_rules(tmp_path: Path) -> Path:
     """A rules directory with one rule that matches nothing real, so findings are inventory-only."""
@@ -74,6 +94,7 @@ def collector(tmp_path: Path, empty_rules: Path) -> Iterator[object]:
     from collector.serve.server import BackgroundCollector
 
     config = ServeConfig(db=tmp_path / "nc.duckdb", listen="127.0.0.1:0", rules_dirs=(empty_rules,),
-                         ghost_after=timedelta(days=14), refresh_interval=timedelta(0))
+                         ghost_after=timedelta(days=14), refresh_interval=timedelta(0), admin_token=TEST_TOKEN,
+                         open_enrolment=True)
     with BackgroundCollector(config) as running:
         yield running

@@ -3,9 +3,12 @@
 Why: with `serve --workers N` every public connection lands on a front-end (the kernel spreads them
 over the processes sharing the port), but findings, assets, imports and revocations need the
 database, which only the writer process opens. The front-end forwards such a call over a private
-Unix socket without parsing it: same request bytes, same metadata (the admin token), same status
-code and details back. Handlers are built from the service descriptors, so a method added to
-query.proto is passed on without a change here.
+Unix socket without parsing it: same request bytes, same metadata (the API token), same status
+code and details back. The writer checks the token (collector/serve/access.py); what only this
+process sees — the caller's address and client certificate — goes with the call in two headers,
+set here after dropping any the caller sent, so they cannot be forged from outside. Handlers are
+built from the service descriptors, so a method added to query.proto is passed on without a
+change here.
 """
 
 from __future__ import annotations
@@ -17,15 +20,24 @@ import grpc
 from google.protobuf.descriptor import MethodDescriptor
 from netcensus.v1 import query_pb2
 
+from collector.serve.tls import peer_identity
+from collector.wire.metadata import FORWARDED_CERT_HEADER, FORWARDED_PEER_HEADER
+
 if TYPE_CHECKING:
     Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
 PROXIED_SERVICES = ("Query", "Admin")
 
 
+_DROPPED = ("user-agent", "content-type", "te", FORWARDED_PEER_HEADER, FORWARDED_CERT_HEADER)
+
+
 def _forwarded(context: Context) -> tuple[tuple[str, str | bytes], ...]:
-    """Caller metadata worth passing on (not HTTP/2 pseudo-headers nor gRPC's own)."""
-    return tuple((k, v) for k, v in (context.invocation_metadata() or ())
-                 if not k.startswith((":", "grpc-")) and k not in ("user-agent", "content-type", "te"))
+    """Caller metadata worth passing on (not HTTP/2 pseudo-headers nor gRPC's own, nor forwarding
+    headers the caller made up), then the caller's address and certificate identity as seen here."""
+    cert = peer_identity(context)
+    passed = tuple((k, v) for k, v in (context.invocation_metadata() or ())
+                   if not k.startswith((":", "grpc-")) and k not in _DROPPED)
+    return (*passed, (FORWARDED_PEER_HEADER, context.peer()), (FORWARDED_CERT_HEADER, cert.forward() if cert else ""))
 
 
 def _unary(upstream: grpc.aio.Channel, path: str) -> Callable[[bytes, Context], Awaitable[bytes]]:

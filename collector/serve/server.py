@@ -32,6 +32,7 @@ from collector.inventory.gc import settle_for_serving
 from collector.inventory.refresh import Snapshot, refresh
 from collector.register.importing import import_register, parse_status_map
 from collector.rules.bridge import load_software_rules
+from collector.serve.access import Access, TokenBook, check_name, check_role, hash_token, new_token
 from collector.serve.listen import (
     bind,
     check_bindable,
@@ -42,7 +43,7 @@ from collector.serve.listen import (
     server_options,
 )
 from collector.serve.metrics import Metrics
-from collector.serve.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service, hash_key
+from collector.serve.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service
 from collector.serve.workers import FrontendPool
 from collector.store.duckdb import Store
 
@@ -60,6 +61,7 @@ class Collector:
     def __init__(self, config: ServeConfig, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.config = config
         self.clock = clock
+        self._check_policy()  # before the database file is created
         self.store = Store.open(config.db)
         self.store.defer_checkpoints()
         threads = config.duckdb_threads or writer_threads(config.workers, os.cpu_count() or 1)
@@ -69,6 +71,7 @@ class Collector:
                                        when_idle=self.store.checkpoint_if_idle, recover=self.store.recover)
         self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
         self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources())
+        self.tokens = TokenBook(self.store.active_tokens(), bootstrap=config.admin_token)
         self.metrics_port = 0
         self._rules = load_software_rules(config.rules_dirs)
         self._refresh_lock = threading.Lock()
@@ -112,6 +115,38 @@ class Collector:
             log.warning("revoked source %s", source_id)
         return found
 
+    def create_token(self, name: str, role: str) -> str:
+        """A new named API token (TokenAdmin.create): stored as a hash, valid at once."""
+        check_name(name)
+        check_role(role)
+        token = new_token()
+        if not self.store.create_token(name, role, hash_token(token), self.clock()):
+            raise UsageError(f"a token named {name!r} exists already (names are never reused; pick another)")
+        self.tokens.add(hash_token(token), name, role)
+        log.warning("API token %r created with role %s", name, role)
+        return token
+
+    def list_tokens(self) -> list[dict[str, object]]:
+        """Every named token (TokenAdmin.list)."""
+        return self.store.tokens()
+
+    def revoke_token(self, name: str) -> bool:
+        """Revoke a named token (TokenAdmin.revoke): refused from the next call on."""
+        found = self.store.revoke_token(name, self.clock())
+        if found:
+            self.tokens.remove(name)
+            log.warning("API token %r revoked", name)
+        return found
+
+    def _record_audit(self, entry: dict[str, object], used_token: str | None) -> None:
+        self.store.record_audit(entry, used_token=used_token)
+
+    def _check_policy(self) -> None:
+        """No open defaults: an enrolment secret, or the operator's explicit --open-enrolment."""
+        if self.config.enrol_secret is None and not self.config.open_enrolment:
+            raise UsageError("refusing to start without an enrolment secret: set NETCENSUS_ENROL_SECRET or "
+                             "enrol_secret_file, or give --open-enrolment to let any node enrol")
+
     async def start(self) -> int:
         """Bind and start serving; returns the bound port (useful with port 0)."""
         host, port = parse_listen(self.config.listen)
@@ -128,15 +163,24 @@ class Collector:
             log.info("TLS on %s%s", self.config.listen,
                      " with client certificates required" if self.config.tls_client_ca else "")
         if self.config.enrol_secret is None:
-            log.warning("no enrolment secret configured: any node may enrol (set NETCENSUS_ENROL_SECRET)")
+            log.warning("OPEN ENROLMENT (--open-enrolment): any node that reaches %s may enrol and report; "
+                        "set NETCENSUS_ENROL_SECRET or enrol_secret_file", self.config.listen)
+        if not len(self.tokens):
+            log.warning("no API token exists yet: Query and Admin refuse every call until one is created "
+                        "(`netcensus tokens create NAME --role admin`)")
         return self.port
 
-    def _query_admin(self, server: grpc.aio.Server) -> None:
-        admin_hash = hash_key(self.config.admin_token) if self.config.admin_token else None
+    def _query_admin(self, server: grpc.aio.Server, *, private: bool) -> None:
+        """Query and Admin behind the access check. private: the writer's socket for its front-ends,
+        which state the caller's address and certificate; never the public port."""
+        access = Access(tokens=self.tokens, node_key_source=self.keyring.source_for,
+                        mutual_tls=self.config.tls_client_ca is not None, trust_forwarded=private,
+                        record=self._record_audit, clock=self.clock)
         query_pb2_grpc.add_QueryServicer_to_server(
-            QueryService(self.refresh, self.store.resolved_findings), server)
+            QueryService(self.refresh, self.store.resolved_findings, access=access), server)
         query_pb2_grpc.add_AdminServicer_to_server(
-            AdminService(self._import, admin_hash, revoke=self.revoke, sources=self.store.sources), server)
+            AdminService(self._import, access=access, revoke=self.revoke, sources=self.store.sources,
+                         tokens=_Tokens(self)), server)
 
     async def _start_single(self, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
         """Everything in this process: gRPC, decoding and the writer (the default)."""
@@ -144,7 +188,7 @@ class Collector:
         add_ingest_service(IngestService.for_config(
             self.config, pipeline=self.pipeline, keyring=self.keyring, persist_enrolment=self._persist_enrolment,
             clock=self.clock, metrics=self.metrics), server)
-        self._query_admin(server)
+        self._query_admin(server, private=False)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         enable_reflection(server)
         self.pipeline.start()
@@ -170,7 +214,7 @@ class Collector:
         self._private_dir = tempfile.mkdtemp(prefix="netcensus-collector-")
         internal = str(Path(self._private_dir) / "writer.sock")
         server = grpc.aio.server(options=server_options(self.config))
-        self._query_admin(server)
+        self._query_admin(server, private=True)
         server.add_insecure_port(f"unix:{internal}")
         await server.start()
         self._server = server
@@ -230,6 +274,25 @@ class Collector:
                 await asyncio.to_thread(self.refresh)
             except NetcensusError as exc:
                 log.error("refresh failed: %s", exc)
+
+
+class _Tokens:
+    """The collector's token methods as the Admin service's TokenAdmin."""
+
+    def __init__(self, collector: Collector) -> None:
+        self._collector = collector
+
+    def create(self, name: str, role: str) -> str:
+        """See Collector.create_token."""
+        return self._collector.create_token(name, role)
+
+    def list(self) -> list[dict[str, object]]:
+        """See Collector.list_tokens."""
+        return self._collector.list_tokens()
+
+    def revoke(self, name: str) -> bool:
+        """See Collector.revoke_token."""
+        return self._collector.revoke_token(name)
 
 
 def writer_threads(workers: int, cores: int) -> int:

@@ -30,9 +30,10 @@ from collector.errors import NetcensusError
 from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.refresh import Snapshot, asset_rows
+from collector.serve.access import ADMIN, READER, Access, Caller
 from collector.serve.metrics import Metrics
 from collector.wire.codec import InvalidReport, decode_report, to_datetime, to_timestamp
-from collector.wire.metadata import ADMIN_TOKEN_HEADER, NODE_KEY_HEADER, RETRY_AFTER_HEADER
+from collector.wire.metadata import NODE_KEY_HEADER, RETRY_AFTER_HEADER
 from collector.wire.query import asset_to_proto, finding_to_proto
 
 log = logging.getLogger("netcensus.service")
@@ -371,43 +372,65 @@ Refresher = Callable[[timedelta | None], Snapshot]
 
 
 class QueryService(query_pb2_grpc.QueryServicer):
-    """Findings and assets, recomputed at call time."""
+    """Findings and assets, recomputed at call time; every call needs a reader (or admin) token.
 
-    def __init__(self, refresh: Refresher, resolved: Callable[[], list[FindingRow]] | None = None) -> None:
+    Rows are gathered before the first one is sent, so the audit row (with the count) is written
+    before anything leaves: as with Vault's audit devices, no audit row, no answer."""
+
+    def __init__(self, refresh: Refresher, resolved: Callable[[], list[FindingRow]] | None = None, *,
+                 access: Access) -> None:
         self._refresh = refresh
         self._resolved = resolved
+        self._access = access
 
     async def ListFindings(self, request: query_pb2.FindingsRequest,
                            context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Finding]:
+        caller = await self._access.require(context, READER, "ListFindings")
         ghost_after = (timedelta(seconds=request.ghost_after_seconds)
                        if request.HasField("ghost_after_seconds") else None)
         try:
             snapshot = await asyncio.to_thread(self._refresh, ghost_after)
         except NetcensusError as exc:
+            await self._access.done(caller, "ListFindings", outcome=f"FAILED_PRECONDITION: {exc}")
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         since = to_datetime(request.since) if request.HasField("since") else None
         kinds = set(request.kinds)
         rows = list(snapshot.findings)
         if request.include_resolved and self._resolved is not None:
             rows += await asyncio.to_thread(self._resolved)
+        out = []
         for row in rows:
             if kinds and row.kind not in kinds:
                 continue
             opened = row.resolved_at or row.opened_at
             if since is not None and (opened is None or opened < since):
                 continue
+            out.append(row)
+        await self._audited(context, caller, "ListFindings", f"{len(out)} findings")
+        for row in out:
             yield finding_to_proto(row)
 
     async def ListAssets(self, request: query_pb2.AssetsRequest,
                          context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Asset]:
+        caller = await self._access.require(context, READER, "ListAssets")
         try:
             snapshot = await asyncio.to_thread(self._refresh, None)
         except NetcensusError as exc:
+            await self._access.done(caller, "ListAssets", outcome=f"FAILED_PRECONDITION: {exc}")
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         since = to_datetime(request.seen_since) if request.HasField("seen_since") else None
-        for row in asset_rows(snapshot):
-            if since is None or (row.last_seen is not None and row.last_seen >= since):
-                yield asset_to_proto(row)
+        rows = [row for row in asset_rows(snapshot)
+                if since is None or (row.last_seen is not None and row.last_seen >= since)]
+        await self._audited(context, caller, "ListAssets", f"{len(rows)} assets")
+        for row in rows:
+            yield asset_to_proto(row)
+
+    async def _audited(self, context: grpc.aio.ServicerContext[Any, Any], caller: Caller, action: str,
+                       target: str) -> None:
+        try:
+            await self._access.done(caller, action, target)
+        except NetcensusError:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the audit log cannot be written; retry later")
 
 
 Importer = Callable[[query_pb2.ImportRequest], query_pb2.ImportResponse]
@@ -415,43 +438,69 @@ Revoker = Callable[[str], bool]
 SourceLister = Callable[[], list[dict[str, Any]]]
 
 
-class AdminService(query_pb2_grpc.AdminServicer):
-    """Register imports over gRPC (same code path as `netcensus import --db`), and source revocation."""
+class TokenAdmin(Protocol):
+    """Named API tokens as the Admin service changes them (collector/serve/server.py: store + TokenBook)."""
 
-    def __init__(self, importer: Importer, admin_token_hash: str | None, *, revoke: Revoker | None = None,
-                 sources: SourceLister | None = None) -> None:
+    def create(self, name: str, role: str) -> str:
+        """Create the token and return it (the only time it exists outside the caller's hands).
+        Raises UsageError for a bad or taken name or role."""
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every token: name, role, created_at, last_used_at, revoked_at."""
+
+    def revoke(self, name: str) -> bool:
+        """Revoke; False when no valid token has that name."""
+
+
+class AdminService(query_pb2_grpc.AdminServicer):
+    """Register imports over gRPC (same code path as `netcensus import --db`), source revocation and
+    API tokens; every call needs an admin token and leaves an audit row."""
+
+    def __init__(self, importer: Importer, *, access: Access, revoke: Revoker | None = None,
+                 sources: SourceLister | None = None, tokens: TokenAdmin | None = None) -> None:
         self._importer = importer
-        self._token_hash = admin_token_hash
+        self._access = access
         self._revoke = revoke
         self._sources = sources
+        self._tokens = tokens
 
-    async def _authorise(self, context: grpc.aio.ServicerContext[Any, Any]) -> None:
-        if self._token_hash is not None and not hmac.compare_digest(
-                hash_key(_metadata(context, ADMIN_TOKEN_HEADER)), self._token_hash):
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, f"missing or wrong {ADMIN_TOKEN_HEADER}")
+    async def _fail(self, context: grpc.aio.ServicerContext[Any, Any], caller: Caller, action: str, target: str,
+                    code: grpc.StatusCode, details: str) -> None:
+        await self._access.done(caller, action, target, f"{code.name}: {details}")
+        await context.abort(code, details)
+        raise AssertionError("context.abort returned")
 
     async def ImportRegister(self, request: query_pb2.ImportRequest,
                              context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.ImportResponse:
-        await self._authorise(context)
+        target = f"{request.format}:{request.filename[:200]}"
+        caller = await self._access.require(context, ADMIN, "ImportRegister", target)
         try:
-            return await asyncio.to_thread(self._importer, request)
+            response = await asyncio.to_thread(self._importer, request)
         except NetcensusError as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            await self._fail(context, caller, "ImportRegister", target, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             raise AssertionError("context.abort returned") from exc
+        await self._access.done(caller, "ImportRegister", target,
+                                f"ok: {response.rows} rows, {response.added} added, {response.changed} changed, "
+                                f"{response.removed} removed")
+        return response
 
     async def RevokeSource(self, request: query_pb2.RevokeSourceRequest,
                            context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.RevokeSourceResponse:
-        await self._authorise(context)
+        target = request.source_id[:128]
+        caller = await self._access.require(context, ADMIN, "RevokeSource", target)
         if self._revoke is None or not request.source_id:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "source_id is required")
-            raise AssertionError("context.abort returned")
+            await self._fail(context, caller, "RevokeSource", target, grpc.StatusCode.INVALID_ARGUMENT,
+                             "source_id is required")
+        assert self._revoke is not None
         found = await asyncio.to_thread(self._revoke, request.source_id)
+        await self._access.done(caller, "RevokeSource", target, "ok" if found else "ok: no such source")
         return query_pb2.RevokeSourceResponse(found=found)
 
     async def ListSources(self, request: query_pb2.ListSourcesRequest,
                           context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.SourceInfo]:
-        await self._authorise(context)
+        caller = await self._access.require(context, ADMIN, "ListSources")
         rows = await asyncio.to_thread(self._sources) if self._sources else []
+        await self._access.done(caller, "ListSources", f"{len(rows)} sources")
         for row in rows:
             info = query_pb2.SourceInfo(source_id=row["source_id"], kind=row["kind"], hostname=row["hostname"] or "",
                                         last_seq=int(row["last_seq"] or 0))
@@ -459,3 +508,39 @@ class AdminService(query_pb2_grpc.AdminServicer):
                 if row.get(name) is not None:
                     getattr(info, name).CopyFrom(to_timestamp(row[name]))
             yield info
+
+    async def CreateToken(self, request: query_pb2.CreateTokenRequest,
+                          context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.CreateTokenResponse:
+        target = f"{request.name[:64]} ({request.role[:16]})"
+        caller = await self._access.require(context, ADMIN, "CreateToken", target)
+        if self._tokens is None:
+            await self._fail(context, caller, "CreateToken", target, grpc.StatusCode.UNIMPLEMENTED,
+                             "tokens are not managed here")
+        assert self._tokens is not None
+        try:
+            token = await asyncio.to_thread(self._tokens.create, request.name, request.role)
+        except NetcensusError as exc:
+            await self._fail(context, caller, "CreateToken", target, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            raise AssertionError("context.abort returned") from exc
+        await self._access.done(caller, "CreateToken", target)
+        return query_pb2.CreateTokenResponse(name=request.name, role=request.role, token=token)
+
+    async def ListTokens(self, request: query_pb2.ListTokensRequest,
+                         context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.TokenInfo]:
+        caller = await self._access.require(context, ADMIN, "ListTokens")
+        rows = await asyncio.to_thread(self._tokens.list) if self._tokens else []
+        await self._access.done(caller, "ListTokens", f"{len(rows)} tokens")
+        for row in rows:
+            info = query_pb2.TokenInfo(name=row["name"], role=row["role"])
+            for name in ("created_at", "last_used_at", "revoked_at"):
+                if row.get(name) is not None:
+                    getattr(info, name).CopyFrom(to_timestamp(row[name]))
+            yield info
+
+    async def RevokeToken(self, request: query_pb2.RevokeTokenRequest,
+                          context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.RevokeTokenResponse:
+        target = request.name[:64]
+        caller = await self._access.require(context, ADMIN, "RevokeToken", target)
+        found = await asyncio.to_thread(self._tokens.revoke, request.name) if self._tokens else False
+        await self._access.done(caller, "RevokeToken", target, "ok" if found else "ok: no such token")
+        return query_pb2.RevokeTokenResponse(found=found)

@@ -321,6 +321,54 @@ class Store:
             cur.execute("UPDATE sources SET revoked_at = ?, key_hash = NULL WHERE source_id = ?", [now, source_id])
         return bool(found and found[0])
 
+    # --- API tokens and audit log --------------------------------------------------------------------
+
+    def create_token(self, name: str, role: str, token_hash: str, now: datetime) -> bool:
+        """Store a new named token's hash; False when the name is taken (also by a revoked token)."""
+        with self._transaction() as cur:
+            taken = cur.execute("SELECT count(*) FROM api_tokens WHERE name = ?", [name]).fetchone()
+            if taken and taken[0]:
+                return False
+            cur.execute("INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                        [name, role, token_hash, now])
+        return True
+
+    def active_tokens(self) -> dict[str, tuple[str, str]]:
+        """token hash → (name, role) of every token that is not revoked."""
+        rows = self._cursor().execute(
+            "SELECT token_hash, name, role FROM api_tokens WHERE revoked_at IS NULL").fetchall()
+        return {str(r[0]): (str(r[1]), str(r[2])) for r in rows}
+
+    def tokens(self) -> list[dict[str, object]]:
+        """Every named token, without its hash."""
+        return self.query("SELECT name, role, created_at, last_used_at, revoked_at FROM api_tokens "
+                          "ORDER BY created_at, name")
+
+    def revoke_token(self, name: str, now: datetime) -> bool:
+        """Revoke a named token; True if it existed and was valid until now."""
+        with self._transaction() as cur:
+            found = cur.execute("SELECT count(*) FROM api_tokens WHERE name = ? AND revoked_at IS NULL",
+                                [name]).fetchone()
+            cur.execute("UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", [now, name])
+        return bool(found and found[0])
+
+    def record_audit(self, entry: Mapping[str, object], *, used_token: str | None = None) -> None:
+        """Append one audit row (at, who, role, action, target, peer, outcome); with used_token, also
+        set that token's last use to the entry's time, in the same transaction."""
+        with self._transaction() as cur:
+            cur.execute("INSERT INTO audit_log (happened_at, who, role, action, target, peer, outcome) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [entry["at"], entry["who"], entry.get("role"), entry["action"], entry.get("target"),
+                         entry.get("peer"), entry["outcome"]])
+            if used_token is not None:
+                cur.execute("UPDATE api_tokens SET last_used_at = ? WHERE name = ?", [entry["at"], used_token])
+
+    def audit_entries(self, limit: int = 1000) -> list[dict[str, object]]:
+        """The newest `limit` audit rows, oldest first."""
+        return self.query("SELECT happened_at, who, role, action, target, peer, outcome FROM "
+                          "(SELECT * FROM audit_log ORDER BY happened_at DESC LIMIT ?) ORDER BY happened_at",
+                          [int(limit)])
+
     # --- ingest ----------------------------------------------------------------------------------
 
     def store_reports(self, reports: Sequence[IngestReport], now: datetime) -> StoreResult:

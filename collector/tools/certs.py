@@ -36,8 +36,14 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
                              serialization.NoEncryption())
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "netcensus"),
+CLIENT_KINDS = ("agent", "scanner", "user")
+
+
+def _name(common_name: str, kind: str = "") -> x509.Name:
+    """Subject O=netcensus[, OU=kind], CN=name: the collector reads the kind and name back to bind a
+    client certificate to what it was issued for (collector/serve/access.py)."""
+    unit = [x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, kind)] if kind else []
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "netcensus"), *unit,
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
@@ -87,15 +93,20 @@ def _san(hosts: Sequence[str]) -> x509.SubjectAlternativeName:
 
 
 def issue(directory: Path, name: str, *, hosts: Sequence[str] = (), client: bool = False,
-          days: int = 825) -> tuple[Path, Path]:
-    """Issue `<name>.pem` and `<name>-key.pem` signed by the CA in `directory` (created if missing)."""
+          days: int = 825, kind: str = "agent") -> tuple[Path, Path]:
+    """Issue `<name>.pem` and `<name>-key.pem` signed by the CA in `directory` (created if missing).
+
+    A client certificate carries `kind` (agent, scanner or user) and `name`: Query and Admin accept
+    only a user certificate whose name is the API token's name."""
     if not name or "/" in name or name.startswith("."):
         raise UsageError(f"{name!r} is not a usable certificate name")
+    if client and kind not in CLIENT_KINDS:
+        raise UsageError(f"certificate kind {kind!r}: use {', '.join(CLIENT_KINDS)}")
     ca_cert, ca_key = _load_ca(directory)
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.UTC)
     usage = ExtendedKeyUsageOID.CLIENT_AUTH if client else ExtendedKeyUsageOID.SERVER_AUTH
-    builder = (x509.CertificateBuilder().subject_name(_name(name)).issuer_name(ca_cert.subject)
+    builder = (x509.CertificateBuilder().subject_name(_name(name, kind if client else "")).issuer_name(ca_cert.subject)
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

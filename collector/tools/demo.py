@@ -23,6 +23,7 @@ from collector.config import ServeConfig, default_rules_dir
 from collector.errors import NetcensusError
 from collector.output import to_table
 from collector.register import SAMPLE_REGISTER
+from collector.serve.access import new_token
 from collector.serve.server import BackgroundCollector
 
 
@@ -65,8 +66,11 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "netcensus.duckdb"
     secret = secrets.token_urlsafe(24)  # the demo's agents enrol with it, as production agents would
+    # The demo's own admin credential, as an operator's bootstrap token (NETCENSUS_ADMIN_TOKEN): Query
+    # and Admin answer no one without one. It lives only in this process.
+    token = new_token()
     config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(default_rules_dir(),), ghost_after=timedelta(0),
-                         refresh_interval=timedelta(0), enrol_secret=secret)
+                         refresh_interval=timedelta(0), enrol_secret=secret, admin_token=token)
     started = time.monotonic()
     _say(f"starting a collector on loopback with database {db}")
     with BackgroundCollector(config) as running:
@@ -83,7 +87,7 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
             print("    " + _run_agent(["lab", "--collector", target, "--state-dir", str(workdir / "scanner")],
                                        timeout=300, secret=secret), flush=True)
         _say(f"importing the sample asset register ({SAMPLE_REGISTER.name}, Snipe-IT export)")
-        with CollectorClient(target) as client:
+        with CollectorClient(target, token=token) as client:
             r = client.import_register(SAMPLE_REGISTER.read_bytes(), "snipeit", SAMPLE_REGISTER.name)
             print(f"    {r.rows} records imported", flush=True)
             findings = client.findings(kinds=[], since=None, ghost_after=timedelta(0))
@@ -99,5 +103,8 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
     print(f"  .venv/bin/netcensus assets --db {db}")
     print(f"  .venv/bin/netcensus findings --db {db} --kind unauthorised-software")
     print(f"  .venv/bin/netcensus sql --db {db} \"SELECT name, version, source FROM software LIMIT 10\"")
-    print(f"  .venv/bin/netcensus serve --db {db} --listen 127.0.0.1:50051   # then point agents at it")
+    print(f"  .venv/bin/netcensus tokens create me --role reader --db {db}   # a token for --collector queries")
+    print(f"  .venv/bin/netcensus audit --db {db}   # who read and changed what")
+    print(f"  NETCENSUS_ENROL_SECRET=... .venv/bin/netcensus serve --db {db} --listen 127.0.0.1:50051"
+          "   # then point agents at it")
     return 0

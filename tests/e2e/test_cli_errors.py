@@ -83,7 +83,8 @@ def serving(tmp_path: Path, empty_rules: Path):
     port = free_port()
     db = tmp_path / "held.duckdb"
     proc = subprocess.Popen([str(BIN / "netcensus"), "serve", "--db", str(db), "--listen", f"127.0.0.1:{port}",
-                             "--rules", str(empty_rules)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--rules", str(empty_rules), "--open-enrolment"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert "listening" in line, proc.stderr.read() if proc.poll() is not None else line
@@ -96,7 +97,7 @@ def serving(tmp_path: Path, empty_rules: Path):
 def test_port_in_use(serving, tmp_path: Path) -> None:
     _, port, _ = serving
     one_line_error(run_cli("netcensus", "serve", "--db", str(tmp_path / "other.duckdb"), "--listen",
-                           f"127.0.0.1:{port}"), f"127.0.0.1:{port}")
+                           f"127.0.0.1:{port}", "--open-enrolment"), f"127.0.0.1:{port}")
 
 
 def test_db_held_by_running_collector(serving) -> None:

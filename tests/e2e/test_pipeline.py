@@ -22,7 +22,7 @@ from agent.facts.model import (
 from agent.transport.client import IngestClient
 from agent.transport.encode import encode_snapshot
 from agent.transport.state import NodeState
-from tests.conftest import run_cli
+from tests.conftest import TEST_TOKEN, run_cli
 
 REGISTER = """\
 Asset Name,Asset Tag,Model,Manufacturer,Serial,Status,Checked Out,MAC Address,Hostname
@@ -110,7 +110,8 @@ def test_same_answers_from_db_after_shutdown(tmp_path: Path, empty_rules: Path) 
     from collector.serve.server import BackgroundCollector
 
     db = tmp_path / "nc.duckdb"
-    config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(empty_rules,), refresh_interval=timedelta(0))
+    config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(empty_rules,), refresh_interval=timedelta(0),
+                         admin_token=TEST_TOKEN, open_enrolment=True)
     with BackgroundCollector(config) as running:
         send(running.target, tmp_path / "c", host("rogue-01", "00:1b:21:99:99:99", "192.0.2.66"))
         via_grpc = json.loads(run_cli("netcensus", "findings", "--collector", running.target, "--format", "json",

@@ -14,7 +14,7 @@ from agent.transport.encode import encode_snapshot
 from agent.transport.state import NodeState
 from collector.config import ServeConfig, default_rules_dir
 from collector.serve.server import BackgroundCollector
-from tests.conftest import run_cli
+from tests.conftest import TEST_TOKEN, run_cli
 from tests.e2e.test_pipeline import host
 
 BASE = (SoftwareItem("bash", "5.2.15-2+b8", "deb", arch="amd64"),
@@ -42,7 +42,8 @@ def software_findings(target: str, *extra: str) -> list[dict[str, object]]:
 
 def test_shipped_rules_flag_resolve_and_reflag(tmp_path: Path) -> None:
     config = ServeConfig(db=tmp_path / "nc.duckdb", listen="127.0.0.1:0", rules_dirs=(default_rules_dir(),),
-                         ghost_after=timedelta(days=14), refresh_interval=timedelta(0))
+                         ghost_after=timedelta(days=14), refresh_interval=timedelta(0), admin_token=TEST_TOKEN,
+                         open_enrolment=True)
     with BackgroundCollector(config) as running:
         report(running.target, tmp_path, (*BASE, TEAMVIEWER))
         (f,) = software_findings(running.target)
@@ -84,7 +85,7 @@ rules:
 """, encoding="utf-8")
     assert run_cli("netcensus", "rules", "check", str(rules)).code == 0
     config = ServeConfig(db=tmp_path / "nc.duckdb", listen="127.0.0.1:0", rules_dirs=(rules,),
-                         refresh_interval=timedelta(0))
+                         refresh_interval=timedelta(0), admin_token=TEST_TOKEN, open_enrolment=True)
     with BackgroundCollector(config) as running:
         report(running.target, tmp_path / "a", (*BASE, TEAMVIEWER))
         report(running.target, tmp_path / "b", (*BASE, TEAMVIEWER), name="hr-lt-021", mac="a4:bb:6d:0a:00:05",

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class QueryStub:
-    """Read findings and assets. Results are streamed, one message per finding or asset, so large
+    """Read findings and assets. Every call needs a reader or admin API token ("authorization: Bearer
+    <token>" metadata; create one with `netcensus tokens create NAME --role reader`). Results are streamed, one message per finding or asset, so large
     inventories never have to fit in one message.
     """
 
@@ -49,7 +50,8 @@ class QueryStub:
 
 
 class QueryServicer:
-    """Read findings and assets. Results are streamed, one message per finding or asset, so large
+    """Read findings and assets. Every call needs a reader or admin API token ("authorization: Bearer
+    <token>" metadata; create one with `netcensus tokens create NAME --role reader`). Results are streamed, one message per finding or asset, so large
     inventories never have to fit in one message.
     """
 
@@ -89,7 +91,8 @@ def add_QueryServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class Query:
-    """Read findings and assets. Results are streamed, one message per finding or asset, so large
+    """Read findings and assets. Every call needs a reader or admin API token ("authorization: Bearer
+    <token>" metadata; create one with `netcensus tokens create NAME --role reader`). Results are streamed, one message per finding or asset, so large
     inventories never have to fit in one message.
     """
 
@@ -149,8 +152,8 @@ class Query:
 
 
 class AdminStub:
-    """Feed the collector: register imports. Calls carry the admin token in "x-netcensus-admin-token"
-    metadata when the collector is configured with one.
+    """Feed and manage the collector: register imports, sources, API tokens. Every call needs an admin
+    API token ("authorization: Bearer <token>" metadata); node keys are never accepted.
     """
 
     def __init__(self, channel):
@@ -174,11 +177,26 @@ class AdminStub:
                 request_serializer=netcensus_dot_v1_dot_query__pb2.ListSourcesRequest.SerializeToString,
                 response_deserializer=netcensus_dot_v1_dot_query__pb2.SourceInfo.FromString,
                 _registered_method=True)
+        self.CreateToken = channel.unary_unary(
+                '/netcensus.v1.Admin/CreateToken',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.CreateTokenRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.CreateTokenResponse.FromString,
+                _registered_method=True)
+        self.ListTokens = channel.unary_stream(
+                '/netcensus.v1.Admin/ListTokens',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.ListTokensRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.TokenInfo.FromString,
+                _registered_method=True)
+        self.RevokeToken = channel.unary_unary(
+                '/netcensus.v1.Admin/RevokeToken',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.RevokeTokenRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.RevokeTokenResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
-    """Feed the collector: register imports. Calls carry the admin token in "x-netcensus-admin-token"
-    metadata when the collector is configured with one.
+    """Feed and manage the collector: register imports, sources, API tokens. Every call needs an admin
+    API token ("authorization: Bearer <token>" metadata); node keys are never accepted.
     """
 
     def ImportRegister(self, request, context):
@@ -204,6 +222,27 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateToken(self, request, context):
+        """Create a named API token; the token itself is in the answer once and only its hash is kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTokens(self, request, context):
+        """Every named API token (never the token or its hash).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeToken(self, request, context):
+        """Revoke a named API token: it stops working at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -222,6 +261,21 @@ def add_AdminServicer_to_server(servicer, server):
                     request_deserializer=netcensus_dot_v1_dot_query__pb2.ListSourcesRequest.FromString,
                     response_serializer=netcensus_dot_v1_dot_query__pb2.SourceInfo.SerializeToString,
             ),
+            'CreateToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateToken,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.CreateTokenRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.CreateTokenResponse.SerializeToString,
+            ),
+            'ListTokens': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListTokens,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.ListTokensRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.TokenInfo.SerializeToString,
+            ),
+            'RevokeToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeToken,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.RevokeTokenRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.RevokeTokenResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'netcensus.v1.Admin', rpc_method_handlers)
@@ -231,8 +285,8 @@ def add_AdminServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class Admin:
-    """Feed the collector: register imports. Calls carry the admin token in "x-netcensus-admin-token"
-    metadata when the collector is configured with one.
+    """Feed and manage the collector: register imports, sources, API tokens. Every call needs an admin
+    API token ("authorization: Bearer <token>" metadata); node keys are never accepted.
     """
 
     @staticmethod
@@ -306,6 +360,87 @@ class Admin:
             '/netcensus.v1.Admin/ListSources',
             netcensus_dot_v1_dot_query__pb2.ListSourcesRequest.SerializeToString,
             netcensus_dot_v1_dot_query__pb2.SourceInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netcensus.v1.Admin/CreateToken',
+            netcensus_dot_v1_dot_query__pb2.CreateTokenRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.CreateTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTokens(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/netcensus.v1.Admin/ListTokens',
+            netcensus_dot_v1_dot_query__pb2.ListTokensRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.TokenInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netcensus.v1.Admin/RevokeToken',
+            netcensus_dot_v1_dot_query__pb2.RevokeTokenRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.RevokeTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -27,7 +27,8 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class QueryStub:
-    """Read findings and assets. Results are streamed, one message per finding or asset, so large
+    """Read findings and assets. Every call needs a reader or admin API token ("authorization: Bearer
+    <token>" metadata; create one with `netcensus tokens create NAME --role reader`). Results are streamed, one message per finding or asset, so large
     inventories never have to fit in one message.
     """
 
@@ -42,7 +43,8 @@ class QueryStub:
 
 @_typing.type_check_only
 class QueryAsyncStub(QueryStub):
-    """Read findings and assets. Results are streamed, one message per finding or asset, so large
+    """Read findings and assets. Every call needs a reader or admin API token ("authorization: Bearer
+    <token>" metadata; create one with `netcensus tokens create NAME --role reader`). Results are streamed, one message per finding or asset, so large
     inventories never have to fit in one message.
     """
 
@@ -53,7 +55,8 @@ class QueryAsyncStub(QueryStub):
     """Resolved assets with what was seen of them and what the register says."""
 
 class QueryServicer(metaclass=_abc_1.ABCMeta):
-    """Read findings and assets. Results are streamed, one message per finding or asset, so large
+    """Read findings and assets. Every call needs a reader or admin API token ("authorization: Bearer
+    <token>" metadata; create one with `netcensus tokens create NAME --role reader`). Results are streamed, one message per finding or asset, so large
     inventories never have to fit in one message.
     """
 
@@ -76,8 +79,8 @@ class QueryServicer(metaclass=_abc_1.ABCMeta):
 def add_QueryServicer_to_server(servicer: QueryServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
 class AdminStub:
-    """Feed the collector: register imports. Calls carry the admin token in "x-netcensus-admin-token"
-    metadata when the collector is configured with one.
+    """Feed and manage the collector: register imports, sources, API tokens. Every call needs an admin
+    API token ("authorization: Bearer <token>" metadata); node keys are never accepted.
     """
 
     @_typing.overload
@@ -94,11 +97,17 @@ class AdminStub:
     """
     ListSources: _grpc.UnaryStreamMultiCallable[_query_pb2.ListSourcesRequest, _query_pb2.SourceInfo]
     """Enrolled sources (agents and scanners) with their state; node keys are never returned."""
+    CreateToken: _grpc.UnaryUnaryMultiCallable[_query_pb2.CreateTokenRequest, _query_pb2.CreateTokenResponse]
+    """Create a named API token; the token itself is in the answer once and only its hash is kept."""
+    ListTokens: _grpc.UnaryStreamMultiCallable[_query_pb2.ListTokensRequest, _query_pb2.TokenInfo]
+    """Every named API token (never the token or its hash)."""
+    RevokeToken: _grpc.UnaryUnaryMultiCallable[_query_pb2.RevokeTokenRequest, _query_pb2.RevokeTokenResponse]
+    """Revoke a named API token: it stops working at once."""
 
 @_typing.type_check_only
 class AdminAsyncStub(AdminStub):
-    """Feed the collector: register imports. Calls carry the admin token in "x-netcensus-admin-token"
-    metadata when the collector is configured with one.
+    """Feed and manage the collector: register imports, sources, API tokens. Every call needs an admin
+    API token ("authorization: Bearer <token>" metadata); node keys are never accepted.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -112,10 +121,16 @@ class AdminAsyncStub(AdminStub):
     """
     ListSources: _aio.UnaryStreamMultiCallable[_query_pb2.ListSourcesRequest, _query_pb2.SourceInfo]  # type: ignore[assignment]
     """Enrolled sources (agents and scanners) with their state; node keys are never returned."""
+    CreateToken: _aio.UnaryUnaryMultiCallable[_query_pb2.CreateTokenRequest, _query_pb2.CreateTokenResponse]  # type: ignore[assignment]
+    """Create a named API token; the token itself is in the answer once and only its hash is kept."""
+    ListTokens: _aio.UnaryStreamMultiCallable[_query_pb2.ListTokensRequest, _query_pb2.TokenInfo]  # type: ignore[assignment]
+    """Every named API token (never the token or its hash)."""
+    RevokeToken: _aio.UnaryUnaryMultiCallable[_query_pb2.RevokeTokenRequest, _query_pb2.RevokeTokenResponse]  # type: ignore[assignment]
+    """Revoke a named API token: it stops working at once."""
 
 class AdminServicer(metaclass=_abc_1.ABCMeta):
-    """Feed the collector: register imports. Calls carry the admin token in "x-netcensus-admin-token"
-    metadata when the collector is configured with one.
+    """Feed and manage the collector: register imports, sources, API tokens. Every call needs an admin
+    API token ("authorization: Bearer <token>" metadata); node keys are never accepted.
     """
 
     @_abc_1.abstractmethod
@@ -145,5 +160,29 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_query_pb2.SourceInfo], _abc.AsyncIterator[_query_pb2.SourceInfo]]:
         """Enrolled sources (agents and scanners) with their state; node keys are never returned."""
+
+    @_abc_1.abstractmethod
+    def CreateToken(
+        self,
+        request: _query_pb2.CreateTokenRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_query_pb2.CreateTokenResponse, _abc.Awaitable[_query_pb2.CreateTokenResponse]]:
+        """Create a named API token; the token itself is in the answer once and only its hash is kept."""
+
+    @_abc_1.abstractmethod
+    def ListTokens(
+        self,
+        request: _query_pb2.ListTokensRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_query_pb2.TokenInfo], _abc.AsyncIterator[_query_pb2.TokenInfo]]:
+        """Every named API token (never the token or its hash)."""
+
+    @_abc_1.abstractmethod
+    def RevokeToken(
+        self,
+        request: _query_pb2.RevokeTokenRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_query_pb2.RevokeTokenResponse, _abc.Awaitable[_query_pb2.RevokeTokenResponse]]:
+        """Revoke a named API token: it stops working at once."""
 
 def add_AdminServicer_to_server(servicer: AdminServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

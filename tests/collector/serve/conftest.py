@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import TEST_TOKEN
+
 
 @pytest.fixture
 def make_collector(tmp_path: Path, empty_rules: Path) -> Iterator[Callable[..., Any]]:
@@ -21,6 +23,7 @@ def make_collector(tmp_path: Path, empty_rules: Path) -> Iterator[Callable[..., 
         def make(**overrides: Any) -> Any:
             fields: dict[str, Any] = {"db": tmp_path / "nc.duckdb", "listen": "127.0.0.1:0",
                                       "rules_dirs": (empty_rules,), "ghost_after": timedelta(days=14),
-                                      "refresh_interval": timedelta(0), **overrides}
+                                      "refresh_interval": timedelta(0), "admin_token": TEST_TOKEN,
+                                      "open_enrolment": True, **overrides}
             return stack.enter_context(BackgroundCollector(ServeConfig(**fields)))
         yield make

@@ -104,8 +104,11 @@ class CollectorProcess:
     """`netcensus serve` as a real process on a fixed port (so it can be killed and restarted)."""
 
     def __init__(self, db: Path, port: int, rules: Path, *extra: str, env: dict[str, str] | None = None,
-                 log: Path | None = None, host: str = "127.0.0.1") -> None:
-        self.db, self.port, self.rules, self.extra, self.host = db, port, rules, extra, host
+                 log: Path | None = None, host: str = "127.0.0.1", open_enrolment: bool = True) -> None:
+        # Test collectors enrol anyone unless a test gives a secret (the product refuses that without
+        # --open-enrolment); their admin token is the session's (tests/conftest.py).
+        self.db, self.port, self.rules, self.host = db, port, rules, host
+        self.extra = (*extra, "--open-enrolment") if open_enrolment else extra
         self.env = {**os.environ, **(env or {})}
         self.log = log or db.with_suffix(".log")
         self.proc: subprocess.Popen[str] | None = None

@@ -36,3 +36,27 @@ def test_bad_duckdb_threads_is_a_one_line_error(tmp_path: Path, value: str, mess
 def test_collector_runs_duckdb_with_the_configured_threads(make_collector) -> None:
     c = make_collector(duckdb_threads=1)
     assert c.collector.store.query("SELECT current_setting('threads') AS n")[0]["n"] == 1
+
+
+def test_open_enrolment_is_off_unless_flag_or_file_says_so(tmp_path: Path) -> None:
+    assert resolve_serve(db="x", listen=None, rules=None, ghost_after=None, config=None, env={}).open_enrolment is False
+    assert resolve_serve(db="x", listen=None, rules=None, ghost_after=None, config=None, env={},
+                         open_enrolment=True).open_enrolment is True
+    file = tmp_path / "c.toml"
+    file.write_text("[collector]\nopen_enrolment = true\n")
+    assert resolve_serve(db="x", listen=None, rules=None, ghost_after=None, config=file, env={}).open_enrolment
+
+
+def test_client_token_from_file_then_environment(tmp_path: Path) -> None:
+    from collector.config import resolve_client_token
+
+    path = tmp_path / "t"
+    path.write_text("  nct_from-file \n")
+    env = {"NETCENSUS_TOKEN": "nct_env", "NETCENSUS_ADMIN_TOKEN": "old"}
+    assert resolve_client_token(path, env) == "nct_from-file"
+    assert resolve_client_token(None, env) == "nct_env"
+    assert resolve_client_token(None, {"NETCENSUS_ADMIN_TOKEN": "old"}) == "old"
+    assert resolve_client_token(None, {}) is None
+    path.write_text("\n")
+    with pytest.raises(UsageError, match="empty"):
+        resolve_client_token(path, env)

@@ -32,7 +32,8 @@ def target(tmp_path_factory) -> Iterator[tuple[object, str, str, str]]:
     rules.mkdir()
     (rules / "none.yaml").write_text("rules: []\n", encoding="utf-8")
     config = ServeConfig(db=d / "nc.duckdb", listen="127.0.0.1:0", rules_dirs=(rules,),
-                         refresh_interval=timedelta(0), rate_limit=0, max_message_bytes=1 << 20)
+                         refresh_interval=timedelta(0), rate_limit=0, max_message_bytes=1 << 20,
+                         open_enrolment=True)
     with BackgroundCollector(config) as c, grpc.insecure_channel(c.target) as ch:
         source, key = enroll(ch, "fuzzer")
         yield c, c.target, source, key

@@ -58,7 +58,7 @@ def test_mutual_tls_requires_a_client_certificate(make_collector, pki: Path, tmp
 def test_plaintext_off_loopback_needs_consent_and_warns(tmp_path: Path, empty_rules: Path) -> None:
     port = free_port()
     refused = run_cli("netcensus", "serve", "--db", str(tmp_path / "x.duckdb"), "--listen", f"0.0.0.0:{port}",
-                      "--rules", str(empty_rules), timeout=60)
+                      "--rules", str(empty_rules), "--open-enrolment", timeout=60)
     assert refused.code == 1 and "--plaintext" in refused.err and len(refused.err.strip().splitlines()) == 1
     proc = CollectorProcess(tmp_path / "y.duckdb", port, empty_rules, "--plaintext", host="0.0.0.0")
     proc.start()
