@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = ssub.add_parser("revoke", help="revoke a source's node key (it cannot enrol again under that id)")
     c.add_argument("source_id")
     _add_target(c)
+    c = ssub.add_parser("approve", help="let an enrolled source re-enrol once without its node key "
+                        "(a reinstalled machine); the approval expires (enrol_approval_ttl)")
+    c.add_argument("source_id")
+    _add_target(c, db=False)
 
     p = sub.add_parser("import", help="import the asset register (atomic; re-importing changes nothing)")
     p.add_argument("file", type=Path)
@@ -397,6 +401,8 @@ def cmd_certs(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    if args.sources_command == "approve":
+        return _approve(args)
     _target(args)
     if args.sources_command == "revoke":
         if args.collector:
@@ -426,6 +432,19 @@ def cmd_sources(args: argparse.Namespace) -> int:
     columns = ("source_id", "kind", "hostname", "enrolled_at", "revoked_at", "last_report_at", "last_seq")
     emit(rows, args.fmt, columns=columns, table_columns=[(c, c.upper()) for c in columns], out=sys.stdout,
          output=args.output, empty="no sources")
+    return 0
+
+
+def _approve(args: argparse.Namespace) -> int:
+    """Approvals live in the running collector (it alone sees the next enrolment), so --collector only."""
+    if not args.collector:
+        raise UsageError("sources approve needs --collector HOST:PORT (the running collector keeps the approval)")
+    with _client(args, admin_token=os.environ.get("NETCENSUS_ADMIN_TOKEN")) as client:
+        expires = client.approve_enrolment(args.source_id)
+    if expires is None:
+        raise UsageError(f"source {args.source_id!r} has no live key (never enrolled: it needs no approval; "
+                         "revoked: it cannot enrol again under that id)")
+    print(f"approved one re-enrolment of {args.source_id} until {expires.isoformat(timespec='seconds')}")
     return 0
 
 

@@ -94,6 +94,11 @@ class AdminStub:
     """
     ListSources: _grpc.UnaryStreamMultiCallable[_query_pb2.ListSourcesRequest, _query_pb2.SourceInfo]
     """Enrolled sources (agents and scanners) with their state; node keys are never returned."""
+    ApproveEnrolment: _grpc.UnaryUnaryMultiCallable[_query_pb2.ApproveEnrolmentRequest, _query_pb2.ApproveEnrolmentResponse]
+    """Allow one re-enrolment of an enrolled source id without its current node key (a reinstalled
+    machine that lost its key). One-shot: the next Enroll for that id consumes it; unused, it
+    expires. The source keeps its kind; its old key stops working once the re-enrolment happens.
+    """
 
 @_typing.type_check_only
 class AdminAsyncStub(AdminStub):
@@ -112,6 +117,11 @@ class AdminAsyncStub(AdminStub):
     """
     ListSources: _aio.UnaryStreamMultiCallable[_query_pb2.ListSourcesRequest, _query_pb2.SourceInfo]  # type: ignore[assignment]
     """Enrolled sources (agents and scanners) with their state; node keys are never returned."""
+    ApproveEnrolment: _aio.UnaryUnaryMultiCallable[_query_pb2.ApproveEnrolmentRequest, _query_pb2.ApproveEnrolmentResponse]  # type: ignore[assignment]
+    """Allow one re-enrolment of an enrolled source id without its current node key (a reinstalled
+    machine that lost its key). One-shot: the next Enroll for that id consumes it; unused, it
+    expires. The source keeps its kind; its old key stops working once the re-enrolment happens.
+    """
 
 class AdminServicer(metaclass=_abc_1.ABCMeta):
     """Feed the collector: register imports. Calls carry the admin token in "x-netcensus-admin-token"
@@ -145,5 +155,16 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_query_pb2.SourceInfo], _abc.AsyncIterator[_query_pb2.SourceInfo]]:
         """Enrolled sources (agents and scanners) with their state; node keys are never returned."""
+
+    @_abc_1.abstractmethod
+    def ApproveEnrolment(
+        self,
+        request: _query_pb2.ApproveEnrolmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_query_pb2.ApproveEnrolmentResponse, _abc.Awaitable[_query_pb2.ApproveEnrolmentResponse]]:
+        """Allow one re-enrolment of an enrolled source id without its current node key (a reinstalled
+        machine that lost its key). One-shot: the next Enroll for that id consumes it; unused, it
+        expires. The source keeps its kind; its old key stops working once the re-enrolment happens.
+        """
 
 def add_AdminServicer_to_server(servicer: AdminServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
