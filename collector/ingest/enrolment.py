@@ -145,23 +145,27 @@ class EnrolmentGate:
         current = self._sources.current_hash(source_id)
         if current is None:
             return None
+        if attempt.presented_hash and attempt.presented_hash != current:
+            return Refusal(PERMISSION_DENIED, f"the node key presented is not the current key of source {source_id}; "
+                           f"an admin can allow one re-enrolment: netcensus sources approve {source_id}",
+                           metric="hijack")
+        approval = None if attempt.presented_hash else self._approvals.get(source_id)
+        if approval is not None and approval.expires_at <= self._clock():
+            del self._approvals[source_id]
+            approval = None
+        if not attempt.presented_hash and approval is None:
+            return Refusal(ALREADY_EXISTS, f"source {source_id} is already enrolled; re-enrol with its current node "
+                           f"key or ask an admin to run: netcensus sources approve {source_id}", metric="hijack")
+        # The caller owns the id (its key, or an approval): only now say what its kind is.
         kind = self._sources.kind_of(source_id)
         if kind and kind != attempt.kind:
             return Refusal(PERMISSION_DENIED, f"source {source_id} is enrolled as {kind}; a source's kind cannot "
                            f"change: enrol the {attempt.kind} under a source id of its own", metric="wrong_kind")
-        if attempt.presented_hash:
-            if attempt.presented_hash == current:
-                return None
-            return Refusal(PERMISSION_DENIED, f"the node key presented is not the current key of source {source_id}; "
-                           f"an admin can allow one re-enrolment: netcensus sources approve {source_id}",
-                           metric="hijack")
-        approval = self._approvals.pop(source_id, None)
-        if approval is not None and approval.expires_at > self._clock():
+        if approval is not None:
+            del self._approvals[source_id]
             log.warning("source %s re-enrolled from %s on the approval of %s", source_id, attempt.peer,
                         approval.approved_by)
-            return None
-        return Refusal(ALREADY_EXISTS, f"source {source_id} is already enrolled; re-enrol with its current node key "
-                       f"or ask an admin to run: netcensus sources approve {source_id}", metric="hijack")
+        return None
 
     @staticmethod
     def _limit(limiter: RateLimiter, key: str, where: str, knob: str) -> Refusal | None:
