@@ -251,7 +251,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             if refusal.code == RESOURCE_EXHAUSTED:  # a flood: counted, not logged line by line
                 await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal.reason,
                                     trailing_metadata=((RETRY_AFTER_HEADER, str(refusal.retry_after_ms)),))
-            log.warning("enrolment of %s %s from %s refused: %s", kind, source_id, peer, refusal.reason)
+            log.warning("enrolment refused (%s %s from %s): %s", kind, source_id, peer, refusal.reason)
             await context.abort(grpc.StatusCode[refusal.code], refusal.reason)
         self.metrics.enrolments.labels(str(kind)).inc()
         log.info("enrolled %s %s (%s)", kind, source_id, hostname)
