@@ -265,3 +265,20 @@ def test_the_per_secret_limit_and_wrong_secrets(tmp_path: Path) -> None:
         for _ in range(3):
             assert refused(ch, secret="guess").code() == grpc.StatusCode.UNAUTHENTICATED
         assert refused(ch).code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_the_sources_approve_command(collector: BackgroundCollector) -> None:
+    from tests.conftest import run_cli
+
+    with grpc.insecure_channel(collector.target) as ch:
+        source, _ = enrol(ch, "cli-approve-01")
+    env = {"NETCENSUS_ADMIN_TOKEN": ADMIN}
+    r = run_cli("netcensus", "sources", "approve", source, "--collector", collector.target, env=env)
+    assert r.code == 0, r.err
+    assert r.out.startswith(f"approved one re-enrolment of {source} until ")
+    r = run_cli("netcensus", "sources", "approve", "nobody", "--collector", collector.target, env=env)
+    assert r.code == 1 and "has no live key" in r.err and "Traceback" not in r.err
+    r = run_cli("netcensus", "sources", "approve", source)
+    assert r.code == 1 and "needs --collector" in r.err and len(r.err.strip().splitlines()) == 1
+    with grpc.insecure_channel(collector.target) as ch:
+        assert enrol(ch, source)[0] == source
