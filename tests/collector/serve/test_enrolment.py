@@ -3,11 +3,13 @@ enrolment is rate-limited per peer and per secret. A real collector on loopback,
 
 Each test reproduces one finding of the issue and shows the status the attack now gets:
 
-| finding | test | now |
-|---|---|---|
-| re-enrolling another host's id cut it off and replaced its software | test_hijack_by_re_enrolment_is_refused | ALREADY_EXISTS / PERMISSION_DENIED; victim keeps key, software, finding |
-| an agent key submitted a complete 0.0.0.0/0 sweep: ghost findings | test_an_agent_key_cannot_send_a_scan_result | REJECTED ack, no scan stored, no ghost |
-| 10,000 enrolments accepted with no limit | test_an_enrolment_flood_is_refused_beyond_the_limit | RESOURCE_EXHAUSTED + retry-after-ms |
+* re-enrolling another host's id cut it off and replaced its software list
+  (test_hijack_by_re_enrolment_is_refused): ALREADY_EXISTS without a key, PERMISSION_DENIED with a
+  wrong one; the victim keeps its key, its software and its remote-access finding;
+* an agent key submitted a complete 0.0.0.0/0 sweep that made ghost findings
+  (test_an_agent_key_cannot_send_a_scan_result): acked REJECTED, no scan stored, no ghost;
+* 10,000 enrolments were accepted with no limit (test_an_enrolment_flood_is_refused_beyond_the_limit):
+  RESOURCE_EXHAUSTED with retry-after-ms beyond the per-peer bucket.
 """
 
 from __future__ import annotations
