@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
@@ -17,7 +17,9 @@ from netcensus.v1 import report_pb2
 
 from agent.config import Security
 from agent.errors import RejectedError
+from agent.scan.model import Method, Observation, ScanBatch
 from agent.transport.link import Link
+from agent.transport.scans import ScanSender, scanner_state_dir
 from agent.transport.spool import Priority, Spool
 from collector.client import CollectorClient
 from collector.config import ServeConfig
@@ -110,3 +112,34 @@ def test_a_rate_limited_enrolment_is_retried(tmp_path: Path) -> None:
             assert result.acked == 1
             with Spool(tmp_path / "a" / "spool.sqlite") as spool:
                 assert spool.stats().counters.get("retries", 0) >= 1
+
+
+def test_an_agent_and_a_scanner_on_one_host_are_two_sources(collector: BackgroundCollector, tmp_path: Path) -> None:
+    """`report` and `scan` with the same state directory: the scanner enrols as a scanner of its own, so
+    its sweeps are stored (one shared agent key would have them rejected for its kind)."""
+    state = tmp_path / "host"
+    with link(collector.target, state) as lk:
+        lk.enqueue(heartbeat(lk), Priority.IDENTITY)
+        assert lk.deliver_once().acked == 1
+        agent_id = lk.source_id
+    (state / "baseline.json").write_text("{}", encoding="utf-8")  # what `report` leaves behind
+    now = datetime.now(UTC)
+    sender = ScanSender(collector.target, state, secret=SECRET, security=Security())
+    sender(ScanBatch(scan_id=str(uuid.uuid4()), targets=("192.0.2.0/24",), methods=(Method.ARP,), started_at=now,
+                     finished_at=now, observations=(Observation(Method.ARP, now, ip="192.0.2.7"),), complete=True))
+    sender.finish()
+    assert sender.unreachable == ""
+    assert scanner_state_dir(state) == state / "scanner"
+    assert collector.collector is not None
+    kinds = {str(r["source_id"]): str(r["kind"]) for r in collector.collector.store.query(
+        "SELECT source_id, kind FROM sources")}
+    scanner_id = json.loads((state / "scanner" / "state.json").read_text())["source_id"]
+    assert kinds == {agent_id: "agent", scanner_id: "scanner"}
+    assert collector.collector.store.query("SELECT count(*) AS n FROM scan_runs") == [{"n": 1}]
+
+
+def test_a_scanner_only_install_keeps_its_identity(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text(json.dumps({"source_id": "old-scanner"}), encoding="utf-8")
+    assert scanner_state_dir(tmp_path) == tmp_path
+    (tmp_path / "baseline.json").write_text("{}", encoding="utf-8")
+    assert scanner_state_dir(tmp_path) == tmp_path / "scanner"
