@@ -145,15 +145,17 @@ class EnrolmentGate:
         current = self._sources.current_hash(source_id)
         if current is None:
             return None
-        if attempt.presented_hash and attempt.presented_hash != current:
-            return Refusal(PERMISSION_DENIED, f"the node key presented is not the current key of source {source_id}; "
-                           f"an admin can allow one re-enrolment: netcensus sources approve {source_id}",
-                           metric="hijack")
-        approval = None if attempt.presented_hash else self._approvals.get(source_id)
+        owns_key = bool(attempt.presented_hash) and attempt.presented_hash == current
+        # An approval also covers a stale key (a machine restored from a backup presents its old one).
+        approval = None if owns_key else self._approvals.get(source_id)
         if approval is not None and approval.expires_at <= self._clock():
             del self._approvals[source_id]
             approval = None
-        if not attempt.presented_hash and approval is None:
+        if not owns_key and approval is None:
+            if attempt.presented_hash:
+                return Refusal(PERMISSION_DENIED, f"the node key presented is not the current key of source "
+                               f"{source_id}; an admin can allow one re-enrolment: netcensus sources approve "
+                               f"{source_id}", metric="hijack")
             return Refusal(ALREADY_EXISTS, f"source {source_id} is already enrolled; re-enrol with its current node "
                            f"key or ask an admin to run: netcensus sources approve {source_id}", metric="hijack")
         # The caller owns the id (its key, or an approval): only now say what its kind is.

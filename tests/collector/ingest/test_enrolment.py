@@ -84,6 +84,14 @@ def test_an_approval_is_one_shot_and_expires(clocks: Clocks) -> None:
     assert refusal is not None and refusal.code == ALREADY_EXISTS
 
 
+def test_an_approval_covers_a_stale_key(clocks: Clocks) -> None:
+    g = gate(Keyring({"s1": "h1"}, kinds={"s1": "agent"}), clocks)
+    g.approve("s1", "admin")
+    assert g.decide(attempt("s1", presented="restored-from-backup")) is None
+    refusal = g.decide(attempt("s1", presented="restored-from-backup"))
+    assert refusal is not None and refusal.code == PERMISSION_DENIED
+
+
 def test_revoked_ids_stay_refused_even_when_approved(clocks: Clocks) -> None:
     keyring = Keyring({"s1": "h1"}, kinds={"s1": "agent"})
     g = gate(keyring, clocks)
