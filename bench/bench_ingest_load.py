@@ -349,7 +349,10 @@ def main() -> None:
         rules.mkdir()
         (rules / "none.yaml").write_text("rules: []\n")
         config = Path(d) / "collector.toml"
+        # Every simulated agent enrols from loopback, one peer address: the per-peer enrolment limit is
+        # for fleets, not for this bench (it measures ingest).
         config.write_text("[collector]\nrate_limit = 0\nmax_queue = 200000\nrefresh_interval = \"0\"\n"
+                          "enrol_rate_per_peer = 0\n"
                           f"duckdb_threads = {args.duckdb_threads}\nworkers = \"{args.workers}\"\n")
         port = _free_port()
         log = (args.collector_log or Path(d) / "collector.log").open("w")

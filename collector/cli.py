@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = ssub.add_parser("revoke", help="revoke a source's node key (it cannot enrol again under that id)")
     c.add_argument("source_id")
     _add_target(c)
+    c = ssub.add_parser("approve", help="let an enrolled source re-enrol once without its node key "
+                        "(a reinstalled machine); the approval expires (enrol_approval_ttl)")
+    c.add_argument("source_id")
+    _add_target(c, db=False)
 
     p = sub.add_parser("import", help="import the asset register (atomic; re-importing changes nothing)")
     p.add_argument("file", type=Path)
@@ -443,6 +447,8 @@ def cmd_certs(args: argparse.Namespace) -> int:
 
 
 def cmd_sources(args: argparse.Namespace) -> int:
+    if args.sources_command == "approve":
+        return _approve(args)
     _target(args)
     if args.sources_command == "revoke":
         if args.collector:
@@ -560,6 +566,19 @@ def cmd_audit(args: argparse.Namespace) -> int:
         store.close()
     emit(rows, args.fmt, columns=AUDIT_COLUMNS, table_columns=[(c, c.upper()) for c in AUDIT_COLUMNS],
          out=sys.stdout, output=args.output, empty="no audit entries")
+    return 0
+
+
+def _approve(args: argparse.Namespace) -> int:
+    """Approvals live in the running collector (it alone sees the next enrolment), so --collector only."""
+    if not args.collector:
+        raise UsageError("sources approve needs --collector HOST:PORT (the running collector keeps the approval)")
+    with _client(args) as client:
+        expires = client.approve_enrolment(args.source_id)
+    if expires is None:
+        raise UsageError(f"source {args.source_id!r} has no live key (never enrolled: it needs no approval; "
+                         "revoked: it cannot enrol again under that id)")
+    print(f"approved one re-enrolment of {args.source_id} until {expires.isoformat(timespec='seconds')}")
     return 0
 
 

@@ -104,6 +104,17 @@ class CollectorClient:
             raise self._error(exc) from exc
         return bool(response.found)
 
+    def approve_enrolment(self, source_id: str) -> datetime | None:
+        """Allow one re-enrolment of source_id without its key; until when, or None (no such source)."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+        try:
+            response: query_pb2.ApproveEnrolmentResponse = stub.ApproveEnrolment(
+                query_pb2.ApproveEnrolmentRequest(source_id=source_id), timeout=self._timeout,
+                metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return to_datetime(response.expires_at) if response.found else None
+
     def sources(self) -> list[dict[str, object]]:
         """Enrolled sources."""
         stub = query_pb2_grpc.AdminStub(self._channel)

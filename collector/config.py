@@ -99,6 +99,14 @@ class ServeConfig:
     max_queue: int = 20_000                   # reports waiting for the writer before pushback
     duckdb_threads: int = 0                   # DuckDB worker threads; 0: DuckDB's default (one per core)
     workers: int = 1                          # gRPC front-end processes; 1: everything in one process
+    # Enrolment limits (token buckets; rate 0: unlimited). Per peer address: a site behind one NAT
+    # re-enrolling after a rollout; per enrolment secret: the whole fleet at once (10,000 agents in
+    # under a minute at the defaults, the rest told when to retry).
+    enrol_rate_per_peer: float = 20.0
+    enrol_burst_per_peer: float = 200.0
+    enrol_rate_per_secret: float = 200.0
+    enrol_burst_per_secret: float = 5000.0
+    enrol_approval_ttl: timedelta = timedelta(hours=1)  # how long `sources approve ID` stays usable
 
     @property
     def tls(self) -> bool:
@@ -124,12 +132,31 @@ def load_file(path: Path | None) -> dict[str, object]:
         raise UsageError(f"{path}: [collector] must be a table")
     known = {"db", "listen", "rules", "ghost_after", "enrol_secret_file", "admin_token_file", "refresh_interval",
              "max_message_bytes", "tls_cert", "tls_key", "tls_client_ca", "plaintext", "open_enrolment",
-             "metrics_listen", "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers"}
+             "metrics_listen", "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers", *ENROLMENT_KEYS}
     unknown = sorted(set(section) - known)
     if unknown:
         raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] "
                          f"(known: {', '.join(sorted(known))})")
     return dict(section)
+
+
+ENROLMENT_KEYS = ("enrol_rate_per_peer", "enrol_burst_per_peer", "enrol_rate_per_secret", "enrol_burst_per_secret",
+                  "enrol_approval_ttl")
+
+
+def _enrolment(file: Mapping[str, object]) -> dict[str, Any]:
+    """The enrolment limits of the [collector] file (collector/ingest/enrolment.py applies them)."""
+    defaults = ServeConfig(db=Path(), listen="")
+    values: dict[str, Any] = {}
+    for name in ENROLMENT_KEYS[:4]:
+        minimum = 1 if name.startswith("enrol_burst") else 0
+        values[name] = _number(file.get(name, getattr(defaults, name)), name, minimum=minimum)
+    ttl = file.get("enrol_approval_ttl")
+    values["enrol_approval_ttl"] = (parse_duration(str(ttl), "enrol_approval_ttl") if ttl is not None
+                                    else defaults.enrol_approval_ttl)
+    if values["enrol_approval_ttl"].total_seconds() <= 0:
+        raise UsageError("enrol_approval_ttl: must be longer than 0 (e.g. 1h)")
+    return values
 
 
 def _secret(env: Mapping[str, str], env_name: str, file_value: object) -> str | None:
@@ -211,6 +238,7 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
                                       minimum=1024)),
         duckdb_threads=_whole(file.get("duckdb_threads", 0), "duckdb_threads"),
         workers=_workers(workers if workers is not None else env.get("NETCENSUS_WORKERS") or file.get("workers", 1)),
+        **_enrolment(file),
         **_transport(env, file, tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca, plaintext=plaintext,
                      metrics_listen=metrics_listen),
     )

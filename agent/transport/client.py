@@ -107,7 +107,8 @@ class IngestClient:
         if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
             return Pushback(f"collector {self.target} pushed back: {first}",
                             (1000 if asked_ms is None else asked_ms) / 1000)
-        if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+        if code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED,
+                    grpc.StatusCode.ALREADY_EXISTS):
             return RejectedError(f"collector {self.target} refused {what}: {first}")
         return TransportError(f"collector {self.target}: {what} failed: {code.name if code else ''} {first}".strip())
 
@@ -119,8 +120,11 @@ class IngestClient:
         request = ingest_pb2.EnrollRequest(enrolment_secret=self._secret, source_id=self.state.source_id,
                                            kind=self._kind,  # type: ignore[arg-type]  # an enum value
                                            hostname=socket.gethostname())
+        # Re-enrolling an id we hold a key for: the collector renews it only for the key's holder
+        # (or on an admin's approval), so a fleet-wide secret cannot take our source id over.
+        metadata = [(NODE_KEY_HEADER, self.state.node_key)] if self.state.node_key else None
         try:
-            response = self._enroll(request, timeout=self._timeout)
+            response = self._enroll(request, timeout=self._timeout, metadata=metadata)
         except grpc.RpcError as exc:
             raise self._error(exc, "enrolment") from exc
         if response.source_id != self.state.source_id:

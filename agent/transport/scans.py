@@ -2,6 +2,10 @@
 
 A sweep produces batches while it runs; an unreachable collector must not stall it on every
 batch, so after the first failure batches are only spooled and `finish` makes the last attempt.
+
+The scanner is a source of its own, enrolled as kind scanner, with its own key and spool under
+`<state dir>/scanner/`: the collector fixes a source's kind at enrolment and accepts scan results only
+from scanners, so a host that runs the agent and sweeps too cannot share one identity between them.
 """
 
 from __future__ import annotations
@@ -24,12 +28,26 @@ from agent.transport.spool import Priority
 log = logging.getLogger("netcensus.agent")
 
 
+def scanner_state_dir(state_dir: Path) -> Path:
+    """Where the scanner keeps its identity and spool, given the agent's state directory.
+
+    `<state_dir>/scanner/`, except for an install that only ever scanned before scanners got their own
+    directory: its state.json is there but no baseline.json (only `report` writes one), and keeping it
+    keeps its source id and any scan results still spooled."""
+    own = state_dir / "scanner"
+    if not (own / "state.json").exists() and (state_dir / "state.json").exists() \
+            and not (state_dir / "baseline.json").exists():
+        return state_dir
+    return own
+
+
 class ScanSender:
     """Spools each scan batch, then tries to deliver; an unreachable collector keeps batches queued."""
 
     def __init__(self, target: str, state_dir: Path, *, secret: str, security: Security) -> None:
         self.target = target
-        self.link = Link(target, state_dir, kind=report_pb2.SOURCE_KIND_SCANNER, secret=secret, security=security)
+        self.link = Link(target, scanner_state_dir(state_dir), kind=report_pb2.SOURCE_KIND_SCANNER, secret=secret,
+                         security=security)
         self._lock = threading.Lock()
         self.unreachable: str = ""
 

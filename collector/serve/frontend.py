@@ -8,8 +8,9 @@ process, the only one that opens DuckDB. The ack rule does not change: a front-e
 only when the writer says its batch is committed. If the writer dies, the front-end exits at once:
 nothing it still holds was acked, so the agents re-send it from their spools.
 
-Enrolments are persisted by the writer, which has every front-end apply the new key before the
-agent gets it; revocations reach every front-end the same way before the admin call returns.
+Enrolments are decided and persisted by the writer (one enrolment gate: global rate limits, one
+owner per source id), which has every front-end apply the new key before the agent gets it;
+revocations reach every front-end the same way before the admin call returns.
 Query and Admin calls are passed on to the writer unchanged (collector/serve/proxy.py).
 """
 
@@ -32,6 +33,7 @@ from grpc_health.v1._async import HealthServicer
 
 from collector.config import ServeConfig, parse_listen
 from collector.domain.model import IngestReport
+from collector.ingest.enrolment import EnrolAttempt, Refusal
 from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy, Relay
 from collector.inventory.gc import settle_for_serving
 from collector.logs import configure_logging
@@ -56,6 +58,7 @@ class FrontendSpec:
     internal: str                  # Unix socket of the writer's Query/Admin server
     key_hashes: dict[str, str]     # source id -> node-key hash, as the writer knows them now
     revoked: frozenset[str]
+    kinds: dict[str, str]          # source id -> kind: what each source may report
     log_level: str
     log_format: str
 
@@ -136,7 +139,7 @@ def main(spec: FrontendSpec, conn: Any) -> None:
 async def _serve(spec: FrontendSpec, channel: Channel) -> None:
     config = spec.config
     loop = asyncio.get_running_loop()
-    keyring = Keyring(spec.key_hashes, set(spec.revoked))
+    keyring = Keyring(spec.key_hashes, set(spec.revoked), spec.kinds)
     pipeline = RemotePipeline(channel, loop, config.max_queue)
     metrics = Metrics(config.db, lambda: pipeline.depth)
     drain = asyncio.Event()
@@ -170,12 +173,14 @@ async def _serve(spec: FrontendSpec, channel: Channel) -> None:
 
     threading.Thread(target=read, name="writer-pipe", daemon=True).start()
 
-    def persist_enrolment(source_id: str, kind: str, hostname: str, key_hash: str) -> None:
-        channel.call("enrol", source_id, kind, hostname, key_hash)
+    def enrol(attempt: EnrolAttempt) -> Refusal | None:
+        # Decided by the writer, which holds the one enrolment gate (global limits, one winner per id).
+        refusal: Refusal | None = channel.call("enrol", attempt)
+        return refusal
 
     server = grpc.aio.server(options=server_options(config, share_port=True))
     add_ingest_service(IngestService.for_config(
-        config, pipeline=pipeline, keyring=keyring, persist_enrolment=persist_enrolment,
+        config, pipeline=pipeline, keyring=keyring, enrol=enrol,
         clock=lambda: datetime.now(UTC), metrics=metrics), server)
     upstream = grpc.aio.insecure_channel(f"unix:{spec.internal}", options=[
         ("grpc.max_receive_message_length", config.max_message_bytes),

@@ -27,7 +27,9 @@ from netcensus.v1 import query_pb2, query_pb2_grpc
 
 from collector.config import ServeConfig, parse_listen
 from collector.errors import NetcensusError, UsageError
+from collector.ingest.enrolment import EnrolAttempt, EnrolmentGate, Refusal
 from collector.ingest.pipeline import IngestPipeline
+from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.gc import settle_for_serving
 from collector.inventory.refresh import Snapshot, refresh
 from collector.register.importing import import_register, parse_status_map
@@ -70,7 +72,11 @@ class Collector:
         self.pipeline = IngestPipeline(self.store.store_reports, clock, max_queue=config.max_queue,
                                        when_idle=self.store.checkpoint_if_idle, recover=self.store.recover)
         self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
-        self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources())
+        self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources(), self.store.source_kinds())
+        self.gate = EnrolmentGate(
+            self.keyring, approval_ttl=config.enrol_approval_ttl, clock=clock,
+            per_peer=RateLimiter(config.enrol_rate_per_peer, config.enrol_burst_per_peer),
+            per_secret=RateLimiter(config.enrol_rate_per_secret, config.enrol_burst_per_secret))
         self.tokens = TokenBook(self.store.active_tokens(), bootstrap=config.admin_token)
         self.metrics_port = 0
         self._rules = load_software_rules(config.rules_dirs)
@@ -102,8 +108,27 @@ class Collector:
         return query_pb2.ImportResponse(rows=c.rows, added=c.added, changed=c.changed, unchanged=c.unchanged,
                                         removed=c.removed, import_id=outcome.import_id)
 
-    def _persist_enrolment(self, source_id: str, kind: str, hostname: str, key_hash: str) -> None:
-        self.store.enroll_source(source_id, kind, hostname, key_hash, self.clock())
+    def enrol(self, attempt: EnrolAttempt) -> Refusal | None:
+        """Decide an enrolment and, when allowed, store the new key and make it the only valid one.
+
+        Every enrolment of this collector comes here (from a front-end too, over its pipe): decide and
+        store under the gate's lock, so two enrolments of one id cannot both pass against the old
+        state. With front-ends, each applies the new key before this returns, so the agent's next call
+        is recognised whichever front-end it reaches."""
+        with self.gate.lock:
+            refusal = self.gate.decide(attempt)
+            if refusal is not None:
+                return refusal
+            self.store.enroll_source(attempt.source_id, attempt.kind, attempt.hostname, attempt.key_hash, self.clock())
+            self.keyring.replace(attempt.source_id, attempt.key_hash, attempt.kind)
+            if self.pool is not None:
+                self.pool.broadcast("replace", attempt.source_id, attempt.key_hash, attempt.kind)
+        return None
+
+    def approve(self, source_id: str, approved_by: str) -> datetime | None:
+        """Allow one re-enrolment of source_id without its key; when it expires, or None (no live key)."""
+        approval = self.gate.approve(source_id, approved_by)
+        return approval.expires_at if approval is not None else None
 
     def revoke(self, source_id: str) -> bool:
         """Revoke a source: its key stops working at once, also on streams already open."""
@@ -180,13 +205,13 @@ class Collector:
             QueryService(self.refresh, self.store.resolved_findings, access=access), server)
         query_pb2_grpc.add_AdminServicer_to_server(
             AdminService(self._import, access=access, revoke=self.revoke, sources=self.store.sources,
-                         tokens=_Tokens(self)), server)
+                         tokens=_Tokens(self), approve=self.approve), server)
 
     async def _start_single(self, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
         """Everything in this process: gRPC, decoding and the writer (the default)."""
         server = grpc.aio.server(options=server_options(self.config))
         add_ingest_service(IngestService.for_config(
-            self.config, pipeline=self.pipeline, keyring=self.keyring, persist_enrolment=self._persist_enrolment,
+            self.config, pipeline=self.pipeline, keyring=self.keyring, enrol=self.enrol,
             clock=self.clock, metrics=self.metrics), server)
         self._query_admin(server, private=False)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
@@ -220,7 +245,7 @@ class Collector:
         self._server = server
         self.pipeline.start()
         self.pool = FrontendPool(config=self.config, count=self.config.workers, port=port, internal=internal,
-                                 keyring=self.keyring, pipeline=self.pipeline, enrol=self._enrol_from_frontend)
+                                 keyring=self.keyring, pipeline=self.pipeline, enrol=self.enrol)
         self.metrics.merge(self.pool.samples)
         try:
             await asyncio.to_thread(self.pool.start)
@@ -230,14 +255,6 @@ class Collector:
             self.pipeline.stop()
             raise
         return port
-
-    def _enrol_from_frontend(self, source_id: str, kind: str, hostname: str, key_hash: str) -> None:
-        """A front-end's enrolment: persisted here, then applied by every front-end before it is answered,
-        so the agent's next call is recognised whichever front-end it reaches."""
-        self._persist_enrolment(source_id, kind, hostname, key_hash)
-        self.keyring.replace(source_id, key_hash)
-        if self.pool is not None:
-            self.pool.broadcast("replace", source_id, key_hash)
 
     def _serve_metrics(self) -> None:
         if not self.config.metrics_listen:

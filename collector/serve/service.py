@@ -27,6 +27,7 @@ from collector.config import ServeConfig
 from collector.domain.findings import FindingRow
 from collector.domain.model import IngestReport
 from collector.errors import NetcensusError
+from collector.ingest.enrolment import RESOURCE_EXHAUSTED, EnrolAttempt, Refusal
 from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.refresh import Snapshot, asset_rows
@@ -35,6 +36,7 @@ from collector.serve.metrics import Metrics
 from collector.wire.codec import InvalidReport, decode_report, to_datetime, to_timestamp
 from collector.wire.metadata import NODE_KEY_HEADER, RETRY_AFTER_HEADER
 from collector.wire.query import asset_to_proto, finding_to_proto
+from collector.wire.validate import check_body_kind
 
 log = logging.getLogger("netcensus.service")
 
@@ -52,10 +54,12 @@ class Keyring:
     once made a copy per enrolment quadratic, and a front-end process applies changes from its
     pipe thread while its event loop reads (each operation is atomic under the GIL)."""
 
-    def __init__(self, hashes: dict[str, str], revoked: set[str] | None = None) -> None:
+    def __init__(self, hashes: dict[str, str], revoked: set[str] | None = None,
+                 kinds: dict[str, str] | None = None) -> None:
         self._by_hash = {h: s for s, h in hashes.items()}
         self._by_source = dict(hashes)
         self._revoked = set(revoked or ())
+        self._kinds = dict(kinds or {})
 
     def source_for(self, key: str) -> str | None:
         """The source id a presented key belongs to, or None (unknown, empty or revoked)."""
@@ -75,8 +79,18 @@ class Keyring:
         again, so a revocation still ends them at their next report."""
         return self._by_hash.get(digest) == source_id and source_id not in self._revoked
 
-    def replace(self, source_id: str, key_hash: str) -> None:
-        """Make key_hash the only valid key of source_id."""
+    def current_hash(self, source_id: str) -> str | None:
+        """Hash of source_id's live key; None when it has none (never enrolled, or revoked)."""
+        return self._by_source.get(source_id)
+
+    def kind_of(self, source_id: str) -> str | None:
+        """The kind source_id enrolled as ("agent", "scanner"); None when unknown."""
+        return self._kinds.get(source_id)
+
+    def replace(self, source_id: str, key_hash: str, kind: str = "") -> None:
+        """Make key_hash the only valid key of source_id (and record its kind, fixed at first enrolment)."""
+        if kind:
+            self._kinds.setdefault(source_id, kind)
         self._by_hash[key_hash] = source_id
         old = self._by_source.get(source_id)
         self._by_source[source_id] = key_hash
@@ -97,6 +111,22 @@ class Keyring:
     def snapshot(self) -> tuple[dict[str, str], set[str]]:
         """(source_id → key hash, revoked source ids) as of now: what a new front-end starts with."""
         return dict(self._by_source), set(self._revoked)
+
+    def kinds(self) -> dict[str, str]:
+        """source_id → kind as of now (a new front-end needs them to check what each source reports)."""
+        return dict(self._kinds)
+
+
+def peer_address(peer: str) -> str:
+    """"ipv4:192.0.2.7:50312" → "ipv4:192.0.2.7" (the per-peer enrolment bucket: one per address, not per
+    connection, so reconnecting does not refill it)."""
+    address, sep, port = peer.rpartition(":")
+    return address if sep and port.isdigit() else peer
+
+
+Enroller = Callable[[EnrolAttempt], Refusal | None]
+"""Decides an enrolment and, when allowed, stores and applies the new key (Collector.enrol, or the
+writer process asked over the pipe); returns why not otherwise."""
 
 
 def _metadata(context: grpc.aio.ServicerContext[Any, Any], name: str) -> str:
@@ -172,12 +202,12 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
     """
 
     def __init__(self, *, pipeline: ReportPipeline, keyring: Keyring, enrol_secret_hash: str | None,
-                 persist_enrolment: Callable[[str, str, str, str], None], clock: Callable[[], datetime],
+                 enrol: Enroller, clock: Callable[[], datetime],
                  metrics: Metrics, limiter: RateLimiter, window: int = 256) -> None:
         self._pipeline = pipeline
         self._keyring = keyring
         self._secret_hash = enrol_secret_hash
-        self._persist = persist_enrolment
+        self._enrol = enrol
         self._clock = clock
         self.metrics = metrics
         self._limiter = limiter
@@ -186,39 +216,45 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
 
     @classmethod
     def for_config(cls, config: ServeConfig, *, pipeline: ReportPipeline, keyring: Keyring,
-                   persist_enrolment: Callable[[str, str, str, str], None], clock: Callable[[], datetime],
-                   metrics: Metrics) -> IngestService:
+                   enrol: Enroller, clock: Callable[[], datetime], metrics: Metrics) -> IngestService:
         """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit)."""
         return cls(pipeline=pipeline, keyring=keyring,
                    enrol_secret_hash=hash_key(config.enrol_secret) if config.enrol_secret else None,
-                   persist_enrolment=persist_enrolment, clock=clock, metrics=metrics,
+                   enrol=enrol, clock=clock, metrics=metrics,
                    limiter=RateLimiter(config.rate_limit, config.rate_burst))
 
     async def Enroll(self, request: ingest_pb2.EnrollRequest,
                      context: grpc.aio.ServicerContext[Any, Any]) -> ingest_pb2.EnrollResponse:
-        if self._secret_hash is not None and not hmac.compare_digest(
-                hash_key(request.enrolment_secret), self._secret_hash):
-            self.metrics.reject("bad_enrolment_secret")
-            log.warning("enrolment refused: wrong enrolment secret (source %r)", request.source_id[:64])
-            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "enrolment secret is wrong")
         source_id = request.source_id.strip() or str(uuid.uuid4())
         if len(source_id) > 128 or not source_id.isprintable():
             self.metrics.reject("invalid")
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "source_id must be printable and at most 128 chars")
-        if self._keyring.is_revoked(source_id):
-            self.metrics.reject("revoked")
-            log.warning("enrolment refused: source %s is revoked", source_id)
-            await context.abort(grpc.StatusCode.PERMISSION_DENIED,
-                                f"source {source_id} was revoked; enrol under a new source id")
         kind = _KIND_NAMES.get(request.kind)
         if kind is None:
             self.metrics.reject("invalid")
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "kind must be agent or scanner")
         hostname = request.hostname[:255]
         node_key = secrets.token_urlsafe(32)
-        digest = hash_key(node_key)
-        await asyncio.to_thread(self._persist, source_id, str(kind), hostname, digest)
-        self._keyring.replace(source_id, digest)
+        presented = _metadata(context, NODE_KEY_HEADER)
+        peer = peer_address(context.peer() or "")
+        attempt = EnrolAttempt(
+            peer=peer, secret_ok=self._secret_hash is None or hmac.compare_digest(
+                hash_key(request.enrolment_secret), self._secret_hash),
+            secret_key=self._secret_hash or "open", source_id=source_id, kind=str(kind), hostname=hostname,
+            key_hash=hash_key(node_key), presented_hash=hash_key(presented) if presented else "")
+        try:
+            refusal = await asyncio.to_thread(self._enrol, attempt)
+        except NetcensusError as exc:
+            log.error("enrolment of %s failed: %s", source_id, exc)
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the collector cannot enrol right now; retry later")
+            raise AssertionError("context.abort returned") from exc
+        if refusal is not None:
+            self.metrics.reject(refusal.metric)
+            if refusal.code == RESOURCE_EXHAUSTED:  # a flood: counted, not logged line by line
+                await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal.reason,
+                                    trailing_metadata=((RETRY_AFTER_HEADER, str(refusal.retry_after_ms)),))
+            log.warning("enrolment refused (%s %s from %s): %s", kind, source_id, peer, refusal.reason)
+            await context.abort(grpc.StatusCode[refusal.code], refusal.reason)
         self.metrics.enrolments.labels(str(kind)).inc()
         log.info("enrolled %s %s (%s)", kind, source_id, hostname)
         return ingest_pb2.EnrollResponse(source_id=source_id, node_key=node_key)
@@ -303,6 +339,13 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             self.metrics.reports.labels("unknown", "rejected").inc()
             return ingest_pb2.Ack(report_id=report_id, seq=report.seq, status=ingest_pb2.ACK_STATUS_REJECTED,
                                   reason=f"this node key may only report for source {source}")
+        wrong_kind = check_body_kind(report.WhichOneof("body"), self._keyring.kind_of(source))
+        if wrong_kind is not None:
+            self.metrics.reject("wrong_kind")
+            self.metrics.reports.labels(report.WhichOneof("body") or "none", "rejected").inc()
+            log.warning("rejected report %r from %s: %s", report_id, source, wrong_kind)
+            return ingest_pb2.Ack(report_id=report_id, seq=report.seq, status=ingest_pb2.ACK_STATUS_REJECTED,
+                                  reason=wrong_kind)
         try:
             decoded = decode_report(report, self._clock())
         except InvalidReport as exc:
@@ -436,6 +479,8 @@ class QueryService(query_pb2_grpc.QueryServicer):
 Importer = Callable[[query_pb2.ImportRequest], query_pb2.ImportResponse]
 Revoker = Callable[[str], bool]
 SourceLister = Callable[[], list[dict[str, Any]]]
+Approver = Callable[[str, str], datetime | None]
+"""(source_id, who approved) → until when its one re-enrolment without a key is allowed; None: no live key."""
 
 
 class TokenAdmin(Protocol):
@@ -453,16 +498,18 @@ class TokenAdmin(Protocol):
 
 
 class AdminService(query_pb2_grpc.AdminServicer):
-    """Register imports over gRPC (same code path as `netcensus import --db`), source revocation and
-    API tokens; every call needs an admin token and leaves an audit row."""
+    """Register imports over gRPC (same code path as `netcensus import --db`), source revocation,
+    re-enrolment approval and API tokens; every call needs an admin token and leaves an audit row."""
 
     def __init__(self, importer: Importer, *, access: Access, revoke: Revoker | None = None,
-                 sources: SourceLister | None = None, tokens: TokenAdmin | None = None) -> None:
+                 sources: SourceLister | None = None, tokens: TokenAdmin | None = None,
+                 approve: Approver | None = None) -> None:
         self._importer = importer
         self._access = access
         self._revoke = revoke
         self._sources = sources
         self._tokens = tokens
+        self._approve = approve
 
     async def _fail(self, context: grpc.aio.ServicerContext[Any, Any], caller: Caller, action: str, target: str,
                     code: grpc.StatusCode, details: str) -> None:
@@ -544,3 +591,19 @@ class AdminService(query_pb2_grpc.AdminServicer):
         found = await asyncio.to_thread(self._tokens.revoke, request.name) if self._tokens else False
         await self._access.done(caller, "RevokeToken", target, "ok" if found else "ok: no such token")
         return query_pb2.RevokeTokenResponse(found=found)
+
+    async def ApproveEnrolment(self, request: query_pb2.ApproveEnrolmentRequest,
+                               context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.ApproveEnrolmentResponse:
+        source_id = request.source_id.strip()
+        target = source_id[:128]
+        caller = await self._access.require(context, ADMIN, "ApproveEnrolment", target)
+        if self._approve is None or not source_id:
+            await self._fail(context, caller, "ApproveEnrolment", target, grpc.StatusCode.INVALID_ARGUMENT,
+                             "source_id is required")
+        assert self._approve is not None
+        expires = await asyncio.to_thread(self._approve, source_id, f"{caller.name} ({caller.role}) at {caller.peer}")
+        await self._access.done(caller, "ApproveEnrolment", target,
+                                "ok" if expires is not None else "ok: no live key to approve")
+        if expires is None:
+            return query_pb2.ApproveEnrolmentResponse(found=False)
+        return query_pb2.ApproveEnrolmentResponse(found=True, expires_at=to_timestamp(expires))

@@ -22,6 +22,7 @@ from typing import Any
 
 from collector.config import ServeConfig
 from collector.errors import NetcensusError, UsageError
+from collector.ingest.enrolment import EnrolAttempt, Refusal
 from collector.ingest.pipeline import IngestPipeline, Outcome, PipelineBusy, Relay
 from collector.logs import JsonFormatter
 from collector.serve.frontend import FrontendSpec, main
@@ -127,7 +128,7 @@ class FrontendPool:
     """N front-end processes sharing the public port, fed into one ingest pipeline."""
 
     def __init__(self, *, config: ServeConfig, count: int, port: int, internal: str, keyring: Keyring,
-                 pipeline: IngestPipeline, enrol: Callable[[str, str, str, str], None]) -> None:
+                 pipeline: IngestPipeline, enrol: Callable[[EnrolAttempt], Refusal | None]) -> None:
         self.config = config
         self.count = count
         self.port = port
@@ -149,7 +150,7 @@ class FrontendPool:
         json_logs = any(isinstance(h.formatter, JsonFormatter) for h in root.handlers)
         hashes, revoked = self.keyring.snapshot()
         return FrontendSpec(index=index, config=self.config, port=self.port, internal=self.internal,
-                            key_hashes=hashes, revoked=frozenset(revoked),
+                            key_hashes=hashes, revoked=frozenset(revoked), kinds=self.keyring.kinds(),
                             log_level=logging.getLevelName(root.level), log_format="json" if json_logs else "text")
 
     def start(self) -> None:

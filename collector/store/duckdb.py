@@ -290,13 +290,21 @@ class Store:
             cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
 
     def enroll_source(self, source_id: str, kind: str, hostname: str, key_hash: str, now: datetime) -> None:
-        """Record a source and the hash of its new node key (replacing any earlier key)."""
+        """Record a source and the hash of its new node key (replacing any earlier key).
+
+        The kind stays what the first enrolment said: it decides what the source may report, and
+        the enrolment gate (collector/ingest/enrolment.py) refuses a re-enrolment that changes it."""
         with self._transaction() as cur:
             cur.execute(
                 "INSERT INTO sources (source_id, kind, hostname, key_hash, enrolled_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (source_id) DO UPDATE SET kind = excluded.kind, hostname = excluded.hostname, "
+                "ON CONFLICT (source_id) DO UPDATE SET hostname = excluded.hostname, "
                 "key_hash = excluded.key_hash, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
                 [source_id, kind, hostname, key_hash, now])
+
+    def source_kinds(self) -> dict[str, str]:
+        """source_id → kind ("agent", "scanner") for every source that is not revoked."""
+        rows = self._cursor().execute("SELECT source_id, kind FROM sources WHERE revoked_at IS NULL").fetchall()
+        return {str(r[0]): str(r[1]) for r in rows}
 
     def source_key_hashes(self) -> dict[str, str]:
         """source_id → key hash for every source that is not revoked."""

@@ -241,6 +241,28 @@ def _walk(msg: Message, path: tuple[str | int, ...], now: datetime) -> None:
             _walk(value, (*path, field.name), now)
 
 
+# Which report bodies each kind of source may send. An agent describes the machine it runs on; a
+# scanner, what it saw on the wire. Without this, a key taken from any endpoint could forge sweeps:
+# a scan result claiming 0.0.0.0/0 was covered completely turns every unseen record into a ghost.
+BODIES_BY_KIND: dict[str, frozenset[str]] = {
+    "agent": frozenset({"host_snapshot", "host_delta", "heartbeat"}),
+    "scanner": frozenset({"scan", "heartbeat"}),
+}
+
+
+def check_body_kind(body: str | None, kind: str | None) -> str | None:
+    """Why a source of this kind may not send this body (one line), or None when it may.
+
+    A source whose kind is unknown may send nothing but heartbeats: fail closed."""
+    allowed = BODIES_BY_KIND.get(kind or "", frozenset({"heartbeat"}))
+    if body is None or body in allowed:
+        return None
+    what = " and ".join(sorted(allowed - {"heartbeat"})) or "nothing"
+    return (f"a source enrolled as {kind or 'an unknown kind'} may not send {body} reports "
+            f"(it may send {what} and heartbeats); enrol a {'scanner' if body == 'scan' else 'agent'} "
+            f"under a source id of its own")
+
+
 def check_report(report: report_pb2.Report, now: datetime) -> None:
     """Raise InvalidReport naming the first field that is out of bounds."""
     _refuse_retired_fields(report)

@@ -56,7 +56,13 @@ class IngestServicer:
 
     def Enroll(self, request, context):
         """Trade the enrolment secret for a node key of the source's own. The collector stores only a
-        hash of the key. Enrolling again with the same source_id issues a new key and revokes the old.
+        hash of the key. Enrolling again with a source_id that has a live key is allowed only when the
+        call carries that source's current key in "x-netcensus-node-key" metadata, or an admin approved
+        it (Admin.ApproveEnrolment); it then issues a new key and revokes the old. Otherwise it fails
+        with ALREADY_EXISTS (no key presented) or PERMISSION_DENIED (wrong key, or a different kind:
+        a source's kind is fixed at its first enrolment), and the existing key keeps working.
+        Enrolments are rate-limited per peer address and per enrolment secret: RESOURCE_EXHAUSTED
+        with "retry-after-ms" trailing metadata.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

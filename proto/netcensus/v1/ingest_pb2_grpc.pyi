@@ -38,7 +38,13 @@ class IngestStub:
     def __new__(cls, channel: _aio.Channel) -> IngestAsyncStub: ...
     Enroll: _grpc.UnaryUnaryMultiCallable[_ingest_pb2.EnrollRequest, _ingest_pb2.EnrollResponse]
     """Trade the enrolment secret for a node key of the source's own. The collector stores only a
-    hash of the key. Enrolling again with the same source_id issues a new key and revokes the old.
+    hash of the key. Enrolling again with a source_id that has a live key is allowed only when the
+    call carries that source's current key in "x-netcensus-node-key" metadata, or an admin approved
+    it (Admin.ApproveEnrolment); it then issues a new key and revokes the old. Otherwise it fails
+    with ALREADY_EXISTS (no key presented) or PERMISSION_DENIED (wrong key, or a different kind:
+    a source's kind is fixed at its first enrolment), and the existing key keeps working.
+    Enrolments are rate-limited per peer address and per enrolment secret: RESOURCE_EXHAUSTED
+    with "retry-after-ms" trailing metadata.
     """
     Report: _grpc.StreamStreamMultiCallable[_report_pb2.Report, _ingest_pb2.Ack]
     """Stream reports; the collector answers each with one Ack, sent only once the report is
@@ -54,7 +60,13 @@ class IngestAsyncStub(IngestStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     Enroll: _aio.UnaryUnaryMultiCallable[_ingest_pb2.EnrollRequest, _ingest_pb2.EnrollResponse]  # type: ignore[assignment]
     """Trade the enrolment secret for a node key of the source's own. The collector stores only a
-    hash of the key. Enrolling again with the same source_id issues a new key and revokes the old.
+    hash of the key. Enrolling again with a source_id that has a live key is allowed only when the
+    call carries that source's current key in "x-netcensus-node-key" metadata, or an admin approved
+    it (Admin.ApproveEnrolment); it then issues a new key and revokes the old. Otherwise it fails
+    with ALREADY_EXISTS (no key presented) or PERMISSION_DENIED (wrong key, or a different kind:
+    a source's kind is fixed at its first enrolment), and the existing key keeps working.
+    Enrolments are rate-limited per peer address and per enrolment secret: RESOURCE_EXHAUSTED
+    with "retry-after-ms" trailing metadata.
     """
     Report: _aio.StreamStreamMultiCallable[_report_pb2.Report, _ingest_pb2.Ack]  # type: ignore[assignment]
     """Stream reports; the collector answers each with one Ack, sent only once the report is
@@ -73,7 +85,13 @@ class IngestServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_ingest_pb2.EnrollResponse, _abc.Awaitable[_ingest_pb2.EnrollResponse]]:
         """Trade the enrolment secret for a node key of the source's own. The collector stores only a
-        hash of the key. Enrolling again with the same source_id issues a new key and revokes the old.
+        hash of the key. Enrolling again with a source_id that has a live key is allowed only when the
+        call carries that source's current key in "x-netcensus-node-key" metadata, or an admin approved
+        it (Admin.ApproveEnrolment); it then issues a new key and revokes the old. Otherwise it fails
+        with ALREADY_EXISTS (no key presented) or PERMISSION_DENIED (wrong key, or a different kind:
+        a source's kind is fixed at its first enrolment), and the existing key keeps working.
+        Enrolments are rate-limited per peer address and per enrolment secret: RESOURCE_EXHAUSTED
+        with "retry-after-ms" trailing metadata.
         """
 
     @_abc_1.abstractmethod

@@ -508,6 +508,56 @@ class RevokeSourceResponse(_message.Message):
 Global___RevokeSourceResponse: _TypeAlias = RevokeSourceResponse  # noqa: Y015
 
 @_typing.final
+class ApproveEnrolmentRequest(_message.Message):
+    """Which source may re-enrol once without its node key."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SOURCE_ID_FIELD_NUMBER: _builtins.int
+    source_id: _builtins.str
+    """Source id as returned by Ingest.Enroll."""
+    def __init__(
+        self,
+        *,
+        source_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["source_id", b"source_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApproveEnrolmentRequest: _TypeAlias = ApproveEnrolmentRequest  # noqa: Y015
+
+@_typing.final
+class ApproveEnrolmentResponse(_message.Message):
+    """Outcome of an approval."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FOUND_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    found: _builtins.bool
+    """False when no such source is enrolled (nothing to approve: an unknown id enrols freely)."""
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp:
+        """Until when the approval may be used; unset when found is false."""
+
+    def __init__(
+        self,
+        *,
+        found: _builtins.bool = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expires_at", b"expires_at", "found", b"found"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApproveEnrolmentResponse: _TypeAlias = ApproveEnrolmentResponse  # noqa: Y015
+
+@_typing.final
 class ListSourcesRequest(_message.Message):
     """Filter for ListSources (none yet: every source is listed)."""
 

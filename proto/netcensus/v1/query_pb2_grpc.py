@@ -192,6 +192,11 @@ class AdminStub:
                 request_serializer=netcensus_dot_v1_dot_query__pb2.RevokeTokenRequest.SerializeToString,
                 response_deserializer=netcensus_dot_v1_dot_query__pb2.RevokeTokenResponse.FromString,
                 _registered_method=True)
+        self.ApproveEnrolment = channel.unary_unary(
+                '/netcensus.v1.Admin/ApproveEnrolment',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
@@ -243,6 +248,15 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ApproveEnrolment(self, request, context):
+        """Allow one re-enrolment of an enrolled source id without its current node key (a reinstalled
+        machine that lost its key). One-shot: the next Enroll for that id consumes it; unused, it
+        expires. The source keeps its kind; its old key stops working once the re-enrolment happens.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -275,6 +289,11 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.RevokeToken,
                     request_deserializer=netcensus_dot_v1_dot_query__pb2.RevokeTokenRequest.FromString,
                     response_serializer=netcensus_dot_v1_dot_query__pb2.RevokeTokenResponse.SerializeToString,
+            ),
+            'ApproveEnrolment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveEnrolment,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -441,6 +460,33 @@ class Admin:
             '/netcensus.v1.Admin/RevokeToken',
             netcensus_dot_v1_dot_query__pb2.RevokeTokenRequest.SerializeToString,
             netcensus_dot_v1_dot_query__pb2.RevokeTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveEnrolment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netcensus.v1.Admin/ApproveEnrolment',
+            netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -103,6 +103,11 @@ class AdminStub:
     """Every named API token (never the token or its hash)."""
     RevokeToken: _grpc.UnaryUnaryMultiCallable[_query_pb2.RevokeTokenRequest, _query_pb2.RevokeTokenResponse]
     """Revoke a named API token: it stops working at once."""
+    ApproveEnrolment: _grpc.UnaryUnaryMultiCallable[_query_pb2.ApproveEnrolmentRequest, _query_pb2.ApproveEnrolmentResponse]
+    """Allow one re-enrolment of an enrolled source id without its current node key (a reinstalled
+    machine that lost its key). One-shot: the next Enroll for that id consumes it; unused, it
+    expires. The source keeps its kind; its old key stops working once the re-enrolment happens.
+    """
 
 @_typing.type_check_only
 class AdminAsyncStub(AdminStub):
@@ -127,6 +132,11 @@ class AdminAsyncStub(AdminStub):
     """Every named API token (never the token or its hash)."""
     RevokeToken: _aio.UnaryUnaryMultiCallable[_query_pb2.RevokeTokenRequest, _query_pb2.RevokeTokenResponse]  # type: ignore[assignment]
     """Revoke a named API token: it stops working at once."""
+    ApproveEnrolment: _aio.UnaryUnaryMultiCallable[_query_pb2.ApproveEnrolmentRequest, _query_pb2.ApproveEnrolmentResponse]  # type: ignore[assignment]
+    """Allow one re-enrolment of an enrolled source id without its current node key (a reinstalled
+    machine that lost its key). One-shot: the next Enroll for that id consumes it; unused, it
+    expires. The source keeps its kind; its old key stops working once the re-enrolment happens.
+    """
 
 class AdminServicer(metaclass=_abc_1.ABCMeta):
     """Feed and manage the collector: register imports, sources, API tokens. Every call needs an admin
@@ -184,5 +194,16 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_query_pb2.RevokeTokenResponse, _abc.Awaitable[_query_pb2.RevokeTokenResponse]]:
         """Revoke a named API token: it stops working at once."""
+
+    @_abc_1.abstractmethod
+    def ApproveEnrolment(
+        self,
+        request: _query_pb2.ApproveEnrolmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_query_pb2.ApproveEnrolmentResponse, _abc.Awaitable[_query_pb2.ApproveEnrolmentResponse]]:
+        """Allow one re-enrolment of an enrolled source id without its current node key (a reinstalled
+        machine that lost its key). One-shot: the next Enroll for that id consumes it; unused, it
+        expires. The source keeps its kind; its old key stops working once the re-enrolment happens.
+        """
 
 def add_AdminServicer_to_server(servicer: AdminServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

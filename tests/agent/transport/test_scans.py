@@ -11,7 +11,7 @@ import pytest
 from agent.config import Security
 from agent.errors import TransportError
 from agent.scan.model import Method, Observation, ScanBatch
-from agent.transport.scans import ScanSender
+from agent.transport.scans import ScanSender, scanner_state_dir
 from agent.transport.spool import Spool
 from tests.collector.serve.helpers import free_port
 
@@ -25,7 +25,7 @@ def batch(ip: str, *, complete: bool = True) -> ScanBatch:
 
 
 def depth(state_dir: Path) -> int:
-    with Spool(state_dir / "spool.sqlite") as spool:
+    with Spool(scanner_state_dir(state_dir) / "spool.sqlite") as spool:
         return spool.stats().depth
 
 

@@ -76,12 +76,13 @@ def with_packed(report: report_pb2.Report, number: int) -> bytes:
     return head.SerializeToString() + _field(10 if body == "host_snapshot" else 11, body_bytes)
 
 
-def enroll(channel: grpc.Channel, source_id: str = "", secret: str = "") -> tuple[str, str]:
+def enroll(channel: grpc.Channel, source_id: str = "", secret: str = "",
+           kind: report_pb2.SourceKind.ValueType = report_pb2.SOURCE_KIND_AGENT) -> tuple[str, str]:
     stub = channel.unary_unary("/netcensus.v1.Ingest/Enroll",
                                request_serializer=ingest_pb2.EnrollRequest.SerializeToString,
                                response_deserializer=ingest_pb2.EnrollResponse.FromString)
     resp = stub(ingest_pb2.EnrollRequest(enrolment_secret=secret, source_id=source_id,
-                                         kind=report_pb2.SOURCE_KIND_AGENT, hostname="t"), timeout=10)
+                                         kind=kind, hostname="t"), timeout=10)
     return resp.source_id, resp.node_key
 
 

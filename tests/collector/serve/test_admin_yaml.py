@@ -6,6 +6,7 @@ import grpc
 
 from collector.client import CollectorClient
 from tests.collector.test_safeyaml import BILLION_LAUGHS, CSV, GOOD_MAPPING, _rss_kib
+from tests.conftest import TEST_TOKEN
 
 
 def test_billion_laughs_through_admin_import_register(make_collector) -> None:  # type: ignore[no-untyped-def]
@@ -18,7 +19,8 @@ def test_billion_laughs_through_admin_import_register(make_collector) -> None:  
         stub = query_pb2_grpc.AdminStub(channel)
         try:
             stub.ImportRegister(query_pb2.ImportRequest(format="csv", content=CSV, filename="inv.csv",
-                                                        mapping=BILLION_LAUGHS), timeout=60)
+                                                        mapping=BILLION_LAUGHS), timeout=60,
+                                 metadata=[("authorization", f"Bearer {TEST_TOKEN}")])
         except grpc.RpcError as exc:
             stub_error = exc
     assert stub_error is not None
@@ -27,5 +29,5 @@ def test_billion_laughs_through_admin_import_register(make_collector) -> None:  
                                     "write the value out in full")
     assert _rss_kib() - before < 64 * 1024
     # the collector is unharmed: a good mapping imports over the same service
-    with CollectorClient(c.target) as client:
+    with CollectorClient(c.target, token=TEST_TOKEN) as client:
         assert client.import_register(CSV, "csv", "inv.csv", GOOD_MAPPING).added == 1

@@ -32,7 +32,7 @@ def test_full_disk_under_the_database_rejects_and_loses_nothing(tmp_path: Path, 
     agent_dir = tmp_path / "agent"
     with small_tmpfs(tmp_path / "dbfs", size_kb=16 * 1024) as fs:
         config = ServeConfig(db=fs / "nc.duckdb", listen="127.0.0.1:0", rules_dirs=(empty_rules,),
-                             ghost_after=timedelta(days=14), refresh_interval=timedelta(0))
+                             ghost_after=timedelta(days=14), refresh_interval=timedelta(0), open_enrolment=True)
         with BackgroundCollector(config) as c:
             state = NodeState.load(agent_dir / "state.json")
             spool = Spool(agent_dir / "spool.sqlite")

@@ -14,6 +14,7 @@ import grpc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from netcensus.v1 import report_pb2
 
 from collector.errors import NetcensusError
 from tests.collector.serve.helpers import enroll, report_stream, snapshot
@@ -23,7 +24,7 @@ ALLOWED_STREAM_ENDS = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.RESOURC
 
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory) -> Iterator[tuple[object, str, str, str]]:
+def target(tmp_path_factory) -> Iterator[tuple[object, str, str, str, str, str]]:
     from collector.config import ServeConfig
     from collector.serve.server import BackgroundCollector
 
@@ -36,7 +37,8 @@ def target(tmp_path_factory) -> Iterator[tuple[object, str, str, str]]:
                          open_enrolment=True)
     with BackgroundCollector(config) as c, grpc.insecure_channel(c.target) as ch:
         source, key = enroll(ch, "fuzzer")
-        yield c, c.target, source, key
+        scanner, scanner_key = enroll(ch, "fuzz-scanner", kind=report_pb2.SOURCE_KIND_SCANNER)
+        yield c, c.target, source, key, scanner, scanner_key
 
 
 def db_counts(c) -> tuple[int, ...]:
@@ -66,7 +68,7 @@ def check_answer(c, target: str, key: str, payload: bytes) -> None:
 @FUZZ
 @given(st.binary(max_size=2048))
 def test_random_bytes(target, data: bytes) -> None:
-    c, addr, _, key = target
+    c, addr, _, key, _, _ = target
     check_answer(c, addr, key, data)
 
 
@@ -80,11 +82,12 @@ def test_mutated_reports(target, data) -> None:
     """A valid report with random fields overwritten by odd values of the right type."""
     from google.protobuf.descriptor import FieldDescriptor
 
-    c, addr, source, key = target
+    c, addr, source, key, scanner, scanner_key = target
     report = snapshot(source, data.draw(st.integers(1, 2**63 - 1)), items=3, tag=uuid.uuid4().hex[:6])
     msgs = [report, report.host_snapshot.facts, report.host_snapshot.facts.interfaces[0],
             report.host_snapshot.software[0], report.host_snapshot.collectors[0]]
     if data.draw(st.booleans()):
+        report.source_id, key = scanner, scanner_key  # scan results come from a scanner-kind source
         scan = report.scan  # switch the body to a scan with one observation
         scan.scan_id = "s"
         obs = scan.observations.add(ip="192.0.2.7", method=1)
