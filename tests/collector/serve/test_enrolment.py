@@ -190,7 +190,7 @@ def test_an_admin_approval_allows_one_re_enrolment(tmp_path: Path, caplog: pytes
         assert refused(ch, source).code() == grpc.StatusCode.ALREADY_EXISTS
     audit = [r.getMessage() for r in caplog.records if "reinstalled-01" in r.getMessage()]
     assert any("approved by bootstrap (admin)" in line for line in audit), audit
-    assert any("re-enrolled from" in line and "on the approval of admin" in line for line in audit), audit
+    assert any("re-enrolled from" in line and "on the approval of bootstrap (admin)" in line for line in audit), audit
 
 
 # ----------------------------------------------------------------------------------- kind limits
