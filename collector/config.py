@@ -48,6 +48,20 @@ def default_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
+MIB = 1024 * 1024
+
+
+def default_inflight_bytes() -> int:
+    """Bytes of reports accepted but not yet committed, when the config leaves it open: 1/16 of the
+    machine's memory, from 64 MiB to 512 MiB. Decoded reports take several times their serialized
+    size in Python objects, so the budget stays a small share of memory."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = 0
+    return int(min(512 * MIB, max(64 * MIB, memory // 16)))
+
+
 @dataclass(frozen=True, slots=True)
 class ServeConfig:
     """Everything `netcensus serve` needs, resolved."""
@@ -70,6 +84,15 @@ class ServeConfig:
     max_queue: int = 20_000                   # reports waiting for the writer before pushback
     duckdb_threads: int = 0                   # DuckDB worker threads; 0: DuckDB's default (one per core)
     workers: int = 1                          # gRPC front-end processes; 1: everything in one process
+    # Limits of the public gRPC port (issue #14): silent or idle connections must not pin file
+    # descriptors, one sender must not fill memory, queries must not starve enrolment and ingest.
+    handshake_timeout: timedelta = timedelta(seconds=10)  # a connection that has not finished TLS/HTTP/2 setup
+    idle_timeout: timedelta = timedelta(minutes=5)        # a connection without calls is closed (GOAWAY)
+    max_connections: int = 20_000             # incoming connections per serving process; 0: unlimited
+    max_concurrent_streams: int = 100         # calls at once on one connection (an agent uses one or two)
+    max_inflight_bytes: int = field(default_factory=default_inflight_bytes)
+    query_threads: int = 2                    # threads running Query/Admin work, apart from enrolment and ingest
+    query_queue: int = 16                     # Query/Admin calls that may wait for a thread; more: refused
 
     @property
     def tls(self) -> bool:
@@ -95,7 +118,7 @@ def load_file(path: Path | None) -> dict[str, object]:
         raise UsageError(f"{path}: [collector] must be a table")
     known = {"db", "listen", "rules", "ghost_after", "enrol_secret_file", "admin_token_file", "refresh_interval",
              "max_message_bytes", "tls_cert", "tls_key", "tls_client_ca", "plaintext", "metrics_listen",
-             "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers"}
+             "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers", *LIMIT_KEYS}
     unknown = sorted(set(section) - known)
     if unknown:
         raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] "
@@ -180,6 +203,7 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
                                       minimum=1024)),
         duckdb_threads=_whole(file.get("duckdb_threads", 0), "duckdb_threads"),
         workers=_workers(workers if workers is not None else env.get("NETCENSUS_WORKERS") or file.get("workers", 1)),
+        **_limits(file),
         **_transport(env, file, tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca, plaintext=plaintext,
                      metrics_listen=metrics_listen),
     )
@@ -205,4 +229,31 @@ def _transport(env: Mapping[str, str], file: Mapping[str, object], *, tls_cert: 
         "rate_limit": _number(file.get("rate_limit", 200), "rate_limit"),
         "rate_burst": _number(file.get("rate_burst", 2000), "rate_burst", minimum=1),
         "max_queue": int(_number(file.get("max_queue", 20_000), "max_queue", minimum=1)),
+    }
+
+
+LIMIT_KEYS = ("handshake_timeout", "idle_timeout", "max_connections", "max_concurrent_streams",
+              "max_inflight_bytes", "query_threads", "query_queue")
+
+
+def _positive_duration(value: object, what: str) -> timedelta:
+    duration = parse_duration(str(value), what)
+    if duration.total_seconds() <= 0:
+        raise UsageError(f"{what}: must be more than 0 (e.g. 10s)")
+    return duration
+
+
+def _limits(file: Mapping[str, object]) -> dict[str, Any]:
+    """The [collector] limits of the public port and the query pool (see ServeConfig)."""
+    defaults = ServeConfig(db=Path(), listen="")
+    return {
+        "handshake_timeout": _positive_duration(file.get("handshake_timeout", "10s"), "handshake_timeout"),
+        "idle_timeout": _positive_duration(file.get("idle_timeout", "5m"), "idle_timeout"),
+        "max_connections": _whole(file.get("max_connections", defaults.max_connections), "max_connections"),
+        "max_concurrent_streams": _whole(file.get("max_concurrent_streams", defaults.max_concurrent_streams),
+                                         "max_concurrent_streams", minimum=1),
+        "max_inflight_bytes": _whole(file.get("max_inflight_bytes", defaults.max_inflight_bytes),
+                                     "max_inflight_bytes", minimum=1024),
+        "query_threads": _whole(file.get("query_threads", defaults.query_threads), "query_threads", minimum=1),
+        "query_queue": _whole(file.get("query_queue", defaults.query_queue), "query_queue"),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import resource
 import socket
 from typing import Any
 
@@ -32,14 +33,46 @@ def server_options(config: ServeConfig, *, share_port: bool = False) -> list[tup
         # Agents ping every 10 s to notice a dead collector; do not punish them for it.
         ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
         ("grpc.keepalive_permit_without_calls", 1),
-        ("grpc.http2.max_ping_strikes", 0),
         # gRPC core queues new calls until the asyncio loop asks for them; past 1,000 queued it
         # drops calls at random and past 3,000 it drops all (the agent sees CANCELLED or
         # "Internal error from Core"). Thousands of agents reconnecting at once fill that
         # queue while the loop is busy; queue them instead, every one is served in turn.
         ("grpc.server.max_pending_requests", 100_000),
         ("grpc.server.max_pending_requests_hard_limit", 100_000),
+        *connection_limits(config),
     ]
+
+
+def connection_limits(config: ServeConfig) -> list[tuple[str, int]]:
+    """gRPC core arguments that bound what one connection, or many, may hold (issue #14).
+
+    Checked against the grpcio we ship (names in its core library, behaviour in our tests):
+    - server_handshake_timeout_ms: a connection that has not completed its TLS and HTTP/2 setup
+      (the client's preface and SETTINGS) in time is closed, so silent connections do not pin a
+      file descriptor each;
+    - max_connection_idle_ms: a connection with no call for that long gets GOAWAY (agents
+      reconnect transparently when they next report);
+    - max_allowed_incoming_connections: above it core closes new connections at accept, so the
+      process keeps descriptors for its database, pipes and logs;
+    - max_concurrent_streams: calls at once on one connection (HTTP/2 SETTINGS; excess calls
+      wait client-side), so one connection cannot open thousands of streams;
+    - keepalive enforcement: a client pinging more often than every 5 s is sent GOAWAY after two
+      strikes (agents ping every 10 s).
+    There is no per-peer connection cap in gRPC core (see README, "Limits").
+    """
+    limits = [
+        ("grpc.server_handshake_timeout_ms", _ms(config.handshake_timeout.total_seconds())),
+        ("grpc.max_connection_idle_ms", _ms(config.idle_timeout.total_seconds())),
+        ("grpc.max_concurrent_streams", config.max_concurrent_streams),
+        ("grpc.http2.max_ping_strikes", 2),
+    ]
+    if config.max_connections > 0:
+        limits.append(("grpc.max_allowed_incoming_connections", config.max_connections))
+    return limits
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
 
 
 def credentials(config: ServeConfig) -> grpc.ServerCredentials | None:
@@ -122,3 +155,19 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit; returns the new soft limit.
+
+    Every connection costs a descriptor, and the usual soft limit (1,024) is far below what a
+    collector of thousands of agents needs; the hard limit is what the administrator allows.
+    Front-end processes inherit it.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):  # a container may forbid it: keep serving with what we have
+            return soft
+    return hard

@@ -38,10 +38,12 @@ from collector.serve.listen import (
     credentials,
     enable_reflection,
     is_loopback,
+    raise_open_files_limit,
     reserve_shared_port,
     server_options,
 )
 from collector.serve.metrics import Metrics
+from collector.serve.querypool import QueryPool
 from collector.serve.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service, hash_key
 from collector.serve.workers import FrontendPool
 from collector.store.duckdb import Store
@@ -72,6 +74,8 @@ class Collector:
         self.metrics_port = 0
         self._rules = load_software_rules(config.rules_dirs)
         self._refresh_lock = threading.Lock()
+        # Query and Admin work runs here, never on the default executor enrolment uses.
+        self.query_pool = QueryPool(config.query_threads, config.query_queue)
         self.port = 0
         self._server: grpc.aio.Server | None = None
         self._health = HealthServicer()
@@ -117,6 +121,8 @@ class Collector:
         host, port = parse_listen(self.config.listen)
         creds = credentials(self.config)
         check_bindable(host, port, self.config.listen)
+        open_files = raise_open_files_limit()
+        log.debug("open files limit %d", open_files)
         if self.config.workers > 1:
             self.port = await self._start_workers(host, port)
         else:
@@ -134,9 +140,10 @@ class Collector:
     def _query_admin(self, server: grpc.aio.Server) -> None:
         admin_hash = hash_key(self.config.admin_token) if self.config.admin_token else None
         query_pb2_grpc.add_QueryServicer_to_server(
-            QueryService(self.refresh, self.store.resolved_findings), server)
+            QueryService(self.refresh, self.store.resolved_findings, pool=self.query_pool), server)
         query_pb2_grpc.add_AdminServicer_to_server(
-            AdminService(self._import, admin_hash, revoke=self.revoke, sources=self.store.sources), server)
+            AdminService(self._import, admin_hash, revoke=self.revoke, sources=self.store.sources,
+                         pool=self.query_pool), server)
 
     async def _start_single(self, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
         """Everything in this process: gRPC, decoding and the writer (the default)."""
@@ -211,6 +218,7 @@ class Collector:
         if self._server is not None:
             await self._health.enter_graceful_shutdown()
             await self._server.stop(grace)
+        self.query_pool.shutdown()
         await asyncio.to_thread(self.pipeline.stop)
         self.metrics.close()
         self.store.close()

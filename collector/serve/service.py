@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -27,10 +27,12 @@ from collector.config import ServeConfig
 from collector.domain.findings import FindingRow
 from collector.domain.model import IngestReport
 from collector.errors import NetcensusError
+from collector.ingest.budget import InflightBudget
 from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.refresh import Snapshot, asset_rows
 from collector.serve.metrics import Metrics
+from collector.serve.querypool import QueryPool, QueryPoolFull
 from collector.wire.codec import InvalidReport, decode_report, to_datetime, to_timestamp
 from collector.wire.metadata import ADMIN_TOKEN_HEADER, NODE_KEY_HEADER, RETRY_AFTER_HEADER
 from collector.wire.query import asset_to_proto, finding_to_proto
@@ -144,6 +146,7 @@ class _End:
 
 _KIND_NAMES = {report_pb2.SOURCE_KIND_AGENT: "agent", report_pb2.SOURCE_KIND_SCANNER: "scanner"}
 _PUSHBACK_MS = 250
+_BUDGET_RETRY_MS = 1_000  # about one group commit under load: bytes in flight are given back by then
 
 
 class ReportPipeline(Protocol):
@@ -171,7 +174,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
 
     def __init__(self, *, pipeline: ReportPipeline, keyring: Keyring, enrol_secret_hash: str | None,
                  persist_enrolment: Callable[[str, str, str, str], None], clock: Callable[[], datetime],
-                 metrics: Metrics, limiter: RateLimiter, window: int = 256) -> None:
+                 metrics: Metrics, limiter: RateLimiter, budget: InflightBudget, window: int = 256) -> None:
         self._pipeline = pipeline
         self._keyring = keyring
         self._secret_hash = enrol_secret_hash
@@ -179,6 +182,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         self._clock = clock
         self.metrics = metrics
         self._limiter = limiter
+        self._budget = budget
         self._window = window
         self._counters = _Counters(metrics)
 
@@ -186,11 +190,13 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
     def for_config(cls, config: ServeConfig, *, pipeline: ReportPipeline, keyring: Keyring,
                    persist_enrolment: Callable[[str, str, str, str], None], clock: Callable[[], datetime],
                    metrics: Metrics) -> IngestService:
-        """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit)."""
+        """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit,
+        byte budget: with front-end processes each holds its share of max_inflight_bytes)."""
         return cls(pipeline=pipeline, keyring=keyring,
                    enrol_secret_hash=hash_key(config.enrol_secret) if config.enrol_secret else None,
                    persist_enrolment=persist_enrolment, clock=clock, metrics=metrics,
-                   limiter=RateLimiter(config.rate_limit, config.rate_burst))
+                   limiter=RateLimiter(config.rate_limit, config.rate_burst),
+                   budget=InflightBudget(max(1, config.max_inflight_bytes // max(1, config.workers))))
 
     async def Enroll(self, request: ingest_pb2.EnrollRequest,
                      context: grpc.aio.ServicerContext[Any, Any]) -> ingest_pb2.EnrollResponse:
@@ -284,7 +290,15 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                                            f"({self._limiter.rate:g} reports/s); retry after {retry_ms} ms",
                                            retry_ms))
                     return
-                await pending.put((received, self._submit(report, source)))
+                size = report.ByteSize()
+                if not self._budget.take(size):
+                    self.metrics.reject("inflight_bytes")
+                    await pending.put(_End(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                           f"collector holds {self._budget.limit} bytes of reports not yet stored "
+                                           f"(max_inflight_bytes); retry after {_BUDGET_RETRY_MS} ms",
+                                           _BUDGET_RETRY_MS))
+                    return
+                await pending.put((received, self._submit(report, source, size)))
             await pending.put(None)
         except asyncio.CancelledError:
             raise
@@ -292,10 +306,13 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             log.exception("stream from %s failed", source)
             await pending.put(_End(grpc.StatusCode.INTERNAL, "the collector failed on this stream; retry later"))
 
-    def _submit(self, report: report_pb2.Report, source: str) -> ingest_pb2.Ack | asyncio.Future[Any]:
-        """Validate and queue one report: an Ack now (rejected), or a future of its Ack after commit."""
+    def _submit(self, report: report_pb2.Report, source: str, size: int) -> ingest_pb2.Ack | asyncio.Future[Any]:
+        """Validate and queue one report: an Ack now (rejected), or a future of its Ack after commit.
+
+        `size` bytes of the budget were taken for it; they are given back once it is settled."""
         report_id = report.report_id[:64]
         if report.source_id != source:
+            self._budget.give_back(size)
             self.metrics.reject("wrong_source")
             self.metrics.reports.labels("unknown", "rejected").inc()
             return ingest_pb2.Ack(report_id=report_id, seq=report.seq, status=ingest_pb2.ACK_STATUS_REJECTED,
@@ -303,6 +320,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         try:
             decoded = decode_report(report, self._clock())
         except InvalidReport as exc:
+            self._budget.give_back(size)
             self.metrics.reject("invalid")
             self.metrics.reports.labels(report.WhichOneof("body") or "none", "rejected").inc()
             log.warning("rejected report %r from %s: %s", report_id, source, exc)
@@ -312,6 +330,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         result: asyncio.Future[Any] = loop.create_future()
         busy = self._pipeline.depth > self._pipeline.high_water
         counters = self._counters
+        budget = self._budget
 
         def to_ack(outcome: Outcome) -> ingest_pb2.Ack | _End:
             if outcome.retryable:
@@ -334,12 +353,14 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                                   retry_after_ms=_PUSHBACK_MS if busy else 0)
 
         def done(outcome: Outcome) -> None:
+            budget.give_back(size)
             if not result.done():
                 result.set_result(to_ack(outcome))
 
         try:
             self._pipeline.submit_to_loop(decoded, LoopCallback(loop, done))
         except PipelineBusy:
+            budget.give_back(size)
             self.metrics.reject("busy")
             result.set_result(_End(grpc.StatusCode.RESOURCE_EXHAUSTED, "collector is busy; retry later"))
         return result
@@ -363,28 +384,42 @@ class _Counters:
 
 
 Refresher = Callable[[timedelta | None], Snapshot]
+T = TypeVar("T")
+
+
+async def _pooled(pool: QueryPool, context: grpc.aio.ServicerContext[Any, Any], work: Callable[..., T],
+                  *args: Any) -> T:
+    """Run Query/Admin work on the query pool; a full pool ends the call with RESOURCE_EXHAUSTED."""
+    try:
+        return await pool.run(work, *args)
+    except QueryPoolFull as exc:
+        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                            f"too many queries in progress ({pool.threads} running, {pool.waiting} waiting); retry")
+        raise AssertionError("context.abort returned") from exc
 
 
 class QueryService(query_pb2_grpc.QueryServicer):
     """Findings and assets, recomputed at call time."""
 
-    def __init__(self, refresh: Refresher, resolved: Callable[[], list[FindingRow]] | None = None) -> None:
+    def __init__(self, refresh: Refresher, resolved: Callable[[], list[FindingRow]] | None = None, *,
+                 pool: QueryPool | None = None) -> None:
         self._refresh = refresh
         self._resolved = resolved
+        self._pool = pool or QueryPool(2, 16)
 
     async def ListFindings(self, request: query_pb2.FindingsRequest,
                            context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Finding]:
         ghost_after = (timedelta(seconds=request.ghost_after_seconds)
                        if request.HasField("ghost_after_seconds") else None)
         try:
-            snapshot = await asyncio.to_thread(self._refresh, ghost_after)
+            snapshot = await _pooled(self._pool, context, self._refresh, ghost_after)
         except NetcensusError as exc:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         since = to_datetime(request.since) if request.HasField("since") else None
         kinds = set(request.kinds)
         rows = list(snapshot.findings)
         if request.include_resolved and self._resolved is not None:
-            rows += await asyncio.to_thread(self._resolved)
+            rows += await _pooled(self._pool, context, self._resolved)
         for row in rows:
             if kinds and row.kind not in kinds:
                 continue
@@ -396,7 +431,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
     async def ListAssets(self, request: query_pb2.AssetsRequest,
                          context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Asset]:
         try:
-            snapshot = await asyncio.to_thread(self._refresh, None)
+            snapshot = await _pooled(self._pool, context, self._refresh, None)
         except NetcensusError as exc:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         since = to_datetime(request.seen_since) if request.HasField("seen_since") else None
@@ -414,8 +449,9 @@ class AdminService(query_pb2_grpc.AdminServicer):
     """Register imports over gRPC (same code path as `netcensus import --db`), and source revocation."""
 
     def __init__(self, importer: Importer, admin_token_hash: str | None, *, revoke: Revoker | None = None,
-                 sources: SourceLister | None = None) -> None:
+                 sources: SourceLister | None = None, pool: QueryPool | None = None) -> None:
         self._importer = importer
+        self._pool = pool or QueryPool(2, 16)
         self._token_hash = admin_token_hash
         self._revoke = revoke
         self._sources = sources
@@ -429,7 +465,7 @@ class AdminService(query_pb2_grpc.AdminServicer):
                              context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.ImportResponse:
         await self._authorise(context)
         try:
-            return await asyncio.to_thread(self._importer, request)
+            return await _pooled(self._pool, context, self._importer, request)
         except NetcensusError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             raise AssertionError("context.abort returned") from exc
@@ -440,13 +476,13 @@ class AdminService(query_pb2_grpc.AdminServicer):
         if self._revoke is None or not request.source_id:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "source_id is required")
             raise AssertionError("context.abort returned")
-        found = await asyncio.to_thread(self._revoke, request.source_id)
+        found = await _pooled(self._pool, context, self._revoke, request.source_id)
         return query_pb2.RevokeSourceResponse(found=found)
 
     async def ListSources(self, request: query_pb2.ListSourcesRequest,
                           context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.SourceInfo]:
         await self._authorise(context)
-        rows = await asyncio.to_thread(self._sources) if self._sources else []
+        rows = await _pooled(self._pool, context, self._sources) if self._sources else []
         for row in rows:
             info = query_pb2.SourceInfo(source_id=row["source_id"], kind=row["kind"], hostname=row["hostname"] or "",
                                         last_seq=int(row["last_seq"] or 0))
