@@ -27,6 +27,7 @@ from netcensus.v1 import query_pb2, query_pb2_grpc
 
 from collector.config import ServeConfig, parse_listen
 from collector.errors import NetcensusError, UsageError
+from collector.ingest.budget import InflightBudget
 from collector.ingest.pipeline import IngestPipeline
 from collector.inventory.gc import settle_for_serving
 from collector.inventory.refresh import Snapshot, refresh
@@ -70,6 +71,7 @@ class Collector:
         self.pipeline = IngestPipeline(self.store.store_reports, clock, max_queue=config.max_queue,
                                        when_idle=self.store.checkpoint_if_idle)
         self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
+        self.budget = InflightBudget(config.max_inflight_bytes)  # bytes of reports not yet committed
         self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources())
         self.metrics_port = 0
         self._rules = load_software_rules(config.rules_dirs)
@@ -150,7 +152,7 @@ class Collector:
         server = grpc.aio.server(options=server_options(self.config))
         add_ingest_service(IngestService.for_config(
             self.config, pipeline=self.pipeline, keyring=self.keyring, persist_enrolment=self._persist_enrolment,
-            clock=self.clock, metrics=self.metrics), server)
+            clock=self.clock, metrics=self.metrics, budget=self.budget), server)
         self._query_admin(server)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         enable_reflection(server)

@@ -189,14 +189,14 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
     @classmethod
     def for_config(cls, config: ServeConfig, *, pipeline: ReportPipeline, keyring: Keyring,
                    persist_enrolment: Callable[[str, str, str, str], None], clock: Callable[[], datetime],
-                   metrics: Metrics) -> IngestService:
+                   metrics: Metrics, budget: InflightBudget | None = None) -> IngestService:
         """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit,
         byte budget: with front-end processes each holds its share of max_inflight_bytes)."""
         return cls(pipeline=pipeline, keyring=keyring,
                    enrol_secret_hash=hash_key(config.enrol_secret) if config.enrol_secret else None,
                    persist_enrolment=persist_enrolment, clock=clock, metrics=metrics,
                    limiter=RateLimiter(config.rate_limit, config.rate_burst),
-                   budget=InflightBudget(max(1, config.max_inflight_bytes // max(1, config.workers))))
+                   budget=budget or InflightBudget(max(1, config.max_inflight_bytes // max(1, config.workers))))
 
     async def Enroll(self, request: ingest_pb2.EnrollRequest,
                      context: grpc.aio.ServicerContext[Any, Any]) -> ingest_pb2.EnrollResponse:

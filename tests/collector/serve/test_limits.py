@@ -1,0 +1,275 @@
+"""Bounded resources on the gRPC port and the ingest pipeline (issue #14): silent connections,
+the connection cap, bytes of reports in flight, and queries on a pool of their own.
+
+Real collectors on loopback throughout; the only thing a test holds back is the ingest writer's
+commit (a gate around the real store), so that reports stay in flight long enough to count them.
+"""
+
+from __future__ import annotations
+
+import errno
+import resource
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import grpc
+from netcensus.v1 import ingest_pb2, query_pb2, query_pb2_grpc
+
+from tests.collector.serve.helpers import enroll, report_stream, snapshot
+
+
+def rejects(collector: Any, reason: str) -> float:
+    return float(collector.collector.metrics.rejects.labels(reason)._value.get())
+
+
+def raise_own_fd_limit(needed: int) -> int:
+    """This test process holds the silent sockets as well as the collector's: raise its limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return min(needed, hard - 512)
+
+
+def open_silent(port: int, count: int) -> list[socket.socket]:
+    """`count` TCP connections that never send a byte (the attack of issue #14)."""
+    sockets = []
+    for _ in range(count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.connect(("127.0.0.1", port))
+        s.setblocking(False)
+        sockets.append(s)
+    return sockets
+
+
+def closed_by_peer(s: socket.socket) -> bool:
+    """True once the collector has closed this connection (EOF or reset); reads what it sent."""
+    try:
+        while True:
+            data = s.recv(65536)
+            if not data:
+                return True
+    except BlockingIOError:
+        return False
+    except OSError as exc:
+        return exc.errno in (errno.ECONNRESET, errno.EPIPE)
+
+
+def wait_closed(sockets: list[socket.socket], want: int, deadline_s: float) -> int:
+    """Wait (up to deadline_s) until `want` of the sockets are closed by the collector; how many are."""
+    closed: set[int] = set()
+    sel = selectors.DefaultSelector()
+    for i, s in enumerate(sockets):
+        sel.register(s, selectors.EVENT_READ, i)
+    end = time.monotonic() + deadline_s
+    try:
+        while len(closed) < want and time.monotonic() < end:
+            for key, _ in sel.select(timeout=0.5):
+                i = key.data
+                if closed_by_peer(sockets[i]):
+                    closed.add(i)
+                    sel.unregister(sockets[i])
+    finally:
+        sel.close()
+    return len(closed)
+
+
+def test_silent_connections_are_closed_after_the_handshake_timeout_and_agents_are_served(make_collector) -> None:
+    """20,000 silent connections used to exhaust the collector's descriptors: now each is closed
+    after handshake_timeout, and a real agent enrols and reports while they are open."""
+    count = raise_own_fd_limit(4000)
+    c = make_collector(handshake_timeout=timedelta(seconds=2))
+    silent = open_silent(c.port, count)
+    try:
+        with grpc.insecure_channel(c.target) as ch:
+            source, key = enroll(ch)
+            acks, err = report_stream(ch, [snapshot(source, 1).SerializeToString()], key)
+        assert err is None and [a.status for a in acks] == [ingest_pb2.ACK_STATUS_STORED]
+        assert wait_closed(silent, count, deadline_s=120) == count
+    finally:
+        for s in silent:
+            s.close()
+    with grpc.insecure_channel(c.target) as ch:  # and the collector still serves afterwards
+        source, key = enroll(ch)
+        acks, err = report_stream(ch, [snapshot(source, 2).SerializeToString()], key)
+    assert err is None and [a.status for a in acks] == [ingest_pb2.ACK_STATUS_STORED]
+
+
+def test_connections_above_max_connections_are_closed_at_accept(make_collector) -> None:
+    """The total cap: connections past max_connections are closed at once; those within it stay
+    until their handshake timeout (set long here, so only the cap closes anything)."""
+    c = make_collector(max_connections=40, handshake_timeout=timedelta(minutes=10))
+    silent = open_silent(c.port, 140)
+    try:
+        assert wait_closed(silent, 100, deadline_s=60) == 100
+        still_open = [s for s in silent if s.fileno() != -1 and not closed_by_peer(s)]
+        assert len(still_open) == 40
+    finally:
+        for s in silent:
+            s.close()
+    with grpc.insecure_channel(c.target) as ch:  # the slots are given back when those close
+        _, key = enroll(ch)
+    assert key
+
+
+def test_idle_connection_is_sent_goaway(make_collector) -> None:
+    """A connection without calls is closed after idle_timeout; a client reconnects transparently."""
+    c = make_collector(idle_timeout=timedelta(seconds=1))
+    with grpc.insecure_channel(c.target) as ch:
+        enroll(ch)
+        states: list[grpc.ChannelConnectivity] = []
+        ch.subscribe(states.append)
+        end = time.monotonic() + 30
+        while grpc.ChannelConnectivity.IDLE not in states and time.monotonic() < end:
+            time.sleep(0.1)
+        ch.unsubscribe(states.append)
+        assert grpc.ChannelConnectivity.IDLE in states
+        _, key = enroll(ch)
+    assert key
+
+
+@contextmanager
+def held_commits(collector: Any) -> Iterator[threading.Event]:
+    """Hold the ingest writer before each commit until the event is set (the real store commits then)."""
+    pipeline = collector.collector.pipeline
+    real = pipeline._store_batch
+    gate = threading.Event()
+
+    def gated(reports: Any, now: Any) -> Any:
+        gate.wait(60)
+        return real(reports, now)
+
+    pipeline._store_batch = gated
+    try:
+        yield gate
+    finally:
+        gate.set()
+        pipeline._store_batch = real
+
+
+def send_async(channel: grpc.Channel, payloads: list[bytes], key: str, out: dict[str, Any]) -> threading.Thread:
+    def run() -> None:
+        out["acks"], out["err"] = report_stream(channel, payloads, key, timeout=60)
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_bytes_in_flight_are_bounded_across_streams(make_collector) -> None:
+    """One sender of large reports used to push the collector to 3.9 GB: now the serialized bytes
+    of reports accepted but not committed stay under max_inflight_bytes, across all streams, and
+    the report that does not fit is refused with RESOURCE_EXHAUSTED and a retry-after."""
+    limit = 1024 * 1024
+    c = make_collector(max_inflight_bytes=limit, rate_limit=0)
+    budget = c.collector.budget
+    with grpc.insecure_channel(c.target, options=[("grpc.max_send_message_length", -1)]) as ch:
+        big, key = enroll(ch)
+        other, other_key = enroll(ch)
+        payloads = [snapshot(big, n, items=5000).SerializeToString() for n in range(1, 41)]
+        assert all(100_000 < len(p) < limit // 2 for p in payloads)
+        fits = next(k for k in range(len(payloads)) if sum(map(len, payloads[:k + 1])) > limit)
+        held = sum(map(len, payloads[:fits]))
+        with held_commits(c) as gate:
+            first: dict[str, Any] = {}
+            sender = send_async(ch, payloads, key, first)
+            # The big sender's reader stops at the first report that does not fit; its acks wait
+            # for the held commit, so watch the refusal counter rather than the stream.
+            end = time.monotonic() + 60
+            while rejects(c, "inflight_bytes") < 1 and time.monotonic() < end:
+                time.sleep(0.05)
+            assert budget.used == held and budget.peak == held <= limit
+            # The budget is shared: a second sender's report does not fit either, and is told so now.
+            acks, err = report_stream(ch, [snapshot(other, 1, items=5000).SerializeToString()], other_key)
+            assert acks == [] and err is not None and err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert "max_inflight_bytes" in err.details() and "\n" not in err.details()
+            assert int(dict(err.trailing_metadata())["retry-after-ms"]) >= 100
+            gate.set()
+            sender.join(60)
+        # What was accepted is committed and acked before the refusal ends the stream.
+        err = first["err"]
+        assert err is not None and err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "max_inflight_bytes" in err.details()
+        assert [a.status for a in first["acks"]] == [ingest_pb2.ACK_STATUS_STORED] * fits
+        assert budget.used == 0
+        assert rejects(c, "inflight_bytes") == 2
+        acks, err = report_stream(ch, [snapshot(other, 1, items=5000).SerializeToString()], other_key)
+    assert err is None and [a.status for a in acks] == [ingest_pb2.ACK_STATUS_STORED]
+
+
+def test_a_report_larger_than_the_whole_budget_still_passes_alone(make_collector) -> None:
+    """A budget below the message limit slows large reports down, never refuses them forever."""
+    c = make_collector(max_inflight_bytes=1024, rate_limit=0)
+    with grpc.insecure_channel(c.target) as ch:
+        source, key = enroll(ch)
+        acks, err = report_stream(ch, [snapshot(source, 1, items=200).SerializeToString()], key)
+    assert err is None and [a.status for a in acks] == [ingest_pb2.ACK_STATUS_STORED]
+    assert c.collector.budget.used == 0
+
+
+def populate(target: str, hosts: int) -> None:
+    with grpc.insecure_channel(target) as ch:
+        for n in range(hosts):
+            source, key = enroll(ch, source_id=f"pop-{n}")
+            _, err = report_stream(ch, [snapshot(source, 1, items=100).SerializeToString()], key)
+            assert err is None
+
+
+def run_queries(target: str, count: int, running: list[int], lock: threading.Lock) -> list[Any]:
+    """`count` concurrent ListFindings/ListAssets; each outcome is "ok" or the RpcError."""
+    outcomes: list[Any] = [None] * count
+
+    def one(i: int) -> None:
+        with lock:
+            running[0] += 1
+        try:
+            with grpc.insecure_channel(target) as ch:
+                stub = query_pb2_grpc.QueryStub(ch)
+                call: Callable[[], Any] = (
+                    (lambda: list(stub.ListFindings(query_pb2.FindingsRequest(), timeout=300))) if i % 2
+                    else (lambda: list(stub.ListAssets(query_pb2.AssetsRequest(), timeout=300))))
+                call()
+                outcomes[i] = "ok"
+        except grpc.RpcError as exc:
+            outcomes[i] = exc
+        finally:
+            with lock:
+                running[0] -= 1
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    outcomes.append(threads)
+    return outcomes
+
+
+def test_queries_run_on_their_own_pool_and_enrolment_is_answered_meanwhile(make_collector) -> None:
+    """50 anonymous queries used to stall enrolment: now enrolments complete while queries are still
+    running, and queries beyond the pool's threads and wait queue are refused with a clear status."""
+    c = make_collector(query_threads=2, query_queue=8)
+    populate(c.target, 150)
+    running = [0]
+    lock = threading.Lock()
+    outcomes = run_queries(c.target, 50, running, lock)
+    threads = outcomes.pop()
+    enrolled_while_querying = 0
+    with grpc.insecure_channel(c.target) as ch:
+        for n in range(200):
+            enroll(ch, source_id=f"new-{n}")
+            with lock:
+                if running[0] > 0 and c.collector.query_pool.admitted > 0:
+                    enrolled_while_querying += 1
+            if enrolled_while_querying >= 5:
+                break
+    for t in threads:
+        t.join(600)
+    assert enrolled_while_querying >= 5
+    refused = [o for o in outcomes if o != "ok"]
+    assert all(isinstance(o, grpc.RpcError) and o.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+               and "too many queries in progress" in (o.details() or "") for o in refused), refused[:3]
+    assert refused and len(refused) < 50
+    assert c.collector.query_pool.admitted == 0
