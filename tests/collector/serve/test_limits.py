@@ -219,13 +219,13 @@ def populate(target: str, hosts: int) -> None:
             assert err is None
 
 
-def run_queries(target: str, count: int, running: list[int], lock: threading.Lock) -> list[Any]:
-    """`count` concurrent ListFindings/ListAssets; each outcome is "ok" or the RpcError."""
+def run_queries(target: str, count: int, progress: dict[str, int], lock: threading.Lock) -> tuple[list[Any], list[threading.Thread]]:
+    """`count` concurrent ListFindings/ListAssets; each outcome is "ok" or the RpcError.
+
+    progress["running"] counts calls not yet answered, progress["ok"] calls answered with data."""
     outcomes: list[Any] = [None] * count
 
     def one(i: int) -> None:
-        with lock:
-            running[0] += 1
         try:
             with grpc.insecure_channel(target) as ch:
                 stub = query_pb2_grpc.QueryStub(ch)
@@ -238,38 +238,45 @@ def run_queries(target: str, count: int, running: list[int], lock: threading.Loc
             outcomes[i] = exc
         finally:
             with lock:
-                running[0] -= 1
+                progress["running"] -= 1
+                progress["ok"] += outcomes[i] == "ok"
 
+    progress.update(running=count, ok=0)
     threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
     for t in threads:
         t.start()
-    outcomes.append(threads)
-    return outcomes
+    return outcomes, threads
 
 
 def test_queries_run_on_their_own_pool_and_enrolment_is_answered_meanwhile(make_collector) -> None:
-    """50 anonymous queries used to stall enrolment: now enrolments complete while queries are still
-    running, and queries beyond the pool's threads and wait queue are refused with a clear status."""
+    """50 anonymous queries used to stall enrolment behind them (they took every thread of the
+    executor enrolment persists on): now enrolments complete while queries are still running, and
+    queries beyond the pool's threads and wait queue are refused with a clear status."""
     c = make_collector(query_threads=2, query_queue=8)
     populate(c.target, 150)
-    running = [0]
+    progress: dict[str, int] = {}
     lock = threading.Lock()
-    outcomes = run_queries(c.target, 50, running, lock)
-    threads = outcomes.pop()
+    outcomes, threads = run_queries(c.target, 50, progress, lock)
+    answered_before_first_enrolment = -1
     enrolled_while_querying = 0
     with grpc.insecure_channel(c.target) as ch:
         for n in range(200):
             enroll(ch, source_id=f"new-{n}")
             with lock:
-                if running[0] > 0 and c.collector.query_pool.admitted > 0:
+                if answered_before_first_enrolment < 0:
+                    answered_before_first_enrolment = progress["ok"]
+                if progress["running"] > 0:
                     enrolled_while_querying += 1
             if enrolled_while_querying >= 5:
                 break
     for t in threads:
         t.join(600)
+    answered = outcomes.count("ok")
+    # Enrolment did not wait its turn behind the queries: most of those answered came after it.
     assert enrolled_while_querying >= 5
+    assert answered_before_first_enrolment < answered / 2, (answered_before_first_enrolment, answered)
     refused = [o for o in outcomes if o != "ok"]
     assert all(isinstance(o, grpc.RpcError) and o.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
                and "too many queries in progress" in (o.details() or "") for o in refused), refused[:3]
-    assert refused and len(refused) < 50
+    assert refused and answered >= 2
     assert c.collector.query_pool.admitted == 0
