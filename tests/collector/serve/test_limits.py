@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 import grpc
+import pytest
 from netcensus.v1 import ingest_pb2, query_pb2, query_pb2_grpc
 
 from tests.collector.serve.helpers import enroll, report_stream, snapshot
@@ -280,3 +281,73 @@ def test_queries_run_on_their_own_pool_and_enrolment_is_answered_meanwhile(make_
                and "too many queries in progress" in (o.details() or "") for o in refused), refused[:3]
     assert refused and answered >= 2
     assert c.collector.query_pool.admitted == 0
+
+
+def test_limits_hold_with_front_end_processes(tmp_path, empty_rules) -> None:
+    """`serve --workers 2`: each front-end applies the connection cap and handshake timeout from
+    the config file, a query beyond the writer's pool is refused through the front-end's proxy
+    with the same status, and agents are still served."""
+    from tests.collector.serve.helpers import CollectorProcess, free_port
+
+    config = tmp_path / "collector.toml"
+    config.write_text("[collector]\nmax_connections = 20\nhandshake_timeout = \"10m\"\n"
+                      "query_threads = 1\nquery_queue = 0\n")
+    w = CollectorProcess(tmp_path / "nc.duckdb", free_port(), empty_rules, "--workers", "2",
+                         "--config", str(config)).start()
+    try:
+        silent = open_silent(w.port, 100)
+        try:
+            # The kernel spreads connections over the two front-ends; each keeps at most 20.
+            assert wait_closed(silent, 60, deadline_s=60) >= 60
+        finally:
+            for s in silent:
+                s.close()
+        populate(w.target, 40)
+        progress: dict[str, int] = {}
+        outcomes, threads = run_queries(w.target, 20, progress, threading.Lock())
+        for t in threads:
+            t.join(600)
+        refused = [o for o in outcomes if o != "ok"]
+        assert refused and "ok" in outcomes
+        assert all(o.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                   and "too many queries in progress" in (o.details() or "") for o in refused)
+    finally:
+        assert w.stop() == 0
+
+
+def _resolve(tmp_path, text: str) -> Any:
+    from collector.config import resolve_serve
+
+    path = tmp_path / "collector.toml"
+    path.write_text(f"[collector]\n{text}\n")
+    return resolve_serve(db=str(tmp_path / "nc.duckdb"), listen=None, rules=None, ghost_after=None, config=path,
+                         env={})
+
+
+def test_limit_keys_are_read_from_the_config_file(tmp_path) -> None:
+    config = _resolve(tmp_path, 'handshake_timeout = "3s"\nidle_timeout = "2m"\nmax_connections = 0\n'
+                                "max_concurrent_streams = 8\nmax_inflight_bytes = 1048576\n"
+                                "query_threads = 3\nquery_queue = 0")
+    assert config.handshake_timeout == timedelta(seconds=3) and config.idle_timeout == timedelta(minutes=2)
+    assert (config.max_connections, config.max_concurrent_streams, config.max_inflight_bytes) == (0, 8, 1048576)
+    assert (config.query_threads, config.query_queue) == (3, 0)
+    defaults = _resolve(tmp_path, "")
+    assert 64 * 1024 * 1024 <= defaults.max_inflight_bytes <= 512 * 1024 * 1024
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('handshake_timeout = "0"', "handshake_timeout: must be more than 0 (e.g. 10s)"),
+    ('idle_timeout = "soon"', "idle_timeout: 'soon' is not a duration (use e.g. 14d, 36h, 90m, 0)"),
+    ("max_connections = -1", "max_connections: must be at least 0"),
+    ("max_concurrent_streams = 0", "max_concurrent_streams: must be at least 1"),
+    ("max_inflight_bytes = 10", "max_inflight_bytes: must be at least 1024"),
+    ('max_inflight_bytes = "lots"', "max_inflight_bytes: 'lots' is not a number"),
+    ("query_threads = 0", "query_threads: must be at least 1"),
+    ("query_queue = 1.5", "query_queue: 1.5 is not a whole number"),
+])
+def test_bad_limit_is_a_one_line_usage_error(tmp_path, text: str, message: str) -> None:
+    from collector.errors import UsageError
+
+    with pytest.raises(UsageError) as info:
+        _resolve(tmp_path, text)
+    assert str(info.value) == message
