@@ -89,6 +89,7 @@ class ServeConfig:
     handshake_timeout: timedelta = timedelta(seconds=10)  # a connection that has not finished TLS/HTTP/2 setup
     idle_timeout: timedelta = timedelta(minutes=5)        # a connection without calls is closed (GOAWAY)
     max_connections: int = 20_000             # incoming connections per serving process; 0: unlimited
+    max_connections_per_peer: int = 0         # per peer address and serving process; 0: no guard (see README)
     max_concurrent_streams: int = 100         # calls at once on one connection (an agent uses one or two)
     max_inflight_bytes: int = field(default_factory=default_inflight_bytes)
     query_threads: int = 2                    # threads running Query/Admin work, apart from enrolment and ingest
@@ -232,7 +233,8 @@ def _transport(env: Mapping[str, str], file: Mapping[str, object], *, tls_cert: 
     }
 
 
-LIMIT_KEYS = ("handshake_timeout", "idle_timeout", "max_connections", "max_concurrent_streams",
+LIMIT_KEYS = ("handshake_timeout", "idle_timeout", "max_connections", "max_connections_per_peer",
+              "max_concurrent_streams",
               "max_inflight_bytes", "query_threads", "query_queue")
 
 
@@ -250,6 +252,8 @@ def _limits(file: Mapping[str, object]) -> dict[str, Any]:
         "handshake_timeout": _positive_duration(file.get("handshake_timeout", "10s"), "handshake_timeout"),
         "idle_timeout": _positive_duration(file.get("idle_timeout", "5m"), "idle_timeout"),
         "max_connections": _whole(file.get("max_connections", defaults.max_connections), "max_connections"),
+        "max_connections_per_peer": _whole(file.get("max_connections_per_peer", defaults.max_connections_per_peer),
+                                           "max_connections_per_peer"),
         "max_concurrent_streams": _whole(file.get("max_concurrent_streams", defaults.max_concurrent_streams),
                                          "max_concurrent_streams", minimum=1),
         "max_inflight_bytes": _whole(file.get("max_inflight_bytes", defaults.max_inflight_bytes),

@@ -104,9 +104,14 @@ def address(host: str, port: int) -> str:
 
 def bind(server: grpc.aio.Server, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
     """Add the public port (TLS when creds are given); the bound port, 0 when it cannot be had."""
+    return bind_address(server, address(host, port), creds)
+
+
+def bind_address(server: grpc.aio.Server, where: str, creds: grpc.ServerCredentials | None) -> int:
+    """Add a port by gRPC address ("HOST:PORT" or "unix:PATH"); the bound port (1 for a Unix socket),
+    0 when it cannot be had."""
     try:
-        return int(server.add_secure_port(address(host, port), creds) if creds is not None
-                   else server.add_insecure_port(address(host, port)))
+        return int(server.add_secure_port(where, creds) if creds is not None else server.add_insecure_port(where))
     except RuntimeError:
         return 0
 

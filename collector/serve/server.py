@@ -33,8 +33,10 @@ from collector.inventory.gc import settle_for_serving
 from collector.inventory.refresh import Snapshot, refresh
 from collector.register.importing import import_register, parse_status_map
 from collector.rules.bridge import load_software_rules
+from collector.serve.guard import PeerGuard, private_socket, refused_counter
 from collector.serve.listen import (
     bind,
+    bind_address,
     check_bindable,
     credentials,
     enable_reflection,
@@ -84,6 +86,7 @@ class Collector:
         self.pool: FrontendPool | None = None  # --workers > 1: the front-end processes
         self._holder: socket.socket | None = None
         self._private_dir: str | None = None
+        self.guard: PeerGuard | None = None  # max_connections_per_peer > 0: owns the public port
 
     def refresh(self, ghost_after: timedelta | None = None) -> Snapshot:
         """Recompute assets and findings (persisting the lifecycle only with the configured window)."""
@@ -157,7 +160,12 @@ class Collector:
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         enable_reflection(server)
         self.pipeline.start()
-        bound = bind(server, host, port, creds)
+        guarded = self.config.max_connections_per_peer > 0
+        if guarded:  # gRPC behind the per-peer guard (collector/serve/guard.py)
+            self._private_dir = tempfile.mkdtemp(prefix="netcensus-collector-")
+            bound = bind_address(server, f"unix:{private_socket(self._private_dir)}", creds)
+        else:
+            bound = bind(server, host, port, creds)
         if bound == 0:
             self.pipeline.stop()
             raise UsageError(f"cannot listen on {self.config.listen}: address in use or not available")
@@ -168,8 +176,20 @@ class Collector:
             raise
         await server.start()
         self._server = server
+        if guarded:
+            bound = await self._start_guard(host, port)
         await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
         return bound
+
+    async def _start_guard(self, host: str, port: int) -> int:
+        assert self._private_dir is not None
+        self.guard = PeerGuard(private_socket(self._private_dir), per_peer=self.config.max_connections_per_peer,
+                               total=self.config.max_connections, on_refused=refused_counter(self.metrics.reject))
+        try:
+            return await self.guard.start(host, port, reuse_port=False)
+        except OSError as exc:
+            await self.stop(0)
+            raise UsageError(f"cannot listen on {self.config.listen}: {exc.strerror or exc}") from exc
 
     async def _start_workers(self, host: str, port: int) -> int:
         """Front-end processes serve the public port; this process keeps the writer and answers
@@ -217,6 +237,8 @@ class Collector:
         """Graceful shutdown; nothing queued is lost."""
         if self.pool is not None:  # front-ends finish their calls while the writer still commits
             await asyncio.to_thread(self.pool.stop, grace)
+        if self.guard is not None:
+            await self.guard.stop()
         if self._server is not None:
             await self._health.enter_graceful_shutdown()
             await self._server.stop(grace)

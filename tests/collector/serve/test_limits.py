@@ -37,11 +37,12 @@ def raise_own_fd_limit(needed: int) -> int:
     return min(needed, hard - 512)
 
 
-def open_silent(port: int, count: int) -> list[socket.socket]:
-    """`count` TCP connections that never send a byte (the attack of issue #14)."""
+def open_silent(port: int, count: int, source: str = "127.0.0.1") -> list[socket.socket]:
+    """`count` TCP connections from `source` that never send a byte (the attack of issue #14)."""
     sockets = []
     for _ in range(count):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((source, 0))
         s.connect(("127.0.0.1", port))
         s.setblocking(False)
         sockets.append(s)
@@ -114,6 +115,32 @@ def test_connections_above_max_connections_are_closed_at_accept(make_collector) 
         for s in silent:
             s.close()
     with grpc.insecure_channel(c.target) as ch:  # the slots are given back when those close
+        _, key = enroll(ch)
+    assert key
+
+
+def test_one_peer_is_held_to_max_connections_per_peer_and_others_are_served(make_collector) -> None:
+    """The per-peer guard: one address opening thousands of silent connections keeps only its share
+    (the rest are reset at accept), so it cannot take the slots agents elsewhere need; what it keeps
+    still meets the handshake timeout behind the guard."""
+    count = raise_own_fd_limit(3000)
+    c = make_collector(max_connections_per_peer=50, max_connections=200, handshake_timeout=timedelta(seconds=3))
+    silent = open_silent(c.port, count, source="127.0.0.2")  # all of 127/8 is loopback
+    try:
+        with grpc.insecure_channel(c.target) as ch:  # an agent from another address: 127.0.0.1
+            source, key = enroll(ch)
+            acks, err = report_stream(ch, [snapshot(source, 1).SerializeToString()], key)
+        assert err is None and [a.status for a in acks] == [ingest_pb2.ACK_STATUS_STORED]
+        assert rejects(c, "peer_connections") >= count - 50
+        assert wait_closed(silent, count, deadline_s=120) == count  # the 50 kept: handshake timeout
+    finally:
+        for s in silent:
+            s.close()
+    end = time.monotonic() + 30
+    while c.collector.guard.open and time.monotonic() < end:
+        time.sleep(0.1)
+    assert c.collector.guard.open == 0
+    with grpc.insecure_channel(c.target) as ch:
         _, key = enroll(ch)
     assert key
 
@@ -220,7 +247,8 @@ def populate(target: str, hosts: int) -> None:
             assert err is None
 
 
-def run_queries(target: str, count: int, progress: dict[str, int], lock: threading.Lock) -> tuple[list[Any], list[threading.Thread]]:
+def run_queries(target: str, count: int, progress: dict[str, int],
+                lock: threading.Lock) -> tuple[list[Any], list[threading.Thread]]:
     """`count` concurrent ListFindings/ListAssets; each outcome is "ok" or the RpcError.
 
     progress["running"] counts calls not yet answered, progress["ok"] calls answered with data."""
