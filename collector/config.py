@@ -90,7 +90,9 @@ class ServeConfig:
     idle_timeout: timedelta = timedelta(minutes=5)        # a connection without calls is closed (GOAWAY)
     max_connections: int = 20_000             # incoming connections per serving process; 0: unlimited
     max_connections_per_peer: int = 0         # per peer address and serving process; 0: no guard (see README)
-    max_concurrent_streams: int = 100         # calls at once on one connection (an agent uses one or two)
+    # Calls at once on one connection. Not 100: gRPC clients in one process share a connection per
+    # target, and the ingest bench's 1,000 agents per process deadlocked waiting for stream slots.
+    max_concurrent_streams: int = 4096
     max_inflight_bytes: int = field(default_factory=default_inflight_bytes)
     query_threads: int = 2                    # threads running Query/Admin work, apart from enrolment and ingest
     query_queue: int = 16                     # Query/Admin calls that may wait for a thread; more: refused

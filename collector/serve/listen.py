@@ -55,7 +55,7 @@ def connection_limits(config: ServeConfig) -> list[tuple[str, int]]:
     - max_allowed_incoming_connections: above it core closes new connections at accept, so the
       process keeps descriptors for its database, pipes and logs;
     - max_concurrent_streams: calls at once on one connection (HTTP/2 SETTINGS; excess calls
-      wait client-side), so one connection cannot open thousands of streams;
+      wait client-side), so one connection cannot open streams without end;
     - keepalive enforcement: a client pinging more often than every 5 s is sent GOAWAY after two
       strikes (agents ping every 10 s).
     There is no per-peer connection cap in gRPC core (see README, "Limits").

@@ -19,7 +19,7 @@ from prometheus_client.metrics_core import Metric
 log = logging.getLogger("netcensus.metrics")
 
 REJECT_REASONS = ("unauthenticated", "bad_enrolment_secret", "revoked", "wrong_source", "invalid", "malformed",
-                  "rate_limited", "busy", "not_stored")
+                  "rate_limited", "busy", "not_stored", "inflight_bytes", "peer_connections", "queries")
 # The series a front-end process (`serve --workers`) counts and the writer process adds up.
 RELAYED_FAMILIES = frozenset({"netcensus_reports", "netcensus_rows", "netcensus_rejects", "netcensus_enrolments",
                               "netcensus_ack_latency_seconds", "netcensus_connected_agents"})

@@ -26,9 +26,10 @@ class QueryPoolFull(Exception):
 class QueryPool:
     """A bounded executor: `threads` running, up to `waiting` more admitted to wait."""
 
-    def __init__(self, threads: int, waiting: int) -> None:
+    def __init__(self, threads: int, waiting: int, *, on_refused: Callable[[], object] | None = None) -> None:
         self.threads = threads
         self.waiting = waiting
+        self.on_refused = on_refused  # counts refusals (the collector's metrics)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="query")
         self._admitted = 0
         self._lock = threading.Lock()

@@ -79,7 +79,8 @@ class Collector:
         self._rules = load_software_rules(config.rules_dirs)
         self._refresh_lock = threading.Lock()
         # Query and Admin work runs here, never on the default executor enrolment uses.
-        self.query_pool = QueryPool(config.query_threads, config.query_queue)
+        self.query_pool = QueryPool(config.query_threads, config.query_queue,
+                                    on_refused=lambda: self.metrics.reject("queries"))
         self.port = 0
         self._server: grpc.aio.Server | None = None
         self._health = HealthServicer()
@@ -187,8 +188,12 @@ class Collector:
                                total=self.config.max_connections, on_refused=refused_counter(self.metrics.reject))
         try:
             return await self.guard.start(host, port, reuse_port=False)
-        except OSError as exc:
-            await self.stop(0)
+        except OSError as exc:  # undo what start() did so far; the caller closes the store
+            if self._server is not None:
+                await self._server.stop(0)
+            self.pipeline.stop()
+            self.metrics.close()
+            shutil.rmtree(self._private_dir, ignore_errors=True)
             raise UsageError(f"cannot listen on {self.config.listen}: {exc.strerror or exc}") from exc
 
     async def _start_workers(self, host: str, port: int) -> int:

@@ -393,6 +393,8 @@ async def _pooled(pool: QueryPool, context: grpc.aio.ServicerContext[Any, Any], 
     try:
         return await pool.run(work, *args)
     except QueryPoolFull as exc:
+        if pool.on_refused is not None:
+            pool.on_refused()
         await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
                             f"too many queries in progress ({pool.threads} running, {pool.waiting} waiting); retry")
         raise AssertionError("context.abort returned") from exc

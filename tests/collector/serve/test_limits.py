@@ -308,6 +308,7 @@ def test_queries_run_on_their_own_pool_and_enrolment_is_answered_meanwhile(make_
     assert all(isinstance(o, grpc.RpcError) and o.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
                and "too many queries in progress" in (o.details() or "") for o in refused), refused[:3]
     assert refused and answered >= 2
+    assert rejects(c, "queries") == len(refused)
     assert c.collector.query_pool.admitted == 0
 
 
