@@ -37,7 +37,15 @@ from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy, Relay
 from collector.inventory.gc import settle_for_serving
 from collector.logs import configure_logging
 from collector.serve.guard import PeerGuard, private_socket, refused_counter
-from collector.serve.listen import address, bind, bind_address, credentials, enable_reflection, server_options
+from collector.serve.listen import (
+    address,
+    bind,
+    bind_address,
+    connection_cap,
+    credentials,
+    enable_reflection,
+    server_options,
+)
 from collector.serve.metrics import Metrics
 from collector.serve.proxy import add_proxy
 from collector.serve.relay import Channel, ChannelClosed, OutcomeFields, outcome_fields, outcome_from
@@ -195,7 +203,7 @@ async def _serve(spec: FrontendSpec, channel: Channel) -> None:
             raise RuntimeError(f"cannot listen on {private_socket(str(private))}")
         await server.start()
         guard = PeerGuard(private_socket(str(private)), per_peer=config.max_connections_per_peer,
-                          total=config.max_connections, on_refused=refused_counter(metrics.reject))
+                          total=connection_cap(config), on_refused=refused_counter(metrics.reject))
         port = await guard.start(host, spec.port, reuse_port=True)
     else:
         port = bind(server, host, spec.port, credentials(config))

@@ -66,9 +66,23 @@ def connection_limits(config: ServeConfig) -> list[tuple[str, int]]:
         ("grpc.max_concurrent_streams", config.max_concurrent_streams),
         ("grpc.http2.max_ping_strikes", 2),
     ]
-    if config.max_connections > 0:
-        limits.append(("grpc.max_allowed_incoming_connections", config.max_connections))
+    limits.append(("grpc.max_allowed_incoming_connections", connection_cap(config)))
     return limits
+
+
+FD_RESERVE = 256  # descriptors kept for the database, its WAL, pipes, logs, metrics and front-end start-up
+
+
+def connection_cap(config: ServeConfig) -> int:
+    """Incoming connections this process accepts: max_connections, but never more than its
+    open-files limit leaves after FD_RESERVE (half of that behind the per-peer guard, which holds two
+    descriptors per connection). A cap above the descriptors is no cap: connections past them fail
+    at accept, and so does everything else the process opens."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    room = max(64, soft - FD_RESERVE)
+    if config.max_connections_per_peer > 0:
+        room //= 2
+    return min(config.max_connections, room) if config.max_connections > 0 else room
 
 
 def _ms(seconds: float) -> int:

@@ -38,6 +38,7 @@ from collector.serve.listen import (
     bind,
     bind_address,
     check_bindable,
+    connection_cap,
     credentials,
     enable_reflection,
     is_loopback,
@@ -128,7 +129,10 @@ class Collector:
         creds = credentials(self.config)
         check_bindable(host, port, self.config.listen)
         open_files = raise_open_files_limit()
-        log.debug("open files limit %d", open_files)
+        cap = connection_cap(self.config)
+        if self.config.max_connections and cap < self.config.max_connections:
+            log.info("max_connections %d lowered to %d: the open-files limit is %d (raise it with the service "
+                     "manager's file limit)", self.config.max_connections, cap, open_files)
         if self.config.workers > 1:
             self.port = await self._start_workers(host, port)
         else:
@@ -185,7 +189,7 @@ class Collector:
     async def _start_guard(self, host: str, port: int) -> int:
         assert self._private_dir is not None
         self.guard = PeerGuard(private_socket(self._private_dir), per_peer=self.config.max_connections_per_peer,
-                               total=self.config.max_connections, on_refused=refused_counter(self.metrics.reject))
+                               total=connection_cap(self.config), on_refused=refused_counter(self.metrics.reject))
         try:
             return await self.guard.start(host, port, reuse_port=False)
         except OSError as exc:  # undo what start() did so far; the caller closes the store

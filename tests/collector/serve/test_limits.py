@@ -380,3 +380,21 @@ def test_bad_limit_is_a_one_line_usage_error(tmp_path, text: str, message: str) 
     with pytest.raises(UsageError) as info:
         _resolve(tmp_path, text)
     assert str(info.value) == message
+
+
+def test_connection_cap_never_exceeds_the_open_files_limit(tmp_path) -> None:
+    """A cap above the descriptors is no cap: 20,000 silent connections exhausted them before."""
+    from collector.config import ServeConfig
+    from collector.serve.listen import FD_RESERVE, connection_cap
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1000, hard))
+    try:
+        base = ServeConfig(db=tmp_path / "nc.duckdb", listen="127.0.0.1:0")
+        assert connection_cap(base) == 1000 - FD_RESERVE
+        assert connection_cap(ServeConfig(db=base.db, listen=base.listen, max_connections_per_peer=10)) \
+            == (1000 - FD_RESERVE) // 2  # the guard holds two descriptors per connection
+        assert connection_cap(ServeConfig(db=base.db, listen=base.listen, max_connections=100)) == 100
+        assert connection_cap(ServeConfig(db=base.db, listen=base.listen, max_connections=0)) == 1000 - FD_RESERVE
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
