@@ -313,20 +313,20 @@ def test_queries_run_on_their_own_pool_and_enrolment_is_answered_meanwhile(make_
 
 
 def test_limits_hold_with_front_end_processes(tmp_path, empty_rules) -> None:
-    """`serve --workers 2`: each front-end applies the connection cap and handshake timeout from
-    the config file, a query beyond the writer's pool is refused through the front-end's proxy
-    with the same status, and agents are still served."""
+    """`serve --workers 2`: each front-end applies the per-peer cap from the config file, a query
+    beyond the writer's pool is refused through the front-end's proxy with the same status, and
+    agents from another address are served through the guard."""
     from tests.collector.serve.helpers import CollectorProcess, free_port
 
     config = tmp_path / "collector.toml"
-    config.write_text("[collector]\nmax_connections = 20\nhandshake_timeout = \"10m\"\n"
-                      "query_threads = 1\nquery_queue = 0\n")
+    config.write_text("[collector]\nmax_connections = 60\nmax_connections_per_peer = 20\n"
+                      "handshake_timeout = \"10m\"\nquery_threads = 1\nquery_queue = 0\n")
     w = CollectorProcess(tmp_path / "nc.duckdb", free_port(), empty_rules, "--workers", "2",
                          "--config", str(config)).start()
     try:
-        silent = open_silent(w.port, 100)
+        silent = open_silent(w.port, 100, source="127.0.0.2")
         try:
-            # The kernel spreads connections over the two front-ends; each keeps at most 20.
+            # The kernel spreads connections over the two front-ends; each keeps at most 20 of a peer.
             assert wait_closed(silent, 60, deadline_s=60) >= 60
         finally:
             for s in silent:
