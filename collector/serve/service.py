@@ -298,7 +298,12 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                                            f"(max_inflight_bytes); retry after {_BUDGET_RETRY_MS} ms",
                                            _BUDGET_RETRY_MS))
                     return
-                await pending.put((received, self._submit(report, source, size)))
+                try:
+                    submitted = self._submit(report, source, size)
+                except BaseException:  # not settled, so never given back by it
+                    self._budget.give_back(size)
+                    raise
+                await pending.put((received, submitted))
             await pending.put(None)
         except asyncio.CancelledError:
             raise
