@@ -398,3 +398,32 @@ def test_connection_cap_never_exceeds_the_open_files_limit(tmp_path) -> None:
         assert connection_cap(ServeConfig(db=base.db, listen=base.listen, max_connections=0)) == 1000 - FD_RESERVE
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_an_agent_refused_for_bytes_in_flight_keeps_its_reports_and_delivers_them_all(make_collector,
+                                                                                       tmp_path) -> None:
+    """The refusal is a pushback, not a loss: the real agent transport honours the retry-after and
+    every report in its spool is stored exactly once."""
+    from netcensus.v1 import report_pb2
+
+    from agent.transport.backoff import Backoff
+    from agent.transport.client import IngestClient
+    from agent.transport.deliver import Courier
+    from agent.transport.spool import Priority, Spool
+    from agent.transport.state import NodeState
+
+    c = make_collector(max_inflight_bytes=256 * 1024, rate_limit=0)
+    state = NodeState.load(tmp_path / "state.json")
+    state.ensure_source_id()
+    with held_commits(c) as gate, Spool(tmp_path / "spool.sqlite") as spool:
+        for n in range(1, 21):
+            r = snapshot(state.source_id, n, items=2000)
+            spool.put(r.report_id, r.seq, Priority.IDENTITY, r.SerializeToString())
+        threading.Timer(0.5, gate.set).start()  # commits resume while the agent is being pushed back
+        with IngestClient(c.target, state, kind=report_pb2.SOURCE_KIND_AGENT) as client:
+            result = Courier(spool, client, backoff=Backoff(base_s=0.05, cap_s=0.5)).drain(deadline=None)
+        assert result.acked == 20 and result.remaining == 0
+        assert spool.stats().counters["retries"] >= 1
+    assert rejects(c, "inflight_bytes") >= 1
+    assert 0 < c.collector.budget.peak <= 256 * 1024 and c.collector.budget.used == 0
+    assert c.collector.store.query("SELECT count(*) AS n FROM reports")[0]["n"] == 20
