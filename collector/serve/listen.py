@@ -49,7 +49,8 @@ def connection_limits(config: ServeConfig) -> list[tuple[str, int]]:
     Checked against the grpcio we ship (names in its core library, behaviour in our tests):
     - server_handshake_timeout_ms: a connection that has not completed its TLS and HTTP/2 setup
       (the client's preface and SETTINGS) in time is closed, so silent connections do not pin a
-      file descriptor each;
+      file descriptor each (without it core drops them only after 60 s, its SETTINGS-ack timeout:
+      long enough to open 20,000 from one host);
     - max_connection_idle_ms: a connection with no call for that long gets GOAWAY (agents
       reconnect transparently when they next report);
     - max_allowed_incoming_connections: above it core closes new connections at accept, so the
