@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -27,12 +27,14 @@ from collector.config import ServeConfig
 from collector.domain.findings import FindingRow
 from collector.domain.model import IngestReport
 from collector.errors import NetcensusError
+from collector.ingest.budget import InflightBudget
 from collector.ingest.enrolment import RESOURCE_EXHAUSTED, EnrolAttempt, Refusal
 from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.refresh import Snapshot, asset_rows
 from collector.serve.access import ADMIN, READER, Access, Caller
 from collector.serve.metrics import Metrics
+from collector.serve.querypool import QueryPool, QueryPoolFull
 from collector.wire.codec import InvalidReport, decode_report, to_datetime, to_timestamp
 from collector.wire.metadata import NODE_KEY_HEADER, RETRY_AFTER_HEADER
 from collector.wire.query import asset_to_proto, finding_to_proto
@@ -176,6 +178,7 @@ class _End:
 _KIND_NAMES = {report_pb2.SOURCE_KIND_AGENT: "agent", report_pb2.SOURCE_KIND_SCANNER: "scanner"}
 _PUSHBACK_MS = 250
 _RETRY_LATER_MS = 2000  # retry-after of a report not stored for a passing reason, when the writer named none
+_BUDGET_RETRY_MS = 1_000  # about one group commit under load: bytes in flight are given back by then
 
 
 class ReportPipeline(Protocol):
@@ -203,7 +206,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
 
     def __init__(self, *, pipeline: ReportPipeline, keyring: Keyring, enrol_secret_hash: str | None,
                  enrol: Enroller, clock: Callable[[], datetime],
-                 metrics: Metrics, limiter: RateLimiter, window: int = 256) -> None:
+                 metrics: Metrics, limiter: RateLimiter, budget: InflightBudget, window: int = 256) -> None:
         self._pipeline = pipeline
         self._keyring = keyring
         self._secret_hash = enrol_secret_hash
@@ -211,17 +214,21 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         self._clock = clock
         self.metrics = metrics
         self._limiter = limiter
+        self._budget = budget
         self._window = window
         self._counters = _Counters(metrics)
 
     @classmethod
     def for_config(cls, config: ServeConfig, *, pipeline: ReportPipeline, keyring: Keyring,
-                   enrol: Enroller, clock: Callable[[], datetime], metrics: Metrics) -> IngestService:
-        """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit)."""
+                   enrol: Enroller, clock: Callable[[], datetime], metrics: Metrics,
+                   budget: InflightBudget | None = None) -> IngestService:
+        """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit,
+        byte budget: with front-end processes each holds its share of max_inflight_bytes)."""
         return cls(pipeline=pipeline, keyring=keyring,
                    enrol_secret_hash=hash_key(config.enrol_secret) if config.enrol_secret else None,
                    enrol=enrol, clock=clock, metrics=metrics,
-                   limiter=RateLimiter(config.rate_limit, config.rate_burst))
+                   limiter=RateLimiter(config.rate_limit, config.rate_burst),
+                   budget=budget or InflightBudget(max(1, config.max_inflight_bytes // max(1, config.workers))))
 
     async def Enroll(self, request: ingest_pb2.EnrollRequest,
                      context: grpc.aio.ServicerContext[Any, Any]) -> ingest_pb2.EnrollResponse:
@@ -323,7 +330,20 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                                            f"({self._limiter.rate:g} reports/s); retry after {retry_ms} ms",
                                            retry_ms))
                     return
-                await pending.put((received, self._submit(report, source)))
+                size = report.ByteSize()
+                if not self._budget.take(size):
+                    self.metrics.reject("inflight_bytes")
+                    await pending.put(_End(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                           f"collector holds {self._budget.limit} bytes of reports not yet stored "
+                                           f"(max_inflight_bytes); retry after {_BUDGET_RETRY_MS} ms",
+                                           _BUDGET_RETRY_MS))
+                    return
+                try:
+                    submitted = self._submit(report, source, size)
+                except BaseException:  # not settled, so never given back by it
+                    self._budget.give_back(size)
+                    raise
+                await pending.put((received, submitted))
             await pending.put(None)
         except asyncio.CancelledError:
             raise
@@ -331,10 +351,13 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             log.exception("stream from %s failed", source)
             await pending.put(_End(grpc.StatusCode.INTERNAL, "the collector failed on this stream; retry later"))
 
-    def _submit(self, report: report_pb2.Report, source: str) -> ingest_pb2.Ack | asyncio.Future[Any]:
-        """Validate and queue one report: an Ack now (rejected), or a future of its Ack after commit."""
+    def _submit(self, report: report_pb2.Report, source: str, size: int) -> ingest_pb2.Ack | asyncio.Future[Any]:
+        """Validate and queue one report: an Ack now (rejected), or a future of its Ack after commit.
+
+        `size` bytes of the budget were taken for it; they are given back once it is settled."""
         report_id = report.report_id[:64]
         if report.source_id != source:
+            self._budget.give_back(size)
             self.metrics.reject("wrong_source")
             self.metrics.reports.labels("unknown", "rejected").inc()
             return ingest_pb2.Ack(report_id=report_id, seq=report.seq, status=ingest_pb2.ACK_STATUS_REJECTED,
@@ -349,6 +372,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         try:
             decoded = decode_report(report, self._clock())
         except InvalidReport as exc:
+            self._budget.give_back(size)
             self.metrics.reject("invalid")
             self.metrics.reports.labels(report.WhichOneof("body") or "none", "rejected").inc()
             log.warning("rejected report %r from %s: %s", report_id, source, exc)
@@ -358,6 +382,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         result: asyncio.Future[Any] = loop.create_future()
         busy = self._pipeline.depth > self._pipeline.high_water
         counters = self._counters
+        budget = self._budget
 
         def to_ack(outcome: Outcome) -> ingest_pb2.Ack | _End:
             if outcome.retryable:
@@ -383,12 +408,14 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                                   retry_after_ms=_PUSHBACK_MS if busy else 0)
 
         def done(outcome: Outcome) -> None:
+            budget.give_back(size)
             if not result.done():
                 result.set_result(to_ack(outcome))
 
         try:
             self._pipeline.submit_to_loop(decoded, LoopCallback(loop, done))
         except PipelineBusy:
+            budget.give_back(size)
             self.metrics.reject("busy")
             result.set_result(_End(grpc.StatusCode.RESOURCE_EXHAUSTED, "collector is busy; retry later"))
         return result
@@ -412,6 +439,20 @@ class _Counters:
 
 
 Refresher = Callable[[timedelta | None], Snapshot]
+T = TypeVar("T")
+
+
+async def _pooled(pool: QueryPool, context: grpc.aio.ServicerContext[Any, Any], work: Callable[..., T],
+                  *args: Any) -> T:
+    """Run Query/Admin work on the query pool; a full pool ends the call with RESOURCE_EXHAUSTED."""
+    try:
+        return await pool.run(work, *args)
+    except QueryPoolFull as exc:
+        if pool.on_refused is not None:
+            pool.on_refused()
+        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                            f"too many queries in progress ({pool.threads} running, {pool.waiting} waiting); retry")
+        raise AssertionError("context.abort returned") from exc
 
 
 class QueryService(query_pb2_grpc.QueryServicer):
@@ -421,10 +462,11 @@ class QueryService(query_pb2_grpc.QueryServicer):
     before anything leaves: as with Vault's audit devices, no audit row, no answer."""
 
     def __init__(self, refresh: Refresher, resolved: Callable[[], list[FindingRow]] | None = None, *,
-                 access: Access) -> None:
+                 access: Access, pool: QueryPool | None = None) -> None:
         self._refresh = refresh
         self._resolved = resolved
         self._access = access
+        self._pool = pool or QueryPool(2, 16)
 
     async def ListFindings(self, request: query_pb2.FindingsRequest,
                            context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Finding]:
@@ -432,7 +474,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         ghost_after = (timedelta(seconds=request.ghost_after_seconds)
                        if request.HasField("ghost_after_seconds") else None)
         try:
-            snapshot = await asyncio.to_thread(self._refresh, ghost_after)
+            snapshot = await _pooled(self._pool, context, self._refresh, ghost_after)
         except NetcensusError as exc:
             await self._access.done(caller, "ListFindings", outcome=f"FAILED_PRECONDITION: {exc}")
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
@@ -440,7 +482,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         kinds = set(request.kinds)
         rows = list(snapshot.findings)
         if request.include_resolved and self._resolved is not None:
-            rows += await asyncio.to_thread(self._resolved)
+            rows += await _pooled(self._pool, context, self._resolved)
         out = []
         for row in rows:
             if kinds and row.kind not in kinds:
@@ -457,7 +499,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
                          context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Asset]:
         caller = await self._access.require(context, READER, "ListAssets")
         try:
-            snapshot = await asyncio.to_thread(self._refresh, None)
+            snapshot = await _pooled(self._pool, context, self._refresh, None)
         except NetcensusError as exc:
             await self._access.done(caller, "ListAssets", outcome=f"FAILED_PRECONDITION: {exc}")
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
@@ -503,9 +545,10 @@ class AdminService(query_pb2_grpc.AdminServicer):
 
     def __init__(self, importer: Importer, *, access: Access, revoke: Revoker | None = None,
                  sources: SourceLister | None = None, tokens: TokenAdmin | None = None,
-                 approve: Approver | None = None) -> None:
+                 approve: Approver | None = None, pool: QueryPool | None = None) -> None:
         self._importer = importer
         self._access = access
+        self._pool = pool or QueryPool(2, 16)
         self._revoke = revoke
         self._sources = sources
         self._tokens = tokens
@@ -522,7 +565,7 @@ class AdminService(query_pb2_grpc.AdminServicer):
         target = f"{request.format}:{request.filename[:200]}"
         caller = await self._access.require(context, ADMIN, "ImportRegister", target)
         try:
-            response = await asyncio.to_thread(self._importer, request)
+            response = await _pooled(self._pool, context, self._importer, request)
         except NetcensusError as exc:
             await self._fail(context, caller, "ImportRegister", target, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             raise AssertionError("context.abort returned") from exc
@@ -539,14 +582,14 @@ class AdminService(query_pb2_grpc.AdminServicer):
             await self._fail(context, caller, "RevokeSource", target, grpc.StatusCode.INVALID_ARGUMENT,
                              "source_id is required")
         assert self._revoke is not None
-        found = await asyncio.to_thread(self._revoke, request.source_id)
+        found = await _pooled(self._pool, context, self._revoke, request.source_id)
         await self._access.done(caller, "RevokeSource", target, "ok" if found else "ok: no such source")
         return query_pb2.RevokeSourceResponse(found=found)
 
     async def ListSources(self, request: query_pb2.ListSourcesRequest,
                           context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.SourceInfo]:
         caller = await self._access.require(context, ADMIN, "ListSources")
-        rows = await asyncio.to_thread(self._sources) if self._sources else []
+        rows = await _pooled(self._pool, context, self._sources) if self._sources else []
         await self._access.done(caller, "ListSources", f"{len(rows)} sources")
         for row in rows:
             info = query_pb2.SourceInfo(source_id=row["source_id"], kind=row["kind"], hostname=row["hostname"] or "",
@@ -565,7 +608,7 @@ class AdminService(query_pb2_grpc.AdminServicer):
                              "tokens are not managed here")
         assert self._tokens is not None
         try:
-            token = await asyncio.to_thread(self._tokens.create, request.name, request.role)
+            token = await _pooled(self._pool, context, self._tokens.create, request.name, request.role)
         except NetcensusError as exc:
             await self._fail(context, caller, "CreateToken", target, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             raise AssertionError("context.abort returned") from exc
@@ -575,7 +618,7 @@ class AdminService(query_pb2_grpc.AdminServicer):
     async def ListTokens(self, request: query_pb2.ListTokensRequest,
                          context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.TokenInfo]:
         caller = await self._access.require(context, ADMIN, "ListTokens")
-        rows = await asyncio.to_thread(self._tokens.list) if self._tokens else []
+        rows = await _pooled(self._pool, context, self._tokens.list) if self._tokens else []
         await self._access.done(caller, "ListTokens", f"{len(rows)} tokens")
         for row in rows:
             info = query_pb2.TokenInfo(name=row["name"], role=row["role"])
@@ -588,7 +631,7 @@ class AdminService(query_pb2_grpc.AdminServicer):
                           context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.RevokeTokenResponse:
         target = request.name[:64]
         caller = await self._access.require(context, ADMIN, "RevokeToken", target)
-        found = await asyncio.to_thread(self._tokens.revoke, request.name) if self._tokens else False
+        found = await _pooled(self._pool, context, self._tokens.revoke, request.name) if self._tokens else False
         await self._access.done(caller, "RevokeToken", target, "ok" if found else "ok: no such token")
         return query_pb2.RevokeTokenResponse(found=found)
 
@@ -601,7 +644,8 @@ class AdminService(query_pb2_grpc.AdminServicer):
             await self._fail(context, caller, "ApproveEnrolment", target, grpc.StatusCode.INVALID_ARGUMENT,
                              "source_id is required")
         assert self._approve is not None
-        expires = await asyncio.to_thread(self._approve, source_id, f"{caller.name} ({caller.role}) at {caller.peer}")
+        expires = await _pooled(self._pool, context, self._approve, source_id,
+                                f"{caller.name} ({caller.role}) at {caller.peer}")
         await self._access.done(caller, "ApproveEnrolment", target,
                                 "ok" if expires is not None else "ok: no live key to approve")
         if expires is None:
