@@ -23,6 +23,9 @@ import pytest
 from netcensus.v1 import ingest_pb2, query_pb2, query_pb2_grpc
 
 from tests.collector.serve.helpers import enroll, report_stream, snapshot
+from tests.conftest import TEST_TOKEN
+
+READER = [("authorization", f"Bearer {TEST_TOKEN}")]  # the tests' bootstrap admin token reads too
 
 
 def rejects(collector: Any, reason: str) -> float:
@@ -261,8 +264,9 @@ def run_queries(target: str, count: int, progress: dict[str, int],
             with grpc.insecure_channel(target) as ch:
                 stub = query_pb2_grpc.QueryStub(ch)
                 call: Callable[[], Any] = (
-                    (lambda: list(stub.ListFindings(query_pb2.FindingsRequest(), timeout=300))) if i % 2
-                    else (lambda: list(stub.ListAssets(query_pb2.AssetsRequest(), timeout=300))))
+                    (lambda: list(stub.ListFindings(query_pb2.FindingsRequest(), timeout=300, metadata=READER)))
+                    if i % 2 else (lambda: list(stub.ListAssets(query_pb2.AssetsRequest(), timeout=300,
+                                                                metadata=READER))))
                 call()
                 outcomes[i] = "ok"
         except grpc.RpcError as exc:
