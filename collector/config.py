@@ -126,7 +126,7 @@ class ServeConfig:
     handshake_timeout: timedelta = timedelta(seconds=10)  # a connection that has not finished TLS/HTTP/2 setup
     idle_timeout: timedelta = timedelta(minutes=5)        # a connection without calls is closed (GOAWAY)
     max_connections: int = 20_000             # incoming connections per serving process; 0: what descriptors allow
-    max_connections_per_peer: int = 0         # per peer address and serving process; 0: no guard (see README)
+    max_connections_per_peer: int = 1000      # per peer address and serving process; 0: no guard (see README)
     # Calls at once on one connection. Not 100: gRPC clients in one process share a connection per
     # target, and the ingest bench's 1,000 agents per process deadlocked waiting for stream slots.
     max_concurrent_streams: int = 4096

@@ -7,21 +7,49 @@ already holds its share is reset at once, any other is piped unchanged (TLS incl
 in gRPC) to the gRPC server listening on a private Unix socket. Silent connections still meet
 gRPC's handshake timeout behind the guard, which then closes the public side too.
 
-The price: every byte crosses one more socket pair in Python, and gRPC sees the guard's Unix
-socket as the peer (the guard logs refused peers itself). README ("Limits") has the measurement.
+The caller's address survives the relay: the guard binds its side of each private connection to an
+abstract Unix name that carries the public peer ("netcensus-peer/ipv4:192.0.2.7:50312/<pid>.<n>"), gRPC
+reports that name as the call's peer, and `client_peer` turns it back into "ipv4:192.0.2.7:50312", so
+logs, the audit log and the per-peer enrolment limit see the real caller. Only processes that can reach
+the private socket (its directory is the collector user's alone) can choose such a name.
+
+The price: every byte crosses one more socket pair in Python. README ("Limits") has the measurement.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger("netcensus.guard")
 
 _WARN_EVERY_S = 10.0  # one warning per peer per interval: an attacker must not flood the log either
 _HIGH_WATER = 256 * 1024  # bytes buffered towards one side before the other side's reading pauses
+_PEER_NAME = "netcensus-peer/"  # abstract Unix names of the guard's private connections start so
+_GRPC_ABSTRACT = "unix-abstract:"  # how gRPC spells such a peer
+_sequence = itertools.count()
+
+
+def grpc_peer(peername: Any) -> str:
+    """An accepted socket's address as gRPC spells a TCP peer ("ipv4:192.0.2.7:50312", "ipv6:[::1]:50312")."""
+    if isinstance(peername, tuple) and len(peername) >= 2:
+        host, port = str(peername[0]), int(peername[1])
+        return f"ipv6:[{host}]:{port}" if ":" in host else f"ipv4:{host}:{port}"
+    return "unknown"
+
+
+def client_peer(peer: str) -> str:
+    """The caller's address of a call's peer string: the public peer a guard relayed, else `peer` itself."""
+    if peer.startswith(_GRPC_ABSTRACT + _PEER_NAME):
+        relayed = peer[len(_GRPC_ABSTRACT + _PEER_NAME):]
+        return relayed.rpartition("/")[0] or peer
+    return peer
 
 
 class _Half(asyncio.Protocol):
@@ -65,9 +93,10 @@ class _Link:
     """A public connection and its private one to gRPC; bytes that arrive before the private one is
     open are held (a client speaks first in HTTP/2)."""
 
-    def __init__(self, guard: PeerGuard, peer: str) -> None:
+    def __init__(self, guard: PeerGuard, peer: str, public_peer: str) -> None:
         self.guard = guard
         self.peer = peer
+        self.public_peer = public_peer  # as gRPC spells it, carried in the private side's bound name
         self.public = _Half(self)
         self.private = _Half(self)
         self._early: list[bytes] = []
@@ -132,15 +161,16 @@ class PeerGuard:
     def _accept(self) -> asyncio.Protocol:
         return _Accepted(self)
 
-    def admit(self, peer: str) -> _Link | None:
-        """A link for a new connection from `peer`, or None when the peer (or everyone) is at its cap."""
+    def admit(self, peer: str, public_peer: str = "unknown") -> _Link | None:
+        """A link for a new connection from `peer` (an address; `public_peer` with its port, as gRPC spells
+        it), or None when the peer (or everyone) is at its cap."""
         held = self._by_peer.get(peer, 0)
         if held >= self.per_peer or (self.total and self._open >= self.total):
             self._refused(peer, held)
             return None
         self._by_peer[peer] = held + 1
         self._open += 1
-        link = _Link(self, peer)
+        link = _Link(self, peer, public_peer)
         task = asyncio.get_running_loop().create_task(self._connect(link))
         self._connecting.add(task)  # held until done: the loop keeps only weak references to tasks
         task.add_done_callback(self._connecting.discard)
@@ -148,9 +178,14 @@ class PeerGuard:
 
     async def _connect(self, link: _Link) -> None:
         loop = asyncio.get_running_loop()
+        private = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            await loop.create_unix_connection(lambda: link.private, self.upstream)
+            private.setblocking(False)
+            private.bind(f"\0{_PEER_NAME}{link.public_peer}/{os.getpid()}.{next(_sequence)}")
+            await loop.sock_connect(private, self.upstream)
+            await loop.create_unix_connection(lambda: link.private, sock=private)
         except OSError as exc:
+            private.close()
             log.error("cannot reach the gRPC server behind the connection guard: %s", exc.strerror or exc)
             link.close()
             return
@@ -192,7 +227,7 @@ class _Accepted(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peername = transport.get_extra_info("peername")
         peer = str(peername[0]) if isinstance(peername, tuple) and peername else "unknown"
-        link = self.guard.admit(peer)
+        link = self.guard.admit(peer, grpc_peer(peername))
         if link is None:
             assert isinstance(transport, asyncio.Transport)
             transport.abort()

@@ -33,6 +33,7 @@ from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.refresh import Snapshot, asset_rows
 from collector.serve.access import ADMIN, READER, Access, Caller
+from collector.serve.guard import client_peer
 from collector.serve.metrics import Metrics
 from collector.serve.querypool import QueryPool, QueryPoolFull
 from collector.wire.codec import InvalidReport, decode_report, to_datetime, to_timestamp
@@ -243,7 +244,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         hostname = request.hostname[:255]
         node_key = secrets.token_urlsafe(32)
         presented = _metadata(context, NODE_KEY_HEADER)
-        peer = peer_address(context.peer() or "")
+        peer = peer_address(client_peer(context.peer() or ""))
         attempt = EnrolAttempt(
             peer=peer, secret_ok=self._secret_hash is None or hmac.compare_digest(
                 hash_key(request.enrolment_secret), self._secret_hash),
@@ -272,7 +273,8 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         source = self._keyring.source_for(key)
         if source is None:
             self.metrics.reject("unauthenticated")
-            log.warning("stream refused: %s node key from %s", "unknown" if key else "missing", context.peer())
+            log.warning("stream refused: %s node key from %s", "unknown" if key else "missing",
+                        client_peer(context.peer() or ""))
             await context.abort(grpc.StatusCode.UNAUTHENTICATED,
                                 f"missing, unknown or revoked node key ({NODE_KEY_HEADER}); enrol first")
         pending: asyncio.Queue[tuple[float, Any] | _End | None] = asyncio.Queue(self._window)

@@ -22,6 +22,7 @@ import grpc
 import pytest
 from netcensus.v1 import ingest_pb2, query_pb2, query_pb2_grpc
 
+from collector.serve.guard import client_peer
 from tests.collector.serve.helpers import enroll, report_stream, snapshot
 from tests.conftest import TEST_TOKEN
 
@@ -86,9 +87,10 @@ def wait_closed(sockets: list[socket.socket], want: int, deadline_s: float) -> i
 
 def test_silent_connections_are_closed_after_the_handshake_timeout_and_agents_are_served(make_collector) -> None:
     """20,000 silent connections used to exhaust the collector's descriptors: now each is closed
-    after handshake_timeout, and a real agent enrols and reports while they are open."""
+    after handshake_timeout, and a real agent enrols and reports while they are open. The per-peer
+    guard is off here (the agent shares the flood's address): this is the handshake timeout alone."""
     count = raise_own_fd_limit(4000)
-    c = make_collector(handshake_timeout=timedelta(seconds=2))
+    c = make_collector(handshake_timeout=timedelta(seconds=2), max_connections_per_peer=0)
     silent = open_silent(c.port, count)
     try:
         with grpc.insecure_channel(c.target) as ch:
@@ -110,7 +112,7 @@ def test_silent_connections_are_closed_after_the_handshake_timeout_and_agents_ar
 def test_connections_above_max_connections_are_closed_at_accept(make_collector) -> None:
     """The total cap: connections past max_connections are closed at once; those within it stay
     until their handshake timeout (set long here, so only the cap closes anything)."""
-    c = make_collector(max_connections=40, handshake_timeout=timedelta(minutes=10))
+    c = make_collector(max_connections=40, handshake_timeout=timedelta(minutes=10), max_connections_per_peer=0)
     silent = open_silent(c.port, 140)
     try:
         assert wait_closed(silent, 100, deadline_s=60) == 100
@@ -396,12 +398,14 @@ def test_connection_cap_never_exceeds_the_open_files_limit(tmp_path) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (1000, hard))
     try:
-        base = ServeConfig(db=tmp_path / "nc.duckdb", listen="127.0.0.1:0")
+        base = ServeConfig(db=tmp_path / "nc.duckdb", listen="127.0.0.1:0", max_connections_per_peer=0)
         assert connection_cap(base) == 1000 - FD_RESERVE
-        assert connection_cap(ServeConfig(db=base.db, listen=base.listen, max_connections_per_peer=10)) \
-            == (1000 - FD_RESERVE) // 2  # the guard holds two descriptors per connection
-        assert connection_cap(ServeConfig(db=base.db, listen=base.listen, max_connections=100)) == 100
-        assert connection_cap(ServeConfig(db=base.db, listen=base.listen, max_connections=0)) == 1000 - FD_RESERVE
+        assert connection_cap(ServeConfig(db=base.db, listen=base.listen)) \
+            == (1000 - FD_RESERVE) // 2  # the guard (on by default) holds two descriptors per connection
+        assert connection_cap(ServeConfig(db=base.db, listen=base.listen, max_connections=100,
+                                          max_connections_per_peer=0)) == 100
+        assert connection_cap(ServeConfig(db=base.db, listen=base.listen, max_connections=0,
+                                          max_connections_per_peer=0)) == 1000 - FD_RESERVE
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
@@ -433,3 +437,16 @@ def test_an_agent_refused_for_bytes_in_flight_keeps_its_reports_and_delivers_the
     assert rejects(c, "inflight_bytes") >= 1
     assert 0 < c.collector.budget.peak <= 256 * 1024 and c.collector.budget.used == 0
     assert c.collector.store.query("SELECT count(*) AS n FROM reports")[0]["n"] == 20
+
+
+def test_the_callers_address_survives_the_per_peer_guard(make_collector, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Behind the guard gRPC sees a Unix socket; the audit log and enrolment still see the TCP caller."""
+    c = make_collector(max_connections_per_peer=5)
+    assert c.collector is not None and c.collector.guard is not None
+    with grpc.insecure_channel(c.target) as ch:
+        enroll(ch, "guarded-agent")
+        list(query_pb2_grpc.QueryStub(ch).ListAssets(query_pb2.AssetsRequest(), timeout=30, metadata=READER))
+    peers = [row["peer"] for row in c.collector.store.audit_entries(10)]
+    assert peers and all(p.startswith("ipv4:127.0.0.1:") for p in peers), peers
+    assert client_peer("unix-abstract:netcensus-peer/ipv6:[::1]:40000/77.3") == "ipv6:[::1]:40000"
+    assert client_peer("ipv4:192.0.2.7:50312") == "ipv4:192.0.2.7:50312"
