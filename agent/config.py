@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from agent.errors import ConfigError
 
@@ -160,19 +161,30 @@ class AgentConfig:
     memory_ceiling_mb: int = 80
 
 
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A TOML file as a dict; every failure a one-line ConfigError naming the file.
+
+    The one reader of the agent's TOML files (config, scan schedules, SNMP credentials), so each says
+    the same thing for the same fault, and none quotes the file's text (it may hold secrets): tomllib
+    says what it expected and where ("at line 2, column 15"), never what it found."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such {what}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what} ({exc.strerror or type(exc).__name__})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text") from exc
+
+
 def load_toml(path: Path | None) -> dict[str, object]:
     """The [agent] table of a TOML file; errors name the file."""
     if path is None:
         return {}
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such config file") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    data = read_toml(path, "config file")
     section = data.get("agent", {})
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: [agent] must be a table")

@@ -45,13 +45,12 @@ import random
 import re
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from agent.config import env_secret
+from agent.config import env_secret, read_toml
 from agent.errors import AgentError, ConfigError
 from agent.scan.model import Method, ScanBatch
 from agent.scan.options import PROFILES, SNMP_DEPTHS, SnmpV3User, SweepOptions
@@ -324,13 +323,7 @@ def load_scan_config(path: Path) -> ScanConfig:
     Raises:
         ConfigError: one line, "<file>: <what is wrong>", never containing a secret.
     """
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    doc = read_toml(path, "scan config")
     try:
         jobs = _parse_document(doc)
     except ConfigError as exc:

@@ -23,11 +23,10 @@ The file format::
 from __future__ import annotations
 
 import stat
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.config import AgentEnv
+from agent.config import AgentEnv, read_toml
 from agent.errors import ConfigError
 from agent.scan.options import SnmpV3User
 
@@ -76,16 +75,7 @@ def load_secrets_file(path: Path) -> SnmpSecrets:
             the file and key, never a secret.
     """
     check_private(path)
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read secrets file ({exc.strerror or type(exc).__name__})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib says what it expected and where ("at line 2, column 15"), never the text it found.
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text") from exc
+    doc = read_toml(path, "secrets file")
     unknown = sorted(set(doc) - {"communities", "v3"})
     if unknown:
         raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} (allowed: communities, v3)")
