@@ -19,20 +19,23 @@ import hmac
 INGEST_KINDS = ("agent", "scanner")
 
 
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
 def certificate_problem(cert_kind: str, cert_name: str, kind: str, bound: str | None) -> str:
     """Why a certificate (kind, name) may not enrol or report as a source of `kind` whose recorded
     certificate name is `bound` (None: not bound yet); '' when it may.
 
     The reason goes to the caller, so it never names the bound certificate (that would tell a
     thief whose certificate to steal next); the servicer logs both names."""
-    article = "an" if kind == "agent" else "a"
     issue = f"issue one with `netcensus certs client --kind {kind} --name HOSTNAME`"
     if cert_kind not in INGEST_KINDS:
         whom = "a user" if cert_kind == "user" else "no netcensus agent or scanner identity"
-        return (f"mutual TLS: certificate {cert_name!r} carries {whom}; Ingest needs {article} {kind} certificate "
+        return (f"mutual TLS: certificate {cert_name!r} carries {whom}; Ingest needs {_a(kind)} certificate "
                 f"({issue})")
     if cert_kind != kind:
-        return (f"mutual TLS: certificate {cert_name!r} was issued to a {cert_kind}, not to {article} {kind} ({issue})")
+        return (f"mutual TLS: certificate {cert_name!r} was issued to {_a(cert_kind)}, not to {_a(kind)} ({issue})")
     if not cert_name:
         return f"mutual TLS: the client certificate has no name (CN); {issue}"
     if bound is not None and not hmac.compare_digest(bound.encode(), cert_name.encode()):
