@@ -20,7 +20,7 @@ from netcensus.v1 import report_pb2
 
 from agent.transport.client import IngestClient, Pushback
 from agent.transport.state import NodeState
-from tests.collector.serve.enrolment_helpers import AGENT, SCANNER, STORED, enrol, refused
+from tests.collector.serve.enrolment_helpers import SCANNER, STORED, enrol, refused
 from tests.collector.serve.helpers import report_stream, snapshot
 from tests.conftest import TEST_TOKEN, run_cli
 from tests.tmpfs import fill, small_tmpfs
@@ -84,8 +84,8 @@ def test_enroll_takes_only_an_agent_or_scanner_certificate_of_the_requested_kind
     assert reports_of(c, "a") == 1
 
 
-def test_a_stolen_node_key_with_ones_own_certificate_cannot_report_or_re_enrol(make_collector, pki: Path,
-                                                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_a_stolen_node_key_with_ones_own_certificate_cannot_report_or_re_enrol(
+        make_collector, pki: Path, caplog: pytest.LogCaptureFixture) -> None:
     c = make_collector(**mtls(pki))
     with tls(pki, c.target, "host-a") as ch:
         victim, key_a = enrol(ch, "victim", secret="")
@@ -121,10 +121,9 @@ def test_the_real_agent_flow_and_sources_enrolled_without_mtls(tmp_path: Path, e
     base = {"db": tmp_path / "nc.duckdb", "listen": "127.0.0.1:0", "rules_dirs": (empty_rules,),
             "ghost_after": timedelta(days=14), "refresh_interval": timedelta(0), "admin_token": TEST_TOKEN,
             "open_enrolment": True}
-    with BackgroundCollector(ServeConfig(**base)) as c:  # type: ignore[arg-type]
-        with grpc.insecure_channel(c.target) as ch:
-            old, old_key = enrol(ch, "old", secret="")
-            assert send(ch, old, 1, old_key)[1] is None
+    with BackgroundCollector(ServeConfig(**base)) as c, grpc.insecure_channel(c.target) as ch:  # type: ignore[arg-type]
+        old, old_key = enrol(ch, "old", secret="")
+        assert send(ch, old, 1, old_key)[1] is None
     with BackgroundCollector(ServeConfig(**base, **mtls(pki))) as c:  # type: ignore[arg-type]
         cfg = tmp_path / "agent.toml"
         cfg.write_text(f'[agent]\nca = "{pki / "ca.pem"}"\ncert = "{pki / "host-a.pem"}"\n'
@@ -142,7 +141,7 @@ def test_the_real_agent_flow_and_sources_enrolled_without_mtls(tmp_path: Path, e
             _, old_key = enrol(ch, old, secret="", key=old_key)
             assert send(ch, old, 3, old_key)[1] is None
         with tls(pki, c.target, "host-a") as ch:
-            acks, error = send(ch, old, 4, old_key)
+            _, error = send(ch, old, 4, old_key)
         assert error is not None and error.code() == grpc.StatusCode.PERMISSION_DENIED
         assert reports_of(c, old) == 3
 
