@@ -340,6 +340,9 @@ def main() -> None:
                         help="before the throughput phase, this many agents send one snapshot each, not counted: "
                              "the collector's first software batch pays one-time costs (lazy imports, DuckDB's "
                              "first allocations) that a running collector has paid long ago; 0 skips it")
+    parser.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
+                        help="one more [collector] line for the collector's config file (TOML value), e.g. "
+                             "max_connections_per_peer=1000 to compare a limit on and off; repeatable")
     parser.add_argument("--skip", choices=("throughput", "concurrency"), default=None, help="skip one phase")
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
@@ -353,7 +356,9 @@ def main() -> None:
         # for fleets, not for this bench (it measures ingest).
         config.write_text("[collector]\nrate_limit = 0\nmax_queue = 200000\nrefresh_interval = \"0\"\n"
                           "enrol_rate_per_peer = 0\n"
-                          f"duckdb_threads = {args.duckdb_threads}\nworkers = \"{args.workers}\"\n")
+                          f"duckdb_threads = {args.duckdb_threads}\nworkers = \"{args.workers}\"\n"
+                          + "".join(f"{key.strip()} = {value.strip()}\n"
+                                    for key, _, value in (s.partition("=") for s in args.setting)))
         port = _free_port()
         log = (args.collector_log or Path(d) / "collector.log").open("w")
         proc = subprocess.Popen([str(BIN / "netcensus"), "--log-level", "warning", "serve", "--db", str(db),

@@ -48,6 +48,20 @@ def default_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
+MIB = 1024 * 1024
+
+
+def default_inflight_bytes() -> int:
+    """Bytes of reports accepted but not yet committed, when the config leaves it open: 1/16 of the
+    machine's memory, from 64 MiB to 512 MiB. Decoded reports take several times their serialized
+    size in Python objects, so the budget stays a small share of memory."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = 0
+    return int(min(512 * MIB, max(64 * MIB, memory // 16)))
+
+
 @dataclass(frozen=True, slots=True)
 class YamlLimits:
     """Caps on every YAML file the collector reads (rule packs, register mapping files).
@@ -107,6 +121,18 @@ class ServeConfig:
     enrol_rate_per_secret: float = 200.0
     enrol_burst_per_secret: float = 5000.0
     enrol_approval_ttl: timedelta = timedelta(hours=1)  # how long `sources approve ID` stays usable
+    # Limits of the public gRPC port (issue #14): silent or idle connections must not pin file
+    # descriptors, one sender must not fill memory, queries must not starve enrolment and ingest.
+    handshake_timeout: timedelta = timedelta(seconds=10)  # a connection that has not finished TLS/HTTP/2 setup
+    idle_timeout: timedelta = timedelta(minutes=5)        # a connection without calls is closed (GOAWAY)
+    max_connections: int = 20_000             # incoming connections per serving process; 0: what descriptors allow
+    max_connections_per_peer: int = 1000      # per peer address and serving process; 0: no guard (see README)
+    # Calls at once on one connection. Not 100: gRPC clients in one process share a connection per
+    # target, and the ingest bench's 1,000 agents per process deadlocked waiting for stream slots.
+    max_concurrent_streams: int = 4096
+    max_inflight_bytes: int = field(default_factory=default_inflight_bytes)
+    query_threads: int = 2                    # threads running Query/Admin work, apart from enrolment and ingest
+    query_queue: int = 16                     # Query/Admin calls that may wait for a thread; more: refused
 
     @property
     def tls(self) -> bool:
@@ -132,7 +158,8 @@ def load_file(path: Path | None) -> dict[str, object]:
         raise UsageError(f"{path}: [collector] must be a table")
     known = {"db", "listen", "rules", "ghost_after", "enrol_secret_file", "admin_token_file", "refresh_interval",
              "max_message_bytes", "tls_cert", "tls_key", "tls_client_ca", "plaintext", "open_enrolment",
-             "metrics_listen", "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers", *ENROLMENT_KEYS}
+             "metrics_listen", "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers", *ENROLMENT_KEYS,
+             *LIMIT_KEYS}
     unknown = sorted(set(section) - known)
     if unknown:
         raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] "
@@ -239,6 +266,7 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
         duckdb_threads=_whole(file.get("duckdb_threads", 0), "duckdb_threads"),
         workers=_workers(workers if workers is not None else env.get("NETCENSUS_WORKERS") or file.get("workers", 1)),
         **_enrolment(file),
+        **_limits(file),
         **_transport(env, file, tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca, plaintext=plaintext,
                      metrics_listen=metrics_listen),
     )
@@ -281,3 +309,33 @@ def resolve_client_token(token_file: Path | None, env: Mapping[str, str] | None 
             raise UsageError(f"{token_file}: token file is empty")
         return token
     return env.get("NETCENSUS_TOKEN") or env.get("NETCENSUS_ADMIN_TOKEN") or None
+
+
+LIMIT_KEYS = ("handshake_timeout", "idle_timeout", "max_connections", "max_connections_per_peer",
+              "max_concurrent_streams",
+              "max_inflight_bytes", "query_threads", "query_queue")
+
+
+def _positive_duration(value: object, what: str) -> timedelta:
+    duration = parse_duration(str(value), what)
+    if duration.total_seconds() <= 0:
+        raise UsageError(f"{what}: must be more than 0 (e.g. 10s)")
+    return duration
+
+
+def _limits(file: Mapping[str, object]) -> dict[str, Any]:
+    """The [collector] limits of the public port and the query pool (see ServeConfig)."""
+    defaults = ServeConfig(db=Path(), listen="")
+    return {
+        "handshake_timeout": _positive_duration(file.get("handshake_timeout", "10s"), "handshake_timeout"),
+        "idle_timeout": _positive_duration(file.get("idle_timeout", "5m"), "idle_timeout"),
+        "max_connections": _whole(file.get("max_connections", defaults.max_connections), "max_connections"),
+        "max_connections_per_peer": _whole(file.get("max_connections_per_peer", defaults.max_connections_per_peer),
+                                           "max_connections_per_peer"),
+        "max_concurrent_streams": _whole(file.get("max_concurrent_streams", defaults.max_concurrent_streams),
+                                         "max_concurrent_streams", minimum=1),
+        "max_inflight_bytes": _whole(file.get("max_inflight_bytes", defaults.max_inflight_bytes),
+                                     "max_inflight_bytes", minimum=1024),
+        "query_threads": _whole(file.get("query_threads", defaults.query_threads), "query_threads", minimum=1),
+        "query_queue": _whole(file.get("query_queue", defaults.query_queue), "query_queue"),
+    }

@@ -38,6 +38,7 @@ from typing import Any
 import grpc
 
 from collector.errors import NetcensusError, UsageError
+from collector.serve.guard import client_peer
 from collector.serve.tls import CertIdentity, peer_identity
 from collector.wire.metadata import (
     ADMIN_TOKEN_HEADER,
@@ -184,8 +185,8 @@ class Access:
               metadata: Mapping[str, str]) -> tuple[str, CertIdentity | None]:
         if self._trust_forwarded:
             cert = CertIdentity.parse(metadata.get(FORWARDED_CERT_HEADER, ""))
-            return metadata.get(FORWARDED_PEER_HEADER, "") or context.peer(), cert
-        return context.peer(), peer_identity(context)
+            return metadata.get(FORWARDED_PEER_HEADER, "") or client_peer(context.peer()), cert
+        return client_peer(context.peer()), peer_identity(context)
 
     async def require(self, context: grpc.aio.ServicerContext[Any, Any], needed: str, action: str,
                       target: str = "") -> Caller:

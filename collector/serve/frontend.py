@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -37,7 +38,16 @@ from collector.ingest.enrolment import EnrolAttempt, Refusal
 from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy, Relay
 from collector.inventory.gc import settle_for_serving
 from collector.logs import configure_logging
-from collector.serve.listen import address, bind, credentials, enable_reflection, server_options
+from collector.serve.guard import PeerGuard, private_socket, refused_counter
+from collector.serve.listen import (
+    address,
+    bind,
+    bind_address,
+    connection_cap,
+    credentials,
+    enable_reflection,
+    server_options,
+)
 from collector.serve.metrics import Metrics
 from collector.serve.proxy import add_proxy
 from collector.serve.relay import Channel, ChannelClosed, OutcomeFields, outcome_fields, outcome_from
@@ -191,10 +201,21 @@ async def _serve(spec: FrontendSpec, channel: Channel) -> None:
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     enable_reflection(server)
     host, _ = parse_listen(config.listen)
-    port = bind(server, host, spec.port, credentials(config))
-    if port != spec.port:
-        raise RuntimeError(f"cannot listen on {address(host, spec.port)}")
-    await server.start()
+    guard: PeerGuard | None = None
+    if config.max_connections_per_peer > 0:  # gRPC behind the per-peer guard, in the writer's private directory
+        private = Path(spec.internal).parent / f"frontend-{spec.index}"
+        private.mkdir(mode=0o700, exist_ok=True)
+        if bind_address(server, f"unix:{private_socket(str(private))}", credentials(config)) == 0:
+            raise RuntimeError(f"cannot listen on {private_socket(str(private))}")
+        await server.start()
+        guard = PeerGuard(private_socket(str(private)), per_peer=config.max_connections_per_peer,
+                          total=connection_cap(config), on_refused=refused_counter(metrics.reject))
+        port = await guard.start(host, spec.port, reuse_port=True)
+    else:
+        port = bind(server, host, spec.port, credentials(config))
+        if port != spec.port:
+            raise RuntimeError(f"cannot listen on {address(host, spec.port)}")
+        await server.start()
     await health.set("", health_pb2.HealthCheckResponse.SERVING)
     settle_for_serving()
     channel.send(("ready", port))
@@ -206,6 +227,8 @@ async def _serve(spec: FrontendSpec, channel: Channel) -> None:
 
     shipper = asyncio.create_task(ship_metrics())
     await drain.wait()
+    if guard is not None:
+        await guard.stop()
     await health.enter_graceful_shutdown()
     await server.stop(grace[0])
     shipper.cancel()

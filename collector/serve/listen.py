@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import resource
 import socket
 from typing import Any
 
@@ -32,14 +33,61 @@ def server_options(config: ServeConfig, *, share_port: bool = False) -> list[tup
         # Agents ping every 10 s to notice a dead collector; do not punish them for it.
         ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
         ("grpc.keepalive_permit_without_calls", 1),
-        ("grpc.http2.max_ping_strikes", 0),
         # gRPC core queues new calls until the asyncio loop asks for them; past 1,000 queued it
         # drops calls at random and past 3,000 it drops all (the agent sees CANCELLED or
         # "Internal error from Core"). Thousands of agents reconnecting at once fill that
         # queue while the loop is busy; queue them instead, every one is served in turn.
         ("grpc.server.max_pending_requests", 100_000),
         ("grpc.server.max_pending_requests_hard_limit", 100_000),
+        *connection_limits(config),
     ]
+
+
+def connection_limits(config: ServeConfig) -> list[tuple[str, int]]:
+    """gRPC core arguments that bound what one connection, or many, may hold (issue #14).
+
+    Checked against the grpcio we ship (names in its core library, behaviour in our tests):
+    - server_handshake_timeout_ms: a connection that has not completed its TLS and HTTP/2 setup
+      (the client's preface and SETTINGS) in time is closed, so silent connections do not pin a
+      file descriptor each (without it core drops them only after 60 s, its SETTINGS-ack timeout:
+      long enough to open 20,000 from one host);
+    - max_connection_idle_ms: a connection with no call for that long gets GOAWAY (agents
+      reconnect transparently when they next report);
+    - max_allowed_incoming_connections: above it core closes new connections at accept, so the
+      process keeps descriptors for its database, pipes and logs;
+    - max_concurrent_streams: calls at once on one connection (HTTP/2 SETTINGS; excess calls
+      wait client-side), so one connection cannot open streams without end;
+    - keepalive enforcement: a client pinging more often than every 5 s is sent GOAWAY after two
+      strikes (agents ping every 10 s).
+    There is no per-peer connection cap in gRPC core (see README, "Limits").
+    """
+    limits = [
+        ("grpc.server_handshake_timeout_ms", _ms(config.handshake_timeout.total_seconds())),
+        ("grpc.max_connection_idle_ms", _ms(config.idle_timeout.total_seconds())),
+        ("grpc.max_concurrent_streams", config.max_concurrent_streams),
+        ("grpc.http2.max_ping_strikes", 2),
+    ]
+    limits.append(("grpc.max_allowed_incoming_connections", connection_cap(config)))
+    return limits
+
+
+FD_RESERVE = 256  # descriptors kept for the database, its WAL, pipes, logs, metrics and front-end start-up
+
+
+def connection_cap(config: ServeConfig) -> int:
+    """Incoming connections this process accepts: max_connections, but never more than its
+    open-files limit leaves after FD_RESERVE (half of that behind the per-peer guard, which holds two
+    descriptors per connection). A cap above the descriptors is no cap: connections past them fail
+    at accept, and so does everything else the process opens."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    room = max(64, soft - FD_RESERVE)
+    if config.max_connections_per_peer > 0:
+        room //= 2
+    return min(config.max_connections, room) if config.max_connections > 0 else room
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
 
 
 def credentials(config: ServeConfig) -> grpc.ServerCredentials | None:
@@ -71,9 +119,14 @@ def address(host: str, port: int) -> str:
 
 def bind(server: grpc.aio.Server, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
     """Add the public port (TLS when creds are given); the bound port, 0 when it cannot be had."""
+    return bind_address(server, address(host, port), creds)
+
+
+def bind_address(server: grpc.aio.Server, where: str, creds: grpc.ServerCredentials | None) -> int:
+    """Add a port by gRPC address ("HOST:PORT" or "unix:PATH"); the bound port (1 for a Unix socket),
+    0 when it cannot be had."""
     try:
-        return int(server.add_secure_port(address(host, port), creds) if creds is not None
-                   else server.add_insecure_port(address(host, port)))
+        return int(server.add_secure_port(where, creds) if creds is not None else server.add_insecure_port(where))
     except RuntimeError:
         return 0
 
@@ -122,3 +175,19 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit; returns the new soft limit.
+
+    Every connection costs a descriptor, and the usual soft limit (1,024) is far below what a
+    collector of thousands of agents needs; the hard limit is what the administrator allows.
+    Front-end processes inherit it.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):  # a container may forbid it: keep serving with what we have
+            return soft
+    return hard

@@ -20,6 +20,7 @@ import grpc
 from google.protobuf.descriptor import MethodDescriptor
 from netcensus.v1 import query_pb2
 
+from collector.serve.guard import client_peer
 from collector.serve.tls import peer_identity
 from collector.wire.metadata import FORWARDED_CERT_HEADER, FORWARDED_PEER_HEADER
 
@@ -37,7 +38,8 @@ def _forwarded(context: Context) -> tuple[tuple[str, str | bytes], ...]:
     cert = peer_identity(context)
     passed = tuple((k, v) for k, v in (context.invocation_metadata() or ())
                    if not k.startswith((":", "grpc-")) and k not in _DROPPED)
-    return (*passed, (FORWARDED_PEER_HEADER, context.peer()), (FORWARDED_CERT_HEADER, cert.forward() if cert else ""))
+    return (*passed, (FORWARDED_PEER_HEADER, client_peer(context.peer())),
+            (FORWARDED_CERT_HEADER, cert.forward() if cert else ""))
 
 
 def _unary(upstream: grpc.aio.Channel, path: str) -> Callable[[bytes, Context], Awaitable[bytes]]:

@@ -27,6 +27,7 @@ from netcensus.v1 import query_pb2, query_pb2_grpc
 
 from collector.config import ServeConfig, parse_listen
 from collector.errors import NetcensusError, StorageUnavailable, StoreError, UsageError
+from collector.ingest.budget import InflightBudget
 from collector.ingest.enrolment import INTERNAL, UNAVAILABLE, EnrolAttempt, EnrolmentGate, Refusal
 from collector.ingest.pipeline import IngestPipeline
 from collector.ingest.ratelimit import RateLimiter
@@ -35,16 +36,21 @@ from collector.inventory.refresh import Snapshot, refresh
 from collector.register.importing import import_register, parse_status_map
 from collector.rules.bridge import load_software_rules
 from collector.serve.access import Access, TokenBook, check_name, check_role, hash_token, new_token
+from collector.serve.guard import PeerGuard, private_socket, refused_counter
 from collector.serve.listen import (
     bind,
+    bind_address,
     check_bindable,
+    connection_cap,
     credentials,
     enable_reflection,
     is_loopback,
+    raise_open_files_limit,
     reserve_shared_port,
     server_options,
 )
 from collector.serve.metrics import Metrics
+from collector.serve.querypool import QueryPool
 from collector.serve.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service
 from collector.serve.workers import FrontendPool
 from collector.store.duckdb import Store
@@ -74,6 +80,7 @@ class Collector:
         self.pipeline = IngestPipeline(self.store.store_reports, clock, max_queue=config.max_queue,
                                        when_idle=self.store.checkpoint_if_idle, recover=self.store.recover)
         self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
+        self.budget = InflightBudget(config.max_inflight_bytes)  # bytes of reports not yet committed
         self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources(), self.store.source_kinds(),
                                self.store.source_cert_names())
         self.gate = EnrolmentGate(
@@ -85,12 +92,16 @@ class Collector:
         self.metrics_port = 0
         self._rules = load_software_rules(config.rules_dirs)
         self._refresh_lock = threading.Lock()
+        # Query and Admin work runs here, never on the default executor enrolment uses.
+        self.query_pool = QueryPool(config.query_threads, config.query_queue,
+                                    on_refused=lambda: self.metrics.reject("queries"))
         self.port = 0
         self._server: grpc.aio.Server | None = None
         self._health = HealthServicer()
         self.pool: FrontendPool | None = None  # --workers > 1: the front-end processes
         self._holder: socket.socket | None = None
         self._private_dir: str | None = None
+        self.guard: PeerGuard | None = None  # max_connections_per_peer > 0: owns the public port
 
     def refresh(self, ghost_after: timedelta | None = None) -> Snapshot:
         """Recompute assets and findings (persisting the lifecycle only with the configured window)."""
@@ -206,6 +217,11 @@ class Collector:
         host, port = parse_listen(self.config.listen)
         creds = credentials(self.config)
         check_bindable(host, port, self.config.listen)
+        open_files = raise_open_files_limit()
+        cap = connection_cap(self.config)
+        if self.config.max_connections and cap < self.config.max_connections:
+            log.info("max_connections %d lowered to %d: the open-files limit is %d (raise it with the service "
+                     "manager's file limit)", self.config.max_connections, cap, open_files)
         if self.config.workers > 1:
             self.port = await self._start_workers(host, port)
         else:
@@ -231,22 +247,27 @@ class Collector:
                         mutual_tls=self.config.tls_client_ca is not None, trust_forwarded=private,
                         record=self._record_audit, clock=self.clock)
         query_pb2_grpc.add_QueryServicer_to_server(
-            QueryService(self.refresh, self.store.resolved_findings, access=access), server)
+            QueryService(self.refresh, self.store.resolved_findings, access=access, pool=self.query_pool), server)
         query_pb2_grpc.add_AdminServicer_to_server(
             AdminService(self._import, access=access, revoke=self.revoke, sources=self.store.sources,
-                         tokens=_Tokens(self), approve=self.approve), server)
+                         tokens=_Tokens(self), approve=self.approve, pool=self.query_pool), server)
 
     async def _start_single(self, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
         """Everything in this process: gRPC, decoding and the writer (the default)."""
         server = grpc.aio.server(options=server_options(self.config))
         add_ingest_service(IngestService.for_config(
             self.config, pipeline=self.pipeline, keyring=self.keyring, enrol=self.enrol,
-            clock=self.clock, metrics=self.metrics), server)
+            clock=self.clock, metrics=self.metrics, budget=self.budget), server)
         self._query_admin(server, private=False)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         enable_reflection(server)
         self.pipeline.start()
-        bound = bind(server, host, port, creds)
+        guarded = self.config.max_connections_per_peer > 0
+        if guarded:  # gRPC behind the per-peer guard (collector/serve/guard.py)
+            self._private_dir = tempfile.mkdtemp(prefix="netcensus-collector-")
+            bound = bind_address(server, f"unix:{private_socket(self._private_dir)}", creds)
+        else:
+            bound = bind(server, host, port, creds)
         if bound == 0:
             self.pipeline.stop()
             raise UsageError(f"cannot listen on {self.config.listen}: address in use or not available")
@@ -257,8 +278,24 @@ class Collector:
             raise
         await server.start()
         self._server = server
+        if guarded:
+            bound = await self._start_guard(host, port)
         await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
         return bound
+
+    async def _start_guard(self, host: str, port: int) -> int:
+        assert self._private_dir is not None
+        self.guard = PeerGuard(private_socket(self._private_dir), per_peer=self.config.max_connections_per_peer,
+                               total=connection_cap(self.config), on_refused=refused_counter(self.metrics.reject))
+        try:
+            return await self.guard.start(host, port, reuse_port=False)
+        except OSError as exc:  # undo what start() did so far; the caller closes the store
+            if self._server is not None:
+                await self._server.stop(0)
+            self.pipeline.stop()
+            self.metrics.close()
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            raise UsageError(f"cannot listen on {self.config.listen}: {exc.strerror or exc}") from exc
 
     async def _start_workers(self, host: str, port: int) -> int:
         """Front-end processes serve the public port; this process keeps the writer and answers
@@ -298,9 +335,12 @@ class Collector:
         """Graceful shutdown; nothing queued is lost."""
         if self.pool is not None:  # front-ends finish their calls while the writer still commits
             await asyncio.to_thread(self.pool.stop, grace)
+        if self.guard is not None:
+            await self.guard.stop()
         if self._server is not None:
             await self._health.enter_graceful_shutdown()
             await self._server.stop(grace)
+        self.query_pool.shutdown()
         await asyncio.to_thread(self.pipeline.stop)
         self.metrics.close()
         self.store.close()

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import grpc
 from google.protobuf.message import DecodeError
@@ -29,12 +29,15 @@ from collector.domain.model import IngestReport
 from collector.errors import NetcensusError
 from collector.escaping import escape_text
 from collector.ingest.binding import INGEST_KINDS, certificate_problem
+from collector.ingest.budget import InflightBudget
 from collector.ingest.enrolment import RESOURCE_EXHAUSTED, EnrolAttempt, Refusal
 from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.refresh import Snapshot, asset_rows
 from collector.serve.access import ADMIN, READER, Access, Caller
+from collector.serve.guard import client_peer
 from collector.serve.metrics import Metrics
+from collector.serve.querypool import QueryPool, QueryPoolFull
 from collector.serve.tls import CertIdentity, peer_identity
 from collector.wire.codec import InvalidReport, decode_report, to_datetime, to_timestamp
 from collector.wire.metadata import NODE_KEY_HEADER, RETRY_AFTER_HEADER
@@ -191,6 +194,7 @@ class _End:
 _KIND_NAMES = {report_pb2.SOURCE_KIND_AGENT: "agent", report_pb2.SOURCE_KIND_SCANNER: "scanner"}
 _PUSHBACK_MS = 250
 _RETRY_LATER_MS = 2000  # retry-after of a report not stored for a passing reason, when the writer named none
+_BUDGET_RETRY_MS = 1_000  # about one group commit under load: bytes in flight are given back by then
 
 
 class ReportPipeline(Protocol):
@@ -223,7 +227,8 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
 
     def __init__(self, *, pipeline: ReportPipeline, keyring: Keyring, enrol_secret_hash: str | None,
                  enrol: Enroller, clock: Callable[[], datetime],
-                 metrics: Metrics, limiter: RateLimiter, window: int = 256, mutual_tls: bool = False) -> None:
+                 metrics: Metrics, limiter: RateLimiter, budget: InflightBudget, window: int = 256,
+                 mutual_tls: bool = False) -> None:
         self._pipeline = pipeline
         self._keyring = keyring
         self._secret_hash = enrol_secret_hash
@@ -231,25 +236,29 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         self._clock = clock
         self.metrics = metrics
         self._limiter = limiter
+        self._budget = budget
         self._window = window
         self._mutual_tls = mutual_tls
         self._counters = _Counters(metrics)
 
     @classmethod
     def for_config(cls, config: ServeConfig, *, pipeline: ReportPipeline, keyring: Keyring,
-                   enrol: Enroller, clock: Callable[[], datetime], metrics: Metrics) -> IngestService:
-        """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit)."""
+                   enrol: Enroller, clock: Callable[[], datetime], metrics: Metrics,
+                   budget: InflightBudget | None = None) -> IngestService:
+        """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit,
+        byte budget: with front-end processes each holds its share of max_inflight_bytes)."""
         return cls(pipeline=pipeline, keyring=keyring,
                    enrol_secret_hash=hash_key(config.enrol_secret) if config.enrol_secret else None,
                    enrol=enrol, clock=clock, metrics=metrics,
                    limiter=RateLimiter(config.rate_limit, config.rate_burst),
+                   budget=budget or InflightBudget(max(1, config.max_inflight_bytes // max(1, config.workers))),
                    mutual_tls=config.tls_client_ca is not None)
 
     async def _refuse_certificate(self, context: grpc.aio.ServicerContext[Any, Any], what: str,
                                   cert: CertIdentity | None, problem: str, bound: str | None = None) -> None:
         """End the call PERMISSION_DENIED for a certificate that may not speak for this source."""
         self.metrics.reject("certificate_mismatch")
-        log.warning("%s refused from %s: certificate %s:%s%s: %s", what, context.peer(),
+        log.warning("%s refused from %s: certificate %s:%s%s: %s", what, client_peer(context.peer() or ""),
                     escape_text(cert.kind) if cert else "-", escape_text(cert.name) if cert else "-",
                     f" (the source is bound to {escape_text(bound)})" if bound else "", escape_text(problem))
         await context.abort(grpc.StatusCode.PERMISSION_DENIED, problem)
@@ -280,7 +289,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                                                problem)
         node_key = secrets.token_urlsafe(32)
         presented = _metadata(context, NODE_KEY_HEADER)
-        peer = peer_address(context.peer() or "")
+        peer = peer_address(client_peer(context.peer() or ""))
         attempt = EnrolAttempt(
             peer=peer, secret_ok=self._secret_hash is None or hmac.compare_digest(
                 hash_key(request.enrolment_secret), self._secret_hash),
@@ -314,7 +323,8 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         source = self._keyring.source_for(key)
         if source is None:
             self.metrics.reject("unauthenticated")
-            log.warning("stream refused: %s node key from %s", "unknown" if key else "missing", context.peer())
+            log.warning("stream refused: %s node key from %s", "unknown" if key else "missing",
+                        client_peer(context.peer() or ""))
             await context.abort(grpc.StatusCode.UNAUTHENTICATED,
                                 f"missing, unknown or revoked node key ({NODE_KEY_HEADER}); enrol first")
         if self._mutual_tls:  # a stolen node key is not enough: the certificate must be the source's own
@@ -380,7 +390,20 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                                            f"({self._limiter.rate:g} reports/s); retry after {retry_ms} ms",
                                            retry_ms))
                     return
-                await pending.put((received, self._submit(report, source)))
+                size = report.ByteSize()
+                if not self._budget.take(size):
+                    self.metrics.reject("inflight_bytes")
+                    await pending.put(_End(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                           f"collector holds {self._budget.limit} bytes of reports not yet stored "
+                                           f"(max_inflight_bytes); retry after {_BUDGET_RETRY_MS} ms",
+                                           _BUDGET_RETRY_MS))
+                    return
+                try:
+                    submitted = self._submit(report, source, size)
+                except BaseException:  # not settled, so never given back by it
+                    self._budget.give_back(size)
+                    raise
+                await pending.put((received, submitted))
             await pending.put(None)
         except asyncio.CancelledError:
             raise
@@ -388,10 +411,13 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             log.exception("stream from %s failed", source)
             await pending.put(_End(grpc.StatusCode.INTERNAL, "the collector failed on this stream; retry later"))
 
-    def _submit(self, report: report_pb2.Report, source: str) -> ingest_pb2.Ack | asyncio.Future[Any]:
-        """Validate and queue one report: an Ack now (rejected), or a future of its Ack after commit."""
+    def _submit(self, report: report_pb2.Report, source: str, size: int) -> ingest_pb2.Ack | asyncio.Future[Any]:
+        """Validate and queue one report: an Ack now (rejected), or a future of its Ack after commit.
+
+        `size` bytes of the budget were taken for it; they are given back once it is settled."""
         report_id = report.report_id[:64]
         if report.source_id != source:
+            self._budget.give_back(size)
             self.metrics.reject("wrong_source")
             self.metrics.reports.labels("unknown", "rejected").inc()
             return ingest_pb2.Ack(report_id=report_id, seq=report.seq, status=ingest_pb2.ACK_STATUS_REJECTED,
@@ -406,6 +432,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         try:
             decoded = decode_report(report, self._clock())
         except InvalidReport as exc:
+            self._budget.give_back(size)
             self.metrics.reject("invalid")
             self.metrics.reports.labels(report.WhichOneof("body") or "none", "rejected").inc()
             log.warning("rejected report %r from %s: %s", report_id, source, exc)
@@ -415,6 +442,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         result: asyncio.Future[Any] = loop.create_future()
         busy = self._pipeline.depth > self._pipeline.high_water
         counters = self._counters
+        budget = self._budget
 
         def to_ack(outcome: Outcome) -> ingest_pb2.Ack | _End:
             if outcome.retryable:
@@ -440,12 +468,14 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                                   retry_after_ms=_PUSHBACK_MS if busy else 0)
 
         def done(outcome: Outcome) -> None:
+            budget.give_back(size)
             if not result.done():
                 result.set_result(to_ack(outcome))
 
         try:
             self._pipeline.submit_to_loop(decoded, LoopCallback(loop, done))
         except PipelineBusy:
+            budget.give_back(size)
             self.metrics.reject("busy")
             result.set_result(_End(grpc.StatusCode.RESOURCE_EXHAUSTED, "collector is busy; retry later"))
         return result
@@ -474,6 +504,20 @@ class _Counters:
 
 
 Refresher = Callable[[timedelta | None], Snapshot]
+T = TypeVar("T")
+
+
+async def _pooled(pool: QueryPool, context: grpc.aio.ServicerContext[Any, Any], work: Callable[..., T],
+                  *args: Any) -> T:
+    """Run Query/Admin work on the query pool; a full pool ends the call with RESOURCE_EXHAUSTED."""
+    try:
+        return await pool.run(work, *args)
+    except QueryPoolFull as exc:
+        if pool.on_refused is not None:
+            pool.on_refused()
+        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                            f"too many queries in progress ({pool.threads} running, {pool.waiting} waiting); retry")
+        raise AssertionError("context.abort returned") from exc
 
 
 class QueryService(query_pb2_grpc.QueryServicer):
@@ -483,10 +527,11 @@ class QueryService(query_pb2_grpc.QueryServicer):
     before anything leaves: as with Vault's audit devices, no audit row, no answer."""
 
     def __init__(self, refresh: Refresher, resolved: Callable[[], list[FindingRow]] | None = None, *,
-                 access: Access) -> None:
+                 access: Access, pool: QueryPool | None = None) -> None:
         self._refresh = refresh
         self._resolved = resolved
         self._access = access
+        self._pool = pool or QueryPool(2, 16)
 
     async def ListFindings(self, request: query_pb2.FindingsRequest,
                            context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Finding]:
@@ -494,7 +539,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         ghost_after = (timedelta(seconds=request.ghost_after_seconds)
                        if request.HasField("ghost_after_seconds") else None)
         try:
-            snapshot = await asyncio.to_thread(self._refresh, ghost_after)
+            snapshot = await _pooled(self._pool, context, self._refresh, ghost_after)
         except NetcensusError as exc:
             await self._access.done(caller, "ListFindings", outcome=f"FAILED_PRECONDITION: {exc}")
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
@@ -502,7 +547,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         kinds = set(request.kinds)
         rows = list(snapshot.findings)
         if request.include_resolved and self._resolved is not None:
-            rows += await asyncio.to_thread(self._resolved)
+            rows += await _pooled(self._pool, context, self._resolved)
         out = []
         for row in rows:
             if kinds and row.kind not in kinds:
@@ -519,7 +564,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
                          context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Asset]:
         caller = await self._access.require(context, READER, "ListAssets")
         try:
-            snapshot = await asyncio.to_thread(self._refresh, None)
+            snapshot = await _pooled(self._pool, context, self._refresh, None)
         except NetcensusError as exc:
             await self._access.done(caller, "ListAssets", outcome=f"FAILED_PRECONDITION: {exc}")
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
@@ -565,9 +610,10 @@ class AdminService(query_pb2_grpc.AdminServicer):
 
     def __init__(self, importer: Importer, *, access: Access, revoke: Revoker | None = None,
                  sources: SourceLister | None = None, tokens: TokenAdmin | None = None,
-                 approve: Approver | None = None) -> None:
+                 approve: Approver | None = None, pool: QueryPool | None = None) -> None:
         self._importer = importer
         self._access = access
+        self._pool = pool or QueryPool(2, 16)
         self._revoke = revoke
         self._sources = sources
         self._tokens = tokens
@@ -584,7 +630,7 @@ class AdminService(query_pb2_grpc.AdminServicer):
         target = f"{request.format}:{request.filename[:200]}"
         caller = await self._access.require(context, ADMIN, "ImportRegister", target)
         try:
-            response = await asyncio.to_thread(self._importer, request)
+            response = await _pooled(self._pool, context, self._importer, request)
         except NetcensusError as exc:
             await self._fail(context, caller, "ImportRegister", target, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             raise AssertionError("context.abort returned") from exc
@@ -601,14 +647,14 @@ class AdminService(query_pb2_grpc.AdminServicer):
             await self._fail(context, caller, "RevokeSource", target, grpc.StatusCode.INVALID_ARGUMENT,
                              "source_id is required")
         assert self._revoke is not None
-        found = await asyncio.to_thread(self._revoke, request.source_id)
+        found = await _pooled(self._pool, context, self._revoke, request.source_id)
         await self._access.done(caller, "RevokeSource", target, "ok" if found else "ok: no such source")
         return query_pb2.RevokeSourceResponse(found=found)
 
     async def ListSources(self, request: query_pb2.ListSourcesRequest,
                           context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.SourceInfo]:
         caller = await self._access.require(context, ADMIN, "ListSources")
-        rows = await asyncio.to_thread(self._sources) if self._sources else []
+        rows = await _pooled(self._pool, context, self._sources) if self._sources else []
         await self._access.done(caller, "ListSources", f"{len(rows)} sources")
         for row in rows:
             info = query_pb2.SourceInfo(source_id=row["source_id"], kind=row["kind"], hostname=row["hostname"] or "",
@@ -627,7 +673,7 @@ class AdminService(query_pb2_grpc.AdminServicer):
                              "tokens are not managed here")
         assert self._tokens is not None
         try:
-            token = await asyncio.to_thread(self._tokens.create, request.name, request.role)
+            token = await _pooled(self._pool, context, self._tokens.create, request.name, request.role)
         except NetcensusError as exc:
             await self._fail(context, caller, "CreateToken", target, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             raise AssertionError("context.abort returned") from exc
@@ -637,7 +683,7 @@ class AdminService(query_pb2_grpc.AdminServicer):
     async def ListTokens(self, request: query_pb2.ListTokensRequest,
                          context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.TokenInfo]:
         caller = await self._access.require(context, ADMIN, "ListTokens")
-        rows = await asyncio.to_thread(self._tokens.list) if self._tokens else []
+        rows = await _pooled(self._pool, context, self._tokens.list) if self._tokens else []
         await self._access.done(caller, "ListTokens", f"{len(rows)} tokens")
         for row in rows:
             info = query_pb2.TokenInfo(name=row["name"], role=row["role"])
@@ -650,7 +696,7 @@ class AdminService(query_pb2_grpc.AdminServicer):
                           context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.RevokeTokenResponse:
         target = request.name[:64]
         caller = await self._access.require(context, ADMIN, "RevokeToken", target)
-        found = await asyncio.to_thread(self._tokens.revoke, request.name) if self._tokens else False
+        found = await _pooled(self._pool, context, self._tokens.revoke, request.name) if self._tokens else False
         await self._access.done(caller, "RevokeToken", target, "ok" if found else "ok: no such token")
         return query_pb2.RevokeTokenResponse(found=found)
 
@@ -663,7 +709,8 @@ class AdminService(query_pb2_grpc.AdminServicer):
             await self._fail(context, caller, "ApproveEnrolment", target, grpc.StatusCode.INVALID_ARGUMENT,
                              "source_id is required")
         assert self._approve is not None
-        expires = await asyncio.to_thread(self._approve, source_id, f"{caller.name} ({caller.role}) at {caller.peer}")
+        expires = await _pooled(self._pool, context, self._approve, source_id,
+                                f"{caller.name} ({caller.role}) at {caller.peer}")
         await self._access.done(caller, "ApproveEnrolment", target,
                                 "ok" if expires is not None else "ok: no live key to approve")
         if expires is None:

@@ -30,8 +30,9 @@ def test_certs_helper_writes_private_keys_0600(pki: Path) -> None:
     assert "collector.example" in san.get_values_for_type(x509.DNSName)
 
 
-def test_tls_report(make_collector, pki: Path, tmp_path: Path) -> None:
-    c = make_collector(tls_cert=pki / "server.pem", tls_key=pki / "server-key.pem")
+@pytest.mark.parametrize("per_peer", [0, 100], ids=["direct", "behind-the-per-peer-guard"])
+def test_tls_report(make_collector, pki: Path, tmp_path: Path, per_peer: int) -> None:
+    c = make_collector(tls_cert=pki / "server.pem", tls_key=pki / "server-key.pem", max_connections_per_peer=per_peer)
     ok = run_cli("netcensus-agent", "report", "--collector", c.target, "--once", "--state-dir", str(tmp_path / "a"),
                  "--ca", str(pki / "ca.pem"))
     assert ok.code == 0, ok.err
