@@ -16,6 +16,10 @@ the source may report (collector/wire/validate.py: check_body_kind).
 Enrolment is also rate-limited per peer address and per enrolment secret (token buckets), so a
 flood of enrolments cannot fill the sources table or the keyring.
 
+Under mutual TLS a source is also bound to the client certificate of its first enrolment
+(collector/ingest/binding.py): a re-enrolment of its id, even with its key or an approval, must
+present a certificate of the same name and kind.
+
 One gate decides for the whole collector: with `--workers N` the front-ends ask the writer process,
 which holds the gate, so the limits are global and two concurrent enrolments of one id cannot both
 win (`decide` and the caller's `commit` run under one lock there).
@@ -30,6 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from collector.escaping import escape_text
+from collector.ingest.binding import certificate_problem
 from collector.ingest.ratelimit import RateLimiter
 
 log = logging.getLogger("netcensus.enrolment")
@@ -39,6 +45,8 @@ RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 PERMISSION_DENIED = "PERMISSION_DENIED"
 ALREADY_EXISTS = "ALREADY_EXISTS"
+UNAVAILABLE = "UNAVAILABLE"
+INTERNAL = "INTERNAL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,9 @@ class EnrolAttempt:
         hostname: what the caller says it is called.
         key_hash: hash of the new node key the servicer generated.
         presented_hash: hash of the node key sent in the node-key metadata; "" when none was sent.
+        mutual_tls: the collector requires client certificates (only then is the binding checked).
+        cert_kind: the client certificate's kind (its OU), "" without one.
+        cert_name: the client certificate's name (its CN), "" without one.
     """
 
     peer: str
@@ -64,6 +75,14 @@ class EnrolAttempt:
     hostname: str
     key_hash: str
     presented_hash: str = ""
+    mutual_tls: bool = False
+    cert_kind: str = ""
+    cert_name: str = ""
+
+    @property
+    def bind_to(self) -> str:
+        """The certificate name to record for the source ("" without mutual TLS)."""
+        return self.cert_name if self.mutual_tls else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +116,9 @@ class Sources(Protocol):
     def is_revoked(self, source_id: str) -> bool:
         """True once source_id was revoked."""
 
+    def cert_of(self, source_id: str) -> str | None:
+        """The client certificate name source_id is bound to; None when it is not bound."""
+
 
 class EnrolmentGate:
     """Rate limits, ownership of source ids and admin approvals, decided in one place."""
@@ -123,6 +145,16 @@ class EnrolmentGate:
         log.warning("re-enrolment of source %s approved by %s until %s", source_id, approved_by,
                     approval.expires_at.isoformat(timespec="seconds"))
         return approval
+
+    def approval_of(self, source_id: str) -> Approval | None:
+        """The pending approval of source_id, if any (call under `lock`)."""
+        return self._approvals.get(source_id)
+
+    def restore(self, approval: Approval | None) -> None:
+        """Put back an approval `decide` consumed for an enrolment that then could not be stored: a
+        failing disk must not spend the admin's one-shot permission (call under `lock`)."""
+        if approval is not None:
+            self._approvals.setdefault(approval.source_id, approval)
 
     def decide(self, attempt: EnrolAttempt) -> Refusal | None:
         """None when the attempt may enrol (a used approval is consumed); else why not.
@@ -163,6 +195,14 @@ class EnrolmentGate:
         if kind and kind != attempt.kind:
             return Refusal(PERMISSION_DENIED, f"source {source_id} is enrolled as {kind}; a source's kind cannot "
                            f"change: enrol the {attempt.kind} under a source id of its own", metric="wrong_kind")
+        if attempt.mutual_tls:
+            bound = self._sources.cert_of(source_id)
+            problem = certificate_problem(attempt.cert_kind, attempt.cert_name, kind or attempt.kind, bound)
+            if problem:
+                log.warning("enrolment of source %s from %s with certificate %s:%s refused: the source is bound to "
+                            "certificate %s:%s", source_id, attempt.peer, escape_text(attempt.cert_kind),
+                            escape_text(attempt.cert_name), kind or "?", escape_text(bound or ""))
+                return Refusal(PERMISSION_DENIED, problem, metric="certificate_mismatch")
         if approval is not None:
             del self._approvals[source_id]
             log.warning("source %s re-enrolled from %s on the approval of %s", source_id, attempt.peer,

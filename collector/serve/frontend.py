@@ -69,6 +69,7 @@ class FrontendSpec:
     key_hashes: dict[str, str]     # source id -> node-key hash, as the writer knows them now
     revoked: frozenset[str]
     kinds: dict[str, str]          # source id -> kind: what each source may report
+    certs: dict[str, str]          # source id -> bound client certificate name (mutual TLS)
     log_level: str
     log_format: str
 
@@ -149,7 +150,7 @@ def main(spec: FrontendSpec, conn: Any) -> None:
 async def _serve(spec: FrontendSpec, channel: Channel) -> None:
     config = spec.config
     loop = asyncio.get_running_loop()
-    keyring = Keyring(spec.key_hashes, set(spec.revoked), spec.kinds)
+    keyring = Keyring(spec.key_hashes, set(spec.revoked), spec.kinds, spec.certs)
     pipeline = RemotePipeline(channel, loop, config.max_queue)
     metrics = Metrics(config.db, lambda: pipeline.depth)
     drain = asyncio.Event()

@@ -20,7 +20,8 @@ log = logging.getLogger("netcensus.metrics")
 
 REJECT_REASONS = ("unauthenticated", "bad_enrolment_secret", "revoked", "wrong_source", "invalid", "malformed",
                   "rate_limited", "busy", "not_stored", "enrol_rate_limited", "hijack", "wrong_kind",
-                  "enrolment_refused", "inflight_bytes", "peer_connections", "queries")
+                  "enrolment_refused", "inflight_bytes", "peer_connections", "queries", "certificate_mismatch",
+                  "retry_later")
 # The series a front-end process (`serve --workers`) counts and the writer process adds up.
 RELAYED_FAMILIES = frozenset({"netcensus_reports", "netcensus_rows", "netcensus_rejects", "netcensus_enrolments",
                               "netcensus_ack_latency_seconds", "netcensus_connected_agents"})

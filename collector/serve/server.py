@@ -26,9 +26,9 @@ from grpc_health.v1._async import HealthServicer
 from netcensus.v1 import query_pb2, query_pb2_grpc
 
 from collector.config import ServeConfig, parse_listen
-from collector.errors import NetcensusError, UsageError
+from collector.errors import NetcensusError, StorageUnavailable, StoreError, UsageError
 from collector.ingest.budget import InflightBudget
-from collector.ingest.enrolment import EnrolAttempt, EnrolmentGate, Refusal
+from collector.ingest.enrolment import INTERNAL, UNAVAILABLE, EnrolAttempt, EnrolmentGate, Refusal
 from collector.ingest.pipeline import IngestPipeline
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.gc import settle_for_serving
@@ -57,6 +57,8 @@ from collector.store.duckdb import Store
 
 log = logging.getLogger("netcensus.server")
 
+ENROL_RETRY_MS = 2000  # retry-after of an enrolment not stored for a passing reason (as for reports)
+
 
 def utcnow() -> datetime:
     """The production clock."""
@@ -79,11 +81,13 @@ class Collector:
                                        when_idle=self.store.checkpoint_if_idle, recover=self.store.recover)
         self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
         self.budget = InflightBudget(config.max_inflight_bytes)  # bytes of reports not yet committed
-        self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources(), self.store.source_kinds())
+        self.keyring = Keyring(self.store.source_key_hashes(), self.store.revoked_sources(), self.store.source_kinds(),
+                               self.store.source_cert_names())
         self.gate = EnrolmentGate(
             self.keyring, approval_ttl=config.enrol_approval_ttl, clock=clock,
             per_peer=RateLimiter(config.enrol_rate_per_peer, config.enrol_burst_per_peer),
             per_secret=RateLimiter(config.enrol_rate_per_secret, config.enrol_burst_per_secret))
+        self._enrol_failed = False  # the last enrolment's write failed for a passing reason
         self.tokens = TokenBook(self.store.active_tokens(), bootstrap=config.admin_token)
         self.metrics_port = 0
         self._rules = load_software_rules(config.rules_dirs)
@@ -125,16 +129,41 @@ class Collector:
         Every enrolment of this collector comes here (from a front-end too, over its pipe): decide and
         store under the gate's lock, so two enrolments of one id cannot both pass against the old
         state. With front-ends, each applies the new key before this returns, so the agent's next call
-        is recognised whichever front-end it reaches."""
+        is recognised whichever front-end it reaches.
+
+        A store failure is a Refusal too (UNAVAILABLE with a retry-after when it may pass, such as a
+        full disk; INTERNAL otherwise), so a front-end's caller gets the same answer over the pipe;
+        the keyring and any approval the attempt used are left as they were."""
         with self.gate.lock:
+            approval = self.gate.approval_of(attempt.source_id)
             refusal = self.gate.decide(attempt)
             if refusal is not None:
                 return refusal
-            self.store.enroll_source(attempt.source_id, attempt.kind, attempt.hostname, attempt.key_hash, self.clock())
-            self.keyring.replace(attempt.source_id, attempt.key_hash, attempt.kind)
+            try:
+                if self._enrol_failed:
+                    # DuckDB may have invalidated the connection on the failed write (a full WAL): reopen
+                    # it first, as the ingest writer does between retries, so this retry can succeed.
+                    self.store.recover()
+                self.store.enroll_source(attempt.source_id, attempt.kind, attempt.hostname, attempt.key_hash,
+                                         self.clock(), attempt.bind_to)
+            except StoreError as exc:
+                self._enrol_failed = isinstance(exc, StorageUnavailable)
+                self.gate.restore(approval)
+                return self._storage_refusal(exc)
+            self._enrol_failed = False
+            self.keyring.replace(attempt.source_id, attempt.key_hash, attempt.kind, attempt.bind_to)
             if self.pool is not None:
-                self.pool.broadcast("replace", attempt.source_id, attempt.key_hash, attempt.kind)
+                self.pool.broadcast("replace", attempt.source_id, attempt.key_hash, attempt.kind, attempt.bind_to)
         return None
+
+    def _storage_refusal(self, exc: StoreError) -> Refusal:
+        """The answer to an enrolment the store could not record (nothing of it was kept)."""
+        log.error("enrolment not stored: %s", exc)
+        if isinstance(exc, StorageUnavailable):
+            return Refusal(UNAVAILABLE, "the collector cannot store the enrolment now (storage failure); "
+                           f"retry after {ENROL_RETRY_MS} ms", ENROL_RETRY_MS, metric="retry_later")
+        return Refusal(INTERNAL, "the collector failed to store the enrolment; its log says why",
+                       metric="not_stored")
 
     def approve(self, source_id: str, approved_by: str) -> datetime | None:
         """Allow one re-enrolment of source_id without its key; when it expires, or None (no live key)."""

@@ -27,6 +27,8 @@ from collector.config import ServeConfig
 from collector.domain.findings import FindingRow
 from collector.domain.model import IngestReport
 from collector.errors import NetcensusError
+from collector.escaping import escape_text
+from collector.ingest.binding import INGEST_KINDS, certificate_problem
 from collector.ingest.budget import InflightBudget
 from collector.ingest.enrolment import RESOURCE_EXHAUSTED, EnrolAttempt, Refusal
 from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy
@@ -36,6 +38,7 @@ from collector.serve.access import ADMIN, READER, Access, Caller
 from collector.serve.guard import client_peer
 from collector.serve.metrics import Metrics
 from collector.serve.querypool import QueryPool, QueryPoolFull
+from collector.serve.tls import CertIdentity, peer_identity
 from collector.wire.codec import InvalidReport, decode_report, to_datetime, to_timestamp
 from collector.wire.metadata import NODE_KEY_HEADER, RETRY_AFTER_HEADER
 from collector.wire.query import asset_to_proto, finding_to_proto
@@ -58,11 +61,12 @@ class Keyring:
     pipe thread while its event loop reads (each operation is atomic under the GIL)."""
 
     def __init__(self, hashes: dict[str, str], revoked: set[str] | None = None,
-                 kinds: dict[str, str] | None = None) -> None:
+                 kinds: dict[str, str] | None = None, certs: dict[str, str] | None = None) -> None:
         self._by_hash = {h: s for s, h in hashes.items()}
         self._by_source = dict(hashes)
         self._revoked = set(revoked or ())
         self._kinds = dict(kinds or {})
+        self._certs = dict(certs or {})
 
     def source_for(self, key: str) -> str | None:
         """The source id a presented key belongs to, or None (unknown, empty or revoked)."""
@@ -90,10 +94,17 @@ class Keyring:
         """The kind source_id enrolled as ("agent", "scanner"); None when unknown."""
         return self._kinds.get(source_id)
 
-    def replace(self, source_id: str, key_hash: str, kind: str = "") -> None:
-        """Make key_hash the only valid key of source_id (and record its kind, fixed at first enrolment)."""
+    def cert_of(self, source_id: str) -> str | None:
+        """The client certificate name source_id is bound to under mutual TLS; None when not bound."""
+        return self._certs.get(source_id)
+
+    def replace(self, source_id: str, key_hash: str, kind: str = "", cert_name: str = "") -> None:
+        """Make key_hash the only valid key of source_id (and record its kind and certificate name,
+        both fixed at the first enrolment that gave them)."""
         if kind:
             self._kinds.setdefault(source_id, kind)
+        if cert_name:
+            self._certs.setdefault(source_id, cert_name)
         self._by_hash[key_hash] = source_id
         old = self._by_source.get(source_id)
         self._by_source[source_id] = key_hash
@@ -118,6 +129,10 @@ class Keyring:
     def kinds(self) -> dict[str, str]:
         """source_id → kind as of now (a new front-end needs them to check what each source reports)."""
         return dict(self._kinds)
+
+    def certs(self) -> dict[str, str]:
+        """source_id → bound certificate name as of now (a new front-end checks Report streams with them)."""
+        return dict(self._certs)
 
 
 def peer_address(peer: str) -> str:
@@ -203,11 +218,17 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
     reports to the group-commit pipeline as fast as they arrive, and a writer (this generator)
     that yields each ack once its commit is done, in arrival order. Up to `window` reports per
     stream are in flight, so one agent draining a long spool is not held to one commit per report.
+
+    With mutual_tls (the collector requires client certificates) both calls also check the
+    certificate against the source (collector/ingest/binding.py): Enroll an agent or scanner
+    certificate of the requested kind, bound to the source at its first such enrolment; Report the
+    bound certificate's name and the source's kind.
     """
 
     def __init__(self, *, pipeline: ReportPipeline, keyring: Keyring, enrol_secret_hash: str | None,
                  enrol: Enroller, clock: Callable[[], datetime],
-                 metrics: Metrics, limiter: RateLimiter, budget: InflightBudget, window: int = 256) -> None:
+                 metrics: Metrics, limiter: RateLimiter, budget: InflightBudget, window: int = 256,
+                 mutual_tls: bool = False) -> None:
         self._pipeline = pipeline
         self._keyring = keyring
         self._secret_hash = enrol_secret_hash
@@ -217,6 +238,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         self._limiter = limiter
         self._budget = budget
         self._window = window
+        self._mutual_tls = mutual_tls
         self._counters = _Counters(metrics)
 
     @classmethod
@@ -229,7 +251,24 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                    enrol_secret_hash=hash_key(config.enrol_secret) if config.enrol_secret else None,
                    enrol=enrol, clock=clock, metrics=metrics,
                    limiter=RateLimiter(config.rate_limit, config.rate_burst),
-                   budget=budget or InflightBudget(max(1, config.max_inflight_bytes // max(1, config.workers))))
+                   budget=budget or InflightBudget(max(1, config.max_inflight_bytes // max(1, config.workers))),
+                   mutual_tls=config.tls_client_ca is not None)
+
+    async def _refuse_certificate(self, context: grpc.aio.ServicerContext[Any, Any], what: str,
+                                  cert: CertIdentity | None, problem: str, bound: str | None = None) -> None:
+        """End the call PERMISSION_DENIED for a certificate that may not speak for this source."""
+        self.metrics.reject("certificate_mismatch")
+        log.warning("%s refused from %s: certificate %s:%s%s: %s", what, client_peer(context.peer() or ""),
+                    escape_text(cert.kind) if cert else "-", escape_text(cert.name) if cert else "-",
+                    f" (the source is bound to {escape_text(bound)})" if bound else "", escape_text(problem))
+        await context.abort(grpc.StatusCode.PERMISSION_DENIED, problem)
+        raise AssertionError("context.abort returned")
+
+    @staticmethod
+    def _cert_problem(cert: CertIdentity | None, kind: str, bound: str | None) -> str:
+        if cert is None:
+            return "mutual TLS: no client certificate identity reached the collector"
+        return certificate_problem(cert.kind, cert.name, kind, bound)
 
     async def Enroll(self, request: ingest_pb2.EnrollRequest,
                      context: grpc.aio.ServicerContext[Any, Any]) -> ingest_pb2.EnrollResponse:
@@ -242,6 +281,12 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             self.metrics.reject("invalid")
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "kind must be agent or scanner")
         hostname = request.hostname[:255]
+        cert = peer_identity(context) if self._mutual_tls else None
+        if self._mutual_tls:
+            problem = self._cert_problem(cert, str(kind), None)
+            if problem:
+                await self._refuse_certificate(context, f"enrolment of {kind} {escape_text(source_id)}", cert,
+                                               problem)
         node_key = secrets.token_urlsafe(32)
         presented = _metadata(context, NODE_KEY_HEADER)
         peer = peer_address(client_peer(context.peer() or ""))
@@ -249,20 +294,25 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             peer=peer, secret_ok=self._secret_hash is None or hmac.compare_digest(
                 hash_key(request.enrolment_secret), self._secret_hash),
             secret_key=self._secret_hash or "open", source_id=source_id, kind=str(kind), hostname=hostname,
-            key_hash=hash_key(node_key), presented_hash=hash_key(presented) if presented else "")
+            key_hash=hash_key(node_key), presented_hash=hash_key(presented) if presented else "",
+            mutual_tls=self._mutual_tls, cert_kind=cert.kind if cert else "", cert_name=cert.name if cert else "")
         try:
             refusal = await asyncio.to_thread(self._enrol, attempt)
-        except NetcensusError as exc:
-            log.error("enrolment of %s failed: %s", source_id, exc)
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "the collector cannot enrol right now; retry later")
+        except NetcensusError as exc:  # a front-end lost the writer process: nothing was stored
+            log.error("enrolment of %s failed: %s", escape_text(source_id), exc)
+            self.metrics.reject("retry_later")
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the collector cannot enrol right now; retry later",
+                                trailing_metadata=((RETRY_AFTER_HEADER, str(_RETRY_LATER_MS)),))
             raise AssertionError("context.abort returned") from exc
         if refusal is not None:
             self.metrics.reject(refusal.metric)
-            if refusal.code == RESOURCE_EXHAUSTED:  # a flood: counted, not logged line by line
-                await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, refusal.reason,
-                                    trailing_metadata=((RETRY_AFTER_HEADER, str(refusal.retry_after_ms)),))
-            log.warning("enrolment refused (%s %s from %s): %s", kind, source_id, peer, refusal.reason)
-            await context.abort(grpc.StatusCode[refusal.code], refusal.reason)
+            # RESOURCE_EXHAUSTED (a flood) and UNAVAILABLE (a failing disk) name when to retry; the
+            # agent treats either as pushback and keeps its state (agent/transport/client.py).
+            trailing = ((RETRY_AFTER_HEADER, str(refusal.retry_after_ms)),) if refusal.retry_after_ms else ()
+            if refusal.code != RESOURCE_EXHAUSTED:  # a flood: counted, not logged line by line
+                log.warning("enrolment refused (%s %s from %s): %s", kind, escape_text(source_id), peer,
+                            escape_text(refusal.reason))
+            await context.abort(grpc.StatusCode[refusal.code], refusal.reason, trailing_metadata=trailing)
         self.metrics.enrolments.labels(str(kind)).inc()
         log.info("enrolled %s %s (%s)", kind, source_id, hostname)
         return ingest_pb2.EnrollResponse(source_id=source_id, node_key=node_key)
@@ -277,6 +327,14 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                         client_peer(context.peer() or ""))
             await context.abort(grpc.StatusCode.UNAUTHENTICATED,
                                 f"missing, unknown or revoked node key ({NODE_KEY_HEADER}); enrol first")
+        if self._mutual_tls:  # a stolen node key is not enough: the certificate must be the source's own
+            cert = peer_identity(context)
+            bound = self._keyring.cert_of(str(source))
+            problem = self._cert_problem(cert, self._keyring.kind_of(str(source)) or _ingest_kind(cert),
+                                         bound)
+            if problem:
+                await self._refuse_certificate(context, f"stream of source {escape_text(str(source))}", cert,
+                                               problem, bound)
         pending: asyncio.Queue[tuple[float, Any] | _End | None] = asyncio.Queue(self._window)
         reader = asyncio.create_task(self._read(request_iterator, key, str(source), pending))
         self.metrics.connected.inc()
@@ -421,6 +479,11 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             self.metrics.reject("busy")
             result.set_result(_End(grpc.StatusCode.RESOURCE_EXHAUSTED, "collector is busy; retry later"))
         return result
+
+
+def _ingest_kind(cert: CertIdentity | None) -> str:
+    """The kind to hold a certificate to when the source's own is unknown (enrolled before kinds were kept)."""
+    return cert.kind if cert is not None and cert.kind in INGEST_KINDS else "agent"
 
 
 class _Counters:

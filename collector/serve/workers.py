@@ -151,6 +151,7 @@ class FrontendPool:
         hashes, revoked = self.keyring.snapshot()
         return FrontendSpec(index=index, config=self.config, port=self.port, internal=self.internal,
                             key_hashes=hashes, revoked=frozenset(revoked), kinds=self.keyring.kinds(),
+                            certs=self.keyring.certs(),
                             log_level=logging.getLevelName(root.level), log_format="json" if json_logs else "text")
 
     def start(self) -> None:

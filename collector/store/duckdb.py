@@ -289,17 +289,28 @@ class Store:
         with self._transaction() as cur:
             cur.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
 
-    def enroll_source(self, source_id: str, kind: str, hostname: str, key_hash: str, now: datetime) -> None:
+    def enroll_source(self, source_id: str, kind: str, hostname: str, key_hash: str, now: datetime,
+                      cert_name: str = "") -> None:
         """Record a source and the hash of its new node key (replacing any earlier key).
 
         The kind stays what the first enrolment said: it decides what the source may report, and
-        the enrolment gate (collector/ingest/enrolment.py) refuses a re-enrolment that changes it."""
+        the enrolment gate (collector/ingest/enrolment.py) refuses a re-enrolment that changes it.
+        So does the client certificate name (cert_name, "" without mutual TLS): the first one
+        recorded stays, because the source is bound to it (collector/ingest/binding.py)."""
         with self._transaction() as cur:
             cur.execute(
-                "INSERT INTO sources (source_id, kind, hostname, key_hash, enrolled_at) VALUES (?, ?, ?, ?, ?) "
+                "INSERT INTO sources (source_id, kind, hostname, key_hash, enrolled_at, cert_name) "
+                "VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (source_id) DO UPDATE SET hostname = excluded.hostname, "
-                "key_hash = excluded.key_hash, enrolled_at = excluded.enrolled_at, revoked_at = NULL",
-                [source_id, kind, hostname, key_hash, now])
+                "key_hash = excluded.key_hash, enrolled_at = excluded.enrolled_at, revoked_at = NULL, "
+                "cert_name = coalesce(sources.cert_name, excluded.cert_name)",
+                [source_id, kind, hostname, key_hash, now, cert_name or None])
+
+    def source_cert_names(self) -> dict[str, str]:
+        """source_id → client certificate name for every source bound to one (see enroll_source)."""
+        rows = self._cursor().execute(
+            "SELECT source_id, cert_name FROM sources WHERE revoked_at IS NULL AND cert_name IS NOT NULL").fetchall()
+        return {str(r[0]): str(r[1]) for r in rows}
 
     def source_kinds(self) -> dict[str, str]:
         """source_id → kind ("agent", "scanner") for every source that is not revoked."""
