@@ -353,9 +353,9 @@ def main() -> None:
         (rules / "none.yaml").write_text("rules: []\n")
         config = Path(d) / "collector.toml"
         # Every simulated agent enrols from loopback, one peer address: the per-peer enrolment limit is
-        # for fleets, not for this bench (it measures ingest).
+        # for fleets, not for this bench (it measures ingest); a loopback-only bench needs no secret.
         config.write_text("[collector]\nrate_limit = 0\nmax_queue = 200000\nrefresh_interval = \"0\"\n"
-                          "enrol_rate_per_peer = 0\n"
+                          "enrol_rate_per_peer = 0\nopen_enrolment = true\n"
                           f"duckdb_threads = {args.duckdb_threads}\nworkers = \"{args.workers}\"\n"
                           + "".join(f"{key.strip()} = {value.strip()}\n"
                                     for key, _, value in (s.partition("=") for s in args.setting)))
