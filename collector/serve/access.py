@@ -24,13 +24,12 @@ certificate identity from headers the front-end sets after dropping any the call
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,6 +37,7 @@ from typing import Any
 import grpc
 
 from collector.errors import NetcensusError, UsageError
+from collector.serve.audit import AuditBacklogFull
 from collector.serve.guard import client_peer
 from collector.serve.tls import CertIdentity, peer_identity
 from collector.wire.metadata import (
@@ -156,7 +156,8 @@ def metadata_of(context: grpc.aio.ServicerContext[Any, Any]) -> dict[str, str]:
     return out
 
 
-AuditSink = Callable[[dict[str, object], str | None], None]
+AuditSink = Callable[[dict[str, object], str | None], Awaitable[None]]
+"""Writes an audit row (and the token's last use) and returns once it is committed (AuditWriter.write)."""
 
 
 class Access:
@@ -168,7 +169,8 @@ class Access:
         mutual_tls: a client CA is configured: bind the certificate to the token (see the module doc).
         trust_forwarded: this server listens only on the writer's private socket, where front-ends
             state the caller's address and certificate (never true on a public port).
-        record: writes an audit row (and the token's last use) to the store; may raise NetcensusError.
+        record: writes an audit row (and the token's last use) and returns once it is committed
+            (collector/serve/audit.py); may raise NetcensusError.
         clock: now.
     """
 
@@ -223,7 +225,10 @@ class Access:
 
     async def _deny(self, context: grpc.aio.ServicerContext[Any, Any], code: grpc.StatusCode, why: str, who: str,
                     role: str | None, action: str, target: str, peer: str) -> None:
-        await self._write(who, role, action, target, peer, f"{code.name}: {why}", used=None)
+        try:
+            await self._write(who, role, action, target, peer, f"{code.name}: {why}", used=None)
+        except AuditBacklogFull as exc:  # a flood of refused calls: refuse more, never answer unaudited
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
         await context.abort(code, why)
 
     async def done(self, caller: Caller, action: str, target: str = "", outcome: str = "ok") -> None:
@@ -238,7 +243,7 @@ class Access:
         audit_log.info("who=%s role=%s action=%s target=%r peer=%s outcome=%r", who, role or "-", action, target,
                        peer, outcome)
         try:
-            await asyncio.to_thread(self._record, entry, used)
+            await self._record(entry, used)
         except NetcensusError as exc:
             log.error("audit log not written (%s): %s", action, exc)
             raise

@@ -36,6 +36,7 @@ from collector.inventory.refresh import Snapshot, refresh
 from collector.register.importing import import_register, parse_status_map
 from collector.rules.bridge import load_software_rules
 from collector.serve.access import Access, TokenBook, check_name, check_role, hash_token, new_token
+from collector.serve.audit import AuditWriter
 from collector.serve.guard import PeerGuard, private_socket, refused_counter
 from collector.serve.listen import (
     bind,
@@ -89,6 +90,7 @@ class Collector:
             per_secret=RateLimiter(config.enrol_rate_per_secret, config.enrol_burst_per_secret))
         self._enrol_failed = False  # the last enrolment's write failed for a passing reason
         self.tokens = TokenBook(self.store.active_tokens(), bootstrap=config.admin_token)
+        self.audit = AuditWriter(self.store.record_audit_rows)  # batches of audit rows, on a thread of its own
         self.metrics_port = 0
         self._rules = load_software_rules(config.rules_dirs)
         self._refresh_lock = threading.Lock()
@@ -203,9 +205,6 @@ class Collector:
             log.warning("API token %r revoked", name)
         return found
 
-    def _record_audit(self, entry: dict[str, object], used_token: str | None) -> None:
-        self.store.record_audit(entry, used_token=used_token)
-
     def _check_policy(self) -> None:
         """No open defaults: an enrolment secret, or the operator's explicit --open-enrolment."""
         if self.config.enrol_secret is None and not self.config.open_enrolment:
@@ -218,6 +217,7 @@ class Collector:
         creds = credentials(self.config)
         check_bindable(host, port, self.config.listen)
         open_files = raise_open_files_limit()
+        self.audit.start()
         cap = connection_cap(self.config)
         if self.config.max_connections and cap < self.config.max_connections:
             log.info("max_connections %d lowered to %d: the open-files limit is %d (raise it with the service "
@@ -245,7 +245,7 @@ class Collector:
         which state the caller's address and certificate; never the public port."""
         access = Access(tokens=self.tokens, node_key_source=self.keyring.source_for,
                         mutual_tls=self.config.tls_client_ca is not None, trust_forwarded=private,
-                        record=self._record_audit, clock=self.clock)
+                        record=self.audit.write, clock=self.clock)
         query_pb2_grpc.add_QueryServicer_to_server(
             QueryService(self.refresh, self.store.resolved_findings, access=access, pool=self.query_pool), server)
         query_pb2_grpc.add_AdminServicer_to_server(
@@ -342,6 +342,7 @@ class Collector:
             await self._server.stop(grace)
         self.query_pool.shutdown()
         await asyncio.to_thread(self.pipeline.stop)
+        await asyncio.to_thread(self.audit.stop)
         self.metrics.close()
         self.store.close()
         if self._holder is not None:

@@ -374,13 +374,23 @@ class Store:
     def record_audit(self, entry: Mapping[str, object], *, used_token: str | None = None) -> None:
         """Append one audit row (at, who, role, action, target, peer, outcome); with used_token, also
         set that token's last use to the entry's time, in the same transaction."""
-        with self._transaction() as cur:
-            cur.execute("INSERT INTO audit_log (happened_at, who, role, action, target, peer, outcome) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [entry["at"], entry["who"], entry.get("role"), entry["action"], entry.get("target"),
-                         entry.get("peer"), entry["outcome"]])
+        self.record_audit_rows([(entry, used_token)])
+
+    def record_audit_rows(self, rows: Sequence[tuple[Mapping[str, object], str | None]]) -> None:
+        """Append audit rows in one transaction, each with the token whose last use it records (or None)."""
+        if not rows:
+            return
+        last_use: dict[str, object] = {}
+        for entry, used_token in rows:
             if used_token is not None:
-                cur.execute("UPDATE api_tokens SET last_used_at = ? WHERE name = ?", [entry["at"], used_token])
+                last_use[used_token] = entry["at"]
+        with self._transaction() as cur:
+            cur.executemany("INSERT INTO audit_log (happened_at, who, role, action, target, peer, outcome) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [[entry["at"], entry["who"], entry.get("role"), entry["action"], entry.get("target"),
+                              entry.get("peer"), entry["outcome"]] for entry, _ in rows])
+            for name, at in last_use.items():
+                cur.execute("UPDATE api_tokens SET last_used_at = ? WHERE name = ?", [at, name])
 
     def audit_entries(self, limit: int = 1000) -> list[dict[str, object]]:
         """The newest `limit` audit rows, oldest first."""
