@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target(c)
 
     p = sub.add_parser("audit", help="the audit log: who read, imported, revoked or changed what")
-    p.add_argument("--db", type=Path, required=True)
+    _add_target(p)
     p.add_argument("--limit", type=int, default=1000, help="newest N entries (default 1000)")
     p.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
     p.add_argument("--output", type=Path)
@@ -559,11 +559,18 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    store = _open_for_query(args.db)
-    try:
-        rows = store.audit_entries(args.limit)
-    finally:
-        store.close()
+    _target(args)
+    if not 1 <= args.limit <= 100_000:
+        raise UsageError("--limit: from 1 to 100000")
+    if args.db:
+        store = _open_for_query(args.db)
+        try:
+            rows = store.audit_entries(args.limit)
+        finally:
+            store.close()
+    else:
+        with _client(args) as client:
+            rows = client.audit(args.limit)
     emit(rows, args.fmt, columns=AUDIT_COLUMNS, table_columns=[(c, c.upper()) for c in AUDIT_COLUMNS],
          out=sys.stdout, output=args.output, empty="no audit entries")
     return 0

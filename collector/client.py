@@ -141,6 +141,18 @@ class CollectorClient:
             raise self._error(exc) from exc
         return response.token
 
+    def audit(self, limit: int) -> list[dict[str, object]]:
+        """The newest `limit` audit rows, oldest first (admin token)."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+        try:
+            return [{"happened_at": to_datetime(e.happened_at) if e.HasField("happened_at") else None,
+                     "who": e.who, "role": e.role or None, "action": e.action, "target": e.target or None,
+                     "peer": e.peer or None, "outcome": e.outcome}
+                    for e in stub.ListAudit(query_pb2.ListAuditRequest(limit=limit), timeout=self._timeout,
+                                            metadata=self._metadata)]
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+
     def tokens(self) -> list[dict[str, object]]:
         """Every named API token (never the token or its hash)."""
         stub = query_pb2_grpc.AdminStub(self._channel)

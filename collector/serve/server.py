@@ -250,7 +250,8 @@ class Collector:
             QueryService(self.refresh, self.store.resolved_findings, access=access, pool=self.query_pool), server)
         query_pb2_grpc.add_AdminServicer_to_server(
             AdminService(self._import, access=access, revoke=self.revoke, sources=self.store.sources,
-                         tokens=_Tokens(self), approve=self.approve, pool=self.query_pool), server)
+                         tokens=_Tokens(self), approve=self.approve, pool=self.query_pool,
+                         audit=self.store.audit_entries), server)
 
     async def _start_single(self, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
         """Everything in this process: gRPC, decoding and the writer (the default)."""

@@ -610,7 +610,8 @@ class AdminService(query_pb2_grpc.AdminServicer):
 
     def __init__(self, importer: Importer, *, access: Access, revoke: Revoker | None = None,
                  sources: SourceLister | None = None, tokens: TokenAdmin | None = None,
-                 approve: Approver | None = None, pool: QueryPool | None = None) -> None:
+                 approve: Approver | None = None, pool: QueryPool | None = None,
+                 audit: Callable[[int], list[dict[str, Any]]] | None = None) -> None:
         self._importer = importer
         self._access = access
         self._pool = pool or QueryPool(2, 16)
@@ -618,6 +619,7 @@ class AdminService(query_pb2_grpc.AdminServicer):
         self._sources = sources
         self._tokens = tokens
         self._approve = approve
+        self._audit = audit
 
     async def _fail(self, context: grpc.aio.ServicerContext[Any, Any], caller: Caller, action: str, target: str,
                     code: grpc.StatusCode, details: str) -> None:
@@ -699,6 +701,19 @@ class AdminService(query_pb2_grpc.AdminServicer):
         found = await _pooled(self._pool, context, self._tokens.revoke, request.name) if self._tokens else False
         await self._access.done(caller, "RevokeToken", target, "ok" if found else "ok: no such token")
         return query_pb2.RevokeTokenResponse(found=found)
+
+    async def ListAudit(self, request: query_pb2.ListAuditRequest,
+                        context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.AuditEntry]:
+        limit = min(request.limit or 1000, 100_000)
+        caller = await self._access.require(context, ADMIN, "ListAudit", str(limit))
+        rows = await _pooled(self._pool, context, self._audit, limit) if self._audit else []
+        await self._access.done(caller, "ListAudit", str(limit), f"ok: {len(rows)} rows")
+        for row in rows:
+            at = row["happened_at"]
+            yield query_pb2.AuditEntry(happened_at=to_timestamp(at if isinstance(at, datetime) else None),
+                                       who=str(row["who"] or ""), role=str(row["role"] or ""),
+                                       action=str(row["action"] or ""), target=str(row["target"] or ""),
+                                       peer=str(row["peer"] or ""), outcome=str(row["outcome"] or ""))
 
     async def ApproveEnrolment(self, request: query_pb2.ApproveEnrolmentRequest,
                                context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.ApproveEnrolmentResponse:

@@ -558,6 +558,76 @@ class ApproveEnrolmentResponse(_message.Message):
 Global___ApproveEnrolmentResponse: _TypeAlias = ApproveEnrolmentResponse  # noqa: Y015
 
 @_typing.final
+class ListAuditRequest(_message.Message):
+    """How much of the audit log to read."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIMIT_FIELD_NUMBER: _builtins.int
+    limit: _builtins.int
+    """The newest this many rows; 0: 1,000."""
+    def __init__(
+        self,
+        *,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAuditRequest: _TypeAlias = ListAuditRequest  # noqa: Y015
+
+@_typing.final
+class AuditEntry(_message.Message):
+    """One audit row. Never holds a token, key or secret."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HAPPENED_AT_FIELD_NUMBER: _builtins.int
+    WHO_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    PEER_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    who: _builtins.str
+    """The token's name, "source:ID" for a node key presented as a token, "-" for no credential."""
+    role: _builtins.str
+    """The token's role; empty when refused before one was known."""
+    action: _builtins.str
+    """The RPC or command (ListAssets, ImportRegister, tokens create, ...)."""
+    target: _builtins.str
+    """What it acted on (a source id, a file, a token name); may be empty."""
+    peer: _builtins.str
+    """The caller's address (and client certificate), as the collector saw it."""
+    outcome: _builtins.str
+    """"ok", "ok: ..." or the refusal's status and reason."""
+    @_builtins.property
+    def happened_at(self) -> _timestamp_pb2.Timestamp:
+        """When the call was answered."""
+
+    def __init__(
+        self,
+        *,
+        happened_at: _timestamp_pb2.Timestamp | None = ...,
+        who: _builtins.str = ...,
+        role: _builtins.str = ...,
+        action: _builtins.str = ...,
+        target: _builtins.str = ...,
+        peer: _builtins.str = ...,
+        outcome: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["happened_at", b"happened_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "happened_at", b"happened_at", "outcome", b"outcome", "peer", b"peer", "role", b"role", "target", b"target", "who", b"who"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AuditEntry: _TypeAlias = AuditEntry  # noqa: Y015
+
+@_typing.final
 class ListSourcesRequest(_message.Message):
     """Filter for ListSources (none yet: every source is listed)."""
 

@@ -197,6 +197,11 @@ class AdminStub:
                 request_serializer=netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentRequest.SerializeToString,
                 response_deserializer=netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentResponse.FromString,
                 _registered_method=True)
+        self.ListAudit = channel.unary_stream(
+                '/netcensus.v1.Admin/ListAudit',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.ListAuditRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.AuditEntry.FromString,
+                _registered_method=True)
 
 
 class AdminServicer:
@@ -257,6 +262,14 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAudit(self, request, context):
+        """The newest audit rows (who read, imported, revoked or changed what, and every refusal), oldest
+        first. Reading the audit log is itself audited.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -294,6 +307,11 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.ApproveEnrolment,
                     request_deserializer=netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentRequest.FromString,
                     response_serializer=netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentResponse.SerializeToString,
+            ),
+            'ListAudit': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListAudit,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.ListAuditRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.AuditEntry.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -487,6 +505,33 @@ class Admin:
             '/netcensus.v1.Admin/ApproveEnrolment',
             netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentRequest.SerializeToString,
             netcensus_dot_v1_dot_query__pb2.ApproveEnrolmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/netcensus.v1.Admin/ListAudit',
+            netcensus_dot_v1_dot_query__pb2.ListAuditRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.AuditEntry.FromString,
             options,
             channel_credentials,
             insecure,

@@ -108,6 +108,10 @@ class AdminStub:
     machine that lost its key). One-shot: the next Enroll for that id consumes it; unused, it
     expires. The source keeps its kind; its old key stops working once the re-enrolment happens.
     """
+    ListAudit: _grpc.UnaryStreamMultiCallable[_query_pb2.ListAuditRequest, _query_pb2.AuditEntry]
+    """The newest audit rows (who read, imported, revoked or changed what, and every refusal), oldest
+    first. Reading the audit log is itself audited.
+    """
 
 @_typing.type_check_only
 class AdminAsyncStub(AdminStub):
@@ -136,6 +140,10 @@ class AdminAsyncStub(AdminStub):
     """Allow one re-enrolment of an enrolled source id without its current node key (a reinstalled
     machine that lost its key). One-shot: the next Enroll for that id consumes it; unused, it
     expires. The source keeps its kind; its old key stops working once the re-enrolment happens.
+    """
+    ListAudit: _aio.UnaryStreamMultiCallable[_query_pb2.ListAuditRequest, _query_pb2.AuditEntry]  # type: ignore[assignment]
+    """The newest audit rows (who read, imported, revoked or changed what, and every refusal), oldest
+    first. Reading the audit log is itself audited.
     """
 
 class AdminServicer(metaclass=_abc_1.ABCMeta):
@@ -204,6 +212,16 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         """Allow one re-enrolment of an enrolled source id without its current node key (a reinstalled
         machine that lost its key). One-shot: the next Enroll for that id consumes it; unused, it
         expires. The source keeps its kind; its old key stops working once the re-enrolment happens.
+        """
+
+    @_abc_1.abstractmethod
+    def ListAudit(
+        self,
+        request: _query_pb2.ListAuditRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_query_pb2.AuditEntry], _abc.AsyncIterator[_query_pb2.AuditEntry]]:
+        """The newest audit rows (who read, imported, revoked or changed what, and every refusal), oldest
+        first. Reading the audit log is itself audited.
         """
 
 def add_AdminServicer_to_server(servicer: AdminServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -39,6 +39,9 @@ def calls(ch: grpc.Channel, metadata: list[tuple[str, str]]) -> dict[str, Callab
         "ListTokens": lambda: list(a.ListTokens(query_pb2.ListTokensRequest(), metadata=metadata, timeout=20)),
         "RevokeToken": lambda: a.RevokeToken(query_pb2.RevokeTokenRequest(name="bootstrap"), metadata=metadata,
                                              timeout=20),
+        "ApproveEnrolment": lambda: a.ApproveEnrolment(query_pb2.ApproveEnrolmentRequest(source_id="victim"),
+                                                       metadata=metadata, timeout=20),
+        "ListAudit": lambda: list(a.ListAudit(query_pb2.ListAuditRequest(), metadata=metadata, timeout=20)),
     }
 
 
@@ -262,3 +265,22 @@ def test_serve_command_refuses_without_secret_in_one_line(tmp_path: Path, empty_
     r = run_cli("netcensus", "serve", "--db", str(tmp_path / "x.duckdb"), "--listen", f"127.0.0.1:{free_port()}",
                 "--rules", str(empty_rules), env={"NETCENSUS_ENROL_SECRET": ""}, timeout=60)
     assert r.code == 1 and "--open-enrolment" in r.err and len(r.err.strip().splitlines()) == 1, r.err
+
+
+def test_the_audit_log_is_read_over_grpc_by_an_admin_only(make_collector) -> None:
+    c = make_collector()
+    made = run_cli("netcensus", "tokens", "create", "carol", "--role", "reader", "--collector", c.target)
+    assert made.code == 0, made.err
+    reader = made.out.strip()
+    assert run_cli("netcensus", "assets", "--collector", c.target, env=NO_TOKEN).code == 1
+    denied = run_cli("netcensus", "audit", "--collector", c.target, env={"NETCENSUS_TOKEN": reader})
+    assert denied.code == 1 and "PERMISSION_DENIED" not in denied.out and "ListAudit needs admin" in denied.err
+    shown = run_cli("netcensus", "audit", "--collector", c.target, "--format", "json")
+    assert shown.code == 0, shown.err
+    rows = json.loads(shown.out)
+    actions = [(r["who"], r["action"], r["outcome"].split(":")[0]) for r in rows]
+    assert ("bootstrap", "CreateToken", "ok") in actions
+    assert ("-", "ListAssets", "UNAUTHENTICATED") in actions
+    assert ("carol", "ListAudit", "PERMISSION_DENIED") in actions
+    assert all(r["peer"].startswith("ipv4:127.0.0.1:") for r in rows)
+    assert reader not in shown.out  # never a token
