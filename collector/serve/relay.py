@@ -27,18 +27,20 @@ from collector.errors import NetcensusError
 from collector.ingest.pipeline import Outcome
 
 Message = tuple[Any, ...]
-OutcomeFields = tuple[str, bool, str, bool, bool]
+OutcomeFields = tuple[str, bool, str, bool, bool, int]
 
 
 def outcome_fields(outcome: Outcome) -> OutcomeFields:
     """An Outcome as the pipe carries it (a tuple pickles in a fraction of a dataclass's time)."""
-    return (outcome.report_id, outcome.duplicate, outcome.error, outcome.retryable, outcome.need_full_snapshot)
+    return (outcome.report_id, outcome.duplicate, outcome.error, outcome.retryable, outcome.need_full_snapshot,
+            outcome.retry_after_ms)
 
 
 def outcome_from(fields: OutcomeFields) -> Outcome:
     """The Outcome outcome_fields() made the tuple of."""
-    report_id, duplicate, error, retryable, need_full = fields
-    return Outcome(report_id, duplicate=duplicate, error=error, retryable=retryable, need_full_snapshot=need_full)
+    report_id, duplicate, error, retryable, need_full, retry_after_ms = fields
+    return Outcome(report_id, duplicate=duplicate, error=error, retryable=retryable, need_full_snapshot=need_full,
+                   retry_after_ms=retry_after_ms)
 
 
 class ChannelClosed(NetcensusError):
