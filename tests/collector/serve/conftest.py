@@ -6,11 +6,14 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.conftest import TEST_TOKEN
+
+if TYPE_CHECKING:
+    from tests.collector.serve.test_workers import Processes
 
 
 @pytest.fixture
@@ -27,3 +30,15 @@ def make_collector(tmp_path: Path, empty_rules: Path) -> Iterator[Callable[..., 
                                       "open_enrolment": True, **overrides}
             return stack.enter_context(BackgroundCollector(ServeConfig(**fields)))
         yield make
+
+
+@pytest.fixture
+def procs(tmp_path: Path, empty_rules: Path) -> Iterator[Processes]:
+    """A `serve --workers` writer and its front-ends (tests/collector/serve/test_workers.py), stopped at teardown."""
+    from tests.collector.serve.test_workers import Processes
+
+    processes = Processes(tmp_path, empty_rules)
+    try:
+        yield processes
+    finally:
+        processes.close()

@@ -4,7 +4,6 @@ address and certificate reach the writer's audit log; headers a caller forges ar
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -17,15 +16,6 @@ from tests.conftest import TEST_TOKEN, run_cli
 
 FORGED = [("x-netcensus-forwarded-peer", "ipv4:203.0.113.9:1"), ("x-netcensus-forwarded-cert", "user:bootstrap")]
 ADMIN_RPCS = ("ListSources", "ImportRegister", "RevokeSource", "CreateToken", "ListTokens", "RevokeToken")
-
-
-@pytest.fixture
-def procs(tmp_path: Path, empty_rules: Path) -> Iterator[Processes]:
-    processes = Processes(tmp_path, empty_rules)
-    try:
-        yield processes
-    finally:
-        processes.close()
 
 
 def audit_rows(db: Path) -> list[dict[str, str]]:

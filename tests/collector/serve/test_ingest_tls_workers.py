@@ -8,7 +8,6 @@ new key. Connections are opened one at a time so the kernel spreads them over bo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -18,15 +17,6 @@ from tests.collector.serve.enrolment_helpers import STORED, enrol, refused
 from tests.collector.serve.helpers import report_stream, snapshot
 from tests.collector.serve.test_workers import Processes, stop
 from tests.conftest import run_cli
-
-
-@pytest.fixture
-def procs(tmp_path: Path, empty_rules: Path) -> Iterator[Processes]:
-    processes = Processes(tmp_path, empty_rules)
-    try:
-        yield processes
-    finally:
-        processes.close()
 
 
 @pytest.fixture(scope="module")

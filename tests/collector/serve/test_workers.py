@@ -236,15 +236,6 @@ class Processes:
             p.kill()
 
 
-@pytest.fixture
-def procs(tmp_path: Path, empty_rules: Path) -> Iterator[Processes]:
-    processes = Processes(tmp_path, empty_rules)
-    try:
-        yield processes
-    finally:
-        processes.close()
-
-
 def stop(w: CollectorProcess, timeout: float = 60) -> int:
     """SIGTERM the writer and wait for it."""
     assert w.proc is not None
