@@ -504,7 +504,7 @@ def _local_audit(action: str, target: str, outcome: str) -> dict[str, object]:
 
 
 def _tokens_offline(args: argparse.Namespace) -> int:
-    from collector.serve.access import check_name, check_role, hash_token, new_token
+    from collector.serve.access import check_name, check_role, hash_secret, new_token
     from collector.store.duckdb import Store
 
     store = Store.open(args.db, create=args.tokens_command == "create")
@@ -518,7 +518,7 @@ def _tokens_offline(args: argparse.Namespace) -> int:
         if args.tokens_command == "create":
             name, role = check_name(args.name), check_role(args.role)
             token = new_token()
-            if not store.create_token(name, role, hash_token(token), now):
+            if not store.create_token(name, role, hash_secret(token), now):
                 raise UsageError(f"a token named {name!r} exists already (names are never reused; pick another)")
             store.record_audit(_local_audit("tokens create", f"{name} ({role})", "ok"))
             _print_token(name, role, token)

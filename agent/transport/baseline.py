@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from agent.atomic import reason, write_private
 from agent.facts.model import SoftwareItem
-from agent.transport.atomic import reason, write_private
 from agent.transport.delta import Key, key_of
 
 log = logging.getLogger("netcensus.agent")

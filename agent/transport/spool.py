@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agent.atomic import private_dir
 from agent.errors import ConfigError, StateError
-from agent.transport.atomic import private_dir
 
 log = logging.getLogger("netcensus.agent")
 

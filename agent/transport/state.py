@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.atomic import reason, write_private
 from agent.errors import ConfigError, StateError
-from agent.transport.atomic import reason, write_private
 
 
 @dataclass

@@ -51,6 +51,11 @@ class Outcome:
     retry_after_ms: int = 0  # with retryable: how long the sender should wait before trying again
 
 
+RETRY_LATER_MS = 2000
+"""How long a sender is told to wait after a write failed for a passing reason (a full disk, an I/O
+error): reports and enrolments alike, whichever process answers."""
+
+
 class PipelineBusy(Exception):
     """The queue is full; the caller pushes back instead of blocking the event loop."""
 
@@ -116,7 +121,7 @@ class IngestPipeline:
                  max_queue: int = 20_000, when_idle: Callable[[], object] | None = None,
                  idle_after_s: float = 1.0, recover: Callable[[], object] | None = None,
                  retry_budget_s: float = 5.0, retry_base_s: float = 0.1, retry_cap_s: float = 1.0,
-                 retry_after_ms: int = 2000, sleep: Callable[[float], object] = time.sleep) -> None:
+                 retry_after_ms: int = RETRY_LATER_MS, sleep: Callable[[float], object] = time.sleep) -> None:
         self._store_batch = store_batch
         self._recover = recover
         self._retry_budget_s = retry_budget_s

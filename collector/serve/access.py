@@ -65,9 +65,10 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def hash_token(token: str) -> str:
-    """The only form in which an API token is kept (random tokens need no slow hash)."""
-    return hashlib.sha256(token.encode()).hexdigest()
+def hash_secret(secret: str) -> str:
+    """The only form in which an API token, a node key or the enrolment secret is kept (random
+    256-bit values need no slow hash)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def check_name(name: str) -> str:
@@ -102,18 +103,18 @@ class TokenBook:
     def __init__(self, hashes: Mapping[str, tuple[str, str]], bootstrap: str | None = None) -> None:
         self._by_hash = dict(hashes)
         if bootstrap:
-            self._by_hash[hash_token(bootstrap)] = (BOOTSTRAP, ADMIN)
+            self._by_hash[hash_secret(bootstrap)] = (BOOTSTRAP, ADMIN)
 
     def lookup(self, token: str) -> tuple[str, str] | None:
         """(name, role) of a valid token, else None."""
         if not token:
             return None
-        digest = hash_token(token)
+        digest = hash_secret(token)
         found = self._by_hash.get(digest)
         if found is None:
             return None
         # Constant-time re-check of the hash we matched on (as Keyring.source_for does).
-        return found if hmac.compare_digest(digest, hash_token(token)) else None
+        return found if hmac.compare_digest(digest, hash_secret(token)) else None
 
     def add(self, token_hash: str, name: str, role: str) -> None:
         """A token created now."""

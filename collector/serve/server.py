@@ -29,13 +29,13 @@ from collector.config import ServeConfig, parse_listen
 from collector.errors import NetcensusError, StorageUnavailable, StoreError, UsageError
 from collector.ingest.budget import InflightBudget
 from collector.ingest.enrolment import INTERNAL, UNAVAILABLE, EnrolAttempt, EnrolmentGate, Refusal
-from collector.ingest.pipeline import IngestPipeline
+from collector.ingest.pipeline import RETRY_LATER_MS, IngestPipeline
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.gc import settle_for_serving
 from collector.inventory.refresh import Snapshot, refresh
 from collector.register.importing import import_register, parse_status_map
 from collector.rules.bridge import load_software_rules
-from collector.serve.access import Access, TokenBook, check_name, check_role, hash_token, new_token
+from collector.serve.access import Access, TokenBook, check_name, check_role, hash_secret, new_token
 from collector.serve.audit import AuditWriter
 from collector.serve.guard import PeerGuard, private_socket, refused_counter
 from collector.serve.listen import (
@@ -57,8 +57,6 @@ from collector.serve.workers import FrontendPool
 from collector.store.duckdb import Store
 
 log = logging.getLogger("netcensus.server")
-
-ENROL_RETRY_MS = 2000  # retry-after of an enrolment not stored for a passing reason (as for reports)
 
 
 def utcnow() -> datetime:
@@ -163,7 +161,7 @@ class Collector:
         log.error("enrolment not stored: %s", exc)
         if isinstance(exc, StorageUnavailable):
             return Refusal(UNAVAILABLE, "the collector cannot store the enrolment now (storage failure); "
-                           f"retry after {ENROL_RETRY_MS} ms", ENROL_RETRY_MS, metric="retry_later")
+                           f"retry after {RETRY_LATER_MS} ms", RETRY_LATER_MS, metric="retry_later")
         return Refusal(INTERNAL, "the collector failed to store the enrolment; its log says why",
                        metric="not_stored")
 
@@ -187,9 +185,9 @@ class Collector:
         check_name(name)
         check_role(role)
         token = new_token()
-        if not self.store.create_token(name, role, hash_token(token), self.clock()):
+        if not self.store.create_token(name, role, hash_secret(token), self.clock()):
             raise UsageError(f"a token named {name!r} exists already (names are never reused; pick another)")
-        self.tokens.add(hash_token(token), name, role)
+        self.tokens.add(hash_secret(token), name, role)
         log.warning("API token %r created with role %s", name, role)
         return token
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import hmac
 import logging
 import secrets
@@ -31,10 +30,10 @@ from collector.escaping import escape_text
 from collector.ingest.binding import INGEST_KINDS, certificate_problem
 from collector.ingest.budget import InflightBudget
 from collector.ingest.enrolment import RESOURCE_EXHAUSTED, EnrolAttempt, Refusal
-from collector.ingest.pipeline import LoopCallback, Outcome, PipelineBusy
+from collector.ingest.pipeline import RETRY_LATER_MS, LoopCallback, Outcome, PipelineBusy
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.refresh import Snapshot, asset_rows
-from collector.serve.access import ADMIN, READER, Access, Caller
+from collector.serve.access import ADMIN, READER, Access, Caller, hash_secret
 from collector.serve.guard import client_peer
 from collector.serve.metrics import Metrics
 from collector.serve.querypool import QueryPool, QueryPoolFull
@@ -46,11 +45,6 @@ from collector.wire.validate import check_body_kind
 
 log = logging.getLogger("netcensus.service")
 
-
-
-def hash_key(key: str) -> str:
-    """The only form in which a node key is kept."""
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class Keyring:
@@ -72,12 +66,12 @@ class Keyring:
         """The source id a presented key belongs to, or None (unknown, empty or revoked)."""
         if not key:
             return None
-        digest = hash_key(key)
+        digest = hash_secret(key)
         source = self._by_hash.get(digest)
         if source is None or source in self._revoked:
             return None
         # Constant-time re-check of the hash we matched on.
-        return source if hmac.compare_digest(digest, hash_key(key)) else None
+        return source if hmac.compare_digest(digest, hash_secret(key)) else None
 
     def holds(self, digest: str, source_id: str) -> bool:
         """Whether the key with this hash still belongs to source_id (not replaced, not revoked).
@@ -193,7 +187,6 @@ class _End:
 
 _KIND_NAMES = {report_pb2.SOURCE_KIND_AGENT: "agent", report_pb2.SOURCE_KIND_SCANNER: "scanner"}
 _PUSHBACK_MS = 250
-_RETRY_LATER_MS = 2000  # retry-after of a report not stored for a passing reason, when the writer named none
 _BUDGET_RETRY_MS = 1_000  # about one group commit under load: bytes in flight are given back by then
 
 
@@ -248,7 +241,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         """The servicer as `netcensus serve` configures it (enrolment secret, per-source rate limit,
         byte budget: with front-end processes each holds its share of max_inflight_bytes)."""
         return cls(pipeline=pipeline, keyring=keyring,
-                   enrol_secret_hash=hash_key(config.enrol_secret) if config.enrol_secret else None,
+                   enrol_secret_hash=hash_secret(config.enrol_secret) if config.enrol_secret else None,
                    enrol=enrol, clock=clock, metrics=metrics,
                    limiter=RateLimiter(config.rate_limit, config.rate_burst),
                    budget=budget or InflightBudget(max(1, config.max_inflight_bytes // max(1, config.workers))),
@@ -292,9 +285,9 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         peer = peer_address(client_peer(context.peer() or ""))
         attempt = EnrolAttempt(
             peer=peer, secret_ok=self._secret_hash is None or hmac.compare_digest(
-                hash_key(request.enrolment_secret), self._secret_hash),
+                hash_secret(request.enrolment_secret), self._secret_hash),
             secret_key=self._secret_hash or "open", source_id=source_id, kind=str(kind), hostname=hostname,
-            key_hash=hash_key(node_key), presented_hash=hash_key(presented) if presented else "",
+            key_hash=hash_secret(node_key), presented_hash=hash_secret(presented) if presented else "",
             mutual_tls=self._mutual_tls, cert_kind=cert.kind if cert else "", cert_name=cert.name if cert else "")
         try:
             refusal = await asyncio.to_thread(self._enrol, attempt)
@@ -302,7 +295,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             log.error("enrolment of %s failed: %s", escape_text(source_id), exc)
             self.metrics.reject("retry_later")
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the collector cannot enrol right now; retry later",
-                                trailing_metadata=((RETRY_AFTER_HEADER, str(_RETRY_LATER_MS)),))
+                                trailing_metadata=((RETRY_AFTER_HEADER, str(RETRY_LATER_MS)),))
             raise AssertionError("context.abort returned") from exc
         if refusal is not None:
             self.metrics.reject(refusal.metric)
@@ -364,7 +357,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
     async def _read(self, requests: AsyncIterator[report_pb2.Report | Malformed], key: str, source: str,
                     pending: asyncio.Queue[tuple[float, Any] | _End | None]) -> None:
         n = 0
-        digest = hash_key(key)
+        digest = hash_secret(key)
         try:
             async for report in requests:
                 n += 1
@@ -449,7 +442,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                 # Not stored for a passing reason (shutdown, a failing disk): never REJECTED, which
                 # would make the agent drop the report; UNAVAILABLE + retry-after keeps it spooled.
                 self.metrics.reject("retry_later")
-                return _End(grpc.StatusCode.UNAVAILABLE, outcome.error, outcome.retry_after_ms or _RETRY_LATER_MS)
+                return _End(grpc.StatusCode.UNAVAILABLE, outcome.error, outcome.retry_after_ms or RETRY_LATER_MS)
             if outcome.error:
                 self.metrics.reject("unknown_base" if outcome.need_full_snapshot else "not_stored")
                 counters.reports(decoded.kind, "rejected").inc()

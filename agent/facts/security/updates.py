@@ -26,6 +26,7 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+from agent.atomic import write_private
 from agent.errors import CollectionError
 from agent.facts import _exec
 from agent.facts._fsutil import is_live, mtime_utc, read_text
@@ -290,20 +291,8 @@ def store_cached(path: Path, key: Signature, result: UpdatesResult) -> None:
                "lists_date": result.lists_date.isoformat() if result.lists_date else None,
                "pending": [{"name": u.name, "arch": u.arch, "installed_version": u.installed_version,
                             "available_version": u.available_version, "suite": u.suite} for u in result.pending]}
-    import tempfile  # only when the answer changed
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".updates-")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):  # a full disk must not keep a half-written temp file
-            os.unlink(tmp)
+    with contextlib.suppress(OSError):  # a cache that cannot be written is only a slower next run
+        write_private(path, json.dumps(payload).encode())
 
 
 def _signature(paths: list[Path]) -> tuple[tuple[str, int, int], ...] | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from collector.errors import UsageError
-from collector.serve.access import ADMIN, READER, TokenBook, allows, bearer, check_name, hash_token, new_token
+from collector.serve.access import ADMIN, READER, TokenBook, allows, bearer, check_name, hash_secret, new_token
 from collector.serve.tls import CertIdentity
 
 
@@ -14,10 +14,10 @@ def test_tokens_are_prefixed_random_and_kept_as_hashes() -> None:
     tokens = {new_token() for _ in range(100)}
     assert len(tokens) == 100 and all(t.startswith("nct_") and len(t) >= 47 for t in tokens)
     token = tokens.pop()
-    book = TokenBook({hash_token(token): ("alice", READER)}, bootstrap="boot")
+    book = TokenBook({hash_secret(token): ("alice", READER)}, bootstrap="boot")
     assert book.lookup(token) == ("alice", READER)
     assert book.lookup("boot") == ("bootstrap", ADMIN)
-    assert book.lookup("") is None and book.lookup(token + "x") is None and book.lookup(hash_token(token)) is None
+    assert book.lookup("") is None and book.lookup(token + "x") is None and book.lookup(hash_secret(token)) is None
     book.remove("alice")
     assert book.lookup(token) is None and len(book) == 1
 
