@@ -186,15 +186,24 @@ def _enrolment(file: Mapping[str, object]) -> dict[str, Any]:
     return values
 
 
+def read_secret_file(path: Path, what: str) -> str:
+    """A secret kept in a file (enrolment secret, admin or API token): its text without surrounding
+    whitespace; unreadable or empty is a UsageError naming the file, never its content."""
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        cause = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise UsageError(f"{path}: cannot read {what} file: {cause}") from exc
+    if not secret:
+        raise UsageError(f"{path}: {what} file is empty")
+    return secret
+
+
 def _secret(env: Mapping[str, str], env_name: str, file_value: object) -> str | None:
     if env.get(env_name):
         return env[env_name]
     if file_value:
-        path = Path(str(file_value))
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise UsageError(f"{path}: cannot read secret file: {exc.strerror}") from exc
+        return read_secret_file(Path(str(file_value)), "secret")
     return None
 
 
@@ -301,13 +310,7 @@ def resolve_client_token(token_file: Path | None, env: Mapping[str, str] | None 
     the machine could read it in the process list."""
     env = os.environ if env is None else env
     if token_file is not None:
-        try:
-            token = token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise UsageError(f"{token_file}: cannot read token file: {exc.strerror}") from exc
-        if not token:
-            raise UsageError(f"{token_file}: token file is empty")
-        return token
+        return read_secret_file(token_file, "token")
     return env.get("NETCENSUS_TOKEN") or env.get("NETCENSUS_ADMIN_TOKEN") or None
 
 
