@@ -67,10 +67,10 @@ def test_an_empty_or_unreadable_secret_file_is_named_never_quoted(tmp_path: Path
     empty.write_text("  \n")
     config = tmp_path / "c.toml"
     config.write_text(f'[collector]\ndb = "x.duckdb"\nenrol_secret_file = "{empty}"\n')
-    with pytest.raises(UsageError, match="enrol.secret: secret file is empty"):
+    with pytest.raises(UsageError, match=r"enrol\.secret: secret file is empty$"):
         resolve_serve(db=None, listen=None, rules=None, ghost_after=None, config=config, env={})
     binary = tmp_path / "token"
     binary.write_bytes(b"\xff\xfesecret")
     config.write_text(f'[collector]\ndb = "x.duckdb"\nadmin_token_file = "{binary}"\n')
-    with pytest.raises(UsageError, match="token: cannot read secret file: not UTF-8 text$"):
+    with pytest.raises(UsageError, match=r"token: cannot read secret file: not UTF-8 text$"):
         resolve_serve(db=None, listen=None, rules=None, ghost_after=None, config=config, env={})
