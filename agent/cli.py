@@ -74,6 +74,9 @@ def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
                         "ARP/FDB tables, chassis, software, LLDP neighbours; 'discovery' is a quick identity "
                         "pass -- system group, interfaces, addresses, chassis serial/model -- "
                         "enough for vendor and device type (with --config: snmp_depth in the file)")
+    p.add_argument("--max-addresses-per-mac", type=int, metavar="N",
+                   help="a MAC answering ARP for more than N addresses of the sweep (proxy ARP, a gateway) "
+                        "binds none of them to what answered SNMP/nmap there (default 8)")
     p.add_argument("--collector", metavar="HOST:PORT")
     p.add_argument("--format", choices=["json"], dest="fmt", help="print observations instead of sending")
     p.add_argument("--config", type=Path, help="TOML file with scheduled sweeps")
@@ -305,6 +308,8 @@ def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
         kw["interface"] = args.interface
     if args.rate:
         kw["rate_pps"] = args.rate
+    if args.max_addresses_per_mac is not None:
+        kw["max_addresses_per_mac"] = args.max_addresses_per_mac
     if args.snmp_depth is not None:
         from agent.scan.options import SNMP_DEPTHS
 
@@ -320,6 +325,10 @@ def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
     for batch in sweep(args.targets, methods=methods, options=options, progress=_progress):
         found += len(batch.observations)
         failed += [f"{st.target} ({st.method.value}): {st.reason}" for st in batch.statuses if not st.ok]
+        # Special addresses are never probed; say so (how many, why, a few of them) with the failures.
+        failed += [f"skipped {sk.count} {sk.reason} address{'es' if sk.count != 1 else ''} "
+                   f"({', '.join(sk.examples)}{', ...' if sk.count > len(sk.examples) else ''}): never a device"
+                   for sk in batch.skipped]
         if send is not None:
             send(batch)
         else:

@@ -12,7 +12,17 @@ from datetime import datetime
 from typing import Any
 
 from agent.facts.model import NetworkInterface, Record, SoftwareItem
-from agent.scan.model import Method, Observation, OpenPort, ScanBatch, SeenVia, SnmpSystem, TargetStatus
+from agent.scan.model import (
+    L2Binding,
+    Method,
+    Observation,
+    OpenPort,
+    ScanBatch,
+    SeenVia,
+    SkippedAddresses,
+    SnmpSystem,
+    TargetStatus,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -63,6 +73,8 @@ def _observation(d: dict[str, Any]) -> Observation:
                          for i in d.get("interfaces", ())),
         mac_is_local=bool(d.get("mac_is_local", False)),
         attributes=tuple((str(k), str(v)) for k, v in d.get("attributes", ())),
+        l2_binding=L2Binding(mac=d["l2_binding"]["mac"], learnt_by=d["l2_binding"]["learnt_by"],
+                             seen_at=_dt(d["l2_binding"]["seen_at"])) if d.get("l2_binding") else None,
     )
 
 
@@ -74,4 +86,6 @@ def batch_from_dict(d: dict[str, Any]) -> ScanBatch:
         observations=tuple(_observation(o) for o in d.get("observations", ())),
         statuses=tuple(TargetStatus(**{**s, "method": Method(s["method"])}) for s in d.get("statuses", ())),
         complete=bool(d.get("complete", False)), extra=dict(d.get("extra", {})),
+        skipped=tuple(SkippedAddresses(reason=k["reason"], count=int(k["count"]), examples=tuple(k.get("examples", ())))
+                      for k in d.get("skipped", ())),
     )

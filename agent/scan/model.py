@@ -66,6 +66,24 @@ class OpenPort:
 
 
 @dataclass(frozen=True, slots=True)
+class L2Binding:
+    """The MAC that answered for an observation's address in the same sweep (see agent/scan/binding.py)."""
+
+    mac: str
+    learnt_by: str          # "arp" | "nmap" | "neighbour"
+    seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedAddresses:
+    """Addresses of the targets a sweep did not probe, for one reason (see targets.special_reason)."""
+
+    reason: str
+    count: int
+    examples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Observation:
     """One thing seen on the network by one method at one time."""
 
@@ -88,6 +106,9 @@ class Observation:
     # Optional extras (added by the scanner work): device facts that have no field of their
     # own, e.g. HOST-RESOURCES-MIB hrSystem values or LLDP port details, as sorted key/value pairs.
     attributes: tuple[tuple[str, str], ...] = ()
+    # Set by the sweep (not by a scanner) when this address's MAC answered on the scanner's own
+    # segment in the same sweep: the collector joins the observation to that MAC's asset.
+    l2_binding: L2Binding | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +135,4 @@ class ScanBatch:
     statuses: tuple[TargetStatus, ...] = ()
     complete: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    skipped: tuple[SkippedAddresses, ...] = ()  # on the complete batch: what the sweep left out, and why

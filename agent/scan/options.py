@@ -18,6 +18,9 @@ AUTH_PROTOCOLS = frozenset({"none", "md5", "sha", "sha224", "sha256", "sha384", 
 # draft (draft-reeder-snmpv3-usm-3desede-00), which Cisco IOS implements (net-snmp "AES256C").
 PRIV_PROTOCOLS = frozenset({"none", "des", "3des", "aes", "aes128", "aes192", "aes256", "aes192c", "aes256c"})
 PROFILES = frozenset({"discovery", "ports", "os"})
+# A MAC answering ARP for more than this many addresses of one sweep binds none of them (proxy ARP
+# or a gateway answering for what is behind it); see agent/scan/binding.py.
+MAX_ADDRESSES_PER_MAC = 8
 # How much an SNMP sweep reads from each device (SweepOptions.snmp_depth).
 SNMP_DEPTHS = ("inventory", "discovery")
 
@@ -96,6 +99,8 @@ class SweepOptions:
             netdiscovery: system group, interfaces' names, types and MACs, IP addresses, and the
             chassis' serial/model/manufacturer -- enough for identity, vendor and device type
             (classified as in an inventory), without the tables that say what a device sees or runs.
+        max_addresses_per_mac: a MAC that answered ARP for more than this many addresses of the
+            sweep binds none of them to what answered SNMP/nmap there (proxy ARP; binding.py).
     """
 
     communities: tuple[str, ...] = field(default=("public",), repr=False)
@@ -113,6 +118,7 @@ class SweepOptions:
     snmp_max_rows: int = 20000
     snmp_all_addresses: bool = False
     snmp_depth: str = "inventory"
+    max_addresses_per_mac: int = MAX_ADDRESSES_PER_MAC
 
     def __post_init__(self) -> None:
         """Validate ranges once, so the scanners can trust their inputs."""
@@ -128,5 +134,7 @@ class SweepOptions:
             raise ConfigError(f"unknown nmap profile {self.profile!r} (use discovery, ports or os)")
         if self.snmp_concurrency <= 0:
             raise ConfigError(f"snmp_concurrency must be positive, got {self.snmp_concurrency}")
+        if self.max_addresses_per_mac <= 0:
+            raise ConfigError(f"max_addresses_per_mac must be positive, got {self.max_addresses_per_mac}")
         if self.snmp_depth not in SNMP_DEPTHS:
             raise ConfigError(f"snmp_depth must be \"inventory\" or \"discovery\", got {self.snmp_depth!r}")

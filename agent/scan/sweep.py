@@ -19,10 +19,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from agent.scan.base import Emit, Progress
-from agent.scan.model import Method, Observation, ScanBatch, TargetStatus
+from agent.scan.binding import BINDABLE, Answer, answer_of, bind, bindings
+from agent.scan.model import L2Binding, Method, Observation, ScanBatch, SkippedAddresses, TargetStatus
 from agent.scan.options import SweepOptions
 from agent.scan.registry import SCANNERS, ScannerEntry
-from agent.scan.targets import Target, parse_targets
+from agent.scan.targets import LocalAddresses, Target, parse_targets, without_special
+
+# How many skipped addresses a sweep names per reason (the count is always complete).
+SKIPPED_EXAMPLES = 8
 
 # A batch is cut at this many items or after this long, whichever comes first: small enough to
 # stream, large enough that a /16 does not become 65,000 one-observation reports.
@@ -57,11 +61,24 @@ def _run(
 ) -> None:
     live: set[str] = set()
     lock = threading.Lock()
+    answers: list[Answer] = []        # L2 answers of the discovery phase (ARP, nmap's ARP)
+    unbound_nmap: list[Observation] = []  # nmap sightings without a MAC, held until bindings are known
+    bound: dict[str, L2Binding] = {}
+    discovering_now = True
 
     def emit_and_track(item: Observation | TargetStatus) -> None:
-        if isinstance(item, Observation) and item.ip:
+        if isinstance(item, Observation):
             with lock:
-                live.add(item.ip)
+                if item.ip:
+                    live.add(item.ip)
+                if discovering_now:
+                    answer = answer_of(item)
+                    if answer is not None:
+                        answers.append(answer)
+                    elif item.method in BINDABLE and item.seen_via is None and not item.mac and item.ip:
+                        unbound_nmap.append(item)
+                        return
+            item = bind(item, bound)
         emit(item)
 
     def guarded(method: Method, tgts: Sequence[Target]) -> None:
@@ -84,6 +101,15 @@ def _run(
     discovering = [m for m in methods if scanners[m].discovers]
     per_host = [m for m in methods if not scanners[m].discovers]
     in_parallel(discovering, targets)
+    with lock:
+        discovering_now = False
+        made, refused = bindings(answers, max_addresses_per_mac=options.max_addresses_per_mac)
+        bound.update(made)
+    if progress is not None and (made or refused):
+        progress(f"l2 bindings: {len(made)} addresses bound to the MAC that answered for them"
+                 + (f", {len(refused)} refused ({next(iter(refused.values()))}, ...)" if refused else ""))
+    for held in unbound_nmap:
+        emit(bind(held, bound))
     if per_host and not stop.is_set():
         all_addrs = options.snmp_all_addresses or not discovering
         in_parallel(per_host, host_targets(targets, live, all_addresses=all_addrs))
@@ -96,6 +122,7 @@ def sweep(
     options: SweepOptions,
     progress: Callable[[str], None] | None = None,
     scanners: Mapping[Method, ScannerEntry] = SCANNERS,
+    local: LocalAddresses | None = None,
 ) -> Iterator[ScanBatch]:
     """Sweep targets with the given methods, yielding batches as results arrive.
 
@@ -105,6 +132,9 @@ def sweep(
         options: rates, credentials, budget and exclusions.
         progress: called with one-line human progress messages (from worker threads).
         scanners: the methods that can run (registry.SCANNERS; tests pass their own).
+        local: the scanner host's own addresses and networks (default: read from its interfaces).
+            Loopback, link-local, multicast, broadcast, unspecified and own addresses are never
+            probed; the complete batch says how many were skipped and why (targets.special_reason).
 
     Yields:
         ScanBatch values sharing one scan_id; the last one has complete=True. If the consumer
@@ -121,8 +151,13 @@ def sweep(
     for m in wanted:
         if m not in scanners:
             raise ConfigError(f"scan: method {m.value!r} cannot be swept (use {_names(scanners)})")
-    parsed = parse_targets(targets, options.exclude)
-    return _stream(parsed, wanted, options, progress, scanners)
+    parsed, skipped = without_special(parse_targets(targets, options.exclude),
+                                      local if local is not None else LocalAddresses.of_this_host())
+    summary = tuple(SkippedAddresses(reason=why, count=len(addrs), examples=tuple(addrs[:SKIPPED_EXAMPLES]))
+                    for why, addrs in sorted(skipped.items()))
+    if progress is not None and summary:
+        progress("skipped " + "; ".join(f"{s.count} {s.reason}" for s in summary))
+    return _stream(parsed, wanted, options, progress, scanners, summary)
 
 
 def _names(scanners: Mapping[Method, ScannerEntry]) -> str:
@@ -135,6 +170,7 @@ def _stream(
     options: SweepOptions,
     progress: Progress | None,
     scanners: Mapping[Method, ScannerEntry],
+    skipped: tuple[SkippedAddresses, ...] = (),
 ) -> Iterator[ScanBatch]:
     scan_id = str(uuid.uuid4())
     started_at = datetime.now(UTC)
@@ -156,7 +192,7 @@ def _stream(
     def batch(obs: list[Observation], sts: list[TargetStatus], *, complete: bool) -> ScanBatch:
         return ScanBatch(scan_id=scan_id, targets=specs, methods=methods, started_at=started_at,
                          finished_at=datetime.now(UTC), observations=tuple(obs), statuses=tuple(sts),
-                         complete=complete)
+                         complete=complete, skipped=skipped if complete else ())
 
     obs: list[Observation] = []
     sts: list[TargetStatus] = []

@@ -122,3 +122,87 @@ def parse_targets(specs: Sequence[str], exclude: Sequence[str] = (), *, resolve:
         seen.update(fresh)
         out.append(Target(spec=tgt.spec, network=tgt.network, addresses=fresh))
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalAddresses:
+    """The scanner host's own IPv4 addresses and the networks they sit on (special-address checks)."""
+
+    addresses: frozenset[str] = frozenset()
+    networks: tuple[IPv4Net, ...] = ()
+
+    @classmethod
+    def of_this_host(cls) -> LocalAddresses:
+        """Read them from the host's interfaces; none when they cannot be listed (nothing is skipped then)."""
+        from agent.errors import CollectionError
+        from agent.facts import _psutil
+
+        try:
+            ifaces = _psutil.interfaces()
+        except CollectionError:
+            return cls()
+        addrs: set[str] = set()
+        nets: list[IPv4Net] = []
+        for iface in ifaces:
+            for a in iface.addresses:
+                if a.family != socket.AF_INET:
+                    continue
+                addrs.add(a.address)
+                try:
+                    nets.append(ipaddress.IPv4Network(f"{a.address}/{a.netmask}", strict=False))
+                except ValueError:
+                    continue
+        return cls(frozenset(addrs), tuple(nets))
+
+
+_LIMITED_BROADCAST = ipaddress.IPv4Address("255.255.255.255")
+
+
+def special_reason(addr: str, target: IPv4Net, local: LocalAddresses) -> str:
+    """Why an address can never be a device worth probing, or "" when it can be.
+
+    Loopback (127/8), link-local (169.254/16, RFC 3927: every host picks its own, so an address there
+    names nobody), multicast (224/4), the limited broadcast, the directed broadcast of the target's
+    network or of a network the scanner sits on (RFC 919/922), the unspecified address and the
+    scanner's own addresses: none is a machine on the network, and a probe of them is answered (if at
+    all) by the scanner itself or by many hosts at once.
+    """
+    ip = ipaddress.IPv4Address(addr)
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_multicast:
+        return "multicast"
+    if ip == _LIMITED_BROADCAST:
+        return "limited broadcast"
+    if ip.is_unspecified:
+        return "unspecified"
+    if addr in local.addresses:
+        return "scanner's own address"
+    if (target.prefixlen < 31 and ip == target.broadcast_address) or any(
+            n.prefixlen < 31 and ip == n.broadcast_address for n in local.networks):
+        return "directed broadcast"
+    return ""
+
+
+def without_special(targets: Sequence[Target], local: LocalAddresses,
+                    ) -> tuple[tuple[Target, ...], dict[str, list[str]]]:
+    """The targets with special addresses removed, and those addresses by reason (see special_reason).
+
+    A target left with no address *because* every one was special (127.0.0.1, 169.254.0.0/16) is
+    dropped altogether, so that the sweep never lists it as swept (coverage).
+    """
+    kept: list[Target] = []
+    skipped: dict[str, list[str]] = {}
+    for tgt in targets:
+        addrs: list[str] = []
+        for a in tgt.addresses:
+            why = special_reason(a, tgt.network, local)
+            if why:
+                skipped.setdefault(why, []).append(a)
+            else:
+                addrs.append(a)
+        if addrs or not tgt.addresses:
+            kept.append(Target(spec=tgt.spec, network=tgt.network, addresses=tuple(addrs)))
+    return tuple(kept), skipped

@@ -167,6 +167,9 @@ def _observation(msg: report_pb2.Observation, obs: Observation) -> None:
     msg.mac_is_local = obs.mac_is_local
     for name, value in obs.attributes:
         msg.attributes[name] = value
+    if obs.l2_binding is not None:
+        b = obs.l2_binding
+        msg.l2_binding.CopyFrom(report_pb2.L2Binding(mac=b.mac, learnt_by=b.learnt_by, seen_at=_ts(b.seen_at)))
 
 
 def encode_scan(batch: ScanBatch, *, source_id: str, seq: int, now: datetime) -> report_pb2.Report:
@@ -184,4 +187,6 @@ def encode_scan(batch: ScanBatch, *, source_id: str, seq: int, now: datetime) ->
         scan.statuses.add(target=st.target, method=METHODS[st.method], ok=st.ok, reason=st.reason,
                           duration_ms=max(0, st.duration_ms))
     scan.complete = batch.complete
+    for sk in batch.skipped:
+        scan.skipped.add(reason=sk.reason, count=sk.count, examples=sk.examples)
     return report

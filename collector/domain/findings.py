@@ -78,3 +78,5 @@ class AssetRow:
     status: str | None
     matched_by: str | None
     system_uuid: str | None
+    # The locally administered (randomised) MAC of an asset known only by one: a label, never identity.
+    random_mac: str | None = None

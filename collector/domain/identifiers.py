@@ -89,6 +89,39 @@ def mac_is_identity(mac: str) -> bool:
     return mac_class(mac) == "global"
 
 
+# MACs that routers share for a virtual gateway: VRRP RFC 5798 section 7.3 (00-00-5E-00-01-{VRID} IPv4,
+# 00-00-5E-00-02-{VRID} IPv6; OpenBSD's CARP uses the same), Cisco HSRP v1 0000.0c07.acXX and v2
+# 0000.0c9f.fXXX, Cisco GLBP 0007.b400.XXYY. Two routers answer with one of them, so it never binds an
+# address to one machine. The scanner refuses the same prefixes (agent/scan/binding.py; both are held to
+# tests/data/identity/vectors.json).
+_VIRTUAL_ROUTER_PREFIXES = ("00:00:5e:00:01:", "00:00:5e:00:02:", "00:00:0c:07:ac:", "00:00:0c:9f:f", "00:07:b4:00:")
+
+
+def mac_is_virtual_router(mac: str) -> bool:
+    """True for a MAC that first-hop redundancy protocols share between routers (see above)."""
+    return mac.startswith(_VIRTUAL_ROUTER_PREFIXES)
+
+
+def mac_binds(mac: str) -> bool:
+    """True when a scanner's L2 binding to `mac` may join an observation to that MAC's machine."""
+    return mac_is_identity(mac) and not mac_is_virtual_router(mac)
+
+
+@lru_cache(maxsize=65_536)
+def address_is_special(ip: str) -> bool:
+    """Loopback, link-local, multicast, unspecified or the limited broadcast: never a device's address.
+
+    Such an address is answered by the scanner itself, by every host that picked it (RFC 3927), or by
+    many hosts at once; an observation of it names no machine and a sweep of it covers nothing.
+    """
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return (addr.is_loopback or addr.is_link_local or addr.is_multicast or addr.is_unspecified
+            or (addr.version == 4 and int(addr) == 0xFFFFFFFF))
+
+
 def mac_is_local(mac: str) -> bool:
     """True for a locally administered (often randomised) unicast MAC."""
     return mac_class(mac) == "local"

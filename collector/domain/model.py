@@ -77,6 +77,8 @@ class Sighting:
     seen_via_port: str = ""
     vlan: int = 0
     detail: str = ""  # JSON object: everything else the report said (cpu, disks, snmp, ports); "" if nothing
+    # The MAC the scanner bound this observation's address to in the same sweep (L2 binding), "" if none.
+    bound_mac: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,16 @@ A *subject* is what one report stream calls one thing ('agent:<id>', 'mac:<mac>'
    two agents alive at the same time claim it at all (see "Identity conflicts" below);
 2. MAC address (universally administered only) joins them, unless the two sides carry
    different serials or different UUIDs (a NIC moved to another machine, or a cloned VM);
-3. host name (the current one) joins them under the same proviso;
-4. IP-at-time: an address-only sighting ('ip:<ip>', nothing but an address) attaches to the
+3. L2 binding: a scanner that, in one sweep, resolved an address to a MAC on its own segment and
+   talked to that address over SNMP or nmap sends the observation bound to that MAC
+   (`SubjectFacts.bound_macs`); the binding joins it to the subjects carrying that MAC (key
+   'l2-binding') under the same proviso, whatever the device says about its own interfaces. The
+   scanner binds only global unicast MACs that answered for few addresses of the sweep, never
+   virtual-router MACs (the collector re-checks the MAC class and the virtual-router prefixes), and a
+   binding is per sighting, so an address that changes hands between sweeps binds each holder to its
+   own MAC;
+4. host name (the current one) joins them under the same proviso;
+5. IP-at-time: an address-only sighting ('ip:<ip>', nothing but an address) attaches to the
    keyed asset that held that address at that time — within `ip_window` of the sighting — when
    exactly one keyed asset did. An address never joins two keyed assets: it only attaches a
    sighting that has no identity of its own, and an ambiguous address attaches nothing.
@@ -47,7 +55,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from operator import attrgetter
 
-KEY_ORDER = ("serial", "uuid", "mac", "hostname")
+L2_BINDING = "l2-binding"
+KEY_ORDER = ("serial", "uuid", "mac", L2_BINDING, "hostname")
 IP_AT_TIME = "ip-at-time"
 DEFAULT_IP_WINDOW = timedelta(hours=1)
 
@@ -75,6 +84,8 @@ class SubjectFacts:
     # (ip, first seen with it, last seen with it), for IP-at-time. The store fills it for the
     # addresses that matter; without it, every address counts as held from first_seen to last_seen.
     ip_seen: tuple[tuple[str, datetime, datetime], ...] = ()
+    local_macs: tuple[str, ...] = ()     # locally administered MACs: shown, never identity
+    bound_macs: tuple[str, ...] = ()     # MACs a scanner bound this subject's address to (rule 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +148,23 @@ class ResolvedAsset:
     evidence: list[tuple[str, str, datetime, str]] = field(default_factory=list)
     shared: list[SharedIdentifier] = field(default_factory=list)
     conflicts: list[IdentityConflict] = field(default_factory=list)
+    local_macs: list[str] = field(default_factory=list)
 
     @property
     def serial(self) -> str:
         """Most recent serial."""
         return self.serials[0] if self.serials else ""
+
+    @property
+    def random_mac(self) -> str:
+        """The locally administered MAC an asset is known by when it has no identity of its own, else "".
+
+        Such a MAC is randomised (phones, laptops with Wi-Fi privacy): the same device comes back
+        under a fresh one, so a person must know that this asset may be a known device in disguise.
+        """
+        if self.macs or self.serials or self.uuids or not self.local_macs:
+            return ""
+        return "" if any(m.startswith("agent:") for m in self.members) else self.local_macs[0]
 
 
 # value -> the index of the one subject carrying it, or the list of all of them (in fact order,
@@ -172,10 +195,25 @@ def _holders(lists: Iterable[Sequence[str]], *, first_only: bool = False) -> _Ho
 
 def _index(facts: Sequence[SubjectFacts]) -> dict[str, _Holders]:
     """Every identifier → the subjects carrying it; only the current host name is identity."""
+    macs = _holders(map(attrgetter("macs"), facts))
     return {"serial": _holders(map(attrgetter("serials"), facts)),
             "uuid": _holders(map(attrgetter("uuids"), facts)),
-            "mac": _holders(map(attrgetter("macs"), facts)),
+            "mac": macs,
+            L2_BINDING: _l2_holders(facts, macs),
             "hostname": _holders(map(attrgetter("hostnames"), facts), first_only=True)}
+
+
+def _l2_holders(facts: Sequence[SubjectFacts], macs: _Holders) -> _Holders:
+    """Each MAC some subject is bound to → the subjects carrying it as their own, then those bound to it."""
+    bound = _holders(map(attrgetter("bound_macs"), facts))
+    table: _Holders = {}
+    for mac, h in bound.items():
+        own = macs.get(mac)
+        members = [] if own is None else [own] if isinstance(own, int) else list(own)
+        members += [h] if isinstance(h, int) else h
+        members = list(dict.fromkeys(members))
+        table[mac] = members[0] if len(members) == 1 else members
+    return table
 
 
 def _junk(facts: Sequence[SubjectFacts], index: dict[str, _Holders], max_share: int) -> set[tuple[str, str]]:
@@ -338,7 +376,7 @@ def _sighted(f: SubjectFacts) -> Iterable[tuple[str, datetime, datetime]]:
 
 
 def _keyed(f: SubjectFacts) -> bool:
-    return bool(f.hostnames or f.macs or f.serials or f.uuids)
+    return bool(f.hostnames or f.macs or f.serials or f.uuids or f.bound_macs)
 
 
 def _attach_by_ip_at_time(facts: Sequence[SubjectFacts], comps: _Components, window: timedelta) -> None:
@@ -372,8 +410,9 @@ def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8,
     junk = _junk(facts, index, max_share)
     comps = _Components(facts, junk)
     for key in KEY_ORDER:
+        junk_key = "mac" if key == L2_BINDING else key  # a junk MAC binds nothing either
         for value, holders in index[key].items():
-            if isinstance(holders, int) or (key, value) in junk:
+            if isinstance(holders, int) or (junk_key, value) in junk:
                 continue
             if len(holders) == 2:  # the usual shared value: an agent and the ARP sighting of its MAC
                 comps.try_join(holders[0], holders[1], key)
@@ -491,7 +530,7 @@ def _merged_evidence(members: Sequence[SubjectFacts]) -> list[tuple[str, str, da
 
 
 _DESCRIPTIVE = attrgetter("vendor", "model", "device_type", "os", "os_family")
-_LISTS = attrgetter("hostnames", "ips", "macs", "serials", "uuids")
+_LISTS = attrgetter("hostnames", "ips", "macs", "serials", "uuids", "local_macs")
 _FIRST_SEEN_ORDER = attrgetter("first_seen", "subject")
 _LAST_SEEN = attrgetter("last_seen")
 
@@ -522,13 +561,14 @@ def _build(members: list[SubjectFacts], keys: Mapping[str, str]) -> ResolvedAsse
     for f in members:
         sources.update(f.sources)
         has_software = has_software or f.has_software
-    hostnames, ips, macs, serials, uuids = [_ranked(members, lists)
-                                            for lists in zip(*map(_LISTS, members), strict=True)]
+    hostnames, ips, macs, serials, uuids, local_macs = [_ranked(members, lists)
+                                                        for lists in zip(*map(_LISTS, members), strict=True)]
     return ResolvedAsset(
         asset_id_for(anchor), [f.subject for f in members],
         {f.subject: "anchor" if f.subject == anchor else keys.get(f.subject, "anchor") for f in members},
         hostnames, ips, macs, serials, uuids, vendor, model, device_type, os, os_family,
-        members[0].first_seen, latest[0].last_seen, sorted(sources), has_software, _merged_evidence(members))
+        members[0].first_seen, latest[0].last_seen, sorted(sources), has_software, _merged_evidence(members),
+        local_macs=local_macs)
 
 
 def _not_agent(f: SubjectFacts) -> bool:

@@ -296,11 +296,13 @@ def reconcile(
                              and (window_start is None or b.last_seen >= window_start) for ip in b.ips}
             if not keyed_ips.isdisjoint(a.ips):
                 continue  # an address that a known machine holds: the same machine seen without a key
+        random_mac = a.random_mac
         findings.append(Finding(
             kind="zombie", severity="medium", asset=a,
             summary=f"{_asset_label(a)} is active on the network (last seen {_t(a.last_seen)}) "
-                    "but is not in the asset register.",
-            evidence=tuple(_asset_evidence(a)), first_seen=a.first_seen, last_seen=a.last_seen))
+                    "but is not in the asset register." + (_RANDOM_MAC_NOTE.format(random_mac) if random_mac else ""),
+            evidence=tuple(_asset_evidence(a)) + ((_random_mac_evidence(a, random_mac),) if random_mac else ()),
+            first_seen=a.first_seen, last_seen=a.last_seen))
     if conflicts:
         by_asset = {a.asset_id: a for a in assets}
         for c in conflicts.values():
@@ -486,8 +488,19 @@ def _label(r: Record) -> str:
 
 
 def _asset_label(a: ResolvedAsset) -> str:
-    parts = [a.hostnames[0] if a.hostnames else "", a.ips[0] if a.ips else "", a.macs[0] if a.macs else ""]
+    parts = [a.hostnames[0] if a.hostnames else "", a.ips[0] if a.ips else "",
+             a.macs[0] if a.macs else (f"{a.random_mac} (random MAC)" if a.random_mac else "")]
     return " / ".join(p for p in parts if p) or a.asset_id
+
+
+# Why a zombie known only by a randomised MAC needs a second look before anyone hunts for it.
+_RANDOM_MAC_NOTE = (" It is known only by the randomised (locally administered) MAC {0}, which is not identity:"
+                    " it may be a recorded device (a phone or laptop with MAC privacy) under a fresh MAC.")
+
+
+def _random_mac_evidence(a: ResolvedAsset, mac: str) -> Evidence:
+    return Evidence(source="identity", method="random-mac", seen_at=a.last_seen,
+                    detail=f"{mac} is locally administered (randomised): not identity")
 
 
 def _t(value: datetime | None) -> str:

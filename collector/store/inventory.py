@@ -62,7 +62,10 @@ _EVIDENCE_DETAIL = """
               || ' of ' || coalesce(nullif(via_name, ''), nullif(via_ip, ''), '')
               || CASE WHEN coalesce(via_port, '') <> '' THEN ' port ' || via_port ELSE '' END
               || CASE WHEN coalesce(vlan, 0) <> 0 THEN ' vlan ' || vlan ELSE '' END || times
-         ELSE method || ' saw ' || what || times END"""
+         ELSE method || ' saw ' || what
+              || CASE WHEN bound_mac IS NOT NULL THEN ', l2-bound to ' || bound_mac || ' (it answered '
+                      || coalesce(bound_by, 'arp') || ' for that address in the same sweep)' ELSE '' END
+              || times END"""
 
 _SUBJECTS_SQL = f"""
     WITH per_source AS (
@@ -70,7 +73,10 @@ _SUBJECTS_SQL = f"""
                arg_max(ips[1], seen_at) AS ip, arg_max(coalesce(macs[1], local_macs[1]), seen_at) AS mac,
                arg_max(hostname, seen_at) AS hostname, arg_max(seen_via_ip, seen_at) AS via_ip,
                arg_max(seen_via_name, seen_at) AS via_name, arg_max(seen_via_port, seen_at) AS via_port,
-               arg_max(vlan, seen_at) AS vlan, count(*) AS n
+               arg_max(vlan, seen_at) AS vlan, count(*) AS n,
+               arg_max(bound_mac, seen_at) FILTER (WHERE bound_mac IS NOT NULL) AS bound_mac,
+               arg_max(json_extract_string(detail, '$.l2_binding.learnt_by'), seen_at)
+                   FILTER (WHERE bound_mac IS NOT NULL) AS bound_by
         FROM sightings GROUP BY ALL
     ), evidence AS (
         SELECT subject,
@@ -101,6 +107,8 @@ _SUBJECTS_SQL = f"""
                list(hostname ORDER BY seen_at DESC) FILTER (WHERE hostname IS NOT NULL) AS hostnames,
                flatten(list(ips ORDER BY seen_at DESC)) AS ips,
                flatten(list(macs ORDER BY seen_at DESC)) AS macs,
+               flatten(list(local_macs ORDER BY seen_at DESC)) AS local_macs,
+               list(bound_mac ORDER BY seen_at DESC) FILTER (WHERE bound_mac IS NOT NULL) AS bound_macs,
                list(serial ORDER BY seen_at DESC) FILTER (WHERE serial IS NOT NULL) AS serials,
                list(system_uuid ORDER BY seen_at DESC) FILTER (WHERE system_uuid IS NOT NULL) AS uuids,
                arg_max(vendor, seen_at) FILTER (WHERE vendor IS NOT NULL) AS vendor,
@@ -119,7 +127,8 @@ _SUBJECTS_SQL = f"""
            coalesce(f.device_type, '') AS device_type, coalesce(f.os, '') AS os,
            coalesce(f.os_family, '') AS os_family, f.sources,
            f.subject IN (SELECT subject FROM software_installs WHERE removed_at IS NULL) AS has_software,
-           e.ev_source, e.ev_method, e.ev_at, e.ev_detail, i.ip_addr, i.ip_first, i.ip_last
+           e.ev_source, e.ev_method, e.ev_at, e.ev_detail, i.ip_addr, i.ip_first, i.ip_last,
+           {_DISTINCT.format("f.local_macs")} AS local_macs, {_DISTINCT.format("f.bound_macs")} AS bound_macs
     FROM facts f LEFT JOIN evidence e USING (subject) LEFT JOIN ip_seen i USING (subject)
     ORDER BY f.subject"""
 
@@ -147,10 +156,12 @@ def load_subjects(cur: duckdb.DuckDBPyConnection) -> list[SubjectFacts]:
                              strict=True)) if ev_source else ()
         ip_seen = tuple(zip(ip_addr, _times(c["ip_first"][n]), _times(c["ip_last"][n]),
                             strict=True)) if ip_addr else ()
+        local_macs, bound_macs = c["local_macs"][n], c["bound_macs"][n]
         facts.append(SubjectFacts(
             subject, first, last, tuple(hostnames or ()), tuple(ips or ()), tuple(macs or ()),
             tuple(serials or ()), tuple(uuids or ()), vendor, model, device_type, os, os_family,
-            tuple(sources or ()), bool(has_software), evidence, ip_seen))  # type: ignore[arg-type]
+            tuple(sources or ()), bool(has_software), evidence, ip_seen,  # type: ignore[arg-type]
+            tuple(local_macs) if local_macs else (), tuple(bound_macs) if bound_macs else ()))
     return facts
 
 

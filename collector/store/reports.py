@@ -25,7 +25,7 @@ _SIGHTING_SCHEMA = pa.schema([
     ("local_macs", pa.list_(pa.string())), ("networks", pa.list_(pa.string())), ("serial", pa.string()),
     ("system_uuid", pa.string()), ("vendor", pa.string()), ("model", pa.string()), ("device_type", pa.string()),
     ("os", pa.string()), ("os_family", pa.string()), ("seen_via_ip", pa.string()), ("seen_via_name", pa.string()),
-    ("seen_via_port", pa.string()), ("vlan", pa.int32()), ("detail", pa.string()),
+    ("seen_via_port", pa.string()), ("vlan", pa.int32()), ("detail", pa.string()), ("bound_mac", pa.string()),
 ])
 
 
@@ -49,7 +49,7 @@ def write_reports(cur: duckdb.DuckDBPyConnection, reports: Sequence[IngestReport
     pairs = [(r, s) for r in reports for s in r.sightings]
     if pairs:
         cur.register("incoming_sightings", _sightings_table(pairs))
-        cur.execute("INSERT INTO sightings SELECT * FROM incoming_sightings")
+        cur.execute("INSERT INTO sightings BY NAME SELECT * FROM incoming_sightings")
         cur.unregister("incoming_sightings")
 
     runs = [
@@ -367,7 +367,7 @@ _DELTA_CHECK = f"""
     GROUP BY i.report_id, i.checksum"""
 
 _SIGHTING_COLUMNS = ("hostname", "fqdn", "serial", "system_uuid", "vendor", "model", "device_type", "os",
-                     "os_family", "seen_via_ip", "seen_via_name", "seen_via_port")
+                     "os_family", "seen_via_ip", "seen_via_name", "seen_via_port", "bound_mac")
 
 
 def _sightings_table(pairs: Sequence[tuple[IngestReport, Sighting]]) -> pa.Table:

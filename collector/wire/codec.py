@@ -20,6 +20,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from netcensus.v1 import report_pb2
 
 from collector.domain.identifiers import (
+    address_is_special,
+    mac_binds,
     mac_is_identity,
     mac_is_local,
     normalise_hostname,
@@ -270,6 +272,10 @@ def _decode_host(
         if not ip and not mac:
             raise InvalidReport(f"neighbours[{n}]: neither ip nor mac")
         nb_macs, nb_local = _split_macs([mac])
+        if ip and address_is_special(ip):
+            if not nb_macs:
+                continue  # a multicast or link-local entry names no machine
+            ip = ""
         sightings.append(Sighting(
             subject=f"mac:{nb_macs[0]}" if nb_macs else f"ip:{ip}", method="agent-neighbour", seen_at=seen_at,
             ips=(ip,) if ip else (), macs=nb_macs, local_macs=nb_local, seen_via_ip=ips[0] if ips else "",
@@ -335,12 +341,19 @@ def _decode_scan(head: IngestReport, scan: report_pb2.ScanResult, now: datetime)
     scan_id = _s(scan.scan_id, "scan_id") or "unnamed"
     finished = _checked_time(scan.finished_at, "finished_at", now) if scan.HasField("finished_at") else now
     started = _checked_time(scan.started_at, "started_at", now) if scan.HasField("started_at") else None
-    targets = tuple(_s(t, "targets") for t in scan.targets)
+    swept = tuple(_s(t, "targets") for t in scan.targets)
+    # A sweep of loopback, link-local or multicast space covers no machine (an older scanner may list
+    # 127.0.0.1 as a target): such targets are not coverage. Directed broadcasts of the swept networks
+    # are no machine either.
+    targets = tuple(t for t in swept if not _special_target(t))
+    broadcasts = frozenset(b for t in swept if (b := _directed_broadcast(t)))
     methods = tuple(METHOD_NAMES[m] for m in scan.methods)  # validate.py refused unknown values
     sightings: list[Sighting] = []
     inventories: list[InventoryUpdate] = []
     for n, obs in enumerate(scan.observations):
-        sighting = _decode_observation(obs, n, finished, now)
+        sighting = _decode_observation(obs, n, finished, now, broadcasts)
+        if sighting is None:
+            continue  # a special address and nothing else: never an asset
         sightings.append(sighting)
         if obs.software:
             inventories.append(InventoryUpdate(
@@ -358,6 +371,25 @@ def _decode_scan(head: IngestReport, scan: report_pb2.ScanResult, now: datetime)
                    target_outcomes=outcomes)
 
 
+@lru_cache(maxsize=4096)
+def _special_target(spec: str) -> bool:
+    """A swept target that is wholly loopback, link-local, multicast, unspecified or the limited broadcast."""
+    try:
+        net = ipaddress.ip_network(spec, strict=False)
+    except ValueError:
+        return False  # a host name or a range: the scanner resolved it; nothing to tell here
+    return address_is_special(str(net.network_address)) and address_is_special(str(net[-1]))
+
+
+def _directed_broadcast(spec: str) -> str:
+    """The directed broadcast address of a swept IPv4 network (RFC 919/922), "" for anything else."""
+    try:
+        net = ipaddress.ip_network(spec, strict=False)
+    except ValueError:
+        return ""
+    return str(net.broadcast_address) if net.version == 4 and net.prefixlen < 31 else ""
+
+
 @lru_cache(maxsize=65_536)
 def _routable(ip: str) -> bool:
     """Loopback, link-local and unspecified addresses say nothing about which machine this is."""
@@ -367,11 +399,16 @@ def _routable(ip: str) -> bool:
     return not (addr.is_loopback or addr.is_link_local or addr.is_unspecified or addr.is_multicast)
 
 
-def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datetime, now: datetime) -> Sighting:
+def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datetime, now: datetime,
+                        broadcasts: frozenset[str] = frozenset()) -> Sighting | None:
+    """One observation as a sighting; None when all it names is a special address (never an asset)."""
     what = f"observations[{n}]"
     ip = normalise_ip(obs.ip) if obs.ip else ""
     if obs.ip and not ip:
         raise InvalidReport(f"{what}.ip {obs.ip[:64]!r} is not an IP address")
+    special = bool(ip) and (address_is_special(ip) or ip in broadcasts)
+    if special:
+        ip = ""  # loopback, link-local, multicast, broadcast: says nothing about which machine this is
     mac = normalise_mac(obs.mac) if obs.mac else ""
     if obs.mac and not mac:
         raise InvalidReport(f"{what}.mac {obs.mac[:64]!r} is not a MAC address")
@@ -380,18 +417,25 @@ def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datet
     iface_ips = [x for x in (normalise_ip(a) for i in obs.interfaces for a in i.addresses) if _routable(x)]
     ips = tuple(dict.fromkeys(x for x in (ip, *iface_ips) if x))
     if not ips and not macs and not local_macs:
+        if special:
+            return None
         raise InvalidReport(f"{what} has neither ip nor mac")
     method = METHOD_NAMES.get(obs.method)
     if method is None:
         raise InvalidReport(f"{what}.method {obs.method} is not a known method")
     serial = normalise_serial(obs.serial)
     own_mac = mac if mac_is_identity(mac) else ""
+    bound_mac = _bound_mac(obs) if ip else ""
     if serial:
         subject = f"serial:{serial}"
     elif own_mac:
         subject = f"mac:{own_mac}"
     elif macs and method == "snmp":
         subject = f"mac:{macs[0]}"
+    elif bound_mac:
+        # Nothing of its own but the address: named by the MAC that answered for the address in that
+        # sweep, never by the address, so a device that takes the address over later is another subject.
+        subject = f"l2:{bound_mac}"
     else:
         subject = f"ip:{ips[0]}" if ips else f"lmac:{local_macs[0]}"
     snmp = obs.snmp
@@ -408,6 +452,10 @@ def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datet
         detail["attributes"] = {k[:128]: v[:MAX_STRING] for k, v in list(obs.attributes.items())[:256]}
     if obs.interfaces:
         detail["interfaces"] = [{"name": i.name, "mac": i.mac, "addresses": list(i.addresses)} for i in obs.interfaces]
+    if bound_mac:
+        b = obs.l2_binding
+        detail["l2_binding"] = {"mac": bound_mac, "learnt_by": _s(b.learnt_by, f"{what}.l2_binding.learnt_by"),
+                                "seen_at": to_datetime(b.seen_at).isoformat() if b.HasField("seen_at") else ""}
     return Sighting(
         subject=subject, method=method,
         seen_at=_checked_time(obs.seen_at, f"{what}.seen_at", now) if obs.HasField("seen_at") else default_time,
@@ -418,5 +466,20 @@ def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datet
         seen_via_ip=normalise_ip(via.device_ip) if obs.HasField("seen_via") else "",
         seen_via_name=_s(via.device_name, "seen_via.device_name"),
         seen_via_port=_s(via.port_name or (str(via.if_index) if via.if_index else ""), "seen_via.port"),
-        vlan=via.vlan, detail=_detail_json(detail),
+        vlan=via.vlan, detail=_detail_json(detail), bound_mac=bound_mac,
     )
+
+
+def _bound_mac(obs: report_pb2.Observation) -> str:
+    """The MAC a scanner bound this observation's address to in its sweep, if it may join anything.
+
+    Re-checked here because the sender may be old or wrong: only the device itself answering SNMP or
+    nmap is bound (never a table entry read from another device), and only to a global unicast MAC
+    that is not a shared virtual-router MAC (VRRP, HSRP, CARP, GLBP).
+    """
+    if not obs.HasField("l2_binding") or obs.HasField("seen_via"):
+        return ""
+    if obs.method not in (report_pb2.METHOD_SNMP, report_pb2.METHOD_NMAP):
+        return ""
+    mac = normalise_mac(obs.l2_binding.mac)
+    return mac if mac_binds(mac) else ""

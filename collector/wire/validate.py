@@ -45,6 +45,7 @@ _LIMITS = {
     "HostSnapshot.software": 200_000, "HostDelta.added": 200_000, "HostDelta.removed": 200_000,
     "HostDelta.changed": 200_000, "Observation.software": 20_000, "Observation.interfaces": 4096,
     "Observation.open_ports": 131_072, "ScanResult.targets": 65_536, "ScanResult.methods": 64,
+    "ScanResult.skipped": 64, "SkippedAddresses.examples": 64,
 }
 # Numbers that land in 32-bit columns or have a documented range.
 _INT_MAX = {

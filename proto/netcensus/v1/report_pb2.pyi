@@ -1161,6 +1161,7 @@ class Observation(_message.Message):
     INTERFACES_FIELD_NUMBER: _builtins.int
     MAC_IS_LOCAL_FIELD_NUMBER: _builtins.int
     ATTRIBUTES_FIELD_NUMBER: _builtins.int
+    L2_BINDING_FIELD_NUMBER: _builtins.int
     ip: _builtins.str
     """IP address (v4 or v6); may be empty for a MAC-only forwarding-table entry."""
     mac: _builtins.str
@@ -1213,6 +1214,17 @@ class Observation(_message.Message):
         ("hr_system_date", "hr_num_users") or LLDP port details ("lldp_port_id").
         """
 
+    @_builtins.property
+    def l2_binding(self) -> Global___L2Binding:
+        """Fields 18 and 19 are left for device-identification facts; the binding takes 20.
+        Set when the scanner, in the same sweep, resolved `ip` to a MAC on its own segment and then
+        talked to that address (SNMP, nmap): the collector joins this observation to whatever else
+        that MAC was seen as (match key "l2-binding"). Unset when no binding may be made: the address
+        is routed (no ARP answer), the MAC answered for implausibly many addresses in the sweep
+        (proxy ARP), or it is not a global unicast MAC or is a virtual-router MAC (VRRP, HSRP, CARP).
+        A binding holds for one sweep only; an older scanner never sets it.
+        """
+
     def __init__(
         self,
         *,
@@ -1233,14 +1245,83 @@ class Observation(_message.Message):
         interfaces: _abc.Iterable[Global___NetworkInterface] | None = ...,
         mac_is_local: _builtins.bool = ...,
         attributes: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        l2_binding: Global___L2Binding | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["seen_at", b"seen_at", "seen_via", b"seen_via", "snmp", b"snmp"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["l2_binding", b"l2_binding", "seen_at", b"seen_at", "seen_via", b"seen_via", "snmp", b"snmp"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "device_type", b"device_type", "hostname", b"hostname", "interfaces", b"interfaces", "ip", b"ip", "mac", b"mac", "mac_is_local", b"mac_is_local", "method", b"method", "model", b"model", "open_ports", b"open_ports", "os_family", b"os_family", "seen_at", b"seen_at", "seen_via", b"seen_via", "serial", b"serial", "snmp", b"snmp", "software", b"software", "vendor", b"vendor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "device_type", b"device_type", "hostname", b"hostname", "interfaces", b"interfaces", "ip", b"ip", "l2_binding", b"l2_binding", "mac", b"mac", "mac_is_local", b"mac_is_local", "method", b"method", "model", b"model", "open_ports", b"open_ports", "os_family", b"os_family", "seen_at", b"seen_at", "seen_via", b"seen_via", "serial", b"serial", "snmp", b"snmp", "software", b"software", "vendor", b"vendor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Observation: _TypeAlias = Observation  # noqa: Y015
+
+@_typing.final
+class L2Binding(_message.Message):
+    """The MAC that answered for an observation's address in the same sweep (see Observation.l2_binding)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAC_FIELD_NUMBER: _builtins.int
+    LEARNT_BY_FIELD_NUMBER: _builtins.int
+    SEEN_AT_FIELD_NUMBER: _builtins.int
+    mac: _builtins.str
+    """The MAC, lower-case colon-separated; always a global (universally administered) unicast MAC."""
+    learnt_by: _builtins.str
+    """How the scanner learnt it: "arp" (its own ARP sweep), "nmap" (nmap's ARP discovery) or
+    "neighbour" (the kernel's neighbour table, confirmed while the scanner talked to the address).
+    """
+    @_builtins.property
+    def seen_at(self) -> _timestamp_pb2.Timestamp:
+        """When the MAC answered for the address."""
+
+    def __init__(
+        self,
+        *,
+        mac: _builtins.str = ...,
+        learnt_by: _builtins.str = ...,
+        seen_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["seen_at", b"seen_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["learnt_by", b"learnt_by", "mac", b"mac", "seen_at", b"seen_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___L2Binding: _TypeAlias = L2Binding  # noqa: Y015
+
+@_typing.final
+class SkippedAddresses(_message.Message):
+    """Addresses a sweep left out on purpose: they can never be a device on the network."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REASON_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    EXAMPLES_FIELD_NUMBER: _builtins.int
+    reason: _builtins.str
+    """Why: "loopback", "link-local", "multicast", "limited broadcast", "directed broadcast",
+    "unspecified" or "scanner's own address".
+    """
+    count: _builtins.int
+    """How many addresses of the targets were skipped for this reason."""
+    @_builtins.property
+    def examples(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """A few of them, for the operator (at most 8)."""
+
+    def __init__(
+        self,
+        *,
+        reason: _builtins.str = ...,
+        count: _builtins.int = ...,
+        examples: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "examples", b"examples", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SkippedAddresses: _TypeAlias = SkippedAddresses  # noqa: Y015
 
 @_typing.final
 class TargetStatus(_message.Message):
@@ -1294,6 +1375,7 @@ class ScanResult(_message.Message):
     OBSERVATIONS_FIELD_NUMBER: _builtins.int
     STATUSES_FIELD_NUMBER: _builtins.int
     COMPLETE_FIELD_NUMBER: _builtins.int
+    SKIPPED_FIELD_NUMBER: _builtins.int
     scan_id: _builtins.str
     """Identifier shared by every batch of one sweep."""
     complete: _builtins.bool
@@ -1322,6 +1404,12 @@ class ScanResult(_message.Message):
     def statuses(self) -> _containers.RepeatedCompositeFieldContainer[Global___TargetStatus]:
         """One per target and method."""
 
+    @_builtins.property
+    def skipped(self) -> _containers.RepeatedCompositeFieldContainer[Global___SkippedAddresses]:
+        """Addresses of the targets the scanner did not probe, by reason (on the sweep's first batch).
+        None of them counts as coverage, and the collector never makes an asset of them.
+        """
+
     def __init__(
         self,
         *,
@@ -1333,10 +1421,11 @@ class ScanResult(_message.Message):
         observations: _abc.Iterable[Global___Observation] | None = ...,
         statuses: _abc.Iterable[Global___TargetStatus] | None = ...,
         complete: _builtins.bool = ...,
+        skipped: _abc.Iterable[Global___SkippedAddresses] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["finished_at", b"finished_at", "started_at", b"started_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["complete", b"complete", "finished_at", b"finished_at", "methods", b"methods", "observations", b"observations", "scan_id", b"scan_id", "started_at", b"started_at", "statuses", b"statuses", "targets", b"targets"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["complete", b"complete", "finished_at", b"finished_at", "methods", b"methods", "observations", b"observations", "scan_id", b"scan_id", "skipped", b"skipped", "started_at", b"started_at", "statuses", b"statuses", "targets", b"targets"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -12,7 +12,7 @@ from agent.scan.model import Method, Observation, TargetStatus
 from agent.scan.options import SweepOptions
 from agent.scan.registry import ScannerEntry
 from agent.scan.sweep import sweep
-from agent.scan.targets import Target
+from agent.scan.targets import LocalAddresses, Target
 
 ASKED: dict[Method, list[str]] = {}
 
@@ -46,7 +46,8 @@ OURS = {
 
 def _statuses(methods: list[Method], targets: list[str]) -> list[TargetStatus]:
     ASKED.clear()
-    batches = list(sweep(targets, methods=methods, options=SweepOptions(time_budget_s=30), scanners=OURS))
+    batches = list(sweep(targets, methods=methods, options=SweepOptions(time_budget_s=30), scanners=OURS,
+                         local=LocalAddresses()))
     assert batches[-1].complete
     return [s for b in batches for s in b.statuses]
 
