@@ -15,7 +15,8 @@ machines that are seen (matched by serial, MAC or host name as far as the patchy
 allows), 10 % are never seen (ghost candidates); 10 % of observed machines are unrecorded
 (zombies); a tenth of the records are retired/lost/in stock. Half of the machines run an agent
 (serial, MAC, host name) and are also seen by ARP; the other half only by ARP; 5 % are also seen by
-nmap from another subnet (address only). Override n with NETCENSUS_BENCH_ASSETS and the repetitions
+nmap from another subnet (address only), and another 5 % answer SNMP with interface MACs of their own,
+bound to their ARP MAC by the scanner (L2 binding; NETCENSUS_BENCH_L2=0 leaves them out). Override n with NETCENSUS_BENCH_ASSETS and the repetitions
 with NETCENSUS_BENCH_REPEAT; each figure is the best of the repetitions (the machine may be busy),
 with the median beside it.
 """
@@ -40,6 +41,9 @@ from collector.inventory.identity import SubjectFacts, resolve
 from collector.inventory.reconcile import Coverage, Record, reconcile
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
+# 1 (default): 5 % of observed machines are network devices whose SNMP sighting is bound to the MAC
+# that answered ARP for their address (an L2 binding, issue #15); 0 leaves them out (the data before it).
+L2_SHARE = os.environ.get("NETCENSUS_BENCH_L2", "1") != "0"
 GHOST_AFTER = timedelta(days=14)
 
 
@@ -62,6 +66,11 @@ def generate(n: int, seed: int = 11) -> tuple[list[SubjectFacts], list[Record]]:
             facts.append(SubjectFacts(f"mac:{mac}", seen_at - timedelta(days=10), seen_at, ips=(ip,), macs=(mac,),
                                       hostnames=() if i % 2 else (host,),
                                       sources=("scanner:arp",), evidence=(("scanner", "arp", seen_at, "arp"),)))
+            if i % 20 == 3 and L2_SHARE:  # a network device: its SNMP sighting, bound to the ARP MAC (L2 binding)
+                own = f"00:25:{mac[6:]}"  # an interface MAC of its own, unrelated to the one that answered ARP
+                facts.append(SubjectFacts(f"mac:{own}", seen_at - timedelta(days=10), seen_at,
+                                          hostnames=(f"sw-{i:06d}",), ips=(ip,), macs=(own,), sources=("scanner:snmp",),
+                                          evidence=(("scanner", "snmp", seen_at, "snmp"),), bound_macs=(mac,)))
             if i % 20 == 7:  # nmap from another subnet: the address and nothing else
                 facts.append(SubjectFacts(f"ip:{ip}", seen_at - timedelta(minutes=5), seen_at - timedelta(minutes=5),
                                           ips=(ip,), sources=("scanner:nmap",),
@@ -116,7 +125,8 @@ def write_store(path: Path, facts: list[SubjectFacts], records: list[Record]) ->
     from collector.store.duckdb import Store
 
     rows: dict[str, list[object]] = {c: [] for c in (
-        "report_id", "source_id", "method", "seen_at", "subject", "hostname", "ips", "macs", "networks", "serial")}
+        "report_id", "source_id", "method", "seen_at", "subject", "hostname", "ips", "macs", "networks", "serial",
+        "bound_mac")}
     for f in facts:
         source, method = f.evidence[0][0], f.evidence[0][1]
         agent = f.subject.startswith("agent:")
@@ -131,6 +141,7 @@ def write_store(path: Path, facts: list[SubjectFacts], records: list[Record]) ->
             rows["macs"].append(list(f.macs))
             rows["networks"].append([f.ips[0].rsplit(".", 1)[0] + ".0/24"] if agent else [])
             rows["serial"].append(f.serials[0] if f.serials else None)
+            rows["bound_mac"].append(f.bound_macs[0] if f.bound_macs else None)
     sightings = pa.table(rows)
     register = pa.table({
         "register": [r.register for r in records], "record_key": [r.record_key for r in records],

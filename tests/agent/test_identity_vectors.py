@@ -68,3 +68,10 @@ def test_mac_class(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", VECTORS["oui"], ids=lambda c: c["mac"])
 def test_oui_vendor(case: dict[str, str]) -> None:
     assert mac_vendor(case["mac"]) == case["vendor"]
+
+
+@pytest.mark.parametrize("case", VECTORS["bindable"], ids=lambda c: c["mac"])
+def test_l2_binding_mac(case: dict[str, Any]) -> None:
+    from agent.scan.binding import unbindable
+
+    assert (unbindable(case["mac"]) == "") is case["bindable"]

@@ -72,3 +72,10 @@ def test_mac_class(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", VECTORS["oui"], ids=lambda c: c["mac"])
 def test_oui_vendor(case: dict[str, str]) -> None:
     assert oui_vendor(normalise_mac(case["mac"])) == case["vendor"]
+
+
+@pytest.mark.parametrize("case", VECTORS["bindable"], ids=lambda c: c["mac"])
+def test_l2_binding_mac(case: dict[str, Any]) -> None:
+    from collector.domain.identifiers import mac_binds
+
+    assert mac_binds(normalise_mac(case["mac"])) is case["bindable"]
