@@ -16,9 +16,9 @@ allows), 10 % are never seen (ghost candidates); 10 % of observed machines are u
 (zombies); a tenth of the records are retired/lost/in stock. Half of the machines run an agent
 (serial, MAC, host name) and are also seen by ARP; the other half only by ARP; 5 % are also seen by
 nmap from another subnet (address only), and another 5 % answer SNMP with interface MACs of their own,
-bound to their ARP MAC by the scanner (L2 binding; NETCENSUS_BENCH_L2=0 leaves them out). Override n with NETCENSUS_BENCH_ASSETS and the repetitions
-with NETCENSUS_BENCH_REPEAT; each figure is the best of the repetitions (the machine may be busy),
-with the median beside it.
+bound to their ARP MAC by the scanner (L2 binding; NETCENSUS_BENCH_L2=0 leaves them out). Override n
+with NETCENSUS_BENCH_ASSETS and the repetitions with NETCENSUS_BENCH_REPEAT; each figure is the best
+of the repetitions (the machine may be busy), with the median beside it.
 """
 
 from __future__ import annotations

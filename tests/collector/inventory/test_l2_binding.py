@@ -41,8 +41,8 @@ CASES = {
          subject("serial:SN-B", serials="SN-B", hostnames="other", bound_macs=ARP)],
         [["agent:pc"], ["serial:SN-B"]], []),
     "two sightings bound to one MAC that nothing else carries are one responder": (
-        [subject("serial:SN-1", serials="SN-1", bound_macs=ARP), subject("mac:00:80:77:0b:10:01", 0.1, macs="00:80:77:0b:10:01",
-                                                         bound_macs=ARP)],
+        [subject("serial:SN-1", serials="SN-1", bound_macs=ARP),
+         subject("mac:00:80:77:0b:10:01", 0.1, macs="00:80:77:0b:10:01", bound_macs=ARP)],
         [["mac:00:80:77:0b:10:01", "serial:SN-1"]], ["mac:00:80:77:0b:10:01"]),
     "no binding: the SNMP sighting stands on its own keys (routed device)": (
         [subject(f"mac:{ARP}", macs=ARP, ips="192.0.2.10"),
