@@ -261,3 +261,30 @@ def test_a_sweep_of_special_addresses_skips_them_and_says_so(tmp_path: Path) -> 
     assert last.targets == ("192.0.2.0/30",)  # wholly special targets are not listed as swept
     statuses = [s for b in batches for s in b.statuses]
     assert [s.target for s in statuses] == ["192.0.2.0/30"]
+
+
+def test_an_asset_known_only_by_a_random_mac_is_labelled_in_assets_and_its_zombie(collector, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    rnd, real = "da:a1:19:3c:00:07", "00:1b:21:0a:00:08"
+    seen = (Observation(method=Method.ARP, seen_at=now, ip="192.0.2.7", mac=rnd, mac_is_local=True),
+            Observation(method=Method.ARP, seen_at=now, ip="192.0.2.8", mac=real))
+    batch = ScanBatch(scan_id="s", targets=("192.0.2.0/24",), methods=(Method.ARP,), started_at=now, finished_at=now,
+                      observations=seen, complete=True)
+    state = NodeState.load(tmp_path / "state.json")
+    with IngestClient(collector.target, state, kind=report_pb2.SOURCE_KIND_SCANNER) as client:
+        client.ensure_enrolled()
+        (ack,) = client.send([encode_scan(batch, source_id=state.source_id, seq=state.take_seq(), now=now)])
+    assert ack.stored, ack.reason
+    assets = {a["ips"][0]: a for a in json.loads(
+        run_cli("netcensus", "assets", "--collector", collector.target, "--format", "json").out)}
+    assert assets["192.0.2.7"]["random_mac"] == rnd and assets["192.0.2.7"]["macs"] == []
+    assert assets["192.0.2.8"]["random_mac"] is None
+    csv_out = run_cli("netcensus", "assets", "--collector", collector.target, "--format", "csv").out
+    assert "random_mac" in csv_out.splitlines()[0] and rnd in csv_out
+    table = run_cli("netcensus", "assets", "--collector", collector.target).out
+    assert "RANDOM MAC" in table and rnd in table
+    zombies = {f["ip"]: f for f in json.loads(run_cli(
+        "netcensus", "findings", "--collector", collector.target, "--kind", "zombie", "--format", "json").out)}
+    assert "randomised (locally administered) MAC da:a1:19:3c:00:07" in zombies["192.0.2.7"]["summary"]
+    assert any(e["method"] == "random-mac" for e in zombies["192.0.2.7"]["evidence"])
+    assert "randomised" not in zombies["192.0.2.8"]["summary"]
