@@ -31,6 +31,7 @@ Example (every key is checked; unknown keys are errors)::
     rate_pps = 200
     snmp_depth = "discovery"       # "inventory" (default): everything SNMP tells; "discovery": a quick
                                    # identity pass (system group, interface MACs, chassis serial/model)
+    max_addresses_per_mac = 8      # a MAC answering ARP for more addresses binds none (proxy ARP)
 
 Secrets never sit in the file: a credential names an environment variable or a file, which is
 read when the job runs (so rotation needs no restart) and checked once at load time, so a typo
@@ -67,7 +68,7 @@ _OPTION_KEYS = {
     "interface": "interface", "rate_pps": "rate_pps", "retries": "retries", "timeout": "timeout_s",
     "time_budget": "time_budget_s", "profile": "profile", "nmap_args": "nmap_args", "nmap_dns": "nmap_dns",
     "snmp_concurrency": "snmp_concurrency", "snmp_all_addresses": "snmp_all_addresses",
-    "snmp_depth": "snmp_depth",
+    "snmp_depth": "snmp_depth", "max_addresses_per_mac": "max_addresses_per_mac",
 }
 _JOB_KEYS = {"name", "targets", "methods", "credentials", "interval", "jitter", "exclude", *_OPTION_KEYS}
 _CRED_KEYS = {"name", "type", "community_env", "community_file", "user", "auth_protocol", "auth_key_env",
@@ -228,7 +229,7 @@ def _options(raw: Mapping[str, Any], base: SweepOptions, where: str) -> SweepOpt
             raise ConfigError(f"{where}: profile must be one of {', '.join(sorted(PROFILES))}")
         elif key == "snmp_depth" and value not in SNMP_DEPTHS:
             raise ConfigError(f"{where}: snmp_depth must be \"inventory\" or \"discovery\", got {value!r}")
-        elif key in ("rate_pps", "retries", "snmp_concurrency") and (
+        elif key in ("rate_pps", "retries", "snmp_concurrency", "max_addresses_per_mac") and (
                 not isinstance(value, int) or isinstance(value, bool)):
             raise ConfigError(f"{where}: {key} must be an integer")
         kw[attr] = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,17 @@ def test_without_special_drops_wholly_special_targets_and_counts_by_reason() -> 
     assert [(t.spec, t.addresses) for t in kept] == [("192.0.2.0/30", ("192.0.2.1",))]
     assert skipped == {"loopback": ["127.0.0.1"], "scanner's own address": ["192.0.2.2"],
                        "link-local": ["169.254.0.1", "169.254.0.2"]}
+
+
+def test_the_threshold_is_set_in_a_schedule_file_or_refused_when_not_positive(tmp_path: Path) -> None:
+    from agent.errors import ConfigError
+    from agent.scan.options import SweepOptions
+    from agent.scan.schedule import load_scan_config
+
+    config = tmp_path / "scan.toml"
+    config.write_text('[defaults]\nmax_addresses_per_mac = 3\n[[job]]\nname = "lan"\ntargets = ["192.0.2.0/24"]\n'
+                      'methods = ["arp"]\n', encoding="utf-8")
+    assert load_scan_config(config).jobs[0].options.max_addresses_per_mac == 3
+    assert SweepOptions().max_addresses_per_mac == 8
+    with pytest.raises(ConfigError, match="max_addresses_per_mac must be positive"):
+        SweepOptions(max_addresses_per_mac=0)
