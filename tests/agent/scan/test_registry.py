@@ -52,10 +52,13 @@ def test_scanner_libraries_are_imported_only_by_the_method_that_runs() -> None:
     # The CLI's parser (every command builds it) and the sweep module name methods, import no scanner.
     parser = "import agent.cli, agent.config, agent.scan.sweep; agent.cli.build_parser(agent.config.AgentEnv.read({}))"
     assert _imported_after(parser) == set()
-    # An SNMP-only (v2c) sweep of loopback, where no agent answers: no scapy, no python-nmap, and no pysnmp
-    # either (v1/v2c go through the scanner's own codec; pysnmp is for SNMPv3).
-    snmp = ("from agent.scan.sweep import sweep; from agent.scan.model import Method; "
-            "from agent.scan.options import SweepOptions\n"
-            "batches = list(sweep(['127.0.0.1'], methods=[Method.SNMP], options=SweepOptions(time_budget_s=10)))\n"
-            "assert batches[-1].complete and [s.ok for b in batches for s in b.statuses] == [False]")
+    # The SNMP (v2c) scanner asking loopback, where no agent answers: no scapy, no python-nmap, and no pysnmp
+    # either (v1/v2c go through the scanner's own codec; pysnmp is for SNMPv3). Called as sweep() calls it
+    # (a sweep itself skips loopback: never a device).
+    snmp = ("import threading, time; from agent.scan.registry import SCANNERS; from agent.scan.model import Method; "
+            "from agent.scan.options import SweepOptions; from agent.scan.targets import parse_targets\n"
+            "said = []\n"
+            "SCANNERS[Method.SNMP].load()(parse_targets(['127.0.0.1'], resolve=False), SweepOptions(timeout_s=0.5), "
+            "said.append, stop=threading.Event(), deadline=time.monotonic() + 10)\n"
+            "assert [s.ok for s in said] == [False]")
     assert _imported_after(snmp) == set()
