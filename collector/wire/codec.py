@@ -371,6 +371,13 @@ def _decode_scan(head: IngestReport, scan: report_pb2.ScanResult, now: datetime)
                    target_outcomes=outcomes)
 
 
+# The blocks whose every address is special (identifiers.address_is_special): a target inside one of
+# them covers no machine. (0.0.0.0/0 is *not* inside one: it holds every address.)
+_SPECIAL_BLOCKS = tuple(ipaddress.ip_network(b) for b in (
+    "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "0.0.0.0/32", "255.255.255.255/32",
+    "::1/128", "fe80::/10", "ff00::/8", "::/128"))
+
+
 @lru_cache(maxsize=4096)
 def _special_target(spec: str) -> bool:
     """A swept target that is wholly loopback, link-local, multicast, unspecified or the limited broadcast."""
@@ -378,7 +385,7 @@ def _special_target(spec: str) -> bool:
         net = ipaddress.ip_network(spec, strict=False)
     except ValueError:
         return False  # a host name or a range: the scanner resolved it; nothing to tell here
-    return address_is_special(str(net.network_address)) and address_is_special(str(net[-1]))
+    return any(net.version == b.version and net.subnet_of(b) for b in _SPECIAL_BLOCKS)  # type: ignore[arg-type]
 
 
 def _directed_broadcast(spec: str) -> str:

@@ -93,3 +93,16 @@ def test_an_arp_cache_entry_is_never_bound() -> None:
     obs.seen_via.device_ip = "192.0.2.1"
     (sighting,) = decode_report(_scan(obs), datetime.now(UTC)).sightings
     assert sighting.bound_mac == "" and sighting.subject == "ip:192.0.2.9"
+
+
+@pytest.mark.parametrize(("target", "covers"), [
+    ("127.0.0.1", False), ("127.0.0.0/8", False), ("169.254.0.0/16", False), ("224.0.0.251", False),
+    ("255.255.255.255", False), ("0.0.0.0", False), ("::1", False), ("fe80::/64", False),
+    ("192.0.2.0/24", True), ("0.0.0.0/0", True), ("2001:db8::/32", True), ("scanner-lan", True),
+])
+def test_only_targets_that_hold_a_machine_count_as_swept(target: str, covers: bool) -> None:
+    report = _scan()
+    del report.scan.targets[:]
+    report.scan.targets.append(target)
+    (run,) = decode_report(report, datetime.now(UTC)).scan_runs
+    assert (run.targets == (target,)) is covers
