@@ -13,9 +13,9 @@ A *subject* is what one report stream calls one thing ('agent:<id>', 'mac:<mac>'
    (`SubjectFacts.bound_macs`); the binding joins it to the subjects carrying that MAC (key
    'l2-binding') under the same proviso, whatever the device says about its own interfaces. The
    scanner binds only global unicast MACs that answered for few addresses of the sweep, never
-   virtual-router MACs (the collector re-checks the MAC class and the virtual-router prefixes), and a
-   binding is per sighting, so an address that changes hands between sweeps binds each holder to its
-   own MAC;
+   virtual-router MACs (the collector re-checks the MAC class and the virtual-router prefixes, and a
+   MAC bound by more than `max_share` subjects binds none), and a binding is per sighting, so an
+   address that changes hands between sweeps binds each holder to its own MAC;
 4. host name (the current one) joins them under the same proviso;
 5. IP-at-time: an address-only sighting ('ip:<ip>', nothing but an address) attaches to the
    keyed asset that held that address at that time — within `ip_window` of the sighting — when
@@ -193,21 +193,28 @@ def _holders(lists: Iterable[Sequence[str]], *, first_only: bool = False) -> _Ho
     return table
 
 
-def _index(facts: Sequence[SubjectFacts]) -> dict[str, _Holders]:
+def _index(facts: Sequence[SubjectFacts], max_share: int = 8) -> dict[str, _Holders]:
     """Every identifier → the subjects carrying it; only the current host name is identity."""
     macs = _holders(map(attrgetter("macs"), facts))
     return {"serial": _holders(map(attrgetter("serials"), facts)),
             "uuid": _holders(map(attrgetter("uuids"), facts)),
             "mac": macs,
-            L2_BINDING: _l2_holders(facts, macs),
+            L2_BINDING: _l2_holders(facts, macs, max_share),
             "hostname": _holders(map(attrgetter("hostnames"), facts), first_only=True)}
 
 
-def _l2_holders(facts: Sequence[SubjectFacts], macs: _Holders) -> _Holders:
-    """Each MAC some subject is bound to → the subjects carrying it as their own, then those bound to it."""
+def _l2_holders(facts: Sequence[SubjectFacts], macs: _Holders, max_share: int) -> _Holders:
+    """Each MAC some subject is bound to → the subjects carrying it as their own, then those bound to it.
+
+    A MAC that more than `max_share` distinct subjects were bound to binds nothing: one device keeps
+    one subject across sweeps, so that many are devices behind a proxy-ARP router or a shared
+    gateway MAC that a scanner (an old or foreign one) bound anyway.
+    """
     bound = _holders(map(attrgetter("bound_macs"), facts))
     table: _Holders = {}
     for mac, h in bound.items():
+        if not isinstance(h, int) and len(h) > max_share:
+            continue
         own = macs.get(mac)
         members = [] if own is None else [own] if isinstance(own, int) else list(own)
         members += [h] if isinstance(h, int) else h
@@ -406,7 +413,7 @@ def _attach_by_ip_at_time(facts: Sequence[SubjectFacts], comps: _Components, win
 def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8,
             ip_window: timedelta = DEFAULT_IP_WINDOW) -> list[ResolvedAsset]:
     """Merge subjects into assets by the ordered rules in the module docstring."""
-    index = _index(facts)
+    index = _index(facts, max_share)
     junk = _junk(facts, index, max_share)
     comps = _Components(facts, junk)
     for key in KEY_ORDER:

@@ -106,3 +106,12 @@ def test_only_targets_that_hold_a_machine_count_as_swept(target: str, covers: bo
     report.scan.targets.append(target)
     (run,) = decode_report(report, datetime.now(UTC)).scan_runs
     assert (run.targets == (target,)) is covers
+
+
+def test_a_mac_that_many_subjects_were_bound_to_binds_none_of_them() -> None:
+    """What a scanner that ignored proxy ARP would send: 20 devices bound to the router's MAC."""
+    router = "00:1b:21:0a:00:fe"
+    facts = [subject(f"mac:{router}", macs=router)] + [
+        subject(f"mac:00:1e:c9:0d:00:{n:02x}", 0.1, macs=f"00:1e:c9:0d:00:{n:02x}", bound_macs=router)
+        for n in range(20)]
+    assert len(resolve(facts)) == 21
