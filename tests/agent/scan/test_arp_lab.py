@@ -32,7 +32,7 @@ def test_arp_sweep_finds_exactly_the_lab_hosts(demo_lab: Lab) -> None:
     # Retries go only to silent addresses: live hosts cost one request each (no loss here).
     m = re.match(r"4 of (\d+) addresses answered on eth0 \((\d+) requests, up to 3 per address\)", status["reason"])
     assert m, status["reason"]
-    silent = int(m.group(1)) - 1 - 4  # minus the scanner's own address and the four hosts
+    silent = int(m.group(1)) - 4  # minus the four hosts (a sweep skips the scanner's own address: not counted)
     assert int(m.group(2)) == 4 + 3 * silent
 
 
@@ -75,4 +75,4 @@ def test_arp_sweep_of_a_slash_20() -> None:
     assert {o["ip"]: o["mac"] for o in iter_observations(batches)} == {h.ip: h.mac for h in hosts}
     (status,) = [s for b in batches for s in b["statuses"]]
     assert status["ok"] is True
-    assert status["reason"].startswith("2 of 4094 addresses answered on eth0")
+    assert status["reason"].startswith("2 of 4093 addresses answered on eth0")  # the scanner's own is skipped
