@@ -18,7 +18,8 @@ A binding is made only where the MAC stands for one machine:
 
 Bindings hold for one sweep: a scanner builds them afresh from each sweep's answers, so an address
 that changes hands between sweeps (DHCP) binds each sweep's responder to its own MAC.
-Pure: the sweep feeds it the answers it saw.
+Pure: the sweep feeds it the answers it saw (ARP, nmap's ARP, or the kernel's neighbour table when no
+ARP ran: neighbours.py).
 """
 
 from __future__ import annotations

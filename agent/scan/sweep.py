@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from agent.scan.base import Emit, Progress
 from agent.scan.binding import BINDABLE, Answer, answer_of, bind, bindings
 from agent.scan.model import L2Binding, Method, Observation, ScanBatch, SkippedAddresses, TargetStatus
+from agent.scan.neighbours import NeighbourWatch, read_table
 from agent.scan.options import SweepOptions
 from agent.scan.registry import SCANNERS, ScannerEntry
 from agent.scan.targets import LocalAddresses, Target, parse_targets, without_special
@@ -58,6 +59,7 @@ def _run(
     deadline: float,
     progress: Progress | None,
     scanners: Mapping[Method, ScannerEntry],
+    neighbour_table: Callable[[], str] | None = None,
 ) -> None:
     live: set[str] = set()
     lock = threading.Lock()
@@ -65,6 +67,8 @@ def _run(
     unbound_nmap: list[Observation] = []  # nmap sightings without a MAC, held until bindings are known
     bound: dict[str, L2Binding] = {}
     discovering_now = True
+    held: list[Observation] = []  # per-host sightings waiting for the neighbour table (no L2 answer yet)
+    holding = False
 
     def emit_and_track(item: Observation | TargetStatus) -> None:
         if isinstance(item, Observation):
@@ -78,6 +82,9 @@ def _run(
                     elif item.method in BINDABLE and item.seen_via is None and not item.mac and item.ip:
                         unbound_nmap.append(item)
                         return
+                elif holding and item.method in BINDABLE and item.seen_via is None and item.ip:
+                    held.append(item)
+                    return
             item = bind(item, bound)
         emit(item)
 
@@ -108,11 +115,32 @@ def _run(
     if progress is not None and (made or refused):
         progress(f"l2 bindings: {len(made)} addresses bound to the MAC that answered for them"
                  + (f", {len(refused)} refused ({next(iter(refused.values()))}, ...)" if refused else ""))
-    for held in unbound_nmap:
-        emit(bind(held, bound))
+    for waiting in unbound_nmap:
+        emit(bind(waiting, bound))
     if per_host and not stop.is_set():
         all_addrs = options.snmp_all_addresses or not discovering
-        in_parallel(per_host, host_targets(targets, live, all_addresses=all_addrs))
+        hosts = host_targets(targets, live, all_addresses=all_addrs)
+        if answers or neighbour_table is None:
+            in_parallel(per_host, hosts)
+            return
+        # No L2 answer in this sweep (no ARP, no nmap on the segment): the kernel resolved the on-link
+        # hosts while we talked to them, and its neighbour table says which MAC answered (neighbours.py).
+        # The hosts' own sightings wait for the table so that proxy ARP can be told before any binding.
+        with lock:
+            holding = True
+        try:
+            with NeighbourWatch((a for t in hosts for a in t.addresses), neighbour_table) as watch:
+                in_parallel(per_host, hosts)
+            made, refused = bindings(watch.answers(), max_addresses_per_mac=options.max_addresses_per_mac)
+            bound.update(made)
+            if progress is not None and (made or refused):
+                progress(f"l2 bindings from the neighbour table: {len(made)} addresses bound"
+                         + (f", {len(refused)} refused" if refused else ""))
+        finally:
+            with lock:
+                holding = False
+            for obs in held:
+                emit(bind(obs, bound))
 
 
 def sweep(
@@ -123,6 +151,7 @@ def sweep(
     progress: Callable[[str], None] | None = None,
     scanners: Mapping[Method, ScannerEntry] = SCANNERS,
     local: LocalAddresses | None = None,
+    neighbour_table: Callable[[], str] | None = read_table,
 ) -> Iterator[ScanBatch]:
     """Sweep targets with the given methods, yielding batches as results arrive.
 
@@ -135,6 +164,8 @@ def sweep(
         local: the scanner host's own addresses and networks (default: read from its interfaces).
             Loopback, link-local, multicast, broadcast, unspecified and own addresses are never
             probed; the complete batch says how many were skipped and why (targets.special_reason).
+        neighbour_table: reads the kernel's neighbour table (`ip -json neigh` text) for L2 bindings in
+            a sweep without ARP (neighbours.py); None makes no such bindings (tests pass their own).
 
     Yields:
         ScanBatch values sharing one scan_id; the last one has complete=True. If the consumer
@@ -157,7 +188,7 @@ def sweep(
                     for why, addrs in sorted(skipped.items()))
     if progress is not None and summary:
         progress("skipped " + "; ".join(f"{s.count} {s.reason}" for s in summary))
-    return _stream(parsed, wanted, options, progress, scanners, summary)
+    return _stream(parsed, wanted, options, progress, scanners, summary, neighbour_table)
 
 
 def _names(scanners: Mapping[Method, ScannerEntry]) -> str:
@@ -171,6 +202,7 @@ def _stream(
     progress: Progress | None,
     scanners: Mapping[Method, ScannerEntry],
     skipped: tuple[SkippedAddresses, ...] = (),
+    neighbour_table: Callable[[], str] | None = None,
 ) -> Iterator[ScanBatch]:
     scan_id = str(uuid.uuid4())
     started_at = datetime.now(UTC)
@@ -182,7 +214,7 @@ def _stream(
     def runner() -> None:
         try:
             _run(parsed, methods, options, events.put, stop=stop, deadline=deadline, progress=progress,
-                 scanners=scanners)
+                 scanners=scanners, neighbour_table=neighbour_table)
         finally:
             events.put(_DONE)
 

@@ -288,3 +288,29 @@ def test_an_asset_known_only_by_a_random_mac_is_labelled_in_assets_and_its_zombi
     assert "randomised (locally administered) MAC da:a1:19:3c:00:07" in zombies["192.0.2.7"]["summary"]
     assert any(e["method"] == "random-mac" for e in zombies["192.0.2.7"]["evidence"])
     assert "randomised" not in zombies["192.0.2.8"]["summary"]
+
+
+def test_an_snmp_only_sweep_binds_through_the_kernel_neighbour_table(collector, tmp_path: Path) -> None:
+    """An ARP sweep, then (another job) an SNMP-only sweep: the neighbour table binds them into one asset."""
+    arp = "00:1b:21:0a:00:31"
+    table = json.dumps([{"dst": "192.0.2.31", "dev": "eth0", "lladdr": arp, "state": ["REACHABLE"]},
+                        {"dst": "192.0.2.32", "dev": "eth0", "lladdr": "00:1b:21:0a:00:32", "state": ["STALE"]}])
+    state = NodeState.load(tmp_path / "state.json")
+    with IngestClient(collector.target, state, kind=report_pb2.SOURCE_KIND_SCANNER) as client:
+        client.ensure_enrolled()
+        for methods, wire in (([Method.ARP], Wire(arp={"192.0.2.31": arp, "192.0.2.32": "00:1b:21:0a:00:32"})),
+                              ([Method.SNMP], Wire(snmp=[Device("192.0.2.31", "sw-31", ("00:80:77:0b:31:01",)),
+                                                         Device("192.0.2.32", "sw-32", ("00:80:77:0b:32:01",))]))):
+            SCRIPT[:] = [wire]
+            for batch in sweep(["192.0.2.31", "192.0.2.32"], methods=methods, options=SweepOptions(time_budget_s=30),
+                               scanners=SCANNERS, local=LocalAddresses(), neighbour_table=lambda: table):
+                bound = {o.ip: o.l2_binding for o in batch.observations if o.l2_binding is not None}
+                if methods == [Method.SNMP] and batch.observations:
+                    assert {ip: (b.mac, b.learnt_by) for ip, b in bound.items()} == {"192.0.2.31": (arp, "neighbour")}
+                (ack,) = client.send([encode_scan(batch, source_id=state.source_id, seq=state.take_seq(),
+                                                  now=datetime.now(UTC))])
+                assert ack.stored, ack.reason
+    assets = assets_of(collector)
+    assert owner(assets, "192.0.2.31").hostnames == ["sw-31"]  # one asset: the ARP MAC and the SNMP half
+    assert arp in owner(assets, "192.0.2.31").macs
+    assert len(assets) == 3  # 192.0.2.32's entry was STALE: no binding, its two halves stay apart

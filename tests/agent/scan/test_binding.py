@@ -127,3 +127,30 @@ def test_the_threshold_is_set_in_a_schedule_file_or_refused_when_not_positive(tm
     assert SweepOptions().max_addresses_per_mac == 8
     with pytest.raises(ConfigError, match="max_addresses_per_mac must be positive"):
         SweepOptions(max_addresses_per_mac=0)
+
+
+# What `ip -json -4 neigh show` prints (iproute2 6.x), trimmed.
+IP_NEIGH = """[{"dst":"192.0.2.21","dev":"eth0","lladdr":"00:1b:21:0f:00:15","state":["REACHABLE"]},
+{"dst":"192.0.2.22","dev":"eth0","lladdr":"00:1b:21:0f:00:16","state":["STALE"]},
+{"dst":"192.0.2.23","dev":"eth0","state":["FAILED"]},
+{"dst":"192.0.2.24","dev":"eth0","lladdr":"00:1b:21:0f:00:18","state":["DELAY"]},
+{"dst":"192.0.2.25","dev":"eth0","lladdr":"00:1b:21:0f:00:19","state":["REACHABLE"]}]"""
+
+
+def test_only_reachable_neighbours_count() -> None:
+    from agent.scan.neighbours import reachable
+
+    assert reachable(IP_NEIGH) == [("192.0.2.21", "00:1b:21:0f:00:15"), ("192.0.2.25", "00:1b:21:0f:00:19")]
+    assert reachable("") == [] and reachable("not json") == [] and reachable('{"dst": 1}') == []
+
+
+def test_a_neighbour_watch_counts_every_address_of_a_mac_it_saw() -> None:
+    """A proxy-ARP router's MAC shows for many addresses: all of them count against the threshold."""
+    from agent.scan.neighbours import NeighbourWatch
+
+    table = "[" + ",".join(f'{{"dst":"192.0.2.{n}","lladdr":"00:1b:21:0a:00:fe","state":["REACHABLE"]}}'
+                           for n in range(1, 40)) + "]"
+    with NeighbourWatch(["192.0.2.5"], lambda: table, poll_s=0.01) as watch:
+        pass
+    made, refused = bindings(watch.answers())
+    assert "192.0.2.5" not in made and "proxy ARP" in refused["192.0.2.5"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.lab.namespaces import Lab, LabHost, iter_observations
 from bench.bench_assets_per_device import measure
 from tests.agent.scan.conftest import need_root
 
@@ -28,3 +29,16 @@ def test_every_recorded_device_is_one_asset_bound_to_the_mac_that_answered_arp(t
     # The recordings' own interface MACs are on the asset beside the lab's MAC.
     assert "00:1b:21:0f:00:1b" in by_device["switch"][0].macs and len(by_device["switch"][0].macs) > 1
     assert by_device["isp-gw"][0].hostnames == ["isp-gw"]
+
+
+def test_an_snmp_only_sweep_binds_through_the_real_neighbour_table() -> None:
+    """No ARP method: the scanner's kernel resolved the hosts while SNMP talked to them (REACHABLE)."""
+    need_root()
+    data = Path(__file__).resolve().parents[2] / "data" / "scan" / "snmpsim"
+    hosts = [LabHost("switch", "192.0.2.41", "00:1b:21:0f:00:29", snmpsim_data=data / "switch"),
+             LabHost("isp-gw", "192.0.2.42", "00:1b:21:0f:00:2a", snmpsim_data=data / "sysgroup-only")]
+    with Lab(hosts) as lab:
+        batches = lab.sweep([h.ip for h in hosts], ["snmp"], {"time_budget_s": 60, "timeout_s": 2})
+    own = {o["ip"]: o["l2_binding"] for o in iter_observations(batches) if o["method"] == "snmp" and not o["seen_via"]}
+    assert {ip: (b["mac"], b["learnt_by"]) for ip, b in own.items()} == {
+        h.ip: (h.mac, "neighbour") for h in hosts}
