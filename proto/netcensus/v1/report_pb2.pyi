@@ -1216,8 +1216,7 @@ class Observation(_message.Message):
 
     @_builtins.property
     def l2_binding(self) -> Global___L2Binding:
-        """Fields 18 and 19 are left for device-identification facts; the binding takes 20.
-        Set when the scanner, in the same sweep, resolved `ip` to a MAC on its own segment and then
+        """Set when the scanner, in the same sweep, resolved `ip` to a MAC on its own segment and then
         talked to that address (SNMP, nmap): the collector joins this observation to whatever else
         that MAC was seen as (match key "l2-binding"). Unset when no binding may be made: the address
         is routed (no ARP answer), the MAC answered for implausibly many addresses in the sweep
@@ -1406,7 +1405,7 @@ class ScanResult(_message.Message):
 
     @_builtins.property
     def skipped(self) -> _containers.RepeatedCompositeFieldContainer[Global___SkippedAddresses]:
-        """Addresses of the targets the scanner did not probe, by reason (on the sweep's first batch).
+        """Addresses of the targets the scanner did not probe, by reason (on the sweep's last, complete batch).
         None of them counts as coverage, and the collector never makes an asset of them.
         """
 
