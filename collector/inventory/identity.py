@@ -537,7 +537,7 @@ def _merged_evidence(members: Sequence[SubjectFacts]) -> list[tuple[str, str, da
 
 
 _DESCRIPTIVE = attrgetter("vendor", "model", "device_type", "os", "os_family")
-_LISTS = attrgetter("hostnames", "ips", "macs", "serials", "uuids", "local_macs")
+_LISTS = attrgetter("hostnames", "ips", "macs", "serials", "uuids")
 _FIRST_SEEN_ORDER = attrgetter("first_seen", "subject")
 _LAST_SEEN = attrgetter("last_seen")
 
@@ -568,8 +568,10 @@ def _build(members: list[SubjectFacts], keys: Mapping[str, str]) -> ResolvedAsse
     for f in members:
         sources.update(f.sources)
         has_software = has_software or f.has_software
-    hostnames, ips, macs, serials, uuids, local_macs = [_ranked(members, lists)
-                                                        for lists in zip(*map(_LISTS, members), strict=True)]
+    hostnames, ips, macs, serials, uuids = [_ranked(members, lists)
+                                            for lists in zip(*map(_LISTS, members), strict=True)]
+    # Few subjects carry a locally administered MAC: rank them only where one does.
+    local_macs = _ranked(members, [f.local_macs for f in members]) if any(f.local_macs for f in members) else []
     return ResolvedAsset(
         asset_id_for(anchor), [f.subject for f in members],
         {f.subject: "anchor" if f.subject == anchor else keys.get(f.subject, "anchor") for f in members},
