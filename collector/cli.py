@@ -428,6 +428,8 @@ def _assets_command(args: argparse.Namespace) -> int:
     from collector.output import explanation_json, explanation_text
 
     command = args.assets_command
+    if command == "undo" and not 0 < args.decision_id < 2**31:
+        raise UsageError(f"no standing decision #{args.decision_id} (see `netcensus assets decisions`)")
     if args.collector:
         with _client(args) as client:
             if command == "explain":
