@@ -152,10 +152,11 @@ def _gone(d: Decision, position: dict[str, int]) -> str:
 
 
 def annotate(decisions: ManualDecisions, assets: Sequence[ResolvedAsset]) -> frozenset[frozenset[str]]:
-    """Put each applied decision into its asset's evidence; return the asset-id pairs splits keep apart.
+    """Put each applied decision into its asset's evidence and sources; return the pairs splits keep apart.
 
     The evidence line makes the decision visible wherever the asset is (zombie and mismatch findings
-    included): 'decision:N' / 'manual', when and by whom, and why.
+    included): 'decision:N' / 'manual', when and by whom, and why; `assets` lists 'decision:N:manual'
+    among the asset's sources ('<source>:<method>').
     """
     if not decisions:
         return frozenset()
@@ -173,9 +174,14 @@ def annotate(decisions: ManualDecisions, assets: Sequence[ResolvedAsset]) -> fro
             detail = f"{d.subject} split off by {d.decided_by}: {d.reason}"
             for held in {id(h): h for o in d.others if (h := owner.get(o)) is not None and h is not home}.values():
                 apart.add(frozenset((home.asset_id, held.asset_id)))
-                held.evidence.append((f"decision:{d.decision_id}", MANUAL, d.decided_at or _EPOCH, detail))
-        home.evidence.append((f"decision:{d.decision_id}", MANUAL, d.decided_at or _EPOCH, detail))
+                _mark(held, d, detail)
+        _mark(home, d, detail)
     return frozenset(apart)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _mark(a: ResolvedAsset, d: Decision, detail: str) -> None:
+    a.evidence.append((f"decision:{d.decision_id}", MANUAL, d.decided_at or _EPOCH, detail))
+    a.sources = sorted({*a.sources, f"decision:{d.decision_id}:{MANUAL}"})

@@ -66,6 +66,7 @@ def test_merge_joins_the_two_halves_of_one_router_and_survives_refresh_restart_a
     assert zombies(after) == []
     (merged,) = [a for a in after.assets if f"mac:{IF_MAC}" in a.members]
     assert any(src == f"decision:{number}" and method == "manual" for src, method, _, _ in merged.evidence)
+    assert f"decision:{number}:manual" in merged.sources          # `assets` shows it among the sources
     assert after.decisions[0].state == "applied"
     store.close()
 
