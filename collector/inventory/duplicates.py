@@ -21,7 +21,7 @@ Every signal a pair shares is one reason in the same finding, so a pair appears 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -100,6 +100,7 @@ def find_duplicates(
     assets: Sequence[ResolvedAsset],
     record_on_many: Sequence[tuple[Record, Sequence[ResolvedAsset], str]],
     records_on_one: Sequence[tuple[ResolvedAsset, Sequence[Record]]],
+    names: Mapping[str, Sequence[ResolvedAsset]],
     *,
     active: Callable[[ResolvedAsset], bool],
     apart: frozenset[frozenset[str]] = frozenset(),
@@ -111,13 +112,16 @@ def find_duplicates(
         assets: resolved assets (with `shared` and `conflicts` filled by identity.resolve).
         record_on_many: (record, the assets it matched, the key) for each record that matched several.
         records_on_one: (asset, its records) for each asset that several records matched.
+        names: host name -> the assets carrying it, for names several assets carry (any of their names:
+            only the current one counts here). reconcile.match_records has this index already.
         active: whether an asset was seen inside the window; a pair is reported while either is.
         apart: asset-id pairs a person split apart.
         max_share: a host name on more assets than this is a template name, not a signal.
     """
-    conflicted = {frozenset(c.asset_ids) for a in assets for c in a.conflicts}
+    flagged = [a for a in assets if a.shared or a.conflicts]  # few: one pass over all assets, then these
+    conflicted = {frozenset(c.asset_ids) for a in flagged for c in a.conflicts}
     pairs = _Pairs(apart, conflicted)
-    by_id = {a.asset_id: a for a in assets if a.shared}
+    by_id = {a.asset_id: a for a in flagged if a.shared}
     done: set[tuple[str, str]] = set()
     for a in by_id.values():
         for s in a.shared:
@@ -131,11 +135,7 @@ def find_duplicates(
     for r, matched, key in record_on_many:
         for x, y in _each_pair(list({m.asset_id: m for m in matched}.values())):
             pairs.add(x, y, "record", f"register record {_record_label(r)} matches both (by {key})")
-    named: dict[str, list[ResolvedAsset]] = {}
-    for a in assets:
-        if a.hostnames and a.hostnames[0].lower() not in JUNK_HOSTNAMES:
-            named.setdefault(a.hostnames[0].lower(), []).append(a)
-    for name, group in named.items():
+    for name, group in _current_names(names).items():
         if 1 < len(group) <= max_share:
             for x, y in _each_pair(group):
                 if _overlap(x, y):
@@ -153,6 +153,16 @@ def find_duplicates(
                          if {a.asset_id for a in p.assets} <= {m.asset_id for m in matched}]
     out.sort(key=lambda p: p.identifier)
     return out
+
+
+def _current_names(names: Mapping[str, Sequence[ResolvedAsset]]) -> dict[str, list[ResolvedAsset]]:
+    """Of the shared host names, those that are the current name of several assets; placeholders left out."""
+    groups: dict[str, dict[str, ResolvedAsset]] = {}
+    for group in names.values():
+        for a in group:
+            if a.hostnames:
+                groups.setdefault(a.hostnames[0].lower(), {})[a.asset_id] = a
+    return {name: list(held.values()) for name, held in groups.items() if len(held) > 1 and name not in JUNK_HOSTNAMES}
 
 
 def _record_label(r: Record) -> str:

@@ -155,16 +155,18 @@ def _last_seen(a: ResolvedAsset) -> datetime:
 
 RecordOnMany = tuple[Record, list[ResolvedAsset], str]
 RecordsOnOne = tuple[ResolvedAsset, list[Record]]
+SharedNames = dict[str, list[ResolvedAsset]]
 
 
 def match_records(assets: Sequence[ResolvedAsset], records: Sequence[Record]
-                  ) -> tuple[list[Match], list[Match], list[RecordOnMany], list[RecordsOnOne]]:
+                  ) -> tuple[list[Match], list[Match], list[RecordOnMany], list[RecordsOnOne], SharedNames]:
     """Match records to assets by serial > MAC > host name, and say where the match was not one to one.
 
     Returns (one match per asset, every record's match, each record that matched several assets with
-    them and the key, each asset that several records matched with them): a record that lost the
-    asset to a better-matching record still matched it, so it is no ghost. The last two are signals
-    of possible duplicates (duplicates.py).
+    them and the key, each asset that several records matched with them, each host name several
+    assets carry with them): a record that lost the asset to a better-matching record still matched
+    it, so it is no ghost. The last three are signals of possible duplicates (duplicates.py); the
+    host names come from the index built here anyway, which saves the detector a pass over every asset.
     """
     by_serial, by_mac, by_host = _asset_index(assets)
     serial_of, mac_of, host_of = by_serial.get, by_mac.get, by_host.get
@@ -215,7 +217,8 @@ def match_records(assets: Sequence[ResolvedAsset], records: Sequence[Record]
         group.sort(key=lambda m: (_KEY_RANK[m.key], m.record.line))
         kept.append(group[0])
         on_one.append((group[0].asset, [m.record for m in group]))
-    return kept, matches, on_many, on_one
+    shared_names = {name: held for name, held in by_host.items() if isinstance(held, list)}
+    return kept, matches, on_many, on_one, shared_names
 
 
 _KEY_RANK = {"serial": 0, "mac": 1, "hostname": 2}
@@ -235,7 +238,7 @@ def reconcile(
     `apart`: pairs of asset ids a person split apart (decisions.py): never a possible duplicate.
     """
     window_start = now - ghost_after if ghost_after > timedelta(0) else None
-    matches, every_match, on_many, on_one = match_records(assets, records)
+    matches, every_match, on_many, on_one, shared_names = match_records(assets, records)
     findings: list[Finding] = []
     matched_assets = {m.asset.asset_id for m in matches}
     primary = {(m.record.register, m.record.record_key) for m in matches}
@@ -305,7 +308,8 @@ def reconcile(
             holder, claimant = by_asset.get(c.asset_ids[0]), by_asset.get(c.asset_ids[1])
             if holder is not None and claimant is not None and (active(holder) or active(claimant)):
                 findings.append(_identity_conflict(c, holder, claimant))
-    findings += [_possible_duplicate(d) for d in find_duplicates(assets, on_many, on_one, active=active, apart=apart)]
+    findings += [_possible_duplicate(d) for d in find_duplicates(assets, on_many, on_one, shared_names,
+                                                                        active=active, apart=apart)]
     return findings, matches
 
 

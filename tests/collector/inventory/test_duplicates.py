@@ -102,15 +102,15 @@ def test_same_serial_on_two_assets_is_reported_with_the_serial() -> None:
     shared = SharedIdentifier("serial", "CZC1234XYZ", tuple(sorted((a.asset_id, b.asset_id))))
     a.shared.append(shared)
     b.shared.append(shared)
-    (d,) = find_duplicates([a, b], [], [], active=lambda _: True)
+    (d,) = find_duplicates([a, b], [], [], {}, active=lambda _: True)
     assert d.signals == ("serial",) and "serial number CZC1234XYZ" in d.why
 
 
 def test_a_pair_a_person_split_apart_is_not_reported() -> None:
     a, b = resolve([seen("agent:a", H, hostnames="web-01", serials="SN-A"),
                     seen("agent:b", H, hostnames="web-01", serials="SN-B")])
-    assert find_duplicates([a, b], [], [], active=lambda _: True)
-    assert find_duplicates([a, b], [], [], active=lambda _: True,
+    assert find_duplicates([a, b], [], [], {"web-01": [a, b]}, active=lambda _: True)
+    assert find_duplicates([a, b], [], [], {"web-01": [a, b]}, active=lambda _: True,
                            apart=frozenset({frozenset((a.asset_id, b.asset_id))})) == []
 
 
