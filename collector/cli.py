@@ -230,8 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_assets_commands(p: argparse.ArgumentParser) -> None:
-    """`assets explain|merge|split|decisions|undo` (REF: asset id, asset tag, host name, IP, MAC or subject)."""
-    asub = p.add_subparsers(dest="assets_command", parser_class=_Parser, metavar="{explain,merge,split,decisions,undo}")
+    """`assets explain|merge|split|apart|decisions|undo` (REF: asset id, asset tag, host name, IP, MAC or subject)."""
+    asub = p.add_subparsers(dest="assets_command", parser_class=_Parser,
+                            metavar="{explain,merge,split,apart,decisions,undo}")
     c = asub.add_parser("explain", help="which subjects and sources make an asset, which key joined each, its record")
     c.add_argument("ref", metavar="REF", help="asset id, asset tag, host name, IP, MAC or subject")
     _add_target(c)
@@ -243,6 +244,11 @@ def _add_assets_commands(p: argparse.ArgumentParser) -> None:
     c = asub.add_parser("split", help="record that a subject is not part of an asset (admin; wins over every key)")
     c.add_argument("refs", nargs=1, metavar="REF", help="the asset (REF as for explain)")
     c.add_argument("--subject", required=True, help="the subject to take out, as `assets explain` lists it")
+    c.add_argument("--reason", required=True, help="why, for whoever reads the decision later")
+    _add_target(c)
+    c = asub.add_parser("apart", help="record that two assets are two devices: kept apart and never listed as "
+                        "possible duplicates (admin)")
+    c.add_argument("refs", nargs=2, metavar="REF", help="the two assets (REF as for explain)")
     c.add_argument("--reason", required=True, help="why, for whoever reads the decision later")
     _add_target(c)
     c = asub.add_parser("decisions", help="every manual decision: who, when, why, and whether it still applies")
@@ -434,7 +440,7 @@ def _assets_command(args: argparse.Namespace) -> int:
         with _client(args) as client:
             if command == "explain":
                 explained = client.explain(args.ref)
-            elif command in ("merge", "split"):
+            elif command in ("merge", "split", "apart"):
                 decision = client.decide(command, args.refs, getattr(args, "subject", "") or "", args.reason)
             elif command == "undo":
                 decision = client.undo_decision(args.decision_id)
@@ -448,7 +454,7 @@ def _assets_command(args: argparse.Namespace) -> int:
         try:
             if command == "explain":
                 explained = explain(args.ref, _snapshot(store))
-            elif command in ("merge", "split"):
+            elif command in ("merge", "split", "apart"):
                 decision = refs.record_decision(
                     store, _snapshot(store), action=command, refs=args.refs, subject=getattr(args, "subject", "") or "",
                     reason=args.reason, who=_local_user(), now=_utcnow())

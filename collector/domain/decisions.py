@@ -14,6 +14,8 @@ from collector.domain.findings import AssetRow
 
 MERGE = "merge"
 SPLIT = "split"
+APART = "apart"     # two assets are two devices: kept apart like a split, and never a possible duplicate
+ACTIONS = (MERGE, SPLIT, APART)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +24,10 @@ class Decision:
 
     Attributes:
         decision_id: its number (`netcensus assets undo ID`).
-        action: 'merge' | 'split'.
-        subject: merge: a subject of the first asset; split: the subject taken out of its asset.
-        others: merge: a subject of the second asset; split: the other subjects of the asset then.
+        action: 'merge' | 'split' | 'apart'.
+        subject: merge and apart: a subject of the first asset; split: the subject taken out of its asset.
+        others: merge: a subject of the second asset; split: the other subjects of the asset then;
+            apart: the subjects of the second asset then.
         asset_ids: the asset ids the person named, as they were then.
         reason / decided_by / decided_at: why, who (token name or 'local:<account>'), when.
         undone_by / undone_at: who undid it and when; None while it stands.

@@ -10,7 +10,8 @@ derived from the asset's earliest subject and changes when an earlier one joins.
 
 * while key rules join subjects, `allow` vetoes any join that would put a split-off subject back
   together with a subject of the asset it was taken from — a manual split wins over every automatic
-  key (serial included) and over IP-at-time;
+  key (serial included) and over IP-at-time; 'apart' (two assets are two devices, the answer to a
+  false possible duplicate) is the same veto between one asset's anchor and the other's subjects;
 * after the key rules, `merge` joins the two sides of every merge decision, unless a split keeps
   them apart (the split is the later, more specific word), and labels the join `manual` on the side
   that does not hold the merged asset's anchor.
@@ -27,7 +28,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from collector.domain.decisions import MERGE, SPLIT, Decision
+from collector.domain.decisions import APART, MERGE, SPLIT, Decision
 
 if TYPE_CHECKING:
     from collector.inventory.identity import ResolvedAsset, SubjectFacts
@@ -66,7 +67,7 @@ class ManualDecisions:
         wanted = {s for d in self.decisions for s in (d.subject, *d.others)}
         self._position = {f.subject: i for i, f in enumerate(facts) if f.subject in wanted}
         for d in self.decisions:
-            if d.action != SPLIT:
+            if d.action not in (SPLIT, APART):  # an 'apart' is a split of two assets that were never one
                 continue
             gone = _gone(d, self._position)
             if gone:
@@ -169,12 +170,15 @@ def annotate(decisions: ManualDecisions, assets: Sequence[ResolvedAsset]) -> fro
         if home is None:
             continue
         if d.action == MERGE:
-            detail = f"merged by {d.decided_by}: {d.reason}"
+            _mark(home, d, f"merged by {d.decided_by}: {d.reason}")
+            continue
+        if d.action == APART:
+            detail = f"kept apart from {', '.join(d.asset_ids[1:]) or 'another asset'} by {d.decided_by}: {d.reason}"
         else:
             detail = f"{d.subject} split off by {d.decided_by}: {d.reason}"
-            for held in {id(h): h for o in d.others if (h := owner.get(o)) is not None and h is not home}.values():
-                apart.add(frozenset((home.asset_id, held.asset_id)))
-                _mark(held, d, detail)
+        for held in {id(h): h for o in d.others if (h := owner.get(o)) is not None and h is not home}.values():
+            apart.add(frozenset((home.asset_id, held.asset_id)))
+            _mark(held, d, detail)
         _mark(home, d, detail)
     return frozenset(apart)
 

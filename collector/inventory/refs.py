@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from collector.domain.decisions import MERGE, SPLIT, Decision
+from collector.domain.decisions import APART, MERGE, SPLIT, Decision
 from collector.domain.identifiers import normalise_mac
 from collector.errors import UsageError
 from collector.inventory.identity import ResolvedAsset
@@ -90,6 +90,15 @@ def merge_request(snapshot: Snapshot, ref_a: str, ref_b: str) -> tuple[str, tupl
     return anchor(a), (anchor(b),), (a.asset_id, b.asset_id)
 
 
+def apart_request(snapshot: Snapshot, ref_a: str, ref_b: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(subject, others, asset ids) of keeping two assets apart for good; UsageError if it cannot be."""
+    a, b = one_asset(ref_a, snapshot), one_asset(ref_b, snapshot)
+    if a.asset_id == b.asset_id:
+        raise UsageError(f"{ref_a[:120]!r} and {ref_b[:120]!r} are one asset ({a.asset_id}): to take a subject "
+                         "out of it, use `netcensus assets split`")
+    return anchor(a), tuple(b.members), (a.asset_id, b.asset_id)
+
+
 def split_request(snapshot: Snapshot, ref: str, subject: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """(subject, others, asset ids) of taking `subject` out of the asset `ref` names; UsageError if it cannot be."""
     a = one_asset(ref, snapshot)
@@ -106,9 +115,11 @@ def request(snapshot: Snapshot, action: str, refs: Sequence[str], subject: str
     """A merge (`refs` = A, B) or split (`refs` = A, with `subject`) checked against `snapshot`."""
     if action == MERGE and len(refs) == 2:
         return merge_request(snapshot, refs[0], refs[1])
+    if action == APART and len(refs) == 2:
+        return apart_request(snapshot, refs[0], refs[1])
     if action == SPLIT and len(refs) == 1 and subject:
         return split_request(snapshot, refs[0], subject)
-    raise UsageError("a merge names two assets; a split names one asset and a subject")
+    raise UsageError("a merge or apart names two assets; a split names one asset and a subject")
 
 
 def _listed(values: Sequence[str]) -> str:

@@ -23,7 +23,7 @@ from google.protobuf.message import DecodeError
 from netcensus.v1 import ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc, report_pb2
 
 from collector.config import ServeConfig
-from collector.domain.decisions import Decision
+from collector.domain.decisions import ACTIONS, Decision
 from collector.domain.findings import FindingRow
 from collector.domain.model import IngestReport
 from collector.errors import NetcensusError, UsageError
@@ -780,9 +780,9 @@ class AdminService(query_pb2_grpc.AdminServicer):
                            context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.Decision:
         target = f"{request.action[:16]} {' '.join(r[:64] for r in request.refs[:2])}"[:200]
         caller = await self._access.require(context, ADMIN, "DecideAssets", target)
-        if self._decisions is None or request.action not in ("merge", "split"):
+        if self._decisions is None or request.action not in ACTIONS:
             await self._fail(context, caller, "DecideAssets", target, grpc.StatusCode.INVALID_ARGUMENT,
-                             "action must be merge or split")
+                             f"action must be one of {', '.join(ACTIONS)}")
         assert self._decisions is not None
         try:
             decision = await _pooled(self._pool, context, self._decisions.decide, request.action, list(request.refs),

@@ -8,9 +8,10 @@
 CREATE SEQUENCE manual_decision_ids START 1;
 CREATE TABLE manual_decisions (
     decision_id  INTEGER PRIMARY KEY DEFAULT nextval('manual_decision_ids'),
-    action       VARCHAR NOT NULL,         -- 'merge' | 'split'
-    subject      VARCHAR NOT NULL,         -- merge: a subject of the first asset; split: the subject taken out
-    others       VARCHAR[] NOT NULL,       -- merge: a subject of the second asset; split: the asset's other subjects then
+    action       VARCHAR NOT NULL,         -- 'merge' | 'split' | 'apart' (two assets are two devices)
+    subject      VARCHAR NOT NULL,         -- merge, apart: a subject of the first asset; split: the subject taken out
+    others       VARCHAR[] NOT NULL,       -- merge: a subject of the second asset; split: the asset's other
+                                           -- subjects then; apart: the second asset's subjects then
     asset_ids    VARCHAR[] NOT NULL,       -- the asset ids the person named, as they were then
     reason       VARCHAR NOT NULL,
     decided_by   VARCHAR NOT NULL,         -- token name, or 'local:<account>' for --db

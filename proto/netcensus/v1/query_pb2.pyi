@@ -571,14 +571,14 @@ class DecisionRequest(_message.Message):
     SUBJECT_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     action: _builtins.str
-    """"merge" or "split"."""
+    """"merge", "split" or "apart"."""
     subject: _builtins.str
     """split: the subject to take out of the asset."""
     reason: _builtins.str
     """Why (required; kept with the decision)."""
     @_builtins.property
     def refs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """merge: the two assets; split: the one asset. Each an asset id, asset tag, host name, IP, MAC or subject."""
+        """merge, apart: the two assets; split: the one asset. Each an asset id, asset tag, host name, IP, MAC or subject."""
 
     def __init__(
         self,
@@ -616,9 +616,9 @@ class Decision(_message.Message):
     decision_id: _builtins.int
     """Its number."""
     action: _builtins.str
-    """"merge" or "split"."""
+    """"merge", "split" or "apart"."""
     subject: _builtins.str
-    """merge: a subject of the first asset; split: the subject taken out."""
+    """merge, apart: a subject of the first asset; split: the subject taken out."""
     reason: _builtins.str
     """Why."""
     decided_by: _builtins.str
@@ -631,7 +631,9 @@ class Decision(_message.Message):
     """
     @_builtins.property
     def others(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """merge: a subject of the second asset; split: the asset's other subjects when it was made."""
+        """merge: a subject of the second asset; split: the asset's other subjects when it was made; apart:
+        the second asset's subjects when it was made.
+        """
 
     @_builtins.property
     def asset_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:

@@ -375,7 +375,8 @@ class AdminServicer:
         raise NotImplementedError('Method not implemented!')
 
     def DecideAssets(self, request, context):
-        """Record a manual merge (two assets are one device) or split (a subject is not part of its asset).
+        """Record a manual merge (two assets are one device), split (a subject is not part of its asset) or
+        apart (two assets are two devices: never joined, never a possible duplicate).
         It is stored, applied at every refresh (a split wins over every key) and shown as the key
         "manual". A bad ref, a merge of an asset with itself or a subject not in the asset is INVALID_ARGUMENT.
         """

@@ -143,7 +143,8 @@ class AdminStub:
     first. Reading the audit log is itself audited.
     """
     DecideAssets: _grpc.UnaryUnaryMultiCallable[_query_pb2.DecisionRequest, _query_pb2.Decision]
-    """Record a manual merge (two assets are one device) or split (a subject is not part of its asset).
+    """Record a manual merge (two assets are one device), split (a subject is not part of its asset) or
+    apart (two assets are two devices: never joined, never a possible duplicate).
     It is stored, applied at every refresh (a split wins over every key) and shown as the key
     "manual". A bad ref, a merge of an asset with itself or a subject not in the asset is INVALID_ARGUMENT.
     """
@@ -185,7 +186,8 @@ class AdminAsyncStub(AdminStub):
     first. Reading the audit log is itself audited.
     """
     DecideAssets: _aio.UnaryUnaryMultiCallable[_query_pb2.DecisionRequest, _query_pb2.Decision]  # type: ignore[assignment]
-    """Record a manual merge (two assets are one device) or split (a subject is not part of its asset).
+    """Record a manual merge (two assets are one device), split (a subject is not part of its asset) or
+    apart (two assets are two devices: never joined, never a possible duplicate).
     It is stored, applied at every refresh (a split wins over every key) and shown as the key
     "manual". A bad ref, a merge of an asset with itself or a subject not in the asset is INVALID_ARGUMENT.
     """
@@ -278,7 +280,8 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         request: _query_pb2.DecisionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_query_pb2.Decision, _abc.Awaitable[_query_pb2.Decision]]:
-        """Record a manual merge (two assets are one device) or split (a subject is not part of its asset).
+        """Record a manual merge (two assets are one device), split (a subject is not part of its asset) or
+        apart (two assets are two devices: never joined, never a possible duplicate).
         It is stored, applied at every refresh (a split wins over every key) and shown as the key
         "manual". A bad ref, a merge of an asset with itself or a subject not in the asset is INVALID_ARGUMENT.
         """

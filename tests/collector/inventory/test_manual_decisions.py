@@ -114,6 +114,28 @@ def test_without_the_split_the_shared_name_would_be_a_possible_duplicate(store: 
     assert row.signals == ("hostname",) and "web-01" in row.why
 
 
+def test_apart_answers_a_false_possible_duplicate_and_holds_against_a_later_shared_key(store: Store) -> None:
+    sight(store, {"subject": "agent:a", "source_id": "a", "method": "agent", "seen_at": NOW - H, "hostname": "web-01",
+                  "serial": "SN-A"},
+          {"subject": "agent:b", "source_id": "b", "method": "agent", "seen_at": NOW - H, "hostname": "web-01",
+           "serial": "SN-B"})
+    (row,) = snap(store).duplicates
+    number = decide(store, "apart", row.asset_id, row.other_asset_id or "", reason="two web servers, one name")
+    s = snap(store)
+    assert s.duplicates == [] and [d.state for d in s.decisions] == ["applied"]
+    refs.undo_decision(store, number, who="local:alice", now=NOW)
+    assert [d.signals for d in snap(store).duplicates] == [("hostname",)]
+
+
+def test_apart_wins_over_a_key_that_would_join_the_two(store: Store) -> None:
+    estate(store)
+    decide(store, "apart", ARP_MAC, "isp-gw", reason="the switch in front of the router, not the router")
+    # a later SNMP answer lists both MACs: the MAC key would join the two assets, the decision keeps them apart
+    sight(store, {"subject": f"mac:{IF_MAC}", "method": "snmp", "seen_at": NOW - H / 2, "macs": [IF_MAC, ARP_MAC],
+                  "ips": ["192.0.2.1"], "hostname": "isp-gw"})
+    assert [f"mac:{ARP_MAC}"] in members(snap(store)) and [f"mac:{IF_MAC}"] in members(snap(store))
+
+
 def test_a_split_blocks_a_later_merge_of_the_same_subjects(store: Store) -> None:
     estate(store)
     split = decide(store, "split", "pc-1", subject=f"mac:{DOCK_MAC}")
@@ -149,7 +171,10 @@ def test_a_merge_the_keys_later_make_on_their_own_says_so(store: Store) -> None:
     ("merge", ("isp-gw", ARP_MAC), "", "   ", "--reason is required"),
     ("split", ("pc-1",), f"mac:{ARP_MAC}", "x", f"'mac:{ARP_MAC}' is not a subject of"),
     ("split", ("isp-gw",), f"mac:{IF_MAC}", "x", "is the only subject"),
-], ids=["unknown", "ambiguous", "unknown second", "self-merge", "no reason", "subject elsewhere", "only subject"])
+    ("apart", ("pc-1", "NC-PC1"), "", "x", "are one asset"),
+    ("apart", ("isp-gw",), "", "x", "a merge or apart names two assets"),
+], ids=["unknown", "ambiguous", "unknown second", "self-merge", "no reason", "subject elsewhere", "only subject",
+        "apart of one asset", "apart of one ref"])
 def test_bad_requests_are_one_line_errors_and_store_nothing(store: Store, action: str, args: tuple[str, ...],
                                                            subject: str, reason: str, message: str) -> None:
     estate(store)
