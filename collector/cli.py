@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from collector.config import (
     DEFAULT_GHOST_AFTER,
@@ -230,32 +230,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_assets_commands(p: argparse.ArgumentParser) -> None:
-    """`assets explain|merge|split|apart|decisions|undo` (REF: asset id, asset tag, host name, IP, MAC or subject)."""
+    """`assets explain|merge|split|apart|decisions|undo` (REF: asset id, asset tag, host name, IP, MAC or subject).
+
+    Their options default to nothing of their own (SUPPRESS), so `assets --db F explain REF` and
+    `assets explain REF --db F` both work: argparse would otherwise let the subcommand's defaults
+    overwrite what was given before it.
+    """
     asub = p.add_subparsers(dest="assets_command", parser_class=_Parser,
                             metavar="{explain,merge,split,apart,decisions,undo}")
-    c = asub.add_parser("explain", help="which subjects and sources make an asset, which key joined each, its record")
+
+    def add(name: str, **kw: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = asub.add_parser(name, argument_default=argparse.SUPPRESS, **kw)
+        return parser
+    c = add("explain", help="which subjects and sources make an asset, which key joined each, its record")
     c.add_argument("ref", metavar="REF", help="asset id, asset tag, host name, IP, MAC or subject")
     _add_target(c)
-    c.add_argument("--format", default="table", choices=("table", "json"), dest="fmt")
-    c = asub.add_parser("merge", help="record that two assets are one device (admin; undo with `assets undo ID`)")
+    c.add_argument("--format", choices=("table", "json"), dest="fmt", help="default table")
+    c = add("merge", help="record that two assets are one device (admin; undo with `assets undo ID`)")
     c.add_argument("refs", nargs=2, metavar="REF", help="the two assets (REF as for explain)")
     c.add_argument("--reason", required=True, help="why, for whoever reads the decision later")
     _add_target(c)
-    c = asub.add_parser("split", help="record that a subject is not part of an asset (admin; wins over every key)")
+    c = add("split", help="record that a subject is not part of an asset (admin; wins over every key)")
     c.add_argument("refs", nargs=1, metavar="REF", help="the asset (REF as for explain)")
     c.add_argument("--subject", required=True, help="the subject to take out, as `assets explain` lists it")
     c.add_argument("--reason", required=True, help="why, for whoever reads the decision later")
     _add_target(c)
-    c = asub.add_parser("apart", help="record that two assets are two devices: kept apart and never listed as "
+    c = add("apart", help="record that two assets are two devices: kept apart and never listed as "
                         "possible duplicates (admin)")
     c.add_argument("refs", nargs=2, metavar="REF", help="the two assets (REF as for explain)")
     c.add_argument("--reason", required=True, help="why, for whoever reads the decision later")
     _add_target(c)
-    c = asub.add_parser("decisions", help="every manual decision: who, when, why, and whether it still applies")
+    c = add("decisions", help="every manual decision: who, when, why, and whether it still applies")
     _add_target(c)
-    c.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
+    c.add_argument("--format", choices=FORMATS, dest="fmt", help="default table")
     c.add_argument("--output", type=Path, help="file for --format parquet")
-    c = asub.add_parser("undo", help="undo a manual decision (admin); it stays listed as undone")
+    c = add("undo", help="undo a manual decision (admin); it stays listed as undone")
     c.add_argument("decision_id", type=int, metavar="ID")
     _add_target(c)
 
