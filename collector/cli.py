@@ -242,6 +242,7 @@ def _add_assets_commands(p: argparse.ArgumentParser) -> None:
     def add(name: str, **kw: Any) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = asub.add_parser(name, argument_default=argparse.SUPPRESS, **kw)
         return parser
+
     c = add("explain", help="which subjects and sources make an asset, which key joined each, its record")
     c.add_argument("ref", metavar="REF", help="asset id, asset tag, host name, IP, MAC or subject")
     _add_target(c)

@@ -57,6 +57,7 @@ def test_duplicates_explain_merge_split_undo_with_db(db: Path) -> None:
     assert [f["kind"] for f in as_json("findings", *target, "--kind", "possible-duplicate")] == ["possible-duplicate"]
 
     text = cli("assets", "explain", "isp-gw", *target).out
+    assert cli("assets", *target, "explain", "isp-gw").out == text          # options before the subcommand too
     assert f"mac:{IF_MAC}" in text and "anchor" in text and "no register record" in text
     one_line_error(run_cli("netcensus", "assets", "explain", "192.0.2.1", *target), "matches 2 assets")
     one_line_error(run_cli("netcensus", "assets", "explain", "nope", *target), "no asset matches 'nope'")
