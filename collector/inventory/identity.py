@@ -20,7 +20,7 @@ Identifiers carried by implausibly many subjects (a serial on more than `max_sha
 machines, a MAC seen behind more than that many serials) are treated as junk and ignored.
 Every join records the key that made it. A serial or UUID that stays on two or more assets after
 resolution (kept apart by a weaker rule, e.g. two network sightings) is reported on each of them as a
-`SharedIdentifier`, which reconciliation turns into a duplicate finding.
+`SharedIdentifier`, a signal of a possible duplicate (duplicates.py).
 
 Identity conflicts (issue #14): an agent may claim another machine's serial, UUID *and* MACs, and would
 then merge into that machine's asset and add its software there. Two agent sources are *live together*
