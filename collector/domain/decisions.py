@@ -31,7 +31,7 @@ class Decision:
         asset_ids: the asset ids the person named, as they were then.
         reason / decided_by / decided_at: why, who (token name or 'local:<account>'), when.
         undone_by / undone_at: who undid it and when; None while it stands.
-        state: 'applied', 'already joined by keys', 'blocked by split N', 'stale: ...' (a subject gone),
+        state: 'applied', 'already joined by keys', 'blocked by split N' (or apart N), 'stale: ...' (a subject gone),
             'undone'; '' until a refresh says.
     """
 

@@ -121,7 +121,8 @@ class ManualDecisions:
                 continue
             blocking = self._blocking(ra, rb)
             if blocking:
-                self.states[d.decision_id] = f"blocked by split {blocking}"
+                action = next((x.action for x in self.decisions if x.decision_id == blocking), SPLIT)
+                self.states[d.decision_id] = f"blocked by {action} {blocking}"
                 continue
             if earliest[rb] < earliest[ra]:
                 ra, rb, a, b = rb, ra, b, a

@@ -626,7 +626,7 @@ class Decision(_message.Message):
     undone_by: _builtins.str
     """Who undid it; empty while it stands."""
     state: _builtins.str
-    """"applied", "already joined by keys", "blocked by split N", "stale: ..." (a subject no longer seen),
+    """"applied", "already joined by keys", "blocked by split N" (or "apart N"), "stale: ..." (a subject no longer seen),
     "undone", "recorded".
     """
     @_builtins.property

@@ -134,6 +134,8 @@ def test_apart_wins_over_a_key_that_would_join_the_two(store: Store) -> None:
     sight(store, {"subject": f"mac:{IF_MAC}", "method": "snmp", "seen_at": NOW - H / 2, "macs": [IF_MAC, ARP_MAC],
                   "ips": ["192.0.2.1"], "hostname": "isp-gw"})
     assert [f"mac:{ARP_MAC}"] in members(snap(store)) and [f"mac:{IF_MAC}"] in members(snap(store))
+    merge = decide(store, "merge", f"mac:{ARP_MAC}", f"mac:{IF_MAC}")
+    assert {d.decision_id: d.state for d in snap(store).decisions}[merge] == "blocked by apart 1"
 
 
 def test_a_split_blocks_a_later_merge_of_the_same_subjects(store: Store) -> None:
