@@ -540,7 +540,8 @@ class QueryService(query_pb2_grpc.QueryServicer):
             await self._access.done(caller, "ListFindings", outcome=f"FAILED_PRECONDITION: {exc}")
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         since = to_datetime(request.since) if request.HasField("since") else None
-        kinds = set(request.kinds)
+        # 'duplicate' was the kind's name before 'possible-duplicate': older clients still get them
+        kinds = {"possible-duplicate" if k == "duplicate" else k for k in request.kinds}
         rows = list(snapshot.findings)
         if request.include_resolved and self._resolved is not None:
             rows += await _pooled(self._pool, context, self._resolved)
