@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from collector.config import (
     DEFAULT_GHOST_AFTER,
@@ -34,11 +34,15 @@ from collector.output import FORMATS, emit
 
 if TYPE_CHECKING:
     from collector.client import CollectorClient
+    from collector.domain.decisions import Decision
+    from collector.inventory.refresh import Snapshot
     from collector.rules.bridge import SoftwareRules
     from collector.store.duckdb import Store
 
-FINDING_KINDS = ("ghost", "zombie", "mismatch", "duplicate", "identity-conflict", "unauthorised-software",
+FINDING_KINDS = ("ghost", "zombie", "mismatch", "possible-duplicate", "identity-conflict", "unauthorised-software",
                  "missing-software", "licence")
+# Earlier releases called possible duplicates 'duplicate': --kind duplicate still selects them.
+KIND_ALIASES = {"duplicate": "possible-duplicate"}
 FINDING_COLUMNS = (
     "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag", "status", "rule_id",
     "software_name", "software_version", "first_seen", "last_seen", "evidence", "summary", "finding_id",
@@ -201,10 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--include-resolved", action="store_true",
                    help="also list findings that were open and have been resolved (with --since: resolved since)")
 
-    p = sub.add_parser("assets", help="resolved assets with what was seen and what is recorded")
+    p = sub.add_parser("assets", help="resolved assets with what was seen and what is recorded; duplicates, "
+                       "explanations and manual merge/split decisions")
     _add_target(p)
     p.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
     p.add_argument("--output", type=Path, help="file for --format parquet")
+    p.add_argument("--duplicates", action="store_true",
+                   help="list asset pairs that may be one device (possible-duplicate), each with why")
+    _add_assets_commands(p)
 
     p = sub.add_parser("rules", help="rule packs")
     rsub = p.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
@@ -221,6 +229,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, help="where to keep the demo database (default: a new temp dir)")
     p.add_argument("--no-lab", action="store_true", help="skip the namespace lab sweep even as root")
     return parser
+
+
+def _add_assets_commands(p: argparse.ArgumentParser) -> None:
+    """`assets explain|merge|split|apart|decisions|undo` (REF: asset id, asset tag, host name, IP, MAC or subject).
+
+    Their options default to nothing of their own (SUPPRESS), so `assets --db F explain REF` and
+    `assets explain REF --db F` both work: argparse would otherwise let the subcommand's defaults
+    overwrite what was given before it.
+    """
+    asub = p.add_subparsers(dest="assets_command", parser_class=_Parser,
+                            metavar="{explain,merge,split,apart,decisions,undo}")
+
+    def add(name: str, **kw: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = asub.add_parser(name, argument_default=argparse.SUPPRESS, **kw)
+        return parser
+
+    c = add("explain", help="which subjects and sources make an asset, which key joined each, its record")
+    c.add_argument("ref", metavar="REF", help="asset id, asset tag, host name, IP, MAC or subject")
+    _add_target(c)
+    c.add_argument("--format", choices=("table", "json"), dest="fmt", help="default table")
+    c = add("merge", help="record that two assets are one device (admin; undo with `assets undo ID`)")
+    c.add_argument("refs", nargs=2, metavar="REF", help="the two assets (REF as for explain)")
+    c.add_argument("--reason", required=True, help="why, for whoever reads the decision later")
+    _add_target(c)
+    c = add("split", help="record that a subject is not part of an asset (admin; wins over every key)")
+    c.add_argument("refs", nargs=1, metavar="REF", help="the asset (REF as for explain)")
+    c.add_argument("--subject", required=True, help="the subject to take out, as `assets explain` lists it")
+    c.add_argument("--reason", required=True, help="why, for whoever reads the decision later")
+    _add_target(c)
+    c = add("apart", help="record that two assets are two devices: kept apart and never listed as "
+                        "possible duplicates (admin)")
+    c.add_argument("refs", nargs=2, metavar="REF", help="the two assets (REF as for explain)")
+    c.add_argument("--reason", required=True, help="why, for whoever reads the decision later")
+    _add_target(c)
+    c = add("decisions", help="every manual decision: who, when, why, and whether it still applies")
+    _add_target(c)
+    c.add_argument("--format", choices=FORMATS, dest="fmt", help="default table")
+    c.add_argument("--output", type=Path, help="file for --format parquet")
+    c = add("undo", help="undo a manual decision (admin); it stays listed as undone")
+    c.add_argument("decision_id", type=int, metavar="ID")
+    _add_target(c)
 
 
 def _utcnow() -> datetime:
@@ -299,7 +348,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _filter_findings(rows: list[FindingRow], args: argparse.Namespace, now: datetime) -> list[FindingRow]:
     import fnmatch
 
-    kinds = {k.strip() for spec in args.kind for k in spec.split(",") if k.strip()}
+    kinds = {KIND_ALIASES.get(k.strip(), k.strip()) for spec in args.kind for k in spec.split(",") if k.strip()}
     unknown = kinds - set(FINDING_KINDS)
     if unknown:
         raise UsageError(f"--kind {', '.join(sorted(unknown))}: not a finding kind (use {', '.join(FINDING_KINDS)})")
@@ -376,8 +425,88 @@ def cmd_findings(args: argparse.Namespace) -> int:
     return 0
 
 
+DUPLICATE_COLUMNS = ("asset_id", "other_asset_id", "signals", "why", "hostname", "other_hostname", "records",
+                     "first_seen", "last_seen", "finding_id")
+DUPLICATE_TABLE = (("asset_id", "ASSET"), ("other_asset_id", "OTHER"), ("signals", "SIGNALS"), ("why", "WHY"))
+DECISION_COLUMNS = ("decision_id", "action", "state", "asset_ids", "subject", "others", "reason", "decided_by",
+                    "decided_at", "undone_by", "undone_at")
+DECISION_TABLE = (("decision_id", "ID"), ("action", "ACTION"), ("asset_ids", "ASSETS"), ("decided_by", "BY"),
+                  ("decided_at", "AT"), ("state", "STATE"), ("reason", "REASON"))
+
+
+def _snapshot(store: Store) -> Snapshot:
+    """One refresh of a --db file for the assets commands (findings lifecycle left alone)."""
+    from collector.inventory.refresh import refresh
+
+    return refresh(store, now=_utcnow(), ghost_after=DEFAULT_GHOST_AFTER, rules=None, persist=False)
+
+
+def _assets_command(args: argparse.Namespace) -> int:
+    """explain, merge, split, decisions, undo: with --db on the file, with --collector over gRPC."""
+    from collector.output import explanation_json, explanation_text
+
+    command = args.assets_command
+    if command == "undo" and not 0 < args.decision_id < 2**31:
+        raise UsageError(f"no standing decision #{args.decision_id} (see `netcensus assets decisions`)")
+    if args.collector:
+        with _client(args) as client:
+            if command == "explain":
+                explained = client.explain(args.ref)
+            elif command in ("merge", "split", "apart"):
+                decision = client.decide(command, args.refs, getattr(args, "subject", "") or "", args.reason)
+            elif command == "undo":
+                decision = client.undo_decision(args.decision_id)
+            else:
+                decisions = client.decisions()
+    else:
+        from collector.inventory import refs
+        from collector.inventory.explain import explain
+
+        store = _open_for_query(args.db)
+        try:
+            if command == "explain":
+                explained = explain(args.ref, _snapshot(store))
+            elif command in ("merge", "split", "apart"):
+                decision = refs.record_decision(
+                    store, _snapshot(store), action=command, refs=args.refs, subject=getattr(args, "subject", "") or "",
+                    reason=args.reason, who=_local_user(), now=_utcnow())
+                decision = next((d for d in _snapshot(store).decisions if d.decision_id == decision.decision_id),
+                                decision)
+                store.record_audit(_local_audit(f"assets {command}", _decision_target(decision), "ok"))
+            elif command == "undo":
+                decision = refs.undo_decision(store, args.decision_id, who=_local_user(), now=_utcnow())
+                store.record_audit(_local_audit("assets undo", _decision_target(decision), "ok"))
+            else:
+                decisions = _snapshot(store).decisions
+        finally:
+            store.close()
+    if command == "explain":
+        print(explanation_json(explained) if args.fmt == "json" else explanation_text(explained))
+    elif command == "decisions":
+        emit(decisions, args.fmt, columns=DECISION_COLUMNS, table_columns=DECISION_TABLE, out=sys.stdout,
+             output=args.output, empty="no manual decisions")
+    elif command == "undo":
+        print(f"undid decision #{decision.decision_id} ({decision.action} of {', '.join(decision.asset_ids)}); "
+              "the next refresh resolves without it")
+    else:
+        print(escape_text(f"decision #{decision.decision_id}: {decision.action} of {', '.join(decision.asset_ids)}"
+                          + (f" (subject {decision.subject})" if decision.action == "split" else "")
+                          + f": {decision.state}; undo with `netcensus assets undo {decision.decision_id}`"))
+    return 0
+
+
+def _decision_target(d: Decision) -> str:
+    """The audit target of a decision: its number, action and assets (never more than 200 characters)."""
+    return f"#{d.decision_id} {d.action} {' '.join(d.asset_ids)}"[:200]
+
+
 def cmd_assets(args: argparse.Namespace) -> int:
+    if args.assets_command:
+        _target(args)
+        return _assets_command(args)
     _target(args)
+    if args.duplicates:
+        return _duplicates(args)
     if args.collector:
         with _client(args) as client:
             rows = list(client.assets())
@@ -394,6 +523,23 @@ def cmd_assets(args: argparse.Namespace) -> int:
          empty="no assets")
     if args.fmt == "table" and rows:
         print(f"\n{len(rows)} assets")
+    return 0
+
+
+def _duplicates(args: argparse.Namespace) -> int:
+    if args.collector:
+        with _client(args) as client:
+            rows = client.duplicates()
+    else:
+        store = _open_for_query(args.db)
+        try:
+            rows = _snapshot(store).duplicates
+        finally:
+            store.close()
+    emit(rows, args.fmt, columns=DUPLICATE_COLUMNS, table_columns=DUPLICATE_TABLE, out=sys.stdout, output=args.output,
+         empty="no possible duplicates")
+    if args.fmt == "table" and rows:
+        print(f"\n{len(rows)} possible duplicates; merge one with `netcensus assets merge A B --reason TEXT`")
     return 0
 
 

@@ -13,10 +13,12 @@ from pathlib import Path
 import grpc
 from netcensus.v1 import query_pb2, query_pb2_grpc
 
+from collector.domain.decisions import Decision, DuplicateRow, Explanation
 from collector.domain.findings import AssetRow, FindingRow
 from collector.errors import CollectorUnreachable, NetcensusError, UsageError
 from collector.serve.tls import channel_credentials
 from collector.wire.codec import to_datetime
+from collector.wire.decisions import decision_from_proto, duplicate_from_proto, explanation_from_proto
 from collector.wire.metadata import AUTHORIZATION_HEADER
 from collector.wire.query import asset_from_proto, finding_from_proto
 
@@ -53,7 +55,7 @@ class CollectorClient:
             first = (detail or "").splitlines()[0][:200] if detail else code.name
             return CollectorUnreachable(f"collector {self.target} is unreachable ({first})")
         if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNAUTHENTICATED,
-                    grpc.StatusCode.PERMISSION_DENIED):
+                    grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND):
             return UsageError(f"collector {self.target}: {detail or code.name}")
         return NetcensusError(f"collector {self.target}: {code.name if code else 'error'}: {detail}")
 
@@ -177,3 +179,52 @@ class CollectorClient:
         except grpc.RpcError as exc:
             raise self._error(exc) from exc
         return bool(response.found)
+
+    def duplicates(self) -> list[DuplicateRow]:
+        """Asset pairs that may be one device (reader token)."""
+        stub = query_pb2_grpc.QueryStub(self._channel)
+        try:
+            return [duplicate_from_proto(d) for d in stub.ListDuplicates(
+                query_pb2.DuplicatesRequest(), timeout=self._timeout, metadata=self._metadata)]
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+
+    def explain(self, ref: str) -> Explanation:
+        """Why the asset `ref` names is what it is (reader token)."""
+        stub = query_pb2_grpc.QueryStub(self._channel)
+        try:
+            answer: query_pb2.Explanation = stub.ExplainAsset(query_pb2.ExplainRequest(ref=ref), timeout=self._timeout,
+                                                              metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return explanation_from_proto(answer)
+
+    def decide(self, action: str, refs: list[str], subject: str, reason: str) -> Decision:
+        """Record a manual merge or split (admin token)."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+        try:
+            answer: query_pb2.Decision = stub.DecideAssets(
+                query_pb2.DecisionRequest(action=action, refs=refs, subject=subject, reason=reason),
+                timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return decision_from_proto(answer)
+
+    def decisions(self) -> list[Decision]:
+        """Every manual decision with its state (admin token)."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+        try:
+            return [decision_from_proto(d) for d in stub.ListDecisions(
+                query_pb2.ListDecisionsRequest(), timeout=self._timeout, metadata=self._metadata)]
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+
+    def undo_decision(self, decision_id: int) -> Decision:
+        """Undo a standing manual decision (admin token)."""
+        stub = query_pb2_grpc.AdminStub(self._channel)
+        try:
+            answer: query_pb2.Decision = stub.UndoDecision(query_pb2.UndoDecisionRequest(decision_id=decision_id),
+                                                           timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return decision_from_proto(answer)

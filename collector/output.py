@@ -25,13 +25,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
+from collector.domain.decisions import Decision, DuplicateRow, Explanation
 from collector.domain.findings import AssetRow, FindingRow
 from collector.errors import UsageError
 from collector.escaping import clip, csv_cell, escape_text, json_safe, split_tokens
 
 FORMATS = ("table", "json", "csv", "parquet")
 
-Row = FindingRow | AssetRow | Mapping[str, object]
+Row = FindingRow | AssetRow | DuplicateRow | Decision | Mapping[str, object]
 
 
 def _plain(value: object) -> object:
@@ -170,3 +171,39 @@ def emit(rows: Sequence[Row], fmt: str, *, columns: Sequence[str], table_columns
         out.write((to_table(rows, table_columns) or empty) + "\n")
     else:
         raise UsageError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
+
+
+def explanation_json(e: Explanation) -> str:
+    """`assets explain --format json`: one JSON object (escaped as to_json escapes)."""
+    return json_safe(json.dumps(_plain(e), default=_json_default, ensure_ascii=False, indent=2))
+
+
+def explanation_text(e: Explanation) -> str:
+    """`assets explain`: a few readable lines; every value from the network or a person is escaped."""
+    a = e.asset
+
+    def x(value: object) -> str:
+        return escape_text(_short(value)) if not isinstance(value, str) else escape_text(value)
+
+    names = " / ".join(x(v) for v in (a.hostnames[:1] + a.ips[:1] + a.macs[:1])) or "no name"
+    what = ", ".join(x(v) for v in (a.vendor, a.device_type, a.model, a.os) if v)
+    lines = [f"asset {x(a.asset_id)}: {names}" + (f" ({what})" if what else ""),
+             f"  seen {x(a.first_seen)} to {x(a.last_seen)} by {', '.join(x(s) for s in a.sources) or '-'}"]
+    if e.record:
+        lines.append(f"  recorded: {x(e.record)}, matched by {x(e.record_key or '?')}")
+    else:
+        lines.append("  recorded: no register record matches it")
+    lines.append(f"  {len(e.members)} subject(s), and the key that joined each:")
+    width = min(40, max(len(x(m.subject)) for m in e.members)) if e.members else 0
+    for m in e.members:
+        lines.append(f"    {x(m.subject).ljust(width)}  {x(m.key).ljust(10)}  {x(m.first_seen)} to {x(m.last_seen)}"
+                     f"  {', '.join(x(s) for s in m.sources)}")
+        lines.extend(f"        {x(seen)}" for seen in m.seen)
+    if e.decisions:
+        lines.append("  manual decisions:")
+        lines.extend(f"    #{d.decision_id} {x(d.action)} ({x(d.state)}) by {x(d.decided_by)} at {x(d.decided_at)}: "
+                     f"{x(d.reason)}" for d in e.decisions)
+    if e.duplicates:
+        lines.append("  possible duplicates:")
+        lines.extend(f"    {x(d.why)}" for d in e.duplicates)
+    return "\n".join(lines)

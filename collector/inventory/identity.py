@@ -21,12 +21,14 @@ A *subject* is what one report stream calls one thing ('agent:<id>', 'mac:<mac>'
    keyed asset that held that address at that time — within `ip_window` of the sighting — when
    exactly one keyed asset did. An address never joins two keyed assets: it only attaches a
    sighting that has no identity of its own, and an ambiguous address attaches nothing.
+6. manual decisions (collector/inventory/decisions.py): a person's split vetoes every join above that
+   would undo it; a person's merge joins two assets after the keys, recorded as the key 'manual'.
 
 Identifiers carried by implausibly many subjects (a serial on more than `max_share` distinct
 machines, a MAC seen behind more than that many serials) are treated as junk and ignored.
 Every join records the key that made it. A serial or UUID that stays on two or more assets after
 resolution (kept apart by a weaker rule, e.g. two network sightings) is reported on each of them as a
-`SharedIdentifier`, which reconciliation turns into a duplicate finding.
+`SharedIdentifier`, a signal of a possible duplicate (duplicates.py).
 
 Identity conflicts (issue #14): an agent may claim another machine's serial, UUID *and* MACs, and would
 then merge into that machine's asset and add its software there. Two agent sources are *live together*
@@ -54,6 +56,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from operator import attrgetter
+
+from collector.inventory.decisions import ManualDecisions
 
 L2_BINDING = "l2-binding"
 KEY_ORDER = ("serial", "uuid", "mac", L2_BINDING, "hostname")
@@ -288,7 +292,7 @@ def _conflict(a: SubjectFacts, b: SubjectFacts, junk: set[tuple[str, str]]) -> I
 class _Components:
     """Union-find over subject indices, tracking each component's serials and UUIDs for conflict checks."""
 
-    __slots__ = ("agents", "conflicts", "facts", "joined_by", "junk", "parent", "serials", "uuids")
+    __slots__ = ("agents", "conflicts", "facts", "joined_by", "junk", "manual", "parent", "serials", "uuids")
 
     def __init__(self, facts: Sequence[SubjectFacts], junk: set[tuple[str, str]] | None = None) -> None:
         self.facts = facts
@@ -302,6 +306,7 @@ class _Components:
         self.serials: dict[int, set[str]] = {i: set(f.serials) for i, f in enumerate(facts) if f.serials}
         self.uuids: dict[int, set[str]] = {i: set(f.uuids) for i, f in enumerate(facts) if f.uuids}
         self.joined_by: dict[int, str] = {}
+        self.manual: ManualDecisions | None = None  # people's split decisions veto joins (decisions.py)
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -331,6 +336,8 @@ class _Components:
         if agents_a and agents_b and self._conflicting(agents_a, agents_b):
             return False
         if key in ("serial", "uuid") and _concurrent_twins(self.facts[a], self.facts[b]):
+            return False
+        if self.manual is not None and not self.manual.allow(ra, rb):
             return False
         if agents_b:
             self.agents.pop(rb)
@@ -406,16 +413,21 @@ def _attach_by_ip_at_time(facts: Sequence[SubjectFacts], comps: _Components, win
                   if start <= last and first <= end}
         if len(owners) == 1:
             owner = owners.pop()
+            if comps.manual is not None and not comps.manual.allow(owner, find(i)):
+                continue
             comps.parent[find(i)] = owner
             comps.joined_by[i] = IP_AT_TIME
 
 
-def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8,
-            ip_window: timedelta = DEFAULT_IP_WINDOW) -> list[ResolvedAsset]:
-    """Merge subjects into assets by the ordered rules in the module docstring."""
+def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8, ip_window: timedelta = DEFAULT_IP_WINDOW,
+            decisions: ManualDecisions | None = None) -> list[ResolvedAsset]:
+    """Merge subjects into assets by the ordered rules in the module docstring, then people's `decisions`."""
     index = _index(facts, max_share)
     junk = _junk(facts, index, max_share)
     comps = _Components(facts, junk)
+    if decisions:  # manual splits veto key joins; manual merges come after the keys (decisions.py)
+        decisions.bind(facts)
+        comps.manual = decisions
     for key in KEY_ORDER:
         junk_key = "mac" if key == L2_BINDING else key  # a junk MAC binds nothing either
         for value, holders in index[key].items():
@@ -433,6 +445,8 @@ def resolve(facts: Sequence[SubjectFacts], *, max_share: int = 8,
                 for other in holders[n + 1:]:
                     comps.try_join(first, other, key)
     _attach_by_ip_at_time(facts, comps, ip_window)
+    if decisions:
+        decisions.merge(comps, facts)
 
     roots = [comps.find(i) for i in range(len(facts))]
     groups: dict[int, list[SubjectFacts]] = {}  # root -> its members

@@ -10,9 +10,9 @@ Verdicts, per DESIGN.md's status classes:
   retired (high) or lost/stolen (critical).
 * mismatch — a record in stock / pending / in repair whose asset is active (medium); a matched
   record whose serial, host name, MAC or model disagrees with what was seen (low).
-* duplicate — one record matching several assets, or several records matching one asset; and a
-  serial or UUID that identity resolution kept on several assets (a cloned image on machines
-  alive at the same time), naming every asset and the identifier.
+* possible-duplicate — two assets kept apart that share a strong signal (serial, UUID, one register
+  record, a host name in the same period), or several records matching one asset; one detector for
+  all of them, with every reason: collector/inventory/duplicates.py.
 * identity-conflict (high) — an agent claimed a serial or UUID that another agent, reporting at the
   same time, already held (identity.py keeps the two apart, so the claimant cannot add software to the
   holder's asset); names both sources, both assets, the identifier and since when. Reported while
@@ -41,7 +41,8 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 
 from collector.domain.findings import Evidence
-from collector.inventory.identity import IdentityConflict, ResolvedAsset, SharedIdentifier
+from collector.inventory.duplicates import POSSIBLE_DUPLICATE, PossibleDuplicate, find_duplicates
+from collector.inventory.identity import IdentityConflict, ResolvedAsset
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,8 @@ class Finding:
     last_seen: datetime | None = None
     suppressed: bool = False
     suppression: str = ""
-    identifier: str = ""        # '<key>:<value>' of a shared identifier (duplicate, identity-conflict findings)
+    identifier: str = ""        # what tells apart findings of one kind on one asset (identity-conflict, duplicates)
+    duplicate: PossibleDuplicate | None = None  # possible-duplicate findings: the pair and its reasons
 
     @property
     def finding_id(self) -> str:
@@ -101,7 +103,7 @@ class Finding:
         parts = [self.kind, self.rule_id, self.software_name]
         if self.record is not None:
             parts += [self.record.register, self.record.record_key]
-        if self.asset is not None and (self.record is None or self.kind == "duplicate"):
+        if self.asset is not None and (self.record is None or self.kind == POSSIBLE_DUPLICATE):
             parts.append(self.asset.asset_id)
         if self.identifier:
             parts.append(self.identifier)
@@ -151,18 +153,26 @@ def _last_seen(a: ResolvedAsset) -> datetime:
     return a.last_seen
 
 
-def match_records(assets: Sequence[ResolvedAsset],
-                  records: Sequence[Record]) -> tuple[list[Match], list[Match], list[Finding]]:
-    """Match records to assets by serial > MAC > host name; conflicts become duplicate findings.
+RecordOnMany = tuple[Record, list[ResolvedAsset], str]
+RecordsOnOne = tuple[ResolvedAsset, list[Record]]
+SharedNames = dict[str, list[ResolvedAsset]]
 
-    Returns (one match per asset, every record's match, duplicate findings): a record that lost the
-    asset to a better-matching record still matched it, so it is no ghost.
+
+def match_records(assets: Sequence[ResolvedAsset], records: Sequence[Record]
+                  ) -> tuple[list[Match], list[Match], list[RecordOnMany], list[RecordsOnOne], SharedNames]:
+    """Match records to assets by serial > MAC > host name, and say where the match was not one to one.
+
+    Returns (one match per asset, every record's match, each record that matched several assets with
+    them and the key, each asset that several records matched with them, each host name several
+    assets carry with them): a record that lost the asset to a better-matching record still matched
+    it, so it is no ghost. The last three are signals of possible duplicates (duplicates.py); the
+    host names come from the index built here anyway, which saves the detector a pass over every asset.
     """
     by_serial, by_mac, by_host = _asset_index(assets)
     serial_of, mac_of, host_of = by_serial.get, by_mac.get, by_host.get
     matches: list[Match] = []
     append = matches.append
-    findings: list[Finding] = []
+    on_many: list[RecordOnMany] = []
     for r in records:
         # The first key with any hit decides (serial > MAC > host name); most records have one
         # value per key and it names one asset, so that case is looked up and matched inline.
@@ -186,13 +196,7 @@ def match_records(assets: Sequence[ResolvedAsset],
         ranked = sorted(candidates.values(), key=_last_seen, reverse=True)
         append(Match(r, ranked[0], key))
         if len(ranked) > 1:
-            ids = ", ".join(a.asset_id for a in ranked)
-            findings.append(Finding(
-                kind="duplicate", severity="medium", record=r, asset=ranked[0],
-                summary=f"Record {_label(r)} matches {len(ranked)} observed assets by {key} ({ids}); "
-                        "they may be one machine seen twice or a copied identifier.",
-                evidence=(_record_evidence(r), *(ev for a in ranked for ev in _asset_evidence(a)[:1])),
-                first_seen=min(a.first_seen for a in ranked), last_seen=ranked[0].last_seen))
+            on_many.append((r, ranked, key))
     per_asset: dict[str, Match | list[Match]] = {}
     matched = per_asset.get
     for m in matches:
@@ -205,20 +209,16 @@ def match_records(assets: Sequence[ResolvedAsset],
         else:
             per_asset[asset_id] = [held_match, m]
     kept: list[Match] = []
+    on_one: list[RecordsOnOne] = []
     for group in per_asset.values():
         if not isinstance(group, list):
             kept.append(group)
             continue
         group.sort(key=lambda m: (_KEY_RANK[m.key], m.record.line))
         kept.append(group[0])
-        labels = ", ".join(_label(m.record) for m in group)
-        findings.append(Finding(
-            kind="duplicate", severity="medium", record=group[0].record, asset=group[0].asset,
-            summary=f"Observed asset {_asset_label(group[0].asset)} matches {len(group)} records ({labels}); "
-                    "the register holds it more than once.",
-            evidence=(*(_record_evidence(m.record) for m in group), *_asset_evidence(group[0].asset)[:1]),
-            first_seen=group[0].asset.first_seen, last_seen=group[0].asset.last_seen))
-    return kept, matches, findings
+        on_one.append((group[0].asset, [m.record for m in group]))
+    shared_names = {name: held for name, held in by_host.items() if isinstance(held, list)}
+    return kept, matches, on_many, on_one, shared_names
 
 
 _KEY_RANK = {"serial": 0, "mac": 1, "hostname": 2}
@@ -231,10 +231,15 @@ def reconcile(
     *,
     now: datetime,
     ghost_after: timedelta,
+    apart: frozenset[frozenset[str]] = frozenset(),
 ) -> tuple[list[Finding], list[Match]]:
-    """All inventory findings (ghost, zombie, mismatch, duplicate, identity-conflict) and the matches behind them."""
+    """All inventory findings (ghost, zombie, mismatch, possible-duplicate, identity-conflict) and the matches.
+
+    `apart`: pairs of asset ids a person split apart (decisions.py): never a possible duplicate.
+    """
     window_start = now - ghost_after if ghost_after > timedelta(0) else None
-    matches, every_match, findings = match_records(assets, records)
+    matches, every_match, on_many, on_one, shared_names = match_records(assets, records)
+    findings: list[Finding] = []
     matched_assets = {m.asset.asset_id for m in matches}
     primary = {(m.record.register, m.record.record_key) for m in matches}
     match_by_record = {(m.record.register, m.record.record_key): m for m in every_match}
@@ -279,12 +284,8 @@ def reconcile(
                 summary=f"{_label(r)} is recorded as {r.status!r} but {_asset_label(a)} was active on the "
                         f"network at {_t(a.last_seen)} (matched by {m.key}).",
                 evidence=(_record_evidence(r), *_asset_evidence(a)), first_seen=a.first_seen, last_seen=a.last_seen))
-    shared: dict[tuple[str, str], SharedIdentifier] = {}
     conflicts: dict[tuple[str, str, str, str], IdentityConflict] = {}
     for a in assets:
-        if a.shared:
-            for s in a.shared:
-                shared.setdefault((s.key, s.value), s)
         if a.conflicts:
             for c in a.conflicts:
                 conflicts.setdefault((c.key, c.value, c.holder, c.claimant), c)
@@ -309,27 +310,27 @@ def reconcile(
             holder, claimant = by_asset.get(c.asset_ids[0]), by_asset.get(c.asset_ids[1])
             if holder is not None and claimant is not None and (active(holder) or active(claimant)):
                 findings.append(_identity_conflict(c, holder, claimant))
-    if shared:
-        by_id = {a.asset_id: a for a in assets}
-        for s in shared.values():
-            holders = [by_id[i] for i in s.asset_ids if i in by_id]
-            if len(holders) > 1 and any(active(a) for a in holders):
-                findings.append(_shared_identifier(s, holders))
+    findings += [_possible_duplicate(d) for d in find_duplicates(assets, on_many, on_one, shared_names,
+                                                                        active=active, apart=apart)]
     return findings, matches
 
 
-def _shared_identifier(s: SharedIdentifier, holders: list[ResolvedAsset]) -> Finding:
-    """A serial/UUID on several assets that resolution kept apart: cloned machines, or a copied identifier."""
-    what = {"serial": "serial number", "uuid": "system UUID"}.get(s.key, s.key)
-    names = "; ".join(f"{_asset_label(a)} ({a.asset_id})" for a in holders)
+def _possible_duplicate(d: PossibleDuplicate) -> Finding:
+    """A pair of assets that may be one device (or an asset several records describe), with every reason."""
+    if len(d.assets) == 1:
+        a = d.assets[0]
+        return Finding(
+            kind=POSSIBLE_DUPLICATE, severity="medium", record=d.records[0], asset=a, identifier=d.identifier,
+            summary=d.why, duplicate=d,
+            evidence=(*(_record_evidence(r) for r in d.records), *_asset_evidence(a)[:1]),
+            first_seen=a.first_seen, last_seen=a.last_seen)
+    evidence = [_record_evidence(r) for r in d.records]
+    evidence += [replace(ev, detail=f"{a.asset_id}: {ev.detail}") for a in d.assets for ev in _asset_evidence(a)[:1]]
     return Finding(
-        kind="duplicate", severity="medium", asset=holders[0], identifier=f"{s.key}:{s.value}",
-        summary=f"{len(holders)} observed assets report the same {what} {s.value}: {names}; they were seen "
-                "as separate machines (a cloned image or copied identifier), so their records cannot tell "
-                "them apart.",
-        evidence=tuple(replace(ev, detail=f"{a.asset_id} ({s.key} {s.value}): {ev.detail}")
-                       for a in holders for ev in _asset_evidence(a)[:1]),
-        first_seen=min(a.first_seen for a in holders), last_seen=max(a.last_seen for a in holders))
+        kind=POSSIBLE_DUPLICATE, severity="medium", asset=d.assets[0], identifier=d.identifier,
+        summary=d.why + f" If they are, `netcensus assets merge {d.assets[0].asset_id} {d.assets[1].asset_id}`.",
+        duplicate=d, evidence=tuple(evidence),
+        first_seen=min(a.first_seen for a in d.assets), last_seen=max(a.last_seen for a in d.assets))
 
 
 def _source_ids(subject: str, sources: tuple[str, ...]) -> str:

@@ -10,11 +10,13 @@ resolved_at). No SQL here: the store owns it (collector/store/inventory.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from collector.domain.decisions import Decision, DuplicateRow
 from collector.domain.findings import SEVERITY_ORDER, AssetRow, FindingRow
+from collector.inventory.decisions import ManualDecisions, annotate
 from collector.inventory.gc import paused_gc
 from collector.inventory.identity import ResolvedAsset, SubjectFacts, resolve
 from collector.inventory.oui import oui_vendor
@@ -44,6 +46,9 @@ class InventoryStore(Protocol):
     def load_coverage(self) -> list[Coverage]:
         """What could have seen a recorded machine, and when."""
 
+    def load_decisions(self) -> list[Decision]:
+        """People's merge and split decisions, undone ones included."""
+
     def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
         """Make the stored assets these (the rules engine reads them)."""
 
@@ -61,6 +66,10 @@ class Snapshot:
     assets: list[ResolvedAsset]
     findings: list[FindingRow]
     records: dict[str, Record]          # asset_id -> matched record
+    duplicates: list[DuplicateRow] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)     # newest first, each with its state
+    facts: Sequence[SubjectFacts] = ()  # the subjects resolved (for `assets explain`)
+    keys: dict[str, str] = field(default_factory=dict)          # asset_id -> key its record matched by
 
 
 def refresh(
@@ -78,12 +87,17 @@ def refresh(
 
 def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, rules: RuleEvaluator | None,
              persist: bool) -> Snapshot:
-    assets = resolve(store.load_subjects())
+    stored = store.load_decisions()
+    manual = ManualDecisions(stored)
+    facts = store.load_subjects()
+    assets = resolve(facts, decisions=manual)
+    apart = annotate(manual, assets)
     for a in assets:
         if not a.vendor and a.macs:
             a.vendor = oui_vendor(a.macs[0])
     records = store.load_records()
-    findings, matches = reconcile(assets, records, store.load_coverage(), now=now, ghost_after=ghost_after)
+    findings, matches = reconcile(assets, records, store.load_coverage(), now=now, ghost_after=ghost_after,
+                                  apart=apart)
     matched = {m.asset.asset_id: m for m in matches}
     if not store.read_only:
         store.replace_assets(assets, matched)  # the rules engine reads them; they do not depend on the window
@@ -95,7 +109,21 @@ def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, ru
     if persist and not store.read_only:
         store.persist_findings(rows, now)
     rows.sort(key=lambda r: (-SEVERITY_ORDER.index(r.severity), r.kind, r.hostname or "", r.finding_id))
-    return Snapshot(assets=assets, findings=rows, records={k: m.record for k, m in matched.items()})
+    return Snapshot(assets=assets, findings=rows, records={k: m.record for k, m in matched.items()},
+                    duplicates=[_duplicate_row(f) for f in findings if f.duplicate is not None],
+                    decisions=manual.stated(stored), facts=facts, keys={k: m.key for k, m in matched.items()})
+
+
+def _duplicate_row(f: Finding) -> DuplicateRow:
+    d = f.duplicate
+    assert d is not None
+    a, b = d.assets[0], d.assets[1] if len(d.assets) > 1 else None
+    return DuplicateRow(
+        finding_id=f.finding_id, asset_id=a.asset_id, other_asset_id=b.asset_id if b else None, signals=d.signals,
+        why=d.why, hostname=a.hostnames[0] if a.hostnames else None,
+        other_hostname=b.hostnames[0] if b and b.hostnames else None,
+        records=tuple(r.asset_tag or r.name or r.record_key for r in d.records),
+        first_seen=f.first_seen, last_seen=f.last_seen)
 
 
 def _finding_row(f: Finding, matched: Mapping[str, Match], opened_at: datetime) -> FindingRow:
@@ -121,19 +149,21 @@ def _finding_row(f: Finding, matched: Mapping[str, Match], opened_at: datetime) 
 
 def asset_rows(snapshot: Snapshot) -> list[AssetRow]:
     """Assets in the order and shape of the contract (DESIGN.md, `assets --format json`)."""
-    out = []
-    for a in sorted(snapshot.assets, key=lambda a: (a.hostnames[0] if a.hostnames else "~", a.ips[:1], a.asset_id)):
-        r = snapshot.records.get(a.asset_id)
-        out.append(AssetRow(
-            asset_id=a.asset_id, hostnames=tuple(a.hostnames), ips=tuple(a.ips), macs=tuple(a.macs),
-            vendor=a.vendor or None, serial=a.serial or None, model=a.model or None,
-            device_type=a.device_type or None, os=a.os or None, first_seen=a.first_seen,
-            last_seen=a.last_seen, sources=tuple(a.sources), asset_tag=r.asset_tag or None if r else None,
-            status=r.status or None if r else None, matched_by=None if r is None else next(
-                (k for k in ("serial", "mac", "hostname") if _matches(r, a, k)), None),
-            system_uuid=a.uuids[0] if a.uuids else None, random_mac=a.random_mac or None,
-        ))
-    return out
+    return [asset_row(a, snapshot.records.get(a.asset_id)) for a in
+            sorted(snapshot.assets, key=lambda a: (a.hostnames[0] if a.hostnames else "~", a.ips[:1], a.asset_id))]
+
+
+def asset_row(a: ResolvedAsset, r: Record | None) -> AssetRow:
+    """One asset, with its matched record `r`, in the shape of the contract."""
+    return AssetRow(
+        asset_id=a.asset_id, hostnames=tuple(a.hostnames), ips=tuple(a.ips), macs=tuple(a.macs),
+        vendor=a.vendor or None, serial=a.serial or None, model=a.model or None,
+        device_type=a.device_type or None, os=a.os or None, first_seen=a.first_seen,
+        last_seen=a.last_seen, sources=tuple(a.sources), asset_tag=r.asset_tag or None if r else None,
+        status=r.status or None if r else None, matched_by=None if r is None else next(
+            (k for k in ("serial", "mac", "hostname") if _matches(r, a, k)), None),
+        system_uuid=a.uuids[0] if a.uuids else None, random_mac=a.random_mac or None,
+    )
 
 
 def _matches(r: Record, a: ResolvedAsset, key: str) -> bool:

@@ -26,13 +26,16 @@ from grpc_health.v1._async import HealthServicer
 from netcensus.v1 import query_pb2, query_pb2_grpc
 
 from collector.config import ServeConfig, parse_listen
+from collector.domain.decisions import Decision
 from collector.errors import NetcensusError, StorageUnavailable, StoreError, UsageError
+from collector.escaping import escape_text
 from collector.ingest.budget import InflightBudget
 from collector.ingest.enrolment import INTERNAL, UNAVAILABLE, EnrolAttempt, EnrolmentGate, Refusal
 from collector.ingest.pipeline import RETRY_LATER_MS, IngestPipeline
 from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.gc import settle_for_serving
 from collector.inventory.refresh import Snapshot, refresh
+from collector.inventory.refs import record_decision, undo_decision
 from collector.register.importing import import_register, parse_status_map
 from collector.rules.bridge import load_software_rules
 from collector.serve.access import Access, TokenBook, check_name, check_role, hash_secret, new_token
@@ -249,7 +252,7 @@ class Collector:
         query_pb2_grpc.add_AdminServicer_to_server(
             AdminService(self._import, access=access, revoke=self.revoke, sources=self.store.sources,
                          tokens=_Tokens(self), approve=self.approve, pool=self.query_pool,
-                         audit=self.store.audit_entries), server)
+                         audit=self.store.audit_entries, decisions=_Decisions(self)), server)
 
     async def _start_single(self, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
         """Everything in this process: gRPC, decoding and the writer (the default)."""
@@ -379,6 +382,31 @@ class _Tokens:
     def revoke(self, name: str) -> bool:
         """See Collector.revoke_token."""
         return self._collector.revoke_token(name)
+
+
+class _Decisions:
+    """The collector's manual merge/split decisions as the Admin service's DecisionAdmin."""
+
+    def __init__(self, collector: Collector) -> None:
+        self._collector = collector
+
+    def decide(self, action: str, refs: list[str], subject: str, reason: str, who: str) -> Decision:
+        c = self._collector
+        made = record_decision(c.store, c.refresh(), action=action, refs=refs, subject=subject, reason=reason,
+                               who=who, now=c.clock())
+        log.warning("manual %s #%d of %s by %s", action, made.decision_id, " ".join(made.asset_ids), escape_text(who))
+        return next((d for d in c.refresh().decisions if d.decision_id == made.decision_id), made)
+
+    def list(self) -> list[Decision]:
+        return self._collector.refresh().decisions
+
+    def undo(self, decision_id: int, who: str) -> Decision:
+        c = self._collector
+        if not 0 < decision_id < 2**31:
+            raise UsageError(f"no standing decision #{decision_id}")
+        undone = undo_decision(c.store, decision_id, who=who, now=c.clock())
+        log.warning("manual decision #%d undone by %s", decision_id, escape_text(who))
+        return undone
 
 
 def writer_threads(workers: int, cores: int) -> int:

@@ -23,15 +23,17 @@ from google.protobuf.message import DecodeError
 from netcensus.v1 import ingest_pb2, ingest_pb2_grpc, query_pb2, query_pb2_grpc, report_pb2
 
 from collector.config import ServeConfig
+from collector.domain.decisions import ACTIONS, Decision
 from collector.domain.findings import FindingRow
 from collector.domain.model import IngestReport
-from collector.errors import NetcensusError
+from collector.errors import NetcensusError, UsageError
 from collector.escaping import escape_text
 from collector.ingest.binding import INGEST_KINDS, certificate_problem
 from collector.ingest.budget import InflightBudget
 from collector.ingest.enrolment import RESOURCE_EXHAUSTED, EnrolAttempt, Refusal
 from collector.ingest.pipeline import RETRY_LATER_MS, LoopCallback, Outcome, PipelineBusy
 from collector.ingest.ratelimit import RateLimiter
+from collector.inventory.explain import explain
 from collector.inventory.refresh import Snapshot, asset_rows
 from collector.serve.access import ADMIN, READER, Access, Caller, hash_secret
 from collector.serve.guard import client_peer
@@ -39,6 +41,7 @@ from collector.serve.metrics import Metrics
 from collector.serve.querypool import QueryPool, QueryPoolFull
 from collector.serve.tls import CertIdentity, peer_identity
 from collector.wire.codec import InvalidReport, decode_report, to_datetime, to_timestamp
+from collector.wire.decisions import decision_to_proto, duplicate_to_proto, explanation_to_proto
 from collector.wire.metadata import NODE_KEY_HEADER, RETRY_AFTER_HEADER
 from collector.wire.query import asset_to_proto, finding_to_proto
 from collector.wire.validate import check_body_kind
@@ -537,7 +540,8 @@ class QueryService(query_pb2_grpc.QueryServicer):
             await self._access.done(caller, "ListFindings", outcome=f"FAILED_PRECONDITION: {exc}")
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
         since = to_datetime(request.since) if request.HasField("since") else None
-        kinds = set(request.kinds)
+        # 'duplicate' was the kind's name before 'possible-duplicate': older clients still get them
+        kinds = {"possible-duplicate" if k == "duplicate" else k for k in request.kinds}
         rows = list(snapshot.findings)
         if request.include_resolved and self._resolved is not None:
             rows += await _pooled(self._pool, context, self._resolved)
@@ -568,12 +572,58 @@ class QueryService(query_pb2_grpc.QueryServicer):
         for row in rows:
             yield asset_to_proto(row)
 
+    async def ListDuplicates(self, request: query_pb2.DuplicatesRequest, context: grpc.aio.ServicerContext[Any, Any]
+                             ) -> AsyncIterator[query_pb2.PossibleDuplicate]:
+        caller = await self._access.require(context, READER, "ListDuplicates")
+        try:
+            snapshot = await _pooled(self._pool, context, self._refresh, None)
+        except NetcensusError as exc:
+            await self._access.done(caller, "ListDuplicates", outcome=f"FAILED_PRECONDITION: {exc}")
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+        await self._audited(context, caller, "ListDuplicates", f"{len(snapshot.duplicates)} possible duplicates")
+        for row in snapshot.duplicates:
+            yield duplicate_to_proto(row)
+
+    async def ExplainAsset(self, request: query_pb2.ExplainRequest,
+                           context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.Explanation:
+        target = request.ref[:128]
+        caller = await self._access.require(context, READER, "ExplainAsset", target)
+
+        def work() -> Any:
+            return explain(request.ref, self._refresh(None))
+
+        try:
+            explained = await _pooled(self._pool, context, work)
+        except UsageError as exc:  # no such asset, or several: the message names the candidates
+            await self._access.done(caller, "ExplainAsset", target, f"INVALID_ARGUMENT: {exc}"[:300])
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+            raise AssertionError("context.abort returned") from exc
+        except NetcensusError as exc:
+            await self._access.done(caller, "ExplainAsset", target, f"FAILED_PRECONDITION: {exc}")
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(exc))
+            raise AssertionError("context.abort returned") from exc
+        await self._audited(context, caller, "ExplainAsset", f"{target} -> {explained.asset.asset_id}")
+        return explanation_to_proto(explained)
+
     async def _audited(self, context: grpc.aio.ServicerContext[Any, Any], caller: Caller, action: str,
                        target: str) -> None:
         try:
             await self._access.done(caller, action, target)
         except NetcensusError:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "the audit log cannot be written; retry later")
+
+
+class DecisionAdmin(Protocol):
+    """Manual merge/split decisions as the Admin service changes them (collector/serve/server.py)."""
+
+    def decide(self, action: str, refs: list[str], subject: str, reason: str, who: str) -> Decision:
+        """Check and store a decision; UsageError (a bad ref, a self-merge, a subject not in the asset)."""
+
+    def list(self) -> list[Decision]:
+        """Every decision, newest first, with its state."""
+
+    def undo(self, decision_id: int, who: str) -> Decision:
+        """Undo a standing decision; UsageError when there is none of that id."""
 
 
 Importer = Callable[[query_pb2.ImportRequest], query_pb2.ImportResponse]
@@ -604,8 +654,10 @@ class AdminService(query_pb2_grpc.AdminServicer):
     def __init__(self, importer: Importer, *, access: Access, revoke: Revoker | None = None,
                  sources: SourceLister | None = None, tokens: TokenAdmin | None = None,
                  approve: Approver | None = None, pool: QueryPool | None = None,
-                 audit: Callable[[int], list[dict[str, Any]]] | None = None) -> None:
+                 audit: Callable[[int], list[dict[str, Any]]] | None = None,
+                 decisions: DecisionAdmin | None = None) -> None:
         self._importer = importer
+        self._decisions = decisions
         self._access = access
         self._pool = pool or QueryPool(2, 16)
         self._revoke = revoke
@@ -724,3 +776,46 @@ class AdminService(query_pb2_grpc.AdminServicer):
         if expires is None:
             return query_pb2.ApproveEnrolmentResponse(found=False)
         return query_pb2.ApproveEnrolmentResponse(found=True, expires_at=to_timestamp(expires))
+
+    async def DecideAssets(self, request: query_pb2.DecisionRequest,
+                           context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.Decision:
+        target = f"{request.action[:16]} {' '.join(r[:64] for r in request.refs[:2])}"[:200]
+        caller = await self._access.require(context, ADMIN, "DecideAssets", target)
+        if self._decisions is None or request.action not in ACTIONS:
+            await self._fail(context, caller, "DecideAssets", target, grpc.StatusCode.INVALID_ARGUMENT,
+                             f"action must be one of {', '.join(ACTIONS)}")
+        assert self._decisions is not None
+        try:
+            decision = await _pooled(self._pool, context, self._decisions.decide, request.action, list(request.refs),
+                                     request.subject, request.reason, caller.name)
+        except NetcensusError as exc:  # a bad ref or request; else the store failed (retry later)
+            code = grpc.StatusCode.INVALID_ARGUMENT if isinstance(exc, UsageError) else grpc.StatusCode.UNAVAILABLE
+            await self._fail(context, caller, "DecideAssets", target, code, str(exc))
+            raise AssertionError("context.abort returned") from exc
+        await self._access.done(caller, "DecideAssets", f"#{decision.decision_id} {target}", f"ok: {decision.state}")
+        return decision_to_proto(decision)
+
+    async def ListDecisions(self, request: query_pb2.ListDecisionsRequest,
+                            context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Decision]:
+        caller = await self._access.require(context, ADMIN, "ListDecisions")
+        rows = await _pooled(self._pool, context, self._decisions.list) if self._decisions else []
+        await self._access.done(caller, "ListDecisions", f"{len(rows)} decisions")
+        for row in rows:
+            yield decision_to_proto(row)
+
+    async def UndoDecision(self, request: query_pb2.UndoDecisionRequest,
+                           context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.Decision:
+        target = f"#{request.decision_id}"
+        caller = await self._access.require(context, ADMIN, "UndoDecision", target)
+        if self._decisions is None:
+            await self._fail(context, caller, "UndoDecision", target, grpc.StatusCode.UNIMPLEMENTED,
+                             "decisions are not managed here")
+        assert self._decisions is not None
+        try:
+            decision = await _pooled(self._pool, context, self._decisions.undo, request.decision_id, caller.name)
+        except NetcensusError as exc:
+            code = grpc.StatusCode.NOT_FOUND if isinstance(exc, UsageError) else grpc.StatusCode.UNAVAILABLE
+            await self._fail(context, caller, "UndoDecision", target, code, str(exc))
+            raise AssertionError("context.abort returned") from exc
+        await self._access.done(caller, "UndoDecision", f"{target} {decision.action} {' '.join(decision.asset_ids)}")
+        return decision_to_proto(decision)

@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from collector.domain.decisions import Decision
 from collector.domain.findings import FindingRow
 from collector.domain.model import (
     IngestReport,
@@ -506,6 +507,37 @@ class Store:
         """Completed sweeps and agent reports: what could have seen a recorded machine, and when."""
         with self._mapped("loading coverage"):
             return inventory.load_coverage(self._cursor())
+
+    def load_decisions(self) -> list[Decision]:
+        """Every manual merge/split decision, undone ones included, oldest first."""
+        rows = self.query("SELECT decision_id, action, subject, others, asset_ids, reason, decided_by, decided_at, "
+                          "undone_by, undone_at FROM manual_decisions ORDER BY decision_id")
+        return [Decision(decision_id=int(r["decision_id"]), action=str(r["action"]),  # type: ignore[call-overload]
+                         subject=str(r["subject"]), others=tuple(r["others"] or ()),  # type: ignore[arg-type]
+                         asset_ids=tuple(r["asset_ids"] or ()), reason=str(r["reason"]),  # type: ignore[arg-type]
+                         decided_by=str(r["decided_by"]), decided_at=r["decided_at"],  # type: ignore[arg-type]
+                         undone_by=r["undone_by"], undone_at=r["undone_at"])  # type: ignore[arg-type]
+                for r in rows]
+
+    def add_decision(self, action: str, subject: str, others: Sequence[str], asset_ids: Sequence[str], reason: str,
+                     who: str, now: datetime) -> int:
+        """Store a manual merge or split; returns its id."""
+        with self._transaction() as cur:
+            row = cur.execute("INSERT INTO manual_decisions (action, subject, others, asset_ids, reason, decided_by, "
+                              "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING decision_id",
+                              [action, subject, list(others), list(asset_ids), reason, who, now]).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def undo_decision(self, decision_id: int, who: str, now: datetime) -> Decision | None:
+        """Mark a standing decision undone; None when no decision of that id stands (unknown or undone already)."""
+        with self._transaction() as cur:
+            row = cur.execute("UPDATE manual_decisions SET undone_by = ?, undone_at = ? "
+                              "WHERE decision_id = ? AND undone_at IS NULL RETURNING decision_id",
+                              [who, now, decision_id]).fetchone()
+        if row is None:
+            return None
+        return next(d for d in self.load_decisions() if d.decision_id == decision_id)
 
     def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
         """Make the assets and asset_members tables hold these assets (and their matched records)."""

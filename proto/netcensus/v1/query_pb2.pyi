@@ -45,7 +45,7 @@ class FindingsRequest(_message.Message):
     """Include resolved (closed) findings."""
     @_builtins.property
     def kinds(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Finding kinds: "ghost", "zombie", "mismatch", "duplicate", "identity-conflict",
+        """Finding kinds: "ghost", "zombie", "mismatch", "possible-duplicate", "identity-conflict",
         "unauthorised-software", "missing-software", "licence".
         """
 
@@ -150,7 +150,7 @@ class Finding(_message.Message):
     finding_id: _builtins.str
     """Stable identifier of this finding (same kind, asset and subject give the same id)."""
     kind: _builtins.str
-    """"ghost", "zombie", "mismatch", "duplicate", "identity-conflict", "unauthorised-software",
+    """"ghost", "zombie", "mismatch", "possible-duplicate", "identity-conflict", "unauthorised-software",
     "missing-software", "licence".
     """
     severity: _builtins.str
@@ -360,6 +360,360 @@ class Asset(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Asset: _TypeAlias = Asset  # noqa: Y015
+
+@_typing.final
+class DuplicatesRequest(_message.Message):
+    """Filter for ListDuplicates (none yet: every current possible duplicate is listed)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DuplicatesRequest: _TypeAlias = DuplicatesRequest  # noqa: Y015
+
+@_typing.final
+class PossibleDuplicate(_message.Message):
+    """Two assets (or two register records of one asset) that may be one device."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FINDING_ID_FIELD_NUMBER: _builtins.int
+    ASSET_ID_FIELD_NUMBER: _builtins.int
+    OTHER_ASSET_ID_FIELD_NUMBER: _builtins.int
+    SIGNALS_FIELD_NUMBER: _builtins.int
+    WHY_FIELD_NUMBER: _builtins.int
+    HOSTNAME_FIELD_NUMBER: _builtins.int
+    OTHER_HOSTNAME_FIELD_NUMBER: _builtins.int
+    RECORDS_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_FIELD_NUMBER: _builtins.int
+    finding_id: _builtins.str
+    """The possible-duplicate finding's id."""
+    asset_id: _builtins.str
+    """The first asset."""
+    other_asset_id: _builtins.str
+    """The second asset; empty when several records match one asset (then the records are the pair)."""
+    why: _builtins.str
+    """One sentence naming every signal with its value."""
+    hostname: _builtins.str
+    """Current host name of the first asset, empty when none."""
+    other_hostname: _builtins.str
+    """Current host name of the second asset, empty when none."""
+    @_builtins.property
+    def signals(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Shared strong signals: "serial", "uuid", "record", "hostname", "records"."""
+
+    @_builtins.property
+    def records(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Register records involved (asset tag, else name or key)."""
+
+    @_builtins.property
+    def first_seen(self) -> _timestamp_pb2.Timestamp:
+        """Earliest sighting of either asset."""
+
+    @_builtins.property
+    def last_seen(self) -> _timestamp_pb2.Timestamp:
+        """Latest sighting of either asset."""
+
+    def __init__(
+        self,
+        *,
+        finding_id: _builtins.str = ...,
+        asset_id: _builtins.str = ...,
+        other_asset_id: _builtins.str = ...,
+        signals: _abc.Iterable[_builtins.str] | None = ...,
+        why: _builtins.str = ...,
+        hostname: _builtins.str = ...,
+        other_hostname: _builtins.str = ...,
+        records: _abc.Iterable[_builtins.str] | None = ...,
+        first_seen: _timestamp_pb2.Timestamp | None = ...,
+        last_seen: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "finding_id", b"finding_id", "first_seen", b"first_seen", "hostname", b"hostname", "last_seen", b"last_seen", "other_asset_id", b"other_asset_id", "other_hostname", b"other_hostname", "records", b"records", "signals", b"signals", "why", b"why"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PossibleDuplicate: _TypeAlias = PossibleDuplicate  # noqa: Y015
+
+@_typing.final
+class ExplainRequest(_message.Message):
+    """Which asset to explain."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REF_FIELD_NUMBER: _builtins.int
+    ref: _builtins.str
+    """Asset id, asset tag, host name, IP address, MAC address or subject."""
+    def __init__(
+        self,
+        *,
+        ref: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ref", b"ref"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExplainRequest: _TypeAlias = ExplainRequest  # noqa: Y015
+
+@_typing.final
+class AssetSubject(_message.Message):
+    """One subject of an explained asset."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    KEY_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_FIELD_NUMBER: _builtins.int
+    SOURCES_FIELD_NUMBER: _builtins.int
+    SEEN_FIELD_NUMBER: _builtins.int
+    subject: _builtins.str
+    """The subject ("agent:<source id>", "mac:<mac>", "ip:<ip>", ...)."""
+    key: _builtins.str
+    """The key that joined it: "anchor", "serial", "uuid", "mac", "hostname", "ip-at-time", "manual", ..."""
+    @_builtins.property
+    def first_seen(self) -> _timestamp_pb2.Timestamp:
+        """First sighting of this subject."""
+
+    @_builtins.property
+    def last_seen(self) -> _timestamp_pb2.Timestamp:
+        """Last sighting of this subject."""
+
+    @_builtins.property
+    def sources(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Which sources saw it, as "<source_id>:<method>"."""
+
+    @_builtins.property
+    def seen(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What was seen, newest first, one line each."""
+
+    def __init__(
+        self,
+        *,
+        subject: _builtins.str = ...,
+        key: _builtins.str = ...,
+        first_seen: _timestamp_pb2.Timestamp | None = ...,
+        last_seen: _timestamp_pb2.Timestamp | None = ...,
+        sources: _abc.Iterable[_builtins.str] | None = ...,
+        seen: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "key", b"key", "last_seen", b"last_seen", "seen", b"seen", "sources", b"sources", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssetSubject: _TypeAlias = AssetSubject  # noqa: Y015
+
+@_typing.final
+class Explanation(_message.Message):
+    """Why an asset is what it is."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ASSET_FIELD_NUMBER: _builtins.int
+    SUBJECTS_FIELD_NUMBER: _builtins.int
+    RECORD_FIELD_NUMBER: _builtins.int
+    RECORD_KEY_FIELD_NUMBER: _builtins.int
+    DECISIONS_FIELD_NUMBER: _builtins.int
+    DUPLICATES_FIELD_NUMBER: _builtins.int
+    record: _builtins.str
+    """The register record it matched, in words; empty when none."""
+    record_key: _builtins.str
+    """The key that matched the record: "serial", "mac", "hostname"; empty when none."""
+    @_builtins.property
+    def asset(self) -> Global___Asset:
+        """The asset as ListAssets gives it."""
+
+    @_builtins.property
+    def subjects(self) -> _containers.RepeatedCompositeFieldContainer[Global___AssetSubject]:
+        """Its subjects and the key that joined each."""
+
+    @_builtins.property
+    def decisions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Decision]:
+        """Manual decisions on its subjects."""
+
+    @_builtins.property
+    def duplicates(self) -> _containers.RepeatedCompositeFieldContainer[Global___PossibleDuplicate]:
+        """Possible duplicates it is part of."""
+
+    def __init__(
+        self,
+        *,
+        asset: Global___Asset | None = ...,
+        subjects: _abc.Iterable[Global___AssetSubject] | None = ...,
+        record: _builtins.str = ...,
+        record_key: _builtins.str = ...,
+        decisions: _abc.Iterable[Global___Decision] | None = ...,
+        duplicates: _abc.Iterable[Global___PossibleDuplicate] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset", b"asset", "decisions", b"decisions", "duplicates", b"duplicates", "record", b"record", "record_key", b"record_key", "subjects", b"subjects"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Explanation: _TypeAlias = Explanation  # noqa: Y015
+
+@_typing.final
+class DecisionRequest(_message.Message):
+    """A manual merge or split."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACTION_FIELD_NUMBER: _builtins.int
+    REFS_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    action: _builtins.str
+    """"merge", "split" or "apart"."""
+    subject: _builtins.str
+    """split: the subject to take out of the asset."""
+    reason: _builtins.str
+    """Why (required; kept with the decision)."""
+    @_builtins.property
+    def refs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """merge, apart: the two assets; split: the one asset. Each an asset id, asset tag, host name, IP, MAC or subject."""
+
+    def __init__(
+        self,
+        *,
+        action: _builtins.str = ...,
+        refs: _abc.Iterable[_builtins.str] | None = ...,
+        subject: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "reason", b"reason", "refs", b"refs", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DecisionRequest: _TypeAlias = DecisionRequest  # noqa: Y015
+
+@_typing.final
+class Decision(_message.Message):
+    """A manual decision."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_ID_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    OTHERS_FIELD_NUMBER: _builtins.int
+    ASSET_IDS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    DECIDED_BY_FIELD_NUMBER: _builtins.int
+    DECIDED_AT_FIELD_NUMBER: _builtins.int
+    UNDONE_BY_FIELD_NUMBER: _builtins.int
+    UNDONE_AT_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    decision_id: _builtins.int
+    """Its number."""
+    action: _builtins.str
+    """"merge", "split" or "apart"."""
+    subject: _builtins.str
+    """merge, apart: a subject of the first asset; split: the subject taken out."""
+    reason: _builtins.str
+    """Why."""
+    decided_by: _builtins.str
+    """Who: the token's name, or "local:<account>" for a change made on the database file."""
+    undone_by: _builtins.str
+    """Who undid it; empty while it stands."""
+    state: _builtins.str
+    """"applied", "already joined by keys", "blocked by split N" (or "apart N"), "stale: ..." (a subject no longer seen),
+    "undone", "recorded".
+    """
+    @_builtins.property
+    def others(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """merge: a subject of the second asset; split: the asset's other subjects when it was made; apart:
+        the second asset's subjects when it was made.
+        """
+
+    @_builtins.property
+    def asset_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The asset ids named, as they were when it was made."""
+
+    @_builtins.property
+    def decided_at(self) -> _timestamp_pb2.Timestamp:
+        """When."""
+
+    @_builtins.property
+    def undone_at(self) -> _timestamp_pb2.Timestamp:
+        """When it was undone; unset while it stands."""
+
+    def __init__(
+        self,
+        *,
+        decision_id: _builtins.int = ...,
+        action: _builtins.str = ...,
+        subject: _builtins.str = ...,
+        others: _abc.Iterable[_builtins.str] | None = ...,
+        asset_ids: _abc.Iterable[_builtins.str] | None = ...,
+        reason: _builtins.str = ...,
+        decided_by: _builtins.str = ...,
+        decided_at: _timestamp_pb2.Timestamp | None = ...,
+        undone_by: _builtins.str = ...,
+        undone_at: _timestamp_pb2.Timestamp | None = ...,
+        state: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["decided_at", b"decided_at", "undone_at", b"undone_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "asset_ids", b"asset_ids", "decided_at", b"decided_at", "decided_by", b"decided_by", "decision_id", b"decision_id", "others", b"others", "reason", b"reason", "state", b"state", "subject", b"subject", "undone_at", b"undone_at", "undone_by", b"undone_by"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Decision: _TypeAlias = Decision  # noqa: Y015
+
+@_typing.final
+class ListDecisionsRequest(_message.Message):
+    """Filter for ListDecisions (none yet)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDecisionsRequest: _TypeAlias = ListDecisionsRequest  # noqa: Y015
+
+@_typing.final
+class UndoDecisionRequest(_message.Message):
+    """Which decision to undo."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_ID_FIELD_NUMBER: _builtins.int
+    decision_id: _builtins.int
+    """Its number."""
+    def __init__(
+        self,
+        *,
+        decision_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision_id", b"decision_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UndoDecisionRequest: _TypeAlias = UndoDecisionRequest  # noqa: Y015
 
 @_typing.final
 class ImportRequest(_message.Message):

@@ -47,6 +47,16 @@ class QueryStub:
                 request_serializer=netcensus_dot_v1_dot_query__pb2.AssetsRequest.SerializeToString,
                 response_deserializer=netcensus_dot_v1_dot_query__pb2.Asset.FromString,
                 _registered_method=True)
+        self.ListDuplicates = channel.unary_stream(
+                '/netcensus.v1.Query/ListDuplicates',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.DuplicatesRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.PossibleDuplicate.FromString,
+                _registered_method=True)
+        self.ExplainAsset = channel.unary_unary(
+                '/netcensus.v1.Query/ExplainAsset',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.ExplainRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.Explanation.FromString,
+                _registered_method=True)
 
 
 class QueryServicer:
@@ -69,6 +79,21 @@ class QueryServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDuplicates(self, request, context):
+        """Asset pairs that may be one device (the possible-duplicate findings), each with why.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExplainAsset(self, request, context):
+        """Which subjects and sources make one asset, which key joined each, its register record and the
+        manual decisions on it. An unknown or ambiguous ref is INVALID_ARGUMENT naming the candidates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -81,6 +106,16 @@ def add_QueryServicer_to_server(servicer, server):
                     servicer.ListAssets,
                     request_deserializer=netcensus_dot_v1_dot_query__pb2.AssetsRequest.FromString,
                     response_serializer=netcensus_dot_v1_dot_query__pb2.Asset.SerializeToString,
+            ),
+            'ListDuplicates': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListDuplicates,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.DuplicatesRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.PossibleDuplicate.SerializeToString,
+            ),
+            'ExplainAsset': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExplainAsset,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.ExplainRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.Explanation.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -150,6 +185,60 @@ class Query:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def ListDuplicates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/netcensus.v1.Query/ListDuplicates',
+            netcensus_dot_v1_dot_query__pb2.DuplicatesRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.PossibleDuplicate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExplainAsset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netcensus.v1.Query/ExplainAsset',
+            netcensus_dot_v1_dot_query__pb2.ExplainRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.Explanation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class AdminStub:
     """Feed and manage the collector: register imports, sources, API tokens. Every call needs an admin
@@ -201,6 +290,21 @@ class AdminStub:
                 '/netcensus.v1.Admin/ListAudit',
                 request_serializer=netcensus_dot_v1_dot_query__pb2.ListAuditRequest.SerializeToString,
                 response_deserializer=netcensus_dot_v1_dot_query__pb2.AuditEntry.FromString,
+                _registered_method=True)
+        self.DecideAssets = channel.unary_unary(
+                '/netcensus.v1.Admin/DecideAssets',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.DecisionRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.Decision.FromString,
+                _registered_method=True)
+        self.ListDecisions = channel.unary_stream(
+                '/netcensus.v1.Admin/ListDecisions',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.ListDecisionsRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.Decision.FromString,
+                _registered_method=True)
+        self.UndoDecision = channel.unary_unary(
+                '/netcensus.v1.Admin/UndoDecision',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.UndoDecisionRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.Decision.FromString,
                 _registered_method=True)
 
 
@@ -270,6 +374,30 @@ class AdminServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DecideAssets(self, request, context):
+        """Record a manual merge (two assets are one device), split (a subject is not part of its asset) or
+        apart (two assets are two devices: never joined, never a possible duplicate).
+        It is stored, applied at every refresh (a split wins over every key) and shown as the key
+        "manual". A bad ref, a merge of an asset with itself or a subject not in the asset is INVALID_ARGUMENT.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDecisions(self, request, context):
+        """Every manual decision, undone ones included, newest first, each with its state now.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UndoDecision(self, request, context):
+        """Undo a standing decision (it stays listed as undone). No such standing decision: NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -312,6 +440,21 @@ def add_AdminServicer_to_server(servicer, server):
                     servicer.ListAudit,
                     request_deserializer=netcensus_dot_v1_dot_query__pb2.ListAuditRequest.FromString,
                     response_serializer=netcensus_dot_v1_dot_query__pb2.AuditEntry.SerializeToString,
+            ),
+            'DecideAssets': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideAssets,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.DecisionRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.Decision.SerializeToString,
+            ),
+            'ListDecisions': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListDecisions,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.ListDecisionsRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.Decision.SerializeToString,
+            ),
+            'UndoDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.UndoDecision,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.UndoDecisionRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.Decision.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -532,6 +675,87 @@ class Admin:
             '/netcensus.v1.Admin/ListAudit',
             netcensus_dot_v1_dot_query__pb2.ListAuditRequest.SerializeToString,
             netcensus_dot_v1_dot_query__pb2.AuditEntry.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideAssets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netcensus.v1.Admin/DecideAssets',
+            netcensus_dot_v1_dot_query__pb2.DecisionRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.Decision.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/netcensus.v1.Admin/ListDecisions',
+            netcensus_dot_v1_dot_query__pb2.ListDecisionsRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.Decision.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UndoDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netcensus.v1.Admin/UndoDecision',
+            netcensus_dot_v1_dot_query__pb2.UndoDecisionRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.Decision.FromString,
             options,
             channel_credentials,
             insecure,

@@ -40,6 +40,12 @@ class QueryStub:
     """Findings: ghosts, zombies, mismatches and rule findings, recomputed at call time."""
     ListAssets: _grpc.UnaryStreamMultiCallable[_query_pb2.AssetsRequest, _query_pb2.Asset]
     """Resolved assets with what was seen of them and what the register says."""
+    ListDuplicates: _grpc.UnaryStreamMultiCallable[_query_pb2.DuplicatesRequest, _query_pb2.PossibleDuplicate]
+    """Asset pairs that may be one device (the possible-duplicate findings), each with why."""
+    ExplainAsset: _grpc.UnaryUnaryMultiCallable[_query_pb2.ExplainRequest, _query_pb2.Explanation]
+    """Which subjects and sources make one asset, which key joined each, its register record and the
+    manual decisions on it. An unknown or ambiguous ref is INVALID_ARGUMENT naming the candidates.
+    """
 
 @_typing.type_check_only
 class QueryAsyncStub(QueryStub):
@@ -53,6 +59,12 @@ class QueryAsyncStub(QueryStub):
     """Findings: ghosts, zombies, mismatches and rule findings, recomputed at call time."""
     ListAssets: _aio.UnaryStreamMultiCallable[_query_pb2.AssetsRequest, _query_pb2.Asset]  # type: ignore[assignment]
     """Resolved assets with what was seen of them and what the register says."""
+    ListDuplicates: _aio.UnaryStreamMultiCallable[_query_pb2.DuplicatesRequest, _query_pb2.PossibleDuplicate]  # type: ignore[assignment]
+    """Asset pairs that may be one device (the possible-duplicate findings), each with why."""
+    ExplainAsset: _aio.UnaryUnaryMultiCallable[_query_pb2.ExplainRequest, _query_pb2.Explanation]  # type: ignore[assignment]
+    """Which subjects and sources make one asset, which key joined each, its register record and the
+    manual decisions on it. An unknown or ambiguous ref is INVALID_ARGUMENT naming the candidates.
+    """
 
 class QueryServicer(metaclass=_abc_1.ABCMeta):
     """Read findings and assets. Every call needs a reader or admin API token ("authorization: Bearer
@@ -75,6 +87,24 @@ class QueryServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_query_pb2.Asset], _abc.AsyncIterator[_query_pb2.Asset]]:
         """Resolved assets with what was seen of them and what the register says."""
+
+    @_abc_1.abstractmethod
+    def ListDuplicates(
+        self,
+        request: _query_pb2.DuplicatesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_query_pb2.PossibleDuplicate], _abc.AsyncIterator[_query_pb2.PossibleDuplicate]]:
+        """Asset pairs that may be one device (the possible-duplicate findings), each with why."""
+
+    @_abc_1.abstractmethod
+    def ExplainAsset(
+        self,
+        request: _query_pb2.ExplainRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_query_pb2.Explanation, _abc.Awaitable[_query_pb2.Explanation]]:
+        """Which subjects and sources make one asset, which key joined each, its register record and the
+        manual decisions on it. An unknown or ambiguous ref is INVALID_ARGUMENT naming the candidates.
+        """
 
 def add_QueryServicer_to_server(servicer: QueryServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 
@@ -112,6 +142,16 @@ class AdminStub:
     """The newest audit rows (who read, imported, revoked or changed what, and every refusal), oldest
     first. Reading the audit log is itself audited.
     """
+    DecideAssets: _grpc.UnaryUnaryMultiCallable[_query_pb2.DecisionRequest, _query_pb2.Decision]
+    """Record a manual merge (two assets are one device), split (a subject is not part of its asset) or
+    apart (two assets are two devices: never joined, never a possible duplicate).
+    It is stored, applied at every refresh (a split wins over every key) and shown as the key
+    "manual". A bad ref, a merge of an asset with itself or a subject not in the asset is INVALID_ARGUMENT.
+    """
+    ListDecisions: _grpc.UnaryStreamMultiCallable[_query_pb2.ListDecisionsRequest, _query_pb2.Decision]
+    """Every manual decision, undone ones included, newest first, each with its state now."""
+    UndoDecision: _grpc.UnaryUnaryMultiCallable[_query_pb2.UndoDecisionRequest, _query_pb2.Decision]
+    """Undo a standing decision (it stays listed as undone). No such standing decision: NOT_FOUND."""
 
 @_typing.type_check_only
 class AdminAsyncStub(AdminStub):
@@ -145,6 +185,16 @@ class AdminAsyncStub(AdminStub):
     """The newest audit rows (who read, imported, revoked or changed what, and every refusal), oldest
     first. Reading the audit log is itself audited.
     """
+    DecideAssets: _aio.UnaryUnaryMultiCallable[_query_pb2.DecisionRequest, _query_pb2.Decision]  # type: ignore[assignment]
+    """Record a manual merge (two assets are one device), split (a subject is not part of its asset) or
+    apart (two assets are two devices: never joined, never a possible duplicate).
+    It is stored, applied at every refresh (a split wins over every key) and shown as the key
+    "manual". A bad ref, a merge of an asset with itself or a subject not in the asset is INVALID_ARGUMENT.
+    """
+    ListDecisions: _aio.UnaryStreamMultiCallable[_query_pb2.ListDecisionsRequest, _query_pb2.Decision]  # type: ignore[assignment]
+    """Every manual decision, undone ones included, newest first, each with its state now."""
+    UndoDecision: _aio.UnaryUnaryMultiCallable[_query_pb2.UndoDecisionRequest, _query_pb2.Decision]  # type: ignore[assignment]
+    """Undo a standing decision (it stays listed as undone). No such standing decision: NOT_FOUND."""
 
 class AdminServicer(metaclass=_abc_1.ABCMeta):
     """Feed and manage the collector: register imports, sources, API tokens. Every call needs an admin
@@ -223,5 +273,33 @@ class AdminServicer(metaclass=_abc_1.ABCMeta):
         """The newest audit rows (who read, imported, revoked or changed what, and every refusal), oldest
         first. Reading the audit log is itself audited.
         """
+
+    @_abc_1.abstractmethod
+    def DecideAssets(
+        self,
+        request: _query_pb2.DecisionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_query_pb2.Decision, _abc.Awaitable[_query_pb2.Decision]]:
+        """Record a manual merge (two assets are one device), split (a subject is not part of its asset) or
+        apart (two assets are two devices: never joined, never a possible duplicate).
+        It is stored, applied at every refresh (a split wins over every key) and shown as the key
+        "manual". A bad ref, a merge of an asset with itself or a subject not in the asset is INVALID_ARGUMENT.
+        """
+
+    @_abc_1.abstractmethod
+    def ListDecisions(
+        self,
+        request: _query_pb2.ListDecisionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_query_pb2.Decision], _abc.AsyncIterator[_query_pb2.Decision]]:
+        """Every manual decision, undone ones included, newest first, each with its state now."""
+
+    @_abc_1.abstractmethod
+    def UndoDecision(
+        self,
+        request: _query_pb2.UndoDecisionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_query_pb2.Decision, _abc.Awaitable[_query_pb2.Decision]]:
+        """Undo a standing decision (it stays listed as undone). No such standing decision: NOT_FOUND."""
 
 def add_AdminServicer_to_server(servicer: AdminServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -98,7 +98,7 @@ def test_reconcile_reports_one_identity_conflict_naming_both_sources() -> None:
     assert "agent source victim (holding it since 2026-10-26 12:00 UTC)" in finding.summary
     assert [(e.source, e.method) for e in finding.evidence] == [("victim", "agent"), ("impostor", "agent")]
     assert finding.first_seen == NOW - 2 * DAY and finding.last_seen == NOW
-    assert not [f for f in findings if f.kind == "duplicate"]
+    assert not [f for f in findings if f.kind == "possible-duplicate"]
     again, _ = reconcile(resolve([VICTIM, IMPOSTOR]), [], coverage, now=NOW + DAY, ghost_after=14 * DAY)
     assert [f.finding_id for f in again if f.kind == "identity-conflict"] == [finding.finding_id]
 

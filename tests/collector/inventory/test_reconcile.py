@@ -80,11 +80,11 @@ CASES = {
         [seen("agent:a", timedelta(hours=1), hostnames="dup-01", serials="SN-A"),
          seen("agent:b", timedelta(hours=2), hostnames="dup-01", serials="SN-B")],
         [record("NC-9", hostname="dup-01")], [SWEEP], 14,
-        [("duplicate", "medium", "NC-9"), ("zombie", "medium", None)]),
+        [("possible-duplicate", "medium", None), ("zombie", "medium", None)]),
     "two records, one asset: duplicate": (
         [seen("agent:a", timedelta(hours=1), serials="SN1", hostnames="pc-1")],
         [record("NC-1", serial="SN1"), record("NC-7", hostname="pc-1")], [SWEEP], 14,
-        [("duplicate", "medium", "NC-1")]),
+        [("possible-duplicate", "medium", "NC-1")]),
     "ghost-after 0: never-seen in-use record is a ghost once anything ran": (
         [], [record("NC-1")], [Coverage("s", "agent", NOW - 40 * DAY, (), "old agent run")], 0,
         [("ghost", "medium", "NC-1")]),
