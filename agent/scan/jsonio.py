@@ -63,6 +63,7 @@ def _observation(d: dict[str, Any]) -> Observation:
                          for i in d.get("interfaces", ())),
         mac_is_local=bool(d.get("mac_is_local", False)),
         attributes=tuple((str(k), str(v)) for k, v in d.get("attributes", ())),
+        firmware=d.get("firmware", ""),
     )
 
 

@@ -88,6 +88,8 @@ class Observation:
     # Optional extras (added by the scanner work): device facts that have no field of their
     # own, e.g. HOST-RESOURCES-MIB hrSystem values or LLDP port details, as sorted key/value pairs.
     attributes: tuple[tuple[str, str], ...] = ()
+    # OS or firmware version the device runs ("15.2(4)E8"); see agent/scan/snmp/identify.py.
+    firmware: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,3 +78,4 @@ class AssetRow:
     status: str | None
     matched_by: str | None
     system_uuid: str | None
+    firmware: str | None = None  # OS or firmware version (a device's firmware, an agent's OS version)

@@ -77,6 +77,7 @@ class Sighting:
     seen_via_port: str = ""
     vlan: int = 0
     detail: str = ""  # JSON object: everything else the report said (cpu, disks, snmp, ports); "" if nothing
+    firmware: str = ""  # OS or firmware version: a device's firmware (SNMP), an agent's OS version
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,7 @@ class SubjectFacts:
     # (ip, first seen with it, last seen with it), for IP-at-time. The store fills it for the
     # addresses that matter; without it, every address counts as held from first_seen to last_seen.
     ip_seen: tuple[tuple[str, datetime, datetime], ...] = ()
+    firmware: str = ""                   # OS or firmware version, most recent
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,7 @@ class ResolvedAsset:
     evidence: list[tuple[str, str, datetime, str]] = field(default_factory=list)
     shared: list[SharedIdentifier] = field(default_factory=list)
     conflicts: list[IdentityConflict] = field(default_factory=list)
+    firmware: str = ""                   # OS or firmware version, chosen like os
 
     @property
     def serial(self) -> str:
@@ -528,7 +530,8 @@ def _build(members: list[SubjectFacts], keys: Mapping[str, str]) -> ResolvedAsse
         asset_id_for(anchor), [f.subject for f in members],
         {f.subject: "anchor" if f.subject == anchor else keys.get(f.subject, "anchor") for f in members},
         hostnames, ips, macs, serials, uuids, vendor, model, device_type, os, os_family,
-        members[0].first_seen, latest[0].last_seen, sorted(sources), has_software, _merged_evidence(members))
+        members[0].first_seen, latest[0].last_seen, sorted(sources), has_software, _merged_evidence(members),
+        firmware=next((f.firmware for f in preferred if f.firmware), ""))
 
 
 def _not_agent(f: SubjectFacts) -> bool:

@@ -131,7 +131,7 @@ def asset_rows(snapshot: Snapshot) -> list[AssetRow]:
             last_seen=a.last_seen, sources=tuple(a.sources), asset_tag=r.asset_tag or None if r else None,
             status=r.status or None if r else None, matched_by=None if r is None else next(
                 (k for k in ("serial", "mac", "hostname") if _matches(r, a, k)), None),
-            system_uuid=a.uuids[0] if a.uuids else None,
+            system_uuid=a.uuids[0] if a.uuids else None, firmware=a.firmware or None,
         ))
     return out
 

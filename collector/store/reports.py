@@ -25,7 +25,7 @@ _SIGHTING_SCHEMA = pa.schema([
     ("local_macs", pa.list_(pa.string())), ("networks", pa.list_(pa.string())), ("serial", pa.string()),
     ("system_uuid", pa.string()), ("vendor", pa.string()), ("model", pa.string()), ("device_type", pa.string()),
     ("os", pa.string()), ("os_family", pa.string()), ("seen_via_ip", pa.string()), ("seen_via_name", pa.string()),
-    ("seen_via_port", pa.string()), ("vlan", pa.int32()), ("detail", pa.string()),
+    ("seen_via_port", pa.string()), ("vlan", pa.int32()), ("detail", pa.string()), ("firmware", pa.string()),
 ])
 
 
@@ -367,7 +367,7 @@ _DELTA_CHECK = f"""
     GROUP BY i.report_id, i.checksum"""
 
 _SIGHTING_COLUMNS = ("hostname", "fqdn", "serial", "system_uuid", "vendor", "model", "device_type", "os",
-                     "os_family", "seen_via_ip", "seen_via_name", "seen_via_port")
+                     "os_family", "seen_via_ip", "seen_via_name", "seen_via_port", "firmware")
 
 
 def _sightings_table(pairs: Sequence[tuple[IngestReport, Sighting]]) -> pa.Table:

@@ -283,6 +283,7 @@ class Asset(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     MATCHED_BY_FIELD_NUMBER: _builtins.int
     SYSTEM_UUID_FIELD_NUMBER: _builtins.int
+    FIRMWARE_FIELD_NUMBER: _builtins.int
     asset_id: _builtins.str
     """Stable asset identifier."""
     vendor: _builtins.str
@@ -303,6 +304,8 @@ class Asset(_message.Message):
     """Which key matched it to the register: "serial", "mac", "hostname"; empty when unmatched."""
     system_uuid: _builtins.str
     """System UUID."""
+    firmware: _builtins.str
+    """OS or firmware version: a network device's firmware (SNMP), an agent's OS version."""
     @_builtins.property
     def hostnames(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Every host name it carried."""
@@ -346,10 +349,11 @@ class Asset(_message.Message):
         status: _builtins.str = ...,
         matched_by: _builtins.str = ...,
         system_uuid: _builtins.str = ...,
+        firmware: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "asset_tag", b"asset_tag", "device_type", b"device_type", "first_seen", b"first_seen", "hostnames", b"hostnames", "ips", b"ips", "last_seen", b"last_seen", "macs", b"macs", "matched_by", b"matched_by", "model", b"model", "os", b"os", "serial", b"serial", "sources", b"sources", "status", b"status", "system_uuid", b"system_uuid", "vendor", b"vendor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "asset_tag", b"asset_tag", "device_type", b"device_type", "firmware", b"firmware", "first_seen", b"first_seen", "hostnames", b"hostnames", "ips", b"ips", "last_seen", b"last_seen", "macs", b"macs", "matched_by", b"matched_by", "model", b"model", "os", b"os", "serial", b"serial", "sources", b"sources", "status", b"status", "system_uuid", b"system_uuid", "vendor", b"vendor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1161,6 +1161,7 @@ class Observation(_message.Message):
     INTERFACES_FIELD_NUMBER: _builtins.int
     MAC_IS_LOCAL_FIELD_NUMBER: _builtins.int
     ATTRIBUTES_FIELD_NUMBER: _builtins.int
+    FIRMWARE_FIELD_NUMBER: _builtins.int
     ip: _builtins.str
     """IP address (v4 or v6); may be empty for a MAC-only forwarding-table entry."""
     mac: _builtins.str
@@ -1183,6 +1184,11 @@ class Observation(_message.Message):
     """Model (ENTITY-MIB entPhysicalModelName)."""
     mac_is_local: _builtins.bool
     """True when the MAC is locally administered (randomised); such a MAC is never identity."""
+    firmware: _builtins.str
+    """OS or firmware version the device runs, e.g. "15.2(4)E8" or "7.0.12" (ENTITY-MIB
+    entPhysicalSoftwareRev of the chassis, a vendor MIB's version object, or sysDescr). Empty when
+    unknown; older agents never set it.
+    """
     @_builtins.property
     def seen_at(self) -> _timestamp_pb2.Timestamp:
         """When it was seen."""
@@ -1233,10 +1239,11 @@ class Observation(_message.Message):
         interfaces: _abc.Iterable[Global___NetworkInterface] | None = ...,
         mac_is_local: _builtins.bool = ...,
         attributes: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        firmware: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["seen_at", b"seen_at", "seen_via", b"seen_via", "snmp", b"snmp"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "device_type", b"device_type", "hostname", b"hostname", "interfaces", b"interfaces", "ip", b"ip", "mac", b"mac", "mac_is_local", b"mac_is_local", "method", b"method", "model", b"model", "open_ports", b"open_ports", "os_family", b"os_family", "seen_at", b"seen_at", "seen_via", b"seen_via", "serial", b"serial", "snmp", b"snmp", "software", b"software", "vendor", b"vendor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "device_type", b"device_type", "firmware", b"firmware", "hostname", b"hostname", "interfaces", b"interfaces", "ip", b"ip", "mac", b"mac", "mac_is_local", b"mac_is_local", "method", b"method", "model", b"model", "open_ports", b"open_ports", "os_family", b"os_family", "seen_at", b"seen_at", "seen_via", b"seen_via", "serial", b"serial", "snmp", b"snmp", "software", b"software", "vendor", b"vendor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
