@@ -1,0 +1,61 @@
+"""Model, serial and firmware of a device from every place they live, in order of trust.
+
+- serial: the ENTITY-MIB chassis' entPhysicalSerialNum, then the vendor's or the standard MIB's
+  serial object (mib/vendor_ids.py), then a serial sysDescr names ("SN: ...");
+- model: the chassis' entPhysicalModelName, then the vendor's or standard MIB's model object, then
+  the model sysDescr names (describe.py), then the chassis' entPhysicalDescr/Name when they read as
+  a product name;
+- firmware: the vendor's version object (it names the release the device runs), then the chassis'
+  entPhysicalSoftwareRev/FirmwareRev, then the version sysDescr names, then UPS-MIB's.
+
+Placeholders are never an answer, here or anywhere: a serial such as "<private>", "0000" or a date,
+a model or version such as "Unknown" or "N/A" is skipped for the next source (the agent's one junk
+filter, agent/facts/identifiers.py, which the collector's matches: tests/data/identity/vectors.json).
+Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from agent.facts.identifiers import is_placeholder
+from agent.scan.snmp.describe import describe
+from agent.scan.snmp.mib.entity import Chassis
+from agent.scan.snmp.mib.vendor_ids import VendorIds
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The device's serial, model and firmware; "" where no source names one."""
+
+    serial: str = ""
+    model: str = ""
+    firmware: str = ""
+
+
+def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: VendorIds) -> Identity:
+    """Serial, model and firmware from the chassis, vendor/standard MIB objects and sysDescr.
+
+    Args:
+        descr: sysDescr.
+        host_name: sysName (never the model).
+        vendor: the vendor already decided (its name is never the model).
+        chassis: the ENTITY-MIB box (mib/entity.py).
+        ids: what the vendor and standard MIB objects answered (mib/vendor_ids.py).
+    """
+    said = describe(descr, host_name=host_name, vendor=vendor)
+    return Identity(
+        serial=_first((chassis.serial, *ids.serials, said.serial)),
+        model=_first((chassis.model, *ids.models, said.model, chassis.descr)),
+        firmware=_first((*ids.firmwares, chassis.firmware, said.version)),
+    )
+
+
+def _first(values: Iterable[str]) -> str:
+    """The first value that is not a placeholder, with its spaces squeezed."""
+    for raw in values:
+        v = " ".join(raw.split())
+        if v and not is_placeholder(v):
+            return v
+    return ""
