@@ -31,7 +31,9 @@ _SEPARATORS = re.compile(r"[\s\-_.:]")
 # ("2018-10-07", "10/07/2018": a manufacturing date where the serial belongs) are placeholders too;
 # the agent applies the same patterns (agent/facts/identifiers.py).
 _BRACKETED = re.compile(r"^<[^<>]*>$")
-_DATE = re.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?:[ T][\d:.]+)?$")
+_DATE = re.compile(r"^(?:(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])"
+                   r"|(?:0?[1-9]|[12]\d|3[01])([-/.])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)\d\d"
+                   r"|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/\d\d)(?:[ T][\d:.]+)?$")
 
 # System UUIDs firmware ships unfilled (besides one digit repeated, such as all-zero and all-F).
 JUNK_UUIDS = frozenset({

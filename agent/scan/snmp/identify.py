@@ -46,16 +46,17 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     """
     said = describe(descr, host_name=host_name, vendor=vendor)
     return Identity(
-        serial=_first((chassis.serial, *ids.serials, said.serial)),
+        serial=_first((chassis.serial, *ids.serials, said.serial), dates=True),
         model=_first((chassis.model, *ids.models, said.model, chassis.descr)),
         firmware=_first((*ids.firmwares, chassis.firmware, said.version)),
     )
 
 
-def _first(values: Iterable[str]) -> str:
-    """The first value that is not a placeholder, with its spaces squeezed."""
+def _first(values: Iterable[str], *, dates: bool = False) -> str:
+    """The first value that is not a placeholder, with its spaces squeezed (a date is one only where a
+    serial belongs: "01.17.4945" is a fine firmware version)."""
     for raw in values:
         v = " ".join(raw.split())
-        if v and not is_placeholder(v):
+        if v and not is_placeholder(v, dates=dates):
             return v
     return ""

@@ -1,0 +1,51 @@
+"""Model, serial and firmware: which source wins, and placeholders never do."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.scan.snmp.identify import Identity, identify
+from agent.scan.snmp.mib.entity import Chassis
+from agent.scan.snmp.mib.vendor_ids import VendorIds
+
+_CISCO = ("Cisco IOS Software, C3750 Software (C3750-IPBASE-M), Version 12.2(50)SE5, RELEASE SOFTWARE (fc1)")
+
+
+def test_the_chassis_wins_for_serial_and_model_the_vendor_for_version() -> None:
+    got = identify(_CISCO, host_name="sw1", vendor="Cisco",
+                   chassis=Chassis(serial="FDO1622Y10H", model="WS-C3750G-12S-S", firmware="12.2(50)SE5"),
+                   ids=VendorIds(serials=("OTHER",), models=("OTHER",), firmwares=("12.2(50)SE5a",)))
+    assert got == Identity(serial="FDO1622Y10H", model="WS-C3750G-12S-S", firmware="12.2(50)SE5a")
+
+
+def test_without_entity_mib_the_vendor_objects_then_sysdescr() -> None:
+    got = identify("Palo Alto Networks PA-5000 series firewall", host_name="fw", vendor="Palo Alto Networks",
+                   chassis=Chassis(), ids=VendorIds(serials=("0009C100761",), models=("PA-5050",)))
+    assert got == Identity(serial="0009C100761", model="PA-5050", firmware="")
+    only_descr = identify(_CISCO, host_name="sw1", vendor="Cisco", chassis=Chassis(), ids=VendorIds())
+    assert only_descr == Identity(firmware="12.2(50)SE5")
+
+
+def test_chassis_descr_is_the_last_resort_for_the_model() -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(descr="Cisco 2911 chassis"), ids=VendorIds())
+    assert got.model == "Cisco 2911 chassis"
+
+
+@pytest.mark.parametrize("junk", ["<private>", "0000", "Unknown", "N/A", "To be filled", "   ", "2018-10-07",
+                                  "Not Set"])
+def test_placeholders_give_way_to_the_next_source(junk: str) -> None:
+    got = identify("Acme AX-200 Version 3.4.5 SN: REAL123456", host_name="", vendor="Acme",
+                   chassis=Chassis(serial=junk, model="Unknown", firmware="N/A"),
+                   ids=VendorIds(serials=(junk,), models=("To be filled",), firmwares=("<private>",)))
+    assert got == Identity(serial="REAL123456", model="AX-200", firmware="3.4.5")
+
+
+def test_a_date_is_no_serial_but_a_dotted_version_that_looks_like_one_is_a_version() -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(serial="10/07/2018"),
+                   ids=VendorIds(firmwares=("01.17.4945",)))
+    assert got == Identity(firmware="01.17.4945")
+
+
+def test_spaces_are_squeezed() -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(model="  Catalyst   3750  "), ids=VendorIds())
+    assert got.model == "Catalyst 3750"
