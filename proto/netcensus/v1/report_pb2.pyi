@@ -1179,9 +1179,13 @@ class Observation(_message.Message):
     os_family: _builtins.str
     """OS family guess, e.g. "linux", "windows", "ios", "junos"."""
     serial: _builtins.str
-    """Serial number (ENTITY-MIB entPhysicalSerialNum of the chassis)."""
+    """Serial number (ENTITY-MIB entPhysicalSerialNum of the chassis, else a vendor MIB's or
+    Printer-MIB's serial object, else one sysDescr names).
+    """
     model: _builtins.str
-    """Model (ENTITY-MIB entPhysicalModelName)."""
+    """Model (ENTITY-MIB entPhysicalModelName of the chassis, else a vendor MIB's or UPS-MIB's model
+    object, else one sysDescr names).
+    """
     mac_is_local: _builtins.bool
     """True when the MAC is locally administered (randomised); such a MAC is never identity."""
     firmware: _builtins.str
