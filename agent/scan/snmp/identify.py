@@ -48,8 +48,19 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     return Identity(
         serial=_first((chassis.serial, *ids.serials, said.serial), dates=True),
         model=_first((chassis.model, *ids.models, said.model, chassis.descr)),
-        firmware=_first((*ids.firmwares, chassis.firmware, said.version)),
+        firmware=_version_of(_first((*ids.firmwares, chassis.firmware, said.version))),
     )
+
+
+def _version_of(value: str) -> str:
+    """The version a firmware string names: MIB objects often wrap it in words ("Version 5.170
+    V200R010C00SPC600", "INV: 2.08.0011", "15.5.4 (Build 1045)"); a single token stays as it is."""
+    words = value.replace(",", " ").split()
+    if len(words) <= 1:
+        return value
+    if words[0][:1].isdigit() or (words[0][:1] in "vV" and words[0][1:2].isdigit()):
+        return words[0]
+    return describe(value).version or value
 
 
 def _first(values: Iterable[str], *, dates: bool = False) -> str:

@@ -2,11 +2,14 @@
 
 One entity stands for the box: a chassis (entPhysicalClass chassis(3)), the one at the top of the
 containment tree first (entPhysicalContainedIn 0, else the lowest containing index), then the
-lowest index. Without any chassis, a root entity (contained in nothing) of class other(1),
-unknown(2) or stack(11) stands for it. Never a module, card, port, power supply or sensor: their
-serials and models are the part's, not the device's (a router's Wi-Fi card reports its PCI id as
-entPhysicalModelName). Serial, model and version are always read from that ONE entity, so a
-placeholder serial on it never lets another entity's model or serial in.
+lowest index. Without any chassis, the root entity (contained in nothing) of class other(1),
+unknown(2), backplane(4), container(5) or stack(11) stands for it -- or, when that root names
+nothing itself, its first direct child of such a class that does (a stack's first unit). An agent
+that implements ENTITY-MIB without entPhysicalClass at all (some answer only the few columns a
+management tool asked for) gets its first top-level entity. Never a module, card, port, power
+supply or sensor: their serials and models are the part's, not the device's (a router's Wi-Fi card
+reports its PCI id as entPhysicalModelName). Serial, model and version are always read from that
+ONE entity, so a placeholder serial on it never lets another entity's model or serial in.
 
 Read with its own walk (walk_entities): a chassis has hundreds of entities, only one row's strings
 are used.
@@ -29,7 +32,7 @@ FIRMWARE_REV, SOFTWARE_REV, SERIAL, MFG, MODEL = 9, 10, 11, 12, 13
 # PhysicalClass (ENTITY-MIB): chassis(3); a root of other(1), unknown(2) or stack(11) may stand for
 # the box when no chassis is listed. module(9), port(10), cpu(12) etc. never do.
 CHASSIS = 3
-ROOT_CLASSES = frozenset({1, 2, 11})
+ROOT_CLASSES = frozenset({1, 2, 4, 5, 11})
 # entPhysicalName / entPhysicalDescr values that name the kind of entity, not the product.
 _GENERIC = frozenset({"chassis", "system", "switch", "router", "stack", "device", "unit", "box", "backplane",
                       "mainboard", "motherboard", "baseboard", "board", "main board", "the chassis", "firewall"})
@@ -59,13 +62,19 @@ async def walk_entities(session: Session) -> list[WalkResult]:
     """
     cls_col, *other_cols = COLUMNS["ent"]
     (classes,) = await session.walk_table([cls_col])
+    if not classes.rows:  # no entPhysicalClass: a partial implementation, usually a handful of rows
+        return [classes, *await session.walk_table(other_cols)]
     base = len(cls_col)
     by_class = {oid[base:]: as_int(val) for oid, val in classes.rows}
     boxes = [idx for idx, c in by_class.items() if c == CHASSIS]
     if not boxes:
         (contained,) = await session.walk_table([_col(CONTAINED_IN)])
-        roots = {oid[base:] for oid, val in contained.rows if as_int(val) == 0}
-        boxes = [idx for idx, c in by_class.items() if idx in roots and c in ROOT_CLASSES]
+        parent = {oid[base:]: as_int(val) for oid, val in contained.rows}
+        roots = sorted(idx for idx, c in by_class.items() if parent.get(idx) == 0 and c in ROOT_CLASSES)
+        if roots:
+            children = sorted(idx for idx, c in by_class.items()
+                              if (parent.get(idx),) == roots[0] and c in ROOT_CLASSES)
+            boxes = [roots[0], *children]
     boxes = sorted(boxes)[:CHASSIS_GET_MAX]
     if not boxes:
         return [classes, *(WalkResult() for _ in other_cols)]
@@ -96,12 +105,25 @@ def _the_box(ents: dict[Oid, dict[int, object]]) -> Oid | None:
         v = ents[i].get(CONTAINED_IN)
         return as_int(v) if v is not None else 1
 
+    def names_something(i: Oid) -> bool:
+        return bool(text(ents[i].get(SERIAL, b"")) or text(ents[i].get(MODEL, b"")))
+
+    if not any(CLASS in cols for cols in ents.values()):
+        # No entPhysicalClass at all: the first top-level entity that names something.
+        tops = sorted(i for i in ents if contained(i) in (0, 1) and ents[i].get(CONTAINED_IN) in (None, 0))
+        return next((i for i in tops if names_something(i)), None)
     chassis_rows = [i for i in ents if as_int(ents[i].get(CLASS, 0)) == CHASSIS]
     if chassis_rows:
         return min(chassis_rows, key=lambda i: (contained(i), i))
-    roots = [i for i in ents if as_int(ents[i].get(CLASS, 0)) in ROOT_CLASSES and ents[i].get(CONTAINED_IN) is not None
-             and contained(i) == 0]
-    return min(roots) if roots else None
+    roots = sorted(i for i in ents if as_int(ents[i].get(CLASS, 0)) in ROOT_CLASSES
+                   and ents[i].get(CONTAINED_IN) is not None and contained(i) == 0)
+    if not roots:
+        return None
+    if names_something(roots[0]):
+        return roots[0]
+    children = sorted(i for i in ents if as_int(ents[i].get(CLASS, 0)) in ROOT_CLASSES
+                      and (contained(i),) == roots[0] and ents[i].get(CONTAINED_IN) is not None)
+    return next((i for i in children if names_something(i)), roots[0])
 
 
 def model_like(value: str) -> bool:

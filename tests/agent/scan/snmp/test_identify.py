@@ -49,3 +49,16 @@ def test_a_date_is_no_serial_but_a_dotted_version_that_looks_like_one_is_a_versi
 def test_spaces_are_squeezed() -> None:
     got = identify("", host_name="", vendor="", chassis=Chassis(model="  Catalyst   3750  "), ids=VendorIds())
     assert got.model == "Catalyst 3750"
+
+
+@pytest.mark.parametrize(("raw", "version"), [
+    ("Version 5.170 V200R010C00SPC600", "5.170"),
+    ("INV: 2.08.0011", "2.08.0011"),
+    ("15.5.4 (Build 1045)", "15.5.4"),
+    ("v5.4.5,build1138,170531 (GA)", "v5.4.5"),
+    ("V100R001C10B003SP00", "V100R001C10B003SP00"),
+    ("RGOS 10.4(3)p4 Release(16175)", "RGOS 10.4(3)p4 Release(16175)"),  # nothing to pick: kept whole
+])
+def test_a_wordy_firmware_object_gives_its_version(raw: str, version: str) -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(firmware=raw), ids=VendorIds())
+    assert got.firmware == version

@@ -78,7 +78,7 @@ def test_serial_model_and_version_come_from_the_same_entity() -> None:
     assert box.descr == "Cisco 2911 chassis"
 
 
-@pytest.mark.parametrize("cls", [MODULE, PORT, CONTAINER])
+@pytest.mark.parametrize("cls", [MODULE, PORT, 6])  # 6: powerSupply
 def test_no_chassis_never_means_a_module_or_card(cls: int) -> None:
     # A router whose only entity with strings is its Wi-Fi card: the card's PCI id is no model.
     rows = {1: {"cls": cls, "contained": 0, "serial": "", "model": "168c:003c", "descr": "Atheros 802.11ac card"},
@@ -123,3 +123,31 @@ def test_the_chassis_reaches_the_device_observation() -> None:
     (dev,) = build_observations("192.0.2.9", {}, {"ent": asyncio.run(walk_entities(TableAgent(_mib(rows))))},
                                 seen_at=_WHEN)
     assert (dev.serial, dev.model, dev.firmware) == ("FOC1234X0AB", "WS-C3750G-24TS", "12.2(55)SE3")
+
+
+def test_a_stack_without_a_chassis_is_named_by_its_first_unit() -> None:
+    # Edge-core style: stack(11) -> unit container(5) with the box's serial/model -> management module.
+    rows = {1: {"cls": STACK, "contained": 0, "descr": "Stack", "name": "stack.1", "serial": "", "model": ""},
+            101: {"cls": CONTAINER, "contained": 1, "descr": "Unit 1", "serial": "EC1806001051",
+                  "model": "ECS2100-28P"},
+            201: {"cls": MODULE, "contained": 101, "serial": "MODULESN", "model": "MGMT-1", "fw": "1.2.2.17"},
+            **{i: {"cls": PORT, "contained": 101, "serial": ""} for i in range(1001, 1029)}}
+    box, agent = _read(rows)
+    assert (box.serial, box.model, box.firmware) == ("EC1806001051", "ECS2100-28P", "")
+    assert (_full(rows).serial, _full(rows).model) == ("EC1806001051", "ECS2100-28P")
+    assert agent.varbinds == len(rows) * 2 + 8 * 2  # class + containment columns, one GET of two rows
+
+
+def test_without_entphysicalclass_the_first_top_level_entity_stands_for_the_box() -> None:
+    # Agents that answer only some ENTITY-MIB columns: no class, no containment for the top row.
+    rows = {1: {"serial": "FGVMEVSPIYELLJA8", "model": "FGT_VM64"},
+            2: {"contained": 1, "serial": "PSU-SN", "model": "PSU-1"}}
+    box, _ = _read(rows)
+    assert (box.serial, box.model) == ("FGVMEVSPIYELLJA8", "FGT_VM64") == (_full(rows).serial, _full(rows).model)
+
+
+def test_a_hypervisors_root_backplane_names_the_host() -> None:
+    rows = {1: {"cls": 4, "contained": 0, "descr": "HP ProLiant DL380p Gen8", "name": "smbios",
+                "serial": "CZ162913BZ", "model": "ProLiant DL380p Gen8", "fw": "2.8"}}
+    box, _ = _read(rows)
+    assert (box.serial, box.model, box.firmware) == ("CZ162913BZ", "ProLiant DL380p Gen8", "2.8")
