@@ -45,11 +45,14 @@ _OTHER_LABEL = re.compile(
 # An OS product name and its version, e.g. "kernel JUNOS 12.3R6.6", "Isilon OneFS v7.2.1.0".
 _OS_NAMES = (r"JUNOS|Junos OS|EOS|NX-OS|IOS(?:-XE|-XR)?|RouterOS|FortiOS|PAN-OS|ScreenOS|DSM|QTS|ONTAP|OneFS|AOS|"
              r"ExtremeXOS|FTOS|Comware|VRP|SonicOS|ArubaOS|AsyncOS|IronWare|FabOS|Fabric OS|airOS|EdgeOS|UniFi|"
-             r"SwitchOS|Cumulus Linux|VyOS|pfSense|OPNsense|FreeBSD|OpenBSD|NetBSD|SunOS|Solaris|AIX|HP-UX")
+             r"SwitchOS|Cumulus Linux|VyOS|pfSense|OPNsense|FreeBSD|OpenBSD|NetBSD|SunOS|Solaris|AIX|HP-UX|HiveOS|"
+             r"AOS-CX|ArubaOS-CX|OcNOS|SONiC|TiMOS|SR OS|IOS XR|NX-OS|EXOS|FSOS|RGOS|Comware|ZyNOS|AirOS|RouterOS")
 _OS_VERSION = re.compile(r"(?<![\w-])(?:" + _OS_NAMES + r")(?:\(tm\))?[ \t]+(?:version[ \t]+)?(?P<v>" + _VER + ")",
                          re.IGNORECASE)
 # Bare version tokens: "V1.2.3", Huawei/H3C VRP-style "V200R007C20SPC200", or three-part dotted numbers.
-_V_TOKEN = re.compile(r"(?<![\w.])(?P<v>[vV]\d+(?:\.\d+)+[\w\-]*|V\d{3,4}R\d{3,4}\w*)(?![\w.])")
+# ... and HP/Aruba-style letter-prefixed releases ("PK.1.38", "WC.16.10.0009", "FL.10.10.1030").
+_V_TOKEN = re.compile(
+    r"(?<![\w.])(?P<v>[vV]\d+(?:\.\d+)+[\w\-]*|V\d{3,4}R\d{3,4}\w*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)(?![\w.])")
 # Labels that put a hardware or board revision before a version token ("MB:v4.1.0", "HW: V1.2").
 _HARDWARE_BEFORE = re.compile(r"(?:\b(?:MB|HR|HW|PCB|ROM|board|hardware)[ \t]*[:=]?[ \t]*)$", re.IGNORECASE)
 _DOTTED = re.compile(r"(?<![\w.:/#-])(?P<v>\d+\.\d+\.\d+[\w.\-]*)(?![\w:/])")
@@ -74,7 +77,7 @@ _TOKEN = re.compile(r"[^\s,;]+")
 _NOT_MODELS = re.compile(
     r"^(?:x86(?:_64)?|i[3-6]86|amd64|arm\w*|aarch64|mips\w*|ppc\w*|sparc\w*|ia64|s390x?|"
     r"\d+(?:/\d+)+|\d+[mgt](?:b|bps)?|\d+g?base-?\w+|ipv[46]|802\.\w+|h\.26[45]|x\.\d+|"
-    r"\d+-?bit|\d+(?:st|nd|rd|th)|v?\d+(?:\.\d+)+[\w\-]*|#\d+|\d+[kmg]b|\w+\(tm\)|\w+\(r\)|.*V\d{3,4}R\d{3,4}.*)$",
+    r"\d+-?bit|\d+(?:st|nd|rd|th)|v?\d+(?:\.\d+)+[\w\-]*|#\d+|\d+[kmg]b|\w+\(tm\)|\w+\(r\)|.*V\d{3,4}R\d{3,4}.*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)$",
     re.IGNORECASE)
 _PRODUCT = re.compile(r"^[A-Za-z0-9][\w\-/+.]*$")
 

@@ -16,6 +16,7 @@ Pure.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,6 +24,9 @@ from agent.facts.identifiers import is_placeholder
 from agent.scan.snmp.describe import describe
 from agent.scan.snmp.mib.entity import Chassis
 from agent.scan.snmp.mib.vendor_ids import VendorIds
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,9 @@ def _first(values: Iterable[str], *, dates: bool = False) -> str:
     """The first value that is not a placeholder, with its spaces squeezed (a date is one only where a
     serial belongs: "01.17.4945" is a fine firmware version)."""
     for raw in values:
-        v = " ".join(raw.split())
+        # Control characters are never part of these values (HP's PML objects, for one, start with two
+        # octets of type and length).
+        v = " ".join(_CONTROL.sub("", raw).split())
         if v and not is_placeholder(v, dates=dates):
             return v
     return ""

@@ -42,6 +42,12 @@ STANDARD: dict[str, Objects] = {
     ),
 }
 
+_CHECK_POINT: Objects = (
+    ("serial", _o("1.3.6.1.4.1.2620.1.6.16.3.0")),     # CHECKPOINT-MIB svnApplianceSerialNumber
+    ("model", _o("1.3.6.1.4.1.2620.1.6.16.7.0")),      # CHECKPOINT-MIB svnApplianceProductName
+    ("firmware", _o("1.3.6.1.4.1.2620.1.6.4.1.0")),    # CHECKPOINT-MIB svnVersion
+)
+
 _NET_SNMP_APPLIANCES: Objects = (
     ("model", _o("1.3.6.1.4.1.6574.1.5.1.0")),         # SYNOLOGY-SYSTEM-MIB modelName
     ("serial", _o("1.3.6.1.4.1.6574.1.5.2.0")),        # SYNOLOGY-SYSTEM-MIB serialNumber
@@ -49,6 +55,7 @@ _NET_SNMP_APPLIANCES: Objects = (
     ("model", _o("1.3.6.1.4.1.24681.2.2.12.0")),       # QNAP-NAS-MIB (ES) es-ModelName
     ("model", _o("1.3.6.1.4.1.41112.1.6.3.3.0")),      # UBNT-UniFi-MIB unifiApSystemModel
     ("firmware", _o("1.3.6.1.4.1.41112.1.6.3.6.0")),   # UBNT-UniFi-MIB unifiApSystemVersion
+    *_CHECK_POINT,                                     # Check Point Gaia answers with net-snmp's own ID
 )
 
 # Vendor objects by enterprise number, in order of preference within each field.
@@ -139,10 +146,20 @@ VENDOR: dict[int, Objects] = {
     2435: (  # Brother
         ("serial", _o("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1.0")),  # BROTHER-MIB brInfoSerialNumber
     ),
-    2620: (  # Check Point
-        ("serial", _o("1.3.6.1.4.1.2620.1.6.16.3.0")),     # CHECKPOINT-MIB svnApplianceSerialNumber
-        ("model", _o("1.3.6.1.4.1.2620.1.6.16.7.0")),      # CHECKPOINT-MIB svnApplianceProductName
-        ("firmware", _o("1.3.6.1.4.1.2620.1.6.4.1.0")),    # CHECKPOINT-MIB svnVersion
+    2620: _CHECK_POINT,
+    3808: (  # CyberPower
+        ("model", _o("1.3.6.1.4.1.3808.1.1.1.1.1.1.0")),   # CPS-MIB upsBaseIdentModel
+        ("firmware", _o("1.3.6.1.4.1.3808.1.1.1.1.2.1.0")),  # CPS-MIB upsAdvanceIdentFirmwareRevision
+        ("serial", _o("1.3.6.1.4.1.3808.1.1.1.1.2.3.0")),  # CPS-MIB upsAdvanceIdentSerialNumber
+    ),
+    25053: (  # Ruckus Wireless
+        ("model", _o("1.3.6.1.4.1.25053.1.2.1.1.1.1.9.0")),    # RUCKUS-ZD-SYSTEM-MIB ruckusZDSystemModel
+        ("serial", _o("1.3.6.1.4.1.25053.1.2.1.1.1.1.15.0")),  # RUCKUS-ZD-SYSTEM-MIB ruckusZDSystemSerialNumber
+        ("firmware", _o("1.3.6.1.4.1.25053.1.2.1.1.1.1.18.0")),  # RUCKUS-ZD-SYSTEM-MIB ruckusZDSystemVersion
+        ("model", _o("1.3.6.1.4.1.25053.1.15.1.1.1.1.9.0")),    # RUCKUS-UNLEASHED-SYSTEM-MIB model
+        ("serial", _o("1.3.6.1.4.1.25053.1.15.1.1.1.1.15.0")),  # RUCKUS-UNLEASHED-SYSTEM-MIB serial number
+        ("firmware", _o("1.3.6.1.4.1.25053.1.15.1.1.1.1.18.0")),  # RUCKUS-UNLEASHED-SYSTEM-MIB version
+        ("serial", _o("1.3.6.1.4.1.25053.1.4.1.1.1.15.13.0")),  # RUCKUS-SZ-SYSTEM-MIB ruckusSZSystemSerialNumber
     ),
     2636: (  # Juniper
         ("serial", _o("1.3.6.1.4.1.2636.3.1.3.0")),        # JUNIPER-MIB jnxBoxSerialNo
@@ -215,9 +232,36 @@ def enterprise(object_id: str) -> int:
     return arcs[6] if len(arcs) > 6 and arcs[:6] == _ENTERPRISES else 0
 
 
+def _product_objects(object_id: str) -> Objects:
+    """Objects whose place depends on the product subtree that sysObjectID names.
+
+    Fortinet's product MIBs (FORTINET-FORTIADC-MIB, -FORTIAUTHENTICATOR-MIB, -FORTIVOICE-MIB, ...) keep
+    model, serial and version at <product>.1.1/.1.2/.1.3 (FortiGate's own, 101, keeps them in
+    FORTINET-CORE-MIB, listed in VENDOR; FortiAP's, 120, has version then serial); Moxa's EtherDevice
+    MIBs (MOXA-EDSG512E-MIB, ...) keep modelName, firmwareVersion and serialNumber at
+    8691.7.<product>.1.2/.1.4/.1.78, <product> being the arc of the device's own sysObjectID.
+    """
+    try:
+        arcs = tuple(int(x) for x in object_id.strip(".").split("."))
+    except ValueError:
+        return ()
+    if len(arcs) < 8 or arcs[:6] != _ENTERPRISES:
+        return ()
+    pen, product = arcs[6], arcs[7]
+    base: Oid = (*_ENTERPRISES, pen, product, 1)
+    if pen == 12356 and product == 120:
+        return (("firmware", (*base, 1, 0)), ("serial", (*base, 2, 0)))
+    if pen == 12356 and product not in (100, 101):
+        return (("model", (*base, 1, 0)), ("serial", (*base, 2, 0)), ("firmware", (*base, 3, 0)))
+    if pen == 8691 and product == 7 and len(arcs) > 8:
+        base = (*_ENTERPRISES, pen, 7, arcs[8], 1)
+        return (("model", (*base, 2, 0)), ("firmware", (*base, 4, 0)), ("serial", (*base, 78, 0)))
+    return ()
+
+
 def objects(object_id: str, mibs: frozenset[str]) -> Objects:
     """The objects to ask a device with this sysObjectID that answered these PRESENCE MIBs."""
-    out: Objects = VENDOR.get(enterprise(object_id), ())
+    out: Objects = VENDOR.get(enterprise(object_id), ()) + _product_objects(object_id)
     for mib, objs in STANDARD.items():
         if mib in mibs:
             out += objs

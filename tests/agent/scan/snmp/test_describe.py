@@ -65,6 +65,10 @@ CASES = [
      "Software: Windows 2000 Version 5.1 (Build 2600 Uniprocessor Free)", "", "Microsoft", Described(version="5.1")),
     ("host name token is no model", "Isilon OneFS nas-changan-1 v7.2.1.0 Isilon OneFS v7.2.1.0", "nas-changan-1",
      "Isilon", Described(version="7.2.1.0")),
+    ("OS name after the model", "AP230, HiveOS 8.1r2a build-178408", "", "Aerohive",
+     Described(model="AP230", version="8.1r2a")),
+    ("letter-prefixed release", "HP V1810-48G, PK.1.38, eCos-2.0, CFE-3.8", "", "HP",
+     Described(model="V1810-48G", version="PK.1.38")),
     # Texts that must yield nothing.
     ("empty", "", "", "", Described()),
     ("words only", "Cisco Internetwork Operating System Software", "", "Cisco", Described()),

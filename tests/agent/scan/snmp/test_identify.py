@@ -57,8 +57,15 @@ def test_spaces_are_squeezed() -> None:
     ("15.5.4 (Build 1045)", "15.5.4"),
     ("v5.4.5,build1138,170531 (GA)", "v5.4.5"),
     ("V100R001C10B003SP00", "V100R001C10B003SP00"),
-    ("RGOS 10.4(3)p4 Release(16175)", "RGOS 10.4(3)p4 Release(16175)"),  # nothing to pick: kept whole
+    ("RGOS 10.4(3)p4 Release(16175)", "10.4(3)p4"),
+    ("Build of the week", "Build of the week"),  # nothing to pick: kept whole
 ])
 def test_a_wordy_firmware_object_gives_its_version(raw: str, version: str) -> None:
     got = identify("", host_name="", vendor="", chassis=Chassis(firmware=raw), ids=VendorIds())
     assert got.firmware == version
+
+
+def test_control_characters_never_reach_a_value() -> None:
+    # HP's PML objects (HP-LASERJET-COMMON-MIB) start with two octets of type and length.
+    got = identify("", host_name="", vendor="HP", chassis=Chassis(), ids=VendorIds(serials=("\x01\x15VNCRC48198",)))
+    assert got.serial == "VNCRC48198"

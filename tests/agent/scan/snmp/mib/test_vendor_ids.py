@@ -85,9 +85,31 @@ def test_enterprise(object_id: str, pen: int) -> None:
 
 def test_every_object_is_under_its_enterprise_or_a_standard_mib() -> None:
     """A vendor's objects live under its own enterprise arc (net-snmp's lists its appliance makers')."""
-    appliance_pens = {6574, 24681, 41112}
+    appliance_pens = {6574, 24681, 41112, 2620}
     for pen, objs in VENDOR.items():
         for field, oid in objs:
             assert field in ("serial", "model", "firmware")
             assert oid[:6] == (1, 3, 6, 1, 4, 1)
             assert oid[6] == pen or (pen in (8072, *appliance_pens) and oid[6] in appliance_pens), (pen, oid)
+
+
+@pytest.mark.parametrize(("object_id", "expected"), [
+    # Fortinet product MIBs: model, serial, version under <product>.1 (FortiADC 112, FortiVoice 115).
+    ("1.3.6.1.4.1.12356.112.100.30", {("model", "1.3.6.1.4.1.12356.112.1.1.0"),
+                                      ("serial", "1.3.6.1.4.1.12356.112.1.2.0"),
+                                      ("firmware", "1.3.6.1.4.1.12356.112.1.3.0")}),
+    # FortiAP: version, then serial.
+    ("1.3.6.1.4.1.12356.120.10.83112", {("firmware", "1.3.6.1.4.1.12356.120.1.1.0"),
+                                        ("serial", "1.3.6.1.4.1.12356.120.1.2.0")}),
+    # Moxa EtherDevice: the product arc of sysObjectID names the MIB's subtree.
+    ("1.3.6.1.4.1.8691.7.70", {("model", "1.3.6.1.4.1.8691.7.70.1.2.0"), ("firmware", "1.3.6.1.4.1.8691.7.70.1.4.0"),
+                               ("serial", "1.3.6.1.4.1.8691.7.70.1.78.0")}),
+])
+def test_objects_placed_by_the_product_subtree(object_id: str, expected: set[tuple[str, str]]) -> None:
+    got = {(f, ".".join(map(str, o))) for f, o in objects(object_id, frozenset())}
+    assert expected <= got
+
+
+def test_fortigate_keeps_its_core_mib_objects_only() -> None:
+    got = {".".join(map(str, o)) for _, o in objects("1.3.6.1.4.1.12356.101.1.30000", frozenset())}
+    assert got == {"1.3.6.1.4.1.12356.100.1.1.1.0", "1.3.6.1.4.1.12356.101.4.1.1.0"}
