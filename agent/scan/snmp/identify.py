@@ -25,7 +25,6 @@ from agent.scan.snmp.describe import describe
 from agent.scan.snmp.mib.entity import Chassis
 from agent.scan.snmp.mib.vendor_ids import VendorIds
 
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
