@@ -28,12 +28,16 @@ def _o(dotted: str) -> Oid:
     return tuple(int(x) for x in dotted.split("."))
 
 
+# HOST-RESOURCES-MIB hrDeviceDescr.1: a printer lists itself as its first device, by model name.
+# Asked of printers (Printer-MIB present) and of the printer makers' enterprises below, whose agents
+# do not always carry Printer-MIB's general table.
+_PRINTER_MODEL: tuple[Field, Oid] = ("model", _o("1.3.6.1.2.1.25.3.2.1.3.1"))
+
 # Standard MIBs, asked when the census saw them (keys of oids.PRESENCE).
 STANDARD: dict[str, Objects] = {
     "printer-mib": (
         ("serial", _o("1.3.6.1.2.1.43.5.1.1.17.1")),  # Printer-MIB (RFC 3805) prtGeneralSerialNumber.1
-        # HOST-RESOURCES-MIB hrDeviceDescr.1: a printer lists itself as its first device, by model name.
-        ("model", _o("1.3.6.1.2.1.25.3.2.1.3.1")),
+        _PRINTER_MODEL,
     ),
     "ups-mib": (
         ("model", _o("1.3.6.1.2.1.33.1.1.2.0")),      # UPS-MIB (RFC 1628) upsIdentModel
@@ -70,6 +74,7 @@ VENDOR: dict[int, Objects] = {
         ("serial", _o("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0")),  # HP-LASERJET-COMMON-MIB serial-number
         ("firmware", _o("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.6.0")),  # HP-LASERJET-COMMON-MIB fw-rom
         ("serial", _o("1.3.6.1.4.1.11.2.36.1.1.2.9.0")),  # SEMI-MIB hpHttpMgSerialNumber
+        _PRINTER_MODEL,
     ),
     232: (  # Compaq / HPE ProLiant Insight agents
         ("serial", _o("1.3.6.1.4.1.232.2.2.2.1.0")),   # CPQSINFO-MIB cpqSiSysSerialNum
@@ -120,10 +125,12 @@ VENDOR: dict[int, Objects] = {
     1248: (  # Epson
         ("model", _o("1.3.6.1.4.1.1248.1.2.2.1.1.1.2.1")),  # EPSON printer MIB model name
         ("serial", _o("1.3.6.1.4.1.1248.1.2.2.1.1.1.5.1")),  # EPSON printer MIB serial number
+        _PRINTER_MODEL,
     ),
     1347: (  # Kyocera
         ("model", _o("1.3.6.1.4.1.1347.43.5.1.1.1.1")),    # KYOCERA-Private-MIB kcprtGeneralModelName.1
         ("serial", _o("1.3.6.1.4.1.1347.43.5.1.1.28.1")),  # KYOCERA-Private-MIB kcprtSerialNumber.1
+        _PRINTER_MODEL,
     ),
     1588: (  # Brocade Fibre Channel
         ("firmware", _o("1.3.6.1.4.1.1588.2.1.1.1.1.6.0")),  # SW-MIB swFirmwareVersion
@@ -134,6 +141,7 @@ VENDOR: dict[int, Objects] = {
         ("firmware", _o("1.3.6.1.4.1.1602.1.1.1.4.0")),    # CANON-MIB canPdInfoProductVersion
         ("serial", _o("1.3.6.1.4.1.1602.1.2.1.8.1.3.1.1")),  # CANON-MIB canServInfoSerialNumberDeviceNumber
         ("serial", _o("1.3.6.1.4.1.1602.1.2.1.4.0")),      # CANON-MIB (older) serial number
+        _PRINTER_MODEL,
     ),
     1991: (  # Brocade / Foundry (IronWare)
         ("serial", _o("1.3.6.1.4.1.1991.1.1.1.1.2.0")),    # FOUNDRY-SN-AGENT-MIB snChasSerNum
@@ -142,9 +150,11 @@ VENDOR: dict[int, Objects] = {
     2001: (  # OKI
         ("model", _o("1.3.6.1.4.1.2001.1.1.1.1.11.1.10.25.0")),   # OKIDATA-MIB model name
         ("serial", _o("1.3.6.1.4.1.2001.1.1.1.1.11.1.10.45.0")),  # OKIDATA-MIB serial number
+        _PRINTER_MODEL,
     ),
     2435: (  # Brother
         ("serial", _o("1.3.6.1.4.1.2435.2.3.9.4.2.1.5.5.1.0")),  # BROTHER-MIB brInfoSerialNumber
+        _PRINTER_MODEL,
     ),
     2620: _CHECK_POINT,
     3808: (  # CyberPower
@@ -168,13 +178,16 @@ VENDOR: dict[int, Objects] = {
     ),
     367: (  # Ricoh
         ("serial", _o("1.3.6.1.4.1.367.3.2.1.2.1.4.0")),   # RICOH-PRIVATE-MIB ricohEngSerialNumber
+        _PRINTER_MODEL,
     ),
     641: (  # Lexmark
         ("model", _o("1.3.6.1.4.1.641.2.1.2.1.2.1")),      # LEXMARK-PVT-MIB prtgenPrinterName.1
         ("serial", _o("1.3.6.1.4.1.641.2.1.2.1.6.1")),     # LEXMARK-PVT-MIB prtgenSerialNo.1
+        _PRINTER_MODEL,
     ),
     253: (  # Xerox
         ("serial", _o("1.3.6.1.4.1.253.8.53.3.2.1.3.1")),  # XEROX-HOST-RESOURCES-EXT-MIB xcmHrDevInfoSerialNumber.1
+        _PRINTER_MODEL,
     ),
     8741: (  # SonicWall
         ("model", _o("1.3.6.1.4.1.8741.2.1.1.1.0")),       # SONICWALL-COMMON-MIB snwlSysModel
@@ -195,6 +208,7 @@ VENDOR: dict[int, Objects] = {
     ),
     18334: (  # Konica Minolta
         ("model", _o("1.3.6.1.4.1.18334.1.1.1.1.6.2.1.0")),  # KONICAMINOLTA-MIB model name
+        _PRINTER_MODEL,
     ),
     25461: (  # Palo Alto Networks
         ("firmware", _o("1.3.6.1.4.1.25461.2.1.2.1.1.0")),  # PAN-COMMON-MIB panSysSwVersion
