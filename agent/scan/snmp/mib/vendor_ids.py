@@ -162,6 +162,14 @@ VENDOR: dict[int, Objects] = {
         ("firmware", _o("1.3.6.1.4.1.3808.1.1.1.1.2.1.0")),  # CPS-MIB upsAdvanceIdentFirmwareRevision
         ("serial", _o("1.3.6.1.4.1.3808.1.1.1.1.2.3.0")),  # CPS-MIB upsAdvanceIdentSerialNumber
     ),
+    26928: (  # Aerohive (Extreme Networks) HiveOS
+        ("model", _o("1.3.6.1.4.1.26928.1.2.6.0")),       # AH-SYSTEM-MIB ahDeviceMode (the product name)
+        ("serial", _o("1.3.6.1.4.1.26928.1.2.5.0")),      # AH-SYSTEM-MIB ahSystemSerial
+    ),
+    36673: (  # IP Infusion OcNOS
+        ("model", _o("1.3.6.1.4.1.36673.100.1.2.1.1.2.1")),   # IPI-CMM-CHASSIS-MIB stack unit 1: model
+        ("serial", _o("1.3.6.1.4.1.36673.100.1.2.1.1.3.1")),  # IPI-CMM-CHASSIS-MIB stack unit 1: serial number
+    ),
     25053: (  # Ruckus Wireless
         ("model", _o("1.3.6.1.4.1.25053.1.2.1.1.1.1.9.0")),    # RUCKUS-ZD-SYSTEM-MIB ruckusZDSystemModel
         ("serial", _o("1.3.6.1.4.1.25053.1.2.1.1.1.1.15.0")),  # RUCKUS-ZD-SYSTEM-MIB ruckusZDSystemSerialNumber
@@ -290,7 +298,7 @@ def request(object_id: str, mibs: frozenset[str]) -> tuple[Oid, ...]:
 def vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any]) -> VendorIds:
     """Every answered value per field, in the order `objects` lists them."""
     found: dict[str, list[str]] = {"serial": [], "model": [], "firmware": []}
-    for name, oid in objects(object_id, mibs):
+    for name, oid in dict.fromkeys(objects(object_id, mibs)):  # a printer maker's hrDeviceDescr.1 is listed twice
         if oid in scalars and (value := text(scalars[oid])):
             found[name].append(value)
     return VendorIds(tuple(found["serial"]), tuple(found["model"]), tuple(found["firmware"]))
