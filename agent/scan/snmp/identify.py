@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from agent.facts.identifiers import is_placeholder
 from agent.scan.snmp.describe import describe
-from agent.scan.snmp.mib.entity import Chassis
+from agent.scan.snmp.mib.entity import Chassis, names_a_kind
 from agent.scan.snmp.mib.vendor_ids import VendorIds
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -50,9 +50,20 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     said = describe(descr, host_name=host_name, vendor=vendor)
     return Identity(
         serial=_first((chassis.serial, *ids.serials, said.serial), dates=True),
-        model=_first((chassis.model, *ids.models, said.model, chassis.descr)),
+        model=_first(m for m in (chassis.model, *ids.models, said.model, chassis.descr)
+                     if _could_be_a_model(m, host_name)),
         firmware=_version_of(_first((*ids.firmwares, chassis.firmware, said.version))),
     )
+
+
+# A version is no model ("v5.4.7-2.1", "R23.6"), whatever object holds it.
+_VERSION_SHAPED = re.compile(r"^[vVrR]?\d+(?:\.\d+)+[\w\-]*$")
+
+
+def _could_be_a_model(value: str, host_name: str) -> bool:
+    """Not a kind of entity ("Chassis", "Stack"), not a version, not the device's own name."""
+    v = value.strip()
+    return not (names_a_kind(v) or _VERSION_SHAPED.match(v) or (host_name and v.casefold() == host_name.casefold()))
 
 
 def _version_of(value: str) -> str:

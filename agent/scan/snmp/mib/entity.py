@@ -126,13 +126,18 @@ def _the_box(ents: dict[Oid, dict[int, object]]) -> Oid | None:
     return next((i for i in children if names_something(i)), roots[0])
 
 
+def names_a_kind(value: str) -> bool:
+    """Whether a name only says what kind of entity it is ("Chassis", "Stack", "Switch 1", "stack.1")."""
+    words = [w.strip("()[],.:").casefold() for w in value.replace(".", " ").split()]
+    return all(w in _GENERIC or w.isdigit() or not w for w in words)
+
+
 def model_like(value: str) -> bool:
     """Whether an entPhysicalDescr/Name reads as a product name ("WS-C3750G-24TS", "Juniper EX4200-48T
     Switch"), not as a kind ("Chassis", "Switch 1") or a sentence."""
     v = value.strip()
     if not v or len(v) > 64 or len(v.split()) > 6:
         return False
-    words = [w.strip("()[],.:").casefold() for w in v.split()]
-    if all(w in _GENERIC or w.isdigit() or not w for w in words):
+    if names_a_kind(v):
         return False
     return any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
