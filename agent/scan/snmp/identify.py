@@ -57,7 +57,7 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
 
 
 # A version is no model ("v5.4.7-2.1", "R23.6"), whatever object holds it.
-_VERSION_SHAPED = re.compile(r"^[vVrR]?\d+(?:\.\d+)+[\w\-]*$")
+_VERSION_SHAPED = re.compile(r"^[vVrR]?\d+(?:\.\d+)+[\w.\-]*$")
 
 
 def _could_be_a_model(value: str, host_name: str) -> bool:

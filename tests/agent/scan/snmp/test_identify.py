@@ -71,7 +71,8 @@ def test_control_characters_never_reach_a_value() -> None:
     assert got.serial == "VNCRC48198"
 
 
-@pytest.mark.parametrize("not_a_model", ["CHASSIS", "Stack", "stack.1", "Switch 1", "v5.4.7-2.1", "R23.6", "core-sw-01"])
+@pytest.mark.parametrize("not_a_model", ["CHASSIS", "Stack", "stack.1", "Switch 1", "v5.4.7-2.1", "R23.6",
+                                         "core-sw-01"])
 def test_kinds_versions_and_the_own_name_are_no_model(not_a_model: str) -> None:
     got = identify("Acme AX-200 Fast Ethernet Switch", host_name="core-sw-01", vendor="Acme",
                    chassis=Chassis(model=not_a_model), ids=VendorIds(models=(not_a_model,)))
