@@ -63,7 +63,8 @@ _UNAME_START = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)\s", r
 _DATE = re.compile(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$|^\d{1,2}:\d{2}")
 
 # Models.
-_MODEL_LABEL = re.compile(r"(?<![\w-])(?:model|MN|product)[ \t]*[:=][ \t]*(?P<m>[\w][\w\-/+.]*)", re.IGNORECASE)
+_MODEL_LABEL = re.compile(r"(?<![\w-])(?:model|MN|MD|product|prod)[ \t]*[:=][ \t]*(?P<m>[\w][\w\-/+.]*)",
+                          re.IGNORECASE)
 _RUNNING_ON = re.compile(r"\brunning on (?:an? )?(?P<rest>[^,;()]+)", re.IGNORECASE)
 _PAREN_PRODUCT = re.compile(
     r"(?:switch|router|firewall|module|gateway|controller|appliance|server|camera|printer|ups)[ \t]*"
@@ -80,6 +81,10 @@ _NOT_MODELS = re.compile(
     r"\d+-?bit|\d+(?:st|nd|rd|th)|v?\d+(?:\.\d+)+[\w\-]*|#\d+|\d+[kmg]b|\w+\(tm\)|\w+\(r\)|.*V\d{3,4}R\d{3,4}.*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)$",
     re.IGNORECASE)
 _PRODUCT = re.compile(r"^[A-Za-z0-9][\w\-/+.]*$")
+# Words that open a sysDescr before a number without naming a product ("Version 5", "Release 8").
+_WORDS = frozenset({"version", "release", "build", "rev", "revision", "firmware", "software", "linux", "kernel",
+                    "hardware", "model", "series", "type", "unit", "port", "slot", "the", "and", "for", "with",
+                    "data", "center", "system", "switch", "router", "device", "module", "card", "ups", "pdu"})
 
 # Serials.
 _SERIAL_LABEL = re.compile(
@@ -104,6 +109,7 @@ def describe(descr: str, *, host_name: str = "", vendor: str = "") -> Described:
         host_name: the device's sysName; a token equal to it is never its model.
         vendor: the vendor already known (sysObjectID, ENTITY-MIB); its name is never the model.
     """
+    descr = descr.strip(" \t\r\n\"'\\")  # some agents quote the whole text
     text = " ".join(descr.split())
     if not text:
         return Described()
@@ -142,12 +148,18 @@ def _version(text: str) -> str:
 
 
 def _model(descr: str, text: str, not_models: set[str]) -> str:
-    if (m := _MODEL_LABEL.search(text)) and _is_model(m.group("m"), not_models):
-        return m.group("m").rstrip(".)")
+    for found in _MODEL_LABEL.finditer(text):
+        # A label vouches for the value: a model may be all digits ("MODEL: 225"), never a date.
+        label = found.group("m").rstrip(".)")
+        if _is_model(label, not_models) or (label.isdigit() and label.casefold() not in not_models):
+            return label
     if m := _RUNNING_ON.search(text):
-        tokens = [t for t in m.group("rest").split() if _is_model(t, not_models)]
+        rest = m.group("rest").strip()
+        tokens = [t for t in rest.split() if _is_model(t, not_models)]
         if tokens:
             return tokens[-1]
+        if 1 < len(rest.split()) <= 6 and any(c.isdigit() for c in rest):
+            return rest  # "running on a MetaMux 48 with L-Series"
     if m := _PAREN_PRODUCT.search(text):
         return m.group("m")
     if _UNAME_START.match(text) or text.lower().startswith("hardware:"):
@@ -156,6 +168,12 @@ def _model(descr: str, text: str, not_models: set[str]) -> str:
     cut = _SOFTWARE_PART.search(head)
     head = head[:cut.start()] if cut else head
     tokens = [t.strip(".:()[]") for t in _TOKEN.findall(head)]
+    # "SiteBoss 530", "Netman 204", "TZ 570": a product name and its number open the text.
+    for i in range(min(2, len(tokens) - 1)):
+        name, number = tokens[i], tokens[i + 1]
+        if (name.isalpha() and len(name) >= 2 and name.casefold() not in not_models and name.casefold() not in _WORDS
+                and re.fullmatch(r"\d{2,5}[A-Za-z]{0,2}", number)):
+            return f"{name} {number}"
     for i, tok in enumerate(tokens):
         if _is_model(tok, not_models):
             # "ZXR10 5250-52TM-H", "EATON 93E 80": a following numeric or product token is part of it.

@@ -69,6 +69,16 @@ CASES = [
      Described(model="AP230", version="8.1r2a")),
     ("letter-prefixed release", "HP V1810-48G, PK.1.38, eCos-2.0, CFE-3.8", "", "HP",
      Described(model="V1810-48G", version="PK.1.38")),
+    ("labelled all-digit model", "ArubaOS (MODEL: 225), Version 8.4.0.0-8.4.0.0", "", "Aruba",
+     Described(model="225", version="8.4.0.0-8.4.0.0")),
+    ("MD: label (a date after MD: is no model)", "Raritan PDU, MD:PX3-5493U-K2 HW:0x10 FW:4.2.0.5-50274", "",
+     "Raritan", Described(model="PX3-5493U-K2", version="4.2.0.5-50274")),
+    ("quoted text, product name and number", '"SiteBoss 360 2.12.540 STD"', "", "Asentria",
+     Described(model="SiteBoss 360", version="2.12.540")),
+    ("product name and number before the OS", "SonicWALL TZ 570 (SonicOS 7.0.1-R1456)", "", "SonicWall",
+     Described(model="TZ 570", version="7.0.1-R1456")),
+    ("running on a described product", "Metamako MOS release 0.32.0 (build mos-0.32+22) running on a MetaMux 48 "
+     "with L-Series", "", "Metamako", Described(model="MetaMux 48 with L-Series", version="0.32.0")),
     # Texts that must yield nothing.
     ("empty", "", "", "", Described()),
     ("words only", "Cisco Internetwork Operating System Software", "", "Cisco", Described()),
@@ -76,6 +86,8 @@ CASES = [
     ("speeds and codecs are no models", "10/100 Media Converter", "", "", Described()),
     ("H.264 is no model", "SAMSUNG iPolis H.264 Premium Level IP Camera", "", "", Described()),
     ("compile dates are no versions", "Acme Controller Compiled 3/10/2017 14:00:00", "", "", Described()),
+    ("a word and a number that name no product", "Version 5 Release 2", "", "", Described(version="5")),
+    ("a manufacturing date after MD:", "Acme card (MD:10/07/2018)", "", "", Described()),
     ("placeholder text", "Uninitialized", "", "", Described()),
 ]
 
