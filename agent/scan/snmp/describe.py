@@ -38,15 +38,25 @@ _VERSION_LABEL = re.compile(
 _NOT_RUNNING = frozenset({"boot", "bootrom", "rom", "hardware", "hw", "bios", "pcb", "loader", "bootloader",
                           "uboot", "u-boot", "cpld", "fpga", "board", "hardwareversion", "manager", "protocol"})
 # Other labels a version follows.
-_OTHER_LABEL = re.compile(
-    r"(?<![\w-])(?:firmware|fw|sw|swv|software|release|rel|revision|rev|build)\b\.?[ \t]*[:=]?[ \t]*"
-    r"(?:[A-Za-z][\w\-]{2,}[ \t.]+)?(?P<v>(?:[A-Za-z]{1,2}\.)?" + _VER + ")",
-    re.IGNORECASE)
+# Other labels, the software's before the firmware's before release/revision/build ("FW:6.0.0.18
+# SW:v6.3.2.011": the software is what the device runs).
+def _label(words: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + words + r")\b\.?[ \t]*[:=]?[ \t]*"
+                      r"(?:[A-Za-z][\w\-]{2,}[ \t.]+)?(?P<v>(?:[A-Za-z]{1,2}\.)?" + _VER + ")", re.IGNORECASE)
+
+
+_OTHER_LABELS = (_label("sw|swv|software|sw_rev"), _label("firmware|fw"), _label("release|rel|revision|rev|build"))
+# "TrueNAS-11.2-U7 ...", "XG6846_4.12ITT01.99": a product name joined to its version opens the text.
+_LEADING_PRODUCT_VERSION = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z][A-Za-z0-9]*)*[-_]"
+                                      r"(?P<v>\d+(?:\.\d+)+[\w.\-]*)")
+# Appliances whose sysDescr is uname text with their own product name first: the release is theirs.
+_APPLIANCE_UNAME = re.compile(r"^(?:pfSense|OPNsense)[ \t]+\S+[ \t]+(?P<v>\d[\w.\-+~]*)")
 # An OS product name and its version, e.g. "kernel JUNOS 12.3R6.6", "Isilon OneFS v7.2.1.0".
 _OS_NAMES = (r"JUNOS|Junos OS|EOS|NX-OS|IOS(?:-XE|-XR)?|RouterOS|FortiOS|PAN-OS|ScreenOS|DSM|QTS|ONTAP|OneFS|AOS|"
              r"ExtremeXOS|FTOS|Comware|VRP|SonicOS|ArubaOS|AsyncOS|IronWare|FabOS|Fabric OS|airOS|EdgeOS|UniFi|"
              r"SwitchOS|Cumulus Linux|VyOS|pfSense|OPNsense|FreeBSD|OpenBSD|NetBSD|SunOS|Solaris|AIX|HP-UX|HiveOS|"
-             r"AOS-CX|ArubaOS-CX|OcNOS|SONiC|TiMOS|SR OS|IOS XR|NX-OS|EXOS|FSOS|RGOS|Comware|ZyNOS|AirOS|RouterOS")
+             r"AOS-CX|ArubaOS-CX|OcNOS|SONiC|TiMOS|SR OS|IOS XR|NX-OS|EXOS|FSOS|RGOS|Comware|ZyNOS|AirOS|RouterOS|ESXi|"
+             r"KeeneticOS|OS/400|VxWorks")
 _OS_VERSION = re.compile(r"(?<![\w-])(?:" + _OS_NAMES + r")(?:\(tm\))?[ \t]+(?:version[ \t]+)?(?P<v>" + _VER + ")",
                          re.IGNORECASE)
 # Bare version tokens: "V1.2.3", Huawei/H3C VRP-style "V200R007C20SPC200", or three-part dotted numbers.
@@ -78,7 +88,7 @@ _TOKEN = re.compile(r"[^\s,;]+")
 _NOT_MODELS = re.compile(
     r"^(?:x86(?:_64)?|i[3-6]86|amd64|arm\w*|aarch64|mips\w*|ppc\w*|sparc\w*|ia64|s390x?|"
     r"\d+(?:/\d+)+|\d+[mgt](?:b|bps)?|\d+g?base-?\w+|ipv[46]|802\.\w+|h\.26[45]|x\.\d+|"
-    r"\d+-?bit|\d+(?:st|nd|rd|th)|v?\d+(?:\.\d+)+[\w\-]*|#\d+|\d+[kmg]b|\w+\(tm\)|\w+\(r\)|.*V\d{3,4}R\d{3,4}.*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)$",
+    r"[0-9a-f]{7,}|\d+-?bit|\d+(?:st|nd|rd|th)|v?\d+(?:\.\d+)+[\w\-]*|#\d+|\d+[kmg]b|\w+\(tm\)|\w+\(r\)|.*V\d{3,4}R\d{3,4}.*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)$",
     re.IGNORECASE)
 _PRODUCT = re.compile(r"^[A-Za-z0-9][\w\-/+.]*$")
 # Words that open a sysDescr before a number without naming a product ("Version 5", "Release 8").
@@ -135,7 +145,10 @@ def _version(text: str) -> str:
     for m in _VERSION_LABEL.finditer(text):
         if (m.group("pre") or "").lower() not in _NOT_RUNNING and (v := _clean_version(m.group("v"))):
             return v
-    for pattern in (_OS_VERSION, _OTHER_LABEL, _V_TOKEN):
+    for lead in (_LEADING_PRODUCT_VERSION, _APPLIANCE_UNAME):
+        if (m0 := lead.match(text)) and (v := _clean_version(m0.group("v"))):
+            return v
+    for pattern in (_OS_VERSION, *_OTHER_LABELS, _V_TOKEN):
         for m in pattern.finditer(text):
             if not _HARDWARE_BEFORE.search(text[:m.start()]) and (v := _clean_version(m.group("v"))):
                 return v

@@ -5,8 +5,10 @@
 - model: the chassis' entPhysicalModelName, then the vendor's or standard MIB's model object, then
   the model sysDescr names (describe.py), then the chassis' entPhysicalDescr/Name when they read as
   a product name;
-- firmware: the vendor's version object (it names the release the device runs), then the chassis'
-  entPhysicalSoftwareRev/FirmwareRev, then the version sysDescr names, then UPS-MIB's.
+- firmware: the vendor's or UPS-MIB's version object (it names the release the device runs), then the
+  chassis' entPhysicalSoftwareRev, then the version sysDescr names, then the chassis'
+  entPhysicalFirmwareRev (often boot code or a BIOS: a hypervisor's smbios entity reports its BIOS
+  there while sysDescr names the OS).
 
 Placeholders are never an answer, here or anywhere: a serial such as "<private>", "0000" or a date,
 a model or version such as "Unknown" or "N/A" is skipped for the next source (the agent's one junk
@@ -52,7 +54,7 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
         serial=_first((chassis.serial, *ids.serials, said.serial), dates=True),
         model=_first(m for m in (chassis.model, *ids.models, said.model, chassis.descr)
                      if _could_be_a_model(m, host_name)),
-        firmware=_version_of(_first((*ids.firmwares, chassis.firmware, said.version))),
+        firmware=_version_of(_first((*ids.firmwares, chassis.firmware, said.version, chassis.firmware_rev))),
     )
 
 

@@ -45,7 +45,8 @@ class Chassis:
     serial: str = ""
     model: str = ""
     vendor: str = ""
-    firmware: str = ""
+    firmware: str = ""  # entPhysicalSoftwareRev: the software the box runs
+    firmware_rev: str = ""  # entPhysicalFirmwareRev: often the boot code or BIOS, a last resort
     descr: str = ""   # entPhysicalDescr, then entPhysicalName, when they name a product (see model_like)
 
 
@@ -94,8 +95,8 @@ def chassis(tables: Tables) -> Chassis:
         return text(cols.get(col, b""))
 
     descr = next((d for d in (s(DESCR), s(NAME)) if model_like(d)), "")
-    return Chassis(serial=s(SERIAL), model=s(MODEL), vendor=s(MFG),
-                   firmware=s(SOFTWARE_REV) or s(FIRMWARE_REV), descr=descr)
+    return Chassis(serial=s(SERIAL), model=s(MODEL), vendor=s(MFG), firmware=s(SOFTWARE_REV),
+                   firmware_rev=s(FIRMWARE_REV), descr=descr)
 
 
 def _the_box(ents: dict[Oid, dict[int, object]]) -> Oid | None:

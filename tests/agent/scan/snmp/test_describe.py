@@ -79,6 +79,14 @@ CASES = [
      Described(model="TZ 570", version="7.0.1-R1456")),
     ("running on a described product", "Metamako MOS release 0.32.0 (build mos-0.32+22) running on a MetaMux 48 "
      "with L-Series", "", "Metamako", Described(model="MetaMux 48 with L-Series", version="0.32.0")),
+    ("software before firmware label", "Ethernet Routing Switch 5530-24TFD HW:32 FW:6.0.0.18 SW:v6.3.2.011 BN:11 "
+     "(c) Avaya Networks", "", "Avaya", Described(model="5530-24TFD", version="6.3.2.011")),
+    ("product joined to its version", "TrueNAS-11.2-U7 (b088e78e8d). Hardware: amd64 Intel(R) Xeon(R) CPU. Software: "
+     "FreeBSD 11.2-STABLE", "", "iXsystems", Described(model="TrueNAS-11.2-U7", version="11.2-U7")),
+    ("appliance uname text", "pfSense localhost 2.4.5-RELEASE-p1 pfSense FreeBSD 11.3-STABLE amd64", "localhost",
+     "Netgate", Described(version="2.4.5-RELEASE-p1")),
+    ("hypervisor OS name", "VMware ESXi 7.0.0 build-15843807 VMware, Inc. x86_64", "", "VMware",
+     Described(version="7.0.0")),
     # Texts that must yield nothing.
     ("empty", "", "", "", Described()),
     ("words only", "Cisco Internetwork Operating System Software", "", "Cisco", Described()),
@@ -88,6 +96,7 @@ CASES = [
     ("compile dates are no versions", "Acme Controller Compiled 3/10/2017 14:00:00", "", "", Described()),
     ("a word and a number that name no product", "Version 5 Release 2", "", "", Described(version="5")),
     ("a manufacturing date after MD:", "Acme card (MD:10/07/2018)", "", "", Described()),
+    ("a build hash is no model", "Acme (b088e78e8d) appliance", "", "", Described()),
     ("placeholder text", "Uninitialized", "", "", Described()),
 ]
 

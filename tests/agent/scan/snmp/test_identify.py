@@ -77,3 +77,11 @@ def test_kinds_versions_and_the_own_name_are_no_model(not_a_model: str) -> None:
     got = identify("Acme AX-200 Fast Ethernet Switch", host_name="core-sw-01", vendor="Acme",
                    chassis=Chassis(model=not_a_model), ids=VendorIds(models=(not_a_model,)))
     assert got.model == "AX-200"
+
+
+def test_sysdescr_names_the_os_before_the_chassis_firmware_rev() -> None:
+    """entPhysicalFirmwareRev is often boot code or a BIOS: the OS sysDescr names comes first."""
+    got = identify("VMware ESXi 7.0.0 build-15843807 VMware, Inc. x86_64", host_name="", vendor="VMware",
+                   chassis=Chassis(firmware_rev="2.8"), ids=VendorIds())
+    assert got.firmware == "7.0.0"
+    assert identify("", host_name="", vendor="", chassis=Chassis(firmware_rev="2.8"), ids=VendorIds()).firmware == "2.8"
