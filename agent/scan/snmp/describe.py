@@ -6,15 +6,18 @@ general by the kind of text it handles, never keyed on one device's values:
 - labelled versions: "Version 12.2(55)SE3", "SoftWare Version 7.0.3.1", "EOS version 4.20.5F",
   "Version: V1.01.10.B19P06" (but not "BootRom Version" or "HardWare Version": those are not what
   the device runs);
-- other labels: "firmware 2.1", "fw:60.7050", "SW: 3.4", "software: PowerAlert 15.5.4", "Release 8.2.3",
-  "revision Z.14.31", "Rel.NSAE.8.4.0.8";
+- a product joined to its release opening the text ("TrueNAS-11.2-U7 ...", "XG6846_4.12ITT01.99"), and
+  appliances' uname text ("pfSense <host> 2.4.5-RELEASE-p1 ...");
+- other labels, the software's before the firmware's: "SW: 3.4", "software: PowerAlert 15.5.4", then
+  "firmware 2.1", "fw:60.7050", then "Release 8.2.3", "revision Z.14.31", "Rel.NSAE.8.4.0.8";
 - an OS product name followed by its version: "JUNOS 12.3R6.6", "OneFS v7.2.1.0", "RouterOS 6.45.9";
 - bare version tokens: "V1.2.3", VRP-style "V200R007C20SPC200", a dotted "9.0.3.5";
 - on "Linux <host> <kernel> #n ..." (uname -a, as net-snmp prints it) the kernel release, last;
-- models: labelled ("MODEL: Aruba7010", "MN:AP7902B"), "running on an Arista Networks DCS-7150S-52-CL",
-  a parenthesised product code after a product word ("Routing Switch(S5750-24GT/12SFP)"), else the
-  first product token before the software part ("D-Link DES-3028 Fast Ethernet Switch",
-  "Brocade Communications Systems, Inc. ICX6430-24, IronWare ...", "S12704");
+- models: labelled ("MODEL: Aruba7010", "MN:AP7902B", "MD:PX3-5493U-K2"), "running on an Arista Networks
+  DCS-7150S-52-CL", a parenthesised product code after a product word ("Routing Switch(S5750-24GT/12SFP)"),
+  a product name and its number opening the text ("SiteBoss 360", "TZ 570"), else the first product
+  token before the software part ("D-Link DES-3028 Fast Ethernet Switch", "Brocade Communications
+  Systems, Inc. ICX6430-24, IronWare ...", "S12704");
 - serials: labelled ("SN: 5A1551F39430", "(SN 11120051132123)", "Device serial number GOSWE120F...").
 
 Pure; unit-tested with sysDescr strings of recorded devices (tests/agent/scan/snmp/test_describe.py),
