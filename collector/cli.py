@@ -51,12 +51,12 @@ FINDING_COLUMNS = (
 FINDING_TABLE = (("severity", "SEVERITY"), ("kind", "KIND"), ("hostname", "HOST"), ("ip", "IP"),
                  ("asset_tag", "TAG"), ("status", "RECORDED"), ("summary", "SUMMARY"))
 ASSET_COLUMNS = ("asset_id", "hostnames", "ips", "macs", "vendor", "serial", "model", "device_type", "os",
-                 "first_seen", "last_seen", "sources", "asset_tag", "status", "matched_by", "system_uuid",
+                 "firmware", "first_seen", "last_seen", "sources", "asset_tag", "status", "matched_by", "system_uuid",
                  "random_mac")
 ASSET_TABLE = (("asset_id", "ASSET"), ("hostnames", "HOST"), ("ips", "IP"), ("macs", "MAC"),
                ("random_mac", "RANDOM MAC"), ("vendor", "VENDOR"),
                ("device_type", "TYPE"), ("last_seen", "LAST SEEN"), ("asset_tag", "TAG"), ("status", "RECORDED"),
-               ("os", "OS"))
+               ("os", "OS"), ("firmware", "FIRMWARE"))
 
 
 class _Parser(argparse.ArgumentParser):

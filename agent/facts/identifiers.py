@@ -23,13 +23,20 @@ _PLACEHOLDERS = frozenset(
         "System Serial", "System Product Name", "System manufacturer", "System Version", "Chassis Serial Number",
         "Base Board Serial Number", "Serial Number", "Serial", "SN", "No Serial", "Not Specified", "Not Applicable",
         "Not Available", "Not Present", "No Asset Information", "Type1ProductConfigId", "None", "N/A", "NA", "Null",
-        "Unknown", "Invalid", "Empty", "OEM", "O.E.M.", "TBD",
+        "Unknown", "Invalid", "Empty", "OEM", "O.E.M.", "TBD", "To be filled", "Not Set", "Undefined",
     )
 )
 
 # Separators ignored when deciding whether a value is one character repeated
 # ("00000000", "FFFF-FFFF", "........", "xxxx xxxx").
 _SEPARATORS = re.compile(r"[\s\-_.:]")
+# Devices that hide or lack a value say so in angle brackets ("<private>", "<empty>"), and some put a
+# manufacturing or build date where the serial belongs ("2018-10-07", "10/07/2018", "07.10.2018 12:00").
+# The collector applies the same two patterns (collector/domain/identifiers.py).
+_BRACKETED = re.compile(r"^<[^<>]*>$")
+_DATE = re.compile(r"^(?:(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])"
+                   r"|(?:0?[1-9]|[12]\d|3[01])([-/.])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)\d\d"
+                   r"|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/\d\d)(?:[ T][\d:.]+)?$")
 
 # System UUIDs firmware ships unfilled (besides one digit repeated, such as all-zero and all-F).
 _JUNK_UUIDS = frozenset({
@@ -41,7 +48,7 @@ _JUNK_UUIDS = frozenset({
 })
 
 
-def is_placeholder(value: str) -> bool:
+def is_placeholder(value: str, *, dates: bool = True) -> bool:
     """Tell whether a firmware string is a known filler rather than a real identifier.
 
     Args:
@@ -54,7 +61,9 @@ def is_placeholder(value: str) -> bool:
     stripped = value.strip()
     if not stripped:
         return True
-    if " ".join(stripped.split()).casefold() in _PLACEHOLDERS:
+    if " ".join(stripped.split()).casefold() in _PLACEHOLDERS or _BRACKETED.match(stripped):
+        return True
+    if dates and _DATE.match(stripped):
         return True
     compact = _SEPARATORS.sub("", stripped)
     return len(set(compact.casefold())) <= 1

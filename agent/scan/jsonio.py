@@ -75,6 +75,7 @@ def _observation(d: dict[str, Any]) -> Observation:
         attributes=tuple((str(k), str(v)) for k, v in d.get("attributes", ())),
         l2_binding=L2Binding(mac=d["l2_binding"]["mac"], learnt_by=d["l2_binding"]["learnt_by"],
                              seen_at=_dt(d["l2_binding"]["seen_at"])) if d.get("l2_binding") else None,
+        firmware=d.get("firmware", ""),
     )
 
 

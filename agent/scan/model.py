@@ -109,6 +109,8 @@ class Observation:
     # Set by the sweep (not by a scanner) when this address's MAC answered on the scanner's own
     # segment in the same sweep: the collector joins the observation to that MAC's asset.
     l2_binding: L2Binding | None = None
+    # OS or firmware version the device runs ("15.2(4)E8"); see agent/scan/snmp/identify.py.
+    firmware: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,6 +162,7 @@ def _observation(msg: report_pb2.Observation, obs: Observation) -> None:
                                                  if_index=v.if_index, port_name=v.port_name, vlan=v.vlan))
     msg.serial = obs.serial
     msg.model = obs.model
+    msg.firmware = obs.firmware
     for iface in obs.interfaces:
         _interface(msg.interfaces.add(), iface)
     msg.mac_is_local = obs.mac_is_local

@@ -80,3 +80,4 @@ class AssetRow:
     system_uuid: str | None
     # The locally administered (randomised) MAC of an asset known only by one: a label, never identity.
     random_mac: str | None = None
+    firmware: str | None = None  # OS or firmware version (a device's firmware, an agent's OS version)

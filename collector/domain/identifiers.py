@@ -21,12 +21,19 @@ JUNK_SERIALS = frozenset({
     "SYSTEM SERIAL", "SYSTEM PRODUCT NAME", "SYSTEM MANUFACTURER", "SYSTEM VERSION", "CHASSIS SERIAL NUMBER",
     "BASE BOARD SERIAL NUMBER", "SERIAL NUMBER", "SERIAL", "SN", "NO SERIAL", "NOT SPECIFIED", "NOT APPLICABLE",
     "NOT AVAILABLE", "NOT PRESENT", "NO ASSET INFORMATION", "TYPE1PRODUCTCONFIGID", "NONE", "N/A", "NA", "NULL",
-    "UNKNOWN", "INVALID", "EMPTY", "OEM", "O.E.M.", "TBD",
+    "UNKNOWN", "INVALID", "EMPTY", "OEM", "O.E.M.", "TBD", "TO BE FILLED", "NOT SET", "UNDEFINED",
 })
 
 # Separators ignored when deciding whether a value is one character repeated
 # ("00000000", "FFFF-FFFF", "........", "xxxx xxxx"): such a value is never a real serial or UUID.
 _SEPARATORS = re.compile(r"[\s\-_.:]")
+# Values in angle brackets ("<private>", "<empty>": a device hiding or lacking the value) and dates
+# ("2018-10-07", "10/07/2018": a manufacturing date where the serial belongs) are placeholders too;
+# the agent applies the same patterns (agent/facts/identifiers.py).
+_BRACKETED = re.compile(r"^<[^<>]*>$")
+_DATE = re.compile(r"^(?:(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])"
+                   r"|(?:0?[1-9]|[12]\d|3[01])([-/.])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)\d\d"
+                   r"|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/\d\d)(?:[ T][\d:.]+)?$")
 
 # System UUIDs firmware ships unfilled (besides one digit repeated, such as all-zero and all-F).
 JUNK_UUIDS = frozenset({
@@ -130,7 +137,8 @@ def mac_is_local(mac: str) -> bool:
 def normalise_serial(text: str) -> str:
     """Upper-case, whitespace-squeezed serial; "" for placeholders and one character repeated."""
     serial = " ".join(text.split()).upper()
-    if serial in JUNK_SERIALS or len(set(_SEPARATORS.sub("", serial))) <= 1:
+    if serial in JUNK_SERIALS or len(set(_SEPARATORS.sub("", serial))) <= 1 or _BRACKETED.match(serial) \
+            or _DATE.match(serial):
         return ""
     return serial
 

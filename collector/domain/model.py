@@ -79,6 +79,7 @@ class Sighting:
     detail: str = ""  # JSON object: everything else the report said (cpu, disks, snmp, ports); "" if nothing
     # The MAC the scanner bound this observation's address to in the same sweep (L2 binding), "" if none.
     bound_mac: str = ""
+    firmware: str = ""  # OS or firmware version: a device's firmware (SNMP), an agent's OS version
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,7 @@ class SubjectFacts:
     ip_seen: tuple[tuple[str, datetime, datetime], ...] = ()
     local_macs: tuple[str, ...] = ()     # locally administered MACs: shown, never identity
     bound_macs: tuple[str, ...] = ()     # MACs a scanner bound this subject's address to (rule 3)
+    firmware: str = ""                   # OS or firmware version, most recent
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,7 @@ class ResolvedAsset:
     shared: list[SharedIdentifier] = field(default_factory=list)
     conflicts: list[IdentityConflict] = field(default_factory=list)
     local_macs: list[str] = field(default_factory=list)
+    firmware: str = ""                   # OS or firmware version, chosen like os
 
     @property
     def serial(self) -> str:
@@ -591,7 +593,8 @@ def _build(members: list[SubjectFacts], keys: Mapping[str, str]) -> ResolvedAsse
         {f.subject: "anchor" if f.subject == anchor else keys.get(f.subject, "anchor") for f in members},
         hostnames, ips, macs, serials, uuids, vendor, model, device_type, os, os_family,
         members[0].first_seen, latest[0].last_seen, sorted(sources), has_software, _merged_evidence(members),
-        local_macs=local_macs)
+        local_macs=local_macs,
+        firmware=next((f.firmware for f in preferred if f.firmware), ""))
 
 
 def _not_agent(f: SubjectFacts) -> bool:

@@ -163,6 +163,7 @@ def asset_row(a: ResolvedAsset, r: Record | None) -> AssetRow:
         status=r.status or None if r else None, matched_by=None if r is None else next(
             (k for k in ("serial", "mac", "hostname") if _matches(r, a, k)), None),
         system_uuid=a.uuids[0] if a.uuids else None, random_mac=a.random_mac or None,
+        firmware=a.firmware or None,
     )
 
 

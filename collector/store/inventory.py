@@ -116,6 +116,7 @@ _SUBJECTS_SQL = f"""
                arg_max(device_type, seen_at) FILTER (WHERE device_type IS NOT NULL) AS device_type,
                arg_max(os, seen_at) FILTER (WHERE os IS NOT NULL) AS os,
                arg_max(os_family, seen_at) FILTER (WHERE os_family IS NOT NULL) AS os_family,
+               arg_max(firmware, seen_at) FILTER (WHERE firmware IS NOT NULL) AS firmware,
                list_sort(list(DISTINCT source_id || ':' || method)) AS sources
         FROM sightings GROUP BY subject
     )
@@ -125,7 +126,7 @@ _SUBJECTS_SQL = f"""
            {_DISTINCT.format("f.uuids")} AS uuids,
            coalesce(f.vendor, '') AS vendor, coalesce(f.model, '') AS model,
            coalesce(f.device_type, '') AS device_type, coalesce(f.os, '') AS os,
-           coalesce(f.os_family, '') AS os_family, f.sources,
+           coalesce(f.os_family, '') AS os_family, coalesce(f.firmware, '') AS firmware, f.sources,
            f.subject IN (SELECT subject FROM software_installs WHERE removed_at IS NULL) AS has_software,
            e.ev_source, e.ev_method, e.ev_at, e.ev_detail, i.ip_addr, i.ip_first, i.ip_last,
            {_DISTINCT.format("f.local_macs")} AS local_macs, {_DISTINCT.format("f.bound_macs")} AS bound_macs
@@ -161,7 +162,8 @@ def load_subjects(cur: duckdb.DuckDBPyConnection) -> list[SubjectFacts]:
             subject, first, last, tuple(hostnames or ()), tuple(ips or ()), tuple(macs or ()),
             tuple(serials or ()), tuple(uuids or ()), vendor, model, device_type, os, os_family,
             tuple(sources or ()), bool(has_software), evidence, ip_seen,  # type: ignore[arg-type]
-            tuple(local_macs) if local_macs else (), tuple(bound_macs) if bound_macs else ()))
+            tuple(local_macs) if local_macs else (), tuple(bound_macs) if bound_macs else (),
+            firmware=c["firmware"][n]))
     return facts
 
 
@@ -220,7 +222,7 @@ _ASSET_SCHEMA = pa.schema([
     ("model", pa.string()), ("device_type", pa.string()), ("os", pa.string()), ("os_family", pa.string()),
     ("first_seen", pa.timestamp("us", tz="UTC")), ("last_seen", pa.timestamp("us", tz="UTC")),
     ("sources", pa.list_(pa.string())), ("register", pa.string()), ("record_key", pa.string()),
-    ("matched_by", pa.string()), ("has_software_inventory", pa.bool_()),
+    ("matched_by", pa.string()), ("has_software_inventory", pa.bool_()), ("firmware", pa.string()),
 ])
 
 
@@ -238,7 +240,7 @@ def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset]
         [a.os_family or None for a in assets], [a.first_seen for a in assets], [a.last_seen for a in assets],
         [a.sources for a in assets], [m.record.register if m else None for m in links],
         [m.record.record_key if m else None for m in links], [m.key if m else None for m in links],
-        [a.has_software for a in assets]], schema=_ASSET_SCHEMA)
+        [a.has_software for a in assets], [a.firmware or None for a in assets]], schema=_ASSET_SCHEMA)
     members = pa.table([
         [s for a in assets for s in a.members], [a.asset_id for a in assets for _ in a.members],
         [a.matched_by.get(s, "anchor") for a in assets for s in a.members]],

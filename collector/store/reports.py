@@ -26,6 +26,7 @@ _SIGHTING_SCHEMA = pa.schema([
     ("system_uuid", pa.string()), ("vendor", pa.string()), ("model", pa.string()), ("device_type", pa.string()),
     ("os", pa.string()), ("os_family", pa.string()), ("seen_via_ip", pa.string()), ("seen_via_name", pa.string()),
     ("seen_via_port", pa.string()), ("vlan", pa.int32()), ("detail", pa.string()), ("bound_mac", pa.string()),
+    ("firmware", pa.string()),
 ])
 
 
@@ -367,7 +368,8 @@ _DELTA_CHECK = f"""
     GROUP BY i.report_id, i.checksum"""
 
 _SIGHTING_COLUMNS = ("hostname", "fqdn", "serial", "system_uuid", "vendor", "model", "device_type", "os",
-                     "os_family", "seen_via_ip", "seen_via_name", "seen_via_port", "bound_mac")
+                     "os_family", "seen_via_ip", "seen_via_name", "seen_via_port", "bound_mac",
+                     "firmware")
 
 
 def _sightings_table(pairs: Sequence[tuple[IngestReport, Sighting]]) -> pa.Table:

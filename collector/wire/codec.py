@@ -252,6 +252,7 @@ def _decode_host(
         model=_s(facts.hardware.model, "model"),
         device_type=_chassis_device_type(facts.hardware.chassis_type, facts.virtualization),
         os=_s(os_text, "os"), os_family=_s(facts.os.family, "os.family").lower(),
+        firmware=_s(facts.os.version, "os.version"),
         detail=_detail_json({
             "kernel": facts.os.kernel, "arch": facts.os.arch, "cpu": facts.cpu.model, "cores": facts.cpu.cores,
             "threads": facts.cpu.threads, "memory_bytes": facts.memory_bytes, "virtualization": facts.virtualization,
@@ -474,6 +475,7 @@ def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datet
         seen_via_name=_s(via.device_name, "seen_via.device_name"),
         seen_via_port=_s(via.port_name or (str(via.if_index) if via.if_index else ""), "seen_via.port"),
         vlan=via.vlan, detail=_detail_json(detail), bound_mac=bound_mac,
+        firmware=_s(obs.firmware, f"{what}.firmware"),
     )
 
 

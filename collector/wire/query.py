@@ -19,7 +19,7 @@ _FINDING_TEXT = ("finding_id", "kind", "severity", "asset_id", "hostname", "ip",
                  "status", "rule_id", "software_name", "software_version", "summary", "suppression", "status_class")
 _FINDING_TIMES = ("first_seen", "last_seen", "opened_at", "resolved_at")
 _ASSET_TEXT = ("asset_id", "vendor", "serial", "model", "device_type", "os", "asset_tag", "status", "matched_by",
-               "system_uuid", "random_mac")
+               "system_uuid", "random_mac", "firmware")
 _ASSET_LISTS = ("hostnames", "ips", "macs", "sources")
 
 
@@ -86,4 +86,5 @@ def asset_from_proto(msg: query_pb2.Asset) -> AssetRow:
         last_seen=_time(msg, "last_seen"), sources=tuple(msg.sources), asset_tag=msg.asset_tag or None,
         status=msg.status or None, matched_by=msg.matched_by or None, system_uuid=msg.system_uuid or None,
         random_mac=msg.random_mac or None,
+        firmware=msg.firmware or None,
     )

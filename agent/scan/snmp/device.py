@@ -38,9 +38,10 @@ from agent.scan.options import SweepOptions
 from agent.scan.snmp.channel import Channel, socket_reason, v3_probe
 from agent.scan.snmp.community import CommunitySession
 from agent.scan.snmp.credentials import Credential, credentials
+from agent.scan.snmp.mib import vendor_ids
 from agent.scan.snmp.mib.entity import walk_entities
 from agent.scan.snmp.observations import build_observations
-from agent.scan.snmp.oids import PRESENCE, TABLE_PREFIX, Oid, depth_plan, tables_to_walk
+from agent.scan.snmp.oids import PRESENCE, SYS_OBJECT_ID, TABLE_PREFIX, Oid, depth_plan, tables_to_walk
 from agent.scan.snmp.session import (
     WALKS_PER_DEVICE,
     AdaptiveLimit,
@@ -50,7 +51,7 @@ from agent.scan.snmp.session import (
     SnmpUnreachable,
 )
 from agent.scan.snmp.usm import UsmSession
-from agent.scan.snmp.values import WalkResult, dotted
+from agent.scan.snmp.values import WalkResult, dotted, oid_text
 from agent.scan.targets import Target
 
 FAST_TIMEOUT_S = 0.5  # the first pass over all credentials (most devices answer it)
@@ -243,9 +244,22 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
         finally:
             streams.release()
 
+    async def identity_objects() -> str:
+        # One GET of the vendor's (and standard MIBs') serial/model/version objects: at most one
+        # request, beside the walks. A device that refuses it just has fewer answers (noted).
+        wanted = vendor_ids.request(oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else "", mibs)
+        if wanted:
+            try:
+                scalars.update(await session.get(wanted))
+            except SnmpError as exc:
+                return f"GET of {len(wanted)} serial/model/version objects failed: {exc}"
+        return ""
+
+    identity_get = asyncio.ensure_future(identity_objects())
     walked = await asyncio.gather(*(walk(k) for k in keys))
+    id_note = await identity_get
     tables = dict(zip(keys, walked, strict=True))
-    notes = [w.note for group in walked for w in group if w.note]
+    notes = [w.note for group in walked for w in group if w.note] + ([id_note] if id_note else [])
     obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC), mibs=mibs)
     skipped = len(columns) - len(keys)
     reason = (f"{session.cred.label}; {options.snmp_depth}; {session.varbinds} varbinds; {len(keys)} tables walked, "

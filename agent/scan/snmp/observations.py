@@ -12,7 +12,9 @@ from typing import Any
 
 from agent.scan.classify import classify, mac_is_local, mac_vendor
 from agent.scan.model import Method, Observation
+from agent.scan.snmp.identify import identify
 from agent.scan.snmp.mib import Sightings, Tables, arp_cache, bridge, entity, host_resources, interfaces, lldp, system
+from agent.scan.snmp.mib.vendor_ids import vendor_ids
 from agent.scan.snmp.oids import Oid
 
 # Tables that report other hosts the device has seen, in the order their sightings are listed.
@@ -25,7 +27,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
 
     Args:
         host: the address the device was asked at.
-        scalars: the GET of oids.SCALARS (or DISCOVERY_SCALARS).
+        scalars: the GET of oids.SCALARS (or DISCOVERY_SCALARS), with the vendor_ids.request() GET.
         tables: what was walked, by oids.COLUMNS name; absent tables are simply empty.
         seen_at: when the device answered.
         mibs: the PRESENCE MIBs the device answered (classification evidence).
@@ -33,16 +35,19 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     sysgroup = system.system_group(scalars)
     cls = classify(sysgroup.object_id, sysgroup.descr, services=system.services(scalars), mibs=mibs)
     ifs = interfaces.read_interfaces(host, tables)
-    serial, model, ent_vendor = entity.chassis(tables)
+    box = entity.chassis(tables)
+    ent_vendor = box.vendor
+    ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=ent_vendor or cls.vendor, chassis=box,
+                   ids=vendor_ids(sysgroup.object_id, mibs, scalars))
     attributes = host_resources.attributes(scalars, tables)
     device_mac = ifs.device_mac
     vendor = mac_vendor(device_mac) if device_mac else ""
     device = Observation(
         method=Method.SNMP, seen_at=seen_at, ip=host, mac=device_mac, hostname=sysgroup.name,
         vendor=vendor or ent_vendor or cls.vendor, device_type=cls.device_type, os_family=cls.os_family,
-        snmp=sysgroup, software=host_resources.software(tables), serial=serial, model=model,
+        snmp=sysgroup, software=host_resources.software(tables), serial=ids.serial, model=ids.model,
         interfaces=ifs.interfaces, mac_is_local=mac_is_local(device_mac) if device_mac else False,
-        attributes=tuple(sorted(attributes.items())),
+        attributes=tuple(sorted(attributes.items())), firmware=ids.firmware,
     )
     out = [device]
     for area in SIGHTINGS:

@@ -42,7 +42,8 @@ COLUMNS: dict[str, tuple[Oid, ...]] = {
     "fdb": ((*DOT1D_TP_FDB, 2), (*DOT1D_TP_FDB, 3)),               # port status
     "qfdb": ((*DOT1Q_TP_FDB, 2), (*DOT1Q_TP_FDB, 3)),              # port status
     "qvlan": (DOT1Q_VLAN_FDB_ID,),
-    "ent": tuple((*ENT_PHYSICAL, c) for c in (5, 11, 12, 13)),  # class serial mfg model
+    # class, then descr containedIn name firmwareRev softwareRev serial mfg model (mib/entity.py)
+    "ent": tuple((*ENT_PHYSICAL, c) for c in (5, 2, 4, 7, 9, 10, 11, 12, 13)),
     "hr": (HR_SYSTEM,),
     "sw": ((*HR_SW_INSTALLED, 2), (*HR_SW_INSTALLED, 5)),          # name date
     "lldploc": ((*LLDP_LOC_PORT, 3), (*LLDP_LOC_PORT, 4)),          # portId portDesc

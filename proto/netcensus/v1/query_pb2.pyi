@@ -283,6 +283,7 @@ class Asset(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     MATCHED_BY_FIELD_NUMBER: _builtins.int
     SYSTEM_UUID_FIELD_NUMBER: _builtins.int
+    FIRMWARE_FIELD_NUMBER: _builtins.int
     RANDOM_MAC_FIELD_NUMBER: _builtins.int
     asset_id: _builtins.str
     """Stable asset identifier."""
@@ -304,6 +305,8 @@ class Asset(_message.Message):
     """Which key matched it to the register: "serial", "mac", "hostname"; empty when unmatched."""
     system_uuid: _builtins.str
     """System UUID."""
+    firmware: _builtins.str
+    """OS or firmware version: a network device's firmware (SNMP), an agent's OS version."""
     random_mac: _builtins.str
     """Set when the asset is known only by a locally administered (randomised) MAC: that MAC, which
     is never identity (the same device shows up under a fresh one later). Empty otherwise.
@@ -351,11 +354,12 @@ class Asset(_message.Message):
         status: _builtins.str = ...,
         matched_by: _builtins.str = ...,
         system_uuid: _builtins.str = ...,
+        firmware: _builtins.str = ...,
         random_mac: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "asset_tag", b"asset_tag", "device_type", b"device_type", "first_seen", b"first_seen", "hostnames", b"hostnames", "ips", b"ips", "last_seen", b"last_seen", "macs", b"macs", "matched_by", b"matched_by", "model", b"model", "os", b"os", "random_mac", b"random_mac", "serial", b"serial", "sources", b"sources", "status", b"status", "system_uuid", b"system_uuid", "vendor", b"vendor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "asset_tag", b"asset_tag", "device_type", b"device_type", "firmware", b"firmware", "first_seen", b"first_seen", "hostnames", b"hostnames", "ips", b"ips", "last_seen", b"last_seen", "macs", b"macs", "matched_by", b"matched_by", "model", b"model", "os", b"os", "random_mac", b"random_mac", "serial", b"serial", "sources", b"sources", "status", b"status", "system_uuid", b"system_uuid", "vendor", b"vendor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1161,6 +1161,7 @@ class Observation(_message.Message):
     INTERFACES_FIELD_NUMBER: _builtins.int
     MAC_IS_LOCAL_FIELD_NUMBER: _builtins.int
     ATTRIBUTES_FIELD_NUMBER: _builtins.int
+    FIRMWARE_FIELD_NUMBER: _builtins.int
     L2_BINDING_FIELD_NUMBER: _builtins.int
     ip: _builtins.str
     """IP address (v4 or v6); may be empty for a MAC-only forwarding-table entry."""
@@ -1179,11 +1180,20 @@ class Observation(_message.Message):
     os_family: _builtins.str
     """OS family guess, e.g. "linux", "windows", "ios", "junos"."""
     serial: _builtins.str
-    """Serial number (ENTITY-MIB entPhysicalSerialNum of the chassis)."""
+    """Serial number (ENTITY-MIB entPhysicalSerialNum of the chassis, else a vendor MIB's or
+    Printer-MIB's serial object, else one sysDescr names).
+    """
     model: _builtins.str
-    """Model (ENTITY-MIB entPhysicalModelName)."""
+    """Model (ENTITY-MIB entPhysicalModelName of the chassis, else a vendor MIB's or UPS-MIB's model
+    object, else one sysDescr names).
+    """
     mac_is_local: _builtins.bool
     """True when the MAC is locally administered (randomised); such a MAC is never identity."""
+    firmware: _builtins.str
+    """OS or firmware version the device runs, e.g. "15.2(4)E8" or "7.0.12" (ENTITY-MIB
+    entPhysicalSoftwareRev of the chassis, a vendor MIB's version object, or sysDescr). Empty when
+    unknown; older agents never set it.
+    """
     @_builtins.property
     def seen_at(self) -> _timestamp_pb2.Timestamp:
         """When it was seen."""
@@ -1244,11 +1254,12 @@ class Observation(_message.Message):
         interfaces: _abc.Iterable[Global___NetworkInterface] | None = ...,
         mac_is_local: _builtins.bool = ...,
         attributes: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        firmware: _builtins.str = ...,
         l2_binding: Global___L2Binding | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["l2_binding", b"l2_binding", "seen_at", b"seen_at", "seen_via", b"seen_via", "snmp", b"snmp"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "device_type", b"device_type", "hostname", b"hostname", "interfaces", b"interfaces", "ip", b"ip", "l2_binding", b"l2_binding", "mac", b"mac", "mac_is_local", b"mac_is_local", "method", b"method", "model", b"model", "open_ports", b"open_ports", "os_family", b"os_family", "seen_at", b"seen_at", "seen_via", b"seen_via", "serial", b"serial", "snmp", b"snmp", "software", b"software", "vendor", b"vendor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attributes", b"attributes", "device_type", b"device_type", "firmware", b"firmware", "hostname", b"hostname", "interfaces", b"interfaces", "ip", b"ip", "l2_binding", b"l2_binding", "mac", b"mac", "mac_is_local", b"mac_is_local", "method", b"method", "model", b"model", "open_ports", b"open_ports", "os_family", b"os_family", "seen_at", b"seen_at", "seen_via", b"seen_via", "serial", b"serial", "snmp", b"snmp", "software", b"software", "vendor", b"vendor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

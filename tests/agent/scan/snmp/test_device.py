@@ -15,6 +15,7 @@ from agent.scan.model import Method, Observation, TargetStatus
 from agent.scan.options import SweepOptions
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.device import Device, read_device
+from agent.scan.snmp.mib import vendor_ids
 from agent.scan.snmp.oids import COLUMNS, DISCOVERY_COLUMNS, DISCOVERY_SCALARS, PRESENCE, SCALARS, SYSTEM, TABLE_PREFIX
 from agent.scan.snmp.session import Session
 from tests.agent.scan.snmp.agents import TableAgent
@@ -77,7 +78,7 @@ def _under(oid: Oid, roots: Sequence[Oid]) -> bool:
 def _identity(dev: Observation) -> tuple[Any, ...]:
     """What a discovery must report exactly as an inventory does."""
     return (dev.method, dev.ip, dev.mac, dev.mac_is_local, dev.hostname, dev.vendor, dev.device_type, dev.os_family,
-            dev.snmp, dev.serial, dev.model,
+            dev.snmp, dev.serial, dev.model, dev.firmware,
             tuple((i.name, i.mac, i.addresses, i.is_virtual) for i in dev.interfaces))
 
 
@@ -118,11 +119,12 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     # a device (UPS-MIB, Printer-MIB).
     census, reps = agent.bulks[0]
     assert census == (*(TABLE_PREFIX[k] for k in DISCOVERY_COLUMNS), *PRESENCE.values()) and reps == 1
-    # Walks stay inside the discovery columns; GETs are the system group (which proves the credential) and
-    # the chassis' serial/manufacturer/model.
+    # Walks stay inside the discovery columns; GETs are the system group (which proves the credential),
+    # the chassis' strings and the one GET of the vendor's and standard MIBs' serial/model/version objects.
     allowed = [c for cols in DISCOVERY_COLUMNS.values() for c in cols]
     assert all(_under(o, allowed) for oids, _ in agent.bulks[1:] for o in oids)
-    assert all(_under(o, [SYSTEM, *COLUMNS["ent"]]) for o in agent.gets)
+    identity_objects = vendor_ids.request(full[0].snmp.object_id if full[0].snmp else "", frozenset(PRESENCE))
+    assert all(_under(o, [SYSTEM, *COLUMNS["ent"]]) or o in identity_objects for o in agent.gets)
     assert set(DISCOVERY_SCALARS) <= set(agent.gets) and set(DISCOVERY_SCALARS) < set(SCALARS)
     assert not any(_under(c, allowed) for k in ("arp", "arp2", "fdb", "qfdb", "bport", "hr", "sw", "lldp")
                    for c in COLUMNS[k])

@@ -1,0 +1,220 @@
+"""sysDescr (SNMPv2-MIB, RFC 3418) -> the model, OS/firmware version and serial it names.
+
+sysDescr is free text, but vendors write it in a handful of recurring shapes; each pattern below is
+general by the kind of text it handles, never keyed on one device's values:
+
+- labelled versions: "Version 12.2(55)SE3", "SoftWare Version 7.0.3.1", "EOS version 4.20.5F",
+  "Version: V1.01.10.B19P06" (but not "BootRom Version" or "HardWare Version": those are not what
+  the device runs);
+- a product joined to its release opening the text ("TrueNAS-11.2-U7 ...", "XG6846_4.12ITT01.99"), and
+  appliances' uname text ("pfSense <host> 2.4.5-RELEASE-p1 ...");
+- other labels, the software's before the firmware's: "SW: 3.4", "software: PowerAlert 15.5.4", then
+  "firmware 2.1", "fw:60.7050", then "Release 8.2.3", "revision Z.14.31", "Rel.NSAE.8.4.0.8";
+- an OS product name followed by its version: "JUNOS 12.3R6.6", "OneFS v7.2.1.0", "RouterOS 6.45.9";
+- bare version tokens: "V1.2.3", VRP-style "V200R007C20SPC200", a dotted "9.0.3.5";
+- on "Linux <host> <kernel> #n ..." (uname -a, as net-snmp prints it) the kernel release, last;
+- models: labelled ("MODEL: Aruba7010", "MN:AP7902B", "MD:PX3-5493U-K2"), "running on an Arista Networks
+  DCS-7150S-52-CL", a parenthesised product code after a product word ("Routing Switch(S5750-24GT/12SFP)"),
+  a product name and its number opening the text ("SiteBoss 360", "TZ 570"), else the first product
+  token before the software part ("D-Link DES-3028 Fast Ethernet Switch", "Brocade Communications
+  Systems, Inc. ICX6430-24, IronWare ...", "S12704");
+- serials: labelled ("SN: 5A1551F39430", "(SN 11120051132123)", "Device serial number GOSWE120F...").
+
+Pure; unit-tested with sysDescr strings of recorded devices (tests/agent/scan/snmp/test_describe.py),
+including texts that must yield nothing (a host name, a CPU's "Model 9", a compile date).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A version token: starts with a digit (or v/V + digit), then word characters, dots, dashes, and
+# parenthesised parts as Cisco writes them ("15.2(4)E8", "6.0(2)N2(3)").
+_VER = r"[vV]?\d[\w.\-]*(?:\([\w.]+\)[\w.\-]*)*"
+
+# "Version X" and its spellings; the word before it must not name boot or hardware code.
+_VERSION_LABEL = re.compile(
+    r"(?<![\w-])(?:(?P<pre>[A-Za-z][\w-]*)[ \t]+)?(?:software[ \t]+)?ver(?:sion|\.)?[ \t]*[:=]?[ \t]*"
+    r"(?P<v>" + _VER + ")",
+    re.IGNORECASE)
+_NOT_RUNNING = frozenset({"boot", "bootrom", "rom", "hardware", "hw", "bios", "pcb", "loader", "bootloader",
+                          "uboot", "u-boot", "cpld", "fpga", "board", "hardwareversion", "manager", "protocol"})
+# Other labels a version follows.
+# Other labels, the software's before the firmware's before release/revision/build ("FW:6.0.0.18
+# SW:v6.3.2.011": the software is what the device runs).
+def _label(words: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + words + r")\b\.?[ \t]*[:=]?[ \t]*"
+                      r"(?:[A-Za-z][\w\-]{2,}[ \t.]+)?(?P<v>(?:[A-Za-z]{1,2}\.)?" + _VER + ")", re.IGNORECASE)
+
+
+_OTHER_LABELS = (_label("sw|swv|software|sw_rev"), _label("firmware|fw"), _label("release|rel|revision|rev|build"))
+# "TrueNAS-11.2-U7 ...", "XG6846_4.12ITT01.99": a product name joined to its version opens the text.
+_LEADING_PRODUCT_VERSION = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z][A-Za-z0-9]*)*[-_]"
+                                      r"(?P<v>\d+(?:\.\d+)+[\w.\-]*)")
+# Appliances whose sysDescr is uname text with their own product name first: the release is theirs.
+_APPLIANCE_UNAME = re.compile(r"^(?:pfSense|OPNsense)[ \t]+\S+[ \t]+(?P<v>\d[\w.\-+~]*)")
+# An OS product name and its version, e.g. "kernel JUNOS 12.3R6.6", "Isilon OneFS v7.2.1.0".
+_OS_NAMES = (r"JUNOS|Junos OS|EOS|NX-OS|IOS(?:-XE|-XR)?|RouterOS|FortiOS|PAN-OS|ScreenOS|DSM|QTS|ONTAP|OneFS|AOS|"
+             r"ExtremeXOS|FTOS|Comware|VRP|SonicOS|ArubaOS|AsyncOS|IronWare|FabOS|Fabric OS|airOS|EdgeOS|UniFi|"
+             r"SwitchOS|Cumulus Linux|VyOS|pfSense|OPNsense|FreeBSD|OpenBSD|NetBSD|SunOS|Solaris|AIX|HP-UX|HiveOS|"
+             r"AOS-CX|ArubaOS-CX|OcNOS|SONiC|TiMOS|SR OS|IOS XR|NX-OS|EXOS|FSOS|RGOS|Comware|ZyNOS|AirOS|RouterOS|ESXi|"
+             r"KeeneticOS|OS/400|VxWorks")
+_OS_VERSION = re.compile(r"(?<![\w-])(?:" + _OS_NAMES + r")(?:\(tm\))?[ \t]+(?:version[ \t]+)?(?P<v>" + _VER + ")",
+                         re.IGNORECASE)
+# Bare version tokens: "V1.2.3", Huawei/H3C VRP-style "V200R007C20SPC200", or three-part dotted numbers.
+# ... and HP/Aruba-style letter-prefixed releases ("PK.1.38", "WC.16.10.0009", "FL.10.10.1030").
+_V_TOKEN = re.compile(
+    r"(?<![\w.])(?P<v>[vV]\d+(?:\.\d+)+[\w\-]*|V\d{3,4}R\d{3,4}\w*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)(?![\w.])")
+# Labels that put a hardware or board revision before a version token ("MB:v4.1.0", "HW: V1.2").
+_HARDWARE_BEFORE = re.compile(r"(?:\b(?:MB|HR|HW|PCB|ROM|board|hardware)[ \t]*[:=]?[ \t]*)$", re.IGNORECASE)
+_DOTTED = re.compile(r"(?<![\w.:/#-])(?P<v>\d+\.\d+\.\d+[\w.\-]*)(?![\w:/])")
+# uname -a as net-snmp's default sysDescr prints it: "Linux <host> <release> #<n> ...".
+_UNAME = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)[ \t]+\S+[ \t]+(?P<v>\d[\w.\-+~]*)")
+_UNAME_START = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)\s", re.IGNORECASE)
+# Dates and times are never versions ("3/10/2017", "2014-03-13", "14:00:00").
+_DATE = re.compile(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$|^\d{1,2}:\d{2}")
+
+# Models.
+_MODEL_LABEL = re.compile(r"(?<![\w-])(?:model|MN|MD|product|prod)[ \t]*[:=][ \t]*(?P<m>[\w][\w\-/+.]*)",
+                          re.IGNORECASE)
+_RUNNING_ON = re.compile(r"\brunning on (?:an? )?(?P<rest>[^,;()]+)", re.IGNORECASE)
+_PAREN_PRODUCT = re.compile(
+    r"(?:switch|router|firewall|module|gateway|controller|appliance|server|camera|printer|ups)[ \t]*"
+    r"\((?P<m>[A-Za-z0-9][\w\-/+.]*\d[\w\-/+.]*)\)", re.IGNORECASE)
+# Where the software part of a sysDescr begins: no model token is taken from there on.
+_SOFTWARE_PART = re.compile(
+    r"\b(?:software|version|copyright|compiled|kernel|firmware|release|build|rev(?:ision)?)\b|\(c\)|©",
+    re.IGNORECASE)
+_TOKEN = re.compile(r"[^\s,;]+")
+# Tokens that look like product codes but are not: CPU architectures, speeds, standards, codecs.
+_NOT_MODELS = re.compile(
+    r"^(?:x86(?:_64)?|i[3-6]86|amd64|arm\w*|aarch64|mips\w*|ppc\w*|sparc\w*|ia64|s390x?|"
+    r"\d+(?:/\d+)+|\d+[mgt](?:b|bps)?|\d+g?base-?\w+|ipv[46]|802\.\w+|h\.26[45]|x\.\d+|"
+    r"[0-9a-f]{7,}|\d+-?bit|\d+(?:st|nd|rd|th)|v?\d+(?:\.\d+)+[\w\-]*|#\d+|\d+[kmg]b|\w+\(tm\)|\w+\(r\)|.*V\d{3,4}R\d{3,4}.*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)$",
+    re.IGNORECASE)
+_PRODUCT = re.compile(r"^[A-Za-z0-9][\w\-/+.]*$")
+# Words that open a sysDescr before a number without naming a product ("Version 5", "Release 8").
+_WORDS = frozenset({"version", "release", "build", "rev", "revision", "firmware", "software", "linux", "kernel",
+                    "hardware", "model", "series", "type", "unit", "port", "slot", "the", "and", "for", "with",
+                    "data", "center", "system", "switch", "router", "device", "module", "card", "ups", "pdu"})
+
+# Serials.
+_SERIAL_LABEL = re.compile(
+    r"(?<![\w-])(?:S/?N|serial(?:[ \t]+(?:number|no\.?|num))?)[ \t]*[:#=]?[ \t]*(?P<s>[A-Za-z0-9][\w\-]{3,})",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    """What a sysDescr names; "" where it names nothing."""
+
+    model: str = ""
+    version: str = ""
+    serial: str = ""
+
+
+def describe(descr: str, *, host_name: str = "", vendor: str = "") -> Described:
+    """The model, version and serial a sysDescr names.
+
+    Args:
+        descr: sysDescr as the device answered it (several lines allowed).
+        host_name: the device's sysName; a token equal to it is never its model.
+        vendor: the vendor already known (sysObjectID, ENTITY-MIB); its name is never the model.
+    """
+    descr = descr.strip(" \t\r\n\"'\\")  # some agents quote the whole text
+    text = " ".join(descr.split())
+    if not text:
+        return Described()
+    not_models = {n.casefold() for n in (host_name, *vendor.split()[:1]) if n}
+    return Described(model=_model(descr, text, not_models), version=_version(text), serial=_serial(text))
+
+
+def _clean_version(v: str) -> str:
+    v = v.rstrip(".-,")
+    while v.endswith(")") and v.count(")") > v.count("("):
+        v = v[:-1]
+    if v.count("(") > v.count(")"):
+        v = v[:v.rindex("(")]
+    if _DATE.match(v):
+        return ""
+    # "v7.2.1.0" and "7.2.1.0" are one version; VRP-style "V200R007" keeps its letter.
+    if v[:1] in "vV" and re.fullmatch(r"[vV]\d+(?:\.\d+)+[\w\-]*", v):
+        v = v[1:]
+    return v if any(c.isdigit() for c in v) else ""
+
+
+def _version(text: str) -> str:
+    for m in _VERSION_LABEL.finditer(text):
+        if (m.group("pre") or "").lower() not in _NOT_RUNNING and (v := _clean_version(m.group("v"))):
+            return v
+    for lead in (_LEADING_PRODUCT_VERSION, _APPLIANCE_UNAME):
+        if (m0 := lead.match(text)) and (v := _clean_version(m0.group("v"))):
+            return v
+    for pattern in (_OS_VERSION, *_OTHER_LABELS, _V_TOKEN):
+        for m in pattern.finditer(text):
+            if not _HARDWARE_BEFORE.search(text[:m.start()]) and (v := _clean_version(m.group("v"))):
+                return v
+    if uname := _UNAME.match(text):
+        return _clean_version(uname.group("v"))
+    for m in _DOTTED.finditer(text):
+        if v := _clean_version(m.group("v")):
+            return v
+    return ""
+
+
+def _model(descr: str, text: str, not_models: set[str]) -> str:
+    for found in _MODEL_LABEL.finditer(text):
+        # A label vouches for the value: a model may be all digits ("MODEL: 225"), never a date.
+        label = found.group("m").rstrip(".)")
+        if _is_model(label, not_models) or (label.isdigit() and label.casefold() not in not_models):
+            return label
+    if m := _RUNNING_ON.search(text):
+        rest = m.group("rest").strip()
+        tokens = [t for t in rest.split() if _is_model(t, not_models)]
+        if tokens:
+            return tokens[-1]
+        if 1 < len(rest.split()) <= 6 and any(c.isdigit() for c in rest):
+            return rest  # "running on a MetaMux 48 with L-Series"
+    if m := _PAREN_PRODUCT.search(text):
+        return m.group("m")
+    if _UNAME_START.match(text) or text.lower().startswith("hardware:"):
+        return ""  # uname text (the next word is the host name) or the Windows agent's CPU description
+    head = descr.strip().splitlines()[0]
+    cut = _SOFTWARE_PART.search(head)
+    head = head[:cut.start()] if cut else head
+    tokens = [t.strip(".:()[]") for t in _TOKEN.findall(head)]
+    # "SiteBoss 530", "Netman 204", "TZ 570": a product name and its number open the text.
+    for i in range(min(2, len(tokens) - 1)):
+        name, number = tokens[i], tokens[i + 1]
+        if (name.isalpha() and len(name) >= 2 and name.casefold() not in not_models and name.casefold() not in _WORDS
+                and re.fullmatch(r"\d{2,5}[A-Za-z]{0,2}", number)):
+            return f"{name} {number}"
+    for i, tok in enumerate(tokens):
+        if _is_model(tok, not_models):
+            # "ZXR10 5250-52TM-H", "EATON 93E 80": a following numeric or product token is part of it.
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if nxt and (nxt.isdigit() or _is_model(nxt, not_models)) and len(tok) + len(nxt) < 32:
+                return f"{tok} {nxt}"
+            return tok
+    return ""
+
+
+def _is_model(tok: str, not_models: set[str]) -> bool:
+    """A product code: letters and digits (or digits with a dash), 3-32 characters, not a version or
+    architecture, not the device's own name nor its vendor's."""
+    if not (3 <= len(tok) <= 32) or not _PRODUCT.match(tok) or _NOT_MODELS.match(tok):
+        return False
+    if tok.casefold() in not_models:
+        return False
+    has_digit = any(c.isdigit() for c in tok)
+    has_alpha = any(c.isalpha() for c in tok)
+    return has_digit and (has_alpha or "-" in tok) and not _DATE.match(tok)
+
+
+def _serial(text: str) -> str:
+    for m in _SERIAL_LABEL.finditer(text):
+        s = m.group("s")
+        if any(c.isdigit() for c in s) and s.lower() not in ("number", "num"):
+            return s
+    return ""

@@ -1,0 +1,117 @@
+"""Vendor and standard MIB objects for serial, model and version: which to ask, and what they say.
+
+Fragments are the values real devices answered, from snmpsim-data's recordings (BSD-2-Clause): an
+APC Switched Rack PDU (rPDU2), a Palo Alto PA-5050, a FortiGate, an Eaton/MGE UPS with UPS-MIB, a
+Brocade Fibre Channel switch and a Huawei UPS whose agent answers with net-snmp's sysObjectID.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.scan.snmp.mib.vendor_ids import STANDARD, VENDOR, VendorIds, enterprise, objects, request, vendor_ids
+
+Oid = tuple[int, ...]
+
+
+def _o(dotted: str) -> Oid:
+    return tuple(int(x) for x in dotted.split("."))
+
+
+def _frag(values: dict[str, str]) -> dict[Oid, Any]:
+    return {_o(k): v.encode() for k, v in values.items()}
+
+
+FRAGMENTS = [
+    ("APC rPDU2 (PowerNet-MIB)", "1.3.6.1.4.1.318.1.3.4.8", frozenset(), _frag({
+        "1.3.6.1.4.1.318.1.1.26.2.1.8.1": "AP7902B", "1.3.6.1.4.1.318.1.1.26.2.1.9.1": "5A1551F39430",
+        "1.3.6.1.4.1.318.1.1.26.2.1.6.1": "6.7.2", "1.3.6.1.4.1.318.1.1.12.1.3.0": "v6.7.2"}),
+     VendorIds(("5A1551F39430",), ("AP7902B",), ("6.7.2", "v6.7.2"))),
+    ("Palo Alto (PAN-COMMON-MIB)", "1.3.6.1.4.1.25461.2.3.9", frozenset(), _frag({
+        "1.3.6.1.4.1.25461.2.1.2.1.1.0": "8.0.1", "1.3.6.1.4.1.25461.2.1.2.1.3.0": "0009C100761",
+        "1.3.6.1.4.1.25461.2.1.2.2.1.0": "PA-5050"}),
+     VendorIds(("0009C100761",), ("PA-5050",), ("8.0.1",))),
+    ("FortiGate (FORTINET-CORE-MIB, FORTINET-FORTIGATE-MIB)", "1.3.6.1.4.1.12356.101.1.30000", frozenset(), _frag({
+        "1.3.6.1.4.1.12356.100.1.1.1.0": "FGT3KD3Z16800461",
+        "1.3.6.1.4.1.12356.101.4.1.1.0": "v5.4.5,build1138,170531 (GA)"}),
+     VendorIds(("FGT3KD3Z16800461",), (), ("v5.4.5,build1138,170531 (GA)",))),
+    ("MGE/Eaton UPS: vendor objects before UPS-MIB's", "1.3.6.1.4.1.705.1", frozenset({"ups-mib"}), _frag({
+        "1.3.6.1.4.1.705.1.1.1.0": "93E HV", "1.3.6.1.4.1.705.1.1.7.0": "4K234LXX06",
+        "1.3.6.1.4.1.705.1.1.4.0": "2.08.0011", "1.3.6.1.2.1.33.1.1.2.0": "EATON 93E 80",
+        "1.3.6.1.2.1.33.1.1.3.0": "INV: 2.08.0011"}),
+     VendorIds(("4K234LXX06",), ("93E HV", "EATON 93E 80"), ("2.08.0011", "INV: 2.08.0011"))),
+    ("Brocade FC (SW-MIB)", "1.3.6.1.4.1.1588.2.1.1.1", frozenset(), _frag({
+        "1.3.6.1.4.1.1588.2.1.1.1.1.6.0": "v6.4.3d", "1.3.6.1.4.1.1588.2.1.1.1.1.10.0": "BRCALM2534F019"}),
+     VendorIds(("BRCALM2534F019",), (), ("v6.4.3d",))),
+    ("net-snmp agent with UPS-MIB only", "1.3.6.1.4.1.8072.3.2.10", frozenset({"ups-mib"}), _frag({
+        "1.3.6.1.2.1.33.1.1.2.0": "UPS5000", "1.3.6.1.2.1.33.1.1.3.0": "V100R001C10B003SP00"}),
+     VendorIds((), ("UPS5000",), ("V100R001C10B003SP00",))),
+    ("printer: Printer-MIB serial, hrDeviceDescr.1 model", "1.3.6.1.4.1.2435.2.3.9.1", frozenset({"printer-mib"}),
+     _frag({"1.3.6.1.2.1.43.5.1.1.17.1": "E78123A4N123456", "1.3.6.1.2.1.25.3.2.1.3.1": "Brother HL-L2350DW series"}),
+     VendorIds(("E78123A4N123456",), ("Brother HL-L2350DW series",), ())),
+]
+
+
+@pytest.mark.parametrize(("what", "object_id", "mibs", "answers", "expected"), FRAGMENTS, ids=[f[0] for f in FRAGMENTS])
+def test_recorded_fragments(what: str, object_id: str, mibs: frozenset[str], answers: dict[Oid, Any],
+                            expected: VendorIds) -> None:
+    asked = request(object_id, mibs)
+    assert set(answers) <= set(asked), what  # every recorded object is among those one GET asks for
+    assert vendor_ids(object_id, mibs, answers) == expected
+
+
+def test_one_get_of_a_few_objects_per_device() -> None:
+    """The GET is small (a device answers it in one response) and carries no repeats."""
+    for pen in VENDOR:
+        oids = request(f"1.3.6.1.4.1.{pen}.1", frozenset(STANDARD))
+        assert len(oids) == len(set(oids)) <= 20, pen
+
+
+def test_standard_objects_only_where_the_census_found_the_mib() -> None:
+    assert request("1.3.6.1.4.1.99999.1", frozenset()) == ()
+    assert set(request("1.3.6.1.4.1.99999.1", frozenset({"ups-mib"}))) == {o for _, o in STANDARD["ups-mib"]}
+    assert objects("", frozenset()) == ()
+
+
+@pytest.mark.parametrize(("object_id", "pen"), [
+    ("1.3.6.1.4.1.9.1.516", 9), (".1.3.6.1.4.1.2636.1.1.1.2.21", 2636), ("1.3.6.1.4.1", 0), ("", 0),
+    ("1.3.6.1.2.1.1", 0), ("not an oid", 0),
+])
+def test_enterprise(object_id: str, pen: int) -> None:
+    assert enterprise(object_id) == pen
+
+
+def test_every_object_is_under_its_enterprise_or_a_standard_mib() -> None:
+    """A vendor's objects live under its own enterprise arc (net-snmp's lists its appliance makers')."""
+    appliance_pens = {6574, 24681, 41112, 2620}
+    for pen, objs in VENDOR.items():
+        for field, oid in objs:
+            assert field in ("serial", "model", "firmware")
+            if oid[:6] == (1, 3, 6, 1, 2, 1):  # a standard MIB's (hrDeviceDescr.1 of the printer makers)
+                continue
+            assert oid[:6] == (1, 3, 6, 1, 4, 1)
+            assert oid[6] == pen or (pen in (8072, *appliance_pens) and oid[6] in appliance_pens), (pen, oid)
+
+
+@pytest.mark.parametrize(("object_id", "expected"), [
+    # Fortinet product MIBs: model, serial, version under <product>.1 (FortiADC 112, FortiVoice 115).
+    ("1.3.6.1.4.1.12356.112.100.30", {("model", "1.3.6.1.4.1.12356.112.1.1.0"),
+                                      ("serial", "1.3.6.1.4.1.12356.112.1.2.0"),
+                                      ("firmware", "1.3.6.1.4.1.12356.112.1.3.0")}),
+    # FortiAP: version, then serial.
+    ("1.3.6.1.4.1.12356.120.10.83112", {("firmware", "1.3.6.1.4.1.12356.120.1.1.0"),
+                                        ("serial", "1.3.6.1.4.1.12356.120.1.2.0")}),
+    # Moxa EtherDevice: the product arc of sysObjectID names the MIB's subtree.
+    ("1.3.6.1.4.1.8691.7.70", {("model", "1.3.6.1.4.1.8691.7.70.1.2.0"), ("firmware", "1.3.6.1.4.1.8691.7.70.1.4.0"),
+                               ("serial", "1.3.6.1.4.1.8691.7.70.1.78.0")}),
+])
+def test_objects_placed_by_the_product_subtree(object_id: str, expected: set[tuple[str, str]]) -> None:
+    got = {(f, ".".join(map(str, o))) for f, o in objects(object_id, frozenset())}
+    assert expected <= got
+
+
+def test_fortigate_keeps_its_core_mib_objects_only() -> None:
+    got = {".".join(map(str, o)) for _, o in objects("1.3.6.1.4.1.12356.101.1.30000", frozenset())}
+    assert got == {"1.3.6.1.4.1.12356.100.1.1.1.0", "1.3.6.1.4.1.12356.101.4.1.1.0"}

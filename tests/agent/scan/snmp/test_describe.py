@@ -1,0 +1,106 @@
+"""sysDescr parsing: model, version and serial by the kind of text, and texts that must yield nothing.
+
+The sysDescr values are those of real devices in snmpsim-data's recordings (BSD-2-Clause) and of
+vendors' documentation; each row names the kind of text it stands for.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.scan.snmp.describe import Described, describe
+
+CASES = [
+    # (kind of text, sysDescr, sysName, vendor, expected)
+    ("Cisco IOS: Software (...), Version", "Cisco IOS Software, C3560 Software (C3560-IPSERVICESK9-M), Version "
+     "12.2(55)SE3, RELEASE SOFTWARE (fc1)\r\nTechnical Support: http://www.cisco.com/techsupport\r\nCopyright (c) "
+     "1986-2011 by Cisco Systems, Inc.\r\nCompiled Thu 05-May-11 16:56 by prod_rel_team", "", "Cisco",
+     Described(version="12.2(55)SE3")),
+    ("NX-OS nested parentheses", "Cisco NX-OS(tm) n5000, Software (n5000-uk9), Version 6.0(2)N2(3), RELEASE "
+     "SOFTWARE Copyright (c) 2002-2012 by Cisco Systems, Inc. Device Manager Version 6.2(1),  Compiled 12/17/2013",
+     "", "Cisco", Described(model="n5000", version="6.0(2)N2(3)")),
+    ("OS name + version, running on", "Arista Networks EOS version 4.20.5F running on an Arista Networks "
+     "DCS-7150S-52-CL", "", "Arista Networks", Described(model="DCS-7150S-52-CL", version="4.20.5F")),
+    ("kernel JUNOS", "Juniper Networks, Inc. mx960 internet router, kernel JUNOS 12.3R6.6, Build date: 2014-03-13 "
+     "07:12:28 UTC Copyright (c) 1996-2014 Juniper Networks, Inc.", "", "Juniper Networks",
+     Described(model="mx960", version="12.3R6.6")),
+    ("MODEL: label", "ArubaOS (MODEL: Aruba7210), Version 6.5.1.6 (60228)", "", "Aruba",
+     Described(model="Aruba7210", version="6.5.1.6")),
+    ("MN:/SN: labels; MB: is the board, PF: the firmware", "APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.7.2 "
+     "PN:apc_hw05_aos_672.bin AF1:v6.7.2 AN1:apc_hw05_rpdu2g_672.bin MN:AP7902B HR:B2 SN: 5A1551F39430 "
+     "MD:10/07/2018)", "", "APC", Described(model="AP7902B", version="6.7.2", serial="5A1551F39430")),
+    ("product code in parentheses after a product word", "Ruijie 10G Routing Switch(S5750-24GT/12SFP) By Ruijie "
+     "Networks", "", "Ruijie", Described(model="S5750-24GT/12SFP")),
+    ("product token after the vendor", "D-Link DES-3028 Fast Ethernet Switch", "", "D-Link",
+     Described(model="DES-3028")),
+    ("vendor with corporate suffix, then product, then OS version", "Brocade Communications Systems, Inc. "
+     "ICX6430-24, IronWare Version 08.0.30tT311 Compiled on Feb 13 2019 at 17:44:50 labeled as ICX64S08030t",
+     "", "Brocade", Described(model="ICX6430-24", version="08.0.30tT311")),
+    ("vendor name that looks like a product code", "H3C Switch E528 Software Version 5.20, Release 1513P62",
+     "", "H3C", Described(model="E528", version="5.20")),
+    ("multi-line: SoftWare Version, not BootRom or HardWare Version, and a serial line",
+     "DCRS-5980-28T-DC Device, Compiled Mar 27 14:45:44 2015\n  SoftWare Version 7.0.3.1(B0232.0031)\n  BootRom "
+     "Version 7.1.4\n  HardWare Version 2.0.2\n  Device serial number GOSWE120F327000001", "", "",
+     Described(model="DCRS-5980-28T-DC", version="7.0.3.1(B0232.0031)", serial="GOSWE120F327000001")),
+    ("hardware version first must not win", "Acme AX-200 Hardware Version 1.2 Firmware 3.4.5", "", "",
+     Described(model="AX-200", version="3.4.5")),
+    ("Version: V-prefixed", "ZTE Ethernet Switch  ZXR10 5250-52TM-H, Version: V2.05.11B19", "", "ZTE",
+     Described(model="ZXR10 5250-52TM-H", version="2.05.11B19")),
+    ("fw: label", "2G-2S.0.2.F-BOX-PoE (M-PoE), fw:60.7050, PoEfw:118", "", "",
+     Described(model="2G-2S.0.2.F-BOX-PoE", version="60.7050")),
+    ("software: label with product name", "Ubuntu 16.04.4 LTS Linux 4.4.31 flash: 3.4G ram: 247204kB processor: "
+     "armv7l software: PowerAlert 15.5.4 (Build 1045)", "", "", Described(version="15.5.4")),
+    ("Release", "NetApp Release 8.2.3 7-Mode: Thu Jan 15 21:30:45 PST 2015", "", "NetApp",
+     Described(version="8.2.3")),
+    ("revision with a letter", "ProCurve J9085A Switch 2610-24, revision R.11.72, ROM R.10.06", "", "HP",
+     Described(model="J9085A", version="R.11.72")),
+    ("VRP-style version token", "VENUS VSOS-V0600R0705B20180507", "", "", Described(version="V0600R0705B20180507")),
+    ("bare dotted version", "Juniper Networks, Inc WLC2800 9.0.3.5 REL", "", "Juniper Networks",
+     Described(model="WLC2800", version="9.0.3.5")),
+    ("(SN ...) label and v-version", "WebPower Pro II Mini Card v5.27 (SN 11120051132123)", "", "",
+     Described(version="5.27", serial="11120051132123")),
+    ("uname: the kernel release, never the host name as model", "Linux GSE200M 2.6.27-SPEAr310 #591 Wed Sep 4 "
+     "16:10:51 CST 2013 armv5tejl", "GSE200M", "", Described(version="2.6.27-SPEAr310")),
+    ("Windows agent: CPU 'Model 9' is no model", "Hardware: x86 Family 6 Model 9 Stepping 5 AT/AT COMPATIBLE - "
+     "Software: Windows 2000 Version 5.1 (Build 2600 Uniprocessor Free)", "", "Microsoft", Described(version="5.1")),
+    ("host name token is no model", "Isilon OneFS nas-changan-1 v7.2.1.0 Isilon OneFS v7.2.1.0", "nas-changan-1",
+     "Isilon", Described(version="7.2.1.0")),
+    ("OS name after the model", "AP230, HiveOS 8.1r2a build-178408", "", "Aerohive",
+     Described(model="AP230", version="8.1r2a")),
+    ("letter-prefixed release", "HP V1810-48G, PK.1.38, eCos-2.0, CFE-3.8", "", "HP",
+     Described(model="V1810-48G", version="PK.1.38")),
+    ("labelled all-digit model", "ArubaOS (MODEL: 225), Version 8.4.0.0-8.4.0.0", "", "Aruba",
+     Described(model="225", version="8.4.0.0-8.4.0.0")),
+    ("MD: label (a date after MD: is no model)", "Raritan PDU, MD:PX3-5493U-K2 HW:0x10 FW:4.2.0.5-50274", "",
+     "Raritan", Described(model="PX3-5493U-K2", version="4.2.0.5-50274")),
+    ("quoted text, product name and number", '"SiteBoss 360 2.12.540 STD"', "", "Asentria",
+     Described(model="SiteBoss 360", version="2.12.540")),
+    ("product name and number before the OS", "SonicWALL TZ 570 (SonicOS 7.0.1-R1456)", "", "SonicWall",
+     Described(model="TZ 570", version="7.0.1-R1456")),
+    ("running on a described product", "Metamako MOS release 0.32.0 (build mos-0.32+22) running on a MetaMux 48 "
+     "with L-Series", "", "Metamako", Described(model="MetaMux 48 with L-Series", version="0.32.0")),
+    ("software before firmware label", "Ethernet Routing Switch 5530-24TFD HW:32 FW:6.0.0.18 SW:v6.3.2.011 BN:11 "
+     "(c) Avaya Networks", "", "Avaya", Described(model="5530-24TFD", version="6.3.2.011")),
+    ("product joined to its version", "TrueNAS-11.2-U7 (b088e78e8d). Hardware: amd64 Intel(R) Xeon(R) CPU. Software: "
+     "FreeBSD 11.2-STABLE", "", "iXsystems", Described(model="TrueNAS-11.2-U7", version="11.2-U7")),
+    ("appliance uname text", "pfSense localhost 2.4.5-RELEASE-p1 pfSense FreeBSD 11.3-STABLE amd64", "localhost",
+     "Netgate", Described(version="2.4.5-RELEASE-p1")),
+    ("hypervisor OS name", "VMware ESXi 7.0.0 build-15843807 VMware, Inc. x86_64", "", "VMware",
+     Described(version="7.0.0")),
+    # Texts that must yield nothing.
+    ("empty", "", "", "", Described()),
+    ("words only", "Cisco Internetwork Operating System Software", "", "Cisco", Described()),
+    ("a kind, not a product", "Fibre Channel Switch.", "", "", Described()),
+    ("speeds and codecs are no models", "10/100 Media Converter", "", "", Described()),
+    ("H.264 is no model", "SAMSUNG iPolis H.264 Premium Level IP Camera", "", "", Described()),
+    ("compile dates are no versions", "Acme Controller Compiled 3/10/2017 14:00:00", "", "", Described()),
+    ("a word and a number that name no product", "Version 5 Release 2", "", "", Described(version="5")),
+    ("a manufacturing date after MD:", "Acme card (MD:10/07/2018)", "", "", Described()),
+    ("a build hash is no model", "Acme (b088e78e8d) appliance", "", "", Described()),
+    ("placeholder text", "Uninitialized", "", "", Described()),
+]
+
+
+@pytest.mark.parametrize(("kind", "descr", "name", "vendor", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_describe(kind: str, descr: str, name: str, vendor: str, expected: Described) -> None:
+    assert describe(descr, host_name=name, vendor=vendor) == expected, kind

@@ -1,0 +1,87 @@
+"""Model, serial and firmware: which source wins, and placeholders never do."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.scan.snmp.identify import Identity, identify
+from agent.scan.snmp.mib.entity import Chassis
+from agent.scan.snmp.mib.vendor_ids import VendorIds
+
+_CISCO = ("Cisco IOS Software, C3750 Software (C3750-IPBASE-M), Version 12.2(50)SE5, RELEASE SOFTWARE (fc1)")
+
+
+def test_the_chassis_wins_for_serial_and_model_the_vendor_for_version() -> None:
+    got = identify(_CISCO, host_name="sw1", vendor="Cisco",
+                   chassis=Chassis(serial="FDO1622Y10H", model="WS-C3750G-12S-S", firmware="12.2(50)SE5"),
+                   ids=VendorIds(serials=("OTHER",), models=("OTHER",), firmwares=("12.2(50)SE5a",)))
+    assert got == Identity(serial="FDO1622Y10H", model="WS-C3750G-12S-S", firmware="12.2(50)SE5a")
+
+
+def test_without_entity_mib_the_vendor_objects_then_sysdescr() -> None:
+    got = identify("Palo Alto Networks PA-5000 series firewall", host_name="fw", vendor="Palo Alto Networks",
+                   chassis=Chassis(), ids=VendorIds(serials=("0009C100761",), models=("PA-5050",)))
+    assert got == Identity(serial="0009C100761", model="PA-5050", firmware="")
+    only_descr = identify(_CISCO, host_name="sw1", vendor="Cisco", chassis=Chassis(), ids=VendorIds())
+    assert only_descr == Identity(firmware="12.2(50)SE5")
+
+
+def test_chassis_descr_is_the_last_resort_for_the_model() -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(descr="Cisco 2911 chassis"), ids=VendorIds())
+    assert got.model == "Cisco 2911 chassis"
+
+
+@pytest.mark.parametrize("junk", ["<private>", "0000", "Unknown", "N/A", "To be filled", "   ", "2018-10-07",
+                                  "Not Set"])
+def test_placeholders_give_way_to_the_next_source(junk: str) -> None:
+    got = identify("Acme AX-200 Version 3.4.5 SN: REAL123456", host_name="", vendor="Acme",
+                   chassis=Chassis(serial=junk, model="Unknown", firmware="N/A"),
+                   ids=VendorIds(serials=(junk,), models=("To be filled",), firmwares=("<private>",)))
+    assert got == Identity(serial="REAL123456", model="AX-200", firmware="3.4.5")
+
+
+def test_a_date_is_no_serial_but_a_dotted_version_that_looks_like_one_is_a_version() -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(serial="10/07/2018"),
+                   ids=VendorIds(firmwares=("01.17.4945",)))
+    assert got == Identity(firmware="01.17.4945")
+
+
+def test_spaces_are_squeezed() -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(model="  Catalyst   3750  "), ids=VendorIds())
+    assert got.model == "Catalyst 3750"
+
+
+@pytest.mark.parametrize(("raw", "version"), [
+    ("Version 5.170 V200R010C00SPC600", "5.170"),
+    ("INV: 2.08.0011", "2.08.0011"),
+    ("15.5.4 (Build 1045)", "15.5.4"),
+    ("v5.4.5,build1138,170531 (GA)", "v5.4.5"),
+    ("V100R001C10B003SP00", "V100R001C10B003SP00"),
+    ("RGOS 10.4(3)p4 Release(16175)", "10.4(3)p4"),
+    ("Build of the week", "Build of the week"),  # nothing to pick: kept whole
+])
+def test_a_wordy_firmware_object_gives_its_version(raw: str, version: str) -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(firmware=raw), ids=VendorIds())
+    assert got.firmware == version
+
+
+def test_control_characters_never_reach_a_value() -> None:
+    # HP's PML objects (HP-LASERJET-COMMON-MIB) start with two octets of type and length.
+    got = identify("", host_name="", vendor="HP", chassis=Chassis(), ids=VendorIds(serials=("\x01\x15VNCRC48198",)))
+    assert got.serial == "VNCRC48198"
+
+
+@pytest.mark.parametrize("not_a_model", ["CHASSIS", "Stack", "stack.1", "Switch 1", "v5.4.7-2.1", "R23.6",
+                                         "core-sw-01"])
+def test_kinds_versions_and_the_own_name_are_no_model(not_a_model: str) -> None:
+    got = identify("Acme AX-200 Fast Ethernet Switch", host_name="core-sw-01", vendor="Acme",
+                   chassis=Chassis(model=not_a_model), ids=VendorIds(models=(not_a_model,)))
+    assert got.model == "AX-200"
+
+
+def test_sysdescr_names_the_os_before_the_chassis_firmware_rev() -> None:
+    """entPhysicalFirmwareRev is often boot code or a BIOS: the OS sysDescr names comes first."""
+    got = identify("VMware ESXi 7.0.0 build-15843807 VMware, Inc. x86_64", host_name="", vendor="VMware",
+                   chassis=Chassis(firmware_rev="2.8"), ids=VendorIds())
+    assert got.firmware == "7.0.0"
+    assert identify("", host_name="", vendor="", chassis=Chassis(firmware_rev="2.8"), ids=VendorIds()).firmware == "2.8"
