@@ -46,3 +46,9 @@ def chassis(tables: Tables) -> tuple[str, str, str]:
         if text(cols.get(11, b"")) or text(cols.get(13, b"")):
             return text(cols.get(11, b"")), text(cols.get(13, b"")), text(cols.get(12, b""))
     return "", "", ""
+
+
+def classes(tables: Tables) -> tuple[int, ...]:
+    """entPhysicalClass (PhysicalClass, RFC 6933) of every entity: device-type evidence (stacks, ports)."""
+    ents = rows_by_index(tables.get("ent", ()), ENT_PHYSICAL)
+    return tuple(as_int(ents[i].get(5, 0)) for i in sorted(ents))
