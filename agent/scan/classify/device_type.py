@@ -12,6 +12,7 @@ Signals, all standard:
   anyway): Printer-MIB (RFC 3805) and HOST-RESOURCES hrPrinterTable (RFC 2790) -> printer;
   UPS-MIB (RFC 1628) -> ups; IEEE 802.11 MIB (IEEE Std 802.11 Annex C) -> wireless;
   BRIDGE-MIB / Q-BRIDGE-MIB (RFC 4188 / 4363) -> switch; HOST-RESOURCES hrSystem -> a host;
+  CAPWAP-BASE-MIB (RFC 5833) and the AP tables of controller MIBs -> wireless (a controller);
 * IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly;
 * sysServices (RFC 3418 layer bits): 0x02 datalink, 0x04 internet, 0x08 end-to-end, 0x40 applications;
 * interface types (IANAifType-MIB): ieee80211(71) radios, and many physical Ethernet ports;
@@ -51,8 +52,15 @@ PRODUCT_SUBTREES: tuple[tuple[str, str, str], ...] = (
     ("1.3.6.1.4.1.674.10892.5", "bmc", "IDRAC-MIB-SMIv2 (Dell iDRAC)"),
     ("1.3.6.1.4.1.14179", "wireless", "AIRESPACE-WIRELESS-MIB (wireless LAN controllers)"),
     ("1.3.6.1.4.1.6876.4.1", "server", "VMWARE-PRODUCTS-MIB vmwESX"),
+    # PowerNet-MIB apc.products.system: backUPS(1) smartUPS(2) matrixUPS(3) masterSwitch(4, rack PDUs)
+    # symmetraUPS(5) automaticXferSwitch(11) -- power gear, typed "ups" -- and monitors(8).
+    *((f"1.3.6.1.4.1.318.1.3.{n}", "ups", f"PowerNet-MIB {name}") for n, name in (
+        (1, "backUPS"), (2, "smartUPS"), (3, "matrixUPS"), (4, "masterSwitch"), (5, "symmetraUPS"),
+        (11, "automaticXferSwitch"))),
+    ("1.3.6.1.4.1.318.1.3.8", "iot", "PowerNet-MIB monitors"),
+    ("1.3.6.1.4.1.705.1", "ups", "MG-SNMP-UPS-MIB upsmg"),
 )
-_SUBTREE_POINTS = 4
+_SUBTREE_POINTS = 5
 
 # Phrases that contain a type's word but are not that type; removed before the words are matched.
 _NOT_WHAT_THEY_SAY = re.compile(
@@ -60,34 +68,45 @@ _NOT_WHAT_THEY_SAY = re.compile(
     r"switch(ed)? outlet|switching power",
     re.IGNORECASE)
 
-# (type, points, pattern). Word boundaries on both sides unless the word is a prefix of model names.
+# (type, points, pattern). The device naming its own kind ("... internet router", "Access Switch")
+# weighs most; product-family and OS words less. Word boundaries on both sides unless the word
+# is the stem of model names (NGFW4000, ICX6430).
+NAMED = 8  # points for a device that names its own kind: more than any one structural signal
 _WORDS: tuple[tuple[str, int, str], ...] = (
-    ("printer", 3, r"\b(printer|print server|laserjet|officejet|deskjet|designjet|pagewide|jetdirect|mfp|"
-                   r"workcentre|phaser|versalink|altalink|bizhub|imagerunner|i-sensys|ecosys|taskalfa|aficio|"
-                   r"mfc-\w+|hl-\w+|dcp-\w+)\b"),
-    ("ups", 3, r"\b(ups|smart-ups|symmetra|powerware|uninterruptible|pdu|epdu|rack pdu|power distribution|"
-               r"transfer switch|powerchute)\b"),
-    ("ups", 1, r"\bnetwork management card\b"),
-    ("bmc", 4, r"\b(idrac\d*|integrated dell remote access|integrated lights-out|ilo ?\d?|bmc|ipmi|"
-               r"onboard administrator|imm2?|xclarity|cimc|baseboard management|remote management controller)\b"),
-    ("camera", 3, r"\b(ip ?cam(era)?|network camera|camera|ipcam|nvr|dvr|network video|video server|"
-                  r"video encoder|ipolis|webcam)\b"),
-    ("phone", 3, r"\b(ip phone|sip phone|voip phone|phone|soundpoint|vvx)\b"),
-    ("storage", 3, r"\b(nas|storage|onefs|ontap|data ontap|diskstation|rackstation|readynas|terastation|"
-                   r"isilon|powervault|equallogic|storwize)\b"),
-    ("firewall", 3, r"\b(firewall|ngfw|utm|fortigate|fortios|pan-os|pa-\d{3,4}|adaptive security appliance|"
-                    r"asa ?\d{4}|firepower|srx\d+|screenos|netscreen|sonicwall|sonicos|watchguard|fireware|"
-                    r"pfsense|opnsense|cyberoam|stormshield|check ?point|gaia)\b"),
-    ("wireless", 3, r"\b(access point|wireless lan controller|wireless controller|wlc|wlan|airos|airmax|unifi ap|"
-                    r"aironet|fortiap|mobility controller|zonedirector|wap\d*)\b"),
-    ("wireless", 2, r"\bwireless\b"),
-    ("iot", 3, r"\b(sensor|sensorprobe|environmental monitor|environment monitor|temperature|humidity|"
-               r"netbotz|room alert|data ?logger)\b"),
-    ("switch", 3, r"\b(switch|catalyst|cat\d{4}|cat[2-9]k|c(?:29|3[5-8]|4[59]|6[58]|9[2-5])\d\d[a-z]*\b|nexus|procurve|fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|"
-                  r"des-\d+|dgs-\d+|ws-c\d+|ethernet routing switch)"),
-    ("router", 3, r"\b(router|routeros|edgeos|edgerouter|vyatta|vyos|ios xr|isr\d+|asr\d+|mx\d{2,4})\b"),
+    ("printer", NAMED, r"\b(printer|print server|mfp|multifunction)\b"),
+    ("printer", 3, r"\b(laserjet|officejet|deskjet|designjet|pagewide|jetdirect|workcentre|phaser|versalink|"
+                   r"altalink|bizhub|imagerunner|i-sensys|ecosys|taskalfa|aficio|mfc-\w+|hl-\w+|dcp-\w+)\b"),
+    ("ups", NAMED, r"\b(ups|uninterruptible|pdu|epdu|power distribution( unit)?|transfer switch)\b"),
+    ("ups", 3, r"\b(smart-ups|symmetra|powerware|powerchute)\b"),
+    ("bmc", NAMED, r"\b(idrac\d*|integrated dell remote access|integrated lights-out|ilo ?\d?|bmc|ipmi|"
+               r"onboard administrator|imm2?|xclarity|cimc|baseboard management|remote management controller|"
+               r"hardware management (system|controller))\b"),
+    ("camera", NAMED, r"\b(ip ?cam(era)?|network camera|camera|ipcam|nvr|dvr|network video( recorder)?|"
+                  r"video server|video encoder|webcam)\b"),
+    ("camera", 3, r"\b(ipolis)\b"),
+    ("phone", NAMED, r"\b(ip phone|sip phone|voip phone|phone)\b"),
+    ("phone", 3, r"\b(soundpoint|vvx)\b"),
+    ("storage", NAMED, r"\b(nas|storage( array| system)?)\b"),
+    ("storage", 3, r"\b(onefs|ontap|data ontap|netapp release|diskstation|rackstation|readynas|terastation|isilon|"
+                   r"powervault|equallogic|storwize)\b"),
+    ("firewall", NAMED, r"\b(firewall|ngfw|utm|adaptive security appliance)"),
+    ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|"
+                    r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|cyberoam|stormshield|check ?point|"
+                    r"gaia)\b"),
+    ("wireless", NAMED, r"\b(access point|wireless lan controller|wireless controller|wlan controller|"
+                    r"mobility controller|wlc\d*|wac)\b"),
+    ("wireless", 2, r"\bcontroller\b"),
+    ("wireless", 3, r"\b(arubaos|airos|airmax|unifi|aironet|fortiap|zonedirector|smartzone|smartcell|wlan|"
+                    r"wireless|wap\d*)\b"),
+    ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger)\b"),
+    ("iot", 3, r"\b(sensorprobe|netbotz|room alert|temperature|humidity)\b"),
+    ("switch", NAMED, r"\b(switch|ethernet routing switch|media converter)\b"),
+    ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29|3[5-8]|4[59]|6[58]|9[2-5])\d\d[a-z]*\b|nexus|procurve|"
+                  r"fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
+    ("router", NAMED, r"\b(router)\b"),
+    ("router", 3, r"\b(routeros|edgeos|edgerouter|vyatta|vyos|ios xr|isr\d+|asr\d+|mx\d{2,4})\b"),
     ("router", 1, r"\bcisco ios\b"),
-    ("server", 3, r"\b(windows.*\bserver|server.*\bwindows|esxi|vmware esx|esx server)\b"),
+    ("server", NAMED, r"\b(windows.*\bserver|server.*\bwindows|esxi|vmware esx|esx server)\b"),
     ("server", 2, r"\b(sunos|solaris|aix|hp-ux|z/os|openvms|os/400)\b"),
     ("workstation", 2, r"\b(windows|darwin|mac os|macos)\b"),
 )
@@ -156,8 +175,8 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
     mibs = sig.mibs
     if "printer-mib" in mibs:
         tally.add("printer", 6, "Printer-MIB answers")
-    if "hr-printer" in mibs:
-        tally.add("printer", 4, "hrPrinterTable has rows")
+    if "hr-printer" in mibs:  # also a host's print queues (net-snmp lists them): weaker than Printer-MIB
+        tally.add("printer", 1, "hrPrinterTable has rows")
     if "ups-mib" in mibs:
         tally.add("ups", 6, "UPS-MIB answers")
     if "dot11" in mibs:
@@ -166,8 +185,11 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
         tally.add("switch", 2, "BRIDGE-MIB answers")
     if "q-bridge" in mibs:
         tally.add("switch", 1, "Q-BRIDGE-MIB answers")
+    wlc = sorted(k for k in mibs if k.startswith("wlc-"))
+    if wlc:
+        tally.add("wireless", 5, f"manages access points ({', '.join(wlc)} answers)")
     if "host-resources" in mibs and not _NOT_A_SERVER.search(sig.sys_descr):
-        tally.add("server", 1, "HOST-RESOURCES hrSystem answers")
+        tally.add("server", 2, "HOST-RESOURCES hrSystem answers")
     if sig.ip_forwarding == 1:
         tally.add("router", 1, "ipForwarding = 1")
 
@@ -195,10 +217,12 @@ def _interfaces(sig: TypeSignals, tally: _Tally) -> None:
     if radios:
         tally.add("wireless", 3, f"{radios} IEEE 802.11 interface(s) (ifType 71)")
     ports = sum(1 for t in sig.if_types if t in _ETHERNET)
+    # Many ports: a switch, unless anything else says otherwise (routers, firewalls and filers have
+    # eight to sixty too, so this alone decides only between weak guesses).
     if ports >= 24:
-        tally.add("switch", 3, f"{ports} Ethernet interfaces")
-    elif ports >= 8:
         tally.add("switch", 2, f"{ports} Ethernet interfaces")
+    elif ports >= 8:
+        tally.add("switch", 1, f"{ports} Ethernet interfaces")
 
 
 def _entities(sig: TypeSignals, tally: _Tally) -> None:

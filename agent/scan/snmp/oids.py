@@ -95,6 +95,13 @@ PRESENCE: dict[str, Oid] = {
     "bridge-mib": (1, 3, 6, 1, 2, 1, 17, 1),         # BRIDGE-MIB::dot1dBase (RFC 4188)
     "q-bridge": (1, 3, 6, 1, 2, 1, 17, 7, 1, 1),     # Q-BRIDGE-MIB::dot1qBase (RFC 4363)
     "ip-forwarding": (1, 3, 6, 1, 2, 1, 4, 1),       # IP-MIB::ipForwarding.0 (RFC 4293)
+    # Tables of access points a wireless LAN controller manages: the standard CAPWAP MIB and the
+    # AP tables of the controllers' own MIBs (rows exist only on a controller).
+    "wlc-capwap": (1, 3, 6, 1, 2, 1, 196, 1),        # CAPWAP-BASE-MIB::capwapBaseObjects (RFC 5833)
+    "wlc-airespace": (1, 3, 6, 1, 4, 1, 14179, 2, 2, 1),  # AIRESPACE-WIRELESS-MIB::bsnAPTable
+    "wlc-lwapp": (1, 3, 6, 1, 4, 1, 9, 9, 513, 1, 1, 1),  # CISCO-LWAPP-AP-MIB::cLApTable
+    "wlc-aruba": (1, 3, 6, 1, 4, 1, 14823, 2, 2, 1, 5, 2, 1, 4),  # WLSX-WLAN-MIB::wlsxWlanAPTable
+    "wlc-huawei": (1, 3, 6, 1, 4, 1, 2011, 6, 139),  # HUAWEI-WLAN-MIB subtree (hwWlan)
 }
 # PRESENCE entries that count only when their first object has this value: ipForwarding is
 # answered by every IP host; forwarding(1) is the evidence, notForwarding(2) is not.
