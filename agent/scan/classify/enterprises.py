@@ -85,6 +85,26 @@ def convert(lines: Iterable[str]) -> Iterator[str]:
         yield f"{number}\t{table[number]}\n"
 
 
+def write_registry(source: Path, out: Path) -> int:
+    """Read `source` (IANA's file or our TSV), write it to `out` as our TSV; the number of entries.
+
+    Written to a temporary file beside `out` and renamed, so a scanner never reads half a registry.
+
+    Raises:
+        RegistryError: `source` cannot be read or holds no entry, or `out` cannot be written.
+    """
+    table = load(source)
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fout:
+            fout.writelines(convert(f"{n}\t{name}\n" for n, name in table.items()))
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise RegistryError(f"enterprise registry {out}: {exc.strerror or exc}") from exc
+    return len(table)
+
+
 def use_file(path: Path | None) -> None:
     """Read the registry from `path` from now on (None: the default files); the next lookup loads it."""
     with _LOCK:
