@@ -89,7 +89,7 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("storage", NAMED, r"\b(nas|storage( array| system)?)\b"),
     ("storage", 3, r"\b(onefs|ontap|data ontap|netapp release|diskstation|rackstation|readynas|terastation|isilon|"
                    r"powervault|equallogic|storwize)\b"),
-    ("firewall", NAMED, r"\b(firewall|ngfw|utm|adaptive security appliance)"),
+    ("firewall", NAMED, r"\b(firewall|utm|adaptive security appliance)\b|\bngfw"),
     ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|"
                     r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|cyberoam|stormshield|check ?point|"
                     r"gaia)\b"),
@@ -101,10 +101,11 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger)\b"),
     ("iot", 3, r"\b(sensorprobe|netbotz|room alert|temperature|humidity)\b"),
     ("switch", NAMED, r"\b(switch|ethernet routing switch|media converter)\b"),
-    ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29|3[5-8]|4[59]|6[58]|9[2-5])\d\d[a-z]*\b|nexus|procurve|"
+    ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29[4-7]\d|3[5-8][5-7]0|4[59]\d\d|6[58]\d\d|9[2-6]\d\d)[a-z]*\b|nexus|procurve|"
                   r"fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
     ("router", NAMED, r"\b(router)\b"),
-    ("router", 3, r"\b(routeros|edgeos|edgerouter|vyatta|vyos|ios xr|isr\d+|asr\d+|mx\d{2,4})\b"),
+    ("router", 3, r"\b(routeros|edgeos|edgerouter|vyatta|vyos|ios xr|isr\d+|asr\d+|mx\d{2,4}|"
+                  r"c(?:18|19|28|38|39)\d\d|c29[0-2]\d)\b"),
     ("router", 1, r"\bcisco ios\b"),
     ("server", NAMED, r"\b(windows.*\bserver|server.*\bwindows|esxi|vmware esx|esx server)\b"),
     ("server", 2, r"\b(sunos|solaris|aix|hp-ux|z/os|openvms|os/400)\b"),

@@ -127,7 +127,7 @@ def hardware_vendor(mac: str) -> tuple[str, str]:
     """
     cls = mac_class(mac)
     if cls != "global":
-        return "", f"MAC {normalise_mac(mac) or mac!r} is {cls}"
+        return "", f"MAC {normalise_mac(mac) or repr(mac)} is {cls}"
     org = mac_vendor(mac)
     if not org:
         return "", f"MAC {normalise_mac(mac)} has no registered maker"
