@@ -80,7 +80,7 @@ def _statuses(batches: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def test_switch_device(sim_sweep: list[dict[str, Any]]) -> None:
     (sw,) = _obs(sim_sweep, "snmp", "192.0.2.40")
-    assert (sw["hostname"], sw["mac"], sw["vendor"]) == ("sw-core-01", "00:00:0c:aa:bb:01", "Cisco Systems, Inc")
+    assert (sw["hostname"], sw["mac"], sw["vendor"]) == ("sw-core-01", "00:00:0c:aa:bb:01", "Cisco")
     assert (sw["device_type"], sw["os_family"]) == ("switch", "cisco-ios")
     assert (sw["serial"], sw["model"]) == ("FOC1234X0AB", "WS-C2960X-48FPD-L")
     assert sw["snmp"]["object_id"] == "1.3.6.1.4.1.9.1.1208"
