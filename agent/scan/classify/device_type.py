@@ -101,8 +101,8 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger)\b"),
     ("iot", 3, r"\b(sensorprobe|netbotz|room alert|temperature|humidity)\b"),
     ("switch", NAMED, r"\b(switch|ethernet routing switch|media converter)\b"),
-    ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29[4-7]\d|3[5-8][5-7]0|4[59]\d\d|6[58]\d\d|9[2-6]\d\d)[a-z]*\b|nexus|procurve|"
-                  r"fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
+    ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29[4-7]\d|3[5-8][5-7]0|4[59]\d\d|6[58]\d\d|9[2-6]\d\d)[a-z]*\b|"
+                  r"nexus|procurve|fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
     ("router", NAMED, r"\b(router)\b"),
     ("router", 3, r"\b(routeros|edgeos|edgerouter|vyatta|vyos|ios xr|isr\d+|asr\d+|mx\d{2,4}|"
                   r"c(?:18|19|28|38|39)\d\d|c29[0-2]\d)\b"),

@@ -13,7 +13,6 @@ import re
 from netaddr import EUI, AddrFormatError, NotRegisteredError
 
 
-
 def normalise_mac(raw: str | bytes) -> str:
     """Return a MAC as lower-case colon-separated hex, or "" when it is not a 6-octet MAC.
 

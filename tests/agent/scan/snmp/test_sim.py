@@ -151,7 +151,10 @@ def test_discovery_sweep_identifies_real_peers_like_an_inventory(sim_lab: Lab, s
         assert dev["mac"] and dev["snmp"]["object_id"] and dev["device_type"] not in ("", "unknown")
         ifaces = [(i["name"], i["mac"], i["addresses"], i["is_virtual"]) for i in dev["interfaces"]]
         assert ifaces == [(i["name"], i["mac"], i["addresses"], i["is_virtual"]) for i in ref["interfaces"]]
-        assert (dev["software"], dev["attributes"]) == ([], [])
+        # No software or hrSystem values; only why the vendor and type are what they are, as in the inventory.
+        evidence = {"vendorEvidence", "typeEvidence"}
+        assert dev["software"] == [] and {k for k, _ in dev["attributes"]} <= evidence
+        assert dict(dev["attributes"]) == {k: v for k, v in ref["attributes"] if k in evidence}
     assert sorted((o["ip"], o["device_type"]) for o in _obs(found, "snmp")) == [
         ("192.0.2.11", "server"), ("192.0.2.40", "switch"), ("192.0.2.50", "workstation")]
     # What discovery leaves out: the tables of what a device sees (the inventory found some).
