@@ -2,14 +2,14 @@
 
 Why a file and not a table in code: the registry has over 60,000 entries and grows every week; a
 hand list of a few dozen vendors left most devices without a vendor (issue 16). The maintained copy
-we read by default is the one Debian's libwireshark-data package installs (Wireshark regenerates it
+we read by default is the one Debian's libwireshark-data package installs (its upstream regenerates it
 from IANA's file for every release; `make install` installs the package). Another file can be named
 with NETCENSUS_ENTERPRISES (agent/config.py reads it; `use_file` applies it), and `convert` turns
 IANA's own `enterprise-numbers` text file into our format, for machines that want a newer copy than
 their distribution's (`netcensus-agent enterprises --from FILE --out FILE`, see README).
 
 Two formats are read, told apart by their content:
-* TSV as Wireshark ships it: `<number><spaces or tab><name>`, `#` starts a comment (whole-line or
+* TSV as the Debian package ships it: `<number><spaces or tab><name>`, `#` starts a comment (whole-line or
   trailing, as in `1991\tBrocade ...\t# formerly 'Foundry Networks, Inc.'`);
 * IANA's `enterprise-numbers`: a number alone on a line, the organisation on the next, indented
   (then contact and e-mail lines, also indented, which are ignored).

@@ -27,7 +27,7 @@ def test_iana_format_keeps_organisations_and_drops_contacts_and_reserved() -> No
                      2636: "Juniper Networks, Inc.", 8072: "net-snmp", 14179: "Airespace, Inc"}
 
 
-def test_tsv_format_as_wireshark_ships_it() -> None:
+def test_tsv_format_as_the_debian_package_ships_it() -> None:
     lines = ["#\n", "# generated from https://www.iana.org/assignments/enterprise-numbers\n", "0\tReserved\n",
              "9\tciscoSystems\n", "1991\tBrocade Communication Systems, Inc.\t# formerly 'Foundry Networks, Inc.'\n",
              "30065   Arista Networks, Inc.\n", "not a line\n", "\n"]
