@@ -73,11 +73,13 @@ _NOT_WHAT_THEY_SAY = re.compile(
 # is the stem of model names (NGFW4000, ICX6430).
 NAMED = 8  # points for a device that names its own kind: more than any one structural signal
 _WORDS: tuple[tuple[str, int, str], ...] = (
-    ("printer", NAMED, r"\b(printer|print server|mfp|multifunction)\b"),
+    ("printer", NAMED, r"\b(printer|print ?server|printing system|mfp|multifunction)\b"),
     ("printer", 3, r"\b(laserjet|officejet|deskjet|designjet|pagewide|jetdirect|workcentre|phaser|versalink|"
                    r"altalink|bizhub|imagerunner|i-sensys|ecosys|taskalfa|aficio|mfc-\w+|hl-\w+|dcp-\w+)\b"),
-    ("ups", NAMED, r"\b(ups|uninterruptible|pdu|epdu|power distribution( unit)?|transfer switch)\b"),
-    ("ups", 3, r"\b(smart-ups|symmetra|powerware|powerchute)\b"),
+    ("ups", NAMED, r"\b(ups|uninterruptible|e?pdu|power distribution( unit| panel)?|distribution panel|"
+                   r"transfer switch)(?![a-z])|(?<![a-z])e?pdu(?![a-z])|\bconnectups\b"),
+    ("ups", 3, r"\b(smart-ups|symmetra|powerware|powerchute|poweralert|inverter|rectifier|power system|"
+               r"outlets?)\b"),
     ("bmc", NAMED, r"\b(idrac\d*|integrated dell remote access|integrated lights-out|ilo ?\d?|bmc|ipmi|"
                r"onboard administrator|imm2?|xclarity|cimc|baseboard management|remote management controller|"
                r"hardware management (system|controller))\b"),
@@ -90,22 +92,25 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("storage", 3, r"\b(onefs|ontap|data ontap|netapp release|diskstation|rackstation|readynas|terastation|isilon|"
                    r"powervault|equallogic|storwize)\b"),
     ("firewall", NAMED, r"\b(firewall|utm|adaptive security appliance)\b|\bngfw"),
-    ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|"
+    ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|pix|zywall|"
                     r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|cyberoam|stormshield|check ?point|"
                     r"gaia)\b"),
     ("wireless", NAMED, r"\b(access point|wireless lan controller|wireless controller|wlan controller|"
                     r"mobility controller|wlc\d*|wac)\b"),
     ("wireless", 2, r"\bcontroller\b"),
-    ("wireless", 3, r"\b(arubaos|airos|airmax|unifi|aironet|fortiap|zonedirector|smartzone|smartcell|wlan|"
-                    r"wireless|wap\d*)\b"),
+    ("wireless", 3, r"\b(arubaos|aos-w|airos|airmax|airfiber|unifi|uap-[\w-]+|aironet|fortiap|zonedirector|"
+                    r"smartzone|smartcell|wlan|wireless|wi-?fi|wap\d*|ap|ap\d{2,4}\w*|hiveap\w*|hiveos|canopy|"
+                    r"microwave|radio|mini-link)\b"),
     ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger)\b"),
-    ("iot", 3, r"\b(sensorprobe|netbotz|room alert|temperature|humidity)\b"),
-    ("switch", NAMED, r"\b(switch|ethernet routing switch|media converter)\b"),
+    ("iot", 3, r"\b(sensorprobe|netbotz|room ?alert|enviromux|temperature|humidity)\b"),
+    ("switch", NAMED, r"\b(\w*switch|ethernet routing switch|media converter)\b"),
     ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29[4-7]\d|3[5-8][5-7]0|4[59]\d\d|6[58]\d\d|9[2-6]\d\d)[a-z]*\b|"
-                  r"nexus|procurve|fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
+                  r"\d{1,2}-port|cumulus|swch|nexus|procurve|fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
     ("router", NAMED, r"\b(router)\b"),
-    ("router", 3, r"\b(routeros|edgeos|edgerouter|vyatta|vyos|ios xr|isr\d+|asr\d+|mx\d{2,4}|"
+    ("router", 3, r"\b(routeros|edgeos|edgerouter|vyatta|vyos|ios xr|isr\d+|asr\d+|mx\d{2,4}|openwrt|dd-wrt|"
+                  r"tomato|keeneticos|pepwave|rutx?\d+|rutos|"
                   r"c(?:18|19|28|38|39)\d\d|c29[0-2]\d)\b"),
+    ("router", 2, r"\b(gateway|cpe|internetwork operating system)\b"),
     ("router", 1, r"\bcisco ios\b"),
     ("server", NAMED, r"\b(windows.*\bserver|server.*\bwindows|esxi|vmware esx|esx server)\b"),
     ("server", 2, r"\b(sunos|solaris|aix|hp-ux|z/os|openvms|os/400)\b"),

@@ -63,4 +63,13 @@ def canonical(name: str) -> str:
     short = shorten(name)
     if not short:
         return ""
-    return _aliases().get(short.lower(), short)
+    aliases = _aliases()
+    key = short.lower()
+    if key in aliases:
+        return aliases[key]
+    return _brands().get(key, short)  # a brand spelled as the table spells it ("ARRIS", not "Arris")
+
+
+@functools.lru_cache(maxsize=1)
+def _brands() -> dict[str, str]:
+    return {brand.lower(): brand for brand in _aliases().values()}

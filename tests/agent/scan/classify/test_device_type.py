@@ -85,7 +85,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
                                                                           "wlc-lwapp"}), "if_types": (ETH,) * 9},
      "wireless", "manages access points (wlc-airespace, wlc-lwapp answers) (+5)"),
     ("a Fortinet that is a switch", {"sys_object_id": "1.3.6.1.4.1.12356.106.1.1", "sys_descr": "FortiSwitch-424D"},
-     "switch", "sysDescr 'FortiSwitch' (+3)"),
+     "switch", "sysDescr 'FortiSwitch' (+8)"),
     ("a host's print queues do not make a printer (slackware)",
      {"sys_object_id": LINUX, "sys_descr": "Linux slack 2.6.33", "mibs": frozenset({"host-resources", "hr-printer"})},
      "server", "HOST-RESOURCES hrSystem answers (+2)"),
