@@ -89,7 +89,7 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("phone", NAMED, r"\b(ip phone|sip phone|voip phone|phone)\b"),
     ("phone", 3, r"\b(soundpoint|vvx)\b"),
     ("storage", NAMED, r"\b(nas|storage( array| system)?)\b"),
-    ("storage", 3, r"\b(onefs|ontap|data ontap|netapp release|diskstation|rackstation|readynas|terastation|isilon|"
+    ("storage", 3, r"\b(onefs|ontap|data ontap|netapp release|truenas|freenas|data domain|exagrid|diskstation|rackstation|readynas|terastation|isilon|"
                    r"powervault|equallogic|storwize)\b"),
     ("firewall", NAMED, r"\b(firewall|utm|adaptive security appliance)\b|\bngfw"),
     ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|pix|zywall|"
@@ -97,7 +97,6 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
                     r"gaia)\b"),
     ("wireless", NAMED, r"\b(access point|wireless lan controller|wireless controller|wlan controller|"
                     r"mobility controller|wlc\d*|wac)\b"),
-    ("wireless", 2, r"\bcontroller\b"),
     ("wireless", 3, r"\b(arubaos|aos-w|airos|airmax|airfiber|unifi|uap-[\w-]+|aironet|fortiap|zonedirector|"
                     r"smartzone|smartcell|wlan|wireless|wi-?fi|wap\d*|ap|ap\d{2,4}\w*|hiveap\w*|hiveos|canopy|"
                     r"microwave|radio|mini-link)\b"),
