@@ -190,9 +190,13 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
         tally.add("switch", 2, "BRIDGE-MIB answers")
     if "q-bridge" in mibs:
         tally.add("switch", 1, "Q-BRIDGE-MIB answers")
+    # A table of managed access points with rows: a wireless LAN controller (a switch with a built-in
+    # controller still names itself, or shows more switch evidence). Huawei's probe is its WLAN
+    # subtree, not an AP table, so it weighs less.
     wlc = sorted(k for k in mibs if k.startswith("wlc-"))
     if wlc:
-        tally.add("wireless", 5, f"manages access points ({', '.join(wlc)} answers)")
+        points = 7 if any(k != "wlc-huawei" for k in wlc) else 5
+        tally.add("wireless", points, f"manages access points ({', '.join(wlc)} answers)")
     if "host-resources" in mibs and not _NOT_A_SERVER.search(sig.sys_descr):
         tally.add("server", 2, "HOST-RESOURCES hrSystem answers")
     if sig.ip_forwarding == 1:
