@@ -89,7 +89,8 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("phone", NAMED, r"\b(ip phone|sip phone|voip phone|phone)\b"),
     ("phone", 3, r"\b(soundpoint|vvx)\b"),
     ("storage", NAMED, r"\b(nas|storage( array| system)?)\b"),
-    ("storage", 3, r"\b(onefs|ontap|data ontap|netapp release|truenas|freenas|data domain|exagrid|diskstation|rackstation|readynas|terastation|isilon|"
+    ("storage", 3, r"\b(onefs|ontap|data ontap|netapp release|truenas|freenas|data domain|exagrid|"
+                   r"diskstation|rackstation|readynas|terastation|isilon|"
                    r"powervault|equallogic|storwize)\b"),
     ("firewall", NAMED, r"\b(firewall|utm|adaptive security appliance)\b|\bngfw"),
     ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|pix|zywall|"
