@@ -59,6 +59,7 @@ PRODUCT_SUBTREES: tuple[tuple[str, str, str], ...] = (
         (11, "automaticXferSwitch"))),
     ("1.3.6.1.4.1.318.1.3.8", "iot", "PowerNet-MIB monitors"),
     ("1.3.6.1.4.1.705.1", "ups", "MG-SNMP-UPS-MIB upsmg"),
+    ("1.3.6.1.4.1.2620.1", "firewall", "CHECKPOINT-MIB products (fw, vpn, svn)"),
 )
 _SUBTREE_POINTS = 5
 
@@ -95,7 +96,7 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("firewall", NAMED, r"\b(firewall|utm|adaptive security appliance)\b|\bngfw"),
     ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|pix|zywall|"
                     r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|cyberoam|stormshield|check ?point|"
-                    r"gaia)\b"),
+                    r"gaia|usg\d*\w*|security gateway|web gateway|email security)\b"),
     ("wireless", NAMED, r"\b(access point|wireless lan controller|wireless controller|wlan controller|"
                     r"mobility controller|wlc\d*|wac)\b"),
     ("wireless", 3, r"\b(arubaos|aos-w|airos|airmax|airfiber|unifi|uap-[\w-]+|aironet|fortiap|zonedirector|"
