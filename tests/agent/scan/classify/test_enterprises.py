@@ -82,3 +82,21 @@ def test_the_installed_registry_is_the_full_one(registry: None) -> None:
     table = enterprises.load(next(p for p in enterprises.DEFAULT_FILES if p.is_file()))
     assert len(table) > 50_000
     assert table[9] == "ciscoSystems" and table[2636].startswith("Juniper Networks")
+
+
+def test_netcensus_agent_enterprises_writes_a_registry_the_scanner_reads(tmp_path: Path) -> None:
+    from agent.config import AgentEnv
+    from tests.conftest import run_cli
+
+    out = tmp_path / "enterprises.tsv"
+    made = run_cli("netcensus-agent", "enterprises", "--from", str(IANA), "--out", str(out))
+    assert made.code == 0 and "wrote 6 enterprise numbers" in made.out
+    assert enterprises.load(out)[14179] == "Airespace, Inc"
+    assert AgentEnv.read({"NETCENSUS_ENTERPRISES": str(out)}).enterprises == out
+    # Bad input: one line naming the file, no traceback, nothing written.
+    bad = run_cli("netcensus-agent", "enterprises", "--from", str(tmp_path / "missing"), "--out", str(tmp_path / "x"))
+    assert bad.code == 1 and len(bad.err.strip().splitlines()) == 1 and "missing" in bad.err
+    assert not (tmp_path / "x").exists()
+    unset = run_cli("netcensus-agent", "scan", "192.0.2.1", "--methods", "snmp", "--format", "json",
+                    env={"NETCENSUS_ENTERPRISES": str(tmp_path / "nope.tsv")})
+    assert unset.code == 1 and "NETCENSUS_ENTERPRISES" in unset.err and len(unset.err.strip().splitlines()) == 1
