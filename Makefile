@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite and the lab use; installed when missing and running as root.
-DEB_PACKAGES := nmap snmpd snmp iproute2 nftables arp-scan
+# libwireshark-data ships the IANA enterprise-number registry (enterprises.tsv) the scanner names vendors by.
+DEB_PACKAGES := nmap snmpd snmp iproute2 nftables arp-scan libwireshark-data
 # Reference tools the benchmarks compare against (not needed by the tests).
 BENCH_DEB_PACKAGES := fusioninventory-agent fusioninventory-agent-task-network
 PYTEST_ARGS ?=
@@ -21,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[agent,collector,dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv/ with both console scripts (netcensus, netcensus-agent)
+install: $(STAMP) sysdeps ## create .venv/ with both console scripts (netcensus, netcensus-agent); Debian packages as root
 
 sysdeps: ## install missing Debian packages (root only; skipped otherwise)
 	@missing=""; for p in $(DEB_PACKAGES) $(EXTRA_DEB); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -84,6 +84,13 @@ def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
     p.add_argument("--state-dir", type=Path)
     _add_security(p)
 
+    p = sub.add_parser("enterprises", help="write the IANA enterprise-number registry the scanner reads "
+                                          "(from IANA's enterprise-numbers file)")
+    p.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE",
+                   help="IANA's enterprise-numbers text file (or a registry in our TSV format)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE",
+                   help="where to write the registry; point NETCENSUS_ENTERPRISES at it")
+
     p = sub.add_parser("lab", help="build the namespace lab, sweep it, tear it down (root only)")
     p.add_argument("--collector", metavar="HOST:PORT", help="send the sweep to this collector")
     p.add_argument("--methods", default="arp,snmp,nmap")
@@ -377,8 +384,21 @@ def _lines(stream: Iterable[str]) -> Iterable[str]:
     return (line for line in stream if line.startswith("{"))
 
 
+def cmd_enterprises(args: argparse.Namespace, env: AgentEnv) -> int:
+    """Convert IANA's enterprise-numbers file into the registry file the scanner reads (see README)."""
+    from agent.scan.classify import enterprises
+
+    try:
+        count = enterprises.write_registry(args.source, args.out)
+    except enterprises.RegistryError as exc:
+        raise AgentError(str(exc)) from exc
+    print(f"enterprises: wrote {count} enterprise numbers to {args.out}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, AgentEnv], int]] = {
-    "facts": cmd_facts, "report": cmd_report, "status": cmd_status, "scan": cmd_scan, "lab": cmd_lab}
+    "facts": cmd_facts, "report": cmd_report, "status": cmd_status, "scan": cmd_scan, "lab": cmd_lab,
+    "enterprises": cmd_enterprises}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -390,6 +410,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"netcensus-agent: {escape_text(str(exc))}", file=sys.stderr)
         return 1
     args = build_parser(env).parse_args(argv)
+    if env.enterprises is not None:  # read lazily, on the first device that needs it
+        if not env.enterprises.is_file():
+            print(f"netcensus-agent: NETCENSUS_ENTERPRISES={escape_text(str(env.enterprises))}: no such file "
+                  "(see `netcensus-agent enterprises --help`)", file=sys.stderr)
+            return 1
+        from agent.scan.classify import enterprises
+
+        enterprises.use_file(env.enterprises)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(EscapingFormatter())
     logging.basicConfig(level=args.log_level.upper(), handlers=[handler])

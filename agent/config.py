@@ -66,6 +66,7 @@ class AgentEnv:
     snmp_v3_auth_key: str = field(default="", repr=False)  # NETCENSUS_SNMP_V3_AUTH_KEY
     snmp_v3_priv_protocol: str = ""          # NETCENSUS_SNMP_V3_PRIV_PROTOCOL
     snmp_v3_priv_key: str = field(default="", repr=False)  # NETCENSUS_SNMP_V3_PRIV_KEY
+    enterprises: Path | None = None          # NETCENSUS_ENTERPRISES: IANA enterprise-number registry file
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> AgentEnv:
@@ -94,6 +95,7 @@ class AgentEnv:
             snmp_v3_auth_key=env.get("NETCENSUS_SNMP_V3_AUTH_KEY", ""),
             snmp_v3_priv_protocol=env.get("NETCENSUS_SNMP_V3_PRIV_PROTOCOL", "").lower(),
             snmp_v3_priv_key=env.get("NETCENSUS_SNMP_V3_PRIV_KEY", ""),
+            enterprises=_path(env.get("NETCENSUS_ENTERPRISES")),
         )
 
 

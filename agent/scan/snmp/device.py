@@ -41,7 +41,7 @@ from agent.scan.snmp.credentials import Credential, credentials
 from agent.scan.snmp.mib import vendor_ids
 from agent.scan.snmp.mib.entity import walk_entities
 from agent.scan.snmp.observations import build_observations
-from agent.scan.snmp.oids import PRESENCE, SYS_OBJECT_ID, TABLE_PREFIX, Oid, depth_plan, tables_to_walk
+from agent.scan.snmp.oids import PRESENCE, SYS_OBJECT_ID, TABLE_PREFIX, Oid, depth_plan, present_mibs, tables_to_walk
 from agent.scan.snmp.session import (
     WALKS_PER_DEVICE,
     AdaptiveLimit,
@@ -218,14 +218,15 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
                                              duration_ms=ms_since(started)))
     columns, _ = depth_plan(options.snmp_depth)
     try:
-        census = await session.first_rows([*(TABLE_PREFIX[k] for k in columns), *PRESENCE.values()])
+        values = await session.first_values([*(TABLE_PREFIX[k] for k in columns), *PRESENCE.values()])
+        census = [v is not None for v in values]
         keys = tables_to_walk(dict(zip(columns, census, strict=False)))
     except SnmpError:
         # The one-request table census failed (a stalling agent, a response too big): walk every
         # table and let each succeed or fail on its own, as a partial inventory.
-        census = [True] * len(columns) + [False] * len(PRESENCE)
+        values = [True] * len(columns) + [None] * len(PRESENCE)
         keys = list(columns)
-    mibs = frozenset(k for k, has in zip(PRESENCE, census[len(columns):], strict=True) if has)
+    mibs = present_mibs(values[len(columns):])
     # Per-device back-off: after a timeout this device gets one table stream at a time.
     streams = AdaptiveLimit(WALKS_PER_DEVICE, floor=1, ceiling=WALKS_PER_DEVICE, cooldown_s=0.0)
     errors: list[str] = []

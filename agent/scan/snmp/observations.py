@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from agent.scan.classify import classify, mac_is_local, mac_vendor
+from agent.scan.classify import TypeSignals, choose_vendor, decide_type, mac_is_local, os_family
 from agent.scan.model import Method, Observation
 from agent.scan.snmp.identify import identify
 from agent.scan.snmp.mib import Sightings, Tables, arp_cache, bridge, entity, host_resources, interfaces, lldp, system
@@ -30,21 +30,27 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         scalars: the GET of oids.SCALARS (or DISCOVERY_SCALARS), with the vendor_ids.request() GET.
         tables: what was walked, by oids.COLUMNS name; absent tables are simply empty.
         seen_at: when the device answered.
-        mibs: the PRESENCE MIBs the device answered (classification evidence).
+        mibs: the PRESENCE MIBs the device answered (device-type evidence).
     """
     sysgroup = system.system_group(scalars)
-    cls = classify(sysgroup.object_id, sysgroup.descr, services=system.services(scalars), mibs=mibs)
     ifs = interfaces.read_interfaces(host, tables)
     box = entity.chassis(tables)
-    ent_vendor = box.vendor
-    ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=ent_vendor or cls.vendor, chassis=box,
-                   ids=vendor_ids(sysgroup.object_id, mibs, scalars))
     attributes = host_resources.attributes(scalars, tables)
     device_mac = ifs.device_mac
-    vendor = mac_vendor(device_mac) if device_mac else ""
+    maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac)
+    ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=maker.vendor, chassis=box,
+                   ids=vendor_ids(sysgroup.object_id, mibs, scalars))
+    kind = decide_type(TypeSignals(
+        sys_object_id=sysgroup.object_id, sys_descr=sysgroup.descr, services=system.services(scalars), mibs=mibs,
+        if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables)))
+    # Why this vendor and type: kept with the observation, so the collector shows the reasons.
+    if maker.reason:
+        attributes["vendorEvidence"] = maker.reason
+    if kind.reasons:
+        attributes["typeEvidence"] = "; ".join(kind.reasons)
     device = Observation(
         method=Method.SNMP, seen_at=seen_at, ip=host, mac=device_mac, hostname=sysgroup.name,
-        vendor=vendor or ent_vendor or cls.vendor, device_type=cls.device_type, os_family=cls.os_family,
+        vendor=maker.vendor, device_type=kind.device_type, os_family=os_family(sysgroup.object_id, sysgroup.descr),
         snmp=sysgroup, software=host_resources.software(tables), serial=ids.serial, model=ids.model,
         interfaces=ifs.interfaces, mac_is_local=mac_is_local(device_mac) if device_mac else False,
         attributes=tuple(sorted(attributes.items())), firmware=ids.firmware,

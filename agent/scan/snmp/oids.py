@@ -6,7 +6,8 @@ named here; the device reader asks for them in COLUMNS order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 Oid = tuple[int, ...]
 
@@ -84,11 +85,34 @@ TABLE_PREFIX: dict[str, Oid] = {
 SYS_SERVICES = (*SYSTEM, 7, 0)                       # SNMPv2-MIB::sysServices.0
 SCALARS: tuple[Oid, ...] = (SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_CONTACT, SYS_NAME, SYS_LOCATION,
                             SYS_SERVICES, HR_MEMORY_SIZE)
-# Standard MIBs whose mere presence types a device; asked in the same census GETNEXT, never walked.
+# Standard MIBs whose presence is evidence of a device's type (classify/device_type.py); asked in
+# the same census GETNEXT as the tables, never walked: no request is added per device.
 PRESENCE: dict[str, Oid] = {
     "ups-mib": (1, 3, 6, 1, 2, 1, 33, 1, 1),         # UPS-MIB::upsIdent (RFC 1628)
     "printer-mib": (1, 3, 6, 1, 2, 1, 43, 5, 1, 1),  # Printer-MIB::prtGeneralEntry (RFC 3805)
+    "hr-printer": (1, 3, 6, 1, 2, 1, 25, 3, 5, 1),   # HOST-RESOURCES-MIB::hrPrinterEntry (RFC 2790)
+    "host-resources": HR_SYSTEM,                      # HOST-RESOURCES-MIB::hrSystem (RFC 2790)
+    "dot11": (1, 2, 840, 10036),                      # IEEE802dot11-MIB (IEEE Std 802.11 Annex C)
+    "bridge-mib": (1, 3, 6, 1, 2, 1, 17, 1),         # BRIDGE-MIB::dot1dBase (RFC 4188)
+    "q-bridge": (1, 3, 6, 1, 2, 1, 17, 7, 1, 1),     # Q-BRIDGE-MIB::dot1qBase (RFC 4363)
+    "ip-forwarding": (1, 3, 6, 1, 2, 1, 4, 1),       # IP-MIB::ipForwarding.0 (RFC 4293)
+    # Tables of access points a wireless LAN controller manages: the standard CAPWAP MIB and the
+    # AP tables of the controllers' own MIBs (rows exist only on a controller).
+    "wlc-capwap": (1, 3, 6, 1, 2, 1, 196, 1),        # CAPWAP-BASE-MIB::capwapBaseObjects (RFC 5833)
+    "wlc-airespace": (1, 3, 6, 1, 4, 1, 14179, 2, 2, 1),  # AIRESPACE-WIRELESS-MIB::bsnAPTable
+    "wlc-lwapp": (1, 3, 6, 1, 4, 1, 9, 9, 513, 1, 1, 1),  # CISCO-LWAPP-AP-MIB::cLApTable
+    "wlc-aruba": (1, 3, 6, 1, 4, 1, 14823, 2, 2, 1, 5, 2, 1, 4),  # WLSX-WLAN-MIB::wlsxWlanAPTable
+    "wlc-huawei": (1, 3, 6, 1, 4, 1, 2011, 6, 139),  # HUAWEI-WLAN-MIB subtree (hwWlan)
 }
+# PRESENCE entries that count only when their first object has this value: ipForwarding is
+# answered by every IP host; forwarding(1) is the evidence, notForwarding(2) is not.
+PRESENCE_WHEN: dict[str, int] = {"ip-forwarding": 1}
+
+
+def present_mibs(values: Sequence[Any]) -> frozenset[str]:
+    """The PRESENCE keys a census answered (its values in PRESENCE order; None = no object)."""
+    return frozenset(k for k, v in zip(PRESENCE, values, strict=True)
+                     if v is not None and (k not in PRESENCE_WHEN or v == PRESENCE_WHEN[k]))
 
 # snmp_depth "discovery": what identifies and classifies a device, nothing it sees or runs.
 # Interfaces are read as an inventory reads them (names, type -- which tells physical ports from

@@ -150,13 +150,22 @@ class Session(abc.ABC):
 
     async def first_rows(self, prefixes: Sequence[Oid]) -> list[bool]:
         """One GETNEXT naming every prefix: True where the prefix has at least one row."""
+        return [v is not None for v in await self.first_values(prefixes)]
+
+    async def first_values(self, prefixes: Sequence[Oid]) -> list[Any]:
+        """One GETNEXT naming every prefix: the value of its first object, None where it has none.
+
+        The census asks this once per device; the values serve where the first object is a scalar
+        whose value matters (IP-MIB ipForwarding), at no extra request.
+        """
         if not prefixes:
             return []
         vbs = await self._bulk(prefixes, 0) if self.cred.version == "1" else await self._next(prefixes)
-        got = [False] * len(prefixes)
+        got: list[Any] = [None] * len(prefixes)
         for i, (oid, val) in enumerate(vbs[:len(prefixes)]):
             p = prefixes[i]
-            got[i] = not is_exception(val) and oid[:len(p)] == p
+            if not is_exception(val) and oid[:len(p)] == p:
+                got[i] = val
         return got
 
     async def _next(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:

@@ -24,7 +24,8 @@ from agent.scan.targets import parse_targets
 
 
 @pytest.mark.parametrize(("oid", "descr", "expected"), [
-    ("1.3.6.1.4.1.8072.3.2.10", "Linux lab-h1 6.1.0-18-amd64 #1 SMP x86_64", ("", "server", "linux")),
+    # Linux inside is not a type: a system group alone says "linux", not "server".
+    ("1.3.6.1.4.1.8072.3.2.10", "Linux lab-h1 6.1.0-18-amd64 #1 SMP x86_64", ("", "unknown", "linux")),
     ("1.3.6.1.4.1.9.1.1208", "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M)",
      ("Cisco", "switch", "cisco-ios")),
     ("1.3.6.1.4.1.9.1.1", "Cisco IOS Software, 2900 Software (C2900-UNIVERSALK9-M)", ("Cisco", "router", "cisco-ios")),
@@ -34,10 +35,11 @@ from agent.scan.targets import parse_targets
     ("1.3.6.1.4.1.311.1.1.3.1.2", "Hardware: Intel64 - Software: Windows Version 6.3 (Build 17763 Multiprocessor "
      "Free) Windows Server 2019", ("", "server", "windows")),
     ("1.3.6.1.4.1.11.2.3.9.1", "HP ETHERNET MULTI-ENVIRONMENT,ROM none,JETDIRECT,JD153", ("HP", "printer", "")),
-    ("1.3.6.1.4.1.2435.2.3.9.1", "Brother NC-8300h, Firmware Ver.1.09", ("Brother", "printer", "")),
-    ("1.3.6.1.4.1.534.1", "Eaton 9PX", ("Eaton", "ups", "")),
-    ("1.3.6.1.4.1.318.1.3.27", "APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6)", ("APC", "ups", "")),
+    ("1.3.6.1.4.1.534.1", "Eaton 9PX UPS", ("Eaton", "ups", "")),
+    ("1.3.6.1.4.1.318.1.3.4.6", "APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.7.2 MN:AP8641)", ("APC", "ups", "")),
     ("1.3.6.1.4.1.12356.101.1.1", "FortiGate-60E", ("Fortinet", "firewall", "fortios")),
+    # Not every Fortinet is a firewall: a FortiSwitch names itself.
+    ("1.3.6.1.4.1.12356.106.1.1", "FortiSwitch-424D v7.0.1", ("Fortinet", "switch", "")),
     ("1.3.6.1.4.1.14988.1", "RouterOS RB4011iGS+", ("MikroTik", "router", "routeros")),
     ("1.3.6.1.4.1.674.10892.5", "iDRAC9", ("Dell", "bmc", "")),
     ("", "Linux ap-lobby 5.10 wireless access point", ("", "wireless", "linux")),

@@ -142,3 +142,9 @@ def model_like(value: str) -> bool:
     if names_a_kind(v):
         return False
     return any(c.isdigit() for c in v) and any(c.isalpha() for c in v)
+
+
+def classes(tables: Tables) -> tuple[int, ...]:
+    """entPhysicalClass (PhysicalClass, RFC 6933) of every entity: device-type evidence (stacks, ports)."""
+    ents = rows_by_index(tables.get("ent", ()), ENT_PHYSICAL)
+    return tuple(as_int(ents[i].get(CLASS, 0)) for i in sorted(ents))

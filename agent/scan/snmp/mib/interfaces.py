@@ -65,3 +65,9 @@ def read_interfaces(host: str, tables: Tables) -> Interfaces:
     device_mac = macs.get(host_ifindex, "") or next(
         (i.mac for i in interfaces if i.mac and not i.is_virtual and not mac_is_local(i.mac)), "")
     return Interfaces(tuple(interfaces), names, device_mac)
+
+
+def if_types(tables: Tables) -> tuple[int, ...]:
+    """ifType (IANAifType-MIB) of every interface, in ifIndex order: device-type evidence (radios, ports)."""
+    iftab = rows_by_index(tables.get("if", ()), IF_ENTRY)
+    return tuple(as_int(iftab[i].get(3, 0)) for i in sorted(iftab))

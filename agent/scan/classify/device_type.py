@@ -1,0 +1,268 @@
+"""What kind of device it is, from the evidence it gives: a scored decision that keeps its reasons.
+
+Why scores and not a table of vendors: one vendor makes routers, switches, firewalls and access
+points, and one operating system (Linux) runs in all of them, so neither a vendor nor "Linux" is a
+type (issue 16: 19 of 29 wrong types were "server" for Linux-based APs, routers, PDUs and BMCs).
+Each signal below adds points to the types it speaks for; the best total of at least MIN_SCORE
+wins, ties going to the more specific type (PRECEDENCE); each signal that counted is kept as a
+reason ("printer-mib answers (+6)") for the observation's evidence.
+
+Signals, all standard:
+* which standard MIBs answer (oids.PRESENCE, asked in the census request the scanner sends
+  anyway): Printer-MIB (RFC 3805) and HOST-RESOURCES hrPrinterTable (RFC 2790) -> printer;
+  UPS-MIB (RFC 1628) -> ups; IEEE 802.11 MIB (IEEE Std 802.11 Annex C) -> wireless;
+  BRIDGE-MIB / Q-BRIDGE-MIB (RFC 4188 / 4363) -> switch; HOST-RESOURCES hrSystem -> a host;
+  CAPWAP-BASE-MIB (RFC 5833) and the AP tables of controller MIBs -> wireless (a controller);
+* IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly;
+* sysServices (RFC 3418 layer bits): 0x02 datalink, 0x04 internet, 0x08 end-to-end, 0x40 applications;
+* interface types (IANAifType-MIB): ieee80211(71) radios, and many physical Ethernet ports;
+* ENTITY-MIB classes (RFC 6933): stack(11) and many port(10) entities;
+* sysDescr words, matched on word boundaries, after removing phrases that contain a type word
+  but mean something else ("Automatic Transfer Switch" is not a switch);
+* a vendor's product subtree, only where the vendor's MIB says what the whole subtree is
+  (PRODUCT_SUBTREES, each citing its MIB).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from agent.scan.model import DEVICE_TYPES
+
+MIN_SCORE = 2
+# On equal scores the more specific type wins: a printer that also routes is a printer.
+PRECEDENCE = ("printer", "ups", "bmc", "camera", "phone", "storage", "firewall", "wireless", "iot",
+              "switch", "router", "server", "workstation", "laptop", "virtual")
+
+# IANAifType-MIB: ethernetCsmacd(6), fastEther(62), fastEtherFX(69), gigabitEthernet(117).
+_ETHERNET = frozenset({6, 62, 69, 117})
+_IEEE80211 = 71
+
+# (sysObjectID prefix, type, MIB that defines the subtree). Longest prefix wins.
+PRODUCT_SUBTREES: tuple[tuple[str, str, str], ...] = (
+    ("1.3.6.1.4.1.311.1.1.3.1.1", "workstation", "LanMgr-Mib-II-MIB windowsNT workstation"),
+    ("1.3.6.1.4.1.311.1.1.3.1.2", "server", "LanMgr-Mib-II-MIB windowsNT server"),
+    ("1.3.6.1.4.1.311.1.1.3.1.3", "server", "LanMgr-Mib-II-MIB windowsNT domain controller"),
+    ("1.3.6.1.4.1.12356.101", "firewall", "FORTINET-FORTIGATE-MIB fnFortiGateMib"),
+    ("1.3.6.1.4.1.11.2.3.9", "printer", "HP netPeripheral (JetDirect) subtree"),
+    ("1.3.6.1.4.1.11.2.3.7.11", "switch", "HP-ICF-OID hpEtherSwitch"),
+    ("1.3.6.1.4.1.232.9.4", "bmc", "CPQSM2-MIB (HPE Integrated Lights-Out)"),
+    ("1.3.6.1.4.1.674.10892.5", "bmc", "IDRAC-MIB-SMIv2 (Dell iDRAC)"),
+    ("1.3.6.1.4.1.14179", "wireless", "AIRESPACE-WIRELESS-MIB (wireless LAN controllers)"),
+    ("1.3.6.1.4.1.6876.4.1", "server", "VMWARE-PRODUCTS-MIB vmwESX"),
+    # PowerNet-MIB apc.products.system: backUPS(1) smartUPS(2) matrixUPS(3) masterSwitch(4, rack PDUs)
+    # symmetraUPS(5) automaticXferSwitch(11) -- power gear, typed "ups" -- and monitors(8).
+    *((f"1.3.6.1.4.1.318.1.3.{n}", "ups", f"PowerNet-MIB {name}") for n, name in (
+        (1, "backUPS"), (2, "smartUPS"), (3, "matrixUPS"), (4, "masterSwitch"), (5, "symmetraUPS"),
+        (11, "automaticXferSwitch"))),
+    ("1.3.6.1.4.1.318.1.3.8", "iot", "PowerNet-MIB monitors"),
+    ("1.3.6.1.4.1.705.1", "ups", "MG-SNMP-UPS-MIB upsmg"),
+    ("1.3.6.1.4.1.2620.1", "firewall", "CHECKPOINT-MIB products (fw, vpn, svn)"),
+)
+_SUBTREE_POINTS = 5
+
+# Phrases that contain a type's word but are not that type; removed before the words are matched.
+_NOT_WHAT_THEY_SAY = re.compile(
+    r"(automatic |auto )?transfer switch|\bkvm switch|console switch|power switch|switched (rack )?pdu|"
+    r"switch(ed)? outlet|switching power",
+    re.IGNORECASE)
+
+# (type, points, pattern). The device naming its own kind ("... internet router", "Access Switch")
+# weighs most; product-family and OS words less. Word boundaries on both sides unless the word
+# is the stem of model names (NGFW4000, ICX6430).
+NAMED = 8  # points for a device that names its own kind: more than any one structural signal
+_WORDS: tuple[tuple[str, int, str], ...] = (
+    ("printer", NAMED, r"\b(printer|print ?server|printing system|mfp|multifunction)\b"),
+    ("printer", 3, r"\b(laserjet|officejet|deskjet|designjet|pagewide|jetdirect|workcentre|phaser|versalink|"
+                   r"altalink|bizhub|imagerunner|i-sensys|ecosys|taskalfa|aficio|mfc-\w+|hl-\w+|dcp-\w+)\b"),
+    ("ups", NAMED, r"\b(ups|uninterruptible|e?pdu|power distribution( unit| panel)?|distribution panel|"
+                   r"transfer switch)(?![a-z])|(?<![a-z])e?pdu(?![a-z])|\bconnectups\b"),
+    ("ups", 3, r"\b(smart-ups|symmetra|powerware|powerchute|poweralert|inverter|rectifier|power system|"
+               r"outlets?)\b"),
+    ("bmc", NAMED, r"\b(idrac\d*|integrated dell remote access|integrated lights-out|ilo ?\d?|bmc|ipmi|"
+               r"onboard administrator|imm2?|xclarity|cimc|baseboard management|remote management controller|"
+               r"hardware management (system|controller))\b"),
+    ("camera", NAMED, r"\b(ip ?cam(era)?|network camera|camera|ipcam|nvr|dvr|network video( recorder)?|"
+                  r"video server|video encoder|webcam)\b"),
+    ("camera", 3, r"\b(ipolis)\b"),
+    ("phone", NAMED, r"\b(ip phone|sip phone|voip phone|phone)\b"),
+    ("phone", 3, r"\b(soundpoint|vvx)\b"),
+    ("storage", NAMED, r"\b(nas|storage( array| system)?)\b"),
+    ("storage", 3, r"\b(onefs|ontap|data ontap|netapp release|truenas|freenas|data domain|exagrid|"
+                   r"diskstation|rackstation|readynas|terastation|isilon|"
+                   r"powervault|equallogic|storwize)\b"),
+    ("firewall", NAMED, r"\b(firewall|utm|adaptive security appliance)\b|\bngfw"),
+    ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|pix|zywall|"
+                    r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|cyberoam|stormshield|check ?point|"
+                    r"gaia|usg\d*\w*|security gateway|web gateway|email security)\b"),
+    ("wireless", NAMED, r"\b(access point|wireless lan controller|wireless controller|wlan controller|"
+                    r"mobility controller|wlc\d*|wac)\b"),
+    ("wireless", 3, r"\b(arubaos|aos-w|airos|airmax|airfiber|unifi|uap-[\w-]+|aironet|fortiap|zonedirector|"
+                    r"smartzone|smartcell|wlan|wireless|wi-?fi|wap\d*|ap|ap\d{2,4}\w*|hiveap\w*|hiveos|canopy|"
+                    r"microwave|radio|mini-link)\b"),
+    ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger)\b"),
+    ("iot", 3, r"\b(sensorprobe|netbotz|room ?alert|enviromux|temperature|humidity)\b"),
+    ("switch", NAMED, r"\b(\w*switch|ethernet routing switch|media converter)\b"),
+    ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29[4-7]\d|3[5-8][5-7]0|4[59]\d\d|6[58]\d\d|9[2-6]\d\d)[a-z]*\b|"
+                  r"\d{1,2}-port|cumulus|swch|nexus|procurve|fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
+    ("router", NAMED, r"\b(router)\b"),
+    ("router", 3, r"\b(routeros|edgeos|edgerouter|vyatta|vyos|ios xr|isr\d+|asr\d+|mx\d{2,4}|openwrt|dd-wrt|"
+                  r"tomato|keeneticos|pepwave|rutx?\d+|rutos|"
+                  r"c(?:18|19|28|38|39)\d\d|c29[0-2]\d)\b"),
+    ("router", 2, r"\b(gateway|cpe|internetwork operating system)\b"),
+    ("router", 1, r"\bcisco ios\b"),
+    ("server", NAMED, r"\b(windows.*\bserver|server.*\bwindows|esxi|vmware esx|esx server)\b"),
+    ("server", 2, r"\b(sunos|solaris|aix|hp-ux|z/os|openvms|os/400)\b"),
+    ("workstation", 2, r"\b(windows|darwin|mac os|macos)\b"),
+)
+_COMPILED = tuple((t, p, re.compile(rx, re.IGNORECASE)) for t, p, rx in _WORDS)
+# Words that say a Linux/BSD box is *not* a general-purpose server (it is infrastructure whose type
+# has no word in the vocabulary, or one the other signals name).
+_NOT_A_SERVER = re.compile(r"\b(console server|terminal server|serial server|device server)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSignals:
+    """What a device told the scanner that bears on its type (empty/0 = not known)."""
+
+    sys_object_id: str = ""
+    sys_descr: str = ""
+    services: int = 0                          # sysServices.0
+    mibs: frozenset[str] = frozenset()         # oids.PRESENCE keys the device answered
+    if_types: tuple[int, ...] = ()             # ifType of every interface
+    entity_classes: tuple[int, ...] = ()       # entPhysicalClass of every entity
+    ip_forwarding: int = 0                     # ipForwarding.0: 1 forwarding, 2 not
+
+
+@dataclass(frozen=True, slots=True)
+class TypeDecision:
+    """The type chosen (always in DEVICE_TYPES) and the reasons that counted, strongest first."""
+
+    device_type: str = "unknown"
+    reasons: tuple[str, ...] = ()
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.points: Counter[str] = Counter()
+        self.reasons: dict[str, list[tuple[int, str]]] = {}
+
+    def add(self, dtype: str, points: int, why: str) -> None:
+        self.points[dtype] += points
+        self.reasons.setdefault(dtype, []).append((points, why))
+
+
+def decide_type(sig: TypeSignals) -> TypeDecision:
+    """Score every type on the device's signals; the best with at least MIN_SCORE points wins."""
+    tally = _Tally()
+    _presence(sig, tally)
+    _layers(sig, tally)
+    _interfaces(sig, tally)
+    _entities(sig, tally)
+    _subtree(sig, tally)
+    _words(sig, tally)
+    if not tally.points:
+        return TypeDecision()
+    best = max(tally.points.values())
+    if best < MIN_SCORE:
+        return TypeDecision("unknown", tuple(_fmt(p, w) for t in tally.reasons for p, w in tally.reasons[t]))
+    winner = next(t for t in PRECEDENCE if tally.points.get(t) == best)
+    assert winner in DEVICE_TYPES
+    reasons = sorted(tally.reasons[winner], key=lambda pw: -pw[0])
+    return TypeDecision(winner, tuple(_fmt(p, w) for p, w in reasons))
+
+
+def _fmt(points: int, why: str) -> str:
+    return f"{why} ({points:+d})"
+
+
+def _presence(sig: TypeSignals, tally: _Tally) -> None:
+    mibs = sig.mibs
+    if "printer-mib" in mibs:
+        tally.add("printer", 6, "Printer-MIB answers")
+    if "hr-printer" in mibs:  # also a host's print queues (net-snmp lists them): weaker than Printer-MIB
+        tally.add("printer", 1, "hrPrinterTable has rows")
+    if "ups-mib" in mibs:
+        tally.add("ups", 6, "UPS-MIB answers")
+    if "dot11" in mibs:
+        tally.add("wireless", 4, "IEEE 802.11 MIB answers")
+    if "bridge-mib" in mibs:
+        tally.add("switch", 2, "BRIDGE-MIB answers")
+    if "q-bridge" in mibs:
+        tally.add("switch", 1, "Q-BRIDGE-MIB answers")
+    # A table of managed access points with rows: a wireless LAN controller (a switch with a built-in
+    # controller still names itself, or shows more switch evidence). Huawei's probe is its WLAN
+    # subtree, not an AP table, so it weighs less.
+    wlc = sorted(k for k in mibs if k.startswith("wlc-"))
+    if wlc:
+        points = 7 if any(k != "wlc-huawei" for k in wlc) else 5
+        tally.add("wireless", points, f"manages access points ({', '.join(wlc)} answers)")
+    if "host-resources" in mibs and not _NOT_A_SERVER.search(sig.sys_descr):
+        tally.add("server", 2, "HOST-RESOURCES hrSystem answers")
+    if sig.ip_forwarding == 1:
+        tally.add("router", 1, "ipForwarding = 1")
+
+
+def _layers(sig: TypeSignals, tally: _Tally) -> None:
+    """sysServices: what a box offers at which layer (RFC 3418 sysServices DESCRIPTION)."""
+    s = sig.services
+    if not s or s > 127:
+        return
+    l2, l3, host = bool(s & 0x02), bool(s & 0x04), bool(s & 0x48)
+    if l2 and not l3:
+        tally.add("switch", 2, f"sysServices {s}: layer 2, not layer 3")
+    elif l3 and not host:
+        if l2:
+            tally.add("switch", 1, f"sysServices {s}: layers 2 and 3")
+            tally.add("router", 1, f"sysServices {s}: layers 2 and 3")
+        else:
+            tally.add("router", 2, f"sysServices {s}: layer 3, no host layers")
+    elif host and not (l2 or l3) and not _NOT_A_SERVER.search(sig.sys_descr):
+        tally.add("server", 1, f"sysServices {s}: host layers only")
+
+
+def _interfaces(sig: TypeSignals, tally: _Tally) -> None:
+    radios = sum(1 for t in sig.if_types if t == _IEEE80211)
+    if radios:
+        tally.add("wireless", 3, f"{radios} IEEE 802.11 interface(s) (ifType 71)")
+    ports = sum(1 for t in sig.if_types if t in _ETHERNET)
+    # Many ports: a switch, unless anything else says otherwise (routers, firewalls and filers have
+    # eight to sixty too, so this alone decides only between weak guesses).
+    if ports >= 24:
+        tally.add("switch", 2, f"{ports} Ethernet interfaces")
+    elif ports >= 8:
+        tally.add("switch", 1, f"{ports} Ethernet interfaces")
+
+
+def _entities(sig: TypeSignals, tally: _Tally) -> None:
+    classes = Counter(sig.entity_classes)
+    if classes.get(11):
+        tally.add("switch", 2, "ENTITY-MIB stack entity")
+    if classes.get(10, 0) >= 8:
+        tally.add("switch", 1, f"ENTITY-MIB {classes[10]} port entities")
+
+
+def _subtree(sig: TypeSignals, tally: _Tally) -> None:
+    oid = sig.sys_object_id.strip().lstrip(".")
+    best: tuple[str, str, str] | None = None
+    for prefix, dtype, mib in PRODUCT_SUBTREES:
+        if (oid == prefix or oid.startswith(prefix + ".")) and (best is None or len(prefix) > len(best[0])):
+            best = (prefix, dtype, mib)
+    if best is not None:
+        tally.add(best[1], _SUBTREE_POINTS, f"sysObjectID under {best[2]}")
+
+
+def _words(sig: TypeSignals, tally: _Tally) -> None:
+    descr = " ".join(sig.sys_descr.split())
+    if not descr:
+        return
+    cleaned = _NOT_WHAT_THEY_SAY.sub(" ", descr)
+    seen: set[str] = set()
+    for dtype, points, pattern in _COMPILED:
+        text = descr if dtype == "ups" else cleaned
+        match = pattern.search(text)
+        if match and dtype not in seen:
+            seen.add(dtype)
+            tally.add(dtype, points, f"sysDescr {match.group(0)!r}")

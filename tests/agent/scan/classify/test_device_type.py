@@ -1,0 +1,120 @@
+"""Device type from evidence, one signal at a time and combined, with the reasons kept.
+
+Values are those of real recordings in the snmpsim-data package (BSD-2-Clause; the recording is named
+in each case) or written from the MIB that defines them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.scan.classify import TypeSignals, decide_type
+from agent.scan.model import DEVICE_TYPES
+
+LINUX = "1.3.6.1.4.1.8072.3.2.10"  # NET-SNMP-TC netSnmpAgentOIDs.linux: the agent, not the box
+ETH, WIFI = 6, 71                 # IANAifType ethernetCsmacd, ieee80211
+
+CASES: list[tuple[str, dict[str, Any], str, str]] = [
+    # --- one standard signal each ---
+    ("Printer-MIB answers", {"mibs": frozenset({"printer-mib"})}, "printer", "Printer-MIB answers (+6)"),
+    ("UPS-MIB answers", {"mibs": frozenset({"ups-mib"})}, "ups", "UPS-MIB answers (+6)"),
+    ("IEEE 802.11 MIB (ubiquiti-m5)", {"sys_object_id": "1.3.6.1.4.1.41112", "mibs": frozenset({"dot11"}),
+                                       "sys_descr": "Linux 2.6.32.54 #1 Thu Oct 24 16:03:44 EEST 2019 mips"},
+     "wireless", "IEEE 802.11 MIB answers (+4)"),
+    ("radio interfaces", {"sys_object_id": LINUX, "sys_descr": "Linux ap 5.4", "if_types": (24, ETH, WIFI, WIFI),
+                          "mibs": frozenset({"host-resources"}), "services": 72},
+     "wireless", "2 IEEE 802.11 interface(s) (ifType 71) (+3)"),
+    ("CAPWAP controller (h3c-wx6103)", {"mibs": frozenset({"wlc-capwap", "bridge-mib"}),
+                                        "sys_descr": "H3C Comware Platform Software H3C WX6103."},
+     "wireless", "manages access points (wlc-capwap answers) (+7)"),
+    ("sysServices layer 2 only (cts-media-converter)", {"services": 2}, "switch",
+     "sysServices 2: layer 2, not layer 3 (+2)"),
+    ("sysServices layer 3 only", {"services": 4}, "router", "sysServices 4: layer 3, no host layers (+2)"),
+    ("bridge with many ports (dcrs-5980-28t-dc)", {"mibs": frozenset({"bridge-mib", "q-bridge"}),
+                                                   "if_types": (ETH,) * 28, "services": 6},
+     "switch", "BRIDGE-MIB answers (+2)"),
+    ("a switch stack (cisco-c3750)", {"entity_classes": (11, 3, 3, 10, 10), "services": 6,
+                                      "mibs": frozenset({"bridge-mib"})}, "switch", "ENTITY-MIB stack entity (+2)"),
+    ("a Linux host (ibm-x3550-m3)", {"sys_object_id": LINUX, "sys_descr": "Linux x3550 2.6.32-431.el6.x86_64",
+                                     "mibs": frozenset({"host-resources"}), "services": 72},
+     "server", "HOST-RESOURCES hrSystem answers (+2)"),
+    ("a vendor MIB subtree (FORTINET-FORTIGATE-MIB)", {"sys_object_id": "1.3.6.1.4.1.12356.101.1.1"}, "firewall",
+     "sysObjectID under FORTINET-FORTIGATE-MIB fnFortiGateMib (+5)"),
+    ("PowerNet-MIB masterSwitch (apc-8641)", {"sys_object_id": "1.3.6.1.4.1.318.1.3.4.6",
+                                              "sys_descr": "APC Web/SNMP Management Card (MN:AP8641)"},
+     "ups", "sysObjectID under PowerNet-MIB masterSwitch (+5)"),
+    # --- the device names its kind in sysDescr (word boundaries) ---
+    ("sysDescr router (juniper-mx960)", {"sys_descr": "Juniper Networks, Inc. mx960 internet router, kernel JUNOS "
+                                         "16.1R6.7", "mibs": frozenset({"bridge-mib", "q-bridge"}),
+                                         "if_types": (ETH,) * 57, "services": 6}, "router", "sysDescr 'router' (+8)"),
+    ("sysDescr firewall (paloalto-pa-5000)", {"sys_descr": "Palo Alto Networks PA-5000 series firewall",
+                                              "if_types": (ETH,) * 12}, "firewall", "sysDescr 'firewall' (+8)"),
+    ("sysDescr NAS (isilon-onefs)", {"sys_descr": "nas-1 Isilon OneFS v7.2.1.0"}, "storage", "sysDescr 'nas' (+8)"),
+    ("sysDescr camera (samsung-ipolis)", {"sys_descr": "Samsung Techwin IP Camera"}, "camera",
+     "sysDescr 'IP Camera' (+8)"),
+    ("sysDescr sensor (geist)", {"sys_descr": "Data Center 01 Temp Sensor"}, "iot", "sysDescr 'Sensor' (+8)"),
+    ("sysDescr BMC (hp-onboard-administrator)", {"sys_descr": "HP Onboard Administrator"}, "bmc",
+     "sysDescr 'Onboard Administrator' (+8)"),
+    ("sysDescr IP phone", {"sys_descr": "Cisco IP Phone CP-8841"}, "phone", "sysDescr 'IP Phone' (+8)"),
+    ("Windows server subtree (server-2003-5-2)", {"sys_object_id": "1.3.6.1.4.1.311.1.1.3.1.2",
+                                                  "sys_descr": "Hardware: x86 Family 6 Model 63 - Software: Windows "
+                                                               "Version 5.2", "mibs": frozenset({"host-resources"})},
+     "server", "sysObjectID under LanMgr-Mib-II-MIB windowsNT server (+5)"),
+    ("Windows workstation subtree (XP)", {"sys_object_id": "1.3.6.1.4.1.311.1.1.3.1.1",
+                                          "sys_descr": "Hardware: x86 Family 15 - Software: Windows 2000 Version 5.1",
+                                          "mibs": frozenset({"host-resources"})},
+     "workstation", "sysObjectID under LanMgr-Mib-II-MIB windowsNT workstation (+5)"),
+    # --- the patterns of issue 16 ---
+    ("Linux inside is not a type", {"sys_object_id": LINUX, "sys_descr": "Linux 4.14.0"}, "unknown", ""),
+    ("a Linux BMC is not a server", {"sys_object_id": LINUX, "sys_descr": "Linux iDRAC 4.9 Integrated Dell Remote "
+                                     "Access Controller", "mibs": frozenset({"host-resources"}), "services": 72},
+     "bmc", "sysDescr 'iDRAC' (+8)"),
+    ("a Linux PDU is not a server", {"sys_object_id": LINUX, "sys_descr": "Linux rPDU 3.2 Switched PDU",
+                                     "mibs": frozenset({"host-resources"}), "services": 72},
+     "ups", "sysDescr 'PDU' (+8)"),
+    ("a console server is not a server", {"sys_object_id": LINUX, "sys_descr": "Linux acs6048 console server",
+                                          "mibs": frozenset({"host-resources"}), "services": 72}, "unknown", ""),
+    ("an Automatic Transfer Switch is not a switch", {"sys_descr": "Automatic Transfer Switch ATS 30A",
+                                                       "services": 72}, "ups", "sysDescr 'Transfer Switch' (+8)"),
+    ("an unknown Cisco OID is not a router", {"sys_object_id": "1.3.6.1.4.1.9.1.99999", "sys_descr": ""},
+     "unknown", ""),
+    ("a Cisco WLC (cisco-controller)", {"sys_object_id": "1.3.6.1.4.1.9.1.1069", "sys_descr": "Cisco Controller",
+                                        "services": 2, "mibs": frozenset({"bridge-mib", "q-bridge", "wlc-airespace",
+                                                                          "wlc-lwapp"}), "if_types": (ETH,) * 9},
+     "wireless", "manages access points (wlc-airespace, wlc-lwapp answers) (+7)"),
+    ("a Fortinet that is a switch", {"sys_object_id": "1.3.6.1.4.1.12356.106.1.1", "sys_descr": "FortiSwitch-424D"},
+     "switch", "sysDescr 'FortiSwitch' (+8)"),
+    ("a host's print queues do not make a printer (slackware)",
+     {"sys_object_id": LINUX, "sys_descr": "Linux slack 2.6.33", "mibs": frozenset({"host-resources", "hr-printer"})},
+     "server", "HOST-RESOURCES hrSystem answers (+2)"),
+    ("a Linux Check Point gateway is a firewall (CHECKPOINT-MIB)",
+     {"sys_object_id": "1.3.6.1.4.1.2620.1.1", "sys_descr": "Linux CP1450 3.10.20-al-5.0-pr2 #1 SMP armv7l",
+      "mibs": frozenset({"host-resources"})},
+     "firewall", "sysObjectID under CHECKPOINT-MIB products (fw, vpn, svn) (+5)"),
+    ("a web proxy gateway is not a router", {"sys_descr": "Secure Web Gateway 7;VMWare;VMware, Inc.",
+                                             "mibs": frozenset({"host-resources"})}, "firewall",
+     "sysDescr 'Web Gateway' (+3)"),
+    ("ports alone do not make a switch", {"if_types": (ETH,) * 12}, "unknown", ""),
+    ("words inside words do not count", {"sys_descr": "Upstream Firewalld-free Routerless appliance"}, "unknown", ""),
+    ("nothing at all", {}, "unknown", ""),
+]
+
+
+@pytest.mark.parametrize(("signals", "expected", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_type_from_evidence(signals: dict[str, Any], expected: str, reason: str) -> None:
+    decision = decide_type(TypeSignals(**signals))
+    assert decision.device_type == expected, decision.reasons
+    assert decision.device_type in DEVICE_TYPES
+    if reason:
+        assert reason in decision.reasons
+    if expected != "unknown":
+        assert decision.reasons, "a typed decision says why"
+
+
+def test_reasons_are_strongest_first_and_name_their_points() -> None:
+    decision = decide_type(TypeSignals(sys_descr="HP LaserJet 4250 printer", mibs=frozenset({"printer-mib",
+                                                                                           "hr-printer"})))
+    assert decision.device_type == "printer"
+    assert decision.reasons == ("sysDescr 'printer' (+8)", "Printer-MIB answers (+6)", "hrPrinterTable has rows (+1)")

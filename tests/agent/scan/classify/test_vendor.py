@@ -1,0 +1,101 @@
+"""Vendor: the device's own word first (IANA enterprise, then ENTITY-MIB), the MAC last; one spelling per maker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.scan.classify import enterprises, hardware_vendor
+from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS, choose_vendor
+from agent.scan.classify.vendor_names import ALIASES_FILE, canonical, shorten
+
+IANA = Path(__file__).resolve().parents[3] / "data" / "scan" / "classify" / "enterprise-numbers.txt"
+
+
+@pytest.fixture(autouse=True)
+def small_registry() -> Iterator[None]:
+    """The IANA excerpt in tests/data stands for the registry: the answers do not depend on the host."""
+    enterprises.use_file(IANA)
+    yield
+    enterprises.use_file(None)
+
+
+@pytest.mark.parametrize(("oid", "mfg", "mac", "vendor", "why"), [
+    # The enterprise number wins over a MAC whose OUI names someone else (a network module's maker).
+    ("1.3.6.1.4.1.318.1.3.4.6", "", "00:1b:21:0a:00:01", "APC", "sysObjectID enterprise 318"),
+    # Acquisitions: Airespace's number lives on in Cisco's wireless controllers.
+    ("1.3.6.1.4.1.14179.1.1.4.3", "", "", "Cisco", "enterprise 14179"),
+    # Net-SNMP's number names the agent software: ENTITY-MIB then answers...
+    ("1.3.6.1.4.1.8072.3.2.10", "Hewlett Packard Enterprise", "00:00:0c:01:02:03", "HP", "ENTITY-MIB"),
+    # ...or, without one, the MAC, as the last resort.
+    ("1.3.6.1.4.1.8072.3.2.10", "", "00:00:0c:01:02:03", "Cisco", "MAC OUI"),
+    # An enterprise missing from the registry: ENTITY-MIB.
+    ("1.3.6.1.4.1.4242424.1", "Juniper Networks", "", "Juniper", "ENTITY-MIB"),
+    # Manufacturer strings that name nobody are skipped.
+    ("", "To be filled by O.E.M.", "00:1b:21:0a:00:01", "Intel", "MAC OUI"),
+    # The MAC refusals: virtual NICs, zero, locally administered, unregistered small blocks.
+    ("1.3.6.1.4.1.8072.3.2.10", "", "00:50:56:01:02:03", "", "virtual NIC"),
+    ("", "", "00:00:00:00:00:00", "", "zero"),
+    ("", "", "02:42:ac:11:00:02", "", "local"),
+    ("", "", "70:b3:d5:01:02:03", "", "no registered maker"),
+])
+def test_vendor_sources_in_order(oid: str, mfg: str, mac: str, vendor: str, why: str) -> None:
+    choice = choose_vendor(oid, mfg, mac)
+    assert choice.vendor == vendor
+    assert why in choice.reason
+
+
+def test_agent_software_numbers_are_net_snmp_ucd_and_microsoft() -> None:
+    assert {8072, 2021, 311} <= AGENT_SOFTWARE_PENS
+    assert choose_vendor("1.3.6.1.4.1.311.1.1.3.1.1").vendor == ""
+
+
+@pytest.mark.parametrize(("mac", "refused_because"), [
+    ("00:50:56:01:02:03", "VMware"), ("08:00:27:aa:bb:cc", "PCS Systemtechnik"), ("00:15:5d:01:02:03", "Microsoft"),
+    ("00:16:3e:01:02:03", "Xensource"), ("00:1c:42:01:02:03", "Parallels"), ("00:1a:4a:01:02:03", "Qumranet"),
+    ("00:00:00:00:00:00", "zero"), ("ff:ff:ff:ff:ff:ff", "broadcast"), ("01:00:5e:00:00:01", "multicast"),
+    ("52:54:00:12:34:56", "local"), ("70:b3:d5:01:02:03", "no registered maker"), ("bogus", "invalid"),
+])
+def test_hardware_vendor_refuses_macs_that_name_no_maker(mac: str, refused_because: str) -> None:
+    org, why = hardware_vendor(mac)
+    assert org == "" and refused_because in why
+
+
+def test_hardware_vendor_of_a_burnt_in_mac() -> None:
+    assert hardware_vendor("00:00:0c:01:02:03") == ("Cisco Systems, Inc", "")
+
+
+@pytest.mark.parametrize(("raw", "short"), [
+    ("Dell Inc.", "Dell"), ("RICOH Co. Ltd.", "Ricoh"), ("KYOCERA Corporation", "Kyocera"),
+    ("Juniper Networks, Inc.", "Juniper Networks"), ("Siemens AG", "Siemens"), ("Synology Incorporated", "Synology"),
+    ("IBM (https://w3.ibm.com/standards )", "IBM"), ("Aruba, a Hewlett Packard Enterprise company", "Aruba"),
+    ("TP-LINK TECHNOLOGIES CO.,LTD.", "TP-Link Technologies"), ("Zhejiang Dahua Technology Co., Ltd.",
+                                                                 "Zhejiang Dahua Technology"),
+    ("3Com", "3Com"), ("H3C", "H3C"), ("", ""),
+])
+def test_shorten_drops_legal_forms_notes_and_shouting(raw: str, short: str) -> None:
+    assert shorten(raw) == short
+
+
+@pytest.mark.parametrize(("raw", "brand"), [
+    ("ciscoSystems", "Cisco"), ("Cisco Systems, Inc", "Cisco"), ("Airespace, Inc", "Cisco"),
+    ("Hewlett-Packard", "HP"), ("Hewlett Packard Enterprise", "HP"), ("Compaq", "HP"),
+    ("NetScreen Technologies, Inc.", "Juniper"), ("Foundry Networks, Inc.", "Brocade"),
+    ("American Power Conversion Corp.", "APC"), ("Merlin Gerin", "Eaton"), ("Network Appliance Corporation", "NetApp"),
+    ("Routerboard.com", "MikroTik"), ("Intel Corporate", "Intel"), ("QNAP SYSTEMS, INC", "QNAP"),
+    ("Fortinet, Inc.", "Fortinet"),
+])
+def test_one_spelling_per_maker(raw: str, brand: str) -> None:
+    assert canonical(raw) == brand
+
+
+def test_alias_table_is_well_formed() -> None:
+    """Every row is `name<TAB>brand`, no name twice, and no brand is itself renamed (one hop only)."""
+    rows = [line.split("#", 1)[0].rstrip() for line in ALIASES_FILE.read_text().splitlines()]
+    pairs = [r.split("\t") for r in rows if r.strip()]
+    assert pairs and all(len(p) == 2 and p[0].strip() and p[1].strip() for p in pairs)
+    names = [shorten(n).lower() for n, _ in pairs]
+    assert len(names) == len(set(names))
+    assert all(canonical(brand) == brand for _, brand in pairs)
