@@ -108,7 +108,7 @@ _ICON_NO_VENDOR = {
     "beagleboard", "esphome", "netagent2", "ats", "ict", "ray", "terra",
 }
 # LibreNMS "hardware" values that describe a CPU or nothing, not a model.
-_NOT_A_MODEL = re.compile(r"^(generic\b|x86|i[3-6]86|amd64|unknown$|n/?a$)", re.I)
+_NOT_A_MODEL = re.compile(r"^(generic\b|x86|i[3-6]86|amd64|unknown$|n/?a$|(amd|intel)\b.*\bx(64|86)\b)", re.I)
 
 
 @dataclass(slots=True)
