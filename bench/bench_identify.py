@@ -57,8 +57,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from agent.lab.namespaces import BENCH_NET, Lab, have_tools  # noqa: E402
-from bench.bench_scan import COARSE, SIM_PROCESSES, _sim_groups, _wait_endpoints, fusion_devices  # noqa: E402
+from agent.lab.namespaces import BENCH_NET, Lab, LabHost, have_tools  # noqa: E402
+from bench.bench_scan import COARSE, SIM_PROCESSES, _sim_groups, fusion_devices  # noqa: E402
 
 FIELDS = ("vendor", "type", "model", "serial", "firmware")
 
@@ -228,6 +228,24 @@ def load_corpus(folder: Path) -> tuple[dict[str, dict[str, Any]], list[Path]]:
     return labels, files
 
 
+def _wait_serving(lab: Lab, hosts: list[LabHost], timeout: float) -> None:
+    """Wait until every simulator has bound all its addresses; fail at once (with its log) if one died."""
+    end = time.monotonic() + timeout
+    pending = list(hosts)
+    while pending:
+        h = pending[0]
+        out = lab.run_in(lab.ns_of(h), ["ss", "-Hlun", "sport = :161"]).stdout
+        if all(f"{ip}:161" in out for ip in [h.ip, *(e.split("/")[0] for e in h.extra_ips)]):
+            pending.pop(0)
+            continue
+        dead = [p for p in lab.procs if p.poll() is not None]
+        if dead or time.monotonic() > end:
+            log = lab.workdir / h.name / "snmpsim.out"
+            tail = log.read_text(errors="replace")[-1200:] if log.exists() else ""
+            raise SystemExit(f"bench_identify: snmpsim on {h.name} did not start: {tail}")
+        time.sleep(0.5)
+
+
 def _sweep(lab: Lab, ips: list[str], depth: str) -> dict[str, Any]:
     opts = {"time_budget_s": 1200, "snmp_depth": depth}
     proc = lab.scanner_run([sys.executable, "-c", _SWEEP], input_text=json.dumps(
@@ -250,9 +268,12 @@ def run(folder: Path, *, depths: Iterable[str], fusion: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"corpus": str(folder), "devices": len(files), "runs": {}}
     with tempfile.TemporaryDirectory(prefix="nc-bench-id-") as tmp:
         hosts = _sim_groups(files, ips, SIM_PROCESSES, Path(tmp), prefix=net.prefixlen)
-        with Lab(hosts, scanner_ip=f"{net.network_address + 1}/{net.prefixlen}") as lab:
+        # Services are started here rather than by Lab: snmpsim indexes every data file before it
+        # binds, which for a large corpus takes longer than the lab's own start-up wait.
+        with Lab(hosts, scanner_ip=f"{net.network_address + 1}/{net.prefixlen}", start_services=False) as lab:
             for h in hosts:
-                _wait_endpoints(lab, h, [h.ip, *(e.split("/")[0] for e in h.extra_ips)], timeout=900)
+                lab.start_snmpsim(h)
+            _wait_serving(lab, hosts, timeout=1800)
             # Warm every simulator (snmpsim indexes data files lazily) so no tool pays that cost.
             warm = "; ".join(f"snmpget -v2c -c public -t 5 -r 1 {ip} 1.3.6.1.2.1.1.2.0 >/dev/null 2>&1"
                              for ip in ips)
