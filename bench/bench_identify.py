@@ -35,7 +35,7 @@ How answers are compared (the same for us and for FusionInventory):
 
 Run (root; needs snmpsim in the venv, and fusioninventory-agent-task-network for --fusion):
     .venv/bin/python -m bench.bench_identify --corpus CORPUS/dev [--fusion] [--misses] \
-        [--depth discovery|inventory|both] [--format text|json]
+        [--depth discovery|inventory|both] [--format text|json] [--sample N]
 `make bench` runs it on the corpus part that can be rebuilt from the installed snmpsim-data
 package (bench/corpus.py, no network) and skips it cleanly when snmpsim-data is absent.
 """
@@ -212,13 +212,21 @@ def score_fusion(labels: dict[str, dict[str, Any]], answers: dict[str, dict[str,
 # -- running -------------------------------------------------------------------------------------------
 
 
-def load_corpus(folder: Path) -> tuple[dict[str, dict[str, Any]], list[Path]]:
-    """labels.json and the recordings it names (a clear one-line error when the folder is not a corpus)."""
+def load_corpus(folder: Path, sample: int = 0) -> tuple[dict[str, dict[str, Any]], list[Path]]:
+    """labels.json and the recordings it names (a clear one-line error when the folder is not a corpus).
+
+    sample > 0 keeps every k-th recording in name order (about `sample` of them): a quick,
+    repeatable subset for tuning runs; the figures to report come from the whole folder.
+    """
     labels_file = folder / "labels.json"
     try:
         labels: dict[str, dict[str, Any]] = json.loads(labels_file.read_text())
     except (OSError, ValueError) as exc:
         raise SystemExit(f"bench_identify: {labels_file} is not a corpus labels file: {exc}") from None
+    if sample > 0 and sample < len(labels):
+        step = len(labels) / sample
+        keep = sorted(labels)
+        labels = {keep[int(i * step)]: labels[keep[int(i * step)]] for i in range(sample)}
     files = []
     for name in sorted(labels):
         path = folder / f"{name}.snmprec"
@@ -256,9 +264,9 @@ def _sweep(lab: Lab, ips: list[str], depth: str) -> dict[str, Any]:
     return result
 
 
-def run(folder: Path, *, depths: Iterable[str], fusion: bool) -> dict[str, Any]:
+def run(folder: Path, *, depths: Iterable[str], fusion: bool, sample: int = 0) -> dict[str, Any]:
     """Serve the corpus, scan it with each depth (and FusionInventory), score everything."""
-    labels, files = load_corpus(folder)
+    labels, files = load_corpus(folder, sample)
     names = [f.name[:-len(".snmprec")] for f in files]
     net = ipaddress.ip_network(BENCH_NET)
     if len(files) > net.num_addresses - 32:
@@ -340,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fusion", action="store_true", help="also run fusioninventory-netdiscovery")
     ap.add_argument("--misses", action="store_true", help="list every wrong or empty answer")
     ap.add_argument("--format", choices=("text", "json"), default="text")
+    ap.add_argument("--sample", type=int, default=0, metavar="N",
+                    help="score only about N recordings, every k-th by name (quick tuning runs; default: all)")
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     if os.geteuid() != 0:
         print("bench_identify: needs root (network namespaces); skipped")
@@ -367,8 +377,8 @@ def main(argv: list[str] | None = None) -> int:
                     f.rename(merged / f.name)
             (merged / "labels.json").write_text(json.dumps(labels))
             folder = merged
-        result = run(folder, depths=depths, fusion=args.fusion or (args.corpus is None and
-                                                                   have_tools("fusioninventory-netdiscovery")))
+        result = run(folder, depths=depths, sample=args.sample,
+                     fusion=args.fusion or (args.corpus is None and have_tools("fusioninventory-netdiscovery")))
     if args.format == "json":
         print(json.dumps(result, indent=1, sort_keys=True))
     else:
