@@ -56,7 +56,8 @@ def test_librenms_expected_answers_become_labels(tmp_path: Path) -> None:
     assert all(len(r["sha256"]) == 64 for r in rows)
 
 
-def test_a_folder_that_is_not_a_checkout_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_that_is_not_a_checkout_is_a_one_line_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert corpus.main(["build", str(tmp_path / "o"), "--librenms", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("corpus: ") and err.count("\n") == 1
