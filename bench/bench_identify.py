@@ -43,6 +43,7 @@ package (bench/corpus.py, no network) and skips it cleanly when snmpsim-data is 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import ipaddress
 import json
 import os
@@ -248,7 +249,7 @@ def _wait_serving(lab: Lab, hosts: list[LabHost], timeout: float) -> None:
             continue
         dead = [p for p in lab.procs if p.poll() is not None]
         if dead or time.monotonic() > end:
-            log = lab.workdir / h.name / "snmpsim.out"
+            log = lab.workdir / f"{h.name}.out"
             tail = log.read_text(errors="replace")[-1200:] if log.exists() else ""
             raise SystemExit(f"bench_identify: snmpsim on {h.name} did not start: {tail}")
         time.sleep(0.5)
@@ -274,34 +275,46 @@ def run(folder: Path, *, depths: Iterable[str], fusion: bool, sample: int = 0) -
     ips = [str(net.network_address + 16 + i) for i in range(len(files))]
     by_ip = dict(zip(ips, names, strict=True))
     result: dict[str, Any] = {"corpus": str(folder), "devices": len(files), "runs": {}}
-    with tempfile.TemporaryDirectory(prefix="nc-bench-id-") as tmp:
-        hosts = _sim_groups(files, ips, SIM_PROCESSES, Path(tmp), prefix=net.prefixlen)
-        # Services are started here rather than by Lab: snmpsim indexes every data file before it
-        # binds, which for a large corpus takes longer than the lab's own start-up wait.
-        with Lab(hosts, scanner_ip=f"{net.network_address + 1}/{net.prefixlen}", start_services=False) as lab:
-            for h in hosts:
-                lab.start_snmpsim(h)
-            _wait_serving(lab, hosts, timeout=1800)
-            # Warm every simulator (snmpsim indexes data files lazily) so no tool pays that cost.
-            warm = "; ".join(f"snmpget -v2c -c public -t 5 -r 1 {ip} 1.3.6.1.2.1.1.2.0 >/dev/null 2>&1"
-                             for ip in ips)
-            lab.scanner_run(["sh", "-c", warm], timeout=1800)
-            for depth in depths:
-                r = _sweep(lab, ips, depth)
-                answers = {by_ip[ip]: a for ip, a in r["found"].items() if ip in by_ip}
-                result["runs"][f"ours {depth}"] = {"wall_s": r["elapsed"], "answered": len(answers),
-                                                   "answers": answers, **score(labels, answers)}
-            if fusion:
-                if not have_tools("fusioninventory-netdiscovery"):
-                    result["runs"]["fusioninventory"] = {"skipped": "fusioninventory-netdiscovery missing "
-                                                         "(Debian: fusioninventory-agent-task-network)"}
-                else:
-                    started = time.perf_counter()
-                    _, devices = fusion_devices(lab, ips[0], ips[-1])
-                    wall = time.perf_counter() - started
-                    answers = {by_ip[ip]: fusion_answers(d) for ip, d in devices.items() if ip in by_ip}
-                    result["runs"]["fusioninventory"] = {"wall_s": wall, "answered": len(answers),
-                                                         "answers": answers, **score_fusion(labels, answers)}
+    # snmpsim indexes every data file before it serves (pure-Python dbm here: minutes for the large
+    # walks), so the data and its index are kept between runs, per checkout and corpus, and only
+    # rebuilt for files that changed. Nothing else is kept; delete the folder to start over.
+    key = hashlib.sha256(f"{REPO}\0{folder.resolve()}\0{sample}".encode()).hexdigest()[:16]
+    root = Path(tempfile.gettempdir()) / "netcensus-bench-identify" / key
+    root.mkdir(parents=True, exist_ok=True)
+    hosts = _sim_groups(files, ips, SIM_PROCESSES, root, prefix=net.prefixlen)
+    # Services are started here rather than by Lab: the first indexing of a large corpus takes
+    # longer than the lab's own start-up wait.
+    with Lab(hosts, scanner_ip=f"{net.network_address + 1}/{net.prefixlen}", start_services=False) as lab:
+        for h in hosts:
+            (root / f"{h.name}-cache").mkdir(exist_ok=True)
+            addrs = [h.ip, *(e.split("/")[0] for e in h.extra_ips)]
+            lab.popen_in(lab.ns_of(h), [
+                sys.executable, "-m", "agent.lab.simlite", f"--data-dir={h.snmpsim_data}",
+                f"--cache-dir={root / f'{h.name}-cache'}", *(f"--agent-udpv4-endpoint={a}:161" for a in addrs),
+                "--process-user=root", "--process-group=root",
+                f"--logging-method=file:{lab.workdir / f'{h.name}.log'}"],
+                env={"PYTHONPATH": str(REPO)}, log=lab.workdir / f"{h.name}.out")
+        _wait_serving(lab, hosts, timeout=1800)
+        # Warm every simulator (snmpsim indexes data files lazily) so no tool pays that cost.
+        warm = "; ".join(f"snmpget -v2c -c public -t 5 -r 1 {ip} 1.3.6.1.2.1.1.2.0 >/dev/null 2>&1"
+                         for ip in ips)
+        lab.scanner_run(["sh", "-c", warm], timeout=1800)
+        for depth in depths:
+            r = _sweep(lab, ips, depth)
+            answers = {by_ip[ip]: a for ip, a in r["found"].items() if ip in by_ip}
+            result["runs"][f"ours {depth}"] = {"wall_s": r["elapsed"], "answered": len(answers),
+                                               "answers": answers, **score(labels, answers)}
+        if fusion:
+            if not have_tools("fusioninventory-netdiscovery"):
+                result["runs"]["fusioninventory"] = {"skipped": "fusioninventory-netdiscovery missing "
+                                                     "(Debian: fusioninventory-agent-task-network)"}
+            else:
+                started = time.perf_counter()
+                _, devices = fusion_devices(lab, ips[0], ips[-1])
+                wall = time.perf_counter() - started
+                answers = {by_ip[ip]: fusion_answers(d) for ip, d in devices.items() if ip in by_ip}
+                result["runs"]["fusioninventory"] = {"wall_s": wall, "answered": len(answers),
+                                                     "answers": answers, **score_fusion(labels, answers)}
     return result
 
 

@@ -330,9 +330,12 @@ def _sim_groups(files: list[Path], ips: list[str], processes: int, root: Path, *
     hosts = []
     for g, idx in enumerate(members):
         gdir = root / f"group{g}"
-        (gdir / "public").mkdir(parents=True)
+        (gdir / "public").mkdir(parents=True, exist_ok=True)
         for n, i in enumerate(idx):
-            (gdir / "public" / f"1.3.6.1.6.1.1.{n}.snmprec").write_bytes(data[i])
+            dest = gdir / "public" / f"1.3.6.1.6.1.1.{n}.snmprec"
+            # Left untouched when unchanged, so that a persistent snmpsim index of it stays valid.
+            if not dest.exists() or dest.stat().st_size != len(data[i]) or dest.read_bytes() != data[i]:
+                dest.write_bytes(data[i])
         gips = [ips[i] for i in idx]
         hosts.append(LabHost(f"sim{g}", gips[0], f"{mac_base}:{g:02x}:01", prefix=prefix,
                              snmpsim_data=gdir, extra_ips=tuple(f"{ip}/{prefix}" for ip in gips[1:]), snmpsim_lite=True,
