@@ -90,9 +90,9 @@ def timed_sweep(lab: Lab, targets: list[str], methods: list[str], options: dict[
     return out
 
 
-def timed_cmd(lab: Lab, argv: list[str]) -> tuple[float, str]:
+def timed_cmd(lab: Lab, argv: list[str], timeout: float = 600) -> tuple[float, str]:
     started = time.perf_counter()
-    proc = lab.scanner_run(argv, timeout=600)
+    proc = lab.scanner_run(argv, timeout=timeout)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"bench: {argv[0]} failed: {proc.stderr[-800:]}")
@@ -343,10 +343,10 @@ def _sim_groups(files: list[Path], ips: list[str], processes: int, root: Path, *
     return hosts
 
 
-def fusion_devices(lab: Lab, first: str, last: str) -> tuple[float, dict[str, dict[str, str]]]:
+def fusion_devices(lab: Lab, first: str, last: str, timeout: float = 600) -> tuple[float, dict[str, dict[str, str]]]:
     """Run fusioninventory-netdiscovery over first..last; its wall time and each DEVICE's fields per IP."""
     t, out = timed_cmd(lab, ["fusioninventory-netdiscovery", "--first", first, "--last", last,
-                             "--credentials", "version:2c,community:public", "--threads", "10"])
+                             "--credentials", "version:2c,community:public", "--threads", "10"], timeout=timeout)
     devices: dict[str, dict[str, str]] = {}
     for doc in re.findall(r"<\?xml.*?</REQUEST>", out, flags=re.S):
         with contextlib.suppress(ET.ParseError):
