@@ -48,6 +48,7 @@ import ipaddress
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -386,13 +387,15 @@ def main(argv: list[str] | None = None) -> int:
                 print("bench_identify: no corpus (give --corpus, or pip install snmpsim-data); skipped")
                 return 0
             build(Path(tmp), list(snmpsim_recordings(*found)), None)
-            merged = Path(tmp) / "all"
-            merged.mkdir()
+            # A fixed folder, so that the simulators' indexes of these recordings are reused next time.
+            merged = Path(tempfile.gettempdir()) / "netcensus-bench-identify" / "snmpsim-data"
+            shutil.rmtree(merged, ignore_errors=True)
+            merged.mkdir(parents=True)
             labels: dict[str, Any] = {}
             for split in ("dev", "holdout"):
                 labels.update(json.loads((Path(tmp) / split / "labels.json").read_text()))
                 for f in (Path(tmp) / split).glob("*.snmprec"):
-                    f.rename(merged / f.name)
+                    shutil.move(f, merged / f.name)
             (merged / "labels.json").write_text(json.dumps(labels))
             folder = merged
         result = run(folder, depths=depths, sample=args.sample,
