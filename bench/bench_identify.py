@@ -298,9 +298,8 @@ def run(folder: Path, *, depths: Iterable[str], fusion: bool, sample: int = 0) -
                 env={"PYTHONPATH": str(REPO)}, log=lab.workdir / f"{h.name}.out")
         _wait_serving(lab, hosts, timeout=1800)
         # Warm every simulator (snmpsim indexes data files lazily) so no tool pays that cost.
-        warm = "; ".join(f"snmpget -v2c -c public -t 5 -r 1 {ip} 1.3.6.1.2.1.1.2.0 >/dev/null 2>&1"
-                         for ip in ips)
-        lab.scanner_run(["sh", "-c", warm], timeout=1800)
+        lab.scanner_run(["sh", "-c", "xargs -P 16 -I@ snmpget -v2c -c public -t 5 -r 1 @ 1.3.6.1.2.1.1.2.0 "
+                         ">/dev/null 2>&1"], input_text="\n".join(ips) + "\n", timeout=1800)
         for depth in depths:
             r = _sweep(lab, ips, depth)
             answers = {by_ip[ip]: a for ip, a in r["found"].items() if ip in by_ip}
