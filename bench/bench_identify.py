@@ -329,7 +329,8 @@ def _pct(c: dict[str, int]) -> str:
 
 def print_text(result: dict[str, Any], *, misses: bool) -> None:
     """The per-field table, one column per run, then (with misses) every wrong or empty answer."""
-    runs = {k: v for k, v in result["runs"].items() if "table" in v}
+    order = sorted(result["runs"], key=lambda k: (not k.startswith("ours"), k))  # ours first, then the reference
+    runs = {k: result["runs"][k] for k in order if "table" in result["runs"][k]}
     print(f"identification on {result['corpus']}: {result['devices']} recordings")
     for name, r in result["runs"].items():
         if "skipped" in r:
