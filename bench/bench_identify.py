@@ -36,6 +36,13 @@ How answers are compared (the same for us and for FusionInventory):
 Run (root; needs snmpsim in the venv, and fusioninventory-agent-task-network for --fusion):
     .venv/bin/python -m bench.bench_identify --corpus CORPUS/dev [--fusion] [--misses] \
         [--depth discovery|inventory|both] [--format text|json] [--sample N]
+Simulator data and snmpsim's indexes of it are kept between runs under the temporary directory
+(netcensus-bench-identify/, one folder per checkout and corpus folder), so only the first run of a
+corpus pays for indexing its largest recordings; delete that folder to start over.
+
+The comparison the merger runs (baseline = main, then the merged branch), each on both folders:
+    .venv/bin/python -m bench.bench_identify --corpus CORPUS/dev --fusion
+    .venv/bin/python -m bench.bench_identify --corpus CORPUS/holdout --fusion
 `make bench` runs it on the corpus part that can be rebuilt from the installed snmpsim-data
 package (bench/corpus.py, no network) and skips it cleanly when snmpsim-data is absent.
 """
