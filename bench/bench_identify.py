@@ -37,8 +37,9 @@ Run (root; needs snmpsim in the venv, and fusioninventory-agent-task-network for
     .venv/bin/python -m bench.bench_identify --corpus CORPUS/dev [--fusion] [--misses] \
         [--depth discovery|inventory|both] [--format text|json] [--sample N]
 Simulator data and snmpsim's indexes of it are kept between runs under the temporary directory
-(netcensus-bench-identify/, one folder per checkout and corpus folder), so only the first run of a
-corpus pays for indexing its largest recordings; delete that folder to start over.
+(netcensus-bench-identify-UID/, private to the user, one folder per checkout and corpus folder),
+so only the first run of a corpus pays for indexing its largest recordings; delete that folder to
+start over.
 
 The comparison the merger runs (baseline = main, then the merged branch), each on both folders:
     .venv/bin/python -m bench.bench_identify --corpus CORPUS/dev --fusion
@@ -50,12 +51,14 @@ package (bench/corpus.py, no network) and skips it cleanly when snmpsim-data is 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import ipaddress
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -246,6 +249,22 @@ def load_corpus(folder: Path, sample: int = 0) -> tuple[dict[str, dict[str, Any]
     return labels, files
 
 
+def cache_root() -> Path:
+    """The private folder kept between runs (simulator data and indexes).
+
+    It sits at a predictable path in the shared temporary directory and we run as root, so it
+    must be ours, a real directory and closed to others; anything else there is refused rather
+    than followed.
+    """
+    base = Path(tempfile.gettempdir()) / f"netcensus-bench-identify-{os.geteuid()}"
+    with contextlib.suppress(FileExistsError):
+        base.mkdir(mode=0o700)
+    st = base.lstat()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+        raise SystemExit(f"bench_identify: {base} is not a private directory of this user; remove it and rerun")
+    return base
+
+
 def _wait_serving(lab: Lab, hosts: list[LabHost], timeout: float) -> None:
     """Wait until every simulator has bound all its addresses; fail at once (with its log) if one died."""
     end = time.monotonic() + timeout
@@ -288,8 +307,8 @@ def run(folder: Path, *, depths: Iterable[str], fusion: bool, sample: int = 0) -
     # walks), so the data and its index are kept between runs, per checkout and corpus, and only
     # rebuilt for files that changed. Nothing else is kept; delete the folder to start over.
     key = hashlib.sha256(f"{REPO}\0{folder.resolve()}\0{sample}".encode()).hexdigest()[:16]
-    root = Path(tempfile.gettempdir()) / "netcensus-bench-identify" / key
-    root.mkdir(parents=True, exist_ok=True)
+    root = cache_root() / key
+    root.mkdir(exist_ok=True)
     hosts = _sim_groups(files, ips, SIM_PROCESSES, root, prefix=net.prefixlen)
     # Services are started here rather than by Lab: the first indexing of a large corpus takes
     # longer than the lab's own start-up wait.
@@ -395,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             build(Path(tmp), list(snmpsim_recordings(*found)), None)
             # A fixed folder, so that the simulators' indexes of these recordings are reused next time.
-            merged = Path(tempfile.gettempdir()) / "netcensus-bench-identify" / "snmpsim-data"
+            merged = cache_root() / "snmpsim-data"
             shutil.rmtree(merged, ignore_errors=True)
             merged.mkdir(parents=True)
             labels: dict[str, Any] = {}
