@@ -10,7 +10,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # Root-only benchmarks build network namespaces; they say so and are skipped otherwise.
-ROOT_ONLY = {"bench_scan", "bench_assets_per_device"}
+ROOT_ONLY = {"bench_scan", "bench_assets_per_device", "bench_identify"}
 
 
 def main(argv: list[str]) -> int:

@@ -90,9 +90,9 @@ def timed_sweep(lab: Lab, targets: list[str], methods: list[str], options: dict[
     return out
 
 
-def timed_cmd(lab: Lab, argv: list[str]) -> tuple[float, str]:
+def timed_cmd(lab: Lab, argv: list[str], timeout: float = 600) -> tuple[float, str]:
     started = time.perf_counter()
-    proc = lab.scanner_run(argv, timeout=600)
+    proc = lab.scanner_run(argv, timeout=timeout)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"bench: {argv[0]} failed: {proc.stderr[-800:]}")
@@ -304,7 +304,8 @@ COARSE = {"switch": "NETWORKING", "router": "NETWORKING", "firewall": "NETWORKIN
 SIM_PROCESSES = 10
 
 
-def _sim_groups(files: list[Path], ips: list[str], processes: int, root: Path) -> list[LabHost]:
+def _sim_groups(files: list[Path], ips: list[str], processes: int, root: Path, *, prefix: int = 24,
+                mac_base: str = "00:00:0c:aa") -> list[LabHost]:
     """`processes` snmpsim processes sharing the devices, each device on its own address.
 
     snmpsim-command-responder-lite picks a data file by community *and* transport: a v2c request
@@ -329,28 +330,37 @@ def _sim_groups(files: list[Path], ips: list[str], processes: int, root: Path) -
     hosts = []
     for g, idx in enumerate(members):
         gdir = root / f"group{g}"
-        (gdir / "public").mkdir(parents=True)
+        (gdir / "public").mkdir(parents=True, exist_ok=True)
         for n, i in enumerate(idx):
-            (gdir / "public" / f"1.3.6.1.6.1.1.{n}.snmprec").write_bytes(data[i])
+            dest = gdir / "public" / f"1.3.6.1.6.1.1.{n}.snmprec"
+            # Left untouched when unchanged, so that a persistent snmpsim index of it stays valid.
+            if not dest.exists() or dest.stat().st_size != len(data[i]) or dest.read_bytes() != data[i]:
+                dest.write_bytes(data[i])
         gips = [ips[i] for i in idx]
-        hosts.append(LabHost(f"sim{g}", gips[0], f"00:00:0c:aa:{g:02x}:01",
-                             snmpsim_data=gdir, extra_ips=tuple(f"{ip}/24" for ip in gips[1:]), snmpsim_lite=True,
+        hosts.append(LabHost(f"sim{g}", gips[0], f"{mac_base}:{g:02x}:01", prefix=prefix,
+                             snmpsim_data=gdir, extra_ips=tuple(f"{ip}/{prefix}" for ip in gips[1:]), snmpsim_lite=True,
                              snmpsim_args=tuple(f"--agent-udpv4-endpoint={ip}:161" for ip in gips[1:])))
     return hosts
 
 
-def _fusion(lab: Lab, first: str, last: str) -> tuple[float, dict[str, str]]:
-    """Run fusioninventory-netdiscovery over first..last; its wall time and TYPE per IP."""
+def fusion_devices(lab: Lab, first: str, last: str, timeout: float = 600) -> tuple[float, dict[str, dict[str, str]]]:
+    """Run fusioninventory-netdiscovery over first..last; its wall time and each DEVICE's fields per IP."""
     t, out = timed_cmd(lab, ["fusioninventory-netdiscovery", "--first", first, "--last", last,
-                             "--credentials", "version:2c,community:public", "--threads", "10"])
-    types: dict[str, str] = {}
+                             "--credentials", "version:2c,community:public", "--threads", "10"], timeout=timeout)
+    devices: dict[str, dict[str, str]] = {}
     for doc in re.findall(r"<\?xml.*?</REQUEST>", out, flags=re.S):
         with contextlib.suppress(ET.ParseError):
             for dev in ET.fromstring(doc).iter("DEVICE"):
                 ip = (dev.findtext("IP") or "").strip()
                 if ip:
-                    types[ip] = (dev.findtext("TYPE") or "").strip()
-    return t, types
+                    devices[ip] = {child.tag: (child.text or "").strip() for child in dev}
+    return t, devices
+
+
+def _fusion(lab: Lab, first: str, last: str) -> tuple[float, dict[str, str]]:
+    """Run fusioninventory-netdiscovery over first..last; its wall time and TYPE per IP."""
+    t, devices = fusion_devices(lab, first, last)
+    return t, {ip: dev.get("TYPE", "") for ip, dev in devices.items()}
 
 
 def _varbinds(statuses: list[Any]) -> int:

@@ -1,0 +1,1 @@
+"""Tests of the namespace lab's own helpers."""

@@ -1,0 +1,1 @@
+"""Tests of the benchmarks' own logic (corpus building and scoring), which decides what their figures mean."""
