@@ -46,6 +46,13 @@ PRODUCT_SUBTREES: tuple[tuple[str, str, str], ...] = (
     ("1.3.6.1.4.1.311.1.1.3.1.2", "server", "LanMgr-Mib-II-MIB windowsNT server"),
     ("1.3.6.1.4.1.311.1.1.3.1.3", "server", "LanMgr-Mib-II-MIB windowsNT domain controller"),
     ("1.3.6.1.4.1.12356.101", "firewall", "FORTINET-FORTIGATE-MIB fnFortiGateMib"),
+    # Fortinet's other security appliances, each its own MIB under fortinet(12356): a web
+    # application firewall, an authentication server and a sandbox, typed with the firewalls.
+    ("1.3.6.1.4.1.12356.107", "firewall", "FORTINET-FORTIWEB-MIB fnFortiWebMib"),
+    ("1.3.6.1.4.1.12356.113", "firewall", "FORTINET-FORTIAUTHENTICATOR-MIB fnFortiAuthenticatorMib"),
+    ("1.3.6.1.4.1.12356.118", "firewall", "FORTINET-FORTISANDBOX-MIB fnFortiSandboxMib"),
+    ("1.3.6.1.4.1.890.1.5", "switch", "ZYXEL-ES-SMI products.accessSwitch"),
+    ("1.3.6.1.4.1.13742.6", "ups", "PDU2-MIB (Raritan rack PDUs)"),
     ("1.3.6.1.4.1.11.2.3.9", "printer", "HP netPeripheral (JetDirect) subtree"),
     ("1.3.6.1.4.1.11.2.3.7.11", "switch", "HP-ICF-OID hpEtherSwitch"),
     ("1.3.6.1.4.1.232.9.4", "bmc", "CPQSM2-MIB (HPE Integrated Lights-Out)"),
@@ -66,7 +73,7 @@ _SUBTREE_POINTS = 5
 # Phrases that contain a type's word but are not that type; removed before the words are matched.
 _NOT_WHAT_THEY_SAY = re.compile(
     r"(automatic |auto )?transfer switch|\bkvm switch|console switch|power switch|switched (rack )?pdu|"
-    r"switch(ed)? outlet|switching power",
+    r"switch(ed)? outlet|switching power|wireless (lan )?switch",
     re.IGNORECASE)
 
 # (type, points, pattern). The device naming its own kind ("... internet router", "Access Switch")
@@ -76,7 +83,7 @@ NAMED = 8  # points for a device that names its own kind: more than any one stru
 _WORDS: tuple[tuple[str, int, str], ...] = (
     ("printer", NAMED, r"\b(printer|print ?server|printing system|mfp|multifunction)\b"),
     ("printer", 3, r"\b(laserjet|officejet|deskjet|designjet|pagewide|jetdirect|workcentre|phaser|versalink|"
-                   r"altalink|bizhub|imagerunner|i-sensys|ecosys|taskalfa|aficio|mfc-\w+|hl-\w+|dcp-\w+)\b"),
+                   r"altalink|bizhub|zebranet|imagerunner|i-sensys|ecosys|taskalfa|aficio|mfc-\w+|hl-\w+|dcp-\w+)\b"),
     ("ups", NAMED, r"\b(ups|uninterruptible|e?pdu|power distribution( unit| panel)?|distribution panel|"
                    r"transfer switch)(?![a-z])|(?<![a-z])e?pdu(?![a-z])|\bconnectups\b"),
     ("ups", 3, r"\b(smart-ups|symmetra|powerware|powerchute|poweralert|inverter|rectifier|power system|"
@@ -97,18 +104,19 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|pix|zywall|"
                     r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|cyberoam|stormshield|check ?point|"
                     r"gaia|usg\d*\w*|security gateway|web gateway|email security)\b"),
-    ("wireless", NAMED, r"\b(access point|wireless lan controller|wireless controller|wlan controller|"
-                    r"mobility controller|wlc\d*|wac)\b"),
+    ("wireless", NAMED, r"\b(wireless (lan )?switch|access point|wireless lan controller|wireless controller|"
+                    r"wlan controller|mobility controller|wlc\d*|wac)\b"),
     ("wireless", 3, r"\b(arubaos|aos-w|airos|airmax|airfiber|unifi|uap-[\w-]+|aironet|fortiap|zonedirector|"
                     r"smartzone|smartcell|wlan|wireless|wi-?fi|wap\d*|ap|ap\d{2,4}\w*|hiveap\w*|hiveos|canopy|"
                     r"microwave|radio|mini-link)\b"),
     ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger)\b"),
-    ("iot", 3, r"\b(sensorprobe|netbotz|room ?alert|enviromux|temperature|humidity)\b"),
+    ("iot", 3, r"\b(siteboss|sensorprobe|netbotz|room ?alert|enviromux|temperature|humidity)\b"),
     ("switch", NAMED, r"\b(\w*switch|ethernet routing switch|media converter)\b"),
     ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29[4-7]\d|3[5-8][5-7]0|4[59]\d\d|6[58]\d\d|9[2-6]\d\d)[a-z]*\b|"
                   r"\d{1,2}-port|cumulus|swch|nexus|procurve|fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
     ("router", NAMED, r"\b(router)\b"),
-    ("router", 3, r"\b(routeros|edgeos|edgerouter|vyatta|vyos|ios xr|isr\d+|asr\d+|mx\d{2,4}|openwrt|dd-wrt|"
+    ("router", 3, r"\b(versatile routing platform|vrp|"
+                  r"routeros|edgeos|edgerouter|vyatta|vyos|ios xr|isr\d+|asr\d+|mx\d{2,4}|openwrt|dd-wrt|"
                   r"tomato|keeneticos|pepwave|rutx?\d+|rutos|"
                   r"c(?:18|19|28|38|39)\d\d|c29[0-2]\d)\b"),
     ("router", 2, r"\b(gateway|cpe|internetwork operating system)\b"),
@@ -121,6 +129,16 @@ _COMPILED = tuple((t, p, re.compile(rx, re.IGNORECASE)) for t, p, rx in _WORDS)
 # Words that say a Linux/BSD box is *not* a general-purpose server (it is infrastructure whose type
 # has no word in the vocabulary, or one the other signals name).
 _NOT_A_SERVER = re.compile(r"\b(console server|terminal server|serial server|device server)\b", re.IGNORECASE)
+# The CPU architecture net-snmp appends to a Unix sysDescr (uname -m): MIPS, ARM, PowerPC, m68k and
+# SuperH are the CPUs of routers, access points, PDUs and NAS boxes, not of general-purpose servers,
+# so hrSystem and host-only sysServices do not make such a box a server (issue 16: Linux APs,
+# routers and PDUs called "server"). Matched on the last word, where uname -m stands.
+_EMBEDDED_CPU = re.compile(r"\b(mips\w*|arm\w*|aarch64|ppc\w*|powerpc\w*|m68k|sh4\w*)\s*$", re.IGNORECASE)
+
+
+def _may_be_server(descr: str) -> bool:
+    """False when sysDescr names an appliance role or an embedded CPU (see _NOT_A_SERVER, _EMBEDDED_CPU)."""
+    return not (_NOT_A_SERVER.search(descr) or _EMBEDDED_CPU.search(descr))
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,9 +217,14 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
     if wlc:
         points = 7 if any(k != "wlc-huawei" for k in wlc) else 5
         tally.add("wireless", points, f"manages access points ({', '.join(wlc)} answers)")
-    if "host-resources" in mibs and not _NOT_A_SERVER.search(sig.sys_descr):
+    if "hr-printer" in mibs and "host-resources" not in mibs:
+        # Printer rows without the host's hrSystem group: the agent describes a printer, not a
+        # computer's print queues (HOST-RESOURCES-MIB hrPrinterTable 1.3.6.1.2.1.25.3.5, RFC 2790).
+        tally.add("printer", 3, "hrPrinterTable without hrSystem")
+    if "host-resources" in mibs and _may_be_server(sig.sys_descr):
         tally.add("server", 2, "HOST-RESOURCES hrSystem answers")
-    if sig.ip_forwarding == 1:
+    # The census reports ipForwarding = forwarding(1) as the "ip-forwarding" key (oids.PRESENCE_WHEN).
+    if sig.ip_forwarding == 1 or "ip-forwarding" in mibs:
         tally.add("router", 1, "ipForwarding = 1")
 
 
@@ -219,7 +242,7 @@ def _layers(sig: TypeSignals, tally: _Tally) -> None:
             tally.add("router", 1, f"sysServices {s}: layers 2 and 3")
         else:
             tally.add("router", 2, f"sysServices {s}: layer 3, no host layers")
-    elif host and not (l2 or l3) and not _NOT_A_SERVER.search(sig.sys_descr):
+    elif host and not (l2 or l3) and _may_be_server(sig.sys_descr):
         tally.add("server", 1, f"sysServices {s}: host layers only")
 
 
@@ -261,7 +284,9 @@ def _words(sig: TypeSignals, tally: _Tally) -> None:
     cleaned = _NOT_WHAT_THEY_SAY.sub(" ", descr)
     seen: set[str] = set()
     for dtype, points, pattern in _COMPILED:
-        text = descr if dtype == "ups" else cleaned
+        # Power and wireless words are matched on the whole text: the phrases removed name them
+        # ("transfer switch" is power gear, a "wireless switch" a WLAN controller).
+        text = descr if dtype in ("ups", "wireless") else cleaned
         match = pattern.search(text)
         if match and dtype not in seen:
             seen.add(dtype)

@@ -38,7 +38,9 @@ DEVICES: tuple[tuple[str, str, str], ...] = (
     ("local:classify/phone.snmprec", "phone", "Cisco"),
     ("iot/geist-temperature-sensor.snmprec", "iot", ""),
     ("bmc/hp-onboard-administrator.snmprec.bz2", "bmc", "HP"),
-    ("os/linux/ibm-x3550-m3.snmprec.bz2", "server", ""),
+    # A Linux host on a PC CPU (i686). Not ibm-x3550-m3: that recording is the server's management
+    # module, a Linux on a MIPS CPU, which is no longer typed a server.
+    ("os/linux/slackware.snmprec.bz2", "server", ""),
     ("os/windows/XP.snmprec.bz2", "workstation", ""),
 )
 IPS = tuple(f"192.0.2.{100 + i}" for i in range(len(DEVICES)))
