@@ -51,6 +51,9 @@ PRODUCT_SUBTREES: tuple[tuple[str, str, str], ...] = (
     ("1.3.6.1.4.1.12356.107", "firewall", "FORTINET-FORTIWEB-MIB fnFortiWebMib"),
     ("1.3.6.1.4.1.12356.113", "firewall", "FORTINET-FORTIAUTHENTICATOR-MIB fnFortiAuthenticatorMib"),
     ("1.3.6.1.4.1.12356.118", "firewall", "FORTINET-FORTISANDBOX-MIB fnFortiSandboxMib"),
+    # Broadcom's FASTPATH reference agent (sysObjectID under broadcom(4413), FASTPATH-SWITCHING-MIB):
+    # switching software that white-label switches ship unchanged.
+    ("1.3.6.1.4.1.4413", "switch", "Broadcom FASTPATH reference agent (FASTPATH-SWITCHING-MIB)"),
     ("1.3.6.1.4.1.890.1.5", "switch", "ZYXEL-ES-SMI products.accessSwitch"),
     ("1.3.6.1.4.1.13742.6", "ups", "PDU2-MIB (Raritan rack PDUs)"),
     ("1.3.6.1.4.1.11.2.3.9", "printer", "HP netPeripheral (JetDirect) subtree"),
@@ -112,7 +115,10 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger)\b"),
     ("iot", 3, r"\b(siteboss|sensorprobe|netbotz|room ?alert|enviromux|temperature|humidity)\b"),
     ("switch", NAMED, r"\b(\w*switch|ethernet routing switch|media converter)\b"),
+    # Also network operating systems (OcNOS, a vendor's "NOS"), 3Com's SuperStack family and access
+    # multiplexers (DSLAM, OLT, "access node"), which aggregate subscriber lines like a switch.
     ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29[4-7]\d|3[5-8][5-7]0|4[59]\d\d|6[58]\d\d|9[2-6]\d\d)[a-z]*\b|"
+                  r"(?:superstack|ocnos|nos|dslam|access node|olt)\b|"
                   r"\d{1,2}-port|cumulus|swch|nexus|procurve|fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
     ("router", NAMED, r"\b(router)\b"),
     ("router", 3, r"\b(versatile routing platform|vrp|"
