@@ -61,6 +61,18 @@ _TELTONIKA: Objects = (
     ("firmware", _o("1.3.6.1.4.1.48690.1.6.0")),       # TELTONIKA-MIB fwVersion
 )
 
+# Ubiquiti's EdgeMAX and airFiber/LTU products keep model and firmware in their own MIBs under 41112,
+# while their agents answer with another sysObjectID: EdgePower and UISP OLTs with Frogfoot's (10002,
+# the airOS agent's) or Broadcom's (4413, the switch SDK's), airFiber LTU with net-snmp's.
+_EDGEMAX: Objects = (
+    ("model", _o("1.3.6.1.4.1.41112.1.5.1.1.0")),      # UBNT-EdgeMAX-MIB ubntModel
+    ("firmware", _o("1.3.6.1.4.1.41112.1.5.1.3.0")),   # UBNT-EdgeMAX-MIB ubntVersion
+)
+_AIRFIBER_LTU: Objects = (
+    ("model", _o("1.3.6.1.4.1.41112.1.10.1.3.2.0")),   # UBNT-AFLTU-MIB afLTUDevModel
+    ("firmware", _o("1.3.6.1.4.1.41112.1.10.1.3.4.0")),  # UBNT-AFLTU-MIB afLTUFirmwareVersion
+)
+
 _NET_SNMP_APPLIANCES: Objects = (
     ("model", _o("1.3.6.1.4.1.6574.1.5.1.0")),         # SYNOLOGY-SYSTEM-MIB modelName
     ("serial", _o("1.3.6.1.4.1.6574.1.5.2.0")),        # SYNOLOGY-SYSTEM-MIB serialNumber
@@ -70,6 +82,7 @@ _NET_SNMP_APPLIANCES: Objects = (
     ("firmware", _o("1.3.6.1.4.1.41112.1.6.3.6.0")),   # UBNT-UniFi-MIB unifiApSystemVersion
     *_CHECK_POINT,                                     # Check Point Gaia answers with net-snmp's own ID
     *_TELTONIKA,                                       # RutOS routers answer with net-snmp's own ID
+    *_AIRFIBER_LTU,                                    # so do Ubiquiti's airFiber/LTU radios
 )
 
 # Vendor objects by enterprise number, in order of preference within each field.
@@ -238,7 +251,11 @@ VENDOR: dict[int, Objects] = {
     41112: (  # Ubiquiti
         ("model", _o("1.3.6.1.4.1.41112.1.6.3.3.0")),      # UBNT-UniFi-MIB unifiApSystemModel
         ("firmware", _o("1.3.6.1.4.1.41112.1.6.3.6.0")),   # UBNT-UniFi-MIB unifiApSystemVersion
+        *_EDGEMAX,
+        *_AIRFIBER_LTU,
     ),
+    10002: _EDGEMAX,  # Frogfoot's sysObjectID, as Ubiquiti's airOS-derived agents answer
+    4413: _EDGEMAX,   # Broadcom's, as Ubiquiti's switch-SDK products answer
     6574: _NET_SNMP_APPLIANCES[:3],   # Synology answering with its own sysObjectID
     24681: (_NET_SNMP_APPLIANCES[3],),  # QNAP
     48690: _TELTONIKA,

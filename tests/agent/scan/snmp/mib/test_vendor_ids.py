@@ -74,6 +74,13 @@ FRAGMENTS = [
         "1.3.6.1.4.1.12356.106.4.1.1.0": "FortiSwitch-248D-FPOE v3.3.3,build4047,160219 (GA)"}),
      VendorIds((), ("FortiSwitch-248D-FPOE v3.3.3,build4047,160219 (GA)",),
                ("FortiSwitch-248D-FPOE v3.3.3,build4047,160219 (GA)",))),
+    ("EdgePower on Frogfoot's ID (UBNT-EdgeMAX-MIB)", "1.3.6.1.4.1.10002.1", frozenset(), _frag({
+        "1.3.6.1.4.1.41112.1.5.1.1.0": "EP-54V-150W", "1.3.6.1.4.1.41112.1.5.1.3.0": "EP.v1.6.0"}),
+     VendorIds((), ("EP-54V-150W",), ("EP.v1.6.0",))),
+    ("airFiber LTU on net-snmp's ID (UBNT-AFLTU-MIB)", "1.3.6.1.4.1.8072.3.2.10", frozenset(), _frag({
+        "1.3.6.1.4.1.41112.1.10.1.3.2.0": "airFiber 5XHD",
+        "1.3.6.1.4.1.41112.1.10.1.3.4.0": ".v1.1.1-BETA2.00015.180314.0503"}),
+     VendorIds((), ("airFiber 5XHD",), (".v1.1.1-BETA2.00015.180314.0503",))),
     ("Moxa AWK (product subtree of 8691.15)", "1.3.6.1.4.1.8691.15.34", frozenset(), _frag({
         "1.3.6.1.4.1.8691.15.34.1.1.1.0": "AWK-4131A-US", "1.3.6.1.4.1.8691.15.34.1.1.5.0": "1.17 Build 21091612"}),
      VendorIds((), ("AWK-4131A-US",), ("1.17 Build 21091612",))),
@@ -112,13 +119,15 @@ def test_enterprise(object_id: str, pen: int) -> None:
 def test_every_object_is_under_its_enterprise_or_a_standard_mib() -> None:
     """A vendor's objects live under its own enterprise arc (net-snmp's lists its appliance makers')."""
     appliance_pens = {6574, 24681, 41112, 2620, 48690}
+    borrowed = {10002: 41112, 4413: 41112}  # sysObjectIDs that Ubiquiti's agents answer with
     for pen, objs in VENDOR.items():
         for field, oid in objs:
             assert field in ("serial", "model", "firmware")
             if oid[:6] == (1, 3, 6, 1, 2, 1):  # a standard MIB's (hrDeviceDescr.1 of the printer makers)
                 continue
             assert oid[:6] == (1, 3, 6, 1, 4, 1)
-            assert oid[6] == pen or (pen in (8072, *appliance_pens) and oid[6] in appliance_pens), (pen, oid)
+            own = oid[6] in (pen, borrowed.get(pen))
+            assert own or (pen in (8072, *appliance_pens) and oid[6] in appliance_pens), (pen, oid)
 
 
 @pytest.mark.parametrize(("object_id", "expected"), [
