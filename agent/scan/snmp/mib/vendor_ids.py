@@ -313,7 +313,9 @@ def _product_objects(object_id: str) -> Objects:
     MIBs (MOXA-EDSG512E-MIB, ...) keep modelName, firmwareVersion and serialNumber at
     8691.7.<product>.1.2/.1.4/.1.78, <product> being the arc of the device's own sysObjectID; Moxa's AWK
     wireless MIBs keep modelName, serialNumber and firmwareVersion at 8691.15.<product>.1.1.1/.1.1.3/.1.1.5.
-    FortiSwitch (106) names its model and release in one object, fsSysVersion (identify.py splits it).
+    Edgecore's ECS switch MIBs keep swOpCodeVer and swSerialNumber of unit 1 at
+    259.10.1.<product>.1.1.3.1.6.1/.10.1. FortiSwitch (106) names its model and release in one object,
+    fsSysVersion (identify.py splits it).
     """
     try:
         arcs = tuple(int(x) for x in object_id.strip(".").split("."))
@@ -330,6 +332,11 @@ def _product_objects(object_id: str) -> Objects:
         return (("model", version), ("firmware", version))
     if pen == 12356 and product not in (100, 101):
         return (("model", (*base, 1, 0)), ("serial", (*base, 2, 0)), ("firmware", (*base, 3, 0)))
+    if pen == 259 and product == 10 and len(arcs) > 9 and arcs[8] == 1:  # Edgecore ECS switch MIBs
+        # (ECS2100-MIB, ECS4110-MIB, ...): swInfoTable of unit 1 at 259.10.1.<product>.1.1.3.1:
+        # swOpCodeVer (6) and swSerialNumber (10).
+        base = (*_ENTERPRISES, pen, 10, 1, arcs[9], 1, 1, 3, 1)
+        return (("serial", (*base, 10, 1)), ("firmware", (*base, 6, 1)))
     if pen == 8691 and product == 15 and len(arcs) > 8:  # Moxa AWK wireless MIBs (MOXA-AWK4131A-MIB, ...)
         base = (*_ENTERPRISES, pen, 15, arcs[8], 1, 1)
         return (("model", (*base, 1, 0)), ("serial", (*base, 3, 0)), ("firmware", (*base, 5, 0)))
