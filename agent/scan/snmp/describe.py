@@ -59,13 +59,15 @@ _OS_NAMES = (r"JUNOS|Junos OS|EOS|NX-OS|IOS(?:-XE|-XR)?|RouterOS|FortiOS|PAN-OS|
              r"ExtremeXOS|FTOS|Comware|VRP|SonicOS|ArubaOS|AsyncOS|IronWare|FabOS|Fabric OS|airOS|EdgeOS|UniFi|"
              r"SwitchOS|Cumulus Linux|VyOS|pfSense|OPNsense|FreeBSD|OpenBSD|NetBSD|SunOS|Solaris|AIX|HP-UX|HiveOS|"
              r"AOS-CX|ArubaOS-CX|OcNOS|SONiC|TiMOS|SR OS|IOS XR|NX-OS|EXOS|FSOS|RGOS|Comware|ZyNOS|AirOS|RouterOS|ESXi|"
-             r"KeeneticOS|OS/400|VxWorks")
+             r"KeeneticOS|OS/400|VxWorks|NOS")
 _OS_VERSION = re.compile(r"(?<![\w-])(?:" + _OS_NAMES + r")(?:\(tm\))?[ \t]+(?:version[ \t]+)?(?P<v>" + _VER + ")",
                          re.IGNORECASE)
 # Bare version tokens: "V1.2.3", Huawei/H3C VRP-style "V200R007C20SPC200", or three-part dotted numbers.
-# ... and HP/Aruba-style letter-prefixed releases ("PK.1.38", "WC.16.10.0009", "FL.10.10.1030").
+# ... and HP/Aruba-style letter-prefixed releases ("PK.1.38", "WC.16.10.0009", "FL.10.10.1030"), and a
+# release "R6.5.02r" opening the text (Nokia ISAM: the release, then the shelf type).
 _V_TOKEN = re.compile(
-    r"(?<![\w.])(?P<v>[vV]\d+(?:\.\d+)+[\w\-]*|V\d{3,4}R\d{3,4}\w*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)(?![\w.])")
+    r"(?<![\w.])(?P<v>[vV]\d+(?:\.\d+)+[\w\-]*|V\d{3,4}R\d{3,4}\w*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*|"
+    r"(?<=^)R\d+(?:\.\d+){2,}[a-z]?)(?![\w.])")
 # Labels that put a hardware or board revision before a version token ("MB:v4.1.0", "HW: V1.2").
 _HARDWARE_BEFORE = re.compile(r"(?:\b(?:MB|HR|HW|PCB|ROM|board|hardware)[ \t]*[:=]?[ \t]*)$", re.IGNORECASE)
 _DOTTED = re.compile(r"(?<![\w.:/#-])(?P<v>\d+\.\d+\.\d+[\w.\-]*)(?![\w:/])")

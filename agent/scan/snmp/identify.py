@@ -52,7 +52,7 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     said = describe(descr, host_name=host_name, vendor=vendor)
     return Identity(
         serial=_first((chassis.serial, *ids.serials, said.serial), dates=True),
-        model=_first(m for m in (chassis.model, *ids.models, said.model, chassis.descr)
+        model=_first(_model_of(m) for m in (chassis.model, *ids.models, said.model, chassis.descr)
                      if _could_be_a_model(m, host_name)),
         firmware=_version_of(_first((*ids.firmwares, chassis.firmware, said.version, chassis.firmware_rev))),
     )
@@ -60,6 +60,16 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
 
 # A version is no model ("v5.4.7-2.1", "R23.6"), whatever object holds it.
 _VERSION_SHAPED = re.compile(r"^[vVrR]?\d+(?:\.\d+)+[\w.\-]*$")
+
+
+# A release and its build after the product name, as one object names both ("FortiSwitch-424E-Fiber
+# v7.4.0,build0767,230602 (GA)": FORTINET-FORTISWITCH-MIB fsSysVersion).
+_RELEASE_AFTER = re.compile(r"\s+[vV]?\d+(?:\.\d+)+[,\s]+build.*$", re.IGNORECASE)
+
+
+def _model_of(value: str) -> str:
+    """The product name alone, without the release and build an object may name after it."""
+    return _RELEASE_AFTER.sub("", value)
 
 
 def _could_be_a_model(value: str, host_name: str) -> bool:

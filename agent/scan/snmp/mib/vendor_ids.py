@@ -52,6 +52,27 @@ _CHECK_POINT: Objects = (
     ("firmware", _o("1.3.6.1.4.1.2620.1.6.4.1.0")),    # CHECKPOINT-MIB svnVersion
 )
 
+# TELTONIKA-MIB device group (1.3.6.1.4.1.48690.1): serial, deviceName (the product, e.g. "RUT955"),
+# productCode, firmware version. RutOS answers with net-snmp's sysObjectID, so 8072 asks for these too.
+_TELTONIKA: Objects = (
+    ("serial", _o("1.3.6.1.4.1.48690.1.1.0")),         # TELTONIKA-MIB serial
+    ("model", _o("1.3.6.1.4.1.48690.1.2.0")),          # TELTONIKA-MIB deviceName
+    ("model", _o("1.3.6.1.4.1.48690.1.3.0")),          # TELTONIKA-MIB productCode
+    ("firmware", _o("1.3.6.1.4.1.48690.1.6.0")),       # TELTONIKA-MIB fwVersion
+)
+
+# Ubiquiti's EdgeMAX and airFiber/LTU products keep model and firmware in their own MIBs under 41112,
+# while their agents answer with another sysObjectID: EdgePower and UISP OLTs with Frogfoot's (10002,
+# the airOS agent's) or Broadcom's (4413, the switch SDK's), airFiber LTU with net-snmp's.
+_EDGEMAX: Objects = (
+    ("model", _o("1.3.6.1.4.1.41112.1.5.1.1.0")),      # UBNT-EdgeMAX-MIB ubntModel
+    ("firmware", _o("1.3.6.1.4.1.41112.1.5.1.3.0")),   # UBNT-EdgeMAX-MIB ubntVersion
+)
+_AIRFIBER_LTU: Objects = (
+    ("model", _o("1.3.6.1.4.1.41112.1.10.1.3.2.0")),   # UBNT-AFLTU-MIB afLTUDevModel
+    ("firmware", _o("1.3.6.1.4.1.41112.1.10.1.3.4.0")),  # UBNT-AFLTU-MIB afLTUFirmwareVersion
+)
+
 _NET_SNMP_APPLIANCES: Objects = (
     ("model", _o("1.3.6.1.4.1.6574.1.5.1.0")),         # SYNOLOGY-SYSTEM-MIB modelName
     ("serial", _o("1.3.6.1.4.1.6574.1.5.2.0")),        # SYNOLOGY-SYSTEM-MIB serialNumber
@@ -60,6 +81,8 @@ _NET_SNMP_APPLIANCES: Objects = (
     ("model", _o("1.3.6.1.4.1.41112.1.6.3.3.0")),      # UBNT-UniFi-MIB unifiApSystemModel
     ("firmware", _o("1.3.6.1.4.1.41112.1.6.3.6.0")),   # UBNT-UniFi-MIB unifiApSystemVersion
     *_CHECK_POINT,                                     # Check Point Gaia answers with net-snmp's own ID
+    *_TELTONIKA,                                       # RutOS routers answer with net-snmp's own ID
+    *_AIRFIBER_LTU,                                    # so do Ubiquiti's airFiber/LTU radios
 )
 
 # Vendor objects by enterprise number, in order of preference within each field.
@@ -206,7 +229,9 @@ VENDOR: dict[int, Objects] = {
         ("serial", _o("1.3.6.1.4.1.12356.100.1.1.1.0")),   # FORTINET-CORE-MIB fnSysSerial
         ("firmware", _o("1.3.6.1.4.1.12356.101.4.1.1.0")),  # FORTINET-FORTIGATE-MIB fgSysVersion
     ),
-    14823: (  # Aruba (Instant)
+    14823: (  # Aruba (Instant, Mobility Controllers)
+        ("model", _o("1.3.6.1.4.1.14823.2.2.1.1.1.2.0")),     # WLSX-SYSTEMEXT-MIB wlsxSysExtModelName
+        ("serial", _o("1.3.6.1.4.1.14823.2.2.1.1.1.12.0")),   # WLSX-SYSTEMEXT-MIB wlsxSysExtSerialNumber
         ("firmware", _o("1.3.6.1.4.1.14823.2.3.3.1.1.4.0")),  # AI-AP-MIB aiVirtualControllerVersion
     ),
     14988: (  # MikroTik
@@ -226,9 +251,34 @@ VENDOR: dict[int, Objects] = {
     41112: (  # Ubiquiti
         ("model", _o("1.3.6.1.4.1.41112.1.6.3.3.0")),      # UBNT-UniFi-MIB unifiApSystemModel
         ("firmware", _o("1.3.6.1.4.1.41112.1.6.3.6.0")),   # UBNT-UniFi-MIB unifiApSystemVersion
+        *_EDGEMAX,
+        *_AIRFIBER_LTU,
     ),
+    10002: _EDGEMAX,  # Frogfoot's sysObjectID, as Ubiquiti's airOS-derived agents answer
+    4413: _EDGEMAX,   # Broadcom's, as Ubiquiti's switch-SDK products answer
     6574: _NET_SNMP_APPLIANCES[:3],   # Synology answering with its own sysObjectID
     24681: (_NET_SNMP_APPLIANCES[3],),  # QNAP
+    48690: _TELTONIKA,
+    683: (  # Extended Systems print servers (Zebra ZebraNet): ESI-MIB general group
+        ("model", _o("1.3.6.1.4.1.683.1.4.0")),            # ESI-MIB model number
+        ("serial", _o("1.3.6.1.4.1.683.1.5.0")),           # ESI-MIB serial number
+        ("firmware", _o("1.3.6.1.4.1.683.1.9.0")),         # ESI-MIB firmware version
+    ),
+    21239: (  # Geist / Vertiv PDUs (GEIST-V5-MIB, VERTIV-V5-MIB productGroup)
+        ("model", _o("1.3.6.1.4.1.21239.5.2.1.8.0")),      # VERTIV-V5-MIB productModelNumber
+        ("serial", _o("1.3.6.1.4.1.21239.5.2.1.10.0")),    # VERTIV-V5-MIB productSerialNumber
+        ("firmware", _o("1.3.6.1.4.1.21239.5.2.1.2.0")),   # VERTIV-V5-MIB productVersion
+    ),
+    19536: (  # Panduit PDUs: PANDUIT-PDU-MIB pduNamePlateTable, unit 1
+        ("model", _o("1.3.6.1.4.1.19536.10.1.1.2.1.7.1")),    # PANDUIT-PDU-MIB pduModelNumber.1
+        ("serial", _o("1.3.6.1.4.1.19536.10.1.1.2.1.8.1")),   # PANDUIT-PDU-MIB pduSerialNumber.1
+        ("firmware", _o("1.3.6.1.4.1.19536.10.1.1.2.1.5.1")),  # PANDUIT-PDU-MIB pduFirmwareVersion.1
+    ),
+    57344: (  # Tachyon Networks radios: TACHYON-MIB system group
+        ("model", _o("1.3.6.1.4.1.57344.1.3.1.0")),        # TACHYON-MIB model
+        ("serial", _o("1.3.6.1.4.1.57344.1.3.2.0")),       # TACHYON-MIB serial number
+        ("firmware", _o("1.3.6.1.4.1.57344.1.3.4.0")),     # TACHYON-MIB firmware version
+    ),
     8072: _NET_SNMP_APPLIANCES,       # net-snmp's own sysObjectID: Linux appliances
 }
 
@@ -261,7 +311,11 @@ def _product_objects(object_id: str) -> Objects:
     model, serial and version at <product>.1.1/.1.2/.1.3 (FortiGate's own, 101, keeps them in
     FORTINET-CORE-MIB, listed in VENDOR; FortiAP's, 120, has version then serial); Moxa's EtherDevice
     MIBs (MOXA-EDSG512E-MIB, ...) keep modelName, firmwareVersion and serialNumber at
-    8691.7.<product>.1.2/.1.4/.1.78, <product> being the arc of the device's own sysObjectID.
+    8691.7.<product>.1.2/.1.4/.1.78, <product> being the arc of the device's own sysObjectID; Moxa's AWK
+    wireless MIBs keep modelName, serialNumber and firmwareVersion at 8691.15.<product>.1.1.1/.1.1.3/.1.1.5.
+    Edgecore's ECS switch MIBs keep swOpCodeVer and swSerialNumber of unit 1 at
+    259.10.1.<product>.1.1.3.1.6.1/.10.1. FortiSwitch (106) names its model and release in one object,
+    fsSysVersion (identify.py splits it).
     """
     try:
         arcs = tuple(int(x) for x in object_id.strip(".").split("."))
@@ -273,8 +327,19 @@ def _product_objects(object_id: str) -> Objects:
     base: Oid = (*_ENTERPRISES, pen, product, 1)
     if pen == 12356 and product == 120:
         return (("firmware", (*base, 1, 0)), ("serial", (*base, 2, 0)))
+    if pen == 12356 and product == 106:  # FORTINET-FORTISWITCH-MIB fsSysVersion: "<model> v7.4.0,build..."
+        version: Oid = (*_ENTERPRISES, pen, product, 4, 1, 1, 0)
+        return (("model", version), ("firmware", version))
     if pen == 12356 and product not in (100, 101):
         return (("model", (*base, 1, 0)), ("serial", (*base, 2, 0)), ("firmware", (*base, 3, 0)))
+    if pen == 259 and product == 10 and len(arcs) > 9 and arcs[8] == 1:  # Edgecore ECS switch MIBs
+        # (ECS2100-MIB, ECS4110-MIB, ...): swInfoTable of unit 1 at 259.10.1.<product>.1.1.3.1:
+        # swOpCodeVer (6) and swSerialNumber (10).
+        base = (*_ENTERPRISES, pen, 10, 1, arcs[9], 1, 1, 3, 1)
+        return (("serial", (*base, 10, 1)), ("firmware", (*base, 6, 1)))
+    if pen == 8691 and product == 15 and len(arcs) > 8:  # Moxa AWK wireless MIBs (MOXA-AWK4131A-MIB, ...)
+        base = (*_ENTERPRISES, pen, 15, arcs[8], 1, 1)
+        return (("model", (*base, 1, 0)), ("serial", (*base, 3, 0)), ("firmware", (*base, 5, 0)))
     if pen == 8691 and product == 7 and len(arcs) > 8:
         base = (*_ENTERPRISES, pen, 7, arcs[8], 1)
         return (("model", (*base, 2, 0)), ("firmware", (*base, 4, 0)), ("serial", (*base, 78, 0)))

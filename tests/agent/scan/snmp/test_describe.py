@@ -104,3 +104,14 @@ CASES = [
 @pytest.mark.parametrize(("kind", "descr", "name", "vendor", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_describe(kind: str, descr: str, name: str, vendor: str, expected: Described) -> None:
     assert describe(descr, host_name=name, vendor=vendor) == expected, kind
+
+
+@pytest.mark.parametrize(("descr", "version"), [
+    # An OS named "NOS" and its release, up to the MAC the agent appends.
+    ("V5812G NOS 6.07p1/00:d0:cb:f5:b9:8b", "6.07p1"),
+    # A release opening the text, then the shelf type (Nokia ISAM).
+    ("R6.5.02r NFXS-E FANT-H NOKIA ISAM Copyright (c) 2016 Nokia.", "R6.5.02r"),
+    ("Shelf R6.5.02r", ""),  # only where it opens the text
+])
+def test_os_release_shapes(descr: str, version: str) -> None:
+    assert describe(descr).version == version

@@ -85,3 +85,15 @@ def test_sysdescr_names_the_os_before_the_chassis_firmware_rev() -> None:
                    chassis=Chassis(firmware_rev="2.8"), ids=VendorIds())
     assert got.firmware == "7.0.0"
     assert identify("", host_name="", vendor="", chassis=Chassis(firmware_rev="2.8"), ids=VendorIds()).firmware == "2.8"
+
+
+@pytest.mark.parametrize(("raw", "model", "firmware"), [
+    # FORTINET-FORTISWITCH-MIB fsSysVersion names the model, then the release and its build.
+    ("FortiSwitch-424E-Fiber v7.4.0,build0767,230602 (GA)", "FortiSwitch-424E-Fiber", "7.4.0"),
+    ("FortiSwitch-248D-FPOE v3.3.3, build4047", "FortiSwitch-248D-FPOE", "3.3.3"),
+    ("EATON 93E 80", "EATON 93E 80", ""),  # no release named: kept whole
+])
+def test_a_model_object_that_names_its_release_too(raw: str, model: str, firmware: str) -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(),
+                   ids=VendorIds(models=(raw,), firmwares=(raw,) if firmware else ()))
+    assert (got.model, got.firmware) == (model, firmware)

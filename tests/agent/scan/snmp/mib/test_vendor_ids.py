@@ -51,6 +51,42 @@ FRAGMENTS = [
     ("printer: Printer-MIB serial, hrDeviceDescr.1 model", "1.3.6.1.4.1.2435.2.3.9.1", frozenset({"printer-mib"}),
      _frag({"1.3.6.1.2.1.43.5.1.1.17.1": "E78123A4N123456", "1.3.6.1.2.1.25.3.2.1.3.1": "Brother HL-L2350DW series"}),
      VendorIds(("E78123A4N123456",), ("Brother HL-L2350DW series",), ())),
+    ("RutOS router on net-snmp's ID (TELTONIKA-MIB)", "1.3.6.1.4.1.8072.3.2.10", frozenset(), _frag({
+        "1.3.6.1.4.1.48690.1.1.0": "1115481520", "1.3.6.1.4.1.48690.1.2.0": "RUT950",
+        "1.3.6.1.4.1.48690.1.3.0": "RUT950002XXX", "1.3.6.1.4.1.48690.1.6.0": "RUT9_R_00.07.06.16"}),
+     VendorIds(("1115481520",), ("RUT950", "RUT950002XXX"), ("RUT9_R_00.07.06.16",))),
+    ("Aruba controller (WLSX-SYSTEMEXT-MIB)", "1.3.6.1.4.1.14823.1.1.9999", frozenset(), _frag({
+        "1.3.6.1.4.1.14823.2.2.1.1.1.12.0": "MC4204394"}), VendorIds(("MC4204394",), (), ())),
+    ("ZebraNet print server (ESI-MIB)", "1.3.6.1.4.1.683.6.0", frozenset(), _frag({
+        "1.3.6.1.4.1.683.1.4.0": "79071", "1.3.6.1.4.1.683.1.5.0": "7062184", "1.3.6.1.4.1.683.1.9.0": "V61.17.17Z"}),
+     VendorIds(("7062184",), ("79071",), ("V61.17.17Z",))),
+    ("Vertiv PDU (VERTIV-V5-MIB)", "1.3.6.1.4.1.21239.42.1.52", frozenset(), _frag({
+        "1.3.6.1.4.1.21239.5.2.1.2.0": "5.6.1", "1.3.6.1.4.1.21239.5.2.1.8.0": "MN03EDR1-15P3B8-6PS15D0H10-S"}),
+     VendorIds((), ("MN03EDR1-15P3B8-6PS15D0H10-S",), ("5.6.1",))),
+    ("Panduit PDU (PANDUIT-PDU-MIB)", "1.3.6.1.4.1.19536.10.1", frozenset(), _frag({
+        "1.3.6.1.4.1.19536.10.1.1.2.1.5.1": "2.3.21", "1.3.6.1.4.1.19536.10.1.1.2.1.7.1": "P42D04M",
+        "1.3.6.1.4.1.19536.10.1.1.2.1.8.1": "CN187D6053"}),
+     VendorIds(("CN187D6053",), ("P42D04M",), ("2.3.21",))),
+    ("Tachyon radio (TACHYON-MIB)", "1.3.6.1.4.1.57344.1", frozenset(), _frag({
+        "1.3.6.1.4.1.57344.1.3.1.0": "TNA-303X", "1.3.6.1.4.1.57344.1.3.4.0": "1.12.0 rev 54574"}),
+     VendorIds((), ("TNA-303X",), ("1.12.0 rev 54574",))),
+    ("FortiSwitch (FORTINET-FORTISWITCH-MIB fsSysVersion)", "1.3.6.1.4.1.12356.106.1.42404", frozenset(), _frag({
+        "1.3.6.1.4.1.12356.106.4.1.1.0": "FortiSwitch-248D-FPOE v3.3.3,build4047,160219 (GA)"}),
+     VendorIds((), ("FortiSwitch-248D-FPOE v3.3.3,build4047,160219 (GA)",),
+               ("FortiSwitch-248D-FPOE v3.3.3,build4047,160219 (GA)",))),
+    ("EdgePower on Frogfoot's ID (UBNT-EdgeMAX-MIB)", "1.3.6.1.4.1.10002.1", frozenset(), _frag({
+        "1.3.6.1.4.1.41112.1.5.1.1.0": "EP-54V-150W", "1.3.6.1.4.1.41112.1.5.1.3.0": "EP.v1.6.0"}),
+     VendorIds((), ("EP-54V-150W",), ("EP.v1.6.0",))),
+    ("airFiber LTU on net-snmp's ID (UBNT-AFLTU-MIB)", "1.3.6.1.4.1.8072.3.2.10", frozenset(), _frag({
+        "1.3.6.1.4.1.41112.1.10.1.3.2.0": "airFiber 5XHD",
+        "1.3.6.1.4.1.41112.1.10.1.3.4.0": ".v1.1.1-BETA2.00015.180314.0503"}),
+     VendorIds((), ("airFiber 5XHD",), (".v1.1.1-BETA2.00015.180314.0503",))),
+    ("Edgecore ECS switch (ECS2100-MIB swInfoTable)", "1.3.6.1.4.1.259.10.1.43.101", frozenset(), _frag({
+        "1.3.6.1.4.1.259.10.1.43.1.1.3.1.6.1": "1.2.2.24", "1.3.6.1.4.1.259.10.1.43.1.1.3.1.10.1": "EC1813001458"}),
+     VendorIds(("EC1813001458",), (), ("1.2.2.24",))),
+    ("Moxa AWK (product subtree of 8691.15)", "1.3.6.1.4.1.8691.15.34", frozenset(), _frag({
+        "1.3.6.1.4.1.8691.15.34.1.1.1.0": "AWK-4131A-US", "1.3.6.1.4.1.8691.15.34.1.1.5.0": "1.17 Build 21091612"}),
+     VendorIds((), ("AWK-4131A-US",), ("1.17 Build 21091612",))),
 ]
 
 
@@ -85,14 +121,16 @@ def test_enterprise(object_id: str, pen: int) -> None:
 
 def test_every_object_is_under_its_enterprise_or_a_standard_mib() -> None:
     """A vendor's objects live under its own enterprise arc (net-snmp's lists its appliance makers')."""
-    appliance_pens = {6574, 24681, 41112, 2620}
+    appliance_pens = {6574, 24681, 41112, 2620, 48690}
+    borrowed = {10002: 41112, 4413: 41112}  # sysObjectIDs that Ubiquiti's agents answer with
     for pen, objs in VENDOR.items():
         for field, oid in objs:
             assert field in ("serial", "model", "firmware")
             if oid[:6] == (1, 3, 6, 1, 2, 1):  # a standard MIB's (hrDeviceDescr.1 of the printer makers)
                 continue
             assert oid[:6] == (1, 3, 6, 1, 4, 1)
-            assert oid[6] == pen or (pen in (8072, *appliance_pens) and oid[6] in appliance_pens), (pen, oid)
+            own = oid[6] in (pen, borrowed.get(pen))
+            assert own or (pen in (8072, *appliance_pens) and oid[6] in appliance_pens), (pen, oid)
 
 
 @pytest.mark.parametrize(("object_id", "expected"), [
