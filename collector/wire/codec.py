@@ -398,13 +398,9 @@ def _directed_broadcast(spec: str) -> str:
     return str(net.broadcast_address) if net.version == 4 and net.prefixlen < 31 else ""
 
 
-@lru_cache(maxsize=65_536)
 def _routable(ip: str) -> bool:
-    """Loopback, link-local and unspecified addresses say nothing about which machine this is."""
-    if not ip:
-        return False
-    addr = ipaddress.ip_address(ip)
-    return not (addr.is_loopback or addr.is_link_local or addr.is_unspecified or addr.is_multicast)
+    """Special addresses (loopback, link-local, ...) say nothing about which machine this is."""
+    return bool(ip) and not address_is_special(ip)
 
 
 def _decode_observation(obs: report_pb2.Observation, n: int, default_time: datetime, now: datetime,
