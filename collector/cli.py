@@ -53,10 +53,10 @@ FINDING_TABLE = (("severity", "SEVERITY"), ("kind", "KIND"), ("hostname", "HOST"
 ASSET_COLUMNS = ("asset_id", "hostnames", "ips", "macs", "vendor", "serial", "model", "device_type", "os",
                  "firmware", "first_seen", "last_seen", "sources", "asset_tag", "status", "matched_by", "system_uuid",
                  "random_mac")
-ASSET_TABLE = (("asset_id", "ASSET"), ("hostnames", "HOST"), ("ips", "IP"), ("macs", "MAC"),
-               ("random_mac", "RANDOM MAC"), ("vendor", "VENDOR"),
-               ("device_type", "TYPE"), ("last_seen", "LAST SEEN"), ("asset_tag", "TAG"), ("status", "RECORDED"),
-               ("os", "OS"), ("firmware", "FIRMWARE"))
+# Most telling first: a narrow terminal hides columns from the right (collector.output.to_table).
+ASSET_TABLE = (("asset_id", "ASSET"), ("hostnames", "HOST"), ("ips", "IP"), ("device_type", "TYPE"),
+               ("vendor", "VENDOR"), ("asset_tag", "TAG"), ("status", "RECORDED"), ("last_seen", "LAST SEEN"),
+               ("macs", "MAC"), ("os", "OS"), ("firmware", "FIRMWARE"), ("random_mac", "RANDOM MAC"))
 
 
 class _Parser(argparse.ArgumentParser):
