@@ -27,6 +27,7 @@ from collector.config import (
     resolve_client_token,
     resolve_serve,
 )
+from collector.domain.asset_filter import AssetFilter
 from collector.domain.findings import SEVERITY_ORDER, FindingRow
 from collector.errors import NetcensusError, QueryError, UsageError
 from collector.escaping import escape_text
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="file for --format parquet")
     p.add_argument("--duplicates", action="store_true",
                    help="list asset pairs that may be one device (possible-duplicate), each with why")
+    _add_asset_filters(p)
     _add_assets_commands(p)
 
     p = sub.add_parser("rules", help="rule packs")
@@ -229,6 +231,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", type=Path, help="where to keep the demo database (default: a new temp dir)")
     p.add_argument("--no-lab", action="store_true", help="skip the namespace lab sweep even as root")
     return parser
+
+
+def _add_asset_filters(p: argparse.ArgumentParser) -> None:
+    """`assets` filters (collector.domain.asset_filter): repeatable or comma-separated; all must hold."""
+    p.add_argument("--host", action="append", default=[], metavar="GLOB",
+                   help="host name glob, any case (e.g. 'web-*'; repeatable)")
+    p.add_argument("--subnet", action="append", default=[], metavar="CIDR", help="only assets with an IP in it")
+    p.add_argument("--type", action="append", default=[], dest="device_type", metavar="TYPE",
+                   help="device type, e.g. server, switch, printer (repeatable)")
+    p.add_argument("--vendor", action="append", default=[], metavar="GLOB", help="vendor glob, any case")
+    p.add_argument("--unrecorded", action="store_true", help="only assets no register record matches")
+
+
+def _asset_filter(args: argparse.Namespace) -> AssetFilter:
+    return AssetFilter.parse(hosts=args.host, subnets=args.subnet, types=args.device_type, vendors=args.vendor,
+                             unrecorded=args.unrecorded)
 
 
 def _add_assets_commands(p: argparse.ArgumentParser) -> None:
@@ -507,6 +525,7 @@ def cmd_assets(args: argparse.Namespace) -> int:
     _target(args)
     if args.duplicates:
         return _duplicates(args)
+    wanted = _asset_filter(args)  # a bad --subnet fails before any work
     if args.collector:
         with _client(args) as client:
             rows = list(client.assets())
@@ -519,10 +538,12 @@ def cmd_assets(args: argparse.Namespace) -> int:
                                       persist=False))
         finally:
             store.close()
+    everything = len(rows)
+    rows = wanted.apply(rows)
     emit(rows, args.fmt, columns=ASSET_COLUMNS, table_columns=ASSET_TABLE, out=sys.stdout, output=args.output,
-         empty="no assets")
+         empty="no assets" + (f" match the filters (of {everything})" if wanted != AssetFilter() else ""))
     if args.fmt == "table" and rows:
-        print(f"\n{len(rows)} assets")
+        print(f"\n{len(rows)} assets" + (f" of {everything}" if len(rows) != everything else ""))
     return 0
 
 

@@ -119,8 +119,10 @@ def _summary(rule: Rule, host: str, product: str | None, version: str | None, n:
             f"({rule.title})."
         )
     if rule.type == "require":
-        wanted = ", ".join(rule.match.names or rule.match.vendors)
-        return f"{host} has none of the software rule {rule.id} requires ({rule.title}; one of: {wanted})."
+        accepted = rule.match.names or rule.match.vendors
+        # The count first: a table cuts a long list short, and the reader still learns how many there are.
+        many = f"{len(accepted)} accepted products: " if len(accepted) > 3 else "one of: "
+        return f"{host} has none of the software rule {rule.id} requires ({rule.title}; {many}{', '.join(accepted)})."
     return (
         f"{_software(product, version)} on {host} exceeds the {rule.seats} licensed seats of rule {rule.id} "
         f"({rule.title}; {n} assets have it)."
