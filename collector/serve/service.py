@@ -291,7 +291,8 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                 hash_secret(request.enrolment_secret), self._secret_hash),
             secret_key=self._secret_hash or "open", source_id=source_id, kind=str(kind), hostname=hostname,
             key_hash=hash_secret(node_key), presented_hash=hash_secret(presented) if presented else "",
-            mutual_tls=self._mutual_tls, cert_kind=cert.kind if cert else "", cert_name=cert.name if cert else "")
+            mutual_tls=self._mutual_tls, cert_kind=cert.kind if cert else "", cert_name=cert.name if cert else "",
+            secret_given=bool(request.enrolment_secret))
         try:
             refusal = await asyncio.to_thread(self._enrol, attempt)
         except NetcensusError as exc:  # a front-end lost the writer process: nothing was stored
