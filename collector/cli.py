@@ -31,11 +31,12 @@ from collector.domain.asset_filter import AssetFilter
 from collector.domain.findings import SEVERITY_ORDER, FindingRow
 from collector.errors import NetcensusError, QueryError, UsageError
 from collector.escaping import escape_text
-from collector.output import FORMATS, emit
+from collector.output import FORMATS, Progress, emit
 
 if TYPE_CHECKING:
     from collector.client import CollectorClient
     from collector.domain.decisions import Decision
+    from collector.domain.model import StatusClass
     from collector.inventory.refresh import Snapshot
     from collector.rules.bridge import SoftwareRules
     from collector.store.duckdb import Store
@@ -321,8 +322,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from collector.register import load_mapping
-    from collector.register.importing import parse_status_map, read_register, save_register
+    from collector.register.importing import parse_status_map
 
     _target(args)
     try:
@@ -334,23 +334,36 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"{args.file}: cannot read: {exc.strerror}") from exc
     status_map = parse_status_map(args.status_map)
+    with Progress() as progress:  # a 100,000-row register takes seconds in each phase; say which
+        return _import(args, data, status_map, progress)
+
+
+def _import(args: argparse.Namespace, data: bytes, status_map: dict[str, StatusClass], progress: Progress) -> int:
+    from collector.register import load_mapping
+    from collector.register.importing import read_register, save_register
+
+    size = f"{len(data) / 2**20:.1f} MB" if len(data) >= 2**20 else f"{len(data) / 2**10:.0f} kB"
     if args.collector:
         mapping_text = ""
         if args.mapping:
             load_mapping(args.mapping)  # validate locally: errors name the local file
             mapping_text = args.mapping.read_text(encoding="utf-8")
         with _client(args) as client:
+            progress.phase(f"import: {args.file.name} ({size}) sent to {args.collector}; it checks and stores it")
             r = client.import_register(data, args.fmt, args.file.name, mapping_text,
                                        {k: v.value for k, v in status_map.items()}, args.register or "")
+        progress.close()
         print(f"imported {args.file}: {r.rows} records ({r.added} added, {r.changed} changed, "
               f"{r.unchanged} unchanged, {r.removed} removed)")
         return 0
     from collector.store.duckdb import Store
 
     mapping = load_mapping(args.mapping) if args.mapping else None
+    progress.phase(f"import: checking every row of {args.file.name} ({size})")
     parsed = read_register(data, args.fmt, filename=str(args.file), mapping=mapping, status_map=status_map)
     store = Store.open(args.db)  # only once the file is known to be good: a bad one creates no database
     try:
+        progress.phase(f"import: {len(parsed.records):,} records checked; replacing the register in {args.db.name}")
         outcome = save_register(store, parsed, now=_utcnow(), register=args.register)
         c = outcome.counts
         store.record_audit(_local_audit("import", f"{args.fmt}:{args.file.name}",
@@ -358,6 +371,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                         f"{c.removed} removed"))
     finally:
         store.close()
+    progress.close()
     print(f"imported {args.file} into register {outcome.register!r}: {c.rows} records ({c.added} added, "
           f"{c.changed} changed, {c.unchanged} unchanged, {c.removed} removed)")
     return 0

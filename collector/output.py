@@ -17,6 +17,9 @@ import csv
 import io
 import json
 import shutil
+import sys
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
@@ -313,3 +316,62 @@ def explanation_text(e: Explanation) -> str:
         lines.append("  possible duplicates:")
         lines.extend(f"    {x(d.why)}" for d in e.duplicates)
     return "\n".join(lines)
+
+
+class Progress:
+    """One status line on stderr for a command that takes a while (a large register import).
+
+    On a terminal the line is rewritten in place every second with the phase and its elapsed time,
+    and erased at the end, so the command's result stays the only lasting output. Elsewhere (a pipe, a
+    file, cron) it writes nothing: stderr there is for errors, and a script reads the result line.
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None, every_s: float = 1.0) -> None:
+        self._stream = stream if stream is not None else sys.stderr
+        self._enabled = self._stream.isatty() if enabled is None else enabled
+        self._every = every_s
+        self._text = ""
+        self._started = 0.0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._ticker: threading.Thread | None = None
+
+    def _draw(self) -> None:
+        with self._lock:
+            if self._text:
+                # The only control sequence written on purpose: back to the line start, erase the line.
+                self._stream.write(f"\r\033[K{self._text} ({time.monotonic() - self._started:.0f} s)")
+                self._stream.flush()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self._every):
+            self._draw()
+
+    def phase(self, text: str) -> None:
+        """Show `text` (escaped) as what is happening now."""
+        if not self._enabled:
+            return
+        with self._lock:
+            self._text = escape_text(text)
+            self._started = time.monotonic()
+        self._draw()
+        if self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
+            self._ticker.start()
+
+    def close(self) -> None:
+        """Erase the line and stop updating it."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        if self._enabled and self._text:
+            with self._lock:
+                self._stream.write("\r\033[K")
+                self._stream.flush()
+                self._text = ""
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
