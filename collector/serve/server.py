@@ -8,6 +8,7 @@ after its commit, so nothing acked is lost at any point of this sequence.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
 import os
@@ -223,10 +224,14 @@ class Collector:
         if self.config.max_connections and cap < self.config.max_connections:
             log.info("max_connections %d lowered to %d: the open-files limit is %d (raise it with the service "
                      "manager's file limit)", self.config.max_connections, cap, open_files)
-        if self.config.workers > 1:
-            self.port = await self._start_workers(host, port)
-        else:
-            self.port = await self._start_single(host, port, creds)
+        try:
+            if self.config.workers > 1:
+                self.port = await self._start_workers(host, port)
+            else:
+                self.port = await self._start_single(host, port, creds)
+        except BaseException:  # nothing serves: its private socket directory must not outlive the attempt
+            self._remove_private_dir()
+            raise
         if creds is None and not is_loopback(host):
             log.warning("listening in PLAINTEXT on %s (--plaintext): node keys and inventories cross the network "
                         "unencrypted; use --tls-cert/--tls-key", self.config.listen)
@@ -266,7 +271,7 @@ class Collector:
         self.pipeline.start()
         guarded = self.config.max_connections_per_peer > 0
         if guarded:  # gRPC behind the per-peer guard (collector/serve/guard.py)
-            self._private_dir = tempfile.mkdtemp(prefix="netcensus-collector-")
+            self._private_dir = _private_dir()
             bound = bind_address(server, f"unix:{private_socket(self._private_dir)}", creds)
         else:
             bound = bind(server, host, port, creds)
@@ -304,7 +309,7 @@ class Collector:
         queries and admin calls the front-ends pass on over a private Unix socket."""
         self._holder = reserve_shared_port(host, port, self.config.listen)
         port = int(self._holder.getsockname()[1])
-        self._private_dir = tempfile.mkdtemp(prefix="netcensus-collector-")
+        self._private_dir = _private_dir()
         internal = str(Path(self._private_dir) / "writer.sock")
         server = grpc.aio.server(options=server_options(self.config))
         self._query_admin(server, private=True)
@@ -349,10 +354,14 @@ class Collector:
         self.store.close()
         if self._holder is not None:
             self._holder.close()
-        if self._private_dir is not None:
-            shutil.rmtree(self._private_dir, ignore_errors=True)
+        self._remove_private_dir()
         log.info("stopped: %d reports stored, %d duplicates, %d rows", self.pipeline.stored,
                  self.pipeline.duplicates, self.pipeline.rows)
+
+    def _remove_private_dir(self) -> None:
+        if self._private_dir is not None:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            self._private_dir = None
 
     async def refresh_loop(self) -> None:
         """Keep the findings lifecycle current even when nobody asks."""
@@ -421,6 +430,14 @@ def writer_threads(workers: int, cores: int) -> int:
     if workers <= 1:
         return 0
     return max(1, cores - workers)
+
+
+def _private_dir() -> str:
+    """A new 0700 directory for the collector's private sockets, removed by stop() or at the latest when
+    the interpreter exits (a collector that was never stopped: a failed start, a forgotten test fixture)."""
+    path = tempfile.mkdtemp(prefix="netcensus-collector-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) -> int:
