@@ -17,6 +17,7 @@ from collector.domain.decisions import Decision, DuplicateRow, Explanation
 from collector.domain.findings import AssetRow, FindingRow
 from collector.errors import CollectorUnreachable, NetcensusError, UsageError
 from collector.serve.tls import channel_credentials
+from collector.tls_probe import tls_mismatch
 from collector.wire.codec import to_datetime
 from collector.wire.decisions import decision_from_proto, duplicate_from_proto, explanation_from_proto
 from collector.wire.metadata import AUTHORIZATION_HEADER
@@ -29,6 +30,7 @@ class CollectorClient:
     def __init__(self, target: str, *, token: str | None = None, timeout_s: float = 120.0,
                  ca: Path | None = None, cert: Path | None = None, key: Path | None = None) -> None:
         self.target = target
+        self._tls = (ca, cert, key)
         options = [("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 64 << 20)]
         if ca or cert or key:
             self._channel = grpc.secure_channel(target, channel_credentials(ca, cert, key), options=options)
@@ -52,6 +54,12 @@ class CollectorClient:
         code = exc.code() if hasattr(exc, "code") else None
         detail = exc.details() if hasattr(exc, "details") else str(exc)
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            # "Socket closed" hides a TLS mismatch; a probe of our own names it (collector/tls_probe.py).
+            ca, cert, key = self._tls
+            mismatch = tls_mismatch(self.target, ca=ca, cert=cert, key=key) \
+                if code == grpc.StatusCode.UNAVAILABLE else None
+            if mismatch is not None:
+                return CollectorUnreachable(f"collector {self.target}: {mismatch}")
             first = (detail or "").splitlines()[0][:200] if detail else code.name
             return CollectorUnreachable(f"collector {self.target} is unreachable ({first})")
         if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNAUTHENTICATED,

@@ -5,13 +5,16 @@ gRPC reports every failed connection as UNAVAILABLE, and for a TLS mismatch ofte
 that wants a client certificate, a certificate the given CA did not sign. Each needs a different
 fix, so after such a failure the agent opens one connection of its own with the standard library's
 `ssl` (same CA, certificate and expected name as the channel) and names what it finds. The probe
-runs only after a failure, costs one handshake, and sends nothing but the HTTP/2 connection preface
-(which a gRPC server reads anyway); no report, key or secret.
+runs only after a failure, costs a handshake or two, and sends nothing but the HTTP/2 connection
+preface (which a gRPC server reads anyway); no report, key or secret.
 
 TLS 1.3 detail: a server that requires a client certificate checks it after the client's side of
 the handshake is done, so the refusal arrives on the first read (RFC 8446 §4.4.2.4): an alert
 (`certificate_required`), or, from gRPC's TLS stack, the connection simply closed where a gRPC server
 would answer the HTTP/2 preface with its SETTINGS frame. The probe therefore reads once.
+
+The collector's `--collector` client has the same probe (collector/tls_probe.py: the agent and the
+collector share no code); tests/test_tls_probes.py holds both to the same verdicts on the same servers.
 """
 
 from __future__ import annotations
@@ -19,11 +22,18 @@ from __future__ import annotations
 import socket
 import ssl
 from pathlib import Path
+from typing import Literal
 
 from agent.config import Security
 
 # The HTTP/2 client connection preface (RFC 9113 §3.4): what a gRPC client sends first anyway.
 _PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+# Alerts a TLS server sends when it does not accept the client certificate it got (RFC 8446 §6.2).
+_REFUSED = ("UNKNOWN_CA", "BAD_CERTIFICATE", "CERTIFICATE_UNKNOWN", "DECRYPT_ERROR", "CERTIFICATE_EXPIRED",
+            "UNSUPPORTED_CERTIFICATE", "ACCESS_DENIED")
+
+Verdict = Literal["requires-tls", "requires-tls-and-client-cert", "requires-client-cert", "client-cert-refused",
+                  "untrusted", "name-mismatch", "plaintext-server"]
 
 
 def _host_port(target: str) -> tuple[str, int] | None:
@@ -36,12 +46,12 @@ def _host_port(target: str) -> tuple[str, int] | None:
     return host.strip("[]"), int(port)
 
 
-def _context(security: Security) -> ssl.SSLContext:
+def _context(ca: Path | None, cert: Path | None, key: Path | None) -> ssl.SSLContext:
     """A client context as the channel's: the given CA (or the system's roots), our certificate if any."""
-    context = ssl.create_default_context(cafile=str(security.ca) if security.ca else None)
+    context = ssl.create_default_context(cafile=str(ca) if ca else None)
     context.set_alpn_protocols(["h2"])
-    if security.cert and security.key:
-        context.load_cert_chain(str(security.cert), str(security.key))
+    if cert and key:
+        context.load_cert_chain(str(cert), str(key))
     return context
 
 
@@ -78,37 +88,17 @@ def _wants_client_cert(host: str, port: int, timeout: float) -> bool:
         return False
 
 
-_CERT_REQUIRED = ("this collector requires a client certificate (mutual TLS): give --cert FILE --key FILE "
-                  "(netcensus certs client --kind agent --name HOST makes one)")
-
-
-def _cert_refused(security: Security) -> str:
-    return (f"this collector does not accept our client certificate ({Path(str(security.cert)).name}): it must "
-            "be signed by the CA the collector trusts (its --tls-client-ca) and not expired")
-
-
-def _client_cert_refusal(exc: ssl.SSLError, security: Security) -> str | None:
-    """What a TLS alert after the handshake says about our client certificate, if it is about that."""
-    text = str(exc).upper()
-    if "CERTIFICATE_REQUIRED" in text or ("HANDSHAKE_FAILURE" in text and not security.cert):
-        return _CERT_REQUIRED
-    if any(word in text for word in ("UNKNOWN_CA", "BAD_CERTIFICATE", "CERTIFICATE_UNKNOWN", "DECRYPT_ERROR",
-                                     "CERTIFICATE_EXPIRED", "UNSUPPORTED_CERTIFICATE", "ACCESS_DENIED")):
-        return _cert_refused(security)
-    return None
-
-
-def tls_mismatch(target: str, security: Security, *, timeout: float = 3.0) -> str | None:
-    """What is wrong between our TLS settings and the collector's, or None when it is not that.
+def probe(target: str, *, ca: Path | None, cert: Path | None, key: Path | None, tls: bool,
+          server_name: str = "", timeout: float = 3.0) -> tuple[Verdict, str] | None:
+    """What is wrong between these TLS settings and the server at `target`, with a detail; None when
+    it is not TLS (nothing listens, the network is down) or TLS agrees and the failure is elsewhere.
 
     Args:
-        target: the collector as dialled, HOST:PORT.
-        security: the channel's TLS settings.
-        timeout: seconds for the probe's connect and handshake.
-
-    Returns:
-        One clause for the user ("this collector requires TLS: ..."), or None: nothing listens, the
-        network is down, or TLS agrees and the failure is elsewhere.
+        target: HOST:PORT as dialled.
+        ca, cert, key: the channel's CA, client certificate and key (None: not given).
+        tls: the channel is encrypted.
+        server_name: the name expected in the server's certificate ("" = the host dialled).
+        timeout: seconds for each connect and handshake.
     """
     where = _host_port(target)
     if where is None:
@@ -118,45 +108,64 @@ def tls_mismatch(target: str, security: Security, *, timeout: float = 3.0) -> st
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError:
         return None  # nothing listens or nothing answers: gRPC's own words say that well enough
-    if not security.uses_tls:
+    if not tls:
         if not _speaks_tls(host, port, timeout):
             return None
-        if _wants_client_cert(host, port, timeout):
-            return ("this collector requires TLS and a client certificate: give --ca FILE (the CA that signed its "
-                    "certificate) and --cert FILE --key FILE (netcensus certs client --kind agent --name HOST)")
-        return ("this collector requires TLS: give --ca FILE (the CA that signed its certificate), or --tls "
-                "for the system's CA roots")
+        return ("requires-tls-and-client-cert", "") if _wants_client_cert(host, port, timeout) else ("requires-tls", "")
     try:
-        context = _context(security)
+        context = _context(ca, cert, key)
     except (OSError, ssl.SSLError):
-        return None  # a file we cannot read: the channel's own ConfigError says which
-    name = security.server_name or host
+        return None  # a file we cannot read: the channel's own error says which
+    name = server_name or host
+    refused: tuple[Verdict, str] = ("client-cert-refused", "") if cert else ("requires-client-cert", "")
     try:
         with socket.create_connection((host, port), timeout=timeout) as raw, \
-                context.wrap_socket(raw, server_hostname=name) as tls:
-            tls.sendall(_PREFACE)
-            if tls.recv(1) == b"":  # closed instead of SETTINGS: it refused our (missing) certificate
-                return _CERT_REQUIRED if not security.cert else _cert_refused(security)
+                context.wrap_socket(raw, server_hostname=name) as channel:
+            channel.sendall(_PREFACE)
+            if channel.recv(1) == b"":  # closed instead of SETTINGS: it refused our (missing) certificate
+                return refused
     except ssl.SSLCertVerificationError as exc:
         detail = exc.verify_message or str(exc)
-        if "mismatch" in detail.lower():
-            return (f"the collector's certificate is not valid for {name!r}: dial a name it was issued for, give "
-                    "--server-name NAME, or reissue it (netcensus certs server --host NAME)")
-        trust = f"the CA in {security.ca}" if security.ca else "the system's CA roots"
-        return f"the collector's certificate is not trusted by {trust} ({detail}): give --ca with the CA that signed it"
+        return ("name-mismatch", name) if "mismatch" in detail.lower() else ("untrusted", detail)
     except ssl.SSLError as exc:
-        refusal = _client_cert_refusal(exc, security)
-        if refusal is not None:
-            return refusal
-        return None if _speaks_tls(host, port, timeout) else _PLAINTEXT_SERVER
+        text = str(exc).upper()
+        if "CERTIFICATE_REQUIRED" in text or ("HANDSHAKE_FAILURE" in text and not cert):
+            return "requires-client-cert", ""
+        if any(word in text for word in _REFUSED):
+            return "client-cert-refused", ""
+        return None if _speaks_tls(host, port, timeout) else ("plaintext-server", "")
     except ConnectionResetError:
-        if _speaks_tls(host, port, timeout):
-            return _CERT_REQUIRED if not security.cert else _cert_refused(security)
-        return _PLAINTEXT_SERVER
+        return refused if _speaks_tls(host, port, timeout) else ("plaintext-server", "")
     except OSError:
-        return None if _speaks_tls(host, port, timeout) else _PLAINTEXT_SERVER
+        return None if _speaks_tls(host, port, timeout) else ("plaintext-server", "")
     return None
 
 
-_PLAINTEXT_SERVER = ("this collector does not speak TLS (it serves plaintext): drop --ca/--tls/--cert, or start it "
-                     "with --tls-cert and --tls-key")
+def tls_mismatch(target: str, security: Security, *, timeout: float = 3.0) -> str | None:
+    """The agent's words for `probe`'s verdict on its channel to `target` ("this collector requires
+    TLS: ..."), or None when the failure is not a TLS mismatch."""
+    found = probe(target, ca=security.ca, cert=security.cert, key=security.key, tls=security.uses_tls,
+                  server_name=security.server_name, timeout=timeout)
+    if found is None:
+        return None
+    verdict, detail = found
+    cert = Path(str(security.cert)).name
+    trust = f"the CA in {security.ca}" if security.ca else "the system's CA roots"
+    words: dict[Verdict, str] = {
+        "requires-tls": "this collector requires TLS: give --ca FILE (the CA that signed its certificate), or --tls "
+                        "for the system's CA roots",
+        "requires-tls-and-client-cert": "this collector requires TLS and a client certificate: give --ca FILE (the "
+                                        "CA that signed its certificate) and --cert FILE --key FILE (netcensus certs "
+                                        "client --kind agent --name HOST)",
+        "requires-client-cert": "this collector requires a client certificate (mutual TLS): give --cert FILE --key "
+                                "FILE (netcensus certs client --kind agent --name HOST makes one)",
+        "client-cert-refused": f"this collector does not accept our client certificate ({cert}): it must be signed "
+                               "by the CA the collector trusts (its --tls-client-ca) and not expired",
+        "untrusted": f"the collector's certificate is not trusted by {trust} ({detail}): give --ca with the CA that "
+                     "signed it",
+        "name-mismatch": f"the collector's certificate is not valid for {detail!r}: dial a name it was issued for, "
+                         "give --server-name NAME, or reissue it (netcensus certs server --host NAME)",
+        "plaintext-server": "this collector does not speak TLS (it serves plaintext): drop --ca/--tls/--cert, or "
+                            "start it with --tls-cert and --tls-key",
+    }
+    return words[verdict]
