@@ -152,7 +152,7 @@ DEFAULT_WIDTH = 100      # no terminal (a pipe, a file, cron): what most readers
 MAX_CLIP = 40            # a clipped column wider than this only pushes the free text into more lines
 MIN_CLIP = 6
 MIN_WRAP = 24
-MAX_WRAP_LINES = 4       # a longer cell ends in "…" and a pointer to the full value
+MAX_WRAP_LINES = 6       # a longer cell ends in "…" and a pointer to the full value
 
 
 def terminal_width() -> int:
@@ -165,16 +165,18 @@ def _pad(text: str, width: int) -> str:
 
 
 def _layout(heads: list[str], cols: list[list[str]], keys: list[bool], wrap_at: int | None,
-            width: int) -> tuple[list[int], list[bool]]:
+            width: int, whole: list[bool]) -> tuple[list[int], list[bool]]:
     """Column widths and which columns are shown, so a row fits `width` cells where that is possible.
 
     Key columns keep their natural width. The free-text column gets what is left, at least MIN_WRAP.
-    Other columns shrink, the widest first, down to their header or MIN_CLIP; when that is still too
-    wide, columns are hidden: empty ones first, then from the right (put the most telling first).
+    Other columns shrink, the widest first, down to their header or MIN_CLIP (columns `whole`, such as
+    times, which say nothing when cut, not at all); when that is still too wide, columns are hidden:
+    empty ones first, then from the right (put the most telling first).
     """
     n = len(heads)
     natural = [max(cells(heads[i]), *(cells(c) for c in cols[i])) for i in range(n)]
-    floor = [natural[i] if keys[i] else min(natural[i], max(MIN_CLIP, cells(heads[i]))) for i in range(n)]
+    floor = [natural[i] if keys[i] or whole[i] else min(natural[i], max(MIN_CLIP, cells(heads[i])))
+             for i in range(n)]
     widths = [natural[i] if keys[i] else min(natural[i], MAX_CLIP) for i in range(n)]
     if wrap_at is not None:
         floor[wrap_at] = widths[wrap_at] = min(natural[wrap_at], max(MIN_WRAP, cells(heads[wrap_at])))
@@ -220,7 +222,8 @@ def to_table(rows: Sequence[Row], columns: Sequence[tuple[str, str]], *, width: 
     keys = [key in KEY_FIELDS for key, _ in columns]
     last = len(columns) - 1
     wrap_at = last if wrap_last and columns[last][0] in TEXT_FIELDS else None
-    widths, shown = _layout(heads, cols, keys, wrap_at, width)
+    whole = [any(isinstance(row.get(key), (datetime, date)) for row in records) for key, _ in columns]
+    widths, shown = _layout(heads, cols, keys, wrap_at, width, whole)
     order = [i for i in range(len(columns)) if shown[i]]
 
     def line(values: list[str]) -> str:
