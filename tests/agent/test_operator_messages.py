@@ -127,3 +127,25 @@ def test_scan_config_once_prints_a_summary(tmp_path: Path) -> None:
     assert r.code == 0, r.err
     summary = [line for line in r.err.splitlines() if line.startswith("scan --once:")]
     assert summary == ["scan --once: 1 job(s) (loop): 0 observations from 0 target(s)"], r.err
+
+
+def test_the_daemon_logs_a_successful_report_at_info_not_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import threading
+
+    from agent import report as report_module
+    from agent.config import AgentConfig
+
+    stop = threading.Event()
+
+    class Done:
+        def summary(self) -> str:
+            stop.set()  # one cycle is enough
+            return "reported pc-1 to 127.0.0.1:1: full snapshot of 3 packages"
+
+    monkeypatch.setattr(report_module, "report_once", lambda *_a, **_k: Done())
+    with caplog.at_level(logging.DEBUG, logger="netcensus.agent"):
+        report_module.run_reports(AgentConfig(collector="127.0.0.1:1", state_dir=tmp_path, memory_ceiling_mb=0), stop)
+    (record,) = [r for r in caplog.records if "reported pc-1" in r.getMessage()]
+    assert record.levelno == logging.INFO
