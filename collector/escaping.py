@@ -68,6 +68,8 @@ def cells(text: str) -> int:
     tables terminals themselves follow) answers it. Meant for escaped text: a control character,
     which wcwidth cannot size, counts one cell.
     """
+    if text.isascii():  # printable ASCII after escaping: one cell a character, and most text is
+        return len(text)
     width = wcswidth(text)
     return width if width >= 0 else len(text)
 
@@ -75,6 +77,8 @@ def cells(text: str) -> int:
 def _units(text: str) -> list[tuple[str, int]]:
     """Escaped `text` as (unit, cells): an escape or one character, a zero-width character (a combining
     mark) kept with the character before it, so no cut separates an accent from its letter."""
+    if text.isascii():
+        return [(token, len(token)) for token in TOKEN.findall(text)]
     units: list[tuple[str, int]] = []
     for token in TOKEN.findall(text):
         width = cells(token)
