@@ -124,3 +124,20 @@ def test_a_table_column_cut_short_ends_before_an_escape_not_inside_it() -> None:
                to_table(long, [("host", "HOST"), ("summary", "SUMMARY")], width=40, max_lines=10).splitlines()[2:]]
     assert wrapped[0] == "word" and all(line == "\\x1b" * 8 for line in wrapped[1:])
     assert len(wrapped) == 6
+
+
+_WORDS = st.text(alphabet=st.sampled_from(["a", "b", " ", "東", "\u0301", "\x1b", "-", "7"]), max_size=40)
+
+
+@given(st.lists(st.tuples(_WORDS, _WORDS, _WORDS, _WORDS), min_size=1, max_size=6), st.integers(30, 160))
+def test_a_table_fits_its_width_and_never_cuts_a_key(rows: list[tuple[str, str, str, str]], width: int) -> None:
+    from collector.escaping import cells
+
+    records = [{"hostname": h, "vendor": v, "os": o, "summary": s} for h, v, o, s in rows]
+    columns = [("hostname", "HOST"), ("vendor", "VENDOR"), ("os", "OS"), ("summary", "SUMMARY")]
+    table = to_table(records, columns, width=width, max_lines=50)
+    keys = max(cells("HOST"), *(cells(escape_text(h)) for h, *_ in rows))
+    for line in table.splitlines():
+        assert cells(line) <= max(width, keys + 2 + 24), (width, line)  # 24: the free text's least width
+    for host, *_ in rows:  # a key column is never cut: every host name is there whole
+        assert escape_text(host).strip() in table
