@@ -1,0 +1,256 @@
+"""`netcensus changes --since`: what changed inside a window, from what the store kept (pure).
+
+* **Assets.** `appeared`: first seen inside the window. `disappeared`: seen before the window, not
+  inside it, and found missing inside it: a sweep that covers it (one of its addresses is inside
+  the sweep's targets, or the same scanner re-ran the job whose report last saw it) finished after
+  its last sighting and did not see it, and the first such sweep falls inside the window; or it
+  carries an agent that reported in the period of the same length just before the window and has
+  been silent since. `came back`: seen inside the window after having been found missing the same
+  way (a covering sweep between its previous sighting and its return, or an agent silent for longer
+  than the window). An asset seen before only by sweeps that have not run again is not called gone:
+  absence without a look is not evidence. `identity`: an asset seen before the window that carried
+  a new host name, serial, MAC or IP inside it (with the values it no longer carried).
+* **Software.** Per asset and package (name, architecture, source): the versions present when the
+  window opened against the versions present now (software_installs keeps every install's
+  first_seen and removed_at). None then, some now: installed; some then, none now: removed;
+  different: upgraded, downgraded or changed, in the package's own version order. Packages of a
+  source reported for the first time (a new agent, a new package manager) are counted as its first
+  inventory, not as installs.
+* **Findings.** Every opened, reopened, resolved, suppressed and unsuppressed event (finding_events),
+  of any kind.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ipaddress
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from collector.domain.history import AssetChange, Changes, FindingChange, SoftwareChange, SoftwareCounts
+from collector.inventory.identity import ResolvedAsset
+from collector.inventory.refresh import Snapshot
+
+Rows = list[dict[str, Any]]
+#: -1, 0 or 1 as the first version sorts before, equal to or after the second, in a package source's order.
+VersionOrder = Callable[[str, str, str], int]
+
+_IDENTITY_KINDS = ("hostname", "serial", "mac", "ip")
+_SHOWN = 3  # values per identifier kind in a sentence
+
+
+class ChangeStore(Protocol):
+    """What `changes` needs from storage (collector/store/duckdb.py's Store is one)."""
+
+    def change_history(self, members: Mapping[str, str], since: datetime) -> Mapping[str, Rows]:
+        """Rows 'presence', 'jobs', 'sweeps', 'identity', 'software', 'findings' (collector/store/history.py)."""
+
+
+def changes(snapshot: Snapshot, store: ChangeStore, *, since: datetime, now: datetime,
+            order: VersionOrder) -> Changes:
+    """What changed from `since` to `now`."""
+    members = {s: a.asset_id for a in snapshot.assets for s in a.members}
+    kept = store.change_history(members, since)
+    by_id = {a.asset_id: a for a in snapshot.assets}
+    assets = _asset_changes(kept, by_id, since=since, now=now)
+    software, per_asset = _software_changes(kept["software"], by_id, since=since, order=order)
+    totals = SoftwareCounts(None, None, *(sum(getattr(c, f) for c in per_asset) for f in
+                                           ("installed", "removed", "upgraded", "downgraded", "changed",
+                                            "first_inventory")))
+    findings = tuple(FindingChange(r["at"], r["event"], r["finding_id"], r["kind"], r["severity"], r["asset_id"],
+                                   r["hostname"], r["ip"], r["software_name"], r["summary"], r["suppression"])
+                     for r in kept["findings"])
+    return Changes(since=since, until=now, assets=assets, software=software, software_per_asset=per_asset,
+                   software_totals=totals, findings=findings)
+
+
+# --- assets -------------------------------------------------------------------------------------------
+
+@dataclass
+class _Sweeps:
+    """Sweeps by time, indexed by target network and by (scanner, target): "did anything look for it?"."""
+
+    by_net: dict[tuple[int, int], dict[int, list[tuple[datetime, str]]]] = field(default_factory=dict)
+    by_job: dict[tuple[str, str], list[tuple[datetime, str]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: Rows) -> _Sweeps:
+        sweeps = cls()
+        for r in rows:  # oldest first: every list below stays sorted by time
+            at, source, targets = r["finished_at"], r["source_id"], list(r["targets"] or ())
+            what = f"a sweep of {', '.join(targets[:2])}{' …' if len(targets) > 2 else ''} by {source}"
+            for target in targets:
+                sweeps.by_job.setdefault((source, target), []).append((at, what))
+                try:
+                    net = ipaddress.ip_network(target, strict=False)
+                except ValueError:
+                    continue
+                base = int(net.network_address) >> (net.max_prefixlen - net.prefixlen)
+                sweeps.by_net.setdefault((net.version, net.prefixlen), {}).setdefault(base, []).append((at, what))
+        return sweeps
+
+    def first_after(self, after: datetime, ips: Sequence[str], jobs: Sequence[tuple[str, str]]
+                    ) -> tuple[datetime, str] | None:
+        """The first sweep after `after` over one of `ips`, or re-running one of `jobs` (scanner, target)."""
+        lists: list[list[tuple[datetime, str]]] = [self.by_job.get(job, []) for job in jobs]
+        for text in ips:
+            try:
+                ip = ipaddress.ip_address(text)
+            except ValueError:
+                continue
+            for (version, prefixlen), nets in self.by_net.items():
+                if version == ip.version:
+                    lists.append(nets.get(int(ip) >> (ip.max_prefixlen - prefixlen), []))
+        best: tuple[datetime, str] | None = None
+        for runs in lists:
+            i = bisect.bisect_right([at for at, _ in runs], after)
+            if i < len(runs) and (best is None or runs[i][0] < best[0]):
+                best = runs[i]
+        return best
+
+
+def _names(a: ResolvedAsset | None) -> tuple[str | None, str | None, str | None]:
+    if a is None:
+        return None, None, None
+    return (a.hostnames[0] if a.hostnames else None, a.ips[0] if a.ips else None, a.macs[0] if a.macs else None)
+
+
+def _t(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _asset_changes(kept: Mapping[str, Rows], by_id: Mapping[str, ResolvedAsset], *, since: datetime,
+                   now: datetime) -> tuple[AssetChange, ...]:
+    window = now - since
+    sweeps = _Sweeps.of(kept["sweeps"])
+    jobs: dict[str, list[tuple[str, str]]] = {}
+    for r in kept["jobs"]:
+        jobs.setdefault(r["asset_id"], []).extend((r["source_id"], t) for t in r["targets"] or ())
+    out: list[AssetChange] = []
+    for r in kept["presence"]:
+        a = by_id.get(r["asset_id"])
+        host, ip, mac = _names(a)
+        first, before, back = r["first_seen"], r["last_before"], r["first_since"]
+        has_agent = a is not None and any(m.startswith("agent:") for m in a.members)
+        ips = a.ips if a else []
+        if before is None:
+            sources = ", ".join(a.sources[:3]) if a else "-"
+            out.append(AssetChange("appeared", r["asset_id"], host, ip, mac, first, r["last_seen"],
+                                   f"first seen {_t(first)} by {sources}"))
+            continue
+        look = sweeps.first_after(before, ips, jobs.get(r["asset_id"], []))
+        if back is not None:
+            if look is not None and look[0] < back:
+                out.append(AssetChange("came back", r["asset_id"], host, ip, mac, back, before,
+                                       f"unseen from {_t(before)} ({look[1]} at {_t(look[0])} did not see it); "
+                                       f"seen again {_t(back)}"))
+            elif has_agent and back - before > window:
+                out.append(AssetChange("came back", r["asset_id"], host, ip, mac, back, before,
+                                       f"its agent was silent from {_t(before)} to {_t(back)}"))
+            continue
+        if look is not None and look[0] >= since:
+            out.append(AssetChange("disappeared", r["asset_id"], host, ip, mac, look[0], before,
+                                   f"last seen {_t(before)}; {look[1]} at {_t(look[0])} did not see it"))
+        elif look is None and has_agent and before >= since - window:
+            out.append(AssetChange("disappeared", r["asset_id"], host, ip, mac, None, before,
+                                   f"its agent last reported {_t(before)} and has been silent since"))
+    out.extend(_identity_changes(kept["identity"], by_id, since))
+    order = {"appeared": 0, "came back": 1, "identity": 2, "disappeared": 3}
+    out.sort(key=lambda c: (order[c.change], c.hostname or "~", c.asset_id))
+    return tuple(out)
+
+
+def _identity_changes(rows: Rows, by_id: Mapping[str, ResolvedAsset], since: datetime) -> list[AssetChange]:
+    # A value first seen inside the window is new; one last seen before it is one the asset no longer carries.
+    per: dict[str, dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]] = {}
+    for r in rows:
+        new, old = per.setdefault(r["asset_id"], {}).setdefault(r["kind"], ([], []))
+        (new if r["first_seen"] >= since else old).append(r)
+    out = []
+    for asset_id, kinds in per.items():
+        parts, at = [], None
+        for kind in _IDENTITY_KINDS:
+            new, old = kinds.get(kind, ([], []))
+            if not new:
+                continue
+            first = min(r["first_seen"] for r in new)
+            at = first if at is None else min(at, first)
+            shown = ", ".join(r["value"] for r in new[:_SHOWN]) + (f" +{len(new) - _SHOWN}" if len(new) > _SHOWN else "")
+            gone = sorted(old, key=lambda r: r["last_seen"], reverse=True)
+            was = ", ".join(r["value"] for r in gone[:_SHOWN]) + (f" +{len(gone) - _SHOWN}"
+                                                                   if len(gone) > _SHOWN else "")
+            parts.append(f"new {kind} {shown}" + (f" (was {was})" if was else ""))
+        if parts:
+            a = by_id.get(asset_id)
+            host, ip, mac = _names(a)
+            out.append(AssetChange("identity", asset_id, host, ip, mac, at, a.last_seen if a else None,
+                                   "; ".join(parts)))
+    return out
+
+
+# --- software -----------------------------------------------------------------------------------------
+
+def _software_changes(rows: Rows, by_id: Mapping[str, ResolvedAsset], *, since: datetime, order: VersionOrder
+                      ) -> tuple[tuple[SoftwareChange, ...], tuple[SoftwareCounts, ...]]:
+    groups: dict[tuple[str, str, str, str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        key = (r["asset_id"] or r["subject"], r["subject"], r["name"], r["arch"], r["source"])
+        groups.setdefault(key, []).append(r)
+    out: list[SoftwareChange] = []
+    counts: dict[str, dict[str, int]] = {}
+    for (asset_id, _subject, name, arch, source), group in groups.items():
+        tally = counts.setdefault(asset_id, dict.fromkeys(
+            ("installed", "removed", "upgraded", "downgraded", "changed", "first_inventory"), 0))
+        now_rows = [r for r in group if r["removed_at"] is None]
+        if group[0]["first_time"]:
+            tally["first_inventory"] += len(now_rows)
+            continue
+        then = {r["version"] for r in group if r["first_seen"] < since}
+        current = {r["version"] for r in now_rows}
+        added, gone = current - then, then - current
+        if not added and not gone:
+            continue  # the same versions then and now (reinstalled inside the window)
+        newest = max(now_rows, key=lambda r: r["first_seen"]) if now_rows else None
+        removed_at = max((r["removed_at"] for r in group if r["removed_at"] is not None), default=None)
+        a = by_id.get(asset_id)
+        host = a.hostnames[0] if a and a.hostnames else None
+        if added and gone:
+            to, frm = _highest(added, source, order), _highest(gone, source, order)
+            cmp = order(to, frm, source)
+            change = "upgraded" if cmp > 0 else "downgraded" if cmp < 0 else "changed"
+            out.append(SoftwareChange(change, asset_id, host, name, arch, source, frm, to,
+                                      newest["first_seen"] if newest else removed_at,
+                                      newest["installed_at"] if newest else None))
+        elif added:
+            change = "installed"
+            to = _highest(added, source, order)
+            row = next(r for r in now_rows if r["version"] == to)
+            out.append(SoftwareChange(change, asset_id, host, name, arch, source, None, to, row["first_seen"],
+                                      row["installed_at"]))
+        else:
+            change = "removed"
+            out.append(SoftwareChange(change, asset_id, host, name, arch, source, _highest(gone, source, order), None,
+                                      removed_at, None))
+        tally[change] += 1
+    per_asset = tuple(sorted(
+        (SoftwareCounts(asset_id, _host(by_id, asset_id), *t.values()) for asset_id, t in counts.items()
+         if any(t.values())),
+        key=lambda c: (c.hostname or "~", c.asset_id or "")))
+    out.sort(key=lambda c: (c.hostname or "~", c.asset_id or "", c.name.lower(), c.arch, c.source))
+    return tuple(out), per_asset
+
+
+def _host(by_id: Mapping[str, ResolvedAsset], asset_id: str) -> str | None:
+    a = by_id.get(asset_id)
+    return a.hostnames[0] if a and a.hostnames else None
+
+
+def _highest(versions: set[str], source: str, order: VersionOrder) -> str:
+    best = ""
+    for v in sorted(versions):
+        if not best or order(v, best, source) > 0:
+            best = v
+    return best
+
