@@ -5,7 +5,9 @@
   the sweep's targets, or the same scanner re-ran the job whose report last saw it) finished after
   its last sighting and did not see it, and the first such sweep falls inside the window; or it
   carries an agent that reported in the period of the same length just before the window and has
-  been silent since. `came back`: seen inside the window after having been found missing the same
+  been silent since. Only sweeps by a scanner that has seen the asset count as a look (another
+  scanner's method may not see it at all). An asset that appeared inside the window and was then
+  found missing is listed both ways. `came back`: seen inside the window after having been found missing the same
   way (a covering sweep between its previous sighting and its return, or an agent silent for longer
   than the window). An asset seen before only by sweeps that have not run again is not called gone:
   absence without a look is not evidence. `identity`: an asset seen before the window that carried
@@ -72,29 +74,30 @@ def changes(snapshot: Snapshot, store: ChangeStore, *, since: datetime, now: dat
 class _Sweeps:
     """Sweeps by time, indexed by target network and by (scanner, target): "did anything look for it?"."""
 
-    by_net: dict[tuple[int, int], dict[int, list[tuple[datetime, str]]]] = field(default_factory=dict)
-    by_job: dict[tuple[str, str], list[tuple[datetime, str]]] = field(default_factory=dict)
+    by_net: dict[tuple[int, int], dict[int, list[tuple[datetime, str, str]]]] = field(default_factory=dict)
+    by_job: dict[tuple[str, str], list[tuple[datetime, str, str]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rows: Rows) -> _Sweeps:
         sweeps = cls()
         for r in rows:  # oldest first: every list below stays sorted by time
             at, source, targets = r["finished_at"], r["source_id"], list(r["targets"] or ())
-            what = f"a sweep of {', '.join(targets[:2])}{' …' if len(targets) > 2 else ''} by {source}"
+            run = (at, f"a sweep of {', '.join(targets[:2])}{' …' if len(targets) > 2 else ''} by {source}", source)
             for target in targets:
-                sweeps.by_job.setdefault((source, target), []).append((at, what))
+                sweeps.by_job.setdefault((source, target), []).append(run)
                 try:
                     net = ipaddress.ip_network(target, strict=False)
                 except ValueError:
                     continue
                 base = int(net.network_address) >> (net.max_prefixlen - net.prefixlen)
-                sweeps.by_net.setdefault((net.version, net.prefixlen), {}).setdefault(base, []).append((at, what))
+                sweeps.by_net.setdefault((net.version, net.prefixlen), {}).setdefault(base, []).append(run)
         return sweeps
 
-    def first_after(self, after: datetime, ips: Sequence[str], jobs: Sequence[tuple[str, str]]
-                    ) -> tuple[datetime, str] | None:
-        """The first sweep after `after` over one of `ips`, or re-running one of `jobs` (scanner, target)."""
-        lists: list[list[tuple[datetime, str]]] = [self.by_job.get(job, []) for job in jobs]
+    def first_after(self, after: datetime, ips: Sequence[str], jobs: Sequence[tuple[str, str]],
+                    scanners: set[str]) -> tuple[datetime, str] | None:
+        """The first sweep after `after`, by one of `scanners` (those that saw the asset), over one of
+        `ips` or re-running one of `jobs` (scanner, target): a look that would have seen it."""
+        lists = [self.by_job.get(job, []) for job in jobs]
         for text in ips:
             try:
                 ip = ipaddress.ip_address(text)
@@ -105,9 +108,11 @@ class _Sweeps:
                     lists.append(nets.get(int(ip) >> (ip.max_prefixlen - prefixlen), []))
         best: tuple[datetime, str] | None = None
         for runs in lists:
-            i = bisect.bisect_right([at for at, _ in runs], after)
+            i = bisect.bisect_right(runs, after, key=lambda run: run[0])
+            while i < len(runs) and runs[i][2] not in scanners:
+                i += 1
             if i < len(runs) and (best is None or runs[i][0] < best[0]):
-                best = runs[i]
+                best = runs[i][0], runs[i][1]
         return best
 
 
@@ -125,36 +130,38 @@ def _asset_changes(kept: Mapping[str, Rows], by_id: Mapping[str, ResolvedAsset],
                    now: datetime) -> tuple[AssetChange, ...]:
     window = now - since
     sweeps = _Sweeps.of(kept["sweeps"])
-    jobs: dict[str, list[tuple[str, str]]] = {}
+    jobs: dict[tuple[str, bool], list[tuple[str, str]]] = {}
     for r in kept["jobs"]:
-        jobs.setdefault(r["asset_id"], []).extend((r["source_id"], t) for t in r["targets"] or ())
+        jobs.setdefault((r["asset_id"], bool(r["last"])), []).extend((r["source_id"], t) for t in r["targets"] or ())
     out: list[AssetChange] = []
     for r in kept["presence"]:
-        a = by_id.get(r["asset_id"])
+        asset_id = r["asset_id"]
+        a = by_id.get(asset_id)
         host, ip, mac = _names(a)
-        first, before, back = r["first_seen"], r["last_before"], r["first_since"]
+        first, last, before, back = r["first_seen"], r["last_seen"], r["last_before"], r["first_since"]
         has_agent = a is not None and any(m.startswith("agent:") for m in a.members)
         ips = a.ips if a else []
+        scanners = {s.rsplit(":", 1)[0] for s in a.sources} if a else set()
         if before is None:
             sources = ", ".join(a.sources[:3]) if a else "-"
-            out.append(AssetChange("appeared", r["asset_id"], host, ip, mac, first, r["last_seen"],
+            out.append(AssetChange("appeared", asset_id, host, ip, mac, first, last,
                                    f"first seen {_t(first)} by {sources}"))
-            continue
-        look = sweeps.first_after(before, ips, jobs.get(r["asset_id"], []))
-        if back is not None:
+        elif back is not None:
+            look = sweeps.first_after(before, ips, jobs.get((asset_id, False), []), scanners)
             if look is not None and look[0] < back:
-                out.append(AssetChange("came back", r["asset_id"], host, ip, mac, back, before,
+                out.append(AssetChange("came back", asset_id, host, ip, mac, back, before,
                                        f"unseen from {_t(before)} ({look[1]} at {_t(look[0])} did not see it); "
                                        f"seen again {_t(back)}"))
             elif has_agent and back - before > window:
-                out.append(AssetChange("came back", r["asset_id"], host, ip, mac, back, before,
+                out.append(AssetChange("came back", asset_id, host, ip, mac, back, before,
                                        f"its agent was silent from {_t(before)} to {_t(back)}"))
-            continue
-        if look is not None and look[0] >= since:
-            out.append(AssetChange("disappeared", r["asset_id"], host, ip, mac, look[0], before,
-                                   f"last seen {_t(before)}; {look[1]} at {_t(look[0])} did not see it"))
-        elif look is None and has_agent and before >= since - window:
-            out.append(AssetChange("disappeared", r["asset_id"], host, ip, mac, None, before,
+        # Gone now: a look after its last sighting (inside the window) did not see it.
+        gone = sweeps.first_after(last, ips, jobs.get((asset_id, True), []), scanners)
+        if gone is not None and gone[0] >= since:
+            out.append(AssetChange("disappeared", asset_id, host, ip, mac, gone[0], last,
+                                   f"last seen {_t(last)}; {gone[1]} at {_t(gone[0])} did not see it"))
+        elif gone is None and back is None and before is not None and has_agent and before >= since - window:
+            out.append(AssetChange("disappeared", asset_id, host, ip, mac, None, before,
                                    f"its agent last reported {_t(before)} and has been silent since"))
     out.extend(_identity_changes(kept["identity"], by_id, since))
     order = {"appeared": 0, "came back": 1, "identity": 2, "disappeared": 3}

@@ -123,15 +123,21 @@ def presence(cur: duckdb.DuckDBPyConnection, members: Mapping[str, str], since: 
 
 
 def last_seen_by(cur: duckdb.DuckDBPyConnection, members: Mapping[str, str], since: datetime) -> Rows:
-    """The sweeps (scan_runs) in the reports that last saw each asset before `since`: its jobs."""
+    """The sweeps (scan_runs) of the reports that saw each asset last, and last before `since`: its jobs.
+
+    `last` is true for the sweeps of its last sighting of all, false for those of its last before `since`.
+    """
     _with_members(cur, members)
     try:
         return _rows(cur, """
-            WITH last AS (
-                SELECT m.asset_id, s.report_id, s.source_id FROM sightings s JOIN members_now m USING (subject)
-                WHERE s.seen_at < $since
-                QUALIFY s.seen_at = max(s.seen_at) OVER (PARTITION BY m.asset_id))
-            SELECT DISTINCT l.asset_id, l.source_id, r.targets
+            WITH seen AS (SELECT m.asset_id, s.report_id, s.source_id, s.seen_at
+                          FROM sightings s JOIN members_now m USING (subject)),
+                 last AS (SELECT asset_id, report_id, source_id, true AS last FROM seen
+                          QUALIFY seen_at = max(seen_at) OVER (PARTITION BY asset_id)
+                          UNION ALL
+                          SELECT asset_id, report_id, source_id, false FROM seen WHERE seen_at < $since
+                          QUALIFY seen_at = max(seen_at) OVER (PARTITION BY asset_id))
+            SELECT DISTINCT l.asset_id, l.source_id, l.last, r.targets
             FROM last l JOIN scan_runs r USING (report_id)""", {"since": since})
     finally:
         cur.unregister("members_now")
