@@ -75,6 +75,18 @@ class _Parser(argparse.ArgumentParser):
         return super().format_help()
 
 
+def _packed(items: Sequence[str], indent: str, width: int) -> list[str]:
+    """Items joined by ', ' into lines of at most `width` characters, never breaking inside an item."""
+    lines: list[str] = []
+    line = ""
+    for item in items:
+        if line and len(indent) + len(line) + len(item) + 2 > width:
+            lines.append(indent + line + ",")
+            line = ""
+        line = f"{line}, {item}" if line else item
+    return [*lines, indent + line] if line else lines
+
+
 def _sql_type(duckdb_type: str) -> str:
     """A column type as people write it in SQL: lower case, and the time zone type by its short name."""
     return duckdb_type.lower().replace("timestamp with time zone", "timestamptz")
@@ -88,8 +100,7 @@ def _sql_relations() -> str:
     lines = ["relations (from the schema; see README, \"SQL views\"):"]
     for name, comment, columns in documented:
         lines.append(f"  {name} — {comment}")
-        lines.extend(textwrap.wrap(", ".join(f"{c} {_sql_type(t)}" for c, t in columns), 100,
-                                   initial_indent="      ", subsequent_indent="      "))
+        lines.extend(_packed([f"{c} {_sql_type(t)}" for c, t in columns], "      ", 100))
     if others:
         lines.extend(textwrap.wrap("internal (may change between versions): " + ", ".join(others), 100,
                                    initial_indent="  ", subsequent_indent="    "))
