@@ -184,10 +184,8 @@ def _identity_changes(rows: Rows, by_id: Mapping[str, ResolvedAsset], since: dat
                 continue
             first = min(r["first_seen"] for r in new)
             at = first if at is None else min(at, first)
-            shown = ", ".join(r["value"] for r in new[:_SHOWN]) + (f" +{len(new) - _SHOWN}" if len(new) > _SHOWN else "")
-            gone = sorted(old, key=lambda r: r["last_seen"], reverse=True)
-            was = ", ".join(r["value"] for r in gone[:_SHOWN]) + (f" +{len(gone) - _SHOWN}"
-                                                                   if len(gone) > _SHOWN else "")
+            shown = _few([r["value"] for r in new])
+            was = _few([r["value"] for r in sorted(old, key=lambda r: r["last_seen"], reverse=True)])
             parts.append(f"new {kind} {shown}" + (f" (was {was})" if was else ""))
         if parts:
             a = by_id.get(asset_id)
@@ -195,6 +193,12 @@ def _identity_changes(rows: Rows, by_id: Mapping[str, ResolvedAsset], since: dat
             out.append(AssetChange("identity", asset_id, host, ip, mac, at, a.last_seen if a else None,
                                    "; ".join(parts)))
     return out
+
+
+def _few(values: Sequence[str]) -> str:
+    """The first few values, and how many more."""
+    more = f" +{len(values) - _SHOWN}" if len(values) > _SHOWN else ""
+    return ", ".join(values[:_SHOWN]) + more
 
 
 # --- software -----------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def compare_record(r: Record, a: ResolvedAsset) -> tuple[FieldComparison, ...]:
          bool(r.hostname and current) and r.hostname.lower() == current[0].lower()),
         ("serial", [r.serial] if r.serial else [], [a.serial] if a.serial else [],
          bool(r.serial) and r.serial.upper() in (s.upper() for s in a.serials)),
-        ("mac", list(r.macs), list(a.macs), not set(m.lower() for m in r.macs).isdisjoint(m.lower() for m in a.macs)),
+        ("mac", list(r.macs), list(a.macs), not {m.lower() for m in r.macs}.isdisjoint(m.lower() for m in a.macs)),
         ("ip", list(r.ips), list(a.ips), not set(r.ips).isdisjoint(a.ips)),
         ("model", [r.model] if r.model else [], [a.model] if a.model else [],
          bool(r.model and a.model) and _same_model(r.model, a.model)),

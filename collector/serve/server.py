@@ -38,8 +38,8 @@ from collector.inventory.detail import asset_detail
 from collector.inventory.gc import settle_for_serving
 from collector.inventory.refresh import Snapshot, refresh
 from collector.inventory.refs import record_decision, undo_decision
-from collector.register.importing import import_register, parse_status_map
 from collector.pages import document_json
+from collector.register.importing import import_register, parse_status_map
 from collector.rules.bridge import load_software_rules
 from collector.rules.order import package_order
 from collector.serve.access import Access, TokenBook, check_name, check_role, hash_secret, new_token

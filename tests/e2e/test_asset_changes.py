@@ -69,7 +69,8 @@ def test_asset_and_changes_answer_alike_from_the_collector_and_the_file(tmp_path
         assert {(f["event"], f["kind"]) for f in changed["findings"]} >= {  # type: ignore[union-attr]
             ("resolved", "unauthorised-software")}
 
-        refused = run_cli("netcensus", "asset", "fin-lt-014", "--collector", target, env={"NETCENSUS_TOKEN": "", "NETCENSUS_ADMIN_TOKEN": ""})
+        no_token = {"NETCENSUS_TOKEN": "", "NETCENSUS_ADMIN_TOKEN": ""}
+        refused = run_cli("netcensus", "asset", "fin-lt-014", "--collector", target, env=no_token)
         assert refused.code == 1 and len(refused.err.strip().splitlines()) == 1
         missing = run_cli("netcensus", "asset", "no-such-host", "--collector", target)
         assert missing.code == 1 and "no asset matches" in missing.err and "Traceback" not in missing.err

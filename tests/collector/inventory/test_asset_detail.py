@@ -14,9 +14,9 @@ from collector.errors import UsageError
 from collector.inventory.detail import asset_detail
 from collector.inventory.refresh import Snapshot, refresh
 from collector.store.duckdb import Store
+from tests.collector.inventory.manual_estate import sight
 from tests.collector.inventory.test_changes import D, finding
 from tests.collector.store.test_deltas import OK, SOURCE, SUBJECT, T0, snapshot, store_all
-from tests.collector.inventory.manual_estate import sight
 
 MAC = "00:1b:21:cc:00:01"
 NOW = T0 + 2 * D
