@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -58,6 +60,25 @@ def _x(value: object) -> str:
     return escape_text("" if value is None else str(value))
 
 
+def _wrapped(line: str) -> list[str]:
+    """A long heading line wrapped to the terminal, continued under its first word.
+
+    The text is escaped already: escapes hold no spaces, so wrapping never splits one.
+    """
+    width = shutil.get_terminal_size((160, 24)).columns
+    indent = " " * (len(line) - len(line.lstrip()) + 4)
+    return textwrap.wrap(line, max(width, 60), subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False, drop_whitespace=True) or [line]
+
+
+#: A timeline line names its finding in this many characters at most (the FINDINGS section has it whole).
+GIST = 72
+
+
+def _gist(text: str) -> str:
+    return text if len(text) <= GIST else text[:GIST - 1].rstrip() + "…"
+
+
 def _section(title: str, rows: Sequence[Mapping[str, object]], columns: Sequence[tuple[str, str]]) -> list[str]:
     table = to_table(rows, columns)
     return ["", title, *("  " + line for line in table.splitlines())] if table else []
@@ -70,15 +91,15 @@ def asset_page(doc: Doc, *, all_software: bool = False) -> str:
     a = doc["asset"]
     names = " / ".join(_x(v) for v in (a["hostnames"][:1] + a["ips"][:1] + a["macs"][:1])) or "no name"
     what = ", ".join(_x(a[k]) for k in ("vendor", "device_type", "model", "os", "firmware") if a.get(k))
-    lines = [f"asset {_x(a['asset_id'])}  {names}" + (f"  ({what})" if what else ""),
+    lines = [*_wrapped(f"asset {_x(a['asset_id'])}  {names}" + (f"  ({what})" if what else "")),
              f"  seen {_when(a['first_seen'])} to {_when(a['last_seen'])} UTC by {_x(_by_source(a['sources']))}"]
     r = doc["record"]
     if r:
         status = f"{_x(r['status'])} [{_x(r['status_class'])}]" if r["status"] else f"[{_x(r['status_class'])}]"
         who = f", assigned to {_x(r['assigned_to'])}" if r["assigned_to"] else ""
-        lines.append(f"  register: {_x(r['asset_tag'] or r['name'] or r['record_key'])} ({_x(r['register'])}, "
-                     f"{_x(r['filename'])} line {r['line']}, imported {_when(r['imported_at'])}), {status}{who}; "
-                     f"matched by {_x(r['matched_by'] or '?')}")
+        lines.extend(_wrapped(f"  register: {_x(r['asset_tag'] or r['name'] or r['record_key'])} "
+                              f"({_x(r['register'])}, {_x(r['filename'])} line {r['line']}, imported "
+                              f"{_when(r['imported_at'])}), {status}{who}; matched by {_x(r['matched_by'] or '?')}"))
     else:
         lines.append("  register: no record matches it (a zombie unless a finding says otherwise)")
 
@@ -103,8 +124,8 @@ def asset_page(doc: Doc, *, all_software: bool = False) -> str:
         (("severity", "SEVERITY"), ("kind", "KIND"), ("opened", "OPENED"), ("summary", "SUMMARY")))
     lines += _section("FINDING TIMELINE", [
         {"at": _when(e["at"]), "event": e["event"], "severity": e["severity"], "kind": e["kind"],
-         "summary": (e["detail"] if e["event"] in ("suppressed", "unsuppressed") and e["detail"] else
-                     e["summary"] or (brief.get(e["finding_id"]) or {}).get("summary") or e["finding_id"])}
+         "summary": _gist(e["detail"] if e["event"] in ("suppressed", "unsuppressed") and e["detail"] else
+                          e["summary"] or (brief.get(e["finding_id"]) or {}).get("summary") or e["finding_id"])}
         for e in doc["timeline"]],
         (("at", "WHEN"), ("event", "EVENT"), ("severity", "SEVERITY"), ("kind", "KIND"), ("summary", "SUMMARY")))
     if doc["decisions"]:
@@ -236,8 +257,8 @@ def changes_page(doc: Doc) -> str:
     lines += _section("FINDINGS", [
         {"at": _when(f["at"]), "event": f["event"], "severity": f["severity"], "kind": f["kind"],
          "host": f["hostname"] or f["ip"] or "-",
-         "summary": f["suppression"] if f["event"] in ("suppressed", "unsuppressed") and f["suppression"]
-         else f["summary"] or f["finding_id"]} for f in doc["findings"]],
+         "summary": _gist(f["suppression"] if f["event"] in ("suppressed", "unsuppressed") and f["suppression"]
+                          else f["summary"] or f["finding_id"])} for f in doc["findings"]],
         (("at", "WHEN"), ("event", "EVENT"), ("severity", "SEVERITY"), ("kind", "KIND"), ("host", "HOST"),
          ("summary", "SUMMARY")))
     lines += ["", _totals(doc)]

@@ -2,8 +2,8 @@
 
 * **Assets.** `appeared`: first seen inside the window. `disappeared`: seen before the window, not
   inside it, and found missing inside it: a sweep that covers it (one of its addresses is inside
-  the sweep's targets, or the same scanner re-ran the job whose report last saw it) finished after
-  its last sighting and did not see it, and the first such sweep falls inside the window; or it
+  the sweep's targets, or the same scanner re-ran the job whose report last saw it) started after
+  its last sighting and did not see it, and the first such sweep finished inside the window; or it
   carries an agent that reported in the period of the same length just before the window and has
   been silent since. Only sweeps by a scanner that has seen the asset count as a look (another
   scanner's method may not see it at all). An asset that appeared inside the window and was then
@@ -70,21 +70,32 @@ def changes(snapshot: Snapshot, store: ChangeStore, *, since: datetime, now: dat
 
 # --- assets -------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    started: datetime
+    finished: datetime
+    what: str
+    source: str
+    scan_id: str
+
+
 @dataclass
 class _Sweeps:
-    """Sweeps by time, indexed by target network and by (scanner, target): "did anything look for it?"."""
+    """Sweeps by start time, indexed by target network and by (scanner, target): "did anything look for it?"."""
 
-    by_net: dict[tuple[int, int], dict[int, list[tuple[datetime, str, str]]]] = field(default_factory=dict)
-    by_job: dict[tuple[str, str], list[tuple[datetime, str, str]]] = field(default_factory=dict)
+    by_net: dict[tuple[int, int], dict[int, list[_Run]]] = field(default_factory=dict)
+    by_job: dict[tuple[str, str], list[_Run]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rows: Rows) -> _Sweeps:
         sweeps = cls()
-        for r in rows:  # oldest first: every list below stays sorted by time
-            at, source, targets = r["finished_at"], r["source_id"], list(r["targets"] or ())
-            run = (at, f"a sweep of {', '.join(targets[:2])}{' …' if len(targets) > 2 else ''} by {source}", source)
+        for r in rows:  # by start, oldest first: every list below stays sorted
+            targets = list(r["targets"] or ())
+            run = _Run(r["started_at"], r["finished_at"],
+                       f"a sweep of {', '.join(targets[:2])}{' …' if len(targets) > 2 else ''} by {r['source_id']}",
+                       r["source_id"], r["scan_id"])
             for target in targets:
-                sweeps.by_job.setdefault((source, target), []).append(run)
+                sweeps.by_job.setdefault((run.source, target), []).append(run)
                 try:
                     net = ipaddress.ip_network(target, strict=False)
                 except ValueError:
@@ -94,9 +105,10 @@ class _Sweeps:
         return sweeps
 
     def first_after(self, after: datetime, ips: Sequence[str], jobs: Sequence[tuple[str, str]],
-                    scanners: set[str]) -> tuple[datetime, str] | None:
-        """The first sweep after `after`, by one of `scanners` (those that saw the asset), over one of
-        `ips` or re-running one of `jobs` (scanner, target): a look that would have seen it."""
+                    scanners: set[str], saw: set[str]) -> _Run | None:
+        """The first sweep started after `after` by one of `scanners` (those that saw the asset), over one
+        of `ips` or re-running one of `jobs` (scanner, target), that is not one of the sweeps that `saw` it:
+        a look that would have seen it and did not."""
         lists = [self.by_job.get(job, []) for job in jobs]
         for text in ips:
             try:
@@ -106,13 +118,13 @@ class _Sweeps:
             for (version, prefixlen), nets in self.by_net.items():
                 if version == ip.version:
                     lists.append(nets.get(int(ip) >> (ip.max_prefixlen - prefixlen), []))
-        best: tuple[datetime, str] | None = None
+        best: _Run | None = None
         for runs in lists:
-            i = bisect.bisect_right(runs, after, key=lambda run: run[0])
-            while i < len(runs) and runs[i][2] not in scanners:
+            i = bisect.bisect_right(runs, after, key=lambda run: run.started)
+            while i < len(runs) and (runs[i].source not in scanners or runs[i].scan_id in saw):
                 i += 1
-            if i < len(runs) and (best is None or runs[i][0] < best[0]):
-                best = runs[i][0], runs[i][1]
+            if i < len(runs) and (best is None or runs[i].started < best.started):
+                best = runs[i]
         return best
 
 
@@ -130,9 +142,11 @@ def _asset_changes(kept: Mapping[str, Rows], by_id: Mapping[str, ResolvedAsset],
                    now: datetime) -> tuple[AssetChange, ...]:
     window = now - since
     sweeps = _Sweeps.of(kept["sweeps"])
-    jobs: dict[tuple[str, bool], list[tuple[str, str]]] = {}
+    jobs: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    saw: dict[str, set[str]] = {}
     for r in kept["jobs"]:
-        jobs.setdefault((r["asset_id"], bool(r["last"])), []).extend((r["source_id"], t) for t in r["targets"] or ())
+        jobs.setdefault((r["asset_id"], r["moment"]), []).extend((r["source_id"], t) for t in r["targets"] or ())
+        saw.setdefault(r["asset_id"], set()).add(r["scan_id"])
     out: list[AssetChange] = []
     for r in kept["presence"]:
         asset_id = r["asset_id"]
@@ -142,24 +156,25 @@ def _asset_changes(kept: Mapping[str, Rows], by_id: Mapping[str, ResolvedAsset],
         has_agent = a is not None and any(m.startswith("agent:") for m in a.members)
         ips = a.ips if a else []
         scanners = {s.rsplit(":", 1)[0] for s in a.sources} if a else set()
+        seen_by = saw.get(asset_id, set())
         if before is None:
             sources = ", ".join(a.sources[:3]) if a else "-"
             out.append(AssetChange("appeared", asset_id, host, ip, mac, first, last,
                                    f"first seen {_t(first)} by {sources}"))
         elif back is not None:
-            look = sweeps.first_after(before, ips, jobs.get((asset_id, False), []), scanners)
-            if look is not None and look[0] < back:
+            look = sweeps.first_after(before, ips, jobs.get((asset_id, "before"), []), scanners, seen_by)
+            if look is not None and look.started < back:
                 out.append(AssetChange("came back", asset_id, host, ip, mac, back, before,
-                                       f"unseen from {_t(before)} ({look[1]} at {_t(look[0])} did not see it); "
-                                       f"seen again {_t(back)}"))
+                                       f"unseen from {_t(before)} ({look.what} at {_t(look.finished)} did not see "
+                                       f"it); seen again {_t(back)}"))
             elif has_agent and back - before > window:
                 out.append(AssetChange("came back", asset_id, host, ip, mac, back, before,
                                        f"its agent was silent from {_t(before)} to {_t(back)}"))
-        # Gone now: a look after its last sighting (inside the window) did not see it.
-        gone = sweeps.first_after(last, ips, jobs.get((asset_id, True), []), scanners)
-        if gone is not None and gone[0] >= since:
-            out.append(AssetChange("disappeared", asset_id, host, ip, mac, gone[0], last,
-                                   f"last seen {_t(last)}; {gone[1]} at {_t(gone[0])} did not see it"))
+        # Gone now: a look that started after its last sighting (and finished inside the window) missed it.
+        gone = sweeps.first_after(last, ips, jobs.get((asset_id, "last"), []), scanners, seen_by)
+        if gone is not None and gone.finished >= since:
+            out.append(AssetChange("disappeared", asset_id, host, ip, mac, gone.finished, last,
+                                   f"last seen {_t(last)}; {gone.what} at {_t(gone.finished)} did not see it"))
         elif gone is None and back is None and before is not None and has_agent and before >= since - window:
             out.append(AssetChange("disappeared", asset_id, host, ip, mac, None, before,
                                    f"its agent last reported {_t(before)} and has been silent since"))

@@ -123,31 +123,39 @@ def presence(cur: duckdb.DuckDBPyConnection, members: Mapping[str, str], since: 
 
 
 def last_seen_by(cur: duckdb.DuckDBPyConnection, members: Mapping[str, str], since: datetime) -> Rows:
-    """The sweeps (scan_runs) of the reports that saw each asset last, and last before `since`: its jobs.
+    """The sweeps (scan_runs) of the reports that saw each asset at three moments: its last sighting
+    ('last'), its last before `since` ('before') and its first at or after `since` ('back').
 
-    `last` is true for the sweeps of its last sighting of all, false for those of its last before `since`.
+    Their targets are the asset's jobs (the same scanner re-running one looked for it again); their
+    scan ids are sweeps that did see it, however late they finished.
     """
     _with_members(cur, members)
     try:
         return _rows(cur, """
             WITH seen AS (SELECT m.asset_id, s.report_id, s.source_id, s.seen_at
                           FROM sightings s JOIN members_now m USING (subject)),
-                 last AS (SELECT asset_id, report_id, source_id, true AS last FROM seen
-                          QUALIFY seen_at = max(seen_at) OVER (PARTITION BY asset_id)
-                          UNION ALL
-                          SELECT asset_id, report_id, source_id, false FROM seen WHERE seen_at < $since
-                          QUALIFY seen_at = max(seen_at) OVER (PARTITION BY asset_id))
-            SELECT DISTINCT l.asset_id, l.source_id, l.last, r.targets
-            FROM last l JOIN scan_runs r USING (report_id)""", {"since": since})
+                 moments AS (
+                     SELECT asset_id, report_id, source_id, 'last' AS moment FROM seen
+                     QUALIFY seen_at = max(seen_at) OVER (PARTITION BY asset_id)
+                     UNION ALL
+                     SELECT asset_id, report_id, source_id, 'before' FROM seen WHERE seen_at < $since
+                     QUALIFY seen_at = max(seen_at) OVER (PARTITION BY asset_id)
+                     UNION ALL
+                     SELECT asset_id, report_id, source_id, 'back' FROM seen WHERE seen_at >= $since
+                     QUALIFY seen_at = min(seen_at) OVER (PARTITION BY asset_id))
+            SELECT DISTINCT m.asset_id, m.moment, m.source_id, r.scan_id, r.targets
+            FROM moments m JOIN scan_runs r USING (report_id)""", {"since": since})
     finally:
         cur.unregister("members_now")
 
 
 def scan_runs_after(cur: duckdb.DuckDBPyConnection, after: datetime) -> Rows:
-    """Every sweep that finished after `after` (complete or not: it looked), oldest first."""
+    """Every sweep that finished after `after` (complete or not: it looked), by start, oldest first."""
     return _rows(cur, """
-        SELECT source_id, targets, methods, epoch_us(finished_at) AS finished_at_us FROM scan_runs
-        WHERE finished_at > $after ORDER BY finished_at""", {"after": after})
+        SELECT source_id, scan_id, targets, methods, epoch_us(coalesce(started_at, finished_at)) AS started_at_us,
+               epoch_us(finished_at) AS finished_at_us
+        FROM scan_runs WHERE finished_at > $after ORDER BY coalesce(started_at, finished_at), finished_at""",
+                 {"after": after})
 
 
 def identity_values(cur: duckdb.DuckDBPyConnection, members: Mapping[str, str], since: datetime) -> Rows:
