@@ -831,7 +831,10 @@ def cmd_changes(args: argparse.Namespace) -> int:
     window = parse_duration(args.since, "--since")
     if window.total_seconds() <= 0:
         raise UsageError("--since: give a window longer than 0, e.g. 1d or 12h")
-    since = now - window
+    try:
+        since = now - window
+    except OverflowError as exc:
+        raise UsageError(f"--since {args.since}: reaches back before the year 1; give a shorter window") from exc
     if args.collector:
         with _client(args) as client:
             doc = client.changes(since)
