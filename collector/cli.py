@@ -257,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("asset", help="everything about one asset: identity and how it was matched, register beside "
                        "observed, identifiers per source, software with install dates and findings, finding timeline")
-    p.add_argument("ref", metavar="REF", help="asset id, asset tag, host name, IP address, MAC address or subject")
+    p.add_argument("ref", metavar="REF",
+                   help="asset id, asset tag, host name, IP address, MAC address, serial number or subject")
     _add_target(p)
     p.add_argument("--format", default="table", choices=("table", "json"), dest="fmt",
                    help="table: a readable page (default); json: the same as one object")
@@ -268,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "identity; software installed, removed, upgraded; findings opened and resolved")
     _add_target(p)
     p.add_argument("--since", default="1d", metavar="DURATION", help="the window, ending now (default 1d)")
-    p.add_argument("--format", default="table", choices=("table", "json", "csv"), dest="fmt")
+    p.add_argument("--format", default="table", choices=("table", "json", "csv"), dest="fmt",
+                   help="table (default); json: one object; csv: one flat row per change")
 
     p = sub.add_parser("rules", help="rule packs")
     rsub = p.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)

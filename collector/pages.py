@@ -40,9 +40,11 @@ def _default(value: object) -> object:
     return str(value)
 
 
-def document_json(doc: AssetDetail | Changes) -> str:
-    """One JSON object (valid JSON; C1, bidi and separator characters escaped as \\uXXXX)."""
-    return json_safe(json.dumps(asdict(doc), default=_default, ensure_ascii=False, indent=2))
+def document_json(doc: AssetDetail | Changes, *, compact: bool = False) -> str:
+    """One JSON object (valid JSON; C1, bidi and separator characters escaped as \\uXXXX); `compact`
+    leaves out the indentation (what the Query service sends: a third shorter)."""
+    return json_safe(json.dumps(asdict(doc), default=_default, ensure_ascii=False,
+                                **({"separators": (",", ":")} if compact else {"indent": 2})))
 
 
 def document(doc: AssetDetail | Changes) -> dict[str, Any]:
