@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,6 +86,7 @@ class _Sweeps:
 
     by_net: dict[tuple[int, int], dict[int, list[_Run]]] = field(default_factory=dict)
     by_job: dict[tuple[str, str], list[_Run]] = field(default_factory=dict)
+    latest: datetime | None = None  # the start of the newest sweep
 
     @classmethod
     def of(cls, rows: Rows) -> _Sweeps:
@@ -94,6 +96,7 @@ class _Sweeps:
             run = _Run(r["started_at"], r["finished_at"],
                        f"a sweep of {', '.join(targets[:2])}{' …' if len(targets) > 2 else ''} by {r['source_id']}",
                        r["source_id"], r["scan_id"])
+            sweeps.latest = run.started if sweeps.latest is None else max(sweeps.latest, run.started)
             for target in targets:
                 sweeps.by_job.setdefault((run.source, target), []).append(run)
                 try:
@@ -109,15 +112,17 @@ class _Sweeps:
         """The first sweep started after `after` by one of `scanners` (those that saw the asset), over one
         of `ips` or re-running one of `jobs` (scanner, target), that is not one of the sweeps that `saw` it:
         a look that would have seen it and did not."""
+        if self.latest is None or after >= self.latest:
+            return None  # no sweep started after it (the common case: the newest sweep saw it)
         lists = [self.by_job.get(job, []) for job in jobs]
         for text in ips:
-            try:
-                ip = ipaddress.ip_address(text)
-            except ValueError:
+            parsed = _address_bits(text)
+            if parsed is None:
                 continue
-            for (version, prefixlen), nets in self.by_net.items():
-                if version == ip.version:
-                    lists.append(nets.get(int(ip) >> (ip.max_prefixlen - prefixlen), []))
+            version, value, bits = parsed
+            for (net_version, prefixlen), nets in self.by_net.items():
+                if net_version == version:
+                    lists.append(nets.get(value >> (bits - prefixlen), []))
         best: _Run | None = None
         for runs in lists:
             i = bisect.bisect_right(runs, after, key=lambda run: run.started)
@@ -126,6 +131,18 @@ class _Sweeps:
             if i < len(runs) and (best is None or runs[i].started < best.started):
                 best = runs[i]
         return best
+
+
+def _address_bits(text: str) -> tuple[int, int, int] | None:
+    """(version, integer value, bit length) of an IP address; None when it is not one.
+
+    socket.inet_pton, not ipaddress.ip_address: at 100,000 assets the latter's octet parsing cost seconds.
+    """
+    family, version, bits = (socket.AF_INET6, 6, 128) if ":" in text else (socket.AF_INET, 4, 32)
+    try:
+        return version, int.from_bytes(socket.inet_pton(family, text.split("%", 1)[0]), "big"), bits
+    except (OSError, ValueError):
+        return None
 
 
 def _names(a: ResolvedAsset | None) -> tuple[str | None, str | None, str | None]:
