@@ -15,6 +15,7 @@ import argparse
 import ipaddress
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from collector.domain.findings import SEVERITY_ORDER, FindingRow
 from collector.errors import NetcensusError, QueryError, UsageError
 from collector.escaping import escape_text
 from collector.output import FORMATS, Progress, emit
+from collector.pages import SOFTWARE_SHOWN
 
 if TYPE_CHECKING:
     from collector.client import CollectorClient
@@ -66,6 +68,45 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(1, f"{self.prog}: {message} (see --help)\n")
+
+    def format_help(self) -> str:
+        """The help; a parser with an `epilog_from` builds its epilog now, not when every command starts."""
+        build = getattr(self, "epilog_from", None)
+        if build is not None and self.epilog is None:
+            self.epilog = build()
+        return super().format_help()
+
+
+def _packed(items: Sequence[str], indent: str, width: int) -> list[str]:
+    """Items joined by ', ' into lines of at most `width` characters, never breaking inside an item."""
+    lines: list[str] = []
+    line = ""
+    for item in items:
+        if line and len(indent) + len(line) + len(item) + 2 > width:
+            lines.append(indent + line + ",")
+            line = ""
+        line = f"{line}, {item}" if line else item
+    return [*lines, indent + line] if line else lines
+
+
+def _sql_type(duckdb_type: str) -> str:
+    """A column type as people write it in SQL: lower case, and the time zone type by its short name."""
+    return duckdb_type.lower().replace("timestamp with time zone", "timestamptz")
+
+
+def _sql_relations() -> str:
+    """The relations `sql` reads, with their columns: from the schema itself (collector/store/catalogue.py)."""
+    from collector.store.catalogue import documented_relations
+
+    documented, others = documented_relations()
+    lines = ["relations (from the schema; see README, \"SQL views\"):"]
+    for name, comment, columns in documented:
+        lines.append(f"  {name} — {comment}")
+        lines.extend(_packed([f"{c} {_sql_type(t)}" for c, t in columns], "      ", 100))
+    if others:
+        lines.extend(textwrap.wrap("internal (may change between versions): " + ", ".join(others), 100,
+                                   initial_indent="  ", subsequent_indent="    "))
+    return "\n".join(lines)
 
 
 def _target(args: argparse.Namespace) -> None:
@@ -217,12 +258,31 @@ def build_parser() -> argparse.ArgumentParser:
     _add_asset_filters(p)
     _add_assets_commands(p)
 
+    p = sub.add_parser("asset", help="everything about one asset: identity and how it was matched, register beside "
+                       "observed, identifiers per source, software with install dates and findings, finding timeline")
+    p.add_argument("ref", metavar="REF",
+                   help="asset id, asset tag, host name, IP address, MAC address, serial number or subject")
+    _add_target(p)
+    p.add_argument("--format", default="table", choices=("table", "json"), dest="fmt",
+                   help="table: a readable page (default); json: the same as one object")
+    p.add_argument("--all", action="store_true", dest="all_software",
+                   help=f"list every installed package (default: those with findings and {SOFTWARE_SHOWN} more)")
+
+    p = sub.add_parser("changes", help="what changed in a window: assets appeared, disappeared, came back or changed "
+                       "identity; software installed, removed, upgraded; findings opened and resolved")
+    _add_target(p)
+    p.add_argument("--since", default="1d", metavar="DURATION", help="the window, ending now (default 1d)")
+    p.add_argument("--format", default="table", choices=("table", "json", "csv"), dest="fmt",
+                   help="table (default); json: one object; csv: one flat row per change")
+
     p = sub.add_parser("rules", help="rule packs")
     rsub = p.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
     rc = rsub.add_parser("check", help="validate rule files; every error as file:line")
     rc.add_argument("dirs", nargs="*", type=Path)
 
-    p = sub.add_parser("sql", help="read-only SQL over the documented views")
+    p = sub.add_parser("sql", help="read-only SQL over the documented views",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.epilog_from = _sql_relations  # type: ignore[attr-defined]  # built only when --help is asked for
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("query")
     p.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
@@ -778,8 +838,73 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(workdir=args.dir, lab=not args.no_lab)
 
 
+def cmd_asset(args: argparse.Namespace) -> int:
+    """`netcensus asset REF`: the asset's page (or its JSON object), from the file or the collector."""
+    from collector.pages import asset_page
+
+    _target(args)
+    if args.collector:
+        with _client(args) as client:
+            doc = client.asset_detail(args.ref)
+    else:
+        from collector.inventory.detail import asset_detail
+        from collector.pages import document
+
+        store = _open_for_query(args.db)
+        try:
+            doc = document(asset_detail(args.ref, _snapshot(store), store))
+        finally:
+            store.close()
+    print(_json_text(doc) if args.fmt == "json" else asset_page(doc, all_software=args.all_software))
+    return 0
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    """`netcensus changes --since DURATION`: assets, software and findings that changed in the window."""
+    from collector.pages import changes_csv, changes_page
+
+    _target(args)
+    now = _utcnow()
+    window = parse_duration(args.since, "--since")
+    if window.total_seconds() <= 0:
+        raise UsageError("--since: give a window longer than 0, e.g. 1d or 12h")
+    try:
+        since = now - window
+    except OverflowError as exc:
+        raise UsageError(f"--since {args.since}: reaches back before the year 1; give a shorter window") from exc
+    if args.collector:
+        with _client(args) as client:
+            doc = client.changes(since)
+    else:
+        from collector.inventory.changes import changes
+        from collector.pages import document
+        from collector.rules.order import package_order
+
+        store = _open_for_query(args.db)
+        try:
+            doc = document(changes(_snapshot(store), store, since=since, now=now, order=package_order))
+        finally:
+            store.close()
+    if args.fmt == "json":
+        print(_json_text(doc))
+    elif args.fmt == "csv":
+        sys.stdout.write(changes_csv(doc))
+    else:
+        print(changes_page(doc))
+    return 0
+
+
+def _json_text(doc: dict[str, Any]) -> str:
+    """A document as one JSON object, escaped as every JSON we print is (collector/escaping.py)."""
+    import json
+
+    from collector.escaping import json_safe
+
+    return json_safe(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
 COMMANDS = {"serve": cmd_serve, "certs": cmd_certs, "sources": cmd_sources, "import": cmd_import,
-            "findings": cmd_findings, "assets": cmd_assets,
+            "findings": cmd_findings, "assets": cmd_assets, "asset": cmd_asset, "changes": cmd_changes,
             "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo, "tokens": cmd_tokens, "audit": cmd_audit}
 
 

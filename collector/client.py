@@ -6,9 +6,11 @@ servicers, the store (duckdb, pyarrow) or the inventory core (tests/collector/te
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import grpc
 from netcensus.v1 import query_pb2, query_pb2_grpc
@@ -236,3 +238,34 @@ class CollectorClient:
         except grpc.RpcError as exc:
             raise self._error(exc) from exc
         return decision_from_proto(answer)
+
+    def asset_detail(self, ref: str) -> dict[str, Any]:
+        """Everything about the asset `ref` names (`netcensus asset`), as its JSON object (reader token)."""
+        stub = query_pb2_grpc.QueryStub(self._channel)
+        try:
+            answer: query_pb2.Document = stub.AssetDetail(query_pb2.AssetDetailRequest(ref=ref),
+                                                          timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return self._document(answer, "asset")
+
+    def changes(self, since: datetime) -> dict[str, Any]:
+        """What changed since `since` (`netcensus changes`), as its JSON object (reader token)."""
+        stub = query_pb2_grpc.QueryStub(self._channel)
+        request = query_pb2.ChangesRequest()
+        request.since.FromDatetime(since)
+        try:
+            pieces = [d.json for d in stub.ListChanges(request, timeout=self._timeout, metadata=self._metadata)]
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return self._document(query_pb2.Document(json="".join(pieces)), "since")
+
+    def _document(self, answer: query_pb2.Document, key: str) -> dict[str, Any]:
+        """The JSON object a Document carries; one line naming the collector when it is not one."""
+        try:
+            parsed = json.loads(answer.json)
+        except ValueError as exc:
+            raise NetcensusError(f"collector {self.target}: the answer is not JSON ({exc})") from exc
+        if not isinstance(parsed, dict) or key not in parsed:
+            raise NetcensusError(f"collector {self.target}: the answer is not the expected document (no {key!r})")
+        return parsed

@@ -34,11 +34,15 @@ from collector.ingest.budget import InflightBudget
 from collector.ingest.enrolment import INTERNAL, UNAVAILABLE, EnrolAttempt, EnrolmentGate, Refusal
 from collector.ingest.pipeline import RETRY_LATER_MS, IngestPipeline
 from collector.ingest.ratelimit import RateLimiter
+from collector.inventory.changes import changes
+from collector.inventory.detail import asset_detail
 from collector.inventory.gc import settle_for_serving
 from collector.inventory.refresh import Snapshot, refresh
 from collector.inventory.refs import record_decision, undo_decision
+from collector.pages import document_json
 from collector.register.importing import import_register, parse_status_map
 from collector.rules.bridge import load_software_rules
+from collector.rules.order import package_order
 from collector.serve.access import Access, TokenBook, check_name, check_role, hash_secret, new_token
 from collector.serve.audit import AuditWriter
 from collector.serve.guard import PeerGuard, private_socket, refused_counter
@@ -253,7 +257,8 @@ class Collector:
                         mutual_tls=self.config.tls_client_ca is not None, trust_forwarded=private,
                         record=self.audit.write, clock=self.clock)
         query_pb2_grpc.add_QueryServicer_to_server(
-            QueryService(self.refresh, self.store.resolved_findings, access=access, pool=self.query_pool), server)
+            QueryService(self.refresh, self.store.resolved_findings, access=access, pool=self.query_pool,
+                         documents=_Documents(self)), server)
         query_pb2_grpc.add_AdminServicer_to_server(
             AdminService(self._import, access=access, revoke=self.revoke, sources=self.store.sources,
                          tokens=_Tokens(self), approve=self.approve, pool=self.query_pool,
@@ -372,6 +377,24 @@ class Collector:
                 await asyncio.to_thread(self.refresh)
             except NetcensusError as exc:
                 log.error("refresh failed: %s", exc)
+
+
+class _Documents:
+    """The asset page and the changes of a window (QueryService's Documents), from a fresh refresh and the store."""
+
+    def __init__(self, collector: Collector) -> None:
+        self._collector = collector
+
+    def asset_detail(self, ref: str) -> str:
+        """See collector/inventory/detail.py."""
+        c = self._collector
+        return document_json(asset_detail(ref, c.refresh(), c.store), compact=True)
+
+    def changes(self, since: datetime) -> str:
+        """See collector/inventory/changes.py."""
+        c = self._collector
+        return document_json(changes(c.refresh(), c.store, since=since, now=c.clock(), order=package_order),
+                             compact=True)
 
 
 class _Tokens:

@@ -39,7 +39,7 @@ from collector.domain.model import (
 from collector.errors import DatabaseLockedError, QueryError, StorageUnavailable, StoreError
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
-from collector.store import inventory
+from collector.store import history, inventory
 from collector.store import reports as reports_sql
 
 _LOCK_PID = re.compile(r"PID (\d+)")
@@ -558,6 +558,30 @@ class Store:
         """Findings that were open once and are no longer true, most recently resolved first."""
         with self._mapped("loading resolved findings"):
             return inventory.resolved_findings(self._cursor())
+
+    # --- history: `netcensus asset` and `netcensus changes` (collector/store/history.py) ----------------
+
+    def asset_history(self, subjects: Sequence[str], asset_id: str) -> dict[str, list[dict[str, Any]]]:
+        """One asset's identifiers per source, software installed now, open findings and finding events."""
+        with self._mapped("reading the asset's history"):
+            cur = self._cursor()
+            return {"identifiers": history.asset_identifiers(cur, subjects),
+                    "software": history.asset_software(cur, subjects),
+                    "findings": history.asset_findings(cur, asset_id),
+                    "timeline": history.asset_timeline(cur, asset_id)}
+
+    def change_history(self, members: Mapping[str, str], since: datetime) -> dict[str, list[dict[str, Any]]]:
+        """What the changes since `since` are made of; `members` maps subject -> asset id (the refresh's)."""
+        with self._mapped("reading changes"):
+            cur = self._cursor()
+            presence = history.presence(cur, members, since)
+            # Sweeps that may have looked for an asset: from the earliest last sighting that matters on.
+            looked_after = min((r["last_before"] for r in presence if r["last_before"] is not None), default=since)
+            return {"presence": presence, "jobs": history.last_seen_by(cur, members, since),
+                    "sweeps": history.scan_runs_after(cur, looked_after),
+                    "identity": history.identity_values(cur, members, since),
+                    "software": history.software_moves(cur, members, since),
+                    "findings": history.finding_events_since(cur, since)}
 
     # --- rules ---------------------------------------------------------------------------------------
 

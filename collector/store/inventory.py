@@ -293,6 +293,7 @@ def persist_findings(cur: duckdb.DuckDBPyConnection, rows: Sequence[FindingRow],
         (c, pa.timestamp("us", tz="UTC") if c in ("first_seen", "last_seen", "opened_at", "resolved_at", "updated_at")
          else pa.bool_() if c == "suppressed" else pa.string()) for c in _FINDING_COLUMNS]))
     cur.register("current_findings", table)
+    _record_events(cur, now)
     cur.execute("UPDATE findings SET resolved_at = ?, updated_at = ? WHERE resolved_at IS NULL AND "
                 "finding_id NOT IN (SELECT finding_id FROM current_findings)", [now, now])
     # Rewrite only findings whose content changed (new, reopened, new evidence): see _REPLACE_CHANGED.
@@ -304,6 +305,33 @@ def persist_findings(cur: duckdb.DuckDBPyConnection, rows: Sequence[FindingRow],
     cur.execute("UPDATE findings SET updated_at = ? WHERE finding_id IN (SELECT finding_id FROM current_findings)",
                 [now])
     cur.unregister("current_findings")
+
+
+# What changes between the stored findings and `current_findings`, as finding_events rows (schema
+# 011): the findings table keeps one row per finding and overwrites its times when it reopens, so the
+# history lives beside it. Every statement compares the two tables as they are before the update.
+_EVENTS = (
+    """INSERT INTO finding_events
+       SELECT c.finding_id, $now, CASE WHEN f.finding_id IS NULL THEN 'opened' ELSE 'reopened' END,
+              c.kind, c.severity, c.asset_id, c.summary
+       FROM current_findings c LEFT JOIN findings f USING (finding_id)
+       WHERE f.finding_id IS NULL OR f.resolved_at IS NOT NULL""",
+    """INSERT INTO finding_events
+       SELECT c.finding_id, $now, CASE WHEN c.suppressed THEN 'suppressed' ELSE 'unsuppressed' END,
+              c.kind, c.severity, c.asset_id, CASE WHEN c.suppressed THEN c.suppression ELSE c.summary END
+       FROM current_findings c LEFT JOIN findings f USING (finding_id)
+       WHERE ((f.finding_id IS NULL OR f.resolved_at IS NOT NULL) AND c.suppressed)
+          OR (f.resolved_at IS NULL AND f.finding_id IS NOT NULL AND c.suppressed <> f.suppressed)""",
+    """INSERT INTO finding_events
+       SELECT finding_id, $now, 'resolved', kind, severity, asset_id, summary FROM findings
+       WHERE resolved_at IS NULL AND finding_id NOT IN (SELECT finding_id FROM current_findings)""",
+)
+
+
+def _record_events(cur: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """Append the opened, reopened, resolved and (un)suppressed events of this refresh."""
+    for sql in _EVENTS:
+        cur.execute(sql, {"now": now})
 
 
 _TIME_COLUMNS = ("first_seen", "last_seen", "opened_at", "resolved_at")
