@@ -189,23 +189,27 @@ def load_records(cur: duckdb.DuckDBPyConnection) -> list[Record]:
 def load_coverage(cur: duckdb.DuckDBPyConnection) -> list[Coverage]:
     """Completed sweeps and agent reports: what could have seen a recorded machine, and when.
 
-    Of an agent's reports with the same networks only the newest five are loaded: a ghost cites at
-    most the five newest runs that covered it, so older identical runs can never show.
+    Of an agent's reports with the same networks only the newest five and the oldest are loaded: a
+    ghost cites at most the five newest runs that covered it, and the oldest says since when its
+    networks have been looked at (a never-seen record is unseen since then).
     """
     # Name the scanner by the host it enrolled from: people know "scan-01", not a UUID.
     s = _columns(cur, """
         SELECT s.source_id, s.methods, epoch_us(s.finished_at) AS finished_at, s.targets,
-               coalesce(src.hostname, '') AS scanner
+               coalesce(src.hostname, '') AS scanner, epoch_us(s.started_at) AS started_at
         FROM scan_runs s LEFT JOIN sources src USING (source_id) WHERE s.complete""")
     out = [
         Coverage(source=source, method="scan:" + ",".join(methods), at=at,  # type: ignore[arg-type] # NOT NULL
-                 networks=tuple(targets), detail=f"sweep of {', '.join(targets[:3])} by {scanner or source}")
-        for source, methods, at, targets, scanner in zip(s["source_id"], s["methods"], _times(s["finished_at"]),
-                                                         s["targets"], s["scanner"], strict=True)
+                 networks=tuple(targets), detail=f"sweep of {', '.join(targets[:3])} by {scanner or source}",
+                 started=started if started is not None and started <= at else None)  # type: ignore[operator]
+        for source, methods, at, targets, scanner, started in zip(
+            s["source_id"], s["methods"], _times(s["finished_at"]), s["targets"], s["scanner"],
+            _times(s["started_at"]), strict=True)
     ]
     c = _columns(cur, """
         SELECT source_id, hostname, epoch_us(seen_at) AS seen_at, networks FROM sightings WHERE method = 'agent'
         QUALIFY row_number() OVER (PARTITION BY source_id, hostname, networks ORDER BY seen_at DESC) <= 5
+             OR row_number() OVER (PARTITION BY source_id, hostname, networks ORDER BY seen_at) = 1
         ORDER BY seen_at DESC, source_id""")
     out += [
         Coverage(source=source, method="agent", at=at, networks=tuple(networks or ()),  # type: ignore[arg-type]
