@@ -16,10 +16,12 @@ from typing import Protocol
 
 from collector.domain.decisions import Decision, DuplicateRow
 from collector.domain.findings import SEVERITY_ORDER, AssetRow, FindingRow
+from collector.domain.posture import Posture
 from collector.inventory.decisions import ManualDecisions, annotate
 from collector.inventory.gc import paused_gc
 from collector.inventory.identity import ResolvedAsset, SubjectFacts, resolve
 from collector.inventory.oui import oui_vendor
+from collector.inventory.posture import asset_posture
 from collector.inventory.reconcile import Coverage, Finding, Match, Record, reconcile
 
 #: The rule step of a refresh: software findings for the resolved assets at `now`, bound to the
@@ -49,8 +51,12 @@ class InventoryStore(Protocol):
     def load_decisions(self) -> list[Decision]:
         """People's merge and split decisions, undone ones included."""
 
-    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
-        """Make the stored assets these (the rules engine reads them)."""
+    def load_posture(self) -> dict[str, Posture]:
+        """subject -> the security posture of every agent subject's freshest report."""
+
+    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                       posture: Mapping[str, Posture] | None = None) -> None:
+        """Make the stored assets these, with their posture (the rules engine reads them)."""
 
     def open_finding_times(self) -> dict[str, datetime]:
         """finding_id -> opened_at of every finding still open."""
@@ -100,7 +106,8 @@ def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, ru
                                   apart=apart)
     matched = {m.asset.asset_id: m for m in matches}
     if not store.read_only:
-        store.replace_assets(assets, matched)  # the rules engine reads them; they do not depend on the window
+        # The rules engine reads them (posture checks included); they do not depend on the window.
+        store.replace_assets(assets, matched, asset_posture(assets, store.load_posture()))
     if rules is not None:
         findings += rules(now, {a.asset_id: a for a in assets})
     # Open findings keep the opened_at already on record, new ones open now.

@@ -36,10 +36,12 @@ from collector.domain.model import (
     RecordedAsset,
     StoreResult,
 )
+from collector.domain.posture import Posture
 from collector.errors import DatabaseLockedError, QueryError, StorageUnavailable, StoreError
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
 from collector.store import inventory
+from collector.store import posture as posture_sql
 from collector.store import reports as reports_sql
 
 _LOCK_PID = re.compile(r"PID (\d+)")
@@ -539,10 +541,16 @@ class Store:
             return None
         return next(d for d in self.load_decisions() if d.decision_id == decision_id)
 
-    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
-        """Make the assets and asset_members tables hold these assets (and their matched records)."""
+    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                       posture: Mapping[str, Posture] | None = None) -> None:
+        """Make the assets and asset_members tables hold these assets (their matched records, their posture)."""
         with self._mapped("writing assets"), self._transaction() as cur:
-            inventory.write_assets(cur, assets, matched)
+            inventory.write_assets(cur, assets, matched, posture)
+
+    def load_posture(self) -> dict[str, Posture]:
+        """subject -> posture of every agent subject's freshest report (collector/store/posture.py)."""
+        with self._mapped("loading posture"):
+            return posture_sql.load_posture(self._cursor())
 
     def open_finding_times(self) -> dict[str, datetime]:
         """finding_id -> opened_at of every finding still open."""

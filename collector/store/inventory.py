@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from collector.domain.findings import Evidence, FindingRow
+from collector.domain.posture import Posture
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
 
@@ -199,9 +200,9 @@ def load_coverage(cur: duckdb.DuckDBPyConnection) -> list[Coverage]:
                coalesce(src.hostname, '') AS scanner, epoch_us(s.started_at) AS started_at
         FROM scan_runs s LEFT JOIN sources src USING (source_id) WHERE s.complete""")
     out = [
-        Coverage(source=source, method="scan:" + ",".join(methods), at=at,  # type: ignore[arg-type] # NOT NULL
+        Coverage(source=source, method="scan:" + ",".join(methods), at=at,  # finished_at is NOT NULL
                  networks=tuple(targets), detail=f"sweep of {', '.join(targets[:3])} by {scanner or source}",
-                 started=started if started is not None and started <= at else None)  # type: ignore[operator]
+                 started=started if started is not None and started <= at else None)
         for source, methods, at, targets, scanner, started in zip(
             s["source_id"], s["methods"], _times(s["finished_at"]), s["targets"], s["scanner"],
             _times(s["started_at"]), strict=True)
@@ -227,15 +228,25 @@ _ASSET_SCHEMA = pa.schema([
     ("first_seen", pa.timestamp("us", tz="UTC")), ("last_seen", pa.timestamp("us", tz="UTC")),
     ("sources", pa.list_(pa.string())), ("register", pa.string()), ("record_key", pa.string()),
     ("matched_by", pa.string()), ("has_software_inventory", pa.bool_()), ("firmware", pa.string()),
+    # Posture (migration 009), from the asset's freshest agent report: NULL where unknown.
+    ("posture_reported_at", pa.timestamp("us", tz="UTC")), ("pending_security_updates", pa.int32()),
+    ("oldest_pending_since", pa.timestamp("us", tz="UTC")), ("pending_updates", pa.list_(pa.string())),
+    ("disk_encrypted", pa.bool_()), ("firewall_active", pa.bool_()), ("firewalls", pa.list_(pa.string())),
+    ("endpoint_protection", pa.list_(pa.string())),
+    ("listening", pa.list_(pa.struct([("protocol", pa.string()), ("address", pa.string()), ("port", pa.int32()),
+                                      ("process", pa.string())]))),
 ])
 
 
-def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
+def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                 posture: Mapping[str, Posture] | None = None) -> None:
     """Replace the assets and asset_members tables (built column by column: 100,000 rows).
 
-    Runs inside the caller's transaction.
+    `posture`: asset_id -> its agent's posture (collector/inventory/posture.py). Runs inside the
+    caller's transaction.
     """
     links = [matched.get(a.asset_id) for a in assets]
+    held = [(posture or {}).get(a.asset_id) for a in assets]
     table = pa.table([
         [a.asset_id for a in assets], [a.hostnames for a in assets], [a.ips for a in assets],
         [a.macs for a in assets], [a.vendor or None for a in assets], [a.serial or None for a in assets],
@@ -244,7 +255,16 @@ def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset]
         [a.os_family or None for a in assets], [a.first_seen for a in assets], [a.last_seen for a in assets],
         [a.sources for a in assets], [m.record.register if m else None for m in links],
         [m.record.record_key if m else None for m in links], [m.key if m else None for m in links],
-        [a.has_software for a in assets], [a.firmware or None for a in assets]], schema=_ASSET_SCHEMA)
+        [a.has_software for a in assets], [a.firmware or None for a in assets],
+        [p.reported_at if p else None for p in held],
+        [len(p.pending_updates) if p and p.pending_updates is not None else None for p in held],
+        [p.oldest_pending_since if p else None for p in held],
+        [list(p.pending_updates) if p and p.pending_updates is not None else None for p in held],
+        [p.disk_encrypted if p else None for p in held], [p.firewall_active if p else None for p in held],
+        [list(p.firewalls) if p and p.firewalls is not None else None for p in held],
+        [list(p.endpoint_protection) if p and p.endpoint_protection is not None else None for p in held],
+        [[{"protocol": s.protocol, "address": s.address, "port": s.port, "process": s.process} for s in p.listening]
+         if p and p.listening is not None else None for p in held]], schema=_ASSET_SCHEMA)
     members = pa.table([
         [s for a in assets for s in a.members], [a.asset_id for a in assets for _ in a.members],
         [a.matched_by.get(s, "anchor") for a in assets for s in a.members]],

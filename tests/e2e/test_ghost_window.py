@@ -68,7 +68,7 @@ def test_each_window_answers_differently_on_one_database(tmp_path: Path) -> None
 
 def test_a_first_audit_needs_ghost_after_0(tmp_path: Path) -> None:
     """Sweeps began two hours ago: nothing has gone unseen for 14 days yet; 0 flags the never-seen record."""
-    db = _estate(tmp_path, "fresh", sweeps=[2 * timedelta(hours=1), timedelta(minutes=5)], seen_ago=timedelta(minutes=5))
+    db = _estate(tmp_path, "fresh", sweeps=[timedelta(hours=2), timedelta(minutes=5)], seen_ago=timedelta(minutes=5))
     assert _ghosts(db, "0") == {"NC-B"}
     assert _ghosts(db) == set()
     assert _ghosts(db, "30d") == set()
