@@ -64,6 +64,12 @@ class InventoryStore(Protocol):
     def persist_findings(self, rows: Sequence[FindingRow], now: datetime) -> None:
         """Make `rows` the open findings and resolve every other open one."""
 
+    def window_finding_times(self, window: timedelta) -> dict[str, datetime]:
+        """finding_id -> opened_at of what the last refresh with this (not persisted) window raised."""
+
+    def keep_window_findings(self, window: timedelta, rows: Sequence[FindingRow]) -> None:
+        """Remember when the findings of a refresh with this (not persisted) window first came up."""
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
@@ -110,11 +116,18 @@ def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, ru
         store.replace_assets(assets, matched, asset_posture(assets, store.load_posture()))
     if rules is not None:
         findings += rules(now, {a.asset_id: a for a in assets})
-    # Open findings keep the opened_at already on record, new ones open now.
+    # Open findings keep the opened_at already on record, new ones open now. A refresh with another
+    # window than the lifecycle's (persist=False) keeps its own record, so opened_at never moves
+    # between two runs of the same query.
     opened = store.open_finding_times()
+    if not persist:
+        opened = {**store.window_finding_times(ghost_after), **opened}
     rows = [_finding_row(f, matched, opened.get(f.finding_id) or now) for f in findings]
-    if persist and not store.read_only:
-        store.persist_findings(rows, now)
+    if not store.read_only:
+        if persist:
+            store.persist_findings(rows, now)
+        else:
+            store.keep_window_findings(ghost_after, rows)
     rows.sort(key=lambda r: (-SEVERITY_ORDER.index(r.severity), r.kind, r.hostname or "", r.finding_id))
     return Snapshot(assets=assets, findings=rows, records={k: m.record for k, m in matched.items()},
                     duplicates=[_duplicate_row(f) for f in findings if f.duplicate is not None],

@@ -299,6 +299,29 @@ def open_finding_times(cur: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
     return {fid: at for fid, at in zip(c["finding_id"], _times(c["opened_at"]), strict=True) if at is not None}
 
 
+def window_finding_times(cur: duckdb.DuckDBPyConnection, window: timedelta) -> dict[str, datetime]:
+    """finding_id -> opened_at of the findings that came up at the last query with ghost window `window`."""
+    c = _columns(cur, "SELECT finding_id, epoch_us(opened_at) AS opened_at FROM findings_windowed "
+                      "WHERE ghost_after_s = ?", [int(window.total_seconds())])
+    return {fid: at for fid, at in zip(c["finding_id"], _times(c["opened_at"]), strict=True) if at is not None}
+
+
+def keep_window_findings(cur: duckdb.DuckDBPyConnection, window: timedelta, rows: Sequence[FindingRow]) -> None:
+    """Make the findings of window `window` these (their opened_at as given); runs in the caller's transaction."""
+    seconds = int(window.total_seconds())
+    table = pa.table({"finding_id": pa.array([r.finding_id for r in rows], pa.string()),
+                      "opened_at": pa.array([r.opened_at for r in rows], pa.timestamp("us", tz="UTC"))})
+    cur.register("window_findings", table)
+    try:
+        cur.execute("DELETE FROM findings_windowed WHERE ghost_after_s = ? AND finding_id NOT IN "
+                    "(SELECT finding_id FROM window_findings)", [seconds])
+        cur.execute("INSERT INTO findings_windowed SELECT ?, finding_id, opened_at FROM window_findings "
+                    "WHERE opened_at IS NOT NULL AND finding_id NOT IN "
+                    "(SELECT finding_id FROM findings_windowed WHERE ghost_after_s = ?)", [seconds, seconds])
+    finally:
+        cur.unregister("window_findings")
+
+
 def _evidence_json(evidence: Sequence[Evidence]) -> str:
     # The stored text is compared (EXCEPT) with what earlier refreshes stored: keep its exact form.
     return json.dumps([{"source": e.source, "method": e.method, "seen_at": e.seen_at, "detail": e.detail}

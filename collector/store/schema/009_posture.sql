@@ -12,3 +12,14 @@ ALTER TABLE assets ADD COLUMN firewall_active BOOLEAN;               -- a host f
 ALTER TABLE assets ADD COLUMN firewalls VARCHAR[];                   -- 'nftables (active, enabled, 12 rules)'
 ALTER TABLE assets ADD COLUMN endpoint_protection VARCHAR[];         -- products found ('CrowdStrike Falcon (running)')
 ALTER TABLE assets ADD COLUMN listening STRUCT(protocol VARCHAR, address VARCHAR, port INTEGER, process VARCHAR)[];
+
+-- When each finding first came up in queries with another ghost window than the collector's own
+-- (`findings --ghost-after 0` over a collector that keeps 14d): not the findings lifecycle, which
+-- follows the collector's window, but their opened_at must not move between two runs of one query.
+-- A finding that stops coming up under a window is dropped here and opens anew if it comes back.
+CREATE TABLE findings_windowed (
+    ghost_after_s   BIGINT NOT NULL,      -- the query's window in seconds
+    finding_id      VARCHAR NOT NULL,
+    opened_at       TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (ghost_after_s, finding_id)
+);
