@@ -16,7 +16,6 @@ import pytest
 from tests.conftest import run_cli
 
 
-
 def test_every_suggested_query_answers_something(tmp_path: Path) -> None:
     demo = run_cli("netcensus", "demo", "--no-lab", "--dir", str(tmp_path / "demo"), timeout=300)
     assert demo.code == 0, demo.err
