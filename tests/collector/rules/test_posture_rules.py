@@ -73,9 +73,9 @@ def _rule(body: str):  # type: ignore[no-untyped-def]
 
 BARE = Posture(subject="agent:s", source_id="s", reported_at=AT, pending_updates=(), oldest_pending_since=None,
                disk_encrypted=True, firewall_active=True, firewalls=("nftables (active, enabled, 9 rules)",),
-               endpoint_protection=("ClamAV (running)",), listening=())
+               endpoint_protection=("ClamAV (running)",), listening=(), exposed=())
 UNKNOWN = replace(BARE, pending_updates=None, disk_encrypted=None, firewall_active=None, firewalls=None,
-                  endpoint_protection=None, listening=None)
+                  endpoint_protection=None, listening=None, exposed=None)
 
 
 def asset(posture: Posture | None, name: str = "ws-1", device_type: str = "laptop") -> PostureAsset:
@@ -110,7 +110,7 @@ def test_each_check_raises_only_on_a_known_bad_fact(check: str, posture: Posture
 
 def test_remote_access_ports_one_finding_per_port_loopback_ignored() -> None:
     rule = _rule("    check: remote-access-port-open\n    ports: [3389/tcp, 5900-5909/tcp, 3389/udp]\n")
-    posture = replace(BARE, listening=(
+    posture = replace(BARE, exposed=(
         ListeningSocket("tcp", "0.0.0.0", 3389, "xrdp"), ListeningSocket("tcp", "::", 3389, "xrdp"),
         ListeningSocket("udp", "0.0.0.0", 3389, "xrdp"), ListeningSocket("tcp", "127.0.0.1", 5901, "Xvnc"),
         ListeningSocket("tcp", "::1", 5902, "Xvnc"), ListeningSocket("tcp", "0.0.0.0", 22, "sshd")))
