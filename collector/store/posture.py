@@ -5,10 +5,12 @@ keeps its security facts as JSON in `sightings.detail` ("security", see collecto
 and whether each collector ran in `collector_runs`; here both become a Posture, with every part a
 collector did not complete left unknown (None).
 
-Speed: the JSON is read with wildcard paths (`$.x[*].name`, one list per field), and the texts
-people read are built in SQL, so Python only assembles one value per agent. Parsing the arrays into
-structs with from_json, and the structs into Python dicts, took 5 s for 20,000 agents with 12
-pending updates each; this takes about a tenth of that (measured in the commit that made it).
+Speed: each report's JSON is parsed once for the five arrays, the arrays are read with wildcard
+paths (`$[*].name`, one list per field), the texts people read are built in SQL, and since when an
+update has been pending is kept in pending_update_since, so older reports are read only for updates
+seen for the first time. Python only assembles one value per agent. Measured on 20,000 agents with
+three reports of 12 pending updates each, two shared cores under load: parsing the arrays with
+from_json into Python dicts and reading the whole history took 4.2-5.4 s; this takes 1.8-2.6 s.
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ from collector.domain.posture import ListeningSocket, Posture
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+# The parts of "security" read from each report, in one pass over its JSON (then small arrays are read).
+_PARTS = ("pending_security_updates", "firewalls", "endpoint_protection", "listening", "root_encrypted")
+
+
 def _field(array: str, name: str) -> str:
-    return f"json_extract_string(l.detail, '$.security.{array}[*].{name}')"
+    return f"json_extract_string(l.j[{_PARTS.index(array) + 1}], '$[*].{name}')"
 
 
 _PARTS_SQL = f"""
@@ -46,7 +52,7 @@ _PARTS_SQL = f"""
         SELECT l.subject, l.source_id, l.reported_at, coalesce(s.updates_ok, false) AS updates_ok,
                coalesce(s.disk_ok, false) AS disk_ok, coalesce(s.firewall_ok, false) AS firewall_ok,
                coalesce(s.protection_ok, false) AS protection_ok, coalesce(s.ports_ok, false) AS ports_ok,
-               json_extract_string(l.detail, '$.security.root_encrypted') AS root_encrypted,
+               CAST(l.j[5] AS VARCHAR) AS root_encrypted,
                {_field("pending_security_updates", "name")} AS u_name,
                {_field("pending_security_updates", "installed")} AS u_installed,
                {_field("pending_security_updates", "available")} AS u_available,
@@ -57,23 +63,39 @@ _PARTS_SQL = f"""
                {_field("endpoint_protection", "running")} AS e_running,
                {_field("listening", "protocol")} AS s_protocol, {_field("listening", "address")} AS s_address,
                {_field("listening", "port")} AS s_port, {_field("listening", "process")} AS s_process
-        FROM latest l LEFT JOIN states s USING (subject)
-    ), current_keys AS (
-        SELECT subject, unnest(list_transform(list_zip(u_name, u_installed),
-                                              lambda z: z[1] || ' ' || coalesce(z[2], ''))) AS update_key
-        FROM parts WHERE updates_ok
+        FROM (SELECT *, json_extract(detail, [{", ".join(f"'$.security.{p}'" for p in _PARTS)}]) AS j
+              FROM latest) l
+        LEFT JOIN states s USING (subject)
     )"""
 
+# The updates pending now on each machine whose agent could tell (security_updates ran), once per refresh.
+_KEYS_SQL = """
+    CREATE OR REPLACE TEMP TABLE nc_pending_now AS
+    WITH latest AS (
+        SELECT subject, arg_max(report_id, seen_at) AS report_id, arg_max(detail, seen_at) AS detail
+        FROM sightings WHERE method = 'agent' GROUP BY subject
+    ), told AS (
+        SELECT l.subject, l.detail FROM latest l
+        JOIN collector_runs c ON c.report_id = l.report_id AND c.subject = l.subject
+        WHERE c.name = 'security_updates' AND c.state = 'ok'
+    )
+    SELECT subject, list_transform(list_zip(
+               json_extract_string(detail, '$.security.pending_security_updates[*].name'),
+               json_extract_string(detail, '$.security.pending_security_updates[*].installed')),
+               lambda z: z[1] || ' ' || coalesce(z[2], '')) AS update_keys
+    FROM told"""
+
 # Forget updates no longer pending on machines whose agent could tell (a failed collector keeps them).
-_FORGET_SQL = _PARTS_SQL + """
+_FORGET_SQL = """
     DELETE FROM pending_update_since
-    WHERE subject IN (SELECT subject FROM parts WHERE updates_ok)
-      AND (subject, update_key) NOT IN (SELECT subject, update_key FROM current_keys)"""
+    WHERE subject IN (SELECT subject FROM nc_pending_now)
+      AND (subject, update_key) NOT IN (SELECT subject, unnest(update_keys) FROM nc_pending_now)"""
 
 # Updates pending for the first time: since the first report that listed them, read from the history
 # of only those machines, and only of reports listing pending updates (a cheap text test first).
-_LEARN_SQL = _PARTS_SQL + """, new_keys AS (
-        SELECT * FROM current_keys
+_LEARN_SQL = """
+    WITH new_keys AS (
+        SELECT subject, update_key FROM (SELECT subject, unnest(update_keys) AS update_key FROM nc_pending_now)
         WHERE (subject, update_key) NOT IN (SELECT subject, update_key FROM pending_update_since)
     ), history AS (
         SELECT subject, update_key, min(seen_at) AS since FROM (
@@ -145,8 +167,12 @@ def _socket(z: dict[str, Any]) -> ListeningSocket | None:
 
 def track_pending(cur: duckdb.DuckDBPyConnection) -> None:
     """Bring pending_update_since up to date with the newest reports; runs in the caller's transaction."""
-    cur.execute(_FORGET_SQL)
-    cur.execute(_LEARN_SQL)
+    cur.execute(_KEYS_SQL)
+    try:
+        cur.execute(_FORGET_SQL)
+        cur.execute(_LEARN_SQL)
+    finally:
+        cur.execute("DROP TABLE IF EXISTS nc_pending_now")
 
 
 def load_posture(cur: duckdb.DuckDBPyConnection) -> dict[str, Posture]:
