@@ -41,7 +41,6 @@ from collector.errors import DatabaseLockedError, QueryError, StorageUnavailable
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
 from collector.store import history, inventory
-from collector.store import inventory
 from collector.store import posture as posture_sql
 from collector.store import reports as reports_sql
 
