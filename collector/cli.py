@@ -31,6 +31,7 @@ from collector.domain.findings import SEVERITY_ORDER, FindingRow
 from collector.errors import NetcensusError, QueryError, UsageError
 from collector.escaping import escape_text
 from collector.output import FORMATS, emit
+from collector.vulns.commands import add_vulns_parser, cmd_vulns
 
 if TYPE_CHECKING:
     from collector.client import CollectorClient
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from collector.store.duckdb import Store
 
 FINDING_KINDS = ("ghost", "zombie", "mismatch", "possible-duplicate", "identity-conflict", "unauthorised-software",
-                 "missing-software", "licence")
+                 "missing-software", "licence", "vulnerable-software")
 # Earlier releases called possible duplicates 'duplicate': --kind duplicate still selects them.
 KIND_ALIASES = {"duplicate": "possible-duplicate"}
 FINDING_COLUMNS = (
@@ -218,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     rsub = p.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
     rc = rsub.add_parser("check", help="validate rule files; every error as file:line")
     rc.add_argument("dirs", nargs="*", type=Path)
+
+    add_vulns_parser(sub, _Parser)
 
     p = sub.add_parser("sql", help="read-only SQL over the documented views")
     p.add_argument("--db", type=Path, required=True)
@@ -403,12 +406,14 @@ def cmd_findings(args: argparse.Namespace) -> int:
                                   include_resolved=args.include_resolved)
     else:
         from collector.inventory.refresh import refresh
+        from collector.vulns.bridge import with_vulnerabilities
 
         rules = _rules(args.rules)
         store = _open_for_query(args.db)
         try:
             window = DEFAULT_GHOST_AFTER if ghost_after is None else ghost_after
-            rows = refresh(store, now=now, ghost_after=window, rules=rules.evaluator(store) if rules else None,
+            steps = with_vulnerabilities(store, rules.evaluator(store) if rules else None)
+            rows = refresh(store, now=now, ghost_after=window, rules=steps,
                            persist=ghost_after is None or window == DEFAULT_GHOST_AFTER).findings
             if args.include_resolved:
                 rows += store.resolved_findings()
@@ -745,7 +750,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 COMMANDS = {"serve": cmd_serve, "certs": cmd_certs, "sources": cmd_sources, "import": cmd_import,
             "findings": cmd_findings, "assets": cmd_assets,
-            "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo, "tokens": cmd_tokens, "audit": cmd_audit}
+            "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo, "tokens": cmd_tokens, "audit": cmd_audit,
+            "vulns": cmd_vulns}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

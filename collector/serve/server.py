@@ -58,6 +58,7 @@ from collector.serve.querypool import QueryPool
 from collector.serve.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service
 from collector.serve.workers import FrontendPool
 from collector.store.duckdb import Store
+from collector.vulns.bridge import with_vulnerabilities
 
 log = logging.getLogger("netcensus.server")
 
@@ -110,7 +111,7 @@ class Collector:
         """Recompute assets and findings (persisting the lifecycle only with the configured window)."""
         window = self.config.ghost_after if ghost_after is None else ghost_after
         with self._refresh_lock:
-            rules = self._rules.evaluator(self.store) if self._rules else None
+            rules = with_vulnerabilities(self.store, self._rules.evaluator(self.store) if self._rules else None)
             return refresh(self.store, now=self.clock(), ghost_after=window, rules=rules,
                            persist=window == self.config.ghost_after)
 
