@@ -21,6 +21,7 @@ reported them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -255,8 +256,10 @@ class VulnStore:
                 cur.execute("INSERT OR REPLACE INTO vuln_sources VALUES (?, ?, ?, ?, ?, ?, ?)",
                             [source, path, now, len(advisories), withdrawn, rejected, newest])
             finally:
-                cur.unregister("nc_aff")
-                cur.unregister("nc_adv")
+                # In a failed transaction unregistering fails too; the first error is the news.
+                with contextlib.suppress(duckdb.Error):
+                    cur.unregister("nc_aff")
+                    cur.unregister("nc_adv")
 
     def status(self) -> list[SourceStatus]:
         """Every imported source with its ecosystems, newest import first."""
