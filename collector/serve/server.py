@@ -58,7 +58,9 @@ from collector.serve.querypool import QueryPool
 from collector.serve.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service
 from collector.serve.workers import FrontendPool
 from collector.store.duckdb import Store
+from collector.store.vulns_sql import VulnStore
 from collector.vulns.bridge import with_vulnerabilities
+from collector.vulns.schedule import FeedDirectory, reimport_loop
 
 log = logging.getLogger("netcensus.server")
 
@@ -366,6 +368,14 @@ class Collector:
                 log.error("refresh failed: %s", exc)
 
 
+    async def vulns_loop(self) -> None:
+        """Re-import the OSV feeds in the configured vulns_dir on its schedule (collector/vulns/schedule.py)."""
+        if self.config.vulns_dir is None:
+            return
+        feeds = FeedDirectory(VulnStore(self.store), self.config.vulns_dir, self.clock)
+        await reimport_loop(feeds, self.config.vulns_interval)
+
+
 class _Tokens:
     """The collector's token methods as the Admin service's TokenAdmin."""
 
@@ -442,10 +452,12 @@ def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) ->
         if ready is not None:
             ready(port)
         refresher = asyncio.create_task(collector.refresh_loop())
+        feeds = asyncio.create_task(collector.vulns_loop())
         await stop.wait()
-        refresher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await refresher
+        for task in (refresher, feeds):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await collector.stop()
 
     asyncio.run(main())
