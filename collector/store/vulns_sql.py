@@ -36,10 +36,11 @@ import pyarrow as pa
 from collector.errors import StoreError
 from collector.store.duckdb import Store
 from collector.vulns.ecosystems import ECOSYSTEM_SCHEMES, host_ecosystem
+from collector.vulns.matches import AdvisoryInfo, AffectedRow, Hit, MatchResult, TitleKey, fold_aliases
 from collector.vulns.ranges import Range, Verdict, evaluate
 from collector.vulns.records import Advisory
 
-__all__ = ["AdvisoryInfo", "MatchRow", "SourceStatus", "VulnException", "VulnStore"]
+__all__ = ["SourceStatus", "VulnException", "VulnStore"]
 
 #: Package sources that can belong to an OSV ecosystem (collector/vulns/ecosystems.py).
 _SOURCES: Final = ("deb", "rpm", "apk", "pip", "npm")
@@ -57,39 +58,6 @@ class SourceStatus:
     rejected: int
     newest_modified: datetime | None
     ecosystems: tuple[tuple[str, int], ...]     # (raw ecosystem, advisories) by count
-
-
-@dataclass(frozen=True, slots=True)
-class MatchRow:
-    """One advisory matching one installed package on one asset."""
-
-    asset_id: str
-    hostname: str | None
-    source: str
-    advisory_id: str
-    ecosystem: str
-    package: str
-    version: str
-    fixed: str
-    why: str
-    pkg_source: str
-    first_installed: datetime | None
-    last_seen: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class AdvisoryInfo:
-    """What a finding says about an advisory."""
-
-    source: str
-    id: str
-    aliases: tuple[str, ...]
-    severity: str
-    score: float | None
-    severity_basis: str
-    summary: str
-    links: tuple[str, ...]
-    modified: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +111,10 @@ def _registered(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[str, pa.Ta
 # Each install with the machine facts its ecosystem depends on; only resolved, current installs.
 _INSTALLS: Final = """
     SELECT m.asset_id, s.subject, s.name, s.version, s.pkg_source, s.source_package, s.installed_at,
-           s.first_seen, coalesce(regexp_extract(s.purl, '^pkg:[^/]+/([^/@?]+)/', 1), '') AS distro,
+           s.first_seen,
+           -- pkg:deb/debian/openssl@...: the namespace is the os-release ID (language packages have none).
+           CASE WHEN s.pkg_source IN ('deb', 'rpm', 'apk') THEN coalesce(split_part(s.purl, '/', 2), '') ELSE ''
+           END AS distro,
            coalesce(h.version_id, '') AS version_id
     FROM software_installs s
     JOIN asset_members m USING (subject)
@@ -185,18 +156,23 @@ _CANDIDATES: Final = """
 
 _AFFECTED_ROWS: Final = "SELECT rowid, ranges, versions FROM vuln_affected WHERE rowid IN (SELECT r FROM nc_rows_{t})"
 
+_MATCH_KEYS: Final = ("SELECT DISTINCT m.source, m.id, a.aliases FROM nc_match_{t} m "
+                      "JOIN vuln_advisories a USING (source, id)")
+
+# One row per asset and vulnerable title (the advisory group's label, not each advisory: an asset with
+# a CVE from three databases is one row).
 _MATCHED: Final = """
-    SELECT k.asset_id, any_value(a.hostnames[1]) AS hostname, m.source, m.id, k.ecosystem, m.key,
-           any_value(k.version) AS version, any_value(m.fixed) AS fixed, any_value(m.why) AS why,
+    WITH m AS (SELECT DISTINCT g.label, x.ecosystem, x.release, x.key, x.version
+               FROM nc_match_{t} x JOIN nc_group_{t} g USING (source, id))
+    SELECT k.asset_id, any_value(a.hostnames[1]) AS hostname, m.label, m.ecosystem, m.release, m.key, m.version,
            any_value(k.pkg_source) AS pkg_source,
            timezone('UTC', min(coalesce(k.installed_at, k.first_seen))::TIMESTAMPTZ) AS first_installed,
            timezone('UTC', max(coalesce(st.last_ok_at, k.first_seen))::TIMESTAMPTZ) AS last_seen
     FROM (SELECT * FROM ({keyed}) WHERE key IN (SELECT key FROM nc_match_{t})) k
-    JOIN nc_match_{t} m ON m.ecosystem = k.ecosystem AND m.release = k.release AND m.key = k.key
-                       AND m.version = k.version
+    JOIN m ON m.ecosystem = k.ecosystem AND m.release = k.release AND m.key = k.key AND m.version = k.version
     LEFT JOIN assets a ON a.asset_id = k.asset_id
     LEFT JOIN inventory_state st ON st.subject = k.subject AND st.pkg_source = k.pkg_source
-    GROUP BY k.asset_id, m.source, m.id, k.ecosystem, m.key
+    GROUP BY k.asset_id, m.label, m.ecosystem, m.release, m.key, m.version
 """
 
 #: The reference of the benchmark: the bare candidate join of installs to advisories, no version test.
@@ -320,7 +296,7 @@ class VulnStore:
 
     # --- matching ----------------------------------------------------------------------------------
 
-    def match(self) -> tuple[list[MatchRow], dict[tuple[str, str], AdvisoryInfo]]:
+    def match(self) -> MatchResult:
         """Every (asset, advisory) match with the advisories' details: the passes of the module docstring."""
         con = self._store._cursor()
         try:
@@ -342,10 +318,11 @@ class VulnStore:
         return int(row[0]) if row else 0
 
 
-def _judge(candidates: pa.Table, affected: dict[int, tuple[tuple[Range, ...], tuple[str, ...]]]) -> pa.Table:
-    """The match table: candidates whose version the advisory's ranges or list hold."""
-    cols: dict[str, list[str]] = {k: [] for k in ("ecosystem", "release", "key", "version", "source", "id",
-                                                   "fixed", "why")}
+def _judge(candidates: pa.Table, affected: dict[int, tuple[tuple[Range, ...], tuple[str, ...]]]
+           ) -> tuple[pa.Table, list[tuple[str, str, str, str, str, Hit]]]:
+    """The match table (candidates whose version the advisory's ranges or list hold), and its hits."""
+    cols: dict[str, list[str]] = {k: [] for k in ("ecosystem", "release", "key", "version", "source", "id")}
+    hits: list[tuple[str, str, str, str, str, Hit]] = []
     verdicts: dict[tuple[int, str], Verdict] = {}
     for eco, release, key, version, row, source, adv in zip(
             *(candidates.column(c).to_pylist() for c in ("ecosystem", "release", "key", "version",
@@ -357,13 +334,13 @@ def _judge(candidates: pa.Table, affected: dict[int, tuple[tuple[Range, ...], tu
             verdicts[(row, version)] = verdict
         if not verdict.affected:
             continue
-        for name, value in zip(cols, (eco, release, key, version, source, adv, verdict.fixed, verdict.why),
-                               strict=True):
+        for name, value in zip(cols, (eco, release, key, version, source, adv), strict=True):
             cols[name].append(value)
-    return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
+        hits.append((eco, release, key, version, source, Hit(source, adv, verdict.fixed, verdict.why)))
+    return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()}), hits
 
 
-def _match(con: duckdb.DuckDBPyConnection) -> tuple[list[MatchRow], dict[tuple[str, str], AdvisoryInfo]]:
+def _match(con: duckdb.DuckDBPyConnection) -> MatchResult:
     tag = uuid.uuid4().hex[:12]
     installs = _INSTALLS
     with _registered(con) as register:
@@ -379,20 +356,26 @@ def _match(con: duckdb.DuckDBPyConnection) -> tuple[list[MatchRow], dict[tuple[s
         register(f"nc_rows_{tag}", pa.table({"r": pa.array(rows, pa.int64())}))
         affected = {int(r): (_parse_ranges(ranges), tuple(versions or ()))
                     for r, ranges, versions in con.execute(_AFFECTED_ROWS.format(t=tag)).fetchall()}
-        register(f"nc_match_{tag}", _judge(candidates, affected))
-        matched = con.execute(_MATCHED.format(keyed=keyed, t=tag)).fetchall()
-        out = [MatchRow(asset_id=r[0], hostname=r[1], source=r[2], advisory_id=r[3], ecosystem=r[4], package=r[5],
-                        version=r[6], fixed=r[7], why=r[8], pkg_source=r[9], first_installed=_utc(r[10]),
-                        last_seen=_utc(r[11])) for r in matched]
-        keys = sorted({(m.source, m.advisory_id) for m in out})
-        register(f"nc_keys_{tag}", pa.table({"source": pa.array([k[0] for k in keys], pa.string()),
-                                             "id": pa.array([k[1] for k in keys], pa.string())}))
+        match_table, hit_rows = _judge(candidates, affected)
+        register(f"nc_match_{tag}", match_table)
+        keys = con.execute(_MATCH_KEYS.format(t=tag)).fetchall()
+        labels = fold_aliases((source, ident, tuple(aliases or ())) for source, ident, aliases in keys)
+        register(f"nc_group_{tag}", pa.table({
+            "source": pa.array([k[0] for k in labels], pa.string()),
+            "id": pa.array([k[1] for k in labels], pa.string()),
+            "label": pa.array(list(labels.values()), pa.string())}))
+        hits: dict[TitleKey, list[Hit]] = {}
+        for eco, release, key, version, source, hit in hit_rows:
+            hits.setdefault((labels[(source, hit.id)], eco, release, key, version), []).append(hit)
+        out = [AffectedRow(asset_id=r[0], hostname=r[1], title=(r[2], r[3], r[4], r[5], r[6]), pkg_source=r[7],
+                           first_installed=r[8], last_seen=r[9])
+               for r in con.execute(_MATCHED.format(keyed=keyed, t=tag)).fetchall()]
         info = {
             (r[0], r[1]): AdvisoryInfo(source=r[0], id=r[1], aliases=tuple(r[2] or ()), severity=r[3], score=r[4],
                                        severity_basis=r[5] or "", summary=r[6] or "", links=tuple(r[7] or ()),
                                        modified=_utc(r[8]))
             for r in con.execute(
                 f"SELECT a.source, a.id, a.aliases, a.severity, a.score, a.severity_basis, a.summary, a.links, "
-                f"a.modified FROM vuln_advisories a JOIN nc_keys_{tag} k USING (source, id)").fetchall()
+                f"a.modified FROM vuln_advisories a JOIN nc_group_{tag} k USING (source, id)").fetchall()
         }
-    return out, info
+    return MatchResult(rows=out, hits=hits, advisories=info)

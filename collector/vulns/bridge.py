@@ -16,19 +16,10 @@ from collector.inventory.reconcile import Finding
 from collector.inventory.refresh import RuleEvaluator
 from collector.rules.engine import utc_date
 from collector.store.duckdb import Store
-from collector.store.vulns_sql import AdvisoryInfo, MatchRow, VulnStore
-from collector.vulns.findings import ExceptionRule, Matched, MatchedAdvisory, vulnerability_findings
+from collector.store.vulns_sql import VulnStore
+from collector.vulns.findings import ExceptionRule, vulnerability_findings
 
 __all__ = ["vulnerability_step", "with_vulnerabilities"]
-
-
-def _matched(row: MatchRow, info: AdvisoryInfo) -> Matched:
-    advisory = MatchedAdvisory(source=info.source, id=info.id, aliases=info.aliases, severity=info.severity,
-                               score=info.score, severity_basis=info.severity_basis, summary=info.summary,
-                               links=info.links, modified=info.modified)
-    return Matched(asset_id=row.asset_id, hostname=row.hostname, advisory=advisory, ecosystem=row.ecosystem,
-                   package=row.package, version=row.version, fixed=row.fixed, why=row.why,
-                   pkg_source=row.pkg_source, first_installed=row.first_installed, last_seen=row.last_seen)
 
 
 def vulnerability_step(store: Store) -> RuleEvaluator:
@@ -36,13 +27,12 @@ def vulnerability_step(store: Store) -> RuleEvaluator:
     vulns = VulnStore(store)
 
     def run(now: datetime, assets: Mapping[str, ResolvedAsset]) -> list[Finding]:
-        rows, info = vulns.match()
+        result = vulns.match()
         today = utc_date(now)
         exceptions = [ExceptionRule(e.exception_id, e.advisory, e.reason, e.until, e.package, e.hostname, e.asset_id)
                       for e in vulns.exceptions() if e.revoked_at is None]
         checked = [s.source for s in vulns.status()]
-        return vulnerability_findings([_matched(r, info[(r.source, r.advisory_id)]) for r in rows], assets=assets,
-                                      exceptions=exceptions, checked=checked, today=today)
+        return vulnerability_findings(result, assets=assets, exceptions=exceptions, checked=checked, today=today)
 
     return run
 
