@@ -33,6 +33,7 @@ from typing import Final
 __all__ = [
     "ECOSYSTEM_SCHEMES",
     "HostEcosystem",
+    "distro_sources",
     "host_ecosystem",
     "normalise_name",
     "split_ecosystem",
@@ -141,6 +142,11 @@ def _host_release(ecosystem: str, version_id: str) -> str:
     if ecosystem == "Ubuntu":
         return ".".join(number.split(".")[:2])            # 22.04
     return number                                         # openSUSE Leap 15.5, SLES 15.5 (advisories vary)
+
+
+def distro_sources() -> list[tuple[str, str]]:
+    """Every (package source, distro) pair :func:`host_ecosystem` knows, plus the language sources with ""."""
+    return [(src, distro) for src, distros in _DISTROS.items() for distro in distros] + [(s, "") for s in _LANGUAGE]
 
 
 def host_ecosystem(pkg_source: str, distro: str, version_id: str) -> HostEcosystem | None:

@@ -36,9 +36,13 @@ _SEVERITY: Final = {
 }
 
 
-def _event(kind: str) -> dict[str, Any]:
-    return {"type": "object", "properties": {kind: _NONEMPTY}, "required": [kind],
-            "additionalProperties": False}
+# An event has exactly one of these keys. Written as one object schema rather than the specification's
+# oneOf of four: the same set of valid events, checked about three times faster (an import validates
+# every event of every range).
+_EVENT: Final = {
+    "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+    "properties": {"introduced": _NONEMPTY, "fixed": _NONEMPTY, "last_affected": _NONEMPTY, "limit": _NONEMPTY},
+}
 
 
 _RANGE: Final = {
@@ -50,7 +54,7 @@ _RANGE: Final = {
             "type": "array",
             "minItems": 1,
             "contains": {"required": ["introduced"]},
-            "items": {"oneOf": [_event("introduced"), _event("fixed"), _event("last_affected"), _event("limit")]},
+            "items": _EVENT,
         },
         "database_specific": {"type": "object"},
     },
@@ -125,11 +129,14 @@ def schema_error(record: object) -> str | None:
     if _VALIDATOR.is_valid(record):
         return None
     error = best_match(_VALIDATOR.iter_errors(record))
-    if error.validator == "oneOf" and "events" in error.absolute_path:
+    if error.validator in ("additionalProperties", "minProperties", "maxProperties") and \
+            "events" in error.absolute_path:
         return f"{_field(error)}: an event must have exactly one of introduced, fixed, last_affected, limit"
     # Descend to the most specific reason inside an anyOf/allOf.
     while error.context:
         error = best_match(error.context)
+    if error.validator == "contains" and error.absolute_path and error.absolute_path[-1] == "events":
+        return f"{_field(error)}: a range needs an introduced event"
     if error.validator == "not" and "events" in str(error.schema):
         message = "a range has fixed or last_affected events, not both"
     elif error.validator == "pattern" and error.schema.get("pattern") == _TIMESTAMP:
