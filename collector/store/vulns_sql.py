@@ -39,7 +39,7 @@ import pyarrow as pa
 
 from collector.errors import StoreError
 from collector.store.duckdb import Store
-from collector.vulns.ecosystems import ECOSYSTEM_SCHEMES, distro_sources, host_ecosystem
+from collector.vulns.ecosystems import ECOSYSTEM_SCHEMES, distro_from_os_name, distro_sources, host_ecosystem
 from collector.vulns.matches import AdvisoryInfo, AffectedRow, Hit, MatchResult, TitleKey, fold_aliases
 from collector.vulns.ranges import Range, Verdict, evaluate
 from collector.vulns.records import Advisory
@@ -115,17 +115,18 @@ def _registered(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[str, pa.Ta
 
 
 # Per subject and package source: the distribution (the purl namespace: pkg:deb/debian/openssl@...
-# names the os-release ID; language packages have none) and the machine's os-release VERSION_ID
-# (its agent's latest report). Taken once per (subject, source), not parsed out of every install.
+# names the os-release ID; language packages have none; without a purl, the agent's OS name says it)
+# and the machine's os-release VERSION_ID (its agent's latest report). Taken once per (subject,
+# source), not parsed out of every install.
 _HOSTS: Final = """
-    SELECT i.subject, i.pkg_source, i.distro, coalesce(h.version_id, '') AS version_id
+    SELECT i.subject, i.pkg_source, i.distro, coalesce(h.version_id, '') AS version_id, coalesce(h.os, '') AS os
     FROM (SELECT subject, pkg_source,
                  CASE WHEN pkg_source IN ('deb', 'rpm', 'apk') THEN coalesce(split_part(any_value(purl), '/', 2), '')
                       ELSE '' END AS distro
           FROM software_installs WHERE removed_at IS NULL AND pkg_source IN ('deb', 'rpm', 'apk', 'pip', 'npm')
           GROUP BY subject, pkg_source) i
-    LEFT JOIN (SELECT subject, arg_max(firmware, seen_at) AS version_id FROM sightings WHERE method = 'agent'
-               GROUP BY subject) h USING (subject)
+    LEFT JOIN (SELECT subject, arg_max(firmware, seen_at) AS version_id, arg_max(os, seen_at) AS os FROM sightings
+               WHERE method = 'agent' GROUP BY subject) h USING (subject)
 """
 
 # What an install's ecosystem and matched name depend on: package source, distro, the machine's
@@ -374,10 +375,27 @@ def _judge(candidates: pa.Table, affected: dict[int, tuple[tuple[Range, ...], tu
     return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()}), hits
 
 
+def _hosts(rows: Sequence[tuple[str, str, str, str, str]]) -> pa.Table:
+    """Per subject and package source: distro (purl namespace, else from the OS name) and VERSION_ID."""
+    by_name: dict[str, str] = {}
+    distros = []
+    for _subject, source, namespace, _vid, os_name in rows:
+        if namespace or source not in ("deb", "rpm", "apk"):
+            distros.append(namespace)
+            continue
+        if os_name not in by_name:
+            by_name[os_name] = distro_from_os_name(os_name)
+        distros.append(by_name[os_name])
+    return pa.table({"subject": pa.array([r[0] for r in rows], pa.string()),
+                     "pkg_source": pa.array([r[1] for r in rows], pa.string()),
+                     "distro": pa.array(distros, pa.string()),
+                     "version_id": pa.array([r[3] for r in rows], pa.string())})
+
+
 def _match(con: duckdb.DuckDBPyConnection) -> MatchResult:
     tag = uuid.uuid4().hex[:12]
     with _registered(con) as register:
-        register(f"nc_hosts_{tag}", con.sql(_HOSTS).to_arrow_table())
+        register(f"nc_hosts_{tag}", _hosts(con.execute(_HOSTS).fetchall()))
         version_ids = {str(v) for (v,) in con.execute(_VERSION_IDS.format(t=tag)).fetchall()} | {""}
         eco_rows = [(src, distro, vid, he.ecosystem, he.release) for src, distro in distro_sources()
                     for vid in sorted(version_ids) if (he := host_ecosystem(src, distro, vid)) is not None]

@@ -33,6 +33,7 @@ from typing import Final
 __all__ = [
     "ECOSYSTEM_SCHEMES",
     "HostEcosystem",
+    "distro_from_os_name",
     "distro_sources",
     "host_ecosystem",
     "normalise_name",
@@ -142,6 +143,25 @@ def _host_release(ecosystem: str, version_id: str) -> str:
     if ecosystem == "Ubuntu":
         return ".".join(number.split(".")[:2])            # 22.04
     return number                                         # openSUSE Leap 15.5, SLES 15.5 (advisories vary)
+
+
+#: os-release NAME words -> os-release ID, for machines whose packages carry no purl namespace.
+_OS_NAMES: Final = (("ubuntu", "ubuntu"), ("debian", "debian"), ("alpine", "alpine"), ("almalinux", "almalinux"),
+                    ("rocky", "rocky"), ("centos", "centos"), ("red hat", "rhel"), ("opensuse", "opensuse-leap"),
+                    ("suse linux enterprise", "sles"), ("sles", "sles"))
+
+
+def distro_from_os_name(os_name: str) -> str:
+    """The os-release ID a machine's OS name implies ("Debian GNU/Linux 12" -> "debian"), "" if none.
+
+    Used only when its packages carry no purl (the agent writes the os-release ID there): an agent's
+    OS name is the os-release NAME, whose first words are the distribution's own name.
+    """
+    lowered = os_name.strip().lower()
+    for word, distro in _OS_NAMES:
+        if lowered.startswith(word):
+            return distro
+    return ""
 
 
 def distro_sources() -> list[tuple[str, str]]:

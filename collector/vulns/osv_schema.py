@@ -21,7 +21,9 @@ from jsonschema.exceptions import ValidationError, best_match
 __all__ = ["OSV_SCHEMA", "schema_error"]
 
 # RFC 3339 date-time as OSV requires it ("2014-04-07T00:00:00Z", fractions and offsets allowed).
-_TIMESTAMP: Final = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+# The offset is optional here (read as UTC): a few older records omit it, and rejecting a whole
+# advisory over it would hide a real vulnerability.
+_TIMESTAMP: Final = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$"
 _STRING: Final = {"type": "string"}
 _NONEMPTY: Final = {"type": "string", "minLength": 1}
 _STRINGS: Final = {"type": ["array", "null"], "items": _STRING}
@@ -29,8 +31,9 @@ _SEVERITY: Final = {
     "type": ["array", "null"],
     "items": {
         "type": "object",
-        "properties": {"type": {"type": "string", "enum": ["CVSS_V2", "CVSS_V3", "CVSS_V4", "Ubuntu"]},
-                       "score": _NONEMPTY},
+        # Types in the specification: CVSS_V2, CVSS_V3, CVSS_V4, Ubuntu. A type added later is kept
+        # (and not scored) rather than refusing the advisory.
+        "properties": {"type": _NONEMPTY, "score": _NONEMPTY},
         "required": ["type", "score"],
     },
 }
