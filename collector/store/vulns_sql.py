@@ -208,6 +208,7 @@ _MATCHED: Final = """
     LEFT JOIN assets a ON a.asset_id = m.asset_id
     LEFT JOIN inventory_state st ON st.subject = s.subject AND st.pkg_source = s.pkg_source
     GROUP BY m.asset_id, v.label, v.ecosystem, v.release, v.key, v.version
+    ORDER BY m.asset_id, v.label
 """
 
 #: The reference of the benchmark: the bare candidate join of installs to advisories, no version test.
