@@ -82,18 +82,23 @@ def normalise_name(ecosystem: str, name: str) -> str:
 def _release_part(base: str, rest: str) -> str:
     """The release an OSV ecosystem suffix names, in the form :func:`host_ecosystem` gives hosts."""
     if base == "Ubuntu":
-        # "22.04:LTS", "Pro:18.04:LTS", "Pro:FIPS:20.04:LTS", "24.10": the numeric release part.
-        parts = [p for p in rest.split(":") if _DIGITS.fullmatch(p)]
-        return parts[0] if parts else ""
+        # "22.04:LTS", "24.10", "Pro:18.04:LTS" (ESM: the same machines, their fixes need Pro): the
+        # numeric release. Other streams ("Pro:FIPS:20.04:LTS", "Pro:FIPS-updates:...") ship their own
+        # builds whose versions would flag an ordinary machine that is fixed: not matched.
+        parts = rest.split(":")
+        if any(p not in ("Pro", "LTS") and not _DIGITS.fullmatch(p) for p in parts):
+            return ""
+        numbers = [p for p in parts if _DIGITS.fullmatch(p)]
+        return numbers[0] if len(numbers) == 1 else ""
     if base == "Alpine":
         return rest.lstrip("v")
     if base == "Red Hat":
-        # CPE-like "enterprise_linux:9::appstream", "rhel_eus:8.6::baseos": the major release.
-        for part in rest.split(":"):
-            m = _DIGITS.match(part)
-            if m:
-                return m.group().split(".")[0]
-        return ""
+        # CPE-like "enterprise_linux:9::appstream": the major release of the main stream. The
+        # extended streams (rhel_eus, rhel_aus, rhel_e4s...) number their builds apart, and nothing on
+        # a machine says it follows one: not matched rather than misread.
+        product, _, tail = rest.partition(":")
+        m = _DIGITS.match(tail)
+        return m.group().split(".")[0] if product == "enterprise_linux" and m else ""
     if base in ("Rocky Linux", "AlmaLinux"):
         return rest.split(".", maxsplit=1)[0].split(":", maxsplit=1)[0]
     if base in ("openSUSE", "SUSE"):
