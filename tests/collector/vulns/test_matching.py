@@ -119,3 +119,23 @@ def test_no_feed_no_cost(tmp_path: Path) -> None:
         assert with_vulnerabilities(s, None) is None
     finally:
         s.close()
+
+
+def test_upstream_spellings_of_one_cve_fold(tmp_path: Path) -> None:
+    """A DSA whose upstream is ["CVE-X", "DEBIAN-CVE-X"] (as Debian writes it) is the CVE's group."""
+    import json
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    record = json.loads((OSV / "DSA-2896-1.json").read_text())
+    record["aliases"] = []
+    record["upstream"] = ["CVE-2014-0160", "DEBIAN-CVE-2014-0160"]
+    (feed / "DSA-2896-1.json").write_text(json.dumps(record))
+    (feed / "DEBIAN-CVE-2014-0160.json").write_text((OSV / "DEBIAN-CVE-2014-0160.json").read_text())
+    s = build_store(tmp_path / "nc.duckdb", MACHINES[:1])
+    try:
+        import_feed(VulnStore(s), feed, source="debian", now=NOW)
+        (f,) = vulnerability_step(s)(NOW, {})
+        assert f.rule_id == "CVE-2014-0160" and "DSA-2896-1" in f.summary
+    finally:
+        s.close()
