@@ -240,6 +240,7 @@ class VulnStore:
             "severity_basis": pa.array([a.severity.basis for a in advisories], pa.string()),
             "links": pa.array([list(a.links) for a in advisories], pa.list_(pa.string())),
             "origin": pa.array([a.origin for a in advisories], pa.string()),
+            "covers": pa.array([list(a.covers) for a in advisories], pa.list_(pa.string())),
         })
         rows = [(a.id, f) for a in advisories for f in a.affected]
         aff = pa.table({
@@ -440,9 +441,9 @@ def _match(con: duckdb.DuckDBPyConnection) -> MatchResult:
         info = {
             (r[0], r[1]): AdvisoryInfo(source=r[0], id=r[1], aliases=tuple(r[2] or ()), severity=r[3], score=r[4],
                                        severity_basis=r[5] or "", summary=r[6] or "", links=tuple(r[7] or ()),
-                                       modified=_utc(r[8]))
+                                       modified=_utc(r[8]), covers=tuple(r[9] or ()))
             for r in con.execute(
                 f"SELECT a.source, a.id, a.aliases, a.severity, a.score, a.severity_basis, a.summary, a.links, "
-                f"a.modified FROM vuln_advisories a JOIN nc_group_{tag} k USING (source, id)").fetchall()
+                f"a.modified, a.covers FROM vuln_advisories a JOIN nc_group_{tag} k USING (source, id)").fetchall()
         }
     return MatchResult(rows=out, hits=hits, advisories=info)

@@ -50,6 +50,7 @@ class Advisory:
     links: tuple[str, ...]
     affected: tuple[Affected, ...]
     origin: str                # the file (and archive member) it came from
+    covers: tuple[str, ...] = ()  # a notice's several upstream CVEs (a multi-CVE DSA or USN), else ()
 
 
 def parse_time(text: str) -> datetime:
@@ -88,6 +89,12 @@ def _aliases(record: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in names if n != record["id"]))
 
 
+def _covers(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """The CVEs a notice covers when its upstream names several (see :func:`_aliases`)."""
+    cves = sorted({_cve_of(str(u)) for u in record.get("upstream") or () if u})
+    return tuple(cves) if len(cves) > 1 else ()
+
+
 def _affected(entry: Mapping[str, Any]) -> Affected | None:
     package = entry.get("package")
     if not isinstance(package, Mapping):
@@ -112,6 +119,7 @@ def parse_record(record: Mapping[str, Any], origin: str) -> Advisory:
         withdrawn=parse_time(str(record["withdrawn"])) if record.get("withdrawn") else None,
         summary=str(record.get("summary") or "").strip() or str(record.get("details") or "").strip()[:200],
         aliases=_aliases(record),
+        covers=_covers(record),
         severity=advisory_severity(record),
         links=_links(record),
         affected=affected,
