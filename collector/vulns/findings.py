@@ -95,8 +95,12 @@ def _title(key: TitleKey, hits: Sequence[Hit], result: MatchResult) -> _Title:
     basis = f"CVSS {top.score:g} {top.severity_basis}" if top.score is not None else top.severity_basis
     fixed = _highest([h.fixed for h in hits], ECOSYSTEM_SCHEMES.get(eco, "dotted"))
     also = f" ({', '.join(others[:4])}{', ...' if len(others) > 4 else ''})" if others else ""
-    title = next((i.summary for i in infos if i.summary), "")
-    title = f": {title[:120]}" if title else ""
+    # The shortest text is the advisory's own title where one database gave one; the others fall back
+    # to the first words of their details.
+    title = min((i.summary for i in infos if i.summary), key=len, default="")
+    if len(title) > 120:
+        title = title[:117].rsplit(" ", 1)[0] + "..."
+    title = f": {title}" if title else ""
     fix = f"fixed in {fixed}" if fixed else "no fixed version published"
     tail = f" is affected by {label}{also}{title}; {top.severity} ({basis}); {fix}."
     evidence = tuple(
