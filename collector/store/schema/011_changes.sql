@@ -40,3 +40,4 @@ COMMENT ON TABLE scan_runs IS 'sweeps that ran: targets, methods, when, complete
 COMMENT ON TABLE reports IS 'every stored report: source, seq, kind, sent and received times, items';
 COMMENT ON TABLE manual_decisions IS 'merge/split/apart decisions: who, when, why, undone by and at';
 COMMENT ON TABLE asset_members IS 'which subject belongs to which asset, and the key that joined it';
+COMMENT ON VIEW advisories IS 'imported OSV advisories, one row per affected package: ids, aliases, severity, ranges, withdrawn (netcensus vulns import)';
