@@ -50,7 +50,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def _findings(store: Store) -> dict[str, list[tuple[str, str, str]]]:
     out: dict[str, list[tuple[str, str, str]]] = {}
-    for f in vulnerability_step(store)(NOW, {}):
+    for f in vulnerability_step(store)(NOW, {}, {}):
         assert f.asset is None or f.asset.asset_id  # assets map is empty here: findings still name the asset
         host = f.summary.split(" on ", 1)[1].split(" is affected", 1)[0]
         out.setdefault(host, []).append((f.rule_id, f.software_name, f.software_version))
@@ -75,13 +75,13 @@ def test_just_below_and_just_above_each_fix(store: Store) -> None:
 
 def test_ubuntu_is_matched_per_usn_not_by_cve_upstream(store: Store) -> None:
     # USN-2165-1 lists two CVEs upstream: it is not folded into either, and it names the backport fix.
-    (f,) = [f for f in vulnerability_step(store)(NOW, {}) if "ubuntu1204-old" in f.summary]
+    (f,) = [f for f in vulnerability_step(store)(NOW, {}, {}) if "ubuntu1204-old" in f.summary]
     assert (f.rule_id, f.software_version) == ("USN-2165-1", "1.0.1-4ubuntu5.11")
     assert "fixed in 1.0.1-4ubuntu5.12" in f.summary and f.severity == "high"
 
 
 def test_a_finding_explains_itself(store: Store) -> None:
-    (f,) = [f for f in vulnerability_step(store)(NOW, {}) if "deb7-u4" in f.summary]
+    (f,) = [f for f in vulnerability_step(store)(NOW, {}, {}) if "deb7-u4" in f.summary]
     assert f.kind == "vulnerable-software" and f.severity == "high"
     assert "fixed in 1.0.1e-2+deb7u5" in f.summary and "CVSS 7.5" in f.summary
     assert "DSA-2896-1" in f.summary and "DEBIAN-CVE-2014-0160" in f.summary
@@ -90,7 +90,7 @@ def test_a_finding_explains_itself(store: Store) -> None:
     assert any("https://www.debian.org/security/2014/dsa-2896" in e.detail for e in advisories)
     assert any("introduced 0, fixed 1.0.1e-2+deb7u5" in e.detail for e in advisories)
     assert f.evidence[-1].detail == "checked against OSV sources: osv"
-    (npm,) = [f for f in vulnerability_step(store)(NOW, {}) if "npm-last" in f.summary]
+    (npm,) = [f for f in vulnerability_step(store)(NOW, {}, {}) if "npm-last" in f.summary]
     assert "no fixed version published" in npm.summary and npm.severity == "medium"
 
 
@@ -98,18 +98,18 @@ def test_accepted_risk_suppresses_until_it_expires(store: Store) -> None:
     vulns = VulnStore(store)
     vulns.add_exception(advisory="CVE-2014-0160", package=None, hostname="deb7-*", asset_id=None,
                         reason="isolated lab", until=date(2026, 12, 31), created_by="test", now=NOW)
-    by_host = {f.summary.split(" on ", 1)[1].split(" ", 1)[0]: f for f in vulnerability_step(store)(NOW, {})}
+    by_host = {f.summary.split(" on ", 1)[1].split(" ", 1)[0]: f for f in vulnerability_step(store)(NOW, {}, {})}
     assert by_host["deb7-u4"].suppressed and "isolated lab (until 2026-12-31" in by_host["deb7-u4"].suppression
     assert not by_host["rhel6-old"].suppressed  # another host
     later = NOW.replace(year=2027)
-    by_host = {f.summary.split(" on ", 1)[1].split(" ", 1)[0]: f for f in vulnerability_step(store)(later, {})}
+    by_host = {f.summary.split(" on ", 1)[1].split(" ", 1)[0]: f for f in vulnerability_step(store)(later, {}, {})}
     assert not by_host["deb7-u4"].suppressed and "expired 2026-12-31" in by_host["deb7-u4"].summary
     # Accepting by an alias (the DSA id) covers the whole group.
     (exc,) = vulns.exceptions()
     assert vulns.revoke_exception(exc.exception_id, NOW)
     vulns.add_exception(advisory="DSA-2896-1", package="openssl", hostname=None, asset_id="deb7-u4",
                         reason="vendor support case", until=date(2026, 12, 31), created_by="test", now=NOW)
-    by_host = {f.summary.split(" on ", 1)[1].split(" ", 1)[0]: f for f in vulnerability_step(store)(NOW, {})}
+    by_host = {f.summary.split(" on ", 1)[1].split(" ", 1)[0]: f for f in vulnerability_step(store)(NOW, {}, {})}
     assert by_host["deb7-u4"].suppressed and "vendor support case" in by_host["deb7-u4"].suppression
 
 
@@ -135,7 +135,7 @@ def test_upstream_spellings_of_one_cve_fold(tmp_path: Path) -> None:
     s = build_store(tmp_path / "nc.duckdb", MACHINES[:1])
     try:
         import_feed(VulnStore(s), feed, source="debian", now=NOW)
-        (f,) = vulnerability_step(s)(NOW, {})
+        (f,) = vulnerability_step(s)(NOW, {}, {})
         assert f.rule_id == "CVE-2014-0160" and "DSA-2896-1" in f.summary
     finally:
         s.close()
@@ -155,11 +155,11 @@ def test_a_multi_cve_notice_adds_no_duplicate_when_each_cve_is_found(tmp_path: P
     s = build_store(tmp_path / "nc.duckdb", MACHINES[:1])
     try:
         import_feed(VulnStore(s), feed, source="debian", now=NOW)
-        assert sorted(f.rule_id for f in vulnerability_step(s)(NOW, {})) == ["CVE-2014-0160", "DSA-2896-1"]
+        assert sorted(f.rule_id for f in vulnerability_step(s)(NOW, {}, {})) == ["CVE-2014-0160", "DSA-2896-1"]
         other = json.loads((OSV / "DEBIAN-CVE-2014-0160.json").read_text())
         other["id"], other["upstream"] = "DEBIAN-CVE-2014-0076", ["CVE-2014-0076"]
         (feed / "DEBIAN-CVE-2014-0076.json").write_text(json.dumps(other))
         import_feed(VulnStore(s), feed, source="debian", now=NOW)
-        assert sorted(f.rule_id for f in vulnerability_step(s)(NOW, {})) == ["CVE-2014-0076", "CVE-2014-0160"]
+        assert sorted(f.rule_id for f in vulnerability_step(s)(NOW, {}, {})) == ["CVE-2014-0076", "CVE-2014-0160"]
     finally:
         s.close()
