@@ -42,13 +42,14 @@ if TYPE_CHECKING:
     from collector.store.duckdb import Store
 
 FINDING_KINDS = ("ghost", "zombie", "mismatch", "possible-duplicate", "identity-conflict", "unauthorised-software",
-                 "missing-software", "licence")
+                 "missing-software", "licence", "unpatched", "disk-unencrypted", "firewall-off",
+                 "endpoint-protection-missing", "remote-access-port-open")
 # Earlier releases called possible duplicates 'duplicate': --kind duplicate still selects them.
 KIND_ALIASES = {"duplicate": "possible-duplicate"}
 FINDING_COLUMNS = (
     "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag", "status", "rule_id",
     "software_name", "software_version", "first_seen", "last_seen", "evidence", "summary", "finding_id",
-    "status_class", "opened_at", "resolved_at", "suppressed", "suppression",
+    "status_class", "opened_at", "resolved_at", "suppressed", "suppression", "first_seen_installed",
 )
 FINDING_TABLE = (("severity", "SEVERITY"), ("kind", "KIND"), ("hostname", "HOST"), ("ip", "IP"),
                  ("asset_tag", "TAG"), ("status", "RECORDED"), ("summary", "SUMMARY"))
@@ -230,7 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("findings", help="ghosts, zombies, mismatches and software findings")
     _add_target(p)
-    p.add_argument("--rules", action="append", metavar="DIR", help="rule pack directory (default: shipped rules/)")
+    p.add_argument("--rules", action="append", metavar="DIR",
+                   help="with --db: rule pack directory (default: shipped rules/); a collector applies its own")
     p.add_argument("--kind", action="append", default=[], help=f"one of {', '.join(FINDING_KINDS)} (repeatable)")
     p.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
     p.add_argument("--output", type=Path, help="file for --format parquet")
@@ -452,6 +454,11 @@ def _in_networks(ip: str | None, networks: Sequence[ipaddress.IPv4Network | ipad
 
 def cmd_findings(args: argparse.Namespace) -> int:
     _target(args)
+    if args.collector and args.rules:
+        # The collector's findings (and their opened_at) are those of the rules it was started with;
+        # other rules would be another set of answers for the same database.
+        raise UsageError("--rules applies to --db only: a collector applies the rules it was started with "
+                         "(netcensus serve --rules DIR); drop --rules, or stop the collector and use --db FILE")
     now = _utcnow()
     ghost_after = parse_duration(args.ghost_after, "--ghost-after") if args.ghost_after else None
     _filter_findings([], args, now)  # validate filters before any work
@@ -465,15 +472,20 @@ def cmd_findings(args: argparse.Namespace) -> int:
         rules = _rules(args.rules)
         store = _open_for_query(args.db)
         try:
-            window = DEFAULT_GHOST_AFTER if ghost_after is None else ghost_after
+            # The window of the collector that serves this file, as `--collector` would use it.
+            own = store.ghost_after() or DEFAULT_GHOST_AFTER
+            window = own if ghost_after is None else ghost_after
             rows = refresh(store, now=now, ghost_after=window, rules=rules.evaluator(store) if rules else None,
-                           persist=ghost_after is None or window == DEFAULT_GHOST_AFTER).findings
+                           persist=window == own).findings
             if args.include_resolved:
                 rows += store.resolved_findings()
         finally:
             store.close()
     rows = _filter_findings(rows, args, now)
-    emit(rows, args.fmt, columns=FINDING_COLUMNS, table_columns=FINDING_TABLE, out=sys.stdout, output=args.output,
+    table: tuple[tuple[str, str], ...] = FINDING_TABLE
+    if any(row.first_seen_installed for row in rows):  # "since when" for software findings
+        table = (*FINDING_TABLE[:-1], ("first_seen_installed", "FIRST SEEN INSTALLED"), FINDING_TABLE[-1])
+    emit(rows, args.fmt, columns=FINDING_COLUMNS, table_columns=table, out=sys.stdout, output=args.output,
          empty="no findings")
     if args.fmt == "table" and rows:
         counts: dict[str, int] = {}

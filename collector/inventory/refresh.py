@@ -16,10 +16,12 @@ from typing import Protocol
 
 from collector.domain.decisions import Decision, DuplicateRow
 from collector.domain.findings import SEVERITY_ORDER, AssetRow, FindingRow
+from collector.domain.posture import Posture
 from collector.inventory.decisions import ManualDecisions, annotate
 from collector.inventory.gc import paused_gc
 from collector.inventory.identity import ResolvedAsset, SubjectFacts, resolve
 from collector.inventory.oui import oui_vendor
+from collector.inventory.posture import asset_posture
 from collector.inventory.reconcile import Coverage, Finding, Match, Record, reconcile
 
 #: The rule step of a refresh: software findings for the resolved assets at `now`, bound to the
@@ -49,14 +51,24 @@ class InventoryStore(Protocol):
     def load_decisions(self) -> list[Decision]:
         """People's merge and split decisions, undone ones included."""
 
-    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
-        """Make the stored assets these (the rules engine reads them)."""
+    def load_posture(self) -> dict[str, Posture]:
+        """subject -> the security posture of every agent subject's freshest report."""
+
+    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                       posture: Mapping[str, Posture] | None = None) -> None:
+        """Make the stored assets these, with their posture (the rules engine reads them)."""
 
     def open_finding_times(self) -> dict[str, datetime]:
         """finding_id -> opened_at of every finding still open."""
 
     def persist_findings(self, rows: Sequence[FindingRow], now: datetime) -> None:
         """Make `rows` the open findings and resolve every other open one."""
+
+    def window_finding_times(self, window: timedelta) -> dict[str, datetime]:
+        """finding_id -> opened_at of what the last refresh with this (not persisted) window raised."""
+
+    def keep_window_findings(self, window: timedelta, rows: Sequence[FindingRow]) -> None:
+        """Remember when the findings of a refresh with this (not persisted) window first came up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +112,22 @@ def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, ru
                                   apart=apart)
     matched = {m.asset.asset_id: m for m in matches}
     if not store.read_only:
-        store.replace_assets(assets, matched)  # the rules engine reads them; they do not depend on the window
+        # The rules engine reads them (posture checks included); they do not depend on the window.
+        store.replace_assets(assets, matched, asset_posture(assets, store.load_posture()))
     if rules is not None:
         findings += rules(now, {a.asset_id: a for a in assets})
-    # Open findings keep the opened_at already on record, new ones open now.
+    # Open findings keep the opened_at already on record, new ones open now. A refresh with another
+    # window than the lifecycle's (persist=False) keeps its own record, so opened_at never moves
+    # between two runs of the same query.
     opened = store.open_finding_times()
+    if not persist:
+        opened = {**store.window_finding_times(ghost_after), **opened}
     rows = [_finding_row(f, matched, opened.get(f.finding_id) or now) for f in findings]
-    if persist and not store.read_only:
-        store.persist_findings(rows, now)
+    if not store.read_only:
+        if persist:
+            store.persist_findings(rows, now)
+        else:
+            store.keep_window_findings(ghost_after, rows)
     rows.sort(key=lambda r: (-SEVERITY_ORDER.index(r.severity), r.kind, r.hostname or "", r.finding_id))
     return Snapshot(assets=assets, findings=rows, records={k: m.record for k, m in matched.items()},
                     duplicates=[_duplicate_row(f) for f in findings if f.duplicate is not None],

@@ -61,7 +61,7 @@ from collector.serve.metrics import Metrics
 from collector.serve.querypool import QueryPool
 from collector.serve.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service
 from collector.serve.workers import FrontendPool
-from collector.store.duckdb import Store
+from collector.store.duckdb import GHOST_AFTER_SETTING, Store
 
 log = logging.getLogger("netcensus.server")
 
@@ -80,6 +80,8 @@ class Collector:
         self._check_policy()  # before the database file is created
         self.store = Store.open(config.db)
         self.store.defer_checkpoints()
+        # `findings --db` on this file defaults to the same window, so both ways of asking agree.
+        self.store.set_setting(GHOST_AFTER_SETTING, str(int(config.ghost_after.total_seconds())))
         threads = config.duckdb_threads or writer_threads(config.workers, os.cpu_count() or 1)
         if threads:
             self.store.limit_threads(threads)

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,14 +36,18 @@ from collector.domain.model import (
     RecordedAsset,
     StoreResult,
 )
+from collector.domain.posture import Posture
 from collector.errors import DatabaseLockedError, QueryError, StorageUnavailable, StoreError
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
 from collector.store import history, inventory
+from collector.store import posture as posture_sql
 from collector.store import reports as reports_sql
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 log = logging.getLogger("netcensus.store")
+#: Settings key of the serving collector's ghost window in seconds (`findings --db` defaults to it).
+GHOST_AFTER_SETTING = "ghost_after_seconds"
 
 # DuckDB reports a full disk as an IOException while writing, but as a TransactionException
 # ("Failed to commit: Could not write file ...: No space left on device") when the commit's WAL
@@ -279,6 +283,11 @@ class Store:
             cur.execute("COMMIT")
 
     # --- settings and sources ----------------------------------------------------------------------
+
+    def ghost_after(self) -> timedelta | None:
+        """The ghost window of the collector that last served this file (None: never served)."""
+        value = self.get_setting(GHOST_AFTER_SETTING)
+        return timedelta(seconds=int(value)) if value and value.isdigit() else None
 
     def get_setting(self, key: str) -> str | None:
         """A persisted collector setting."""
@@ -539,15 +548,31 @@ class Store:
             return None
         return next(d for d in self.load_decisions() if d.decision_id == decision_id)
 
-    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
-        """Make the assets and asset_members tables hold these assets (and their matched records)."""
+    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                       posture: Mapping[str, Posture] | None = None) -> None:
+        """Make the assets and asset_members tables hold these assets (their matched records, their posture)."""
         with self._mapped("writing assets"), self._transaction() as cur:
-            inventory.write_assets(cur, assets, matched)
+            inventory.write_assets(cur, assets, matched, posture)
+
+    def load_posture(self) -> dict[str, Posture]:
+        """subject -> posture of every agent subject's freshest report (collector/store/posture.py)."""
+        with self._mapped("loading posture"):
+            return posture_sql.load_posture(self._cursor())
 
     def open_finding_times(self) -> dict[str, datetime]:
         """finding_id -> opened_at of every finding still open."""
         with self._mapped("loading open findings"):
             return inventory.open_finding_times(self._cursor())
+
+    def window_finding_times(self, window: timedelta) -> dict[str, datetime]:
+        """finding_id -> opened_at of what queries with ghost window `window` raised last time."""
+        with self._mapped("loading findings of a window"):
+            return inventory.window_finding_times(self._cursor(), window)
+
+    def keep_window_findings(self, window: timedelta, rows: Sequence[FindingRow]) -> None:
+        """Remember when the findings of a query with ghost window `window` first came up."""
+        with self._mapped("writing findings of a window"), self._transaction() as cur:
+            inventory.keep_window_findings(cur, window, rows)
 
     def persist_findings(self, rows: Sequence[FindingRow], now: datetime) -> None:
         """Make `rows` the open findings: keep, open and reopen them; resolve every other open one."""

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from collector.domain.findings import Evidence, FindingRow
+from collector.domain.posture import Posture
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
 
@@ -189,23 +190,27 @@ def load_records(cur: duckdb.DuckDBPyConnection) -> list[Record]:
 def load_coverage(cur: duckdb.DuckDBPyConnection) -> list[Coverage]:
     """Completed sweeps and agent reports: what could have seen a recorded machine, and when.
 
-    Of an agent's reports with the same networks only the newest five are loaded: a ghost cites at
-    most the five newest runs that covered it, so older identical runs can never show.
+    Of an agent's reports with the same networks only the newest five and the oldest are loaded: a
+    ghost cites at most the five newest runs that covered it, and the oldest says since when its
+    networks have been looked at (a never-seen record is unseen since then).
     """
     # Name the scanner by the host it enrolled from: people know "scan-01", not a UUID.
     s = _columns(cur, """
         SELECT s.source_id, s.methods, epoch_us(s.finished_at) AS finished_at, s.targets,
-               coalesce(src.hostname, '') AS scanner
+               coalesce(src.hostname, '') AS scanner, epoch_us(s.started_at) AS started_at
         FROM scan_runs s LEFT JOIN sources src USING (source_id) WHERE s.complete""")
     out = [
-        Coverage(source=source, method="scan:" + ",".join(methods), at=at,  # type: ignore[arg-type] # NOT NULL
-                 networks=tuple(targets), detail=f"sweep of {', '.join(targets[:3])} by {scanner or source}")
-        for source, methods, at, targets, scanner in zip(s["source_id"], s["methods"], _times(s["finished_at"]),
-                                                         s["targets"], s["scanner"], strict=True)
+        Coverage(source=source, method="scan:" + ",".join(methods), at=at,  # finished_at is NOT NULL
+                 networks=tuple(targets), detail=f"sweep of {', '.join(targets[:3])} by {scanner or source}",
+                 started=started if started is not None and started <= at else None)
+        for source, methods, at, targets, scanner, started in zip(
+            s["source_id"], s["methods"], _times(s["finished_at"]), s["targets"], s["scanner"],
+            _times(s["started_at"]), strict=True)
     ]
     c = _columns(cur, """
         SELECT source_id, hostname, epoch_us(seen_at) AS seen_at, networks FROM sightings WHERE method = 'agent'
         QUALIFY row_number() OVER (PARTITION BY source_id, hostname, networks ORDER BY seen_at DESC) <= 5
+             OR row_number() OVER (PARTITION BY source_id, hostname, networks ORDER BY seen_at) = 1
         ORDER BY seen_at DESC, source_id""")
     out += [
         Coverage(source=source, method="agent", at=at, networks=tuple(networks or ()),  # type: ignore[arg-type]
@@ -223,15 +228,25 @@ _ASSET_SCHEMA = pa.schema([
     ("first_seen", pa.timestamp("us", tz="UTC")), ("last_seen", pa.timestamp("us", tz="UTC")),
     ("sources", pa.list_(pa.string())), ("register", pa.string()), ("record_key", pa.string()),
     ("matched_by", pa.string()), ("has_software_inventory", pa.bool_()), ("firmware", pa.string()),
+    # Posture (migration 009), from the asset's freshest agent report: NULL where unknown.
+    ("posture_reported_at", pa.timestamp("us", tz="UTC")), ("pending_security_updates", pa.int32()),
+    ("oldest_pending_since", pa.timestamp("us", tz="UTC")), ("pending_updates", pa.list_(pa.string())),
+    ("disk_encrypted", pa.bool_()), ("firewall_active", pa.bool_()), ("firewalls", pa.list_(pa.string())),
+    ("endpoint_protection", pa.list_(pa.string())),
+    ("listening", pa.list_(pa.struct([("protocol", pa.string()), ("address", pa.string()), ("port", pa.int32()),
+                                      ("process", pa.string())]))),
 ])
 
 
-def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
+def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                 posture: Mapping[str, Posture] | None = None) -> None:
     """Replace the assets and asset_members tables (built column by column: 100,000 rows).
 
-    Runs inside the caller's transaction.
+    `posture`: asset_id -> its agent's posture (collector/inventory/posture.py). Runs inside the
+    caller's transaction.
     """
     links = [matched.get(a.asset_id) for a in assets]
+    held = [(posture or {}).get(a.asset_id) for a in assets]
     table = pa.table([
         [a.asset_id for a in assets], [a.hostnames for a in assets], [a.ips for a in assets],
         [a.macs for a in assets], [a.vendor or None for a in assets], [a.serial or None for a in assets],
@@ -240,7 +255,16 @@ def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset]
         [a.os_family or None for a in assets], [a.first_seen for a in assets], [a.last_seen for a in assets],
         [a.sources for a in assets], [m.record.register if m else None for m in links],
         [m.record.record_key if m else None for m in links], [m.key if m else None for m in links],
-        [a.has_software for a in assets], [a.firmware or None for a in assets]], schema=_ASSET_SCHEMA)
+        [a.has_software for a in assets], [a.firmware or None for a in assets],
+        [p.reported_at if p else None for p in held],
+        [len(p.pending_updates) if p and p.pending_updates is not None else None for p in held],
+        [p.oldest_pending_since if p else None for p in held],
+        [list(p.pending_updates) if p and p.pending_updates is not None else None for p in held],
+        [p.disk_encrypted if p else None for p in held], [p.firewall_active if p else None for p in held],
+        [list(p.firewalls) if p and p.firewalls is not None else None for p in held],
+        [list(p.endpoint_protection) if p and p.endpoint_protection is not None else None for p in held],
+        [[{"protocol": s.protocol, "address": s.address, "port": s.port, "process": s.process} for s in p.listening]
+         if p and p.listening is not None else None for p in held]], schema=_ASSET_SCHEMA)
     members = pa.table([
         [s for a in assets for s in a.members], [a.asset_id for a in assets for _ in a.members],
         [a.matched_by.get(s, "anchor") for a in assets for s in a.members]],
@@ -273,6 +297,29 @@ def open_finding_times(cur: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
     """finding_id -> opened_at of every finding still open."""
     c = _columns(cur, "SELECT finding_id, epoch_us(opened_at) AS opened_at FROM findings WHERE resolved_at IS NULL")
     return {fid: at for fid, at in zip(c["finding_id"], _times(c["opened_at"]), strict=True) if at is not None}
+
+
+def window_finding_times(cur: duckdb.DuckDBPyConnection, window: timedelta) -> dict[str, datetime]:
+    """finding_id -> opened_at of the findings that came up at the last query with ghost window `window`."""
+    c = _columns(cur, "SELECT finding_id, epoch_us(opened_at) AS opened_at FROM findings_windowed "
+                      "WHERE ghost_after_s = ?", [int(window.total_seconds())])
+    return {fid: at for fid, at in zip(c["finding_id"], _times(c["opened_at"]), strict=True) if at is not None}
+
+
+def keep_window_findings(cur: duckdb.DuckDBPyConnection, window: timedelta, rows: Sequence[FindingRow]) -> None:
+    """Make the findings of window `window` these (their opened_at as given); runs in the caller's transaction."""
+    seconds = int(window.total_seconds())
+    table = pa.table({"finding_id": pa.array([r.finding_id for r in rows], pa.string()),
+                      "opened_at": pa.array([r.opened_at for r in rows], pa.timestamp("us", tz="UTC"))})
+    cur.register("window_findings", table)
+    try:
+        cur.execute("DELETE FROM findings_windowed WHERE ghost_after_s = ? AND finding_id NOT IN "
+                    "(SELECT finding_id FROM window_findings)", [seconds])
+        cur.execute("INSERT INTO findings_windowed SELECT ?, finding_id, opened_at FROM window_findings "
+                    "WHERE opened_at IS NOT NULL AND finding_id NOT IN "
+                    "(SELECT finding_id FROM findings_windowed WHERE ghost_after_s = ?)", [seconds, seconds])
+    finally:
+        cur.unregister("window_findings")
 
 
 def _evidence_json(evidence: Sequence[Evidence]) -> str:

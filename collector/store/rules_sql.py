@@ -68,11 +68,12 @@ class SqlRuleEngine:
         Raises:
             StoreError: DuckDB failed (the message names the database file).
         """
-        if not rules.rules:
+        software = [r for r in rules.rules if r.type != "posture"]  # posture rules: collector/rules/posture.py
+        if not software:
             return []
         con = self._store._cursor()
         try:
-            return _evaluate(con, list(rules.rules), now)
+            return _evaluate(con, software, now)
         except duckdb.Error as exc:
             raise StoreError(f"{self._store.path}: rule evaluation failed: {exc}") from exc
         finally:

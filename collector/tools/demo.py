@@ -26,6 +26,8 @@ from collector.register import SAMPLE_REGISTER
 from collector.serve.access import new_token
 from collector.serve.server import BackgroundCollector
 
+_DEMO_RULES = Path(__file__).resolve().parent / "demo_rules"
+
 
 def _say(message: str) -> None:
     print(f"==> {message}", flush=True)
@@ -60,6 +62,18 @@ def _lab_possible() -> str:
     return ""
 
 
+def _demo_rules(target: Path) -> Path:
+    """The demo's rule packs in `target`: the shipped ones plus a demo site policy that has something to show.
+
+    A directory of the demo's own, so that `findings --db ... --rules DIR` applies exactly the rules the
+    demo's collector applied (one set of answers whichever way you ask).
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    for pack in sorted([*default_rules_dir().glob("*.yaml"), *_DEMO_RULES.glob("*.yaml")]):
+        shutil.copyfile(pack, target / pack.name)
+    return target
+
+
 def run_demo(*, workdir: Path | None, lab: bool) -> int:
     """Run the demo; returns the exit code."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="netcensus-demo-"))
@@ -69,7 +83,8 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
     # The demo's own admin credential, as an operator's bootstrap token (NETCENSUS_ADMIN_TOKEN): Query
     # and Admin answer no one without one. It lives only in this process.
     token = new_token()
-    config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(default_rules_dir(),), ghost_after=timedelta(0),
+    rules = _demo_rules(workdir / "rules")
+    config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(rules,), ghost_after=timedelta(0),
                          refresh_interval=timedelta(0), enrol_secret=secret, admin_token=token)
     started = time.monotonic()
     _say(f"starting a collector on loopback with database {db}")
@@ -99,9 +114,10 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
     print()
     print(f"Done in {time.monotonic() - started:.1f} s. The database is {db}")
     print("Try next:")
-    print(f"  .venv/bin/netcensus findings --db {db} --ghost-after 0 --format json")
+    print(f"  .venv/bin/netcensus findings --db {db} --rules {rules} --ghost-after 0 --format json")
     print(f"  .venv/bin/netcensus assets --db {db}")
-    print(f"  .venv/bin/netcensus findings --db {db} --kind unauthorised-software")
+    print(f"  .venv/bin/netcensus findings --db {db} --rules {rules} --kind unauthorised-software")
+    print(f"  .venv/bin/netcensus findings --db {db} --rules {rules} --kind unpatched,firewall-off")
     print(f"  .venv/bin/netcensus sql --db {db} \"SELECT name, version, source FROM software LIMIT 10\"")
     print(f"  .venv/bin/netcensus tokens create me --role reader --db {db}   # a token for --collector queries")
     print(f"  .venv/bin/netcensus audit --db {db}   # who read and changed what")

@@ -18,8 +18,10 @@ def test_finding_json_keys_are_the_fields_in_order_with_evidence_objects_and_utc
     assert list(row) == [
         "finding_id", "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag", "status",
         "status_class", "rule_id", "software_name", "software_version", "first_seen", "last_seen", "evidence",
-        "summary", "suppressed", "suppression", "register", "record_key", "opened_at", "resolved_at"]
+        "summary", "suppressed", "suppression", "register", "record_key", "opened_at", "resolved_at",
+        "first_seen_installed"]
     assert row["first_seen"] == "2026-11-02T09:30:15.123456Z" and row["resolved_at"] is None
+    assert row["first_seen_installed"] == row["first_seen"]  # a software finding: "since when" it was installed
     assert row["evidence"][0] == {"source": "agent-1", "method": "agent", "seen_at": "2026-11-02T09:30:15.123456Z",
                                   "detail": "teamviewer 15.2 (deb package); agent report"}
     assert row["evidence"][1]["seen_at"] is None

@@ -147,11 +147,14 @@ class Finding(_message.Message):
     SUPPRESSED_FIELD_NUMBER: _builtins.int
     SUPPRESSION_FIELD_NUMBER: _builtins.int
     STATUS_CLASS_FIELD_NUMBER: _builtins.int
+    REGISTER_FIELD_NUMBER: _builtins.int
+    RECORD_KEY_FIELD_NUMBER: _builtins.int
     finding_id: _builtins.str
     """Stable identifier of this finding (same kind, asset and subject give the same id)."""
     kind: _builtins.str
     """"ghost", "zombie", "mismatch", "possible-duplicate", "identity-conflict", "unauthorised-software",
-    "missing-software", "licence".
+    "missing-software", "licence", "unpatched", "disk-unencrypted", "firewall-off",
+    "endpoint-protection-missing", "remote-access-port-open".
     """
     severity: _builtins.str
     """"info", "low", "medium", "high", "critical"."""
@@ -183,6 +186,10 @@ class Finding(_message.Message):
     """"<reason> (until YYYY-MM-DD)" for suppressed findings."""
     status_class: _builtins.str
     """Recorded status class: "in-use", "in-stock", "retired", "lost"; empty when unrecorded."""
+    register: _builtins.str
+    """Register the matched record belongs to (e.g. "snipeit"); empty when unrecorded."""
+    record_key: _builtins.str
+    """Key of the matched record in that register; empty when unrecorded."""
     @_builtins.property
     def first_seen(self) -> _timestamp_pb2.Timestamp:
         """First time the subject was seen (asset for inventory findings, install for software)."""
@@ -228,10 +235,12 @@ class Finding(_message.Message):
         suppressed: _builtins.bool = ...,
         suppression: _builtins.str = ...,
         status_class: _builtins.str = ...,
+        register: _builtins.str = ...,
+        record_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen", "opened_at", b"opened_at", "resolved_at", b"resolved_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "asset_tag", b"asset_tag", "evidence", b"evidence", "finding_id", b"finding_id", "first_seen", b"first_seen", "hostname", b"hostname", "ip", b"ip", "kind", b"kind", "last_seen", b"last_seen", "mac", b"mac", "opened_at", b"opened_at", "resolved_at", b"resolved_at", "rule_id", b"rule_id", "serial", b"serial", "severity", b"severity", "software_name", b"software_name", "software_version", b"software_version", "status", b"status", "status_class", b"status_class", "summary", b"summary", "suppressed", b"suppressed", "suppression", b"suppression"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "asset_tag", b"asset_tag", "evidence", b"evidence", "finding_id", b"finding_id", "first_seen", b"first_seen", "hostname", b"hostname", "ip", b"ip", "kind", b"kind", "last_seen", b"last_seen", "mac", b"mac", "opened_at", b"opened_at", "record_key", b"record_key", "register", b"register", "resolved_at", b"resolved_at", "rule_id", b"rule_id", "serial", b"serial", "severity", b"severity", "software_name", b"software_name", "software_version", b"software_version", "status", b"status", "status_class", b"status_class", "summary", b"summary", "suppressed", b"suppressed", "suppression", b"suppression"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
