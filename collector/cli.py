@@ -33,6 +33,7 @@ from collector.errors import NetcensusError, QueryError, UsageError
 from collector.escaping import escape_text
 from collector.output import FORMATS, emit
 from collector.pages import SOFTWARE_SHOWN
+from collector.vulns.commands import add_vulns_parser, cmd_vulns
 
 if TYPE_CHECKING:
     from collector.client import CollectorClient
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 FINDING_KINDS = ("ghost", "zombie", "mismatch", "possible-duplicate", "identity-conflict", "unauthorised-software",
                  "missing-software", "licence", "unpatched", "disk-unencrypted", "firewall-off",
-                 "endpoint-protection-missing", "remote-access-port-open")
+                 "endpoint-protection-missing", "remote-access-port-open", "vulnerable-software")
 # Earlier releases called possible duplicates 'duplicate': --kind duplicate still selects them.
 KIND_ALIASES = {"duplicate": "possible-duplicate"}
 FINDING_COLUMNS = (
@@ -277,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     rc = rsub.add_parser("check", help="validate rule files; every error as file:line")
     rc.add_argument("dirs", nargs="*", type=Path)
 
+    add_vulns_parser(sub, _Parser)
+
     p = sub.add_parser("sql", help="read-only SQL over the documented views",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.epilog_from = _sql_relations  # type: ignore[attr-defined]  # built only when --help is asked for
@@ -468,6 +471,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
                                   include_resolved=args.include_resolved)
     else:
         from collector.inventory.refresh import refresh
+        from collector.vulns.bridge import with_vulnerabilities
 
         rules = _rules(args.rules)
         store = _open_for_query(args.db)
@@ -475,8 +479,8 @@ def cmd_findings(args: argparse.Namespace) -> int:
             # The window of the collector that serves this file, as `--collector` would use it.
             own = store.ghost_after() or DEFAULT_GHOST_AFTER
             window = own if ghost_after is None else ghost_after
-            rows = refresh(store, now=now, ghost_after=window, rules=rules.evaluator(store) if rules else None,
-                           persist=window == own).findings
+            steps = with_vulnerabilities(store, rules.evaluator(store) if rules else None)
+            rows = refresh(store, now=now, ghost_after=window, rules=steps, persist=window == own).findings
             if args.include_resolved:
                 rows += store.resolved_findings()
         finally:
@@ -877,7 +881,8 @@ def _json_text(doc: dict[str, Any]) -> str:
 
 COMMANDS = {"serve": cmd_serve, "certs": cmd_certs, "sources": cmd_sources, "import": cmd_import,
             "findings": cmd_findings, "assets": cmd_assets, "asset": cmd_asset, "changes": cmd_changes,
-            "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo, "tokens": cmd_tokens, "audit": cmd_audit}
+            "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo, "tokens": cmd_tokens, "audit": cmd_audit,
+            "vulns": cmd_vulns}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -133,6 +133,8 @@ class ServeConfig:
     max_inflight_bytes: int = field(default_factory=default_inflight_bytes)
     query_threads: int = 2                    # threads running Query/Admin work, apart from enrolment and ingest
     query_queue: int = 16                     # Query/Admin calls that may wait for a thread; more: refused
+    vulns_dir: Path | None = None             # OSV feeds re-imported from here on a schedule; None: off
+    vulns_interval: timedelta = timedelta(hours=6)  # how often vulns_dir is looked at (changed entries only)
 
     @property
     def tls(self) -> bool:
@@ -159,7 +161,7 @@ def load_file(path: Path | None) -> dict[str, object]:
     known = {"db", "listen", "rules", "ghost_after", "enrol_secret_file", "admin_token_file", "refresh_interval",
              "max_message_bytes", "tls_cert", "tls_key", "tls_client_ca", "plaintext", "open_enrolment",
              "metrics_listen", "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers", *ENROLMENT_KEYS,
-             *LIMIT_KEYS}
+             *LIMIT_KEYS, "vulns_dir", "vulns_interval"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] "
@@ -274,6 +276,8 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
                                       minimum=1024)),
         duckdb_threads=_whole(file.get("duckdb_threads", 0), "duckdb_threads"),
         workers=_workers(workers if workers is not None else env.get("NETCENSUS_WORKERS") or file.get("workers", 1)),
+        vulns_dir=Path(str(file["vulns_dir"])) if file.get("vulns_dir") else None,
+        vulns_interval=parse_duration(str(file.get("vulns_interval", "6h")), "vulns_interval"),
         **_enrolment(file),
         **_limits(file),
         **_transport(env, file, tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca, plaintext=plaintext,

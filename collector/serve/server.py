@@ -62,6 +62,9 @@ from collector.serve.querypool import QueryPool
 from collector.serve.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service
 from collector.serve.workers import FrontendPool
 from collector.store.duckdb import GHOST_AFTER_SETTING, Store
+from collector.store.vulns_sql import VulnStore
+from collector.vulns.bridge import with_vulnerabilities
+from collector.vulns.schedule import FeedDirectory, reimport_loop
 
 log = logging.getLogger("netcensus.server")
 
@@ -116,7 +119,7 @@ class Collector:
         """Recompute assets and findings (persisting the lifecycle only with the configured window)."""
         window = self.config.ghost_after if ghost_after is None else ghost_after
         with self._refresh_lock:
-            rules = self._rules.evaluator(self.store) if self._rules else None
+            rules = with_vulnerabilities(self.store, self._rules.evaluator(self.store) if self._rules else None)
             return refresh(self.store, now=self.clock(), ghost_after=window, rules=rules,
                            persist=window == self.config.ghost_after)
 
@@ -371,6 +374,13 @@ class Collector:
             except NetcensusError as exc:
                 log.error("refresh failed: %s", exc)
 
+    async def vulns_loop(self) -> None:
+        """Re-import the OSV feeds in the configured vulns_dir on its schedule (collector/vulns/schedule.py)."""
+        if self.config.vulns_dir is None:
+            return
+        feeds = FeedDirectory(VulnStore(self.store), self.config.vulns_dir, self.clock)
+        await reimport_loop(feeds, self.config.vulns_interval)
+
 
 class _Documents:
     """The asset page and the changes of a window (QueryService's Documents), from a fresh refresh and the store."""
@@ -465,10 +475,12 @@ def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) ->
         if ready is not None:
             ready(port)
         refresher = asyncio.create_task(collector.refresh_loop())
+        feeds = asyncio.create_task(collector.vulns_loop())
         await stop.wait()
-        refresher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await refresher
+        for task in (refresher, feeds):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await collector.stop()
 
     asyncio.run(main())

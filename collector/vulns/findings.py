@@ -1,0 +1,172 @@
+"""Matches become ``vulnerable-software`` findings: one per asset and advisory group.
+
+Advisory groups fold aliases (:func:`collector.vulns.matches.fold_aliases`): a CVE that Debian
+(DSA-..., DEBIAN-CVE-...), GitHub (GHSA-...) and PyPA (PYSEC-...) each publish is one group, named
+by its CVE id where it has one, so it is one finding on each machine.
+
+Every finding can be explained from the advisory and the installed version: the summary names the
+package, the installed and the fixed version, the ids and the severity's basis; the evidence names
+the agent that reported the package, each advisory with the range that held the version and its
+first link, and the OSV sources that were checked. The finding id follows the asset, the group and
+the package (not the version), so a finding stays open across an upgrade that is still vulnerable
+and resolves when the package is upgraded past the fix (or removed).
+
+Speed: what depends only on the advisory and the version is worded once per vulnerable title
+(:class:`_Title`), not once per host; 10,000 hosts from a few images share most titles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from collector.domain.findings import SEVERITY_ORDER, Evidence
+from collector.inventory.identity import ResolvedAsset
+from collector.inventory.reconcile import Finding
+from collector.rules.globs import compile_glob
+from collector.rules.versions import compare_versions
+from collector.vulns.ecosystems import ECOSYSTEM_SCHEMES
+from collector.vulns.matches import AffectedRow, Hit, MatchResult, TitleKey
+
+__all__ = ["KIND", "ExceptionRule", "vulnerability_findings"]
+
+KIND = "vulnerable-software"
+_SOFTWARE_METHODS = ("agent", "snmp")
+_MAX_ADVISORY_EVIDENCE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRule:
+    """An accepted risk: the advisory (any id of its group), which assets and packages, until when."""
+
+    exception_id: int
+    advisory: str
+    reason: str
+    until: date
+    package: str | None = None
+    hostname: str | None = None
+    asset_id: str | None = None
+
+    def covers(self, package: str, asset_id: str, hostname: str | None) -> bool:
+        """Whether the exception names this package and asset (the advisory is checked by the caller)."""
+        if self.asset_id is not None and self.asset_id != asset_id:
+            return False
+        if self.package is not None and compile_glob(self.package.casefold()).fullmatch(package.casefold()) is None:
+            return False
+        return self.hostname is None or compile_glob(self.hostname).fullmatch((hostname or "").casefold()) is not None
+
+    def describe(self) -> str:
+        """Text for the suppressed finding, e.g. "compensating control (until 2027-06-30, exception #3)"."""
+        return f"{self.reason} (until {self.until.isoformat()}, exception #{self.exception_id})"
+
+
+@dataclass(frozen=True, slots=True)
+class _Title:
+    """The host-independent part of the findings on one vulnerable title."""
+
+    label: str
+    package: str
+    version: str
+    ecosystem: str          # as shown: "Debian:7", "PyPI"
+    ids: frozenset[str]     # every id and alias of the group, upper case (for exceptions)
+    severity: str
+    rank: tuple[int, float]
+    tail: str               # the summary after "<package> <version> (<ecosystem>) on <host>"
+    evidence: tuple[Evidence, ...]
+
+
+def _highest(versions: Sequence[str], scheme: str) -> str:
+    best = ""
+    for v in versions:
+        if v and (not best or compare_versions(v, best, scheme, True) > 0):
+            best = v
+    return best
+
+
+def _title(key: TitleKey, hits: Sequence[Hit], result: MatchResult) -> _Title:
+    label, eco, release, package, version = key
+    shown = f"{eco}:{release}" if release else eco
+    infos = [result.advisories[(h.source, h.id)] for h in hits]
+    names = {label, *(i.id for i in infos), *(a for i in infos for a in i.aliases)}
+    others = sorted(names - {label})
+    top = max(infos, key=lambda i: (SEVERITY_ORDER.index(i.severity), i.score or 0.0))
+    basis = f"CVSS {top.score:g} {top.severity_basis}" if top.score is not None else top.severity_basis
+    fixed = _highest([h.fixed for h in hits], ECOSYSTEM_SCHEMES.get(eco, "dotted"))
+    also = f" ({', '.join(others[:4])}{', ...' if len(others) > 4 else ''})" if others else ""
+    title = next((i.summary for i in infos if i.summary), "")
+    title = f": {title[:120]}" if title else ""
+    fix = f"fixed in {fixed}" if fixed else "no fixed version published"
+    tail = f" is affected by {label}{also}{title}; {top.severity} ({basis}); {fix}."
+    evidence = tuple(
+        Evidence(source=f"osv:{h.source}", method="advisory", seen_at=i.modified,
+                 detail=f"{h.id} ({shown} {package} {version}): {h.why}; severity {i.severity} ({i.severity_basis})"
+                        + (f"; {i.links[0]}" if i.links else ""))
+        for h, i in sorted(zip(hits, infos, strict=True), key=lambda hi: (hi[0].source, hi[0].id))
+    )[:_MAX_ADVISORY_EVIDENCE]
+    return _Title(label=label, package=package, version=version, ecosystem=shown,
+                  ids=frozenset(n.upper() for n in names), severity=top.severity,
+                  rank=(SEVERITY_ORDER.index(top.severity), top.score or 0.0), tail=tail, evidence=evidence)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def vulnerability_findings(result: MatchResult, *, assets: Mapping[str, ResolvedAsset],
+                           exceptions: Sequence[ExceptionRule], checked: Sequence[str], today: date) -> list[Finding]:
+    """One finding per asset and advisory group.
+
+    Args:
+        result: what matching found.
+        assets: the resolved assets by id (identifiers and the agents that reported the software).
+        exceptions: live accepted risks (revoked ones left out by the caller).
+        checked: the OSV sources loaded, named in the evidence ("checked against ...").
+        today: the UTC date exceptions expire against.
+    """
+    titles = {key: _title(key, hits, result) for key, hits in result.hits.items()}
+    grouped: dict[tuple[str, str], list[AffectedRow]] = {}
+    for row in result.rows:
+        grouped.setdefault((row.asset_id, row.title[0]), []).append(row)
+    checked_evidence = Evidence(source="osv", method="vulns", seen_at=None,
+                                detail="checked against OSV sources: " + ", ".join(checked))
+    out: list[Finding] = []
+    for (asset_id, _label), rows in grouped.items():
+        if len(rows) > 1:
+            rows.sort(key=lambda r: (-titles[r.title].rank[0], -titles[r.title].rank[1], r.title))
+        first = rows[0]
+        t = titles[first.title]
+        host = first.hostname or asset_id
+        packages = t.package if len(rows) == 1 else ", ".join(sorted({titles[r.title].package for r in rows}))
+        summary = f"{packages} {t.version} ({t.ecosystem}) on {host}{t.tail}"
+        suppression = ""
+        expired: ExceptionRule | None = None
+        for exc in exceptions:
+            if exc.advisory.upper() not in t.ids and exc.advisory != "*":
+                continue
+            if not any(exc.covers(titles[r.title].package, asset_id, first.hostname) for r in rows):
+                continue
+            if today <= exc.until:
+                suppression = exc.describe()
+                break
+            expired = expired or exc
+        if expired is not None and not suppression:
+            summary = summary[:-1] + f" (exception #{expired.exception_id} {expired.reason!r} expired {expired.until})."
+        asset = assets.get(asset_id)
+        reporters = [ev for ev in (asset.evidence if asset else ()) if ev[1] in _SOFTWARE_METHODS][:3]
+        installed = f"{t.package} {t.version} ({first.pkg_source} package, {t.ecosystem})"
+        evidence = (
+            *(Evidence(source=src, method=method, seen_at=seen, detail=f"{installed}; {detail}")
+              for src, method, seen, detail in reporters),
+            *(t.evidence if len(rows) == 1 else tuple(e for r in rows for e in titles[r.title].evidence)),
+            checked_evidence,
+        )
+        out.append(Finding(
+            kind=KIND, severity=t.severity, asset=asset, rule_id=t.label, software_name=t.package,
+            software_version=t.version,
+            first_seen=_aware(min((r.first_installed for r in rows if r.first_installed), default=None)),
+            last_seen=_aware(max((r.last_seen for r in rows if r.last_seen), default=None)),
+            summary=summary, suppressed=bool(suppression), suppression=suppression, evidence=evidence,
+            identifier=asset_id,
+        ))
+    return out
