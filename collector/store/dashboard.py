@@ -217,9 +217,9 @@ def assets(store: Store, *, text: str | None = None, device_type: str | None = N
     """Assets matching every given filter (text: a substring of a host name, IP, MAC or serial)."""
     where, params = ["1=1"], []  # type: ignore[var-annotated]
     if text:
-        where.append("(list_contains(list_transform(hostnames, h -> h ILIKE ?), true) "
-                     "OR list_contains(list_transform(ips, h -> h ILIKE ?), true) "
-                     "OR list_contains(list_transform(macs, h -> h ILIKE ?), true) OR serial ILIKE ?)")
+        # Joined with a newline no identifier holds, so a match never spans two values.
+        where.append("(array_to_string(hostnames, chr(10)) ILIKE ? OR array_to_string(ips, chr(10)) ILIKE ? "
+                     "OR array_to_string(macs, chr(10)) ILIKE ? OR serial ILIKE ?)")
         params.extend([f"%{_like(text)}%"] * 4)
     if device_type:
         where.append("coalesce(nullif(device_type, ''), 'unknown') = ?")
