@@ -931,7 +931,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # unreachable peers); keep its voice for those who ask for it.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     args = build_parser().parse_args(argv)
-    level = args.log_level or ("info" if args.command == "serve" else "warning")
+    level = args.log_level or ("info" if args.command in ("serve", "ui") else "warning")
     from collector.logs import configure_logging
 
     configure_logging(level, getattr(args, "log_format", None) or os.environ.get("NETCENSUS_LOG_FORMAT", "text"))

@@ -55,5 +55,5 @@ class WebContext:
     clock: Callable[[], datetime]
     ghost_after: timedelta
     read_only: bool = False
-    poll_seconds: int = 30
+    poll_seconds: int = 15
     extra: dict[str, object] = field(default_factory=dict)

@@ -120,7 +120,7 @@ def for_collector(collector: Collector, listen: str) -> Dashboard:
     """The dashboard of a serving collector: its store, its refresh, its tokens, its audit log."""
     c = collector
     ctx = WebContext(store=c.store, snapshot=SnapshotCache(c.refresh, SNAPSHOT_MAX_AGE), clock=c.clock,
-                     ghost_after=c.config.ghost_after)
+                     ghost_after=c.config.ghost_after, poll_seconds=max(1, int(c.config.ui_poll.total_seconds())))
     auth = Authenticator(users=lambda name: users_sql.login_record(c.store, name), tokens=c.tokens,
                          policy=SessionPolicy())
 
@@ -145,7 +145,7 @@ def over_file(store: Store, listen: str, *, tls_cert: Path | None, tls_key: Path
     window = store.ghost_after() or DEFAULT_GHOST_AFTER
     ctx = WebContext(store=store, snapshot=SnapshotCache(
         lambda: refresh(store, now=clock(), ghost_after=window, rules=None, persist=False), SNAPSHOT_MAX_AGE),
-        clock=clock, ghost_after=window, read_only=True)
+        clock=clock, ghost_after=window, read_only=True, poll_seconds=15)
     auth = Authenticator(users=lambda name: users_sql.login_record(store, name),
                          tokens=TokenBook(store.active_tokens()), policy=SessionPolicy())
     app = build_app(ctx, auth=auth, audit=log_audit, tls=tls_cert is not None)

@@ -60,7 +60,8 @@ def finding_from_proto(msg: query_pb2.Finding) -> FindingRow:
                                 seen_at=to_datetime(e.seen_at) if e.HasField("seen_at") else None, detail=e.detail)
                        for e in msg.evidence),
         summary=msg.summary, suppressed=msg.suppressed, suppression=msg.suppression or None,
-        register=msg.register or None, record_key=msg.record_key or None, opened_at=_time(msg, "opened_at"), resolved_at=_time(msg, "resolved_at"),
+        register=msg.register or None, record_key=msg.record_key or None, opened_at=_time(msg, "opened_at"),
+        resolved_at=_time(msg, "resolved_at"),
     )
 
 
