@@ -23,8 +23,13 @@ def _next(value: str | None) -> str:
 
 
 async def login_form(request: Request) -> Response:
-    """The form, with a fresh double-submit CSRF value in a cookie and a hidden field."""
-    token = secrets.token_urlsafe(32)
+    """The form, with a double-submit CSRF value in a cookie and a hidden field.
+
+    A value the browser already holds is kept: a second tab, or the browser's own request for
+    /favicon.ico landing here, must not invalidate the form already on screen.
+    """
+    held = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    token = held if len(held) >= 40 and held.replace("-", "").replace("_", "").isalnum() else secrets.token_urlsafe(32)
     response = templates.TemplateResponse(request, "login.html", {
         "csrf": token, "next": _next(request.query_params.get("next")), "error": request.query_params.get("error"),
         "tokens": request.app.state.auth.tokens is not None})
