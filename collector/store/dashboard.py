@@ -46,7 +46,8 @@ def findings(store: Store, *, kinds: Sequence[str] = (), severity: str | None = 
     state: open, resolved or all. suppressed: False hides suppressed ones, True shows only them,
     None shows both. text: a case-insensitive substring of host name, IP, MAC, serial, tag or summary.
     """
-    where, params = ["1=1"], []  # type: ignore[var-annotated]
+    where: list[str] = ["1=1"]
+    params: list[object] = []
     if state == "open":
         where.append(_OPEN)
     elif state == "resolved":
@@ -215,7 +216,8 @@ def breakdown(store: Store, by: str) -> Rows:
 def assets(store: Store, *, text: str | None = None, device_type: str | None = None, os_family: str | None = None,
            unrecorded: bool = False, limit: int = 500) -> Rows:
     """Assets matching every given filter (text: a substring of a host name, IP, MAC or serial)."""
-    where, params = ["1=1"], []  # type: ignore[var-annotated]
+    where: list[str] = ["1=1"]
+    params: list[object] = []
     if text:
         # Joined with a newline no identifier holds, so a match never spans two values.
         where.append("(array_to_string(hostnames, chr(10)) ILIKE ? OR array_to_string(ips, chr(10)) ILIKE ? "
