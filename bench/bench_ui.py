@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,7 +47,8 @@ PAGES = [("overview", "/"), ("findings (open, first 500)", "/findings"),
          ("findings over time (90 d)", "/trends"), ("findings over time (1 y)", "/trends?since=365d"),
          ("software", "/software"), ("who runs openssl", "/software?q=openssl"), ("coverage", "/coverage"),
          ("ghost ageing", "/ghosts"), ("sources", "/sources"), ("exceptions", "/exceptions"),
-         ("breakdown", "/breakdown"), ("assets (first 500)", "/assets"), ("findings CSV export", "/findings?format=csv")]
+         ("breakdown", "/breakdown"), ("assets (first 500)", "/assets"),
+         ("findings CSV export", "/findings?format=csv")]
 
 BACKFILL = """
 INSERT INTO finding_events
@@ -139,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\n{'page':34} {'median ms':>10} {'best ms':>9}  target")
     for name, median, best in results:
-        target = "≤ 100" if name.startswith("asset page") else "≤ 300" if name.startswith(("overview", "findings")) else ""
+        target = ("≤ 100" if name.startswith("asset page")
+                  else "≤ 300" if name.startswith(("overview", "findings")) else "")
         print(f"{name:34} {median * 1000:10.1f} {best * 1000:9.1f}  {target}")
     print(f"{'asset page, cold (incl. refresh)':34} {cold * 1000:10.1f} {'':9}  (first request after 10 s)")
     print(f"\nreference, same run: `netcensus findings --db FILE --format json`: {command:.1f} s "
