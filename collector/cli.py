@@ -315,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job end to end on an embedded default")
     p.add_argument("--dir", type=Path, help="where to keep the demo database (default: a new temp dir)")
     p.add_argument("--no-lab", action="store_true", help="skip the namespace lab sweep even as root")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the demo's collector and its dashboard serving until interrupted (Ctrl-C)")
     return parser
 
 
@@ -854,7 +856,7 @@ def _approve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from collector.tools.demo import run_demo
 
-    return run_demo(workdir=args.dir, lab=not args.no_lab)
+    return run_demo(workdir=args.dir, lab=not args.no_lab, keep=args.keep)
 
 
 def cmd_asset(args: argparse.Namespace) -> int:

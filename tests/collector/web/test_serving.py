@@ -94,3 +94,23 @@ def test_users_add_from_stdin_then_netcensus_ui_serves_the_file_read_only(tmp_pa
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert "who=carol" in err and "target='/'" in err  # the access log of a read-only dashboard: its log lines
+
+
+def test_demo_keep_serves_its_dashboard_with_the_printed_login(tmp_path: Path) -> None:
+    proc = subprocess.Popen([str(BIN / "netcensus"), "demo", "--no-lab", "--keep", "--dir", str(tmp_path / "demo")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        found = None
+        for line in proc.stdout:  # type: ignore[union-attr]
+            found = re.search(r"dashboard: (http://127\.0\.0\.1:\d+/)\s+\(log in as demo / (\S+)\)", line)
+            if found:
+                break
+        assert found, "the demo printed no dashboard URL and login"
+        with httpx.Client(base_url=found.group(1), follow_redirects=True, timeout=30) as client:
+            assert _login(client, name="demo", password=found.group(2)).url.path == "/"
+            page = client.get("/findings?state=all")
+            assert page.status_code == 200 and "demo (reader)" in page.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0
