@@ -100,21 +100,32 @@ def timeline(store: Store, since: datetime, kind: str | None = None) -> Rows:
         GROUP BY ALL ORDER BY day, kind""", params)
 
 
-def ghost_ageing(store: Store, now: datetime) -> Rows:
-    """Open ghost findings with how long each record has gone unseen and its age bucket."""
-    return store.query("""
-        WITH g AS (
-            SELECT finding_id, asset_id, hostname, ip, serial, asset_tag, status, register, record_key, last_seen,
-                   opened_at, suppressed,
-                   CASE WHEN last_seen IS NULL THEN NULL
-                        ELSE date_diff('day', last_seen, CAST(? AS TIMESTAMPTZ)) END AS days_unseen
-            FROM findings WHERE kind = 'ghost' AND resolved_at IS NULL)
-        SELECT *, CASE WHEN days_unseen IS NULL THEN 'never seen'
-                       WHEN days_unseen >= 90 THEN '90+ days'
-                       WHEN days_unseen >= 30 THEN '30-89 days'
-                       WHEN days_unseen >= 7 THEN '7-29 days'
-                       ELSE 'under 7 days' END AS bucket
-        FROM g ORDER BY days_unseen DESC NULLS FIRST, hostname""", [now])
+_GHOSTS = """
+    WITH g AS (
+        SELECT finding_id, asset_id, hostname, ip, serial, asset_tag, status, register, record_key, last_seen,
+               opened_at, suppressed,
+               CASE WHEN last_seen IS NULL THEN NULL
+                    ELSE date_diff('day', last_seen, CAST(? AS TIMESTAMPTZ)) END AS days_unseen
+        FROM findings WHERE kind = 'ghost' AND resolved_at IS NULL)
+    SELECT *, CASE WHEN days_unseen IS NULL THEN 'never seen'
+                   WHEN days_unseen >= 90 THEN '90+ days'
+                   WHEN days_unseen >= 30 THEN '30-89 days'
+                   WHEN days_unseen >= 7 THEN '7-29 days'
+                   ELSE 'under 7 days' END AS bucket
+    FROM g"""
+
+
+def ghost_ageing(store: Store, now: datetime, *, bucket: str | None = None, limit: int = 500) -> Rows:
+    """Open ghost findings with how long each record has gone unseen and its age bucket, longest first."""
+    where, params = ("WHERE bucket = ?", [now, bucket, limit]) if bucket else ("", [now, limit])
+    return store.query(f"SELECT * FROM ({_GHOSTS}) {where} ORDER BY days_unseen DESC NULLS FIRST, hostname "
+                       "LIMIT ?", params)
+
+
+def ghost_buckets(store: Store, now: datetime) -> dict[str, int]:
+    """Unsuppressed open ghosts per age bucket."""
+    rows = store.query(f"SELECT bucket, count(*) AS n FROM ({_GHOSTS}) WHERE NOT suppressed GROUP BY bucket", [now])
+    return {str(r["bucket"]): int(r["n"]) for r in rows}  # type: ignore[call-overload]
 
 
 def coverage(store: Store, now: datetime, window: timedelta, by: str) -> Rows:
@@ -137,9 +148,12 @@ def coverage(store: Store, now: datetime, window: timedelta, by: str) -> Rows:
         GROUP BY ALL ORDER BY seen_pct, area""", [now - window, now - window])
 
 
-def sources(store: Store, now: datetime, window: timedelta) -> Rows:
+def sources(store: Store, now: datetime, window: timedelta, *, kind: str | None = None, limit: int = 500) -> Rows:
     """Agents and scanners: last report, reports and errors in the last day, late (spooled) reports,
-    subjects seen inside the window, the last sweep's completeness, revoked."""
+    subjects seen inside the window, the last sweep's completeness, revoked.
+
+    Sources with errors come first, then by last report (newest first), revoked ones last.
+    """
     day = now - timedelta(days=1)
     return store.query("""
         WITH rep AS (
@@ -171,8 +185,28 @@ def sources(store: Store, now: datetime, window: timedelta) -> Rows:
                s.revoked_at
         FROM sources s LEFT JOIN rep USING (source_id) LEFT JOIN errs USING (source_id)
         LEFT JOIN sweep USING (source_id) LEFT JOIN seen USING (source_id)
-        ORDER BY s.revoked_at IS NOT NULL, s.last_report_at DESC NULLS LAST, s.source_id""",
-                       [day, day, day, now - window])
+        WHERE ? IS NULL OR s.kind = ?
+        ORDER BY s.revoked_at IS NOT NULL, coalesce(errs.errors_24h, 0) = 0, s.last_report_at DESC NULLS LAST,
+                 s.source_id
+        LIMIT ?""", [day, day, day, now - window, kind, kind, limit])
+
+
+def source_totals(store: Store, now: datetime, window: timedelta) -> Rows:
+    """Per kind of source: how many, how many reported inside the window and today, how many are revoked,
+    and the last report and sweep (the per-source coverage of a fleet of agents, in one row)."""
+    return store.query("""
+        WITH sweep AS (SELECT source_id, max(finished_at) AS last_sweep, arg_max(complete, finished_at) AS complete
+                       FROM scan_runs GROUP BY source_id)
+        SELECT s.kind, count(*) AS sources, count(*) FILTER (WHERE s.last_report_at >= ?) AS reported_in_window,
+               count(*) FILTER (WHERE s.last_report_at >= ?) AS reported_24h,
+               count(*) FILTER (WHERE s.revoked_at IS NOT NULL) AS revoked, max(s.last_report_at) AS last_report,
+               max(sweep.last_sweep) AS last_sweep,
+               count(*) FILTER (WHERE sweep.complete IS NOT NULL AND NOT sweep.complete) AS last_sweep_incomplete
+        FROM sources s LEFT JOIN sweep USING (source_id)
+        GROUP BY s.kind ORDER BY s.kind""", [now - window, now - timedelta(days=1)])
+
+
+
 
 
 def software_top(store: Store, kinds: Sequence[str] = SOFTWARE_KINDS, limit: int = 50) -> Rows:

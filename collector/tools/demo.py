@@ -124,8 +124,10 @@ def run_demo(*, workdir: Path | None, lab: bool, keep: bool = False) -> int:
             print(f"    {r.rows} records imported", flush=True)
             findings = client.findings(kinds=[], since=None, ghost_after=timedelta(0))
             assets = list(client.assets())
-        add_user(running.collector.store, "demo", "reader", hash_password(demo_password), datetime.now(UTC))
-        dashboard = f"http://127.0.0.1:{running.collector.ui_port}/"
+        collector = running.collector
+        assert collector is not None  # set by entering the block
+        add_user(collector.store, "demo", "reader", hash_password(demo_password), datetime.now(UTC))
+        dashboard = f"http://127.0.0.1:{collector.ui_port}/"
         if keep:
             _say(f"dashboard: {dashboard}  (log in as demo / {demo_password}); Ctrl-C stops the collector")
             _wait_for_interrupt()

@@ -50,7 +50,7 @@ def asset_page(request: Request) -> Response:
     c = ctx(request)
     ref = request.path_params["ref"][:200]
     try:
-        doc = document(asset_detail(ref, c.snapshot(), c.store))
+        doc = document(asset_detail(ref, c.snapshot.for_asset(ref), c.store))
     except UsageError as exc:
         return problem(request, 404, str(exc))
     if request.query_params.get("format") == "json":
@@ -134,15 +134,24 @@ def coverage_view(request: Request) -> Response:
     except UsageError as exc:
         return problem(request, 400, str(exc))
     areas = dashboard.coverage(c.store, now, c.ghost_after, by)
-    srcs = dashboard.sources(c.store, now, c.ghost_after)
+    kinds = dashboard.source_totals(c.store, now, c.ghost_after)
+    scanners = dashboard.sources(c.store, now, c.ghost_after, kind="scanner", limit=LIMIT)
     tables = [
         Table("areas", f"Register records in use, seen in the last {_days(c.ghost_after)}, per {by}",
               [("area", by.capitalize()), ("recorded", "Recorded"), ("seen", "Seen"), ("seen_pct", "Seen %"),
                ("last_seen", "Last seen")], areas,
               note="" if by == "site" else "Subnet: the /24 of the record's first IPv4 address (or the asset's)."),
-        Table("sources", "Per source", [("source_id", "Source"), ("kind", "Kind"), ("hostname", "Host"),
-                                         ("last_report_at", "Last report"), ("subjects_seen", "Seen in window"),
-                                         ("last_sweep", "Last sweep"), ("last_complete", "Complete")], srcs),
+        Table("kinds", "Per kind of source", [("kind", "Kind"), ("sources", "Sources"),
+                                               ("reported_in_window", "Reported in window"),
+                                               ("reported_24h", "Reported today"), ("revoked", "Revoked"),
+                                               ("last_report", "Last report"), ("last_sweep", "Last sweep"),
+                                               ("last_sweep_incomplete", "Last sweep incomplete")], kinds,
+              links={"kind": lambda r: link("/sources", kind=r["kind"])}),
+        Table("scanners", "Per scanner", [("source_id", "Scanner"), ("hostname", "Host"),
+                                           ("last_report_at", "Last report"), ("subjects_seen", "Seen in window"),
+                                           ("last_sweep", "Last sweep"), ("last_complete", "Complete"),
+                                           ("errors_24h", "Errors 24 h"), ("last_error", "Last error")], scanners,
+              empty="no scanner has reported"),
     ]
     fields = [Field("by", "Group by", by, ("site", "subnet"))]
     return render(request, Page(title="Coverage", view="coverage", fields=fields, tables=tables))
@@ -155,16 +164,20 @@ def _days(window: timedelta) -> str:
 def ghosts(request: Request) -> Response:
     """Ghosts by how long they have gone unseen: under 7, 7-29, 30-89, 90+ days, never."""
     c = ctx(request)
-    rows = dashboard.ghost_ageing(c.store, c.clock())
-    bucket = text(request, "bucket")
+    now = c.clock()
     order = ("under 7 days", "7-29 days", "30-89 days", "90+ days", "never seen")
-    counts = Counter(str(r["bucket"]) for r in rows if not r["suppressed"])
+    try:
+        bucket = choice(request, "bucket", ("", *order), "")
+    except UsageError as exc:
+        return problem(request, 400, str(exc))
+    counts = dashboard.ghost_buckets(c.store, now)
     cards = [Card(b, counts.get(b, 0), link("/ghosts", bucket=b)) for b in order]
-    shown = [r for r in rows if not bucket or r["bucket"] == bucket]
-    table = Table("ghosts", "Ghosts" + (f": {bucket}" if bucket else ""),
+    rows = dashboard.ghost_ageing(c.store, now, bucket=bucket or None, limit=LIMIT)
+    table = Table("ghosts", ("Ghosts" + (f": {bucket}" if bucket else "")
+                             + (f" (the {LIMIT} unseen longest)" if len(rows) == LIMIT else "")),
                   [("hostname", "Host"), ("asset_tag", "Tag"), ("serial", "Serial"), ("ip", "IP"),
                    ("status", "Status"), ("last_seen", "Last seen"), ("days_unseen", "Days unseen"),
-                   ("bucket", "Age"), ("opened_at", "Ghost since"), ("suppressed", "Suppressed")], shown,
+                   ("bucket", "Age"), ("opened_at", "Ghost since"), ("suppressed", "Suppressed")], rows,
                   links={"hostname": asset_link}, empty="no ghost")
     fields = [Field("bucket", "Age", bucket, ("", *order))]
     return render(request, Page(title="Ghost ageing", view="ghosts", fields=fields, cards=cards, tables=[table]))

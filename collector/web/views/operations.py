@@ -5,23 +5,30 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from collector.errors import UsageError
 from collector.store import dashboard
 from collector.web.page import Card, Field, Page, Table, link
-from collector.web.render import render
-from collector.web.views.common import ctx, findings_link, text
+from collector.web.render import problem, render
+from collector.web.views.common import choice, ctx, findings_link, text
+
+LIMIT = 500
 
 
 def sources_view(request: Request) -> Response:
     """Agents and scanners: last report, reports, late (spooled) reports and errors in the last day, revoked."""
     c = ctx(request)
     now = c.clock()
-    rows = dashboard.sources(c.store, now, c.ghost_after)
-    kind = text(request, "kind")
-    shown = [r for r in rows if not kind or r["kind"] == kind]
-    cards = [Card("Sources", len([r for r in rows if not r["revoked_at"]]), "/sources"),
-             Card("Revoked", len([r for r in rows if r["revoked_at"]]), "/sources"),
-             Card("With errors today", len([r for r in rows if r["errors_24h"]]), "/sources")]
-    table = Table("sources", "Agents and scanners",
+    try:
+        kind = choice(request, "kind", ("", "agent", "scanner"), "")
+    except UsageError as exc:
+        return problem(request, 400, str(exc))
+    shown = dashboard.sources(c.store, now, c.ghost_after, kind=kind or None, limit=LIMIT)
+    totals = dashboard.source_totals(c.store, now, c.ghost_after)
+    cards = [Card(f"{t['kind']}s", int(t["sources"]) - int(t["revoked"]), link("/sources", kind=t["kind"]),  # type: ignore[call-overload]
+                  note=f"{t['reported_24h']} reported today, {t['revoked']} revoked") for t in totals]
+    title = "Agents and scanners" + (f" (first {LIMIT}: with errors first, then newest report)"
+                                     if len(shown) == LIMIT else "")
+    table = Table("sources", title,
                   [("source_id", "Source"), ("kind", "Kind"), ("hostname", "Host"), ("last_report_at", "Last report"),
                    ("reports_24h", "Reports 24 h"), ("late_24h", "Late 24 h"), ("max_delay", "Longest delay"),
                    ("errors_24h", "Errors 24 h"), ("last_error", "Last error"), ("subjects_seen", "Seen in window"),
