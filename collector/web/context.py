@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from collector.inventory.identity import ResolvedAsset
+from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.refresh import Snapshot
 from collector.store.duckdb import Store
 
@@ -30,6 +30,7 @@ class SnapshotCache:
         self._snapshot: Snapshot | None = None
         self._built_at = 0.0
         self._by_id: dict[str, ResolvedAsset] | None = None  # of the snapshot held
+        self._facts: dict[str, list[SubjectFacts]] = {}       # subject -> its facts, likewise
 
     def __call__(self) -> Snapshot:
         with self._lock:
@@ -51,16 +52,19 @@ class SnapshotCache:
         with self._lock:
             if self._by_id is None:
                 self._by_id = {a.asset_id: a for a in snapshot.assets}
+                self._facts = {}
+                for f in snapshot.facts:
+                    self._facts.setdefault(f.subject, []).append(f)
             asset = self._by_id.get(ref.strip().lower())
+            facts = [f for subject in asset.members for f in self._facts.get(subject, ())] if asset else []
         if asset is None:
             return snapshot
-        members = set(asset.members)
         record = snapshot.records.get(asset.asset_id)
         return Snapshot(
             assets=[asset], findings=[],
             records={asset.asset_id: record} if record is not None else {},
             duplicates=[d for d in snapshot.duplicates if asset.asset_id in (d.asset_id, d.other_asset_id)],
-            decisions=snapshot.decisions, facts=[f for f in snapshot.facts if f.subject in members],
+            decisions=snapshot.decisions, facts=facts,
             keys={k: v for k, v in snapshot.keys.items() if k == asset.asset_id})
 
 
