@@ -8,6 +8,7 @@ than start their own (one refresh at a time whatever the number of browsers poll
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -18,9 +19,17 @@ from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.refresh import Snapshot
 from collector.store.duckdb import Store
 
+log = logging.getLogger("netcensus.web")
+
 
 class SnapshotCache:
-    """The latest refresh, rebuilt when older than `max_age` seconds (0: every time)."""
+    """The latest refresh; when older than `max_age` seconds it is rebuilt in the background.
+
+    Only the first request waits for a refresh. After that a page is served from the snapshot in hand
+    while at most one rebuild runs on a thread of its own (stale-while-revalidate): at 100,000
+    machines a full refresh takes tens of seconds, which no page may wait for. `max_age` 0 rebuilds
+    before every request, in the caller's thread (tests).
+    """
 
     def __init__(self, build: Callable[[], Snapshot], max_age: float, clock: Callable[[], float] = time.monotonic):
         self._build = build
@@ -29,16 +38,41 @@ class SnapshotCache:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._built_at = 0.0
+        self._rebuilding = False
         self._by_id: dict[str, ResolvedAsset] | None = None  # of the snapshot held
         self._facts: dict[str, list[SubjectFacts]] = {}       # subject -> its facts, likewise
 
     def __call__(self) -> Snapshot:
         with self._lock:
-            if self._snapshot is None or self._clock() - self._built_at >= self._max_age:
-                self._snapshot = self._build()
-                self._built_at = self._clock()
-                self._by_id = None
-            return self._snapshot
+            current = self._snapshot
+            stale = current is None or self._clock() - self._built_at >= self._max_age
+            if current is not None and stale and self._max_age > 0:
+                if not self._rebuilding:
+                    self._rebuilding = True
+                    threading.Thread(target=self._rebuild, name="web-snapshot", daemon=True).start()
+                return current
+            if current is not None and not stale:
+                return current
+            built = self._build()  # the first request (or max_age 0): wait for it
+            self._keep(built)
+            return built
+
+    def _keep(self, built: Snapshot) -> None:
+        self._snapshot = built
+        self._built_at = self._clock()
+        self._by_id = None
+
+    def _rebuild(self) -> None:
+        try:
+            built = self._build()
+        except Exception:  # a failed refresh keeps the snapshot in hand; the next stale request retries
+            log.exception("dashboard snapshot refresh failed")
+            with self._lock:
+                self._rebuilding = False
+            return
+        with self._lock:
+            self._keep(built)
+            self._rebuilding = False
 
     def for_asset(self, ref: str) -> Snapshot:
         """The snapshot cut down to the asset whose id is `ref` (the whole one for any other REF).
