@@ -284,7 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("asset", help="everything about one asset: identity and how it was matched, register beside "
                        "observed, identifiers per source, software with install dates and findings, finding timeline")
-    p.add_argument("ref", metavar="REF", help="asset id, asset tag, host name, IP address, MAC address or subject")
+    p.add_argument("ref", metavar="REF",
+                   help="asset id, asset tag, host name, IP address, MAC address, serial number or subject")
     _add_target(p)
     p.add_argument("--format", default="table", choices=("table", "json"), dest="fmt",
                    help="table: a readable page (default); json: the same as one object")
@@ -295,7 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "identity; software installed, removed, upgraded; findings opened and resolved")
     _add_target(p)
     p.add_argument("--since", default="1d", metavar="DURATION", help="the window, ending now (default 1d)")
-    p.add_argument("--format", default="table", choices=("table", "json", "csv"), dest="fmt")
+    p.add_argument("--format", default="table", choices=("table", "json", "csv"), dest="fmt",
+                   help="table (default); json: one object; csv: one flat row per change")
 
     p = sub.add_parser("rules", help="rule packs")
     rsub = p.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
@@ -889,7 +891,10 @@ def cmd_changes(args: argparse.Namespace) -> int:
     window = parse_duration(args.since, "--since")
     if window.total_seconds() <= 0:
         raise UsageError("--since: give a window longer than 0, e.g. 1d or 12h")
-    since = now - window
+    try:
+        since = now - window
+    except OverflowError as exc:
+        raise UsageError(f"--since {args.since}: reaches back before the year 1; give a shorter window") from exc
     if args.collector:
         with _client(args) as client:
             doc = client.changes(since)

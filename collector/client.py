@@ -247,10 +247,10 @@ class CollectorClient:
         request = query_pb2.ChangesRequest()
         request.since.FromDatetime(since)
         try:
-            answer: query_pb2.Document = stub.ListChanges(request, timeout=self._timeout, metadata=self._metadata)
+            pieces = [d.json for d in stub.ListChanges(request, timeout=self._timeout, metadata=self._metadata)]
         except grpc.RpcError as exc:
             raise self._error(exc) from exc
-        return self._document(answer, "since")
+        return self._document(query_pb2.Document(json="".join(pieces)), "since")
 
     def _document(self, answer: query_pb2.Document, key: str) -> dict[str, Any]:
         """The JSON object a Document carries; one line naming the collector when it is not one."""

@@ -30,6 +30,8 @@ Doc = Mapping[str, Any]
 SOFTWARE_SHOWN = 20
 #: Package changes printed by `changes` as a table (every one is in --format json|csv).
 SOFTWARE_CHANGES_SHOWN = 40
+#: Assets printed per kind of change (appeared, disappeared, ...) by `changes` as a table.
+ASSET_CHANGES_SHOWN = 25
 
 
 def _default(value: object) -> object:
@@ -38,9 +40,11 @@ def _default(value: object) -> object:
     return str(value)
 
 
-def document_json(doc: AssetDetail | Changes) -> str:
-    """One JSON object (valid JSON; C1, bidi and separator characters escaped as \\uXXXX)."""
-    return json_safe(json.dumps(asdict(doc), default=_default, ensure_ascii=False, indent=2))
+def document_json(doc: AssetDetail | Changes, *, compact: bool = False) -> str:
+    """One JSON object (valid JSON; C1, bidi and separator characters escaped as \\uXXXX); `compact`
+    leaves out the indentation (what the Query service sends: a third shorter)."""
+    return json_safe(json.dumps(asdict(doc), default=_default, ensure_ascii=False,
+                                **({"separators": (",", ":")} if compact else {"indent": 2})))
 
 
 def document(doc: AssetDetail | Changes) -> dict[str, Any]:
@@ -228,6 +232,18 @@ def changes_csv(doc: Doc) -> str:
     return to_csv(changes_rows(doc), CHANGE_COLUMNS)
 
 
+def _first_of_each(rows: Sequence[Mapping[str, Any]], key: str, limit: int
+                   ) -> tuple[list[Mapping[str, Any]], dict[str, int]]:
+    """The first `limit` rows of each value of `key`, in their order, and how many of each were left out."""
+    seen: dict[str, int] = {}
+    shown: list[Mapping[str, Any]] = []
+    for row in rows:
+        n = seen[row[key]] = seen.get(row[key], 0) + 1
+        if n <= limit:
+            shown.append(row)
+    return shown, {k: n - limit for k, n in seen.items() if n > limit}
+
+
 def _count(n: int, what: str) -> str:
     return f"{n} {what}"
 
@@ -235,10 +251,12 @@ def _count(n: int, what: str) -> str:
 def changes_page(doc: Doc) -> str:
     """`changes` as sections: assets, software per asset (and the package changes), findings; then totals."""
     lines = [f"changes from {_when(doc['since'])} to {_when(doc['until'])} UTC"]
+    shown_assets, hidden = _first_of_each(doc["assets"], "change", ASSET_CHANGES_SHOWN)
     lines += _section("ASSETS", [
         {"change": c["change"], "host": c["hostname"] or "-", "ip": c["ip"] or c["mac"] or "-",
-         "at": _when(c["at"]), "detail": _short_id(c["detail"])} for c in doc["assets"]],
+         "at": _when(c["at"]), "detail": _short_id(c["detail"])} for c in shown_assets],
         (("change", "CHANGE"), ("host", "HOST"), ("ip", "IP/MAC"), ("at", "WHEN"), ("detail", "DETAIL")))
+    lines.extend(f"  … and {n} more {change} (--format json|csv has every one)" for change, n in hidden.items())
     per_asset = doc["software_per_asset"]
     lines += _section("SOFTWARE PER ASSET", [
         {"host": c["hostname"] or c["asset_id"], "installed": str(c["installed"]), "removed": str(c["removed"]),

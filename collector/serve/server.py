@@ -414,12 +414,13 @@ class _Documents:
     def asset_detail(self, ref: str) -> str:
         """See collector/inventory/detail.py."""
         c = self._collector
-        return document_json(asset_detail(ref, c.refresh(), c.store))
+        return document_json(asset_detail(ref, c.refresh(), c.store), compact=True)
 
     def changes(self, since: datetime) -> str:
         """See collector/inventory/changes.py."""
         c = self._collector
-        return document_json(changes(c.refresh(), c.store, since=since, now=c.clock(), order=package_order))
+        return document_json(changes(c.refresh(), c.store, since=since, now=c.clock(), order=package_order),
+                             compact=True)
 
 
 class _Tokens:

@@ -516,6 +516,10 @@ async def _pooled(pool: QueryPool, context: grpc.aio.ServicerContext[Any, Any], 
         raise AssertionError("context.abort returned") from exc
 
 
+#: Characters of a streamed document per message: well under any message size limit, few messages.
+DOCUMENT_PIECE = 1 << 20
+
+
 class Documents(Protocol):
     """The document-shaped answers (collector/serve/server.py builds them from one refresh and the store)."""
 
@@ -630,7 +634,7 @@ class QueryService(query_pb2_grpc.QueryServicer):
         return query_pb2.Document(json=text)
 
     async def ListChanges(self, request: query_pb2.ChangesRequest,
-                          context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.Document:
+                          context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Document]:
         caller = await self._access.require(context, READER, "ListChanges")
         documents = self._documents
         since = to_datetime(request.since) if request.HasField("since") else None
@@ -642,7 +646,8 @@ class QueryService(query_pb2_grpc.QueryServicer):
             raise AssertionError("context.abort returned")
         text = await self._document(context, caller, "ListChanges", target, documents.changes, since)
         await self._audited(context, caller, "ListChanges", target)
-        return query_pb2.Document(json=text)
+        for start in range(0, len(text), DOCUMENT_PIECE):
+            yield query_pb2.Document(json=text[start:start + DOCUMENT_PIECE])
 
     async def _document(self, context: grpc.aio.ServicerContext[Any, Any], caller: Caller, action: str, target: str,
                         work: Callable[[Any], str], arg: Any) -> str:

@@ -10,13 +10,13 @@ sightings, gives the same answer as the collector. Times come back as aware UTC 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+from collector.store.inventory import _times
 
 Rows = list[dict[str, Any]]
 
@@ -24,20 +24,14 @@ Rows = list[dict[str, Any]]
 def _rows(cur: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object] | None = None) -> Rows:
     """Rows as dicts; columns named *_us (epoch microseconds) become datetimes under the name without it.
 
-    Why epoch microseconds: DuckDB hands TIMESTAMPTZ back in the session's time zone; these are UTC.
+    Why epoch microseconds through Arrow: DuckDB hands TIMESTAMPTZ back in the session's time zone,
+    value by value; fetched row by row, 200,000 rows of changes cost seconds (collector/store/inventory.py).
     """
-    rel = cur.execute(sql, dict(params) if params else None)
-    names = [d[0] for d in rel.description or []]
-    out = []
-    for values in rel.fetchall():
-        row: dict[str, Any] = {}
-        for name, value in zip(names, values, strict=True):
-            if name.endswith("_us"):
-                row[name[:-3]] = None if value is None else _EPOCH + timedelta(microseconds=int(value))
-            else:
-                row[name] = value
-        out.append(row)
-    return out
+    columns: dict[str, list[Any]] = cur.sql(sql, params=dict(params) if params else None).to_arrow_table().to_pydict()
+    for name in [n for n in columns if n.endswith("_us")]:
+        columns[name[:-3]] = _times(columns.pop(name))
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def _with_members(cur: duckdb.DuckDBPyConnection, members: Mapping[str, str]) -> None:
@@ -158,40 +152,59 @@ def scan_runs_after(cur: duckdb.DuckDBPyConnection, after: datetime) -> Rows:
                  {"after": after})
 
 
+_CHANGING_KINDS = """
+    SELECT subject, source_id, method, seen_at, 'hostname' AS kind, hostname AS value FROM sightings
+        WHERE coalesce(hostname, '') <> ''
+    UNION ALL SELECT subject, source_id, method, seen_at, 'serial', serial FROM sightings
+        WHERE coalesce(serial, '') <> ''
+    UNION ALL SELECT subject, source_id, method, seen_at, 'mac', unnest(macs) FROM sightings
+    UNION ALL SELECT subject, source_id, method, seen_at, 'ip', unnest(ips) FROM sightings"""
+
+
 def identity_values(cur: duckdb.DuckDBPyConnection, members: Mapping[str, str], since: datetime) -> Rows:
-    """Per asset seen before `since`: host names, serials, MACs and IPs first seen since, or last seen before."""
+    """Per asset seen before `since` that carried a host name, serial, MAC or IP new since then: its new
+    values and those last seen before `since` (the ones it no longer carries)."""
     _with_members(cur, members)
     try:
         return _rows(cur, f"""
-            WITH raw AS (SELECT m.asset_id, r.* FROM ({_IDENTIFIER_KINDS}) r JOIN members_now m USING (subject)
-                         WHERE r.kind IN ('hostname', 'serial', 'mac', 'ip')),
-                 old AS (SELECT DISTINCT asset_id FROM raw WHERE seen_at < $since),
-                 per AS (SELECT asset_id, kind, value, min(seen_at) AS first, max(seen_at) AS last,
-                                list(DISTINCT source_id || ':' || method) AS sources FROM raw GROUP BY ALL)
-            SELECT asset_id, kind, value, epoch_us(first) AS first_seen_us, epoch_us(last) AS last_seen_us, sources
-            FROM per WHERE asset_id IN (SELECT asset_id FROM old) AND (first >= $since OR last < $since)
+            WITH per AS (SELECT m.asset_id, r.kind, r.value, min(r.seen_at) AS first, max(r.seen_at) AS last
+                         FROM ({_CHANGING_KINDS}) r JOIN members_now m USING (subject) GROUP BY ALL),
+                 changed AS (SELECT asset_id FROM per GROUP BY asset_id
+                             HAVING min(first) < $since AND max(first) >= $since)
+            SELECT asset_id, kind, value, epoch_us(first) AS first_seen_us, epoch_us(last) AS last_seen_us
+            FROM per WHERE asset_id IN (SELECT asset_id FROM changed) AND (first >= $since OR last < $since)
             ORDER BY asset_id, kind, first""", {"since": since})
     finally:
         cur.unregister("members_now")
 
 
 def software_moves(cur: duckdb.DuckDBPyConnection, members: Mapping[str, str], since: datetime) -> Rows:
-    """Install rows of every (subject, name, arch, source) that changed since `since`, present then or now."""
+    """Per (subject, name, arch, source) that changed since `since`: the versions present then and now.
+
+    `first_time` marks a package source whose first rows on the subject came inside the window (its first
+    inventory); `newest`/`installed_at` are of the newest row present now, `removed_at` the last removal.
+    """
     _with_members(cur, members)
     try:
         return _rows(cur, """
             WITH touched AS (SELECT DISTINCT subject, name, arch, pkg_source FROM software_installs
                              WHERE first_seen >= $since OR removed_at >= $since),
                  first_inventory AS (SELECT subject, pkg_source, min(first_seen) >= $since AS first_time
-                                     FROM software_installs GROUP BY ALL)
-            SELECT m.asset_id, s.subject, s.name, s.version, s.arch, s.pkg_source AS source,
-                   epoch_us(s.installed_at) AS installed_at_us, epoch_us(s.first_seen) AS first_seen_us,
-                   epoch_us(s.removed_at) AS removed_at_us, f.first_time
+                                     FROM software_installs WHERE subject IN (SELECT subject FROM touched)
+                                     GROUP BY ALL)
+            SELECT m.asset_id, s.subject, s.name, s.arch, s.pkg_source AS source, any_value(f.first_time) AS first_time,
+                   list(DISTINCT s.version) FILTER (WHERE s.first_seen < $since) AS then_versions,
+                   list(DISTINCT s.version) FILTER (WHERE s.removed_at IS NULL) AS now_versions,
+                   epoch_us(max(s.first_seen) FILTER (WHERE s.removed_at IS NULL)) AS newest_us,
+                   epoch_us(arg_max(s.installed_at, s.first_seen) FILTER (WHERE s.removed_at IS NULL))
+                       AS installed_at_us,
+                   epoch_us(max(s.removed_at)) AS removed_at_us
             FROM software_installs s JOIN touched USING (subject, name, arch, pkg_source)
             JOIN first_inventory f USING (subject, pkg_source)
             LEFT JOIN members_now m USING (subject)
             WHERE s.removed_at IS NULL OR s.removed_at >= $since
-            ORDER BY m.asset_id, lower(s.name), s.arch, s.pkg_source, s.first_seen""", {"since": since})
+            GROUP BY m.asset_id, s.subject, s.name, s.arch, s.pkg_source
+            ORDER BY m.asset_id, lower(s.name), s.arch, s.pkg_source""", {"since": since})
     finally:
         cur.unregister("members_now")
 

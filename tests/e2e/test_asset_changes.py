@@ -9,13 +9,16 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from netcensus.v1 import report_pb2
 
 from agent.facts.model import SoftwareItem
 from agent.transport.client import IngestClient
 from agent.transport.encode import encode_snapshot
 from agent.transport.state import NodeState
+from collector.client import CollectorClient
 from collector.config import ServeConfig, default_rules_dir
+from collector.errors import UsageError
 from collector.serve.server import BackgroundCollector
 from collector.store.duckdb import Store
 from tests.collector.hostile import DANGEROUS_CHARS, hostile_store
@@ -76,12 +79,24 @@ def test_asset_and_changes_answer_alike_from_the_collector_and_the_file(tmp_path
         assert missing.code == 1 and "no asset matches" in missing.err and "Traceback" not in missing.err
         since_now = run_cli("netcensus", "changes", "--since", "0", "--collector", target)
         assert since_now.code == 1 and "--since" in since_now.err
+        too_far = run_cli("netcensus", "changes", "--since", "99999999d", "--collector", target)
+        assert too_far.code == 1 and "shorter window" in too_far.err
+        future = CollectorClient(target, token=TEST_TOKEN)
+        try:
+            with pytest.raises(UsageError, match="not in the future"):
+                future.changes(datetime.now(UTC) + timedelta(hours=1))
+        finally:
+            future.close()
 
     local = cli_json("asset", "fin-lt-014", "--db", str(db))
     assert local == remote
     local_changes = cli_json("changes", "--since", "2h", "--db", str(db))
     for part in ("assets", "software", "software_per_asset", "software_totals"):
         assert local_changes[part] == changed[part], part
+    audit = json.loads(run_cli("netcensus", "audit", "--db", str(db), "--format", "json").out)
+    assert {(a["action"], a["outcome"].split(":")[0]) for a in audit} >= {
+        ("AssetDetail", "ok"), ("ListChanges", "ok"), ("AssetDetail", "INVALID_ARGUMENT"),
+        ("ListChanges", "INVALID_ARGUMENT")}
     table = run_cli("netcensus", "changes", "--since", "2h", "--db", str(db), "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(table.out)))
     assert {(r["section"], r["change"], r["name"]) for r in rows} >= {("software", "removed", "teamviewer"),

@@ -538,7 +538,7 @@ class Document(_message.Message):
 
     JSON_FIELD_NUMBER: _builtins.int
     json: _builtins.str
-    """The JSON object."""
+    """The JSON object, or (from a streaming call) the next piece of its text."""
     def __init__(
         self,
         *,

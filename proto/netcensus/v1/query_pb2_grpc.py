@@ -62,7 +62,7 @@ class QueryStub:
                 request_serializer=netcensus_dot_v1_dot_query__pb2.AssetDetailRequest.SerializeToString,
                 response_deserializer=netcensus_dot_v1_dot_query__pb2.Document.FromString,
                 _registered_method=True)
-        self.ListChanges = channel.unary_unary(
+        self.ListChanges = channel.unary_stream(
                 '/netcensus.v1.Query/ListChanges',
                 request_serializer=netcensus_dot_v1_dot_query__pb2.ChangesRequest.SerializeToString,
                 response_deserializer=netcensus_dot_v1_dot_query__pb2.Document.FromString,
@@ -117,7 +117,8 @@ class QueryServicer:
     def ListChanges(self, request, context):
         """What changed since a time (`netcensus changes --since`): assets that appeared, disappeared, came
         back or changed identity; software installed, removed and upgraded, per asset and in total;
-        findings opened, resolved and (un)suppressed.
+        findings opened, resolved and (un)suppressed. A patch day on a large fleet makes a long document:
+        it comes in pieces (each message's json is the next part of the text; join them, then parse).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -151,7 +152,7 @@ def add_QueryServicer_to_server(servicer, server):
                     request_deserializer=netcensus_dot_v1_dot_query__pb2.AssetDetailRequest.FromString,
                     response_serializer=netcensus_dot_v1_dot_query__pb2.Document.SerializeToString,
             ),
-            'ListChanges': grpc.unary_unary_rpc_method_handler(
+            'ListChanges': grpc.unary_stream_rpc_method_handler(
                     servicer.ListChanges,
                     request_deserializer=netcensus_dot_v1_dot_query__pb2.ChangesRequest.FromString,
                     response_serializer=netcensus_dot_v1_dot_query__pb2.Document.SerializeToString,
@@ -316,7 +317,7 @@ class Query:
             wait_for_ready=None,
             timeout=None,
             metadata=None):
-        return grpc.experimental.unary_unary(
+        return grpc.experimental.unary_stream(
             request,
             target,
             '/netcensus.v1.Query/ListChanges',

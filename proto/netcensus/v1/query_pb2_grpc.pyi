@@ -52,10 +52,11 @@ class QueryStub:
     with install dates and the findings on it, and the finding timeline. An unknown or ambiguous ref
     is INVALID_ARGUMENT naming the candidates.
     """
-    ListChanges: _grpc.UnaryUnaryMultiCallable[_query_pb2.ChangesRequest, _query_pb2.Document]
+    ListChanges: _grpc.UnaryStreamMultiCallable[_query_pb2.ChangesRequest, _query_pb2.Document]
     """What changed since a time (`netcensus changes --since`): assets that appeared, disappeared, came
     back or changed identity; software installed, removed and upgraded, per asset and in total;
-    findings opened, resolved and (un)suppressed.
+    findings opened, resolved and (un)suppressed. A patch day on a large fleet makes a long document:
+    it comes in pieces (each message's json is the next part of the text; join them, then parse).
     """
 
 @_typing.type_check_only
@@ -82,10 +83,11 @@ class QueryAsyncStub(QueryStub):
     with install dates and the findings on it, and the finding timeline. An unknown or ambiguous ref
     is INVALID_ARGUMENT naming the candidates.
     """
-    ListChanges: _aio.UnaryUnaryMultiCallable[_query_pb2.ChangesRequest, _query_pb2.Document]  # type: ignore[assignment]
+    ListChanges: _aio.UnaryStreamMultiCallable[_query_pb2.ChangesRequest, _query_pb2.Document]  # type: ignore[assignment]
     """What changed since a time (`netcensus changes --since`): assets that appeared, disappeared, came
     back or changed identity; software installed, removed and upgraded, per asset and in total;
-    findings opened, resolved and (un)suppressed.
+    findings opened, resolved and (un)suppressed. A patch day on a large fleet makes a long document:
+    it comes in pieces (each message's json is the next part of the text; join them, then parse).
     """
 
 class QueryServicer(metaclass=_abc_1.ABCMeta):
@@ -145,10 +147,11 @@ class QueryServicer(metaclass=_abc_1.ABCMeta):
         self,
         request: _query_pb2.ChangesRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_query_pb2.Document, _abc.Awaitable[_query_pb2.Document]]:
+    ) -> _typing.Union[_abc.Iterator[_query_pb2.Document], _abc.AsyncIterator[_query_pb2.Document]]:
         """What changed since a time (`netcensus changes --since`): assets that appeared, disappeared, came
         back or changed identity; software installed, removed and upgraded, per asset and in total;
-        findings opened, resolved and (un)suppressed.
+        findings opened, resolved and (un)suppressed. A patch day on a large fleet makes a long document:
+        it comes in pieces (each message's json is the next part of the text; join them, then parse).
         """
 
 def add_QueryServicer_to_server(servicer: QueryServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
