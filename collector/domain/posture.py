@@ -45,4 +45,5 @@ class Posture:
     firewall_active: bool | None                      # some host firewall has rules loaded now
     firewalls: tuple[str, ...] | None                 # "nftables (active, enabled, 12 rules)"
     endpoint_protection: tuple[str, ...] | None       # "CrowdStrike Falcon (running)"
-    listening: tuple[ListeningSocket, ...] | None
+    listening: tuple[str, ...] | None                 # every socket: "tcp 0.0.0.0:22 (sshd)"
+    exposed: tuple[ListeningSocket, ...] | None       # the sockets not bound to loopback

@@ -7,8 +7,8 @@ Verdicts, per DESIGN.md's status classes:
   record has an address; any source when it has none), and one of them ran inside the window
   without seeing it. "Unseen since" is its last sighting, or for a record never seen the first
   run that covered it: absence is measured from when we started to look, so a first sweep makes
-  no ghosts at 14d (README "Ghost window"). With ghost_after = 0 any covering run that started
-  after the last sighting (or any at all, for a never-seen record) makes it a ghost: the first
+  no ghosts at 14d (README "Ghost window"). With ghost_after = 0 a sweep that started after the
+  last sighting (any covering run at all, for a never-seen record) makes it a ghost: the first
   audit. No coverage, no ghost: an unswept subnet is unknown, not empty.
 * zombie — an asset active inside the window that no record matches (medium), or whose record is
   retired (high) or lost/stolen (critical).
@@ -451,6 +451,10 @@ def _ghost(r: Record, m: Match | None, coverage: _CoverageIndex, window_start: d
            unseen_before: datetime) -> Finding | None:
     last_seen = m.asset.last_seen if m else None
     covering = coverage.covering(r.ips, window_start, last_seen)
+    if window_start is None and last_seen is not None:
+        # At 0 a machine seen before is missing only if a sweep looked for it since: another machine's
+        # agent reporting after it (agents report at their own times) says nothing about it.
+        covering = [c for c in covering if c.method.startswith("scan:")]
     if not covering:
         return None
     if last_seen is None and window_start is not None:

@@ -24,9 +24,10 @@ from collector.inventory.oui import oui_vendor
 from collector.inventory.posture import asset_posture
 from collector.inventory.reconcile import Coverage, Finding, Match, Record, reconcile
 
-#: The rule step of a refresh: software findings for the resolved assets at `now`, bound to the
-#: store the refresh reads (collector/rules/bridge.py builds it from the loaded rule packs).
-RuleEvaluator = Callable[[datetime, Mapping[str, ResolvedAsset]], list[Finding]]
+#: The rule step of a refresh: software and posture findings for the resolved assets at `now` (with
+#: each asset's agent posture), bound to the store the refresh reads (collector/rules/bridge.py builds
+#: it from the loaded rule packs).
+RuleEvaluator = Callable[[datetime, Mapping[str, ResolvedAsset], Mapping[str, Posture]], list[Finding]]
 
 
 class InventoryStore(Protocol):
@@ -111,11 +112,11 @@ def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, ru
     findings, matches = reconcile(assets, records, store.load_coverage(), now=now, ghost_after=ghost_after,
                                   apart=apart)
     matched = {m.asset.asset_id: m for m in matches}
+    posture = asset_posture(assets, store.load_posture())
     if not store.read_only:
-        # The rules engine reads them (posture checks included); they do not depend on the window.
-        store.replace_assets(assets, matched, asset_posture(assets, store.load_posture()))
+        store.replace_assets(assets, matched, posture)  # the rules engine reads them; they do not depend on the window
     if rules is not None:
-        findings += rules(now, {a.asset_id: a for a in assets})
+        findings += rules(now, {a.asset_id: a for a in assets}, posture)
     # Open findings keep the opened_at already on record, new ones open now. A refresh with another
     # window than the lifecycle's (persist=False) keeps its own record, so opened_at never moves
     # between two runs of the same query.

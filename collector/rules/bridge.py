@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 from collector.domain.findings import Evidence
+from collector.domain.posture import Posture
 from collector.errors import RuleError
 from collector.inventory.identity import ResolvedAsset
-from collector.inventory.posture import asset_posture
 from collector.inventory.reconcile import Finding
 from collector.inventory.refresh import RuleEvaluator
 from collector.rules.engine import RuleFinding, utc_date
@@ -50,7 +50,7 @@ class SoftwareRules:
         software = RuleSet(rules=tuple(r for r in self.ruleset.rules if r.type != "posture") + tuple(
             replace(r, type="require") for r in posture if r.id in by_packages), files=self.ruleset.files)
 
-        def run(now: datetime, assets: Mapping[str, ResolvedAsset]) -> list[Finding]:
+        def run(now: datetime, assets: Mapping[str, ResolvedAsset], postures: Mapping[str, Posture]) -> list[Finding]:
             findings: list[Finding] = []
             lacking: dict[str, set[str]] = {}
             for rf in engine.evaluate(software, now):
@@ -59,7 +59,7 @@ class SoftwareRules:
                 else:
                     findings.append(to_finding(rf, assets.get(rf.asset_id)))
             if posture:
-                findings += _posture_findings(store, posture, assets, now,
+                findings += _posture_findings(posture, assets, postures, now,
                                               {k: frozenset(v) for k, v in lacking.items()})
             return findings
 
@@ -90,10 +90,9 @@ def to_finding(rf: RuleFinding, asset: ResolvedAsset | None) -> Finding:
         evidence=_evidence(rf, asset))
 
 
-def _posture_findings(store: Store, rules: Sequence[Rule], assets: Mapping[str, ResolvedAsset], now: datetime,
-                      lacking: Mapping[str, frozenset[str]]) -> list[Finding]:
-    """Posture findings on the assets with an agent's posture or a lacking software inventory."""
-    postures = asset_posture(list(assets.values()), store.load_posture())
+def _posture_findings(rules: Sequence[Rule], assets: Mapping[str, ResolvedAsset], postures: Mapping[str, Posture],
+                      now: datetime, lacking: Mapping[str, frozenset[str]]) -> list[Finding]:
+    """Posture findings on the assets with an agent's posture (asset_id -> it) or a lacking software inventory."""
     wanted = set(postures).union(*lacking.values()) if lacking else set(postures)
     targets = [PostureAsset(asset_id=a.asset_id, hostname=a.hostnames[0] if a.hostnames else None,
                             os_family=a.os_family, device_type=a.device_type, ips=tuple(a.ips),

@@ -158,7 +158,7 @@ def _check(rule: Rule, asset: PostureAsset, lacking: frozenset[str] | None) -> l
     if rule.check == "remote-access-port-open":
         hits: list[_Hit] = []
         seen: set[tuple[str, int]] = set()
-        for s in p.listening or ():
+        for s in p.exposed or ():
             if s.loopback_only or (s.protocol, s.port) in seen or not any(r.holds(s.protocol, s.port)
                                                                           for r in rule.ports):
                 continue

@@ -555,8 +555,15 @@ class Store:
             inventory.write_assets(cur, assets, matched, posture)
 
     def load_posture(self) -> dict[str, Posture]:
-        """subject -> posture of every agent subject's freshest report (collector/store/posture.py)."""
+        """subject -> posture of every agent subject's freshest report (collector/store/posture.py).
+
+        Keeps, when the file is writable, since when each pending security update has been pending
+        (pending_update_since), so that only updates seen for the first time send it to older reports.
+        """
         with self._mapped("loading posture"):
+            if not self.read_only:
+                with self._transaction() as cur:
+                    posture_sql.track_pending(cur)
             return posture_sql.load_posture(self._cursor())
 
     def open_finding_times(self) -> dict[str, datetime]:

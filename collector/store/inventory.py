@@ -233,8 +233,7 @@ _ASSET_SCHEMA = pa.schema([
     ("oldest_pending_since", pa.timestamp("us", tz="UTC")), ("pending_updates", pa.list_(pa.string())),
     ("disk_encrypted", pa.bool_()), ("firewall_active", pa.bool_()), ("firewalls", pa.list_(pa.string())),
     ("endpoint_protection", pa.list_(pa.string())),
-    ("listening", pa.list_(pa.struct([("protocol", pa.string()), ("address", pa.string()), ("port", pa.int32()),
-                                      ("process", pa.string())]))),
+    ("listening", pa.list_(pa.string())),
 ])
 
 
@@ -263,8 +262,7 @@ def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset]
         [p.disk_encrypted if p else None for p in held], [p.firewall_active if p else None for p in held],
         [list(p.firewalls) if p and p.firewalls is not None else None for p in held],
         [list(p.endpoint_protection) if p and p.endpoint_protection is not None else None for p in held],
-        [[{"protocol": s.protocol, "address": s.address, "port": s.port, "process": s.process} for s in p.listening]
-         if p and p.listening is not None else None for p in held]], schema=_ASSET_SCHEMA)
+        [list(p.listening) if p and p.listening is not None else None for p in held]], schema=_ASSET_SCHEMA)
     members = pa.table([
         [s for a in assets for s in a.members], [a.asset_id for a in assets for _ in a.members],
         [a.matched_by.get(s, "anchor") for a in assets for s in a.members]],

@@ -190,4 +190,4 @@ def test_db_after_the_collector_answers_the_same(tmp_path: Path) -> None:
     (row,) = json.loads(sql.out)
     assert row["host"] == "lt-bad" and row["pending_security_updates"] == 2 and row["firewall_active"] is False
     assert row["disk_encrypted"] is False and row["endpoint_protection"] == []
-    assert {"protocol": "tcp", "address": "0.0.0.0", "port": 3389, "process": "xrdp"} in row["listening"]
+    assert row["listening"] == ["tcp 0.0.0.0:3389 (xrdp)", "tcp6 [::]:3389 (xrdp)", "tcp 127.0.0.1:5901 (Xtigervnc)"]

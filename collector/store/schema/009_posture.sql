@@ -11,7 +11,7 @@ ALTER TABLE assets ADD COLUMN disk_encrypted BOOLEAN;                -- root fil
 ALTER TABLE assets ADD COLUMN firewall_active BOOLEAN;               -- a host firewall has rules loaded now
 ALTER TABLE assets ADD COLUMN firewalls VARCHAR[];                   -- 'nftables (active, enabled, 12 rules)'
 ALTER TABLE assets ADD COLUMN endpoint_protection VARCHAR[];         -- products found ('CrowdStrike Falcon (running)')
-ALTER TABLE assets ADD COLUMN listening STRUCT(protocol VARCHAR, address VARCHAR, port INTEGER, process VARCHAR)[];
+ALTER TABLE assets ADD COLUMN listening VARCHAR[];                   -- 'tcp 0.0.0.0:22 (sshd)', every socket
 
 -- When each finding first came up in queries with another ghost window than the collector's own
 -- (`findings --ghost-after 0` over a collector that keeps 14d): not the findings lifecycle, which
@@ -22,4 +22,14 @@ CREATE TABLE findings_windowed (
     finding_id      VARCHAR NOT NULL,
     opened_at       TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (ghost_after_s, finding_id)
+);
+
+-- Since when each security update still pending on an agent's machine has been reported pending
+-- (for the version installed then): kept up to date at every refresh from the newest reports, so
+-- that older reports are read only for updates seen for the first time (collector/store/posture.py).
+CREATE TABLE pending_update_since (
+    subject         VARCHAR NOT NULL,     -- 'agent:<source_id>'
+    update_key      VARCHAR NOT NULL,     -- '<package> <installed version>'
+    since           TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (subject, update_key)
 );

@@ -57,6 +57,10 @@ CASES = {
         [seen("mac:00:1b:21:00:00:01", 3 * DAY, macs="00:1b:21:00:00:01", ips="192.0.2.40")],
         [record("NC-1", macs=("00:1b:21:00:00:01",), ips=("192.0.2.40",))], [SWEEP], 0,
         [("ghost", "medium", "NC-1")]),
+    "ghost-after 0: another machine's agent reporting after it is no proof of absence": (
+        [seen("mac:00:1b:21:00:00:01", 3 * DAY, macs="00:1b:21:00:00:01", ips="192.0.2.40")],
+        [record("NC-1", macs=("00:1b:21:00:00:01",), ips=("192.0.2.40",))],
+        [Coverage("agent-9", "agent", NOW - DAY, ("192.0.2.0/24",), "the agent on pc-9")], 0, []),
     "ghost-after 0: the sweep that saw it (began before the sighting) is no proof of absence": (
         [seen("mac:00:1b:21:00:00:01", timedelta(hours=2, minutes=5), macs="00:1b:21:00:00:01", ips="192.0.2.40")],
         [record("NC-1", macs=("00:1b:21:00:00:01",), ips=("192.0.2.40",))],

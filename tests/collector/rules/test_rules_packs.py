@@ -161,7 +161,7 @@ def test_endpoint_protection_end_to_end(tmp_path: Path) -> None:
     ]
     store = build_store(tmp_path / "estate.duckdb", hosts)
     try:
-        findings = SoftwareRules(SHIPPED).evaluator(store)(NOW, {h.asset_id: resolved(h) for h in hosts})
+        findings = SoftwareRules(SHIPPED).evaluator(store)(NOW, {h.asset_id: resolved(h) for h in hosts}, {})
     finally:
         store.close()
     assert sorted((f.asset.asset_id, f.kind, f.rule_id, f.severity) for f in findings
