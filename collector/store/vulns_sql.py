@@ -4,19 +4,26 @@ Why matching is shaped like this (the same reasoning as rules_sql.py): 10,000 ho
 is 15 M installs, but far fewer distinct (ecosystem, release, package, version) *titles*, and far
 fewer still whose package any advisory names. So:
 
-1. DuckDB maps each install to its OSV ecosystem and release: Python decides the mapping once per
-   distinct (package source, distro, os-release VERSION_ID) — a handful of rows
-   (:func:`collector.vulns.ecosystems.host_ecosystem`);
-2. DuckDB joins the distinct titles to ``vuln_affected`` on ecosystem + release + name (withdrawn
-   advisories left out): the candidates;
+1. one aggregate gives each machine's distribution and release per package source; one scan of the
+   installs gives the distinct (package source, distro, machine release, name,
+   source package, version) rows that any advisory can name (hosts from one image share them);
+2. Python maps each (package source, distro, release) once to its OSV ecosystem
+   (:func:`collector.vulns.ecosystems.host_ecosystem`); DuckDB derives the matched name and joins
+   the distinct titles to ``vuln_affected`` on ecosystem + release + name (withdrawn advisories left
+   out): the candidates;
 3. Python tests each distinct candidate exactly, in the ecosystem's version order
-   (:func:`collector.vulns.ranges.evaluate`): the match table;
-4. DuckDB joins the match table back to the installs and aggregates per asset and advisory.
+   (:func:`collector.vulns.ranges.evaluate`): the match table; aliases are folded into groups;
+4. a second scan, pruned to the vulnerable names, joins the vulnerable rows back to the installs
+   and aggregates per asset and title.
 
 Installs are read from ``software_installs`` joined to ``asset_members`` (the current, resolved ones);
 the machine's release is its agent's latest os-release VERSION_ID (``sightings.firmware``) and its
 distribution the namespace of the package's purl (``pkg:deb/debian/...``), both as the agent
-reported them.
+reported them (without purls, the distribution its OS name names).
+
+Measured by bench/bench_vulns.py (README, Benchmarks): on 15 M installs nearly all the time is the
+two scans and the Python test of the distinct candidates; rows per asset only appear for the
+vulnerable titles.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Final
 
 import duckdb
@@ -35,7 +43,7 @@ import pyarrow as pa
 
 from collector.errors import StoreError
 from collector.store.duckdb import Store
-from collector.vulns.ecosystems import ECOSYSTEM_SCHEMES, host_ecosystem
+from collector.vulns.ecosystems import ECOSYSTEM_SCHEMES, distro_from_os_name, distro_sources, host_ecosystem
 from collector.vulns.matches import AdvisoryInfo, AffectedRow, Hit, MatchResult, TitleKey, fold_aliases
 from collector.vulns.ranges import Range, Verdict, evaluate
 from collector.vulns.records import Advisory
@@ -87,10 +95,12 @@ def _ranges_json(ranges: Sequence[Range]) -> str:
                       separators=(",", ":"))
 
 
+@lru_cache(maxsize=65536)
 def _parse_ranges(text: str | None) -> tuple[Range, ...]:
+    """Ranges from their stored JSON (cached: databases repeat the same ranges across advisories)."""
     if not text:
         return ()
-    return tuple(Range(str(r["type"]), tuple((str(k), str(v)) for k, v in r["events"])) for r in json.loads(text))
+    return tuple(Range(r["type"], tuple(map(tuple, r["events"]))) for r in json.loads(text))
 
 
 @contextmanager
@@ -108,30 +118,45 @@ def _registered(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[str, pa.Ta
             con.unregister(name)
 
 
-# Each install with the machine facts its ecosystem depends on; only resolved, current installs.
-_INSTALLS: Final = """
-    SELECT m.asset_id, s.subject, s.name, s.version, s.pkg_source, s.source_package, s.installed_at,
-           s.first_seen,
-           -- pkg:deb/debian/openssl@...: the namespace is the os-release ID (language packages have none).
-           CASE WHEN s.pkg_source IN ('deb', 'rpm', 'apk') THEN coalesce(split_part(s.purl, '/', 2), '') ELSE ''
-           END AS distro,
-           coalesce(h.version_id, '') AS version_id
-    FROM software_installs s
-    JOIN asset_members m USING (subject)
-    LEFT JOIN (SELECT subject, arg_max(firmware, seen_at) AS version_id FROM sightings
+# Per subject and package source: the distribution (the purl namespace: pkg:deb/debian/openssl@...
+# names the os-release ID; language packages have none; without a purl, the agent's OS name says it)
+# and the machine's os-release VERSION_ID (its agent's latest report). Taken once per (subject,
+# source), not parsed out of every install.
+_HOSTS: Final = """
+    SELECT i.subject, i.pkg_source, i.distro, coalesce(h.version_id, '') AS version_id, coalesce(h.os, '') AS os
+    FROM (SELECT subject, pkg_source,
+                 CASE WHEN pkg_source IN ('deb', 'rpm', 'apk') THEN coalesce(split_part(any_value(purl), '/', 2), '')
+                      ELSE '' END AS distro
+          FROM software_installs WHERE removed_at IS NULL AND pkg_source IN ('deb', 'rpm', 'apk', 'pip', 'npm')
+          GROUP BY subject, pkg_source) i
+    LEFT JOIN (SELECT subject, arg_max(firmware, seen_at) AS version_id, arg_max(os, seen_at) AS os FROM sightings
                WHERE method = 'agent' GROUP BY subject) h USING (subject)
-    WHERE s.removed_at IS NULL AND s.pkg_source IN ('deb', 'rpm', 'apk', 'pip', 'npm')
 """
 
-_COMBOS: Final = "SELECT DISTINCT pkg_source, distro, version_id FROM ({installs})"
+# What an install's ecosystem and matched name depend on: package source, distro, the machine's
+# VERSION_ID, name, source package, version. The one full scan of the installs before the version
+# test; only packages some advisory can name pass (PyPI names are normalised afterwards, so all pip
+# rows pass), and hosts sharing images share these rows.
+_RAW: Final = """
+    SELECT DISTINCT s.pkg_source, h.distro, h.version_id, s.name, coalesce(s.source_package, '') AS source_package,
+           s.version
+    FROM software_installs s JOIN nc_hosts_{t} h ON h.subject = s.subject AND h.pkg_source = s.pkg_source
+    WHERE s.removed_at IS NULL
+      AND (s.pkg_source = 'pip' OR s.name IN (SELECT DISTINCT name FROM vuln_affected)
+           OR s.source_package IN (SELECT DISTINCT name FROM vuln_affected))
+"""
 
-# The name(s) an install is matched under: the source package for Debian-family and Alpine
+# The machines' os-release VERSION_IDs; crossed with the (source, distro) pairs ecosystems.py knows, they
+# give every combination an install can have, without asking the installs.
+_VERSION_IDS: Final = "SELECT DISTINCT version_id FROM nc_hosts_{t}"
+
+# The name(s) a raw row is matched under: the source package for Debian-family and Alpine
 # (advisories name source packages), the binary and the source package for RPM (Red Hat names
 # binaries, SUSE and others sources), the PEP 503 name for PyPI, the name for npm.
 _KEYED: Final = """
     WITH inst AS (
-        SELECT i.*, e.ecosystem, e.release FROM ({installs}) i
-        JOIN nc_eco_{t} e ON e.pkg_source = i.pkg_source AND e.distro = i.distro AND e.version_id = i.version_id
+        SELECT r.*, e.ecosystem, e.release FROM nc_raw_{t} r
+        JOIN nc_eco_{t} e ON e.pkg_source = r.pkg_source AND e.distro = r.distro AND e.version_id = r.version_id
     )
     SELECT *, CASE WHEN ecosystem = 'PyPI' THEN lower(regexp_replace(name, '[-_.]+', '-', 'g'))
                    WHEN pkg_source IN ('deb', 'apk') THEN coalesce(nullif(source_package, ''), name)
@@ -139,14 +164,11 @@ _KEYED: Final = """
     FROM inst
     UNION ALL
     SELECT *, source_package AS key FROM inst
-    WHERE pkg_source = 'rpm' AND coalesce(source_package, '') NOT IN ('', name)
+    WHERE pkg_source = 'rpm' AND source_package NOT IN ('', name)
 """
 
 _CANDIDATES: Final = """
-    WITH titles AS (
-        SELECT DISTINCT ecosystem, release, key, version FROM ({keyed})
-        WHERE key IN (SELECT name FROM vuln_affected)
-    )
+    WITH titles AS (SELECT DISTINCT ecosystem, release, key, version FROM ({keyed}))
     SELECT t.ecosystem, t.release, t.key, t.version, f.rowid AS affected_row, f.source, f.id
     FROM titles t
     JOIN vuln_affected f ON f.ecosystem = t.ecosystem AND f.release = t.release AND f.name = t.key
@@ -159,25 +181,43 @@ _AFFECTED_ROWS: Final = "SELECT rowid, ranges, versions FROM vuln_affected WHERE
 _MATCH_KEYS: Final = ("SELECT DISTINCT m.source, m.id, a.aliases FROM nc_match_{t} m "
                       "JOIN vuln_advisories a USING (source, id)")
 
+# The raw rows whose title is vulnerable, with the advisory group's label: small.
+_VULNERABLE_RAW: Final = """
+    SELECT DISTINCT k.pkg_source, k.distro, k.version_id, k.name, k.source_package, k.version,
+           g.label, k.ecosystem, k.release, k.key
+    FROM ({keyed}) k
+    JOIN nc_match_{t} x ON x.ecosystem = k.ecosystem AND x.release = k.release AND x.key = k.key
+                       AND x.version = k.version
+    JOIN nc_group_{t} g ON g.source = x.source AND g.id = x.id
+"""
+
 # One row per asset and vulnerable title (the advisory group's label, not each advisory: an asset with
-# a CVE from three databases is one row).
+# a CVE from three databases is one row). The name semi-join prunes the scan to vulnerable packages.
 _MATCHED: Final = """
-    WITH m AS (SELECT DISTINCT g.label, x.ecosystem, x.release, x.key, x.version
-               FROM nc_match_{t} x JOIN nc_group_{t} g USING (source, id))
-    SELECT k.asset_id, any_value(a.hostnames[1]) AS hostname, m.label, m.ecosystem, m.release, m.key, m.version,
-           any_value(k.pkg_source) AS pkg_source,
-           timezone('UTC', min(coalesce(k.installed_at, k.first_seen))::TIMESTAMPTZ) AS first_installed,
-           timezone('UTC', max(coalesce(st.last_ok_at, k.first_seen))::TIMESTAMPTZ) AS last_seen
-    FROM (SELECT * FROM ({keyed}) WHERE key IN (SELECT key FROM nc_match_{t})) k
-    JOIN m ON m.ecosystem = k.ecosystem AND m.release = k.release AND m.key = k.key AND m.version = k.version
-    LEFT JOIN assets a ON a.asset_id = k.asset_id
-    LEFT JOIN inventory_state st ON st.subject = k.subject AND st.pkg_source = k.pkg_source
-    GROUP BY k.asset_id, m.label, m.ecosystem, m.release, m.key, m.version
+    WITH s AS MATERIALIZED (  -- first, and alone: the installs of vulnerable names (a filtered scan)
+        SELECT subject, pkg_source, name, coalesce(source_package, '') AS source_package, version, installed_at,
+               first_seen
+        FROM software_installs WHERE removed_at IS NULL AND name IN (SELECT DISTINCT name FROM nc_vraw_{t})
+    )
+    SELECT m.asset_id, any_value(a.hostnames[1]) AS hostname, v.label, v.ecosystem, v.release, v.key, v.version,
+           any_value(s.pkg_source) AS pkg_source,
+           timezone('UTC', min(coalesce(s.installed_at, s.first_seen))::TIMESTAMPTZ) AS first_installed,
+           timezone('UTC', max(coalesce(st.last_ok_at, s.first_seen))::TIMESTAMPTZ) AS last_seen
+    FROM s
+    JOIN asset_members m USING (subject)
+    JOIN nc_hosts_{t} h ON h.subject = s.subject AND h.pkg_source = s.pkg_source
+    JOIN nc_vraw_{t} v
+      ON v.pkg_source = s.pkg_source AND v.name = s.name AND v.version = s.version
+     AND v.source_package = s.source_package AND v.version_id = h.version_id AND v.distro = h.distro
+    LEFT JOIN assets a ON a.asset_id = m.asset_id
+    LEFT JOIN inventory_state st ON st.subject = s.subject AND st.pkg_source = s.pkg_source
+    GROUP BY m.asset_id, v.label, v.ecosystem, v.release, v.key, v.version
+    ORDER BY m.asset_id, v.label
 """
 
 #: The reference of the benchmark: the bare candidate join of installs to advisories, no version test.
 BARE_JOIN: Final = """
-    SELECT count(*) FROM software_installs s JOIN vuln_affected f ON f.name = s.name
+    SELECT count(*) FROM software_installs s JOIN vuln_affected f ON f.name = coalesce(s.source_package, s.name)
     WHERE s.removed_at IS NULL
 """
 
@@ -297,7 +337,11 @@ class VulnStore:
     # --- matching ----------------------------------------------------------------------------------
 
     def match(self) -> MatchResult:
-        """Every (asset, advisory) match with the advisories' details: the passes of the module docstring."""
+        """Every vulnerable title on every asset, with the advisories' details (the passes of the module docstring).
+
+        Raises:
+            StoreError: DuckDB failed (the message names the database file).
+        """
         con = self._store._cursor()
         try:
             # One snapshot for every pass: the row ids of pass 2 must still name the same rows in 3.
@@ -340,17 +384,35 @@ def _judge(candidates: pa.Table, affected: dict[int, tuple[tuple[Range, ...], tu
     return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()}), hits
 
 
+def _hosts(rows: Sequence[tuple[str, str, str, str, str]]) -> pa.Table:
+    """Per subject and package source: distro (purl namespace, else from the OS name) and VERSION_ID."""
+    by_name: dict[str, str] = {}
+    distros = []
+    for _subject, source, namespace, _vid, os_name in rows:
+        if namespace or source not in ("deb", "rpm", "apk"):
+            distros.append(namespace)
+            continue
+        if os_name not in by_name:
+            by_name[os_name] = distro_from_os_name(os_name)
+        distros.append(by_name[os_name])
+    return pa.table({"subject": pa.array([r[0] for r in rows], pa.string()),
+                     "pkg_source": pa.array([r[1] for r in rows], pa.string()),
+                     "distro": pa.array(distros, pa.string()),
+                     "version_id": pa.array([r[3] for r in rows], pa.string())})
+
+
 def _match(con: duckdb.DuckDBPyConnection) -> MatchResult:
     tag = uuid.uuid4().hex[:12]
-    installs = _INSTALLS
     with _registered(con) as register:
-        combos = con.execute(_COMBOS.format(installs=installs)).fetchall()
-        eco_rows = [(src, distro, vid, he.ecosystem, he.release) for src, distro, vid in combos
-                    if (he := host_ecosystem(src, distro, vid)) is not None]
+        register(f"nc_hosts_{tag}", _hosts(con.execute(_HOSTS).fetchall()))
+        version_ids = {str(v) for (v,) in con.execute(_VERSION_IDS.format(t=tag)).fetchall()} | {""}
+        eco_rows = [(src, distro, vid, he.ecosystem, he.release) for src, distro in distro_sources()
+                    for vid in sorted(version_ids) if (he := host_ecosystem(src, distro, vid)) is not None]
         register(f"nc_eco_{tag}", pa.table({
             name: pa.array([r[i] for r in eco_rows], pa.string())
             for i, name in enumerate(("pkg_source", "distro", "version_id", "ecosystem", "release"))}))
-        keyed = _KEYED.format(installs=installs, t=tag)
+        register(f"nc_raw_{tag}", con.sql(_RAW.format(t=tag)).to_arrow_table())
+        keyed = _KEYED.format(t=tag)
         candidates: pa.Table = con.sql(_CANDIDATES.format(keyed=keyed)).to_arrow_table()
         rows = sorted(set(candidates.column("affected_row").to_pylist()))
         register(f"nc_rows_{tag}", pa.table({"r": pa.array(rows, pa.int64())}))
@@ -367,9 +429,10 @@ def _match(con: duckdb.DuckDBPyConnection) -> MatchResult:
         hits: dict[TitleKey, list[Hit]] = {}
         for eco, release, key, version, source, hit in hit_rows:
             hits.setdefault((labels[(source, hit.id)], eco, release, key, version), []).append(hit)
+        register(f"nc_vraw_{tag}", con.sql(_VULNERABLE_RAW.format(keyed=keyed, t=tag)).to_arrow_table())
         out = [AffectedRow(asset_id=r[0], hostname=r[1], title=(r[2], r[3], r[4], r[5], r[6]), pkg_source=r[7],
                            first_installed=r[8], last_seen=r[9])
-               for r in con.execute(_MATCHED.format(keyed=keyed, t=tag)).fetchall()]
+               for r in con.execute(_MATCHED.format(t=tag)).fetchall()]
         info = {
             (r[0], r[1]): AdvisoryInfo(source=r[0], id=r[1], aliases=tuple(r[2] or ()), severity=r[3], score=r[4],
                                        severity_basis=r[5] or "", summary=r[6] or "", links=tuple(r[7] or ()),

@@ -1,12 +1,19 @@
 """Vulnerable software from an offline OSV feed: import, schema validation, matching, severity.
 
-OSV records (one JSON advisory per file, directories of them, or the per-ecosystem zip archives
-OSV publishes) are validated and imported by :mod:`collector.vulns.importing`; installs are matched
-to them ecosystem by ecosystem in that ecosystem's own version order (:mod:`collector.vulns.ranges`
-over :mod:`collector.rules.versions`), set-wise in the store (``collector/store/vulns_sql.py``), and
-become ``vulnerable-software`` findings in :mod:`collector.vulns.findings`.
+One module per job:
 
-Imports: collector.domain, collector.errors, collector.rules.versions and this package; the bridge
-(:mod:`collector.vulns.bridge`) also imports collector.inventory's values and collector.store. No
-duckdb (the store maps it), no grpc.
+* ``feed`` reads files, directories and OSV's zip archives (bounded); ``osv_schema`` validates each
+  record (``jsonschema``); ``records`` keeps what matching needs; ``severity`` scores CVSS vectors
+  (``cvss``); ``importing`` is the use case (atomic replace of a source); ``schedule`` re-imports a
+  directory for the collector;
+* ``ecosystems`` says which OSV ecosystem and release an install belongs to; ``ranges`` evaluates OSV
+  ranges in that ecosystem's version order (:mod:`collector.rules.versions`); the store matches
+  set-wise (``collector/store/vulns_sql.py``) into ``matches``' values;
+* ``findings`` turns matches into ``vulnerable-software`` findings (alias groups, accepted risks);
+  ``bridge`` adds them to the refresh; ``commands`` is the ``netcensus vulns`` edge.
+
+Imports: collector.domain, collector.errors, collector.escaping, collector.output, collector.rules
+(versions, globs, the exception date rule) and this package; ``findings`` uses collector.inventory's
+values; ``bridge`` and ``commands`` (inside functions) also the store. No duckdb (the store maps
+it), no grpc.
 """

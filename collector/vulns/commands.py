@@ -9,7 +9,8 @@ line, and the collector imports a feed itself from its ``vulns_dir`` (README, "V
 from __future__ import annotations
 
 import argparse
-import getpass
+import os
+import pwd
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -62,6 +63,20 @@ def add_vulns_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> N
     c.add_argument("--db", type=Path, required=True)
 
 
+def _who() -> str:
+    """The local account, for the audit log and the exception's author (the account, not an environment variable)."""
+    try:
+        return f"local:{pwd.getpwuid(os.getuid()).pw_name}"
+    except KeyError:
+        return f"local:uid{os.getuid()}"
+
+
+def _audit(store: Store, action: str, target: str, outcome: str) -> None:
+    """An audit row for a change made with --db (as `tokens` and `assets` do)."""
+    store.record_audit({"at": datetime.now(UTC), "who": _who(), "role": None, "action": action,
+                        "target": target[:128], "peer": "local", "outcome": outcome})
+
+
 def _open(db: Path, *, create: bool) -> Store:
     from collector.store.duckdb import Store
 
@@ -80,6 +95,8 @@ def _import(args: argparse.Namespace) -> int:
     try:
         outcome = import_feed(VulnStore(store), args.path, source=args.source, now=datetime.now(UTC),
                               progress=lambda n: print(f"... {n} records read", file=sys.stderr))
+        _audit(store, "vulns import", outcome.source,
+               f"ok: {outcome.records} advisories, {len(outcome.problems)} rejected")
     finally:
         store.close()
     for problem in outcome.problems[:_MAX_PROBLEM_LINES]:
@@ -142,7 +159,8 @@ def _accept(args: argparse.Namespace) -> int:
         now = datetime.now(UTC)
         exception_id = VulnStore(store).add_exception(
             advisory=args.advisory.strip().upper(), package=args.package, hostname=args.host, asset_id=args.asset,
-            reason=args.reason.strip(), until=until, created_by=getpass.getuser(), now=now)
+            reason=args.reason.strip(), until=until, created_by=_who(), now=now)
+        _audit(store, "vulns accept", args.advisory, f"ok: exception #{exception_id} until {until}")
     finally:
         store.close()
     print(f"exception #{exception_id}: {escape_text(args.advisory)} accepted until {until} "
@@ -174,6 +192,7 @@ def _unaccept(args: argparse.Namespace) -> int:
     store = _open(args.db, create=False)
     try:
         found = VulnStore(store).revoke_exception(args.exception_id, datetime.now(UTC))
+        _audit(store, "vulns unaccept", str(args.exception_id), "ok" if found else "ok: no such exception")
     finally:
         store.close()
     if not found:

@@ -33,6 +33,8 @@ from typing import Final
 __all__ = [
     "ECOSYSTEM_SCHEMES",
     "HostEcosystem",
+    "distro_from_os_name",
+    "distro_sources",
     "host_ecosystem",
     "normalise_name",
     "split_ecosystem",
@@ -80,18 +82,23 @@ def normalise_name(ecosystem: str, name: str) -> str:
 def _release_part(base: str, rest: str) -> str:
     """The release an OSV ecosystem suffix names, in the form :func:`host_ecosystem` gives hosts."""
     if base == "Ubuntu":
-        # "22.04:LTS", "Pro:18.04:LTS", "Pro:FIPS:20.04:LTS", "24.10": the numeric release part.
-        parts = [p for p in rest.split(":") if _DIGITS.fullmatch(p)]
-        return parts[0] if parts else ""
+        # "22.04:LTS", "24.10", "Pro:18.04:LTS" (ESM: the same machines, their fixes need Pro): the
+        # numeric release. Other streams ("Pro:FIPS:20.04:LTS", "Pro:FIPS-updates:...") ship their own
+        # builds whose versions would flag an ordinary machine that is fixed: not matched.
+        parts = rest.split(":")
+        if any(p not in ("Pro", "LTS") and not _DIGITS.fullmatch(p) for p in parts):
+            return ""
+        numbers = [p for p in parts if _DIGITS.fullmatch(p)]
+        return numbers[0] if len(numbers) == 1 else ""
     if base == "Alpine":
         return rest.lstrip("v")
     if base == "Red Hat":
-        # CPE-like "enterprise_linux:9::appstream", "rhel_eus:8.6::baseos": the major release.
-        for part in rest.split(":"):
-            m = _DIGITS.match(part)
-            if m:
-                return m.group().split(".")[0]
-        return ""
+        # CPE-like "enterprise_linux:9::appstream": the major release of the main stream. The
+        # extended streams (rhel_eus, rhel_aus, rhel_e4s...) number their builds apart, and nothing on
+        # a machine says it follows one: not matched rather than misread.
+        product, _, tail = rest.partition(":")
+        m = _DIGITS.match(tail)
+        return m.group().split(".")[0] if product == "enterprise_linux" and m else ""
     if base in ("Rocky Linux", "AlmaLinux"):
         return rest.split(".", maxsplit=1)[0].split(":", maxsplit=1)[0]
     if base in ("openSUSE", "SUSE"):
@@ -141,6 +148,30 @@ def _host_release(ecosystem: str, version_id: str) -> str:
     if ecosystem == "Ubuntu":
         return ".".join(number.split(".")[:2])            # 22.04
     return number                                         # openSUSE Leap 15.5, SLES 15.5 (advisories vary)
+
+
+#: os-release NAME words -> os-release ID, for machines whose packages carry no purl namespace.
+_OS_NAMES: Final = (("ubuntu", "ubuntu"), ("debian", "debian"), ("alpine", "alpine"), ("almalinux", "almalinux"),
+                    ("rocky", "rocky"), ("centos", "centos"), ("red hat", "rhel"), ("opensuse", "opensuse-leap"),
+                    ("suse linux enterprise", "sles"), ("sles", "sles"))
+
+
+def distro_from_os_name(os_name: str) -> str:
+    """The os-release ID a machine's OS name implies ("Debian GNU/Linux 12" -> "debian"), "" if none.
+
+    Used only when its packages carry no purl (the agent writes the os-release ID there): an agent's
+    OS name is the os-release NAME, whose first words are the distribution's own name.
+    """
+    lowered = os_name.strip().lower()
+    for word, distro in _OS_NAMES:
+        if lowered.startswith(word):
+            return distro
+    return ""
+
+
+def distro_sources() -> list[tuple[str, str]]:
+    """Every (package source, distro) pair :func:`host_ecosystem` knows, plus the language sources with ""."""
+    return [(src, distro) for src, distros in _DISTROS.items() for distro in distros] + [(s, "") for s in _LANGUAGE]
 
 
 def host_ecosystem(pkg_source: str, distro: str, version_id: str) -> HostEcosystem | None:

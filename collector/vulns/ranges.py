@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cmp_to_key
+from functools import cmp_to_key, lru_cache
 
 from collector.rules.versions import compare_versions
 
@@ -49,7 +49,9 @@ class Verdict:
     why: str = ""
 
 
-def _sorted_events(events: Sequence[tuple[str, str]], scheme: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=65536)
+def _sorted_events(events: tuple[tuple[str, str], ...], scheme: str) -> tuple[tuple[str, str], ...]:
+    """The events in version order (cached: every installed version of a package walks the same range)."""
     def order(a: tuple[str, str], b: tuple[str, str]) -> int:
         if a[1] == b[1] or (a[1] == "0" and b[1] == "0"):
             c = 0
@@ -61,17 +63,23 @@ def _sorted_events(events: Sequence[tuple[str, str]], scheme: str) -> list[tuple
             c = compare_versions(a[1], b[1], scheme, True)
         return c or _EVENT_ORDER.get(a[0], 9) - _EVENT_ORDER.get(b[0], 9)
 
-    return sorted(events, key=cmp_to_key(order))
+    return tuple(sorted(events, key=cmp_to_key(order)))
 
 
 def _in_range(version: str, rng: Range, scheme: str) -> Verdict:
+    if len(rng.events) == 2 and rng.events[0] == ("introduced", "0") and rng.events[1][0] == "fixed":
+        # The common shape (everything before one fix), without sorting anything.
+        fix = rng.events[1][1]
+        if compare_versions(version, fix, scheme, True) < 0:
+            return Verdict(True, fix, f"introduced 0, fixed {fix}")
+        return Verdict(False)
     affected = False
     fixed = ""
     limits = [v for kind, v in rng.events if kind == "limit"]
     if any(v != "*" and compare_versions(version, v, scheme, True) >= 0 for v in limits):
         return Verdict(False)
     opened_at = ""
-    for kind, at in _sorted_events([e for e in rng.events if e[0] != "limit"], scheme):
+    for kind, at in _sorted_events(tuple(e for e in rng.events if e[0] != "limit"), scheme):
         if kind == "introduced":
             if at == "0" or compare_versions(version, at, scheme, True) >= 0:
                 affected, opened_at, fixed = True, at, ""

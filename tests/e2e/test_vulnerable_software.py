@@ -33,18 +33,18 @@ from tests.collector.vulns.vulns_support import OSV
 from tests.conftest import TEST_TOKEN, run_cli
 
 
-def _openssl(version: str) -> tuple[SoftwareItem, ...]:
+def _openssl(version: str, *, purl: bool = True) -> tuple[SoftwareItem, ...]:
     return tuple(SoftwareItem(name, version, "deb", arch="amd64", source_package="openssl",
-                              purl=f"pkg:deb/debian/{name}@{version}?arch=amd64")
+                              purl=f"pkg:deb/debian/{name}@{version}?arch=amd64" if purl else "")
                  for name in ("openssl", "libssl1.0.0"))
 
 
-def _report(target: str, state_dir: Path, software: tuple[SoftwareItem, ...]) -> None:
+def _report(target: str, state_dir: Path, software: tuple[SoftwareItem, ...], name: str = "web-07",
+            mac: str = "00:1b:21:0a:07:07", serial: str = "7XK2Q12") -> None:
     facts = HostFacts(
-        hostname="web-07", os=OsInfo(family="linux", name="Debian GNU/Linux", version="7", id="debian"),
-        hardware=Hardware(vendor="Dell Inc.", model="PowerEdge R620", serial="7XK2Q12"),
-        interfaces=(NetworkInterface(name="eth0", mac="00:1b:21:0a:07:07", addresses=("192.0.2.77/24",),
-                                     is_up=True),))
+        hostname=name, os=OsInfo(family="linux", name="Debian GNU/Linux", version="7", id="debian"),
+        hardware=Hardware(vendor="Dell Inc.", model="PowerEdge R620", serial=serial),
+        interfaces=(NetworkInterface(name="eth0", mac=mac, addresses=("192.0.2.77/24",), is_up=True),))
     inventory = Inventory(facts=facts, software=software,
                           collectors=(CollectorStatus("deb", CollectorState.OK, 5, len(software)),))
     state = NodeState.load(state_dir / "state.json")
@@ -78,7 +78,14 @@ def test_heartbleed_opens_and_resolves_on_upgrade(tmp_path: Path, empty_rules: P
         assert any(e["method"] == "agent" for e in f["evidence"])  # type: ignore[union-attr]
         assert _vulns(running.target, "--severity", "critical") == []
 
+        # A machine whose agent wrote no purls: its OS name says Debian, its VERSION_ID the release.
+        _report(running.target, tmp_path / "b", _openssl("1.0.1e-2+deb7u3", purl=False), name="web-08",
+                mac="00:1b:21:0a:08:08", serial="7XK2Q13")
+        assert sorted(str(r["hostname"]) for r in _vulns(running.target)) == ["web-07", "web-08"]
+        _report(running.target, tmp_path / "b", _openssl("1.0.1e-2+deb7u5", purl=False), name="web-08",
+                mac="00:1b:21:0a:08:08", serial="7XK2Q13")
+
         _report(running.target, tmp_path, _openssl("1.0.1e-2+deb7u5"))  # upgraded past the fix
         assert _vulns(running.target) == []
         resolved = [r for r in _vulns(running.target, "--include-resolved") if r["resolved_at"]]
-        assert [r["finding_id"] for r in resolved] == [f["finding_id"]]
+        assert f["finding_id"] in [r["finding_id"] for r in resolved] and len(resolved) == 2

@@ -116,3 +116,23 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert out.code == 1 and "--source 'a b'" in out.err
     out = run_cli("netcensus", "vulns", "status", "--db", str(tmp_path / "missing.duckdb"))
     assert out.code == 1 and "no such database" in out.err
+
+
+def test_accept_list_unaccept_are_audited(tmp_path: Path) -> None:
+    db = tmp_path / "nc.duckdb"
+    assert run_cli("netcensus", "vulns", "import", str(OSV), "--db", str(db)).code == 0
+    out = run_cli("netcensus", "vulns", "accept", "cve-2014-0160", "--host", "lab-*", "--reason", "isolated lab",
+                  "--until", "2026-12-31", "--db", str(db))
+    assert out.code == 0 and "exception #1" in out.out, out.err
+    bad = run_cli("netcensus", "vulns", "accept", "CVE-1", "--reason", "x", "--until", "soon", "--db", str(db))
+    assert bad.code == 1 and "--until 'soon': not a date" in bad.err
+    rows = json.loads(run_cli("netcensus", "vulns", "exceptions", "--db", str(db), "--format", "json").out)
+    assert [(r["advisory"], r["hostname"], r["reason"]) for r in rows] == [("CVE-2014-0160", "lab-*", "isolated lab")]
+    assert rows[0]["created_by"].startswith("local:")
+    assert run_cli("netcensus", "vulns", "unaccept", "1", "--db", str(db)).code == 0
+    again = run_cli("netcensus", "vulns", "unaccept", "1", "--db", str(db))
+    assert again.code == 1 and "no active exception #1" in again.err
+    rows = json.loads(run_cli("netcensus", "vulns", "exceptions", "--db", str(db), "--format", "json").out)
+    assert rows[0]["state"] == "revoked"
+    audit = json.loads(run_cli("netcensus", "audit", "--db", str(db), "--format", "json").out)
+    assert {"vulns import", "vulns accept", "vulns unaccept"} <= {a["action"] for a in audit}
