@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from collector.domain.posture import Posture
 from collector.inventory.identity import ResolvedAsset
 from collector.inventory.reconcile import Finding
 from collector.inventory.refresh import RuleEvaluator
@@ -26,7 +27,8 @@ def vulnerability_step(store: Store) -> RuleEvaluator:
     """The vulnerable-software findings of ``store`` at a time, for the refresh."""
     vulns = VulnStore(store)
 
-    def run(now: datetime, assets: Mapping[str, ResolvedAsset]) -> list[Finding]:
+    def run(now: datetime, assets: Mapping[str, ResolvedAsset],
+            _posture: Mapping[str, Posture] | None = None) -> list[Finding]:
         result = vulns.match()
         today = utc_date(now)
         exceptions = [ExceptionRule(e.exception_id, e.advisory, e.reason, e.until, e.package, e.hostname, e.asset_id)
@@ -45,7 +47,8 @@ def with_vulnerabilities(store: Store, rules: RuleEvaluator | None) -> RuleEvalu
     if rules is None:
         return vulns
 
-    def both(now: datetime, assets: Mapping[str, ResolvedAsset]) -> list[Finding]:
-        return rules(now, assets) + vulns(now, assets)
+    # The rule step takes the agents' posture too (h-posture); the vulnerability step does not need it.
+    def both(now: datetime, assets: Mapping[str, ResolvedAsset], posture: Mapping[str, Posture]) -> list[Finding]:
+        return rules(now, assets, posture) + vulns(now, assets, posture)
 
     return both
