@@ -110,6 +110,18 @@ def test_dashboard_end_to_end_in_chromium(served: Any, browser: Any, tmp_path: P
     assert page.evaluate("typeof window.pwned") == "undefined"
     assert page.locator("#t-assets img").count() == 0 and dialogs == []
 
+    # Every view opens; a filter chosen in the form lands in the URL (a link for a ticket).
+    for href in page.eval_on_selector_all("header nav a", "links => links.map(a => a.getAttribute('href'))"):
+        response = page.goto(base + href)
+        assert response is not None and response.status == 200, href
+        assert page.locator("h1").count() == 1, href
+    page.goto(base + "/findings")
+    page.select_option("select[name=kind]", "ghost")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/findings?*kind=ghost*")
+    assert page.locator("#t-findings tbody tr").count() >= 1
+    assert set(page.locator("#t-findings tbody td[data-label=Kind]").all_inner_texts()) == {"ghost"}
+
     # Charts are drawn by the vendored uPlot under the Content-Security-Policy.
     page.goto(base + "/trends?since=7d")
     page.wait_for_selector(".chart canvas", timeout=10_000)
