@@ -46,14 +46,15 @@ def assets_view(request: Request) -> Response:
 
 
 def asset_page(request: Request) -> Response:
-    """One asset's page (the document of `netcensus asset REF`); ?format=json gives that document."""
+    """One asset's page (the document of `netcensus asset REF`); ?format=json gives that document, and
+    ?table=NAME&format=csv|json one of its tables as shown."""
     c = ctx(request)
     ref = request.path_params["ref"][:200]
     try:
         doc = document(asset_detail(ref, c.snapshot.for_asset(ref), c.store))
     except UsageError as exc:
         return problem(request, 404, str(exc))
-    if request.query_params.get("format") == "json":
+    if request.query_params.get("format") == "json" and not request.query_params.get("table"):
         return JSONResponse(doc, headers={"Content-Disposition": 'attachment; filename="netcensus-asset.json"'})
     a = doc["asset"]
     title = (a["hostnames"] or a["ips"] or a["macs"] or [a["asset_id"]])[0]

@@ -80,6 +80,9 @@ def test_the_asset_page_is_the_asset_document(web: Any) -> None:
     doc = web.get(f"/assets/{ref}?format=json").json()
     assert doc["asset"]["asset_id"] == ref and doc["record"]["asset_tag"] == "NC-1"
     assert any(f["kind"] == "unauthorised-software" for f in doc["findings"])
+    software = web.get(f"/assets/{ref}?table=software&format=json").json()
+    assert {s["name"] for s in software} == {"bash", "falcon-sensor", "teamviewer"}
+    assert list(software[0]) == ["name", "version", "source", "installed_at", "first_seen", "last_seen", "findings"]
     by_name = web.get("/assets/fin-lt-014")  # any REF `netcensus asset` takes
     assert by_name.status_code == 200 and ref in by_name.text
     missing = web.get("/assets/no-such-host")
