@@ -4,10 +4,10 @@ Why matching is shaped like this (the same reasoning as rules_sql.py): 10,000 ho
 is 15 M installs, but far fewer distinct (ecosystem, release, package, version) *titles*, and far
 fewer still whose package any advisory names. So:
 
-1. one aggregate gives each machine's distribution and release per package source; one scan of the
-   installs gives the distinct (package source, distro, machine release, name,
-   source package, version) rows that any advisory can name (hosts from one image share them);
-2. Python maps each (package source, distro, release) once to its OSV ecosystem
+1. one aggregate gives each machine's distribution and release per package source, numbered in
+   Python as a few host classes; one scan of the installs gives the distinct (host class, name,
+   source package, version) rows (hosts from one image share them);
+2. Python maps each host class once to its OSV ecosystem
    (:func:`collector.vulns.ecosystems.host_ecosystem`); DuckDB derives the matched name and joins
    the distinct titles to ``vuln_affected`` on ecosystem + release + name (withdrawn advisories left
    out): the candidates;
@@ -43,7 +43,7 @@ import pyarrow as pa
 
 from collector.errors import StoreError
 from collector.store.duckdb import Store
-from collector.vulns.ecosystems import ECOSYSTEM_SCHEMES, distro_from_os_name, distro_sources, host_ecosystem
+from collector.vulns.ecosystems import ECOSYSTEM_SCHEMES, distro_from_os_name, host_ecosystem
 from collector.vulns.matches import AdvisoryInfo, AffectedRow, Hit, MatchResult, TitleKey, fold_aliases
 from collector.vulns.ranges import Range, Verdict, evaluate
 from collector.vulns.records import Advisory
@@ -133,30 +133,26 @@ _HOSTS: Final = """
                WHERE method = 'agent' GROUP BY subject) h USING (subject)
 """
 
-# What an install's ecosystem and matched name depend on: package source, distro, the machine's
-# VERSION_ID, name, source package, version. The one full scan of the installs before the version
-# test; only packages some advisory can name pass (PyPI names are normalised afterwards, so all pip
-# rows pass), and hosts sharing images share these rows.
+# What an install's ecosystem and matched name depend on: its host class (package source, distro,
+# VERSION_ID: a handful of values, numbered in Python), name, source package, version. The one full
+# scan of the installs before the version test; hosts sharing images share these rows. Not filtered by
+# the advisories' names: nearly every package of a distribution has some advisory, and the filter
+# cost more than it saved (bench_vulns).
 _RAW: Final = """
-    SELECT DISTINCT s.pkg_source, h.distro, h.version_id, s.name, coalesce(s.source_package, '') AS source_package,
-           s.version
+    SELECT DISTINCT h.cls, s.name, coalesce(s.source_package, '') AS source_package, s.version
     FROM software_installs s JOIN nc_hosts_{t} h ON h.subject = s.subject AND h.pkg_source = s.pkg_source
     WHERE s.removed_at IS NULL
-      AND (s.pkg_source = 'pip' OR s.name IN (SELECT DISTINCT name FROM vuln_affected)
-           OR s.source_package IN (SELECT DISTINCT name FROM vuln_affected))
 """
 
 # The machines' os-release VERSION_IDs; crossed with the (source, distro) pairs ecosystems.py knows, they
 # give every combination an install can have, without asking the installs.
-_VERSION_IDS: Final = "SELECT DISTINCT version_id FROM nc_hosts_{t}"
 
 # The name(s) a raw row is matched under: the source package for Debian-family and Alpine
 # (advisories name source packages), the binary and the source package for RPM (Red Hat names
 # binaries, SUSE and others sources), the PEP 503 name for PyPI, the name for npm.
 _KEYED: Final = """
     WITH inst AS (
-        SELECT r.*, e.ecosystem, e.release FROM nc_raw_{t} r
-        JOIN nc_eco_{t} e ON e.pkg_source = r.pkg_source AND e.distro = r.distro AND e.version_id = r.version_id
+        SELECT r.*, c.pkg_source, c.ecosystem, c.release FROM nc_raw_{t} r JOIN nc_classes_{t} c USING (cls)
     )
     SELECT *, CASE WHEN ecosystem = 'PyPI' THEN lower(regexp_replace(name, '[-_.]+', '-', 'g'))
                    WHEN pkg_source IN ('deb', 'apk') THEN coalesce(nullif(source_package, ''), name)
@@ -183,8 +179,7 @@ _MATCH_KEYS: Final = ("SELECT DISTINCT m.source, m.id, a.aliases FROM nc_match_{
 
 # The raw rows whose title is vulnerable, with the advisory group's label: small.
 _VULNERABLE_RAW: Final = """
-    SELECT DISTINCT k.pkg_source, k.distro, k.version_id, k.name, k.source_package, k.version,
-           g.label, k.ecosystem, k.release, k.key
+    SELECT DISTINCT k.cls, k.name, k.source_package, k.version, g.label, k.ecosystem, k.release, k.key
     FROM ({keyed}) k
     JOIN nc_match_{t} x ON x.ecosystem = k.ecosystem AND x.release = k.release AND x.key = k.key
                        AND x.version = k.version
@@ -207,8 +202,7 @@ _MATCHED: Final = """
     JOIN asset_members m USING (subject)
     JOIN nc_hosts_{t} h ON h.subject = s.subject AND h.pkg_source = s.pkg_source
     JOIN nc_vraw_{t} v
-      ON v.pkg_source = s.pkg_source AND v.name = s.name AND v.version = s.version
-     AND v.source_package = s.source_package AND v.version_id = h.version_id AND v.distro = h.distro
+      ON v.cls = h.cls AND v.name = s.name AND v.version = s.version AND v.source_package = s.source_package
     LEFT JOIN assets a ON a.asset_id = m.asset_id
     LEFT JOIN inventory_state st ON st.subject = s.subject AND st.pkg_source = s.pkg_source
     GROUP BY m.asset_id, v.label, v.ecosystem, v.release, v.key, v.version
@@ -246,6 +240,7 @@ class VulnStore:
             "severity_basis": pa.array([a.severity.basis for a in advisories], pa.string()),
             "links": pa.array([list(a.links) for a in advisories], pa.list_(pa.string())),
             "origin": pa.array([a.origin for a in advisories], pa.string()),
+            "covers": pa.array([list(a.covers) for a in advisories], pa.list_(pa.string())),
         })
         rows = [(a.id, f) for a in advisories for f in a.affected]
         aff = pa.table({
@@ -384,33 +379,43 @@ def _judge(candidates: pa.Table, affected: dict[int, tuple[tuple[Range, ...], tu
     return pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()}), hits
 
 
-def _hosts(rows: Sequence[tuple[str, str, str, str, str]]) -> pa.Table:
-    """Per subject and package source: distro (purl namespace, else from the OS name) and VERSION_ID."""
+def _hosts(rows: Sequence[tuple[str, str, str, str, str]]) -> tuple[pa.Table, pa.Table]:
+    """Per subject and package source its host class; per class its package source, ecosystem and release.
+
+    A class is a (package source, distro, VERSION_ID); the distro is the purl namespace, else what the
+    OS name says. Classes without an OSV ecosystem (a Fedora rpm, a Debian machine of unknown release)
+    are left out, so their installs never join.
+    """
     by_name: dict[str, str] = {}
-    distros = []
-    for _subject, source, namespace, _vid, os_name in rows:
-        if namespace or source not in ("deb", "rpm", "apk"):
-            distros.append(namespace)
-            continue
-        if os_name not in by_name:
-            by_name[os_name] = distro_from_os_name(os_name)
-        distros.append(by_name[os_name])
-    return pa.table({"subject": pa.array([r[0] for r in rows], pa.string()),
-                     "pkg_source": pa.array([r[1] for r in rows], pa.string()),
-                     "distro": pa.array(distros, pa.string()),
-                     "version_id": pa.array([r[3] for r in rows], pa.string())})
+    classes: dict[tuple[str, str, str], int] = {}
+    subjects: list[str] = []
+    sources: list[str] = []
+    numbers: list[int] = []
+    for subject, source, namespace, version_id, os_name in rows:
+        distro = namespace
+        if not distro and source in ("deb", "rpm", "apk"):
+            if os_name not in by_name:
+                by_name[os_name] = distro_from_os_name(os_name)
+            distro = by_name[os_name]
+        subjects.append(subject)
+        sources.append(source)
+        numbers.append(classes.setdefault((source, distro, version_id), len(classes)))
+    hosts = pa.table({"subject": pa.array(subjects, pa.string()), "pkg_source": pa.array(sources, pa.string()),
+                      "cls": pa.array(numbers, pa.int32())})
+    known = [(n, source, he.ecosystem, he.release) for (source, distro, vid), n in classes.items()
+             if (he := host_ecosystem(source, distro, vid)) is not None]
+    return hosts, pa.table({"cls": pa.array([k[0] for k in known], pa.int32()),
+                            "pkg_source": pa.array([k[1] for k in known], pa.string()),
+                            "ecosystem": pa.array([k[2] for k in known], pa.string()),
+                            "release": pa.array([k[3] for k in known], pa.string())})
 
 
 def _match(con: duckdb.DuckDBPyConnection) -> MatchResult:
     tag = uuid.uuid4().hex[:12]
     with _registered(con) as register:
-        register(f"nc_hosts_{tag}", _hosts(con.execute(_HOSTS).fetchall()))
-        version_ids = {str(v) for (v,) in con.execute(_VERSION_IDS.format(t=tag)).fetchall()} | {""}
-        eco_rows = [(src, distro, vid, he.ecosystem, he.release) for src, distro in distro_sources()
-                    for vid in sorted(version_ids) if (he := host_ecosystem(src, distro, vid)) is not None]
-        register(f"nc_eco_{tag}", pa.table({
-            name: pa.array([r[i] for r in eco_rows], pa.string())
-            for i, name in enumerate(("pkg_source", "distro", "version_id", "ecosystem", "release"))}))
+        hosts, classes = _hosts(con.execute(_HOSTS).fetchall())
+        register(f"nc_hosts_{tag}", hosts)
+        register(f"nc_classes_{tag}", classes)
         register(f"nc_raw_{tag}", con.sql(_RAW.format(t=tag)).to_arrow_table())
         keyed = _KEYED.format(t=tag)
         candidates: pa.Table = con.sql(_CANDIDATES.format(keyed=keyed)).to_arrow_table()
@@ -436,9 +441,9 @@ def _match(con: duckdb.DuckDBPyConnection) -> MatchResult:
         info = {
             (r[0], r[1]): AdvisoryInfo(source=r[0], id=r[1], aliases=tuple(r[2] or ()), severity=r[3], score=r[4],
                                        severity_basis=r[5] or "", summary=r[6] or "", links=tuple(r[7] or ()),
-                                       modified=_utc(r[8]))
+                                       modified=_utc(r[8]), covers=tuple(r[9] or ()))
             for r in con.execute(
                 f"SELECT a.source, a.id, a.aliases, a.severity, a.score, a.severity_basis, a.summary, a.links, "
-                f"a.modified FROM vuln_advisories a JOIN nc_group_{tag} k USING (source, id)").fetchall()
+                f"a.modified, a.covers FROM vuln_advisories a JOIN nc_group_{tag} k USING (source, id)").fetchall()
         }
     return MatchResult(rows=out, hits=hits, advisories=info)

@@ -34,7 +34,6 @@ __all__ = [
     "ECOSYSTEM_SCHEMES",
     "HostEcosystem",
     "distro_from_os_name",
-    "distro_sources",
     "host_ecosystem",
     "normalise_name",
     "split_ecosystem",
@@ -167,11 +166,6 @@ def distro_from_os_name(os_name: str) -> str:
         if lowered.startswith(word):
             return distro
     return ""
-
-
-def distro_sources() -> list[tuple[str, str]]:
-    """Every (package source, distro) pair :func:`host_ecosystem` knows, plus the language sources with ""."""
-    return [(src, distro) for src, distros in _DISTROS.items() for distro in distros] + [(s, "") for s in _LANGUAGE]
 
 
 def host_ecosystem(pkg_source: str, distro: str, version_id: str) -> HostEcosystem | None:

@@ -74,6 +74,7 @@ class _Title:
     rank: tuple[int, float]
     tail: str               # the summary after "<package> <version> (<ecosystem>) on <host>"
     evidence: tuple[Evidence, ...]
+    covers: frozenset[str]  # a notice group's CVEs (every advisory in it covers several), else empty
 
 
 def _highest(versions: Sequence[str], scheme: str) -> str:
@@ -94,8 +95,12 @@ def _title(key: TitleKey, hits: Sequence[Hit], result: MatchResult) -> _Title:
     basis = f"CVSS {top.score:g} {top.severity_basis}" if top.score is not None else top.severity_basis
     fixed = _highest([h.fixed for h in hits], ECOSYSTEM_SCHEMES.get(eco, "dotted"))
     also = f" ({', '.join(others[:4])}{', ...' if len(others) > 4 else ''})" if others else ""
-    title = next((i.summary for i in infos if i.summary), "")
-    title = f": {title[:120]}" if title else ""
+    # The shortest text is the advisory's own title where one database gave one; the others fall back
+    # to the first words of their details.
+    title = min((i.summary for i in infos if i.summary), key=len, default="")
+    if len(title) > 120:
+        title = title[:117].rsplit(" ", 1)[0] + "..."
+    title = f": {title}" if title else ""
     fix = f"fixed in {fixed}" if fixed else "no fixed version published"
     tail = f" is affected by {label}{also}{title}; {top.severity} ({basis}); {fix}."
     evidence = tuple(
@@ -104,9 +109,11 @@ def _title(key: TitleKey, hits: Sequence[Hit], result: MatchResult) -> _Title:
                         + (f"; {i.links[0]}" if i.links else ""))
         for h, i in sorted(zip(hits, infos, strict=True), key=lambda hi: (hi[0].source, hi[0].id))
     )[:_MAX_ADVISORY_EVIDENCE]
+    covers = frozenset(c for i in infos for c in i.covers) if all(i.covers for i in infos) else frozenset()
     return _Title(label=label, package=package, version=version, ecosystem=shown,
                   ids=frozenset(n.upper() for n in names), severity=top.severity,
-                  rank=(SEVERITY_ORDER.index(top.severity), top.score or 0.0), tail=tail, evidence=evidence)
+                  rank=(SEVERITY_ORDER.index(top.severity), top.score or 0.0), tail=tail, evidence=evidence,
+                  covers=covers)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -146,13 +153,28 @@ def vulnerability_findings(result: MatchResult, *, assets: Mapping[str, Resolved
     rows = result.rows
     n = len(rows)
     i = 0
+    labels_here: set[str] = set()   # the groups found on the current asset
+    asset_start = 0
     while i < n:
         first = rows[i]
+        if i == asset_start:
+            k = i
+            while k < n and rows[k].asset_id == first.asset_id:
+                k += 1
+            labels_here = {r.title[0] for r in rows[i:k]}
+            next_asset = k
         j = i + 1
         while j < n and rows[j].asset_id == first.asset_id and rows[j].title[0] == first.title[0]:
             j += 1
         group = rows[i:j]
         i = j
+        if i == next_asset:
+            asset_start = i
+        covers = titles[first.title].covers
+        if covers and covers <= labels_here:
+            # A notice covering several CVEs, each already a finding here with its own fix: it adds
+            # nothing but a duplicate (its id is still in the CVE findings' evidence when it aliases them).
+            continue
         if len(group) > 1:  # several packages of one group on one asset: the most severe leads
             group.sort(key=lambda r: (-titles[r.title].rank[0], -titles[r.title].rank[1], r.title))
             first = group[0]

@@ -28,6 +28,7 @@ class AdvisoryInfo:
     summary: str
     links: tuple[str, ...]
     modified: datetime | None
+    covers: tuple[str, ...] = ()   # a notice's several upstream CVEs, else ()
 
 
 @dataclass(frozen=True, slots=True)

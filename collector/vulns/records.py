@@ -7,6 +7,7 @@ normalised here once (:mod:`collector.vulns.ecosystems`), so that matching is an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ class Advisory:
     links: tuple[str, ...]
     affected: tuple[Affected, ...]
     origin: str                # the file (and archive member) it came from
+    covers: tuple[str, ...] = ()  # a notice's several upstream CVEs (a multi-CVE DSA or USN), else ()
 
 
 def parse_time(text: str) -> datetime:
@@ -63,17 +65,34 @@ def _links(record: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(r["url"]) for r in refs))[:_MAX_LINKS]
 
 
-def _aliases(record: Mapping[str, Any]) -> tuple[str, ...]:
-    """Aliases, plus the upstream id of a record derived from exactly one (DEBIAN-CVE-x from CVE-x).
+_DISTRO_CVE = re.compile(r"^[A-Z]+-(CVE-\d{4}-\d+)$")
 
-    A record with several upstream ids (a distribution advisory covering five CVEs) is not folded
-    into any of them: that would merge five vulnerabilities into one finding.
+
+def _cve_of(name: str) -> str:
+    """The CVE id an upstream id stands for: CVE-X itself, or a distribution's DEBIAN-CVE-X, UBUNTU-CVE-X."""
+    m = _DISTRO_CVE.match(name.upper())
+    return m.group(1) if m else name.upper()
+
+
+def _aliases(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """Aliases, plus the upstream ids of a record derived from exactly one vulnerability.
+
+    ``upstream`` names what a distribution record derives from: DEBIAN-CVE-X from CVE-X, a DSA from
+    ["CVE-X", "DEBIAN-CVE-X"] (one vulnerability, two spellings). Those fold into the CVE's group. A
+    record whose upstream names several vulnerabilities (a DSA or USN covering five CVEs) is not
+    folded into any of them: that would merge five vulnerabilities into one finding.
     """
     names = [str(a) for a in record.get("aliases") or () if a]
     upstream = [str(u) for u in record.get("upstream") or () if u]
-    if len(upstream) == 1:
-        names.append(upstream[0])
+    if upstream and len({_cve_of(u) for u in upstream}) == 1:
+        names.extend(upstream)
     return tuple(dict.fromkeys(n for n in names if n != record["id"]))
+
+
+def _covers(record: Mapping[str, Any]) -> tuple[str, ...]:
+    """The CVEs a notice covers when its upstream names several (see :func:`_aliases`)."""
+    cves = sorted({_cve_of(str(u)) for u in record.get("upstream") or () if u})
+    return tuple(cves) if len(cves) > 1 else ()
 
 
 def _affected(entry: Mapping[str, Any]) -> Affected | None:
@@ -100,6 +119,7 @@ def parse_record(record: Mapping[str, Any], origin: str) -> Advisory:
         withdrawn=parse_time(str(record["withdrawn"])) if record.get("withdrawn") else None,
         summary=str(record.get("summary") or "").strip() or str(record.get("details") or "").strip()[:200],
         aliases=_aliases(record),
+        covers=_covers(record),
         severity=advisory_severity(record),
         links=_links(record),
         affected=affected,

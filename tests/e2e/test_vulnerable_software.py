@@ -89,3 +89,11 @@ def test_heartbleed_opens_and_resolves_on_upgrade(tmp_path: Path, empty_rules: P
         assert _vulns(running.target) == []
         resolved = [r for r in _vulns(running.target, "--include-resolved") if r["resolved_at"]]
         assert f["finding_id"] in [r["finding_id"] for r in resolved] and len(resolved) == 2
+    # The same answers from the file once the collector is gone (`--db`): nothing open, both resolved.
+    out = run_cli("netcensus", "findings", "--db", str(db), "--format", "json", "--kind", "vulnerable-software",
+                  "--include-resolved")
+    assert out.code == 0, out.err
+    rows = json.loads(out.out)
+    assert sorted(r["hostname"] for r in rows) == ["web-07", "web-08"] and all(r["resolved_at"] for r in rows)
+    status = run_cli("netcensus", "vulns", "status", "--db", str(db))
+    assert status.code == 0 and "osv" in status.out

@@ -25,6 +25,7 @@ CREATE TABLE vuln_advisories (
     severity_basis  VARCHAR,               -- the vector, "database: HIGH", or "not given"
     links           VARCHAR[],
     origin          VARCHAR,               -- file (archive:member) it came from
+    covers          VARCHAR[],             -- a notice's several upstream CVEs (multi-CVE DSA, USN), else []
     PRIMARY KEY (source, id)
 );
 

@@ -119,3 +119,47 @@ def test_no_feed_no_cost(tmp_path: Path) -> None:
         assert with_vulnerabilities(s, None) is None
     finally:
         s.close()
+
+
+def test_upstream_spellings_of_one_cve_fold(tmp_path: Path) -> None:
+    """A DSA whose upstream is ["CVE-X", "DEBIAN-CVE-X"] (as Debian writes it) is the CVE's group."""
+    import json
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    record = json.loads((OSV / "DSA-2896-1.json").read_text())
+    record["aliases"] = []
+    record["upstream"] = ["CVE-2014-0160", "DEBIAN-CVE-2014-0160"]
+    (feed / "DSA-2896-1.json").write_text(json.dumps(record))
+    (feed / "DEBIAN-CVE-2014-0160.json").write_text((OSV / "DEBIAN-CVE-2014-0160.json").read_text())
+    s = build_store(tmp_path / "nc.duckdb", MACHINES[:1])
+    try:
+        import_feed(VulnStore(s), feed, source="debian", now=NOW)
+        (f,) = vulnerability_step(s)(NOW, {})
+        assert f.rule_id == "CVE-2014-0160" and "DSA-2896-1" in f.summary
+    finally:
+        s.close()
+
+
+def test_a_multi_cve_notice_adds_no_duplicate_when_each_cve_is_found(tmp_path: Path) -> None:
+    """A DSA covering CVE-A and CVE-B is dropped on a machine where CVE-A and CVE-B are findings, kept otherwise."""
+    import json
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    dsa = json.loads((OSV / "DSA-2896-1.json").read_text())
+    dsa["aliases"] = []
+    dsa["upstream"] = ["CVE-2014-0076", "CVE-2014-0160"]
+    (feed / "DSA-2896-1.json").write_text(json.dumps(dsa))
+    (feed / "DEBIAN-CVE-2014-0160.json").write_text((OSV / "DEBIAN-CVE-2014-0160.json").read_text())
+    s = build_store(tmp_path / "nc.duckdb", MACHINES[:1])
+    try:
+        import_feed(VulnStore(s), feed, source="debian", now=NOW)
+        assert sorted(f.rule_id for f in vulnerability_step(s)(NOW, {})) == ["CVE-2014-0160", "DSA-2896-1"]
+        other = json.loads((OSV / "DEBIAN-CVE-2014-0160.json").read_text())
+        other["id"], other["upstream"] = "DEBIAN-CVE-2014-0076", ["CVE-2014-0076"]
+        (feed / "DEBIAN-CVE-2014-0076.json").write_text(json.dumps(other))
+        import_feed(VulnStore(s), feed, source="debian", now=NOW)
+        assert sorted(f.rule_id for f in vulnerability_step(s)(NOW, {})) == ["CVE-2014-0076", "CVE-2014-0160"]
+    finally:
+        s.close()
