@@ -9,8 +9,9 @@ How it is measured: the Starlette app of collector/web/ is called in-process thr
 interface (Starlette's TestClient), logged in with a session, so each figure is the server's work
 for one request — gate, session, audit row (into memory here), SQL, template — without a network.
 Each page is fetched `--runs` times; the figure is the median, the best beside it. The asset page
-reads a refresh's Snapshot (collector/web/context.py keeps one for 10 s): its first request pays
-for that refresh, printed apart as "cold"; the others are the page itself ("warm").
+reads a refresh's Snapshot (collector/web/serving.py keeps one for a minute, rebuilt in the
+background): its first request pays for that refresh, printed apart as "cold"; the others are the
+page itself ("warm").
 
 The reference: `netcensus findings --db FILE --format json` on the same file, which recomputes every
 finding (the whole refresh), timed as a process — what a person gets today without the dashboard.
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         target = ("≤ 100" if name.startswith("asset page")
                   else "≤ 300" if name.startswith(("overview", "findings")) else "")
         print(f"{name:34} {median * 1000:10.1f} {best * 1000:9.1f}  {target}")
-    print(f"{'asset page, cold (incl. refresh)':34} {cold * 1000:10.1f} {'':9}  (first request after 10 s)")
+    print(f"{'asset page, cold (incl. refresh)':34} {cold * 1000:10.1f} {'':9}  (first request after start)")
     print(f"\nreference, same run: `netcensus findings --db FILE --format json`: {command:.1f} s "
           f"(a process: start-up, full refresh, {len(out.stdout) / 1e6:.1f} MB of JSON)")
     print(f"asset page shown for: {host.group(1) if host else ref}; audit rows written: {len(audit_rows)}")
