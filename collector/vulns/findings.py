@@ -116,10 +116,6 @@ def _title(key: TitleKey, hits: Sequence[Hit], result: MatchResult) -> _Title:
                   covers=covers)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _exception_for(exceptions: Sequence[ExceptionRule], t: _Title, rows: Sequence[AffectedRow], titles: Mapping[
         TitleKey, _Title], asset_id: str, hostname: str | None, today: date) -> tuple[str, ExceptionRule | None]:
     """(suppression text, expired exception) of the first exception covering this finding."""
@@ -147,6 +143,20 @@ def vulnerability_findings(result: MatchResult, *, assets: Mapping[str, Resolved
         today: the UTC date exceptions expire against.
     """
     titles = {key: _title(key, hits, result) for key, hits in result.hits.items()}
+    # Per title, its whole evidence when no agent evidence is added (one tuple shared by its findings);
+    # per timestamp, its aware form (hosts of one rollout share install times): a few hundred thousand
+    # findings each saved two allocations, about a fifth of this function's time (bench_vulns).
+    with_checked: dict[TitleKey, tuple[Evidence, ...]] = {}
+    aware_of: dict[datetime, datetime] = {}
+
+    def aware(value: datetime | None) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        found = aware_of.get(value)
+        if found is None:
+            found = aware_of[value] = value.replace(tzinfo=UTC)
+        return found
+
     checked_evidence = Evidence(source="osv", method="vulns", seen_at=None,
                                 detail="checked against OSV sources: " + ", ".join(checked))
     out: list[Finding] = []
@@ -196,6 +206,9 @@ def vulnerability_findings(result: MatchResult, *, assets: Mapping[str, Resolved
                 *(Evidence(source=src, method=method, seen_at=seen, detail=f"{installed}; {detail}")
                   for src, method, seen, detail in reporters),
                 *advisories, checked_evidence)
+        elif len(group) == 1:
+            evidence = with_checked.get(first.title) or with_checked.setdefault(first.title,
+                                                                                (*advisories, checked_evidence))
         else:
             evidence = (*advisories, checked_evidence)
         if len(group) == 1:
@@ -205,7 +218,7 @@ def vulnerability_findings(result: MatchResult, *, assets: Mapping[str, Resolved
             last_seen = max((r.last_seen for r in group if r.last_seen), default=None)
         out.append(Finding(
             kind=KIND, severity=t.severity, asset=asset, rule_id=t.label, software_name=t.package,
-            software_version=t.version, first_seen=_aware(first_seen), last_seen=_aware(last_seen),
+            software_version=t.version, first_seen=aware(first_seen), last_seen=aware(last_seen),
             summary=summary, suppressed=bool(suppression), suppression=suppression, evidence=evidence,
             identifier=asset_id,
         ))
