@@ -73,6 +73,14 @@ def _times(fn, runs: int) -> tuple[float, float]:  # type: ignore[no-untyped-def
 
 
 def main(argv: list[str] | None = None) -> int:
+    work = Path(tempfile.mkdtemp(prefix="nc-bench-ui-run-"))
+    try:
+        return _run(argv, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(argv: list[str] | None, workdir: Path) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_ui", description=__doc__.splitlines()[0])
     parser.add_argument("--machines", type=int, default=100_000)
     parser.add_argument("--db", type=Path, help="an existing bigdb file to reuse (built if missing)")
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         bigdb.build(db, machines=args.machines, log=True)
         print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
     # Work on a copy: the reference command persists its refresh into the file it reads.
-    work = Path(tempfile.mkdtemp(prefix="nc-bench-ui-run-")) / db.name
+    work = workdir / db.name
     shutil.copy(db, work)
     db = work
     store = Store.open(db)
@@ -153,7 +161,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nreference, same run: `netcensus findings --db FILE --format json`: {command:.1f} s "
           f"(a process: start-up, full refresh, {len(out.stdout) / 1e6:.1f} MB of JSON)")
     print(f"asset page shown for: {host.group(1) if host else ref}; audit rows written: {len(audit_rows)}")
-    shutil.rmtree(work.parent, ignore_errors=True)
     return 0
 
 
