@@ -87,14 +87,14 @@ def _run(argv: list[str] | None, workdir: Path) -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
 
-    db = args.db or Path(tempfile.mkdtemp(prefix="nc-bench-ui-")) / f"big-{args.machines}.duckdb"
+    db = args.db or workdir / f"big-{args.machines}.duckdb"  # built here unless --db names a kept one
     if not db.exists():
         print(f"building {db} with {args.machines:,} machines (bench/bigdb.py) ...", flush=True)
         started = time.perf_counter()
         bigdb.build(db, machines=args.machines, log=True)
         print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
     # Work on a copy: the reference command persists its refresh into the file it reads.
-    work = workdir / db.name
+    work = workdir / f"run-{db.name}"
     shutil.copy(db, work)
     db = work
     store = Store.open(db)
