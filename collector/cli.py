@@ -25,6 +25,7 @@ from collector.config import (
     DEFAULT_GHOST_AFTER,
     default_rules_dir,
     parse_duration,
+    parse_listen,
     resolve_client_token,
     resolve_serve,
 )
@@ -168,6 +169,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", metavar="N",
                    help="gRPC front-end processes sharing the port (authenticate and decode reports; this "
                         "process keeps the database): a number, or auto for one per core (default 1: one process)")
+    p.add_argument("--ui", metavar="HOST:PORT", dest="ui_listen",
+                   help="serve the web dashboard here too (TLS with --tls-cert off loopback; default off)")
+
+    p = sub.add_parser("ui", help="a read-only web dashboard over a database file no collector is serving")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8080", help="default 127.0.0.1:8080")
+    p.add_argument("--tls-cert", type=Path, metavar="FILE", help="certificate (PEM); required off loopback")
+    p.add_argument("--tls-key", type=Path, metavar="FILE", help="private key of --tls-cert")
+
+    p = sub.add_parser("users", help="dashboard users (log in with a password; roles reader, admin)")
+    usub = p.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    c = usub.add_parser("add", help="create a user; the password is read from the terminal or stdin, never argv")
+    c.add_argument("name")
+    c.add_argument("--role", required=True, choices=("reader", "admin"))
+    c.add_argument("--db", type=Path, required=True, help="the collector's database (collector stopped)")
+    c = usub.add_parser("passwd", help="set a user's password (read from the terminal or stdin)")
+    c.add_argument("name")
+    c.add_argument("--db", type=Path, required=True)
+    c = usub.add_parser("disable", help="disable a user; their sessions end at the next restart")
+    c.add_argument("name")
+    c.add_argument("--db", type=Path, required=True)
+    c = usub.add_parser("list", help="every user: name, role, created, disabled")
+    c.add_argument("--db", type=Path, required=True)
 
     p = sub.add_parser("certs", help="create a CA and certificates for TLS (tests and small deployments)")
     csub = p.add_subparsers(dest="certs_command", required=True, parser_class=_Parser)
@@ -296,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job end to end on an embedded default")
     p.add_argument("--dir", type=Path, help="where to keep the demo database (default: a new temp dir)")
     p.add_argument("--no-lab", action="store_true", help="skip the namespace lab sweep even as root")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the demo's collector and its dashboard serving until interrupted (Ctrl-C)")
     return parser
 
 
@@ -379,11 +405,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
                            config=args.config, tls_cert=args.tls_cert, tls_key=args.tls_key,
                            tls_client_ca=args.tls_client_ca, plaintext=args.plaintext,
                            metrics_listen=args.metrics_listen, workers=args.workers,
-                           open_enrolment=args.open_enrolment)
+                           open_enrolment=args.open_enrolment, ui_listen=args.ui_listen)
     _rules([str(d) for d in config.rules_dirs])  # fail fast on a broken rule pack, before binding
     return serve(config, ready=lambda port: print(
         f"netcensus collector listening on {config.listen.rsplit(':', 1)[0]}:{port} (database {config.db})",
         flush=True))
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """`netcensus ui`: a read-only dashboard over a file (collector/web/serving.py)."""
+    from collector.web.serving import run_over_file
+
+    parse_listen(args.listen)
+    return run_over_file(args.db, args.listen, tls_cert=args.tls_cert, tls_key=args.tls_key)
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """`netcensus users add|passwd|disable|list` over the database file."""
+    from collector.web.users import users_command
+
+    return users_command(args.users_command, args.name if args.users_command != "list" else "", db=args.db,
+                         role=getattr(args, "role", None), now=_utcnow())
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -514,8 +556,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
             own = store.ghost_after() or DEFAULT_GHOST_AFTER
             window = own if ghost_after is None else ghost_after
             steps = with_vulnerabilities(store, rules.evaluator(store) if rules else None)
-            rows = refresh(store, now=now, ghost_after=window, rules=steps,
-                           persist=window == own).findings
+            rows = refresh(store, now=now, ghost_after=window, rules=steps, persist=window == own).findings
             if args.include_resolved:
                 rows += store.resolved_findings()
         finally:
@@ -852,7 +893,7 @@ def _approve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from collector.tools.demo import run_demo
 
-    return run_demo(workdir=args.dir, lab=not args.no_lab)
+    return run_demo(workdir=args.dir, lab=not args.no_lab, keep=args.keep)
 
 
 def cmd_asset(args: argparse.Namespace) -> int:
@@ -923,7 +964,7 @@ def _json_text(doc: dict[str, Any]) -> str:
 COMMANDS = {"serve": cmd_serve, "certs": cmd_certs, "sources": cmd_sources, "import": cmd_import,
             "findings": cmd_findings, "assets": cmd_assets, "asset": cmd_asset, "changes": cmd_changes,
             "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo, "tokens": cmd_tokens, "audit": cmd_audit,
-            "vulns": cmd_vulns}
+            "vulns": cmd_vulns, "ui": cmd_ui, "users": cmd_users}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -932,7 +973,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # unreachable peers); keep its voice for those who ask for it.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     args = build_parser().parse_args(argv)
-    level = args.log_level or ("info" if args.command == "serve" else "warning")
+    level = args.log_level or ("info" if args.command in ("serve", "ui") else "warning")
     from collector.logs import configure_logging
 
     configure_logging(level, getattr(args, "log_format", None) or os.environ.get("NETCENSUS_LOG_FORMAT", "text"))

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -66,6 +67,9 @@ from collector.store.duckdb import GHOST_AFTER_SETTING, Store
 from collector.store.vulns_sql import VulnStore
 from collector.vulns.bridge import with_vulnerabilities
 from collector.vulns.schedule import FeedDirectory, reimport_loop
+
+if TYPE_CHECKING:
+    from collector.web.serving import Dashboard
 
 log = logging.getLogger("netcensus.server")
 
@@ -115,6 +119,8 @@ class Collector:
         self._holder: socket.socket | None = None
         self._private_dir: str | None = None
         self.guard: PeerGuard | None = None  # max_connections_per_peer > 0: owns the public port
+        self.dashboard: Dashboard | None = None  # ui_listen: the web dashboard (collector/web/)
+        self.ui_port = 0
 
     def refresh(self, ghost_after: timedelta | None = None) -> Snapshot:
         """Recompute assets and findings (persisting the lifecycle only with the configured window)."""
@@ -229,6 +235,8 @@ class Collector:
         check_bindable(host, port, self.config.listen)
         open_files = raise_open_files_limit()
         self.audit.start()
+        if self.config.ui_listen:  # first: a dashboard that cannot bind stops the start before gRPC serves
+            await self._start_dashboard(self.config.ui_listen)
         cap = connection_cap(self.config)
         if self.config.max_connections and cap < self.config.max_connections:
             log.info("max_connections %d lowered to %d: the open-files limit is %d (raise it with the service "
@@ -254,6 +262,18 @@ class Collector:
             log.warning("no API token exists yet: Query and Admin refuse every call until one is created "
                         "(`netcensus tokens create NAME --role admin`)")
         return self.port
+
+    async def _start_dashboard(self, listen: str) -> None:
+        """Serve the web dashboard from this process (collector/web/serving.py); undo the start on failure."""
+        from collector.web.serving import for_collector
+
+        self.dashboard = for_collector(self, listen)
+        try:
+            self.ui_port = await self.dashboard.start()
+        except BaseException:
+            self.dashboard = None
+            await asyncio.to_thread(self.audit.stop)
+            raise
 
     def _query_admin(self, server: grpc.aio.Server, *, private: bool) -> None:
         """Query and Admin behind the access check. private: the writer's socket for its front-ends,
@@ -350,6 +370,9 @@ class Collector:
 
     async def stop(self, grace: float = 5.0) -> None:
         """Graceful shutdown; nothing queued is lost."""
+        if self.dashboard is not None:
+            await self.dashboard.stop()
+            self.dashboard = None
         if self.pool is not None:  # front-ends finish their calls while the writer still commits
             await asyncio.to_thread(self.pool.stop, grace)
         if self.guard is not None:
@@ -382,7 +405,6 @@ class Collector:
                 await asyncio.to_thread(self.refresh)
             except NetcensusError as exc:
                 log.error("refresh failed: %s", exc)
-
 
     async def vulns_loop(self) -> None:
         """Re-import the OSV feeds in the configured vulns_dir on its schedule (collector/vulns/schedule.py)."""

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from collector.client import CollectorClient
@@ -25,6 +25,8 @@ from collector.output import to_table
 from collector.register import SAMPLE_REGISTER
 from collector.serve.access import new_token
 from collector.serve.server import BackgroundCollector
+from collector.store.users import add_user
+from collector.web.passwords import hash_password
 
 _DEMO_RULES = Path(__file__).resolve().parent / "demo_rules"
 
@@ -74,8 +76,20 @@ def _demo_rules(target: Path) -> Path:
     return target
 
 
-def run_demo(*, workdir: Path | None, lab: bool) -> int:
-    """Run the demo; returns the exit code."""
+def _wait_for_interrupt() -> None:
+    """Block until SIGINT or SIGTERM (`demo --keep`)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+def run_demo(*, workdir: Path | None, lab: bool, keep: bool = False) -> int:
+    """Run the demo; returns the exit code. keep: go on serving the collector and its dashboard until
+    interrupted."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="netcensus-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "netcensus.duckdb"
@@ -85,7 +99,10 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
     token = new_token()
     rules = _demo_rules(workdir / "rules")
     config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(rules,), ghost_after=timedelta(0),
-                         refresh_interval=timedelta(0), enrol_secret=secret, admin_token=token)
+                         refresh_interval=timedelta(0), enrol_secret=secret, admin_token=token,
+                         ui_listen="127.0.0.1:0")
+    # A dashboard login for the demo (collector/web/): printed once, kept only as a scrypt hash.
+    demo_password = secrets.token_urlsafe(12)
     started = time.monotonic()
     _say(f"starting a collector on loopback with database {db}")
     with BackgroundCollector(config) as running:
@@ -107,6 +124,13 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
             print(f"    {r.rows} records imported", flush=True)
             findings = client.findings(kinds=[], since=None, ghost_after=timedelta(0))
             assets = list(client.assets())
+        collector = running.collector
+        assert collector is not None  # set by entering the block
+        add_user(collector.store, "demo", "reader", hash_password(demo_password), datetime.now(UTC))
+        dashboard = f"http://127.0.0.1:{collector.ui_port}/"
+        if keep:
+            _say(f"dashboard: {dashboard}  (log in as demo / {demo_password}); Ctrl-C stops the collector")
+            _wait_for_interrupt()
     _say(f"{len(assets)} assets resolved; {len(findings)} findings (first audit: --ghost-after 0)")
     print()
     print(to_table(findings, (("severity", "SEVERITY"), ("kind", "KIND"), ("hostname", "HOST"), ("ip", "IP"),
@@ -123,4 +147,7 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
     print(f"  .venv/bin/netcensus audit --db {db}   # who read and changed what")
     print(f"  NETCENSUS_ENROL_SECRET=... .venv/bin/netcensus serve --db {db} --listen 127.0.0.1:50051"
           "   # then point agents at it")
+    print(f"Dashboard: .venv/bin/netcensus ui --db {db}   then open http://127.0.0.1:8080/ and log in as "
+          f"demo / {demo_password}")
+    print("  (or `.venv/bin/netcensus demo --keep` to keep the demo's collector and its dashboard serving)")
     return 0
