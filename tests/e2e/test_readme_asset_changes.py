@@ -92,3 +92,39 @@ def test_the_example_pages_have_the_sections_the_readme_shows(demo_db: Path) -> 
     for argv, shown in examples:
         live = _run(argv, demo_db).splitlines()
         assert _headings(live) == _headings(shown), argv
+
+
+#: Commands that only read: every README example of these, wherever it stands, must run on the demo database.
+#: (Examples that change the database or name another estate's machines, e.g. `assets merge isp-gw …`, are
+#: illustrations; their behaviour is tested where the command is.)
+READ_ONLY = (("findings",), ("assets",), ("assets", "decisions"), ("asset",), ("changes",), ("sql",), ("vulns", "status"))
+
+
+def _all_commands() -> list[list[str]]:
+    """Every `netcensus … nc.duckdb …` line of the README's ```sh blocks; a quoted argument may span lines."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    found = []
+    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
+        pending = ""
+        for line in block.replace("\\\n", " ").splitlines():
+            pending = f"{pending}\n{line}" if pending else line
+            try:
+                argv = shlex.split(pending, comments=True)
+            except ValueError:  # an open quote: the argument goes on on the next line
+                continue
+            pending = ""
+            if argv[:1] == ["netcensus"] and "nc.duckdb" in argv:
+                found.append(argv)
+    return found
+
+
+def test_every_read_only_example_of_the_readme_runs_on_the_demo_database(demo_db: Path) -> None:
+    commands = [argv for argv in _all_commands()
+                if any(tuple(argv[1:1 + len(cmd)]) == cmd and (cmd != ("assets",) or argv[2].startswith("--"))
+                       for cmd in READ_ONLY)]
+    assert {argv[1] for argv in commands} >= {"findings", "assets", "asset", "changes", "sql", "vulns"}
+    for argv in commands:
+        args = [str(demo_db) if a == "nc.duckdb" else a for a in argv[1:]]
+        out = run_cli("netcensus", *args, env={"COLUMNS": "100"})
+        assert out.code == 0, (argv, out.err)
+        assert "Traceback" not in out.err, argv
