@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -142,6 +144,9 @@ def run_demo(*, workdir: Path | None, lab: bool, keep: bool = False) -> int:
     print(f"  .venv/bin/netcensus assets --db {db}")
     print(f"  .venv/bin/netcensus findings --db {db} --rules {rules} --kind unauthorised-software")
     print(f"  .venv/bin/netcensus findings --db {db} --rules {rules} --kind unpatched,firewall-off")
+    me = shlex.quote(socket.gethostname())
+    print(f"  .venv/bin/netcensus asset {me} --db {db}   # everything about this machine")
+    print(f"  .venv/bin/netcensus changes --since 1d --db {db}   # what appeared, changed and was found today")
     print(f"  .venv/bin/netcensus sql --db {db} \"SELECT name, version, source FROM software LIMIT 10\"")
     print(f"  .venv/bin/netcensus tokens create me --role reader --db {db}   # a token for --collector queries")
     print(f"  .venv/bin/netcensus audit --db {db}   # who read and changed what")

@@ -97,7 +97,8 @@ def test_the_example_pages_have_the_sections_the_readme_shows(demo_db: Path) -> 
 #: Commands that only read: every README example of these, wherever it stands, must run on the demo database.
 #: (Examples that change the database or name another estate's machines, e.g. `assets merge isp-gw …`, are
 #: illustrations; their behaviour is tested where the command is.)
-READ_ONLY = (("findings",), ("assets",), ("assets", "decisions"), ("asset",), ("changes",), ("sql",), ("vulns", "status"))
+READ_ONLY = (("findings",), ("assets",), ("assets", "decisions"), ("asset",), ("changes",), ("sql",),
+             ("vulns", "status"))
 
 
 def _all_commands() -> list[list[str]]:
