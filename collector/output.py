@@ -20,7 +20,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -144,8 +144,8 @@ def _short(value: object) -> str:
 # Columns that identify a row: never cut, whatever the width (a clipped asset id or address is
 # worse than none). Free text wraps; everything else is clipped with "…" and, if even that does not
 # fit, hidden (with a line saying which).
-KEY_FIELDS = frozenset({"asset_id", "other_asset_id", "hostname", "hostnames", "ip", "ips", "kind", "finding_id",
-                        "decision_id", "source_id", "name", "id"})
+KEY_FIELDS = frozenset({"asset_id", "other_asset_id", "hostname", "hostnames", "host", "ip", "ips", "kind",
+                        "finding_id", "decision_id", "source_id", "name", "id"})
 # Free text: as the last column of a table it wraps instead of being clipped.
 TEXT_FIELDS = frozenset({"summary", "why", "reason", "detail", "description", "message", "outcome", "target"})
 DEFAULT_WIDTH = 100      # no terminal (a pipe, a file, cron): what most readers' windows hold
@@ -205,13 +205,15 @@ def _layout(heads: list[str], cols: list[list[str]], keys: list[bool], wrap_at: 
 
 
 def to_table(rows: Sequence[Row], columns: Sequence[tuple[str, str]], *, width: int | None = None,
-             wrap_last: bool = True, max_lines: int = MAX_WRAP_LINES) -> str:
+             wrap_last: bool = True, max_lines: int = MAX_WRAP_LINES, whole_fields: Collection[str] = ()) -> str:
     """Aligned columns that fit `width` terminal cells (default: the terminal, COLUMNS, or 100).
 
     Widths are counted in cells (collector.escaping.cells), so wide and combining characters line
     up. Key columns (KEY_FIELDS: ids, host names, addresses, kinds) are never cut; the last column,
     when it is free text (TEXT_FIELDS, and `wrap_last`), wraps over at most `max_lines` lines; the others are clipped
-    with "…" and hidden when even that does not fit, with a closing line naming them.
+    with "…" and hidden when even that does not fit, with a closing line naming them. Times are never
+    clipped (a cut time says nothing): datetime values, and the columns named in `whole_fields` (times
+    a caller has already formatted as text).
     """
     if not rows:
         return ""
@@ -222,7 +224,8 @@ def to_table(rows: Sequence[Row], columns: Sequence[tuple[str, str]], *, width: 
     keys = [key in KEY_FIELDS for key, _ in columns]
     last = len(columns) - 1
     wrap_at = last if wrap_last and columns[last][0] in TEXT_FIELDS else None
-    whole = [any(isinstance(row.get(key), (datetime, date)) for row in records) for key, _ in columns]
+    whole = [key in whole_fields or any(isinstance(row.get(key), (datetime, date)) for row in records)
+             for key, _ in columns]
     widths, shown = _layout(heads, cols, keys, wrap_at, width, whole)
     order = [i for i in range(len(columns)) if shown[i]]
 

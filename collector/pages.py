@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
@@ -22,7 +21,7 @@ from typing import Any
 
 from collector.domain.history import AssetDetail, Changes
 from collector.escaping import escape_text, json_safe
-from collector.output import iso, to_csv, to_table
+from collector.output import iso, terminal_width, to_csv, to_table
 
 Doc = Mapping[str, Any]
 
@@ -69,7 +68,7 @@ def _wrapped(line: str) -> list[str]:
 
     The text is escaped already: escapes hold no spaces, so wrapping never splits one.
     """
-    width = shutil.get_terminal_size((160, 24)).columns
+    width = terminal_width()
     indent = " " * (len(line) - len(line.lstrip()) + 4)
     return textwrap.wrap(line, max(width, 60), subsequent_indent=indent, break_long_words=False,
                          break_on_hyphens=False, drop_whitespace=True) or [line]
@@ -83,9 +82,13 @@ def _gist(text: str) -> str:
     return text if len(text) <= GIST else text[:GIST - 1].rstrip() + "…"
 
 
+#: The row keys the pages fill with `_when` times: shown whole or hidden, never clipped.
+_TIMES = frozenset({"at", "first", "last", "installed", "opened"})
+
+
 def _section(title: str, rows: Sequence[Mapping[str, object]], columns: Sequence[tuple[str, str]]) -> list[str]:
-    table = to_table(rows, columns)
-    return ["", title, *("  " + line for line in table.splitlines())] if table else []
+    table = to_table(rows, columns, width=terminal_width() - 2, whole_fields=_TIMES)  # the page indents by 2
+    return ["", *_wrapped(title), *("  " + line for line in table.splitlines())] if table else []
 
 
 # --- netcensus asset REF ------------------------------------------------------------------------------

@@ -118,8 +118,8 @@ def test_clipping_and_wrapping_never_cut_an_escape(raw: str, width: int) -> None
 
 
 def test_a_table_column_cut_short_ends_before_an_escape_not_inside_it() -> None:
-    rows = [{"host": "a" * 25 + "\x1b[2J", "summary": "s"}]
-    line = to_table(rows, [("host", "HOST"), ("summary", "SUMMARY")], width=37).splitlines()[2]
+    rows = [{"model": "a" * 25 + "\x1b[2J", "summary": "s"}]  # a column that may be cut (a host is a key)
+    line = to_table(rows, [("model", "MODEL"), ("summary", "SUMMARY")], width=37).splitlines()[2]
     assert line.startswith("a" * 25 + "…")  # 28 wide: "\x1b" does not fit whole, so none of it shows
     long = [{"host": "h", "summary": "word " + "\x1b" * 40}]
     wrapped = [line[len("h     "):] for line in
