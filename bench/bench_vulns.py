@@ -207,7 +207,7 @@ def main() -> None:
         match_s, match_best, matched = _time(vulns.match, args.runs)
         step = vulnerability_step(store)
         now = datetime(2026, 6, 1, tzinfo=UTC)
-        step_s, step_best, findings = _time(lambda: step(now, {}), args.runs)
+        step_s, step_best, findings = _time(lambda: step(now, {}, {}), args.runs)
         store.close()
     assert isinstance(findings, list)
     print(f"imported {getattr(outcome, 'records', 0):,} advisories; bare join rows {bare_rows:,}; "
