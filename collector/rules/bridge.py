@@ -7,7 +7,7 @@ retroactively to stored software.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,9 +35,12 @@ class SoftwareRules:
     ruleset: RuleSet
     engine: str = DEFAULT_ENGINE
 
-    def evaluator(self, store: Store) -> RuleEvaluator:
-        """The refresh use case's rule step over `store` (collector/inventory/refresh.py)."""
-        engine = engine_for(store, self.engine)
+    def evaluator(self, store: Store, only: Collection[str] | None = None) -> RuleEvaluator:
+        """The refresh use case's rule step over `store` (collector/inventory/refresh.py).
+
+        `only`: per-asset rules for these asset ids alone, licence rules whole (the live path).
+        """
+        engine = engine_for(store, self.engine, only)
 
         def run(now: datetime, assets: Mapping[str, ResolvedAsset]) -> list[Finding]:
             return [to_finding(rf, assets.get(rf.asset_id)) for rf in engine.evaluate(self.ruleset, now)]

@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -493,20 +493,20 @@ class Store:
 
     # --- inventory: the refresh use case's reads and writes (SQL in inventory.py) ------------------
 
-    def load_subjects(self) -> list[SubjectFacts]:
-        """Sightings aggregated per subject, with per-source evidence."""
+    def load_subjects(self, subjects: Collection[str] | None = None) -> list[SubjectFacts]:
+        """Sightings aggregated per subject, with per-source evidence (of `subjects` only, if given)."""
         with self._mapped("loading sightings"):
-            return inventory.load_subjects(self._cursor())
+            return inventory.load_subjects(self._cursor(), subjects)
 
     def load_records(self) -> list[Record]:
         """The recorded inventory, with the file and time of the import each row came from."""
         with self._mapped("loading the register"):
             return inventory.load_records(self._cursor())
 
-    def load_coverage(self) -> list[Coverage]:
-        """Completed sweeps and agent reports: what could have seen a recorded machine, and when."""
+    def load_coverage(self, agents: Collection[str] | None = None) -> list[Coverage]:
+        """Completed sweeps and agent reports (of the agent sources `agents` only, if given)."""
         with self._mapped("loading coverage"):
-            return inventory.load_coverage(self._cursor())
+            return inventory.load_coverage(self._cursor(), agents)
 
     def load_decisions(self) -> list[Decision]:
         """Every manual merge/split decision, undone ones included, oldest first."""
@@ -543,6 +543,18 @@ class Store:
         """Make the assets and asset_members tables hold these assets (and their matched records)."""
         with self._mapped("writing assets"), self._transaction() as cur:
             inventory.write_assets(cur, assets, matched)
+
+    def write_asset_changes(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                            gone: Collection[str], subjects: Collection[str]) -> None:
+        """Rewrite `assets`, drop the assets `gone`, re-home the members in `subjects` (the live path)."""
+        with self._mapped("writing assets"), self._transaction() as cur:
+            inventory.write_asset_changes(cur, assets, matched, gone, subjects)
+
+    def persist_finding_changes(self, changed: Sequence[FindingRow], resolved: Collection[str],
+                                now: datetime) -> None:
+        """(Re)write the findings `changed` and resolve the open ones `resolved` (the live path)."""
+        with self._mapped("writing findings"), self._transaction() as cur:
+            inventory.persist_finding_changes(cur, changed, resolved, now)
 
     def open_finding_times(self) -> dict[str, datetime]:
         """finding_id -> opened_at of every finding still open."""

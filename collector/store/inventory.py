@@ -9,12 +9,13 @@ columns rather than row tuples, and writes go in as Arrow tables applied with se
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from collector.domain.findings import Evidence, FindingRow
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
@@ -134,14 +135,32 @@ _SUBJECTS_SQL = f"""
     ORDER BY f.subject"""
 
 
-def load_subjects(cur: duckdb.DuckDBPyConnection) -> list[SubjectFacts]:
+# The same aggregation over the sightings and installs of some subjects only (the live path,
+# collector/inventory/live.py): one SQL text, so a subset is aggregated exactly as the whole.
+_SOME_SUBJECTS = "(SELECT subject FROM live_subjects)"
+_SUBJECTS_OF_SOME_SQL = _SUBJECTS_SQL.replace(
+    "FROM sightings", f"FROM (SELECT * FROM sightings WHERE subject IN {_SOME_SUBJECTS}) sightings").replace(
+    "FROM software_installs WHERE removed_at IS NULL",
+    f"FROM software_installs WHERE removed_at IS NULL AND subject IN {_SOME_SUBJECTS}")
+
+
+def load_subjects(cur: duckdb.DuckDBPyConnection, subjects: Collection[str] | None = None) -> list[SubjectFacts]:
     """Aggregate sightings per subject, with per-source evidence (all in one SQL pass; see _SUBJECTS_SQL).
 
     Deduplication, evidence wording and the time-zone-free timestamps are done by DuckDB so that
     Python only assembles the SubjectFacts: at 100,000 machines the row-by-row version took longer
-    than resolution and reconciliation together.
+    than resolution and reconciliation together. With `subjects`, only those (in subject order, as
+    the whole): a subject's facts depend on its own sightings, except the addresses kept for
+    IP-at-time, which depend on the address-only subjects among `subjects` (the caller includes them).
     """
-    table = cur.sql(_SUBJECTS_SQL).to_arrow_table()
+    if subjects is None:
+        table = cur.sql(_SUBJECTS_SQL).to_arrow_table()
+    else:
+        cur.register("live_subjects", pa.table({"subject": pa.array(sorted(subjects), pa.string())}))
+        try:
+            table = cur.sql(_SUBJECTS_OF_SOME_SQL).to_arrow_table()
+        finally:
+            cur.unregister("live_subjects")
     c = table.to_pydict()
     # Evidence times for all subjects in one conversion, then sliced per subject.
     ev_at = table.column("ev_at").combine_chunks()
@@ -186,11 +205,13 @@ def load_records(cur: duckdb.DuckDBPyConnection) -> list[Record]:
     ]
 
 
-def load_coverage(cur: duckdb.DuckDBPyConnection) -> list[Coverage]:
+def load_coverage(cur: duckdb.DuckDBPyConnection, agents: Collection[str] | None = None) -> list[Coverage]:
     """Completed sweeps and agent reports: what could have seen a recorded machine, and when.
 
     Of an agent's reports with the same networks only the newest five are loaded: a ghost cites at
-    most the five newest runs that covered it, so older identical runs can never show.
+    most the five newest runs that covered it, so older identical runs can never show. With
+    `agents`, the sweeps and the reports of those agent sources only (the live path replaces their
+    share; the newest five are counted per source, so one source's share depends on its reports alone).
     """
     # Name the scanner by the host it enrolled from: people know "scan-01", not a UUID.
     s = _columns(cur, """
@@ -205,8 +226,9 @@ def load_coverage(cur: duckdb.DuckDBPyConnection) -> list[Coverage]:
     ]
     c = _columns(cur, """
         SELECT source_id, hostname, epoch_us(seen_at) AS seen_at, networks FROM sightings WHERE method = 'agent'
+          AND (? OR source_id IN (SELECT unnest(?::VARCHAR[])))
         QUALIFY row_number() OVER (PARTITION BY source_id, hostname, networks ORDER BY seen_at DESC) <= 5
-        ORDER BY seen_at DESC, source_id""")
+        ORDER BY seen_at DESC, source_id""", [agents is None, sorted(agents or ())])
     out += [
         Coverage(source=source, method="agent", at=at, networks=tuple(networks or ()),  # type: ignore[arg-type]
                  detail=f"the agent on {hostname or source}")
@@ -231,6 +253,18 @@ def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset]
 
     Runs inside the caller's transaction.
     """
+    table, members = _asset_tables(assets, matched)
+    cur.register("new_assets", table)
+    cur.register("new_members", members)
+    for target, source, key in (("assets", "new_assets", "asset_id"), ("asset_members", "new_members", "subject")):
+        cur.execute(_REPLACE_CHANGED.format(target=target, source=source, key=key))
+        cur.execute(_INSERT_MISSING.format(target=target, source=source, key=key))
+    cur.unregister("new_assets")
+    cur.unregister("new_members")
+
+
+def _asset_tables(assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> tuple[pa.Table, pa.Table]:
+    """The assets and asset_members rows of `assets`, as Arrow tables."""
     links = [matched.get(a.asset_id) for a in assets]
     table = pa.table([
         [a.asset_id for a in assets], [a.hostnames for a in assets], [a.ips for a in assets],
@@ -245,13 +279,36 @@ def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset]
         [s for a in assets for s in a.members], [a.asset_id for a in assets for _ in a.members],
         [a.matched_by.get(s, "anchor") for a in assets for s in a.members]],
         schema=pa.schema([("subject", pa.string()), ("asset_id", pa.string()), ("matched_by", pa.string())]))
+    return table, members
+
+
+def write_asset_changes(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                        gone: Collection[str], subjects: Collection[str]) -> None:
+    """Rewrite the rows of `assets` (new or changed), drop the assets `gone`, and make the members
+    of `subjects` those `assets` give them (the live path: only what one update changed).
+
+    Runs inside the caller's transaction; the rows are built as write_assets builds them.
+    """
+    ids = pa.table({"asset_id": pa.array(sorted({*gone, *(a.asset_id for a in assets)}), pa.string())})
+    cur.register("live_asset_ids", ids)
+    cur.register("live_member_subjects", pa.table({"subject": pa.array(sorted(subjects), pa.string())}))
+    try:
+        cur.execute("DELETE FROM assets WHERE asset_id IN (SELECT asset_id FROM live_asset_ids)")
+        cur.execute("DELETE FROM asset_members WHERE subject IN (SELECT subject FROM live_member_subjects)")
+    finally:
+        cur.unregister("live_asset_ids")
+        cur.unregister("live_member_subjects")
+    table, members = _asset_tables(assets, matched)
+    members = members.filter(pc.is_in(members.column("subject"),
+                                              value_set=pa.array(list(subjects), pa.string())))
     cur.register("new_assets", table)
     cur.register("new_members", members)
-    for target, source, key in (("assets", "new_assets", "asset_id"), ("asset_members", "new_members", "subject")):
-        cur.execute(_REPLACE_CHANGED.format(target=target, source=source, key=key))
-        cur.execute(_INSERT_MISSING.format(target=target, source=source, key=key))
-    cur.unregister("new_assets")
-    cur.unregister("new_members")
+    try:
+        cur.execute("INSERT INTO assets SELECT * FROM new_assets")
+        cur.execute("INSERT INTO asset_members SELECT * FROM new_members")
+    finally:
+        cur.unregister("new_assets")
+        cur.unregister("new_members")
 
 
 # Make `target` hold exactly the rows of `source` by rewriting only rows that changed: deleting and
@@ -286,13 +343,7 @@ def persist_findings(cur: duckdb.DuckDBPyConnection, rows: Sequence[FindingRow],
 
     Runs inside the caller's transaction; `rows` carry their opened_at already (open_finding_times).
     """
-    columns: dict[str, list[Any]] = {c: [getattr(row, c) for row in rows] for c in _FINDING_COLUMNS[:-1]}
-    columns["evidence"] = [_evidence_json(row.evidence) for row in rows]
-    columns["updated_at"] = [now] * len(rows)
-    table = pa.table(columns, schema=pa.schema([
-        (c, pa.timestamp("us", tz="UTC") if c in ("first_seen", "last_seen", "opened_at", "resolved_at", "updated_at")
-         else pa.bool_() if c == "suppressed" else pa.string()) for c in _FINDING_COLUMNS]))
-    cur.register("current_findings", table)
+    cur.register("current_findings", _findings_table(rows, now))
     cur.execute("UPDATE findings SET resolved_at = ?, updated_at = ? WHERE resolved_at IS NULL AND "
                 "finding_id NOT IN (SELECT finding_id FROM current_findings)", [now, now])
     # Rewrite only findings whose content changed (new, reopened, new evidence): see _REPLACE_CHANGED.
@@ -304,6 +355,40 @@ def persist_findings(cur: duckdb.DuckDBPyConnection, rows: Sequence[FindingRow],
     cur.execute("UPDATE findings SET updated_at = ? WHERE finding_id IN (SELECT finding_id FROM current_findings)",
                 [now])
     cur.unregister("current_findings")
+
+
+def persist_finding_changes(cur: duckdb.DuckDBPyConnection, changed: Sequence[FindingRow], resolved: Collection[str],
+                            now: datetime) -> None:
+    """The live path's part of persist_findings: (re)write the findings in `changed` (new, reopened,
+    new content) and resolve the open findings `resolved`; rows nobody changed are left alone.
+
+    Runs inside the caller's transaction. `changed` rows carry their opened_at already.
+    """
+    if resolved:
+        cur.register("live_resolved", pa.table({"finding_id": pa.array(sorted(resolved), pa.string())}))
+        try:
+            cur.execute("UPDATE findings SET resolved_at = ?, updated_at = ? WHERE resolved_at IS NULL AND "
+                        "finding_id IN (SELECT finding_id FROM live_resolved)", [now, now])
+        finally:
+            cur.unregister("live_resolved")
+    if not changed:
+        return
+    cur.register("current_findings", _findings_table(changed, now))
+    try:
+        cur.execute("DELETE FROM findings WHERE finding_id IN (SELECT finding_id FROM current_findings)")
+        cur.execute(f"INSERT INTO findings SELECT {', '.join(_FINDING_COLUMNS)} FROM current_findings")
+    finally:
+        cur.unregister("current_findings")
+
+
+def _findings_table(rows: Sequence[FindingRow], now: datetime) -> pa.Table:
+    """`rows` as the findings table's columns (updated_at = now)."""
+    columns: dict[str, list[Any]] = {c: [getattr(row, c) for row in rows] for c in _FINDING_COLUMNS[:-1]}
+    columns["evidence"] = [_evidence_json(row.evidence) for row in rows]
+    columns["updated_at"] = [now] * len(rows)
+    return pa.table(columns, schema=pa.schema([
+        (c, pa.timestamp("us", tz="UTC") if c in ("first_seen", "last_seen", "opened_at", "resolved_at", "updated_at")
+         else pa.bool_() if c == "suppressed" else pa.string()) for c in _FINDING_COLUMNS]))
 
 
 _TIME_COLUMNS = ("first_seen", "last_seen", "opened_at", "resolved_at")

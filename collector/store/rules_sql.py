@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Final
@@ -54,8 +54,16 @@ __all__ = ["SqlRuleEngine"]
 class SqlRuleEngine:
     """A :class:`collector.rules.engine.RuleEngine` over one store's views."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, only: Collection[str] | None = None) -> None:
+        """`only`: evaluate the per-asset rules (deny, allow, require) for these asset ids alone.
+
+        Why: the live path (collector/inventory/live.py) re-evaluates the assets one update touched,
+        not 15 M installs. Licence rules count seats over every asset, so they are always evaluated
+        whole. The views are narrowed by temporary views of the same names on this evaluation's own
+        cursor (DuckDB resolves temporary objects first), so the passes below are unchanged.
+        """
         self._store = store
+        self._only = only
 
     def evaluate(self, rules: RuleSet, now: datetime) -> list[RuleFinding]:
         """Evaluate ``rules`` over ``software_scoped`` and ``assets_scoped`` at time ``now``.
@@ -70,13 +78,37 @@ class SqlRuleEngine:
         """
         if not rules.rules:
             return []
+        if self._only is None:
+            return self._run(list(rules.rules), now, None)
+        licence = [r for r in rules.rules if r.type == "licence"]
+        per_asset = [r for r in rules.rules if r.type != "licence"]
+        return sorted_findings([*(self._run(per_asset, now, self._only) if per_asset and self._only else ()),
+                                *(self._run(licence, now, None) if licence else ())])
+
+    def _run(self, rules: list[Rule], now: datetime, only: Collection[str] | None) -> list[RuleFinding]:
         con = self._store._cursor()
         try:
-            return _evaluate(con, list(rules.rules), now)
+            if only is not None:
+                _narrow(con, only)
+            return _evaluate(con, rules, now)
         except duckdb.Error as exc:
             raise StoreError(f"{self._store.path}: rule evaluation failed: {exc}") from exc
         finally:
             con.close()
+
+
+def _narrow(con: duckdb.DuckDBPyConnection, only: Collection[str]) -> None:
+    """Make `software_scoped` and `assets_scoped` on this cursor show the assets `only` alone.
+
+    Installs are narrowed by subject before the views' joins, so DuckDB reads the installs of a few
+    subjects, not all of them. The temporary views die with the cursor.
+    """
+    ((name,),) = con.execute("SELECT current_database()").fetchall()
+    db = '"' + str(name).replace('"', '""') + '"'  # the file's catalog, not temp's
+    con.register("nc_only_assets", pa.table({"asset_id": pa.array(sorted(only), pa.string())}))
+    for view in ("assets_scoped", "software_scoped"):
+        con.execute(f"""CREATE TEMP VIEW {view} AS SELECT * FROM {db}.main.{view}
+                        WHERE asset_id IN (SELECT asset_id FROM nc_only_assets)""")
 
 
 def _ip_key(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
