@@ -84,8 +84,8 @@ _SOURCES = """
 INSERT INTO sources (source_id, kind, hostname, key_hash, enrolled_at, last_report_at, last_seq)
 SELECT source_id, 'agent', hostname, sha256(source_id), enrolled_at, last_seen, 3 FROM gen_machines WHERE kind = 'agent'
 UNION ALL
-SELECT 'scanner-' || s, 'scanner', 'scan-' || lpad(s::VARCHAR, 2, '0'), sha256('scanner-' || s), ?::TIMESTAMPTZ - INTERVAL 400 DAY,
-       ?::TIMESTAMPTZ - INTERVAL 1 HOUR, 30 FROM range({scanners}) t(s)
+SELECT 'scanner-' || s, 'scanner', 'scan-' || lpad(s::VARCHAR, 2, '0'), sha256('scanner-' || s),
+       ?::TIMESTAMPTZ - INTERVAL 400 DAY, ?::TIMESTAMPTZ - INTERVAL 1 HOUR, 30 FROM range({scanners}) t(s)
 """
 
 # Three agent reports per endpoint (the last at last_seen, then 2 and 5 days before), two ARP
@@ -133,7 +133,8 @@ FROM sightings GROUP BY report_id
 _SCAN_RUNS = """
 INSERT INTO scan_runs
 SELECT 'r-sweep-' || s || '-' || d, 'sweep-' || s || '-' || d, 'scanner-' || s, nets, ['arp', 'snmp', 'nmap'],
-       ?::TIMESTAMPTZ - to_days(d::BIGINT) - INTERVAL 2 HOUR, ?::TIMESTAMPTZ - to_days(d::BIGINT) - INTERVAL 1 HOUR, true
+       ?::TIMESTAMPTZ - to_days(d::BIGINT) - INTERVAL 2 HOUR,
+       ?::TIMESTAMPTZ - to_days(d::BIGINT) - INTERVAL 1 HOUR, true
 FROM (SELECT scanner[9:]::INTEGER AS s, list(DISTINCT net ORDER BY net) AS nets FROM gen_machines GROUP BY ALL),
      range(30) t(d)
 """
@@ -168,7 +169,8 @@ edr AS (  -- endpoint protection on 97 % of hosts
 rows AS (SELECT * FROM base UNION ALL SELECT * FROM tail UNION ALL SELECT * FROM edr),
 named AS (
     SELECT r.*,
-           CASE WHEN tail = 2 THEN (CASE pkg_source WHEN 'msi' THEN 'CrowdStrike Falcon Sensor' ELSE 'falcon-sensor' END)
+           CASE WHEN tail = 2 THEN
+                     (CASE pkg_source WHEN 'msi' THEN 'CrowdStrike Falcon Sensor' ELSE 'falcon-sensor' END)
                 WHEN tail = 1 THEN 'tail-' || k ELSE 'base-' || k END AS stem,
            CASE WHEN tail = 2 THEN '7.10.' || (i % 5) WHEN tail = 1 THEN '2.' || (k % 7) || '.' || v
                 ELSE '1.' || (k % 10) || '.' || v END AS ver
@@ -201,7 +203,8 @@ FROM gen_machines WHERE kind = 'agent'
 # 90 % of machines recorded (patchy keys), 10 % more recorded but never seen; status classes as
 # a real register has them.
 _REGISTER = """
-INSERT INTO register_imports VALUES ('imp-bigdb', 'snipeit', 'assets.csv', 'snipeit', '', ?, {records}, {records}, 0, 0, 0);
+INSERT INTO register_imports
+VALUES ('imp-bigdb', 'snipeit', 'assets.csv', 'snipeit', '', ?, {records}, {records}, 0, 0, 0);
 INSERT INTO recorded_assets
 SELECT 'snipeit', 'NC-' || lpad(i::VARCHAR, 7, '0'), i + 2, 'NC-' || lpad(i::VARCHAR, 7, '0'), hostname,
        CASE WHEN k < 60 THEN serial END, CASE WHEN k >= 30 THEN hostname END, CASE WHEN k >= 20 THEN [mac] ELSE [] END,
@@ -314,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     build(args.out, machines=args.machines, history=args.history, refresh=not args.no_refresh, log=True)
     store = Store.open(args.out, read_only=True)
     try:
-        counts = {t: store.query(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in (  # noqa: S608 - fixed names
+        counts = {t: store.query(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in (
             "sightings", "software_installs", "recorded_assets", "findings", "assets", "scan_runs")}
     finally:
         store.close()

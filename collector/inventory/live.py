@@ -228,6 +228,8 @@ class LiveInventory:
         self._written: dict[str, tuple[int, str, str, str]] = {}  # asset_id -> what its stored row came from
         self._rows: dict[str, FindingRow] = {}       # the open findings as stored
         self._snapshot: Snapshot | None = None
+        self.rebuilds = 0   # full refreshes the live state started from
+        self.updates = 0    # incremental updates since
 
     @property
     def seeded(self) -> bool:
@@ -242,6 +244,7 @@ class LiveInventory:
         snapshot, state = full_refresh_state(self._store, now=now, ghost_after=self._ghost_after, rules=rules)
         with paused_gc():
             self._seed(state, snapshot, now)
+        self.rebuilds += 1
         return snapshot
 
     def _seed(self, state: RefreshState, snapshot: Snapshot, now: datetime) -> None:
@@ -349,6 +352,7 @@ class LiveInventory:
                            reverse=True)
         self._snapshot = snapshot_of(assets, list(rows), findings, matched, decisions,
                                      [self._facts[s] for s in sorted(self._facts)])
+        self.updates += 1
         return UpdateStats(len(change.subjects), len(closure), len(new_assets), len(rewrite) + len(removed),
                            len(changed), len(resolved), time.perf_counter() - started)
 
@@ -474,6 +478,21 @@ class LiveLoop:
             self._marked += 1
             self._cond.notify_all()
             return self._marked
+
+    @property
+    def marked(self) -> int:
+        """The newest ticket handed out (every change marked so far is covered by it)."""
+        return self._marked
+
+    def run_now(self) -> None:
+        """Apply what is pending in the caller's thread (a query that must see every stored report)."""
+        with self._cond:
+            change, self._pending = self._pending, None
+            ticket = self._marked
+        self._run(change or Change())
+        with self._cond:
+            self._applied = max(self._applied, ticket)
+            self._cond.notify_all()
 
     def wait(self, ticket: int, timeout: float | None = None) -> bool:
         """Block until the change of `ticket` (and every earlier one) is stored; False on timeout."""

@@ -352,7 +352,8 @@ def _identity_conflict(c: IdentityConflict, holder: ResolvedAsset, claimant: Res
                         f"on {_asset_label(claimant)} ({claimant.asset_id})"),
     )
     return Finding(
-        kind="identity-conflict", severity="high", asset=claimant, identifier=f"{c.key}:{c.value}|{c.holder}|{c.claimant}",
+        kind="identity-conflict", severity="high", asset=claimant,
+        identifier=f"{c.key}:{c.value}|{c.holder}|{c.claimant}",  # two claimants on one asset: two findings
         summary=f"Agent source {claimant_src} has claimed {what} {c.value} since {_t(c.since)}, while agent "
                 f"source {holder_src} (holding it since {_t(c.holder_seen[0])}) was still reporting; they are "
                 f"kept as two assets ({holder.asset_id} and {claimant.asset_id}) so neither report changes the "

@@ -195,6 +195,7 @@ def test_a_tick_without_reports_moves_findings_with_the_clock(stores: tuple[Stor
         s.store_reports([decode_report(report, t)], t)
     live = LiveInventory(live_store, ghost_after=WINDOW, rules_for=None)
     live.rebuild(t + timedelta(minutes=1))
+    refresh(full_store, now=t + timedelta(minutes=1), ghost_after=WINDOW)
     before = {f.kind for f in live.snapshot().findings}
     later = t + WINDOW + timedelta(days=1)
     live.update(Change(), later)
