@@ -105,6 +105,7 @@ class UpdateStats:
     resolved_findings: int
     seconds: float
     full: bool = False        # a full refresh ran instead
+    phases: tuple[tuple[str, float], ...] = ()  # (step, seconds): identity, reconcile, assets, rules, findings
 
 
 def change_of(reports: Iterable[IngestReport]) -> Change:
@@ -228,6 +229,7 @@ class LiveInventory:
         self._written: dict[str, tuple[int, str, str, str]] = {}  # asset_id -> what its stored row came from
         self._rows: dict[str, FindingRow] = {}       # the open findings as stored
         self._snapshot: Snapshot | None = None
+        self.last: UpdateStats | None = None  # the last incremental update
         self.rebuilds = 0   # full refreshes the live state started from
         self.updates = 0    # incremental updates since
 
@@ -300,6 +302,15 @@ class LiveInventory:
 
     def _update(self, change: Change, now: datetime, started: float) -> UpdateStats:
         store = self._store
+        phases: list[tuple[str, float]] = []
+        mark = started
+
+        def lap(name: str) -> None:
+            nonlocal mark
+            t = time.perf_counter()
+            phases.append((name, t - mark))
+            mark = t
+
         closure = self._close(change.subjects) if change.subjects else set()
         old_ids = {self._asset_of[s] for s in closure if s in self._asset_of}
         new_assets: list[ResolvedAsset] = []
@@ -330,17 +341,21 @@ class LiveInventory:
             for c in loaded:
                 if c.method == "agent":
                     self._agent_runs.setdefault(c.source, []).append(c)
+        lap("identity")
         assets = sorted(self._assets.values(), key=lambda a: self._order[a.asset_id])
         findings, matches = reconcile(assets, self._records, self._coverage(), now=now, ghost_after=self._ghost_after,
                                       apart=frozenset(self._apart))
         matched = {m.asset.asset_id: m for m in matches}
+        lap("reconcile")
         written = {a.asset_id: _written(a, matched.get(a.asset_id)) for a in assets}
         rewrite = [a for a in assets if self._written.get(a.asset_id) != written[a.asset_id]]
         removed = self._written.keys() - written.keys()
         if rewrite or removed or closure:
             store.write_asset_changes(rewrite, matched, removed, closure)
         self._written = written
+        lap("assets")
         findings += self._rule_findings({a.asset_id for a in new_assets}, old_ids, now, assets)
+        lap("rules")
         rows = finding_rows(findings, matched, {k: r.opened_at for k, r in self._rows.items() if r.opened_at}, now)
         current = {r.finding_id: r for r in rows}
         changed = [r for r in current.values() if self._rows.get(r.finding_id) != r]
@@ -353,8 +368,10 @@ class LiveInventory:
         self._snapshot = snapshot_of(assets, list(rows), findings, matched, decisions,
                                      [self._facts[s] for s in sorted(self._facts)])
         self.updates += 1
-        return UpdateStats(len(change.subjects), len(closure), len(new_assets), len(rewrite) + len(removed),
-                           len(changed), len(resolved), time.perf_counter() - started)
+        lap("findings")
+        self.last = UpdateStats(len(change.subjects), len(closure), len(new_assets), len(rewrite) + len(removed),
+                                len(changed), len(resolved), time.perf_counter() - started, phases=tuple(phases))
+        return self.last
 
     def snapshot(self) -> Snapshot:
         """What the last refresh or update gave (the Query service answers from it)."""

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from collector.domain.model import (
 from collector.errors import DatabaseLockedError, QueryError, StorageUnavailable, StoreError
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
-from collector.store import inventory
+from collector.store import inventory, live_reads
 from collector.store import reports as reports_sql
 
 _LOCK_PID = re.compile(r"PID (\d+)")
@@ -570,6 +570,24 @@ class Store:
         """Findings that were open once and are no longer true, most recently resolved first."""
         with self._mapped("loading resolved findings"):
             return inventory.resolved_findings(self._cursor())
+
+    # --- dashboard summaries (SQL in live_reads.py; migration 012) -----------------------------------
+
+    def finding_days(self, since: date) -> list[live_reads.FindingDay]:
+        """Findings opened and resolved per UTC day from `since`, per kind, suppressed ones apart."""
+        with self._mapped("reading finding_days"):
+            return live_reads.finding_days(self._cursor(), since)
+
+    def finding_counts(self, now: datetime) -> list[live_reads.KindCount]:
+        """Open findings per kind now and a day before `now`."""
+        with self._mapped("counting findings"):
+            return live_reads.finding_counts(self._cursor(), now)
+
+    def coverage_by_subnet(self, now: datetime, window: timedelta, by: str = "subnet"
+                           ) -> list[live_reads.SubnetCoverage]:
+        """In-use records per subnet or site and how many were seen inside `window`, least covered first."""
+        with self._mapped("reading coverage"):
+            return live_reads.coverage_by_subnet(self._cursor(), now, window, by)
 
     # --- rules ---------------------------------------------------------------------------------------
 

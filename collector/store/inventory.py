@@ -344,6 +344,7 @@ def persist_findings(cur: duckdb.DuckDBPyConnection, rows: Sequence[FindingRow],
     Runs inside the caller's transaction; `rows` carry their opened_at already (open_finding_times).
     """
     cur.register("current_findings", _findings_table(rows, now))
+    count_days(cur, now, "finding_id NOT IN (SELECT finding_id FROM current_findings)")
     cur.execute("UPDATE findings SET resolved_at = ?, updated_at = ? WHERE resolved_at IS NULL AND "
                 "finding_id NOT IN (SELECT finding_id FROM current_findings)", [now, now])
     # Rewrite only findings whose content changed (new, reopened, new evidence): see _REPLACE_CHANGED.
@@ -367,6 +368,7 @@ def persist_finding_changes(cur: duckdb.DuckDBPyConnection, changed: Sequence[Fi
     if resolved:
         cur.register("live_resolved", pa.table({"finding_id": pa.array(sorted(resolved), pa.string())}))
         try:
+            count_days(cur, now, "finding_id IN (SELECT finding_id FROM live_resolved)", opened=False)
             cur.execute("UPDATE findings SET resolved_at = ?, updated_at = ? WHERE resolved_at IS NULL AND "
                         "finding_id IN (SELECT finding_id FROM live_resolved)", [now, now])
         finally:
@@ -375,10 +377,31 @@ def persist_finding_changes(cur: duckdb.DuckDBPyConnection, changed: Sequence[Fi
         return
     cur.register("current_findings", _findings_table(changed, now))
     try:
+        count_days(cur, now, "", resolved=False)
         cur.execute("DELETE FROM findings WHERE finding_id IN (SELECT finding_id FROM current_findings)")
         cur.execute(f"INSERT INTO findings SELECT {', '.join(_FINDING_COLUMNS)} FROM current_findings")
     finally:
         cur.unregister("current_findings")
+
+
+def count_days(cur: duckdb.DuckDBPyConnection, now: datetime, resolving: str, *, opened: bool = True,
+               resolved: bool = True) -> None:
+    """Add this write's events to finding_days (migration 012): the rows of `current_findings` that
+    open now (new or reopened: their opened_at is `now`), and the open findings that `resolving` (an SQL
+    condition on findings) resolves. Runs in the writer's transaction, before the findings change.
+    """
+    day = now.astimezone(UTC).date()
+    if opened:
+        cur.execute("""INSERT INTO finding_days SELECT ?, kind, suppressed, count(*), 0 FROM current_findings
+                       WHERE opened_at = ? GROUP BY ALL
+                       ON CONFLICT (day, kind, suppressed)
+                       DO UPDATE SET opened = finding_days.opened + excluded.opened""",
+                    [day, now])
+    if resolved:
+        cur.execute(f"""INSERT INTO finding_days SELECT ?, kind, suppressed, 0, count(*) FROM findings
+                        WHERE resolved_at IS NULL AND {resolving} GROUP BY ALL
+                        ON CONFLICT (day, kind, suppressed)
+                        DO UPDATE SET resolved = finding_days.resolved + excluded.resolved""", [day])
 
 
 def _findings_table(rows: Sequence[FindingRow], now: datetime) -> pa.Table:

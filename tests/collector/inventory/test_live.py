@@ -2,7 +2,8 @@
 
 The property: after every report of a random sequence, the assets, their members and the findings
 a live update stores equal what a full refresh stores at the same moment over the same reports
-(findings' updated_at aside: a full refresh stamps every open row). Reports are protobuf messages
+(findings' updated_at aside: a full refresh stamps every open row), and so do the per-day finding
+counts of migration 012. Reports are protobuf messages
 through the real codec into Store.store_reports (what the ingest writer calls), drawn from small
 pools of serials, MACs, host names and addresses so that they collide: agents that share a serial
 (clones, impostors), ARP and SNMP sightings of the same MACs with L2 bindings, address-only nmap
@@ -147,6 +148,7 @@ def state(store: Store) -> dict[str, list[tuple[Any, ...]]]:
         "members": [tuple(r.values()) for r in store.query("SELECT * FROM asset_members ORDER BY subject")],
         "findings": [tuple(r.values()) for r in store.query(
             "SELECT * EXCLUDE (updated_at) FROM findings ORDER BY finding_id")],
+        "finding_days": [tuple(r.values()) for r in store.query("SELECT * FROM finding_days ORDER BY ALL")],
     }
 
 
