@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, overload
 
 from collector.domain.decisions import Decision
 from collector.domain.findings import FindingRow
@@ -228,6 +228,7 @@ class LiveInventory:
         self._rules_day: date | None = None
         self._written: dict[str, tuple[int, str, str, str]] = {}  # asset_id -> what its stored row came from
         self._rows: dict[str, FindingRow] = {}       # the open findings as stored
+        self._rule_rows: dict[int, tuple[tuple[int, str, str, str], FindingRow]] = {}  # id(rule finding) -> row
         self._snapshot: Snapshot | None = None
         self.last: UpdateStats | None = None  # the last incremental update
         self.rebuilds = 0   # full refreshes the live state started from
@@ -354,10 +355,26 @@ class LiveInventory:
             store.write_asset_changes(rewrite, matched, removed, closure)
         self._written = written
         lap("assets")
-        findings += self._rule_findings({a.asset_id for a in new_assets}, old_ids, now, assets)
+        rule_findings = self._rule_findings({a.asset_id for a in new_assets}, old_ids, now, assets)
         lap("rules")
-        rows = finding_rows(findings, matched, {k: r.opened_at for k, r in self._rows.items() if r.opened_at}, now)
-        current = {r.finding_id: r for r in rows}
+        opened = {k: r.opened_at for k, r in self._rows.items() if r.opened_at}
+        current = {r.finding_id: r for r in finding_rows(findings, matched, opened, now)}
+        # Rule findings of assets nobody touched are the same objects as at the last update: their rows
+        # are reused while the asset's record is the same (finding_rows' rule: the first of an id wins).
+        cache: dict[int, tuple[tuple[int, str, str, str], FindingRow]] = {}
+        for f in rule_findings:
+            sig = written.get(f.asset.asset_id) if f.asset is not None else None
+            held = self._rule_rows.get(id(f))
+            if held is not None and held[0] == sig and held[1].finding_id in self._rows:
+                row = held[1]
+            else:
+                (row,) = finding_rows([f], matched, opened, now)
+            if sig is not None:
+                cache[id(f)] = (sig, row)
+            current.setdefault(row.finding_id, row)
+        self._rule_rows = cache
+        findings += rule_findings
+        rows = list(current.values())
         changed = [r for r in current.values() if self._rows.get(r.finding_id) != r]
         resolved = self._rows.keys() - current.keys()
         if changed or resolved:
@@ -365,8 +382,7 @@ class LiveInventory:
         self._rows = current
         decisions = sorted((_stated(d, self._states) for d in self._decisions), key=lambda d: d.decision_id,
                            reverse=True)
-        self._snapshot = snapshot_of(assets, list(rows), findings, matched, decisions,
-                                     [self._facts[s] for s in sorted(self._facts)])
+        self._snapshot = snapshot_of(assets, rows, findings, matched, decisions, _SortedFacts(self._facts))
         self.updates += 1
         lap("findings")
         self.last = UpdateStats(len(change.subjects), len(closure), len(new_assets), len(rewrite) + len(removed),
@@ -440,6 +456,29 @@ class LiveInventory:
             self._licence = licence
         out = [f for asset_id in sorted(self._rules_by_asset) for f in self._rules_by_asset[asset_id]]
         return out + self._licence
+
+
+class _SortedFacts(Sequence[SubjectFacts]):
+    """The subjects' facts in subject order, sorted only if someone reads them (`assets explain`)."""
+
+    def __init__(self, facts: dict[str, SubjectFacts]) -> None:
+        self._facts = dict(facts)
+        self._sorted: list[SubjectFacts] | None = None
+
+    def _list(self) -> list[SubjectFacts]:
+        if self._sorted is None:
+            self._sorted = [self._facts[s] for s in sorted(self._facts)]
+        return self._sorted
+
+    def __len__(self) -> int:
+        return len(self._facts)
+
+    @overload
+    def __getitem__(self, index: int) -> SubjectFacts: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[SubjectFacts]: ...
+    def __getitem__(self, index: int | slice) -> SubjectFacts | Sequence[SubjectFacts]:
+        return self._list()[index]
 
 
 def _split_rules(found: Iterable[Finding]) -> tuple[dict[str, list[Finding]], list[Finding]]:

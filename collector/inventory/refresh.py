@@ -137,7 +137,7 @@ def finding_rows(findings: Sequence[Finding], matched: Mapping[str, Match], open
     for f in findings:
         fid = f.finding_id
         if fid not in rows:
-            rows[fid] = _finding_row(f, matched, opened.get(fid) or now)
+            rows[fid] = _finding_row(f, matched, opened.get(fid) or now, fid)
     return list(rows.values())
 
 
@@ -184,12 +184,12 @@ def _duplicate_row(f: Finding) -> DuplicateRow:
         first_seen=f.first_seen, last_seen=f.last_seen)
 
 
-def _finding_row(f: Finding, matched: Mapping[str, Match], opened_at: datetime) -> FindingRow:
+def _finding_row(f: Finding, matched: Mapping[str, Match], opened_at: datetime, fid: str = "") -> FindingRow:
     a, r = f.asset, f.record
     if r is None and a is not None and a.asset_id in matched:
         r = matched[a.asset_id].record
     return FindingRow(
-        finding_id=f.finding_id, kind=f.kind, severity=f.severity,
+        finding_id=fid or f.finding_id, kind=f.kind, severity=f.severity,
         asset_id=a.asset_id if a else None,
         hostname=(a.hostnames[0] if a and a.hostnames else None) or (r.hostname if r and r.hostname else None),
         ip=(a.ips[0] if a and a.ips else None) or (r.ips[0] if r and r.ips else None),
