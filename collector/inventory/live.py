@@ -28,6 +28,7 @@ property test (tests/collector/inventory/test_live.py) replays random report seq
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -228,7 +229,13 @@ class LiveInventory:
         self._rules_day: date | None = None
         self._written: dict[str, tuple[int, str, str, str]] = {}  # asset_id -> what its stored row came from
         self._rows: dict[str, FindingRow] = {}       # the open findings as stored
-        self._rule_rows: dict[int, tuple[tuple[int, str, str, str], FindingRow]] = {}  # id(rule finding) -> row
+        # id(finding) -> (the finding, kept alive so its id is not reused; its asset's row; its row)
+        self._row_of: dict[int, tuple[Finding, tuple[int, str, str, str] | None, FindingRow]] = {}
+        self._recon: list[Finding] = []              # reconciliation's findings, as of the last update
+        self._matched: dict[str, Match] = {}
+        self._recon_at: datetime | None = None
+        self._by_record = _RecordIndex([])
+        self._values = _AssetValues()
         self._snapshot: Snapshot | None = None
         self.last: UpdateStats | None = None  # the last incremental update
         self.rebuilds = 0   # full refreshes the live state started from
@@ -256,8 +263,13 @@ class LiveInventory:
         for f in state.facts:
             self._index.put(f)
         self._assets, self._order, self._asset_of = {}, {}, {}
+        self._values = _AssetValues()
         self._place(state.assets)
         self._records = state.records
+        self._by_record = _RecordIndex(state.records)
+        self._recon = state.reconciled
+        self._matched = dict(state.matched)
+        self._recon_at = now
         self._scans = [c for c in state.coverage if c.method != "agent"]
         self._agent_runs = {}
         for c in state.coverage:
@@ -276,12 +288,19 @@ class LiveInventory:
         self._rules_day = now.date() if self._rules_for else None
         self._written = {a.asset_id: _written(a, state.matched.get(a.asset_id)) for a in state.assets}
         self._rows = {r.finding_id: r for r in state.rows}
+        self._row_of = {}
+        for found in (*state.reconciled, *state.rule_findings):
+            row = self._rows.get(found.finding_id)
+            if row is not None:
+                self._row_of[id(found)] = (
+                    found, self._written.get(found.asset.asset_id) if found.asset is not None else None, row)
         self._snapshot = snapshot
         self._seeded = True
 
     def _place(self, assets: Iterable[ResolvedAsset]) -> None:
         for a in assets:
             self._assets[a.asset_id] = a
+            self._values.add(a)
             self._order[a.asset_id] = min(a.members)
             for s in a.members:
                 self._asset_of[s] = a.asset_id
@@ -314,6 +333,7 @@ class LiveInventory:
 
         closure = self._close(change.subjects) if change.subjects else set()
         old_ids = {self._asset_of[s] for s in closure if s in self._asset_of}
+        gone: list[ResolvedAsset] = []
         new_assets: list[ResolvedAsset] = []
         if closure:
             facts = [self._facts[s] for s in sorted(closure) if s in self._facts]
@@ -324,58 +344,85 @@ class LiveInventory:
             self._states.update({k: v for k, v in manual.states.items() if k in bound})
             self._apart = {p for p in self._apart if not p & old_ids} | set(apart)
             for asset_id in old_ids:
-                gone = self._assets.pop(asset_id)
+                old = self._assets.pop(asset_id)
+                gone.append(old)
+                self._values.drop(old)
                 del self._order[asset_id]
-                for s in gone.members:
+                for s in old.members:
                     if self._asset_of.get(s) == asset_id:
                         del self._asset_of[s]
             for s in closure - self._facts.keys():
                 self._asset_of.pop(s, None)
             self._place(new_assets)
+        nets: set[str] = set()
         if change.records:
             self._records = store.load_records()
+            self._by_record = _RecordIndex(self._records)
         if change.sweeps or change.agent_sources:
             loaded = store.load_coverage(change.agent_sources)
+            old_scans = {(c.source, c.at, c.networks) for c in self._scans}
             self._scans = [c for c in loaded if c.method != "agent"]
+            nets.update(n for c in self._scans if (c.source, c.at, c.networks) not in old_scans for n in c.networks)
             for source in change.agent_sources:
-                self._agent_runs.pop(source, None)
+                nets.update(n for c in self._agent_runs.pop(source, ()) for n in c.networks)
             for c in loaded:
                 if c.method == "agent":
                     self._agent_runs.setdefault(c.source, []).append(c)
+                    nets.update(c.networks)
         lap("identity")
+        coverage = self._coverage()
         assets = sorted(self._assets.values(), key=lambda a: self._order[a.asset_id])
-        findings, matches = reconcile(assets, self._records, self._coverage(), now=now, ghost_after=self._ghost_after,
-                                      apart=frozenset(self._apart))
-        matched = {m.asset.asset_id: m for m in matches}
-        lap("reconcile")
-        written = {a.asset_id: _written(a, matched.get(a.asset_id)) for a in assets}
-        rewrite = [a for a in assets if self._written.get(a.asset_id) != written[a.asset_id]]
-        removed = self._written.keys() - written.keys()
+        if change.records:  # every record may match differently: reconcile the whole
+            scope_ids, scope_records = set(self._assets), set(range(len(self._records)))
+        else:
+            scope_ids, scope_records = self._scope(new_assets, gone, nets, bool(change.sweeps or change.agent_sources),
+                                                   coverage, now)
+        sub_assets = [a for a in assets if a.asset_id in scope_ids]
+        sub_records = [self._records[i] for i in sorted(scope_records)]
+        found, matches = reconcile(sub_assets, sub_records, coverage, now=now, ghost_after=self._ghost_after,
+                                   apart=frozenset(self._apart))
+        dropped = scope_ids | old_ids
+        keys = {(r.register, r.record_key) for r in sub_records}
+        self._recon = [f for f in self._recon if not _touches(f, dropped, keys)] + found
+        for asset_id in dropped:
+            self._matched.pop(asset_id, None)
+        self._matched.update({m.asset.asset_id: m for m in matches})
+        self._recon_at = now
+        matched = self._matched
+        findings = list(self._recon)
+        lap(f"reconcile ({len(sub_assets)} assets, {len(sub_records)} records)")
+        rewrite = []
+        for a in sub_assets:
+            written = _written(a, matched.get(a.asset_id))
+            if self._written.get(a.asset_id) != written:
+                self._written[a.asset_id] = written
+                rewrite.append(a)
+        removed = {i for i in old_ids if i not in self._assets}
+        for asset_id in removed:
+            self._written.pop(asset_id, None)
         if rewrite or removed or closure:
             store.write_asset_changes(rewrite, matched, removed, closure)
-        self._written = written
         lap("assets")
         rule_findings = self._rule_findings({a.asset_id for a in new_assets}, old_ids, now, assets)
         lap("rules")
+        # Findings nobody touched are the same objects as at the last update: their rows are reused while
+        # their asset's stored row is the same (and kept in finding_rows' order: the first of an id wins).
         opened = {k: r.opened_at for k, r in self._rows.items() if r.opened_at}
-        current = {r.finding_id: r for r in finding_rows(findings, matched, opened, now)}
-        # Rule findings of assets nobody touched are the same objects as at the last update: their rows
-        # are reused while the asset's record is the same (finding_rows' rule: the first of an id wins).
-        cache: dict[int, tuple[tuple[int, str, str, str], FindingRow]] = {}
-        for f in rule_findings:
-            sig = written.get(f.asset.asset_id) if f.asset is not None else None
-            held = self._rule_rows.get(id(f))
-            if held is not None and held[0] == sig and held[1].finding_id in self._rows:
-                row = held[1]
+        current: dict[str, FindingRow] = {}
+        cache: dict[int, tuple[Finding, tuple[int, str, str, str] | None, FindingRow]] = {}
+        for f in (*findings, *rule_findings):
+            sig = self._written.get(f.asset.asset_id) if f.asset is not None else None
+            held = self._row_of.get(id(f))
+            if held is not None and held[0] is f and held[1] == sig and self._rows.get(held[2].finding_id) is held[2]:
+                row = held[2]
             else:
                 (row,) = finding_rows([f], matched, opened, now)
-            if sig is not None:
-                cache[id(f)] = (sig, row)
+            cache[id(f)] = (f, sig, row)
             current.setdefault(row.finding_id, row)
-        self._rule_rows = cache
+        self._row_of = cache
         findings += rule_findings
         rows = list(current.values())
-        changed = [r for r in current.values() if self._rows.get(r.finding_id) != r]
+        changed = [r for r in rows if self._rows.get(r.finding_id) is not r and self._rows.get(r.finding_id) != r]
         resolved = self._rows.keys() - current.keys()
         if changed or resolved:
             store.persist_finding_changes(changed, resolved, now)
@@ -388,6 +435,55 @@ class LiveInventory:
         self.last = UpdateStats(len(change.subjects), len(closure), len(new_assets), len(rewrite) + len(removed),
                                 len(changed), len(resolved), time.perf_counter() - started, phases=tuple(phases))
         return self.last
+
+    def _scope(self, rebuilt: Sequence[ResolvedAsset], gone: Sequence[ResolvedAsset], nets: set[str],
+               coverage_changed: bool, coverage: Sequence[Coverage], now: datetime) -> tuple[set[str], set[int]]:
+        """The assets and records whose verdicts this update can change, closed over what they depend on.
+
+        Starts from the rebuilt assets (and the values of the ones they replace), the records the new
+        coverage reaches (`nets`; every record without an address when any coverage came), and what
+        crossed the ghost window's start since the last reconciliation (assets last seen then, runs that
+        aged out); then adds, until nothing is added: the records an asset's serials, MACs and host
+        names can match and the record it matched last; the assets those records can match; the assets
+        sharing a host name (duplicates), a serial or UUID, or an identity conflict with it; and the
+        keyed holders of an address-only asset's addresses and the other way round (address-only zombies).
+        Reconciling exactly these gives the findings a whole reconciliation gives them.
+        """
+        records: set[int] = set()
+        frontier: list[ResolvedAsset] = [*rebuilt, *gone]
+        if self._ghost_after > timedelta(0) and self._recon_at is not None and now > self._recon_at:
+            before, start = self._recon_at - self._ghost_after, now - self._ghost_after
+            frontier += [a for a in self._assets.values() if before <= a.last_seen < start]
+            aged = [c for c in coverage if before <= c.at < start]
+            if aged:
+                nets.update(n for c in aged for n in c.networks)
+                coverage_changed = True
+        if nets:
+            records |= self._by_record.in_networks(nets)
+        if coverage_changed:
+            records |= self._by_record.no_address
+        ids: set[str] = {a.asset_id for a in frontier if a.asset_id in self._assets}
+        pending_records = set(records)
+        while frontier or pending_records:
+            more: set[str] = set()
+            for a in frontier:
+                for i in self._by_record.matching(a):
+                    if i not in records:
+                        records.add(i)
+                        pending_records.add(i)
+                m = self._matched.get(a.asset_id)
+                if m is not None:
+                    i = self._by_record.position[(m.record.register, m.record.record_key)]
+                    if i not in records:
+                        records.add(i)
+                        pending_records.add(i)
+                more |= self._values.related(a)
+            for i in pending_records:
+                more |= self._values.matching(self._records[i])
+            pending_records = set()
+            frontier = [self._assets[x] for x in more - ids if x in self._assets]
+            ids |= more & self._assets.keys()
+        return ids, records
 
     def snapshot(self) -> Snapshot:
         """What the last refresh or update gave (the Query service answers from it)."""
@@ -456,6 +552,126 @@ class LiveInventory:
             self._licence = licence
         out = [f for asset_id in sorted(self._rules_by_asset) for f in self._rules_by_asset[asset_id]]
         return out + self._licence
+
+
+def _touches(f: Finding, ids: set[str], keys: set[tuple[str, str]]) -> bool:
+    """Whether a reconciliation finding concerns one of the assets `ids` or records `keys`."""
+    if f.asset is not None and f.asset.asset_id in ids:
+        return True
+    if f.record is not None and (f.record.register, f.record.record_key) in keys:
+        return True
+    d = f.duplicate
+    return d is not None and (any(a.asset_id in ids for a in d.assets)
+                              or any((r.register, r.record_key) in keys for r in d.records))
+
+
+class _RecordIndex:
+    """The register by the values reconciliation matches on, and by address (for coverage changes)."""
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self.position = {(r.register, r.record_key): i for i, r in enumerate(records)}
+        self._by: dict[tuple[str, str], list[int]] = {}
+        self._addresses: list[tuple[int, int, int]] = []   # (record, IP version, address as int)
+        self.no_address: set[int] = set()
+        for i, r in enumerate(records):
+            for key in (("serial", r.serial), ("host", r.hostname), *(("mac", m) for m in r.macs)):
+                if key[1]:
+                    self._by.setdefault(key, []).append(i)
+            parsed = [ip for ip in map(_address, r.ips) if ip is not None]
+            if not parsed:
+                self.no_address.add(i)
+            self._addresses += [(i, version, value) for version, value in parsed]
+
+    def matching(self, a: ResolvedAsset) -> set[int]:
+        """Records that can match `a` by serial, MAC or host name."""
+        by = self._by
+        out: set[int] = set()
+        for key in (*(("serial", v) for v in a.serials), *(("mac", v) for v in a.macs),
+                    *(("host", v) for v in a.hostnames)):
+            out.update(by.get(key, ()))
+        return out
+
+    def in_networks(self, networks: Iterable[str]) -> set[int]:
+        """Records with an address inside any of `networks`."""
+        nets = []
+        for text in networks:
+            try:
+                net = ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                continue
+            nets.append((net.version, int(net.network_address), int(net.netmask)))
+        return {i for i, version, value in self._addresses
+                for v, base, mask in nets if v == version and value & mask == base}
+
+
+def _address(text: str) -> tuple[int, int] | None:
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return ip.version, int(ip)
+
+
+class _AssetValues:
+    """The current assets by serial, MAC, host name (any) and address: what ties verdicts together."""
+
+    def __init__(self) -> None:
+        self._by: dict[tuple[str, str], set[str]] = {}
+        self._address_only: set[str] = set()
+
+    @staticmethod
+    def _keys(a: ResolvedAsset) -> list[tuple[str, str]]:
+        keys = [("serial", v) for v in a.serials]
+        keys += [("mac", v) for v in a.macs]
+        keys += [("host", v) for v in a.hostnames]
+        keys += [("ip", v) for v in a.ips]
+        return keys
+
+    def add(self, a: ResolvedAsset) -> None:
+        for key in self._keys(a):
+            self._by.setdefault(key, set()).add(a.asset_id)
+        if _address_only(a):
+            self._address_only.add(a.asset_id)
+
+    def drop(self, a: ResolvedAsset) -> None:
+        self._address_only.discard(a.asset_id)
+        for key in self._keys(a):
+            held = self._by.get(key)
+            if held is not None:
+                held.discard(a.asset_id)
+                if not held:
+                    del self._by[key]
+
+    def matching(self, r: Record) -> set[str]:
+        """Assets a record can match (serial, MACs, host name)."""
+        out: set[str] = set()
+        for key in (("serial", r.serial), ("host", r.hostname), *(("mac", m) for m in r.macs)):
+            if key[1]:
+                out |= self._by.get(key, set())
+        return out
+
+    def related(self, a: ResolvedAsset) -> set[str]:
+        """Assets whose verdicts depend on `a`'s: a host name in common (duplicates), a shared serial or
+        UUID or an identity conflict, and an address in common between an address-only asset and a
+        keyed one (an address-only zombie is silent while a keyed asset holds its address). Keyed
+        assets sharing a past address (DHCP) do not depend on each other: not followed."""
+        out: set[str] = set()
+        for v in a.hostnames:
+            out |= self._by.get(("host", v), set())
+        for s in a.shared:
+            out.update(s.asset_ids)
+        for c in a.conflicts:
+            out.update(c.asset_ids)
+        alone = _address_only(a)
+        for v in a.ips:
+            held = self._by.get(("ip", v), set())
+            out |= held if alone else held & self._address_only
+        return out
+
+
+def _address_only(a: ResolvedAsset) -> bool:
+    """As reconcile judges it: no host name, MAC, serial or UUID."""
+    return not (a.hostnames or a.macs or a.serials or a.uuids)
 
 
 class _SortedFacts(Sequence[SubjectFacts]):

@@ -100,6 +100,7 @@ class RefreshState:
     decisions: list[Decision]             # as stored (undone ones included)
     matched: dict[str, Match]             # asset_id -> its record
     apart: frozenset[frozenset[str]]      # asset-id pairs people set apart
+    reconciled: list[Finding]             # reconciliation's findings
     rule_findings: list[Finding]
     rows: list[FindingRow]                # the open findings, as persisted
 
@@ -162,13 +163,15 @@ def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, ru
     matched = {m.asset.asset_id: m for m in matches}
     if not store.read_only:
         store.replace_assets(assets, matched)  # the rules engine reads them; they do not depend on the window
+    reconciled = list(findings)
     rule_findings = rules(now, {a.asset_id: a for a in assets}) if rules is not None else []
     findings += rule_findings
     # Open findings keep the opened_at already on record, new ones open now.
     rows = finding_rows(findings, matched, store.open_finding_times(), now)
     if persist and not store.read_only:
         store.persist_findings(rows, now)
-    state = RefreshState(facts, assets, records, coverage, stored, matched, apart, rule_findings, list(rows))
+    state = RefreshState(facts, assets, records, coverage, stored, matched, apart, reconciled, rule_findings,
+                         list(rows))
     return snapshot_of(assets, rows, findings, matched, manual.stated(stored), facts), state
 
 
