@@ -1,9 +1,9 @@
 """Reads behind the dashboard's summary views, over the state the live path keeps current.
 
 Part of the store adapter (collector/store/duckdb.py calls these with a cursor of its own). Each is
-one statement over a summary table or a narrow view of migration 012, so a page costs milliseconds
-at 100,000 machines instead of a pass over a year of findings or a join of the register with every
-asset (figures in bench/bench_live.py's companion notes, README "Live dashboard data").
+one statement over a summary table or a narrow view of migration 012 (figures at 100,000 machines in
+the README, "Live inventory": a year of per-day finding counts in milliseconds instead of a pass over
+every finding of the year).
 """
 
 from __future__ import annotations

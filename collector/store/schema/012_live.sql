@@ -37,3 +37,6 @@ SELECT r.register, r.record_key, r.asset_tag, r.hostname, r.location AS site, r.
        a.asset_id, a.last_seen, a.sources
 FROM recorded_assets r LEFT JOIN assets a ON a.register = r.register AND a.record_key = r.record_key
 WHERE r.status_class = 'in-use';
+
+COMMENT ON TABLE finding_days IS 'findings opened and resolved per UTC day, kind and suppression (the dashboard''s findings over time)';
+COMMENT ON VIEW record_coverage IS 'each in-use register record: subnet (IPv4 /24), site, matched asset and when it was last seen';
