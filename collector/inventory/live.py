@@ -239,6 +239,7 @@ class LiveInventory:
         self._by_record = _RecordIndex([])
         self._values = _AssetValues()
         self._snapshot: Snapshot | None = None
+        self._pending: Callable[[], Snapshot] | None = None
         self.last: UpdateStats | None = None  # the last incremental update
         self.rebuilds = 0   # full refreshes the live state started from
         self.updates = 0    # incremental updates since
@@ -373,16 +374,16 @@ class LiveInventory:
                     nets.update(c.networks)
         lap("identity")
         coverage = self._coverage()
-        assets = sorted(self._assets.values(), key=lambda a: self._order[a.asset_id])
+        order = self._order
         if change.records:  # every record may match differently: reconcile the whole
             scope_ids, scope_records = set(self._assets), set(range(len(self._records)))
         else:
             scope_ids, scope_records = self._scope(new_assets, gone, nets, bool(change.sweeps or change.agent_sources),
                                                    coverage, now)
-        sub_assets = [a for a in assets if a.asset_id in scope_ids]
+        sub_assets = sorted((self._assets[i] for i in scope_ids), key=lambda a: order[a.asset_id])
         sub_records = [self._records[i] for i in sorted(scope_records)]
-        found, matches = reconcile(sub_assets, sub_records, coverage, now=now, ghost_after=self._ghost_after,
-                                   apart=frozenset(self._apart))
+        found, matches = reconcile(sub_assets, sub_records, _covering_some(coverage, sub_records), now=now,
+                                   ghost_after=self._ghost_after, apart=frozenset(self._apart))
         dropped = scope_ids | old_ids
         keys = {(r.register, r.record_key) for r in sub_records}
         self._recon = [f for f in self._recon if not _touches(f, dropped, keys)] + found
@@ -405,7 +406,7 @@ class LiveInventory:
         if rewrite or removed or closure:
             store.write_asset_changes(rewrite, matched, removed, closure)
         lap("assets")
-        rule_findings = self._rule_findings({a.asset_id for a in new_assets}, old_ids, now, assets)
+        rule_findings = self._rule_findings({a.asset_id for a in new_assets}, old_ids, now)
         lap("rules")
         # Findings nobody touched are the same objects as at the last update: their rows are reused while
         # their asset's stored row is the same (and kept in finding_rows' order: the first of an id wins).
@@ -431,7 +432,11 @@ class LiveInventory:
         self._rows = current
         decisions = sorted((_stated(d, self._states) for d in self._decisions), key=lambda d: d.decision_id,
                            reverse=True)
-        self._snapshot = snapshot_of(assets, rows, findings, matched, decisions, _SortedFacts(self._facts))
+        # The Snapshot (sorted assets and findings) is built when a query asks, not on every update.
+        held_assets, held_facts, held_matched = dict(self._assets), _SortedFacts(self._facts), dict(matched)
+        self._snapshot = None
+        self._pending = lambda: snapshot_of(sorted(held_assets.values(), key=lambda a: order[a.asset_id]), rows,
+                                            findings, held_matched, decisions, held_facts)
         self.updates += 1
         lap("findings")
         self.last = UpdateStats(len(change.subjects), len(closure), len(new_assets), len(rewrite) + len(removed),
@@ -489,7 +494,9 @@ class LiveInventory:
 
     def snapshot(self) -> Snapshot:
         """What the last refresh or update gave (the Query service answers from it)."""
-        assert self._snapshot is not None, "no refresh yet"
+        if self._snapshot is None:
+            assert self._pending is not None, "no refresh yet"
+            self._snapshot = self._pending()
         return self._snapshot
 
     def _close(self, touched: Collection[str]) -> set[str]:
@@ -535,12 +542,11 @@ class LiveInventory:
         runs.sort(key=lambda c: c.at, reverse=True)
         return [*self._scans, *runs]
 
-    def _rule_findings(self, rebuilt: set[str], old_ids: set[str], now: datetime,
-                       assets: Sequence[ResolvedAsset]) -> list[Finding]:
+    def _rule_findings(self, rebuilt: set[str], old_ids: set[str], now: datetime) -> list[Finding]:
         """Rule findings: the rebuilt assets' evaluated, the others' kept (all of them once a day)."""
         if self._rules_for is None:
             return []
-        by_id = {a.asset_id: a for a in assets}
+        by_id = self._assets
         if self._rules_day != now.date():
             found = self._rules_for(None)(now, by_id)
             self._rules_by_asset, self._licence = _split_rules(found)
@@ -554,6 +560,43 @@ class LiveInventory:
             self._licence = licence
         out = [f for asset_id in sorted(self._rules_by_asset) for f in self._rules_by_asset[asset_id]]
         return out + self._licence
+
+
+def _covering_some(coverage: Sequence[Coverage], records: Sequence[Record], keep: int = 5) -> list[Coverage]:
+    """The runs of `coverage` a ghost check of `records` can cite, in their order.
+
+    A ghost cites the newest `keep` runs over its addresses (the newest overall when it has none),
+    inside the window, newest first (reconcile._CoverageIndex): so the runs over the records' networks
+    and the newest `keep` overall give each of them the same answer as every run. At 240,000 agent runs
+    that is a few hundred for an update, not an index over all of them. Network lists repeat (every
+    agent of a subnet reports the same one): each is judged once.
+    """
+    wanted = {parsed for r in records for ip in r.ips if (parsed := _address(ip)) is not None}
+    if not wanted:
+        return sorted(coverage, key=lambda c: c.at, reverse=True)[:keep]
+    newest = {id(c) for c in sorted(coverage, key=lambda c: c.at, reverse=True)[:keep]}
+    judged: dict[tuple[str, ...], bool] = {}
+    out = []
+    for c in coverage:
+        hit = judged.get(c.networks)
+        if hit is None:
+            hit = judged[c.networks] = any(v == version and value & mask == base for version, base, mask in
+                                           _networks(c.networks) for v, value in wanted)
+        if hit or id(c) in newest:
+            out.append(c)
+    return out
+
+
+def _networks(texts: Iterable[str]) -> list[tuple[int, int, int]]:
+    """(IP version, network address, netmask) as integers, of each parsable network."""
+    out: list[tuple[int, int, int]] = []
+    for text in texts:
+        try:
+            net = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            continue
+        out.append((net.version, int(net.network_address), int(net.netmask)))
+    return out
 
 
 def _touches(f: Finding, ids: set[str], keys: set[tuple[str, str]]) -> bool:
@@ -595,13 +638,7 @@ class _RecordIndex:
 
     def in_networks(self, networks: Iterable[str]) -> set[int]:
         """Records with an address inside any of `networks`."""
-        nets = []
-        for text in networks:
-            try:
-                net = ipaddress.ip_network(text, strict=False)
-            except ValueError:
-                continue
-            nets.append((net.version, int(net.network_address), int(net.netmask)))
+        nets = _networks(networks)
         return {i for i, version, value in self._addresses
                 for v, base, mask in nets if v == version and value & mask == base}
 
