@@ -435,8 +435,8 @@ class LiveInventory:
         # The Snapshot (sorted assets and findings) is built when a query asks, not on every update.
         held_assets, held_facts, held_matched = dict(self._assets), _SortedFacts(self._facts), dict(matched)
         self._snapshot = None
-        self._pending = lambda: snapshot_of(sorted(held_assets.values(), key=lambda a: order[a.asset_id]), rows,
-                                            findings, held_matched, decisions, held_facts)
+        self._pending = lambda: snapshot_of(sorted(held_assets.values(), key=_smallest_member), rows, findings,
+                                            held_matched, decisions, held_facts)
         self.updates += 1
         lap("findings")
         self.last = UpdateStats(len(change.subjects), len(closure), len(new_assets), len(rewrite) + len(removed),
@@ -560,6 +560,11 @@ class LiveInventory:
             self._licence = licence
         out = [f for asset_id in sorted(self._rules_by_asset) for f in self._rules_by_asset[asset_id]]
         return out + self._licence
+
+
+def _smallest_member(a: ResolvedAsset) -> str:
+    """Resolution's order of assets: by their smallest subject (the order identity.resolve returns them)."""
+    return min(a.members)
 
 
 def _covering_some(coverage: Sequence[Coverage], records: Sequence[Record], keep: int = 5) -> list[Coverage]:

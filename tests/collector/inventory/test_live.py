@@ -224,7 +224,10 @@ def test_live_updates_store_what_a_full_refresh_stores(stores: tuple[Store, Stor
             assert s.store_reports([decode_report(report, stored_at)], stored_at).stored
         now = t + timedelta(minutes=1)
         stats = live.update(change_of([decoded]), now)
-        refresh(full_store, now=now, ghost_after=window, rules=rules.evaluator(full_store))
+        full = refresh(full_store, now=now, ghost_after=window, rules=rules.evaluator(full_store))
+        mine = live.snapshot()  # what the Query service answers
+        assert [a.asset_id for a in mine.assets] == [a.asset_id for a in full.assets]
+        assert mine.findings == full.findings and mine.keys == full.keys
         assert state(live_store) == state(full_store), f"seed {seed}, report {seq}: " + differences(live_store,
                                                                                                    full_store)
         scoped |= not stats.full and stats.phases[1][0].startswith("reconcile (") and \
