@@ -30,10 +30,11 @@ with an untouched background estate and a window short enough for things to age 
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol, overload
@@ -373,16 +374,16 @@ class LiveInventory:
                     self._agent_runs.setdefault(c.source, []).append(c)
                     nets.update(c.networks)
         lap("identity")
-        coverage = self._coverage()
         order = self._order
         if change.records:  # every record may match differently: reconcile the whole
             scope_ids, scope_records = set(self._assets), set(range(len(self._records)))
         else:
             scope_ids, scope_records = self._scope(new_assets, gone, nets, bool(change.sweeps or change.agent_sources),
-                                                   coverage, now)
+                                                   self._runs(), now)
         sub_assets = sorted((self._assets[i] for i in scope_ids), key=lambda a: order[a.asset_id])
         sub_records = [self._records[i] for i in sorted(scope_records)]
-        found, matches = reconcile(sub_assets, sub_records, _covering_some(coverage, sub_records), now=now,
+        coverage = self._coverage() if change.records else self._coverage(sub_records)
+        found, matches = reconcile(sub_assets, sub_records, coverage, now=now,
                                    ghost_after=self._ghost_after, apart=frozenset(self._apart))
         dropped = scope_ids | old_ids
         keys = {(r.register, r.record_key) for r in sub_records}
@@ -444,7 +445,7 @@ class LiveInventory:
         return self.last
 
     def _scope(self, rebuilt: Sequence[ResolvedAsset], gone: Sequence[ResolvedAsset], nets: set[str],
-               coverage_changed: bool, coverage: Sequence[Coverage], now: datetime) -> tuple[set[str], set[int]]:
+               coverage_changed: bool, coverage: Iterable[Coverage], now: datetime) -> tuple[set[str], set[int]]:
         """The assets and records whose verdicts this update can change, closed over what they depend on.
 
         Starts from the rebuilt assets (and the values of the ones they replace), the records the new
@@ -535,12 +536,47 @@ class LiveInventory:
             if not frontier:
                 return closure
 
-    def _coverage(self) -> list[Coverage]:
-        """Sweeps, then agent runs newest first (ties by source), as the store's load_coverage orders them."""
-        runs = [c for share in self._agent_runs.values() for c in share]
+    def _runs(self) -> Iterator[Coverage]:
+        """Every coverage run, in no particular order."""
+        yield from self._scans
+        for share in self._agent_runs.values():
+            yield from share
+
+    def _coverage(self, records: Sequence[Record] | None = None, keep: int = 5) -> list[Coverage]:
+        """Sweeps, then agent runs newest first (ties by source), as the store's load_coverage orders them;
+        with `records`, only the runs a ghost check of those records can cite.
+
+        A ghost cites the newest `keep` runs over its addresses (the newest overall when it has none),
+        inside the window, newest first (reconcile._CoverageIndex): the runs over the records' networks
+        and the newest `keep` overall (all runs as new as the `keep`-th, for ties) give each of them the
+        same answer as every run, in the same order. At 240,000 agent runs that is a few hundred for an
+        update, found without sorting them all; network lists repeat (every agent of a subnet reports
+        the same one), so each is judged once.
+        """
+        chosen: Iterable[Coverage] = self._runs()
+        if records is not None:
+            wanted = {parsed for r in records for ip in r.ips if (parsed := _address(ip)) is not None}
+            newest = heapq.nlargest(keep, (c.at for c in self._runs()))
+            threshold = newest[-1] if newest else None
+            judged: dict[tuple[str, ...], bool] = {}
+
+            def cited(c: Coverage) -> bool:
+                if threshold is not None and c.at >= threshold:
+                    return True
+                hit = judged.get(c.networks)
+                if hit is None:
+                    hit = judged[c.networks] = any(
+                        v == version and value & mask == base
+                        for version, base, mask in _networks(c.networks) for v, value in wanted)
+                return hit
+
+            chosen = [c for c in self._runs() if cited(c)]
+        scans = {id(c) for c in self._scans}
+        runs = [c for c in chosen if id(c) not in scans]
         runs.sort(key=lambda c: c.source)
         runs.sort(key=lambda c: c.at, reverse=True)
-        return [*self._scans, *runs]
+        kept = {id(c) for c in chosen} if records is not None else scans
+        return [*(c for c in self._scans if id(c) in kept), *runs]
 
     def _rule_findings(self, rebuilt: set[str], old_ids: set[str], now: datetime) -> list[Finding]:
         """Rule findings: the rebuilt assets' evaluated, the others' kept (all of them once a day)."""
@@ -565,31 +601,6 @@ class LiveInventory:
 def _smallest_member(a: ResolvedAsset) -> str:
     """Resolution's order of assets: by their smallest subject (the order identity.resolve returns them)."""
     return min(a.members)
-
-
-def _covering_some(coverage: Sequence[Coverage], records: Sequence[Record], keep: int = 5) -> list[Coverage]:
-    """The runs of `coverage` a ghost check of `records` can cite, in their order.
-
-    A ghost cites the newest `keep` runs over its addresses (the newest overall when it has none),
-    inside the window, newest first (reconcile._CoverageIndex): so the runs over the records' networks
-    and the newest `keep` overall give each of them the same answer as every run. At 240,000 agent runs
-    that is a few hundred for an update, not an index over all of them. Network lists repeat (every
-    agent of a subnet reports the same one): each is judged once.
-    """
-    wanted = {parsed for r in records for ip in r.ips if (parsed := _address(ip)) is not None}
-    if not wanted:
-        return sorted(coverage, key=lambda c: c.at, reverse=True)[:keep]
-    newest = {id(c) for c in sorted(coverage, key=lambda c: c.at, reverse=True)[:keep]}
-    judged: dict[tuple[str, ...], bool] = {}
-    out = []
-    for c in coverage:
-        hit = judged.get(c.networks)
-        if hit is None:
-            hit = judged[c.networks] = any(v == version and value & mask == base for version, base, mask in
-                                           _networks(c.networks) for v, value in wanted)
-        if hit or id(c) in newest:
-            out.append(c)
-    return out
 
 
 def _networks(texts: Iterable[str]) -> list[tuple[int, int, int]]:
