@@ -145,6 +145,11 @@ class Collector:
                 stats.closure, stats.assets, stats.written_assets, stats.written_findings, stats.resolved_findings,
                 stats.seconds)
 
+    def reload(self) -> None:
+        """Start the live state again from a full refresh at the next update (after rows were written to
+        the database other than through ingest, an import or a decision: test fixtures, repairs)."""
+        self.live_loop.mark(Change(rebuild=True))
+
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until every report acknowledged so far is in the stored assets and findings."""
         return self.live_loop.wait(self.live_loop.marked, timeout)
