@@ -816,7 +816,13 @@ class LiveLoop:
         with self._cond:
             change, self._pending = self._pending, None
             ticket = self._marked
-        self._run(change or Change())
+        try:
+            self._run(change or Change())
+        except BaseException:
+            with self._cond:  # not applied: back in the queue for the loop (or the next caller)
+                if change is not None:
+                    self._pending = change if self._pending is None else self._pending | change
+            raise
         with self._cond:
             self._applied = max(self._applied, ticket)
             self._cond.notify_all()
