@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite and the lab use; installed when missing and running as root.
 # libwireshark-data ships the IANA enterprise-number registry (enterprises.tsv) the scanner names vendors by.
-DEB_PACKAGES := nmap snmpd snmp iproute2 nftables arp-scan libwireshark-data
+# chromium: the dashboard's end-to-end tests drive it headless with Playwright.
+DEB_PACKAGES := nmap snmpd snmp iproute2 nftables arp-scan libwireshark-data chromium
 # Reference tools the benchmarks compare against (not needed by the tests).
 BENCH_DEB_PACKAGES := fusioninventory-agent fusioninventory-agent-task-network
 PYTEST_ARGS ?=

@@ -25,6 +25,7 @@ from agent.escaping import EscapingFormatter, escape_text, json_safe
 
 if TYPE_CHECKING:
     from agent.facts.model import Record
+    from agent.scan.model import ScanBatch
     from agent.transport.scans import ScanSender
 
 
@@ -234,22 +235,49 @@ def _stop_on_signals() -> threading.Event:
 
 
 def cmd_status(args: argparse.Namespace, env: AgentEnv) -> int:
+    from agent.transport.scans import scanner_state_dir
+
+    directory = args.state_dir or env.state_dir
+    status = _node_status(directory)
+    scanner = scanner_state_dir(directory)
+    if scanner != directory and (scanner / "state.json").exists():
+        status["scanner"] = _node_status(scanner)  # `scan --collector` is a source of its own
+    if args.fmt == "json":
+        print(json_safe(json.dumps(status, indent=2, ensure_ascii=False)))
+    else:
+        _print_status(status, "")
+    return 0
+
+
+def _node_status(directory: Path) -> dict[str, Any]:
+    """Identity, spool, counters and the last delivery outcomes of the agent or scanner in `directory`."""
     from agent.transport.spool import Spool
     from agent.transport.state import NodeState
 
-    directory = args.state_dir or env.state_dir
     state = NodeState.load(directory / "state.json")
     with Spool(directory / "spool.sqlite") as spool:
         stats = spool.stats()
-    status = {"source_id": state.source_id or None, "collector": state.collector or None,
-              "enrolled": bool(state.node_key), "next_seq": state.next_seq, "spool_depth": stats.depth,
-              "spool_bytes": stats.bytes, **stats.counters}
-    if args.fmt == "json":
-        print(json.dumps(status, indent=2))
-    else:
-        for name, value in status.items():
-            _say(f"{name:<12} {value}")
-    return 0
+    success, error = stats.outcomes.get("success"), stats.outcomes.get("error")
+    return {"source_id": state.source_id or None, "collector": state.collector or None,
+            "enrolled": bool(state.node_key), "next_seq": state.next_seq, "spool_depth": stats.depth,
+            "spool_bytes": stats.bytes, **stats.counters,
+            "last_success": _utc(success.at) if success else None,
+            "last_success_detail": success.detail if success else None,
+            "last_error": error.detail if error else None,
+            "last_error_at": _utc(error.at) if error else None}
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _print_status(status: dict[str, Any], indent: str) -> None:
+    for name, value in status.items():
+        if isinstance(value, dict):
+            _say(f"{indent}{name}:")
+            _print_status(value, indent + "  ")
+        else:
+            _say(f"{indent}{name:<20} {'-' if value is None else value}")
 
 
 def _sender(args: argparse.Namespace, env: AgentEnv) -> ScanSender:
@@ -266,6 +294,21 @@ def _progress(message: str) -> None:
         print(f"\r\033[K{escape_text(message)}", end="", file=sys.stderr, flush=True)
     else:
         print(escape_text(message), file=sys.stderr, flush=True)
+
+
+class _Tally:
+    """What the sweeps of `scan --config --once` found, for its closing line."""
+
+    def __init__(self) -> None:
+        self.observations = 0
+        self.targets = 0
+        self.failed = 0
+
+    def add(self, batch: ScanBatch) -> None:
+        self.observations += len(batch.observations)
+        if batch.complete:
+            self.targets += len(batch.targets)
+        self.failed += sum(1 for st in batch.statuses if not st.ok)
 
 
 def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
@@ -295,10 +338,27 @@ def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
 
         scan_config = load_scan_config(args.config)
         sender = _sender(args, env) if args.collector else None
-        sink = sender if sender is not None else (lambda batch: print(json.dumps(batch_to_dict(batch)), flush=True))
-        run_schedule(scan_config, sink, stop=threading.Event(), once=args.once)
+        deliver = sender if sender is not None else (lambda batch: print(json.dumps(batch_to_dict(batch)), flush=True))
+        tally = _Tally()
+
+        def sink(batch: ScanBatch) -> None:
+            tally.add(batch)
+            deliver(batch)
+
+        # A person running the jobs once sees each sweep's progress; a scheduled scanner logs it at debug.
+        failed_jobs = run_schedule(scan_config, sink, stop=threading.Event(), once=args.once,
+                                   progress=_progress if args.once else None)
+        if args.once and sys.stderr.isatty():
+            print(file=sys.stderr)
         if sender is not None:
             sender.finish()
+        if args.once:
+            names = [job.name for job in scan_config.jobs]
+            line = (f"scan --once: {len(names)} job(s) ({', '.join(names)}): {tally.observations} observations from "
+                    f"{tally.targets} target(s)" + (f", {tally.failed} target(s) failed" if tally.failed else "")
+                    + (f"; sent to {args.collector}" if args.collector else "")
+                    + (f"; job(s) failed: {', '.join(failed_jobs)} (see above)" if failed_jobs else ""))
+            print(escape_text(line), file=sys.stderr if sender is None else sys.stdout)
         return 0
     if not args.targets:
         raise ConfigError("name at least one CIDR or host to scan (or --config FILE)")

@@ -200,7 +200,7 @@ def run_reports(config: AgentConfig, stop: threading.Event) -> None:
     def cycle(heavy: Sequence[str] | None) -> None:
         skip = {name: memory_ceiling_reason(config.memory_ceiling_mb) for name in heavy or ()}
         try:
-            log.warning("%s", report_once(config, once=False, skip=skip).summary())
+            log.info("%s", report_once(config, once=False, skip=skip).summary())
         except TransportError as exc:
             log.warning("%s; retrying at the next interval", exc)
 

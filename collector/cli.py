@@ -15,6 +15,7 @@ import argparse
 import ipaddress
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,39 +25,45 @@ from collector.config import (
     DEFAULT_GHOST_AFTER,
     default_rules_dir,
     parse_duration,
+    parse_listen,
     resolve_client_token,
     resolve_serve,
 )
+from collector.domain.asset_filter import AssetFilter
 from collector.domain.findings import SEVERITY_ORDER, FindingRow
 from collector.errors import NetcensusError, QueryError, UsageError
 from collector.escaping import escape_text
-from collector.output import FORMATS, emit
+from collector.output import FORMATS, Progress, emit
+from collector.pages import SOFTWARE_SHOWN
+from collector.vulns.commands import add_vulns_parser, cmd_vulns
 
 if TYPE_CHECKING:
     from collector.client import CollectorClient
     from collector.domain.decisions import Decision
+    from collector.domain.model import StatusClass
     from collector.inventory.refresh import Snapshot
     from collector.rules.bridge import SoftwareRules
     from collector.store.duckdb import Store
 
 FINDING_KINDS = ("ghost", "zombie", "mismatch", "possible-duplicate", "identity-conflict", "unauthorised-software",
-                 "missing-software", "licence")
+                 "missing-software", "licence", "unpatched", "disk-unencrypted", "firewall-off",
+                 "endpoint-protection-missing", "remote-access-port-open", "vulnerable-software")
 # Earlier releases called possible duplicates 'duplicate': --kind duplicate still selects them.
 KIND_ALIASES = {"duplicate": "possible-duplicate"}
 FINDING_COLUMNS = (
     "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag", "status", "rule_id",
     "software_name", "software_version", "first_seen", "last_seen", "evidence", "summary", "finding_id",
-    "status_class", "opened_at", "resolved_at", "suppressed", "suppression",
+    "status_class", "opened_at", "resolved_at", "suppressed", "suppression", "first_seen_installed",
 )
 FINDING_TABLE = (("severity", "SEVERITY"), ("kind", "KIND"), ("hostname", "HOST"), ("ip", "IP"),
                  ("asset_tag", "TAG"), ("status", "RECORDED"), ("summary", "SUMMARY"))
 ASSET_COLUMNS = ("asset_id", "hostnames", "ips", "macs", "vendor", "serial", "model", "device_type", "os",
                  "firmware", "first_seen", "last_seen", "sources", "asset_tag", "status", "matched_by", "system_uuid",
                  "random_mac")
-ASSET_TABLE = (("asset_id", "ASSET"), ("hostnames", "HOST"), ("ips", "IP"), ("macs", "MAC"),
-               ("random_mac", "RANDOM MAC"), ("vendor", "VENDOR"),
-               ("device_type", "TYPE"), ("last_seen", "LAST SEEN"), ("asset_tag", "TAG"), ("status", "RECORDED"),
-               ("os", "OS"), ("firmware", "FIRMWARE"))
+# Most telling first: a narrow terminal hides columns from the right (collector.output.to_table).
+ASSET_TABLE = (("asset_id", "ASSET"), ("hostnames", "HOST"), ("ips", "IP"), ("device_type", "TYPE"),
+               ("vendor", "VENDOR"), ("asset_tag", "TAG"), ("status", "RECORDED"), ("last_seen", "LAST SEEN"),
+               ("macs", "MAC"), ("os", "OS"), ("firmware", "FIRMWARE"), ("random_mac", "RANDOM MAC"))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,6 +71,45 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(1, f"{self.prog}: {message} (see --help)\n")
+
+    def format_help(self) -> str:
+        """The help; a parser with an `epilog_from` builds its epilog now, not when every command starts."""
+        build = getattr(self, "epilog_from", None)
+        if build is not None and self.epilog is None:
+            self.epilog = build()
+        return super().format_help()
+
+
+def _packed(items: Sequence[str], indent: str, width: int) -> list[str]:
+    """Items joined by ', ' into lines of at most `width` characters, never breaking inside an item."""
+    lines: list[str] = []
+    line = ""
+    for item in items:
+        if line and len(indent) + len(line) + len(item) + 2 > width:
+            lines.append(indent + line + ",")
+            line = ""
+        line = f"{line}, {item}" if line else item
+    return [*lines, indent + line] if line else lines
+
+
+def _sql_type(duckdb_type: str) -> str:
+    """A column type as people write it in SQL: lower case, and the time zone type by its short name."""
+    return duckdb_type.lower().replace("timestamp with time zone", "timestamptz")
+
+
+def _sql_relations() -> str:
+    """The relations `sql` reads, with their columns: from the schema itself (collector/store/catalogue.py)."""
+    from collector.store.catalogue import documented_relations
+
+    documented, others = documented_relations()
+    lines = ["relations (from the schema; see README, \"SQL views\"):"]
+    for name, comment, columns in documented:
+        lines.append(f"  {name} — {comment}")
+        lines.extend(_packed([f"{c} {_sql_type(t)}" for c, t in columns], "      ", 100))
+    if others:
+        lines.extend(textwrap.wrap("internal (may change between versions): " + ", ".join(others), 100,
+                                   initial_indent="  ", subsequent_indent="    "))
+    return "\n".join(lines)
 
 
 def _target(args: argparse.Namespace) -> None:
@@ -123,6 +169,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", metavar="N",
                    help="gRPC front-end processes sharing the port (authenticate and decode reports; this "
                         "process keeps the database): a number, or auto for one per core (default 1: one process)")
+    p.add_argument("--ui", metavar="HOST:PORT", dest="ui_listen",
+                   help="serve the web dashboard here too (TLS with --tls-cert off loopback; default off)")
+
+    p = sub.add_parser("ui", help="a read-only web dashboard over a database file no collector is serving")
+    p.add_argument("--db", type=Path, required=True)
+    p.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8080", help="default 127.0.0.1:8080")
+    p.add_argument("--tls-cert", type=Path, metavar="FILE", help="certificate (PEM); required off loopback")
+    p.add_argument("--tls-key", type=Path, metavar="FILE", help="private key of --tls-cert")
+
+    p = sub.add_parser("users", help="dashboard users (log in with a password; roles reader, admin)")
+    usub = p.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    c = usub.add_parser("add", help="create a user; the password is read from the terminal or stdin, never argv")
+    c.add_argument("name")
+    c.add_argument("--role", required=True, choices=("reader", "admin"))
+    c.add_argument("--db", type=Path, required=True, help="the collector's database (collector stopped)")
+    c = usub.add_parser("passwd", help="set a user's password (read from the terminal or stdin)")
+    c.add_argument("name")
+    c.add_argument("--db", type=Path, required=True)
+    c = usub.add_parser("disable", help="disable a user; their sessions end at the next restart")
+    c.add_argument("name")
+    c.add_argument("--db", type=Path, required=True)
+    c = usub.add_parser("list", help="every user: name, role, created, disabled")
+    c.add_argument("--db", type=Path, required=True)
 
     p = sub.add_parser("certs", help="create a CA and certificates for TLS (tests and small deployments)")
     csub = p.add_subparsers(dest="certs_command", required=True, parser_class=_Parser)
@@ -189,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("findings", help="ghosts, zombies, mismatches and software findings")
     _add_target(p)
-    p.add_argument("--rules", action="append", metavar="DIR", help="rule pack directory (default: shipped rules/)")
+    p.add_argument("--rules", action="append", metavar="DIR",
+                   help="with --db: rule pack directory (default: shipped rules/); a collector applies its own")
     p.add_argument("--kind", action="append", default=[], help=f"one of {', '.join(FINDING_KINDS)} (repeatable)")
     p.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
     p.add_argument("--output", type=Path, help="file for --format parquet")
@@ -212,14 +282,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="file for --format parquet")
     p.add_argument("--duplicates", action="store_true",
                    help="list asset pairs that may be one device (possible-duplicate), each with why")
+    _add_asset_filters(p)
     _add_assets_commands(p)
+
+    p = sub.add_parser("asset", help="everything about one asset: identity and how it was matched, register beside "
+                       "observed, identifiers per source, software with install dates and findings, finding timeline")
+    p.add_argument("ref", metavar="REF",
+                   help="asset id, asset tag, host name, IP address, MAC address, serial number or subject")
+    _add_target(p)
+    p.add_argument("--format", default="table", choices=("table", "json"), dest="fmt",
+                   help="table: a readable page (default); json: the same as one object")
+    p.add_argument("--all", action="store_true", dest="all_software",
+                   help=f"list every installed package (default: those with findings and {SOFTWARE_SHOWN} more)")
+
+    p = sub.add_parser("changes", help="what changed in a window: assets appeared, disappeared, came back or changed "
+                       "identity; software installed, removed, upgraded; findings opened and resolved")
+    _add_target(p)
+    p.add_argument("--since", default="1d", metavar="DURATION", help="the window, ending now (default 1d)")
+    p.add_argument("--format", default="table", choices=("table", "json", "csv"), dest="fmt",
+                   help="table (default); json: one object; csv: one flat row per change")
 
     p = sub.add_parser("rules", help="rule packs")
     rsub = p.add_subparsers(dest="rules_command", required=True, parser_class=_Parser)
     rc = rsub.add_parser("check", help="validate rule files; every error as file:line")
     rc.add_argument("dirs", nargs="*", type=Path)
 
-    p = sub.add_parser("sql", help="read-only SQL over the documented views")
+    add_vulns_parser(sub, _Parser)
+
+    p = sub.add_parser("sql", help="read-only SQL over the documented views",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.epilog_from = _sql_relations  # type: ignore[attr-defined]  # built only when --help is asked for
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("query")
     p.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
@@ -228,7 +320,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job end to end on an embedded default")
     p.add_argument("--dir", type=Path, help="where to keep the demo database (default: a new temp dir)")
     p.add_argument("--no-lab", action="store_true", help="skip the namespace lab sweep even as root")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the demo's collector and its dashboard serving until interrupted (Ctrl-C)")
     return parser
+
+
+def _add_asset_filters(p: argparse.ArgumentParser) -> None:
+    """`assets` filters (collector.domain.asset_filter): repeatable or comma-separated; all must hold."""
+    p.add_argument("--host", action="append", default=[], metavar="GLOB",
+                   help="host name glob, any case (e.g. 'web-*'; repeatable)")
+    p.add_argument("--subnet", action="append", default=[], metavar="CIDR", help="only assets with an IP in it")
+    p.add_argument("--type", action="append", default=[], dest="device_type", metavar="TYPE",
+                   help="device type, e.g. server, switch, printer (repeatable)")
+    p.add_argument("--vendor", action="append", default=[], metavar="GLOB", help="vendor glob, any case")
+    p.add_argument("--unrecorded", action="store_true", help="only assets no register record matches")
+
+
+def _asset_filter(args: argparse.Namespace) -> AssetFilter:
+    return AssetFilter.parse(hosts=args.host, subnets=args.subnet, types=args.device_type, vendors=args.vendor,
+                             unrecorded=args.unrecorded)
 
 
 def _add_assets_commands(p: argparse.ArgumentParser) -> None:
@@ -295,16 +405,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
                            config=args.config, tls_cert=args.tls_cert, tls_key=args.tls_key,
                            tls_client_ca=args.tls_client_ca, plaintext=args.plaintext,
                            metrics_listen=args.metrics_listen, workers=args.workers,
-                           open_enrolment=args.open_enrolment)
+                           open_enrolment=args.open_enrolment, ui_listen=args.ui_listen)
     _rules([str(d) for d in config.rules_dirs])  # fail fast on a broken rule pack, before binding
     return serve(config, ready=lambda port: print(
         f"netcensus collector listening on {config.listen.rsplit(':', 1)[0]}:{port} (database {config.db})",
         flush=True))
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    """`netcensus ui`: a read-only dashboard over a file (collector/web/serving.py)."""
+    from collector.web.serving import run_over_file
+
+    parse_listen(args.listen)
+    return run_over_file(args.db, args.listen, tls_cert=args.tls_cert, tls_key=args.tls_key)
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """`netcensus users add|passwd|disable|list` over the database file."""
+    from collector.web.users import users_command
+
+    return users_command(args.users_command, args.name if args.users_command != "list" else "", db=args.db,
+                         role=getattr(args, "role", None), now=_utcnow())
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    from collector.register import load_mapping
-    from collector.register.importing import parse_status_map, read_register, save_register
+    from collector.register.importing import parse_status_map
 
     _target(args)
     try:
@@ -316,23 +441,36 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"{args.file}: cannot read: {exc.strerror}") from exc
     status_map = parse_status_map(args.status_map)
+    with Progress() as progress:  # a 100,000-row register takes seconds in each phase; say which
+        return _import(args, data, status_map, progress)
+
+
+def _import(args: argparse.Namespace, data: bytes, status_map: dict[str, StatusClass], progress: Progress) -> int:
+    from collector.register import load_mapping
+    from collector.register.importing import read_register, save_register
+
+    size = f"{len(data) / 2**20:.1f} MB" if len(data) >= 2**20 else f"{len(data) / 2**10:.0f} kB"
     if args.collector:
         mapping_text = ""
         if args.mapping:
             load_mapping(args.mapping)  # validate locally: errors name the local file
             mapping_text = args.mapping.read_text(encoding="utf-8")
         with _client(args) as client:
+            progress.phase(f"import: {args.file.name} ({size}) sent to {args.collector}; it checks and stores it")
             r = client.import_register(data, args.fmt, args.file.name, mapping_text,
                                        {k: v.value for k, v in status_map.items()}, args.register or "")
+        progress.close()
         print(f"imported {args.file}: {r.rows} records ({r.added} added, {r.changed} changed, "
               f"{r.unchanged} unchanged, {r.removed} removed)")
         return 0
     from collector.store.duckdb import Store
 
     mapping = load_mapping(args.mapping) if args.mapping else None
+    progress.phase(f"import: checking every row of {args.file.name} ({size})")
     parsed = read_register(data, args.fmt, filename=str(args.file), mapping=mapping, status_map=status_map)
     store = Store.open(args.db)  # only once the file is known to be good: a bad one creates no database
     try:
+        progress.phase(f"import: {len(parsed.records):,} records checked; replacing the register in {args.db.name}")
         outcome = save_register(store, parsed, now=_utcnow(), register=args.register)
         c = outcome.counts
         store.record_audit(_local_audit("import", f"{args.fmt}:{args.file.name}",
@@ -340,6 +478,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                         f"{c.removed} removed"))
     finally:
         store.close()
+    progress.close()
     print(f"imported {args.file} into register {outcome.register!r}: {c.rows} records ({c.added} added, "
           f"{c.changed} changed, {c.unchanged} unchanged, {c.removed} removed)")
     return 0
@@ -394,6 +533,11 @@ def _in_networks(ip: str | None, networks: Sequence[ipaddress.IPv4Network | ipad
 
 def cmd_findings(args: argparse.Namespace) -> int:
     _target(args)
+    if args.collector and args.rules:
+        # The collector's findings (and their opened_at) are those of the rules it was started with;
+        # other rules would be another set of answers for the same database.
+        raise UsageError("--rules applies to --db only: a collector applies the rules it was started with "
+                         "(netcensus serve --rules DIR); drop --rules, or stop the collector and use --db FILE")
     now = _utcnow()
     ghost_after = parse_duration(args.ghost_after, "--ghost-after") if args.ghost_after else None
     _filter_findings([], args, now)  # validate filters before any work
@@ -403,19 +547,25 @@ def cmd_findings(args: argparse.Namespace) -> int:
                                   include_resolved=args.include_resolved)
     else:
         from collector.inventory.refresh import refresh
+        from collector.vulns.bridge import with_vulnerabilities
 
         rules = _rules(args.rules)
         store = _open_for_query(args.db)
         try:
-            window = DEFAULT_GHOST_AFTER if ghost_after is None else ghost_after
-            rows = refresh(store, now=now, ghost_after=window, rules=rules.evaluator(store) if rules else None,
-                           persist=ghost_after is None or window == DEFAULT_GHOST_AFTER).findings
+            # The window of the collector that serves this file, as `--collector` would use it.
+            own = store.ghost_after() or DEFAULT_GHOST_AFTER
+            window = own if ghost_after is None else ghost_after
+            steps = with_vulnerabilities(store, rules.evaluator(store) if rules else None)
+            rows = refresh(store, now=now, ghost_after=window, rules=steps, persist=window == own).findings
             if args.include_resolved:
                 rows += store.resolved_findings()
         finally:
             store.close()
     rows = _filter_findings(rows, args, now)
-    emit(rows, args.fmt, columns=FINDING_COLUMNS, table_columns=FINDING_TABLE, out=sys.stdout, output=args.output,
+    table: tuple[tuple[str, str], ...] = FINDING_TABLE
+    if any(row.first_seen_installed for row in rows):  # "since when" for software findings
+        table = (*FINDING_TABLE[:-1], ("first_seen_installed", "FIRST SEEN INSTALLED"), FINDING_TABLE[-1])
+    emit(rows, args.fmt, columns=FINDING_COLUMNS, table_columns=table, out=sys.stdout, output=args.output,
          empty="no findings")
     if args.fmt == "table" and rows:
         counts: dict[str, int] = {}
@@ -507,6 +657,7 @@ def cmd_assets(args: argparse.Namespace) -> int:
     _target(args)
     if args.duplicates:
         return _duplicates(args)
+    wanted = _asset_filter(args)  # a bad --subnet fails before any work
     if args.collector:
         with _client(args) as client:
             rows = list(client.assets())
@@ -519,10 +670,12 @@ def cmd_assets(args: argparse.Namespace) -> int:
                                       persist=False))
         finally:
             store.close()
+    everything = len(rows)
+    rows = wanted.apply(rows)
     emit(rows, args.fmt, columns=ASSET_COLUMNS, table_columns=ASSET_TABLE, out=sys.stdout, output=args.output,
-         empty="no assets")
+         empty="no assets" + (f" match the filters (of {everything})" if wanted != AssetFilter() else ""))
     if args.fmt == "table" and rows:
-        print(f"\n{len(rows)} assets")
+        print(f"\n{len(rows)} assets" + (f" of {everything}" if len(rows) != everything else ""))
     return 0
 
 
@@ -740,12 +893,78 @@ def _approve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from collector.tools.demo import run_demo
 
-    return run_demo(workdir=args.dir, lab=not args.no_lab)
+    return run_demo(workdir=args.dir, lab=not args.no_lab, keep=args.keep)
+
+
+def cmd_asset(args: argparse.Namespace) -> int:
+    """`netcensus asset REF`: the asset's page (or its JSON object), from the file or the collector."""
+    from collector.pages import asset_page
+
+    _target(args)
+    if args.collector:
+        with _client(args) as client:
+            doc = client.asset_detail(args.ref)
+    else:
+        from collector.inventory.detail import asset_detail
+        from collector.pages import document
+
+        store = _open_for_query(args.db)
+        try:
+            doc = document(asset_detail(args.ref, _snapshot(store), store))
+        finally:
+            store.close()
+    print(_json_text(doc) if args.fmt == "json" else asset_page(doc, all_software=args.all_software))
+    return 0
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    """`netcensus changes --since DURATION`: assets, software and findings that changed in the window."""
+    from collector.pages import changes_csv, changes_page
+
+    _target(args)
+    now = _utcnow()
+    window = parse_duration(args.since, "--since")
+    if window.total_seconds() <= 0:
+        raise UsageError("--since: give a window longer than 0, e.g. 1d or 12h")
+    try:
+        since = now - window
+    except OverflowError as exc:
+        raise UsageError(f"--since {args.since}: reaches back before the year 1; give a shorter window") from exc
+    if args.collector:
+        with _client(args) as client:
+            doc = client.changes(since)
+    else:
+        from collector.inventory.changes import changes
+        from collector.pages import document
+        from collector.rules.order import package_order
+
+        store = _open_for_query(args.db)
+        try:
+            doc = document(changes(_snapshot(store), store, since=since, now=now, order=package_order))
+        finally:
+            store.close()
+    if args.fmt == "json":
+        print(_json_text(doc))
+    elif args.fmt == "csv":
+        sys.stdout.write(changes_csv(doc))
+    else:
+        print(changes_page(doc))
+    return 0
+
+
+def _json_text(doc: dict[str, Any]) -> str:
+    """A document as one JSON object, escaped as every JSON we print is (collector/escaping.py)."""
+    import json
+
+    from collector.escaping import json_safe
+
+    return json_safe(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
 COMMANDS = {"serve": cmd_serve, "certs": cmd_certs, "sources": cmd_sources, "import": cmd_import,
-            "findings": cmd_findings, "assets": cmd_assets,
-            "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo, "tokens": cmd_tokens, "audit": cmd_audit}
+            "findings": cmd_findings, "assets": cmd_assets, "asset": cmd_asset, "changes": cmd_changes,
+            "rules": cmd_rules, "sql": cmd_sql, "demo": cmd_demo, "tokens": cmd_tokens, "audit": cmd_audit,
+            "vulns": cmd_vulns, "ui": cmd_ui, "users": cmd_users}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -754,7 +973,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # unreachable peers); keep its voice for those who ask for it.
     os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     args = build_parser().parse_args(argv)
-    level = args.log_level or ("info" if args.command == "serve" else "warning")
+    level = args.log_level or ("info" if args.command in ("serve", "ui") else "warning")
     from collector.logs import configure_logging
 
     configure_logging(level, getattr(args, "log_format", None) or os.environ.get("NETCENSUS_LOG_FORMAT", "text"))

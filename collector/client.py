@@ -6,9 +6,11 @@ servicers, the store (duckdb, pyarrow) or the inventory core (tests/collector/te
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import grpc
 from netcensus.v1 import query_pb2, query_pb2_grpc
@@ -17,6 +19,7 @@ from collector.domain.decisions import Decision, DuplicateRow, Explanation
 from collector.domain.findings import AssetRow, FindingRow
 from collector.errors import CollectorUnreachable, NetcensusError, UsageError
 from collector.serve.tls import channel_credentials
+from collector.tls_probe import tls_mismatch
 from collector.wire.codec import to_datetime
 from collector.wire.decisions import decision_from_proto, duplicate_from_proto, explanation_from_proto
 from collector.wire.metadata import AUTHORIZATION_HEADER
@@ -29,6 +32,7 @@ class CollectorClient:
     def __init__(self, target: str, *, token: str | None = None, timeout_s: float = 120.0,
                  ca: Path | None = None, cert: Path | None = None, key: Path | None = None) -> None:
         self.target = target
+        self._tls = (ca, cert, key)
         options = [("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 64 << 20)]
         if ca or cert or key:
             self._channel = grpc.secure_channel(target, channel_credentials(ca, cert, key), options=options)
@@ -52,6 +56,12 @@ class CollectorClient:
         code = exc.code() if hasattr(exc, "code") else None
         detail = exc.details() if hasattr(exc, "details") else str(exc)
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            # "Socket closed" hides a TLS mismatch; a probe of our own names it (collector/tls_probe.py).
+            ca, cert, key = self._tls
+            mismatch = tls_mismatch(self.target, ca=ca, cert=cert, key=key) \
+                if code == grpc.StatusCode.UNAVAILABLE else None
+            if mismatch is not None:
+                return CollectorUnreachable(f"collector {self.target}: {mismatch}")
             first = (detail or "").splitlines()[0][:200] if detail else code.name
             return CollectorUnreachable(f"collector {self.target} is unreachable ({first})")
         if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNAUTHENTICATED,
@@ -228,3 +238,34 @@ class CollectorClient:
         except grpc.RpcError as exc:
             raise self._error(exc) from exc
         return decision_from_proto(answer)
+
+    def asset_detail(self, ref: str) -> dict[str, Any]:
+        """Everything about the asset `ref` names (`netcensus asset`), as its JSON object (reader token)."""
+        stub = query_pb2_grpc.QueryStub(self._channel)
+        try:
+            answer: query_pb2.Document = stub.AssetDetail(query_pb2.AssetDetailRequest(ref=ref),
+                                                          timeout=self._timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return self._document(answer, "asset")
+
+    def changes(self, since: datetime) -> dict[str, Any]:
+        """What changed since `since` (`netcensus changes`), as its JSON object (reader token)."""
+        stub = query_pb2_grpc.QueryStub(self._channel)
+        request = query_pb2.ChangesRequest()
+        request.since.FromDatetime(since)
+        try:
+            pieces = [d.json for d in stub.ListChanges(request, timeout=self._timeout, metadata=self._metadata)]
+        except grpc.RpcError as exc:
+            raise self._error(exc) from exc
+        return self._document(query_pb2.Document(json="".join(pieces)), "since")
+
+    def _document(self, answer: query_pb2.Document, key: str) -> dict[str, Any]:
+        """The JSON object a Document carries; one line naming the collector when it is not one."""
+        try:
+            parsed = json.loads(answer.json)
+        except ValueError as exc:
+            raise NetcensusError(f"collector {self.target}: the answer is not JSON ({exc})") from exc
+        if not isinstance(parsed, dict) or key not in parsed:
+            raise NetcensusError(f"collector {self.target}: the answer is not the expected document (no {key!r})")
+        return parsed

@@ -133,6 +133,10 @@ class ServeConfig:
     max_inflight_bytes: int = field(default_factory=default_inflight_bytes)
     query_threads: int = 2                    # threads running Query/Admin work, apart from enrolment and ingest
     query_queue: int = 16                     # Query/Admin calls that may wait for a thread; more: refused
+    vulns_dir: Path | None = None             # OSV feeds re-imported from here on a schedule; None: off
+    vulns_interval: timedelta = timedelta(hours=6)  # how often vulns_dir is looked at (changed entries only)
+    ui_listen: str | None = None              # HOST:PORT of the web dashboard (collector/web/); None: off
+    ui_poll: timedelta = timedelta(seconds=15)  # how often an open dashboard page asks for fresh content
 
     @property
     def tls(self) -> bool:
@@ -159,7 +163,7 @@ def load_file(path: Path | None) -> dict[str, object]:
     known = {"db", "listen", "rules", "ghost_after", "enrol_secret_file", "admin_token_file", "refresh_interval",
              "max_message_bytes", "tls_cert", "tls_key", "tls_client_ca", "plaintext", "open_enrolment",
              "metrics_listen", "rate_limit", "rate_burst", "max_queue", "duckdb_threads", "workers", *ENROLMENT_KEYS,
-             *LIMIT_KEYS}
+             *LIMIT_KEYS, "vulns_dir", "vulns_interval", "ui_listen", "ui_poll"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise UsageError(f"{path}: unknown key(s) {', '.join(unknown)} in [collector] "
@@ -250,7 +254,7 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
                   config: Path | None, env: Mapping[str, str] | None = None, tls_cert: Path | None = None,
                   tls_key: Path | None = None, tls_client_ca: Path | None = None, plaintext: bool = False,
                   metrics_listen: str | None = None, workers: str | int | None = None,
-                  open_enrolment: bool = False) -> ServeConfig:
+                  open_enrolment: bool = False, ui_listen: str | None = None) -> ServeConfig:
     """Merge argv, environment and file into a ServeConfig."""
     env = os.environ if env is None else env
     file = load_file(config)
@@ -274,11 +278,23 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
                                       minimum=1024)),
         duckdb_threads=_whole(file.get("duckdb_threads", 0), "duckdb_threads"),
         workers=_workers(workers if workers is not None else env.get("NETCENSUS_WORKERS") or file.get("workers", 1)),
+        vulns_dir=Path(str(file["vulns_dir"])) if file.get("vulns_dir") else None,
+        vulns_interval=parse_duration(str(file.get("vulns_interval", "6h")), "vulns_interval"),
+        ui_listen=_ui_listen(ui_listen or env.get("NETCENSUS_UI_LISTEN") or file.get("ui_listen")),
+        ui_poll=_positive_duration(file.get("ui_poll", "15s"), "ui_poll"),
         **_enrolment(file),
         **_limits(file),
         **_transport(env, file, tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca, plaintext=plaintext,
                      metrics_listen=metrics_listen),
     )
+
+
+def _ui_listen(value: object) -> str | None:
+    """The dashboard's HOST:PORT, checked; None when not asked for."""
+    if not value:
+        return None
+    parse_listen(str(value))
+    return str(value)
 
 
 def _transport(env: Mapping[str, str], file: Mapping[str, object], *, tls_cert: Path | None, tls_key: Path | None,

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from wcwidth import wcswidth
+
 # Beyond C0: DEL and C1 (Cc), format characters (Cf) and the line and paragraph separators (Zl, Zp), as
 # of Unicode 14 (Python 3.11); tests/test_escaping.py checks them against the running unicodedata, so a
 # newer Unicode that adds a format character shows there.
@@ -58,36 +60,92 @@ def escape_text(text: str) -> str:
     return UNSAFE.sub(_visible, text)
 
 
+def cells(text: str) -> int:
+    """How many terminal cells `text` takes: East Asian wide characters two, combining marks none.
+
+    Why not len(): a table padded by code points misaligns on every CJK host name and on every name
+    spelt with combining accents. `wcwidth` (Unicode's East Asian Width and general categories, the
+    tables terminals themselves follow) answers it. Meant for escaped text: a control character,
+    which wcwidth cannot size, counts one cell.
+    """
+    if text.isascii():  # printable ASCII after escaping: one cell a character, and most text is
+        return len(text)
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def _units(text: str) -> list[tuple[str, int]]:
+    """Escaped `text` as (unit, cells): an escape or one character, a zero-width character (a combining
+    mark) kept with the character before it, so no cut separates an accent from its letter."""
+    if text.isascii():
+        return [(token, len(token)) for token in TOKEN.findall(text)]
+    units: list[tuple[str, int]] = []
+    for token in TOKEN.findall(text):
+        width = cells(token)
+        if width == 0 and units:
+            units[-1] = (units[-1][0] + token, units[-1][1])
+        else:
+            units.append((token, width))
+    return units
+
+
 def clip(text: str, width: int, ellipsis: str = "…") -> str:
-    """Escaped `text` cut to at most `width` characters, ending in `ellipsis` when cut.
+    """Escaped `text` cut to at most `width` terminal cells, ending in `ellipsis` when cut.
 
     Cuts only between escapes: half an escape ("\\x1" of "\\x1b") would misreport the value.
     """
-    if len(text) <= width:
+    if cells(text) <= width:
         return text
-    room = width - len(ellipsis)
+    room = width - cells(ellipsis)
     kept: list[str] = []
     used = 0
-    for token in TOKEN.findall(text):
-        if used + len(token) > room:
+    for unit, size in _units(text):
+        if used + size > room:
             break
-        kept.append(token)
-        used += len(token)
+        kept.append(unit)
+        used += size
     return "".join(kept) + ellipsis
 
 
 def split_tokens(text: str, width: int) -> list[str]:
-    """Escaped `text` in pieces of at most `width` characters, never splitting an escape (for wrapping)."""
+    """Escaped `text` in pieces of at most `width` cells, never splitting an escape (for wrapping)."""
     pieces: list[str] = []
     current = ""
-    for token in TOKEN.findall(text):
-        if current and len(current) + len(token) > width:
+    used = 0
+    for unit, size in _units(text):
+        if current and used + size > width:
             pieces.append(current)
-            current = ""
-        current += token
+            current, used = "", 0
+        current += unit
+        used += size
     if current or not pieces:
         pieces.append(current)
     return pieces
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Escaped `text` as lines of at most `width` cells, broken at spaces; a word longer than a line
+    is split between escapes. Escapes hold no spaces, so a break never falls inside one."""
+    lines: list[str] = []
+    line, used = "", 0
+    for word in text.split(" "):
+        if not word:
+            continue
+        size = cells(word)
+        if line and used + 1 + size <= width:
+            line, used = f"{line} {word}", used + 1 + size
+            continue
+        if line:
+            lines.append(line)
+        if size <= width:
+            line, used = word, size
+            continue
+        *whole, line = split_tokens(word, width)
+        lines.extend(whole)
+        used = cells(line)
+    if line or not lines:
+        lines.append(line)
+    return lines
 
 
 def _json_escape(match: re.Match[str]) -> str:

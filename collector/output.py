@@ -17,7 +17,9 @@ import csv
 import io
 import json
 import shutil
-import textwrap
+import sys
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
@@ -26,9 +28,9 @@ from pathlib import Path
 from typing import TextIO
 
 from collector.domain.decisions import Decision, DuplicateRow, Explanation
-from collector.domain.findings import AssetRow, FindingRow
+from collector.domain.findings import AssetRow, Evidence, FindingRow
 from collector.errors import UsageError
-from collector.escaping import clip, csv_cell, escape_text, json_safe, split_tokens
+from collector.escaping import cells, clip, csv_cell, escape_text, json_safe, wrap
 
 FORMATS = ("table", "json", "csv", "parquet")
 
@@ -71,6 +73,15 @@ def to_json(rows: Sequence[Row]) -> str:
     return json_safe(json.dumps([_record(r) for r in rows], default=_json_default, ensure_ascii=False, indent=2))
 
 
+LIST_SEPARATOR = "; "
+
+# CSV for ticket systems and spreadsheets is flat: a column holding a list of records is written as
+# one column per field, `<column>.<field>`, each the items' values joined with LIST_SEPARATOR in the
+# same order (the n-th value of every such column belongs to the n-th item). The fields come from
+# the record's type, not from the data, so the header is the same whatever a query returns.
+FLATTENED: dict[str, tuple[str, ...]] = {"evidence": tuple(f.name for f in fields(Evidence))}
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -79,7 +90,7 @@ def _cell(value: object) -> str:
     if isinstance(value, (list, tuple)):
         if value and isinstance(value[0], dict):
             return json.dumps(list(value), default=_json_default, ensure_ascii=False)
-        return ";".join(_cell(v) for v in value)
+        return LIST_SEPARATOR.join(_cell(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, default=_json_default, ensure_ascii=False)
     if isinstance(value, bool):
@@ -87,13 +98,30 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def csv_columns(columns: Sequence[str]) -> list[str]:
+    """The CSV header for `columns`: each FLATTENED column replaced by its `<column>.<field>` columns."""
+    return [f"{c}.{f}" if c in FLATTENED else c for c in columns for f in FLATTENED.get(c, ("",))]
+
+
+def _flat(row: Mapping[str, object], column: str) -> object:
+    """The value of one CSV column of `row`, `<column>.<field>` read across the items of a list."""
+    name, _, field = column.partition(".")
+    if not field or name not in FLATTENED:
+        return row.get(column)
+    items = row.get(name) or []
+    assert isinstance(items, (list, tuple))
+    return LIST_SEPARATOR.join(_cell(item.get(field) if isinstance(item, Mapping) else None) for item in items)
+
+
 def to_csv(rows: Sequence[Row], columns: Sequence[str]) -> str:
-    """CSV with a header; lists joined with ';', nested objects as JSON; text cells made safe (csv_cell)."""
+    """CSV with a flat, stable header (FLATTENED columns one per field); lists joined with "; ";
+    text cells made safe (csv_cell)."""
+    header = csv_columns(columns)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([csv_cell(c) for c in columns])
+    writer.writerow([csv_cell(c) for c in header])
     for row in map(_record, rows):
-        writer.writerow([_csv_value(row.get(c)) for c in columns])
+        writer.writerow([_csv_value(_flat(row, c)) for c in header])
     return buf.getvalue()
 
 
@@ -113,32 +141,116 @@ def _short(value: object) -> str:
     return _cell(value)
 
 
+# Columns that identify a row: never cut, whatever the width (a clipped asset id or address is
+# worse than none). Free text wraps; everything else is clipped with "…" and, if even that does not
+# fit, hidden (with a line saying which).
+KEY_FIELDS = frozenset({"asset_id", "other_asset_id", "hostname", "hostnames", "ip", "ips", "kind", "finding_id",
+                        "decision_id", "source_id", "name", "id"})
+# Free text: as the last column of a table it wraps instead of being clipped.
+TEXT_FIELDS = frozenset({"summary", "why", "reason", "detail", "description", "message", "outcome", "target"})
+DEFAULT_WIDTH = 100      # no terminal (a pipe, a file, cron): what most readers' windows hold
+MAX_CLIP = 40            # a clipped column wider than this only pushes the free text into more lines
+MIN_CLIP = 6
+MIN_WRAP = 24
+MAX_WRAP_LINES = 6       # a longer cell ends in "…" and a pointer to the full value
+
+
+def terminal_width() -> int:
+    """The width tables fit: COLUMNS when set, else the terminal's, else DEFAULT_WIDTH (no terminal)."""
+    return max(20, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - cells(text))
+
+
+def _layout(heads: list[str], cols: list[list[str]], keys: list[bool], wrap_at: int | None,
+            width: int, whole: list[bool]) -> tuple[list[int], list[bool]]:
+    """Column widths and which columns are shown, so a row fits `width` cells where that is possible.
+
+    Key columns keep their natural width. The free-text column gets what is left, at least MIN_WRAP.
+    Other columns shrink, the widest first, down to their header or MIN_CLIP (columns `whole`, such as
+    times, which say nothing when cut, not at all); when that is still too wide, columns are hidden:
+    empty ones first, then from the right (put the most telling first).
+    """
+    n = len(heads)
+    natural = [max(cells(heads[i]), *(cells(c) for c in cols[i])) for i in range(n)]
+    floor = [natural[i] if keys[i] or whole[i] else min(natural[i], max(MIN_CLIP, cells(heads[i])))
+             for i in range(n)]
+    widths = [natural[i] if keys[i] else min(natural[i], MAX_CLIP) for i in range(n)]
+    if wrap_at is not None:
+        floor[wrap_at] = widths[wrap_at] = min(natural[wrap_at], max(MIN_WRAP, cells(heads[wrap_at])))
+    shown = [True] * n
+
+    def total() -> int:
+        visible = [widths[i] for i in range(n) if shown[i]]
+        return sum(visible) + 2 * (len(visible) - 1)
+
+    if total() > width:  # an empty column says nothing: it goes before anything is cut
+        for i in range(n):
+            if not keys[i] and i != wrap_at and not any(cols[i]):
+                shown[i] = False
+    while total() > width:
+        shrinkable = [i for i in range(n) if shown[i] and widths[i] > floor[i] and i != wrap_at]
+        if shrinkable:
+            widths[max(shrinkable, key=lambda i: (widths[i], i))] -= 1  # the widest first: even cuts
+            continue
+        hideable = [i for i in range(n) if shown[i] and not keys[i] and i != wrap_at]
+        if not hideable:
+            break  # only keys and the free text are left: they are shown whole, wider than asked
+        shown[hideable[-1]] = False
+    if wrap_at is not None:
+        widths[wrap_at] = max(floor[wrap_at], min(natural[wrap_at], widths[wrap_at] + width - total()))
+    return widths, shown
+
+
 def to_table(rows: Sequence[Row], columns: Sequence[tuple[str, str]], *, width: int | None = None,
-             wrap_last: bool = True) -> str:
-    """Aligned columns sized to the terminal; the last column (usually a sentence) wraps."""
+             wrap_last: bool = True, max_lines: int = MAX_WRAP_LINES) -> str:
+    """Aligned columns that fit `width` terminal cells (default: the terminal, COLUMNS, or 100).
+
+    Widths are counted in cells (collector.escaping.cells), so wide and combining characters line
+    up. Key columns (KEY_FIELDS: ids, host names, addresses, kinds) are never cut; the last column,
+    when it is free text (TEXT_FIELDS, and `wrap_last`), wraps over at most `max_lines` lines; the others are clipped
+    with "…" and hidden when even that does not fit, with a closing line naming them.
+    """
     if not rows:
         return ""
-    width = width or shutil.get_terminal_size((160, 24)).columns
+    width = width or terminal_width()
     heads = [escape_text(h) for _, h in columns]
-    cells = [[escape_text(_short(row.get(key))) for key, _ in columns] for row in map(_record, rows)]
-    widths = [max(len(heads[i]), *(len(c[i]) for c in cells)) for i in range(len(columns))]
-    for i in range(len(widths) - 1):
-        widths[i] = min(widths[i], 28)
-    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
-    last = max(30, width - fixed) if wrap_last else widths[-1]
-    widths[-1] = min(widths[-1], last)
+    records = list(map(_record, rows))
+    cols = [[escape_text(_short(row.get(key))) for row in records] for key, _ in columns]
+    keys = [key in KEY_FIELDS for key, _ in columns]
+    last = len(columns) - 1
+    wrap_at = last if wrap_last and columns[last][0] in TEXT_FIELDS else None
+    whole = [any(isinstance(row.get(key), (datetime, date)) for row in records) for key, _ in columns]
+    widths, shown = _layout(heads, cols, keys, wrap_at, width, whole)
+    order = [i for i in range(len(columns)) if shown[i]]
 
-    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    for c in cells:
-        head = "  ".join(clip(v, w).ljust(w) for v, w in zip(c[:-1], widths[:-1], strict=True))
-        tail = c[-1]
-        # Escapes hold no spaces, so only a word longer than the column is split, and then between escapes.
-        chunks = [piece for chunk in textwrap.wrap(tail, widths[-1], break_on_hyphens=False, break_long_words=False)
-                  for piece in split_tokens(chunk, widths[-1])] or [""]
-        lines.append((head + "  " + chunks[0]).rstrip())
-        lines.extend((" " * (fixed) + chunk).rstrip() for chunk in chunks[1:])
+    def line(values: list[str]) -> str:
+        return "  ".join(_pad(values[k], widths[i]) for k, i in enumerate(order)).rstrip()
+
+    lines = [line([clip(heads[i], widths[i]) for i in order]), "  ".join("-" * widths[i] for i in order)]
+    indent = sum(widths[i] + 2 for i in order[:-1])
+    for r in range(len(records)):
+        values = [cols[i][r] if keys[i] else clip(cols[i][r], widths[i]) for i in order]
+        more: list[str] = []
+        if wrap_at is not None and shown[wrap_at]:
+            chunks = wrap(cols[wrap_at][r], widths[wrap_at])
+            if len(chunks) > max_lines:
+                chunks = chunks[:max_lines]
+                tail = clip(chunks[-1], max(1, widths[wrap_at] - cells(_MORE) - 1))
+                chunks[-1] = (tail if tail.endswith("…") else tail + "…") + _MORE
+            values[-1], more = chunks[0], chunks[1:]
+        lines.append(line(values))
+        lines.extend((" " * indent + chunk).rstrip() for chunk in more)
+    hidden = [heads[i] for i in range(len(columns)) if not shown[i] and any(cols[i])]
+    if hidden:
+        lines.extend(wrap(f"(hidden to fit {width} columns: {', '.join(hidden)}; widen the terminal or use "
+                          "--format json)", width))
     return "\n".join(lines)
+
+
+_MORE = " (see --format json)"
 
 
 def to_parquet(rows: Sequence[Row], columns: Sequence[str], path: Path) -> None:
@@ -207,3 +319,62 @@ def explanation_text(e: Explanation) -> str:
         lines.append("  possible duplicates:")
         lines.extend(f"    {x(d.why)}" for d in e.duplicates)
     return "\n".join(lines)
+
+
+class Progress:
+    """One status line on stderr for a command that takes a while (a large register import).
+
+    On a terminal the line is rewritten in place every second with the phase and its elapsed time,
+    and erased at the end, so the command's result stays the only lasting output. Elsewhere (a pipe, a
+    file, cron) it writes nothing: stderr there is for errors, and a script reads the result line.
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, enabled: bool | None = None, every_s: float = 1.0) -> None:
+        self._stream = stream if stream is not None else sys.stderr
+        self._enabled = self._stream.isatty() if enabled is None else enabled
+        self._every = every_s
+        self._text = ""
+        self._started = 0.0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._ticker: threading.Thread | None = None
+
+    def _draw(self) -> None:
+        with self._lock:
+            if self._text:
+                # The only control sequence written on purpose: back to the line start, erase the line.
+                self._stream.write(f"\r\033[K{self._text} ({time.monotonic() - self._started:.0f} s)")
+                self._stream.flush()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self._every):
+            self._draw()
+
+    def phase(self, text: str) -> None:
+        """Show `text` (escaped) as what is happening now."""
+        if not self._enabled:
+            return
+        with self._lock:
+            self._text = escape_text(text)
+            self._started = time.monotonic()
+        self._draw()
+        if self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
+            self._ticker.start()
+
+    def close(self) -> None:
+        """Erase the line and stop updating it."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        if self._enabled and self._text:
+            with self._lock:
+                self._stream.write("\r\033[K")
+                self._stream.flush()
+                self._text = ""
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -48,11 +48,15 @@ def private_tmpdir() -> Iterator[Path]:
     a Unix socket's path must fit in 107 bytes.
     """
     path = Path(tempfile.mkdtemp(prefix="nc-tests-"))
-    saved = os.environ.get("TMPDIR")
+    saved, saved_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"] = str(path)
+    # This process too: tempfile decided its directory at the mkdtemp above and caches it, so the
+    # collectors the tests run in-process would otherwise still make their socket directories in /tmp.
+    tempfile.tempdir = str(path)
     try:
         yield path
     finally:
+        tempfile.tempdir = saved_tempdir
         if saved is None:
             os.environ.pop("TMPDIR", None)
         else:

@@ -339,12 +339,22 @@ def job_options(job: ScanJob) -> SweepOptions:
     return replace(job.options, communities=communities, v3_users=users)
 
 
-def run_job(job: ScanJob, sink: Callable[[ScanBatch], None], *, stop: threading.Event) -> None:
-    """Run one sweep of a job, handing every batch to `sink`; stops early if `stop` is set."""
+def run_job(job: ScanJob, sink: Callable[[ScanBatch], None], *, stop: threading.Event,
+            progress: Callable[[str], None] | None = None) -> None:
+    """Run one sweep of a job, handing every batch to `sink`; stops early if `stop` is set.
+
+    `progress` gets the sweep's one-line progress messages prefixed with the job's name (default: the
+    debug log, which is where a scheduled scanner's progress belongs).
+    """
     from agent.scan.sweep import sweep
 
-    batches = sweep(job.targets, methods=job.methods, options=job_options(job),
-                    progress=lambda msg: log.debug("job %s: %s", job.name, msg))
+    def report(msg: str) -> None:
+        if progress is not None:
+            progress(f"job {job.name}: {msg}")
+        else:
+            log.debug("job %s: %s", job.name, msg)
+
+    batches = sweep(job.targets, methods=job.methods, options=job_options(job), progress=report)
     try:
         for batch in batches:
             sink(batch)
@@ -364,14 +374,19 @@ def run_schedule(
     once: bool,
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
-) -> None:
+    progress: Callable[[str], None] | None = None,
+) -> list[str]:
     """Run the config's jobs: each once (once=True), or forever on its interval until `stop`.
 
     Start times are spread by a random share of each job's jitter so that many scanners with
     the same config do not sweep at the same moment. A failing job (bad secret at run time,
     scanner trouble, a sink error) is logged with its name and retried at its next slot; the
-    other jobs go on.
+    other jobs go on. `progress` is handed to run_job.
+
+    Returns:
+        The names of the runs that failed, in order (for the one-line summary of `scan --once`).
     """
+    failed: list[str] = []
     rand = rng or random.Random()
     now = clock()
     due = {job.name: now + (0.0 if once else rand.uniform(0, job.jitter_s)) for job in config.jobs}
@@ -379,20 +394,23 @@ def run_schedule(
     while not stop.is_set():
         name = min(due, key=lambda n: due[n]) if due else None
         if name is None:
-            return
+            return failed
         wait = due[name] - clock()
         if wait > 0 and stop.wait(wait):
-            return
+            return failed
         job = jobs[name]
         log.info("scan job %s: starting (%s; %s)", name, ", ".join(job.targets),
                  ",".join(m.value for m in job.methods))
         try:
-            run_job(job, sink, stop=stop)
+            run_job(job, sink, stop=stop, progress=progress)
         except AgentError as exc:
             log.error("scan job %s: %s", name, exc)
+            failed.append(name)
         except Exception as exc:  # noqa: BLE001 — a sink or scanner bug must not end the scheduler
             log.error("scan job %s failed: %s: %s", name, type(exc).__name__, exc)
+            failed.append(name)
         if once:
             del due[name]
         else:
             due[name] = clock() + job.interval_s + rand.uniform(0, job.jitter_s)
+    return failed

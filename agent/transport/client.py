@@ -22,6 +22,7 @@ from netcensus.v1 import ingest_pb2, report_pb2
 from agent.config import Security
 from agent.errors import RejectedError, TransportError
 from agent.transport.channel import open_channel
+from agent.transport.diagnose import tls_mismatch
 from agent.transport.state import NodeState
 
 log = logging.getLogger("netcensus.agent.transport")
@@ -76,7 +77,8 @@ class IngestClient:
         self._secret = enrol_secret
         self._timeout = timeout_s
         self._window = window
-        self._channel = open_channel(target, security or Security())
+        self._security = security or Security()
+        self._channel = open_channel(target, self._security)
         self._enroll = self._channel.unary_unary(
             ENROLL_METHOD, request_serializer=ingest_pb2.EnrollRequest.SerializeToString,
             response_deserializer=ingest_pb2.EnrollResponse.FromString)
@@ -103,6 +105,10 @@ class IngestClient:
             # reports stay spooled and we wait as long as it asked.
             return Pushback(f"collector {self.target} cannot store reports now: {first}", asked_ms / 1000)
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
+            # "Socket closed" hides a TLS mismatch; a probe of our own names it (agent/transport/diagnose.py).
+            mismatch = tls_mismatch(self.target, self._security) if code == grpc.StatusCode.UNAVAILABLE else None
+            if mismatch is not None:
+                return TransportError(f"collector {self.target}: {mismatch}")
             return TransportError(f"collector {self.target} is unreachable ({first})")
         if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
             return Pushback(f"collector {self.target} pushed back: {first}",

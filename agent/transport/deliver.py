@@ -46,8 +46,22 @@ class Courier:
         self._sleep = sleep or time.sleep
 
     def drain_once(self, result: DrainResult | None = None) -> DrainResult:
-        """Send every queued report once, in order, over as many streams as batches; raises TransportError."""
+        """Send every queued report once, in order, over as many streams as batches; raises TransportError.
+
+        The outcome is noted in the spool for `netcensus-agent status` (last success, last error).
+        """
         result = result or DrainResult()
+        before = result.acked
+        try:
+            self._drain_once(result)
+        except TransportError as exc:
+            self.spool.note("error", str(exc))
+            raise
+        if result.acked > before:
+            self.spool.note("success", f"{result.acked - before} report(s) acked, {result.remaining} left in the spool")
+        return result
+
+    def _drain_once(self, result: DrainResult) -> DrainResult:
         reasons = result.reasons
         self.client.ensure_enrolled()
         after = 0
@@ -69,6 +83,7 @@ class Courier:
                     rejected.append(ack.report_id)
                     reasons[ack.report_id] = ack.reason
                     log.warning("collector rejected report %s: %s", ack.report_id, ack.reason)
+                    self.spool.note("error", f"collector rejected report {ack.report_id}: {ack.reason}")
                 # Delete in small groups: each delete is an fsync'd commit.
                 if len(acked) >= 64:
                     self._settle(acked, result)

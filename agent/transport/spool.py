@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS queue (
 );
 CREATE INDEX IF NOT EXISTS queue_evict ON queue (priority, id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+-- The last delivery that worked and the last that failed, for `netcensus-agent status`: an operator
+-- asks "when did this machine last get through, and if not, why" before anything else.
+CREATE TABLE IF NOT EXISTS outcomes (name TEXT PRIMARY KEY, at REAL NOT NULL, detail TEXT NOT NULL);
 """
 
 COUNTER_NAMES = ("queued", "acked", "rejected", "dropped", "retries")
@@ -86,6 +89,15 @@ class SpoolStats:
     depth: int
     bytes: int
     counters: dict[str, int]
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # "success" and "error", when there were any
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """When a delivery last succeeded or failed, and what happened (never a key or a secret)."""
+
+    at: datetime
+    detail: str
 
 
 class Spool:
@@ -211,13 +223,27 @@ class Spool:
         with self._writing(f"count {name}"):
             self._bump(name, by)
 
+    def note(self, name: str, detail: str) -> None:
+        """Record the latest delivery outcome `name` ("success" or "error") with what happened.
+
+        Best effort: a disk that refuses this small write must not turn a delivered report into a failure.
+        """
+        try:
+            with self._writing(f"note the last {name}"):
+                self._db.execute("INSERT INTO outcomes VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                                 "at = excluded.at, detail = excluded.detail", (name, time.time(), detail[:500]))
+        except StateError as exc:
+            log.debug("%s", exc)
+
     def stats(self) -> SpoolStats:
-        """Depth, size and counters."""
+        """Depth, size, counters and the last outcomes."""
         with self._lock:
             depth, size = self._db.execute("SELECT count(*), coalesce(sum(length(payload)), 0) FROM queue").fetchone()
             counters = dict.fromkeys(COUNTER_NAMES, 0)
             counters.update({str(n): int(v) for n, v in self._db.execute("SELECT name, value FROM counters")})
-        return SpoolStats(int(depth), int(size), counters)
+            outcomes = {str(n): Outcome(datetime.fromtimestamp(float(at), UTC), str(detail))
+                        for n, at, detail in self._db.execute("SELECT name, at, detail FROM outcomes")}
+        return SpoolStats(int(depth), int(size), counters, outcomes)
 
 
 _COMPANIONS = ("-wal", "-shm", "-journal")

@@ -8,7 +8,7 @@ or over gRPC (`--collector`). The field order is the order of the keys in `--for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
@@ -29,7 +29,10 @@ class FindingRow:
     """A finding with the identifiers of its asset and record, and its lifecycle.
 
     Identifier fields are None when neither the asset nor the record knows them (JSON null).
-    `register`/`record_key` name the matched record; the Query service does not carry them.
+    `register`/`record_key` name the matched record.
+    `first_seen_installed` answers "since when" for software findings: when netcensus first saw the
+    install (its `first_seen`); None for findings about no particular install. Derived, so the
+    `--db` and `--collector` paths cannot disagree on it.
     """
 
     finding_id: str
@@ -56,6 +59,10 @@ class FindingRow:
     record_key: str | None
     opened_at: datetime | None
     resolved_at: datetime | None
+    first_seen_installed: datetime | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_seen_installed", self.first_seen if self.software_name else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,8 @@ class EnrolAttempt:
         mutual_tls: the collector requires client certificates (only then is the binding checked).
         cert_kind: the client certificate's kind (its OU), "" without one.
         cert_name: the client certificate's name (its CN), "" without one.
+        secret_given: whether the call carried any enrolment secret (none and a wrong one are told apart:
+            the first is a missing setting on the agent, the second a stale or mistyped secret).
     """
 
     peer: str
@@ -78,6 +80,7 @@ class EnrolAttempt:
     mutual_tls: bool = False
     cert_kind: str = ""
     cert_name: str = ""
+    secret_given: bool = True
 
     @property
     def bind_to(self) -> str:
@@ -165,6 +168,10 @@ class EnrolmentGate:
         if refusal is not None:
             return refusal
         if not attempt.secret_ok:
+            if not attempt.secret_given:
+                return Refusal(UNAUTHENTICATED, "no enrolment secret was given, and this collector requires one: "
+                               "set NETCENSUS_ENROL_SECRET (or enrol_secret_file) on the agent",
+                               metric="bad_enrolment_secret")
             return Refusal(UNAUTHENTICATED, "enrolment secret is wrong", metric="bad_enrolment_secret")
         refusal = self._limit(self._per_secret, attempt.secret_key, "with this enrolment secret",
                               "enrol_rate_per_secret")

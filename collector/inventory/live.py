@@ -42,9 +42,11 @@ from typing import Protocol, overload
 from collector.domain.decisions import Decision
 from collector.domain.findings import FindingRow
 from collector.domain.model import IngestReport
+from collector.domain.posture import Posture
 from collector.inventory.decisions import ManualDecisions
 from collector.inventory.gc import paused_gc
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
+from collector.inventory.posture import asset_posture
 from collector.inventory.reconcile import Coverage, Finding, Match, Record, reconcile
 from collector.inventory.refresh import (
     InventoryStore,
@@ -58,8 +60,9 @@ from collector.inventory.refresh import (
 )
 
 #: Rule evaluators by scope: None evaluates every rule for every asset; a collection of asset ids
-#: evaluates the per-asset rules for those (licence rules whole): collector/rules/bridge.py.
-RulesFor = Callable[[Collection[str] | None], RuleEvaluator]
+#: evaluates the per-asset rules for those (licence rules whole): collector/rules/bridge.py, with the
+#: vulnerability step beside it (collector/vulns/bridge.py). None: no rule step (no packs, no feed).
+RulesFor = Callable[[Collection[str] | None], RuleEvaluator | None]
 
 LICENCE = "licence"
 
@@ -73,9 +76,13 @@ class LiveStore(InventoryStore, Protocol):
     def load_coverage(self, agents: Collection[str] | None = None) -> list[Coverage]:
         """Sweeps and agent runs, of the agent sources `agents` only when given."""
 
+    def load_posture(self, subjects: Collection[str] | None = None) -> dict[str, Posture]:
+        """subject -> its agent's posture, of `subjects` only when given."""
+
     def write_asset_changes(self, assets: Sequence[ResolvedAsset], matched: dict[str, Match],
-                            gone: Collection[str], subjects: Collection[str]) -> None:
-        """Rewrite `assets`, drop the assets `gone`, re-home the members in `subjects`."""
+                            gone: Collection[str], subjects: Collection[str],
+                            posture: dict[str, Posture] | None = None) -> None:
+        """Rewrite `assets` (with their posture), drop the assets `gone`, re-home the members in `subjects`."""
 
     def persist_finding_changes(self, changed: Sequence[FindingRow], resolved: Collection[str],
                                 now: datetime) -> None:
@@ -91,10 +98,12 @@ class Change:
     sweeps: bool = False                          # a completed sweep (coverage of its targets)
     records: bool = False                         # the register changed
     rebuild: bool = False                         # start again from a full refresh (decisions changed)
+    rules: bool = False                           # evaluate every rule again (a vulnerability feed imported)
 
     def __or__(self, other: Change) -> Change:
         return Change(self.subjects | other.subjects, self.agent_sources | other.agent_sources,
-                      self.sweeps or other.sweeps, self.records or other.records, self.rebuild or other.rebuild)
+                      self.sweeps or other.sweeps, self.records or other.records, self.rebuild or other.rebuild,
+                      self.rules or other.rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +236,8 @@ class LiveInventory:
         self._decided: dict[str, set[str]] = {}     # subject -> the other subjects its decisions name
         self._states: dict[int, str] = {}
         self._apart: set[frozenset[str]] = set()
+        self._postures: dict[str, Posture] = {}     # subject -> its agent's posture
+        self._posture: dict[str, Posture] = {}      # asset_id -> the posture it is written and judged with
         self._rules_by_asset: dict[str, list[Finding]] = {}
         self._licence: list[Finding] = []
         self._rules_day: date | None = None
@@ -288,6 +299,8 @@ class LiveInventory:
                     self._decided.setdefault(s, set()).update(named - {s})
         self._states = {d.decision_id: d.state for d in snapshot.decisions}
         self._apart = set(state.apart)
+        self._postures = dict(state.postures)
+        self._posture = asset_posture(state.assets, state.postures)
         self._rules_by_asset, self._licence = _split_rules(state.rule_findings)
         self._rules_day = now.date() if self._rules_for else None
         self._written = {a.asset_id: _written(a, state.matched.get(a.asset_id)) for a in state.assets}
@@ -358,6 +371,18 @@ class LiveInventory:
             for s in closure - self._facts.keys():
                 self._asset_of.pop(s, None)
             self._place(new_assets)
+            # Posture is per agent subject (its freshest report): the closure's, reloaded, speak for the
+            # rebuilt assets, exactly as asset_posture picks for a full refresh.
+            loaded_posture = store.load_posture(closure)
+            for s in closure:
+                p = loaded_posture.get(s)
+                if p is None:
+                    self._postures.pop(s, None)
+                else:
+                    self._postures[s] = p
+            for asset_id in old_ids:
+                self._posture.pop(asset_id, None)
+            self._posture.update(asset_posture(new_assets, self._postures))
         nets: set[str] = set()
         if change.records:
             self._records = store.load_records()
@@ -405,9 +430,9 @@ class LiveInventory:
         for asset_id in removed:
             self._written.pop(asset_id, None)
         if rewrite or removed or closure:
-            store.write_asset_changes(rewrite, matched, removed, closure)
+            store.write_asset_changes(rewrite, matched, removed, closure, self._posture)
         lap("assets")
-        rule_findings = self._rule_findings({a.asset_id for a in new_assets}, old_ids, now)
+        rule_findings = self._rule_findings({a.asset_id for a in new_assets}, old_ids, now, change.rules)
         lap("rules")
         # Findings nobody touched are the same objects as at the last update: their rows are reused while
         # their asset's stored row is the same (and kept in finding_rows' order: the first of an id wins).
@@ -461,8 +486,10 @@ class LiveInventory:
         frontier: list[ResolvedAsset] = [*rebuilt, *gone]
         if self._ghost_after > timedelta(0) and self._recon_at is not None and now > self._recon_at:
             before, start = self._recon_at - self._ghost_after, now - self._ghost_after
-            frontier += [a for a in self._assets.values() if before <= a.last_seen < start]
-            aged = [c for c in coverage if before <= c.at < start]
+            # Unseen since at most `start` makes a ghost (reconcile's unseen_before); a run leaves the window
+            # when it ended before `start`; a never-seen record is unseen since its first run *began*.
+            frontier += [a for a in self._assets.values() if before <= a.last_seen <= start]
+            aged = [c for c in coverage if before <= c.at < start or before <= c.began <= start]
             if aged:
                 nets.update(n for c in aged for n in c.networks)
                 coverage_changed = True
@@ -547,21 +574,24 @@ class LiveInventory:
         with `records`, only the runs a ghost check of those records can cite.
 
         A ghost cites the newest `keep` runs over its addresses (the newest overall when it has none),
-        inside the window, newest first (reconcile._CoverageIndex): the runs over the records' networks
-        and the newest `keep` overall (all runs as new as the `keep`-th, for ties) give each of them the
-        same answer as every run, in the same order. At 240,000 agent runs that is a few hundred for an
-        update, found without sorting them all; network lists repeat (every agent of a subnet reports
-        the same one), so each is judged once.
+        inside the window, newest first, and a never-seen record counts from the first run over its
+        addresses (over anything when it has none) (reconcile._CoverageIndex): the runs over the
+        records' networks, the newest `keep` overall (all runs as new as the `keep`-th, for ties) and
+        the run(s) that began first give each of them the same answer as every run, in the same order.
+        At 240,000 agent runs that is a few hundred for an update, found without sorting them all;
+        network lists repeat (every agent of a subnet reports the same one), so each is judged once.
         """
         chosen: Iterable[Coverage] = self._runs()
         if records is not None:
             wanted = {parsed for r in records for ip in r.ips if (parsed := _address(ip)) is not None}
             newest = heapq.nlargest(keep, (c.at for c in self._runs()))
             threshold = newest[-1] if newest else None
+            # A never-seen record without an address is unseen since the first run of all began.
+            earliest = min((c.began for c in self._runs()), default=None)
             judged: dict[tuple[str, ...], bool] = {}
 
             def cited(c: Coverage) -> bool:
-                if threshold is not None and c.at >= threshold:
+                if (threshold is not None and c.at >= threshold) or c.began == earliest:
                     return True
                 hit = judged.get(c.networks)
                 if hit is None:
@@ -578,19 +608,22 @@ class LiveInventory:
         kept = {id(c) for c in chosen} if records is not None else scans
         return [*(c for c in self._scans if id(c) in kept), *runs]
 
-    def _rule_findings(self, rebuilt: set[str], old_ids: set[str], now: datetime) -> list[Finding]:
-        """Rule findings: the rebuilt assets' evaluated, the others' kept (all of them once a day)."""
+    def _rule_findings(self, rebuilt: set[str], old_ids: set[str], now: datetime, whole: bool = False) -> list[Finding]:
+        """Rule findings (rule packs, posture, vulnerabilities): the rebuilt assets' evaluated, the others'
+        kept (all of them once a day, and when `whole`: a vulnerability feed was imported)."""
         if self._rules_for is None:
             return []
         by_id = self._assets
-        if self._rules_day != now.date():
-            found = self._rules_for(None)(now, by_id)
+        if whole or self._rules_day != now.date():
+            every = self._rules_for(None)
+            found = every(now, by_id, self._posture) if every is not None else []
             self._rules_by_asset, self._licence = _split_rules(found)
             self._rules_day = now.date()
         else:
             for asset_id in old_ids:
                 self._rules_by_asset.pop(asset_id, None)
-            found = self._rules_for(rebuilt)(now, by_id)
+            some = self._rules_for(rebuilt)
+            found = some(now, by_id, self._posture) if some is not None else []
             fresh, licence = _split_rules(found)
             self._rules_by_asset.update(fresh)
             self._licence = licence

@@ -2,10 +2,14 @@
 
 Verdicts, per DESIGN.md's status classes:
 
-* ghost — an in-use record with no sighting inside the ghost window, *and* a source that should
-  have seen it ran inside that window (a sweep of its subnet or an agent on that subnet when the
-  record has an address; any source when it has none). No coverage, no ghost: an unswept subnet
-  is unknown, not empty. With ghost_after = 0, "inside the window" means "ever".
+* ghost — an in-use record that has gone unseen for at least the ghost window while sources that
+  should have seen it were looking (a sweep of its subnet or an agent on that subnet when the
+  record has an address; any source when it has none), and one of them ran inside the window
+  without seeing it. "Unseen since" is its last sighting, or for a record never seen the first
+  run that covered it: absence is measured from when we started to look, so a first sweep makes
+  no ghosts at 14d (README "Ghost window"). With ghost_after = 0 a sweep that started after the
+  last sighting (any covering run at all, for a never-seen record) makes it a ghost: the first
+  audit. No coverage, no ghost: an unswept subnet is unknown, not empty.
 * zombie — an asset active inside the window that no record matches (medium), or whose record is
   retired (high) or lost/stolen (critical).
 * mismatch — a record in stock / pending / in repair whose asset is active (medium); a matched
@@ -75,6 +79,14 @@ class Coverage:
     at: datetime
     networks: tuple[str, ...]    # CIDRs or single addresses
     detail: str
+    # When the run began (a sweep's start; None = `at`). A sweep that saw a machine finishes after its
+    # sighting, so only a run that *began* after the last sighting ran without seeing it.
+    started: datetime | None = None
+
+    @property
+    def began(self) -> datetime:
+        """The start of the run (its end when the start is unknown, as for an agent's report)."""
+        return self.started or self.at
 
 
 @dataclass(slots=True)
@@ -238,6 +250,7 @@ def reconcile(
     `apart`: pairs of asset ids a person split apart (decisions.py): never a possible duplicate.
     """
     window_start = now - ghost_after if ghost_after > timedelta(0) else None
+    unseen_before = now - ghost_after  # unseen since before this: long enough to be a ghost
     matches, every_match, on_many, on_one, shared_names = match_records(assets, records)
     findings: list[Finding] = []
     matched_assets = {m.asset.asset_id for m in matches}
@@ -257,11 +270,12 @@ def reconcile(
         record_id = (r.register, r.record_key)
         m = matched_record(record_id)
         if r.status_class == "in-use":
-            if m is None or (window_start is not None and m.asset.last_seen < window_start):
-                ghost = _ghost(r, m, covering, window_start)
+            ghost = None
+            if m is None or m.asset.last_seen <= unseen_before:
+                ghost = _ghost(r, m, covering, window_start, unseen_before)
                 if ghost is not None:
                     append(ghost)
-            elif record_id in primary:
+            if ghost is None and m is not None and record_id in primary:
                 mismatch = _attribute_mismatch(m)
                 if mismatch is not None:
                     append(mismatch)
@@ -373,6 +387,8 @@ class _CoverageIndex:
         self.runs = sorted(coverage, key=lambda c: c.at, reverse=True)
         self.keep = keep
         self.by_net: dict[tuple[int, int], dict[int, list[int]]] = {}
+        # Per network, the run that began first (what first() reads; the newest `keep` may not hold it).
+        self.first_by_net: dict[tuple[int, int], dict[int, int]] = {}
         # Runs repeat a few network lists (every agent of a subnet reports the same one): each list is
         # parsed once, and a network keeps only its `keep` newest runs, the most a lookup reads (newest
         # first, it stops at the first stale one). At 240,000 agent runs this took the index from
@@ -387,13 +403,38 @@ class _CoverageIndex:
                 held = by_net.setdefault(key, {}).setdefault(base, [])
                 if len(held) < keep:
                     held.append(rank)
+                firsts = self.first_by_net.setdefault(key, {})
+                earliest = firsts.get(base)
+                if earliest is None or c.began < self.runs[earliest].began:
+                    firsts[base] = rank
+
+    def first(self, ips: Sequence[str]) -> Coverage | None:
+        """The oldest run over any of `ips` (over anything when there are none): when looking began."""
+        if not ips:
+            return min(self.runs, key=attrgetter("began"), default=None)
+        oldest: Coverage | None = None
+        for ip_text in ips:
+            parsed = _address_bits(ip_text)
+            if parsed is None:
+                continue
+            ip_version, value, bits = parsed
+            for (version, prefixlen), firsts in self.first_by_net.items():
+                if version != ip_version:
+                    continue
+                rank = firsts.get(value >> (bits - prefixlen))
+                if rank is not None:
+                    c = self.runs[rank]
+                    if oldest is None or c.began < oldest.began:
+                        oldest = c
+        return oldest
 
     def covering(self, ips: Sequence[str], since: datetime | None, after: datetime | None,
                  limit: int = 5) -> list[Coverage]:
-        """The newest `limit` runs over any of `ips` (any run when there are none) inside the window."""
+        """The newest `limit` runs over any of `ips` (any run when there are none) inside the window
+        that began after `after` (the last sighting)."""
         assert limit <= self.keep, "the index keeps only `keep` runs per network"
         def fresh(c: Coverage) -> bool:
-            return (since is None or c.at >= since) and (after is None or c.at > after)
+            return (since is None or c.at >= since) and (after is None or c.began > after)
 
         runs = self.runs
         if not ips:
@@ -419,11 +460,20 @@ class _CoverageIndex:
         return [runs[rank] for rank in sorted(ranks)[:limit]]
 
 
-def _ghost(r: Record, m: Match | None, coverage: _CoverageIndex, window_start: datetime | None) -> Finding | None:
+def _ghost(r: Record, m: Match | None, coverage: _CoverageIndex, window_start: datetime | None,
+           unseen_before: datetime) -> Finding | None:
     last_seen = m.asset.last_seen if m else None
     covering = coverage.covering(r.ips, window_start, last_seen)
+    if window_start is None and last_seen is not None:
+        # At 0 a machine seen before is missing only if a sweep looked for it since: another machine's
+        # agent reporting after it (agents report at their own times) says nothing about it.
+        covering = [c for c in covering if c.method.startswith("scan:")]
     if not covering:
         return None
+    if last_seen is None and window_start is not None:
+        first = coverage.first(r.ips)  # never seen: unseen since sources began to look
+        if first is None or first.began > unseen_before:
+            return None
     latest = covering[0]
     since = f"since {_t(last_seen)}" if last_seen else "by any source"
     where = f" at {', '.join(r.ips)}" if r.ips else ""

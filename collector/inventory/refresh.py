@@ -16,15 +16,18 @@ from typing import Protocol
 
 from collector.domain.decisions import Decision, DuplicateRow
 from collector.domain.findings import SEVERITY_ORDER, AssetRow, FindingRow
+from collector.domain.posture import Posture
 from collector.inventory.decisions import ManualDecisions, annotate
 from collector.inventory.gc import paused_gc
 from collector.inventory.identity import ResolvedAsset, SubjectFacts, resolve
 from collector.inventory.oui import oui_vendor
+from collector.inventory.posture import asset_posture
 from collector.inventory.reconcile import Coverage, Finding, Match, Record, reconcile
 
-#: The rule step of a refresh: software findings for the resolved assets at `now`, bound to the
-#: store the refresh reads (collector/rules/bridge.py builds it from the loaded rule packs).
-RuleEvaluator = Callable[[datetime, Mapping[str, ResolvedAsset]], list[Finding]]
+#: The rule step of a refresh: software and posture findings for the resolved assets at `now` (with
+#: each asset's agent posture), bound to the store the refresh reads (collector/rules/bridge.py builds
+#: it from the loaded rule packs).
+RuleEvaluator = Callable[[datetime, Mapping[str, ResolvedAsset], Mapping[str, Posture]], list[Finding]]
 
 
 class InventoryStore(Protocol):
@@ -49,14 +52,24 @@ class InventoryStore(Protocol):
     def load_decisions(self) -> list[Decision]:
         """People's merge and split decisions, undone ones included."""
 
-    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
-        """Make the stored assets these (the rules engine reads them)."""
+    def load_posture(self) -> dict[str, Posture]:
+        """subject -> the security posture of every agent subject's freshest report."""
+
+    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                       posture: Mapping[str, Posture] | None = None) -> None:
+        """Make the stored assets these, with their posture (the rules engine reads them)."""
 
     def open_finding_times(self) -> dict[str, datetime]:
         """finding_id -> opened_at of every finding still open."""
 
     def persist_findings(self, rows: Sequence[FindingRow], now: datetime) -> None:
         """Make `rows` the open findings and resolve every other open one."""
+
+    def window_finding_times(self, window: timedelta) -> dict[str, datetime]:
+        """finding_id -> opened_at of what the last refresh with this (not persisted) window raised."""
+
+    def keep_window_findings(self, window: timedelta, rows: Sequence[FindingRow]) -> None:
+        """Remember when the findings of a refresh with this (not persisted) window first came up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +116,7 @@ class RefreshState:
     reconciled: list[Finding]             # reconciliation's findings
     rule_findings: list[Finding]
     rows: list[FindingRow]                # the open findings, as persisted
+    postures: dict[str, Posture]          # subject -> its agent's posture (asset_posture picks per asset)
 
 
 def full_refresh_state(store: InventoryStore, *, now: datetime, ghost_after: timedelta,
@@ -161,17 +175,27 @@ def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, ru
     coverage = store.load_coverage()
     findings, matches = reconcile(assets, records, coverage, now=now, ghost_after=ghost_after, apart=apart)
     matched = {m.asset.asset_id: m for m in matches}
+    postures = store.load_posture()
+    posture = asset_posture(assets, postures)
     if not store.read_only:
-        store.replace_assets(assets, matched)  # the rules engine reads them; they do not depend on the window
+        store.replace_assets(assets, matched, posture)  # the rules engine reads them; they do not depend on the window
     reconciled = list(findings)
-    rule_findings = rules(now, {a.asset_id: a for a in assets}) if rules is not None else []
+    rule_findings = rules(now, {a.asset_id: a for a in assets}, posture) if rules is not None else []
     findings += rule_findings
-    # Open findings keep the opened_at already on record, new ones open now.
-    rows = finding_rows(findings, matched, store.open_finding_times(), now)
-    if persist and not store.read_only:
-        store.persist_findings(rows, now)
+    # Open findings keep the opened_at already on record, new ones open now. A refresh with another
+    # window than the lifecycle's (persist=False) keeps its own record, so opened_at never moves
+    # between two runs of the same query.
+    opened = store.open_finding_times()
+    if not persist:
+        opened = {**store.window_finding_times(ghost_after), **opened}
+    rows = finding_rows(findings, matched, opened, now)
+    if not store.read_only:
+        if persist:
+            store.persist_findings(rows, now)
+        else:
+            store.keep_window_findings(ghost_after, rows)
     state = RefreshState(facts, assets, records, coverage, stored, matched, apart, reconciled, rule_findings,
-                         list(rows))
+                         list(rows), postures)
     return snapshot_of(assets, rows, findings, matched, manual.stated(stored), facts), state
 
 

@@ -25,7 +25,7 @@ _SHOWN = 5
 
 
 def find_assets(ref: str, snapshot: Snapshot) -> list[ResolvedAsset]:
-    """Every asset `ref` names: an asset id names one; otherwise tag, host name, IP, MAC and subject all count."""
+    """Every asset `ref` names: an asset id names one; otherwise tag, host name, IP, MAC, serial and subject count."""
     text = ref.strip()
     if not text:
         return []
@@ -43,7 +43,8 @@ def find_assets(ref: str, snapshot: Snapshot) -> list[ResolvedAsset]:
         r = snapshot.records.get(a.asset_id)
         if ((r is not None and r.asset_tag and r.asset_tag.lower() == low)
                 or low in (h.lower() for h in a.hostnames)
-                or (ip and ip in a.ips) or (mac and mac in a.macs) or text in a.members):
+                or (ip and ip in a.ips) or (mac and mac in a.macs) or text in a.members
+                or text.upper() in a.serials):
             found[a.asset_id] = a
     return sorted(found.values(), key=lambda a: a.asset_id)
 
@@ -55,7 +56,7 @@ def one_asset(ref: str, snapshot: Snapshot) -> ResolvedAsset:
         return found[0]
     if not found:
         raise UsageError(f"no asset matches {ref[:120]!r} (give an asset id, asset tag, host name, IP address, "
-                         "MAC address or subject)")
+                         "MAC address, serial number or subject)")
     shown = "; ".join(f"{a.asset_id} ({label(a)})" for a in found[:_SHOWN])
     more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
     raise UsageError(f"{ref[:120]!r} matches {len(found)} assets: {shown}{more}; name one by its asset id")

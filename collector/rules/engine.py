@@ -15,6 +15,8 @@ Semantics per rule type:
 * ``require``: an asset in scope whose software inventory is known
   (``has_software_inventory``) and where no install matches is a finding
   (``missing-software``).
+* ``posture``: checks of what an agent reported about its machine, one finding kind per check
+  (:mod:`collector.rules.posture`); engines leave them to that module.
 * ``licence``: assets in scope with at least one matching install use one seat each, in order of
   their earliest matching install's first_seen (ties by asset_id); each asset beyond ``seats``
   is a finding (``licence``), so the findings name the most recent deployments to remove.
@@ -33,7 +35,7 @@ from typing import Final, Protocol
 
 from collector.rules.schema import Rule, RuleSet
 
-__all__ = ["KINDS", "RuleEngine", "RuleFinding", "rule_finding", "sorted_findings", "utc_date"]
+__all__ = ["KINDS", "RuleEngine", "RuleFinding", "apply_exceptions", "rule_finding", "sorted_findings", "utc_date"]
 
 KINDS: Final = ("unauthorised-software", "missing-software", "licence")
 _KIND_BY_TYPE: Final = {
@@ -119,8 +121,10 @@ def _summary(rule: Rule, host: str, product: str | None, version: str | None, n:
             f"({rule.title})."
         )
     if rule.type == "require":
-        wanted = ", ".join(rule.match.names or rule.match.vendors)
-        return f"{host} has none of the software rule {rule.id} requires ({rule.title}; one of: {wanted})."
+        accepted = rule.match.names or rule.match.vendors
+        # The count first: a table cuts a long list short, and the reader still learns how many there are.
+        many = f"{len(accepted)} accepted products: " if len(accepted) > 3 else "one of: "
+        return f"{host} has none of the software rule {rule.id} requires ({rule.title}; {many}{', '.join(accepted)})."
     return (
         f"{_software(product, version)} on {host} exceeds the {rule.seats} licensed seats of rule {rule.id} "
         f"({rule.title}; {n} assets have it)."
@@ -155,18 +159,7 @@ def rule_finding(
         n: for licence rules, how many assets use the product (0 otherwise).
     """
     host = _label(asset_id, hostname)
-    summary = _summary(rule, host, product, version, n)
-    suppression = ""
-    expired = None
-    for exemption in rule.exceptions:
-        if not exemption.covers(asset_id, hostname):
-            continue
-        if exemption.active(today):
-            suppression = exemption.describe()
-            break
-        expired = expired or exemption
-    if not suppression and expired is not None:
-        summary = summary[:-1] + f" (exception {expired.reason!r} expired {expired.until.isoformat()})."
+    summary, suppression = apply_exceptions(rule, asset_id, hostname, today, _summary(rule, host, product, version, n))
     return RuleFinding(
         kind=_KIND_BY_TYPE[rule.type],
         severity=rule.severity,
@@ -183,6 +176,21 @@ def rule_finding(
         suppression=suppression,
         software_source=source,
     )
+
+
+def apply_exceptions(rule: Rule, asset_id: str, hostname: str | None, today: date, summary: str) -> tuple[str, str]:
+    """(summary, suppression) of a finding of ``rule`` on an asset: the first active exception that
+    covers it suppresses it ("" when none does); an expired one is noted at the end of the summary."""
+    expired = None
+    for exemption in rule.exceptions:
+        if not exemption.covers(asset_id, hostname):
+            continue
+        if exemption.active(today):
+            return summary, exemption.describe()
+        expired = expired or exemption
+    if expired is not None:
+        summary = summary[:-1] + f" (exception {expired.reason!r} expired {expired.until.isoformat()})."
+    return summary, ""
 
 
 def sorted_findings(findings: Iterable[RuleFinding]) -> list[RuleFinding]:

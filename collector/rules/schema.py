@@ -28,11 +28,13 @@ from collector.safeyaml import YamlLimitError, compose
 
 __all__ = [
     "DEVICE_TYPES",
+    "POSTURE_CHECKS",
     "RULE_TYPES",
     "SEVERITIES",
     "SOURCES",
     "Exemption",
     "Match",
+    "PortRange",
     "Rule",
     "RuleSet",
     "Scope",
@@ -43,7 +45,11 @@ __all__ = [
 ]
 
 SEVERITIES: Final = ("info", "low", "medium", "high", "critical")
-RULE_TYPES: Final = ("deny", "allow", "require", "licence")
+RULE_TYPES: Final = ("deny", "allow", "require", "licence", "posture")
+#: What a `posture` rule checks in the facts an agent reports about its machine; each is also the
+#: kind of its findings (collector/rules/posture.py says what each means).
+POSTURE_CHECKS: Final = ("unpatched", "disk-unencrypted", "firewall-off", "endpoint-protection-missing",
+                         "remote-access-port-open")
 #: Package sources the agents and scanners report (proto SoftwareItem.source), plus the
 #: catch-alls the issue names. A typo such as "dep" must fail, not silently match nothing.
 SOURCES: Final = frozenset(
@@ -60,7 +66,9 @@ DEVICE_TYPES: Final = frozenset(
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _OS = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _FILE_KEYS = ("rules", "description")
-_RULE_KEYS = ("id", "title", "severity", "type", "description", "references", "match", "scope", "exceptions", "seats")
+_RULE_KEYS = ("id", "title", "severity", "type", "description", "references", "match", "scope", "exceptions", "seats",
+              "check", "ports")
+_PORT = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/(tcp|udp))?$")
 _MATCH_KEYS = ("name", "vendor", "version", "source")
 _SCOPE_KEYS = ("os", "hostname", "subnet", "device_type")
 _EXCEPTION_KEYS = ("hostname", "asset_id", "reason", "until")
@@ -152,6 +160,22 @@ class Exemption:
 
 
 @dataclass(frozen=True, slots=True)
+class PortRange:
+    """Ports of one transport protocol, for remote-access-port-open: `low`..`high` inclusive."""
+
+    protocol: str  # "tcp" | "udp"
+    low: int
+    high: int
+
+    def holds(self, protocol: str, port: int) -> bool:
+        """Whether a socket of `protocol` on `port` is one of these."""
+        return protocol == self.protocol and self.low <= port <= self.high
+
+    def __str__(self) -> str:
+        return (f"{self.low}" if self.low == self.high else f"{self.low}-{self.high}") + f"/{self.protocol}"
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One validated rule.
 
@@ -164,6 +188,8 @@ class Rule:
         scope: which assets it applies to.
         exceptions: exemptions, in file order.
         seats: licensed seats (licence rules only).
+        check: what a posture rule checks (POSTURE_CHECKS; posture rules only).
+        ports: the listening ports remote-access-port-open flags (that check only).
         description: optional longer text.
         references: optional URLs (advisories, CVEs).
         file: file the rule came from.
@@ -180,6 +206,8 @@ class Rule:
     seats: int | None = None
     description: str = ""
     references: tuple[str, ...] = ()
+    check: str = ""
+    ports: tuple[PortRange, ...] = ()
     file: str = ""
     line: int = 0
 
@@ -464,7 +492,10 @@ def _rule(ck: _Checker, node: Node) -> Rule | _Missing:
             rid = str(value_node.value)
     what = f"rule {rid!r}"
     errors_before = len(ck.errors)
-    keys = ck.mapping(node, what, _RULE_KEYS, required=("id", "title", "severity", "type", "match"))
+    posture = any(isinstance(k, ScalarNode) and k.value == "type" and isinstance(v, ScalarNode)
+                  and v.value == "posture" for k, v in node.value)
+    keys = ck.mapping(node, what, _RULE_KEYS,
+                      required=("id", "title", "severity", "type", "check" if posture else "match"))
     if isinstance(keys, _Missing):
         return _BAD
 
@@ -489,7 +520,11 @@ def _rule(ck: _Checker, node: Node) -> Rule | _Missing:
     if "references" in keys:
         refs = ck.string_list(keys["references"][1], f"{what}.references")
         references = _BAD if isinstance(refs, _Missing) else tuple(v for v, _ in refs)
-    match = _match(ck, keys["match"][1], rid) if "match" in keys else _BAD
+    check, ports = _posture(ck, keys, what, rtype)
+    match: Match | _Missing = _match(ck, keys["match"][1], rid) if "match" in keys else Match() if posture else _BAD
+    if posture and "match" in keys and check != "endpoint-protection-missing":
+        match = ck.error(keys["match"][0], f"{what}: 'match' only applies to check: endpoint-protection-missing "
+                                           "(the software that counts as protection)")
     scope = _scope(ck, keys["scope"][1], rid) if "scope" in keys else Scope()
     exceptions = _exceptions(ck, keys["exceptions"][1], rid) if "exceptions" in keys else ()
     seats: int | _Missing | None = None
@@ -520,6 +555,8 @@ def _rule(ck: _Checker, node: Node) -> Rule | _Missing:
     assert isinstance(scope, Scope)
     assert isinstance(exceptions, tuple)
     assert not isinstance(seats, _Missing)
+    assert isinstance(check, str)
+    assert isinstance(ports, tuple)
     return Rule(
         id=rule_id,
         title=title,
@@ -531,9 +568,54 @@ def _rule(ck: _Checker, node: Node) -> Rule | _Missing:
         seats=seats,
         description=description,
         references=references,
+        check=check,
+        ports=ports,
         file=ck.filename,
         line=node.start_mark.line + 1,
     )
+
+
+def _posture(ck: _Checker, keys: dict[str, tuple[Node, Node]], what: str,
+             rtype: str | _Missing) -> tuple[str | _Missing, tuple[PortRange, ...] | _Missing]:
+    """`check` and `ports` of a posture rule (errors where they do not apply)."""
+    check: str | _Missing = ""
+    if "check" in keys:
+        if rtype != "posture":
+            check = ck.error(keys["check"][0], f"{what}: 'check' only applies to type: posture")
+        else:
+            check = ck.string(keys["check"][1], f"{what}.check")
+            if isinstance(check, str) and check not in POSTURE_CHECKS:
+                hint = difflib.get_close_matches(check, POSTURE_CHECKS, n=1)
+                check = ck.error(keys["check"][1], f"{what}: unknown check {check!r} (" + (
+                    f"did you mean {hint[0]!r}?" if hint else "expected one of: " + ", ".join(POSTURE_CHECKS)) + ")")
+    ports: tuple[PortRange, ...] | _Missing = ()
+    if "ports" in keys:
+        if check != "remote-access-port-open":
+            ports = ck.error(keys["ports"][0], f"{what}: 'ports' only applies to check: remote-access-port-open")
+        else:
+            ports = _ports(ck, keys["ports"][1], f"{what}.ports")
+    elif check == "remote-access-port-open":
+        ports = ck.error(keys["check"][1],
+                         f"{what}: remote-access-port-open needs 'ports' (e.g. [3389/tcp, 5900-5909/tcp])")
+    return check, ports
+
+
+def _ports(ck: _Checker, node: Node, what: str) -> tuple[PortRange, ...] | _Missing:
+    """`3389/tcp`, `5900-5909/tcp`, `161/udp`, or a bare number (TCP)."""
+    values = ck.string_list(node, what)
+    if isinstance(values, _Missing):
+        return _BAD
+    out: list[PortRange] = []
+    for value, item in values:
+        m = _PORT.match(value.strip().lower())
+        low = int(m.group(1)) if m else 0
+        high = int(m.group(2) or low) if m else 0
+        if m is None or not 1 <= low <= high <= 65535:
+            ck.error(item, f"{what}: bad port {value!r} (use PORT/tcp or LOW-HIGH/udp with ports 1-65535, "
+                           "e.g. 3389/tcp or 5900-5909/tcp)")
+            continue
+        out.append(PortRange(m.group(3) or "tcp", low, high))
+    return tuple(out) if len(out) == len(values) else _BAD
 
 
 def _yaml_error_line(exc: yaml.YAMLError, text: str) -> tuple[int, str]:

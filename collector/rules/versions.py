@@ -12,6 +12,8 @@ rpm       rpm                 ``rpm_version.Evr`` (rpm-rs bindings; identical to
                               epochs, ``~`` pre-releases, ``^`` snapshots
 pep440    pip                 ``packaging.version.Version`` (PEP 440)
 semver    npm                 ``semver.Version`` (SemVer 2.0.0, pre-release ordering)
+apk       apk                 ``univers.versions.AlpineLinuxVersion`` (apk-tools' order: letters,
+                              ``_alpha``..``_rc`` before the release, ``_p`` after, ``-rN``)
 dotted    msi, windows, macos, small tokeniser below: numbers numerically ("9.20" > "9.3"),
           snmp, anything else  trailing zeros ignored ("1.0" == "1.0.0"), pre-release words
                               (dev, alpha, beta, pre, rc, and a/b/c before a digit) below the
@@ -27,6 +29,10 @@ Constraint syntax: one or more comparisons joined by commas, all of which must h
 version means ``==``. When the constraint's version has no Debian revision / RPM release
 ("<1.0.1g") the installed version's revision/release is ignored for that comparison, as rpm does
 for a dependency without a release: ``1.0.1f-1ubuntu2`` satisfies ``<=1.0.1f``.
+
+Advisories (collector/vulns) compare ``exact``: a fixed version of a native Debian package ("2.4")
+or an RPM advisory without a release is still a whole version, and a distribution revision on the
+installed side ("2.4-0.1") must count, or a backported fix would be read as its upstream version.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from debian.debian_support import Version as DebianVersion
 from packaging.version import InvalidVersion
 from packaging.version import Version as Pep440Version
 from rpm_version import Evr  # type: ignore[import-untyped]  # compiled extension without stubs
+from univers.versions import AlpineLinuxVersion
 
 __all__ = [
     "SCHEMES",
@@ -51,7 +58,7 @@ __all__ = [
     "parse_constraint",
 ]
 
-SCHEMES = ("debian", "rpm", "pep440", "semver", "dotted")
+SCHEMES = ("debian", "rpm", "pep440", "semver", "apk", "dotted")
 
 _OPS: dict[str, Callable[[int], bool]] = {
     "<": lambda c: c < 0,
@@ -123,17 +130,17 @@ def _split_debian_revision(text: str) -> tuple[str, bool]:
     return text.rsplit("-", 1)[0], True
 
 
-def _compare_debian(installed: str, wanted: str) -> int:
+def _compare_debian(installed: str, wanted: str, exact: bool) -> int:
     wanted_has_revision = "-" in wanted
-    if not wanted_has_revision:
+    if not wanted_has_revision and not exact:
         installed = _split_debian_revision(installed)[0]
     return _cmp(DebianVersion(installed), DebianVersion(wanted))
 
 
-def _compare_rpm(installed: str, wanted: str) -> int:
+def _compare_rpm(installed: str, wanted: str, exact: bool) -> int:
     mine = Evr.parse(installed)
     theirs = Evr.parse(wanted)
-    if not theirs.release:
+    if not theirs.release and not exact:
         mine = Evr(mine.epoch, mine.version, "")
     return _cmp(mine, theirs)
 
@@ -145,22 +152,30 @@ def _semver(text: str) -> semver.Version:
     return semver.Version.parse(text, optional_minor_and_patch=True)
 
 
-_COMPARATORS: dict[str, Callable[[str, str], int]] = {
+def _compare_apk(installed: str, wanted: str, _exact: bool) -> int:
+    # univers raises its InvalidVersion (a ValueError) on text outside apk's grammar.
+    return _cmp(AlpineLinuxVersion(installed), AlpineLinuxVersion(wanted))
+
+
+_COMPARATORS: dict[str, Callable[[str, str, bool], int]] = {
     "debian": _compare_debian,
     "rpm": _compare_rpm,
-    "pep440": lambda a, b: _cmp(Pep440Version(a), Pep440Version(b)),
-    "semver": lambda a, b: _cmp(_semver(a), _semver(b)),
+    "pep440": lambda a, b, _exact: _cmp(Pep440Version(a), Pep440Version(b)),
+    "semver": lambda a, b, _exact: _cmp(_semver(a), _semver(b)),
+    "apk": _compare_apk,
 }
 
 
-@lru_cache(maxsize=65536)
-def compare_versions(installed: str, wanted: str, scheme: str) -> int:
+@lru_cache(maxsize=262144)
+def compare_versions(installed: str, wanted: str, scheme: str, exact: bool = False) -> int:
     """Compare two versions in one scheme.
 
     Args:
         installed: the version found on the asset.
         wanted: the version named in a rule (or any second version).
         scheme: one of :data:`SCHEMES`.
+        exact: compare whole versions (advisories); False lets a ``wanted`` without a Debian
+            revision / RPM release ignore the installed one (rule constraints, see above).
 
     Returns:
         -1, 0 or 1 as ``installed`` sorts before, equal to or after ``wanted``. Versions the
@@ -176,7 +191,7 @@ def compare_versions(installed: str, wanted: str, scheme: str) -> int:
     except KeyError:
         raise ValueError(f"unknown version scheme {scheme!r}") from None
     try:
-        return comparator(installed, wanted)
+        return comparator(installed, wanted, exact)
     except (ValueError, TypeError, InvalidVersion):
         # python-debian, packaging and semver raise ValueError subclasses on text outside their
         # grammar; rpm_version raises ValueError. Fall back so that the rule still applies.

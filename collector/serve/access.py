@@ -126,6 +126,10 @@ class TokenBook:
             if held == name:
                 del self._by_hash[digest]
 
+    def holds(self, name: str) -> bool:
+        """Whether a valid token of this name exists (a dashboard session logged in with it ends when not)."""
+        return any(held == name for held, _ in self._by_hash.values())
+
     def __len__(self) -> int:
         return len(self._by_hash)
 

@@ -8,6 +8,7 @@ after its commit, so nothing acked is lost at any point of this sequence.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
 import os
@@ -19,6 +20,7 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -34,12 +36,16 @@ from collector.ingest.budget import InflightBudget
 from collector.ingest.enrolment import INTERNAL, UNAVAILABLE, EnrolAttempt, EnrolmentGate, Refusal
 from collector.ingest.pipeline import RETRY_LATER_MS, IngestPipeline
 from collector.ingest.ratelimit import RateLimiter
+from collector.inventory.changes import changes
+from collector.inventory.detail import asset_detail
 from collector.inventory.gc import settle_for_serving
 from collector.inventory.live import Change, LiveInventory, LiveLoop, change_of
 from collector.inventory.refresh import RuleEvaluator, Snapshot, refresh
 from collector.inventory.refs import record_decision, undo_decision
+from collector.pages import document_json
 from collector.register.importing import import_register, parse_status_map
 from collector.rules.bridge import load_software_rules
+from collector.rules.order import package_order
 from collector.serve.access import Access, TokenBook, check_name, check_role, hash_secret, new_token
 from collector.serve.audit import AuditWriter
 from collector.serve.guard import PeerGuard, private_socket, refused_counter
@@ -59,7 +65,13 @@ from collector.serve.metrics import Metrics
 from collector.serve.querypool import QueryPool
 from collector.serve.service import AdminService, IngestService, Keyring, QueryService, add_ingest_service
 from collector.serve.workers import FrontendPool
-from collector.store.duckdb import Store
+from collector.store.duckdb import GHOST_AFTER_SETTING, Store
+from collector.store.vulns_sql import VulnStore
+from collector.vulns.bridge import with_vulnerabilities
+from collector.vulns.schedule import FeedDirectory, reimport_loop
+
+if TYPE_CHECKING:
+    from collector.web.serving import Dashboard
 
 log = logging.getLogger("netcensus.server")
 
@@ -78,6 +90,8 @@ class Collector:
         self._check_policy()  # before the database file is created
         self.store = Store.open(config.db)
         self.store.defer_checkpoints()
+        # `findings --db` on this file defaults to the same window, so both ways of asking agree.
+        self.store.set_setting(GHOST_AFTER_SETTING, str(int(config.ghost_after.total_seconds())))
         threads = config.duckdb_threads or writer_threads(config.workers, os.cpu_count() or 1)
         if threads:
             self.store.limit_threads(threads)
@@ -85,7 +99,7 @@ class Collector:
         self._refresh_lock = threading.Lock()
         # Assets and findings kept current report by report (collector/inventory/live.py).
         self.live = LiveInventory(self.store, ghost_after=config.ghost_after,
-                                  rules_for=self._rules_for if self._rules else None)
+                                  rules_for=self._rules_for)
         self.live_loop = LiveLoop(self._live_update, on_error=lambda exc: log.error("live update failed: %s", exc))
         self.pipeline = IngestPipeline(self._store_reports, clock, max_queue=config.max_queue,
                                        when_idle=self.store.checkpoint_if_idle, recover=self.store.recover)
@@ -111,6 +125,8 @@ class Collector:
         self._holder: socket.socket | None = None
         self._private_dir: str | None = None
         self.guard: PeerGuard | None = None  # max_connections_per_peer > 0: owns the public port
+        self.dashboard: Dashboard | None = None  # ui_listen: the web dashboard (collector/web/)
+        self.ui_port = 0
 
     def refresh(self, ghost_after: timedelta | None = None) -> Snapshot:
         """Assets and findings now: with the configured window the live state, brought up to date with
@@ -121,12 +137,14 @@ class Collector:
             with self._refresh_lock:
                 return self.live.snapshot()
         with self._refresh_lock:
-            rules = self._rules.evaluator(self.store) if self._rules else None
-            return refresh(self.store, now=self.clock(), ghost_after=window, rules=rules, persist=False)
+            return refresh(self.store, now=self.clock(), ghost_after=window, rules=self._rules_for(None),
+                           persist=False)
 
-    def _rules_for(self, only: Collection[str] | None) -> RuleEvaluator:
-        assert self._rules is not None
-        return self._rules.evaluator(self.store, only)
+    def _rules_for(self, only: Collection[str] | None) -> RuleEvaluator | None:
+        """The rule step: the rule packs and, with a feed loaded, the vulnerability step (per-asset
+        findings for the asset ids `only` alone when given: the live path)."""
+        return with_vulnerabilities(self.store, self._rules.evaluator(self.store, only) if self._rules else None,
+                                    only)
 
     def _store_reports(self, reports: Sequence[IngestReport], now: datetime) -> StoreResult:
         """Store a batch (the ingest writer's step) and hand what it touched to the live loop before
@@ -260,15 +278,21 @@ class Collector:
         check_bindable(host, port, self.config.listen)
         open_files = raise_open_files_limit()
         self.audit.start()
+        if self.config.ui_listen:  # first: a dashboard that cannot bind stops the start before gRPC serves
+            await self._start_dashboard(self.config.ui_listen)
         self.live_loop.start()  # its first update is the full refresh the live state starts from
         cap = connection_cap(self.config)
         if self.config.max_connections and cap < self.config.max_connections:
             log.info("max_connections %d lowered to %d: the open-files limit is %d (raise it with the service "
                      "manager's file limit)", self.config.max_connections, cap, open_files)
-        if self.config.workers > 1:
-            self.port = await self._start_workers(host, port)
-        else:
-            self.port = await self._start_single(host, port, creds)
+        try:
+            if self.config.workers > 1:
+                self.port = await self._start_workers(host, port)
+            else:
+                self.port = await self._start_single(host, port, creds)
+        except BaseException:  # nothing serves: its private socket directory must not outlive the attempt
+            self._remove_private_dir()
+            raise
         if creds is None and not is_loopback(host):
             log.warning("listening in PLAINTEXT on %s (--plaintext): node keys and inventories cross the network "
                         "unencrypted; use --tls-cert/--tls-key", self.config.listen)
@@ -283,6 +307,18 @@ class Collector:
                         "(`netcensus tokens create NAME --role admin`)")
         return self.port
 
+    async def _start_dashboard(self, listen: str) -> None:
+        """Serve the web dashboard from this process (collector/web/serving.py); undo the start on failure."""
+        from collector.web.serving import for_collector
+
+        self.dashboard = for_collector(self, listen)
+        try:
+            self.ui_port = await self.dashboard.start()
+        except BaseException:
+            self.dashboard = None
+            await asyncio.to_thread(self.audit.stop)
+            raise
+
     def _query_admin(self, server: grpc.aio.Server, *, private: bool) -> None:
         """Query and Admin behind the access check. private: the writer's socket for its front-ends,
         which state the caller's address and certificate; never the public port."""
@@ -290,7 +326,8 @@ class Collector:
                         mutual_tls=self.config.tls_client_ca is not None, trust_forwarded=private,
                         record=self.audit.write, clock=self.clock)
         query_pb2_grpc.add_QueryServicer_to_server(
-            QueryService(self.refresh, self.store.resolved_findings, access=access, pool=self.query_pool), server)
+            QueryService(self.refresh, self.store.resolved_findings, access=access, pool=self.query_pool,
+                         documents=_Documents(self)), server)
         query_pb2_grpc.add_AdminServicer_to_server(
             AdminService(self._import, access=access, revoke=self.revoke, sources=self.store.sources,
                          tokens=_Tokens(self), approve=self.approve, pool=self.query_pool,
@@ -308,7 +345,7 @@ class Collector:
         self.pipeline.start()
         guarded = self.config.max_connections_per_peer > 0
         if guarded:  # gRPC behind the per-peer guard (collector/serve/guard.py)
-            self._private_dir = tempfile.mkdtemp(prefix="netcensus-collector-")
+            self._private_dir = _private_dir()
             bound = bind_address(server, f"unix:{private_socket(self._private_dir)}", creds)
         else:
             bound = bind(server, host, port, creds)
@@ -346,7 +383,7 @@ class Collector:
         queries and admin calls the front-ends pass on over a private Unix socket."""
         self._holder = reserve_shared_port(host, port, self.config.listen)
         port = int(self._holder.getsockname()[1])
-        self._private_dir = tempfile.mkdtemp(prefix="netcensus-collector-")
+        self._private_dir = _private_dir()
         internal = str(Path(self._private_dir) / "writer.sock")
         server = grpc.aio.server(options=server_options(self.config))
         self._query_admin(server, private=True)
@@ -377,6 +414,9 @@ class Collector:
 
     async def stop(self, grace: float = 5.0) -> None:
         """Graceful shutdown; nothing queued is lost."""
+        if self.dashboard is not None:
+            await self.dashboard.stop()
+            self.dashboard = None
         if self.pool is not None:  # front-ends finish their calls while the writer still commits
             await asyncio.to_thread(self.pool.stop, grace)
         if self.guard is not None:
@@ -392,10 +432,14 @@ class Collector:
         self.store.close()
         if self._holder is not None:
             self._holder.close()
-        if self._private_dir is not None:
-            shutil.rmtree(self._private_dir, ignore_errors=True)
+        self._remove_private_dir()
         log.info("stopped: %d reports stored, %d duplicates, %d rows", self.pipeline.stored,
                  self.pipeline.duplicates, self.pipeline.rows)
+
+    def _remove_private_dir(self) -> None:
+        if self._private_dir is not None:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            self._private_dir = None
 
     async def refresh_loop(self) -> None:
         """Keep the findings lifecycle current even when nobody asks."""
@@ -406,6 +450,32 @@ class Collector:
                 await asyncio.to_thread(self.refresh)
             except NetcensusError as exc:
                 log.error("refresh failed: %s", exc)
+
+    async def vulns_loop(self) -> None:
+        """Re-import the OSV feeds in the configured vulns_dir on its schedule (collector/vulns/schedule.py)."""
+        if self.config.vulns_dir is None:
+            return
+        feeds = FeedDirectory(VulnStore(self.store), self.config.vulns_dir, self.clock)
+        # New advisories change the vulnerable-software findings of every asset, not just the touched ones.
+        await reimport_loop(feeds, self.config.vulns_interval, lambda: self.live_loop.mark(Change(rules=True)))
+
+
+class _Documents:
+    """The asset page and the changes of a window (QueryService's Documents), from a fresh refresh and the store."""
+
+    def __init__(self, collector: Collector) -> None:
+        self._collector = collector
+
+    def asset_detail(self, ref: str) -> str:
+        """See collector/inventory/detail.py."""
+        c = self._collector
+        return document_json(asset_detail(ref, c.refresh(), c.store), compact=True)
+
+    def changes(self, since: datetime) -> str:
+        """See collector/inventory/changes.py."""
+        c = self._collector
+        return document_json(changes(c.refresh(), c.store, since=since, now=c.clock(), order=package_order),
+                             compact=True)
 
 
 class _Tokens:
@@ -468,6 +538,14 @@ def writer_threads(workers: int, cores: int) -> int:
     return max(1, cores - workers)
 
 
+def _private_dir() -> str:
+    """A new 0700 directory for the collector's private sockets, removed by stop() or at the latest when
+    the interpreter exits (a collector that was never stopped: a failed start, a forgotten test fixture)."""
+    path = tempfile.mkdtemp(prefix="netcensus-collector-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
 def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) -> int:
     """Run until SIGTERM/SIGINT; returns the exit code."""
     async def main() -> None:
@@ -487,10 +565,12 @@ def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) ->
         if ready is not None:
             ready(port)
         refresher = asyncio.create_task(collector.refresh_loop())
+        feeds = asyncio.create_task(collector.vulns_loop())
         await stop.wait()
-        refresher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await refresher
+        for task in (refresher, feeds):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await collector.stop()
 
     asyncio.run(main())

@@ -291,7 +291,8 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
                 hash_secret(request.enrolment_secret), self._secret_hash),
             secret_key=self._secret_hash or "open", source_id=source_id, kind=str(kind), hostname=hostname,
             key_hash=hash_secret(node_key), presented_hash=hash_secret(presented) if presented else "",
-            mutual_tls=self._mutual_tls, cert_kind=cert.kind if cert else "", cert_name=cert.name if cert else "")
+            mutual_tls=self._mutual_tls, cert_kind=cert.kind if cert else "", cert_name=cert.name if cert else "",
+            secret_given=bool(request.enrolment_secret))
         try:
             refusal = await asyncio.to_thread(self._enrol, attempt)
         except NetcensusError as exc:  # a front-end lost the writer process: nothing was stored
@@ -516,6 +517,20 @@ async def _pooled(pool: QueryPool, context: grpc.aio.ServicerContext[Any, Any], 
         raise AssertionError("context.abort returned") from exc
 
 
+#: Characters of a streamed document per message: well under any message size limit, few messages.
+DOCUMENT_PIECE = 1 << 20
+
+
+class Documents(Protocol):
+    """The document-shaped answers (collector/serve/server.py builds them from one refresh and the store)."""
+
+    def asset_detail(self, ref: str) -> str:
+        """`netcensus asset REF` as JSON; UsageError when `ref` names no asset or several."""
+
+    def changes(self, since: datetime) -> str:
+        """`netcensus changes --since` as JSON."""
+
+
 class QueryService(query_pb2_grpc.QueryServicer):
     """Findings and assets, recomputed at call time; every call needs a reader (or admin) token.
 
@@ -523,8 +538,9 @@ class QueryService(query_pb2_grpc.QueryServicer):
     before anything leaves: as with Vault's audit devices, no audit row, no answer."""
 
     def __init__(self, refresh: Refresher, resolved: Callable[[], list[FindingRow]] | None = None, *,
-                 access: Access, pool: QueryPool | None = None) -> None:
+                 access: Access, pool: QueryPool | None = None, documents: Documents | None = None) -> None:
         self._refresh = refresh
+        self._documents = documents
         self._resolved = resolved
         self._access = access
         self._pool = pool or QueryPool(2, 16)
@@ -604,6 +620,52 @@ class QueryService(query_pb2_grpc.QueryServicer):
             raise AssertionError("context.abort returned") from exc
         await self._audited(context, caller, "ExplainAsset", f"{target} -> {explained.asset.asset_id}")
         return explanation_to_proto(explained)
+
+    async def AssetDetail(self, request: query_pb2.AssetDetailRequest,
+                          context: grpc.aio.ServicerContext[Any, Any]) -> query_pb2.Document:
+        target = request.ref[:128]
+        caller = await self._access.require(context, READER, "AssetDetail", target)
+        documents = self._documents
+        if documents is None:
+            await self._document_failed(context, caller, "AssetDetail", target,
+                                        grpc.StatusCode.UNIMPLEMENTED, "this collector serves no asset pages")
+            raise AssertionError("context.abort returned")
+        text = await self._document(context, caller, "AssetDetail", target, documents.asset_detail, request.ref)
+        await self._audited(context, caller, "AssetDetail", target)
+        return query_pb2.Document(json=text)
+
+    async def ListChanges(self, request: query_pb2.ChangesRequest,
+                          context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[query_pb2.Document]:
+        caller = await self._access.require(context, READER, "ListChanges")
+        documents = self._documents
+        since = to_datetime(request.since) if request.HasField("since") else None
+        target = f"since {since.isoformat(timespec='seconds')}" if since else ""
+        if documents is None or since is None or since > datetime.now(since.tzinfo):
+            code, why = ((grpc.StatusCode.UNIMPLEMENTED, "this collector serves no changes") if documents is None
+                         else (grpc.StatusCode.INVALID_ARGUMENT, "since: give a time that is not in the future"))
+            await self._document_failed(context, caller, "ListChanges", target, code, why)
+            raise AssertionError("context.abort returned")
+        text = await self._document(context, caller, "ListChanges", target, documents.changes, since)
+        await self._audited(context, caller, "ListChanges", target)
+        for start in range(0, len(text), DOCUMENT_PIECE):
+            yield query_pb2.Document(json=text[start:start + DOCUMENT_PIECE])
+
+    async def _document(self, context: grpc.aio.ServicerContext[Any, Any], caller: Caller, action: str, target: str,
+                        work: Callable[[Any], str], arg: Any) -> str:
+        """Build a document on the query pool; a bad ref is INVALID_ARGUMENT, a store failure FAILED_PRECONDITION."""
+        try:
+            return await _pooled(self._pool, context, work, arg)
+        except UsageError as exc:
+            await self._document_failed(context, caller, action, target, grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except NetcensusError as exc:
+            await self._document_failed(context, caller, action, target, grpc.StatusCode.FAILED_PRECONDITION,
+                                        str(exc))
+        raise AssertionError("context.abort returned")
+
+    async def _document_failed(self, context: grpc.aio.ServicerContext[Any, Any], caller: Caller, action: str,
+                               target: str, code: grpc.StatusCode, why: str) -> None:
+        await self._access.done(caller, action, target, f"{code.name}: {why}"[:300])
+        await context.abort(code, why)
 
     async def _audited(self, context: grpc.aio.ServicerContext[Any, Any], caller: Caller, action: str,
                        target: str) -> None:

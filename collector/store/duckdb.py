@@ -36,14 +36,18 @@ from collector.domain.model import (
     RecordedAsset,
     StoreResult,
 )
+from collector.domain.posture import Posture
 from collector.errors import DatabaseLockedError, QueryError, StorageUnavailable, StoreError
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
-from collector.store import inventory, live_reads
+from collector.store import history, inventory, live_reads
+from collector.store import posture as posture_sql
 from collector.store import reports as reports_sql
 
 _LOCK_PID = re.compile(r"PID (\d+)")
 log = logging.getLogger("netcensus.store")
+#: Settings key of the serving collector's ghost window in seconds (`findings --db` defaults to it).
+GHOST_AFTER_SETTING = "ghost_after_seconds"
 
 # DuckDB reports a full disk as an IOException while writing, but as a TransactionException
 # ("Failed to commit: Could not write file ...: No space left on device") when the commit's WAL
@@ -279,6 +283,11 @@ class Store:
             cur.execute("COMMIT")
 
     # --- settings and sources ----------------------------------------------------------------------
+
+    def ghost_after(self) -> timedelta | None:
+        """The ghost window of the collector that last served this file (None: never served)."""
+        value = self.get_setting(GHOST_AFTER_SETTING)
+        return timedelta(seconds=int(value)) if value and value.isdigit() else None
 
     def get_setting(self, key: str) -> str | None:
         """A persisted collector setting."""
@@ -539,16 +548,32 @@ class Store:
             return None
         return next(d for d in self.load_decisions() if d.decision_id == decision_id)
 
-    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
-        """Make the assets and asset_members tables hold these assets (and their matched records)."""
+    def replace_assets(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                       posture: Mapping[str, Posture] | None = None) -> None:
+        """Make the assets and asset_members tables hold these assets (their matched records, their posture)."""
         with self._mapped("writing assets"), self._transaction() as cur:
-            inventory.write_assets(cur, assets, matched)
+            inventory.write_assets(cur, assets, matched, posture)
+
+    def load_posture(self, subjects: Collection[str] | None = None) -> dict[str, Posture]:
+        """subject -> posture of every agent subject's freshest report (collector/store/posture.py), of
+        `subjects` only when given (the live path).
+
+        Keeps, when the file is writable, since when each pending security update has been pending
+        (pending_update_since), so that only updates seen for the first time send it to older reports.
+        """
+        with self._mapped("loading posture"):
+            if not self.read_only:
+                with self._transaction() as cur:
+                    posture_sql.track_pending(cur, subjects)
+            return posture_sql.load_posture(self._cursor(), subjects)
 
     def write_asset_changes(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
-                            gone: Collection[str], subjects: Collection[str]) -> None:
-        """Rewrite `assets`, drop the assets `gone`, re-home the members in `subjects` (the live path)."""
+                            gone: Collection[str], subjects: Collection[str],
+                            posture: Mapping[str, Posture] | None = None) -> None:
+        """Rewrite `assets` (with their posture), drop the assets `gone`, re-home the members in
+        `subjects` (the live path)."""
         with self._mapped("writing assets"), self._transaction() as cur:
-            inventory.write_asset_changes(cur, assets, matched, gone, subjects)
+            inventory.write_asset_changes(cur, assets, matched, gone, subjects, posture)
 
     def persist_finding_changes(self, changed: Sequence[FindingRow], resolved: Collection[str],
                                 now: datetime) -> None:
@@ -560,6 +585,16 @@ class Store:
         """finding_id -> opened_at of every finding still open."""
         with self._mapped("loading open findings"):
             return inventory.open_finding_times(self._cursor())
+
+    def window_finding_times(self, window: timedelta) -> dict[str, datetime]:
+        """finding_id -> opened_at of what queries with ghost window `window` raised last time."""
+        with self._mapped("loading findings of a window"):
+            return inventory.window_finding_times(self._cursor(), window)
+
+    def keep_window_findings(self, window: timedelta, rows: Sequence[FindingRow]) -> None:
+        """Remember when the findings of a query with ghost window `window` first came up."""
+        with self._mapped("writing findings of a window"), self._transaction() as cur:
+            inventory.keep_window_findings(cur, window, rows)
 
     def persist_findings(self, rows: Sequence[FindingRow], now: datetime) -> None:
         """Make `rows` the open findings: keep, open and reopen them; resolve every other open one."""
@@ -588,6 +623,30 @@ class Store:
         """In-use records per subnet or site and how many were seen inside `window`, least covered first."""
         with self._mapped("reading coverage"):
             return live_reads.coverage_by_subnet(self._cursor(), now, window, by)
+
+    # --- history: `netcensus asset` and `netcensus changes` (collector/store/history.py) ----------------
+
+    def asset_history(self, subjects: Sequence[str], asset_id: str) -> dict[str, list[dict[str, Any]]]:
+        """One asset's identifiers per source, software installed now, open findings and finding events."""
+        with self._mapped("reading the asset's history"):
+            cur = self._cursor()
+            return {"identifiers": history.asset_identifiers(cur, subjects),
+                    "software": history.asset_software(cur, subjects),
+                    "findings": history.asset_findings(cur, asset_id),
+                    "timeline": history.asset_timeline(cur, asset_id)}
+
+    def change_history(self, members: Mapping[str, str], since: datetime) -> dict[str, list[dict[str, Any]]]:
+        """What the changes since `since` are made of; `members` maps subject -> asset id (the refresh's)."""
+        with self._mapped("reading changes"):
+            cur = self._cursor()
+            presence = history.presence(cur, members, since)
+            # Sweeps that may have looked for an asset: from the earliest last sighting that matters on.
+            looked_after = min((r["last_before"] for r in presence if r["last_before"] is not None), default=since)
+            return {"presence": presence, "jobs": history.last_seen_by(cur, members, since),
+                    "sweeps": history.scan_runs_after(cur, looked_after),
+                    "identity": history.identity_values(cur, members, since),
+                    "software": history.software_moves(cur, members, since),
+                    "findings": history.finding_events_since(cur, since)}
 
     # --- rules ---------------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from collector.domain.findings import Evidence, FindingRow
+from collector.domain.posture import Posture
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
 
@@ -208,26 +209,30 @@ def load_records(cur: duckdb.DuckDBPyConnection) -> list[Record]:
 def load_coverage(cur: duckdb.DuckDBPyConnection, agents: Collection[str] | None = None) -> list[Coverage]:
     """Completed sweeps and agent reports: what could have seen a recorded machine, and when.
 
-    Of an agent's reports with the same networks only the newest five are loaded: a ghost cites at
-    most the five newest runs that covered it, so older identical runs can never show. With
-    `agents`, the sweeps and the reports of those agent sources only (the live path replaces their
-    share; the newest five are counted per source, so one source's share depends on its reports alone).
+    Of an agent's reports with the same networks only the newest five and the oldest are loaded: a
+    ghost cites at most the five newest runs that covered it, and the oldest says since when its
+    networks have been looked at (a never-seen record is unseen since then). With `agents`, the
+    sweeps and the reports of those agent sources only (the live path replaces their share; the runs
+    are chosen per source, so one source's share depends on its reports alone).
     """
     # Name the scanner by the host it enrolled from: people know "scan-01", not a UUID.
     s = _columns(cur, """
         SELECT s.source_id, s.methods, epoch_us(s.finished_at) AS finished_at, s.targets,
-               coalesce(src.hostname, '') AS scanner
+               coalesce(src.hostname, '') AS scanner, epoch_us(s.started_at) AS started_at
         FROM scan_runs s LEFT JOIN sources src USING (source_id) WHERE s.complete""")
     out = [
-        Coverage(source=source, method="scan:" + ",".join(methods), at=at,  # type: ignore[arg-type] # NOT NULL
-                 networks=tuple(targets), detail=f"sweep of {', '.join(targets[:3])} by {scanner or source}")
-        for source, methods, at, targets, scanner in zip(s["source_id"], s["methods"], _times(s["finished_at"]),
-                                                         s["targets"], s["scanner"], strict=True)
+        Coverage(source=source, method="scan:" + ",".join(methods), at=at,  # finished_at is NOT NULL
+                 networks=tuple(targets), detail=f"sweep of {', '.join(targets[:3])} by {scanner or source}",
+                 started=started if started is not None and started <= at else None)
+        for source, methods, at, targets, scanner, started in zip(
+            s["source_id"], s["methods"], _times(s["finished_at"]), s["targets"], s["scanner"],
+            _times(s["started_at"]), strict=True)
     ]
     c = _columns(cur, """
         SELECT source_id, hostname, epoch_us(seen_at) AS seen_at, networks FROM sightings WHERE method = 'agent'
           AND (? OR source_id IN (SELECT unnest(?::VARCHAR[])))
         QUALIFY row_number() OVER (PARTITION BY source_id, hostname, networks ORDER BY seen_at DESC) <= 5
+             OR row_number() OVER (PARTITION BY source_id, hostname, networks ORDER BY seen_at) = 1
         ORDER BY seen_at DESC, source_id""", [agents is None, sorted(agents or ())])
     out += [
         Coverage(source=source, method="agent", at=at, networks=tuple(networks or ()),  # type: ignore[arg-type]
@@ -245,15 +250,23 @@ _ASSET_SCHEMA = pa.schema([
     ("first_seen", pa.timestamp("us", tz="UTC")), ("last_seen", pa.timestamp("us", tz="UTC")),
     ("sources", pa.list_(pa.string())), ("register", pa.string()), ("record_key", pa.string()),
     ("matched_by", pa.string()), ("has_software_inventory", pa.bool_()), ("firmware", pa.string()),
+    # Posture (migration 009), from the asset's freshest agent report: NULL where unknown.
+    ("posture_reported_at", pa.timestamp("us", tz="UTC")), ("pending_security_updates", pa.int32()),
+    ("oldest_pending_since", pa.timestamp("us", tz="UTC")), ("pending_updates", pa.list_(pa.string())),
+    ("disk_encrypted", pa.bool_()), ("firewall_active", pa.bool_()), ("firewalls", pa.list_(pa.string())),
+    ("endpoint_protection", pa.list_(pa.string())),
+    ("listening", pa.list_(pa.string())),
 ])
 
 
-def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> None:
+def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                 posture: Mapping[str, Posture] | None = None) -> None:
     """Replace the assets and asset_members tables (built column by column: 100,000 rows).
 
-    Runs inside the caller's transaction.
+    `posture`: asset_id -> its agent's posture (collector/inventory/posture.py). Runs inside the
+    caller's transaction.
     """
-    table, members = _asset_tables(assets, matched)
+    table, members = _asset_tables(assets, matched, posture)
     cur.register("new_assets", table)
     cur.register("new_members", members)
     for target, source, key in (("assets", "new_assets", "asset_id"), ("asset_members", "new_members", "subject")):
@@ -263,9 +276,11 @@ def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset]
     cur.unregister("new_members")
 
 
-def _asset_tables(assets: Sequence[ResolvedAsset], matched: Mapping[str, Match]) -> tuple[pa.Table, pa.Table]:
-    """The assets and asset_members rows of `assets`, as Arrow tables."""
+def _asset_tables(assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                  posture: Mapping[str, Posture] | None) -> tuple[pa.Table, pa.Table]:
+    """The assets and asset_members rows of `assets` (with their posture), as Arrow tables."""
     links = [matched.get(a.asset_id) for a in assets]
+    held = [(posture or {}).get(a.asset_id) for a in assets]
     table = pa.table([
         [a.asset_id for a in assets], [a.hostnames for a in assets], [a.ips for a in assets],
         [a.macs for a in assets], [a.vendor or None for a in assets], [a.serial or None for a in assets],
@@ -274,7 +289,15 @@ def _asset_tables(assets: Sequence[ResolvedAsset], matched: Mapping[str, Match])
         [a.os_family or None for a in assets], [a.first_seen for a in assets], [a.last_seen for a in assets],
         [a.sources for a in assets], [m.record.register if m else None for m in links],
         [m.record.record_key if m else None for m in links], [m.key if m else None for m in links],
-        [a.has_software for a in assets], [a.firmware or None for a in assets]], schema=_ASSET_SCHEMA)
+        [a.has_software for a in assets], [a.firmware or None for a in assets],
+        [p.reported_at if p else None for p in held],
+        [len(p.pending_updates) if p and p.pending_updates is not None else None for p in held],
+        [p.oldest_pending_since if p else None for p in held],
+        [list(p.pending_updates) if p and p.pending_updates is not None else None for p in held],
+        [p.disk_encrypted if p else None for p in held], [p.firewall_active if p else None for p in held],
+        [list(p.firewalls) if p and p.firewalls is not None else None for p in held],
+        [list(p.endpoint_protection) if p and p.endpoint_protection is not None else None for p in held],
+        [list(p.listening) if p and p.listening is not None else None for p in held]], schema=_ASSET_SCHEMA)
     members = pa.table([
         [s for a in assets for s in a.members], [a.asset_id for a in assets for _ in a.members],
         [a.matched_by.get(s, "anchor") for a in assets for s in a.members]],
@@ -283,7 +306,8 @@ def _asset_tables(assets: Sequence[ResolvedAsset], matched: Mapping[str, Match])
 
 
 def write_asset_changes(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
-                        gone: Collection[str], subjects: Collection[str]) -> None:
+                        gone: Collection[str], subjects: Collection[str],
+                        posture: Mapping[str, Posture] | None = None) -> None:
     """Rewrite the rows of `assets` (new or changed), drop the assets `gone`, and make the members
     of `subjects` those `assets` give them (the live path: only what one update changed).
 
@@ -298,7 +322,7 @@ def write_asset_changes(cur: duckdb.DuckDBPyConnection, assets: Sequence[Resolve
     finally:
         cur.unregister("live_asset_ids")
         cur.unregister("live_member_subjects")
-    table, members = _asset_tables(assets, matched)
+    table, members = _asset_tables(assets, matched, posture)
     members = members.filter(pc.is_in(members.column("subject"),
                                               value_set=pa.array(list(subjects), pa.string())))
     cur.register("new_assets", table)
@@ -332,6 +356,29 @@ def open_finding_times(cur: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
     return {fid: at for fid, at in zip(c["finding_id"], _times(c["opened_at"]), strict=True) if at is not None}
 
 
+def window_finding_times(cur: duckdb.DuckDBPyConnection, window: timedelta) -> dict[str, datetime]:
+    """finding_id -> opened_at of the findings that came up at the last query with ghost window `window`."""
+    c = _columns(cur, "SELECT finding_id, epoch_us(opened_at) AS opened_at FROM findings_windowed "
+                      "WHERE ghost_after_s = ?", [int(window.total_seconds())])
+    return {fid: at for fid, at in zip(c["finding_id"], _times(c["opened_at"]), strict=True) if at is not None}
+
+
+def keep_window_findings(cur: duckdb.DuckDBPyConnection, window: timedelta, rows: Sequence[FindingRow]) -> None:
+    """Make the findings of window `window` these (their opened_at as given); runs in the caller's transaction."""
+    seconds = int(window.total_seconds())
+    table = pa.table({"finding_id": pa.array([r.finding_id for r in rows], pa.string()),
+                      "opened_at": pa.array([r.opened_at for r in rows], pa.timestamp("us", tz="UTC"))})
+    cur.register("window_findings", table)
+    try:
+        cur.execute("DELETE FROM findings_windowed WHERE ghost_after_s = ? AND finding_id NOT IN "
+                    "(SELECT finding_id FROM window_findings)", [seconds])
+        cur.execute("INSERT INTO findings_windowed SELECT ?, finding_id, opened_at FROM window_findings "
+                    "WHERE opened_at IS NOT NULL AND finding_id NOT IN "
+                    "(SELECT finding_id FROM findings_windowed WHERE ghost_after_s = ?)", [seconds, seconds])
+    finally:
+        cur.unregister("window_findings")
+
+
 def _evidence_json(evidence: Sequence[Evidence]) -> str:
     # The stored text is compared (EXCEPT) with what earlier refreshes stored: keep its exact form.
     return json.dumps([{"source": e.source, "method": e.method, "seen_at": e.seen_at, "detail": e.detail}
@@ -344,7 +391,9 @@ def persist_findings(cur: duckdb.DuckDBPyConnection, rows: Sequence[FindingRow],
     Runs inside the caller's transaction; `rows` carry their opened_at already (open_finding_times).
     """
     cur.register("current_findings", _findings_table(rows, now))
-    count_days(cur, now, "finding_id NOT IN (SELECT finding_id FROM current_findings)")
+    resolving = "finding_id NOT IN (SELECT finding_id FROM current_findings)"
+    count_days(cur, now, resolving)
+    _record_events(cur, now, resolving=resolving)
     cur.execute("UPDATE findings SET resolved_at = ?, updated_at = ? WHERE resolved_at IS NULL AND "
                 "finding_id NOT IN (SELECT finding_id FROM current_findings)", [now, now])
     # Rewrite only findings whose content changed (new, reopened, new evidence): see _REPLACE_CHANGED.
@@ -361,14 +410,17 @@ def persist_findings(cur: duckdb.DuckDBPyConnection, rows: Sequence[FindingRow],
 def persist_finding_changes(cur: duckdb.DuckDBPyConnection, changed: Sequence[FindingRow], resolved: Collection[str],
                             now: datetime) -> None:
     """The live path's part of persist_findings: (re)write the findings in `changed` (new, reopened,
-    new content) and resolve the open findings `resolved`; rows nobody changed are left alone.
+    new content) and resolve the open findings `resolved`; rows nobody changed are left alone. The
+    finding_events are the ones persist_findings writes for the same change.
 
     Runs inside the caller's transaction. `changed` rows carry their opened_at already.
     """
     if resolved:
         cur.register("live_resolved", pa.table({"finding_id": pa.array(sorted(resolved), pa.string())}))
         try:
-            count_days(cur, now, "finding_id IN (SELECT finding_id FROM live_resolved)", opened=False)
+            resolving = "finding_id IN (SELECT finding_id FROM live_resolved)"
+            count_days(cur, now, resolving, opened=False)
+            _record_events(cur, now, opening=False, resolving=resolving)
             cur.execute("UPDATE findings SET resolved_at = ?, updated_at = ? WHERE resolved_at IS NULL AND "
                         "finding_id IN (SELECT finding_id FROM live_resolved)", [now, now])
         finally:
@@ -378,6 +430,7 @@ def persist_finding_changes(cur: duckdb.DuckDBPyConnection, changed: Sequence[Fi
     cur.register("current_findings", _findings_table(changed, now))
     try:
         count_days(cur, now, "", resolved=False)
+        _record_events(cur, now)  # opened, reopened, (un)suppressed: compared with the rows before the write
         cur.execute("DELETE FROM findings WHERE finding_id IN (SELECT finding_id FROM current_findings)")
         cur.execute(f"INSERT INTO findings SELECT {', '.join(_FINDING_COLUMNS)} FROM current_findings")
     finally:
@@ -412,6 +465,39 @@ def _findings_table(rows: Sequence[FindingRow], now: datetime) -> pa.Table:
     return pa.table(columns, schema=pa.schema([
         (c, pa.timestamp("us", tz="UTC") if c in ("first_seen", "last_seen", "opened_at", "resolved_at", "updated_at")
          else pa.bool_() if c == "suppressed" else pa.string()) for c in _FINDING_COLUMNS]))
+
+
+# What changes between the stored findings and `current_findings`, as finding_events rows (schema
+# 011): the findings table keeps one row per finding and overwrites its times when it reopens, so the
+# history lives beside it. Every statement compares the two tables as they are before the update.
+# The resolved statement takes the SQL condition (on findings) of what this write resolves: the
+# open findings missing from `current_findings` for a refresh, the live-resolved ids for an update.
+_OPEN_EVENTS = (
+    """INSERT INTO finding_events
+       SELECT c.finding_id, $now, CASE WHEN f.finding_id IS NULL THEN 'opened' ELSE 'reopened' END,
+              c.kind, c.severity, c.asset_id, c.summary
+       FROM current_findings c LEFT JOIN findings f USING (finding_id)
+       WHERE f.finding_id IS NULL OR f.resolved_at IS NOT NULL""",
+    """INSERT INTO finding_events
+       SELECT c.finding_id, $now, CASE WHEN c.suppressed THEN 'suppressed' ELSE 'unsuppressed' END,
+              c.kind, c.severity, c.asset_id, CASE WHEN c.suppressed THEN c.suppression ELSE c.summary END
+       FROM current_findings c LEFT JOIN findings f USING (finding_id)
+       WHERE ((f.finding_id IS NULL OR f.resolved_at IS NOT NULL) AND c.suppressed)
+          OR (f.resolved_at IS NULL AND f.finding_id IS NOT NULL AND c.suppressed <> f.suppressed)""",
+)
+_RESOLVED_EVENTS = """INSERT INTO finding_events
+       SELECT finding_id, $now, 'resolved', kind, severity, asset_id, summary FROM findings
+       WHERE resolved_at IS NULL AND {resolving}"""
+
+
+def _record_events(cur: duckdb.DuckDBPyConnection, now: datetime, *, opening: bool = True,
+                   resolving: str | None = None) -> None:
+    """Append this write's events: with `opening`, the opened, reopened and (un)suppressed ones of the
+    rows in `current_findings`; with `resolving` (an SQL condition on findings), the resolved ones."""
+    for sql in _OPEN_EVENTS if opening else ():
+        cur.execute(sql, {"now": now})
+    if resolving is not None:
+        cur.execute(_RESOLVED_EVENTS.format(resolving=resolving), {"now": now})
 
 
 _TIME_COLUMNS = ("first_seen", "last_seen", "opened_at", "resolved_at")

@@ -48,7 +48,7 @@ from collector.rules.matching import TitleMatcher
 from collector.rules.schema import Rule, RuleSet
 from collector.store.duckdb import Store
 
-__all__ = ["SqlRuleEngine"]
+__all__ = ["SqlRuleEngine", "narrow_to_assets"]
 
 
 class SqlRuleEngine:
@@ -76,12 +76,13 @@ class SqlRuleEngine:
         Raises:
             StoreError: DuckDB failed (the message names the database file).
         """
-        if not rules.rules:
+        software = [r for r in rules.rules if r.type != "posture"]  # posture rules: collector/rules/posture.py
+        if not software:
             return []
         if self._only is None:
-            return self._run(list(rules.rules), now, None)
-        licence = [r for r in rules.rules if r.type == "licence"]
-        per_asset = [r for r in rules.rules if r.type != "licence"]
+            return self._run(software, now, None)
+        licence = [r for r in software if r.type == "licence"]
+        per_asset = [r for r in software if r.type != "licence"]
         return sorted_findings([*(self._run(per_asset, now, self._only) if per_asset and self._only else ()),
                                 *(self._run(licence, now, None) if licence else ())])
 
@@ -89,7 +90,7 @@ class SqlRuleEngine:
         con = self._store._cursor()
         try:
             if only is not None:
-                _narrow(con, only)
+                narrow_to_assets(con, only)
             return _evaluate(con, rules, now)
         except duckdb.Error as exc:
             raise StoreError(f"{self._store.path}: rule evaluation failed: {exc}") from exc
@@ -97,7 +98,7 @@ class SqlRuleEngine:
             con.close()
 
 
-def _narrow(con: duckdb.DuckDBPyConnection, only: Collection[str]) -> None:
+def narrow_to_assets(con: duckdb.DuckDBPyConnection, only: Collection[str]) -> None:
     """Make the views the passes read show the assets `only` alone, on this cursor.
 
     Temporary views named like the tables beneath the views (`assets`, `asset_members`,

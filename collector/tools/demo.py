@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from collector.client import CollectorClient
@@ -25,6 +25,10 @@ from collector.output import to_table
 from collector.register import SAMPLE_REGISTER
 from collector.serve.access import new_token
 from collector.serve.server import BackgroundCollector
+from collector.store.users import add_user
+from collector.web.passwords import hash_password
+
+_DEMO_RULES = Path(__file__).resolve().parent / "demo_rules"
 
 
 def _say(message: str) -> None:
@@ -60,8 +64,32 @@ def _lab_possible() -> str:
     return ""
 
 
-def run_demo(*, workdir: Path | None, lab: bool) -> int:
-    """Run the demo; returns the exit code."""
+def _demo_rules(target: Path) -> Path:
+    """The demo's rule packs in `target`: the shipped ones plus a demo site policy that has something to show.
+
+    A directory of the demo's own, so that `findings --db ... --rules DIR` applies exactly the rules the
+    demo's collector applied (one set of answers whichever way you ask).
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    for pack in sorted([*default_rules_dir().glob("*.yaml"), *_DEMO_RULES.glob("*.yaml")]):
+        shutil.copyfile(pack, target / pack.name)
+    return target
+
+
+def _wait_for_interrupt() -> None:
+    """Block until SIGINT or SIGTERM (`demo --keep`)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+
+
+def run_demo(*, workdir: Path | None, lab: bool, keep: bool = False) -> int:
+    """Run the demo; returns the exit code. keep: go on serving the collector and its dashboard until
+    interrupted."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="netcensus-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "netcensus.duckdb"
@@ -69,8 +97,12 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
     # The demo's own admin credential, as an operator's bootstrap token (NETCENSUS_ADMIN_TOKEN): Query
     # and Admin answer no one without one. It lives only in this process.
     token = new_token()
-    config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(default_rules_dir(),), ghost_after=timedelta(0),
-                         refresh_interval=timedelta(0), enrol_secret=secret, admin_token=token)
+    rules = _demo_rules(workdir / "rules")
+    config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(rules,), ghost_after=timedelta(0),
+                         refresh_interval=timedelta(0), enrol_secret=secret, admin_token=token,
+                         ui_listen="127.0.0.1:0")
+    # A dashboard login for the demo (collector/web/): printed once, kept only as a scrypt hash.
+    demo_password = secrets.token_urlsafe(12)
     started = time.monotonic()
     _say(f"starting a collector on loopback with database {db}")
     with BackgroundCollector(config) as running:
@@ -92,6 +124,13 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
             print(f"    {r.rows} records imported", flush=True)
             findings = client.findings(kinds=[], since=None, ghost_after=timedelta(0))
             assets = list(client.assets())
+        collector = running.collector
+        assert collector is not None  # set by entering the block
+        add_user(collector.store, "demo", "reader", hash_password(demo_password), datetime.now(UTC))
+        dashboard = f"http://127.0.0.1:{collector.ui_port}/"
+        if keep:
+            _say(f"dashboard: {dashboard}  (log in as demo / {demo_password}); Ctrl-C stops the collector")
+            _wait_for_interrupt()
     _say(f"{len(assets)} assets resolved; {len(findings)} findings (first audit: --ghost-after 0)")
     print()
     print(to_table(findings, (("severity", "SEVERITY"), ("kind", "KIND"), ("hostname", "HOST"), ("ip", "IP"),
@@ -99,12 +138,16 @@ def run_demo(*, workdir: Path | None, lab: bool) -> int:
     print()
     print(f"Done in {time.monotonic() - started:.1f} s. The database is {db}")
     print("Try next:")
-    print(f"  .venv/bin/netcensus findings --db {db} --ghost-after 0 --format json")
+    print(f"  .venv/bin/netcensus findings --db {db} --rules {rules} --ghost-after 0 --format json")
     print(f"  .venv/bin/netcensus assets --db {db}")
-    print(f"  .venv/bin/netcensus findings --db {db} --kind unauthorised-software")
+    print(f"  .venv/bin/netcensus findings --db {db} --rules {rules} --kind unauthorised-software")
+    print(f"  .venv/bin/netcensus findings --db {db} --rules {rules} --kind unpatched,firewall-off")
     print(f"  .venv/bin/netcensus sql --db {db} \"SELECT name, version, source FROM software LIMIT 10\"")
     print(f"  .venv/bin/netcensus tokens create me --role reader --db {db}   # a token for --collector queries")
     print(f"  .venv/bin/netcensus audit --db {db}   # who read and changed what")
     print(f"  NETCENSUS_ENROL_SECRET=... .venv/bin/netcensus serve --db {db} --listen 127.0.0.1:50051"
           "   # then point agents at it")
+    print(f"Dashboard: .venv/bin/netcensus ui --db {db}   then open http://127.0.0.1:8080/ and log in as "
+          f"demo / {demo_password}")
+    print("  (or `.venv/bin/netcensus demo --keep` to keep the demo's collector and its dashboard serving)")
     return 0

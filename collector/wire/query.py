@@ -16,7 +16,8 @@ from collector.domain.findings import AssetRow, Evidence, FindingRow
 from collector.wire.codec import to_datetime
 
 _FINDING_TEXT = ("finding_id", "kind", "severity", "asset_id", "hostname", "ip", "mac", "serial", "asset_tag",
-                 "status", "rule_id", "software_name", "software_version", "summary", "suppression", "status_class")
+                 "status", "rule_id", "software_name", "software_version", "summary", "suppression", "status_class",
+                 "register", "record_key")
 _FINDING_TIMES = ("first_seen", "last_seen", "opened_at", "resolved_at")
 _ASSET_TEXT = ("asset_id", "vendor", "serial", "model", "device_type", "os", "asset_tag", "status", "matched_by",
                "system_uuid", "random_mac", "firmware")
@@ -47,7 +48,7 @@ def finding_to_proto(row: FindingRow) -> query_pb2.Finding:
 
 
 def finding_from_proto(msg: query_pb2.Finding) -> FindingRow:
-    """netcensus.v1.Finding → a finding, as `--db` would have produced it (less register/record_key)."""
+    """netcensus.v1.Finding → a finding, as `--db` would have produced it."""
     return FindingRow(
         finding_id=msg.finding_id, kind=msg.kind, severity=msg.severity, asset_id=msg.asset_id or None,
         hostname=msg.hostname or None, ip=msg.ip or None, mac=msg.mac or None, serial=msg.serial or None,
@@ -59,7 +60,8 @@ def finding_from_proto(msg: query_pb2.Finding) -> FindingRow:
                                 seen_at=to_datetime(e.seen_at) if e.HasField("seen_at") else None, detail=e.detail)
                        for e in msg.evidence),
         summary=msg.summary, suppressed=msg.suppressed, suppression=msg.suppression or None,
-        register=None, record_key=None, opened_at=_time(msg, "opened_at"), resolved_at=_time(msg, "resolved_at"),
+        register=msg.register or None, record_key=msg.record_key or None, opened_at=_time(msg, "opened_at"),
+        resolved_at=_time(msg, "resolved_at"),
     )
 
 

@@ -66,7 +66,8 @@ def test_firmware_reaches_assets_and_sql(tmp_path: Path, empty_rules: Path) -> N
         rows = list(csv.DictReader(io.StringIO(
             run_cli("netcensus", "assets", "--collector", running.target, "--format", "csv").out)))
         assert [r["firmware"] for r in rows if "192.0.2.100" in r["ips"]] == ["12.2(50)SE5"]
-        table = run_cli("netcensus", "assets", "--collector", running.target).out
+        # wide enough for every column: a narrower table leaves the rightmost ones out (README)
+        table = run_cli("netcensus", "assets", "--collector", running.target, env={"COLUMNS": "250"}).out
         assert "FIRMWARE" in table.splitlines()[0] and "12.2(50)SE5" in table
 
     sql = run_cli("netcensus", "sql", "--db", str(db), "--format", "json",

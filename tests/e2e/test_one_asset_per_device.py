@@ -281,7 +281,8 @@ def test_an_asset_known_only_by_a_random_mac_is_labelled_in_assets_and_its_zombi
     assert assets["192.0.2.8"]["random_mac"] is None
     csv_out = run_cli("netcensus", "assets", "--collector", collector.target, "--format", "csv").out
     assert "random_mac" in csv_out.splitlines()[0] and rnd in csv_out
-    table = run_cli("netcensus", "assets", "--collector", collector.target).out
+    # wide enough for every column: a narrower table leaves the rightmost ones out (README)
+    table = run_cli("netcensus", "assets", "--collector", collector.target, env={"COLUMNS": "250"}).out
     assert "RANDOM MAC" in table and rnd in table
     zombies = {f["ip"]: f for f in json.loads(run_cli(
         "netcensus", "findings", "--collector", collector.target, "--kind", "zombie", "--format", "json").out)}

@@ -147,11 +147,14 @@ class Finding(_message.Message):
     SUPPRESSED_FIELD_NUMBER: _builtins.int
     SUPPRESSION_FIELD_NUMBER: _builtins.int
     STATUS_CLASS_FIELD_NUMBER: _builtins.int
+    REGISTER_FIELD_NUMBER: _builtins.int
+    RECORD_KEY_FIELD_NUMBER: _builtins.int
     finding_id: _builtins.str
     """Stable identifier of this finding (same kind, asset and subject give the same id)."""
     kind: _builtins.str
     """"ghost", "zombie", "mismatch", "possible-duplicate", "identity-conflict", "unauthorised-software",
-    "missing-software", "licence".
+    "missing-software", "licence", "unpatched", "disk-unencrypted", "firewall-off",
+    "endpoint-protection-missing", "remote-access-port-open".
     """
     severity: _builtins.str
     """"info", "low", "medium", "high", "critical"."""
@@ -183,6 +186,10 @@ class Finding(_message.Message):
     """"<reason> (until YYYY-MM-DD)" for suppressed findings."""
     status_class: _builtins.str
     """Recorded status class: "in-use", "in-stock", "retired", "lost"; empty when unrecorded."""
+    register: _builtins.str
+    """Register the matched record belongs to (e.g. "snipeit"); empty when unrecorded."""
+    record_key: _builtins.str
+    """Key of the matched record in that register; empty when unrecorded."""
     @_builtins.property
     def first_seen(self) -> _timestamp_pb2.Timestamp:
         """First time the subject was seen (asset for inventory findings, install for software)."""
@@ -228,10 +235,12 @@ class Finding(_message.Message):
         suppressed: _builtins.bool = ...,
         suppression: _builtins.str = ...,
         status_class: _builtins.str = ...,
+        register: _builtins.str = ...,
+        record_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen", "opened_at", b"opened_at", "resolved_at", b"resolved_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "asset_tag", b"asset_tag", "evidence", b"evidence", "finding_id", b"finding_id", "first_seen", b"first_seen", "hostname", b"hostname", "ip", b"ip", "kind", b"kind", "last_seen", b"last_seen", "mac", b"mac", "opened_at", b"opened_at", "resolved_at", b"resolved_at", "rule_id", b"rule_id", "serial", b"serial", "severity", b"severity", "software_name", b"software_name", "software_version", b"software_version", "status", b"status", "status_class", b"status_class", "summary", b"summary", "suppressed", b"suppressed", "suppression", b"suppression"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "asset_tag", b"asset_tag", "evidence", b"evidence", "finding_id", b"finding_id", "first_seen", b"first_seen", "hostname", b"hostname", "ip", b"ip", "kind", b"kind", "last_seen", b"last_seen", "mac", b"mac", "opened_at", b"opened_at", "record_key", b"record_key", "register", b"register", "resolved_at", b"resolved_at", "rule_id", b"rule_id", "serial", b"serial", "severity", b"severity", "software_name", b"software_name", "software_version", b"software_version", "status", b"status", "status_class", b"status_class", "summary", b"summary", "suppressed", b"suppressed", "suppression", b"suppression"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -469,6 +478,79 @@ class ExplainRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExplainRequest: _TypeAlias = ExplainRequest  # noqa: Y015
+
+@_typing.final
+class AssetDetailRequest(_message.Message):
+    """Which asset to describe."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REF_FIELD_NUMBER: _builtins.int
+    ref: _builtins.str
+    """Asset id, asset tag, host name, IP address, MAC address or subject."""
+    def __init__(
+        self,
+        *,
+        ref: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ref", b"ref"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssetDetailRequest: _TypeAlias = AssetDetailRequest  # noqa: Y015
+
+@_typing.final
+class ChangesRequest(_message.Message):
+    """The window of ListChanges."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SINCE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def since(self) -> _timestamp_pb2.Timestamp:
+        """Changes at or after this time (required; it must not be in the future)."""
+
+    def __init__(
+        self,
+        *,
+        since: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["since", b"since"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["since", b"since"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChangesRequest: _TypeAlias = ChangesRequest  # noqa: Y015
+
+@_typing.final
+class Document(_message.Message):
+    """A document-shaped answer (an asset's page, a window's changes), as one JSON object: the fields of
+    AssetDetail or Changes in collector/domain/history.py, times as ISO 8601 UTC text. It is exactly what
+    `netcensus asset --format json` and `netcensus changes --format json` print, built by the same code
+    for a database file and a running collector; a document has no natural stream of rows, and carrying
+    its JSON keeps one shape instead of a second, message-by-message copy of it.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    JSON_FIELD_NUMBER: _builtins.int
+    json: _builtins.str
+    """The JSON object, or (from a streaming call) the next piece of its text."""
+    def __init__(
+        self,
+        *,
+        json: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["json", b"json"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Document: _TypeAlias = Document  # noqa: Y015
 
 @_typing.final
 class AssetSubject(_message.Message):

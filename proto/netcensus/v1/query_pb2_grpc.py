@@ -57,6 +57,16 @@ class QueryStub:
                 request_serializer=netcensus_dot_v1_dot_query__pb2.ExplainRequest.SerializeToString,
                 response_deserializer=netcensus_dot_v1_dot_query__pb2.Explanation.FromString,
                 _registered_method=True)
+        self.AssetDetail = channel.unary_unary(
+                '/netcensus.v1.Query/AssetDetail',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.AssetDetailRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.Document.FromString,
+                _registered_method=True)
+        self.ListChanges = channel.unary_stream(
+                '/netcensus.v1.Query/ListChanges',
+                request_serializer=netcensus_dot_v1_dot_query__pb2.ChangesRequest.SerializeToString,
+                response_deserializer=netcensus_dot_v1_dot_query__pb2.Document.FromString,
+                _registered_method=True)
 
 
 class QueryServicer:
@@ -94,6 +104,26 @@ class QueryServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AssetDetail(self, request, context):
+        """Everything about one asset (`netcensus asset REF`): identity and how it was matched, its register
+        record beside what was observed, every identifier with first and last seen per source, software
+        with install dates and the findings on it, and the finding timeline. An unknown or ambiguous ref
+        is INVALID_ARGUMENT naming the candidates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListChanges(self, request, context):
+        """What changed since a time (`netcensus changes --since`): assets that appeared, disappeared, came
+        back or changed identity; software installed, removed and upgraded, per asset and in total;
+        findings opened, resolved and (un)suppressed. A patch day on a large fleet makes a long document:
+        it comes in pieces (each message's json is the next part of the text; join them, then parse).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -116,6 +146,16 @@ def add_QueryServicer_to_server(servicer, server):
                     servicer.ExplainAsset,
                     request_deserializer=netcensus_dot_v1_dot_query__pb2.ExplainRequest.FromString,
                     response_serializer=netcensus_dot_v1_dot_query__pb2.Explanation.SerializeToString,
+            ),
+            'AssetDetail': grpc.unary_unary_rpc_method_handler(
+                    servicer.AssetDetail,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.AssetDetailRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.Document.SerializeToString,
+            ),
+            'ListChanges': grpc.unary_stream_rpc_method_handler(
+                    servicer.ListChanges,
+                    request_deserializer=netcensus_dot_v1_dot_query__pb2.ChangesRequest.FromString,
+                    response_serializer=netcensus_dot_v1_dot_query__pb2.Document.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -229,6 +269,60 @@ class Query:
             '/netcensus.v1.Query/ExplainAsset',
             netcensus_dot_v1_dot_query__pb2.ExplainRequest.SerializeToString,
             netcensus_dot_v1_dot_query__pb2.Explanation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AssetDetail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netcensus.v1.Query/AssetDetail',
+            netcensus_dot_v1_dot_query__pb2.AssetDetailRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.Document.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/netcensus.v1.Query/ListChanges',
+            netcensus_dot_v1_dot_query__pb2.ChangesRequest.SerializeToString,
+            netcensus_dot_v1_dot_query__pb2.Document.FromString,
             options,
             channel_credentials,
             insecure,

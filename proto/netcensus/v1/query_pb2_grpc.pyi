@@ -46,6 +46,18 @@ class QueryStub:
     """Which subjects and sources make one asset, which key joined each, its register record and the
     manual decisions on it. An unknown or ambiguous ref is INVALID_ARGUMENT naming the candidates.
     """
+    AssetDetail: _grpc.UnaryUnaryMultiCallable[_query_pb2.AssetDetailRequest, _query_pb2.Document]
+    """Everything about one asset (`netcensus asset REF`): identity and how it was matched, its register
+    record beside what was observed, every identifier with first and last seen per source, software
+    with install dates and the findings on it, and the finding timeline. An unknown or ambiguous ref
+    is INVALID_ARGUMENT naming the candidates.
+    """
+    ListChanges: _grpc.UnaryStreamMultiCallable[_query_pb2.ChangesRequest, _query_pb2.Document]
+    """What changed since a time (`netcensus changes --since`): assets that appeared, disappeared, came
+    back or changed identity; software installed, removed and upgraded, per asset and in total;
+    findings opened, resolved and (un)suppressed. A patch day on a large fleet makes a long document:
+    it comes in pieces (each message's json is the next part of the text; join them, then parse).
+    """
 
 @_typing.type_check_only
 class QueryAsyncStub(QueryStub):
@@ -64,6 +76,18 @@ class QueryAsyncStub(QueryStub):
     ExplainAsset: _aio.UnaryUnaryMultiCallable[_query_pb2.ExplainRequest, _query_pb2.Explanation]  # type: ignore[assignment]
     """Which subjects and sources make one asset, which key joined each, its register record and the
     manual decisions on it. An unknown or ambiguous ref is INVALID_ARGUMENT naming the candidates.
+    """
+    AssetDetail: _aio.UnaryUnaryMultiCallable[_query_pb2.AssetDetailRequest, _query_pb2.Document]  # type: ignore[assignment]
+    """Everything about one asset (`netcensus asset REF`): identity and how it was matched, its register
+    record beside what was observed, every identifier with first and last seen per source, software
+    with install dates and the findings on it, and the finding timeline. An unknown or ambiguous ref
+    is INVALID_ARGUMENT naming the candidates.
+    """
+    ListChanges: _aio.UnaryStreamMultiCallable[_query_pb2.ChangesRequest, _query_pb2.Document]  # type: ignore[assignment]
+    """What changed since a time (`netcensus changes --since`): assets that appeared, disappeared, came
+    back or changed identity; software installed, removed and upgraded, per asset and in total;
+    findings opened, resolved and (un)suppressed. A patch day on a large fleet makes a long document:
+    it comes in pieces (each message's json is the next part of the text; join them, then parse).
     """
 
 class QueryServicer(metaclass=_abc_1.ABCMeta):
@@ -104,6 +128,30 @@ class QueryServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_query_pb2.Explanation, _abc.Awaitable[_query_pb2.Explanation]]:
         """Which subjects and sources make one asset, which key joined each, its register record and the
         manual decisions on it. An unknown or ambiguous ref is INVALID_ARGUMENT naming the candidates.
+        """
+
+    @_abc_1.abstractmethod
+    def AssetDetail(
+        self,
+        request: _query_pb2.AssetDetailRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_query_pb2.Document, _abc.Awaitable[_query_pb2.Document]]:
+        """Everything about one asset (`netcensus asset REF`): identity and how it was matched, its register
+        record beside what was observed, every identifier with first and last seen per source, software
+        with install dates and the findings on it, and the finding timeline. An unknown or ambiguous ref
+        is INVALID_ARGUMENT naming the candidates.
+        """
+
+    @_abc_1.abstractmethod
+    def ListChanges(
+        self,
+        request: _query_pb2.ChangesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_query_pb2.Document], _abc.AsyncIterator[_query_pb2.Document]]:
+        """What changed since a time (`netcensus changes --since`): assets that appeared, disappeared, came
+        back or changed identity; software installed, removed and upgraded, per asset and in total;
+        findings opened, resolved and (un)suppressed. A patch day on a large fleet makes a long document:
+        it comes in pieces (each message's json is the next part of the text; join them, then parse).
         """
 
 def add_QueryServicer_to_server(servicer: QueryServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

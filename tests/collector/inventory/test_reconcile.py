@@ -40,16 +40,36 @@ def behind_port(i: int) -> SubjectFacts:
 
 SWEEP = Coverage(source="scanner-1", method="scan:arp", at=NOW - timedelta(hours=2), networks=("192.0.2.0/24",),
                  detail="sweep of 192.0.2.0/24 by scanner-1")
+# The first sweep of the subnet, long enough ago that a never-seen record has been unseen past 14 days.
+FIRST_SWEEP = Coverage(source="scanner-1", method="scan:arp", at=NOW - 20 * DAY, networks=("192.0.2.0/24",),
+                       detail="sweep of 192.0.2.0/24 by scanner-1")
 
 CASES = {
     "in-use, seen recently: no finding": (
         [seen("agent:a", timedelta(hours=1), serials="SN1")], [record("NC-1", serial="SN1")], [SWEEP], 14, []),
-    "in-use, never seen, subnet swept: ghost": (
-        [], [record("NC-1", ips=("192.0.2.40",))], [SWEEP], 14, [("ghost", "medium", "NC-1")]),
+    "in-use, never seen, subnet swept for 20 days: ghost": (
+        [], [record("NC-1", ips=("192.0.2.40",))], [SWEEP, FIRST_SWEEP], 14, [("ghost", "medium", "NC-1")]),
+    "in-use, never seen, subnet first swept 2 hours ago: not yet a ghost at 14d": (
+        [], [record("NC-1", ips=("192.0.2.40",))], [SWEEP], 14, []),
+    "in-use, never seen, subnet first swept 2 hours ago: a ghost at 0 (first audit)": (
+        [], [record("NC-1", ips=("192.0.2.40",))], [SWEEP], 0, [("ghost", "medium", "NC-1")]),
+    "in-use, last seen 3 days ago, swept since: a ghost at 0": (
+        [seen("mac:00:1b:21:00:00:01", 3 * DAY, macs="00:1b:21:00:00:01", ips="192.0.2.40")],
+        [record("NC-1", macs=("00:1b:21:00:00:01",), ips=("192.0.2.40",))], [SWEEP], 0,
+        [("ghost", "medium", "NC-1")]),
+    "ghost-after 0: another machine's agent reporting after it is no proof of absence": (
+        [seen("mac:00:1b:21:00:00:01", 3 * DAY, macs="00:1b:21:00:00:01", ips="192.0.2.40")],
+        [record("NC-1", macs=("00:1b:21:00:00:01",), ips=("192.0.2.40",))],
+        [Coverage("agent-9", "agent", NOW - DAY, ("192.0.2.0/24",), "the agent on pc-9")], 0, []),
+    "ghost-after 0: the sweep that saw it (began before the sighting) is no proof of absence": (
+        [seen("mac:00:1b:21:00:00:01", timedelta(hours=2, minutes=5), macs="00:1b:21:00:00:01", ips="192.0.2.40")],
+        [record("NC-1", macs=("00:1b:21:00:00:01",), ips=("192.0.2.40",))],
+        [Coverage("scanner-1", "scan:arp", NOW - timedelta(hours=2), ("192.0.2.0/24",), "sweep",
+                  started=NOW - timedelta(hours=2, minutes=10))], 0, []),
     "in-use, never seen, subnet NOT swept: no verdict": (
         [], [record("NC-1", ips=("198.51.100.40",))], [SWEEP], 14, []),
-    "in-use, no address, any source ran: ghost": (
-        [], [record("NC-1")], [SWEEP], 14, [("ghost", "medium", "NC-1")]),
+    "in-use, no address, sources ran for 20 days: ghost": (
+        [], [record("NC-1")], [SWEEP, FIRST_SWEEP], 14, [("ghost", "medium", "NC-1")]),
     "in-use, last seen 20 days ago, swept since: ghost": (
         [seen("mac:00:1b:21:00:00:01", 20 * DAY, macs="00:1b:21:00:00:01", ips="192.0.2.40")],
         [record("NC-1", macs=("00:1b:21:00:00:01",), ips=("192.0.2.40",))], [SWEEP], 14,

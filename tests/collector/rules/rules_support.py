@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from collector.inventory.identity import ResolvedAsset
 from collector.store.duckdb import Store
 
 REPO = Path(__file__).resolve().parents[3]
@@ -75,3 +76,12 @@ def write_rules(directory: Path, name: str, text: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / name).write_text(text, encoding="utf-8")
     return directory
+
+
+def resolved(h: Host) -> ResolvedAsset:
+    """The resolved asset of a fixture host, as a refresh hands assets to the rule step."""
+    return ResolvedAsset(
+        asset_id=h.asset_id, members=[f"agent:{h.asset_id}"], matched_by={f"agent:{h.asset_id}": "anchor"},
+        hostnames=[h.hostname] if h.hostname else [], ips=list(h.ips), macs=[], serials=[], uuids=[], vendor="",
+        model="", device_type=h.device_type or "", os="", os_family=h.os_family or "", first_seen=T0, last_seen=NOW,
+        sources=[f"{h.asset_id}:agent"], has_software=h.has_inventory)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 
 from collector.rules import RuleEngine, load_rules, match_titles
-from tests.collector.rules.rules_support import NOW, SHIPPED_RULES, Host
+from collector.rules.bridge import SoftwareRules
+from tests.collector.rules.rules_support import NOW, SHIPPED_RULES, Host, build_store, resolved
 
 SHIPPED = load_rules([SHIPPED_RULES])
 
@@ -142,26 +144,30 @@ def test_every_shipped_deny_rule_has_a_matching_sample() -> None:
     assert covered == DENY_IDS
 
 
-def test_endpoint_protection_end_to_end(db: Callable[[Sequence[Host]], RuleEngine]) -> None:
-    engine = db(
-        [
-            Host("lin-ok", "srv-1", "linux", "server", software=[("falcon-sensor", "7.10.0-16303", "", "rpm")]),
-            Host("lin-clam", "ws-1", "linux", "workstation", software=[("clamav-daemon", "1.0.5+dfsg-1", "", "deb")]),
-            Host("lin-s1", "ws-2", "linux", "laptop", software=[("SentinelAgent", "23.4.2.14", "", "deb")]),
-            Host("mac-ok", "mb-1", "macos", "laptop", software=[("mdatp", "101.23122.0005", "", "macos")]),
-            Host("lin-bad", "ws-3", "linux", "workstation", software=[("clamav-freshclam", "1.0.5", "", "deb")]),
-            Host("win-ok", "pc-1", "windows", "workstation",
-                 software=[("CrowdStrike Windows Sensor", "7.10.17706.0", "CrowdStrike, Inc.", "msi")]),
-            Host("win-bad", "pc-2", "windows", "laptop",
-                 software=[("7-Zip 23.01 (x64)", "23.01", "Igor Pavlov", "msi")]),
-            Host("switch", "sw-1", "ios", "switch", software=[("IOS", "15.2", "Cisco", "snmp")]),
-            Host("scan-only", "ws-9", "linux", "workstation", has_inventory=False),
-        ]
-    )
-    findings = [f for f in engine.evaluate(SHIPPED, NOW) if f.kind == "missing-software"]
-    assert sorted((f.asset_id, f.rule_id, f.severity) for f in findings) == [
-        ("lin-bad", "endpoint-protection-missing-linux-macos", "high"),
-        ("win-bad", "endpoint-protection-missing-windows", "medium"),
+def test_endpoint_protection_end_to_end(tmp_path: Path) -> None:
+    """Posture rules of kind endpoint-protection-missing: no matching package (and no agent detection)."""
+    hosts = [
+        Host("lin-ok", "srv-1", "linux", "server", software=[("falcon-sensor", "7.10.0-16303", "", "rpm")]),
+        Host("lin-clam", "ws-1", "linux", "workstation", software=[("clamav-daemon", "1.0.5+dfsg-1", "", "deb")]),
+        Host("lin-s1", "ws-2", "linux", "laptop", software=[("SentinelAgent", "23.4.2.14", "", "deb")]),
+        Host("mac-ok", "mb-1", "macos", "laptop", software=[("mdatp", "101.23122.0005", "", "macos")]),
+        Host("lin-bad", "ws-3", "linux", "workstation", software=[("clamav-freshclam", "1.0.5", "", "deb")]),
+        Host("win-ok", "pc-1", "windows", "workstation",
+             software=[("CrowdStrike Windows Sensor", "7.10.17706.0", "CrowdStrike, Inc.", "msi")]),
+        Host("win-bad", "pc-2", "windows", "laptop",
+             software=[("7-Zip 23.01 (x64)", "23.01", "Igor Pavlov", "msi")]),
+        Host("switch", "sw-1", "ios", "switch", software=[("IOS", "15.2", "Cisco", "snmp")]),
+        Host("scan-only", "ws-9", "linux", "workstation", has_inventory=False),
+    ]
+    store = build_store(tmp_path / "estate.duckdb", hosts)
+    try:
+        findings = SoftwareRules(SHIPPED).evaluator(store)(NOW, {h.asset_id: resolved(h) for h in hosts}, {})
+    finally:
+        store.close()
+    assert sorted((f.asset.asset_id, f.kind, f.rule_id, f.severity) for f in findings
+                  if f.asset is not None and f.kind in ("missing-software", "endpoint-protection-missing")) == [
+        ("lin-bad", "endpoint-protection-missing", "endpoint-protection-missing-linux-macos", "high"),
+        ("win-bad", "endpoint-protection-missing", "endpoint-protection-missing-windows", "medium"),
     ]
 
 

@@ -125,3 +125,26 @@ def test_constraints(constraint: str, version: str, scheme: str, expected: bool)
 def test_bad_constraints_are_rejected(bad: str) -> None:
     with pytest.raises(VersionSyntaxError):
         parse_constraint(bad)
+
+
+@pytest.mark.parametrize(("installed", "wanted", "scheme", "expected"), [
+    # Advisories compare whole versions: the installed revision/release counts even when the fixed
+    # version has none (a native Debian package, an RPM advisory naming only a version).
+    ("2.4-0.1", "2.4", "debian", 1),
+    ("2.4~rc1-1", "2.4", "debian", -1),
+    ("1.0.1e-16.el6_5.7", "1.0.1e", "rpm", 1),
+    ("1.0.1e-2+deb7u4", "1.0.1e-2+deb7u5", "debian", -1),
+])
+def test_exact_comparison_for_advisories(installed: str, wanted: str, scheme: str, expected: int) -> None:
+    assert compare_versions(installed, wanted, scheme, True) == expected
+
+
+@pytest.mark.parametrize(("installed", "wanted", "expected"), [
+    ("1.1.1n-r0", "1.1.1n-r1", -1),      # -rN revision
+    ("1.1.1n-r0", "1.1.1m-r9", 1),       # letter after the number (OpenSSL style)
+    ("1.2.3_rc1-r0", "1.2.3-r0", -1),    # _rc before the release
+    ("1.2.3_p1-r0", "1.2.3-r0", 1),      # _p (patch) after it
+    ("3.0.10-r0", "3.0.8-r3", 1),        # numbers compared as numbers
+])
+def test_apk_order(installed: str, wanted: str, expected: int) -> None:
+    assert compare_versions(installed, wanted, "apk") == expected

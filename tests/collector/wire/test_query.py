@@ -21,8 +21,9 @@ FINDING = FindingRow(
     register="snipeit", record_key="NC-1", opened_at=T, resolved_at=None)
 
 
-def test_a_finding_round_trips_except_what_the_wire_does_not_carry() -> None:
-    assert finding_from_proto(finding_to_proto(FINDING)) == replace(FINDING, register=None, record_key=None)
+def test_a_finding_round_trips_whole() -> None:
+    """Register and record key included: `--collector` answers exactly what `--db` does."""
+    assert finding_from_proto(finding_to_proto(FINDING)) == FINDING
 
 
 def test_an_unmatched_finding_keeps_its_nulls() -> None:

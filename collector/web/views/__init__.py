@@ -1,0 +1,1 @@
+"""The dashboard's views, one module per group; each turns a request's filters into a Page."""

@@ -1,0 +1,52 @@
+"""Small helpers the views share: reading filters, the store and the clock of the request's app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from starlette.requests import Request
+
+from collector.config import parse_duration
+from collector.errors import UsageError
+from collector.web.context import WebContext
+from collector.web.page import Row, link
+
+MAX_TEXT = 200
+
+
+def ctx(request: Request) -> WebContext:
+    """The app's context."""
+    context: WebContext = request.app.state.ctx
+    return context
+
+
+def text(request: Request, name: str) -> str:
+    """A text filter, stripped and bounded."""
+    return request.query_params.get(name, "").strip()[:MAX_TEXT]
+
+
+def choice(request: Request, name: str, allowed: tuple[str, ...], default: str) -> str:
+    """A filter that must be one of `allowed`; UsageError names the choices."""
+    value = request.query_params.get(name, "") or default
+    if value not in allowed:
+        raise UsageError(f"{name}={value[:40]!r}: use one of {', '.join(allowed)}")
+    return value
+
+
+def duration(request: Request, name: str, default: str, *, most: timedelta = timedelta(days=800)) -> timedelta:
+    """A window such as 1d, 12h or 90d (collector/config.py's syntax), at most `most`."""
+    value = request.query_params.get(name, "") or default
+    window = parse_duration(value[:20], name)
+    if window > most:
+        raise UsageError(f"{name}={value[:20]!r}: at most {most.days} days")
+    return window
+
+
+def asset_link(row: Row) -> str | None:
+    """The asset page of a row that names an asset."""
+    return f"/assets/{row['asset_id']}" if row.get("asset_id") else None
+
+
+def findings_link(**params: object) -> str:
+    """The findings list with these filters."""
+    return link("/findings", **params)
