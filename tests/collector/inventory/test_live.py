@@ -3,7 +3,9 @@
 The property: after every report of a random sequence, the assets, their members and the findings
 a live update stores equal what a full refresh stores at the same moment over the same reports
 (findings' updated_at aside: a full refresh stamps every open row), and so do the per-day finding
-counts of migration 012. Reports are protobuf messages
+counts of migration 012, the finding_events history (migration 011) and pending_update_since.
+Agents also report security posture (judged by posture rules) and a Python package that an OSV
+feed, imported mid-sequence, calls vulnerable. Reports are protobuf messages
 through the real codec into Store.store_reports (what the ingest writer calls), drawn from small
 pools of serials, MACs, host names and addresses so that they collide: agents that share a serial
 (clones, impostors), ARP and SNMP sightings of the same MACs with L2 bindings, address-only nmap
@@ -27,9 +29,12 @@ from netcensus.v1 import report_pb2
 
 from collector.domain.model import RecordedAsset, StatusClass
 from collector.inventory.live import Change, LiveInventory, change_of
-from collector.inventory.refresh import refresh
+from collector.inventory.refresh import RuleEvaluator, refresh
 from collector.rules.bridge import SoftwareRules, load_software_rules
 from collector.store.duckdb import Store
+from collector.store.vulns_sql import VulnStore
+from collector.vulns.bridge import with_vulnerabilities
+from collector.vulns.importing import import_feed
 from collector.wire.codec import decode_report
 
 WINDOW = timedelta(days=14)
@@ -52,8 +57,34 @@ rules:
     type: licence
     seats: 1
     match: {name: ["visio"]}
+  - id: unpatched
+    title: Security updates pending
+    severity: high
+    type: posture
+    check: unpatched
+  - id: firewall
+    title: No host firewall active
+    severity: medium
+    type: posture
+    check: firewall-off
+  - id: rdp
+    title: RDP listening
+    severity: high
+    type: posture
+    check: remote-access-port-open
+    ports: [3389/tcp]
+  - id: epp
+    title: No endpoint protection
+    severity: high
+    type: posture
+    check: endpoint-protection-missing
+    scope: {os: [windows]}
+    match: {name: ["clamav"]}
 """
-SOFTWARE = ["teamviewer", "clamav", "visio", "bash", "curl"]
+SOFTWARE = ["teamviewer", "clamav", "visio", "bash", "curl", "django"]
+SECURITY = ("security_updates", "disk_encryption", "firewall", "endpoint_protection", "listening_ports")
+OSV = Path(__file__).resolve().parents[2] / "data" / "vulns" / "osv"
+FEED_AT = 4  # the report before which the vulnerability feed is imported
 AGENTS = [str(uuid.UUID(int=i + 1)) for i in range(5)]
 SCANNER = str(uuid.UUID(int=99))
 MACS = [f"00:1b:21:00:00:{i:02x}" for i in range(1, 7)]
@@ -91,9 +122,26 @@ def agent_report(rng: random.Random, seq: int, at: datetime) -> report_pb2.Repor
         snap.facts.hardware.serial = rng.choice(SERIALS)
     iface = snap.facts.interfaces.add(name="eth0", mac=rng.choice(MACS))
     iface.addresses.append(rng.choice(IPS) + "/24")
-    for name in rng.sample(SOFTWARE, rng.randint(0, 4)):
-        snap.software.add(name=name, version=rng.choice(["1.0-1", "2.0-1"]), arch="amd64", source="deb")
+    for name in [*rng.sample(SOFTWARE[:-1], rng.randint(0, 4)), *(["django"] if rng.random() < 0.6 else [])]:
+        if name == "django":  # vulnerable before 4.2.3 (tests/data/vulns/osv)
+            version = rng.choice(["4.2.2", "4.2.2", "4.2.3"])
+            snap.software.add(name=name, version=version, source="pip", purl=f"pkg:pypi/django@{version}")
+        else:
+            snap.software.add(name=name, version=rng.choice(["1.0-1", "2.0-1"]), arch="amd64", source="deb")
     snap.collectors.add(name="deb", state=report_pb2.COLLECTOR_STATE_OK)
+    snap.collectors.add(name="pip", state=report_pb2.COLLECTOR_STATE_OK)
+    if rng.random() < 0.8:  # security posture, some of it unknown (a failed collector)
+        sec = snap.facts.security
+        for pkg in rng.sample(["openssl", "libexpat1"], rng.randint(0, 2)):
+            sec.pending_security_updates.add(name=pkg, installed_version=rng.choice(["1.0", "1.1"]),
+                                             available_version="2.0", suite="bookworm-security")
+        sec.firewalls.add(name="nftables", enabled=True, active=rng.random() < 0.5, rules=3)
+        sec.listening.add(protocol="tcp", address=rng.choice(["0.0.0.0", "127.0.0.1"]),
+                          port=rng.choice([22, 3389]), process="svc")
+        sec.root_encrypted = rng.random() < 0.5
+        for name in SECURITY:
+            snap.collectors.add(name=name, state=report_pb2.COLLECTOR_STATE_OK if rng.random() < 0.85
+                                else report_pb2.COLLECTOR_STATE_FAILED)
     return r
 
 
@@ -178,6 +226,9 @@ def state(store: Store) -> dict[str, list[tuple[Any, ...]]]:
         "findings": [tuple(r.values()) for r in store.query(
             "SELECT * EXCLUDE (updated_at) FROM findings ORDER BY finding_id")],
         "finding_days": [tuple(r.values()) for r in store.query("SELECT * FROM finding_days ORDER BY ALL")],
+        "finding_events": [tuple(r.values()) for r in store.query("SELECT * FROM finding_events ORDER BY ALL")],
+        "pending_update_since": [tuple(r.values()) for r in store.query(
+            "SELECT * FROM pending_update_since ORDER BY ALL")],
     }
 
 
@@ -192,7 +243,12 @@ def differences(live: Store, full: Store) -> str:
 
 
 def evaluator(rules: SoftwareRules, store: Store):  # type: ignore[no-untyped-def]
-    return lambda only: rules.evaluator(store, only)
+    """The rule step as the collector builds it: rule packs (posture included) and vulnerabilities."""
+    return lambda only: with_vulnerabilities(store, rules.evaluator(store, only), only)
+
+
+def whole(rules: SoftwareRules, store: Store) -> RuleEvaluator | None:
+    return with_vulnerabilities(store, rules.evaluator(store))
 
 
 @pytest.mark.parametrize("seed", range(int(os.environ.get("NETCENSUS_LIVE_SEEDS", "6"))))
@@ -212,7 +268,7 @@ def test_live_updates_store_what_a_full_refresh_stores(stores: tuple[Store, Stor
         assert s.store_reports([decode_report(bg, t)], t).stored
     live = LiveInventory(live_store, ghost_after=window, rules_for=evaluator(rules, live_store))
     live.rebuild(t)
-    refresh(full_store, now=t, ghost_after=window, rules=rules.evaluator(full_store))
+    refresh(full_store, now=t, ghost_after=window, rules=whole(rules, full_store))
     assert state(live_store) == state(full_store)
     scoped = False  # some update reconciled a strict subset (else the test proves less than it claims)
     for seq in range(1, 13):
@@ -222,9 +278,11 @@ def test_live_updates_store_what_a_full_refresh_stores(stores: tuple[Store, Stor
         decoded = decode_report(report, stored_at)
         for s in stores:
             assert s.store_reports([decode_report(report, stored_at)], stored_at).stored
+            if seq == FEED_AT:
+                import_feed(VulnStore(s), OSV, source=None, now=stored_at)
         now = t + timedelta(minutes=1)
-        stats = live.update(change_of([decoded]), now)
-        full = refresh(full_store, now=now, ghost_after=window, rules=rules.evaluator(full_store))
+        stats = live.update(change_of([decoded]) | Change(rules=seq == FEED_AT), now)
+        full = refresh(full_store, now=now, ghost_after=window, rules=whole(rules, full_store))
         mine = live.snapshot()  # what the Query service answers
         assert [a.asset_id for a in mine.assets] == [a.asset_id for a in full.assets]
         assert mine.findings == full.findings and mine.keys == full.keys
@@ -233,6 +291,13 @@ def test_live_updates_store_what_a_full_refresh_stores(stores: tuple[Store, Stor
         scoped |= not stats.full and stats.phases[1][0].startswith("reconcile (") and \
             int(stats.phases[1][0].split("(")[1].split()[0]) < len(live.snapshot().assets)
     assert live.snapshot().findings, "the sequence raised no finding: the comparison proved little"
+    # Every kind of finding the sequence ever opened, from the history both sides wrote alike.
+    kinds = {r["kind"] for r in live_store.query("SELECT DISTINCT kind FROM finding_events")}
+    assert kinds & {"unpatched", "firewall-off", "remote-access-port-open", "endpoint-protection-missing"}, kinds
+    # The vulnerability step ran on the live side: a vulnerable install stored now is a finding now.
+    vulnerable = {r["asset_id"] for r in live_store.query(
+        "SELECT asset_id FROM software WHERE name = 'django' AND version = '4.2.2'")}
+    assert vulnerable == {f.asset_id for f in live.snapshot().findings if f.kind == "vulnerable-software"}
     assert scoped, "no update reconciled a subset: the scope was never exercised"
 
 
