@@ -98,8 +98,9 @@ class SqlRuleEngine:
             con.close()
 
 
-def narrow_to_assets(con: duckdb.DuckDBPyConnection, only: Collection[str]) -> None:
-    """Make the views the passes read show the assets `only` alone, on this cursor.
+def narrow_to_assets(con: duckdb.DuckDBPyConnection, only: Collection[str], *, sightings: bool = False) -> None:
+    """Make the views the passes read show the assets `only` alone, on this cursor (with `sightings`,
+    also the sightings table: vulnerability matching reads each member's latest agent report).
 
     Temporary views named like the tables beneath the views (`assets`, `asset_members`,
     `software_installs`) shadow them, also inside the stored views (DuckDB resolves temporary objects
@@ -114,6 +115,9 @@ def narrow_to_assets(con: duckdb.DuckDBPyConnection, only: Collection[str]) -> N
     con.execute(f"CREATE TEMP VIEW asset_members AS SELECT * FROM {db}.main.asset_members WHERE {only_ids}")
     con.execute(f"""CREATE TEMP VIEW software_installs AS SELECT * FROM {db}.main.software_installs
                     WHERE subject IN (SELECT subject FROM {db}.main.asset_members WHERE {only_ids})""")
+    if sightings:
+        con.execute(f"""CREATE TEMP VIEW sightings AS SELECT * FROM {db}.main.sightings
+                        WHERE subject IN (SELECT subject FROM {db}.main.asset_members WHERE {only_ids})""")
 
 
 def _ip_key(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:

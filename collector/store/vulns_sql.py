@@ -344,7 +344,7 @@ class VulnStore:
         con = self._store._cursor()
         try:
             if only is not None:
-                narrow_to_assets(con, only)
+                narrow_to_assets(con, only, sightings=True)
             # One snapshot for every pass: the row ids of pass 2 must still name the same rows in 3.
             con.execute("BEGIN TRANSACTION")
             try:
