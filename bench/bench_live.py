@@ -46,6 +46,7 @@ from collector.inventory.refresh import refresh  # noqa: E402
 from collector.rules.bridge import load_software_rules  # noqa: E402
 from collector.serve.server import BackgroundCollector  # noqa: E402
 from collector.store.duckdb import Store  # noqa: E402
+from collector.vulns.bridge import with_vulnerabilities  # noqa: E402
 
 WINDOW = timedelta(days=14)
 TOKEN = "nct_bench_" + uuid.uuid4().hex
@@ -128,7 +129,8 @@ def full_figures(db: Path) -> tuple[float, float, int]:
     store = Store.open(db)
     try:
         started = time.perf_counter()
-        refresh(store, now=datetime.now(UTC), ghost_after=WINDOW, rules=rules.evaluator(store) if rules else None)
+        steps = with_vulnerabilities(store, rules.evaluator(store) if rules else None)  # as the collector and CLI
+        refresh(store, now=datetime.now(UTC), ghost_after=WINDOW, rules=steps)
         full = time.perf_counter() - started
     finally:
         store.close()
