@@ -366,7 +366,8 @@ def _identity_conflict(c: IdentityConflict, holder: ResolvedAsset, claimant: Res
                         f"on {_asset_label(claimant)} ({claimant.asset_id})"),
     )
     return Finding(
-        kind="identity-conflict", severity="high", asset=claimant, identifier=f"{c.key}:{c.value}|{c.holder}",
+        kind="identity-conflict", severity="high", asset=claimant,
+        identifier=f"{c.key}:{c.value}|{c.holder}|{c.claimant}",  # two claimants on one asset: two findings
         summary=f"Agent source {claimant_src} has claimed {what} {c.value} since {_t(c.since)}, while agent "
                 f"source {holder_src} (holding it since {_t(c.holder_seen[0])}) was still reporting; they are "
                 f"kept as two assets ({holder.asset_id} and {claimant.asset_id}) so neither report changes the "
@@ -381,21 +382,31 @@ class _CoverageIndex:
     tested against every run: agents alone contribute one run per report.
     """
 
-    def __init__(self, coverage: Sequence[Coverage]) -> None:
+    def __init__(self, coverage: Sequence[Coverage], keep: int = 5) -> None:
         # Newest first; among equal times, the given order (what max() and a stable sort did).
         self.runs = sorted(coverage, key=lambda c: c.at, reverse=True)
+        self.keep = keep
         self.by_net: dict[tuple[int, int], dict[int, list[int]]] = {}
+        # Per network, the run that began first (what first() reads; the newest `keep` may not hold it).
+        self.first_by_net: dict[tuple[int, int], dict[int, int]] = {}
+        # Runs repeat a few network lists (every agent of a subnet reports the same one): each list is
+        # parsed once, and a network keeps only its `keep` newest runs, the most a lookup reads (newest
+        # first, it stops at the first stale one). At 240,000 agent runs this took the index from
+        # 1.8 s to a fraction of it (bench/bench_live.py's estate).
+        parsed: dict[tuple[str, ...], list[tuple[tuple[int, int], int]]] = {}
+        by_net = self.by_net
         for rank, c in enumerate(self.runs):
-            seen: set[tuple[int, int, int]] = set()
-            for text in c.networks:
-                net = _network(text)
-                if net is None:
-                    continue
-                key = (net.version, net.prefixlen)
-                base = int(net.network_address) >> (net.max_prefixlen - net.prefixlen)
-                if (*key, base) not in seen:
-                    seen.add((*key, base))
-                    self.by_net.setdefault(key, {}).setdefault(base, []).append(rank)
+            keys = parsed.get(c.networks)
+            if keys is None:
+                keys = parsed[c.networks] = _network_keys(c.networks)
+            for key, base in keys:
+                held = by_net.setdefault(key, {}).setdefault(base, [])
+                if len(held) < keep:
+                    held.append(rank)
+                firsts = self.first_by_net.setdefault(key, {})
+                earliest = firsts.get(base)
+                if earliest is None or c.began < self.runs[earliest].began:
+                    firsts[base] = rank
 
     def first(self, ips: Sequence[str]) -> Coverage | None:
         """The oldest run over any of `ips` (over anything when there are none): when looking began."""
@@ -407,10 +418,11 @@ class _CoverageIndex:
             if parsed is None:
                 continue
             ip_version, value, bits = parsed
-            for (version, prefixlen), nets in self.by_net.items():
+            for (version, prefixlen), firsts in self.first_by_net.items():
                 if version != ip_version:
                     continue
-                for rank in nets.get(value >> (bits - prefixlen), ()):
+                rank = firsts.get(value >> (bits - prefixlen))
+                if rank is not None:
                     c = self.runs[rank]
                     if oldest is None or c.began < oldest.began:
                         oldest = c
@@ -420,6 +432,7 @@ class _CoverageIndex:
                  limit: int = 5) -> list[Coverage]:
         """The newest `limit` runs over any of `ips` (any run when there are none) inside the window
         that began after `after` (the last sighting)."""
+        assert limit <= self.keep, "the index keeps only `keep` runs per network"
         def fresh(c: Coverage) -> bool:
             return (since is None or c.at >= since) and (after is None or c.began > after)
 
@@ -472,6 +485,19 @@ def _ghost(r: Record, m: Match | None, coverage: _CoverageIndex, window_start: d
             Evidence(source=c.source, method=c.method, seen_at=c.at, detail=f"covered by {c.detail}, not seen")
             for c in covering)),
         first_seen=m.asset.first_seen if m else None, last_seen=last_seen)
+
+
+def _network_keys(networks: Sequence[str]) -> list[tuple[tuple[int, int], int]]:
+    """((IP version, prefix length), network bits) of each distinct parsable network in `networks`."""
+    keys: list[tuple[tuple[int, int], int]] = []
+    for text in networks:
+        net = _network(text)
+        if net is None:
+            continue
+        item = ((net.version, net.prefixlen), int(net.network_address) >> (net.max_prefixlen - net.prefixlen))
+        if item not in keys:
+            keys.append(item)
+    return keys
 
 
 @functools.lru_cache(maxsize=65536)

@@ -95,44 +95,108 @@ def refresh(
 ) -> Snapshot:
     """Resolve, reconcile and evaluate rules; persist assets and the findings lifecycle if asked."""
     with paused_gc():  # a few hundred thousand acyclic objects: see collector/inventory/gc.py
+        return _refresh(store, now=now, ghost_after=ghost_after, rules=rules, persist=persist)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshState:
+    """What one full refresh computed on the way, so the live path (live.py) can continue from it.
+
+    Not a second shape of anything: the same facts, assets, records, coverage and findings the
+    refresh used, kept instead of thrown away.
+    """
+
+    facts: list[SubjectFacts]
+    assets: list[ResolvedAsset]
+    records: list[Record]
+    coverage: list[Coverage]
+    decisions: list[Decision]             # as stored (undone ones included)
+    matched: dict[str, Match]             # asset_id -> its record
+    apart: frozenset[frozenset[str]]      # asset-id pairs people set apart
+    reconciled: list[Finding]             # reconciliation's findings
+    rule_findings: list[Finding]
+    rows: list[FindingRow]                # the open findings, as persisted
+    postures: dict[str, Posture]          # subject -> its agent's posture (asset_posture picks per asset)
+
+
+def full_refresh_state(store: InventoryStore, *, now: datetime, ghost_after: timedelta,
+                       rules: RuleEvaluator | None = None, persist: bool = True) -> tuple[Snapshot, RefreshState]:
+    """`refresh()`, also handing back what it computed (the live path starts from it)."""
+    with paused_gc():
         return _refresh(store, now=now, ghost_after=ghost_after, rules=rules, persist=persist)
 
 
-def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, rules: RuleEvaluator | None,
-             persist: bool) -> Snapshot:
-    stored = store.load_decisions()
-    manual = ManualDecisions(stored)
-    facts = store.load_subjects()
+def resolve_assets(facts: Sequence[SubjectFacts], manual: ManualDecisions
+                   ) -> tuple[list[ResolvedAsset], frozenset[frozenset[str]]]:
+    """Identity resolution with people's decisions, as every refresh (full or live) runs it.
+
+    Returns the assets (decisions noted in their evidence, vendor from the OUI registry where no
+    source named one) and the asset-id pairs people set apart.
+    """
     assets = resolve(facts, decisions=manual)
     apart = annotate(manual, assets)
     for a in assets:
         if not a.vendor and a.macs:
             a.vendor = oui_vendor(a.macs[0])
+    return assets, apart
+
+
+def finding_rows(findings: Sequence[Finding], matched: Mapping[str, Match], opened: Mapping[str, datetime],
+                 now: datetime) -> list[FindingRow]:
+    """The persisted form of `findings`: open ones keep the opened_at on record, new ones open `now`.
+
+    One row per finding id, the first given: two findings can share an id (one rule on two versions
+    of one product, on an asset two agents merged into), and the findings table keys on it.
+    """
+    rows: dict[str, FindingRow] = {}
+    for f in findings:
+        fid = f.finding_id
+        if fid not in rows:
+            rows[fid] = _finding_row(f, matched, opened.get(fid) or now, fid)
+    return list(rows.values())
+
+
+def snapshot_of(assets: list[ResolvedAsset], rows: list[FindingRow], findings: Sequence[Finding],
+                matched: Mapping[str, Match], decisions: list[Decision], facts: Sequence[SubjectFacts]) -> Snapshot:
+    """The Snapshot the CLI and the Query service read, from one refresh's results (`rows` get sorted)."""
+    rows.sort(key=lambda r: (-SEVERITY_ORDER.index(r.severity), r.kind, r.hostname or "", r.finding_id))
+    return Snapshot(assets=assets, findings=rows, records={k: m.record for k, m in matched.items()},
+                    duplicates=[_duplicate_row(f) for f in findings if f.duplicate is not None],
+                    decisions=decisions, facts=facts, keys={k: m.key for k, m in matched.items()})
+
+
+def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, rules: RuleEvaluator | None,
+             persist: bool) -> tuple[Snapshot, RefreshState]:
+    stored = store.load_decisions()
+    manual = ManualDecisions(stored)
+    facts = store.load_subjects()
+    assets, apart = resolve_assets(facts, manual)
     records = store.load_records()
-    findings, matches = reconcile(assets, records, store.load_coverage(), now=now, ghost_after=ghost_after,
-                                  apart=apart)
+    coverage = store.load_coverage()
+    findings, matches = reconcile(assets, records, coverage, now=now, ghost_after=ghost_after, apart=apart)
     matched = {m.asset.asset_id: m for m in matches}
-    posture = asset_posture(assets, store.load_posture())
+    postures = store.load_posture()
+    posture = asset_posture(assets, postures)
     if not store.read_only:
         store.replace_assets(assets, matched, posture)  # the rules engine reads them; they do not depend on the window
-    if rules is not None:
-        findings += rules(now, {a.asset_id: a for a in assets}, posture)
+    reconciled = list(findings)
+    rule_findings = rules(now, {a.asset_id: a for a in assets}, posture) if rules is not None else []
+    findings += rule_findings
     # Open findings keep the opened_at already on record, new ones open now. A refresh with another
     # window than the lifecycle's (persist=False) keeps its own record, so opened_at never moves
     # between two runs of the same query.
     opened = store.open_finding_times()
     if not persist:
         opened = {**store.window_finding_times(ghost_after), **opened}
-    rows = [_finding_row(f, matched, opened.get(f.finding_id) or now) for f in findings]
+    rows = finding_rows(findings, matched, opened, now)
     if not store.read_only:
         if persist:
             store.persist_findings(rows, now)
         else:
             store.keep_window_findings(ghost_after, rows)
-    rows.sort(key=lambda r: (-SEVERITY_ORDER.index(r.severity), r.kind, r.hostname or "", r.finding_id))
-    return Snapshot(assets=assets, findings=rows, records={k: m.record for k, m in matched.items()},
-                    duplicates=[_duplicate_row(f) for f in findings if f.duplicate is not None],
-                    decisions=manual.stated(stored), facts=facts, keys={k: m.key for k, m in matched.items()})
+    state = RefreshState(facts, assets, records, coverage, stored, matched, apart, reconciled, rule_findings,
+                         list(rows), postures)
+    return snapshot_of(assets, rows, findings, matched, manual.stated(stored), facts), state
 
 
 def _duplicate_row(f: Finding) -> DuplicateRow:
@@ -147,12 +211,12 @@ def _duplicate_row(f: Finding) -> DuplicateRow:
         first_seen=f.first_seen, last_seen=f.last_seen)
 
 
-def _finding_row(f: Finding, matched: Mapping[str, Match], opened_at: datetime) -> FindingRow:
+def _finding_row(f: Finding, matched: Mapping[str, Match], opened_at: datetime, fid: str = "") -> FindingRow:
     a, r = f.asset, f.record
     if r is None and a is not None and a.asset_id in matched:
         r = matched[a.asset_id].record
     return FindingRow(
-        finding_id=f.finding_id, kind=f.kind, severity=f.severity,
+        finding_id=fid or f.finding_id, kind=f.kind, severity=f.severity,
         asset_id=a.asset_id if a else None,
         hostname=(a.hostnames[0] if a and a.hostnames else None) or (r.hostname if r and r.hostname else None),
         ip=(a.ips[0] if a and a.ips else None) or (r.ips[0] if r and r.ips else None),

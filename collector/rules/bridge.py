@@ -7,7 +7,7 @@ retroactively to stored software.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -37,13 +37,16 @@ class SoftwareRules:
     ruleset: RuleSet
     engine: str = DEFAULT_ENGINE
 
-    def evaluator(self, store: Store) -> RuleEvaluator:
+    def evaluator(self, store: Store, only: Collection[str] | None = None) -> RuleEvaluator:
         """The refresh use case's rule step over `store` (collector/inventory/refresh.py).
 
         Software rules go to the engine; posture rules to collector/rules/posture.py, with the
         engine answering the `require` half of endpoint-protection-missing rules that list packages.
+        `only`: per-asset rules (posture ones too) for these asset ids alone, licence rules whole (the
+        live path).
         """
-        engine = engine_for(store, self.engine)
+        engine = engine_for(store, self.engine, only)
+        wanted = None if only is None else frozenset(only)
         posture = tuple(r for r in self.ruleset.rules if r.type == "posture")
         by_packages = {r.id for r in posture
                        if r.check == "endpoint-protection-missing" and (r.match.names or r.match.vendors)}
@@ -60,7 +63,7 @@ class SoftwareRules:
                     findings.append(to_finding(rf, assets.get(rf.asset_id)))
             if posture:
                 findings += _posture_findings(posture, assets, postures, now,
-                                              {k: frozenset(v) for k, v in lacking.items()})
+                                              {k: frozenset(v) for k, v in lacking.items()}, wanted)
             return findings
 
         return run
@@ -91,9 +94,13 @@ def to_finding(rf: RuleFinding, asset: ResolvedAsset | None) -> Finding:
 
 
 def _posture_findings(rules: Sequence[Rule], assets: Mapping[str, ResolvedAsset], postures: Mapping[str, Posture],
-                      now: datetime, lacking: Mapping[str, frozenset[str]]) -> list[Finding]:
-    """Posture findings on the assets with an agent's posture (asset_id -> it) or a lacking software inventory."""
+                      now: datetime, lacking: Mapping[str, frozenset[str]], only: frozenset[str] | None = None
+                      ) -> list[Finding]:
+    """Posture findings on the assets with an agent's posture (asset_id -> it) or a lacking software
+    inventory; of the asset ids `only` alone when given."""
     wanted = set(postures).union(*lacking.values()) if lacking else set(postures)
+    if only is not None:
+        wanted &= only
     targets = [PostureAsset(asset_id=a.asset_id, hostname=a.hostnames[0] if a.hostnames else None,
                             os_family=a.os_family, device_type=a.device_type, ips=tuple(a.ips),
                             posture=postures.get(a.asset_id))

@@ -17,7 +17,7 @@ import signal
 import socket
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +29,7 @@ from netcensus.v1 import query_pb2, query_pb2_grpc
 
 from collector.config import ServeConfig, parse_listen
 from collector.domain.decisions import Decision
+from collector.domain.model import IngestReport, StoreResult
 from collector.errors import NetcensusError, StorageUnavailable, StoreError, UsageError
 from collector.escaping import escape_text
 from collector.ingest.budget import InflightBudget
@@ -38,7 +39,8 @@ from collector.ingest.ratelimit import RateLimiter
 from collector.inventory.changes import changes
 from collector.inventory.detail import asset_detail
 from collector.inventory.gc import settle_for_serving
-from collector.inventory.refresh import Snapshot, refresh
+from collector.inventory.live import Change, LiveInventory, LiveLoop, change_of
+from collector.inventory.refresh import RuleEvaluator, Snapshot, refresh
 from collector.inventory.refs import record_decision, undo_decision
 from collector.pages import document_json
 from collector.register.importing import import_register, parse_status_map
@@ -93,7 +95,13 @@ class Collector:
         threads = config.duckdb_threads or writer_threads(config.workers, os.cpu_count() or 1)
         if threads:
             self.store.limit_threads(threads)
-        self.pipeline = IngestPipeline(self.store.store_reports, clock, max_queue=config.max_queue,
+        self._rules = load_software_rules(config.rules_dirs)
+        self._refresh_lock = threading.Lock()
+        # Assets and findings kept current report by report (collector/inventory/live.py).
+        self.live = LiveInventory(self.store, ghost_after=config.ghost_after,
+                                  rules_for=self._rules_for)
+        self.live_loop = LiveLoop(self._live_update, on_error=lambda exc: log.error("live update failed: %s", exc))
+        self.pipeline = IngestPipeline(self._store_reports, clock, max_queue=config.max_queue,
                                        when_idle=self.store.checkpoint_if_idle, recover=self.store.recover)
         self.metrics = Metrics(config.db, lambda: self.pipeline.depth)
         self.budget = InflightBudget(config.max_inflight_bytes)  # bytes of reports not yet committed
@@ -107,8 +115,6 @@ class Collector:
         self.tokens = TokenBook(self.store.active_tokens(), bootstrap=config.admin_token)
         self.audit = AuditWriter(self.store.record_audit_rows)  # batches of audit rows, on a thread of its own
         self.metrics_port = 0
-        self._rules = load_software_rules(config.rules_dirs)
-        self._refresh_lock = threading.Lock()
         # Query and Admin work runs here, never on the default executor enrolment uses.
         self.query_pool = QueryPool(config.query_threads, config.query_queue,
                                     on_refused=lambda: self.metrics.reject("queries"))
@@ -123,12 +129,48 @@ class Collector:
         self.ui_port = 0
 
     def refresh(self, ghost_after: timedelta | None = None) -> Snapshot:
-        """Recompute assets and findings (persisting the lifecycle only with the configured window)."""
+        """Assets and findings now: with the configured window the live state, brought up to date with
+        every stored report and the clock; with another window a full recomputation (not persisted)."""
         window = self.config.ghost_after if ghost_after is None else ghost_after
+        if window == self.config.ghost_after:
+            self.live_loop.run_now()
+            with self._refresh_lock:
+                return self.live.snapshot()
         with self._refresh_lock:
-            rules = with_vulnerabilities(self.store, self._rules.evaluator(self.store) if self._rules else None)
-            return refresh(self.store, now=self.clock(), ghost_after=window, rules=rules,
-                           persist=window == self.config.ghost_after)
+            return refresh(self.store, now=self.clock(), ghost_after=window, rules=self._rules_for(None),
+                           persist=False)
+
+    def _rules_for(self, only: Collection[str] | None) -> RuleEvaluator | None:
+        """The rule step: the rule packs and, with a feed loaded, the vulnerability step (per-asset
+        findings for the asset ids `only` alone when given: the live path)."""
+        return with_vulnerabilities(self.store, self._rules.evaluator(self.store, only) if self._rules else None,
+                                    only)
+
+    def _store_reports(self, reports: Sequence[IngestReport], now: datetime) -> StoreResult:
+        """Store a batch (the ingest writer's step) and hand what it touched to the live loop before
+        the acks go out, so an acknowledged report is always on its way into assets and findings."""
+        result = self.store.store_reports(reports, now)
+        if result.stored:
+            self.live_loop.mark(change_of(r for r in reports if r.report_id in result.stored))
+        return result
+
+    def _live_update(self, change: Change) -> None:
+        with self._refresh_lock:
+            stats = self.live.update(change, self.clock())
+        log.log(logging.INFO if stats.full else logging.DEBUG,
+                "%s: %d subjects touched, %d re-resolved, %d assets rebuilt, %d asset rows and %d findings "
+                "written, %d resolved, %.2f s", "full refresh" if stats.full else "live update", stats.touched,
+                stats.closure, stats.assets, stats.written_assets, stats.written_findings, stats.resolved_findings,
+                stats.seconds)
+
+    def reload(self) -> None:
+        """Start the live state again from a full refresh at the next update (after rows were written to
+        the database other than through ingest, an import or a decision: test fixtures, repairs)."""
+        self.live_loop.mark(Change(rebuild=True))
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait until every report acknowledged so far is in the stored assets and findings."""
+        return self.live_loop.wait(self.live_loop.marked, timeout)
 
     def _import(self, request: query_pb2.ImportRequest) -> query_pb2.ImportResponse:
         from collector.register import parse_mapping
@@ -138,6 +180,7 @@ class Collector:
         outcome = import_register(self.store, request.content, request.format, filename=request.filename or "upload",
                                   now=self.clock(), mapping=mapping, status_map=status_map,
                                   register=request.register or None)
+        self.live_loop.mark(Change(records=True))
         c = outcome.counts
         return query_pb2.ImportResponse(rows=c.rows, added=c.added, changed=c.changed, unchanged=c.unchanged,
                                         removed=c.removed, import_id=outcome.import_id)
@@ -237,6 +280,7 @@ class Collector:
         self.audit.start()
         if self.config.ui_listen:  # first: a dashboard that cannot bind stops the start before gRPC serves
             await self._start_dashboard(self.config.ui_listen)
+        self.live_loop.start()  # its first update is the full refresh the live state starts from
         cap = connection_cap(self.config)
         if self.config.max_connections and cap < self.config.max_connections:
             log.info("max_connections %d lowered to %d: the open-files limit is %d (raise it with the service "
@@ -382,6 +426,7 @@ class Collector:
             await self._server.stop(grace)
         self.query_pool.shutdown()
         await asyncio.to_thread(self.pipeline.stop)
+        await asyncio.to_thread(self.live_loop.stop)
         await asyncio.to_thread(self.audit.stop)
         self.metrics.close()
         self.store.close()
@@ -411,7 +456,8 @@ class Collector:
         if self.config.vulns_dir is None:
             return
         feeds = FeedDirectory(VulnStore(self.store), self.config.vulns_dir, self.clock)
-        await reimport_loop(feeds, self.config.vulns_interval)
+        # New advisories change the vulnerable-software findings of every asset, not just the touched ones.
+        await reimport_loop(feeds, self.config.vulns_interval, lambda: self.live_loop.mark(Change(rules=True)))
 
 
 class _Documents:
@@ -461,6 +507,7 @@ class _Decisions:
         c = self._collector
         made = record_decision(c.store, c.refresh(), action=action, refs=refs, subject=subject, reason=reason,
                                who=who, now=c.clock())
+        c.live_loop.mark(Change(rebuild=True))  # people's decisions reshape assets anywhere: start again
         log.warning("manual %s #%d of %s by %s", action, made.decision_id, " ".join(made.asset_ids), escape_text(who))
         return next((d for d in c.refresh().decisions if d.decision_id == made.decision_id), made)
 
@@ -472,6 +519,7 @@ class _Decisions:
         if not 0 < decision_id < 2**31:
             raise UsageError(f"no standing decision #{decision_id}")
         undone = undo_decision(c.store, decision_id, who=who, now=c.clock())
+        c.live_loop.mark(Change(rebuild=True))
         log.warning("manual decision #%d undone by %s", decision_id, escape_text(who))
         return undone
 
@@ -505,6 +553,7 @@ def serve(config: ServeConfig, *, ready: Callable[[int], None] | None = None) ->
         try:
             port = await collector.start()
         except BaseException:
+            collector.live_loop.stop()
             collector.store.close()
             raise
         stop = asyncio.Event()
@@ -550,6 +599,7 @@ class BackgroundCollector:
             self.port = asyncio.run_coroutine_threadsafe(self.collector.start(), self._loop).result(timeout=30)
         except BaseException:
             if self.collector is not None:
+                self.collector.live_loop.stop()
                 self.collector.store.close()
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)

@@ -18,10 +18,10 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from collector.domain.posture import Posture
 from collector.errors import DatabaseLockedError, QueryError, StorageUnavailable, StoreError
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
 from collector.inventory.reconcile import Coverage, Match, Record
-from collector.store import history, inventory
+from collector.store import history, inventory, live_reads
 from collector.store import posture as posture_sql
 from collector.store import reports as reports_sql
 
@@ -502,20 +502,20 @@ class Store:
 
     # --- inventory: the refresh use case's reads and writes (SQL in inventory.py) ------------------
 
-    def load_subjects(self) -> list[SubjectFacts]:
-        """Sightings aggregated per subject, with per-source evidence."""
+    def load_subjects(self, subjects: Collection[str] | None = None) -> list[SubjectFacts]:
+        """Sightings aggregated per subject, with per-source evidence (of `subjects` only, if given)."""
         with self._mapped("loading sightings"):
-            return inventory.load_subjects(self._cursor())
+            return inventory.load_subjects(self._cursor(), subjects)
 
     def load_records(self) -> list[Record]:
         """The recorded inventory, with the file and time of the import each row came from."""
         with self._mapped("loading the register"):
             return inventory.load_records(self._cursor())
 
-    def load_coverage(self) -> list[Coverage]:
-        """Completed sweeps and agent reports: what could have seen a recorded machine, and when."""
+    def load_coverage(self, agents: Collection[str] | None = None) -> list[Coverage]:
+        """Completed sweeps and agent reports (of the agent sources `agents` only, if given)."""
         with self._mapped("loading coverage"):
-            return inventory.load_coverage(self._cursor())
+            return inventory.load_coverage(self._cursor(), agents)
 
     def load_decisions(self) -> list[Decision]:
         """Every manual merge/split decision, undone ones included, oldest first."""
@@ -554,8 +554,9 @@ class Store:
         with self._mapped("writing assets"), self._transaction() as cur:
             inventory.write_assets(cur, assets, matched, posture)
 
-    def load_posture(self) -> dict[str, Posture]:
-        """subject -> posture of every agent subject's freshest report (collector/store/posture.py).
+    def load_posture(self, subjects: Collection[str] | None = None) -> dict[str, Posture]:
+        """subject -> posture of every agent subject's freshest report (collector/store/posture.py), of
+        `subjects` only when given (the live path).
 
         Keeps, when the file is writable, since when each pending security update has been pending
         (pending_update_since), so that only updates seen for the first time send it to older reports.
@@ -563,8 +564,22 @@ class Store:
         with self._mapped("loading posture"):
             if not self.read_only:
                 with self._transaction() as cur:
-                    posture_sql.track_pending(cur)
-            return posture_sql.load_posture(self._cursor())
+                    posture_sql.track_pending(cur, subjects)
+            return posture_sql.load_posture(self._cursor(), subjects)
+
+    def write_asset_changes(self, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                            gone: Collection[str], subjects: Collection[str],
+                            posture: Mapping[str, Posture] | None = None) -> None:
+        """Rewrite `assets` (with their posture), drop the assets `gone`, re-home the members in
+        `subjects` (the live path)."""
+        with self._mapped("writing assets"), self._transaction() as cur:
+            inventory.write_asset_changes(cur, assets, matched, gone, subjects, posture)
+
+    def persist_finding_changes(self, changed: Sequence[FindingRow], resolved: Collection[str],
+                                now: datetime) -> None:
+        """(Re)write the findings `changed` and resolve the open ones `resolved` (the live path)."""
+        with self._mapped("writing findings"), self._transaction() as cur:
+            inventory.persist_finding_changes(cur, changed, resolved, now)
 
     def open_finding_times(self) -> dict[str, datetime]:
         """finding_id -> opened_at of every finding still open."""
@@ -590,6 +605,24 @@ class Store:
         """Findings that were open once and are no longer true, most recently resolved first."""
         with self._mapped("loading resolved findings"):
             return inventory.resolved_findings(self._cursor())
+
+    # --- dashboard summaries (SQL in live_reads.py; migration 012) -----------------------------------
+
+    def finding_days(self, since: date) -> list[live_reads.FindingDay]:
+        """Findings opened and resolved per UTC day from `since`, per kind, suppressed ones apart."""
+        with self._mapped("reading finding_days"):
+            return live_reads.finding_days(self._cursor(), since)
+
+    def finding_counts(self, now: datetime) -> list[live_reads.KindCount]:
+        """Open findings per kind now and a day before `now`."""
+        with self._mapped("counting findings"):
+            return live_reads.finding_counts(self._cursor(), now)
+
+    def coverage_by_subnet(self, now: datetime, window: timedelta, by: str = "subnet"
+                           ) -> list[live_reads.SubnetCoverage]:
+        """In-use records per subnet or site and how many were seen inside `window`, least covered first."""
+        with self._mapped("reading coverage"):
+            return live_reads.coverage_by_subnet(self._cursor(), now, window, by)
 
     # --- history: `netcensus asset` and `netcensus changes` (collector/store/history.py) ----------------
 

@@ -9,12 +9,13 @@ columns rather than row tuples, and writes go in as Arrow tables applied with se
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from collector.domain.findings import Evidence, FindingRow
 from collector.domain.posture import Posture
@@ -135,14 +136,32 @@ _SUBJECTS_SQL = f"""
     ORDER BY f.subject"""
 
 
-def load_subjects(cur: duckdb.DuckDBPyConnection) -> list[SubjectFacts]:
+# The same aggregation over the sightings and installs of some subjects only (the live path,
+# collector/inventory/live.py): one SQL text, so a subset is aggregated exactly as the whole.
+_SOME_SUBJECTS = "(SELECT subject FROM live_subjects)"
+_SUBJECTS_OF_SOME_SQL = _SUBJECTS_SQL.replace(
+    "FROM sightings", f"FROM (SELECT * FROM sightings WHERE subject IN {_SOME_SUBJECTS}) sightings").replace(
+    "FROM software_installs WHERE removed_at IS NULL",
+    f"FROM software_installs WHERE removed_at IS NULL AND subject IN {_SOME_SUBJECTS}")
+
+
+def load_subjects(cur: duckdb.DuckDBPyConnection, subjects: Collection[str] | None = None) -> list[SubjectFacts]:
     """Aggregate sightings per subject, with per-source evidence (all in one SQL pass; see _SUBJECTS_SQL).
 
     Deduplication, evidence wording and the time-zone-free timestamps are done by DuckDB so that
     Python only assembles the SubjectFacts: at 100,000 machines the row-by-row version took longer
-    than resolution and reconciliation together.
+    than resolution and reconciliation together. With `subjects`, only those (in subject order, as
+    the whole): a subject's facts depend on its own sightings, except the addresses kept for
+    IP-at-time, which depend on the address-only subjects among `subjects` (the caller includes them).
     """
-    table = cur.sql(_SUBJECTS_SQL).to_arrow_table()
+    if subjects is None:
+        table = cur.sql(_SUBJECTS_SQL).to_arrow_table()
+    else:
+        cur.register("live_subjects", pa.table({"subject": pa.array(sorted(subjects), pa.string())}))
+        try:
+            table = cur.sql(_SUBJECTS_OF_SOME_SQL).to_arrow_table()
+        finally:
+            cur.unregister("live_subjects")
     c = table.to_pydict()
     # Evidence times for all subjects in one conversion, then sliced per subject.
     ev_at = table.column("ev_at").combine_chunks()
@@ -187,12 +206,14 @@ def load_records(cur: duckdb.DuckDBPyConnection) -> list[Record]:
     ]
 
 
-def load_coverage(cur: duckdb.DuckDBPyConnection) -> list[Coverage]:
+def load_coverage(cur: duckdb.DuckDBPyConnection, agents: Collection[str] | None = None) -> list[Coverage]:
     """Completed sweeps and agent reports: what could have seen a recorded machine, and when.
 
     Of an agent's reports with the same networks only the newest five and the oldest are loaded: a
     ghost cites at most the five newest runs that covered it, and the oldest says since when its
-    networks have been looked at (a never-seen record is unseen since then).
+    networks have been looked at (a never-seen record is unseen since then). With `agents`, the
+    sweeps and the reports of those agent sources only (the live path replaces their share; the runs
+    are chosen per source, so one source's share depends on its reports alone).
     """
     # Name the scanner by the host it enrolled from: people know "scan-01", not a UUID.
     s = _columns(cur, """
@@ -209,9 +230,10 @@ def load_coverage(cur: duckdb.DuckDBPyConnection) -> list[Coverage]:
     ]
     c = _columns(cur, """
         SELECT source_id, hostname, epoch_us(seen_at) AS seen_at, networks FROM sightings WHERE method = 'agent'
+          AND (? OR source_id IN (SELECT unnest(?::VARCHAR[])))
         QUALIFY row_number() OVER (PARTITION BY source_id, hostname, networks ORDER BY seen_at DESC) <= 5
              OR row_number() OVER (PARTITION BY source_id, hostname, networks ORDER BY seen_at) = 1
-        ORDER BY seen_at DESC, source_id""")
+        ORDER BY seen_at DESC, source_id""", [agents is None, sorted(agents or ())])
     out += [
         Coverage(source=source, method="agent", at=at, networks=tuple(networks or ()),  # type: ignore[arg-type]
                  detail=f"the agent on {hostname or source}")
@@ -244,6 +266,19 @@ def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset]
     `posture`: asset_id -> its agent's posture (collector/inventory/posture.py). Runs inside the
     caller's transaction.
     """
+    table, members = _asset_tables(assets, matched, posture)
+    cur.register("new_assets", table)
+    cur.register("new_members", members)
+    for target, source, key in (("assets", "new_assets", "asset_id"), ("asset_members", "new_members", "subject")):
+        cur.execute(_REPLACE_CHANGED.format(target=target, source=source, key=key))
+        cur.execute(_INSERT_MISSING.format(target=target, source=source, key=key))
+    cur.unregister("new_assets")
+    cur.unregister("new_members")
+
+
+def _asset_tables(assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                  posture: Mapping[str, Posture] | None) -> tuple[pa.Table, pa.Table]:
+    """The assets and asset_members rows of `assets` (with their posture), as Arrow tables."""
     links = [matched.get(a.asset_id) for a in assets]
     held = [(posture or {}).get(a.asset_id) for a in assets]
     table = pa.table([
@@ -267,13 +302,37 @@ def write_assets(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset]
         [s for a in assets for s in a.members], [a.asset_id for a in assets for _ in a.members],
         [a.matched_by.get(s, "anchor") for a in assets for s in a.members]],
         schema=pa.schema([("subject", pa.string()), ("asset_id", pa.string()), ("matched_by", pa.string())]))
+    return table, members
+
+
+def write_asset_changes(cur: duckdb.DuckDBPyConnection, assets: Sequence[ResolvedAsset], matched: Mapping[str, Match],
+                        gone: Collection[str], subjects: Collection[str],
+                        posture: Mapping[str, Posture] | None = None) -> None:
+    """Rewrite the rows of `assets` (new or changed), drop the assets `gone`, and make the members
+    of `subjects` those `assets` give them (the live path: only what one update changed).
+
+    Runs inside the caller's transaction; the rows are built as write_assets builds them.
+    """
+    ids = pa.table({"asset_id": pa.array(sorted({*gone, *(a.asset_id for a in assets)}), pa.string())})
+    cur.register("live_asset_ids", ids)
+    cur.register("live_member_subjects", pa.table({"subject": pa.array(sorted(subjects), pa.string())}))
+    try:
+        cur.execute("DELETE FROM assets WHERE asset_id IN (SELECT asset_id FROM live_asset_ids)")
+        cur.execute("DELETE FROM asset_members WHERE subject IN (SELECT subject FROM live_member_subjects)")
+    finally:
+        cur.unregister("live_asset_ids")
+        cur.unregister("live_member_subjects")
+    table, members = _asset_tables(assets, matched, posture)
+    members = members.filter(pc.is_in(members.column("subject"),
+                                              value_set=pa.array(list(subjects), pa.string())))
     cur.register("new_assets", table)
     cur.register("new_members", members)
-    for target, source, key in (("assets", "new_assets", "asset_id"), ("asset_members", "new_members", "subject")):
-        cur.execute(_REPLACE_CHANGED.format(target=target, source=source, key=key))
-        cur.execute(_INSERT_MISSING.format(target=target, source=source, key=key))
-    cur.unregister("new_assets")
-    cur.unregister("new_members")
+    try:
+        cur.execute("INSERT INTO assets SELECT * FROM new_assets")
+        cur.execute("INSERT INTO asset_members SELECT * FROM new_members")
+    finally:
+        cur.unregister("new_assets")
+        cur.unregister("new_members")
 
 
 # Make `target` hold exactly the rows of `source` by rewriting only rows that changed: deleting and
@@ -331,14 +390,10 @@ def persist_findings(cur: duckdb.DuckDBPyConnection, rows: Sequence[FindingRow],
 
     Runs inside the caller's transaction; `rows` carry their opened_at already (open_finding_times).
     """
-    columns: dict[str, list[Any]] = {c: [getattr(row, c) for row in rows] for c in _FINDING_COLUMNS[:-1]}
-    columns["evidence"] = [_evidence_json(row.evidence) for row in rows]
-    columns["updated_at"] = [now] * len(rows)
-    table = pa.table(columns, schema=pa.schema([
-        (c, pa.timestamp("us", tz="UTC") if c in ("first_seen", "last_seen", "opened_at", "resolved_at", "updated_at")
-         else pa.bool_() if c == "suppressed" else pa.string()) for c in _FINDING_COLUMNS]))
-    cur.register("current_findings", table)
-    _record_events(cur, now)
+    cur.register("current_findings", _findings_table(rows, now))
+    resolving = "finding_id NOT IN (SELECT finding_id FROM current_findings)"
+    count_days(cur, now, resolving)
+    _record_events(cur, now, resolving=resolving)
     cur.execute("UPDATE findings SET resolved_at = ?, updated_at = ? WHERE resolved_at IS NULL AND "
                 "finding_id NOT IN (SELECT finding_id FROM current_findings)", [now, now])
     # Rewrite only findings whose content changed (new, reopened, new evidence): see _REPLACE_CHANGED.
@@ -352,10 +407,72 @@ def persist_findings(cur: duckdb.DuckDBPyConnection, rows: Sequence[FindingRow],
     cur.unregister("current_findings")
 
 
+def persist_finding_changes(cur: duckdb.DuckDBPyConnection, changed: Sequence[FindingRow], resolved: Collection[str],
+                            now: datetime) -> None:
+    """The live path's part of persist_findings: (re)write the findings in `changed` (new, reopened,
+    new content) and resolve the open findings `resolved`; rows nobody changed are left alone. The
+    finding_events are the ones persist_findings writes for the same change.
+
+    Runs inside the caller's transaction. `changed` rows carry their opened_at already.
+    """
+    if resolved:
+        cur.register("live_resolved", pa.table({"finding_id": pa.array(sorted(resolved), pa.string())}))
+        try:
+            resolving = "finding_id IN (SELECT finding_id FROM live_resolved)"
+            count_days(cur, now, resolving, opened=False)
+            _record_events(cur, now, opening=False, resolving=resolving)
+            cur.execute("UPDATE findings SET resolved_at = ?, updated_at = ? WHERE resolved_at IS NULL AND "
+                        "finding_id IN (SELECT finding_id FROM live_resolved)", [now, now])
+        finally:
+            cur.unregister("live_resolved")
+    if not changed:
+        return
+    cur.register("current_findings", _findings_table(changed, now))
+    try:
+        count_days(cur, now, "", resolved=False)
+        _record_events(cur, now)  # opened, reopened, (un)suppressed: compared with the rows before the write
+        cur.execute("DELETE FROM findings WHERE finding_id IN (SELECT finding_id FROM current_findings)")
+        cur.execute(f"INSERT INTO findings SELECT {', '.join(_FINDING_COLUMNS)} FROM current_findings")
+    finally:
+        cur.unregister("current_findings")
+
+
+def count_days(cur: duckdb.DuckDBPyConnection, now: datetime, resolving: str, *, opened: bool = True,
+               resolved: bool = True) -> None:
+    """Add this write's events to finding_days (migration 012): the rows of `current_findings` that
+    open now (new or reopened: their opened_at is `now`), and the open findings that `resolving` (an SQL
+    condition on findings) resolves. Runs in the writer's transaction, before the findings change.
+    """
+    day = now.astimezone(UTC).date()
+    if opened:
+        cur.execute("""INSERT INTO finding_days SELECT ?, kind, suppressed, count(*), 0 FROM current_findings
+                       WHERE opened_at = ? GROUP BY ALL
+                       ON CONFLICT (day, kind, suppressed)
+                       DO UPDATE SET opened = finding_days.opened + excluded.opened""",
+                    [day, now])
+    if resolved:
+        cur.execute(f"""INSERT INTO finding_days SELECT ?, kind, suppressed, 0, count(*) FROM findings
+                        WHERE resolved_at IS NULL AND {resolving} GROUP BY ALL
+                        ON CONFLICT (day, kind, suppressed)
+                        DO UPDATE SET resolved = finding_days.resolved + excluded.resolved""", [day])
+
+
+def _findings_table(rows: Sequence[FindingRow], now: datetime) -> pa.Table:
+    """`rows` as the findings table's columns (updated_at = now)."""
+    columns: dict[str, list[Any]] = {c: [getattr(row, c) for row in rows] for c in _FINDING_COLUMNS[:-1]}
+    columns["evidence"] = [_evidence_json(row.evidence) for row in rows]
+    columns["updated_at"] = [now] * len(rows)
+    return pa.table(columns, schema=pa.schema([
+        (c, pa.timestamp("us", tz="UTC") if c in ("first_seen", "last_seen", "opened_at", "resolved_at", "updated_at")
+         else pa.bool_() if c == "suppressed" else pa.string()) for c in _FINDING_COLUMNS]))
+
+
 # What changes between the stored findings and `current_findings`, as finding_events rows (schema
 # 011): the findings table keeps one row per finding and overwrites its times when it reopens, so the
 # history lives beside it. Every statement compares the two tables as they are before the update.
-_EVENTS = (
+# The resolved statement takes the SQL condition (on findings) of what this write resolves: the
+# open findings missing from `current_findings` for a refresh, the live-resolved ids for an update.
+_OPEN_EVENTS = (
     """INSERT INTO finding_events
        SELECT c.finding_id, $now, CASE WHEN f.finding_id IS NULL THEN 'opened' ELSE 'reopened' END,
               c.kind, c.severity, c.asset_id, c.summary
@@ -367,16 +484,20 @@ _EVENTS = (
        FROM current_findings c LEFT JOIN findings f USING (finding_id)
        WHERE ((f.finding_id IS NULL OR f.resolved_at IS NOT NULL) AND c.suppressed)
           OR (f.resolved_at IS NULL AND f.finding_id IS NOT NULL AND c.suppressed <> f.suppressed)""",
-    """INSERT INTO finding_events
-       SELECT finding_id, $now, 'resolved', kind, severity, asset_id, summary FROM findings
-       WHERE resolved_at IS NULL AND finding_id NOT IN (SELECT finding_id FROM current_findings)""",
 )
+_RESOLVED_EVENTS = """INSERT INTO finding_events
+       SELECT finding_id, $now, 'resolved', kind, severity, asset_id, summary FROM findings
+       WHERE resolved_at IS NULL AND {resolving}"""
 
 
-def _record_events(cur: duckdb.DuckDBPyConnection, now: datetime) -> None:
-    """Append the opened, reopened, resolved and (un)suppressed events of this refresh."""
-    for sql in _EVENTS:
+def _record_events(cur: duckdb.DuckDBPyConnection, now: datetime, *, opening: bool = True,
+                   resolving: str | None = None) -> None:
+    """Append this write's events: with `opening`, the opened, reopened and (un)suppressed ones of the
+    rows in `current_findings`; with `resolving` (an SQL condition on findings), the resolved ones."""
+    for sql in _OPEN_EVENTS if opening else ():
         cur.execute(sql, {"now": now})
+    if resolving is not None:
+        cur.execute(_RESOLVED_EVENTS.format(resolving=resolving), {"now": now})
 
 
 _TIME_COLUMNS = ("first_seen", "last_seen", "opened_at", "resolved_at")

@@ -15,10 +15,13 @@ from_json into Python dicts and reading the whole history took 4.2-5.4 s; this t
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from collector.domain.posture import ListeningSocket, Posture
 
@@ -165,9 +168,31 @@ def _socket(z: dict[str, Any]) -> ListeningSocket | None:
                            port=number, process=str(process or ""))
 
 
-def track_pending(cur: duckdb.DuckDBPyConnection) -> None:
-    """Bring pending_update_since up to date with the newest reports; runs in the caller's transaction."""
-    cur.execute(_KEYS_SQL)
+_AGENT_REPORTS = "FROM sightings WHERE method = 'agent' GROUP BY subject"
+_SOME_AGENT_REPORTS = ("FROM sightings WHERE method = 'agent' AND subject IN (SELECT subject FROM nc_posture_of) "
+                       "GROUP BY subject")
+
+
+@contextmanager
+def _of(cur: duckdb.DuckDBPyConnection, sql: str, subjects: Collection[str] | None) -> Iterator[str]:
+    """`sql` over every agent subject, or over `subjects` alone (the live path: the subjects an update
+    re-resolved); each subject's answer is the same either way."""
+    if subjects is None:
+        yield sql
+        return
+    assert _AGENT_REPORTS in sql
+    cur.register("nc_posture_of", pa.table({"subject": pa.array(sorted(subjects), pa.string())}))
+    try:
+        yield sql.replace(_AGENT_REPORTS, _SOME_AGENT_REPORTS)
+    finally:
+        cur.unregister("nc_posture_of")
+
+
+def track_pending(cur: duckdb.DuckDBPyConnection, subjects: Collection[str] | None = None) -> None:
+    """Bring pending_update_since up to date with the newest reports (of `subjects` only, if given);
+    runs in the caller's transaction."""
+    with _of(cur, _KEYS_SQL, subjects) as sql:
+        cur.execute(sql)
     try:
         cur.execute(_FORGET_SQL)
         cur.execute(_LEARN_SQL)
@@ -175,9 +200,11 @@ def track_pending(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("DROP TABLE IF EXISTS nc_pending_now")
 
 
-def load_posture(cur: duckdb.DuckDBPyConnection) -> dict[str, Posture]:
-    """subject -> the posture of the freshest report of every agent subject (after track_pending)."""
-    c: dict[str, list[Any]] = cur.sql(_POSTURE_SQL).to_arrow_table().to_pydict()
+def load_posture(cur: duckdb.DuckDBPyConnection, subjects: Collection[str] | None = None) -> dict[str, Posture]:
+    """subject -> the posture of the freshest report of every agent subject (of `subjects` only, if
+    given), after track_pending."""
+    with _of(cur, _POSTURE_SQL, subjects) as sql:
+        c: dict[str, list[Any]] = cur.sql(sql).to_arrow_table().to_pydict()
     out: dict[str, Posture] = {}
     for n, subject in enumerate(c["subject"]):
         reported = _time(c["reported_at"][n])

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Final
@@ -48,14 +48,22 @@ from collector.rules.matching import TitleMatcher
 from collector.rules.schema import Rule, RuleSet
 from collector.store.duckdb import Store
 
-__all__ = ["SqlRuleEngine"]
+__all__ = ["SqlRuleEngine", "narrow_to_assets"]
 
 
 class SqlRuleEngine:
     """A :class:`collector.rules.engine.RuleEngine` over one store's views."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, only: Collection[str] | None = None) -> None:
+        """`only`: evaluate the per-asset rules (deny, allow, require) for these asset ids alone.
+
+        Why: the live path (collector/inventory/live.py) re-evaluates the assets one update touched,
+        not 15 M installs. Licence rules count seats over every asset, so they are always evaluated
+        whole. The views are narrowed by temporary views of the same names on this evaluation's own
+        cursor (DuckDB resolves temporary objects first), so the passes below are unchanged.
+        """
         self._store = store
+        self._only = only
 
     def evaluate(self, rules: RuleSet, now: datetime) -> list[RuleFinding]:
         """Evaluate ``rules`` over ``software_scoped`` and ``assets_scoped`` at time ``now``.
@@ -71,13 +79,45 @@ class SqlRuleEngine:
         software = [r for r in rules.rules if r.type != "posture"]  # posture rules: collector/rules/posture.py
         if not software:
             return []
+        if self._only is None:
+            return self._run(software, now, None)
+        licence = [r for r in software if r.type == "licence"]
+        per_asset = [r for r in software if r.type != "licence"]
+        return sorted_findings([*(self._run(per_asset, now, self._only) if per_asset and self._only else ()),
+                                *(self._run(licence, now, None) if licence else ())])
+
+    def _run(self, rules: list[Rule], now: datetime, only: Collection[str] | None) -> list[RuleFinding]:
         con = self._store._cursor()
         try:
-            return _evaluate(con, software, now)
+            if only is not None:
+                narrow_to_assets(con, only)
+            return _evaluate(con, rules, now)
         except duckdb.Error as exc:
             raise StoreError(f"{self._store.path}: rule evaluation failed: {exc}") from exc
         finally:
             con.close()
+
+
+def narrow_to_assets(con: duckdb.DuckDBPyConnection, only: Collection[str], *, sightings: bool = False) -> None:
+    """Make the views the passes read show the assets `only` alone, on this cursor (with `sightings`,
+    also the sightings table: vulnerability matching reads each member's latest agent report).
+
+    Temporary views named like the tables beneath the views (`assets`, `asset_members`,
+    `software_installs`) shadow them, also inside the stored views (DuckDB resolves temporary objects
+    first), so `software_scoped` reads the installs of a few subjects: the scan filters 15 M rows by
+    subject instead of joining them all. The temporary views die with the cursor.
+    """
+    ((name,),) = con.execute("SELECT current_database()").fetchall()
+    db = '"' + str(name).replace('"', '""') + '"'  # the file's own catalog, never the temporary one
+    con.register("nc_only_assets", pa.table({"asset_id": pa.array(sorted(only), pa.string())}))
+    only_ids = "asset_id IN (SELECT asset_id FROM nc_only_assets)"
+    con.execute(f"CREATE TEMP VIEW assets AS SELECT * FROM {db}.main.assets WHERE {only_ids}")
+    con.execute(f"CREATE TEMP VIEW asset_members AS SELECT * FROM {db}.main.asset_members WHERE {only_ids}")
+    con.execute(f"""CREATE TEMP VIEW software_installs AS SELECT * FROM {db}.main.software_installs
+                    WHERE subject IN (SELECT subject FROM {db}.main.asset_members WHERE {only_ids})""")
+    if sightings:
+        con.execute(f"""CREATE TEMP VIEW sightings AS SELECT * FROM {db}.main.sightings
+                        WHERE subject IN (SELECT subject FROM {db}.main.asset_members WHERE {only_ids})""")
 
 
 def _ip_key(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -43,6 +43,7 @@ import pyarrow as pa
 
 from collector.errors import StoreError
 from collector.store.duckdb import Store
+from collector.store.rules_sql import narrow_to_assets
 from collector.vulns.ecosystems import ECOSYSTEM_SCHEMES, distro_from_os_name, host_ecosystem
 from collector.vulns.matches import AdvisoryInfo, AffectedRow, Hit, MatchResult, TitleKey, fold_aliases
 from collector.vulns.ranges import Range, Verdict, evaluate
@@ -331,14 +332,19 @@ class VulnStore:
 
     # --- matching ----------------------------------------------------------------------------------
 
-    def match(self) -> MatchResult:
+    def match(self, only: Collection[str] | None = None) -> MatchResult:
         """Every vulnerable title on every asset, with the advisories' details (the passes of the module docstring).
+
+        `only`: of these asset ids alone (the live path re-matches the assets an update rebuilt), by the
+        rules engine's narrowing of the tables beneath the views on this cursor.
 
         Raises:
             StoreError: DuckDB failed (the message names the database file).
         """
         con = self._store._cursor()
         try:
+            if only is not None:
+                narrow_to_assets(con, only, sightings=True)
             # One snapshot for every pass: the row ids of pass 2 must still name the same rows in 3.
             con.execute("BEGIN TRANSACTION")
             try:

@@ -8,7 +8,7 @@ feed loaded it returns the rules' step unchanged and costs one count.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from collector.domain.posture import Posture
@@ -23,13 +23,14 @@ from collector.vulns.findings import ExceptionRule, vulnerability_findings
 __all__ = ["vulnerability_step", "with_vulnerabilities"]
 
 
-def vulnerability_step(store: Store) -> RuleEvaluator:
-    """The vulnerable-software findings of ``store`` at a time, for the refresh."""
+def vulnerability_step(store: Store, only: Collection[str] | None = None) -> RuleEvaluator:
+    """The vulnerable-software findings of ``store`` at a time, for the refresh (of the asset ids
+    ``only`` alone when given: the live path)."""
     vulns = VulnStore(store)
 
     def run(now: datetime, assets: Mapping[str, ResolvedAsset], posture: Mapping[str, Posture]) -> list[Finding]:
         del posture  # vulnerabilities follow installed packages, not the agents' posture facts
-        result = vulns.match()
+        result = vulns.match(only)
         today = utc_date(now)
         exceptions = [ExceptionRule(e.exception_id, e.advisory, e.reason, e.until, e.package, e.hostname, e.asset_id)
                       for e in vulns.exceptions() if e.revoked_at is None]
@@ -39,11 +40,15 @@ def vulnerability_step(store: Store) -> RuleEvaluator:
     return run
 
 
-def with_vulnerabilities(store: Store, rules: RuleEvaluator | None) -> RuleEvaluator | None:
-    """``rules`` plus the vulnerability step when a feed is loaded; ``rules`` itself otherwise."""
+def with_vulnerabilities(store: Store, rules: RuleEvaluator | None,
+                         only: Collection[str] | None = None) -> RuleEvaluator | None:
+    """``rules`` plus the vulnerability step when a feed is loaded; ``rules`` itself otherwise.
+
+    ``only``: the vulnerability step for these asset ids alone (``rules`` comes narrowed the same way).
+    """
     if not VulnStore(store).has_advisories():
         return rules
-    vulns = vulnerability_step(store)
+    vulns = vulnerability_step(store, only)
     if rules is None:
         return vulns
 

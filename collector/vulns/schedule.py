@@ -73,10 +73,14 @@ class FeedDirectory:
         return done
 
 
-async def reimport_loop(feeds: FeedDirectory, interval: timedelta) -> None:
-    """Import at once, then every ``interval`` (0: once only), off the event loop."""
+async def reimport_loop(feeds: FeedDirectory, interval: timedelta,
+                        imported: Callable[[], object] | None = None) -> None:
+    """Import at once, then every ``interval`` (0: once only), off the event loop; ``imported`` is
+    called after a round that imported something (the collector's live findings are judged again)."""
     while True:
-        await asyncio.to_thread(feeds.run_once)
+        done = await asyncio.to_thread(feeds.run_once)
+        if done and imported is not None:
+            imported()
         if interval.total_seconds() <= 0:
             return
         await asyncio.sleep(interval.total_seconds())

@@ -96,6 +96,7 @@ def test_over_grpc_readers_read_and_only_admins_decide(collector: Any, tmp_path:
     store = collector.collector.store
     estate(store, now - timedelta(hours=1))
     more(store, now - timedelta(hours=1))
+    collector.collector.reload()  # written behind the collector's back (not through ingest): start again
     target = ("--collector", collector.target)
     admin = {"NETCENSUS_TOKEN": TEST_TOKEN}
     reader_token = cli("tokens", "create", "auditor", "--role", "reader", *target, env=admin).out.strip()
