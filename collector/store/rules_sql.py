@@ -126,7 +126,7 @@ def _ip_key(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
 
 
 @contextmanager
-def _registered(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[str, pa.Table], None]]:
+def registered(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[str, pa.Table], None]]:
     """Yield a function that registers Arrow tables as views; all are unregistered on exit."""
     names: list[str] = []
 
@@ -404,7 +404,7 @@ def _evaluate(con: duckdb.DuckDBPyConnection, all_rules: list[Rule], now: dateti
     is_allow = [r.type == "allow" for r in all_rules]
     today = utc_date(now)
     findings: list[RuleFinding] = []
-    with _registered(con) as register:
+    with registered(con) as register:
         register(f"nc_rules_{tag}", _rules_table(all_rules))
         for name, table in _scope_tables(all_rules, con, tag).items():
             register(name, table)

@@ -31,8 +31,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -43,7 +42,7 @@ import pyarrow as pa
 
 from collector.errors import StoreError
 from collector.store.duckdb import Store
-from collector.store.rules_sql import narrow_to_assets
+from collector.store.rules_sql import narrow_to_assets, registered
 from collector.vulns.ecosystems import ECOSYSTEM_SCHEMES, distro_from_os_name, host_ecosystem
 from collector.vulns.matches import AdvisoryInfo, AffectedRow, Hit, MatchResult, TitleKey, fold_aliases
 from collector.vulns.ranges import Range, Verdict, evaluate
@@ -102,21 +101,6 @@ def _parse_ranges(text: str | None) -> tuple[Range, ...]:
     if not text:
         return ()
     return tuple(Range(r["type"], tuple(map(tuple, r["events"]))) for r in json.loads(text))
-
-
-@contextmanager
-def _registered(con: duckdb.DuckDBPyConnection) -> Iterator[Callable[[str, pa.Table], None]]:
-    names: list[str] = []
-
-    def register(name: str, table: pa.Table) -> None:
-        con.register(name, table)
-        names.append(name)
-
-    try:
-        yield register
-    finally:
-        for name in reversed(names):
-            con.unregister(name)
 
 
 # Per subject and package source: the distribution (the purl namespace: pkg:deb/debian/openssl@...
@@ -418,7 +402,7 @@ def _hosts(rows: Sequence[tuple[str, str, str, str, str]]) -> tuple[pa.Table, pa
 
 def _match(con: duckdb.DuckDBPyConnection) -> MatchResult:
     tag = uuid.uuid4().hex[:12]
-    with _registered(con) as register:
+    with registered(con) as register:
         hosts, classes = _hosts(con.execute(_HOSTS).fetchall())
         register(f"nc_hosts_{tag}", hosts)
         register(f"nc_classes_{tag}", classes)
