@@ -5,11 +5,11 @@ over 100,000 machines, 15 M installed packages and a year of finding history —
 bench/bigdb.py (set-wise in DuckDB, then one full refresh under the shipped rule packs, as a
 collector's file would be).
 
-How it is measured: the Starlette app of collector/web/ is called in-process through its ASGI
+How it is measured: the Starlette app of collector/serve/web/ is called in-process through its ASGI
 interface (Starlette's TestClient), logged in with a session, so each figure is the server's work
 for one request — gate, session, audit row (into memory here), SQL, template — without a network.
 Each page is fetched `--runs` times; the figure is the median, the best beside it. The asset page
-reads a refresh's Snapshot (collector/web/serving.py keeps one for a minute, rebuilt in the
+reads a refresh's Snapshot (collector/serve/web/serving.py keeps one for a minute, rebuilt in the
 background): its first request pays for that refresh, printed apart as "cold"; the others are the
 page itself ("warm").
 
@@ -112,9 +112,9 @@ def _run(argv: list[str] | None, workdir: Path) -> int:
 
     from collector.inventory.refresh import refresh
     from collector.serve.access import TokenBook
-    from collector.web.app import build_app
-    from collector.web.auth import SESSION_COOKIE, Authenticator
-    from collector.web.context import SnapshotCache, WebContext
+    from collector.serve.web.app import build_app
+    from collector.serve.web.auth import SESSION_COOKIE, Authenticator
+    from collector.serve.web.context import SnapshotCache, WebContext
 
     now = bigdb.NOW + timedelta(minutes=5)
     snapshot = SnapshotCache(lambda: refresh(store, now=now, ghost_after=timedelta(days=14), persist=False), 600)

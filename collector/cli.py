@@ -413,8 +413,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    """`netcensus ui`: a read-only dashboard over a file (collector/web/serving.py)."""
-    from collector.web.serving import run_over_file
+    """`netcensus ui`: a read-only dashboard over a file (collector/serve/web/serving.py)."""
+    from collector.serve.web.serving import run_over_file
 
     parse_listen(args.listen)
     return run_over_file(args.db, args.listen, tls_cert=args.tls_cert, tls_key=args.tls_key)
@@ -422,7 +422,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     """`netcensus users add|passwd|disable|list` over the database file."""
-    from collector.web.users import users_command
+    from collector.serve.web.users import users_command
 
     return users_command(args.users_command, args.name if args.users_command != "list" else "", db=args.db,
                          role=getattr(args, "role", None), now=_utcnow())

@@ -135,7 +135,7 @@ class ServeConfig:
     query_queue: int = 16                     # Query/Admin calls that may wait for a thread; more: refused
     vulns_dir: Path | None = None             # OSV feeds re-imported from here on a schedule; None: off
     vulns_interval: timedelta = timedelta(hours=6)  # how often vulns_dir is looked at (changed entries only)
-    ui_listen: str | None = None              # HOST:PORT of the web dashboard (collector/web/); None: off
+    ui_listen: str | None = None              # HOST:PORT of the web dashboard (collector/serve/web/); None: off
     ui_poll: timedelta = timedelta(seconds=15)  # how often an open dashboard page asks for fresh content
 
     @property

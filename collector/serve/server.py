@@ -71,7 +71,7 @@ from collector.vulns.bridge import with_vulnerabilities
 from collector.vulns.schedule import FeedDirectory, reimport_loop
 
 if TYPE_CHECKING:
-    from collector.web.serving import Dashboard
+    from collector.serve.web.serving import Dashboard
 
 log = logging.getLogger("netcensus.server")
 
@@ -125,7 +125,7 @@ class Collector:
         self._holder: socket.socket | None = None
         self._private_dir: str | None = None
         self.guard: PeerGuard | None = None  # max_connections_per_peer > 0: owns the public port
-        self.dashboard: Dashboard | None = None  # ui_listen: the web dashboard (collector/web/)
+        self.dashboard: Dashboard | None = None  # ui_listen: the web dashboard (collector/serve/web/)
         self.ui_port = 0
 
     def refresh(self, ghost_after: timedelta | None = None) -> Snapshot:
@@ -308,8 +308,8 @@ class Collector:
         return self.port
 
     async def _start_dashboard(self, listen: str) -> None:
-        """Serve the web dashboard from this process (collector/web/serving.py); undo the start on failure."""
-        from collector.web.serving import for_collector
+        """Serve the web dashboard from this process (collector/serve/web/serving.py); undo the start on failure."""
+        from collector.serve.web.serving import for_collector
 
         self.dashboard = for_collector(self, listen)
         try:

@@ -1,4 +1,4 @@
-"""The dashboard's reads (collector/web/): aggregates over the state the collector keeps materialised.
+"""The dashboard's reads (collector/serve/web/): aggregates over the state the collector keeps materialised.
 
 Why SQL over the stored tables and not a refresh: the refresh use case resolves identities over every
 sighting (seconds at 100,000 machines), while the collector already keeps its outcome in `assets`,

@@ -1,6 +1,6 @@
 """Dashboard users (migration 013): created by `netcensus users add`, read at login.
 
-Only the password's hash is kept (collector/web/passwords.py makes it). A name is never reused,
+Only the password's hash is kept (collector/serve/web/passwords.py makes it). A name is never reused,
 as with API tokens: the audit log's "who" keeps meaning one person.
 """
 

@@ -27,8 +27,8 @@ from collector.output import to_table
 from collector.register import SAMPLE_REGISTER
 from collector.serve.access import new_token
 from collector.serve.server import BackgroundCollector
+from collector.serve.web.passwords import hash_password
 from collector.store.users import add_user
-from collector.web.passwords import hash_password
 
 _DEMO_RULES = Path(__file__).resolve().parent / "demo_rules"
 
@@ -103,7 +103,7 @@ def run_demo(*, workdir: Path | None, lab: bool, keep: bool = False) -> int:
     config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(rules,), ghost_after=timedelta(0),
                          refresh_interval=timedelta(0), enrol_secret=secret, admin_token=token,
                          ui_listen="127.0.0.1:0")
-    # A dashboard login for the demo (collector/web/): printed once, kept only as a scrypt hash.
+    # A dashboard login for the demo (collector/serve/web/): printed once, kept only as a scrypt hash.
     demo_password = secrets.token_urlsafe(12)
     started = time.monotonic()
     _say(f"starting a collector on loopback with database {db}")

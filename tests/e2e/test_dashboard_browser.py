@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.collector.web.conftest import XSS
+from tests.collector.serve.web.conftest import XSS
 from tests.conftest import TEST_TOKEN, run_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -29,8 +29,8 @@ def served(tmp_path: Path) -> Iterator[Any]:
     """A collector with its dashboard (polling every second), an estate reported through it, user 'ann'."""
     from collector.config import ServeConfig, default_rules_dir
     from collector.serve.server import BackgroundCollector
+    from collector.serve.web.passwords import hash_password
     from collector.store import users as users_sql
-    from collector.web.passwords import hash_password
     from tests.e2e.test_pipeline import REGISTER, host, send
     from tests.e2e.test_software_findings import BASE, TEAMVIEWER
 

@@ -67,12 +67,12 @@ def web(estate: Path, tmp_path: Path) -> Iterator[Any]:
 
     from collector.inventory.refresh import refresh
     from collector.serve.access import TokenBook
+    from collector.serve.web.app import build_app
+    from collector.serve.web.auth import Authenticator
+    from collector.serve.web.context import SnapshotCache, WebContext
+    from collector.serve.web.passwords import hash_password
     from collector.store import users as users_sql
     from collector.store.duckdb import Store
-    from collector.web.app import build_app
-    from collector.web.auth import Authenticator
-    from collector.web.context import SnapshotCache, WebContext
-    from collector.web.passwords import hash_password
 
     db = tmp_path / "copy.duckdb"
     shutil.copy(estate, db)

@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from collector.errors import NetcensusError
-from collector.web.auth import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Authenticator, csrf_ok
-from collector.web.middleware import peer_of
-from collector.web.render import templates
+from collector.serve.web.auth import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Authenticator, csrf_ok
+from collector.serve.web.middleware import peer_of
+from collector.serve.web.render import templates
 
 _MAX_FIELD = 1024
 

@@ -18,10 +18,10 @@ from collector.inventory.changes import changes
 from collector.inventory.detail import asset_detail
 from collector.pages import changes_rows, document
 from collector.rules.order import package_order
+from collector.serve.web.page import Card, Field, Page, Table, link
+from collector.serve.web.render import problem, render
+from collector.serve.web.views.common import asset_link, choice, ctx, duration, text
 from collector.store import dashboard
-from collector.web.page import Card, Field, Page, Table, link
-from collector.web.render import problem, render
-from collector.web.views.common import asset_link, choice, ctx, duration, text
 
 LIMIT = 500
 

@@ -8,8 +8,8 @@ from starlette.requests import Request
 
 from collector.config import parse_duration
 from collector.errors import UsageError
-from collector.web.context import WebContext
-from collector.web.page import Row, link
+from collector.serve.web.context import WebContext
+from collector.serve.web.page import Row, link
 
 MAX_TEXT = 200
 

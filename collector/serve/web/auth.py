@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from collector.serve.access import READER, TokenBook, allows
-from collector.web.passwords import verify_password
+from collector.serve.web.passwords import verify_password
 
 SESSION_COOKIE = "netcensus_session"
 LOGIN_CSRF_COOKIE = "netcensus_login_csrf"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.collector.web.conftest import XSS, login
+from tests.collector.serve.web.conftest import XSS, login
 
 
 def _rows(page: str, table: str) -> int:

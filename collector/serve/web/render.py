@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.templating import Jinja2Templates
 
-from collector.web.page import Page, cell, export, export_links
+from collector.serve.web.page import Page, cell, export, export_links
 
 TEMPLATES = Path(__file__).parent / "templates"
 

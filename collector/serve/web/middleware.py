@@ -17,8 +17,8 @@ from starlette.types import ASGIApp
 
 from collector.errors import NetcensusError
 from collector.serve.access import ADMIN
-from collector.web.auth import CSRF_HEADER, SESSION_COOKIE, AuditSink, Authenticator, csrf_ok, may
-from collector.web.page import link
+from collector.serve.web.auth import CSRF_HEADER, SESSION_COOKIE, AuditSink, Authenticator, csrf_ok, may
+from collector.serve.web.page import link
 
 log = logging.getLogger("netcensus.web")
 

@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collector.errors import UsageError
+from collector.serve.web.page import Card, Field, Page, Table, link
+from collector.serve.web.render import problem, render
+from collector.serve.web.views.common import choice, ctx, findings_link, text
 from collector.store import dashboard
-from collector.web.page import Card, Field, Page, Table, link
-from collector.web.render import problem, render
-from collector.web.views.common import choice, ctx, findings_link, text
 
 LIMIT = 500
 

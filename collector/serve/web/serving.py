@@ -28,11 +28,11 @@ from collector.config import DEFAULT_GHOST_AFTER, parse_listen
 from collector.errors import UsageError
 from collector.serve.access import TokenBook
 from collector.serve.listen import is_loopback
+from collector.serve.web.app import build_app
+from collector.serve.web.auth import AuditEntry, Authenticator, SessionPolicy
+from collector.serve.web.context import SnapshotCache, WebContext
 from collector.store import users as users_sql
 from collector.store.duckdb import Store
-from collector.web.app import build_app
-from collector.web.auth import AuditEntry, Authenticator, SessionPolicy
-from collector.web.context import SnapshotCache, WebContext
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette

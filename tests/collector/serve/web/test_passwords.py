@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from collector.errors import UsageError
-from collector.web.passwords import hash_password, verify_password
+from collector.serve.web.passwords import hash_password, verify_password
 
 
 def test_a_hash_verifies_its_password_only() -> None:

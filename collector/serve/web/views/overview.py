@@ -6,10 +6,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from collector.serve.web.page import Card, Page, Table
+from collector.serve.web.render import render
+from collector.serve.web.views.common import ctx, findings_link
 from collector.store import dashboard
-from collector.web.page import Card, Page, Table
-from collector.web.render import render
-from collector.web.views.common import ctx, findings_link
 
 #: Shown first and always (zero included): the questions the dashboard exists for.
 HEADLINE = (("ghost", "Ghosts"), ("zombie", "Zombies"), ("mismatch", "Mismatches"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.collector.web.conftest import ADMIN_PASSWORD, READER_PASSWORD, login
+from tests.collector.serve.web.conftest import ADMIN_PASSWORD, READER_PASSWORD, login
 from tests.conftest import TEST_TOKEN
 
 

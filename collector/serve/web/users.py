@@ -17,9 +17,9 @@ from typing import TextIO
 from collector.errors import UsageError
 from collector.output import emit
 from collector.serve.access import check_name, check_role
+from collector.serve.web.passwords import check_password, hash_password
 from collector.store import users as users_sql
 from collector.store.duckdb import Store
-from collector.web.passwords import check_password, hash_password
 
 USER_COLUMNS = ("name", "role", "created_at", "disabled_at")
 

@@ -9,11 +9,11 @@ from starlette.responses import Response
 
 from collector.domain.findings import SEVERITY_ORDER
 from collector.errors import UsageError
+from collector.serve.web.page import Chart, Field, Page, Table
+from collector.serve.web.render import problem, render
+from collector.serve.web.views.common import asset_link, choice, ctx, duration, text
+from collector.serve.web.views.overview import POSTURE
 from collector.store import dashboard
-from collector.web.page import Chart, Field, Page, Table
-from collector.web.render import problem, render
-from collector.web.views.common import asset_link, choice, ctx, duration, text
-from collector.web.views.overview import POSTURE
 
 STATES = ("open", "resolved", "all")
 SUPPRESSED = ("no", "only", "any")

@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from collector.inventory.refresh import Snapshot
-from collector.web.context import SnapshotCache
+from collector.serve.web.context import SnapshotCache
 
 
 def _snapshot(tag: str) -> Snapshot:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from collector.errors import UsageError
-from collector.web.serving import bind_socket
+from collector.serve.web.serving import bind_socket
 from tests.conftest import BIN, TEST_TOKEN, run_cli
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from collector.serve.web.page import Field, Page, Table, link
+from collector.serve.web.render import render
+from collector.serve.web.views.common import asset_link, ctx, findings_link, text
 from collector.store import dashboard
-from collector.web.page import Field, Page, Table, link
-from collector.web.render import render
-from collector.web.views.common import asset_link, ctx, findings_link, text
 
 HOST_COLUMNS = [("hostname", "Host"), ("ip", "IP"), ("name", "Name"), ("version", "Version"), ("source", "Source"),
                 ("installed_at", "Installed"), ("first_seen", "First seen"), ("last_seen", "Last seen")]

@@ -1,4 +1,4 @@
-"""The dashboard's Starlette application: routes, static files, the gate (collector/web/middleware.py)."""
+"""The dashboard's Starlette application: routes, static files, the gate (collector/serve/web/middleware.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from collector.web.auth import AuditSink, Authenticator
-from collector.web.context import WebContext
-from collector.web.middleware import Gate
-from collector.web.views import findings, inventory, login, operations, overview, software
+from collector.serve.web.auth import AuditSink, Authenticator
+from collector.serve.web.context import WebContext
+from collector.serve.web.middleware import Gate
+from collector.serve.web.views import findings, inventory, login, operations, overview, software
 
 STATIC = Path(__file__).parent / "static"
 
