@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.timing import median_best  # noqa: E402
 from collector.rules import RuleSet, load_rules  # noqa: E402
 from collector.rules.registry import engine_for  # noqa: E402
 from collector.store.duckdb import Store  # noqa: E402
@@ -201,17 +200,6 @@ def load_bench_rules(directory: Path, total: int) -> RuleSet:
     return load_rules([REPO / "rules", directory])
 
 
-def _time(fn: Callable[[], object], runs: int) -> tuple[float, float, object]:
-    """Run ``fn`` ``runs`` times; return (median, best) seconds and the last result."""
-    samples = []
-    result: object = None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), min(samples), result
-
-
 def main() -> None:
     """Generate the estate, evaluate 200 rules, and print our time beside a DuckDB scan."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -235,11 +223,11 @@ def main() -> None:
         now = datetime(2026, 6, 1, tzinfo=UTC)
         # Both figures come from the same open file, back to back, so they see the same page
         # cache and (nearly) the same machine load.
-        scan_s, scan_best, _ = _time(
+        scan_s, scan_best, _ = median_best(
             lambda: store.query("SELECT count(*), count(DISTINCT name) FROM software_scoped"), args.runs
         )
         engine = engine_for(store)
-        ours_s, ours_best, findings = _time(lambda: engine.evaluate(rules, now), args.runs)
+        ours_s, ours_best, findings = median_best(lambda: engine.evaluate(rules, now), args.runs)
         assert isinstance(findings, list)
         by_kind: dict[str, int] = {}
         for f in findings:

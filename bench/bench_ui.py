@@ -29,7 +29,6 @@ import argparse
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench import bigdb  # noqa: E402
+from bench.timing import median_best  # noqa: E402
 from collector.store.duckdb import Store  # noqa: E402
 
 PAGES = [("overview", "/"), ("findings (open, first 500)", "/findings"),
@@ -61,15 +61,6 @@ SELECT finding_id, resolved_at, 'resolved', kind, severity, asset_id, summary FR
 WHERE resolved_at IS NOT NULL
   AND finding_id NOT IN (SELECT finding_id FROM finding_events WHERE event = 'resolved');
 """
-
-
-def _times(fn, runs: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples), min(samples)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +123,7 @@ def _run(argv: list[str] | None, workdir: Path) -> int:
         client.cookies.set(SESSION_COOKIE, session.sid)
         for name, path in PAGES:
             assert client.get(path).status_code == 200, path  # warm DuckDB's caches once
-            median, best = _times(lambda p=path: client.get(p), args.runs)
+            median, best, _ = median_best(lambda p=path: client.get(p), args.runs)
             results.append((name, median, best))
         ref = store.query("SELECT asset_id FROM findings WHERE resolved_at IS NULL AND asset_id IS NOT NULL "
                           "ORDER BY finding_id LIMIT 1")[0]["asset_id"]
@@ -140,7 +131,7 @@ def _run(argv: list[str] | None, workdir: Path) -> int:
         first = client.get(f"/assets/{ref}")
         cold = time.perf_counter() - started
         assert first.status_code == 200, first.text[:300]
-        median, best = _times(lambda: client.get(f"/assets/{ref}"), args.runs)
+        median, best, _ = median_best(lambda: client.get(f"/assets/{ref}"), args.runs)
         results.append(("asset page (warm snapshot)", median, best))
         host = re.search(r"<h1>([^<]+)</h1>", first.text)
     store.close()

@@ -28,12 +28,10 @@ import io
 import json
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,6 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.timing import median_best  # noqa: E402
 from collector.store.duckdb import Store  # noqa: E402
 from collector.store.vulns_sql import VulnStore  # noqa: E402
 from collector.vulns.bridge import vulnerability_step  # noqa: E402
@@ -168,16 +167,6 @@ def write_feed(path: Path, count: int) -> None:
             z.writestr(f"BENCH-{n:06d}.json", buf.getvalue())
 
 
-def _time(fn: Callable[[], object], runs: int) -> tuple[float, float, object]:
-    samples = []
-    result: object = None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples), min(samples), result
-
-
 def main() -> None:
     """Generate, import, match; print our figures beside the bare DuckDB join."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -201,13 +190,13 @@ def main() -> None:
         (sizes,) = store.query("SELECT count(*) AS installs FROM software_installs")
         print(f"generated {args.hosts:,} hosts, {sizes['installs']:,} installs in {time.perf_counter() - start:.1f} s")
         vulns = VulnStore(store)
-        import_s, import_best, outcome = _time(
+        import_s, import_best, outcome = median_best(
             lambda: import_feed(vulns, feed, source="bench", now=datetime(2026, 6, 1, tzinfo=UTC)), args.runs)
-        bare_s, bare_best, bare_rows = _time(vulns.bare_join_count, args.runs)
-        match_s, match_best, matched = _time(vulns.match, args.runs)
+        bare_s, bare_best, bare_rows = median_best(vulns.bare_join_count, args.runs)
+        match_s, match_best, matched = median_best(vulns.match, args.runs)
         step = vulnerability_step(store)
         now = datetime(2026, 6, 1, tzinfo=UTC)
-        step_s, step_best, findings = _time(lambda: step(now, {}, {}), args.runs)
+        step_s, step_best, findings = median_best(lambda: step(now, {}, {}), args.runs)
         store.close()
     assert isinstance(findings, list)
     print(f"imported {getattr(outcome, 'records', 0):,} advisories; bare join rows {bare_rows:,}; "
