@@ -101,21 +101,3 @@ def login(client: Any, name: str = "alice", password: str = READER_PASSWORD, tok
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
     return client.post("/login", data={"name": name, "password": password, "token": token, "csrf": csrf,
                                        "next": "/"}, follow_redirects=False)
-
-
-@pytest.fixture
-def make_collector(tmp_path: Path, empty_rules: Path) -> Iterator[Any]:
-    """In-process collectors with ServeConfig overrides (as tests/collector/serve/conftest.py's), stopped after."""
-    from contextlib import ExitStack
-
-    from collector.config import ServeConfig
-    from collector.serve.server import BackgroundCollector
-
-    with ExitStack() as stack:
-        def make(**overrides: Any) -> Any:
-            fields: dict[str, Any] = {"db": tmp_path / "nc.duckdb", "listen": "127.0.0.1:0",
-                                      "rules_dirs": (empty_rules,), "ghost_after": timedelta(days=14),
-                                      "refresh_interval": timedelta(0), "admin_token": TEST_TOKEN,
-                                      "open_enrolment": True, **overrides}
-            return stack.enter_context(BackgroundCollector(ServeConfig(**fields)))
-        yield make
