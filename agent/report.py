@@ -39,7 +39,7 @@ from agent.transport.deliver import DrainResult
 from agent.transport.delta import Delta, compute_delta, next_baseline
 from agent.transport.encode import encode_delta, encode_snapshot
 from agent.transport.link import Link
-from agent.transport.spool import Priority
+from agent.transport.spool import SPOOL_FILE, Priority, Spool
 
 log = logging.getLogger("netcensus.agent")
 
@@ -187,11 +187,29 @@ def collect_facts(config: AgentConfig, skip: Mapping[str, str] | None) -> Invent
 
 def report_once(config: AgentConfig, *, once: bool = True, skip: Mapping[str, str] | None = None,
                 collect: Collect = collect_facts, connect: Callable[[AgentConfig], Link] = open_link) -> ReportOutcome:
-    """One cycle: collect, then send against the baseline kept in the state directory."""
-    inventory = collect(config, skip)
+    """One cycle: collect, then send against the baseline kept in the state directory.
+
+    A collection that fails outright is noted in the spool as the last error before it propagates, so
+    `status` shows it and the next report that gets through tells the collector (Report.sender_state).
+    """
+    try:
+        inventory = collect(config, skip)
+    except Exception as exc:
+        _note_failure(config, f"collecting facts failed: {type(exc).__name__}: {exc}")
+        raise
     baseline = Baseline.load(config.state_dir / "baseline.json")
     with connect(config) as link:
         return send_host_report(inventory, baseline, link, config, once=once)
+
+
+def _note_failure(config: AgentConfig, detail: str) -> None:
+    """Record `detail` as the spool's last error; best effort (the failure itself is what propagates)."""
+    try:
+        with Spool(config.state_dir / SPOOL_FILE, max_bytes=config.spool_max_bytes,
+                   max_reports=config.spool_max_reports) as spool:
+            spool.note("error", detail)
+    except AgentError as exc:
+        log.debug("cannot note the failure in the spool: %s", exc)
 
 
 def run_reports(config: AgentConfig, stop: threading.Event) -> None:

@@ -11,7 +11,10 @@ scanners):
    machine the estate knows (same serial and MAC as one of its endpoints, so the update re-resolves an
    existing asset); each carries a remote-access tool the shipped rules flag. From the moment the ack
    arrives, the stored tables are polled until the report's subject has its asset and the finding is
-   open: that interval is the figure (with the live update's own phases beside it);
+   open: that interval is the figure (with the live update's own phases beside it). Beside it, a
+   "browser" with the dashboard's findings list for that host open (logged in, asking /pulse every
+   `ui_poll` and fetching the list when the generation moved, as static/app.js does) times from the
+   ack until the list names the host;
 3. with the collector stopped, a full refresh of the same file in-process, and the equivalent
    `netcensus findings --db FILE` command (a full refresh plus printing), each timed.
 
@@ -28,12 +31,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
+import httpx
 from netcensus.v1 import ingest_pb2, report_pb2
 
 REPO = Path(__file__).resolve().parents[1]
@@ -89,11 +94,52 @@ def _visible(store: Store, subject: str) -> bool:
     return bool(rows and rows[0]["n"])
 
 
-def live_figures(db: Path, reports: int, machines: int) -> tuple[float, list[float], list[str]]:
-    """(collector start = full refresh, ack-to-visible seconds per report, phase lines)."""
+class OpenPage:
+    """A browser with the findings list for one host open, as static/app.js drives it: every `poll`
+    seconds it asks /pulse, and when the generation moved it fetches the list again; `shown` is when
+    the list first named the host (perf_counter time), None until then."""
+
+    def __init__(self, base: str, host: str, poll: float) -> None:
+        self.client = httpx.Client(base_url=base, timeout=30)
+        page = self.client.get("/login")
+        csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        self.client.post("/login", data={"csrf": csrf, "next": "/", "token": TOKEN})
+        self.path, self.host, self.poll = f"/findings?q={host}", host, poll
+        self.generation = self._generation(self.client.get(self.path).text)
+        self.shown: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def _generation(html: str) -> str:
+        return html.split('data-generation="', 1)[1].split('"', 1)[0]
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.poll) and self.shown is None:
+            if self.client.get("/pulse").text.strip() != self.generation:
+                html = self.client.get(self.path, headers={"HX-Request": "true"}).text
+                self.generation = self._generation(html)
+                if f">{self.host}<" in html:
+                    self.shown = time.perf_counter()
+
+    def close(self, timeout: float) -> None:
+        deadline = time.perf_counter() + timeout
+        while self.shown is None and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        self._stop.set()
+        self._thread.join()
+        self.client.close()
+
+
+def live_figures(db: Path, reports: int, machines: int) -> tuple[float, list[float], list[float], list[str]]:
+    """(collector start = full refresh, ack-to-visible seconds per report in the stored state and on an
+    open dashboard page, phase lines)."""
     config = ServeConfig(db=db, listen="127.0.0.1:0", rules_dirs=(REPO / "rules",), ghost_after=WINDOW,
-                         refresh_interval=timedelta(0), admin_token=TOKEN, open_enrolment=True)
+                         refresh_interval=timedelta(0), admin_token=TOKEN, open_enrolment=True,
+                         ui_listen="127.0.0.1:0")
     latencies: list[float] = []
+    on_page: list[float] = []
     phases: list[str] = []
     started = time.perf_counter()
     with BackgroundCollector(config) as c:
@@ -105,6 +151,8 @@ def live_figures(db: Path, reports: int, machines: int) -> tuple[float, list[flo
         with grpc.insecure_channel(c.target) as channel:
             for n in range(reports):
                 source, key = _enroll(channel)
+                host = f"reinstalled-{(n * 7919) % machines // 10 * 10 + 1}" if n % 2 else f"new-{n}"
+                page = OpenPage(f"http://127.0.0.1:{collector.ui_port}", host, config.ui_poll.total_seconds())
                 call = channel.stream_stream("/netcensus.v1.Ingest/Report", request_serializer=lambda b: b,
                                              response_deserializer=ingest_pb2.Ack.FromString)
                 (ack,) = list(call(iter([_report(source, n, machines)]),
@@ -116,11 +164,15 @@ def live_figures(db: Path, reports: int, machines: int) -> tuple[float, list[flo
                         raise RuntimeError(f"report {n} not visible after 120 s")
                     time.sleep(0.005)
                 latencies.append(time.perf_counter() - acked)
+                page.close(timeout=60)
+                if page.shown is None:
+                    raise RuntimeError(f"report {n} not on the open dashboard page after 60 s")
+                on_page.append(page.shown - acked)
                 last = collector.live.last
                 if last is not None:
                     phases.append(f"{last.seconds:.2f} s: " + ", ".join(f"{k} {v:.2f}" for k, v in last.phases)
                                   + f" ({last.closure} subjects re-resolved, {last.written_findings} findings written)")
-    return full, latencies, phases
+    return full, latencies, on_page, phases
 
 
 def full_figures(db: Path) -> tuple[float, float, int]:
@@ -166,12 +218,15 @@ def main(argv: list[str] | None = None) -> None:
             counts.close()
         print(f"  {n['assets']:,} assets, {n['software_installs']:,} installs, "
               f"{n['findings']:,} findings (with history)")
-        start, latencies, phases = live_figures(db, args.reports, args.machines)
+        start, latencies, on_page, phases = live_figures(db, args.reports, args.machines)
         full, command, printed = full_figures(db)
     print(f"ack -> asset and finding visible in the stored state, {len(latencies)} reports "
           "(alternately a new machine and a known one):")
     print("  each: " + ", ".join(f"{x:.2f} s" for x in latencies))
     print(f"  median {statistics.median(latencies):.2f} s, max {max(latencies):.2f} s (target <= 5 s)")
+    print("ack -> the host on an open dashboard page (findings list; it asks /pulse every second):")
+    print("  each: " + ", ".join(f"{x:.2f} s" for x in on_page))
+    print(f"  median {statistics.median(on_page):.2f} s, max {max(on_page):.2f} s (target <= 5 s)")
     for line in phases:
         print(f"  live update {line}")
     print(f"collector start (one full refresh the live state starts from): {start:.1f} s")

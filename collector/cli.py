@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sources", help="enrolled agents and scanners")
     ssub = p.add_subparsers(dest="sources_command", required=True, parser_class=_Parser)
-    c = ssub.add_parser("list", help="every enrolled source")
+    c = ssub.add_parser("list", help="every enrolled source, with the spool backlog and last error it last reported")
     _add_target(c)
     c.add_argument("--format", default="table", choices=FORMATS, dest="fmt")
     c.add_argument("--output", type=Path)
@@ -778,12 +778,17 @@ def cmd_sources(args: argparse.Namespace) -> int:
             rows = store.sources()
         finally:
             store.close()
-    columns = ("source_id", "kind", "hostname", "enrolled_at", "revoked_at", "last_report_at", "last_seq")
-    emit(rows, args.fmt, columns=columns, table_columns=[(c, c.upper()) for c in columns], out=sys.stdout,
+    emit(rows, args.fmt, columns=SOURCE_COLUMNS, table_columns=SOURCE_TABLE_COLUMNS, out=sys.stdout,
          output=args.output, empty="no sources")
     return 0
 
 
+# `sources`: the backlog and last error are what each source last said of itself (Report.sender_state);
+# empty for a source too old to say. The table leaves out the bytes and times the other formats carry.
+SOURCE_COLUMNS = ("source_id", "kind", "hostname", "enrolled_at", "revoked_at", "last_report_at", "last_seq",
+                  "backlog_reports", "backlog_bytes", "backlog_oldest", "backlog_at", "last_error", "last_error_at")
+SOURCE_TABLE_COLUMNS = [(c, c.upper()) for c in SOURCE_COLUMNS[:7]] + [
+    ("backlog_reports", "BACKLOG"), ("backlog_oldest", "OLDEST_QUEUED"), ("last_error", "LAST_ERROR")]
 TOKEN_COLUMNS = ("name", "role", "created_at", "last_used_at", "revoked_at")
 AUDIT_COLUMNS = ("happened_at", "who", "role", "action", "target", "peer", "outcome")
 

@@ -137,7 +137,11 @@ class CollectorClient:
         try:
             return [{"source_id": s.source_id, "kind": s.kind, "hostname": s.hostname or None,
                      "enrolled_at": t(s, "enrolled_at"), "revoked_at": t(s, "revoked_at"),
-                     "last_report_at": t(s, "last_report_at"), "last_seq": s.last_seq or None}
+                     "last_report_at": t(s, "last_report_at"), "last_seq": s.last_seq or None,
+                     "backlog_reports": s.backlog_reports if s.HasField("backlog_reports") else None,
+                     "backlog_bytes": s.backlog_bytes if s.HasField("backlog_reports") else None,
+                     "backlog_oldest": t(s, "backlog_oldest"), "backlog_at": t(s, "backlog_at"),
+                     "last_error": s.last_error or None, "last_error_at": t(s, "last_error_at")}
                     for s in stub.ListSources(query_pb2.ListSourcesRequest(), timeout=self._timeout,
                                               metadata=self._metadata)]
         except grpc.RpcError as exc:

@@ -136,7 +136,7 @@ class ServeConfig:
     vulns_dir: Path | None = None             # OSV feeds re-imported from here on a schedule; None: off
     vulns_interval: timedelta = timedelta(hours=6)  # how often vulns_dir is looked at (changed entries only)
     ui_listen: str | None = None              # HOST:PORT of the web dashboard (collector/serve/web/); None: off
-    ui_poll: timedelta = timedelta(seconds=15)  # how often an open dashboard page asks for fresh content
+    ui_poll: timedelta = timedelta(seconds=1)  # how often an open dashboard page asks whether it changed
 
     @property
     def tls(self) -> bool:
@@ -281,7 +281,7 @@ def resolve_serve(*, db: str | None, listen: str | None, rules: list[str] | None
         vulns_dir=Path(str(file["vulns_dir"])) if file.get("vulns_dir") else None,
         vulns_interval=parse_duration(str(file.get("vulns_interval", "6h")), "vulns_interval"),
         ui_listen=_ui_listen(ui_listen or env.get("NETCENSUS_UI_LISTEN") or file.get("ui_listen")),
-        ui_poll=_positive_duration(file.get("ui_poll", "15s"), "ui_poll"),
+        ui_poll=_positive_duration(file.get("ui_poll", "1s"), "ui_poll"),
         **_enrolment(file),
         **_limits(file),
         **_transport(env, file, tls_cert=tls_cert, tls_key=tls_key, tls_client_ca=tls_client_ca, plaintext=plaintext,

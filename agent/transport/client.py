@@ -159,10 +159,14 @@ class IngestClient:
             raise TransportError(f"collector {self.target} acked {len(results)} of {len(payloads)} reports")
         return results
 
-    def stream(self, payloads: Sequence[bytes], on_ack: Callable[[AckResult], None]) -> int:
+    def stream(self, payloads: Sequence[bytes], on_ack: Callable[[AckResult], None], *,
+               envelope: Callable[[int], bytes] | None = None) -> int:
         """Send serialized reports on one stream, calling on_ack for each ack; returns the acks received.
 
         At most `window` reports are unacked at a time; an ack's retry_after_ms pauses sending.
+        `envelope(n)`, when given, is called as report n goes on the wire and its bytes are appended
+        to the payload (serialized Report fields, merged by the receiver's parser): what is true at
+        send time, such as the spool's backlog, without re-encoding the spooled report.
         Raises TransportError (Pushback, RejectedError) when the stream ends early.
         """
         if not payloads:
@@ -172,7 +176,7 @@ class IngestClient:
         resume_at = [0.0]
 
         def requests() -> Iterator[bytes]:
-            for payload in payloads:
+            for n, payload in enumerate(payloads):
                 while not slots.acquire(timeout=0.2):
                     if done.is_set():
                         return
@@ -181,7 +185,7 @@ class IngestClient:
                     return
                 if done.is_set():
                     return
-                yield payload
+                yield payload + envelope(n) if envelope is not None else payload
 
         metadata = [(NODE_KEY_HEADER, self.state.node_key)]
         received = 0

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from agent.errors import RejectedError, TransportError
+from agent.errors import RejectedError, StateError, TransportError
 from agent.transport.backoff import Backoff
 from agent.transport.client import AckResult, IngestClient, Pushback
-from agent.transport.spool import Spool
+from agent.transport.encode import encode_sender_state
+from agent.transport.spool import Spool, Spooled
 
 log = logging.getLogger("netcensus.agent.deliver")
 
@@ -37,8 +39,10 @@ class Courier:
 
     def __init__(self, spool: Spool, client: IngestClient, *, batch: int = 500,
                  backoff: Backoff | None = None, sleep: Callable[[float], object] | None = None,
-                 on_acked: Callable[[list[str]], None] | None = None) -> None:
+                 on_acked: Callable[[list[str]], None] | None = None,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.spool = spool
+        self._now = now
         self._on_acked = on_acked
         self.client = client
         self.batch = batch
@@ -90,18 +94,33 @@ class Courier:
 
             try:
                 try:
-                    self.client.stream([i.payload for i in items], on_ack)
+                    self.client.stream([i.payload for i in items], on_ack, envelope=self._envelope(items))
                 except RejectedError:
                     # Our key is unknown (new database) or revoked: re-enrol once; revoked stays refused.
                     self._settle(acked, result)
                     self.client.ensure_enrolled(force=True)
                     remaining = [i for i in items if self.spool.contains(i.report_id)]
-                    self.client.stream([i.payload for i in remaining], on_ack)
+                    self.client.stream([i.payload for i in remaining], on_ack, envelope=self._envelope(remaining))
             finally:
                 self._settle(acked, result)
                 result.rejected += self.spool.remove(rejected, counter="rejected")
         result.remaining = self.spool.stats().depth
         return result
+
+    def _envelope(self, items: Sequence[Spooled]) -> Callable[[int], bytes]:
+        """Report.sender_state for items[n] as it goes on the wire: the spool besides it, and the last error.
+
+        Best effort: a spool that cannot be read now leaves the field unset rather than stopping the send.
+        """
+        def envelope(n: int) -> bytes:
+            try:
+                backlog = self.spool.backlog(besides=items[n].report_id)
+            except StateError as exc:
+                log.debug("%s", exc)
+                return b""
+            return encode_sender_state(backlog, self._now())
+
+        return envelope
 
     def _settle(self, acked: list[str], result: DrainResult) -> None:
         """Delete acked reports from the spool (one fsync'd commit), then tell the listener."""

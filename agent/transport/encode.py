@@ -21,6 +21,7 @@ from agent.facts.model import (
 )
 from agent.scan.model import Method, Observation, ScanBatch
 from agent.transport.delta import Delta, checksum, complete_sources
+from agent.transport.spool import Backlog
 
 _STATES = {
     CollectorState.OK: report_pb2.COLLECTOR_STATE_OK,
@@ -106,6 +107,32 @@ def new_report(source_id: str, seq: int, now: datetime) -> report_pb2.Report:
     """An empty report with identity, sequence and time filled in."""
     return report_pb2.Report(report_id=str(uuid.uuid4()), source_id=source_id, seq=seq, created_at=_ts(now),
                              software_version=__version__)
+
+
+MAX_ERROR_CHARS = 300  # report.proto SenderState.last_error: one line, at most this long
+
+
+def one_line(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """`text` as one line of at most `limit` characters: every run of whitespace (newlines included) is one
+    space, and a cut is marked with an ellipsis, so the collector shows a short line, not a traceback."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "\u2026"
+
+
+def encode_sender_state(backlog: Backlog, now: datetime) -> bytes:
+    """A Report holding only sender_state, serialized: the bytes to append to a spooled report as it is sent.
+
+    Protobuf parses concatenated messages as one merged message, so appending these bytes sets the
+    field on the spooled report without decoding and re-encoding it (a scan batch can be megabytes).
+    """
+    state = report_pb2.SenderState(queued_reports=min(backlog.reports, 2**32 - 1), queued_bytes=backlog.bytes,
+                                   sent_at=_ts(now))
+    if backlog.oldest_at is not None:
+        state.oldest_queued_at.CopyFrom(_ts(backlog.oldest_at))
+    if backlog.last_error is not None and backlog.last_error.detail.strip():
+        state.last_error = one_line(backlog.last_error.detail)
+        state.last_error_at.CopyFrom(_ts(backlog.last_error.at))
+    return report_pb2.Report(sender_state=state).SerializeToString()
 
 
 def _host_parts(msg: report_pb2.HostSnapshot | report_pb2.HostDelta, inventory: Inventory) -> None:

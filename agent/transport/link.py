@@ -15,7 +15,7 @@ from netcensus.v1 import report_pb2
 from agent.config import Security
 from agent.transport.client import IngestClient
 from agent.transport.deliver import Courier, DrainResult
-from agent.transport.spool import DEFAULT_MAX_BYTES, DEFAULT_MAX_REPORTS, Priority, Spool
+from agent.transport.spool import DEFAULT_MAX_BYTES, DEFAULT_MAX_REPORTS, SPOOL_FILE, Priority, Spool
 from agent.transport.state import NodeState
 
 log = logging.getLogger("netcensus.agent")
@@ -30,7 +30,7 @@ class Link:
         self.target = target
         self.state = NodeState.load(state_dir / "state.json")
         self.state.ensure_source_id()
-        self.spool = Spool(state_dir / "spool.sqlite", max_bytes=max_bytes, max_reports=max_reports)
+        self.spool = Spool(state_dir / SPOOL_FILE, max_bytes=max_bytes, max_reports=max_reports)
         self.client = IngestClient(target, self.state, kind=kind, enrol_secret=secret, timeout_s=timeout_s,
                                    security=security)
         self.courier = Courier(self.spool, self.client)
@@ -61,6 +61,11 @@ class Link:
     def deliver_once(self) -> DrainResult:
         """One pass over the spool, no retries; raises TransportError when the collector is unreachable."""
         return self.courier.drain_once()
+
+    def note_failure(self, detail: str) -> None:
+        """Record a failure to collect (a scan job, a report cycle) as the last error: `status` shows it and
+        the next report carries it to the collector (Report.sender_state)."""
+        self.spool.note("error", detail)
 
     def is_queued(self, report_id: str) -> bool:
         """True while the report waits for its ack."""

@@ -68,6 +68,11 @@ class ScanSender:
             if reason is not None:
                 raise AgentError(f"collector {self.target} rejected a scan batch: {reason}")
 
+    def note_failure(self, detail: str) -> None:
+        """A scan job that failed: the scanner's last error, carried by its next report to the collector."""
+        with self._lock:
+            self.link.note_failure(detail)
+
     def finish(self) -> None:
         """Last delivery attempt; raises TransportError when batches stay queued."""
         with self._lock:

@@ -39,6 +39,7 @@ from agent.errors import ConfigError, StateError
 
 log = logging.getLogger("netcensus.agent")
 
+SPOOL_FILE = "spool.sqlite"  # in the node's state directory
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_MAX_REPORTS = 100_000
 
@@ -57,6 +58,30 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 -- The last delivery that worked and the last that failed, for `netcensus-agent status`: an operator
 -- asks "when did this machine last get through, and if not, why" before anything else.
 CREATE TABLE IF NOT EXISTS outcomes (name TEXT PRIMARY KEY, at REAL NOT NULL, detail TEXT NOT NULL);
+"""
+
+# Running totals of the queue, kept by triggers in the same transaction as every insert and delete,
+# so the sender can say what its spool holds each time it sends a report (Report.sender_state)
+# without counting the queue: at the 100,000-report bound a count per send is a scan per send (measured
+# on 1 KB reports: 51 ms for count(*) and sum(length) over 100,000 queued, against 19-28 us for
+# backlog() and its encoding at 1,000 or 100,000 queued). The
+# triggers come before the first fill, and all of it is one write transaction, so a spool made by an
+# older agent gets totals that match its queue even while another process writes to it.
+_TOTALS = """
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS totals (
+    one     INTEGER PRIMARY KEY CHECK (one = 1),
+    reports INTEGER NOT NULL,
+    bytes   INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS totals_in AFTER INSERT ON queue BEGIN
+    UPDATE totals SET reports = reports + 1, bytes = bytes + length(new.payload);
+END;
+CREATE TRIGGER IF NOT EXISTS totals_out AFTER DELETE ON queue BEGIN
+    UPDATE totals SET reports = reports - 1, bytes = bytes - length(old.payload);
+END;
+INSERT OR IGNORE INTO totals SELECT 1, count(*), coalesce(sum(length(payload)), 0) FROM queue;
+COMMIT;
 """
 
 COUNTER_NAMES = ("queued", "acked", "rejected", "dropped", "retries")
@@ -98,6 +123,16 @@ class Outcome:
 
     at: datetime
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What waits in the spool besides the report being sent, and the last failure: Report.sender_state."""
+
+    reports: int
+    bytes: int
+    oldest_at: datetime | None     # when the oldest waiting report was queued; None when none waits
+    last_error: Outcome | None     # the last failed delivery (or collection); None when there was none
 
 
 class Spool:
@@ -235,6 +270,33 @@ class Spool:
         except StateError as exc:
             log.debug("%s", exc)
 
+    def backlog(self, besides: str = "") -> Backlog:
+        """What the spool holds apart from report `besides` (the one going on the wire now).
+
+        Cheap at any depth: the totals are kept by triggers, the oldest report is the lowest id, and
+        `besides` is found by its unique report_id. One read transaction, so the figures agree.
+        Raises StateError when the spool cannot be read.
+        """
+        with self._lock:
+            try:
+                self._db.execute("BEGIN")
+                try:
+                    reports, size = self._db.execute("SELECT reports, bytes FROM totals").fetchone()
+                    own = self._db.execute("SELECT length(payload) FROM queue WHERE report_id = ?",
+                                           (besides,)).fetchone()
+                    oldest = self._db.execute("SELECT queued_at FROM queue WHERE report_id <> ? ORDER BY id LIMIT 1",
+                                              (besides,)).fetchone()
+                    error = self._db.execute("SELECT at, detail FROM outcomes WHERE name = 'error'").fetchone()
+                finally:
+                    self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StateError(f"{self.path}: cannot read the backlog: {exc}") from exc
+        if own is not None:
+            reports, size = reports - 1, size - int(own[0])
+        return Backlog(max(0, int(reports)), max(0, int(size)),
+                       datetime.fromtimestamp(float(oldest[0]), UTC) if oldest is not None else None,
+                       Outcome(datetime.fromtimestamp(float(error[0]), UTC), str(error[1])) if error else None)
+
     def stats(self) -> SpoolStats:
         """Depth, size, counters and the last outcomes."""
         with self._lock:
@@ -260,10 +322,12 @@ def _open(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(_SCHEMA)
+        db.executescript(_TOTALS)
         # Read what every method reads: a truncated or damaged file fails here, not at the first send.
         db.execute("SELECT count(*), coalesce(sum(length(payload)), 0) FROM queue").fetchone()
         db.execute("SELECT id, report_id, seq, priority, queued_at, attempts, payload FROM queue LIMIT 1").fetchall()
         db.execute("SELECT name, value FROM counters").fetchall()
+        db.execute("SELECT reports, bytes FROM totals").fetchone()
     except BaseException:
         db.close()
         raise

@@ -175,6 +175,21 @@ class TargetOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class SenderState:
+    """What a source said of its own spool and its last failure when it sent a report (Report.sender_state).
+
+    Times are the source's clock except `received_at`. `last_error` is one line, bounded on decoding.
+    """
+
+    queued_reports: int
+    queued_bytes: int
+    oldest_queued_at: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class IngestReport:
     """A decoded, validated report, ready to store in one transaction."""
 
@@ -188,6 +203,7 @@ class IngestReport:
     collector_runs: tuple[CollectorRun, ...] = ()
     scan_runs: tuple[ScanRun, ...] = ()
     target_outcomes: tuple[TargetOutcome, ...] = ()
+    sender: SenderState | None = None  # unset by senders older than Report.sender_state
 
     @property
     def item_count(self) -> int:

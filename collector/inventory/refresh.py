@@ -9,7 +9,7 @@ resolved_at). No SQL here: the store owns it (collector/store/inventory.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -83,6 +83,17 @@ class Snapshot:
     decisions: list[Decision] = field(default_factory=list)     # newest first, each with its state
     facts: Sequence[SubjectFacts] = ()  # the subjects resolved (for `assets explain`)
     keys: dict[str, str] = field(default_factory=dict)          # asset_id -> key its record matched by
+
+
+def one_asset(asset: ResolvedAsset, facts: Iterable[SubjectFacts], record: Record | None, key: str | None,
+              duplicates: Iterable[DuplicateRow], decisions: list[Decision]) -> Snapshot:
+    """A Snapshot holding just `asset`: its subjects' facts, its record, and the duplicate pairs that
+    name it beside every decision (what `assets explain` and the asset page read), so that a page about
+    one asset does not scan or sort every other one."""
+    return Snapshot(assets=[asset], findings=[], records={asset.asset_id: record} if record is not None else {},
+                    duplicates=[d for d in duplicates if asset.asset_id in (d.asset_id, d.other_asset_id)],
+                    decisions=decisions, facts=list(facts),
+                    keys={asset.asset_id: key} if key is not None else {})
 
 
 def refresh(
@@ -161,7 +172,7 @@ def snapshot_of(assets: list[ResolvedAsset], rows: list[FindingRow], findings: S
     """The Snapshot the CLI and the Query service read, from one refresh's results (`rows` get sorted)."""
     rows.sort(key=lambda r: (-SEVERITY_ORDER.index(r.severity), r.kind, r.hostname or "", r.finding_id))
     return Snapshot(assets=assets, findings=rows, records={k: m.record for k, m in matched.items()},
-                    duplicates=[_duplicate_row(f) for f in findings if f.duplicate is not None],
+                    duplicates=[duplicate_row(f) for f in findings if f.duplicate is not None],
                     decisions=decisions, facts=facts, keys={k: m.key for k, m in matched.items()})
 
 
@@ -199,7 +210,7 @@ def _refresh(store: InventoryStore, *, now: datetime, ghost_after: timedelta, ru
     return snapshot_of(assets, rows, findings, matched, manual.stated(stored), facts), state
 
 
-def _duplicate_row(f: Finding) -> DuplicateRow:
+def duplicate_row(f: Finding) -> DuplicateRow:
     d = f.duplicate
     assert d is not None
     a, b = d.assets[0], d.assets[1] if len(d.assets) > 1 else None

@@ -18,7 +18,7 @@ import socket
 import tempfile
 import threading
 from collections.abc import Callable, Collection, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,6 +67,7 @@ from collector.serve.service import AdminService, IngestService, Keyring, QueryS
 from collector.serve.workers import FrontendPool
 from collector.store.duckdb import GHOST_AFTER_SETTING, Store
 from collector.store.vulns_sql import VulnStore
+from collector.vulns.accept import accept_risk, end_risk
 from collector.vulns.bridge import with_vulnerabilities
 from collector.vulns.schedule import FeedDirectory, reimport_loop
 
@@ -242,6 +243,24 @@ class Collector:
             log.warning("revoked source %s", source_id)
         return found
 
+    def accept_risk(self, *, advisory: str, reason: str, until: date, host: str | None, asset: str | None,
+                    package: str | None, who: str) -> int:
+        """Accept a risk as `netcensus vulns accept` does (collector/vulns/accept.py); the live state then
+        re-evaluates the vulnerability findings, so they show suppressed within seconds."""
+        exception_id = accept_risk(VulnStore(self.store), advisory=advisory, reason=reason, until=until, host=host,
+                                   asset=asset, package=package, who=who, now=self.clock())
+        self.live_loop.mark(Change(rules=True))
+        log.warning("risk of %s accepted until %s by %s (exception #%d)", escape_text(advisory[:64]), until,
+                    escape_text(who), exception_id)
+        return exception_id
+
+    def end_risk(self, exception_id: int, who: str) -> None:
+        """End an accepted risk as `netcensus vulns unaccept` does; its findings show again within seconds.
+        UsageError when no active exception has that id."""
+        end_risk(VulnStore(self.store), exception_id, self.clock())
+        self.live_loop.mark(Change(rules=True))
+        log.warning("accepted risk #%d ended by %s", exception_id, escape_text(who))
+
     def create_token(self, name: str, role: str) -> str:
         """A new named API token (TokenAdmin.create): stored as a hash, valid at once."""
         check_name(name)
@@ -331,7 +350,7 @@ class Collector:
         query_pb2_grpc.add_AdminServicer_to_server(
             AdminService(self._import, access=access, revoke=self.revoke, sources=self.store.sources,
                          tokens=_Tokens(self), approve=self.approve, pool=self.query_pool,
-                         audit=self.store.audit_entries, decisions=_Decisions(self)), server)
+                         audit=self.store.audit_entries, decisions=Decisions(self)), server)
 
     async def _start_single(self, host: str, port: int, creds: grpc.ServerCredentials | None) -> int:
         """Everything in this process: gRPC, decoding and the writer (the default)."""
@@ -497,8 +516,9 @@ class _Tokens:
         return self._collector.revoke_token(name)
 
 
-class _Decisions:
-    """The collector's manual merge/split decisions as the Admin service's DecisionAdmin."""
+class Decisions:
+    """The collector's manual merge/split decisions as the Admin service's DecisionAdmin (and the
+    dashboard's admin actions: one path for both)."""
 
     def __init__(self, collector: Collector) -> None:
         self._collector = collector

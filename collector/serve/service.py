@@ -767,8 +767,12 @@ class AdminService(query_pb2_grpc.AdminServicer):
         await self._access.done(caller, "ListSources", f"{len(rows)} sources")
         for row in rows:
             info = query_pb2.SourceInfo(source_id=row["source_id"], kind=row["kind"], hostname=row["hostname"] or "",
-                                        last_seq=int(row["last_seq"] or 0))
-            for name in ("enrolled_at", "revoked_at", "last_report_at"):
+                                        last_seq=int(row["last_seq"] or 0), last_error=row.get("last_error") or "")
+            if row.get("backlog_reports") is not None:
+                info.backlog_reports = int(row["backlog_reports"])
+                info.backlog_bytes = int(row.get("backlog_bytes") or 0)
+            for name in ("enrolled_at", "revoked_at", "last_report_at", "backlog_oldest", "backlog_at",
+                         "last_error_at"):
                 if row.get(name) is not None:
                     getattr(info, name).CopyFrom(to_timestamp(row[name]))
             yield info

@@ -87,8 +87,9 @@ def _like(text: str) -> str:
 def timeline(store: Store, since: datetime, kind: str | None = None) -> Rows:
     """Per UTC day and kind: findings opened (or reopened), resolved, and suppressed, from the event history.
 
-    Days are counted as whole days since the Unix epoch in SQL (integer division of the epoch seconds)
-    and turned into dates here: the same UTC day whatever the session's time zone, and 2-3 times
+    Days are counted as whole days since the Unix epoch in SQL (integer division of the epoch
+    microseconds, a BIGINT: `epoch()` is a DOUBLE, whose `//` and cast round an afternoon up to the next
+    day) and turned into dates here: the same UTC day whatever the session's time zone, and 2-3 times
     faster than truncating 800,000 zoned timestamps.
     """
     params: list[object] = [since]
@@ -97,7 +98,7 @@ def timeline(store: Store, since: datetime, kind: str | None = None) -> Rows:
         extra = "AND kind = ?"
         params.append(kind)
     rows = store.query(f"""
-        SELECT CAST(epoch(happened_at) // 86400 AS BIGINT) AS day_n, kind,
+        SELECT epoch_us(happened_at) // 86400000000 AS day_n, kind,
                count(*) FILTER (WHERE event IN ('opened', 'reopened')) AS opened,
                count(*) FILTER (WHERE event = 'resolved') AS resolved,
                count(*) FILTER (WHERE event = 'suppressed') AS suppressed
@@ -156,10 +157,12 @@ def coverage(store: Store, now: datetime, window: timedelta, by: str) -> Rows:
 
 
 def sources(store: Store, now: datetime, window: timedelta, *, kind: str | None = None, limit: int = 500) -> Rows:
-    """Agents and scanners: last report, reports and errors in the last day, late (spooled) reports,
+    """Agents and scanners: last report, reports and errors in the last day, late (spooled) reports, the
+    backlog and last error each last reported of itself (migration 014; NULL where it never said),
     subjects seen inside the window, the last sweep's completeness, revoked.
 
-    Sources with errors come first, then by last report (newest first), revoked ones last.
+    Sources with errors come first, then those with a backlog, then by last report (newest first), revoked
+    ones last.
     """
     day = now - timedelta(days=1)
     return store.query("""
@@ -188,13 +191,16 @@ def sources(store: Store, now: datetime, window: timedelta, *, kind: str | None 
         SELECT s.source_id, s.kind, s.hostname, s.enrolled_at, s.last_report_at,
                coalesce(rep.reports_24h, 0) AS reports_24h, coalesce(rep.late_24h, 0) AS late_24h,
                rep.max_delay, coalesce(errs.errors_24h, 0) AS errors_24h, errs.last_error,
+               b.queued_reports AS backlog_reports, b.queued_bytes AS backlog_bytes,
+               b.oldest_queued_at AS backlog_oldest, b.last_error AS sender_error, b.last_error_at AS sender_error_at,
                coalesce(seen.subjects_seen, 0) AS subjects_seen, sweep.last_sweep, sweep.last_complete,
                s.revoked_at
         FROM sources s LEFT JOIN rep USING (source_id) LEFT JOIN errs USING (source_id)
         LEFT JOIN sweep USING (source_id) LEFT JOIN seen USING (source_id)
+        LEFT JOIN source_backlog b USING (source_id)
         WHERE ? IS NULL OR s.kind = ?
-        ORDER BY s.revoked_at IS NOT NULL, coalesce(errs.errors_24h, 0) = 0, s.last_report_at DESC NULLS LAST,
-                 s.source_id
+        ORDER BY s.revoked_at IS NOT NULL, coalesce(errs.errors_24h, 0) = 0, coalesce(b.queued_reports, 0) = 0,
+                 s.last_report_at DESC NULLS LAST, s.source_id
         LIMIT ?""", [day, day, day, now - window, kind, kind, limit])
 
 
@@ -290,17 +296,26 @@ def exceptions(store: Store, now: datetime) -> Rows:
         WITH rule_ex AS (
             SELECT 'rule' AS origin, coalesce(rule_id, kind) AS what, suppression AS reason,
                    TRY_CAST(regexp_extract(suppression, 'until (\\d{4}-\\d{2}-\\d{2})', 1) AS DATE) AS until,
-                   NULL AS created_by, NULL AS created_at, count(DISTINCT asset_id) AS hosts
+                   NULL AS created_by, NULL AS created_at, count(DISTINCT asset_id) AS hosts,
+                   NULL::INTEGER AS exception_id
             FROM findings WHERE resolved_at IS NULL AND suppressed GROUP BY ALL),
         risk AS (
             SELECT 'accepted risk' AS origin,
                    advisory || coalesce(' on ' || package, '') || coalesce(' @' || hostname, '')
                    || coalesce(' #' || asset_id, '') AS what,
-                   reason, until, created_by, created_at, NULL AS hosts
+                   reason, until, created_by, created_at, NULL AS hosts, exception_id
             FROM vuln_exceptions WHERE revoked_at IS NULL AND until >= CAST(? AS DATE))
         SELECT *, date_diff('day', CAST(? AS DATE), until) AS expires_in_days
         FROM (SELECT * FROM rule_ex UNION ALL SELECT * FROM risk)
         ORDER BY until NULLS LAST, origin, what""", [now, now])
+
+
+def finding(store: Store, finding_id: str) -> dict[str, object] | None:
+    """One finding by id (open or not), with what an action on it needs; None when there is none."""
+    rows = store.query("SELECT finding_id, kind, severity, asset_id, hostname, ip, rule_id, software_name, "
+                       "software_version, summary, suppressed, suppression, opened_at, resolved_at "
+                       "FROM findings WHERE finding_id = ?", [finding_id])
+    return rows[0] if rows else None
 
 
 def access_log(store: Store, limit: int = 500) -> Rows:

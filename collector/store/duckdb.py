@@ -339,9 +339,15 @@ class Store:
         return {str(r[0]) for r in rows}
 
     def sources(self) -> list[dict[str, object]]:
-        """Every enrolled source, without its key hash."""
-        return self.query("SELECT source_id, kind, hostname, enrolled_at, revoked_at, last_report_at, last_seq "
-                          "FROM sources ORDER BY enrolled_at, source_id")
+        """Every enrolled source, without its key hash, with the backlog and last error it last reported
+        (NULL where it never said: migration 014)."""
+        return self.query("""
+            SELECT s.source_id, s.kind, s.hostname, s.enrolled_at, s.revoked_at, s.last_report_at, s.last_seq,
+                   b.queued_reports AS backlog_reports, b.queued_bytes AS backlog_bytes,
+                   b.oldest_queued_at AS backlog_oldest, b.reported_at AS backlog_at,
+                   b.last_error, b.last_error_at
+            FROM sources s LEFT JOIN source_backlog b USING (source_id)
+            ORDER BY s.enrolled_at, s.source_id""")
 
     def revoke_source(self, source_id: str, now: datetime) -> bool:
         """Revoke a source's key; True if it existed."""
@@ -445,6 +451,7 @@ class Store:
             need_full: set[str] = set(rejected)
             if fresh:
                 need_full |= reports_sql.write_reports(cur, fresh, now)
+            reports_sql.write_backlog(cur, reports, now)
             if moved:
                 cur.register("inc_host_state", pa.table({
                     "subject": list(moved), "last_host_report_id": list(moved.values()),

@@ -40,25 +40,28 @@ def _with_members(cur: duckdb.DuckDBPyConnection, members: Mapping[str, str]) ->
 
 
 # Identifiers as the `identifiers` view spells them (002_views.sql), per source and method.
+# Read from `mine`, the subjects' own sightings, cut out once: each branch filtering `sightings` itself
+# scanned the table seven times (0.07 s at 100,000 machines under load, 0.03 s cut first).
 _IDENTIFIER_KINDS = """
-    SELECT subject, source_id, method, seen_at, 'hostname' AS kind, hostname AS value FROM sightings
+    SELECT subject, source_id, method, seen_at, 'hostname' AS kind, hostname AS value FROM mine
         WHERE hostname IS NOT NULL AND hostname <> ''
-    UNION ALL SELECT subject, source_id, method, seen_at, 'fqdn', fqdn FROM sightings WHERE coalesce(fqdn, '') <> ''
-    UNION ALL SELECT subject, source_id, method, seen_at, 'serial', serial FROM sightings
+    UNION ALL SELECT subject, source_id, method, seen_at, 'fqdn', fqdn FROM mine WHERE coalesce(fqdn, '') <> ''
+    UNION ALL SELECT subject, source_id, method, seen_at, 'serial', serial FROM mine
         WHERE coalesce(serial, '') <> ''
-    UNION ALL SELECT subject, source_id, method, seen_at, 'uuid', system_uuid FROM sightings
+    UNION ALL SELECT subject, source_id, method, seen_at, 'uuid', system_uuid FROM mine
         WHERE coalesce(system_uuid, '') <> ''
-    UNION ALL SELECT subject, source_id, method, seen_at, 'mac', unnest(macs) FROM sightings
-    UNION ALL SELECT subject, source_id, method, seen_at, 'local-mac', unnest(local_macs) FROM sightings
-    UNION ALL SELECT subject, source_id, method, seen_at, 'ip', unnest(ips) FROM sightings"""
+    UNION ALL SELECT subject, source_id, method, seen_at, 'mac', unnest(macs) FROM mine
+    UNION ALL SELECT subject, source_id, method, seen_at, 'local-mac', unnest(local_macs) FROM mine
+    UNION ALL SELECT subject, source_id, method, seen_at, 'ip', unnest(ips) FROM mine"""
 
 
 def asset_identifiers(cur: duckdb.DuckDBPyConnection, subjects: Sequence[str]) -> Rows:
     """Every identifier the subjects carried, with first and last seen per source and method."""
     return _rows(cur, f"""
+        WITH mine AS MATERIALIZED (SELECT * FROM sightings WHERE subject IN (SELECT unnest($subjects)))
         SELECT kind, value, source_id, method, epoch_us(min(seen_at)) AS first_seen_us,
                epoch_us(max(seen_at)) AS last_seen_us, count(*) AS sightings
-        FROM ({_IDENTIFIER_KINDS}) WHERE subject IN (SELECT unnest($subjects)) GROUP BY ALL
+        FROM ({_IDENTIFIER_KINDS}) GROUP BY ALL
         ORDER BY kind, max(seen_at) DESC, value, source_id, method""", {"subjects": list(subjects)})
 
 
@@ -89,11 +92,19 @@ def asset_findings(cur: duckdb.DuckDBPyConnection, asset_id: str) -> Rows:
 
 def asset_timeline(cur: duckdb.DuckDBPyConnection, asset_id: str) -> Rows:
     """Every finding event of the asset (under this asset id then, or a finding on it now), oldest first."""
+    # Events and findings are cut down to the asset before they are joined: joined first (one OR filter
+    # over the join), a year of history at 100,000 machines took 0.14 s, cut first 0.01 s.
     return _rows(cur, """
+        WITH events AS (
+            SELECT * FROM finding_events WHERE asset_id = $asset
+            UNION ALL SELECT * FROM finding_events
+                  WHERE asset_id IS DISTINCT FROM $asset
+                    AND finding_id IN (SELECT finding_id FROM findings WHERE asset_id = $asset)),
+        about AS (SELECT finding_id, summary, software_name, rule_id FROM findings
+                  WHERE finding_id IN (SELECT finding_id FROM events))
         SELECT epoch_us(e.happened_at) AS at_us, e.event, e.finding_id, e.kind, e.severity, e.detail,
                f.summary, f.software_name, f.rule_id
-        FROM finding_events e LEFT JOIN findings f USING (finding_id)
-        WHERE e.asset_id = $asset OR e.finding_id IN (SELECT finding_id FROM findings WHERE asset_id = $asset)
+        FROM events e LEFT JOIN about f USING (finding_id)
         ORDER BY e.happened_at, e.finding_id,
                  list_position(['opened', 'reopened', 'suppressed', 'unsuppressed', 'resolved'], e.event)""",
                  {"asset": asset_id})

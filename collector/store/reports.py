@@ -90,6 +90,41 @@ def write_reports(cur: duckdb.DuckDBPyConnection, reports: Sequence[IngestReport
 
     return _apply_inventories(cur, [(r, inv) for r in reports for inv in r.inventories])
 
+_BACKLOG_SCHEMA = pa.schema([
+    ("source_id", pa.string()), ("reported_at", pa.timestamp("us", tz="UTC")),
+    ("sent_at", pa.timestamp("us", tz="UTC")), ("queued_reports", pa.uint64()), ("queued_bytes", pa.uint64()),
+    ("oldest_queued_at", pa.timestamp("us", tz="UTC")), ("last_error", pa.string()),
+    ("last_error_at", pa.timestamp("us", tz="UTC")),
+])
+
+
+def write_backlog(cur: duckdb.DuckDBPyConnection, reports: Sequence[IngestReport], now: datetime) -> int:
+    """Keep each source's latest sender state (migration 014); returns the sources updated.
+
+    Every report of the batch counts, duplicates too: a re-sent report carries the state of its new
+    send. Within a batch the last one a source sent wins (reports of one stream arrive in send order),
+    and a later batch overwrites an earlier one: arrival order, not the sender's clock, which may jump.
+    """
+    latest = {r.source_id: r.sender for r in reports if r.sender is not None}
+    if not latest:
+        return 0
+    states = list(latest.values())
+    cur.register("incoming_backlog", pa.table({
+        "source_id": list(latest), "reported_at": pa.array([now] * len(latest), _TS),
+        "sent_at": [s.sent_at for s in states], "queued_reports": [s.queued_reports for s in states],
+        "queued_bytes": [s.queued_bytes for s in states], "oldest_queued_at": [s.oldest_queued_at for s in states],
+        "last_error": [s.last_error or None for s in states], "last_error_at": [s.last_error_at for s in states],
+    }, schema=_BACKLOG_SCHEMA))
+    cur.execute("""
+        INSERT INTO source_backlog BY NAME SELECT * FROM incoming_backlog
+        ON CONFLICT (source_id) DO UPDATE SET reported_at = excluded.reported_at, sent_at = excluded.sent_at,
+            queued_reports = excluded.queued_reports, queued_bytes = excluded.queued_bytes,
+            oldest_queued_at = excluded.oldest_queued_at, last_error = excluded.last_error,
+            last_error_at = excluded.last_error_at""")
+    cur.unregister("incoming_backlog")
+    return len(latest)
+
+
 def _apply_inventories(cur: duckdb.DuckDBPyConnection,
                        updates: Sequence[tuple[IngestReport, InventoryUpdate]]) -> set[str]:
     """Apply software snapshots and deltas set-wise, in rounds so a subject's updates stay ordered.

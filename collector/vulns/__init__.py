@@ -10,7 +10,8 @@ One module per job:
   ranges in that ecosystem's version order (:mod:`collector.rules.versions`); the store matches
   set-wise (``collector/store/vulns_sql.py``) into ``matches``' values;
 * ``findings`` turns matches into ``vulnerable-software`` findings (alias groups, accepted risks);
-  ``bridge`` adds them to the refresh; ``commands`` is the ``netcensus vulns`` edge.
+  ``bridge`` adds them to the refresh; ``accept`` records and ends accepted risks (the command line
+  and the dashboard both call it); ``commands`` is the ``netcensus vulns`` edge.
 
 Imports: collector.domain, collector.errors, collector.escaping, collector.output, collector.rules
 (versions, globs, the exception date rule) and this package; ``findings`` uses collector.inventory's

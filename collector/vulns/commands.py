@@ -12,7 +12,7 @@ import argparse
 import os
 import pwd
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,32 +134,16 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _until(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise UsageError(f"--until {text!r}: not a date (YYYY-MM-DD)") from exc
-
-
 def _accept(args: argparse.Namespace) -> int:
-    from collector.rules.globs import GlobError, compile_glob
     from collector.store.vulns_sql import VulnStore
+    from collector.vulns.accept import accept_risk, parse_until
 
-    until = _until(args.until)
-    if not args.reason.strip():
-        raise UsageError("--reason must say why the risk is accepted")
-    for flag, value in (("--host", args.host), ("--package", args.package)):
-        if value is not None:
-            try:
-                compile_glob(value)
-            except GlobError as exc:
-                raise UsageError(f"{flag} {value!r}: bad glob: {exc}") from exc
+    until = parse_until(args.until, "--until")
     store = _open(args.db, create=False)
     try:
-        now = datetime.now(UTC)
-        exception_id = VulnStore(store).add_exception(
-            advisory=args.advisory.strip().upper(), package=args.package, hostname=args.host, asset_id=args.asset,
-            reason=args.reason.strip(), until=until, created_by=_who(), now=now)
+        exception_id = accept_risk(VulnStore(store), advisory=args.advisory, reason=args.reason, until=until,
+                                   host=args.host, asset=args.asset, package=args.package, who=_who(),
+                                   now=datetime.now(UTC))
         _audit(store, "vulns accept", args.advisory, f"ok: exception #{exception_id} until {until}")
     finally:
         store.close()
@@ -188,15 +172,18 @@ def _exceptions(args: argparse.Namespace) -> int:
 
 def _unaccept(args: argparse.Namespace) -> int:
     from collector.store.vulns_sql import VulnStore
+    from collector.vulns.accept import end_risk
 
     store = _open(args.db, create=False)
     try:
-        found = VulnStore(store).revoke_exception(args.exception_id, datetime.now(UTC))
-        _audit(store, "vulns unaccept", str(args.exception_id), "ok" if found else "ok: no such exception")
+        try:
+            end_risk(VulnStore(store), args.exception_id, datetime.now(UTC))
+        except UsageError:
+            _audit(store, "vulns unaccept", str(args.exception_id), "ok: no such exception")
+            raise
+        _audit(store, "vulns unaccept", str(args.exception_id), "ok")
     finally:
         store.close()
-    if not found:
-        raise UsageError(f"no active exception #{args.exception_id}")
     print(f"exception #{args.exception_id} revoked")
     return 0
 

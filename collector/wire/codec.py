@@ -36,6 +36,7 @@ from collector.domain.model import (
     IngestReport,
     InventoryUpdate,
     ScanRun,
+    SenderState,
     Sighting,
     SoftwareColumns,
     TargetOutcome,
@@ -139,7 +140,8 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
     created_at = _checked_time(report.created_at, "created_at", now) if report.HasField("created_at") else None
     body = report.WhichOneof("body")
     head = IngestReport(report_id=report_id, source_id=source_id, seq=report.seq, kind="heartbeat",
-                        created_at=created_at)
+                        created_at=created_at,
+                        sender=_sender_state(report.sender_state) if report.HasField("sender_state") else None)
     if body == "host_snapshot":
         snap = report.host_snapshot
         seen_at = created_at or now
@@ -165,6 +167,24 @@ def decode_report(report: report_pb2.Report, now: datetime) -> IngestReport:
     if body == "heartbeat":
         return head
     raise InvalidReport("report has no body")
+
+
+MAX_SENDER_ERROR = 300  # characters of SenderState.last_error kept (report.proto: one line, at most 300)
+
+
+def _sender_state(state: report_pb2.SenderState) -> SenderState:
+    """Report.sender_state, already bounded by check_report; the error is made one line and cut to its bound
+    here rather than refused, because refusing would drop the report it rides on."""
+    def at(name: str) -> datetime | None:
+        ts = getattr(state, name)
+        return to_datetime(ts) if state.HasField(name) and (ts.seconds or ts.nanos) else None  # type: ignore[arg-type]
+
+    error = " ".join(state.last_error.split())
+    if len(error) > MAX_SENDER_ERROR:
+        error = error[:MAX_SENDER_ERROR - 1] + "\u2026"
+    return SenderState(queued_reports=state.queued_reports, queued_bytes=min(state.queued_bytes, 2**63 - 1),
+                       oldest_queued_at=at("oldest_queued_at"), last_error=error,
+                       last_error_at=at("last_error_at") if error else None, sent_at=at("sent_at"))
 
 
 # Every SoftwareItem field in one C call per item (dotted names reach into installed_at).

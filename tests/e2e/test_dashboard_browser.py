@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
+import socket
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,10 +18,11 @@ from typing import Any
 import pytest
 
 from tests.collector.serve.web.conftest import XSS
-from tests.conftest import TEST_TOKEN, run_cli
+from tests.conftest import BIN, TEST_TOKEN, run_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "a browser passphrase"
+ADMIN_PASSWORD = "an admin's passphrase"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="Debian's chromium is not installed (`make sysdeps` as root installs it)")
@@ -26,14 +30,18 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Any]:
-    """A collector with its dashboard (polling every second), an estate reported through it, user 'ann'."""
+    """A collector with its dashboard (polling every second), an estate reported through it, an imported OSV
+    feed (`send_vulnerable` reports a server with Heartbleed), users 'ann' (reader) and 'root' (admin)."""
     from collector.config import ServeConfig, default_rules_dir
     from collector.serve.server import BackgroundCollector
     from collector.serve.web.passwords import hash_password
     from collector.store import users as users_sql
+    from tests.collector.vulns.vulns_support import OSV
     from tests.e2e.test_pipeline import REGISTER, host, send
     from tests.e2e.test_software_findings import BASE, TEAMVIEWER
+    from tests.e2e.test_vulnerable_software import _openssl, _report
 
+    assert run_cli("netcensus", "vulns", "import", str(OSV), "--db", str(tmp_path / "nc.duckdb")).code == 0
     config = ServeConfig(db=tmp_path / "nc.duckdb", listen="127.0.0.1:0", rules_dirs=(default_rules_dir(),),
                          ghost_after=timedelta(0), refresh_interval=timedelta(0), admin_token=TEST_TOKEN,
                          open_enrolment=True, ui_listen="127.0.0.1:0", ui_poll=timedelta(seconds=1))
@@ -48,7 +56,10 @@ def served(tmp_path: Path) -> Iterator[Any]:
         running.collector.refresh()
         users_sql.add_user(running.collector.store, "ann", "reader", hash_password(PASSWORD, n=2**10),
                            datetime.now(UTC))
+        users_sql.add_user(running.collector.store, "root", "admin", hash_password(ADMIN_PASSWORD, n=2**10),
+                           datetime.now(UTC))
         running.send_host = lambda name, mac, ip: send(target, tmp_path / name, host(name, mac, ip))
+        running.send_vulnerable = lambda: _report(target, tmp_path / "v", _openssl("1.0.1e-2+deb7u4"))  # web-07
         yield running
 
 
@@ -137,3 +148,103 @@ def test_dashboard_end_to_end_in_chromium(served: Any, browser: Any, tmp_path: P
     page.locator("#content", has_text="new-host-01").wait_for(timeout=15_000)
     assert page.evaluate("window.__kept") == "same page"
     context.close()
+
+
+def _lab_possible() -> bool:
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
+@pytest.mark.skipif(not _lab_possible(), reason="the namespace lab needs root and iproute2")
+def test_the_real_agent_and_a_namespace_lab_sweep_appear_live_in_chromium(tmp_path: Path, browser: Any) -> None:
+    """The collector fed by the real agent binaries: this machine's `netcensus-agent report --once`, then a
+    `netcensus-agent lab` sweep of hosts in network namespaces (ARP, SNMP, nmap), each appearing on an
+    open page without a reload; a lab host's page names the scanner's methods."""
+    from collector.config import ServeConfig, default_rules_dir
+    from collector.serve.server import BackgroundCollector
+    from collector.serve.web.passwords import hash_password
+    from collector.store import users as users_sql
+
+    config = ServeConfig(db=tmp_path / "nc.duckdb", listen="127.0.0.1:0", rules_dirs=(default_rules_dir(),),
+                         ghost_after=timedelta(0), refresh_interval=timedelta(0), admin_token=TEST_TOKEN,
+                         open_enrolment=True, ui_listen="127.0.0.1:0")
+    with BackgroundCollector(config) as running:
+        users_sql.add_user(running.collector.store, "ann", "reader", hash_password(PASSWORD, n=2**10),
+                           datetime.now(UTC))
+        base = f"http://127.0.0.1:{running.collector.ui_port}"
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(base + "/assets")
+        page.fill("input[name=name]", "ann")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(base + "/assets")
+        page.evaluate("window.__kept = 'same page'")
+
+        def agent(*args: str) -> None:
+            done = subprocess.run([str(BIN / "netcensus-agent"), *args, "--collector", running.target],
+                                  capture_output=True, text=True, timeout=300, check=False)
+            assert done.returncode == 0, done.stderr[-2000:]
+
+        agent("report", "--once", "--state-dir", str(tmp_path / "agent"))
+        page.locator("#content", has_text=socket.gethostname()).wait_for(timeout=30_000)
+        agent("lab", "--state-dir", str(tmp_path / "scanner"))
+        page.locator("#content", has_text="lab-h1").wait_for(timeout=30_000)
+        assert page.evaluate("window.__kept") == "same page"  # swapped in by htmx, not reloaded
+
+        page.locator("#t-assets a", has_text="lab-h1").first.click()
+        page.wait_for_url("**/assets/**")
+        identifiers = page.inner_text("#t-identifiers")
+        assert "snmp" in identifiers and "arp" in identifiers, identifiers
+
+
+def _log_in(page: Any, base: str, name: str, password: str) -> None:
+    page.goto(base + "/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_admin_suppresses_a_finding_and_a_reader_sees_no_action(served: Any, browser: Any) -> None:
+    base = f"http://127.0.0.1:{served.collector.ui_port}"
+    vulnerable = "/findings?kind=vulnerable-software"
+    served.send_vulnerable()
+    assert served.collector.settle(60)
+
+    # A reader: the same pages, no action anywhere.
+    reader = browser.new_context()
+    page = reader.new_page()
+    _log_in(page, base, "ann", PASSWORD)
+    for path in (vulnerable, "/sources", "/exceptions", "/assets"):
+        page.goto(base + path)
+        assert page.locator("td.actions, a[href^='/admin/'], form[action^='/admin/']").count() == 0, path
+    page.goto(base + vulnerable)
+    assert "web-07" in page.inner_text("#t-findings")  # the finding an admin could suppress is shown
+    reader.close()
+
+    # An admin suppresses the finding from the list: a small form, then it is gone from the open findings
+    # and listed under Exceptions with the reason; ending the exception brings it back.
+    admin = browser.new_context()
+    page = admin.new_page()
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text))
+    _log_in(page, base, "root", ADMIN_PASSWORD)
+    page.goto(base + vulnerable)
+    row = page.locator("#t-findings tbody tr", has_text="web-07")
+    assert row.count() == 1
+    row.locator("a", has_text="Suppress…").click()
+    page.wait_for_url("**/admin/suppress?**")
+    page.click("button[type=submit]:has-text('Accept the risk')")  # no reason yet: the browser asks for one
+    assert page.url.startswith(base + "/admin/suppress")
+    page.fill("input[name=reason]", "isolated VLAN until the rebuild")
+    page.click("button[type=submit]:has-text('Accept the risk')")
+    page.wait_for_url(base + vulnerable)
+    assert page.locator("#t-findings tbody tr", has_text="web-07").count() == 0
+    page.goto(base + "/exceptions")
+    active = page.inner_text("#t-active")
+    assert "isolated VLAN until the rebuild" in active and "CVE-2014-0160" in active and "root" in active
+    page.locator("#t-active tbody tr", has_text="CVE-2014-0160").locator("button", has_text="End").click()
+    page.wait_for_url(base + "/exceptions")
+    page.goto(base + vulnerable)
+    assert page.locator("#t-findings tbody tr", has_text="web-07").count() == 1
+    assert not [m for m in console if "Content Security Policy" in m or "Refused" in m], console
+    admin.close()

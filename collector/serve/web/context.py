@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from collector.inventory.identity import ResolvedAsset, SubjectFacts
-from collector.inventory.refresh import Snapshot
+from collector.inventory.refresh import Snapshot, one_asset
+from collector.serve.web.actions import AdminActions
 from collector.store.duckdb import Store
 
 log = logging.getLogger("netcensus.web")
@@ -31,8 +32,10 @@ class SnapshotCache:
     before every request, in the caller's thread (tests).
     """
 
-    def __init__(self, build: Callable[[], Snapshot], max_age: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, build: Callable[[], Snapshot], max_age: float, clock: Callable[[], float] = time.monotonic,
+                 cut: Callable[[str], Snapshot | None] | None = None):
         self._build = build
+        self._cut = cut
         self._max_age = max_age
         self._clock = clock
         self._lock = threading.Lock()
@@ -57,6 +60,13 @@ class SnapshotCache:
             self._keep(built)
             return built
 
+    def invalidate(self) -> None:
+        """Forget the snapshot in hand: the next request waits for a fresh one. After an admin's merge or
+        split, the page it leads to must show the new assets, not the minute-old ones."""
+        with self._lock:
+            self._snapshot = None
+            self._by_id = None
+
     def _keep(self, built: Snapshot) -> None:
         self._snapshot = built
         self._built_at = self._clock()
@@ -75,13 +85,16 @@ class SnapshotCache:
             self._rebuilding = False
 
     def for_asset(self, ref: str) -> Snapshot:
-        """The snapshot cut down to the asset whose id is `ref` (the whole one for any other REF).
+        """The snapshot cut down to the asset whose id is `ref` (the whole one for any other REF); with a
+        live state (`cut`, the collector's), its latest update's cut instead, seconds old at most.
 
         Why: the asset page's builder (collector/inventory/detail.py) finds its asset by scanning every
         asset and every subject's facts — 0.3 s at 100,000 machines. The dashboard links assets by id,
         so it hands the builder a snapshot holding just that asset, its subjects' facts, its record and
         the decisions and duplicates that name it: the same page, without the scan.
         """
+        if self._cut is not None and (live := self._cut(ref.strip().lower())) is not None:
+            return live
         snapshot = self()
         with self._lock:
             if self._by_id is None:
@@ -93,13 +106,8 @@ class SnapshotCache:
             facts = [f for subject in asset.members for f in self._facts.get(subject, ())] if asset else []
         if asset is None:
             return snapshot
-        record = snapshot.records.get(asset.asset_id)
-        return Snapshot(
-            assets=[asset], findings=[],
-            records={asset.asset_id: record} if record is not None else {},
-            duplicates=[d for d in snapshot.duplicates if asset.asset_id in (d.asset_id, d.other_asset_id)],
-            decisions=snapshot.decisions, facts=facts,
-            keys={k: v for k, v in snapshot.keys.items() if k == asset.asset_id})
+        return one_asset(asset, facts, snapshot.records.get(asset.asset_id), snapshot.keys.get(asset.asset_id),
+                         snapshot.duplicates, snapshot.decisions)
 
 
 @dataclass
@@ -112,7 +120,12 @@ class WebContext:
         clock: now (UTC).
         ghost_after: the ghost window coverage is measured against.
         read_only: shown in the header ("read-only copy") when the dashboard serves a file.
-        poll_seconds: how often an open page asks for fresh content.
+        poll_seconds: how often an open page asks whether there is fresh content (`generation`).
+        generation: a counter that moves whenever what the pages show may have changed (the collector's
+            live state: every update and full refresh); an open page asks for it, which reads nothing
+            and writes no audit row, and fetches its content again only when it moved. Constant for a
+            file nobody writes to.
+        actions: what an admin may change (collector/serve/web/actions.py); None on a read-only copy.
     """
 
     store: Store
@@ -120,5 +133,7 @@ class WebContext:
     clock: Callable[[], datetime]
     ghost_after: timedelta
     read_only: bool = False
-    poll_seconds: int = 15
+    poll_seconds: int = 1
+    generation: Callable[[], int] = lambda: 0
+    actions: AdminActions | None = None
     extra: dict[str, object] = field(default_factory=dict)

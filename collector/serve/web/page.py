@@ -7,7 +7,7 @@ CSV or JSON of exactly the rows and columns shown (`?format=csv&table=NAME`).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,9 +43,20 @@ class Field:
     options: Sequence[str] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Action:
+    """An admin's action on one table row: a link to its form (GET), or a button that posts at once
+    (`post`: a form carrying the session's CSRF token). Never part of an export: it is not data."""
+
+    label: str
+    href: str
+    post: bool = False
+
+
 @dataclass(slots=True)
 class Table:
-    """Rows under named columns; `links` maps a column to a function giving each row's link (or None)."""
+    """Rows under named columns; `links` maps a column to a function giving each row's link (or None);
+    `actions`, when given (admins on a collector's dashboard only), each row's actions."""
 
     name: str
     title: str
@@ -54,6 +65,11 @@ class Table:
     links: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
     empty: str = "nothing to show"
+    actions: Callable[[Row], Sequence[Action]] | None = None
+
+    def row_actions(self, row: Row) -> Sequence[Action]:
+        """The actions offered on one row (none without `actions`)."""
+        return self.actions(row) if self.actions is not None else ()
 
     def href(self, column: str, row: Row) -> str | None:
         """The link of one cell, if its column has one."""

@@ -47,6 +47,7 @@ def render(request: Request, page: Page, template: str = "page.html", **context:
     self_url = request.url.path + ("?" + request.url.query if request.url.query else "")
     return templates.TemplateResponse(request, template, {
         "page": page, "nav": NAV, "session": session, "read_only": ctx.read_only, "poll": ctx.poll_seconds,
+        "generation": getattr(request.state, "generation", 0),
         "exports": {t.name: export_links(request, t) for t in page.tables}, "self_url": self_url, **context})
 
 

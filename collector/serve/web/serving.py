@@ -28,6 +28,7 @@ from collector.config import DEFAULT_GHOST_AFTER, parse_listen
 from collector.errors import UsageError
 from collector.serve.access import TokenBook
 from collector.serve.listen import is_loopback
+from collector.serve.web.actions import CollectorActions
 from collector.serve.web.app import build_app
 from collector.serve.web.auth import AuditEntry, Authenticator, SessionPolicy
 from collector.serve.web.context import SnapshotCache, WebContext
@@ -45,8 +46,12 @@ audit_log = logging.getLogger("netcensus.audit")
 #: How long one refresh serves the asset page and the changes view before a rebuild starts (seconds).
 #: A full refresh of 100,000 machines takes 15-70 s on 2 cores, so the dashboard asks for one at most
 #: once a minute while pages are open (findings, counts and lists read the stored state, always current
-#: to the collector's last refresh; only the asset page and changes view read this snapshot).
+#: to the collector's last refresh; the changes view reads this snapshot, and so does the asset page of
+#: an asset the live state does not hold yet: the others are cut from the live state, seconds old).
 SNAPSHOT_MAX_AGE = 60.0
+#: The same for `netcensus ui` over a file: nothing writes to it while it is served, so only the clock
+#: moves what a refresh gives (the ghost window); a rebuild every minute would spend most of a core.
+FILE_SNAPSHOT_MAX_AGE = 900.0
 
 
 def bind_socket(listen: str, *, tls: bool) -> socket.socket:
@@ -122,8 +127,11 @@ class Dashboard:
 def for_collector(collector: Collector, listen: str) -> Dashboard:
     """The dashboard of a serving collector: its store, its refresh, its tokens, its audit log."""
     c = collector
-    ctx = WebContext(store=c.store, snapshot=SnapshotCache(c.refresh, SNAPSHOT_MAX_AGE), clock=c.clock,
-                     ghost_after=c.config.ghost_after, poll_seconds=max(1, int(c.config.ui_poll.total_seconds())))
+    ctx = WebContext(store=c.store, snapshot=SnapshotCache(c.refresh, SNAPSHOT_MAX_AGE, cut=c.live.asset_cut),
+                     clock=c.clock,
+                     ghost_after=c.config.ghost_after, poll_seconds=max(1, int(c.config.ui_poll.total_seconds())),
+                     generation=lambda: c.live.updates + c.live.rebuilds,
+                     actions=CollectorActions(c))
     auth = Authenticator(users=lambda name: users_sql.login_record(c.store, name), tokens=c.tokens,
                          policy=SessionPolicy())
 
@@ -147,8 +155,8 @@ def over_file(store: Store, listen: str, *, tls_cert: Path | None, tls_key: Path
 
     window = store.ghost_after() or DEFAULT_GHOST_AFTER
     ctx = WebContext(store=store, snapshot=SnapshotCache(
-        lambda: refresh(store, now=clock(), ghost_after=window, rules=None, persist=False), SNAPSHOT_MAX_AGE),
-        clock=clock, ghost_after=window, read_only=True, poll_seconds=15)
+        lambda: refresh(store, now=clock(), ghost_after=window, rules=None, persist=False), FILE_SNAPSHOT_MAX_AGE),
+        clock=clock, ghost_after=window, read_only=True, poll_seconds=60)
     auth = Authenticator(users=lambda name: users_sql.login_record(store, name),
                          tokens=TokenBook(store.active_tokens()), policy=SessionPolicy())
     app = build_app(ctx, auth=auth, audit=log_audit, tls=tls_cert is not None)

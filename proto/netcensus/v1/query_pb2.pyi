@@ -1103,6 +1103,12 @@ class SourceInfo(_message.Message):
     REVOKED_AT_FIELD_NUMBER: _builtins.int
     LAST_REPORT_AT_FIELD_NUMBER: _builtins.int
     LAST_SEQ_FIELD_NUMBER: _builtins.int
+    BACKLOG_REPORTS_FIELD_NUMBER: _builtins.int
+    BACKLOG_BYTES_FIELD_NUMBER: _builtins.int
+    BACKLOG_OLDEST_FIELD_NUMBER: _builtins.int
+    BACKLOG_AT_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_AT_FIELD_NUMBER: _builtins.int
     source_id: _builtins.str
     """Source id."""
     kind: _builtins.str
@@ -1111,6 +1117,14 @@ class SourceInfo(_message.Message):
     """Host name given at enrolment."""
     last_seq: _builtins.int
     """Sequence number of its last stored report."""
+    backlog_reports: _builtins.int
+    """Reports waiting in its spool, as it said in its latest report (Report.sender_state); unset when
+    it never said (a sender older than that field, or no report yet).
+    """
+    backlog_bytes: _builtins.int
+    """Their size in bytes (0 when backlog_reports is unset)."""
+    last_error: _builtins.str
+    """The source's own last failure to collect or deliver, one line; empty when none was reported."""
     @_builtins.property
     def enrolled_at(self) -> _timestamp_pb2.Timestamp:
         """When it (last) enrolled."""
@@ -1123,6 +1137,18 @@ class SourceInfo(_message.Message):
     def last_report_at(self) -> _timestamp_pb2.Timestamp:
         """When its last report was stored; unset when none."""
 
+    @_builtins.property
+    def backlog_oldest(self) -> _timestamp_pb2.Timestamp:
+        """When the oldest of them was queued (the source's clock); unset when none waits."""
+
+    @_builtins.property
+    def backlog_at(self) -> _timestamp_pb2.Timestamp:
+        """When the collector received the report that said so."""
+
+    @_builtins.property
+    def last_error_at(self) -> _timestamp_pb2.Timestamp:
+        """When it happened (the source's clock); unset when last_error is empty."""
+
     def __init__(
         self,
         *,
@@ -1133,12 +1159,20 @@ class SourceInfo(_message.Message):
         revoked_at: _timestamp_pb2.Timestamp | None = ...,
         last_report_at: _timestamp_pb2.Timestamp | None = ...,
         last_seq: _builtins.int = ...,
+        backlog_reports: _builtins.int | None = ...,
+        backlog_bytes: _builtins.int = ...,
+        backlog_oldest: _timestamp_pb2.Timestamp | None = ...,
+        backlog_at: _timestamp_pb2.Timestamp | None = ...,
+        last_error: _builtins.str = ...,
+        last_error_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["enrolled_at", b"enrolled_at", "last_report_at", b"last_report_at", "revoked_at", b"revoked_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_backlog_reports", b"_backlog_reports", "backlog_at", b"backlog_at", "backlog_oldest", b"backlog_oldest", "backlog_reports", b"backlog_reports", "enrolled_at", b"enrolled_at", "last_error_at", b"last_error_at", "last_report_at", b"last_report_at", "revoked_at", b"revoked_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["enrolled_at", b"enrolled_at", "hostname", b"hostname", "kind", b"kind", "last_report_at", b"last_report_at", "last_seq", b"last_seq", "revoked_at", b"revoked_at", "source_id", b"source_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_backlog_reports", b"_backlog_reports", "backlog_at", b"backlog_at", "backlog_bytes", b"backlog_bytes", "backlog_oldest", b"backlog_oldest", "backlog_reports", b"backlog_reports", "enrolled_at", b"enrolled_at", "hostname", b"hostname", "kind", b"kind", "last_error", b"last_error", "last_error_at", b"last_error_at", "last_report_at", b"last_report_at", "last_seq", b"last_seq", "revoked_at", b"revoked_at", "source_id", b"source_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__backlog_reports: _TypeAlias = _typing.Literal["backlog_reports"]  # noqa: Y015
+    _WhichOneofArgType__backlog_reports: _TypeAlias = _typing.Literal["_backlog_reports", b"_backlog_reports"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__backlog_reports) -> _WhichOneofReturnType__backlog_reports | None: ...
 
 Global___SourceInfo: _TypeAlias = SourceInfo  # noqa: Y015
 

@@ -129,6 +129,7 @@ class Report(_message.Message):
     SEQ_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     SOFTWARE_VERSION_FIELD_NUMBER: _builtins.int
+    SENDER_STATE_FIELD_NUMBER: _builtins.int
     HOST_SNAPSHOT_FIELD_NUMBER: _builtins.int
     HOST_DELTA_FIELD_NUMBER: _builtins.int
     SCAN_FIELD_NUMBER: _builtins.int
@@ -151,6 +152,15 @@ class Report(_message.Message):
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp:
         """When the sender built the report (sender's clock)."""
+
+    @_builtins.property
+    def sender_state(self) -> Global___SenderState:
+        """What the sender's spool held and its last error when this copy of the report went on the wire.
+        Filled at send time, not when the report is built, so a re-sent report carries its latest send's
+        state (the spooled bytes are not re-encoded: the sender appends this field to them, which protobuf
+        parsing merges). Unset from senders older than this field; the collector then knows nothing of
+        their spool.
+        """
 
     @_builtins.property
     def host_snapshot(self) -> Global___HostSnapshot:
@@ -176,20 +186,75 @@ class Report(_message.Message):
         seq: _builtins.int = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         software_version: _builtins.str = ...,
+        sender_state: Global___SenderState | None = ...,
         host_snapshot: Global___HostSnapshot | None = ...,
         host_delta: Global___HostDelta | None = ...,
         scan: Global___ScanResult | None = ...,
         heartbeat: Global___Heartbeat | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "created_at", b"created_at", "heartbeat", b"heartbeat", "host_delta", b"host_delta", "host_snapshot", b"host_snapshot", "scan", b"scan"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "created_at", b"created_at", "heartbeat", b"heartbeat", "host_delta", b"host_delta", "host_snapshot", b"host_snapshot", "scan", b"scan", "sender_state", b"sender_state"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "created_at", b"created_at", "heartbeat", b"heartbeat", "host_delta", b"host_delta", "host_snapshot", b"host_snapshot", "report_id", b"report_id", "scan", b"scan", "seq", b"seq", "software_version", b"software_version", "source_id", b"source_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "created_at", b"created_at", "heartbeat", b"heartbeat", "host_delta", b"host_delta", "host_snapshot", b"host_snapshot", "report_id", b"report_id", "scan", b"scan", "sender_state", b"sender_state", "seq", b"seq", "software_version", b"software_version", "source_id", b"source_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_body: _TypeAlias = _typing.Literal["host_snapshot", "host_delta", "scan", "heartbeat"]  # noqa: Y015
     _WhichOneofArgType_body: _TypeAlias = _typing.Literal["body", b"body"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_body) -> _WhichOneofReturnType_body | None: ...
 
 Global___Report: _TypeAlias = Report  # noqa: Y015
+
+@_typing.final
+class SenderState(_message.Message):
+    """A sender's own delivery state at send time: how far behind it is and what last went wrong, so an
+    operator sees a backlog (and why) while it drains instead of guessing it from late reports.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUEUED_REPORTS_FIELD_NUMBER: _builtins.int
+    QUEUED_BYTES_FIELD_NUMBER: _builtins.int
+    OLDEST_QUEUED_AT_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_FIELD_NUMBER: _builtins.int
+    LAST_ERROR_AT_FIELD_NUMBER: _builtins.int
+    SENT_AT_FIELD_NUMBER: _builtins.int
+    queued_reports: _builtins.int
+    """Reports waiting in the sender's spool for an ack when this report was sent, this one not counted
+    (reports already sent but not yet acked count: they are not delivered yet). 0: nothing else waits.
+    """
+    queued_bytes: _builtins.int
+    """Their size in bytes, as spooled."""
+    last_error: _builtins.str
+    """The sender's last failure to collect or deliver, one line of at most 300 characters (never a key
+    or a secret); empty when it never failed. It may be older than its last success: see last_error_at.
+    """
+    @_builtins.property
+    def oldest_queued_at(self) -> _timestamp_pb2.Timestamp:
+        """When the oldest of them was queued (sender's clock); unset when none waits."""
+
+    @_builtins.property
+    def last_error_at(self) -> _timestamp_pb2.Timestamp:
+        """When that failure happened (sender's clock); unset when last_error is empty."""
+
+    @_builtins.property
+    def sent_at(self) -> _timestamp_pb2.Timestamp:
+        """When the sender sent this copy of the report (sender's clock)."""
+
+    def __init__(
+        self,
+        *,
+        queued_reports: _builtins.int = ...,
+        queued_bytes: _builtins.int = ...,
+        oldest_queued_at: _timestamp_pb2.Timestamp | None = ...,
+        last_error: _builtins.str = ...,
+        last_error_at: _timestamp_pb2.Timestamp | None = ...,
+        sent_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_error_at", b"last_error_at", "oldest_queued_at", b"oldest_queued_at", "sent_at", b"sent_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["last_error", b"last_error", "last_error_at", b"last_error_at", "oldest_queued_at", b"oldest_queued_at", "queued_bytes", b"queued_bytes", "queued_reports", b"queued_reports", "sent_at", b"sent_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SenderState: _TypeAlias = SenderState  # noqa: Y015
 
 @_typing.final
 class HostFacts(_message.Message):

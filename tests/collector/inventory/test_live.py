@@ -29,7 +29,7 @@ from netcensus.v1 import report_pb2
 
 from collector.domain.model import RecordedAsset, StatusClass
 from collector.inventory.live import Change, LiveInventory, change_of
-from collector.inventory.refresh import RuleEvaluator, refresh
+from collector.inventory.refresh import RuleEvaluator, Snapshot, one_asset, refresh
 from collector.rules.bridge import SoftwareRules, load_software_rules
 from collector.store.duckdb import Store
 from collector.store.vulns_sql import VulnStore
@@ -251,6 +251,13 @@ def whole(rules: SoftwareRules, store: Store) -> RuleEvaluator | None:
     return with_vulnerabilities(store, rules.evaluator(store))
 
 
+def cut_of(snapshot: Snapshot, asset_id: str) -> Snapshot:
+    """One asset of a whole Snapshot, found by scanning it (what the live cut must equal)."""
+    asset = next(a for a in snapshot.assets if a.asset_id == asset_id)
+    return one_asset(asset, [f for f in snapshot.facts if f.subject in asset.members], snapshot.records.get(asset_id),
+                     snapshot.keys.get(asset_id), snapshot.duplicates, snapshot.decisions)
+
+
 @pytest.mark.parametrize("seed", range(int(os.environ.get("NETCENSUS_LIVE_SEEDS", "6"))))
 def test_live_updates_store_what_a_full_refresh_stores(stores: tuple[Store, Store], rules_dir: Path,
                                                         seed: int) -> None:
@@ -286,6 +293,8 @@ def test_live_updates_store_what_a_full_refresh_stores(stores: tuple[Store, Stor
         mine = live.snapshot()  # what the Query service answers
         assert [a.asset_id for a in mine.assets] == [a.asset_id for a in full.assets]
         assert mine.findings == full.findings and mine.keys == full.keys
+        for a in full.assets:  # the asset page's cut of the live state is the full refresh's, asset by asset
+            assert live.asset_cut(a.asset_id) == cut_of(full, a.asset_id), f"seed {seed}, report {seq}: {a.asset_id}"
         assert state(live_store) == state(full_store), f"seed {seed}, report {seq}: " + differences(live_store,
                                                                                                    full_store)
         scoped |= not stats.full and stats.phases[1][0].startswith("reconcile (") and \

@@ -88,3 +88,16 @@ def test_coverage_by_subnet_and_site(store: Store) -> None:
     assert by_site == {"HQ": (2, 1), "Lab": (2, 0)}
     wider = {c.site: (c.recorded, c.seen) for c in store.coverage_by_subnet(T, 40 * DAY, by="site")}
     assert wider == {"HQ": (2, 1), "Lab": (2, 1)}  # a wider window counts the lab machine seen 30 days ago
+
+
+def test_the_timeline_counts_an_event_on_its_own_utc_day_at_any_hour(store: Store) -> None:
+    """An afternoon event is that day's, not the next (epoch() is a DOUBLE whose rounding moved it)."""
+    from collector.store import dashboard
+
+    day = date(2026, 12, 3)
+    times = [datetime(2026, 12, 3, 0, 0, tzinfo=UTC), datetime(2026, 12, 3, 12, 5, 10, tzinfo=UTC),
+             datetime(2026, 12, 3, 23, 59, 59, 900000, tzinfo=UTC)]
+    store.write([("INSERT INTO finding_events (finding_id, happened_at, event, kind, severity) "
+                  "VALUES (?, ?, 'opened', 'zombie', 'medium')", [f"f-{i}", t]) for i, t in enumerate(times)])
+    rows = dashboard.timeline(store, datetime(2026, 12, 1, tzinfo=UTC))
+    assert [(r["day"], r["kind"], r["opened"]) for r in rows] == [(day, "zombie", 3)]

@@ -22,12 +22,38 @@
     (root || document).querySelectorAll("[data-chart]").forEach(draw);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  function toLogin() {
+    window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname + window.location.search));
+  }
+
+  // Live pages: every data-pulse seconds ask /pulse for the live state's generation (a number, no data)
+  // and fetch the content again (htmx, hx-trigger="netcensus:changed") only when it moved since the
+  // content was rendered. A hidden tab does not ask.
+  function watch() {
+    var first = document.getElementById("content");
+    if (!first || !first.dataset.pulse) { return; }
+    var every = Math.max(1, parseInt(first.dataset.pulse, 10) || 2) * 1000;
+    var busy = false;
+    setInterval(function () {
+      var main = document.getElementById("content");
+      if (!main || busy || document.hidden) { return; }
+      busy = true;
+      fetch("/pulse", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+        if (r.status === 401) { toLogin(); return null; }
+        return r.ok ? r.text() : null;
+      }).then(function (generation) {
+        var now = document.getElementById("content");
+        if (generation !== null && now && generation.trim() !== now.dataset.generation && typeof htmx !== "undefined") {
+          htmx.trigger(now, "netcensus:changed");
+        }
+      }).catch(function () { /* the collector restarting: ask again next time */ }).then(function () { busy = false; });
+    }, every);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { drawAll(document); watch(); });
   document.addEventListener("htmx:afterSettle", function () { drawAll(document); });
   // A poll answered 401: the session ended; go to the login page instead of showing stale data.
   document.addEventListener("htmx:responseError", function (ev) {
-    if (ev.detail.xhr && ev.detail.xhr.status === 401) {
-      window.location.assign("/login?next=" + encodeURIComponent(window.location.pathname + window.location.search));
-    }
+    if (ev.detail.xhr && ev.detail.xhr.status === 401) { toLogin(); }
   });
 })();

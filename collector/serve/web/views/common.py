@@ -8,6 +8,8 @@ from starlette.requests import Request
 
 from collector.config import parse_duration
 from collector.errors import UsageError
+from collector.serve.access import ADMIN
+from collector.serve.web.auth import may
 from collector.serve.web.context import WebContext
 from collector.serve.web.page import Row, link
 
@@ -50,3 +52,18 @@ def asset_link(row: Row) -> str | None:
 def findings_link(**params: object) -> str:
     """The findings list with these filters."""
     return link("/findings", **params)
+
+
+def can_act(request: Request) -> bool:
+    """Whether this page offers admin actions: an admin's session on a collector's dashboard (never on
+    `netcensus ui`'s read-only copy, never to a reader; the routes refuse them too)."""
+    session = getattr(request.state, "session", None)
+    return ctx(request).actions is not None and session is not None and may(session, ADMIN)
+
+
+def local_path(value: str | None, default: str = "/") -> str:
+    """`value` if it is a path on this site, else `default`: where a login or an action goes on to,
+    never another site (no open redirect)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default

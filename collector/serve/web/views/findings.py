@@ -11,7 +11,8 @@ from collector.domain.findings import SEVERITY_ORDER
 from collector.errors import UsageError
 from collector.serve.web.page import Chart, Field, Page, Table
 from collector.serve.web.render import problem, render
-from collector.serve.web.views.common import asset_link, choice, ctx, duration, text
+from collector.serve.web.views.admin import suppress_action
+from collector.serve.web.views.common import asset_link, can_act, choice, ctx, duration, text
 from collector.serve.web.views.overview import POSTURE
 from collector.store import dashboard
 
@@ -43,6 +44,7 @@ def findings_view(request: Request) -> Response:
                               asset_id=text(request, "asset") or None, software=text(request, "software") or None,
                               limit=LIMIT)
     kinds_known = dashboard.distinct_values(c.store)["kinds"]
+    here = request.url.path + ("?" + request.url.query if request.url.query else "")
     fields = [Field("kind", "Kind", kind, ("", *kinds_known)), Field("group", "Group", group, GROUPS),
               Field("severity", "Severity", severity, ("", *reversed(SEVERITY_ORDER))),
               Field("state", "State", state, STATES), Field("suppressed", "Suppressed", supp, SUPPRESSED),
@@ -51,7 +53,8 @@ def findings_view(request: Request) -> Response:
               Field("asset", "Asset id", text(request, "asset"))]
     table = Table("findings", f"{len(rows)} finding(s)" + (f" (first {LIMIT})" if len(rows) == LIMIT else ""),
                   COLUMNS, rows, links={"hostname": asset_link, "ip": asset_link},
-                  empty="no finding matches these filters")
+                  empty="no finding matches these filters",
+                  actions=(lambda r: suppress_action(r, here)) if can_act(request) else None)
     return render(request, Page(title="Findings", view="findings", fields=fields, tables=[table]))
 
 

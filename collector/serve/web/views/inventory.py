@@ -20,7 +20,8 @@ from collector.pages import changes_rows, document
 from collector.rules.order import package_order
 from collector.serve.web.page import Card, Field, Page, Table, link
 from collector.serve.web.render import problem, render
-from collector.serve.web.views.common import asset_link, choice, ctx, duration, text
+from collector.serve.web.views.admin import suppress_action
+from collector.serve.web.views.common import asset_link, can_act, choice, ctx, duration, text
 from collector.store import dashboard
 
 LIMIT = 500
@@ -58,6 +59,7 @@ def asset_page(request: Request) -> Response:
         return JSONResponse(doc, headers={"Content-Disposition": 'attachment; filename="netcensus-asset.json"'})
     a = doc["asset"]
     title = (a["hostnames"] or a["ips"] or a["macs"] or [a["asset_id"]])[0]
+    acting = can_act(request)
     tables = [
         Table("comparison", "Register beside what was seen", [("field", "Field"), ("recorded", "Recorded"),
                                                                 ("observed", "Observed"), ("state", "State")],
@@ -73,7 +75,9 @@ def asset_page(request: Request) -> Response:
                                              ("software_name", "Software"), ("software_version", "Version"),
                                              ("first_seen", "First seen installed"), ("opened_at", "Opened"),
                                              ("suppression", "Suppressed by")], doc["findings"],
-              empty="no open finding"),
+              empty="no open finding",
+              actions=(lambda r: suppress_action({**r, "asset_id": a["asset_id"]}, request.url.path))
+              if acting else None),
         Table("software", "Software", [("name", "Name"), ("version", "Version"), ("source", "Source"),
                                         ("installed_at", "Installed"), ("first_seen", "First seen"),
                                         ("last_seen", "Last seen"), ("findings", "Findings")],
@@ -93,8 +97,9 @@ def asset_page(request: Request) -> Response:
         facts += [("Register", f"{record['register']} {record['record_key']} ({record['filename']}:{record['line']})"),
                   ("Tag", record["asset_tag"]), ("Status", f"{record['status'] or '–'} ({record['status_class']})"),
                   ("Assigned to", record["assigned_to"]), ("Matched by", record["matched_by"])]
-    return render(request, Page(title=str(title), view="assets", tables=tables, extra={"facts": facts}),
-                  template="asset.html")
+    decide = link("/admin/assets/decide", asset=a["asset_id"]) if acting else None
+    return render(request, Page(title=str(title), view="assets", tables=tables,
+                                extra={"facts": facts, "decide": decide}), template="asset.html")
 
 
 def _subjects(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,15 +11,14 @@ from collector.errors import NetcensusError
 from collector.serve.web.auth import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Authenticator, csrf_ok
 from collector.serve.web.middleware import peer_of
 from collector.serve.web.render import templates
+from collector.serve.web.views.common import local_path
 
 _MAX_FIELD = 1024
 
 
 def _next(value: str | None) -> str:
     """Where to go after login: a path on this site only (no open redirect)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
+    return local_path(value)
 
 
 async def login_form(request: Request) -> Response:

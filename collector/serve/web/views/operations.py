@@ -6,16 +6,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collector.errors import UsageError
-from collector.serve.web.page import Card, Field, Page, Table, link
+from collector.serve.web.page import Action, Card, Field, Page, Row, Table, link
 from collector.serve.web.render import problem, render
-from collector.serve.web.views.common import choice, ctx, findings_link, text
+from collector.serve.web.views.common import can_act, choice, ctx, findings_link, text
 from collector.store import dashboard
 
 LIMIT = 500
 
 
 def sources_view(request: Request) -> Response:
-    """Agents and scanners: last report, reports, late (spooled) reports and errors in the last day, revoked."""
+    """Agents and scanners: last report, reports, late (spooled) reports and errors in the last day, the spool
+    backlog and last error each reported of itself, revoked."""
     c = ctx(request)
     now = c.clock()
     try:
@@ -31,12 +32,31 @@ def sources_view(request: Request) -> Response:
     table = Table("sources", title,
                   [("source_id", "Source"), ("kind", "Kind"), ("hostname", "Host"), ("last_report_at", "Last report"),
                    ("reports_24h", "Reports 24 h"), ("late_24h", "Late 24 h"), ("max_delay", "Longest delay"),
-                   ("errors_24h", "Errors 24 h"), ("last_error", "Last error"), ("subjects_seen", "Seen in window"),
+                   ("errors_24h", "Errors 24 h"), ("last_error", "Last error"),
+                   ("backlog_reports", "Backlog (reports)"), ("backlog_oldest", "Oldest queued"),
+                   ("sender_error", "Last error it reported"), ("sender_error_at", "Error at"),
+                   ("subjects_seen", "Seen in window"),
                    ("last_sweep", "Last sweep"), ("last_complete", "Complete"), ("revoked_at", "Revoked")], shown,
                   note="Late: reports that reached the collector more than 10 minutes after the source made them "
-                       "(sent from its spool after an outage); the longest delay is the spool's age.")
+                       "(sent from its spool after an outage); the longest delay is the spool's age. Backlog: "
+                       "reports still waiting in the source's spool when it sent its latest report, and when the "
+                       "oldest was queued (its clock); blank for sources too old to say. Last error: failed "
+                       "collectors and scan targets in reports of the last day; last error it reported: the "
+                       "source's own last failure to deliver, with when.",
+                  actions=_revoke_action if can_act(request) else None)
     fields = [Field("kind", "Kind", kind, ("", "agent", "scanner"))]
     return render(request, Page(title="Sources", view="sources", fields=fields, cards=cards, tables=[table]))
+
+
+def _revoke_action(row: Row) -> list[Action]:
+    """A source not revoked yet can be: the link leads to a confirmation page (views/admin.py)."""
+    return [] if row.get("revoked_at") else [Action("Revoke…", link("/admin/sources/revoke", source=row["source_id"]))]
+
+
+def _end_action(row: Row) -> list[Action]:
+    """An accepted risk can be ended at once (it can be accepted again); rule exceptions live in rule packs."""
+    return [Action("End", f"/admin/exceptions/{row['exception_id']}/end", post=True)] \
+        if row.get("exception_id") is not None else []
 
 
 def exceptions_view(request: Request) -> Response:
@@ -47,12 +67,18 @@ def exceptions_view(request: Request) -> Response:
     columns = [("origin", "Origin"), ("what", "Rule or advisory"), ("reason", "Reason"), ("until", "Until"),
                ("expires_in_days", "Days left"), ("hosts", "Hosts"), ("created_by", "By"), ("created_at", "When")]
     links = {"hosts": lambda r: findings_link(suppressed="only", q="") if r["origin"] == "rule" else None}
+    actions = _end_action if can_act(request) else None
     return render(request, Page(title="Exceptions", view="exceptions",
                                 cards=[Card("In force", len(rows), "/exceptions"),
                                        Card("Expiring within 30 days", len(expiring), link("/exceptions"))],
                                 tables=[Table("expiring", "Expiring within 30 days", columns, expiring, links=links,
-                                              empty="none expires within 30 days"),
-                                        Table("active", "All in force", columns, rows, links=links)]))
+                                              empty="none expires within 30 days", actions=actions),
+                                        Table("active", "All in force", columns, rows, links=links,
+                                              actions=actions)],
+                                notes=["Accepted risks (vulnerable software) are made from a finding's Suppress "
+                                       "action or `netcensus vulns accept`, and ended here or with `netcensus "
+                                       "vulns unaccept`. Rule exceptions are part of the rule packs "
+                                       "(rules/*.yaml: exceptions with reason and until)."]))
 
 
 def access_view(request: Request) -> Response:

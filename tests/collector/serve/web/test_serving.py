@@ -12,11 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import grpc
 import httpx
 import pytest
+from netcensus.v1 import ingest_pb2
 
 from collector.errors import UsageError
 from collector.serve.web.serving import bind_socket
+from tests.collector.serve.helpers import enroll, report_stream
+from tests.collector.serve.test_live_ack import host_report
 from tests.conftest import BIN, TEST_TOKEN, run_cli
 
 
@@ -114,3 +118,43 @@ def test_demo_keep_serves_its_dashboard_with_the_printed_login(tmp_path: Path) -
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
     assert proc.returncode == 0
+
+
+def test_the_asset_page_shows_a_report_as_soon_as_the_collector_settled_it(make_collector: Any) -> None:
+    """The asset page reads the live state, not a refresh kept for a minute: a renamed host shows at once."""
+    running = make_collector(ui_listen="127.0.0.1:0")
+    c = running.collector
+    with grpc.insecure_channel(running.target) as channel, \
+            httpx.Client(base_url=f"http://127.0.0.1:{c.ui_port}", follow_redirects=True, timeout=30) as client:
+        assert _login(client, token=TEST_TOKEN).url.path == "/"
+        source, key = enroll(channel)
+        for seq, host in enumerate(["desk-7", "desk-7-renamed"], start=1):
+            acks, err = report_stream(channel, [host_report(source, seq, host=host, mac="00:1b:21:00:00:07",
+                                                            software=["bash"])], key)
+            assert err is None and acks[0].status == ingest_pb2.ACK_STATUS_STORED
+            assert c.settle(timeout=60)
+            (member,) = c.store.query("SELECT asset_id FROM asset_members WHERE subject = ?", [f"agent:{source}"])
+            page = client.get(f"/assets/{member['asset_id']}")
+            assert page.status_code == 200
+            assert f"<h1>{host}</h1>" in page.text, (host, re.findall(r"<h1>[^<]*</h1>", page.text))
+
+
+def test_open_pages_ask_the_pulse_which_moves_with_each_live_update_and_is_not_audited(make_collector: Any) -> None:
+    running = make_collector(ui_listen="127.0.0.1:0")
+    c = running.collector
+    with grpc.insecure_channel(running.target) as channel, \
+            httpx.Client(base_url=f"http://127.0.0.1:{c.ui_port}", follow_redirects=False, timeout=30) as client:
+        assert client.get("/pulse").status_code == 401  # a session like every page
+        _login(client, token=TEST_TOKEN)
+        assert c.settle(timeout=60)
+        before = int(client.get("/pulse").text)
+        page = client.get("/findings")
+        assert f'data-generation="{before}"' in page.text
+        source, key = enroll(channel)
+        acks, err = report_stream(channel, [host_report(source, 1, host="desk-9", mac="00:1b:21:00:00:09",
+                                                        software=["bash"])], key)
+        assert err is None and acks[0].status == ingest_pb2.ACK_STATUS_STORED
+        assert c.settle(timeout=60)
+        assert int(client.get("/pulse").text) > before  # the open page fetches its content again
+    targets = [r["target"] for r in c.store.audit_entries() if r["who"] == "bootstrap"]
+    assert "/findings" in targets and "/pulse" not in targets

@@ -110,7 +110,8 @@ def test_every_view_renders_and_polls_itself(web: Any) -> None:
                  "/assets", "/breakdown", "/sources", "/exceptions"):
         r = web.get(path)
         assert r.status_code == 200, path
-        assert 'hx-trigger="every ' in r.text and 'hx-select="#content"' in r.text, path
+        assert 'hx-trigger="netcensus:changed"' in r.text and 'hx-select="#content"' in r.text, path
+        assert re.search(r'data-pulse="\d+" data-generation="\d+"', r.text), path
         if "<table>" in r.text:
             assert "format=csv" in r.text and "format=json" in r.text, path
 
