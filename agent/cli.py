@@ -85,12 +85,32 @@ def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
     p.add_argument("--state-dir", type=Path)
     _add_security(p)
 
+    p = sub.add_parser("identity-objects", help="regenerate the registry of vendor MIB objects that hold serial, "
+                                               "model and firmware (from vendor MIBs; needs pysmi)")
+    p.add_argument("--mibs", type=Path, required=True, metavar="DIR",
+                   help="a checkout of the netdisco-mibs repository (any folder of MIB files)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE",
+                   help="where to write the registry (identity_objects.tsv.gz; the shipped one lives in "
+                        "agent/scan/snmp/mib/registry/)")
+    p.add_argument("--source", default="", metavar="TEXT",
+                   help="what the header names as the source, e.g. the collection's version and commit")
+
     p = sub.add_parser("enterprises", help="write the IANA enterprise-number registry the scanner reads "
                                           "(from IANA's enterprise-numbers file)")
     p.add_argument("--from", dest="source", type=Path, required=True, metavar="FILE",
                    help="IANA's enterprise-numbers text file (or a registry in our TSV format)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE",
                    help="where to write the registry; point NETCENSUS_ENTERPRISES at it")
+
+    p = sub.add_parser("products", help="regenerate the product registry (sysObjectID -> product) from vendor "
+                                       "MIBs (needs pysmi)")
+    p.add_argument("--mibs", type=Path, required=True, metavar="DIR",
+                   help="a checkout of the netdisco-mibs repository (any folder of MIB files)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE",
+                   help="where to write the registry (products.tsv.gz; the shipped one lives in "
+                        "agent/scan/classify/registry/)")
+    p.add_argument("--source", default="", metavar="TEXT",
+                   help="what the header names as the source, e.g. the collection's version and commit")
 
     p = sub.add_parser("lab", help="build the namespace lab, sweep it, tear it down (root only)")
     p.add_argument("--collector", metavar="HOST:PORT", help="send the sweep to this collector")
@@ -347,7 +367,8 @@ def cmd_scan(args: argparse.Namespace, env: AgentEnv) -> int:
 
         # A person running the jobs once sees each sweep's progress; a scheduled scanner logs it at debug.
         failed_jobs = run_schedule(scan_config, sink, stop=threading.Event(), once=args.once,
-                                   progress=_progress if args.once else None)
+                                   progress=_progress if args.once else None,
+                                   on_failure=sender.note_failure if sender is not None else None)
         if args.once and sys.stderr.isatty():
             print(file=sys.stderr)
         if sender is not None:
@@ -444,6 +465,19 @@ def _lines(stream: Iterable[str]) -> Iterable[str]:
     return (line for line in stream if line.startswith("{"))
 
 
+def cmd_identity_objects(args: argparse.Namespace, env: AgentEnv) -> int:
+    """Compile a folder of vendor MIBs into the identity-objects registry the scanner reads (see README)."""
+    from agent.scan.mib_build import BuildError
+    from agent.scan.snmp import identity_mibs
+
+    try:
+        count = identity_mibs.build(args.mibs, args.out, source=args.source)
+    except BuildError as exc:
+        raise AgentError(str(exc)) from exc
+    print(f"identity-objects: wrote {count} serial/model/firmware objects to {args.out}")
+    return 0
+
+
 def cmd_enterprises(args: argparse.Namespace, env: AgentEnv) -> int:
     """Convert IANA's enterprise-numbers file into the registry file the scanner reads (see README)."""
     from agent.scan.classify import enterprises
@@ -456,9 +490,23 @@ def cmd_enterprises(args: argparse.Namespace, env: AgentEnv) -> int:
     return 0
 
 
+def cmd_products(args: argparse.Namespace, env: AgentEnv) -> int:
+    """Compile a folder of vendor MIBs into the product registry the scanner reads (see README)."""
+    from agent.scan.classify import product_mibs
+    from agent.scan.mib_build import BuildError
+
+    try:
+        count = product_mibs.build(args.mibs, args.out, source=args.source)
+    except BuildError as exc:
+        raise AgentError(str(exc)) from exc
+    print(f"products: wrote {count} product OIDs to {args.out}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, AgentEnv], int]] = {
+    "identity-objects": cmd_identity_objects,
     "facts": cmd_facts, "report": cmd_report, "status": cmd_status, "scan": cmd_scan, "lab": cmd_lab,
-    "enterprises": cmd_enterprises}
+    "enterprises": cmd_enterprises, "products": cmd_products}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -375,13 +375,15 @@ def run_schedule(
     clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
     progress: Callable[[str], None] | None = None,
+    on_failure: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Run the config's jobs: each once (once=True), or forever on its interval until `stop`.
 
     Start times are spread by a random share of each job's jitter so that many scanners with
     the same config do not sweep at the same moment. A failing job (bad secret at run time,
     scanner trouble, a sink error) is logged with its name and retried at its next slot; the
-    other jobs go on. `progress` is handed to run_job.
+    other jobs go on. `progress` is handed to run_job; `on_failure` gets each failure as one line
+    ("scan job NAME: reason"), so the scanner can tell the collector its last error.
 
     Returns:
         The names of the runs that failed, in order (for the one-line summary of `scan --once`).
@@ -406,9 +408,13 @@ def run_schedule(
         except AgentError as exc:
             log.error("scan job %s: %s", name, exc)
             failed.append(name)
+            if on_failure is not None:
+                on_failure(f"scan job {name}: {exc}")
         except Exception as exc:  # noqa: BLE001 — a sink or scanner bug must not end the scheduler
             log.error("scan job %s failed: %s: %s", name, type(exc).__name__, exc)
             failed.append(name)
+            if on_failure is not None:
+                on_failure(f"scan job {name} failed: {type(exc).__name__}: {exc}")
         if once:
             del due[name]
         else:

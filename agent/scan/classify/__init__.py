@@ -1,8 +1,10 @@
 """Identification of devices from what they say: maker, device type, OS family, MAC classes.
 
-Pure except for two registries read lazily once (the IANA enterprise numbers, enterprises.py, and
-the IEEE OUI registry netaddr ships, macs.py), so every rule is unit-tested with plain values.
-One module per job: macs (MAC spelling, class, OUI maker), enterprises (the PEN registry),
+Pure except for three registries read lazily once (the IANA enterprise numbers, enterprises.py, the
+IEEE OUI registry netaddr ships, macs.py, and the product registry derived from vendor MIBs,
+products.py), so every rule is unit-tested with plain values.
+One module per job: macs (MAC spelling, class, OUI maker), enterprises (the PEN registry), products
+(sysObjectID -> the product a vendor's MIB assigned it; product_mibs regenerates it with pysmi),
 vendor_names (one spelling per maker), vendor (which source names the maker), device_type (the
 scored type decision), os_family. `classify` is the short form for callers that have only a
 system group (LLDP neighbours, tests).

@@ -20,7 +20,13 @@ Signals, all standard:
 * sysDescr words, matched on word boundaries, after removing phrases that contain a type word
   but mean something else ("Automatic Transfer Switch" is not a switch);
 * a vendor's product subtree, only where the vendor's MIB says what the whole subtree is
-  (PRODUCT_SUBTREES, each citing its MIB).
+  (PRODUCT_SUBTREES, each citing its MIB);
+* the product the sysObjectID is registered as in the vendor's MIB (classify/products.py): the
+  words its DESCRIPTION and its name use for their own kind ("... Ethernet Switch", `hpSwitchJ9019A`,
+  "Access Point", "UPS"), with the same word-boundary patterns as sysDescr's strongest words (the
+  device naming its kind), weighing PRODUCT_POINTS: less than the device's own sysDescr, since a
+  registry entry is sometimes a family's text written once for many products; a product family (the
+  registered parent of products, for a device the MIBs do not list) weighs FAMILY_POINTS.
 """
 
 from __future__ import annotations
@@ -158,6 +164,8 @@ class TypeSignals:
     if_types: tuple[int, ...] = ()             # ifType of every interface
     entity_classes: tuple[int, ...] = ()       # entPhysicalClass of every entity
     ip_forwarding: int = 0                     # ipForwarding.0: 1 forwarding, 2 not
+    product: str = ""                          # registry product: "MODULE::name", then its words (products.py)
+    product_family: bool = False               # the registry matched a product family, not a product
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +195,7 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _entities(sig, tally)
     _subtree(sig, tally)
     _words(sig, tally)
+    _product(sig, tally)
     if not tally.points:
         return TypeDecision()
     best = max(tally.points.values())
@@ -281,6 +290,32 @@ def _subtree(sig: TypeSignals, tally: _Tally) -> None:
             best = (prefix, dtype, mib)
     if best is not None:
         tally.add(best[1], _SUBTREE_POINTS, f"sysObjectID under {best[2]}")
+
+
+PRODUCT_POINTS = 5
+FAMILY_POINTS = 3  # a family's name speaks for many products, some of another kind
+_NAMED_ONLY = tuple((t, rx) for t, p, rx in _COMPILED if p == NAMED)
+# Where a camelCase product name is split into words ("hpSwitchJ9019A" -> "hp Switch J9019A").
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[0-9])(?=[A-Za-z])")
+
+
+def product_text(label: str, name: str, description: str) -> str:
+    """TypeSignals.product for a registry product: its label, then its name's words and DESCRIPTION."""
+    return f"{label}\t{_CAMEL.sub(' ', name)} {' '.join(description.split())}"
+
+
+def _product(sig: TypeSignals, tally: _Tally) -> None:
+    """The registry product's own word for its kind (see the module docstring): the first type named."""
+    label, _, words = sig.product.partition("\t")
+    if not words.strip():
+        return
+    cleaned = _NOT_WHAT_THEY_SAY.sub(" ", words)
+    for dtype, pattern in _NAMED_ONLY:
+        text = words if dtype in ("ups", "wireless") else cleaned
+        if match := pattern.search(text):
+            kind, points = ("product family", FAMILY_POINTS) if sig.product_family else ("product", PRODUCT_POINTS)
+            tally.add(dtype, points, f"{kind} {label} says {match.group(0)!r}")
+            break
 
 
 def _words(sig: TypeSignals, tally: _Tally) -> None:

@@ -2,7 +2,8 @@
 
 Order (issue 16, DESIGN.md Scanning):
 1. the enterprise number of sysObjectID through the IANA registry (enterprises.py): the agent's own
-   registration, which a vendor sets in firmware;
+   registration, which a vendor sets in firmware; where IANA names nobody for it, the enterprise as
+   the vendor's own MIBs name it (products.enterprise_name: its module's ORGANIZATION);
 2. ENTITY-MIB entPhysicalMfgName of the chassis (RFC 6933): the manufacturer the device reports;
 3. the IEEE OUI of the device's MAC (macs.hardware_vendor), never from zero, broadcast, multicast,
    locally administered, virtual-machine or small-IEEE-block MACs.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.scan.classify import enterprises
+from agent.scan.classify import enterprises, products
 from agent.scan.classify.macs import hardware_vendor
 from agent.scan.classify.vendor_names import canonical
 
@@ -55,6 +56,10 @@ def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "") 
         org = enterprises.organisation(pen)
         if org:
             return VendorChoice(canonical(org), f"sysObjectID enterprise {pen} ({org})")
+        mib_org = products.enterprise_name(pen)
+        if mib_org:
+            return VendorChoice(canonical(mib_org), f"sysObjectID enterprise {pen}: not in the IANA registry; "
+                                                     f"its MIBs name {mib_org!r}")
         refused.append(f"enterprise {pen} is not in the registry")
     mfg = " ".join(entity_mfg.split())
     if mfg.lower() not in _NO_MAKER:

@@ -38,9 +38,9 @@ from agent.scan.options import SweepOptions
 from agent.scan.snmp.channel import Channel, socket_reason, v3_probe
 from agent.scan.snmp.community import CommunitySession
 from agent.scan.snmp.credentials import Credential, credentials
-from agent.scan.snmp.mib import vendor_ids
 from agent.scan.snmp.mib.entity import walk_entities
-from agent.scan.snmp.observations import build_observations
+from agent.scan.snmp.mib.identity_objects import GET_BATCH
+from agent.scan.snmp.observations import build_observations, identity_requests
 from agent.scan.snmp.oids import PRESENCE, SYS_OBJECT_ID, TABLE_PREFIX, Oid, depth_plan, present_mibs, tables_to_walk
 from agent.scan.snmp.session import (
     WALKS_PER_DEVICE,
@@ -246,15 +246,24 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
             streams.release()
 
     async def identity_objects() -> str:
-        # One GET of the vendor's (and standard MIBs') serial/model/version objects: at most one
-        # request, beside the walks. A device that refuses it just has fewer answers (noted).
-        wanted = vendor_ids.request(oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else "", mibs)
-        if wanted:
-            try:
-                scalars.update(await session.get(wanted))
-            except SnmpError as exc:
-                return f"GET of {len(wanted)} serial/model/version objects failed: {exc}"
-        return ""
+        # The vendor's and standard MIBs' serial/model/version objects: one GET of the hand-checked
+        # ones, and one GET of the public MIBs' candidates (identity_objects.py; GET_BATCH at most),
+        # all at once, beside the walks. A device that refuses one just has fewer answers (noted);
+        # noSuchObject is the common answer and costs nothing.
+        object_id = oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else ""
+        hand, extra, note = identity_requests(object_id, mibs)
+        batches = [b for b in (hand, *(extra[i:i + GET_BATCH] for i in range(0, len(extra), GET_BATCH))) if b]
+        got = await asyncio.gather(*(session.get(b) for b in batches), return_exceptions=True)
+        failed = [(len(b), r) for b, r in zip(batches, got, strict=True) if isinstance(r, SnmpError)]
+        for r in got:
+            if isinstance(r, dict):
+                scalars.update(r)
+            elif not isinstance(r, SnmpError):
+                raise r
+        if failed:
+            note = "; ".join(x for x in (note, f"GET of {failed[0][0]} serial/model/version objects failed: "
+                                               f"{failed[0][1]}") if x)
+        return note
 
     identity_get = asyncio.ensure_future(identity_objects())
     walked = await asyncio.gather(*(walk(k) for k in keys))

@@ -1,14 +1,24 @@
 """Model, serial and firmware of a device from every place they live, in order of trust.
 
 - serial: the ENTITY-MIB chassis' entPhysicalSerialNum, then the vendor's or the standard MIB's
-  serial object (mib/vendor_ids.py), then a serial sysDescr names ("SN: ...");
+  serial object (mib/vendor_ids.py), then a serial sysDescr names ("SN: ..."), then the serial
+  objects the public vendor MIBs define (mib/identity_objects.py);
 - model: the chassis' entPhysicalModelName, then the vendor's or standard MIB's model object, then
-  the model sysDescr names (describe.py), then the chassis' entPhysicalDescr/Name when they read as
-  a product name;
+  the model sysDescr names (describe.py), then the public vendor MIBs' model objects, then the
+  chassis' entPhysicalDescr/Name when they read as a product name, and last the product the sysObjectID
+  is registered as in the vendor's MIB (classify/products.py): the model its DESCRIPTION names, else
+  its name without the prefix its siblings share -- the device's own objects first, the registry only
+  where they name nothing;
 - firmware: the vendor's or UPS-MIB's version object (it names the release the device runs), then the
-  chassis' entPhysicalSoftwareRev, then the version sysDescr names, then the chassis'
-  entPhysicalFirmwareRev (often boot code or a BIOS: a hypervisor's smbios entity reports its BIOS
-  there while sysDescr names the OS).
+  chassis' entPhysicalSoftwareRev, then the version sysDescr names, then the public vendor MIBs'
+  version objects (before sysDescr when sysDescr is uname's: a kernel release is no appliance's
+  release), then the chassis' entPhysicalFirmwareRev (often boot code or a BIOS: a hypervisor's
+  smbios entity reports its BIOS there while sysDescr names the OS).
+
+The registry's objects come after the standard sources and the checked hand list: they are found
+by name in MIBs nobody checked against a device, so they fill what the others leave empty. Each
+field keeps where it came from (Identity.evidence, "serial from PowerNet-MIB::upsAdvIdentSerialNumber"),
+which the observation carries.
 
 Placeholders are never an answer, here or anywhere: a serial such as "<private>", "0000" or a date,
 a model or version such as "Unknown" or "N/A" is skipped for the next source (the agent's one junk
@@ -20,11 +30,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agent.facts.identifiers import is_placeholder
+from agent.scan.classify.products import Product, model_name
 from agent.scan.snmp.describe import describe
 from agent.scan.snmp.mib.entity import Chassis, names_a_kind
+from agent.scan.snmp.mib.identity_objects import Answer
 from agent.scan.snmp.mib.vendor_ids import VendorIds
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -37,9 +49,16 @@ class Identity:
     serial: str = ""
     model: str = ""
     firmware: str = ""
+    # Where each field came from ("serial from ENTITY-MIB chassis; model from sysDescr"); not part of
+    # the identity itself.
+    evidence: str = field(default="", compare=False)
 
 
-def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: VendorIds) -> Identity:
+Sourced = tuple[str, str]  # (value, where it came from)
+
+
+def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: VendorIds,
+             registry: tuple[Answer, ...] = (), product: Product | None = None) -> Identity:
     """Serial, model and firmware from the chassis, vendor/standard MIB objects and sysDescr.
 
     Args:
@@ -48,14 +67,47 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
         vendor: the vendor already decided (its name is never the model).
         chassis: the ENTITY-MIB box (mib/entity.py).
         ids: what the vendor and standard MIB objects answered (mib/vendor_ids.py).
+        registry: what the public vendor MIBs' objects answered (mib/identity_objects.py).
+        product: the registry's entry for sysObjectID (classify/products.py), None when it has none.
     """
     said = describe(descr, host_name=host_name, vendor=vendor)
-    return Identity(
-        serial=_first((chassis.serial, *ids.serials, said.serial), dates=True),
-        model=_first(_model_of(m) for m in (chassis.model, *ids.models, said.model, chassis.descr)
-                     if _could_be_a_model(m, host_name)),
-        firmware=_version_of(_first((*ids.firmwares, chassis.firmware, said.version, chassis.firmware_rev))),
-    )
+    ent, hand, text = "ENTITY-MIB chassis", "vendor/standard MIB object", "sysDescr"
+
+    def mib(kind: str) -> list[Sourced]:
+        return [(a.value, a.name) for a in registry if a.kind == kind]
+
+    serial = _first([(chassis.serial, ent), *((v, hand) for v in ids.serials), (said.serial, text),
+                     *mib("serial")], dates=True)
+    model = _first([(_model_of(m), src) for m, src in
+                    [(chassis.model, ent), *((v, hand) for v in ids.models), (said.model, text), *mib("model"),
+                     (chassis.descr, ent),
+                     (product_model(product, vendor=vendor), f"product registry {product.module}::{product.name}"
+                      if product else "")] if _could_be_a_model(m, host_name)])
+    # A uname sysDescr names the kernel, not the appliance's release: the vendor MIB's version comes first.
+    uname = bool(_UNAME.match(descr))
+    firmware = _first([*((v, hand) for v in ids.firmwares), (chassis.firmware, ent),
+                       *(mib("firmware") if uname else []), (said.version, text),
+                       *([] if uname else mib("firmware")), (chassis.firmware_rev, ent)])
+    found = (("serial", serial), ("model", model), ("firmware", firmware))
+    return Identity(serial=serial[0], model=model[0], firmware=_version_of(firmware[0]),
+                    evidence="; ".join(f"{k} from {src}" for k, (v, src) in found if v))
+
+
+# net-snmp's default sysDescr, uname -a: "Linux <host> <kernel release> #1 SMP ..." (describe.py reads
+# the kernel release from it as its last resort).
+_UNAME = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)[ \t]+\S+[ \t]+\d")
+
+
+def product_model(product: Product | None, *, vendor: str = "") -> str:
+    """The model a registry product names: the one its DESCRIPTION names ("... for the HP ProCurve
+    Switch 2510-24"), else its name without the shared prefix (`ciscoWSC2960X48TSL` -> "WSC2960X48TSL");
+    "" when neither carries a digit (a family word such as `ciscoRouter` names no model)."""
+    if product is None or product.family:
+        return ""
+    if product.description and (said := describe(product.description, vendor=vendor).model):
+        return said
+    name = model_name(product)
+    return name if any(c.isdigit() for c in name) else ""
 
 
 # A version is no model ("v5.4.7-2.1", "R23.6"), whatever object holds it.
@@ -89,13 +141,13 @@ def _version_of(value: str) -> str:
     return describe(value).version or value
 
 
-def _first(values: Iterable[str], *, dates: bool = False) -> str:
-    """The first value that is not a placeholder, with its spaces squeezed (a date is one only where a
-    serial belongs: "01.17.4945" is a fine firmware version)."""
-    for raw in values:
+def _first(values: Iterable[Sourced], *, dates: bool = False) -> Sourced:
+    """The first value that is not a placeholder, with its spaces squeezed, and its source (a date is
+    one only where a serial belongs: "01.17.4945" is a fine firmware version)."""
+    for raw, source in values:
         # Control characters are never part of these values (HP's PML objects, for one, start with two
         # octets of type and length).
         v = " ".join(_CONTROL.sub("", raw).split())
         if v and not is_placeholder(v, dates=dates):
-            return v
-    return ""
+            return v, source
+    return "", ""

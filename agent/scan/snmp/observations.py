@@ -10,15 +10,39 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from agent.scan.classify import TypeSignals, choose_vendor, decide_type, mac_is_local, os_family
+from agent.scan.classify import TypeSignals, choose_vendor, decide_type, mac_is_local, os_family, products
+from agent.scan.classify.device_type import product_text
+from agent.scan.classify.enterprises import enterprise_number
+from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS
 from agent.scan.model import Method, Observation
 from agent.scan.snmp.identify import identify
 from agent.scan.snmp.mib import Sightings, Tables, arp_cache, bridge, entity, host_resources, interfaces, lldp, system
+from agent.scan.snmp.mib.identity_objects import Answer, RegistryError, answers, choose
+from agent.scan.snmp.mib.vendor_ids import request as vendor_requests
 from agent.scan.snmp.mib.vendor_ids import vendor_ids
 from agent.scan.snmp.oids import Oid
 
 # Tables that report other hosts the device has seen, in the order their sightings are listed.
 SIGHTINGS: tuple[Sightings, ...] = (arp_cache.sightings, bridge.sightings, lldp.sightings)
+
+
+def identity_requests(object_id: str, mibs: frozenset[str]) -> tuple[tuple[Oid, ...], tuple[Oid, ...], str]:
+    """The OIDs of the identity GETs: the hand-checked vendor and standard objects (vendor_ids.py),
+    then the public vendor MIBs' candidates not already among them (identity_objects.py), and a note
+    when the registry of the latter cannot be read (the hand-checked ones are still asked)."""
+    hand = vendor_requests(object_id, mibs)
+    try:
+        return hand, tuple(o.oid for o in choose(object_id, skip=frozenset(hand))), ""
+    except RegistryError as exc:
+        return hand, (), str(exc)
+
+
+def _registry_answers(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any]) -> tuple[Answer, ...]:
+    try:
+        chosen = choose(object_id, skip=frozenset(vendor_requests(object_id, mibs)))
+    except RegistryError:  # device.py notes it in the device's status
+        return ()
+    return answers(chosen, scalars)
 
 
 def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *, seen_at: datetime,
@@ -38,16 +62,29 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     attributes = host_resources.attributes(scalars, tables)
     device_mac = ifs.device_mac
     maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac)
+    # The product the vendor's MIB registers this sysObjectID as: a model and type signal of its own.
+    # Not for the agent-software enterprises (net-snmp's `linux`): they name no product.
+    product = None if enterprise_number(sysgroup.object_id) in AGENT_SOFTWARE_PENS else products.lookup(
+        sysgroup.object_id)
+    registry = _registry_answers(sysgroup.object_id, mibs, scalars)
     ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=maker.vendor, chassis=box,
-                   ids=vendor_ids(sysgroup.object_id, mibs, scalars))
+                   ids=vendor_ids(sysgroup.object_id, mibs, scalars), registry=registry, product=product)
     kind = decide_type(TypeSignals(
         sys_object_id=sysgroup.object_id, sys_descr=sysgroup.descr, services=system.services(scalars), mibs=mibs,
-        if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables)))
+        if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables),
+        product=product_text(product.label, product.name, product.description) if product else "",
+        product_family=bool(product and product.family)))
+    if product is not None:
+        attributes["productEvidence"] = (
+            f"sysObjectID {'under product family' if product.family else 'registered as'} {product.label}"
+            + ("" if product.exact else f" (nearest registered ancestor {product.oid})"))
     # Why this vendor and type: kept with the observation, so the collector shows the reasons.
     if maker.reason:
         attributes["vendorEvidence"] = maker.reason
     if kind.reasons:
         attributes["typeEvidence"] = "; ".join(kind.reasons)
+    if ids.evidence:
+        attributes["identityEvidence"] = ids.evidence
     device = Observation(
         method=Method.SNMP, seen_at=seen_at, ip=host, mac=device_mac, hostname=sysgroup.name,
         vendor=maker.vendor, device_type=kind.device_type, os_family=os_family(sysgroup.object_id, sysgroup.descr),

@@ -269,9 +269,13 @@ def test_run_schedule_once_and_failure_isolation(config_file: Path, monkeypatch:
 
     monkeypatch.setattr(sweep_mod, "sweep", fake_sweep)
     got: list[ScanBatch] = []
-    sched.run_schedule(sched.load_scan_config(config_file), got.append, stop=threading.Event(), once=True)
+    failures: list[str] = []
+    failed = sched.run_schedule(sched.load_scan_config(config_file), got.append, stop=threading.Event(), once=True,
+                                on_failure=failures.append)
     assert [c[0] for c in calls] == [("192.0.2.0/24",), ("198.51.100.0/24",)]
     assert len(got) == 1
+    # The failed job is the scanner's last error (its next report tells the collector), named and one line.
+    assert failures == [f"scan job {failed[0]}: scanner exploded"]
     assert calls[0][1].communities == ("community-from-env",)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from agent.scan.classify import TypeSignals, decide_type
+from agent.scan.classify.device_type import product_text
 from agent.scan.model import DEVICE_TYPES
 
 LINUX = "1.3.6.1.4.1.8072.3.2.10"  # NET-SNMP-TC netSnmpAgentOIDs.linux: the agent, not the box
@@ -159,3 +160,35 @@ def test_reasons_are_strongest_first_and_name_their_points() -> None:
     assert decision.device_type == "printer"
     assert decision.reasons == ("sysDescr 'printer' (+8)", "Printer-MIB answers (+6)",
                                 "hrPrinterTable without hrSystem (+3)", "hrPrinterTable has rows (+1)")
+
+
+# Registry products (classify/products.py) as netdisco-mibs defines them: the product's own words.
+@pytest.mark.parametrize(("label", "name", "description", "expected", "reason"), [
+    ("HP-ICF-OID::hpSwitchJ9019A", "hpSwitchJ9019A", "", "switch", "says 'Switch'"),
+    ("POWERNET-MIB::smartUPS3000", "smartUPS3000", "APC Smart-UPS 3000 uninterruptible power supply", "ups",
+     "says 'UPS'"),
+    ("ACME-MIB::acmeAP300", "acmeAP300", "Acme 300 series indoor access point", "wireless", "'access point'"),
+    # A transfer switch is power gear, not a switch (the same phrases as in sysDescr).
+    ("ACME-MIB::acmeAts", "acmeAts", "Acme Automatic Transfer Switch", "ups", "'Transfer Switch'"),
+    # Words inside words, and a product with no word for its kind, say nothing.
+    ("ACME-MIB::acmeSwitchless9", "acmeSwitchless9", "Upstream appliance", "unknown", ""),
+])
+def test_the_registry_product_says_its_kind(label: str, name: str, description: str, expected: str,
+                                            reason: str) -> None:
+    decision = decide_type(TypeSignals(product=product_text(label, name, description)))
+    assert decision.device_type == expected, decision.reasons
+    if reason:
+        assert any(label in r and reason in r and "(+5)" in r for r in decision.reasons), decision.reasons
+
+
+def test_the_device_s_own_words_outweigh_its_registry_product() -> None:
+    decision = decide_type(TypeSignals(sys_descr="Acme R100 router",
+                                       product=product_text("ACME-MIB::acmeR100", "acmeR100", "Acme R100 switch")))
+    assert decision.device_type == "router"
+
+
+def test_a_product_family_weighs_less_than_a_product() -> None:
+    decision = decide_type(TypeSignals(product=product_text("HP-ICF-OID::hpEtherSwitch", "hpEtherSwitch", ""),
+                                       product_family=True))
+    assert decision.device_type == "switch"
+    assert decision.reasons == ("product family HP-ICF-OID::hpEtherSwitch says 'Switch' (+3)",)

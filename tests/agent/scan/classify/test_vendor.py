@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from agent.scan.classify import enterprises, hardware_vendor
+from agent.scan.classify import enterprises, hardware_vendor, product_mibs, products
 from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS, choose_vendor
 from agent.scan.classify.vendor_names import ALIASES_FILE, canonical, shorten
 
@@ -99,3 +100,21 @@ def test_alias_table_is_well_formed() -> None:
     names = [shorten(n).lower() for n, _ in pairs]
     assert len(names) == len(set(names))
     assert all(canonical(brand) == brand for _, brand in pairs)
+
+
+def test_an_enterprise_iana_does_not_name_is_named_by_its_mibs(tmp_path: Path) -> None:
+    """The product registry's enterprise line (its module's ORGANIZATION) answers before ENTITY-MIB."""
+    registry = tmp_path / "products.tsv.gz"
+    nodes = [product_mibs.Node((1, 3, 6, 1, 4, 1, 4242424), "acme", "ACME-SMI", "objectidentity"),
+             product_mibs.Node((1, 3, 6, 1, 4, 1, 4242424, 1, 1), "acmeAS2400", "ACME-SMI", "objectidentity")]
+    registry.write_bytes(gzip.compress("".join(product_mibs.render(
+        nodes[1:], product_mibs.enterprise_names(nodes, {"ACME-SMI": "Acme Networks, Inc."}), "test")).encode()))
+    products.use_file(registry)
+    try:
+        got = choose_vendor("1.3.6.1.4.1.4242424.1.1", "Juniper Networks", "")
+        assert got.vendor == "Acme Networks"
+        assert "not in the IANA registry" in got.reason and "'Acme Networks, Inc.'" in got.reason
+        # IANA still comes first where it names the enterprise.
+        assert choose_vendor("1.3.6.1.4.1.9.1.1208").vendor == "Cisco"
+    finally:
+        products.use_file(None)

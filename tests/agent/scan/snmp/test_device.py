@@ -15,7 +15,7 @@ from agent.scan.model import Method, Observation, TargetStatus
 from agent.scan.options import SweepOptions
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.device import Device, read_device
-from agent.scan.snmp.mib import vendor_ids
+from agent.scan.snmp.observations import identity_requests
 from agent.scan.snmp.oids import COLUMNS, DISCOVERY_COLUMNS, DISCOVERY_SCALARS, PRESENCE, SCALARS, SYSTEM, TABLE_PREFIX
 from agent.scan.snmp.session import Session
 from tests.agent.scan.snmp.agents import TableAgent
@@ -120,10 +120,11 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     census, reps = agent.bulks[0]
     assert census == (*(TABLE_PREFIX[k] for k in DISCOVERY_COLUMNS), *PRESENCE.values()) and reps == 1
     # Walks stay inside the discovery columns; GETs are the system group (which proves the credential),
-    # the chassis' strings and the one GET of the vendor's and standard MIBs' serial/model/version objects.
+    # the chassis' strings and the GETs of the vendor's, standard and public MIBs' serial/model/version objects.
     allowed = [c for cols in DISCOVERY_COLUMNS.values() for c in cols]
     assert all(_under(o, allowed) for oids, _ in agent.bulks[1:] for o in oids)
-    identity_objects = vendor_ids.request(full[0].snmp.object_id if full[0].snmp else "", frozenset(PRESENCE))
+    hand, extra, _ = identity_requests(full[0].snmp.object_id if full[0].snmp else "", frozenset(PRESENCE))
+    identity_objects = (*hand, *extra)
     assert all(_under(o, [SYSTEM, *COLUMNS["ent"]]) or o in identity_objects for o in agent.gets)
     assert set(DISCOVERY_SCALARS) <= set(agent.gets) and set(DISCOVERY_SCALARS) < set(SCALARS)
     assert not any(_under(c, allowed) for k in ("arp", "arp2", "fdb", "qfdb", "bport", "hr", "sw", "lldp")
@@ -134,7 +135,7 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     assert _identity(dev) == _identity(full[0])
     assert dev.device_type == device_type and dev.ip == host
     # No software and no hrSystem values; the same vendor and type evidence as the inventory's.
-    evidence = ("vendorEvidence", "typeEvidence")
+    evidence = ("vendorEvidence", "typeEvidence", "productEvidence", "identityEvidence")
     assert dev.software == () and {k for k, _ in dev.attributes} <= set(evidence)
     assert dict(dev.attributes) == {k: v for k, v in full[0].attributes if k in evidence}
     # Interfaces as an inventory reads them, state and speed included (a missing state would read "down").

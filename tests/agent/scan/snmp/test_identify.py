@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.scan.snmp.identify import Identity, identify
+from agent.scan.classify.products import Product
+from agent.scan.snmp.identify import Identity, identify, product_model
 from agent.scan.snmp.mib.entity import Chassis
 from agent.scan.snmp.mib.vendor_ids import VendorIds
 
@@ -97,3 +98,46 @@ def test_a_model_object_that_names_its_release_too(raw: str, model: str, firmwar
     got = identify("", host_name="", vendor="", chassis=Chassis(),
                    ids=VendorIds(models=(raw,), firmwares=(raw,) if firmware else ()))
     assert (got.model, got.firmware) == (model, firmware)
+
+
+# Registry products as netdisco-mibs defines them (classify/products.py): the model is the last resort.
+_WS_C2960X = Product("1.3.6.1.4.1.9.1.1208", "ciscoWSC2960X48TSL", "CISCO-PRODUCTS-MIB", "", prefix="cisco")
+_PROCURVE = Product("1.3.6.1.4.1.11.2.3.7.11.79", "hpSwitchJ9019A", "HP-ICF-OID",
+                    "The authoritative identifier for the HP ProCurve Switch 2510-24", prefix="hpSwitch")
+
+
+def test_the_registry_product_names_the_model_only_where_the_device_names_none() -> None:
+    bare = identify("Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(2)E7",
+                    host_name="sw", vendor="Cisco", chassis=Chassis(), ids=VendorIds(), product=_WS_C2960X)
+    assert bare.model == "WSC2960X48TSL" and bare.firmware == "15.2(2)E7"
+    own = identify("", host_name="sw", vendor="Cisco", chassis=Chassis(model="WS-C2960X-48TS-L"), ids=VendorIds(),
+                   product=_WS_C2960X)
+    assert own.model == "WS-C2960X-48TS-L"
+
+
+def test_a_product_description_that_names_a_model_wins_over_the_name() -> None:
+    assert product_model(_PROCURVE, vendor="HP") == "2510-24"
+    assert product_model(Product("1.3.6.1.4.1.11.2.3.7.11.80", "hpSwitchJ9020A", "HP-ICF-OID", "",
+                                 prefix="hpSwitch")) == "J9020A"
+    # A family word without a digit names no model; nor does no product at all.
+    assert product_model(Product("1.3.6.1.4.1.9.1.1", "ciscoGateway", "CISCO-PRODUCTS-MIB", "")) == ""
+    assert product_model(None) == ""
+
+
+def test_public_mib_objects_fill_only_what_the_standard_sources_leave_empty() -> None:
+    from agent.scan.snmp.mib.identity_objects import Answer
+
+    registry = (Answer("serial", "<private>", "ACME-MIB::acmeSysSerial"),  # a placeholder: never an answer
+                Answer("serial", "AC12345678", "ACME-MIB::acmeUnitSerialNumber"),
+                Answer("model", "AX-9000", "ACME-MIB::acmeSysModelName"),
+                Answer("firmware", "Version 4.2.1 (build 77)", "ACME-MIB::acmeSysFirmwareVersion"))
+    got = identify("Acme AX-200 Version 3.4.5", host_name="", vendor="Acme", chassis=Chassis(), ids=VendorIds(),
+                   registry=registry)
+    # sysDescr names model and version: they stay; the serial only the vendor MIB holds.
+    assert got == Identity(serial="AC12345678", model="AX-200", firmware="3.4.5")
+    assert got.evidence == "serial from ACME-MIB::acmeUnitSerialNumber; model from sysDescr; firmware from sysDescr"
+    bare = identify("", host_name="", vendor="Acme", chassis=Chassis(serial="FOC1"), ids=VendorIds(),
+                    registry=registry)
+    assert bare == Identity(serial="FOC1", model="AX-9000", firmware="4.2.1")
+    assert bare.evidence == ("serial from ENTITY-MIB chassis; model from ACME-MIB::acmeSysModelName; "
+                             "firmware from ACME-MIB::acmeSysFirmwareVersion")

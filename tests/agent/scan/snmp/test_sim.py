@@ -151,8 +151,9 @@ def test_discovery_sweep_identifies_real_peers_like_an_inventory(sim_lab: Lab, s
         assert dev["mac"] and dev["snmp"]["object_id"] and dev["device_type"] not in ("", "unknown")
         ifaces = [(i["name"], i["mac"], i["addresses"], i["is_virtual"]) for i in dev["interfaces"]]
         assert ifaces == [(i["name"], i["mac"], i["addresses"], i["is_virtual"]) for i in ref["interfaces"]]
-        # No software or hrSystem values; only why the vendor and type are what they are, as in the inventory.
-        evidence = {"vendorEvidence", "typeEvidence"}
+        # No software or hrSystem values; only why the vendor, type, product and identity fields are what they
+        # are, as in the inventory.
+        evidence = {"vendorEvidence", "typeEvidence", "productEvidence", "identityEvidence"}
         assert dev["software"] == [] and {k for k, _ in dev["attributes"]} <= evidence
         assert dict(dev["attributes"]) == {k: v for k, v in ref["attributes"] if k in evidence}
     assert sorted((o["ip"], o["device_type"]) for o in _obs(found, "snmp")) == [

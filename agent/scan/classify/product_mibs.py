@@ -1,0 +1,192 @@
+"""Regenerate the product registry (products.py reads it) from a folder of vendor MIBs, with pysmi.
+
+Why: a device that says little more than its sysObjectID is still named by it. Vendors assign one
+OBJECT IDENTIFIER per product in their MIBs (CISCO-PRODUCTS-MIB `ciscoWSC2960X48TSL`, HP-ICF-OID
+`hpSwitchJ9019A`, FORTINET-FORTIGATE-MIB `fgt60E`), which is how Netdisco, LibreNMS and Observium
+name such devices. The source is a checkout of the netdisco-mibs repository (a maintained set of
+vendor MIBs, fixed to parse); `netcensus-agent products --mibs DIR --out FILE` runs this module.
+
+pysmi (the field's MIB compiler) does all the parsing, texts included, through the compile the
+identity-objects registry shares (agent/scan/mib_build.py: modules served by the name in their
+`DEFINITIONS ::= BEGIN` line, a symbol defined twice kept once, as net-snmp accepts). Nothing here
+reads MIB syntax.
+
+Which nodes are products (the criterion, general for every vendor):
+1. an OBJECT IDENTIFIER value assignment or an OBJECT-IDENTITY (pysmi class "objectidentity"), never
+   an OBJECT-TYPE, NOTIFICATION-TYPE, MODULE-IDENTITY, conformance group or compliance, AGENT-
+   CAPABILITIES or textual convention;
+2. under a private enterprise (1.3.6.1.4.1.<PEN>.<more>), not the enterprise node itself;
+3. not part of an object tree: no OBJECT-TYPE, notification, group or compliance of any compiled
+   module lies below it (`fooObjects`, `fooMIB` have them); identities below it are fine (HP
+   registers each switch's port modules under the switch's own OID);
+4. in a registry of identities, not in the skeleton of an object tree: no sibling (a node with the
+   same parent) is an OBJECT-TYPE, notification, group, compliance or module identity, and at most
+   half the siblings are object-tree nodes (an empty `fooTraps` beside `fooObjects` and
+   `fooConformance` is skeleton; `ciscoProducts`' thousands of entries are a registry).
+A registry's own branch nodes (`ciscoProducts`, `hpEtherSwitch`) qualify too: as the nearest
+registered ancestor of an unlisted sysObjectID they still say the family (a name without a digit
+is never taken as a model). What remains also holds identities that are not products
+(entPhysicalVendorType values, storage types); they are harmless, since only a device's
+sysObjectID is looked up.
+
+Output: gzip'd TSV, sorted by OID, one line per product: `oid<TAB>name<TAB>module<TAB>description`
+(DESCRIPTION squeezed to one line and cut at DESCRIPTION_MAX characters), after `#` header lines
+naming the source and one `#enterprise<TAB>pen<TAB>name<TAB>organisation` line per enterprise node
+the MIBs define (the vendor a MIB names when the IANA registry names none), and one
+`#family<TAB>oid<TAB>name<TAB>module<TAB>description` line per registered parent of products
+(families()), which types a device whose own OID the MIBs do not list.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.scan import mib_build
+from agent.scan.mib_build import BuildError  # raised here too: one error for both registries
+
+ENTERPRISES = "1.3.6.1.4.1"
+DESCRIPTION_MAX = 240
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One compiled symbol that has an OID."""
+
+    oid: tuple[int, ...]
+    name: str
+    module: str
+    cls: str
+    description: str = ""
+
+
+WHAT = "product registry"
+_SKELETON_CLASSES = frozenset({"objecttype", "notificationtype", "objectgroup", "notificationgroup",
+                               "modulecompliance", "agentcapabilities", "moduleidentity"})
+
+
+def index_modules(folder: Path) -> dict[str, Path]:
+    """MIB module name -> the file defining it, for every file under `folder` (first file wins)."""
+    return mib_build.index_modules(folder, WHAT)
+
+
+def compile_folder(folder: Path) -> tuple[list[Node], dict[str, str]]:
+    """Every OID-bearing symbol of every module in `folder`, and each module's ORGANIZATION.
+
+    Raises:
+        BuildError: pysmi is not installed or the folder holds no MIB module.
+    """
+    nodes: list[Node] = []
+    organisations: dict[str, str] = {}
+    for module, symbols in mib_build.compile_folder(folder, WHAT, texts=True).items():
+        for sym in symbols.values():
+            if not isinstance(sym, dict) or not isinstance(sym.get("oid"), str):
+                continue
+            if sym.get("class") == "moduleidentity":
+                organisations[module] = _one_line(str(sym.get("organization", "")))
+            try:
+                oid = tuple(int(x) for x in sym["oid"].split("."))
+            except ValueError:
+                continue
+            nodes.append(Node(oid, str(sym.get("name", "")), module, str(sym.get("class", "")),
+                              _one_line(str(sym.get("description", "")))))
+    return nodes, organisations
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def products(nodes: Iterable[Node]) -> list[Node]:
+    """The nodes that are products, by the criterion in the module docstring, sorted by OID."""
+    by_oid: dict[tuple[int, ...], Node] = {}
+    for n in nodes:
+        # One OID defined by several modules: prefer the one with a DESCRIPTION, then the first.
+        if n.oid not in by_oid or (n.description and not by_oid[n.oid].description):
+            by_oid[n.oid] = n
+    children: dict[tuple[int, ...], list[tuple[int, ...]]] = defaultdict(list)
+    for oid in by_oid:
+        children[oid[:-1]].append(oid)
+    # The object trees: every node above an OBJECT-TYPE, notification, group or compliance (even where
+    # no module names it). A product's subtree holds identities only (HP registers each switch's port
+    # modules below the switch, `hpSwitchJ4121A.1`...).
+    tree = {n.oid[:i] for n in by_oid.values() if n.cls != "objectidentity" for i in range(1, len(n.oid))}
+    ent = tuple(int(x) for x in ENTERPRISES.split("."))
+    out: list[Node] = []
+    for oid, node in by_oid.items():
+        if node.cls != "objectidentity" or oid[:len(ent)] != ent or len(oid) < len(ent) + 2 or oid in tree:
+            continue
+        siblings = [by_oid[s] for s in children[oid[:-1]] if s != oid]
+        if any(s.cls in _SKELETON_CLASSES for s in siblings):
+            continue
+        if siblings and sum(1 for s in siblings if s.oid in tree) * 2 > len(siblings):
+            continue
+        out.append(node)
+    return sorted(out, key=lambda n: n.oid)
+
+
+def families(nodes: Iterable[Node], rows: Iterable[Node]) -> list[Node]:
+    """The registered parents of products (`hpEtherSwitch`, `jnxProductNameEX`...): a product family.
+
+    A device whose sysObjectID is newer than the MIBs (or a variant below no product) still falls
+    under its family, whose name often says the kind ("...EtherSwitch", "...Routers"). Only nodes
+    below the enterprise node itself, and only OBJECT IDENTIFIER/OBJECT-IDENTITY nodes.
+    """
+    by_oid: dict[tuple[int, ...], Node] = {}
+    for n in nodes:
+        if n.cls == "objectidentity" and (n.oid not in by_oid or (n.description and not by_oid[n.oid].description)):
+            by_oid[n.oid] = n
+    ent_len = len(ENTERPRISES.split(".")) + 1
+    parents = {r.oid[:-1] for r in rows if len(r.oid) > ent_len + 1}
+    return sorted((by_oid[p] for p in parents if p in by_oid), key=lambda n: n.oid)
+
+
+def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> dict[int, tuple[str, str]]:
+    """PEN -> (node name, ORGANIZATION of the module defining it) for each enterprise node the MIBs name."""
+    ent = tuple(int(x) for x in ENTERPRISES.split("."))
+    out: dict[int, tuple[str, str]] = {}
+    for n in nodes:
+        if len(n.oid) == len(ent) + 1 and n.oid[:len(ent)] == ent:
+            pen = n.oid[-1]
+            org = organisations.get(n.module, "")
+            if pen not in out or (org and not out[pen][1]):
+                out[pen] = (n.name, org)
+    return out
+
+
+def render(rows: list[Node], enterprises: dict[int, tuple[str, str]], source: str,
+           family_rows: Iterable[Node] = ()) -> Iterator[str]:
+    """The registry file's lines (see the module docstring)."""
+    yield "# netcensus product registry: sysObjectID values vendors assign to their products\n"
+    yield f"# source: {_clean(source)}\n"
+    yield "# columns: oid, name, module, description (derived from the MIBs; no MIB text beyond DESCRIPTION)\n"
+    for pen in sorted(enterprises):
+        name, org = enterprises[pen]
+        yield f"#enterprise\t{pen}\t{_clean(name)}\t{_clean(org)}\n"
+    for n in family_rows:
+        yield f"#family\t{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\t" \
+              f"{_clean(n.description[:DESCRIPTION_MAX])}\n"
+    for n in rows:
+        descr = n.description[:DESCRIPTION_MAX]
+        yield f"{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\t{_clean(descr)}\n"
+
+
+def _clean(text: str) -> str:
+    return text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+
+
+def build(folder: Path, out: Path, *, source: str = "") -> int:
+    """Compile `folder`, write the registry to `out` (gzip'd, replaced atomically); the product count.
+
+    Raises:
+        BuildError: as compile_folder, when no product is found, or `out` cannot be written.
+    """
+    nodes, organisations = compile_folder(folder)
+    rows = products(nodes)
+    if not rows:
+        raise BuildError(f"product registry: no product OIDs under enterprises in {folder}")
+    mib_build.write_registry(out, render(rows, enterprise_names(nodes, organisations), source or folder.name,
+                                         families(nodes, rows)), WHAT)
+    return len(rows)

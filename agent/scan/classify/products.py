@@ -1,0 +1,172 @@
+"""The product registry: sysObjectID -> the product a vendor's MIB assigned it, read lazily once.
+
+Why: many devices give little more than sysDescr and a private sysObjectID, and the sysObjectID is
+the vendor's own name for the product -- the OBJECT IDENTIFIER its products MIB assigns
+(CISCO-PRODUCTS-MIB `ciscoWSC2960X48TSL` is 1.3.6.1.4.1.9.1.1208). Network engineers' tools
+(Netdisco, LibreNMS, Observium) name such devices that way. The table is derived from the public
+netdisco-mibs collection by product_mibs.py (pysmi) and ships as registry/products.tsv.gz beside
+this module (its README says where it comes from and how to regenerate it).
+
+Lookup: the exact OID first. Failing that, the nearest registered ancestor: a product (a
+sysObjectID below a product's OID names a variant of that product, an agent that appends a
+sub-model arc) or a product family (the registered parent of products, `hpEtherSwitch`: a device
+newer than the MIBs still falls under it). A family is marked as such: it is type evidence only
+(weaker than a product's), never a model. Other interior nodes are not in the table.
+
+Readable model (model_name): the product's name without the prefix its sibling products share
+(the vendor's or the family's: `ciscoWSC2960X48TSL` -> `WSC2960X48TSL`, `jnxProductNameEX4200` ->
+`EX4200`, `hpSwitchJ9019A` -> `J9019A`), where what remains still reads as a product code.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_FILE = Path(__file__).with_name("registry") / "products.tsv.gz"
+
+_LOCK = threading.Lock()
+_state: dict[str, object] = {"file": DEFAULT_FILE, "table": None}
+# Where a camelCase name may be cut: before a capital or a digit that follows a lower-case letter.
+_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z0-9])")
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """One registry entry as it matched a device."""
+
+    oid: str
+    name: str
+    module: str
+    description: str = ""
+    prefix: str = ""     # the part of `name` its siblings share (see model_name)
+    exact: bool = True   # False: matched through the nearest registered ancestor
+    family: bool = False  # a product family (the registered parent of products), not one product
+
+    @property
+    def label(self) -> str:
+        """`MODULE::name`, as evidence lines cite it."""
+        return f"{self.module}::{self.name}"
+
+
+class _Table:
+    """The loaded registry: OID -> entry, and PEN -> the enterprise's name in the MIBs."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[str, str, str]] = {}
+        self.groups: dict[tuple[str, str], list[str]] = {}  # (parent OID, module) -> sibling names
+        self.prefixes: dict[tuple[str, str], str] = {}      # filled on demand (see prefix_of)
+        self.enterprises: dict[int, tuple[str, str]] = {}
+        self.families: dict[str, tuple[str, str, str]] = {}
+
+
+def use_file(path: Path | None) -> None:
+    """Read the registry from `path` from now on (None: the shipped file); the next lookup loads it."""
+    with _LOCK:
+        _state["file"], _state["table"] = path or DEFAULT_FILE, None
+
+
+def _load(path: Path) -> _Table:
+    table = _Table()
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fin:
+            for line in fin:
+                if line.startswith("#"):
+                    if line.startswith("#enterprise\t"):
+                        _, pen, name, org = ([*line.rstrip("\n").split("\t"), "", "", ""])[:4]
+                        if pen.isdigit():
+                            table.enterprises[int(pen)] = (name, org)
+                    elif line.startswith("#family\t"):
+                        fam = ([*line.rstrip("\n").split("\t"), "", "", "", ""])[1:5]
+                        table.families[fam[0]] = (fam[1], fam[2], fam[3])
+                    continue
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) >= 3:
+                    table.rows[parts[0]] = (parts[1], parts[2], parts[3] if len(parts) > 3 else "")
+                    table.groups.setdefault((parts[0].rpartition(".")[0], parts[2]), []).append(parts[1])
+    except (OSError, EOFError, UnicodeDecodeError):
+        return _Table()  # no registry: products are simply unknown, every other signal still answers
+    return table
+
+
+def shared_prefix(names: list[str]) -> str:
+    """The name prefix (at a camelCase boundary) most of these sibling names share, or "".
+
+    Siblings: entries of the same module under the same parent OID. The longest prefix that at least
+    half of them (and two or more) start with is the family's or vendor's part of the name. Computed
+    per group on its first lookup (half the registry's load time otherwise, for groups never asked).
+    """
+    if len(names) < 2:
+        return ""
+    counts: Counter[str] = Counter()
+    for name in names:
+        counts.update({name[:m.start()] for m in _BOUNDARY.finditer(name)})
+    need = max(2, (len(names) + 1) // 2)
+    common = [p for p, c in counts.items() if c >= need]
+    return max(common, key=len) if common else ""
+
+
+def _prefix_of(table: _Table, oid: str, name: str, module: str) -> str:
+    key = (oid.rpartition(".")[0], module)
+    if key not in table.prefixes:
+        table.prefixes[key] = shared_prefix(table.groups.get(key, []))
+    prefix = table.prefixes[key]
+    return prefix if name.startswith(prefix) else ""
+
+
+def _table() -> _Table:
+    with _LOCK:
+        table = _state["table"]
+        if isinstance(table, _Table):
+            return table
+        path = _state["file"]
+        loaded = _load(path if isinstance(path, Path) else DEFAULT_FILE)
+        _state["table"] = loaded
+        return loaded
+
+
+def lookup(sys_object_id: str) -> Product | None:
+    """The product registered at `sys_object_id`, else at its nearest registered ancestor; None if none.
+
+    Only OIDs under a private enterprise (1.3.6.1.4.1.<PEN>.<more>) are looked up.
+    """
+    oid = sys_object_id.strip().lstrip(".")
+    if not oid.startswith("1.3.6.1.4.1."):
+        return None
+    table = _table()
+    exact = True
+    while oid.count(".") >= 7:  # 1.3.6.1.4.1.PEN.x: never the enterprise node itself
+        row = table.rows.get(oid)
+        if row is not None:
+            return Product(oid, row[0], row[1], row[2], _prefix_of(table, oid, row[0], row[1]), exact)
+        fam = table.families.get(oid)
+        if fam is not None:
+            return Product(oid, fam[0], fam[1], fam[2], exact=exact, family=True)
+        oid, exact = oid.rpartition(".")[0], False
+    return None
+
+
+def enterprise_name(pen: int) -> str:
+    """The maker a MIB names for enterprise `pen`: its module's ORGANIZATION, else the node's name; ""."""
+    name, org = _table().enterprises.get(pen, ("", ""))
+    return org or name
+
+
+def model_name(product: Product) -> str:
+    """The product's name as a model: without the prefix its siblings share, when what is left still
+    reads as a product code (a digit and a letter, and four characters or two letters: `fgt60E`
+    stays whole, "60E" alone names no product); else the whole name."""
+    rest = product.name[len(product.prefix):] if product.prefix else product.name
+    letters = sum(c.isalpha() for c in rest)
+    if rest != product.name and any(c.isdigit() for c in rest) and letters and (len(rest) >= 4 or letters >= 2):
+        return rest
+    return product.name
+
+
+def size() -> int:
+    """How many products the loaded registry holds (0 when it is missing)."""
+    return len(_table().rows)

@@ -1,0 +1,137 @@
+"""Compiling a folder of vendor MIBs with pysmi, and writing a registry derived from them.
+
+Why one module: the scanner ships two registries regenerated from the same public MIBs (a checkout
+of the netdisco-mibs repository) — the products sysObjectID names (classify/product_mibs.py) and the
+vendor objects that hold a serial, model or firmware release (snmp/identity_mibs.py). Both need the
+same compile: every module of the folder through pysmi's JSON code generator, imports resolved from
+the same folder, and the same two accommodations of that collection:
+
+* pysmi indexes MIBs by file name, and netdisco-mibs names some files differently from the module
+  they define, or puts several modules in one file; pysmi reads one module per text. So modules are
+  served by the name in their `DEFINITIONS ::= BEGIN` line, each its own span of its file (one
+  regular expression per file: the only MIB text read here, not a parser).
+* pysmi rejects a module that defines a symbol twice (HUAWEI-MIB does, and about 160 Huawei modules
+  import it). The symbol-table and JSON generators are subclassed so that the first definition wins;
+  this touches pysmi's private `_symbolgen`, `_out`, `_postponedSyms`, `_seenSyms` and `_importMap`.
+
+pysmi ships no type information (pyproject lists it with the untyped imports).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+_DEFINITIONS = re.compile(rb"^\s*([A-Za-z][\w-]*)\s+DEFINITIONS\s*(?:IMPLICIT\s+TAGS\s*)?::=\s*BEGIN", re.MULTILINE)
+# Files that are not MIB modules (netdisco-mibs keeps notes and scripts beside them).
+_NOT_MIBS = frozenset({".md", ".orig", ".pl", ".sh", ".py", ".json", ".yml", ".yaml", ".html", ".gz", ".zip"})
+
+
+class BuildError(ValueError):
+    """The MIB folder cannot be read, pysmi is missing, nothing was found, or the output cannot be written
+    (one line, starting with what was being built)."""
+
+
+def module_spans(folder: Path, what: str) -> dict[str, tuple[Path, int, int]]:
+    """MIB module name -> (file, start, end) of its text, for every file under `folder` (first file wins)."""
+    if not folder.is_dir():
+        raise BuildError(f"{what}: {folder} is not a folder of MIBs (a checkout of netdisco-mibs)")
+    found: dict[str, tuple[Path, int, int]] = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix.lower() in _NOT_MIBS or any(p.startswith(".") for p in path.parts):
+            continue
+        try:
+            head = path.read_bytes()
+        except OSError:
+            continue
+        starts = list(_DEFINITIONS.finditer(head))
+        for i, m in enumerate(starts):
+            end = starts[i + 1].start() if i + 1 < len(starts) else len(head)
+            found.setdefault(m.group(1).decode("ascii"), (path, m.start(), end))
+    return found
+
+
+def index_modules(folder: Path, what: str) -> dict[str, Path]:
+    """MIB module name -> the file defining it."""
+    return {name: path for name, (path, _, _) in module_spans(folder, what).items()}
+
+
+def compile_folder(folder: Path, what: str, *, texts: bool) -> dict[str, dict[str, Any]]:
+    """pysmi's JSON document of every module in `folder` that compiles, by module name (`texts`: keep
+    DESCRIPTION and ORGANIZATION clauses).
+
+    Raises:
+        BuildError: pysmi is not installed or the folder holds no MIB module.
+    """
+    try:
+        from pysmi.codegen import JsonCodeGen
+        from pysmi.codegen.symtable import SymtableCodeGen
+        from pysmi.compiler import MibCompiler
+        from pysmi.parser import SmiStarParser
+        from pysmi.reader import CallbackReader
+        from pysmi.searcher import StubSearcher
+        from pysmi.writer import CallbackWriter
+    except ImportError as exc:  # the agent's light install has no MIB compiler
+        raise BuildError(f"{what}: pysmi is needed to compile MIBs ({exc}); pip install pysmi") from exc
+    modules = module_spans(folder, what)
+    if not modules:
+        raise BuildError(f"{what}: no MIB module (no 'DEFINITIONS ::= BEGIN') under {folder}")
+    compiled: dict[str, dict[str, Any]] = {}
+
+    def read(name: str, _ctx: object) -> str:
+        if name not in modules:
+            return ""
+        path, start, end = modules[name]
+        return path.read_bytes()[start:end].decode("utf-8", errors="replace")
+
+    def write(name: str, data: str, _ctx: object) -> None:
+        compiled[name] = json.loads(data)
+
+    symbols_gen, json_gen = _lenient_codegens(SymtableCodeGen, JsonCodeGen)
+    compiler = MibCompiler(SmiStarParser(), json_gen(), CallbackWriter(write))
+    compiler._symbolgen = symbols_gen()
+    compiler.add_sources(CallbackReader(read))
+    compiler.add_searchers(StubSearcher(*JsonCodeGen.baseMibs))
+    # ignoreErrors: a module that fails (a vendor's syntax pysmi rejects, an import nobody ships) is
+    # left out, the rest still count; rebuild: nothing is cached between runs.
+    compiler.compile(*sorted(modules), genTexts=texts, ignoreErrors=True, rebuild=True)
+    return compiled
+
+
+def _lenient_codegens(symtable: Any, jsondoc: Any) -> tuple[Any, Any]:
+    """pysmi's symbol-table and JSON code generators, with a repeated definition skipped instead of
+    failing the module (see the module docstring)."""
+
+    class Symbols(symtable):  # type: ignore[misc]
+        def reg_sym(self, symbol: str, sym_props: Any, parents: Any = ()) -> None:
+            if symbol in self._out or symbol in self._postponedSyms:
+                return
+            super().reg_sym(symbol, sym_props, parents)
+
+    class Json(jsondoc):  # type: ignore[misc]
+        def reg_sym(self, symbol: str, out: Any, parent_oid: Any = None, moduleIdentity: bool = False,  # noqa: N803
+                    moduleCompliance: bool = False) -> None:  # noqa: N803 - pysmi calls them by these names
+            if symbol in self._seenSyms and symbol not in self._importMap:
+                return
+            super().reg_sym(symbol, out, parent_oid, moduleIdentity=moduleIdentity,
+                            moduleCompliance=moduleCompliance)
+
+    return Symbols, Json
+
+
+def write_registry(out: Path, lines: Iterable[str], what: str) -> None:
+    """Write `lines` to `out` gzip'd, replacing it atomically; the same lines give the same bytes (no
+    name, mtime 0), so a regenerated file shows no spurious diff."""
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        with open(tmp, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
+            for line in lines:
+                gz.write(line.encode("utf-8"))
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise BuildError(f"{what} {out}: {exc.strerror or exc}") from exc

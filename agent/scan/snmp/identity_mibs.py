@@ -1,0 +1,281 @@
+"""Regenerate the identity-objects registry (mib/identity_objects.py reads it) from vendor MIBs, with pysmi.
+
+Why: most devices nobody tuned for keep their serial number, model and firmware release in an object
+of their vendor's MIB (PowerNet-MIB `upsAdvIdentSerialNumber`, FORTINET-CORE-MIB `fnSysSerial`,
+SONICWALL-COMMON-MIB `snwlSysFirmwareVersion`), not in ENTITY-MIB. A hand list of such objects holds
+for the vendors someone listed; this registry holds them for every vendor whose MIBs are public. The
+source is a checkout of the netdisco-mibs repository (a maintained set of about 4,600 vendor MIBs,
+fixed to parse); `netcensus-agent identity-objects --mibs DIR --out FILE` runs this module.
+
+pysmi (the field's MIB compiler) does all the parsing, through the compile the product registry
+shares (agent/scan/mib_build.py: modules served by the name in their `DEFINITIONS ::= BEGIN` line, a
+symbol defined twice kept once, as net-snmp accepts). Nothing here reads MIB syntax.
+
+Which objects are candidates (general, for every vendor; the README beside the data says the same):
+1. an OBJECT-TYPE under a private enterprise (1.3.6.1.4.1.<PEN>...), readable (read-only,
+   read-write or read-create), with a text SYNTAX: OCTET STRING, DisplayString, SnmpAdminString or
+   a textual convention that resolves to OCTET STRING and does not name an address, date or other
+   binary value (`_BINARY_TC_WORDS`);
+2. either a scalar (asked at instance .0), or a column of a table whose rows are indexed by one
+   integer and whose table names the device itself (`_DEVICE_WORDS`: an "ident", "system",
+   "chassis", "unit", "nameplate" ... table) -- its first row (instance .1) is the device, the way
+   PowerNet-MIB's rPDU2IdentTable or PANDUIT-PDU-MIB's pduNamePlateTable describe "PDU 1";
+3. its descriptor, split into camelCase words, names one of three kinds (`kind_of`):
+   serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerNum"), model ("Model",
+   "ModelName", "ModelNumber", "ProductName", "ProductModel") or firmware
+   ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
+   "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ...);
+4. neither the descriptor nor its table names another part of the device (`PART_WORDS`: battery,
+   module, port, slot, fan, power supply, SFP, transceiver, card, disk, sensor, licence, peer,
+   neighbour, client, access point, ...), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`);
+   their serials and versions are not the device's.
+
+Each candidate gets a rank (`rank`): a descriptor or table naming the device itself (`_DEVICE_WORDS`)
+first, then scalars before table columns, current objects before deprecated or obsolete ones, then
+the shorter, plainer name. The scanner picks per device among its enterprise's candidates, preferring
+those under the device's own product subtree (see mib/identity_objects.py).
+
+Output: gzip'd TSV sorted by enterprise, kind and rank, one line per candidate:
+`pen<TAB>kind<TAB>oid-with-instance<TAB>MODULE::descriptor`, after `#` header lines naming the
+source. At most PER_KIND candidates per enterprise and kind are kept. Only this derived table is
+written: no MIB text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from agent.scan import mib_build
+from agent.scan.mib_build import BuildError  # raised here too: one error for both registries
+
+ENTERPRISES = (1, 3, 6, 1, 4, 1)
+PER_KIND = 16  # candidates kept per enterprise and kind (the scanner asks at most a few per device)
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+# Words of a descriptor or its table that name another part of the device, or another device: the
+# serial of a battery, a line card, a transceiver, a managed access point or a licence is not the
+# device's. Matched as whole camelCase words, lowercased.
+PART_WORDS = frozenset({
+    "battery", "batt", "bat", "module", "modules", "mod", "port", "ports", "slot", "slots", "fan", "fans",
+    "psu", "supply", "supplies", "sfp", "xfp", "gbic", "qsfp", "transceiver", "trx", "optic", "optics",
+    "card", "cards", "blade", "disk", "disks", "drive", "drives", "hdd", "ssd", "raid", "volume", "sensor",
+    "sensors", "probe", "license", "licence", "lic", "peer", "neighbor", "neighbour", "nbr", "client",
+    "clients", "station", "sta", "remote", "rem", "cpe", "onu", "ont", "subscriber", "user",
+    "radio", "antenna", "lamp", "toner", "cartridge", "drum", "ink", "tray", "media", "consumable",
+    "option", "accessory", "outlet", "breaker", "inlet", "phase", "circuit", "link", "interface", "if",
+    "lldp", "cdp", "sim", "modem", "vm", "guest", "host", "member", "expansion", "daughter", "mezzanine",
+    "controller", "ctrl", "cpu", "processor", "memory", "dimm", "mem", "nic", "hba", "enclosure", "shelf",
+    "tape", "library", "camera", "lens", "head", "panel", "display", "keypad", "sub", "child", "slave",
+    "signature", "sig", "av", "ips", "virus", "engine", "db", "database", "definition",
+    "mib", "snmp", "protocol", "spec", "api", "schema", "backup", "standby", "secondary", "previous",
+    "prev", "old", "last", "next", "new", "pending", "upgrade", "download", "image2", "alternate", "alt",
+    "inactive", "available", "latest", "required", "min", "max", "target", "file", "filename", "url",
+    "vendor", "manufacturer", "mfg", "oem", "contact", "customer", "owner",
+})
+# Words of a table only (or a column of it) that name other devices: a controller's table of its access
+# points has a row per AP, while an AP's own scalar "apSystemModel" is the device's.
+_TABLE_PART_WORDS = frozenset({"ap", "aps", "wtp"})
+# Words that make firmware boot code, not the release the device runs ("hw" is no such word: Huawei's
+# and H3C's MIBs prefix every descriptor with it).
+_BOOT_WORDS = frozenset({"boot", "bios", "loader", "bootloader", "bootrom", "rom", "uboot", "bootstrap", "cpld",
+                         "fpga", "pcb"})
+# Words that make an object the management agent's (a UPS's network card: LIEBERT-GP-AGENT-MIB
+# lgpAgentIdentSerialNumber) rather than surely the device's; FASTPATH switches, though, keep their own
+# inventory under "agentInventory". Ranked after the others, not left out.
+_AGENT_WORDS = frozenset({"agent"})
+# Words of a descriptor or table that name the device itself (rank first); "ident" as in UPS-MIB's
+# upsIdent group, which vendors copy (upsBasicIdent, rPDUIdent, xupsIdent).
+_DEVICE_WORDS = frozenset({"sys", "system", "chassis", "unit", "device", "dev", "ident", "identity",
+                           "identification", "box", "product", "prod", "appliance", "nameplate", "general",
+                           "info", "inventory", "switch", "router", "platform", "node", "equipment", "base", "stack"})
+# Textual conventions over OCTET STRING that are not text.
+_BINARY_TC_WORDS = frozenset({"address", "addr", "mac", "date", "time", "bits", "octets", "oid", "key",
+                              "hex", "password", "ip", "ipv4", "ipv6", "physaddress"})
+_TEXT_BASES = frozenset({"OctetString", "DisplayString", "SnmpAdminString", "OCTET STRING"})
+_INTEGER_BASES = frozenset({"Integer32", "Unsigned32", "Gauge32", "INTEGER", "Integer"})
+_READABLE = frozenset({"read-only", "read-write", "read-create"})
+KINDS = ("serial", "model", "firmware")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One object that may hold the device's serial, model or firmware."""
+
+    pen: int
+    kind: str
+    oid: tuple[int, ...]  # with its instance: .0 for a scalar, .1 for the first row of a device table
+    name: str             # MODULE::descriptor
+    rank: tuple[int, int, int, int, int, str]
+
+
+def words(name: str) -> list[str]:
+    """A descriptor's camelCase words, lowercased ("upsAdvIdentSerialNumber" -> ups adv ident serial number)."""
+    return [w.lower() for w in _WORDS.findall(name)]
+
+
+def kind_of(name: str) -> str:
+    """Which of serial/model/firmware a descriptor names by its words, "" for none (criterion 3)."""
+    ws = words(name)
+    pairs = set(pairwise(ws))
+    if "serial" in ws or ("ser", "num") in pairs or ("ser", "no") in pairs or "serialnumber" in ws:
+        return "serial"
+    if "model" in ws or "modelname" in ws or ("product", "name") in pairs or ("prod", "name") in pairs:
+        return "model"
+    soft = {"firmware", "fw", "software", "sw", "os", "image", "img", "sys", "system", "product", "prod", "code",
+            "op", "opcode", "release", "firm"}
+    version = {"version", "ver", "rev", "revision", "vers", "release"}
+    if any(a in soft and b in version and a != b for a, b in pairs) or "fwversion" in ws or "swversion" in ws:
+        return "firmware"
+    return ""
+
+
+def excluded(kind: str, name: str, table: str = "") -> bool:
+    """True when a descriptor or its table names another part of the device (criterion 4)."""
+    for n in (name, table):
+        ws = set(words(n))
+        if ws & PART_WORDS or (kind == "firmware" and ws & _BOOT_WORDS) or (table and ws & _TABLE_PART_WORDS):
+            return True
+    return False
+
+
+def rank(name: str, table: str, *, scalar: bool, status: str) -> tuple[int, int, int, int, int, str]:
+    """Sort key: device words first, agent words last, scalars before columns, current before deprecated,
+    plainer names first."""
+    ws = set(words(name)) | set(words(table))
+    return (0 if ws & _DEVICE_WORDS else 1, 1 if ws & _AGENT_WORDS else 0, 0 if scalar else 1,
+            0 if status in ("current", "mandatory", "") else 1, len(words(name)), name)
+
+
+WHAT = "identity objects"
+
+
+def index_modules(folder: Path) -> dict[str, Path]:
+    """MIB module name -> the file defining it, for every file under `folder` (first file wins)."""
+    return mib_build.index_modules(folder, WHAT)
+
+
+def compile_folder(folder: Path) -> dict[str, dict[str, Any]]:
+    """pysmi's JSON of every module in `folder` that compiles, by module name (agent/scan/mib_build.py).
+
+    Raises:
+        BuildError: pysmi is not installed or the folder holds no MIB module.
+    """
+    return mib_build.compile_folder(folder, WHAT, texts=False)
+
+
+def _resolved(modules: Mapping[str, Mapping[str, Any]], bases: frozenset[str], *,
+              binary_words: frozenset[str] = frozenset()) -> set[str]:
+    """`bases` and the names of the textual conventions (in any module) that resolve to one of them."""
+    base: dict[str, str] = {}
+    for symbols in modules.values():
+        for sym in symbols.values():
+            if isinstance(sym, dict) and sym.get("class") == "textualconvention":
+                t = sym.get("type")
+                base.setdefault(str(sym.get("name", "")), str(t.get("type", "")) if isinstance(t, dict) else "")
+    found = set(bases)
+    for _ in range(4):  # a convention over a convention over OCTET STRING
+        found |= {n for n, b in base.items() if b in found and not set(words(n)) & binary_words}
+    return found
+
+
+def _oid(sym: Mapping[str, Any]) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in str(sym.get("oid", "")).split("."))
+    except ValueError:
+        return ()
+
+
+def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
+    """Every candidate of every compiled module (criteria 1-4), best first per enterprise and kind."""
+    text = _resolved(modules, _TEXT_BASES, binary_words=_BINARY_TC_WORDS)
+    integers = _resolved(modules, _INTEGER_BASES)
+    by_oid: dict[tuple[int, ...], tuple[str, Mapping[str, Any]]] = {}
+    for module, symbols in modules.items():
+        for sym in symbols.values():
+            if isinstance(sym, dict) and sym.get("class") == "objecttype" and (oid := _oid(sym)):
+                by_oid.setdefault(oid, (module, sym))
+    out: dict[tuple[int, ...], Candidate] = {}
+    for oid, (module, sym) in by_oid.items():
+        if oid[:len(ENTERPRISES)] != ENTERPRISES or len(oid) < len(ENTERPRISES) + 2:
+            continue
+        name = str(sym.get("name", ""))
+        kind = kind_of(name)
+        syntax = sym.get("syntax")
+        if not kind or sym.get("maxaccess") not in _READABLE or not isinstance(syntax, dict) \
+                or str(syntax.get("type", "")) not in text:
+            continue
+        table = ""
+        if sym.get("nodetype") == "scalar":
+            instance: tuple[int, ...] = (*oid, 0)
+        elif sym.get("nodetype") == "column":
+            row = by_oid.get(oid[:-1])
+            tab = by_oid.get(oid[:-2])
+            if row is None or tab is None or not _device_table(row[1], tab[1], integers, modules):
+                continue
+            table = str(tab[1].get("name", ""))
+            instance = (*oid, 1)
+        else:
+            continue
+        if excluded(kind, name, table):
+            continue
+        out[instance] = Candidate(oid[len(ENTERPRISES)], kind, instance, f"{module}::{name}",
+                                  rank(name, table, scalar=not table, status=str(sym.get("status", ""))))
+    return sorted(out.values(), key=lambda c: (c.pen, KINDS.index(c.kind), c.rank, c.oid))
+
+
+def _device_table(row: Mapping[str, Any], table: Mapping[str, Any], integers: set[str],
+                  modules: Mapping[str, Mapping[str, Any]]) -> bool:
+    """A table whose first row is the device: one integer index, and a name with a device word (criterion 2)."""
+    indices = row.get("indices")
+    if not isinstance(indices, list) or len(indices) != 1 or not isinstance(indices[0], dict):
+        return False
+    if not set(words(str(table.get("name", "")))) & _DEVICE_WORDS:
+        return False
+    index = modules.get(str(indices[0].get("module", "")), {}).get(str(indices[0].get("object", "")))
+    if not isinstance(index, dict):
+        return False
+    syntax = index.get("syntax")
+    return isinstance(syntax, dict) and str(syntax.get("type", "")) in integers
+
+
+def keep(rows: Iterable[Candidate], per_kind: int = PER_KIND) -> list[Candidate]:
+    """The best `per_kind` candidates of each enterprise and kind (rows sorted as `candidates` sorts)."""
+    count: dict[tuple[int, str], int] = defaultdict(int)
+    out = []
+    for c in rows:
+        if count[(c.pen, c.kind)] < per_kind:
+            count[(c.pen, c.kind)] += 1
+            out.append(c)
+    return out
+
+
+def render(rows: Iterable[Candidate], source: str) -> Iterator[str]:
+    """The registry file's lines (see the module docstring)."""
+    yield "# netcensus identity objects: vendor MIB objects that hold a device's serial, model or firmware\n"
+    yield f"# source: {_clean(source)}\n"
+    yield "# columns: enterprise, kind, oid (with instance), MODULE::descriptor (derived from the MIBs; no MIB text)\n"
+    for c in rows:
+        yield f"{c.pen}\t{c.kind}\t{'.'.join(map(str, c.oid))}\t{_clean(c.name)}\n"
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.replace("\t", " ").split())
+
+
+def build(folder: Path, out: Path, *, source: str = "") -> int:
+    """Compile `folder`, write the registry to `out` (gzip'd, replaced atomically); the candidate count.
+
+    Raises:
+        BuildError: as compile_folder, when no candidate is found, or `out` cannot be written.
+    """
+    rows = keep(candidates(compile_folder(folder)))
+    if not rows:
+        raise BuildError(f"identity objects: no serial, model or version object under enterprises in {folder}")
+    mib_build.write_registry(out, render(rows, source or folder.name), WHAT)
+    return len(rows)

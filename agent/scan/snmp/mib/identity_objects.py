@@ -1,0 +1,137 @@
+"""The vendor MIB objects that may hold a device's serial, model or firmware, from the public MIBs.
+
+vendor_ids.py lists such objects by hand for the vendors someone checked; this module reads the
+registry generated from a public MIB collection (identity_mibs.py, `netcensus-agent identity-objects`;
+registry/README.md says where it comes from) so that a device of any vendor with public MIBs is asked
+for them. Candidates are keyed by the enterprise number of sysObjectID; `choose` picks at most
+MAX_PER_DEVICE of them for one device, preferring those under the device's own product subtree
+(Fortinet, Moxa, Edgecore and others keep one MIB per product line at 1.3.6.1.4.1.PEN.<product>...,
+the arc sysObjectID names too), then in the registry's order (device words first, scalars first),
+taking the kinds in turn so that each gets its share.
+
+The table is read once, lazily, on the first device that needs it. Pure apart from that read.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from agent.scan.snmp.oids import Oid
+from agent.scan.snmp.values import text
+
+REGISTRY = Path(__file__).with_name("registry") / "identity_objects.tsv.gz"
+MAX_PER_DEVICE = 24  # OIDs asked per device (one GET of GET_BATCH); most answer noSuchObject
+GET_BATCH = 24  # varbinds per GET: one request per device (two, 12 each, were measurably slower on the lab)
+KINDS = ("serial", "model", "firmware")
+_ENTERPRISES = (1, 3, 6, 1, 4, 1)
+
+
+class RegistryError(ValueError):
+    """The registry file cannot be read (one line)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdObject:
+    """One candidate object: which field it may hold, where (instance included), and its MIB name."""
+
+    kind: str
+    oid: Oid
+    name: str  # MODULE::descriptor
+
+
+def parse(lines: list[str]) -> dict[int, tuple[IdObject, ...]]:
+    """Registry lines (see identity_mibs.render) -> enterprise number -> candidates in file order.
+
+    Raises:
+        RegistryError: a line is not `pen<TAB>kind<TAB>oid<TAB>name`.
+    """
+    out: dict[int, list[IdObject]] = {}
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.rstrip("\n").split("\t")
+        try:
+            pen, kind, oid, name = parts
+            obj = IdObject(kind, tuple(int(x) for x in oid.split(".")), name)
+            number = int(pen)
+        except ValueError as exc:
+            raise RegistryError(f"identity objects registry line {n}: not 'pen, kind, oid, name' ({exc})") from exc
+        if kind not in KINDS:
+            raise RegistryError(f"identity objects registry line {n}: unknown kind {kind!r}")
+        out.setdefault(number, []).append(obj)
+    return {pen: tuple(objs) for pen, objs in out.items()}
+
+
+@cache
+def load(path: Path = REGISTRY) -> dict[int, tuple[IdObject, ...]]:
+    """The registry at `path`, read once per process.
+
+    Raises:
+        RegistryError: the file is missing or malformed.
+    """
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return parse(fh.readlines())
+    except (OSError, EOFError) as exc:
+        raise RegistryError(f"identity objects registry {path}: {exc}") from exc
+
+
+def _arcs(object_id: str) -> Oid:
+    try:
+        return tuple(int(x) for x in object_id.strip(".").split("."))
+    except ValueError:
+        return ()
+
+
+def _shared(a: Oid, b: Oid) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def choose(object_id: str, table: Mapping[int, tuple[IdObject, ...]] | None = None, *,
+           limit: int = MAX_PER_DEVICE, skip: frozenset[Oid] = frozenset()) -> tuple[IdObject, ...]:
+    """At most `limit` candidates to ask a device with this sysObjectID (none outside enterprises).
+
+    Candidates in `skip` (asked anyway, e.g. by vendor_ids.py) are left out. Within a kind, those
+    sharing more arcs with sysObjectID (the device's own product subtree) come first, then the
+    registry's order; the kinds then take turns, so a vendor with many firmware objects still gets
+    its serial objects asked.
+    """
+    arcs = _arcs(object_id)
+    if len(arcs) < 7 or arcs[:6] != _ENTERPRISES:
+        return ()
+    rows = (load() if table is None else table).get(arcs[6], ())
+    per_kind: dict[str, list[IdObject]] = {k: [] for k in KINDS}
+    for pos, obj in sorted(enumerate(rows), key=lambda p: (-_shared(p[1].oid, arcs), p[0])):
+        del pos
+        if obj.oid not in skip:
+            per_kind[obj.kind].append(obj)
+    out: list[IdObject] = []
+    while len(out) < limit and any(per_kind.values()):
+        for k in KINDS:
+            if per_kind[k] and len(out) < limit:
+                out.append(per_kind[k].pop(0))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A candidate's non-empty answer."""
+
+    kind: str
+    value: str
+    name: str
+
+
+def answers(chosen: tuple[IdObject, ...], scalars: Mapping[Oid, Any]) -> tuple[Answer, ...]:
+    """The chosen candidates that answered with text, in `chosen` order (noSuchObject is absent)."""
+    return tuple(Answer(o.kind, value, o.name) for o in chosen if o.oid in scalars and (value := text(scalars[o.oid])))

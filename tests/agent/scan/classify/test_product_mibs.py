@@ -1,0 +1,161 @@
+"""Regenerating the product registry with pysmi from a tiny MIB written here: which nodes are products."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.scan.classify import product_mibs, products
+
+# The few SNMPv2-SMI nodes the tiny MIB needs (a checkout of netdisco-mibs has the whole module).
+SMI = """SNMPv2-SMI DEFINITIONS ::= BEGIN
+org OBJECT IDENTIFIER ::= { iso 3 }
+dod OBJECT IDENTIFIER ::= { org 6 }
+internet OBJECT IDENTIFIER ::= { dod 1 }
+private OBJECT IDENTIFIER ::= { internet 4 }
+enterprises OBJECT IDENTIFIER ::= { private 1 }
+END
+"""
+
+# A products MIB in the shapes vendors write: value assignments and an OBJECT-IDENTITY under a product
+# branch, beside an object tree (objects, traps, conformance) whose nodes are not products. The file
+# name differs from the module name, and the file holds a second module after it, as some files of
+# netdisco-mibs do.
+ACME = """ACME-PRODUCTS-MIB DEFINITIONS ::= BEGIN
+IMPORTS
+    MODULE-IDENTITY, OBJECT-IDENTITY, OBJECT-TYPE, Integer32, enterprises FROM SNMPv2-SMI;
+
+acmeProductsMIB MODULE-IDENTITY
+    LAST-UPDATED "202601010000Z"
+    ORGANIZATION "Acme Networks, Inc."
+    CONTACT-INFO "support"
+    DESCRIPTION "Product identities of Acme."
+    ::= { acme 100 }
+
+acme OBJECT IDENTIFIER ::= { enterprises 99999 }
+acmeProducts OBJECT IDENTIFIER ::= { acme 1 }
+acmeSwitches OBJECT IDENTIFIER ::= { acmeProducts 1 }
+acmeSwitchAS2400 OBJECT IDENTIFIER ::= { acmeSwitches 1 }
+acmeSwitchAS4800P OBJECT IDENTIFIER ::= { acmeSwitches 2 }
+-- Defined twice, as some vendors' MIBs do: net-snmp and the build keep the first; pysmi alone fails.
+acmeSwitchAS2400 OBJECT IDENTIFIER ::= { acmeSwitches 9 }
+acmeRouterR100 OBJECT-IDENTITY
+    STATUS current
+    DESCRIPTION "The Acme R100 branch
+                 router."
+    ::= { acmeSwitches 3 }
+
+acmeObjects OBJECT IDENTIFIER ::= { acme 2 }
+acmeTraps OBJECT IDENTIFIER ::= { acme 3 }
+acmeConformance OBJECT IDENTIFIER ::= { acme 4 }
+acmeTemperature OBJECT-TYPE
+    SYNTAX Integer32
+    MAX-ACCESS read-only
+    STATUS current
+    DESCRIPTION "Temperature."
+    ::= { acmeObjects 1 }
+acmeFanType OBJECT IDENTIFIER ::= { acmeObjects 2 }
+END
+
+ACME-CAMERAS-MIB DEFINITIONS ::= BEGIN
+IMPORTS enterprises FROM SNMPv2-SMI;
+acmeCameras OBJECT IDENTIFIER ::= { enterprises 99999 5 }
+acmeCamC10 OBJECT IDENTIFIER ::= { acmeCameras 10 }
+acmeCamC20 OBJECT IDENTIFIER ::= { acmeCameras 20 }
+END
+"""
+
+
+@pytest.fixture
+def mibs(tmp_path: Path) -> Path:
+    folder = tmp_path / "mibs"
+    (folder / "rfc").mkdir(parents=True)
+    (folder / "acme").mkdir()
+    (folder / "rfc" / "SNMPv2-SMI").write_text(SMI)
+    (folder / "acme" / "acme-products.mib").write_text(ACME)
+    (folder / "acme" / "NOTES.md").write_text("not a MIB\n")
+    return folder
+
+
+@pytest.fixture
+def shipped() -> Iterator[None]:
+    yield
+    products.use_file(None)
+
+
+def test_modules_are_found_by_the_name_they_define(mibs: Path) -> None:
+    assert product_mibs.index_modules(mibs) == {"SNMPv2-SMI": mibs / "rfc" / "SNMPv2-SMI",
+                                                "ACME-PRODUCTS-MIB": mibs / "acme" / "acme-products.mib",
+                                                "ACME-CAMERAS-MIB": mibs / "acme" / "acme-products.mib"}
+
+
+def test_only_products_are_kept(mibs: Path) -> None:
+    nodes, orgs = product_mibs.compile_folder(mibs)
+    kept = [(".".join(map(str, n.oid)), n.name, n.description) for n in product_mibs.products(nodes)]
+    # Not the enterprise, the branch beside the module identity, the module identity, the OBJECT-TYPE,
+    # the identity beside it (acmeFanType: an object tree's value), nor the empty trap and conformance
+    # branches. The registry's own branch (acmeSwitches, identities only below it) is kept.
+    assert kept == [("1.3.6.1.4.1.99999.1.1", "acmeSwitches", ""),
+                    ("1.3.6.1.4.1.99999.1.1.1", "acmeSwitchAS2400", ""),
+                    ("1.3.6.1.4.1.99999.1.1.2", "acmeSwitchAS4800P", ""),
+                    ("1.3.6.1.4.1.99999.1.1.3", "acmeRouterR100", "The Acme R100 branch router."),
+                    ("1.3.6.1.4.1.99999.5.10", "acmeCamC10", ""), ("1.3.6.1.4.1.99999.5.20", "acmeCamC20", "")]
+    assert product_mibs.enterprise_names(nodes, orgs) == {99999: ("acme", "Acme Networks, Inc.")}
+
+
+def test_the_written_registry_is_what_lookup_reads(mibs: Path, tmp_path: Path, shipped: None) -> None:
+    out = tmp_path / "products.tsv.gz"
+    assert product_mibs.build(mibs, out, source="tiny test MIBs") == 6
+    text = gzip.decompress(out.read_bytes()).decode()
+    assert "# source: tiny test MIBs" in text and "Temperature" not in text
+    again = tmp_path / "again.tsv.gz"
+    product_mibs.build(mibs, again, source="tiny test MIBs")
+    assert again.read_bytes() == out.read_bytes()  # reproducible: no timestamp in the gzip header
+    products.use_file(out)
+    found = products.lookup("1.3.6.1.4.1.99999.1.1.2")
+    assert found is not None and found.label == "ACME-PRODUCTS-MIB::acmeSwitchAS4800P" and found.exact
+    assert products.model_name(found) == "AS4800P"  # the siblings' shared "acmeSwitch" is dropped
+    assert products.enterprise_name(99999) == "Acme Networks, Inc."
+    variant = products.lookup(".1.3.6.1.4.1.99999.1.1.3.7")
+    assert variant is not None and variant.name == "acmeRouterR100" and not variant.exact
+    # The products' parent is their family: a device the MIB does not list falls under it (type words
+    # only, never a model); the object tree is not in the table.
+    branch = products.lookup("1.3.6.1.4.1.99999.1.1.42")
+    assert branch is not None and branch.name == "acmeSwitches" and not branch.exact and not branch.family
+    family = products.lookup("1.3.6.1.4.1.99999.5.99")
+    assert family is not None and family.family and family.name == "acmeCameras" and not family.exact
+    assert products.lookup("1.3.6.1.4.1.99999.2.1") is None
+    upper = products.lookup("1.3.6.1.4.1.99999.1.7")  # acmeProducts holds a product (acmeSwitches)
+    assert upper is not None and upper.family and upper.name == "acmeProducts"
+    assert products.lookup("1.3.6.1.4.1.99999.3") is None  # acmeTraps: skeleton
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "is not a folder"),
+    ("", "no MIB module"),
+])
+def test_a_bad_folder_is_a_one_line_error(tmp_path: Path, content: str | None, message: str) -> None:
+    folder = tmp_path / "mibs"
+    if content is not None:
+        folder.mkdir()
+        (folder / "README").write_text("nothing here\n")
+    with pytest.raises(product_mibs.BuildError, match=message) as err:
+        product_mibs.build(folder, tmp_path / "out.tsv.gz")
+    assert "\n" not in str(err.value)
+    assert not (tmp_path / "out.tsv.gz").exists()
+
+
+def test_netcensus_agent_products_regenerates_the_registry(mibs: Path, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    out = tmp_path / "products.tsv.gz"
+    made = run_cli("netcensus-agent", "products", "--mibs", str(mibs), "--out", str(out), "--source", "tiny")
+    assert made.code == 0 and "wrote 6 product OIDs" in made.out
+    assert "# source: tiny" in gzip.decompress(out.read_bytes()).decode()
+    # Bad input: one line naming the folder, no traceback, nothing written.
+    bad = run_cli("netcensus-agent", "products", "--mibs", str(tmp_path / "missing"), "--out", str(tmp_path / "x"))
+    assert bad.code == 1 and len(bad.err.strip().splitlines()) == 1 and "missing" in bad.err
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,198 @@
+"""The identity-objects registry is regenerated from MIBs with pysmi: which objects are candidates, and why.
+
+A tiny vendor MIB written here (enterprise 99999, a number no vendor MIB of the shipped registry
+uses) holds one object for each rule of the criterion in identity_mibs.py: a device serial, model
+and firmware as scalars, a device table whose first row is the device, and objects that must be
+left out (a battery's serial, a port table's serial, an integer "version", boot firmware, a text
+convention that is an address).
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from agent.scan.snmp import identity_mibs
+from agent.scan.snmp.identity_mibs import BuildError, build, excluded, kind_of
+from agent.scan.snmp.mib.identity_objects import IdObject, load
+from tests.conftest import run_cli
+
+pytest.importorskip("pysmi")
+
+# The few SNMPv2-SMI nodes and the one SNMPv2-TC convention the tiny MIB needs (a checkout of
+# netdisco-mibs has the whole modules).
+BASE = {
+    "SNMPv2-SMI.txt": """SNMPv2-SMI DEFINITIONS ::= BEGIN
+org OBJECT IDENTIFIER ::= { iso 3 }
+dod OBJECT IDENTIFIER ::= { org 6 }
+internet OBJECT IDENTIFIER ::= { dod 1 }
+private OBJECT IDENTIFIER ::= { internet 4 }
+enterprises OBJECT IDENTIFIER ::= { private 1 }
+END
+""",
+    "SNMPv2-TC.txt": """SNMPv2-TC DEFINITIONS ::= BEGIN
+DisplayString ::= TEXTUAL-CONVENTION
+    DISPLAY-HINT "255a"
+    STATUS current
+    DESCRIPTION "Text."
+    SYNTAX OCTET STRING (SIZE (0..255))
+END
+""",
+}
+
+ACME_MIB = """ACME-IDENT-MIB DEFINITIONS ::= BEGIN
+IMPORTS
+    MODULE-IDENTITY, OBJECT-TYPE, Integer32, enterprises FROM SNMPv2-SMI
+    TEXTUAL-CONVENTION, DisplayString FROM SNMPv2-TC;
+
+acmeIdentMib MODULE-IDENTITY
+    LAST-UPDATED "202601010000Z"
+    ORGANIZATION "Acme"
+    CONTACT-INFO "none"
+    DESCRIPTION "Test MIB."
+    ::= { enterprises 99999 }
+
+AcmeText ::= TEXTUAL-CONVENTION
+    STATUS current
+    DESCRIPTION "Text."
+    SYNTAX OCTET STRING (SIZE (0..64))
+
+AcmeMacAddress ::= TEXTUAL-CONVENTION
+    STATUS current
+    DESCRIPTION "Six octets."
+    SYNTAX OCTET STRING (SIZE (6))
+
+acmeSystem OBJECT IDENTIFIER ::= { acmeIdentMib 1 }
+
+acmeSysSerialNumber OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { acmeSystem 1 }
+acmeSysModelName OBJECT-TYPE
+    SYNTAX AcmeText MAX-ACCESS read-only STATUS current DESCRIPTION "Model." ::= { acmeSystem 2 }
+acmeFirmwareVersion OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Release." ::= { acmeSystem 3 }
+acmeBatterySerialNumber OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "A part's." ::= { acmeSystem 4 }
+acmeSoftwareVersionNumber OBJECT-TYPE
+    SYNTAX Integer32 MAX-ACCESS read-only STATUS current DESCRIPTION "Not text." ::= { acmeSystem 5 }
+acmeBootFirmwareVersion OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Boot code." ::= { acmeSystem 6 }
+acmeSerialMac OBJECT-TYPE
+    SYNTAX AcmeMacAddress MAX-ACCESS read-only STATUS current DESCRIPTION "Binary." ::= { acmeSystem 7 }
+acmeSysLocationNote OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "No kind." ::= { acmeSystem 8 }
+
+acmeUnitTable OBJECT-TYPE
+    SYNTAX SEQUENCE OF AcmeUnitEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "Units."
+    ::= { acmeIdentMib 2 }
+acmeUnitEntry OBJECT-TYPE
+    SYNTAX AcmeUnitEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "A unit."
+    INDEX { acmeUnitIndex } ::= { acmeUnitTable 1 }
+AcmeUnitEntry ::= SEQUENCE { acmeUnitIndex Integer32, acmeUnitSerial DisplayString }
+acmeUnitIndex OBJECT-TYPE
+    SYNTAX Integer32 (1..8) MAX-ACCESS not-accessible STATUS current DESCRIPTION "Unit." ::= { acmeUnitEntry 1 }
+acmeUnitSerial OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { acmeUnitEntry 2 }
+
+acmeLaneTable OBJECT-TYPE
+    SYNTAX SEQUENCE OF AcmeLaneEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "Lanes."
+    ::= { acmeIdentMib 3 }
+acmeLaneEntry OBJECT-TYPE
+    SYNTAX AcmeLaneEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "A lane."
+    INDEX { acmeLaneIndex } ::= { acmeLaneTable 1 }
+AcmeLaneEntry ::= SEQUENCE { acmeLaneIndex Integer32, acmeLaneSerialNumber DisplayString }
+acmeLaneIndex OBJECT-TYPE
+    SYNTAX Integer32 (1..8) MAX-ACCESS not-accessible STATUS current DESCRIPTION "Lane." ::= { acmeLaneEntry 1 }
+acmeLaneSerialNumber OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { acmeLaneEntry 2 }
+
+END
+"""
+
+
+def _folder(where: Path) -> Path:
+    where.mkdir(parents=True, exist_ok=True)
+    for name, text in BASE.items():
+        (where / name).write_text(text)
+    return where
+
+
+def test_a_tiny_mib_regenerates_into_the_candidates_the_criterion_names(tmp_path: Path) -> None:
+    mibs = _folder(tmp_path / "mibs" / "acme")
+    # The file is named unlike its module, as in netdisco-mibs: the module is found by its DEFINITIONS line.
+    (mibs / "acme-ident.my").write_text(ACME_MIB)
+    (mibs / "NOTES.md").write_text("not a MIB")
+    out = tmp_path / "identity_objects.tsv.gz"
+    assert build(tmp_path / "mibs", out, source="tiny test MIB") == 4
+    ent = (1, 3, 6, 1, 4, 1, 99999)
+    assert load(out) == {99999: (
+        IdObject("serial", (*ent, 1, 1, 0), "ACME-IDENT-MIB::acmeSysSerialNumber"),
+        # a column of a device table whose rows are indexed by one integer: its first row, the device
+        IdObject("serial", (*ent, 2, 1, 2, 1), "ACME-IDENT-MIB::acmeUnitSerial"),
+        IdObject("model", (*ent, 1, 2, 0), "ACME-IDENT-MIB::acmeSysModelName"),
+        IdObject("firmware", (*ent, 1, 3, 0), "ACME-IDENT-MIB::acmeFirmwareVersion"),
+    )}
+    # Left out: the battery's serial, the lane table's (no device word), an Integer32 version, boot
+    # firmware, an address-like text convention, and an object of no kind.
+    lines = gzip.decompress(out.read_bytes()).decode()
+    assert lines.startswith("# netcensus identity objects") and "# source: tiny test MIB" in lines
+    for left_out in ("Battery", "Lane", "VersionNumber", "Boot", "SerialMac", "Location"):
+        assert left_out not in lines.split("# columns")[1]
+    # The same MIBs give the same bytes (no timestamp in the gzip header): no spurious diff on regeneration.
+    again = tmp_path / "again.tsv.gz"
+    build(tmp_path / "mibs", again, source="tiny test MIB")
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_the_cli_regenerates_and_says_how_many(tmp_path: Path) -> None:
+    (_folder(tmp_path / "mibs") / "acme.mib").write_text(ACME_MIB)
+    out = tmp_path / "reg.tsv.gz"
+    res = run_cli("netcensus-agent", "identity-objects", "--mibs", str(tmp_path / "mibs"), "--out", str(out))
+    assert res.code == 0, res.err
+    assert "wrote 4 serial/model/firmware objects" in res.out and out.is_file()
+
+
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    res = run_cli("netcensus-agent", "identity-objects", "--mibs", str(tmp_path / "nope"), "--out",
+                  str(tmp_path / "x.gz"))
+    assert res.code == 1 and "not a folder of MIBs" in res.err and "Traceback" not in res.err
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BuildError, match="no MIB module"):
+        build(tmp_path / "empty", tmp_path / "x.gz")
+    assert not (tmp_path / "x.gz").exists()
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("upsAdvIdentSerialNumber", "serial"), ("snChasSerNum", "serial"), ("jnxBoxSerialNo", "serial"),
+    ("fnSysSerial", "serial"), ("snwlSysModel", "model"), ("cpqSiProductName", "model"),
+    ("rPDU2IdentModelNumber", "model"), ("snwlSysFirmwareVersion", "firmware"), ("panSysSwVersion", "firmware"),
+    ("fgSysVersion", "firmware"), ("swOpCodeVer", "firmware"), ("ahFwVersion", "firmware"),
+    ("mtxrOsVersion", "firmware"), ("upsIdentUPSSoftwareRev", "firmware"),
+    ("sysContact", ""), ("ifSpeed", ""), ("hwVersion", ""), ("versionString", ""),
+])
+def test_kinds_are_read_from_camel_case_words(name: str, kind: str) -> None:
+    assert kind_of(name) == kind
+
+
+@pytest.mark.parametrize(("kind", "names", "out"), [
+    ("serial", ("upsBatterySerialNumber", ""), True),
+    ("serial", ("cardSerial", ""), True),
+    ("serial", ("apSerialNumber", "apInfoTable"), True),  # a managed access point's, on a controller
+    ("model", ("unifiApSystemModel", ""), False),     # an access point's own scalar
+    ("serial", ("agentInventorySerialNumber", ""), False),  # FASTPATH switches' own inventory
+    ("serial", ("entrySerial", "sfpInfoTable"), True),  # the table names the part
+    ("firmware", ("biosFwVersion", ""), True),       # boot code, not the release the device runs
+    ("serial", ("chassisSerialNumber", "chassisTable"), False),
+    ("model", ("sysProductName", ""), False),
+])
+def test_other_parts_are_left_out(kind: str, names: tuple[str, str], out: bool) -> None:
+    assert excluded(kind, *names) is out
+
+
+def test_the_device_words_rank_first() -> None:
+    sys_serial = identity_mibs.rank("fooSysSerialNumber", "", scalar=True, status="current")
+    other = identity_mibs.rank("fooSerialNumber", "", scalar=True, status="current")
+    column = identity_mibs.rank("fooSerial", "fooUnitTable", scalar=False, status="current")
+    old = identity_mibs.rank("fooSysSerial", "", scalar=True, status="deprecated")
+    assert sorted([other, old, column, sys_serial]) == [sys_serial, old, column, other]
