@@ -42,7 +42,7 @@ test: install sysdeps proto-check lint typecheck ## install what is missing, che
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install ## ruff over our code (generated stubs excluded)
-	$(BIN)/ruff check agent collector tests bench proto/codegen.py
+	$(BIN)/ruff check agent collector tests bench proto/codegen.py proto/netcensus/tls_probe.py
 
 typecheck: install ## mypy --strict over agent and collector
 	$(BIN)/mypy
