@@ -870,7 +870,9 @@ class LiveLoop:
         self._on_error = on_error
         self._cond = threading.Condition()
         self._pending: Change | None = None
-        self._marked = 0
+        # Ticket 1 is the first update (a full refresh), so a caller that waits before it ran (a
+        # test, a query right after start) waits for it instead of reading an empty state.
+        self._marked = 1
         self._applied = 0
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name="netcensus-live", daemon=True)
