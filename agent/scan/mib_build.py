@@ -1,7 +1,7 @@
 """Compiling a folder of vendor MIBs with pysmi, and writing a registry derived from them.
 
 Why one module: the scanner ships two registries regenerated from the same public MIBs (a checkout
-of the netdisco-mibs repository) — the products sysObjectID names (classify/product_mibs.py) and the
+of netdisco-mibs and LibreNMS's MIB folder) — the products sysObjectID names (classify/product_mibs.py) and the
 vendor objects that hold a serial, model or firmware release (snmp/identity_mibs.py). Both need the
 same compile: every module of the folder through pysmi's JSON code generator, imports resolved from
 the same folder, and the same two accommodations of that collection:
@@ -39,7 +39,7 @@ class BuildError(ValueError):
 def module_spans(folder: Path, what: str) -> dict[str, tuple[Path, int, int]]:
     """MIB module name -> (file, start, end) of its text, for every file under `folder` (first file wins)."""
     if not folder.is_dir():
-        raise BuildError(f"{what}: {folder} is not a folder of MIBs (a checkout of netdisco-mibs)")
+        raise BuildError(f"{what}: {folder} is not a folder of MIBs (such as a checkout of netdisco-mibs)")
     found: dict[str, tuple[Path, int, int]] = {}
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.suffix.lower() in _NOT_MIBS or any(p.startswith(".") for p in path.parts):
@@ -107,12 +107,18 @@ def _lenient_codegens(symtable: Any, jsondoc: Any) -> tuple[Any, Any]:
     failing the module (see the module docstring)."""
 
     class Symbols(symtable):  # type: ignore[misc]
+        def gen_code(self, ast: Any, symbolTable: Any, **kwargs: Any) -> Any:  # noqa: N803 - pysmi's name
+            return _as_pysmi_error(super().gen_code, ast, symbolTable, **kwargs)
+
         def reg_sym(self, symbol: str, sym_props: Any, parents: Any = ()) -> None:
             if symbol in self._out or symbol in self._postponedSyms:
                 return
             super().reg_sym(symbol, sym_props, parents)
 
     class Json(jsondoc):  # type: ignore[misc]
+        def gen_code(self, ast: Any, symbolTable: Any, **kwargs: Any) -> Any:  # noqa: N803 - pysmi's name
+            return _as_pysmi_error(super().gen_code, ast, symbolTable, **kwargs)
+
         def reg_sym(self, symbol: str, out: Any, parent_oid: Any = None, moduleIdentity: bool = False,  # noqa: N803
                     moduleCompliance: bool = False) -> None:  # noqa: N803 - pysmi calls them by these names
             if symbol in self._seenSyms and symbol not in self._importMap:
@@ -121,6 +127,18 @@ def _lenient_codegens(symtable: Any, jsondoc: Any) -> tuple[Any, Any]:
                             moduleCompliance=moduleCompliance)
 
     return Symbols, Json
+
+
+def _as_pysmi_error(gen_code: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a code generator; a Python error becomes pysmi's own, so `ignoreErrors` leaves that module out.
+
+    pysmi 1.6 lets a Python error out of a few malformed modules (an INDEX that names a number ends
+    in AttributeError) and would stop the whole compile; the other modules must still count."""
+    from pysmi.error import PySmiCodegenError
+    try:
+        return gen_code(*args, **kwargs)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise PySmiCodegenError(f"code generation failed: {type(exc).__name__}: {exc}") from exc
 
 
 def write_registry(out: Path, lines: Iterable[str], what: str) -> None:

@@ -159,3 +159,39 @@ def test_netcensus_agent_products_regenerates_the_registry(mibs: Path, tmp_path:
     bad = run_cli("netcensus-agent", "products", "--mibs", str(tmp_path / "missing"), "--out", str(tmp_path / "x"))
     assert bad.code == 1 and len(bad.err.strip().splitlines()) == 1 and "missing" in bad.err
     assert not (tmp_path / "x").exists()
+
+
+# A module pysmi's code generator fails on with a Python error rather than its own (an INDEX that
+# names a number, as a vendor MIB in the wild does): it must be left out, not stop the build.
+BROKEN = """ACME-BROKEN-MIB DEFINITIONS ::= BEGIN
+IMPORTS OBJECT-TYPE, Integer32, enterprises FROM SNMPv2-SMI;
+acmeBroken OBJECT IDENTIFIER ::= { enterprises 99998 }
+acmeBrokenTable OBJECT-TYPE
+    SYNTAX SEQUENCE OF AcmeBrokenEntry
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "A table."
+    ::= { acmeBroken 1 }
+acmeBrokenEntry OBJECT-TYPE
+    SYNTAX AcmeBrokenEntry
+    MAX-ACCESS not-accessible
+    STATUS current
+    DESCRIPTION "A row."
+    INDEX { 1 }
+    ::= { acmeBrokenTable 1 }
+AcmeBrokenEntry ::= SEQUENCE { acmeBrokenValue Integer32 }
+acmeBrokenValue OBJECT-TYPE
+    SYNTAX Integer32
+    MAX-ACCESS read-only
+    STATUS current
+    DESCRIPTION "A value."
+    ::= { acmeBrokenEntry 1 }
+END
+"""
+
+
+def test_a_module_that_breaks_the_code_generator_is_left_out(mibs: Path) -> None:
+    (mibs / "acme" / "ACME-BROKEN-MIB").write_text(BROKEN)
+    nodes, _ = product_mibs.compile_folder(mibs)
+    names = {n.name for n in product_mibs.products(nodes)}
+    assert "acmeSwitchAS2400" in names and not any(n.startswith("acmeBroken") for n in names)
