@@ -88,7 +88,7 @@ def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
     p = sub.add_parser("identity-objects", help="regenerate the registry of vendor MIB objects that hold serial, "
                                                "model and firmware (from vendor MIBs; needs pysmi)")
     p.add_argument("--mibs", type=Path, required=True, metavar="DIR",
-                   help="a checkout of the netdisco-mibs repository (any folder of MIB files)")
+                   help="a folder of MIB files, searched recursively (e.g. a checkout of netdisco-mibs)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE",
                    help="where to write the registry (identity_objects.tsv.gz; the shipped one lives in "
                         "agent/scan/snmp/mib/registry/)")
@@ -105,7 +105,7 @@ def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
     p = sub.add_parser("products", help="regenerate the product registry (sysObjectID -> product) from vendor "
                                        "MIBs (needs pysmi)")
     p.add_argument("--mibs", type=Path, required=True, metavar="DIR",
-                   help="a checkout of the netdisco-mibs repository (any folder of MIB files)")
+                   help="a folder of MIB files, searched recursively (e.g. a checkout of netdisco-mibs)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE",
                    help="where to write the registry (products.tsv.gz; the shipped one lives in "
                         "agent/scan/classify/registry/)")

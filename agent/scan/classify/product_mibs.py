@@ -3,8 +3,8 @@
 Why: a device that says little more than its sysObjectID is still named by it. Vendors assign one
 OBJECT IDENTIFIER per product in their MIBs (CISCO-PRODUCTS-MIB `ciscoWSC2960X48TSL`, HP-ICF-OID
 `hpSwitchJ9019A`, FORTINET-FORTIGATE-MIB `fgt60E`), which is how Netdisco, LibreNMS and Observium
-name such devices. The source is a checkout of the netdisco-mibs repository (a maintained set of
-vendor MIBs, fixed to parse); `netcensus-agent products --mibs DIR --out FILE` runs this module.
+name such devices. The source is a folder of public vendor MIBs (the shipped table: netdisco-mibs
+and LibreNMS's MIB folder, see registry/README.md); `netcensus-agent products --mibs DIR --out FILE` runs this module.
 
 pysmi (the field's MIB compiler) does all the parsing, texts included, through the compile the
 identity-objects registry shares (agent/scan/mib_build.py: modules served by the name in their

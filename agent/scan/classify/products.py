@@ -3,9 +3,10 @@
 Why: many devices give little more than sysDescr and a private sysObjectID, and the sysObjectID is
 the vendor's own name for the product -- the OBJECT IDENTIFIER its products MIB assigns
 (CISCO-PRODUCTS-MIB `ciscoWSC2960X48TSL` is 1.3.6.1.4.1.9.1.1208). Network engineers' tools
-(Netdisco, LibreNMS, Observium) name such devices that way. The table is derived from the public
-netdisco-mibs collection by product_mibs.py (pysmi) and ships as registry/products.tsv.gz beside
-this module (its README says where it comes from and how to regenerate it).
+(Netdisco, LibreNMS, Observium) name such devices that way. The table is derived from two
+public MIB collections (netdisco-mibs and LibreNMS's MIB folder) by product_mibs.py (pysmi) and
+ships as registry/products.tsv.gz beside this module (its README says where it comes from and how
+to regenerate it).
 
 Lookup: the exact OID first. Failing that, the nearest registered ancestor: a product (a
 sysObjectID below a product's OID names a variant of that product, an agent that appends a

@@ -4,8 +4,8 @@ Why: most devices nobody tuned for keep their serial number, model and firmware 
 of their vendor's MIB (PowerNet-MIB `upsAdvIdentSerialNumber`, FORTINET-CORE-MIB `fnSysSerial`,
 SONICWALL-COMMON-MIB `snwlSysFirmwareVersion`), not in ENTITY-MIB. A hand list of such objects holds
 for the vendors someone listed; this registry holds them for every vendor whose MIBs are public. The
-source is a checkout of the netdisco-mibs repository (a maintained set of about 4,600 vendor MIBs,
-fixed to parse); `netcensus-agent identity-objects --mibs DIR --out FILE` runs this module.
+source is a folder of public vendor MIBs (the shipped table: netdisco-mibs and LibreNMS's MIB folder,
+see mib/registry/README.md); `netcensus-agent identity-objects --mibs DIR --out FILE` runs this module.
 
 pysmi (the field's MIB compiler) does all the parsing, through the compile the product registry
 shares (agent/scan/mib_build.py: modules served by the name in their `DEFINITIONS ::= BEGIN` line, a
