@@ -45,5 +45,5 @@ def classify(sys_object_id: str = "", sys_descr: str = "", *, services: int = 0,
     """
     decision = decide_type(TypeSignals(sys_object_id=sys_object_id, sys_descr=sys_descr, services=services,
                                        mibs=mibs))
-    return Classification(vendor=choose_vendor(sys_object_id).vendor, device_type=decision.device_type,
+    return Classification(vendor=choose_vendor(sys_object_id, descr=sys_descr).vendor, device_type=decision.device_type,
                           os_family=os_family(sys_object_id, sys_descr))

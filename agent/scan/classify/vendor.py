@@ -1,6 +1,10 @@
 """Who made the device: its own word first, the MAC's registry only as a last resort.
 
 Order (issue 16, DESIGN.md Scanning):
+0. the maker sysDescr names in a copyright notice, a DOCSIS `VENDOR:` field or a company name with its
+   legal form (descr_maker.py): the device's own text, which follows a product to its present owner
+   when the enterprise number stays with whoever registered it (Nortel's for Ciena's 6500, H3C's for
+   HPE's Comware switches);
 1. the enterprise number of sysObjectID through the IANA registry (enterprises.py): the agent's own
    registration, which a vendor sets in firmware; where IANA names nobody for it, the enterprise as
    the vendor's own MIBs name it (products.enterprise_name: its module's ORGANIZATION);
@@ -22,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent.scan.classify import enterprises, products
+from agent.scan.classify.descr_maker import named_maker
 from agent.scan.classify.macs import hardware_vendor
 from agent.scan.classify.vendor_names import canonical
 
@@ -40,15 +45,18 @@ class VendorChoice:
     reason: str = ""
 
 
-def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "") -> VendorChoice:
-    """The device's maker from its three sources in order of trust (see the module docstring).
+def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", descr: str = "") -> VendorChoice:
+    """The device's maker from its four sources in order of trust (see the module docstring).
 
     Args:
         sys_object_id: dotted sysObjectID.0.
+        descr: sysDescr.0.
         entity_mfg: entPhysicalMfgName of the chassis ("" when the device has no ENTITY-MIB).
         mac: the MAC that stands for the device (interfaces.read_interfaces), any spelling.
     """
     refused: list[str] = []
+    if said := named_maker(descr):
+        return VendorChoice(said, f"sysDescr names {said!r}")
     pen = enterprises.enterprise_number(sys_object_id)
     if pen in AGENT_SOFTWARE_PENS:
         refused.append(f"enterprise {pen} names the SNMP agent's software")

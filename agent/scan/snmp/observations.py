@@ -61,7 +61,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     box = entity.chassis(tables)
     attributes = host_resources.attributes(scalars, tables)
     device_mac = ifs.device_mac
-    maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac)
+    maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac, sysgroup.descr)
     # The product the vendor's MIB registers this sysObjectID as: a model and type signal of its own.
     # Not for the agent-software enterprises (net-snmp's `linux`): they name no product.
     product = None if enterprise_number(sysgroup.object_id) in AGENT_SOFTWARE_PENS else products.lookup(
