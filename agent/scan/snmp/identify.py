@@ -78,14 +78,16 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
 
     serial = _first([(chassis.serial, ent), *((v, hand) for v in ids.serials), (said.serial, text),
                      *mib("serial")], dates=True)
-    model = _first([(_model_of(m), src) for m, src in
-                    [(chassis.model, ent), *((v, hand) for v in ids.models), (said.model, text), *mib("model"),
-                     (chassis.descr, ent),
-                     (product_model(product, vendor=vendor), f"product registry {product.module}::{product.name}"
-                      if product else "")] if _could_be_a_model(m, host_name)])
+    models = [(_model_of(m), src) for m, src in
+              [(chassis.model, ent), *((v, hand) for v in ids.models), (said.model, text), *mib("model"),
+               (chassis.descr, ent),
+               (product_model(product, vendor=vendor), f"product registry {product.module}::{product.name}"
+                if product else "")]]
+    model = _first([(m, src) for m, src in models if _could_be_a_model(m, host_name)])
     # A uname sysDescr names the kernel, not the appliance's release: the vendor MIB's version comes first.
     uname = bool(_UNAME.match(descr))
-    firmware = _first([*((v, hand) for v in ids.firmwares), (chassis.firmware, ent),
+    firmware = _first([*((v, hand) for v in ids.firmwares), *([] if uname else [(said.version, text)]),
+                       (chassis.firmware, ent),
                        *(mib("firmware") if uname else []), (said.version, text),
                        *([] if uname else mib("firmware")), (chassis.firmware_rev, ent)])
     found = (("serial", serial), ("model", model), ("firmware", firmware))
@@ -110,13 +112,17 @@ def product_model(product: Product | None, *, vendor: str = "") -> str:
     return name if any(c.isdigit() for c in name) else ""
 
 
-# A version is no model ("v5.4.7-2.1", "R23.6"), whatever object holds it.
-_VERSION_SHAPED = re.compile(r"^[vVrR]?\d+(?:\.\d+)+[\w.\-]*$")
+# A version is no model ("v5.4.7-2.1", "R23.6"), whatever object holds it; nor is a name around a
+# release of three or more numbers ("IPOS-18.1.1.9.98p30-", "CMTS_V08.02.00.97", "OD-5.10.1 (32333)").
+_VERSION_SHAPED = re.compile(r"^[vVrR]?\d+(?:\.\d+)+[\w.\-]*$|(?<![\d.])[vVrR]?\d+\.\d+\.\d+")
 
 
 # A release and its build after the product name, as one object names both ("FortiSwitch-424E-Fiber
 # v7.4.0,build0767,230602 (GA)": FORTINET-FORTISWITCH-MIB fsSysVersion).
-_RELEASE_AFTER = re.compile(r"\s+[vV]?\d+(?:\.\d+)+[,\s]+build.*$", re.IGNORECASE)
+_RELEASE_AFTER = re.compile(r"\s+[vV]?\d+(?:\.\d+)+[,\s]+build.*$"
+                            # ... or a release of three numbers or more at its end ("HPE 5900AF-48G-4XG-2QSFP+
+                            # Switch Software Version 7.1.045", "ExaGrid EX40000E-SEC, 4.8.1.1209.P60").
+                            r"|[,\s]+(?:software\s+)?(?:version\s+)?[vV]?\d+(?:\.\d+){2,}\S*$", re.IGNORECASE)
 
 
 def _model_of(value: str) -> str:
@@ -127,7 +133,7 @@ def _model_of(value: str) -> str:
 def _could_be_a_model(value: str, host_name: str) -> bool:
     """Not a kind of entity ("Chassis", "Stack"), not a version, not the device's own name."""
     v = value.strip()
-    return not (names_a_kind(v) or _VERSION_SHAPED.match(v) or (host_name and v.casefold() == host_name.casefold()))
+    return not (names_a_kind(v) or _VERSION_SHAPED.search(v) or (host_name and v.casefold() == host_name.casefold()))
 
 
 def _version_of(value: str) -> str:
