@@ -100,6 +100,33 @@ def test_a_model_object_that_names_its_release_too(raw: str, model: str, firmwar
     assert (got.model, got.firmware) == (model, firmware)
 
 
+@pytest.mark.parametrize(("raw", "model"), [
+    # Recorded entPhysicalDescr / sysDescr values that end in the release the box runs.
+    ("HPE 5900AF-48G-4XG-2QSFP+ Switch Software Version 7.1.045", "HPE 5900AF-48G-4XG-2QSFP+ Switch"),
+    ("ExaGrid EX40000E-SEC, 4.8.1.1209.P60", "ExaGrid EX40000E-SEC"),
+])
+def test_a_trailing_release_is_cut_from_the_model(raw: str, model: str) -> None:
+    assert identify("", host_name="", vendor="", chassis=Chassis(descr=raw), ids=VendorIds()).model == model
+
+
+@pytest.mark.parametrize("around_a_release", ["IPOS-18.1.1.9.98p30-", "CMTS_V08.02.00.97", "OD-5.10.1 (32333)"])
+def test_a_name_around_a_three_number_release_is_no_model(around_a_release: str) -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(model=around_a_release, descr="Acme AX-200"),
+                   ids=VendorIds())
+    assert got.model == "Acme AX-200"
+
+
+def test_a_product_sysdescr_names_the_release_before_the_chassis_software_rev() -> None:
+    """The chassis' entPhysicalSoftwareRev is often a component's (1.2.0 beside EdgeOS 1.8.0); a uname
+    sysDescr names only the kernel, so there the chassis still comes first."""
+    got = identify("EdgeOS v1.8.0.4853089.160219.1607", host_name="", vendor="Ubiquiti",
+                   chassis=Chassis(firmware="1.2.0"), ids=VendorIds())
+    assert got.firmware == "1.8.0.4853089.160219.1607"
+    uname = identify("Linux nas 3.10.77 #8451 SMP x86_64", host_name="", vendor="", chassis=Chassis(firmware="6.2.1"),
+                     ids=VendorIds())
+    assert uname.firmware == "6.2.1"
+
+
 # Registry products as netdisco-mibs defines them (classify/products.py): the model is the last resort.
 _WS_C2960X = Product("1.3.6.1.4.1.9.1.1208", "ciscoWSC2960X48TSL", "CISCO-PRODUCTS-MIB", "", prefix="cisco")
 _PROCURVE = Product("1.3.6.1.4.1.11.2.3.7.11.79", "hpSwitchJ9019A", "HP-ICF-OID",
