@@ -80,6 +80,9 @@ _DATE = re.compile(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$|^\d{1,2}:\d{2}")
 # Models.
 _MODEL_LABEL = re.compile(r"(?<![\w-])(?:model|MN|MD|product|prod)[ \t]*[:=][ \t]*(?P<m>[\w][\w\-/+.]*)",
                           re.IGNORECASE)
+# A whole sysDescr that is a product name (one to four words, the first starting with a letter) and its
+# release: nothing else in the text could be the model.
+_NAME_THEN_RELEASE = re.compile(r"(?P<m>[A-Za-z][\w\-/+]*(?: [\w\-/+]+){0,3}),? [vV]?\d+(?:\.\d+)+[\w.\-]*")
 _RUNNING_ON = re.compile(r"\brunning on (?:an? )?(?P<rest>[^,;()]+)", re.IGNORECASE)
 _PAREN_PRODUCT = re.compile(
     r"(?:switch|router|firewall|module|gateway|controller|appliance|server|camera|printer|ups)[ \t]*"
@@ -167,9 +170,12 @@ def _version(text: str) -> str:
 
 def _model(descr: str, text: str, not_models: set[str]) -> str:
     for found in _MODEL_LABEL.finditer(text):
-        # A label vouches for the value: a model may be all digits ("MODEL: 225"), never a date.
+        # A label vouches for the value: a model may be all digits ("MODEL: 225", not a lone "Model:2")
+        # or a name without digits ("Prod: Integra"), never a date.
         label = found.group("m").rstrip(".)")
-        if _is_model(label, not_models) or (label.isdigit() and label.casefold() not in not_models):
+        vouched = (label.isdigit() and len(label) >= 3) or (label.isalpha() and len(label) >= 3
+                                                              and label.casefold() not in _WORDS)
+        if _is_model(label, not_models) or (vouched and label.casefold() not in not_models):
             return label
     if m := _RUNNING_ON.search(text):
         rest = m.group("rest").strip()
@@ -182,15 +188,22 @@ def _model(descr: str, text: str, not_models: set[str]) -> str:
         return m.group("m")
     if _UNAME_START.match(text) or text.lower().startswith("hardware:"):
         return ""  # uname text (the next word is the host name) or the Windows agent's CPU description
+    # The whole text is a product name and its release ("USW-Flex 5.76.7.13442", "Room Alert 4E v4.2.4").
+    if (named := _NAME_THEN_RELEASE.fullmatch(text)) and not _OS_VERSION.match(text):
+        name = named.group("m")
+        if name.split()[0].casefold() not in not_models | _WORDS:
+            return name
     head = descr.strip().splitlines()[0]
     cut = _SOFTWARE_PART.search(head)
     head = head[:cut.start()] if cut else head
     tokens = [t.strip(".:()[]") for t in _TOKEN.findall(head)]
-    # "SiteBoss 530", "Netman 204", "TZ 570": a product name and its number open the text.
+    # "SiteBoss 530", "Netman 204", "TZ 570": a product name and its number open the text (a one-digit
+    # number only when the two words are the whole text: "ZyWALL 2X").
     for i in range(min(2, len(tokens) - 1)):
         name, number = tokens[i], tokens[i + 1]
+        digits = r"\d{1,5}" if len(tokens) == 2 else r"\d{2,5}"
         if (name.isalpha() and len(name) >= 2 and name.casefold() not in not_models and name.casefold() not in _WORDS
-                and re.fullmatch(r"\d{2,5}[A-Za-z]{0,2}", number)):
+                and re.fullmatch(digits + r"[A-Za-z]{0,2}", number)):
             return f"{name} {number}"
     for i, tok in enumerate(tokens):
         if _is_model(tok, not_models):

@@ -24,7 +24,8 @@ Which objects are candidates (general, for every vendor; the README beside the d
    serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerNum"), model ("Model",
    "ModelName", "ModelNumber", "ProductName", "ProductModel") or firmware
    ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
-   "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ...);
+   "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., or "Firmware" alone after
+   a device word: "deviceFirmware", "sysFirmware");
 4. neither the descriptor nor its table names another part of the device (`PART_WORDS`: battery,
    module, port, slot, fan, power supply, SFP, transceiver, card, disk, sensor, licence, peer,
    neighbour, client, access point, ...), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`);
@@ -119,6 +120,9 @@ def words(name: str) -> list[str]:
     return [w.lower() for w in _WORDS.findall(name)]
 
 
+_FIRMWARE_OWNERS = frozenset({"device", "sys", "system", "unit", "product", "ident", "node", "chassis", "appliance"})
+
+
 def kind_of(name: str) -> str:
     """Which of serial/model/firmware a descriptor names by its words, "" for none (criterion 3)."""
     ws = words(name)
@@ -131,6 +135,10 @@ def kind_of(name: str) -> str:
             "op", "opcode", "release", "firm"}
     version = {"version", "ver", "rev", "revision", "vers", "release"}
     if any(a in soft and b in version and a != b for a, b in pairs) or "fwversion" in ws or "swversion" in ws:
+        return "firmware"
+    # A device word then "Firmware" alone (ICT-DISTRIBUTION-PANEL-MIB deviceFirmware, sysFirmware):
+    # the release the device runs, as "FirmwareVersion" is.
+    if len(ws) >= 2 and ws[-1] == "firmware" and ws[-2] in _FIRMWARE_OWNERS:
         return "firmware"
     return ""
 

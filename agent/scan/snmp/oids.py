@@ -96,6 +96,7 @@ PRESENCE: dict[str, Oid] = {
     "bridge-mib": (1, 3, 6, 1, 2, 1, 17, 1),         # BRIDGE-MIB::dot1dBase (RFC 4188)
     "q-bridge": (1, 3, 6, 1, 2, 1, 17, 7, 1, 1),     # Q-BRIDGE-MIB::dot1qBase (RFC 4363)
     "ip-forwarding": (1, 3, 6, 1, 2, 1, 4, 1),       # IP-MIB::ipForwarding.0 (RFC 4293)
+    "rmon2-probe": (1, 3, 6, 1, 2, 1, 16, 19),       # RMON2-MIB::probeConfig (RFC 4502)
     # Tables of access points a wireless LAN controller manages: the standard CAPWAP MIB and the
     # AP tables of the controllers' own MIBs (rows exist only on a controller).
     "wlc-capwap": (1, 3, 6, 1, 2, 1, 196, 1),        # CAPWAP-BASE-MIB::capwapBaseObjects (RFC 5833)

@@ -44,6 +44,11 @@ STANDARD: dict[str, Objects] = {
         ("firmware", _o("1.3.6.1.2.1.33.1.1.3.0")),   # UPS-MIB upsIdentUPSSoftwareVersion
         ("firmware", _o("1.3.6.1.2.1.33.1.1.4.0")),   # UPS-MIB upsIdentAgentSoftwareVersion
     ),
+    # RMON2-MIB (RFC 4502) probeSoftwareRev: "the software revision of this device", which optical
+    # and carrier-Ethernet gear with a built-in probe answers where ENTITY-MIB and sysDescr say nothing.
+    "rmon2-probe": (
+        ("firmware", _o("1.3.6.1.2.1.16.19.2.0")),    # RMON2-MIB probeSoftwareRev
+    ),
 }
 
 _CHECK_POINT: Objects = (

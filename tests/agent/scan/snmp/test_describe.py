@@ -87,6 +87,17 @@ CASES = [
      "Netgate", Described(version="2.4.5-RELEASE-p1")),
     ("hypervisor OS name", "VMware ESXi 7.0.0 build-15843807 VMware, Inc. x86_64", "", "VMware",
      Described(version="7.0.0")),
+    # Recorded sysDescr values of LibreNMS's test devices (read, not committed).
+    ("a product name and its release are the whole text", "USW-Flex 5.76.7.13442", "", "Ubiquiti",
+     Described(model="USW-Flex", version="5.76.7.13442")),
+    ("... in several words", "Room Alert 4E v4.2.4", "", "AVTECH", Described(model="Room Alert 4E", version="4.2.4")),
+    ("an OS and its release are no model", "EdgeOS v1.8.0.4853089.160219.1607", "", "Ubiquiti",
+     Described(version="1.8.0.4853089.160219.1607")),
+    ("a name and a one-digit number as the whole text", "ZyWALL 2X", "", "ZyXEL", Described(model="ZyWALL 2X")),
+    ("a labelled name without digits", "Prod: Integra;Vers: 3.6.18;Timestamp: 2017-06-12 16:26:01;kernel: 3.15.0",
+     "", "SAF Tehnika", Described(model="Integra", version="3.6.18")),
+    ("a lone digit after Model: is no model", "SAF microwave radio;CFIP Lumina FODU v2.64.33;Model:2;HW:15", "",
+     "SAF Tehnika", Described(version="2.64.33")),
     # Texts that must yield nothing.
     ("empty", "", "", "", Described()),
     ("words only", "Cisco Internetwork Operating System Software", "", "Cisco", Described()),
