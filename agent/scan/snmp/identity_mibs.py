@@ -21,7 +21,7 @@ Which objects are candidates (general, for every vendor; the README beside the d
    "chassis", "unit", "nameplate" ... table) -- its first row (instance .1) is the device, the way
    PowerNet-MIB's rPDU2IdentTable or PANDUIT-PDU-MIB's pduNamePlateTable describe "PDU 1";
 3. its descriptor, split into camelCase words, names one of three kinds (`kind_of`):
-   serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerNum"), model ("Model",
+   serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerNum", a closing "SN"), model ("Model",
    "ModelName", "ModelNumber", "ProductName", "ProductModel") or firmware
    ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
    "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., or "Firmware" alone after
@@ -127,7 +127,10 @@ def kind_of(name: str) -> str:
     """Which of serial/model/firmware a descriptor names by its words, "" for none (criterion 3)."""
     ws = words(name)
     pairs = set(pairwise(ws))
-    if "serial" in ws or ("ser", "num") in pairs or ("ser", "no") in pairs or "serialnumber" in ws:
+    # ... or "SN" closing the descriptor (FORTINET-FORTIEXTENDER-MIB fextInfoSN; a leading "sn" is
+    # Foundry's prefix for everything, snChasSerNum).
+    if "serial" in ws or ("ser", "num") in pairs or ("ser", "no") in pairs or "serialnumber" in ws \
+            or (len(ws) >= 2 and ws[-1] == "sn"):
         return "serial"
     if "model" in ws or "modelname" in ws or ("product", "name") in pairs or ("prod", "name") in pairs:
         return "model"
