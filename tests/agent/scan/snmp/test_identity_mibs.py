@@ -169,7 +169,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     ("rPDU2IdentModelNumber", "model"), ("snwlSysFirmwareVersion", "firmware"), ("panSysSwVersion", "firmware"),
     ("fgSysVersion", "firmware"), ("swOpCodeVer", "firmware"), ("ahFwVersion", "firmware"),
     ("mtxrOsVersion", "firmware"), ("upsIdentUPSSoftwareRev", "firmware"),
-    ("fextInfoSN", "serial"), ("snAgentBrdIndex", ""), ("deviceFirmware", "firmware"), ("sysFirmware", "firmware"), ("upsFirmware", ""),
+    ("fextInfoSN", "serial"), ("snAgentBrdIndex", ""),
+    ("deviceFirmware", "firmware"), ("sysFirmware", "firmware"), ("upsFirmware", ""),
     ("sysContact", ""), ("ifSpeed", ""), ("hwVersion", ""), ("versionString", ""),
 ])
 def test_kinds_are_read_from_camel_case_words(name: str, kind: str) -> None:
