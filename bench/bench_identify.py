@@ -91,8 +91,11 @@ ok = 0
 for b in sweep(cfg["targets"], methods=[Method.SNMP], options=opts):
     for o in b.observations:
         if o.method.value == "snmp" and o.ip in targets:
+            why = dict(o.attributes)
             found[o.ip] = {"vendor": o.vendor, "type": o.device_type, "model": o.model, "serial": o.serial,
-                           "firmware": getattr(o, "firmware", "") or ""}
+                           "firmware": getattr(o, "firmware", "") or "",
+                           "why": {"vendor": why.get("vendorEvidence", ""), "type": why.get("typeEvidence", ""),
+                                   "identity": why.get("identityEvidence", "")}}
     ok += sum(1 for s in b.statuses if s.ok)
 print(json.dumps({"elapsed": time.perf_counter() - t, "found": found, "ok": ok}))
 """
@@ -178,8 +181,11 @@ def score(labels: dict[str, dict[str, Any]], answers: dict[str, dict[str, str]])
             counts["labelled"] += 1
             counts[verdict] += 1
             if verdict != "right":
+                why = answers.get(name, {}).get("why", {})
+                reason = why.get(field, why.get("identity", "")) if isinstance(why, dict) else ""
                 misses.append({"recording": name, "field": field, "verdict": verdict,
-                               "truth": truth if isinstance(truth, str) else "|".join(truth), "ours": got})
+                               "truth": truth if isinstance(truth, str) else "|".join(truth), "ours": got,
+                               "why": reason})
         table[field] = counts
     coarse = {"right": 0, "wrong": 0, "empty": 0, "labelled": 0}
     for name, lab in labels.items():
@@ -381,7 +387,7 @@ def print_text(result: dict[str, Any], *, misses: bool) -> None:
             print(f"\n  misses, {name}:")
             for m in sorted(r["misses"], key=lambda m: (m["field"], m["recording"])):
                 print(f"    {m['field']:<8} {m['verdict']:<5} {m['recording']:<48} truth {m['truth']!r:<36} "
-                      f"got {m['ours']!r}")
+                      f"got {m['ours']!r}" + (f"  [{m['why']}]" if m.get("why") else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
