@@ -89,7 +89,8 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     firmware = _first([*((v, hand) for v in ids.firmwares), *([] if uname else [(said.version, text)]),
                        (chassis.firmware, ent),
                        *(mib("firmware") if uname else []), (said.version, text),
-                       *([] if uname else mib("firmware")), (chassis.firmware_rev, ent)])
+                       *([] if uname else mib("firmware")), (chassis.firmware_rev, ent),
+                       *((v, hand) for v in ids.last_firmwares)])
     found = (("serial", serial), ("model", model), ("firmware", firmware))
     return Identity(serial=serial[0], model=model[0], firmware=_version_of(firmware[0]),
                     evidence="; ".join(f"{k} from {src}" for k, (v, src) in found if v))

@@ -20,7 +20,8 @@ from typing import Any
 from agent.scan.snmp.oids import Oid
 from agent.scan.snmp.values import text
 
-Field = str  # "serial" | "model" | "firmware"
+# "serial" | "model" | "firmware" | "last-firmware" (a release read only when no other source names one)
+Field = str
 Objects = tuple[tuple[Field, Oid], ...]
 
 
@@ -46,8 +47,9 @@ STANDARD: dict[str, Objects] = {
     ),
     # RMON2-MIB (RFC 4502) probeSoftwareRev: "the software revision of this device", which optical
     # and carrier-Ethernet gear with a built-in probe answers where ENTITY-MIB and sysDescr say nothing.
+    # The last source only: Cisco's IOS answers "12.2" for 12.2(50)SE5, the probe's own revision.
     "rmon2-probe": (
-        ("firmware", _o("1.3.6.1.2.1.16.19.2.0")),    # RMON2-MIB probeSoftwareRev
+        ("last-firmware", _o("1.3.6.1.2.1.16.19.2.0")),  # RMON2-MIB probeSoftwareRev
     ),
 }
 
@@ -298,6 +300,7 @@ class VendorIds:
     serials: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     firmwares: tuple[str, ...] = ()
+    last_firmwares: tuple[str, ...] = ()  # read after every other source of the release
 
 
 def enterprise(object_id: str) -> int:
@@ -367,8 +370,9 @@ def request(object_id: str, mibs: frozenset[str]) -> tuple[Oid, ...]:
 
 def vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any]) -> VendorIds:
     """Every answered value per field, in the order `objects` lists them."""
-    found: dict[str, list[str]] = {"serial": [], "model": [], "firmware": []}
+    found: dict[str, list[str]] = {"serial": [], "model": [], "firmware": [], "last-firmware": []}
     for name, oid in dict.fromkeys(objects(object_id, mibs)):  # a printer maker's hrDeviceDescr.1 is listed twice
         if oid in scalars and (value := text(scalars[oid])):
             found[name].append(value)
-    return VendorIds(tuple(found["serial"]), tuple(found["model"]), tuple(found["firmware"]))
+    return VendorIds(tuple(found["serial"]), tuple(found["model"]), tuple(found["firmware"]),
+                     tuple(found["last-firmware"]))

@@ -127,6 +127,16 @@ def test_a_product_sysdescr_names_the_release_before_the_chassis_software_rev() 
     assert uname.firmware == "6.2.1"
 
 
+def test_the_rmon2_probe_revision_is_the_last_source_of_the_release() -> None:
+    """Cisco IOS answers probeSoftwareRev "12.2" for 12.2(50)SE5 (snmpsim-data's Catalyst 3750)."""
+    got = identify(_CISCO, host_name="sw1", vendor="Cisco", chassis=Chassis(firmware="12.2(50)SE5"),
+                   ids=VendorIds(last_firmwares=("12.2",)))
+    assert got.firmware == "12.2(50)SE5"
+    alone = identify("FSP 150CP", host_name="", vendor="ADVA", chassis=Chassis(),
+                     ids=VendorIds(last_firmwares=("5.5.2",)))
+    assert alone.firmware == "5.5.2"
+
+
 # Registry products as netdisco-mibs defines them (classify/products.py): the model is the last resort.
 _WS_C2960X = Product("1.3.6.1.4.1.9.1.1208", "ciscoWSC2960X48TSL", "CISCO-PRODUCTS-MIB", "", prefix="cisco")
 _PROCURVE = Product("1.3.6.1.4.1.11.2.3.7.11.79", "hpSwitchJ9019A", "HP-ICF-OID",

@@ -50,7 +50,7 @@ FRAGMENTS = [
      VendorIds((), ("UPS5000",), ("V100R001C10B003SP00",))),
     # An ADVA FSP 150 answers RMON2-MIB probeSoftwareRev with its release (a LibreNMS test recording's value).
     ("RMON2 probe: probeSoftwareRev", "1.3.6.1.4.1.2544.1.20.2.1", frozenset({"rmon2-probe"}), _frag({
-        "1.3.6.1.2.1.16.19.2.0": "5.5.2"}), VendorIds((), (), ("5.5.2",))),
+        "1.3.6.1.2.1.16.19.2.0": "5.5.2"}), VendorIds((), (), (), ("5.5.2",))),
     ("printer: Printer-MIB serial, hrDeviceDescr.1 model", "1.3.6.1.4.1.2435.2.3.9.1", frozenset({"printer-mib"}),
      _frag({"1.3.6.1.2.1.43.5.1.1.17.1": "E78123A4N123456", "1.3.6.1.2.1.25.3.2.1.3.1": "Brother HL-L2350DW series"}),
      VendorIds(("E78123A4N123456",), ("Brother HL-L2350DW series",), ())),
