@@ -7,7 +7,8 @@ contacted), sweeps them all with agent.scan.sweep() in the scanner namespace (`-
 default options) at both SNMP depths, and prints per field -- vendor, type, model, serial,
 firmware -- right / wrong / empty out of the devices that have a label for it, plus the wall time.
 With --fusion, Debian's fusioninventory-netdiscovery scans the same simulators in the same run and
-its figures are printed beside ours, with its wall time.
+its figures are printed beside ours, with its wall time. --misses lists every wrong or empty answer
+with why the scanner gave it (the observation's vendorEvidence, typeEvidence or identityEvidence).
 
 How answers are compared (the same for us and for FusionInventory):
 * vendor: lowercased, every non-alphanumeric dropped after removing corporate words (inc, corp,
