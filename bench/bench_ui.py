@@ -101,6 +101,8 @@ def _run(argv: list[str] | None, workdir: Path) -> int:
 
     from starlette.testclient import TestClient
 
+    from collector.inventory.gc import settle_for_serving
+    from collector.inventory.live import LiveInventory
     from collector.inventory.refresh import refresh
     from collector.serve.access import TokenBook
     from collector.serve.web.app import build_app
@@ -134,6 +136,18 @@ def _run(argv: list[str] | None, workdir: Path) -> int:
         median, best, _ = median_best(lambda: client.get(f"/assets/{ref}"), args.runs)
         results.append(("asset page (warm snapshot)", median, best))
         host = re.search(r"<h1>([^<]+)</h1>", first.text)
+    # The collector's own dashboard reads the asset page from its live state's cut (serving.py), not from
+    # a refresh in hand: the same page over the same file, built the way `netcensus serve --ui` builds it.
+    live = LiveInventory(store, ghost_after=timedelta(days=14))
+    live.rebuild(now)
+    settle_for_serving()  # as `netcensus serve` does once started (collector/serve/server.py)
+    live_ctx = WebContext(store=store, snapshot=SnapshotCache(live.snapshot, 600, cut=live.asset_cut),
+                          clock=lambda: now, ghost_after=timedelta(days=14))
+    with TestClient(build_app(live_ctx, auth=auth, audit=audit, tls=False), base_url="http://127.0.0.1") as client:
+        client.cookies.set(SESSION_COOKIE, session.sid)
+        assert client.get(f"/assets/{ref}").status_code == 200
+        median, best, _ = median_best(lambda: client.get(f"/assets/{ref}"), args.runs)
+        results.append(("asset page (collector: live cut)", median, best))
     store.close()
 
     env = {**os.environ, "NETCENSUS_TOKEN": ""}
