@@ -99,3 +99,14 @@ def test_a_ref_naming_several_assets_is_refused_with_the_candidates(store: Store
     assert "matches 2 assets" in text and "isp-gw" in text and "\n" not in text
     with pytest.raises(UsageError, match="no asset matches"):
         asset_detail("nothing-like-it", snap(store), store)
+
+
+def test_a_failed_history_read_is_one_store_error_naming_the_file(tmp_path: Path) -> None:
+    """The four history reads run at once; a failure in any of them is still the store's one-line error."""
+    from collector.errors import StoreError
+
+    s = Store.open(tmp_path / "nc.duckdb")
+    s.write([("ALTER TABLE finding_events RENAME TO finding_events_gone", [])])
+    with pytest.raises(StoreError, match=r"nc\.duckdb: reading the asset's history failed"):
+        s.asset_history(["agent:x"], "a1")
+    s.close()
