@@ -135,6 +135,11 @@ def describe(descr: str, *, host_name: str = "", vendor: str = "") -> Described:
     return Described(model=_model(descr, text, not_models), version=_version(text), serial=_serial(text))
 
 
+def is_uname(descr: str) -> bool:
+    """True when sysDescr is uname -a text ("Linux <host> <kernel release> #1 SMP ..."), as net-snmp prints it."""
+    return bool(_UNAME.match(descr))
+
+
 def _clean_version(v: str) -> str:
     v = v.rstrip(".-,")
     while v.endswith(")") and v.count(")") > v.count("("):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from agent.facts.identifiers import is_placeholder
 from agent.scan.classify.products import Product, model_name
-from agent.scan.snmp.describe import describe
+from agent.scan.snmp.describe import describe, is_uname
 from agent.scan.snmp.mib.entity import Chassis, names_a_kind
 from agent.scan.snmp.mib.identity_objects import Answer
 from agent.scan.snmp.mib.vendor_ids import VendorIds
@@ -85,7 +85,7 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
                 if product else "")]]
     model = _first([(m, src) for m, src in models if _could_be_a_model(m, host_name)])
     # A uname sysDescr names the kernel, not the appliance's release: the vendor MIB's version comes first.
-    uname = bool(_UNAME.match(descr))
+    uname = is_uname(descr)
     firmware = _first([*((v, hand) for v in ids.firmwares), *([] if uname else [(said.version, text)]),
                        (chassis.firmware, ent),
                        *(mib("firmware") if uname else []), (said.version, text),
@@ -94,11 +94,6 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     found = (("serial", serial), ("model", model), ("firmware", firmware))
     return Identity(serial=serial[0], model=model[0], firmware=_version_of(firmware[0]),
                     evidence="; ".join(f"{k} from {src}" for k, (v, src) in found if v))
-
-
-# net-snmp's default sysDescr, uname -a: "Linux <host> <kernel release> #1 SMP ..." (describe.py reads
-# the kernel release from it as its last resort).
-_UNAME = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)[ \t]+\S+[ \t]+\d")
 
 
 def product_model(product: Product | None, *, vendor: str = "") -> str:
