@@ -9,7 +9,9 @@ Order (issue 16, DESIGN.md Scanning):
    registration, which a vendor sets in firmware; where IANA names nobody for it, the enterprise as
    the vendor's own MIBs name it (products.enterprise_name: its module's ORGANIZATION);
 2. ENTITY-MIB entPhysicalMfgName of the chassis (RFC 6933): the manufacturer the device reports;
-3. the IEEE OUI of the device's MAC (macs.hardware_vendor), never from zero, broadcast, multicast,
+3. for a device whose sysObjectID names only its agent's software (or nothing), the enterprise whose
+   own MIB it answers (snmp/maker_probe.py: SYNOLOGY-SYSTEM-MIB under 6574 on a net-snmp NAS);
+4. the IEEE OUI of the device's MAC (macs.hardware_vendor), never from zero, broadcast, multicast,
    locally administered, virtual-machine or small-IEEE-block MACs.
 Measured on real recordings, the MAC was wrong for a third of the devices it named (a network
 module's maker named for the PDU it sits in, a vNIC's hypervisor for a Cisco appliance) and the
@@ -17,7 +19,8 @@ device's own word for one in twenty-six.
 
 Some enterprise numbers name the SNMP agent's software, not the box's maker: Net-SNMP's (8072) and
 its predecessor UCD-SNMP's (2021) on anything from a NAS to an access point, Microsoft's (311) on
-any PC, OpenBSD's snmpd (30155), and Broadcom's FASTPATH reference agent (4413) on white-label
+any PC, OpenBSD's snmpd (30155), FreeBSD's bsnmpd (its own 12325 and the FreeBSD project's 2238, both
+on any FreeBSD-based appliance), and Broadcom's FASTPATH reference agent (4413) on white-label
 switches. They are skipped, and the next source answers.
 """
 
@@ -30,7 +33,7 @@ from agent.scan.classify.descr_maker import named_maker
 from agent.scan.classify.macs import hardware_vendor
 from agent.scan.classify.vendor_names import canonical
 
-AGENT_SOFTWARE_PENS: frozenset[int] = frozenset({8072, 2021, 311, 30155, 4413})
+AGENT_SOFTWARE_PENS: frozenset[int] = frozenset({8072, 2021, 311, 30155, 12325, 2238, 4413})
 
 # entPhysicalMfgName values that name nobody (seen on white-box and virtual chassis).
 _NO_MAKER = frozenset({"", "unknown", "n/a", "na", "none", "null", "-", "default string", "to be filled by o.e.m.",
@@ -45,14 +48,16 @@ class VendorChoice:
     reason: str = ""
 
 
-def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", descr: str = "") -> VendorChoice:
-    """The device's maker from its four sources in order of trust (see the module docstring).
+def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", descr: str = "",
+                  maker_pen: int = 0) -> VendorChoice:
+    """The device's maker from its sources in order of trust (see the module docstring).
 
     Args:
         sys_object_id: dotted sysObjectID.0.
         descr: sysDescr.0.
         entity_mfg: entPhysicalMfgName of the chassis ("" when the device has no ENTITY-MIB).
         mac: the MAC that stands for the device (interfaces.read_interfaces), any spelling.
+        maker_pen: the first enterprise whose own MIB the device answers (maker_probe.py), 0 if none.
     """
     refused: list[str] = []
     if said := named_maker(descr):
@@ -72,6 +77,8 @@ def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", 
     mfg = " ".join(entity_mfg.split())
     if mfg.lower() not in _NO_MAKER:
         return VendorChoice(canonical(mfg), f"ENTITY-MIB manufacturer {mfg!r}")
+    if maker_pen and (org := enterprises.organisation(maker_pen) or products.enterprise_name(maker_pen)):
+        return VendorChoice(canonical(org), "; ".join([*refused, f"answers enterprise {maker_pen}'s MIB ({org})"]))
     if mac:
         org, why_not = hardware_vendor(mac)
         if org:

@@ -38,6 +38,7 @@ from agent.scan.options import SweepOptions
 from agent.scan.snmp.channel import Channel, socket_reason, v3_probe
 from agent.scan.snmp.community import CommunitySession
 from agent.scan.snmp.credentials import Credential, credentials
+from agent.scan.snmp.maker_probe import answering_enterprises, maker_enterprise, wanted
 from agent.scan.snmp.mib.entity import walk_entities
 from agent.scan.snmp.mib.identity_objects import GET_BATCH
 from agent.scan.snmp.observations import build_observations, identity_requests
@@ -245,13 +246,25 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
         finally:
             streams.release()
 
+    answering: tuple[int, ...] = ()
+
     async def identity_objects() -> str:
         # The vendor's and standard MIBs' serial/model/version objects: one GET of the hand-checked
         # ones, and one GET of the public MIBs' candidates (identity_objects.py; GET_BATCH at most),
         # all at once, beside the walks. A device that refuses one just has fewer answers (noted);
-        # noSuchObject is the common answer and costs nothing.
+        # noSuchObject is the common answer and costs nothing. When sysObjectID names no maker, a few
+        # GETNEXTs first find whose MIBs the device answers (maker_probe.py), and that maker's
+        # objects are asked too.
+        nonlocal answering
         object_id = oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else ""
-        hand, extra, note = identity_requests(object_id, mibs)
+        probe_note = ""
+        if wanted(object_id):
+            try:
+                answering = await answering_enterprises(session)
+            except SnmpError as exc:
+                probe_note = f"enterprise probe failed: {exc}"
+        hand, extra, note = identity_requests(object_id, mibs, maker_enterprise(answering))
+        note = "; ".join(x for x in (probe_note, note) if x)
         batches = [b for b in (hand, *(extra[i:i + GET_BATCH] for i in range(0, len(extra), GET_BATCH))) if b]
         got = await asyncio.gather(*(session.get(b) for b in batches), return_exceptions=True)
         failed = [(len(b), r) for b, r in zip(batches, got, strict=True) if isinstance(r, SnmpError)]
@@ -270,7 +283,7 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
     id_note = await identity_get
     tables = dict(zip(keys, walked, strict=True))
     notes = [w.note for group in walked for w in group if w.note] + ([id_note] if id_note else [])
-    obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC), mibs=mibs)
+    obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC), mibs=mibs, answering=answering)
     skipped = len(columns) - len(keys)
     reason = (f"{session.cred.label}; {options.snmp_depth}; {session.varbinds} varbinds; {len(keys)} tables walked, "
               f"{skipped} empty or not needed")

@@ -16,37 +16,77 @@ from agent.scan.classify.enterprises import enterprise_number
 from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS
 from agent.scan.model import Method, Observation
 from agent.scan.snmp.identify import identify
+from agent.scan.snmp.maker_probe import maker_enterprise, wanted
 from agent.scan.snmp.mib import Sightings, Tables, arp_cache, bridge, entity, host_resources, interfaces, lldp, system
-from agent.scan.snmp.mib.identity_objects import Answer, RegistryError, answers, choose
+from agent.scan.snmp.mib.identity_objects import Answer, IdObject, RegistryError, answers, choose
+from agent.scan.snmp.mib.vendor_ids import VendorIds, vendor_ids
 from agent.scan.snmp.mib.vendor_ids import request as vendor_requests
-from agent.scan.snmp.mib.vendor_ids import vendor_ids
 from agent.scan.snmp.oids import Oid
 
 # Tables that report other hosts the device has seen, in the order their sightings are listed.
 SIGHTINGS: tuple[Sightings, ...] = (arp_cache.sightings, bridge.sightings, lldp.sightings)
 
 
-def identity_requests(object_id: str, mibs: frozenset[str]) -> tuple[tuple[Oid, ...], tuple[Oid, ...], str]:
+def _identity_sources(object_id: str, maker_pen: int) -> tuple[str, ...]:
+    """Whose identity objects to ask: sysObjectID's enterprise, then the maker's the probe found
+    (maker_probe.py; as a bare enterprise OID, so no product subtree is preferred)."""
+    return (object_id, f"1.3.6.1.4.1.{maker_pen}") if maker_pen else (object_id,)
+
+
+def _hand_requests(object_id: str, mibs: frozenset[str], maker_pen: int) -> tuple[Oid, ...]:
+    sources = _identity_sources(object_id, maker_pen)
+    # The standard MIBs' objects come with the first source only (they do not depend on the maker).
+    return tuple(dict.fromkeys(o for i, src in enumerate(sources)
+                               for o in vendor_requests(src, mibs if i == 0 else frozenset())))
+
+
+def _registry_choice(object_id: str, mibs: frozenset[str], maker_pen: int) -> tuple[IdObject, ...]:
+    """The public MIBs' candidates to ask, per source in turn, none of them asked twice.
+
+    Raises:
+        RegistryError: the registry cannot be read.
+    """
+    skip = set(_hand_requests(object_id, mibs, maker_pen))
+    out: list[IdObject] = []
+    for src in _identity_sources(object_id, maker_pen):
+        chosen = choose(src, skip=frozenset(skip))
+        out += chosen
+        skip.update(o.oid for o in chosen)
+    return tuple(out)
+
+
+def identity_requests(object_id: str, mibs: frozenset[str],
+                      maker_pen: int = 0) -> tuple[tuple[Oid, ...], tuple[Oid, ...], str]:
     """The OIDs of the identity GETs: the hand-checked vendor and standard objects (vendor_ids.py),
     then the public vendor MIBs' candidates not already among them (identity_objects.py), and a note
-    when the registry of the latter cannot be read (the hand-checked ones are still asked)."""
-    hand = vendor_requests(object_id, mibs)
+    when the registry of the latter cannot be read (the hand-checked ones are still asked). With
+    `maker_pen` (maker_probe.py), that enterprise's objects are asked too."""
+    hand = _hand_requests(object_id, mibs, maker_pen)
     try:
-        return hand, tuple(o.oid for o in choose(object_id, skip=frozenset(hand))), ""
+        return hand, tuple(o.oid for o in _registry_choice(object_id, mibs, maker_pen)), ""
     except RegistryError as exc:
         return hand, (), str(exc)
 
 
-def _registry_answers(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any]) -> tuple[Answer, ...]:
+def _registry_answers(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any],
+                      maker_pen: int) -> tuple[Answer, ...]:
     try:
-        chosen = choose(object_id, skip=frozenset(vendor_requests(object_id, mibs)))
+        chosen = _registry_choice(object_id, mibs, maker_pen)
     except RegistryError:  # device.py notes it in the device's status
         return ()
     return answers(chosen, scalars)
 
 
+def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any], maker_pen: int) -> VendorIds:
+    """The hand-checked objects' answers, sysObjectID's enterprise first, then the maker's."""
+    found = [vendor_ids(src, mibs if i == 0 else frozenset(), scalars)
+             for i, src in enumerate(_identity_sources(object_id, maker_pen))]
+    return VendorIds(*(tuple(v for ids in found for v in getattr(ids, f)) for f in
+                       ("serials", "models", "firmwares", "last_firmwares")))
+
+
 def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *, seen_at: datetime,
-                       mibs: frozenset[str] = frozenset()) -> list[Observation]:
+                       mibs: frozenset[str] = frozenset(), answering: tuple[int, ...] = ()) -> list[Observation]:
     """The device's own observation, then the sightings of its ARP cache, forwarding tables and LLDP.
 
     Args:
@@ -55,20 +95,24 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         tables: what was walked, by oids.COLUMNS name; absent tables are simply empty.
         seen_at: when the device answered.
         mibs: the PRESENCE MIBs the device answered (device-type evidence).
+        answering: the enterprises whose MIBs it answers (maker_probe.py; probed only when
+            sysObjectID names no maker).
     """
     sysgroup = system.system_group(scalars)
     ifs = interfaces.read_interfaces(host, tables)
     box = entity.chassis(tables)
     attributes = host_resources.attributes(scalars, tables)
     device_mac = ifs.device_mac
-    maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac, sysgroup.descr)
+    maker_pen = maker_enterprise(answering) if wanted(sysgroup.object_id) else 0
+    maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac, sysgroup.descr, maker_pen)
     # The product the vendor's MIB registers this sysObjectID as: a model and type signal of its own.
     # Not for the agent-software enterprises (net-snmp's `linux`): they name no product.
     product = None if enterprise_number(sysgroup.object_id) in AGENT_SOFTWARE_PENS else products.lookup(
         sysgroup.object_id)
-    registry = _registry_answers(sysgroup.object_id, mibs, scalars)
+    registry = _registry_answers(sysgroup.object_id, mibs, scalars, maker_pen)
     ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=maker.vendor, chassis=box,
-                   ids=vendor_ids(sysgroup.object_id, mibs, scalars), registry=registry, product=product)
+                   ids=_vendor_ids(sysgroup.object_id, mibs, scalars, maker_pen), registry=registry,
+                   product=product)
     kind = decide_type(TypeSignals(
         sys_object_id=sysgroup.object_id, sys_descr=sysgroup.descr, services=system.services(scalars), mibs=mibs,
         if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables),

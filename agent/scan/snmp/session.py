@@ -168,6 +168,13 @@ class Session(abc.ABC):
                 got[i] = val
         return got
 
+    async def next_name(self, oid: Oid) -> Oid | None:
+        """GETNEXT of one OID: the name of the object that follows it, None at the end of the view."""
+        vbs = await self._bulk([oid], 0) if self.cred.version == "1" else await self._next([oid])
+        if not vbs or is_exception(vbs[0][1]):
+            return None
+        return vbs[0][0]
+
     async def _next(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
         # GETBULK with non-repeaters = N is a GETNEXT of every varbind (RFC 3416 §4.2.3).
         return await self._bulk(oids, 1)

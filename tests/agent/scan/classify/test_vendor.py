@@ -48,6 +48,20 @@ def test_vendor_sources_in_order(oid: str, mfg: str, mac: str, vendor: str, why:
     assert why in choice.reason
 
 
+def test_the_enterprise_whose_mib_a_device_answers_comes_after_its_own_words_and_before_the_mac() -> None:
+    # A net-snmp appliance answering APC's MIB: APC, not the MAC's maker...
+    choice = choose_vendor("1.3.6.1.4.1.8072.3.2.10", "", "00:00:0c:01:02:03", "", 318)
+    assert choice.vendor == "APC"
+    assert "enterprise 8072 names the SNMP agent's software" in choice.reason
+    assert "answers enterprise 318's MIB (American Power Conversion Corp.)" in choice.reason
+    # ...but ENTITY-MIB's manufacturer and sysDescr's maker are the device's own words and come first.
+    assert choose_vendor("1.3.6.1.4.1.8072.3.2.10", "Juniper Networks", "", "", 318).vendor == "Juniper"
+    # A sysObjectID under a real maker's enterprise is never overruled by what else the agent answers.
+    assert choose_vendor("1.3.6.1.4.1.9.1.1208", "", "", "", 318).vendor == "Cisco"
+    # An enterprise nobody names (neither IANA nor a MIB) names no maker: the MAC answers.
+    assert choose_vendor("", "", "00:00:0c:01:02:03", "", 4242424).vendor == "Cisco"
+
+
 def test_agent_software_numbers_are_net_snmp_ucd_and_microsoft() -> None:
     assert {8072, 2021, 311} <= AGENT_SOFTWARE_PENS
     assert choose_vendor("1.3.6.1.4.1.311.1.1.3.1.1").vendor == ""

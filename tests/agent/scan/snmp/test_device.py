@@ -15,6 +15,7 @@ from agent.scan.model import Method, Observation, TargetStatus
 from agent.scan.options import SweepOptions
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.device import Device, read_device
+from agent.scan.snmp.maker_probe import ENTERPRISES, answering_enterprises, maker_enterprise, wanted
 from agent.scan.snmp.observations import identity_requests
 from agent.scan.snmp.oids import COLUMNS, DISCOVERY_COLUMNS, DISCOVERY_SCALARS, PRESENCE, SCALARS, SYSTEM, TABLE_PREFIX
 from agent.scan.snmp.session import Session
@@ -121,9 +122,15 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     assert census == (*(TABLE_PREFIX[k] for k in DISCOVERY_COLUMNS), *PRESENCE.values()) and reps == 1
     # Walks stay inside the discovery columns; GETs are the system group (which proves the credential),
     # the chassis' strings and the GETs of the vendor's, standard and public MIBs' serial/model/version objects.
+    # Besides them, only where sysObjectID names no maker, a few one-OID GETNEXTs that find whose MIBs
+    # the device answers (maker_probe.py), and that maker's objects among the GETs.
     allowed = [c for cols in DISCOVERY_COLUMNS.values() for c in cols]
-    assert all(_under(o, allowed) for oids, _ in agent.bulks[1:] for o in oids)
-    hand, extra, _ = identity_requests(full[0].snmp.object_id if full[0].snmp else "", frozenset(PRESENCE))
+    object_id = full[0].snmp.object_id if full[0].snmp else ""
+    probes = [oids for oids, _ in agent.bulks[1:] if len(oids) == 1 and oids[0][:6] == ENTERPRISES]
+    assert bool(probes) == wanted(object_id)
+    assert all(_under(o, allowed) for oids, _ in agent.bulks[1:] if oids not in probes for o in oids)
+    maker = maker_enterprise(asyncio.run(answering_enterprises(TableAgent(mib))))
+    hand, extra, _ = identity_requests(object_id, frozenset(PRESENCE), maker)
     identity_objects = (*hand, *extra)
     assert all(_under(o, [SYSTEM, *COLUMNS["ent"]]) or o in identity_objects for o in agent.gets)
     assert set(DISCOVERY_SCALARS) <= set(agent.gets) and set(DISCOVERY_SCALARS) < set(SCALARS)

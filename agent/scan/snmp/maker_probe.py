@@ -1,0 +1,58 @@
+"""Whose MIBs a device implements, for devices whose sysObjectID names only their SNMP agent.
+
+Why: appliances built on net-snmp (NAS boxes, firewalls, UPS cards, LTE routers, time servers,
+BMCs) answer sysObjectID with net-snmp's own number, and some agents send none at all, so the
+enterprise number that names most devices' maker names nobody here. Their maker still shows: the
+vendor's own MIB answers under its enterprise (SYNOLOGY-SYSTEM-MIB under synology(6574),
+CHECKPOINT-MIB under checkpoint(2620), TELTONIKA-MIB under 48690). A network engineer looks
+there; so does this probe, with a few GETNEXTs that skip from one enterprise to the next under
+1.3.6.1.4.1 (GETNEXT of 1.3.6.1.4.1.<n+1> after an object of enterprise n), at most MAX_HOPS.
+
+The first enterprise that is not an agent's software (classify.vendor.AGENT_SOFTWARE_PENS) is the
+maker's: it names the vendor when the device's own words do not (classify/vendor.py), and its
+serial, model and firmware objects are asked like a sysObjectID enterprise's (observations.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agent.scan.classify.enterprises import enterprise_number
+from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS
+from agent.scan.snmp.oids import Oid
+
+if TYPE_CHECKING:  # the probe's only I/O is the session it is handed; the rest is pure
+    from agent.scan.snmp.session import Session
+
+ENTERPRISES: Oid = (1, 3, 6, 1, 4, 1)
+MAX_HOPS = 6  # GETNEXTs per device: agents, then the maker, rarely more than four enterprises
+
+
+def wanted(sys_object_id: str) -> bool:
+    """True when sysObjectID names no maker: absent, outside enterprises, or an agent's software."""
+    pen = enterprise_number(sys_object_id)
+    return not pen or pen in AGENT_SOFTWARE_PENS
+
+
+async def answering_enterprises(session: Session, *, hops: int = MAX_HOPS) -> tuple[int, ...]:
+    """The enterprise numbers with at least one object the device answers, in OID order.
+
+    Stops at the end of enterprises(1.3.6.1.4.1), at the end of the view, after `hops` requests,
+    and at an agent that does not move forward (a broken GETNEXT would otherwise loop).
+    """
+    found: list[int] = []
+    cursor: Oid = ENTERPRISES
+    for _ in range(hops):
+        name = await session.next_name(cursor)
+        if name is None or len(name) <= len(ENTERPRISES) or name[:len(ENTERPRISES)] != ENTERPRISES \
+                or name <= cursor:
+            break
+        pen = name[len(ENTERPRISES)]
+        found.append(pen)
+        cursor = (*ENTERPRISES, pen + 1)
+    return tuple(found)
+
+
+def maker_enterprise(answering: tuple[int, ...]) -> int:
+    """The first answering enterprise that is not an SNMP agent's software, 0 when none."""
+    return next((pen for pen in answering if pen not in AGENT_SOFTWARE_PENS), 0)

@@ -1,0 +1,111 @@
+"""Whose MIBs a device answers when its sysObjectID names only its agent: a few GETNEXTs, each skipping
+to the next enterprise, and that maker's vendor, serial, model and firmware objects asked like a
+sysObjectID enterprise's."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from agent.scan.snmp.maker_probe import ENTERPRISES, answering_enterprises, maker_enterprise, wanted
+from agent.scan.snmp.observations import build_observations, identity_requests
+from agent.scan.snmp.oids import Oid
+from tests.agent.scan.snmp.agents import TableAgent
+
+NET_SNMP_LINUX = (1, 3, 6, 1, 4, 1, 8072, 3, 2, 10)
+
+
+def _ent(*arcs: int) -> Oid:
+    return (*ENTERPRISES, *arcs)
+
+
+# A net-snmp NAS: UCD's and net-snmp's own objects around SYNOLOGY-SYSTEM-MIB's system group (6574.1.5:
+# modelName, serialNumber, version), the way such a box answers.
+NAS: dict[Oid, Any] = {
+    (1, 3, 6, 1, 2, 1, 1, 1, 0): b"Linux nas1 4.4.59+ #25426 SMP PREEMPT x86_64",
+    (1, 3, 6, 1, 2, 1, 1, 2, 0): NET_SNMP_LINUX,
+    (1, 3, 6, 1, 2, 1, 1, 5, 0): b"nas1",
+    _ent(2021, 4, 5, 0): 16_000_000,
+    _ent(2021, 10, 1, 3, 1): b"0.10",
+    _ent(6574, 1, 1, 0): 1,
+    _ent(6574, 1, 5, 1, 0): b"DS916+",
+    _ent(6574, 1, 5, 2, 0): b"1690NXN123456",
+    _ent(6574, 1, 5, 3, 0): b"DSM 6.2-25556",
+    _ent(8072, 1, 2, 1, 1, 4, 0, 1, 0): 1,
+}
+
+
+def test_the_probe_skips_from_enterprise_to_enterprise_and_names_the_maker() -> None:
+    agent = TableAgent(NAS)
+    assert asyncio.run(answering_enterprises(agent)) == (2021, 6574, 8072)
+    # One GETNEXT per enterprise and one that finds the end: each starts past the last enterprise seen.
+    assert [oids for oids, _ in agent.bulks] == [(ENTERPRISES,), (_ent(2022),), (_ent(6575),), (_ent(8073),)]
+    assert maker_enterprise((2021, 6574, 8072)) == 6574
+    assert maker_enterprise((2021, 8072)) == 0 and maker_enterprise(()) == 0
+
+
+def test_the_probe_asks_at_most_its_hops_and_stops_outside_enterprises() -> None:
+    many = {_ent(pen, 1, 0): 1 for pen in range(100, 120)}
+    assert asyncio.run(answering_enterprises(TableAgent(many), hops=3)) == (100, 101, 102)
+    # Nothing under enterprises: the first answer lies beyond it (or is the end of the view).
+    assert asyncio.run(answering_enterprises(TableAgent({(1, 3, 6, 1, 6, 3, 1, 0): 1}))) == ()
+    assert asyncio.run(answering_enterprises(TableAgent({}))) == ()
+
+
+class _Looping(TableAgent):
+    """A broken agent whose GETNEXT answers with the OID it was asked (no progress)."""
+
+    async def _bulk(self, oids: Sequence[Oid], reps: int) -> list[tuple[Oid, Any]]:
+        self.bulks.append((tuple(oids), reps))
+        return [(oids[0] if oids[0] != ENTERPRISES else _ent(9, 1), 1)]
+
+
+def test_an_agent_that_does_not_move_forward_ends_the_probe() -> None:
+    agent = _Looping({})
+    assert asyncio.run(answering_enterprises(agent)) == (9,)
+    assert len(agent.bulks) == 2
+
+
+def test_the_probe_is_wanted_only_when_sys_object_id_names_no_maker() -> None:
+    assert wanted("") and wanted("1.3.6.1.4.1.8072.3.2.10") and wanted("1.3.6.1.4.1.2021.250.10")
+    assert wanted("1.3.6.1.2.1.1") and wanted("1.3.6.1.4.1.4413") and wanted("1.3.6.1.4.1.311.1.1.3.1.2")
+    assert not wanted("1.3.6.1.4.1.9.1.1208") and not wanted("1.3.6.1.4.1.6574.1")
+
+
+def test_the_makers_objects_are_asked_and_name_vendor_model_serial_and_firmware() -> None:
+    hand, extra, note = identity_requests(".".join(map(str, NET_SNMP_LINUX)), frozenset(), 6574)
+    assert not note
+    asked = (*hand, *extra)
+    assert {_ent(6574, 1, 5, 1, 0), _ent(6574, 1, 5, 2, 0), _ent(6574, 1, 5, 3, 0)} <= set(asked)
+    assert len(asked) == len(set(asked))  # nothing asked twice
+    # Without the maker, only net-snmp's own list (hand-checked appliances) is asked.
+    assert set(identity_requests(".".join(map(str, NET_SNMP_LINUX)), frozenset())[0]) <= set(hand)
+
+    scalars = {oid: NAS[oid] for oid in (*NAS, *asked) if oid in NAS and oid[:7] != _ent(2021)}
+    (dev,) = build_observations("192.0.2.7", scalars, {}, seen_at=datetime.now(UTC), answering=(2021, 6574, 8072))
+    assert dev.vendor == "Synology"
+    assert "answers enterprise 6574's MIB" in dict(dev.attributes)["vendorEvidence"]
+    assert (dev.model, dev.serial) == ("DS916+", "1690NXN123456")
+    assert "6.2" in dev.firmware
+    # The same device without the probe's answer: no maker's name (its MAC is unknown here).
+    (bare,) = build_observations("192.0.2.7", scalars, {}, seen_at=datetime.now(UTC))
+    assert bare.vendor == ""
+
+
+def test_a_maker_under_its_own_sys_object_id_is_not_probed_into_another() -> None:
+    scalars: dict[Oid, Any] = {(1, 3, 6, 1, 2, 1, 1, 2, 0): _ent(9, 1, 1208), (1, 3, 6, 1, 2, 1, 1, 1, 0): b"switch"}
+    (dev,) = build_observations("192.0.2.8", scalars, {}, seen_at=datetime.now(UTC), answering=(6574,))
+    assert dev.vendor == "Cisco"
+
+
+def test_a_maker_known_only_to_the_public_mibs_registry_is_asked_for_its_objects() -> None:
+    # No sysObjectID at all; the device answers OAP-NMU (enterprise 40989), whose serialNumber and
+    # softwareVersion scalars only the registry compiled from public MIBs lists.
+    serial, release = _ent(40989, 10, 16, 20, 15, 0), _ent(40989, 10, 16, 20, 13, 0)
+    hand, extra, _ = identity_requests("", frozenset(), 40989)
+    assert {serial, release} <= set(extra) and not {serial, release} & set(hand)
+    scalars: dict[Oid, Any] = {(1, 3, 6, 1, 2, 1, 1, 1, 0): b"NMU", serial: b"NMU1234567", release: b"1.03.24"}
+    (dev,) = build_observations("192.0.2.9", scalars, {}, seen_at=datetime.now(UTC), answering=(40989,))
+    assert (dev.serial, dev.firmware) == ("NMU1234567", "1.03.24")
