@@ -86,11 +86,10 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     model = _first([(m, src) for m, src in models if _could_be_a_model(m, host_name)])
     # A uname sysDescr names the kernel, not the appliance's release: the vendor MIB's version comes first.
     uname = is_uname(descr)
-    firmware = _first([*((v, hand) for v in ids.firmwares), *([] if uname else [(said.version, text)]),
-                       (chassis.firmware, ent),
-                       *(mib("firmware") if uname else []), (said.version, text),
-                       *([] if uname else mib("firmware")), (chassis.firmware_rev, ent),
-                       *((v, hand) for v in ids.last_firmwares)])
+    firmware = _first([(v, src) for v, src in [
+        *((v, hand) for v in ids.firmwares), *([] if uname else [(said.version, text)]), (chassis.firmware, ent),
+        *(mib("firmware") if uname else []), (said.version, text), *([] if uname else mib("firmware")),
+        (chassis.firmware_rev, ent), *((v, hand) for v in ids.last_firmwares)] if not _all_zero(v)])
     found = (("serial", serial), ("model", model), ("firmware", firmware))
     return Identity(serial=serial[0], model=model[0], firmware=_version_of(firmware[0]),
                     evidence="; ".join(f"{k} from {src}" for k, (v, src) in found if v))
@@ -141,6 +140,13 @@ def _version_of(value: str) -> str:
     if words[0][:1].isdigit() or (words[0][:1] in "vV" and words[0][1:2].isdigit()):
         return words[0]
     return describe(value).version or value
+
+
+def _all_zero(version: str) -> bool:
+    """A release whose numbers are all zero ("KA.00.00.0000", "0.0.0"): a stack's or an unset image's
+    placeholder, never what the device runs (HP's stacks answer it in sysDescr for the whole stack)."""
+    digits = [c for c in version if c.isdigit()]
+    return bool(digits) and set(digits) == {"0"}
 
 
 def _first(values: Iterable[Sourced], *, dates: bool = False) -> Sourced:

@@ -127,6 +127,17 @@ def test_a_product_sysdescr_names_the_release_before_the_chassis_software_rev() 
     assert uname.firmware == "6.2.1"
 
 
+@pytest.mark.parametrize("zero", ["KA.00.00.0000", "0.0.0", "V0.0", "00"])
+def test_a_release_of_zeros_gives_way_to_the_next_source(zero: str) -> None:
+    """An HP stack's sysDescr names "revision KA.00.00.0000" while each member's ENTITY-MIB software
+    revision names what it runs."""
+    got = identify(f"HP Stack, revision {zero}", host_name="", vendor="HP",
+                   chassis=Chassis(firmware="KB.16.11.0020"), ids=VendorIds(firmwares=(zero,)))
+    assert got.firmware == "KB.16.11.0020"
+    assert identify("", host_name="", vendor="", chassis=Chassis(), ids=VendorIds(firmwares=("1.0.0",))).firmware \
+        == "1.0.0"
+
+
 def test_the_rmon2_probe_revision_is_the_last_source_of_the_release() -> None:
     """Cisco IOS answers probeSoftwareRev "12.2" for 12.2(50)SE5 (snmpsim-data's Catalyst 3750)."""
     got = identify(_CISCO, host_name="sw1", vendor="Cisco", chassis=Chassis(firmware="12.2(50)SE5"),
