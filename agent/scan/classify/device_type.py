@@ -15,7 +15,9 @@ Signals, all standard:
   CAPWAP-BASE-MIB (RFC 5833) and the AP tables of controller MIBs -> wireless (a controller);
 * IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly;
 * sysServices (RFC 3418 layer bits): 0x02 datalink, 0x04 internet, 0x08 end-to-end, 0x40 applications;
-* interface types (IANAifType-MIB): ieee80211(71) radios, and many physical Ethernet ports;
+* interface types (IANAifType-MIB): ieee80211(71) radios, many physical Ethernet ports, and the
+  interfaces only network infrastructure terminates (_INFRASTRUCTURE_IFTYPES: carrier, access-line,
+  optical-transport, VLAN and link-aggregation interfaces);
 * ENTITY-MIB classes (RFC 6933): stack(11) and many port(10) entities;
 * sysDescr words, matched on word boundaries, after removing phrases that contain a type word
   but mean something else ("Automatic Transfer Switch" is not a switch);
@@ -261,10 +263,30 @@ def _layers(sig: TypeSignals, tally: _Tally) -> None:
         tally.add("server", 1, f"sysServices {s}: host layers only")
 
 
+# IANAifType-MIB numbers of interfaces that only network infrastructure terminates.
+_INFRASTRUCTURE_IFTYPES: tuple[tuple[str, int, frozenset[int], str], ...] = (
+    # ds1(18) ds3(30) frameRelay(32) atm(37) sonet(39) docsCableMaclayer(127) mplsTunnel(150) mpls(166)
+    ("router", 2, frozenset({18, 30, 32, 37, 39, 127, 150, 166}), "carrier (TDM, SONET, ATM, DOCSIS, MPLS)"),
+    # adsl(94) vdsl(97) gpon(250) vdsl2(251): the subscriber side of DSLAMs and OLTs
+    ("switch", 2, frozenset({94, 97, 250, 251}), "access line (DSL, GPON)"),
+    # opticalChannel(195) opticalTransport(196): DWDM and OTN transport gear
+    ("switch", 2, frozenset({195, 196}), "optical transport"),
+    # l2vlan(135) l3ipvlan(136) ieee8023adLag(161)
+    ("switch", 1, frozenset({135, 136, 161}), "VLAN or link-aggregation"),
+)
+
+
 def _interfaces(sig: TypeSignals, tally: _Tally) -> None:
     radios = sum(1 for t in sig.if_types if t == _IEEE80211)
     if radios:
         tally.add("wireless", 3, f"{radios} IEEE 802.11 interface(s) (ifType 71)")
+    present = set(sig.if_types)
+    # Interfaces only network infrastructure has: carrier and access lines end on routers (and on
+    # access multiplexers, typed with switches), optical transport on transport switches; VLAN and
+    # link-aggregation interfaces on switches (and on firewalls, which name themselves otherwise).
+    for dtype, points, kinds, what in _INFRASTRUCTURE_IFTYPES:
+        if found := sorted(present & kinds):
+            tally.add(dtype, points, f"{what} interfaces (ifType {', '.join(map(str, found))})")
     ports = sum(1 for t in sig.if_types if t in _ETHERNET)
     # Many ports: a switch, unless anything else says otherwise (routers, firewalls and filers have
     # eight to sixty too, so this alone decides only between weak guesses).

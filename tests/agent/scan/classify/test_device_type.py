@@ -140,6 +140,19 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("ports alone do not make a switch", {"if_types": (ETH,) * 12}, "unknown", ""),
     ("words inside words do not count", {"sys_descr": "Upstream Firewalld-free Routerless appliance"}, "unknown", ""),
     ("nothing at all", {}, "unknown", ""),
+    # --- round 3: interfaces only network infrastructure terminates ---
+    ("SONET and DS1 lines end on a router", {"if_types": (ETH, ETH, 39, 18, 18)}, "router",
+     "carrier (TDM, SONET, ATM, DOCSIS, MPLS) interfaces (ifType 18, 39) (+2)"),
+    ("a CMTS's DOCSIS MAC layer", {"if_types": (ETH, 127, 128, 129)}, "router",
+     "carrier (TDM, SONET, ATM, DOCSIS, MPLS) interfaces (ifType 127) (+2)"),
+    ("GPON ports: an OLT", {"if_types": (ETH,) * 4 + (250,) * 8}, "switch",
+     "access line (DSL, GPON) interfaces (ifType 250) (+2)"),
+    ("DWDM transport", {"if_types": (ETH, 195, 196)}, "switch", "optical transport interfaces (ifType 195, 196) (+2)"),
+    ("VLANs alone do not make a switch", {"if_types": (ETH, 135, 135)}, "unknown", ""),
+    ("VLANs, LAGs and ports do", {"if_types": (ETH,) * 10 + (135, 161)}, "switch",
+     "VLAN or link-aggregation interfaces (ifType 135, 161) (+1)"),
+    ("a firewall with VLANs names itself", {"sys_descr": "Acme firewall", "if_types": (ETH,) * 10 + (135, 161)},
+     "firewall", "sysDescr 'firewall' (+8)"),
 ]
 
 
