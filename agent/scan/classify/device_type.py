@@ -28,7 +28,10 @@ Signals, all standard:
   "Access Point", "UPS"), with the same word-boundary patterns as sysDescr's strongest words (the
   device naming its kind), weighing PRODUCT_POINTS: less than the device's own sysDescr, since a
   registry entry is sometimes a family's text written once for many products; a product family (the
-  registered parent of products, for a device the MIBs do not list) weighs FAMILY_POINTS.
+  registered parent of products, for a device the MIBs do not list) weighs FAMILY_POINTS;
+* the vendor MIB objects the device answered (its serial, model or version objects from the public
+  MIBs' registry, snmp/mib/identity_objects.py): a kind their module or name says
+  (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB), weighing VENDOR_OBJECT_POINTS.
 """
 
 from __future__ import annotations
@@ -168,6 +171,7 @@ class TypeSignals:
     ip_forwarding: int = 0                     # ipForwarding.0: 1 forwarding, 2 not
     product: str = ""                          # registry product: "MODULE::name", then its words (products.py)
     product_family: bool = False               # the registry matched a product family, not a product
+    vendor_objects: tuple[str, ...] = ()       # "MODULE::descriptor" of the vendor MIB objects that answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +202,7 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _subtree(sig, tally)
     _words(sig, tally)
     _product(sig, tally)
+    _vendor_objects(sig, tally)
     if not tally.points:
         return TypeDecision()
     best = max(tally.points.values())
@@ -354,3 +359,19 @@ def _words(sig: TypeSignals, tally: _Tally) -> None:
         if match and dtype not in seen:
             seen.add(dtype)
             tally.add(dtype, points, f"sysDescr {match.group(0)!r}")
+
+
+VENDOR_OBJECT_POINTS = 3
+
+
+def _vendor_objects(sig: TypeSignals, tally: _Tally) -> None:
+    """The kind a vendor MIB the device implements names in its module or object names
+    (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB::...): the first type named, once."""
+    for label in sig.vendor_objects:
+        module, _, name = label.partition("::")
+        words = f"{module.replace('-', ' ')} {_CAMEL.sub(' ', name)}"
+        cleaned = _NOT_WHAT_THEY_SAY.sub(" ", words)
+        for dtype, pattern in _NAMED_ONLY:
+            if match := pattern.search(words if dtype in ("ups", "wireless") else cleaned):
+                tally.add(dtype, VENDOR_OBJECT_POINTS, f"answers {label} ({match.group(0)!r})")
+                return

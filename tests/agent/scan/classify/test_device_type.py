@@ -151,6 +151,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("VLANs alone do not make a switch", {"if_types": (ETH, 135, 135)}, "unknown", ""),
     ("VLANs, LAGs and ports do", {"if_types": (ETH,) * 10 + (135, 161)}, "switch",
      "VLAN or link-aggregation interfaces (ifType 135, 161) (+1)"),
+    ("a vendor UPS MIB that answers",
+     {"vendor_objects": ("ACME-MIB::acmeSerial", "PowerNet-MIB::upsAdvIdentSerialNumber")}, "ups",
+     "answers PowerNet-MIB::upsAdvIdentSerialNumber ('ups') (+3)"),
+    ("a vendor PDU module", {"vendor_objects": ("EATON-EPDU-MIB::serialNumber",)}, "ups",
+     "answers EATON-EPDU-MIB::serialNumber ('EPDU') (+3)"),
+    ("names without a kind say nothing", {"vendor_objects": ("SYNOLOGY-SYSTEM-MIB::serialNumber",)}, "unknown", ""),
     ("a firewall with VLANs names itself", {"sys_descr": "Acme firewall", "if_types": (ETH,) * 10 + (135, 161)},
      "firewall", "sysDescr 'firewall' (+8)"),
 ]
