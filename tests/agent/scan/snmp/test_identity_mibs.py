@@ -172,6 +172,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     ("fextInfoSN", "serial"), ("snAgentBrdIndex", ""),
     ("deviceFirmware", "firmware"), ("sysFirmware", "firmware"), ("upsFirmware", ""),
     ("sysContact", ""), ("ifSpeed", ""), ("hwVersion", ""), ("versionString", ""),
+    ("devVersion", "firmware"), ("softwVersion", "firmware"), ("version", "firmware"),
+    ("nsBgpInfoVersion", ""), ("firmwareUpdateBundleVersion", ""), ("deviceRevision", ""), ("mibVersion", ""),
 ])
 def test_kinds_are_read_from_camel_case_words(name: str, kind: str) -> None:
     assert kind_of(name) == kind
