@@ -173,12 +173,16 @@ def _version(text: str) -> str:
     return ""
 
 
+# A labelled name without digits: letters, perhaps in hyphenated parts ("Integra", "ArubaMC-VA").
+_ALPHA_NAME = re.compile(r"[A-Za-z]{3,}(?:-[A-Za-z]+)*")
+
+
 def _model(descr: str, text: str, not_models: set[str]) -> str:
     for found in _MODEL_LABEL.finditer(text):
         # A label vouches for the value: a model may be all digits ("MODEL: 225", not a lone "Model:2")
-        # or a name without digits ("Prod: Integra"), never a date.
+        # or a name without digits ("Prod: Integra", "MODEL: ArubaMC-VA"), never a date.
         label = found.group("m").rstrip(".)")
-        vouched = (label.isdigit() and len(label) >= 3) or (label.isalpha() and len(label) >= 3
+        vouched = (label.isdigit() and len(label) >= 3) or (_ALPHA_NAME.fullmatch(label) is not None
                                                               and label.casefold() not in _WORDS)
         if _is_model(label, not_models) or (vouched and label.casefold() not in not_models):
             return label

@@ -96,6 +96,8 @@ CASES = [
     ("a name and a one-digit number as the whole text", "ZyWALL 2X", "", "ZyXEL", Described(model="ZyWALL 2X")),
     ("a labelled name without digits", "Prod: Integra;Vers: 3.6.18;Timestamp: 2017-06-12 16:26:01;kernel: 3.15.0",
      "", "SAF Tehnika", Described(model="Integra", version="3.6.18")),
+    ("a labelled hyphenated name without digits", "ArubaOS (MODEL: ArubaMC-VA), Version 8.10.0.12-FIPS LSR", "",
+     "Aruba", Described(model="ArubaMC-VA", version="8.10.0.12-FIPS")),
     ("a lone digit after Model: is no model", "SAF microwave radio;CFIP Lumina FODU v2.64.33;Model:2;HW:15", "",
      "SAF Tehnika", Described(version="2.64.33")),
     # Texts that must yield nothing.
