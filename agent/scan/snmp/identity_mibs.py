@@ -15,7 +15,8 @@ Which objects are candidates (general, for every vendor; the README beside the d
 1. an OBJECT-TYPE under a private enterprise (1.3.6.1.4.1.<PEN>...), readable (read-only,
    read-write or read-create), with a text SYNTAX: OCTET STRING, DisplayString, SnmpAdminString or
    a textual convention that resolves to OCTET STRING and does not name an address, date or other
-   binary value (`_BINARY_TC_WORDS`);
+   binary value (`_BINARY_TC_WORDS`) -- or, for a descriptor closing in "serial number", an
+   integer (RAY-MIB serialNumber);
 2. either a scalar (asked at instance .0), or a column of a table whose rows are indexed by one
    integer and whose table names the device itself (`_DEVICE_WORDS`: an "ident", "system",
    "chassis", "unit", "nameplate" ... table) -- its first row (instance .1) is the device, the way
@@ -131,8 +132,8 @@ def kind_of(name: str) -> str:
     pairs = set(pairwise(ws))
     # ... or "SN" closing the descriptor (FORTINET-FORTIEXTENDER-MIB fextInfoSN; a leading "sn" is
     # Foundry's prefix for everything, snChasSerNum).
-    if "serial" in ws or ("ser", "num") in pairs or ("ser", "no") in pairs or "serialnumber" in ws \
-            or (len(ws) >= 2 and ws[-1] == "sn"):
+    if "serial" in ws or ("ser", "num") in pairs or ("ser", "no") in pairs \
+            or {"serialnumber", "serialnum", "serialno"} & set(ws) or (len(ws) >= 2 and ws[-1] == "sn"):
         return "serial"
     if "model" in ws or "modelname" in ws or ("product", "name") in pairs or ("prod", "name") in pairs:
         return "model"
@@ -151,6 +152,13 @@ def kind_of(name: str) -> str:
     if len(ws) >= 2 and ws[-1] == "firmware" and ws[-2] in _FIRMWARE_OWNERS:
         return "firmware"
     return ""
+
+
+def ends_in_serial_number(name: str) -> bool:
+    """Whether a descriptor closes in "serial number" ("serialNumber", "SerNum", "Serialno")."""
+    ws = words(name)
+    return bool(ws) and (ws[-1] in ("serialnumber", "serialnum", "serialno")
+                         or (len(ws) >= 2 and ws[-2] in ("serial", "ser") and ws[-1] in ("number", "num", "no")))
 
 
 def excluded(kind: str, name: str, table: str = "") -> bool:
@@ -225,8 +233,12 @@ def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
         name = str(sym.get("name", ""))
         kind = kind_of(name)
         syntax = sym.get("syntax")
+        # Text, or a number whose descriptor ends in "serial number" (RAY-MIB serialNumber is Unsigned32;
+        # numbers named "...SerialBaudRate" or "...SerialParity" configure a serial port).
         if not kind or sym.get("maxaccess") not in _READABLE or not isinstance(syntax, dict) \
-                or str(syntax.get("type", "")) not in text:
+                or not (str(syntax.get("type", "")) in text
+                        or (kind == "serial" and str(syntax.get("type", "")) in integers
+                            and ends_in_serial_number(name))):
             continue
         table = ""
         if sym.get("nodetype") == "scalar":

@@ -81,8 +81,10 @@ def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any]
     """The hand-checked objects' answers, sysObjectID's enterprise first, then the maker's."""
     found = [vendor_ids(src, mibs if i == 0 else frozenset(), scalars)
              for i, src in enumerate(_identity_sources(object_id, maker_pen))]
-    return VendorIds(*(tuple(v for ids in found for v in getattr(ids, f)) for f in
-                       ("serials", "models", "firmwares", "last_firmwares")))
+    return VendorIds(serials=tuple(v for ids in found for v in ids.serials),
+                     models=tuple(v for ids in found for v in ids.models),
+                     firmwares=tuple(v for ids in found for v in ids.firmwares),
+                     last_firmwares=tuple(v for ids in found for v in ids.last_firmwares))
 
 
 def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *, seen_at: datetime,

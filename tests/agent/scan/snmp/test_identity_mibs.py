@@ -82,6 +82,10 @@ acmeSerialMac OBJECT-TYPE
     SYNTAX AcmeMacAddress MAX-ACCESS read-only STATUS current DESCRIPTION "Binary." ::= { acmeSystem 7 }
 acmeSysLocationNote OBJECT-TYPE
     SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "No kind." ::= { acmeSystem 8 }
+acmeSerialno OBJECT-TYPE
+    SYNTAX Integer32 MAX-ACCESS read-only STATUS current DESCRIPTION "A numeric serial." ::= { acmeSystem 9 }
+acmeSerialBaudRate OBJECT-TYPE
+    SYNTAX Integer32 MAX-ACCESS read-only STATUS current DESCRIPTION "A serial port's." ::= { acmeSystem 10 }
 
 acmeUnitTable OBJECT-TYPE
     SYNTAX SEQUENCE OF AcmeUnitEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "Units."
@@ -124,20 +128,22 @@ def test_a_tiny_mib_regenerates_into_the_candidates_the_criterion_names(tmp_path
     (mibs / "acme-ident.my").write_text(ACME_MIB)
     (mibs / "NOTES.md").write_text("not a MIB")
     out = tmp_path / "identity_objects.tsv.gz"
-    assert build(tmp_path / "mibs", out, source="tiny test MIB") == 4
+    assert build(tmp_path / "mibs", out, source="tiny test MIB") == 5
     ent = (1, 3, 6, 1, 4, 1, 99999)
     assert load(out) == {99999: (
         IdObject("serial", (*ent, 1, 1, 0), "ACME-IDENT-MIB::acmeSysSerialNumber"),
         # a column of a device table whose rows are indexed by one integer: its first row, the device
         IdObject("serial", (*ent, 2, 1, 2, 1), "ACME-IDENT-MIB::acmeUnitSerial"),
+        # a serial may be a number (a version may not: acmeSoftwareVersionNumber is left out)
+        IdObject("serial", (*ent, 1, 9, 0), "ACME-IDENT-MIB::acmeSerialno"),
         IdObject("model", (*ent, 1, 2, 0), "ACME-IDENT-MIB::acmeSysModelName"),
         IdObject("firmware", (*ent, 1, 3, 0), "ACME-IDENT-MIB::acmeFirmwareVersion"),
     )}
     # Left out: the battery's serial, the lane table's (no device word), an Integer32 version, boot
-    # firmware, an address-like text convention, and an object of no kind.
+    # firmware, an address-like text convention, an object of no kind, and a serial port's setting.
     lines = gzip.decompress(out.read_bytes()).decode()
     assert lines.startswith("# netcensus identity objects") and "# source: tiny test MIB" in lines
-    for left_out in ("Battery", "Lane", "VersionNumber", "Boot", "SerialMac", "Location"):
+    for left_out in ("Battery", "Lane", "VersionNumber", "Boot", "SerialMac", "Location", "BaudRate"):
         assert left_out not in lines.split("# columns")[1]
     # The same MIBs give the same bytes (no timestamp in the gzip header): no spurious diff on regeneration.
     again = tmp_path / "again.tsv.gz"
@@ -150,7 +156,7 @@ def test_the_cli_regenerates_and_says_how_many(tmp_path: Path) -> None:
     out = tmp_path / "reg.tsv.gz"
     res = run_cli("netcensus-agent", "identity-objects", "--mibs", str(tmp_path / "mibs"), "--out", str(out))
     assert res.code == 0, res.err
-    assert "wrote 4 serial/model/firmware objects" in res.out and out.is_file()
+    assert "wrote 5 serial/model/firmware objects" in res.out and out.is_file()
 
 
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
@@ -172,7 +178,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     ("fextInfoSN", "serial"), ("snAgentBrdIndex", ""),
     ("deviceFirmware", "firmware"), ("sysFirmware", "firmware"), ("upsFirmware", ""),
     ("sysContact", ""), ("ifSpeed", ""), ("hwVersion", ""), ("versionString", ""),
-    ("devVersion", "firmware"), ("softwVersion", "firmware"), ("version", "firmware"),
+    ("serialnum", "serial"), ("serialno", "serial"), ("devVersion", "firmware"), ("softwVersion", "firmware"),
+    ("version", "firmware"),
     ("nsBgpInfoVersion", ""), ("firmwareUpdateBundleVersion", ""), ("deviceRevision", ""), ("mibVersion", ""),
 ])
 def test_kinds_are_read_from_camel_case_words(name: str, kind: str) -> None:
