@@ -114,7 +114,7 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("storage", 3, r"\b(onefs|ontap|data ontap|netapp release|truenas|freenas|data domain|exagrid|"
                    r"diskstation|rackstation|readynas|terastation|isilon|"
                    r"powervault|equallogic|storwize)\b"),
-    ("firewall", NAMED, r"\b(firewall|utm|adaptive security appliance)\b|\bngfw"),
+    ("firewall", NAMED, r"\b(firewall|utm|(adaptive )?security appliance)\b|\bngfw"),
     ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|pix|zywall|"
                     r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|cyberoam|stormshield|check ?point|"
                     r"gaia|usg\d*\w*|security gateway|web gateway|email security)\b"),
@@ -126,10 +126,12 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger)\b"),
     ("iot", 3, r"\b(siteboss|sensorprobe|netbotz|room ?alert|enviromux|temperature|humidity)\b"),
     ("switch", NAMED, r"\b(\w*switch|ethernet routing switch|media converter)\b"),
-    # Also network operating systems (OcNOS, a vendor's "NOS"), 3Com's SuperStack family and access
-    # multiplexers (DSLAM, OLT, "access node"), which aggregate subscriber lines like a switch.
+    # Also network operating systems (OcNOS, a vendor's "NOS"), 3Com's SuperStack family, access
+    # multiplexers (DSLAM, OLT, "access node"), which aggregate subscriber lines like a switch, and
+    # optical transport (DWDM/CWDM multiplexers, EDFA amplifiers, ROADMs), typed with switches.
     ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29[4-7]\d|3[5-8][5-7]0|4[59]\d\d|6[58]\d\d|9[2-6]\d\d)[a-z]*\b|"
                   r"(?:superstack|ocnos|nos|dslam|access node|olt)\b|"
+                  r"\w*wdm|edfa|roadm|optical (amplifier|transport|line system)|"
                   r"\d{1,2}-port|cumulus|swch|nexus|procurve|fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
     ("router", NAMED, r"\b(router)\b"),
     ("router", 3, r"\b(versatile routing platform|vrp|"
