@@ -31,7 +31,9 @@ Signals, all standard:
   registered parent of products, for a device the MIBs do not list) weighs FAMILY_POINTS;
 * the vendor MIB objects the device answered (its serial, model or version objects from the public
   MIBs' registry, snmp/mib/identity_objects.py): a kind their module or name says
-  (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB), weighing VENDOR_OBJECT_POINTS.
+  (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB), weighing VENDOR_OBJECT_POINTS;
+* the model identification found (snmp/identify.py: a vendor object, the chassis, sysDescr or the
+  product registry) where it names its kind ("FortiSwitch-424E", "iBoot-PDU8"), weighing MODEL_POINTS.
 """
 
 from __future__ import annotations
@@ -174,6 +176,7 @@ class TypeSignals:
     product: str = ""                          # registry product: "MODULE::name", then its words (products.py)
     product_family: bool = False               # the registry matched a product family, not a product
     vendor_objects: tuple[str, ...] = ()       # "MODULE::descriptor" of the vendor MIB objects that answered
+    model: str = ""                            # the model the identification found (snmp/identify.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +208,7 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _words(sig, tally)
     _product(sig, tally)
     _vendor_objects(sig, tally)
+    _model(sig, tally)
     if not tally.points:
         return TypeDecision()
     best = max(tally.points.values())
@@ -377,3 +381,18 @@ def _vendor_objects(sig: TypeSignals, tally: _Tally) -> None:
             if match := pattern.search(words if dtype in ("ups", "wireless") else cleaned):
                 tally.add(dtype, VENDOR_OBJECT_POINTS, f"answers {label} ({match.group(0)!r})")
                 return
+
+
+MODEL_POINTS = 5
+
+
+def _model(sig: TypeSignals, tally: _Tally) -> None:
+    """The kind the device's model names ("EdgeSwitch 24-Port 250W", "AirFiber 60 LR Radio")."""
+    words = " ".join(sig.model.split())
+    if not words:
+        return
+    cleaned = _NOT_WHAT_THEY_SAY.sub(" ", words)
+    for dtype, pattern in _NAMED_ONLY:
+        if match := pattern.search(words if dtype in ("ups", "wireless") else cleaned):
+            tally.add(dtype, MODEL_POINTS, f"model {match.group(0)!r}")
+            return

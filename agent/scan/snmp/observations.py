@@ -119,7 +119,8 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         sys_object_id=sysgroup.object_id, sys_descr=sysgroup.descr, services=system.services(scalars), mibs=mibs,
         if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables),
         product=product_text(product.label, product.name, product.description) if product else "",
-        product_family=bool(product and product.family), vendor_objects=tuple(a.name for a in registry)))
+        product_family=bool(product and product.family), vendor_objects=tuple(a.name for a in registry),
+        model=ids.model))
     if product is not None:
         attributes["productEvidence"] = (
             f"sysObjectID {'under product family' if product.family else 'registered as'} {product.label}"

@@ -155,6 +155,7 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "sysDescr 'Security Appliance' (+8)"),
     ("a DWDM multiplexer", {"sys_descr": "Lambdatrail-HS / xWDM Multiplexer"}, "switch", "sysDescr 'xWDM' (+3)"),
     ("an EDFA", {"sys_descr": "GW-6420-EDFA optical amplifier"}, "switch", "sysDescr 'EDFA' (+3)"),
+    ("the model names the kind", {"model": "FortiSwitch-424E-Fiber"}, "switch", "model 'FortiSwitch' (+5)"),
     ("a vendor UPS MIB that answers",
      {"vendor_objects": ("ACME-MIB::acmeSerial", "PowerNet-MIB::upsAdvIdentSerialNumber")}, "ups",
      "answers PowerNet-MIB::upsAdvIdentSerialNumber ('ups') (+3)"),
