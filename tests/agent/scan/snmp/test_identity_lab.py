@@ -1,6 +1,8 @@
 """A device whose serial, model and release live only in its vendor's MIB, served by snmpsim in a
 namespace and swept at both depths: the objects come from the public-MIB registry (no hand list names
-this vendor), and the observation says which object each came from."""
+this vendor), and the observation says which object each came from. A second device answers with
+net-snmp's own sysObjectID: the maker probe finds whose MIB it answers, which names the vendor and
+whose objects give its serial and release."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ pytestmark = [pytest.mark.root]
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "scan" / "snmpsim" / "vendor-ident"
 IP = "192.0.2.70"
+NET_SNMP_DATA = DATA.parent / "maker-probe"
+NET_SNMP_IP = "192.0.2.71"
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +32,13 @@ def lab() -> Iterator[Lab]:
     if not (Path(sys.executable).parent / "snmpsim-command-responder").exists() and not shutil.which(
             "snmpsim-command-responder"):
         pytest.skip("snmpsim is not installed")
-    with Lab([LabHost("vendor-ident", IP, "00:00:5e:00:53:01", snmpsim_data=DATA)]) as running:
+    with Lab([LabHost("vendor-ident", IP, "00:00:5e:00:53:01", snmpsim_data=DATA),
+              LabHost("maker-probe", NET_SNMP_IP, "00:00:5e:00:53:02", snmpsim_data=NET_SNMP_DATA)]) as running:
         yield running
 
 
-def _device(lab: Lab, depth: str) -> dict[str, Any]:
-    batches = lab.sweep([IP], ["snmp"], {"time_budget_s": 60, "timeout_s": 2, "retries": 2, "snmp_depth": depth})
+def _device(lab: Lab, depth: str, ip: str = IP) -> dict[str, Any]:
+    batches = lab.sweep([ip], ["snmp"], {"time_budget_s": 60, "timeout_s": 2, "retries": 2, "snmp_depth": depth})
     (dev,) = [o for o in iter_observations(batches) if o["method"] == "snmp"]
     return dev
 
@@ -47,3 +52,15 @@ def test_serial_model_and_release_from_the_vendor_mib_with_their_source(lab: Lab
     assert evidence == ("serial from F5-BIGIP-SYSTEM-MIB::sysGeneralChassisSerialNum; "
                         "model from F5-BIGIP-SYSTEM-MIB::sysProductName; "
                         "firmware from F5-BIGIP-SYSTEM-MIB::sysProductVersion")
+
+
+@pytest.mark.parametrize("depth", ["inventory", "discovery"])
+def test_a_net_snmp_appliance_is_named_by_the_mib_it_answers(lab: Lab, depth: str) -> None:
+    dev = _device(lab, depth, NET_SNMP_IP)
+    attributes = dict(dev["attributes"])
+    assert "enterprise 8072 names the SNMP agent's software" in attributes["vendorEvidence"]
+    assert "answers enterprise 40989's MIB" in attributes["vendorEvidence"]
+    assert dev["vendor"]  # the IANA registry's name for 40989 (its spelling is the registry's)
+    assert (dev["serial"], dev["firmware"]) == ("NMU-7731-0042", "1.03.24")
+    assert attributes["identityEvidence"] == ("serial from OAP-NMU::serialNumber; "
+                                              "firmware from OAP-NMU::softwareVersion")
