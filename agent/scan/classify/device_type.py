@@ -33,7 +33,10 @@ Signals, all standard:
   MIBs' registry, snmp/mib/identity_objects.py): a kind their module or name says
   (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB), weighing VENDOR_OBJECT_POINTS;
 * the model identification found (snmp/identify.py: a vendor object, the chassis, sysDescr or the
-  product registry) where it names its kind ("FortiSwitch-424E", "iBoot-PDU8"), weighing MODEL_POINTS.
+  product registry) where it names its kind ("FortiSwitch-424E", "iBoot-PDU8"), weighing MODEL_POINTS;
+* the system capabilities the device advertises over LLDP (LLDP-MIB lldpLocSysCapEnabled, IEEE
+  802.1AB): a telephone, a WLAN access point, a bridge or a router (both: a layer-3 switch or a
+  router with switch ports, left to the other signals), a DOCSIS cable device.
 """
 
 from __future__ import annotations
@@ -177,6 +180,7 @@ class TypeSignals:
     product_family: bool = False               # the registry matched a product family, not a product
     vendor_objects: tuple[str, ...] = ()       # "MODULE::descriptor" of the vendor MIB objects that answered
     model: str = ""                            # the model the identification found (snmp/identify.py)
+    lldp: frozenset[str] = frozenset()         # LLDP capabilities the device advertises (mib/lldp.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +213,7 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _product(sig, tally)
     _vendor_objects(sig, tally)
     _model(sig, tally)
+    _lldp(sig, tally)
     if not tally.points:
         return TypeDecision()
     best = max(tally.points.values())
@@ -396,3 +401,22 @@ def _model(sig: TypeSignals, tally: _Tally) -> None:
         if match := pattern.search(words if dtype in ("ups", "wireless") else cleaned):
             tally.add(dtype, MODEL_POINTS, f"model {match.group(0)!r}")
             return
+
+
+def _lldp(sig: TypeSignals, tally: _Tally) -> None:
+    """What the device advertises itself as to its LLDP neighbours (see the module docstring)."""
+    caps = sig.lldp
+    if "telephone" in caps:
+        tally.add("phone", 5, "LLDP capability telephone")
+    if "wlanAccessPoint" in caps:
+        tally.add("wireless", 4, "LLDP capability wlanAccessPoint")
+    bridge, router = "bridge" in caps, "router" in caps
+    if bridge and not router:
+        tally.add("switch", 3, "LLDP capability bridge")
+    elif router and not bridge:
+        tally.add("router", 3, "LLDP capability router")
+    elif bridge and router:
+        tally.add("switch", 1, "LLDP capabilities bridge and router")
+        tally.add("router", 1, "LLDP capabilities bridge and router")
+    if "docsisCableDevice" in caps:
+        tally.add("router", 2, "LLDP capability docsisCableDevice")

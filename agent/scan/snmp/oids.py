@@ -83,8 +83,10 @@ TABLE_PREFIX: dict[str, Oid] = {
     "lldploc": LLDP_LOC_PORT, "lldp": LLDP_REM, "lldpman": LLDP_REM_MAN_ADDR,
 }
 SYS_SERVICES = (*SYSTEM, 7, 0)                       # SNMPv2-MIB::sysServices.0
+# LLDP-MIB::lldpLocSysCapEnabled.0 (IEEE 802.1AB): the system capabilities the device advertises.
+LLDP_LOC_SYS_CAP_ENABLED = (1, 0, 8802, 1, 1, 2, 1, 3, 6, 0)
 SCALARS: tuple[Oid, ...] = (SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_CONTACT, SYS_NAME, SYS_LOCATION,
-                            SYS_SERVICES, HR_MEMORY_SIZE)
+                            SYS_SERVICES, LLDP_LOC_SYS_CAP_ENABLED, HR_MEMORY_SIZE)
 # Standard MIBs whose presence is evidence of a device's type (classify/device_type.py); asked in
 # the same census GETNEXT as the tables, never walked: no request is added per device.
 PRESENCE: dict[str, Oid] = {
@@ -121,14 +123,15 @@ def present_mibs(values: Sequence[Any]) -> frozenset[str]:
 # its state would read as "down", which the interface record cannot tell from "not asked");
 # ipAddrTable says which interface carries the address we asked (so the device MAC is the one an
 # inventory reports); the chassis gives serial, model and manufacturer. Classification needs only
-# the system scalars and the PRESENCE census, which discovery asks too.
+# the system scalars, the LLDP capabilities and the PRESENCE census, which discovery asks too.
 DISCOVERY_COLUMNS: dict[str, tuple[Oid, ...]] = {
     "if": COLUMNS["if"],
     "ifx": COLUMNS["ifx"],
     "ipad": COLUMNS["ipad"],
     "ent": COLUMNS["ent"],
 }
-DISCOVERY_SCALARS: tuple[Oid, ...] = tuple(o for o in SCALARS if o[:len(SYSTEM)] == SYSTEM)
+DISCOVERY_SCALARS: tuple[Oid, ...] = tuple(o for o in SCALARS
+                                           if o[:len(SYSTEM)] == SYSTEM or o == LLDP_LOC_SYS_CAP_ENABLED)
 
 
 def depth_plan(depth: str) -> tuple[dict[str, tuple[Oid, ...]], tuple[Oid, ...]]:

@@ -1,15 +1,31 @@
-"""LLDP-MIB lldpRemTable / lldpRemManAddrTable (IEEE 802.1AB) -> SNMP_LLDP neighbour sightings."""
+"""LLDP-MIB lldpRemTable / lldpRemManAddrTable (IEEE 802.1AB) -> SNMP_LLDP neighbour sightings; and the
+capabilities the device itself advertises (lldpLocSysCapEnabled), type evidence."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from agent.scan.classify import classify, normalise_mac
 from agent.scan.model import Method, Observation, SeenVia
 from agent.scan.snmp.mib import Tables, sighting
-from agent.scan.snmp.oids import LLDP_LOC_PORT, LLDP_REM, LLDP_REM_MAN_ADDR
+from agent.scan.snmp.oids import LLDP_LOC_PORT, LLDP_LOC_SYS_CAP_ENABLED, LLDP_REM, LLDP_REM_MAN_ADDR, Oid
 from agent.scan.snmp.values import as_int, octets, rows_by_index, text
+
+# LLDP-MIB LldpSystemCapabilitiesMap BITS, in bit order (IEEE 802.1AB-2005 clause 9.5.8).
+CAPABILITIES = ("other", "repeater", "bridge", "wlanAccessPoint", "router", "telephone", "docsisCableDevice",
+                "stationOnly")
+
+
+def capabilities(scalars: Mapping[Oid, Any]) -> frozenset[str]:
+    """The system capabilities enabled on the device (lldpLocSysCapEnabled.0), empty when not answered.
+
+    BITS (RFC 2578 §7.1.4): bit 0 is the most significant bit of the first octet.
+    """
+    raw = octets(scalars[LLDP_LOC_SYS_CAP_ENABLED]) if LLDP_LOC_SYS_CAP_ENABLED in scalars else b""
+    return frozenset(name for n, name in enumerate(CAPABILITIES)
+                     if n // 8 < len(raw) and raw[n // 8] & (0x80 >> (n % 8)))
 
 
 def sightings(host: str, device_name: str, port_names: Mapping[int, str], tables: Tables,

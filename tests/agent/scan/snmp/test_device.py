@@ -120,8 +120,9 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     # a device (UPS-MIB, Printer-MIB).
     census, reps = agent.bulks[0]
     assert census == (*(TABLE_PREFIX[k] for k in DISCOVERY_COLUMNS), *PRESENCE.values()) and reps == 1
-    # Walks stay inside the discovery columns; GETs are the system group (which proves the credential),
-    # the chassis' strings and the GETs of the vendor's, standard and public MIBs' serial/model/version objects.
+    # Walks stay inside the discovery columns; GETs are the system group and LLDP capabilities (which
+    # prove the credential), the chassis' strings and the GETs of the vendor's, standard and public MIBs'
+    # serial/model/version objects.
     # Besides them, only where sysObjectID names no maker, a few one-OID GETNEXTs that find whose MIBs
     # the device answers (maker_probe.py), and that maker's objects among the GETs.
     allowed = [c for cols in DISCOVERY_COLUMNS.values() for c in cols]
@@ -132,7 +133,8 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     maker = maker_enterprise(asyncio.run(answering_enterprises(TableAgent(mib))))
     hand, extra, _ = identity_requests(object_id, frozenset(PRESENCE), maker)
     identity_objects = (*hand, *extra)
-    assert all(_under(o, [SYSTEM, *COLUMNS["ent"]]) or o in identity_objects for o in agent.gets)
+    assert all(_under(o, [SYSTEM, *COLUMNS["ent"]]) or o in (*identity_objects, *DISCOVERY_SCALARS)
+               for o in agent.gets)
     assert set(DISCOVERY_SCALARS) <= set(agent.gets) and set(DISCOVERY_SCALARS) < set(SCALARS)
     assert not any(_under(c, allowed) for k in ("arp", "arp2", "fdb", "qfdb", "bport", "hr", "sw", "lldp")
                    for c in COLUMNS[k])
