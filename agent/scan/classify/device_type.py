@@ -342,18 +342,25 @@ def product_text(label: str, name: str, description: str) -> str:
     return f"{label}\t{_CAMEL.sub(' ', name)} {' '.join(description.split())}"
 
 
+def _kind_named(words: str) -> tuple[str, str] | None:
+    """The first type a text names in the device-names-its-kind sense (the NAMED words), with the
+    words that named it; None when it names none. Power and wireless words are matched on the whole
+    text (the phrases _NOT_WHAT_THEY_SAY removes name them), the others after those are removed."""
+    if not words.strip():
+        return None
+    cleaned = _NOT_WHAT_THEY_SAY.sub(" ", words)
+    for dtype, pattern in _NAMED_ONLY:
+        if match := pattern.search(words if dtype in ("ups", "wireless") else cleaned):
+            return dtype, match.group(0)
+    return None
+
+
 def _product(sig: TypeSignals, tally: _Tally) -> None:
     """The registry product's own word for its kind (see the module docstring): the first type named."""
     label, _, words = sig.product.partition("\t")
-    if not words.strip():
-        return
-    cleaned = _NOT_WHAT_THEY_SAY.sub(" ", words)
-    for dtype, pattern in _NAMED_ONLY:
-        text = words if dtype in ("ups", "wireless") else cleaned
-        if match := pattern.search(text):
-            kind, points = ("product family", FAMILY_POINTS) if sig.product_family else ("product", PRODUCT_POINTS)
-            tally.add(dtype, points, f"{kind} {label} says {match.group(0)!r}")
-            break
+    if named := _kind_named(words):
+        kind, points = ("product family", FAMILY_POINTS) if sig.product_family else ("product", PRODUCT_POINTS)
+        tally.add(named[0], points, f"{kind} {label} says {named[1]!r}")
 
 
 def _words(sig: TypeSignals, tally: _Tally) -> None:
@@ -380,12 +387,9 @@ def _vendor_objects(sig: TypeSignals, tally: _Tally) -> None:
     (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB::...): the first type named, once."""
     for label in sig.vendor_objects:
         module, _, name = label.partition("::")
-        words = f"{module.replace('-', ' ')} {_CAMEL.sub(' ', name)}"
-        cleaned = _NOT_WHAT_THEY_SAY.sub(" ", words)
-        for dtype, pattern in _NAMED_ONLY:
-            if match := pattern.search(words if dtype in ("ups", "wireless") else cleaned):
-                tally.add(dtype, VENDOR_OBJECT_POINTS, f"answers {label} ({match.group(0)!r})")
-                return
+        if named := _kind_named(f"{module.replace('-', ' ')} {_CAMEL.sub(' ', name)}"):
+            tally.add(named[0], VENDOR_OBJECT_POINTS, f"answers {label} ({named[1]!r})")
+            return
 
 
 MODEL_POINTS = 5
@@ -393,14 +397,8 @@ MODEL_POINTS = 5
 
 def _model(sig: TypeSignals, tally: _Tally) -> None:
     """The kind the device's model names ("EdgeSwitch 24-Port 250W", "AirFiber 60 LR Radio")."""
-    words = " ".join(sig.model.split())
-    if not words:
-        return
-    cleaned = _NOT_WHAT_THEY_SAY.sub(" ", words)
-    for dtype, pattern in _NAMED_ONLY:
-        if match := pattern.search(words if dtype in ("ups", "wireless") else cleaned):
-            tally.add(dtype, MODEL_POINTS, f"model {match.group(0)!r}")
-            return
+    if named := _kind_named(" ".join(sig.model.split())):
+        tally.add(named[0], MODEL_POINTS, f"model {named[1]!r}")
 
 
 def _lldp(sig: TypeSignals, tally: _Tally) -> None:
