@@ -396,7 +396,7 @@ MODEL_POINTS = 5
 
 
 def _model(sig: TypeSignals, tally: _Tally) -> None:
-    """The kind the device's model names ("EdgeSwitch 24-Port 250W", "AirFiber 60 LR Radio")."""
+    """The kind the device's model names ("FortiSwitch-424E-Fiber", "iBoot-PDU8")."""
     if named := _kind_named(" ".join(sig.model.split())):
         tally.add(named[0], MODEL_POINTS, f"model {named[1]!r}")
 
