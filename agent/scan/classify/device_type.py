@@ -15,9 +15,6 @@ Signals, all standard:
   CAPWAP-BASE-MIB (RFC 5833) and the AP tables of controller MIBs -> wireless (a controller);
 * IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly;
 * sysServices (RFC 3418 layer bits): 0x02 datalink, 0x04 internet, 0x08 end-to-end, 0x40 applications;
-* the platform a Unix agent describes (`uname` in sysDescr): a kernel on a PC CPU (x86_64, amd64,
-  i386-i686) weakly says server, a kernel on an embedded CPU (MIPS, ARM, PowerPC) says "not a
-  server" (_may_be_server);
 * interface types (IANAifType-MIB): ieee80211(71) radios, many physical Ethernet ports, and the
   interfaces only network infrastructure terminates (_INFRASTRUCTURE_IFTYPES: carrier, access-line,
   optical-transport, VLAN and link-aggregation interfaces);
@@ -163,13 +160,6 @@ _NOT_A_SERVER = re.compile(r"\b(console server|terminal server|serial server|dev
 _EMBEDDED_CPU = re.compile(r"\b(mips\w*|arm\w*|aarch64|ppc\w*|powerpc\w*|m68k|sh4\w*)\s*$", re.IGNORECASE)
 
 
-# A Unix kernel's own sysDescr (net-snmp's default: `uname -s -n -r -v -m`) ending in a
-# general-purpose PC CPU: the kernel a server distribution runs. Weak, since appliances run it too
-# (firewalls, filers): their own words, MIBs or product outweigh it.
-_UNIX_ON_PC = re.compile(r"^(linux|freebsd|openbsd|netbsd|dragonfly|sunos)\s+\S+\s+\d.*\b(x86_64|amd64|i[3-6]86)\s*$",
-                         re.IGNORECASE)
-
-
 def _may_be_server(descr: str) -> bool:
     """False when sysDescr names an appliance role or an embedded CPU (see _NOT_A_SERVER, _EMBEDDED_CPU)."""
     return not (_NOT_A_SERVER.search(descr) or _EMBEDDED_CPU.search(descr))
@@ -216,7 +206,6 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     tally = _Tally()
     _presence(sig, tally)
     _layers(sig, tally)
-    _platform(sig, tally)
     _interfaces(sig, tally)
     _entities(sig, tally)
     _subtree(sig, tally)
@@ -288,13 +277,6 @@ def _layers(sig: TypeSignals, tally: _Tally) -> None:
             tally.add("router", 2, f"sysServices {s}: layer 3, no host layers")
     elif host and not (l2 or l3) and _may_be_server(sig.sys_descr):
         tally.add("server", 1, f"sysServices {s}: host layers only")
-
-
-def _platform(sig: TypeSignals, tally: _Tally) -> None:
-    """A Unix kernel on a PC CPU (see _UNIX_ON_PC) that names no appliance role."""
-    descr = " ".join(sig.sys_descr.split())
-    if (match := _UNIX_ON_PC.search(descr)) and not _NOT_A_SERVER.search(descr):
-        tally.add("server", 2, f"sysDescr: {match.group(1)} kernel on {match.group(2)}")
 
 
 # IANAifType-MIB numbers of interfaces that only network infrastructure terminates.

@@ -162,18 +162,6 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("a vendor PDU module", {"vendor_objects": ("EATON-EPDU-MIB::serialNumber",)}, "ups",
      "answers EATON-EPDU-MIB::serialNumber ('EPDU') (+3)"),
     ("names without a kind say nothing", {"vendor_objects": ("SYNOLOGY-SYSTEM-MIB::serialNumber",)}, "unknown", ""),
-    # --- round 4: the platform net-snmp describes ---
-    ("a Unix kernel on a PC CPU (librenms linux)",
-     {"sys_object_id": LINUX, "sys_descr": "Linux some.host.name 4.9.0 #1 SMP Mon Dec 12 14:44:53 CST 2016 x86_64"},
-     "server", "sysDescr: Linux kernel on x86_64 (+2)"),
-    ("OpenBSD on i386", {"sys_descr": "OpenBSD hostname 5.3 GENERIC.MP#58 i386"}, "server",
-     "sysDescr: OpenBSD kernel on i386 (+2)"),
-    ("a console server on a PC CPU is no server",
-     {"sys_descr": "Linux cs01 4.9.0 #1 SMP console server x86_64"}, "unknown", ""),
-    ("a PC CPU named inside another word is not one", {"sys_descr": "Linux box 4.9.0 #1 SMP not-x86_64-based"},
-     "unknown", ""),
-    ("an appliance's own words outweigh its PC CPU",
-     {"sys_descr": "Linux hostname 2.6.32 #1 SMP firewall x86_64"}, "firewall", "sysDescr 'firewall' (+8)"),
     ("a firewall with VLANs names itself", {"sys_descr": "Acme firewall", "if_types": (ETH,) * 10 + (135, 161)},
      "firewall", "sysDescr 'firewall' (+8)"),
 ]
