@@ -304,9 +304,11 @@ def _interfaces(sig: TypeSignals, tally: _Tally) -> None:
         if found := sorted(present & kinds):
             tally.add(dtype, points, f"{what} interfaces (ifType {', '.join(map(str, found))})")
     ports = sum(1 for t in sig.if_types if t in _ETHERNET)
-    # Many ports: a switch, unless anything else says otherwise (routers, firewalls and filers have
-    # eight to sixty too, so this alone decides only between weak guesses).
-    if ports >= 24:
+    # Many Ethernet ports: a switch, unless anything else says otherwise. Weak on purpose: routers,
+    # firewalls and filers have eight to sixty too, and name themselves or answer their MIBs. A host
+    # (hrSystem answers) needs 24 before they count as much: its veth, bridge and bonding
+    # interfaces are Ethernet too.
+    if ports >= 24 or (ports >= 8 and "host-resources" not in sig.mibs):
         tally.add("switch", 2, f"{ports} Ethernet interfaces")
     elif ports >= 8:
         tally.add("switch", 1, f"{ports} Ethernet interfaces")
