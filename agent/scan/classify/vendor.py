@@ -5,6 +5,10 @@ Order (issue 16, DESIGN.md Scanning):
    legal form (descr_maker.py): the device's own text, which follows a product to its present owner
    when the enterprise number stays with whoever registered it (Nortel's for Ciena's 6500, H3C's for
    HPE's Comware switches);
+0b. a brand sysDescr opens with ("Aruba JL635A 8325 ...") when the device's MAC is registered to
+   that same brand: two of the device's own sources agree on a maker other than the enterprise's
+   registrant (HPE's enterprise number on Aruba's CX switches). A first word alone is not enough
+   ("Cyclades ACS 6000" names a product line, "EDS Switch" a family), so the OUI must confirm it;
 1. the enterprise number of sysObjectID through the IANA registry (enterprises.py): the agent's own
    registration, which a vendor sets in firmware; where IANA names nobody for it, the enterprise as
    the vendor's own MIBs name it (products.enterprise_name: its module's ORGANIZATION);
@@ -62,6 +66,9 @@ def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", 
     refused: list[str] = []
     if said := named_maker(descr):
         return VendorChoice(said, f"sysDescr names {said!r}")
+    mac_org, mac_refusal = hardware_vendor(mac) if mac else ("", "")
+    if mac_org and _opens_with(descr, brand := canonical(mac_org)):
+        return VendorChoice(brand, f"sysDescr opens with {brand!r}, the maker of its MAC's OUI ({mac_org})")
     pen = enterprises.enterprise_number(sys_object_id)
     if pen in AGENT_SOFTWARE_PENS:
         refused.append(f"enterprise {pen} names the SNMP agent's software")
@@ -79,9 +86,15 @@ def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", 
         return VendorChoice(canonical(mfg), f"ENTITY-MIB manufacturer {mfg!r}")
     if maker_pen and (org := enterprises.organisation(maker_pen) or products.enterprise_name(maker_pen)):
         return VendorChoice(canonical(org), "; ".join([*refused, f"answers enterprise {maker_pen}'s MIB ({org})"]))
-    if mac:
-        org, why_not = hardware_vendor(mac)
-        if org:
-            return VendorChoice(canonical(org), "; ".join([*refused, f"MAC OUI ({org})"]))
-        refused.append(why_not)
+    if mac_org:
+        return VendorChoice(canonical(mac_org), "; ".join([*refused, f"MAC OUI ({mac_org})"]))
+    if mac_refusal:
+        refused.append(mac_refusal)
     return VendorChoice("", "; ".join(refused))
+
+
+def _opens_with(descr: str, brand: str) -> bool:
+    """True when sysDescr's first words are `brand` (case aside), followed by a word boundary."""
+    words = " ".join(descr.split()).casefold()
+    name = brand.casefold()
+    return bool(name) and words.startswith(name) and (len(words) == len(name) or not words[len(name)].isalnum())

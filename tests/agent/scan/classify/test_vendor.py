@@ -1,4 +1,4 @@
-"""Vendor: the device's own word first (IANA enterprise, then ENTITY-MIB), the MAC last; one spelling per maker."""
+"""Vendor: the device's own words first (sysDescr, enterprise, ENTITY-MIB), the MAC last; one spelling per maker."""
 
 from __future__ import annotations
 
@@ -132,3 +132,16 @@ def test_an_enterprise_iana_does_not_name_is_named_by_its_mibs(tmp_path: Path) -
         assert choose_vendor("1.3.6.1.4.1.9.1.1208").vendor == "Cisco"
     finally:
         products.use_file(None)
+
+
+def test_a_brand_sysdescr_opens_with_beats_the_enterprise_when_the_mac_confirms_it() -> None:
+    # Aruba's CX switches answer under HP's enterprise; their sysDescr and their MAC both say Aruba.
+    descr = "Aruba JL635A 8325 GL.10.04.2000"
+    choice = choose_vendor("1.3.6.1.4.1.11.2.3.7.11.181", "", "00:1a:1e:01:02:03", descr)
+    assert choice.vendor == "Aruba"
+    assert "sysDescr opens with 'Aruba', the maker of its MAC's OUI" in choice.reason
+    # Without the MAC's word, or with a MAC of another maker, the first word is only a word.
+    assert choose_vendor("1.3.6.1.4.1.11.2.3.7.11.181", "", "", descr).vendor == "HP"
+    assert choose_vendor("1.3.6.1.4.1.11.2.3.7.11.181", "", "00:00:0c:01:02:03", descr).vendor == "HP"
+    # The brand must be a whole word: "Arubafoo" is not Aruba.
+    assert choose_vendor("1.3.6.1.4.1.11.2.3.7.11.181", "", "00:1a:1e:01:02:03", "Arubafoo 1.0").vendor == "HP"
