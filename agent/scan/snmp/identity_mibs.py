@@ -25,9 +25,9 @@ Which objects are candidates (general, for every vendor; the README beside the d
    serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerNum", a closing "SN"), model ("Model",
    "ModelName", "ModelNumber", "ProductName", "ProductModel") or firmware
    ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
-   "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., "Firmware" alone after
-   a device word: "deviceFirmware", "sysFirmware"; "Version" after "dev" or "device"; or "version"
-   alone);
+   "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., also as one lowercase word,
+   "productversion"; "Firmware" alone after a device word: "deviceFirmware", "sysFirmware", and
+   "sysSoftware" as a whole descriptor; "Version" after "dev" or "device"; or "version" alone);
 4. neither the descriptor nor its table names another part of the device (`PART_WORDS`: battery,
    module, port, slot, fan, power supply, SFP, transceiver, card, disk, sensor, licence, peer,
    neighbour, client, access point, ...), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`);
@@ -135,21 +135,26 @@ def kind_of(name: str) -> str:
     if "serial" in ws or ("ser", "num") in pairs or ("ser", "no") in pairs \
             or {"serialnumber", "serialnum", "serialno"} & set(ws) or (len(ws) >= 2 and ws[-1] == "sn"):
         return "serial"
-    if "model" in ws or "modelname" in ws or ("product", "name") in pairs or ("prod", "name") in pairs:
+    if "model" in ws or {"modelname", "productname"} & set(ws) or ("product", "name") in pairs \
+            or ("prod", "name") in pairs:
         return "model"
     soft = {"firmware", "fw", "software", "softw", "sw", "os", "image", "img", "sys", "system", "product", "prod",
             "code", "op", "opcode", "release", "firm"}
     version = {"version", "ver", "rev", "revision", "vers", "release"}
-    if any(a in soft and b in version and a != b for a, b in pairs) or "fwversion" in ws or "swversion" in ws:
+    # Also written as one word: fwVersion, swVersion, or a whole descriptor (ServersCheck's "productversion").
+    if any(a in soft and b in version and a != b for a, b in pairs) or "fwversion" in ws or "swversion" in ws \
+            or (len(ws) == 1 and any(ws[0].startswith(a) and ws[0][len(a):] in version for a in soft)):
         return "firmware"
     # The device's own "Version" (DigiPower-PDU-MIB devVersion), and a descriptor that is "version" alone
     # (CPI-UNITY-MIB, CTMMIB, CXR-TS-MIB, SYNOLOGY-SYSTEM-MIB): in a vendor's MIB, the release of the
     # device it describes. ("infoVersion" is not: NETSCREEN-BGP4-MIB nsBgpInfoVersion is BGP's.)
     if ws == ["version"] or (len(ws) >= 2 and ws[-1] in ("version", "ver") and ws[-2] in _VERSION_OWNERS):
         return "firmware"
-    # A device word then "Firmware" alone (ICT-DISTRIBUTION-PANEL-MIB deviceFirmware, sysFirmware):
-    # the release the device runs, as "FirmwareVersion" is.
-    if len(ws) >= 2 and ws[-1] == "firmware" and ws[-2] in _FIRMWARE_OWNERS:
+    # A device word then "Firmware" alone (ICT-DISTRIBUTION-PANEL-MIB deviceFirmware, sysFirmware), or
+    # the two words alone with "Software" (HILLSTONE-SYSTEM-MIB sysSoftware; longer names such as
+    # hwEasyOperationDefaultSysSoftware configure what to load): the release the device runs.
+    if len(ws) >= 2 and ws[-2] in _FIRMWARE_OWNERS \
+            and (ws[-1] == "firmware" or (len(ws) == 2 and ws[-1] == "software")):
         return "firmware"
     return ""
 

@@ -181,6 +181,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     ("serialnum", "serial"), ("serialno", "serial"), ("devVersion", "firmware"), ("softwVersion", "firmware"),
     ("version", "firmware"),
     ("nsBgpInfoVersion", ""), ("firmwareUpdateBundleVersion", ""), ("deviceRevision", ""), ("mibVersion", ""),
+    # one lowercase word (ServersCheck), and "Software" after a device word, alone
+    ("productversion", "firmware"), ("productname", "model"), ("sysSoftware", "firmware"),
+    ("hwEasyOperationDefaultSysSoftware", ""), ("endptSBM1SWVER", ""), ("software", ""),
 ])
 def test_kinds_are_read_from_camel_case_words(name: str, kind: str) -> None:
     assert kind_of(name) == kind
