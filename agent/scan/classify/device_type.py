@@ -15,7 +15,8 @@ Signals, all standard:
   CAPWAP-BASE-MIB (RFC 5833) and the AP tables of controller MIBs -> wireless (a controller);
 * IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly;
 * sysServices (RFC 3418 layer bits): 0x02 datalink, 0x04 internet, 0x08 end-to-end, 0x40 applications;
-* interface types (IANAifType-MIB): ieee80211(71) radios, many physical Ethernet ports, and the
+* interface types (IANAifType-MIB): ieee80211(71) radios (one or two beside four or more Ethernet
+  ports: a router's built-in Wi-Fi), many Ethernet ports (a switch, weakly), and the
   interfaces only network infrastructure terminates (_INFRASTRUCTURE_IFTYPES: carrier, access-line,
   optical-transport, VLAN and link-aggregation interfaces);
 * ENTITY-MIB classes (RFC 6933): stack(11) and many port(10) entities;
@@ -294,7 +295,12 @@ _INFRASTRUCTURE_IFTYPES: tuple[tuple[str, int, frozenset[int], str], ...] = (
 
 def _interfaces(sig: TypeSignals, tally: _Tally) -> None:
     radios = sum(1 for t in sig.if_types if t == _IEEE80211)
-    if radios:
+    ports = sum(1 for t in sig.if_types if t in _ETHERNET)
+    # A radio or two beside four or more wired ports is the Wi-Fi built into a router or gateway (a
+    # SOHO router's LAN ports and WAN); an access point has one or two uplinks, or many radios.
+    if radios and radios <= 2 and ports >= 4:
+        tally.add("router", 3, f"{radios} IEEE 802.11 interface(s) beside {ports} Ethernet ports")
+    elif radios:
         tally.add("wireless", 3, f"{radios} IEEE 802.11 interface(s) (ifType 71)")
     present = set(sig.if_types)
     # Interfaces only network infrastructure has: carrier and access lines end on routers (and on
@@ -303,7 +309,6 @@ def _interfaces(sig: TypeSignals, tally: _Tally) -> None:
     for dtype, points, kinds, what in _INFRASTRUCTURE_IFTYPES:
         if found := sorted(present & kinds):
             tally.add(dtype, points, f"{what} interfaces (ifType {', '.join(map(str, found))})")
-    ports = sum(1 for t in sig.if_types if t in _ETHERNET)
     # Many Ethernet ports: a switch, unless anything else says otherwise. Weak on purpose: routers,
     # firewalls and filers have eight to sixty too, and name themselves or answer their MIBs. A host
     # (hrSystem answers) needs 24 before they count as much: its veth, bridge and bonding
