@@ -131,9 +131,8 @@ def describe(descr: str, *, host_name: str = "", vendor: str = "") -> Described:
     text = " ".join(descr.split())
     if not text:
         return Described()
-    vendor_word = next(iter(vendor.split()), "").casefold()
-    not_models = {n for n in (host_name.casefold(), vendor_word) if n}
-    return Described(model=_model(descr, text, not_models, vendor_word), version=_version(text), serial=_serial(text))
+    not_models = {n.casefold() for n in (host_name, *vendor.split()[:1]) if n}
+    return Described(model=_model(descr, text, not_models), version=_version(text), serial=_serial(text))
 
 
 def is_uname(descr: str) -> bool:
@@ -178,7 +177,7 @@ def _version(text: str) -> str:
 _ALPHA_NAME = re.compile(r"[A-Za-z]{3,}(?:-[A-Za-z]+)*")
 
 
-def _model(descr: str, text: str, not_models: set[str], vendor_word: str = "") -> str:
+def _model(descr: str, text: str, not_models: set[str]) -> str:
     for found in _MODEL_LABEL.finditer(text):
         # A label vouches for the value: a model may be all digits ("MODEL: 225", not a lone "Model:2")
         # or a name without digits ("Prod: Integra", "MODEL: ArubaMC-VA"), never a date.
@@ -215,10 +214,6 @@ def _model(descr: str, text: str, not_models: set[str], vendor_word: str = "") -
         if (name.isalpha() and len(name) >= 2 and name.casefold() not in not_models and name.casefold() not in _WORDS
                 and re.fullmatch(digits + r"[A-Za-z]{0,2}", number)):
             return f"{name} {number}"
-        # The vendor's name and a product number: the number alone ("IBM 3584 UltraScalable Tape Library").
-        if i == 0 and vendor_word and name.casefold() == vendor_word and re.fullmatch(r"\d{3,5}", number) \
-                and not (len(tokens) > 2 and tokens[2].isdigit()):
-            return number
     for i, tok in enumerate(tokens):
         if _is_model(tok, not_models):
             # "ZXR10 5250-52TM-H", "EATON 93E 80": a following numeric or product token is part of it.

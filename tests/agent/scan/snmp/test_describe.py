@@ -100,9 +100,6 @@ CASES = [
      "Aruba", Described(model="ArubaMC-VA", version="8.10.0.12-FIPS")),
     ("a lone digit after Model: is no model", "SAF microwave radio;CFIP Lumina FODU v2.64.33;Model:2;HW:15", "",
      "SAF Tehnika", Described(version="2.64.33")),
-    ("the vendor's name and a product number", "IBM 3584 UltraScaleable Tape Library 7420", "", "IBM",
-     Described(model="3584", version="")),
-    ("the vendor's name and a figure list is no model", "HP 10508 2 3", "", "HP", Described()),
     # Texts that must yield nothing.
     ("empty", "", "", "", Described()),
     ("words only", "Cisco Internetwork Operating System Software", "", "Cisco", Described()),
