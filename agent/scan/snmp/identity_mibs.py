@@ -122,6 +122,8 @@ def words(name: str) -> list[str]:
     return [w.lower() for w in _WORDS.findall(name)]
 
 
+# "Serial number" written as one word (Serialnumber, SERIALNUM, serialno).
+_SERIAL_NUMBER_WORDS = frozenset({"serialnumber", "serialnum", "serialno"})
 _VERSION_OWNERS = frozenset({"dev", "device"})
 _FIRMWARE_OWNERS = frozenset({"device", "sys", "system", "unit", "product", "ident", "node", "chassis", "appliance"})
 
@@ -133,7 +135,7 @@ def kind_of(name: str) -> str:
     # ... or "SN" closing the descriptor (FORTINET-FORTIEXTENDER-MIB fextInfoSN; a leading "sn" is
     # Foundry's prefix for everything, snChasSerNum).
     if "serial" in ws or ("ser", "num") in pairs or ("ser", "no") in pairs \
-            or {"serialnumber", "serialnum", "serialno"} & set(ws) or (len(ws) >= 2 and ws[-1] == "sn"):
+            or _SERIAL_NUMBER_WORDS & set(ws) or (len(ws) >= 2 and ws[-1] == "sn"):
         return "serial"
     if "model" in ws or {"modelname", "productname"} & set(ws) or ("product", "name") in pairs \
             or ("prod", "name") in pairs:
@@ -162,7 +164,7 @@ def kind_of(name: str) -> str:
 def ends_in_serial_number(name: str) -> bool:
     """Whether a descriptor closes in "serial number" ("serialNumber", "SerNum", "Serialno")."""
     ws = words(name)
-    return bool(ws) and (ws[-1] in ("serialnumber", "serialnum", "serialno")
+    return bool(ws) and (ws[-1] in _SERIAL_NUMBER_WORDS
                          or (len(ws) >= 2 and ws[-2] in ("serial", "ser") and ws[-1] in ("number", "num", "no")))
 
 
