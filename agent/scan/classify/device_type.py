@@ -128,16 +128,18 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
                     r"wlan controller|mobility controller|wlc\d*|wac)\b"),
     ("wireless", 3, r"\b(arubaos|aos-w|airos|airmax|airfiber|unifi|uap-[\w-]+|aironet|fortiap|zonedirector|"
                     r"smartzone|smartcell|wlan|wireless|wi-?fi|wap\d*|ap|ap\d{2,4}\w*|hiveap\w*|hiveos|canopy|"
-                    r"microwave|radio|mini-link)\b"),
+                    r"microwave|radio|mini-link|vsat|satellite (modem|terminal|router))\b"),
     ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger)\b"),
     ("iot", 3, r"\b(siteboss|sensorprobe|netbotz|room ?alert|enviromux|temperature|humidity)\b"),
     ("switch", NAMED, r"\b(\w*switch|ethernet routing switch|media converter)\b"),
     # Also network operating systems (OcNOS, a vendor's "NOS"), 3Com's SuperStack family, access
     # multiplexers (DSLAM, OLT, "access node"), which aggregate subscriber lines like a switch, and
-    # optical transport (DWDM/CWDM multiplexers, EDFA amplifiers, ROADMs), typed with switches.
+    # optical transport (DWDM/CWDM multiplexers, EDFA amplifiers, ROADMs, a cable network's optical
+    # nodes, receivers and transmitters), typed with switches.
     ("switch", 3, r"\b(catalyst|cat\d{4}|cat[2-9]k|c(?:29[4-7]\d|3[5-8][5-7]0|4[59]\d\d|6[58]\d\d|9[2-6]\d\d)[a-z]*\b|"
                   r"(?:superstack|ocnos|nos|dslam|access node|olt)\b|"
-                  r"\w*wdm|edfa|roadm|optical (amplifier|transport|line system)|"
+                  r"\w*wdm|edfa|roadm|optical (amplifier|transport|line system|receiver|transmitter|node)|"
+                  r"erbium[ -]doped fib(er|re) amplifier|"
                   r"\d{1,2}-port|cumulus|swch|nexus|procurve|fortiswitch|powerconnect|fastiron|icx\d+|ex\d{4}|qfx\d+|des-\d+|dgs-\d+|ws-c\d+)"),
     ("router", NAMED, r"\b(router)\b"),
     ("router", 3, r"\b(versatile routing platform|vrp|"
