@@ -15,14 +15,15 @@ Which objects are candidates (general, for every vendor; the README beside the d
 1. an OBJECT-TYPE under a private enterprise (1.3.6.1.4.1.<PEN>...), readable (read-only,
    read-write or read-create), with a text SYNTAX: OCTET STRING, DisplayString, SnmpAdminString or
    a textual convention that resolves to OCTET STRING and does not name an address, date or other
-   binary value (`_BINARY_TC_WORDS`) -- or, for a descriptor closing in "serial number", an
-   integer (RAY-MIB serialNumber);
+   binary value (`_BINARY_TC_WORDS`) -- or, for a descriptor closing in "serial number" (perhaps
+   followed by device words: MDS-SYSTEM-MIB mSysSerialNumberPlatform), an integer (RAY-MIB serialNumber);
 2. either a scalar (asked at instance .0), or a column of a table whose rows are indexed by one
    integer and whose table names the device itself (`_DEVICE_WORDS`: an "ident", "system",
    "chassis", "unit", "nameplate" ... table) -- its first row (instance .1) is the device, the way
    PowerNet-MIB's rPDU2IdentTable or PANDUIT-PDU-MIB's pduNamePlateTable describe "PDU 1";
 3. its descriptor, split into camelCase words, names one of three kinds (`kind_of`):
-   serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerNum", a closing "SN"), model ("Model",
+   serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerNum", a closing "SN", the device's
+   "Esn"), model ("Model",
    "ModelName", "ModelNumber", "ProductName", "ProductModel") or firmware
    ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
    "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., also as one lowercase word,
@@ -78,7 +79,7 @@ PART_WORDS = frozenset({
     "signature", "sig", "av", "ips", "virus", "engine", "db", "database", "definition",
     "mib", "snmp", "protocol", "spec", "api", "schema", "backup", "standby", "secondary", "previous",
     "prev", "old", "last", "next", "new", "pending", "upgrade", "download", "image2", "alternate", "alt",
-    "inactive", "available", "latest", "required", "min", "max", "target", "file", "filename", "url",
+    "inactive", "available", "latest", "required", "min", "max", "target", "file", "files", "filename", "url",
     "vendor", "manufacturer", "mfg", "oem", "contact", "customer", "owner",
 })
 # Words of a table only (or a column of it) that name other devices: a controller's table of its access
@@ -125,6 +126,7 @@ def words(name: str) -> list[str]:
 # "Serial number" written as one word (Serialnumber, SERIALNUM, serialno).
 _SERIAL_NUMBER_WORDS = frozenset({"serialnumber", "serialnum", "serialno"})
 _VERSION_OWNERS = frozenset({"dev", "device"})
+_ESN_OWNERS = frozenset({"dev", "device", "sys", "system", "chassis", "box", "unit"})
 _FIRMWARE_OWNERS = frozenset({"device", "sys", "system", "unit", "product", "ident", "node", "chassis", "appliance"})
 
 
@@ -133,9 +135,11 @@ def kind_of(name: str) -> str:
     ws = words(name)
     pairs = set(pairwise(ws))
     # ... or "SN" closing the descriptor (FORTINET-FORTIEXTENDER-MIB fextInfoSN; a leading "sn" is
-    # Foundry's prefix for everything, snChasSerNum).
+    # Foundry's prefix for everything, snChasSerNum), or the device's ESN, its "electronic serial
+    # number" (HUAWEI-DEVICE-EXT-MIB hwDeviceEsn; a cellular modem's or a session's ESN names no device word).
     if "serial" in ws or ("ser", "num") in pairs or ("ser", "no") in pairs \
-            or _SERIAL_NUMBER_WORDS & set(ws) or (len(ws) >= 2 and ws[-1] == "sn"):
+            or _SERIAL_NUMBER_WORDS & set(ws) or (len(ws) >= 2 and ws[-1] == "sn") \
+            or (len(ws) >= 2 and ws[-1] == "esn" and ws[-2] in _ESN_OWNERS):
         return "serial"
     if "model" in ws or {"modelname", "productname"} & set(ws) or ("product", "name") in pairs \
             or ("prod", "name") in pairs:
@@ -162,8 +166,11 @@ def kind_of(name: str) -> str:
 
 
 def ends_in_serial_number(name: str) -> bool:
-    """Whether a descriptor closes in "serial number" ("serialNumber", "SerNum", "Serialno")."""
+    """Whether a descriptor closes in "serial number" ("serialNumber", "SerNum", "Serialno"), or in
+    "serial number" and words naming the device ("mSysSerialNumberPlatform": MDS-SYSTEM-MIB)."""
     ws = words(name)
+    while len(ws) > 2 and ws[-1] in _DEVICE_WORDS:
+        ws.pop()
     return bool(ws) and (ws[-1] in _SERIAL_NUMBER_WORDS
                          or (len(ws) >= 2 and ws[-2] in ("serial", "ser") and ws[-1] in ("number", "num", "no")))
 

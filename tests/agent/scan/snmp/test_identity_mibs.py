@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from agent.scan.snmp import identity_mibs
-from agent.scan.snmp.identity_mibs import BuildError, build, excluded, kind_of
+from agent.scan.snmp.identity_mibs import BuildError, build, ends_in_serial_number, excluded, kind_of
 from agent.scan.snmp.mib.identity_objects import IdObject, load
 from tests.conftest import run_cli
 
@@ -184,9 +184,21 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     # one lowercase word (ServersCheck), and "Software" after a device word, alone
     ("productversion", "firmware"), ("productname", "model"), ("sysSoftware", "firmware"),
     ("hwEasyOperationDefaultSysSoftware", ""), ("endptSBM1SWVER", ""), ("software", ""),
+    # the device's electronic serial number, not a modem's or a session's
+    ("hwDeviceEsn", "serial"), ("c3gEsn", ""), ("cCdmaSessionEsn", ""),
 ])
 def test_kinds_are_read_from_camel_case_words(name: str, kind: str) -> None:
     assert kind_of(name) == kind
+
+
+@pytest.mark.parametrize(("name", "closes"), [
+    ("serialNumber", True), ("raySerNum", True), ("acmeSerialno", True),
+    ("mSysSerialNumberPlatform", True),  # MDS-SYSTEM-MIB: the platform's serial number, an Unsigned32
+    ("acmeSerialBaudRate", False), ("acmeSerialParity", False), ("serialNumberPort", False),
+])
+def test_which_numbers_may_be_serials(name: str, closes: bool) -> None:
+    """Only a number named for a serial number is read as one (a serial port's settings are numbers too)."""
+    assert ends_in_serial_number(name) is closes
 
 
 @pytest.mark.parametrize(("kind", "names", "out"), [
