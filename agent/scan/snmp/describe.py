@@ -73,6 +73,9 @@ _HARDWARE_BEFORE = re.compile(r"(?:\b(?:MB|HR|HW|PCB|ROM|board|hardware)[ \t]*[:
 _DOTTED = re.compile(r"(?<![\w.:/#-])(?P<v>\d+\.\d+\.\d+[\w.\-]*)(?![\w:/])")
 # uname -a as net-snmp's default sysDescr prints it: "Linux <host> <release> #<n> ...".
 _UNAME = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)[ \t]+\S+[ \t]+(?P<v>\d[\w.\-+~]*)")
+# uname text whose host name the device leaves out ("Linux 2.6.32.68 #1 Fri Dec 16 ..."; airOS does):
+# the release, then the kernel build's "#<n>".
+_UNAME_NO_HOST = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)[ \t]+(?P<v>\d[\w.\-+~]*)[ \t]+#\d")
 _UNAME_START = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)\s", re.IGNORECASE)
 # Dates and times are never versions ("3/10/2017", "2014-03-13", "14:00:00").
 _DATE = re.compile(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$|^\d{1,2}:\d{2}")
@@ -136,8 +139,9 @@ def describe(descr: str, *, host_name: str = "", vendor: str = "") -> Described:
 
 
 def is_uname(descr: str) -> bool:
-    """True when sysDescr is uname -a text ("Linux <host> <kernel release> #1 SMP ..."), as net-snmp prints it."""
-    return bool(_UNAME.match(descr))
+    """True when sysDescr is uname -a text ("Linux <host> <kernel release> #1 SMP ..."), as net-snmp prints it,
+    with or without the host name."""
+    return bool(_UNAME.match(descr) or _UNAME_NO_HOST.match(descr))
 
 
 def _clean_version(v: str) -> str:

@@ -42,7 +42,16 @@ from agent.scan.snmp.maker_probe import answering_enterprises, maker_enterprise,
 from agent.scan.snmp.mib.entity import walk_entities
 from agent.scan.snmp.mib.identity_objects import GET_BATCH
 from agent.scan.snmp.observations import build_observations, identity_requests
-from agent.scan.snmp.oids import PRESENCE, SYS_OBJECT_ID, TABLE_PREFIX, Oid, depth_plan, present_mibs, tables_to_walk
+from agent.scan.snmp.oids import (
+    FIRST_ROWS,
+    PRESENCE,
+    SYS_OBJECT_ID,
+    TABLE_PREFIX,
+    Oid,
+    depth_plan,
+    present_mibs,
+    tables_to_walk,
+)
 from agent.scan.snmp.session import (
     WALKS_PER_DEVICE,
     AdaptiveLimit,
@@ -219,15 +228,18 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
                                              duration_ms=ms_since(started)))
     columns, _ = depth_plan(options.snmp_depth)
     try:
-        values = await session.first_values([*(TABLE_PREFIX[k] for k in columns), *PRESENCE.values()])
+        values = await session.first_values([*(TABLE_PREFIX[k] for k in columns), *PRESENCE.values(),
+                                             *(column for _, column, _ in FIRST_ROWS)])
         census = [v is not None for v in values]
         keys = tables_to_walk(dict(zip(columns, census, strict=False)))
     except SnmpError:
         # The one-request table census failed (a stalling agent, a response too big): walk every
         # table and let each succeed or fail on its own, as a partial inventory.
-        values = [True] * len(columns) + [None] * len(PRESENCE)
+        values = [True] * len(columns) + [None] * (len(PRESENCE) + len(FIRST_ROWS))
         keys = list(columns)
-    mibs = present_mibs(values[len(columns):])
+    mibs = present_mibs(values[len(columns):len(columns) + len(PRESENCE)])
+    scalars.update({column: v for (_, column, _), v in zip(FIRST_ROWS, values[len(columns) + len(PRESENCE):],
+                                                           strict=True) if v is not None})
     # Per-device back-off: after a timeout this device gets one table stream at a time.
     streams = AdaptiveLimit(WALKS_PER_DEVICE, floor=1, ceiling=WALKS_PER_DEVICE, cooldown_s=0.0)
     errors: list[str] = []

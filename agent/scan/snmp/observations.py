@@ -21,7 +21,8 @@ from agent.scan.snmp.mib import Sightings, Tables, arp_cache, bridge, entity, ho
 from agent.scan.snmp.mib.identity_objects import Answer, IdObject, RegistryError, answers, choose
 from agent.scan.snmp.mib.vendor_ids import VendorIds, vendor_ids
 from agent.scan.snmp.mib.vendor_ids import request as vendor_requests
-from agent.scan.snmp.oids import Oid
+from agent.scan.snmp.oids import FIRST_ROWS, Oid
+from agent.scan.snmp.values import text
 
 # Tables that report other hosts the device has seen, in the order their sightings are listed.
 SIGHTINGS: tuple[Sightings, ...] = (arp_cache.sightings, bridge.sightings, lldp.sightings)
@@ -70,11 +71,15 @@ def identity_requests(object_id: str, mibs: frozenset[str],
 
 def _registry_answers(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any],
                       maker_pen: int) -> tuple[Answer, ...]:
+    """The public MIBs' identity objects that answered, then the standard first rows the census read
+    (oids.FIRST_ROWS): both are asked by name from a registry, not hand-checked per vendor."""
+    first_rows = tuple(Answer(kind, value, name) for kind, column, name in FIRST_ROWS
+                       if column in scalars and (value := text(scalars[column])))
     try:
         chosen = _registry_choice(object_id, mibs, maker_pen)
     except RegistryError:  # device.py notes it in the device's status
-        return ()
-    return answers(chosen, scalars)
+        return first_rows
+    return answers(chosen, scalars) + first_rows
 
 
 def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any], maker_pen: int) -> VendorIds:

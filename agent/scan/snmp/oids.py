@@ -107,6 +107,15 @@ PRESENCE: dict[str, Oid] = {
     "wlc-aruba": (1, 3, 6, 1, 4, 1, 14823, 2, 2, 1, 5, 2, 1, 4),  # WLSX-WLAN-MIB::wlsxWlanAPTable
     "wlc-huawei": (1, 3, 6, 1, 4, 1, 2011, 6, 139),  # HUAWEI-WLAN-MIB subtree (hwWlan)
 }
+# Standard identity objects in tables indexed by what only a walk would tell, read as the first row
+# of their column in the same census GETNEXT (no request is added): IEEE802dot11-MIB's
+# dot11ResourceInfoTable (IEEE Std 802.11 Annex C) is indexed by the radio's ifIndex; its product name
+# and version are the access point's model and firmware where its sysDescr is a bare uname.
+# (kind, column, MODULE::descriptor); the census keeps an answer under the column's OID.
+FIRST_ROWS: tuple[tuple[str, Oid, str], ...] = (
+    ("model", (1, 2, 840, 10036, 3, 1, 2, 1, 3), "IEEE802dot11-MIB::dot11manufacturerProductName"),
+    ("firmware", (1, 2, 840, 10036, 3, 1, 2, 1, 4), "IEEE802dot11-MIB::dot11manufacturerProductVersion"),
+)
 # PRESENCE entries that count only when their first object has this value: ipForwarding is
 # answered by every IP host; forwarding(1) is the evidence, notForwarding(2) is not.
 PRESENCE_WHEN: dict[str, int] = {"ip-forwarding": 1}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.scan.snmp.describe import Described, describe
+from agent.scan.snmp.describe import Described, describe, is_uname
 
 CASES = [
     # (kind of text, sysDescr, sysName, vendor, expected)
@@ -128,3 +128,15 @@ def test_describe(kind: str, descr: str, name: str, vendor: str, expected: Descr
 ])
 def test_os_release_shapes(descr: str, version: str) -> None:
     assert describe(descr).version == version
+
+
+@pytest.mark.parametrize(("descr", "uname"), [
+    ("Linux nmu-lab 3.10.0 #1 SMP Fri Jan 1 00:00:00 UTC 2021 armv7l", True),
+    ("Linux 2.6.32.68 #1 Fri Dec 16 15:44:21 EET 2016 mips", True),   # the host name left out
+    ("FreeBSD fw1 12.1-RELEASE-p19-HBSD FreeBSD 12.1-RELEASE-p19-HBSD", True),
+    ("Linux 5.4 LTS appliance", False),                              # no kernel build number
+    ("Cisco IOS Software, C2960 Software, Version 12.2(55)SE", False),
+])
+def test_uname_text_with_or_without_its_host_name(descr: str, uname: bool) -> None:
+    """uname text names the kernel, not what the device runs (identify.py asks vendor objects first)."""
+    assert is_uname(descr) is uname

@@ -17,7 +17,16 @@ from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.device import Device, read_device
 from agent.scan.snmp.maker_probe import ENTERPRISES, answering_enterprises, maker_enterprise, wanted
 from agent.scan.snmp.observations import identity_requests
-from agent.scan.snmp.oids import COLUMNS, DISCOVERY_COLUMNS, DISCOVERY_SCALARS, PRESENCE, SCALARS, SYSTEM, TABLE_PREFIX
+from agent.scan.snmp.oids import (
+    COLUMNS,
+    DISCOVERY_COLUMNS,
+    DISCOVERY_SCALARS,
+    FIRST_ROWS,
+    PRESENCE,
+    SCALARS,
+    SYSTEM,
+    TABLE_PREFIX,
+)
 from agent.scan.snmp.session import Session
 from tests.agent.scan.snmp.agents import TableAgent
 
@@ -117,9 +126,10 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     assert "; discovery; " in status.reason and "; inventory; " in full_status.reason
 
     # One request asks which tables exist: only the discovery tables, plus the MIBs whose presence types
-    # a device (UPS-MIB, Printer-MIB).
+    # a device (UPS-MIB, Printer-MIB) and the standard identity columns read by their first row.
     census, reps = agent.bulks[0]
-    assert census == (*(TABLE_PREFIX[k] for k in DISCOVERY_COLUMNS), *PRESENCE.values()) and reps == 1
+    assert census == (*(TABLE_PREFIX[k] for k in DISCOVERY_COLUMNS), *PRESENCE.values(),
+                      *(column for _, column, _ in FIRST_ROWS)) and reps == 1
     # Walks stay inside the discovery columns; GETs are the system group and LLDP capabilities (which
     # prove the credential), the chassis' strings and the GETs of the vendor's, standard and public MIBs'
     # serial/model/version objects.

@@ -2,7 +2,8 @@
 namespace and swept at both depths: the objects come from the public-MIB registry (no hand list names
 this vendor), and the observation says which object each came from. A second device answers with
 net-snmp's own sysObjectID: the maker probe finds whose MIB it answers, which names the vendor and
-whose objects give its serial and release."""
+whose objects give its serial and release. A third, an access point whose sysDescr is a bare uname
+without its host name, is named by IEEE802dot11-MIB's product name and version of its radio."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ DATA = Path(__file__).resolve().parents[3] / "data" / "scan" / "snmpsim" / "vend
 IP = "192.0.2.70"
 NET_SNMP_DATA = DATA.parent / "maker-probe"
 NET_SNMP_IP = "192.0.2.71"
+AP_DATA = DATA.parent / "dot11-ap"
+AP_IP = "192.0.2.72"
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +36,8 @@ def lab() -> Iterator[Lab]:
             "snmpsim-command-responder"):
         pytest.skip("snmpsim is not installed")
     with Lab([LabHost("vendor-ident", IP, "00:00:5e:00:53:01", snmpsim_data=DATA),
-              LabHost("maker-probe", NET_SNMP_IP, "00:00:5e:00:53:02", snmpsim_data=NET_SNMP_DATA)]) as running:
+              LabHost("maker-probe", NET_SNMP_IP, "00:00:5e:00:53:02", snmpsim_data=NET_SNMP_DATA),
+              LabHost("dot11-ap", AP_IP, "00:00:5e:00:53:03", snmpsim_data=AP_DATA)]) as running:
         yield running
 
 
@@ -64,3 +68,15 @@ def test_a_net_snmp_appliance_is_named_by_the_mib_it_answers(lab: Lab, depth: st
     assert (dev["serial"], dev["firmware"]) == ("NMU-7731-0042", "1.03.24")
     assert attributes["identityEvidence"] == ("serial from OAP-NMU::serialNumber; "
                                               "firmware from OAP-NMU::softwareVersion")
+
+
+@pytest.mark.parametrize("depth", ["inventory", "discovery"])
+def test_an_access_point_is_named_by_its_radio(lab: Lab, depth: str) -> None:
+    """The radio's row is at its ifIndex (5), which no GET could name: the census reads the first row. The
+    kernel release of the bare uname ("Linux 3.3.8 #1 ...") is not the firmware the access point runs."""
+    dev = _device(lab, depth, AP_IP)
+    assert (dev["model"], dev["firmware"], dev["device_type"]) == (
+        "AirBeam 5AC", "AB.qca955x.v6.3.2.48211.230105.1410", "wireless")
+    assert dict(dev["attributes"])["identityEvidence"] == (
+        "model from IEEE802dot11-MIB::dot11manufacturerProductName; "
+        "firmware from IEEE802dot11-MIB::dot11manufacturerProductVersion")
