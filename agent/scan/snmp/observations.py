@@ -125,7 +125,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables),
         product=product_text(product.label, product.name, product.description) if product else "",
         product_family=bool(product and product.family), vendor_objects=tuple(a.name for a in registry),
-        model=ids.model, lldp=lldp.capabilities(scalars)))
+        model=ids.model, lldp=lldp.capabilities(scalars), if_names=tuple(ifs.names.values())))
     if product is not None:
         attributes["productEvidence"] = (
             f"sysObjectID {'under product family' if product.family else 'registered as'} {product.label}"
