@@ -16,7 +16,8 @@ Signals, all standard:
 * IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly;
 * sysServices (RFC 3418 layer bits): 0x02 datalink, 0x04 internet, 0x08 end-to-end, 0x40 applications;
 * interface types (IANAifType-MIB): ieee80211(71) radios (one or two beside four or more Ethernet
-  ports: a router's built-in Wi-Fi), many Ethernet ports (a switch, weakly), and the
+  ports: a router's built-in Wi-Fi; radios typed as Ethernet count by their driver's name, "ath0",
+  "wlan0", on a device that is not a computer), many Ethernet ports (a switch, weakly), and the
   interfaces only network infrastructure terminates (_INFRASTRUCTURE_IFTYPES: carrier, access-line,
   optical-transport, VLAN and link-aggregation interfaces);
 * ENTITY-MIB classes (RFC 6933): stack(11) and many port(10) entities;
@@ -299,15 +300,27 @@ _INFRASTRUCTURE_IFTYPES: tuple[tuple[str, int, frozenset[int], str], ...] = (
 )
 
 
+# Radio interfaces as Linux drivers name them (Atheros/Qualcomm "ath0" and "wifi0", mac80211's "wlan0",
+# MediaTek's "ra0"): many access points report them as ethernetCsmacd(6), not ieee80211(71).
+_RADIO_NAMES = re.compile(r"(ath|wifi|wlan|ra)\d+", re.IGNORECASE)
+
+
 def _interfaces(sig: TypeSignals, tally: _Tally) -> None:
     radios = sum(1 for t in sig.if_types if t == _IEEE80211)
     ports = sum(1 for t in sig.if_types if t in _ETHERNET)
+    kind, how = "IEEE 802.11 interface(s)", " (ifType 71)"
+    # Radios known by name only count on a device that is not a computer (hrSystem): a laptop's or a
+    # single-board computer's wlan0 does not make it an access point.
+    if not radios and "host-resources" not in sig.mibs:
+        named = [n.strip() for n in sig.if_names if _RADIO_NAMES.fullmatch(n.strip())]
+        radios, ports = len(named), max(0, ports - len(named))
+        kind, how = "radio interface(s)", f" by name ({', '.join(named[:3])})"
     # A radio or two beside four or more wired ports is the Wi-Fi built into a router or gateway (a
     # SOHO router's LAN ports and WAN); an access point has one or two uplinks, or many radios.
     if radios and radios <= 2 and ports >= 4:
-        tally.add("router", 3, f"{radios} IEEE 802.11 interface(s) beside {ports} Ethernet ports")
+        tally.add("router", 3, f"{radios} {kind} beside {ports} Ethernet ports")
     elif radios:
-        tally.add("wireless", 3, f"{radios} IEEE 802.11 interface(s) (ifType 71)")
+        tally.add("wireless", 3, f"{radios} {kind}{how}")
     present = set(sig.if_types)
     # Interfaces only network infrastructure has: carrier and access lines end on routers (and on
     # access multiplexers, typed with switches), optical transport on transport switches; VLAN and

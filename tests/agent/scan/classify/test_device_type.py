@@ -181,6 +181,12 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "if_names": ("lo", "eth0", "ppp0", "ppp1"), "mibs": frozenset({"host-resources"}), "services": 72,
         "sys_descr": "Linux vpn 5.10.0-21-amd64 #1 SMP Debian 5.10.162-1 x86_64"}, "server",
      "HOST-RESOURCES hrSystem answers (+2)"),
+    ("radios typed as Ethernet, known by name", {"if_names": ("lo", "eth0", "br0", "ath0"),
+                                                 "if_types": (24, ETH, ETH, ETH)},
+     "wireless", "1 radio interface(s) by name (ath0) (+3)"),
+    ("a computer's wlan0 is not an access point", {
+        "if_names": ("lo", "eth0", "wlan0"), "if_types": (24, ETH, ETH), "mibs": frozenset({"host-resources"})},
+     "server", "HOST-RESOURCES hrSystem answers (+2)"),
     ("interface names that merely contain the words", {"if_names": ("pppoe", "lte-monitor", "wwan")}, "unknown", ""),
     ("the model names the kind", {"model": "FortiSwitch-424E-Fiber"}, "switch", "model 'FortiSwitch' (+5)"),
     ("a vendor UPS MIB that answers",
