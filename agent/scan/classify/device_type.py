@@ -37,7 +37,7 @@ Signals, all standard:
 * the model identification found (snmp/identify.py: a vendor object, the chassis, sysDescr or the
   product registry) where it names its kind ("FortiSwitch-424E", "iBoot-PDU8"), weighing MODEL_POINTS;
 * interface names only a router gives: a cellular or dial-up WAN ("wwan0", "qmimux0", "Cellular0/0/0",
-  "Dialer1", "ppp0"), weaker on a host;
+  "Dialer1", OpenWrt's "pppoe-wan"), weaker on a host;
 * the system capabilities the device advertises over LLDP (LLDP-MIB lldpLocSysCapEnabled, IEEE
   802.1AB): a telephone, a WLAN access point, a bridge or a router (both: a layer-3 switch or a
   router with switch ports, left to the other signals), a DOCSIS cable device.
@@ -448,13 +448,14 @@ def _lldp(sig: TypeSignals, tally: _Tally) -> None:
 
 # Interface names only a router gives (the WAN side of a cellular or dial-up router): Linux's cellular
 # modem interfaces (wwan0, Qualcomm's qmimux0 and rmnet_data0), LTE ports ("lte1"), IOS/VRP-style
-# "Cellular0/0/0" and "Dialer1", and PPP links ("ppp0", OpenWrt's "pppoe-wan").
-_ROUTER_IF_NAMES = re.compile(r"(wwan|qmimux|rmnet_data|rmnet|lte|ppp)\d+|cellular ?\d+(/\d+)*|dialer ?\d+|pppoe-\w+",
+# "Cellular0/0/0" and "Dialer1", and OpenWrt's PPPoE client ("pppoe-wan"). Not a bare "ppp0": PPP and
+# VPN servers (and a tape library's dial-in port) name their links so too.
+_ROUTER_IF_NAMES = re.compile(r"(wwan|qmimux|rmnet_data|rmnet|lte)\d+|cellular ?\d+(/\d+)*|dialer ?\d+|pppoe-\w+",
                               re.IGNORECASE)
 
 
 def _interface_names(sig: TypeSignals, tally: _Tally) -> None:
     """A cellular or dial-up WAN interface: the device routes a LAN onto that link. Weaker on a host
-    (hrSystem answers): a laptop's cellular card and a VPN server's PPP links are named alike."""
+    (hrSystem answers): a laptop's cellular card is named alike."""
     if found := next((n for n in sig.if_names if _ROUTER_IF_NAMES.fullmatch(n.strip())), ""):
         tally.add("router", 2 if "host-resources" in sig.mibs else 3, f"WAN interface {found!r}")

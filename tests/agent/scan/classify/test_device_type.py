@@ -177,10 +177,11 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "WAN interface 'qmimux0' (+3)"),
     ("a dial-up WAN", {"if_names": ("GigabitEthernet0/0", "Dialer1", "Null0")}, "router",
      "WAN interface 'Dialer1' (+3)"),
-    ("a VPN server's PPP links do not outweigh the host", {
-        "if_names": ("lo", "eth0", "ppp0", "ppp1"), "mibs": frozenset({"host-resources"}), "services": 72,
-        "sys_descr": "Linux vpn 5.10.0-21-amd64 #1 SMP Debian 5.10.162-1 x86_64"}, "server",
+    ("a laptop's cellular card does not outweigh the host", {
+        "if_names": ("lo", "eth0", "wwan0"), "mibs": frozenset({"host-resources"}), "services": 72,
+        "sys_descr": "Linux laptop 6.1.0-18-amd64 #1 SMP Debian 6.1.76-1 x86_64"}, "server",
      "HOST-RESOURCES hrSystem answers (+2)"),
+    ("a PPP or VPN server's links say nothing", {"if_names": ("lo", "eth0", "ppp0", "ppp110")}, "unknown", ""),
     ("radios typed as Ethernet, known by name", {"if_names": ("lo", "eth0", "br0", "ath0"),
                                                  "if_types": (24, ETH, ETH, ETH)},
      "wireless", "1 radio interface(s) by name (ath0) (+3)"),
