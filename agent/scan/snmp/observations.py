@@ -71,15 +71,17 @@ def identity_requests(object_id: str, mibs: frozenset[str],
 
 def _registry_answers(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any],
                       maker_pen: int) -> tuple[Answer, ...]:
-    """The public MIBs' identity objects that answered, then the standard first rows the census read
-    (oids.FIRST_ROWS): both are asked by name from a registry, not hand-checked per vendor."""
-    first_rows = tuple(Answer(kind, value, name) for kind, column, name in FIRST_ROWS
-                       if column in scalars and (value := text(scalars[column])))
     try:
         chosen = _registry_choice(object_id, mibs, maker_pen)
     except RegistryError:  # device.py notes it in the device's status
-        return first_rows
-    return answers(chosen, scalars) + first_rows
+        return ()
+    return answers(chosen, scalars)
+
+
+def _first_row_answers(scalars: Mapping[Oid, Any]) -> tuple[Answer, ...]:
+    """The standard identity columns the census read by their first row (oids.FIRST_ROWS)."""
+    return tuple(Answer(kind, value, name) for kind, column, name in FIRST_ROWS
+                 if column in scalars and (value := text(scalars[column])))
 
 
 def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any], maker_pen: int) -> VendorIds:
@@ -117,9 +119,11 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     product = None if enterprise_number(sysgroup.object_id) in AGENT_SOFTWARE_PENS else products.lookup(
         sysgroup.object_id)
     registry = _registry_answers(sysgroup.object_id, mibs, scalars, maker_pen)
+    # The standard first rows rank with the public MIBs' objects: like them, named by a registry, not
+    # hand-checked per vendor.
     ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=maker.vendor, chassis=box,
-                   ids=_vendor_ids(sysgroup.object_id, mibs, scalars, maker_pen), registry=registry,
-                   product=product)
+                   ids=_vendor_ids(sysgroup.object_id, mibs, scalars, maker_pen),
+                   registry=registry + _first_row_answers(scalars), product=product)
     kind = decide_type(TypeSignals(
         sys_object_id=sysgroup.object_id, sys_descr=sysgroup.descr, services=system.services(scalars), mibs=mibs,
         if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables),
