@@ -49,8 +49,9 @@ def _label(words: str) -> re.Pattern[str]:
 
 
 _OTHER_LABELS = (_label("sw|swv|software|sw_rev"), _label("firmware|fw"), _label("release|rel|revision|rev|build"))
-# "TrueNAS-11.2-U7 ...", "XG6846_4.12ITT01.99": a product name joined to its version opens the text.
-_LEADING_PRODUCT_VERSION = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z][A-Za-z0-9]*)*[-_]"
+# "TrueNAS-11.2-U7 ...", "XG6846_4.12ITT01.99", "CMTS_V08.02.00.97": a product name joined to its
+# version opens the text.
+_LEADING_PRODUCT_VERSION = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z][A-Za-z0-9]*)*[-_][vV]?"
                                       r"(?P<v>\d+(?:\.\d+)+[\w.\-]*)")
 # Appliances whose sysDescr is uname text with their own product name first: the release is theirs.
 _APPLIANCE_UNAME = re.compile(r"^(?:pfSense|OPNsense)[ \t]+\S+[ \t]+(?P<v>\d[\w.\-+~]*)")
@@ -68,8 +69,10 @@ _OS_VERSION = re.compile(r"(?<![\w-])(?:" + _OS_NAMES + r")(?:\(tm\))?[ \t]+(?:v
 _V_TOKEN = re.compile(
     r"(?<![\w.])(?P<v>[vV]\d+(?:\.\d+)+[\w\-]*|V\d{3,4}R\d{3,4}\w*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*|"
     r"(?<=^)R\d+(?:\.\d+){2,}[a-z]?)(?![\w.])")
-# Labels that put a hardware or board revision before a version token ("MB:v4.1.0", "HW: V1.2").
-_HARDWARE_BEFORE = re.compile(r"(?:\b(?:MB|HR|HW|PCB|ROM|board|hardware)[ \t]*[:=]?[ \t]*)$", re.IGNORECASE)
+# Labels that put a hardware or board revision, or the boot code's, before a version token ("MB:v4.1.0",
+# "HW: V1.2", DOCSIS's "BOOTR: V00.01.00").
+_HARDWARE_BEFORE = re.compile(r"(?:\b(?:MB|HR|HW|PCB|ROM|BOOTR|boot(?:rom|loader)?|BIOS|loader|board|hardware)"
+                              r"[ \t]*[:=]?[ \t]*)$", re.IGNORECASE)
 _DOTTED = re.compile(r"(?<![\w.:/#-])(?P<v>\d+\.\d+\.\d+[\w.\-]*)(?![\w:/])")
 # uname -a as net-snmp's default sysDescr prints it: "Linux <host> <release> #<n> ...".
 _UNAME = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)[ \t]+\S+[ \t]+(?P<v>\d[\w.\-+~]*)")

@@ -125,6 +125,9 @@ def test_describe(kind: str, descr: str, name: str, vendor: str, expected: Descr
     # A release opening the text, then the shelf type (Nokia ISAM).
     ("R6.5.02r NFXS-E FANT-H NOKIA ISAM Copyright (c) 2016 Nokia.", "R6.5.02r"),
     ("Shelf R6.5.02r", ""),  # only where it opens the text
+    # A product joined to its "V"-prefixed release; DOCSIS's BOOTR field is the boot code's.
+    ("CMTS_V08.02.00.97, <<HW_REV: 3.1; VENDOR: ACME; BOOTR: V00.01.00>>", "08.02.00.97"),
+    ("Acme CMTS <<HW_REV: 1.0; VENDOR: ACME; BOOTR: V2.1.6>>", ""),
 ])
 def test_os_release_shapes(descr: str, version: str) -> None:
     assert describe(descr).version == version
