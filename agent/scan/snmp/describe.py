@@ -48,7 +48,10 @@ def _label(words: str) -> re.Pattern[str]:
                       r"(?:[A-Za-z][\w\-]{2,}[ \t.]+)?(?P<v>(?:[A-Za-z]{1,2}\.)?" + _VER + ")", re.IGNORECASE)
 
 
-_OTHER_LABELS = (_label("sw|swv|software|sw_rev"), _label("firmware|fw"), _label("release|rel|revision|rev|build"))
+_OTHER_LABELS = (_label("sw|swv|software|sw_rev"), _label("firmware|fw"), _label("release|rel|revision|rev"))
+# A build number is the release's only where no dotted release is named ("VMware-vCenter-Server-Appliance
+# 7.0.0.10100 generic build 16386292", "15.5.4 (Build 1045)"): read after every other shape.
+_BUILD_LABEL = _label("build")
 # "TrueNAS-11.2-U7 ...", "XG6846_4.12ITT01.99", "CMTS_V08.02.00.97": a product name joined to its
 # version opens the text.
 _LEADING_PRODUCT_VERSION = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z][A-Za-z0-9]*)*[-_][vV]?"
@@ -176,6 +179,9 @@ def _version(text: str) -> str:
         return _clean_version(uname.group("v"))
     for m in _DOTTED.finditer(text):
         if v := _clean_version(m.group("v")):
+            return v
+    for m in _BUILD_LABEL.finditer(text):
+        if not _HARDWARE_BEFORE.search(text[:m.start()]) and (v := _clean_version(m.group("v"))):
             return v
     return ""
 

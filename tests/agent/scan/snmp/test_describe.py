@@ -128,6 +128,9 @@ def test_describe(kind: str, descr: str, name: str, vendor: str, expected: Descr
     # A product joined to its "V"-prefixed release; DOCSIS's BOOTR field is the boot code's.
     ("CMTS_V08.02.00.97, <<HW_REV: 3.1; VENDOR: ACME; BOOTR: V00.01.00>>", "08.02.00.97"),
     ("Acme CMTS <<HW_REV: 1.0; VENDOR: ACME; BOOTR: V2.1.6>>", ""),
+    # A build number is the release only where no dotted release is named.
+    ("Acme-Manager-Appliance 7.0.0.10100 generic build 16386292 Acme, Inc. x86_64", "7.0.0.10100"),
+    ("AcmeOS NS11: Build 51.26.nc, Date: Jan 31 2017", "51.26.nc"),
 ])
 def test_os_release_shapes(descr: str, version: str) -> None:
     assert describe(descr).version == version
