@@ -221,7 +221,7 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _vendor_objects(sig, tally)
     _model(sig, tally)
     _lldp(sig, tally)
-    _interface_names(sig, tally)
+    _wan_interfaces(sig, tally)
     if not tally.points:
         return TypeDecision()
     best = max(tally.points.values())
@@ -454,7 +454,7 @@ _ROUTER_IF_NAMES = re.compile(r"(wwan|qmimux|rmnet_data|rmnet|lte)\d+|cellular ?
                               re.IGNORECASE)
 
 
-def _interface_names(sig: TypeSignals, tally: _Tally) -> None:
+def _wan_interfaces(sig: TypeSignals, tally: _Tally) -> None:
     """A cellular or dial-up WAN interface: the device routes a LAN onto that link. Weaker on a host
     (hrSystem answers): a laptop's cellular card is named alike."""
     if found := next((n for n in sig.if_names if _ROUTER_IF_NAMES.fullmatch(n.strip())), ""):

@@ -78,11 +78,12 @@ _HARDWARE_BEFORE = re.compile(r"(?:\b(?:MB|HR|HW|PCB|ROM|BOOTR|boot(?:rom|loader
                               r"[ \t]*[:=]?[ \t]*)$", re.IGNORECASE)
 _DOTTED = re.compile(r"(?<![\w.:/#-])(?P<v>\d+\.\d+\.\d+[\w.\-]*)(?![\w:/])")
 # uname -a as net-snmp's default sysDescr prints it: "Linux <host> <release> #<n> ...".
-_UNAME = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)[ \t]+\S+[ \t]+(?P<v>\d[\w.\-+~]*)")
+_KERNELS = r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)"
+_UNAME = re.compile(_KERNELS + r"[ \t]+\S+[ \t]+(?P<v>\d[\w.\-+~]*)")
 # uname text whose host name the device leaves out ("Linux 2.6.32.68 #1 Fri Dec 16 ..."; airOS does):
 # the release, then the kernel build's "#<n>".
-_UNAME_NO_HOST = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)[ \t]+(?P<v>\d[\w.\-+~]*)[ \t]+#\d")
-_UNAME_START = re.compile(r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)\s", re.IGNORECASE)
+_UNAME_NO_HOST = re.compile(_KERNELS + r"[ \t]+(?P<v>\d[\w.\-+~]*)[ \t]+#\d")
+_UNAME_START = re.compile(_KERNELS + r"\s", re.IGNORECASE)
 # Dates and times are never versions ("3/10/2017", "2014-03-13", "14:00:00").
 _DATE = re.compile(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$|^\d{1,2}:\d{2}")
 
@@ -171,18 +172,22 @@ def _version(text: str) -> str:
     for lead in (_LEADING_PRODUCT_VERSION, _APPLIANCE_UNAME):
         if (m0 := lead.match(text)) and (v := _clean_version(m0.group("v"))):
             return v
-    for pattern in (_OS_VERSION, *_OTHER_LABELS, _V_TOKEN):
-        for m in pattern.finditer(text):
-            if not _HARDWARE_BEFORE.search(text[:m.start()]) and (v := _clean_version(m.group("v"))):
-                return v
+    if v := _running(text, _OS_VERSION, *_OTHER_LABELS, _V_TOKEN):
+        return v
     if uname := _UNAME.match(text):
         return _clean_version(uname.group("v"))
     for m in _DOTTED.finditer(text):
         if v := _clean_version(m.group("v")):
             return v
-    for m in _BUILD_LABEL.finditer(text):
-        if not _HARDWARE_BEFORE.search(text[:m.start()]) and (v := _clean_version(m.group("v"))):
-            return v
+    return _running(text, _BUILD_LABEL)
+
+
+def _running(text: str, *patterns: re.Pattern[str]) -> str:
+    """The first version the patterns find, in their order, that no hardware or boot-code label precedes."""
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            if not _HARDWARE_BEFORE.search(text[:m.start()]) and (v := _clean_version(m.group("v"))):
+                return v
     return ""
 
 

@@ -237,9 +237,10 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
         # table and let each succeed or fail on its own, as a partial inventory.
         values = [True] * len(columns) + [None] * (len(PRESENCE) + len(FIRST_ROWS))
         keys = list(columns)
-    mibs = present_mibs(values[len(columns):len(columns) + len(PRESENCE)])
-    scalars.update({column: v for (_, column, _), v in zip(FIRST_ROWS, values[len(columns) + len(PRESENCE):],
-                                                           strict=True) if v is not None})
+    rows_at = len(columns) + len(PRESENCE)  # the census: tables, then PRESENCE, then FIRST_ROWS
+    mibs = present_mibs(values[len(columns):rows_at])
+    scalars.update({column: v for (_, column, _), v in zip(FIRST_ROWS, values[rows_at:], strict=True)
+                    if v is not None})
     # Per-device back-off: after a timeout this device gets one table stream at a time.
     streams = AdaptiveLimit(WALKS_PER_DEVICE, floor=1, ceiling=WALKS_PER_DEVICE, cooldown_s=0.0)
     errors: list[str] = []

@@ -22,7 +22,6 @@ from agent.scan.snmp.mib.identity_objects import Answer, IdObject, RegistryError
 from agent.scan.snmp.mib.vendor_ids import VendorIds, vendor_ids
 from agent.scan.snmp.mib.vendor_ids import request as vendor_requests
 from agent.scan.snmp.oids import FIRST_ROWS, Oid
-from agent.scan.snmp.values import text
 
 # Tables that report other hosts the device has seen, in the order their sightings are listed.
 SIGHTINGS: tuple[Sightings, ...] = (arp_cache.sightings, bridge.sightings, lldp.sightings)
@@ -80,8 +79,7 @@ def _registry_answers(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid
 
 def _first_row_answers(scalars: Mapping[Oid, Any]) -> tuple[Answer, ...]:
     """The standard identity columns the census read by their first row (oids.FIRST_ROWS)."""
-    return tuple(Answer(kind, value, name) for kind, column, name in FIRST_ROWS
-                 if column in scalars and (value := text(scalars[column])))
+    return answers(tuple(IdObject(kind, column, name) for kind, column, name in FIRST_ROWS), scalars)
 
 
 def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any], maker_pen: int) -> VendorIds:
