@@ -124,8 +124,9 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
                    r"diskstation|rackstation|readynas|terastation|isilon|"
                    r"powervault|equallogic|storwize)\b"),
     ("firewall", NAMED, r"\b(firewall|utm|(adaptive )?security appliance)\b|\bngfw"),
+    # OPNsense runs HardenedBSD, whose kernel release ends in "-HBSD" ("12.1-RELEASE-p19-HBSD").
     ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|pix|zywall|"
-                    r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|cyberoam|stormshield|check ?point|"
+                    r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|hbsd|cyberoam|stormshield|check ?point|"
                     r"gaia|usg\d*\w*|security gateway|web gateway|email security)\b"),
     ("wireless", NAMED, r"\b(wireless (lan )?switch|access point|wireless lan controller|wireless controller|"
                     r"wlan controller|mobility controller|wlc\d*|wac)\b"),
@@ -301,20 +302,26 @@ _INFRASTRUCTURE_IFTYPES: tuple[tuple[str, int, frozenset[int], str], ...] = (
 
 
 # Radio interfaces as Linux drivers name them (Atheros/Qualcomm "ath0" and "wifi0", mac80211's "wlan0",
-# MediaTek's "ra0"): many access points report them as ethernetCsmacd(6), not ieee80211(71).
-_RADIO_NAMES = re.compile(r"(ath|wifi|wlan|ra)\d+", re.IGNORECASE)
+# MediaTek's "ra0", Broadcom's "wl0"): many access points report them as ethernetCsmacd(6), not
+# ieee80211(71). A second network on the same radio is named after it ("wlan0-1" on OpenWrt, "wl0.1"
+# on Broadcom's driver) and counts as that radio, not as another.
+_RADIO_NAMES = re.compile(r"((?:ath|wifi|wlan|ra|wl)\d+)(?:[.-]\d+)?", re.IGNORECASE)
 
 
 def _interfaces(sig: TypeSignals, tally: _Tally) -> None:
     radios = sum(1 for t in sig.if_types if t == _IEEE80211)
     ports = sum(1 for t in sig.if_types if t in _ETHERNET)
     kind, how = "IEEE 802.11 interface(s)", " (ifType 71)"
-    # Radios known by name only count on a device that is not a computer (hrSystem): a laptop's or a
-    # single-board computer's wlan0 does not make it an access point.
-    if not radios and "host-resources" not in sig.mibs:
+    # Radios known by name count on a device that is not a computer (hrSystem), and on one that is
+    # only when it has two or more (an access point's 2.4 and 5 GHz radios, on an agent that answers
+    # HOST-RESOURCES as Linux APs do): a laptop's or a single-board computer's one wlan0 does not make
+    # it an access point.
+    if not radios:
         named = [n.strip() for n in sig.if_names if _RADIO_NAMES.fullmatch(n.strip())]
-        radios, ports = len(named), max(0, ports - len(named))
-        kind, how = "radio interface(s)", f" by name ({', '.join(named[:3])})"
+        distinct = sorted({m.group(1).lower() for n in named if (m := _RADIO_NAMES.fullmatch(n))})
+        if "host-resources" not in sig.mibs or len(distinct) >= 2:
+            radios, ports = len(distinct), max(0, ports - len(named))
+            kind, how = "radio interface(s)", f" by name ({', '.join(distinct[:3])})"
     # A radio or two beside four or more wired ports is the Wi-Fi built into a router or gateway (a
     # SOHO router's LAN ports and WAN); an access point has one or two uplinks, or many radios.
     if radios and radios <= 2 and ports >= 4:

@@ -185,6 +185,18 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("radios typed as Ethernet, known by name", {"if_names": ("lo", "eth0", "br0", "ath0"),
                                                  "if_types": (24, ETH, ETH, ETH)},
      "wireless", "1 radio interface(s) by name (ath0) (+3)"),
+    ("a second network on a radio is that radio: a router's Wi-Fi (OpenWrt, Broadcom)", {
+        "if_names": ("lo", "eth0", "wan", "lan1", "lan2", "lan3", "lan4", "br-lan", "wlan0-1", "wlan1-1"),
+        "if_types": (24,) + (ETH,) * 9}, "router", "2 radio interface(s) beside 7 Ethernet ports (+3)"),
+    ("a Broadcom access point's networks", {"if_names": ("lo", "eth0", "wl0", "wl0.1", "wl0.2"),
+                                            "if_types": (24,) + (ETH,) * 4},
+     "wireless", "1 radio interface(s) by name (wl0) (+3)"),
+    ("OPNsense's HardenedBSD kernel", {"sys_descr": "FreeBSD fw1 12.1-RELEASE-p19-HBSD FreeBSD 12.1-RELEASE-p19-HBSD "
+                                                    "amd64", "mibs": frozenset({"host-resources"}), "services": 76},
+     "firewall", "sysDescr 'HBSD' (+3)"),
+    ("two radios on an agent with HOST-RESOURCES: a Linux access point", {
+        "if_names": ("lo", "eth0", "eth1", "wlan0", "wlan1"), "if_types": (24,) + (ETH,) * 4,
+        "mibs": frozenset({"host-resources"})}, "wireless", "2 radio interface(s) by name (wlan0, wlan1) (+3)"),
     ("a computer's wlan0 is not an access point", {
         "if_names": ("lo", "eth0", "wlan0"), "if_types": (24, ETH, ETH), "mibs": frozenset({"host-resources"})},
      "server", "HOST-RESOURCES hrSystem answers (+2)"),
