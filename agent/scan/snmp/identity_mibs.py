@@ -22,17 +22,20 @@ Which objects are candidates (general, for every vendor; the README beside the d
    "chassis", "unit", "nameplate" ... table) -- its first row (instance .1) is the device, the way
    PowerNet-MIB's rPDU2IdentTable or PANDUIT-PDU-MIB's pduNamePlateTable describe "PDU 1";
 3. its descriptor, split into camelCase words, names one of three kinds (`kind_of`):
-   serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerNum", a closing "SN", the device's
+   serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerialNbr", "SerNum", a closing "SN", the device's
    "Esn"), model ("Model",
    "ModelName", "ModelNumber", "ProductName", "ProductModel") or firmware
    ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
-   "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., also as one lowercase word,
+   "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., with a running, current,
+   active, build, main or package word between ("firmwarePackageRev", "sysBuildVersion"), words split
+   by their capitals read whole ("SoftWare"), also as one lowercase word,
    "productversion"; "Firmware" alone after a device word: "deviceFirmware", "sysFirmware", and
    "sysSoftware" as a whole descriptor; "Version" after "dev" or "device"; or "version" alone);
 4. neither the descriptor nor its table names another part of the device (`PART_WORDS`: battery,
    module, port, slot, fan, power supply, SFP, transceiver, card, disk, sensor, licence, peer,
-   neighbour, client, access point, ...), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`);
-   their serials and versions are not the device's.
+   neighbour, client, access point, ...), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`),
+   and its table is no list of software packages (`_LIST_TABLE_WORDS`); their serials and versions
+   are not the device's.
 
 Each candidate gets a rank (`rank`): a descriptor or table naming the device itself (`_DEVICE_WORDS`)
 first, then scalars before table columns, current objects before deprecated or obsolete ones, then
@@ -85,6 +88,10 @@ PART_WORDS = frozenset({
 # Words of a table only (or a column of it) that name other devices: a controller's table of its access
 # points has a row per AP, while an AP's own scalar "apSystemModel" is the device's.
 _TABLE_PART_WORDS = frozenset({"ap", "aps", "wtp"})
+# Words of a table's own name that make it a list of many things: a table of software packages
+# (HH3C-SYS-MAN-MIB hh3cSysPackageTable) has a row per package, boot code among them, while a chassis
+# table's "DeviceIdPackageSerialNumber" is still the chassis'.
+_LIST_TABLE_WORDS = frozenset({"package", "packages"})
 # Words that make firmware boot code, not the release the device runs ("hw" is no such word: Huawei's
 # and H3C's MIBs prefix every descriptor with it).
 _BOOT_WORDS = frozenset({"boot", "bios", "loader", "bootloader", "bootrom", "rom", "uboot", "bootstrap", "cpld",
@@ -118,15 +125,32 @@ class Candidate:
     rank: tuple[int, int, int, int, int, str]
 
 
+# Words a descriptor's capitals split in two ("deviceSoftWareVersion", "sysFirmWare"), and "Nbr" after
+# "serial" (SYMM-SMI etcSerialNbr), which elsewhere is a neighbour (PART_WORDS): read as one would say them.
+_JOINED = {("soft", "ware"): "software", ("firm", "ware"): "firmware"}
+_AFTER_SERIAL = {"nbr": "number", "nb": "number"}
+
+
 def words(name: str) -> list[str]:
     """A descriptor's camelCase words, lowercased ("upsAdvIdentSerialNumber" -> ups adv ident serial number)."""
-    return [w.lower() for w in _WORDS.findall(name)]
+    out: list[str] = []
+    for w in (w.lower() for w in _WORDS.findall(name)):
+        if out and (out[-1], w) in _JOINED:
+            out[-1] = _JOINED[(out[-1], w)]
+        elif out and out[-1] == "serial" and w in _AFTER_SERIAL:
+            out.append(_AFTER_SERIAL[w])
+        else:
+            out.append(w)
+    return out
 
 
 # "Serial number" written as one word (Serialnumber, SERIALNUM, serialno).
 _SERIAL_NUMBER_WORDS = frozenset({"serialnumber", "serialnum", "serialno"})
 _VERSION_OWNERS = frozenset({"dev", "device"})
 _ESN_OWNERS = frozenset({"dev", "device", "sys", "system", "chassis", "box", "unit"})
+# Words between "software" and "version" that still name the release the device runs (ADVA-FSP3000ALM-MIB
+# firmwarePackageRev, NS-ROOT-MIB sysBuildVersion, a "swRunningVersion").
+_RUNNING = frozenset({"running", "current", "active", "package", "build", "main"})
 _FIRMWARE_OWNERS = frozenset({"device", "sys", "system", "unit", "product", "ident", "node", "chassis", "appliance"})
 
 
@@ -149,7 +173,8 @@ def kind_of(name: str) -> str:
     version = {"version", "ver", "rev", "revision", "vers", "release"}
     # Also written as one word: fwVersion, swVersion, or a whole descriptor (ServersCheck's "productversion").
     if any(a in soft and b in version and a != b for a, b in pairs) or "fwversion" in ws or "swversion" in ws \
-            or (len(ws) == 1 and any(ws[0].startswith(a) and ws[0][len(a):] in version for a in soft)):
+            or (len(ws) == 1 and any(ws[0].startswith(a) and ws[0][len(a):] in version for a in soft)) \
+            or any(a in soft and b in _RUNNING and c in version for a, b, c in zip(ws, ws[1:], ws[2:], strict=False)):
         return "firmware"
     # The device's own "Version" (DigiPower-PDU-MIB devVersion), and a descriptor that is "version" alone
     # (CPI-UNITY-MIB, CTMMIB, CXR-TS-MIB, SYNOLOGY-SYSTEM-MIB): in a vendor's MIB, the release of the
@@ -181,7 +206,7 @@ def excluded(kind: str, name: str, table: str = "") -> bool:
         ws = set(words(n))
         if ws & PART_WORDS or (kind == "firmware" and ws & _BOOT_WORDS) or (table and ws & _TABLE_PART_WORDS):
             return True
-    return False
+    return bool(set(words(table)) & _LIST_TABLE_WORDS)
 
 
 def rank(name: str, table: str, *, scalar: bool, status: str) -> tuple[int, int, int, int, int, str]:

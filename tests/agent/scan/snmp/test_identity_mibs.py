@@ -186,6 +186,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     ("hwEasyOperationDefaultSysSoftware", ""), ("endptSBM1SWVER", ""), ("software", ""),
     # the device's electronic serial number, not a modem's or a session's
     ("hwDeviceEsn", "serial"), ("c3gEsn", ""), ("cCdmaSessionEsn", ""),
+    # words split by their capitals, "Nbr" after "serial", and a release between "firmware" and "version"
+    ("deviceSoftWareVersion", "firmware"), ("etcSerialNbr", "serial"), ("firmwarePackageRev", "firmware"),
+    ("sysBuildVersion", "firmware"), ("swRunningVersion", "firmware"), ("osKernelVersion", ""),
 ])
 def test_kinds_are_read_from_camel_case_words(name: str, kind: str) -> None:
     assert kind_of(name) == kind
@@ -211,6 +214,11 @@ def test_which_numbers_may_be_serials(name: str, closes: bool) -> None:
     ("firmware", ("biosFwVersion", ""), True),       # boot code, not the release the device runs
     ("serial", ("chassisSerialNumber", "chassisTable"), False),
     ("model", ("sysProductName", ""), False),
+    ("serial", ("etcSerialNbr", ""), False),          # "Nbr" after "serial" is its number, not a neighbour
+    ("serial", ("ospfNbrSerial", ""), True),
+    ("firmware", ("h3cSysPackageVersion", "h3cSysPackageTable"), True),  # a row per package, boot code too
+    ("firmware", ("firmwarePackageRev", ""), False),                     # the device's scalar
+    ("serial", ("chassisDeviceIdPackageSerialNumber", "chassisDeviceIdTable"), False),
 ])
 def test_other_parts_are_left_out(kind: str, names: tuple[str, str], out: bool) -> None:
     assert excluded(kind, *names) is out
