@@ -31,6 +31,9 @@ Signals, all standard:
   device naming its kind), weighing PRODUCT_POINTS: less than the device's own sysDescr, since a
   registry entry is sometimes a family's text written once for many products; a product family (the
   registered parent of products, for a device the MIBs do not list) weighs FAMILY_POINTS;
+* the vendor MIB rooted at the sysObjectID, where no product is registered there (classify/products.py
+  module_rooted_at): the words its module's name uses for its kind ("WebGraph-Thermometer-MIB",
+  "XG-FIREWALL-MIB"), weighing FAMILY_POINTS;
 * the vendor MIB objects the device answered (its serial, model or version objects from the public
   MIBs' registry, snmp/mib/identity_objects.py): a kind their module or name says
   (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB), weighing VENDOR_OBJECT_POINTS;
@@ -133,7 +136,8 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("wireless", 3, r"\b(arubaos|aos-w|airos|airmax|airfiber|unifi|uap-[\w-]+|aironet|fortiap|zonedirector|"
                     r"smartzone|smartcell|wlan|wireless|wi-?fi|wap\d*|ap|ap\d{2,4}\w*|hiveap\w*|hiveos|canopy|"
                     r"microwave|radio|mini-link|vsat|satellite (modem|terminal|router))\b"),
-    ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger)\b"),
+    ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger|thermometer|hygrometer|"
+                   r"barometer)\b"),
     ("iot", 3, r"\b(siteboss|sensorprobe|netbotz|room ?alert|enviromux|temperature|humidity)\b"),
     ("switch", NAMED, r"\b(\w*switch|ethernet routing switch|media converter)\b"),
     # Also network operating systems (OcNOS, a vendor's "NOS"), 3Com's SuperStack family, access
@@ -189,6 +193,7 @@ class TypeSignals:
     model: str = ""                            # the model the identification found (snmp/identify.py)
     lldp: frozenset[str] = frozenset()         # LLDP capabilities the device advertises (mib/lldp.py)
     if_names: tuple[str, ...] = ()             # ifName (else ifDescr) of every interface
+    module_root: str = ""                      # "MODULE::name" of the vendor MIB rooted at sysObjectID
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +224,7 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _subtree(sig, tally)
     _words(sig, tally)
     _product(sig, tally)
+    _module_root(sig, tally)
     _vendor_objects(sig, tally)
     _model(sig, tally)
     _lldp(sig, tally)
@@ -410,6 +416,16 @@ def _words(sig: TypeSignals, tally: _Tally) -> None:
         if match and dtype not in seen:
             seen.add(dtype)
             tally.add(dtype, points, f"sysDescr {match.group(0)!r}")
+
+
+def _module_root(sig: TypeSignals, tally: _Tally) -> None:
+    """The kind the name of the vendor MIB rooted at sysObjectID says (WebGraph-Thermometer-MIB), where
+    no product is registered there: weighs as a product family, one module speaking for its devices."""
+    if sig.product or not sig.module_root:
+        return
+    module, _, name = sig.module_root.partition("::")
+    if named := _kind_named(f"{_CAMEL.sub(' ', module.replace('-', ' '))} {_CAMEL.sub(' ', name)}"):
+        tally.add(named[0], FAMILY_POINTS, f"sysObjectID roots {sig.module_root} ({named[1]!r})")
 
 
 VENDOR_OBJECT_POINTS = 3

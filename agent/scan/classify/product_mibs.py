@@ -34,7 +34,9 @@ Output: gzip'd TSV, sorted by OID, one line per product: `oid<TAB>name<TAB>modul
 naming the source and one `#enterprise<TAB>pen<TAB>name<TAB>organisation` line per enterprise node
 the MIBs define (the vendor a MIB names when the IANA registry names none), and one
 `#family<TAB>oid<TAB>name<TAB>module<TAB>description` line per registered parent of products
-(families()), which types a device whose own OID the MIBs do not list.
+(families()), which types a device whose own OID the MIBs do not list, and one
+`#root<TAB>oid<TAB>name<TAB>module` line per module whose objects hang from a node under an enterprise
+(module_roots()): a device whose sysObjectID is that node implements that MIB, whose name may say its kind.
 """
 
 from __future__ import annotations
@@ -143,6 +145,43 @@ def families(nodes: Iterable[Node], rows: Iterable[Node]) -> list[Node]:
     return sorted((by_oid[p] for p in parents if p in by_oid), key=lambda n: n.oid)
 
 
+def module_roots(nodes: Iterable[Node], taken: Iterable[tuple[int, ...]] = ()) -> list[Node]:
+    """The node each module's objects hang from, under a private enterprise: its MODULE-IDENTITY, else
+    the named node deepest above all of its OBJECT-TYPEs (SMIv1 modules have no MODULE-IDENTITY).
+
+    Why: many small vendors give a device the OID its own MIB is rooted at as sysObjectID (Moxa's
+    MOXA-EDSG508E-MIB `edsg508e`, W&T's WebGraph-Thermometer-MIB `wtWebioAn1Graph`), which no products
+    registry lists; the module's name still says what the device is ("...-Thermometer-MIB"). A node
+    already in `taken` (a product or a family) is left out, as is the enterprise node itself.
+    """
+    ent = tuple(int(x) for x in ENTERPRISES.split("."))
+    by_oid: dict[tuple[int, ...], Node] = {}
+    per_module: dict[str, list[Node]] = defaultdict(list)
+    for n in nodes:
+        by_oid.setdefault(n.oid, n)
+        per_module[n.module].append(n)
+    skip = set(taken)
+    out: dict[tuple[int, ...], Node] = {}
+    for module, own in per_module.items():
+        root = next((n for n in own if n.cls == "moduleidentity"), None)
+        if root is None:
+            objects = [n.oid for n in own if n.cls == "objecttype"]
+            if not objects:
+                continue
+            common = objects[0][:-1]
+            for oid in objects[1:]:
+                while oid[:len(common)] != common:
+                    common = common[:-1]
+            while common and common not in by_oid:
+                common = common[:-1]
+            if not common:
+                continue
+            root = Node(common, by_oid[common].name, module, by_oid[common].cls)
+        if root.oid[:len(ent)] == ent and len(root.oid) >= len(ent) + 2 and root.oid not in skip:
+            out.setdefault(root.oid, Node(root.oid, root.name, module, root.cls))
+    return sorted(out.values(), key=lambda n: n.oid)
+
+
 def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> dict[int, tuple[str, str]]:
     """PEN -> (node name, ORGANIZATION of the module defining it) for each enterprise node the MIBs name."""
     ent = tuple(int(x) for x in ENTERPRISES.split("."))
@@ -157,7 +196,7 @@ def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> di
 
 
 def render(rows: list[Node], enterprises: dict[int, tuple[str, str]], source: str,
-           family_rows: Iterable[Node] = ()) -> Iterator[str]:
+           family_rows: Iterable[Node] = (), root_rows: Iterable[Node] = ()) -> Iterator[str]:
     """The registry file's lines (see the module docstring)."""
     yield "# netcensus product registry: sysObjectID values vendors assign to their products\n"
     yield f"# source: {_clean(source)}\n"
@@ -168,6 +207,8 @@ def render(rows: list[Node], enterprises: dict[int, tuple[str, str]], source: st
     for n in family_rows:
         yield f"#family\t{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\t" \
               f"{_clean(n.description[:DESCRIPTION_MAX])}\n"
+    for n in root_rows:
+        yield f"#root\t{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\n"
     for n in rows:
         descr = n.description[:DESCRIPTION_MAX]
         yield f"{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\t{_clean(descr)}\n"
@@ -187,6 +228,8 @@ def build(folder: Path, out: Path, *, source: str = "") -> int:
     rows = products(nodes)
     if not rows:
         raise BuildError(f"product registry: no product OIDs under enterprises in {folder}")
+    family_rows = families(nodes, rows)
+    roots = module_roots(nodes, [n.oid for n in (*rows, *family_rows)])
     mib_build.write_registry(out, render(rows, enterprise_names(nodes, organisations), source or folder.name,
-                                         families(nodes, rows)), WHAT)
+                                         family_rows, roots), WHAT)
     return len(rows)

@@ -12,7 +12,9 @@ Lookup: the exact OID first. Failing that, the nearest registered ancestor: a pr
 sysObjectID below a product's OID names a variant of that product, an agent that appends a
 sub-model arc) or a product family (the registered parent of products, `hpEtherSwitch`: a device
 newer than the MIBs still falls under it). A family is marked as such: it is type evidence only
-(weaker than a product's), never a model. Other interior nodes are not in the table.
+(weaker than a product's), never a model. Other interior nodes are not in the table, except the
+nodes vendor MIBs are rooted at (module_rooted_at): matched exactly, their module's name is type
+evidence too, never a model.
 
 Readable model (model_name): the product's name without the prefix its sibling products share
 (the vendor's or the family's: `ciscoWSC2960X48TSL` -> `WSC2960X48TSL`, `jnxProductNameEX4200` ->
@@ -63,6 +65,7 @@ class _Table:
         self.prefixes: dict[tuple[str, str], str] = {}      # filled on demand (see prefix_of)
         self.enterprises: dict[int, tuple[str, str]] = {}
         self.families: dict[str, tuple[str, str, str]] = {}
+        self.roots: dict[str, str] = {}  # OID -> "MODULE::name" of the MIB rooted there
 
 
 def use_file(path: Path | None) -> None:
@@ -84,6 +87,9 @@ def _load(path: Path) -> _Table:
                     elif line.startswith("#family\t"):
                         fam = ([*line.rstrip("\n").split("\t"), "", "", "", ""])[1:5]
                         table.families[fam[0]] = (fam[1], fam[2], fam[3])
+                    elif line.startswith("#root\t"):
+                        root = ([*line.rstrip("\n").split("\t"), "", "", ""])[1:4]
+                        table.roots[root[0]] = f"{root[2]}::{root[1]}"
                     continue
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) >= 3:
@@ -149,6 +155,15 @@ def lookup(sys_object_id: str) -> Product | None:
             return Product(oid, fam[0], fam[1], fam[2], exact=exact, family=True)
         oid, exact = oid.rpartition(".")[0], False
     return None
+
+
+def module_rooted_at(sys_object_id: str) -> str:
+    """`MODULE::name` of the vendor MIB whose objects hang from exactly this OID, "" when none.
+
+    Exact only: the node a module is rooted at names that module's device (W&T's
+    WebGraph-Thermometer-MIB `wtWebioAn1Graph`), while its ancestors are the vendor's whole tree.
+    """
+    return _table().roots.get(sys_object_id.strip().lstrip("."), "")
 
 
 def enterprise_name(pen: int) -> str:

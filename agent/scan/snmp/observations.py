@@ -127,7 +127,9 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables),
         product=product_text(product.label, product.name, product.description) if product else "",
         product_family=bool(product and product.family), vendor_objects=tuple(a.name for a in registry),
-        model=ids.model, lldp=lldp.capabilities(scalars), if_names=tuple(ifs.names.values())))
+        model=ids.model, lldp=lldp.capabilities(scalars), if_names=tuple(ifs.names.values()),
+        module_root="" if product is not None or enterprise_number(sysgroup.object_id) in AGENT_SOFTWARE_PENS
+        else products.module_rooted_at(sysgroup.object_id)))
     if product is not None:
         attributes["productEvidence"] = (
             f"sysObjectID {'under product family' if product.family else 'registered as'} {product.label}"

@@ -197,6 +197,11 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("two radios on an agent with HOST-RESOURCES: a Linux access point", {
         "if_names": ("lo", "eth0", "eth1", "wlan0", "wlan1"), "if_types": (24,) + (ETH,) * 4,
         "mibs": frozenset({"host-resources"})}, "wireless", "2 radio interface(s) by name (wlan0, wlan1) (+3)"),
+    ("the MIB rooted at sysObjectID names the kind", {"module_root": "WebGraph-8xThermometer-US-MIB::wtWebioAn8Graph"},
+     "iot", "sysObjectID roots WebGraph-8xThermometer-US-MIB::wtWebioAn8Graph ('Thermometer') (+3)"),
+    ("a registered product outweighs the module", {"module_root": "ACME-FIREWALL-MIB::acmeRoot",
+                                                   "product": "ACME-MIB::acmeSwitch24\tacme Switch 24"},
+     "switch", "product ACME-MIB::acmeSwitch24 says 'Switch' (+5)"),
     ("a computer's wlan0 is not an access point", {
         "if_names": ("lo", "eth0", "wlan0"), "if_types": (24, ETH, ETH), "mibs": frozenset({"host-resources"})},
      "server", "HOST-RESOURCES hrSystem answers (+2)"),

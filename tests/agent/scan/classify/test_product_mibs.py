@@ -190,6 +190,47 @@ END
 """
 
 
+# A small vendor's MIB in the SMIv1 shape: no MODULE-IDENTITY, its objects under one branch, which is
+# what the device answers as sysObjectID (no products MIB lists it).
+THERMOMETER = """ACME-THERMOMETER-MIB DEFINITIONS ::= BEGIN
+IMPORTS OBJECT-TYPE, Integer32, enterprises FROM SNMPv2-SMI;
+acmeSensors OBJECT IDENTIFIER ::= { enterprises 99999 7 }
+acmeThermo1 OBJECT IDENTIFIER ::= { acmeSensors 1 }
+acmeThermoTemp OBJECT-TYPE
+    SYNTAX Integer32
+    MAX-ACCESS read-only
+    STATUS current
+    DESCRIPTION "Temperature."
+    ::= { acmeThermo1 1 }
+acmeThermoAlarm OBJECT-TYPE
+    SYNTAX Integer32
+    MAX-ACCESS read-only
+    STATUS current
+    DESCRIPTION "Alarm."
+    ::= { acmeThermo1 2 }
+END
+"""
+
+
+def test_modules_are_rooted_where_their_objects_hang(mibs: Path, tmp_path: Path, shipped: None) -> None:
+    (mibs / "acme" / "ACME-THERMOMETER-MIB").write_text(THERMOMETER)
+    nodes, _ = product_mibs.compile_folder(mibs)
+    rows = product_mibs.products(nodes)
+    roots = [(".".join(map(str, n.oid)), n.name, n.module) for n in product_mibs.module_roots(nodes)]
+    # The MODULE-IDENTITY where there is one, else the deepest node above all the module's objects.
+    assert roots == [("1.3.6.1.4.1.99999.7.1", "acmeThermo1", "ACME-THERMOMETER-MIB"),
+                     ("1.3.6.1.4.1.99999.100", "acmeProductsMIB", "ACME-PRODUCTS-MIB")]
+    assert product_mibs.module_roots(nodes, [r.oid for r in rows]) == product_mibs.module_roots(nodes)
+    out = tmp_path / "products.tsv.gz"
+    product_mibs.build(mibs, out)
+    products.use_file(out)
+    assert products.module_rooted_at(".1.3.6.1.4.1.99999.7.1") == "ACME-THERMOMETER-MIB::acmeThermo1"
+    # Exactly there: below it is a variable, above it the vendor's whole tree.
+    assert products.module_rooted_at("1.3.6.1.4.1.99999.7.1.1") == ""
+    assert products.module_rooted_at("1.3.6.1.4.1.99999.7") == ""
+    assert products.lookup("1.3.6.1.4.1.99999.7.1") is None  # never a product, never a model
+
+
 def test_a_module_that_breaks_the_code_generator_is_left_out(mibs: Path) -> None:
     (mibs / "acme" / "ACME-BROKEN-MIB").write_text(BROKEN)
     nodes, _ = product_mibs.compile_folder(mibs)
