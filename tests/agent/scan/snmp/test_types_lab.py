@@ -37,6 +37,8 @@ DEVICES: tuple[tuple[str, str, str], ...] = (
     ("camera/samsung-ipolis.snmprec.bz2", "camera", ""),
     ("local:classify/phone.snmprec", "phone", "Cisco"),
     ("iot/geist-temperature-sensor.snmprec", "iot", ""),
+    # Says nothing of itself but its sysObjectID, the root of its vendor's MIB (WebGraph-Thermometer-MIB).
+    ("local:classify/thermometer.snmprec", "iot", "W&T"),
     ("bmc/hp-onboard-administrator.snmprec.bz2", "bmc", "HP"),
     # A Linux host on a PC CPU (i686). Not ibm-x3550-m3: that recording is the server's management
     # module, a Linux on a MIPS CPU, which is no longer typed a server.
