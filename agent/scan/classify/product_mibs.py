@@ -163,22 +163,19 @@ def module_roots(nodes: Iterable[Node], taken: Iterable[tuple[int, ...]] = ()) -
     skip = set(taken)
     out: dict[tuple[int, ...], Node] = {}
     for module, own in per_module.items():
-        root = next((n for n in own if n.cls == "moduleidentity"), None)
-        if root is None:
+        identity = next((n for n in own if n.cls == "moduleidentity"), None)
+        if identity is not None:
+            root = identity.oid
+        else:
             objects = [n.oid for n in own if n.cls == "objecttype"]
-            if not objects:
-                continue
-            common = objects[0][:-1]
+            root = objects[0][:-1] if objects else ()
             for oid in objects[1:]:
-                while oid[:len(common)] != common:
-                    common = common[:-1]
-            while common and common not in by_oid:
-                common = common[:-1]
-            if not common:
-                continue
-            root = Node(common, by_oid[common].name, module, by_oid[common].cls)
-        if root.oid[:len(ent)] == ent and len(root.oid) >= len(ent) + 2 and root.oid not in skip:
-            out.setdefault(root.oid, Node(root.oid, root.name, module, root.cls))
+                while oid[:len(root)] != root:
+                    root = root[:-1]
+            while root and root not in by_oid:  # the deepest common ancestor some module names
+                root = root[:-1]
+        if root[:len(ent)] == ent and len(root) >= len(ent) + 2 and root not in skip:
+            out.setdefault(root, Node(root, by_oid[root].name, module, by_oid[root].cls))
     return sorted(out.values(), key=lambda n: n.oid)
 
 

@@ -22,10 +22,9 @@ Which objects are candidates (general, for every vendor; the README beside the d
    "chassis", "unit", "nameplate" ... table) -- its first row (instance .1) is the device, the way
    PowerNet-MIB's rPDU2IdentTable or PANDUIT-PDU-MIB's pduNamePlateTable describe "PDU 1";
 3. its descriptor, split into camelCase words, names one of three kinds (`kind_of`):
-   serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerialNbr", "SerNum", a closing "SN", the device's
-   "Esn"), model ("Model",
-   "ModelName", "ModelNumber", "ProductName", "ProductModel") or firmware
-   ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
+   serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerialNbr", "SerNum", a closing "SN",
+   the device's "Esn"), model ("Model", "ModelName", "ModelNumber", "ProductName", "ProductModel") or
+   firmware ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
    "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., with a running, current,
    active, build, main or package word between ("firmwarePackageRev", "sysBuildVersion"), words split
    by their capitals read whole ("SoftWare"), also as one lowercase word,

@@ -112,10 +112,12 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     device_mac = ifs.device_mac
     maker_pen = maker_enterprise(answering) if wanted(sysgroup.object_id) else 0
     maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac, sysgroup.descr, maker_pen)
-    # The product the vendor's MIB registers this sysObjectID as: a model and type signal of its own.
-    # Not for the agent-software enterprises (net-snmp's `linux`): they name no product.
-    product = None if enterprise_number(sysgroup.object_id) in AGENT_SOFTWARE_PENS else products.lookup(
-        sysgroup.object_id)
+    # The product the vendor's MIB registers this sysObjectID as: a model and type signal of its own,
+    # else the vendor MIB rooted there (type words only). Not for the agent-software enterprises
+    # (net-snmp's `linux`): they name no product.
+    agent_software = enterprise_number(sysgroup.object_id) in AGENT_SOFTWARE_PENS
+    product = None if agent_software else products.lookup(sysgroup.object_id)
+    module_root = "" if agent_software or product is not None else products.module_rooted_at(sysgroup.object_id)
     registry = _registry_answers(sysgroup.object_id, mibs, scalars, maker_pen)
     # The standard first rows rank with the public MIBs' objects: like them, named by a registry, not
     # hand-checked per vendor.
@@ -128,8 +130,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         product=product_text(product.label, product.name, product.description) if product else "",
         product_family=bool(product and product.family), vendor_objects=tuple(a.name for a in registry),
         model=ids.model, lldp=lldp.capabilities(scalars), if_names=tuple(ifs.names.values()),
-        module_root="" if product is not None or enterprise_number(sysgroup.object_id) in AGENT_SOFTWARE_PENS
-        else products.module_rooted_at(sysgroup.object_id)))
+        module_root=module_root))
     if product is not None:
         attributes["productEvidence"] = (
             f"sysObjectID {'under product family' if product.family else 'registered as'} {product.label}"
