@@ -165,7 +165,7 @@ def module_roots(nodes: Iterable[Node], taken: Iterable[tuple[int, ...]] = ()) -
     for module, own in per_module.items():
         identity = next((n for n in own if n.cls == "moduleidentity"), None)
         if identity is not None:
-            root = identity.oid
+            root, name, cls = identity.oid, identity.name, identity.cls
         else:
             objects = [n.oid for n in own if n.cls == "objecttype"]
             root = objects[0][:-1] if objects else ()
@@ -174,8 +174,9 @@ def module_roots(nodes: Iterable[Node], taken: Iterable[tuple[int, ...]] = ()) -
                     root = root[:-1]
             while root and root not in by_oid:  # the deepest common ancestor some module names
                 root = root[:-1]
+            name, cls = (by_oid[root].name, by_oid[root].cls) if root else ("", "")
         if root[:len(ent)] == ent and len(root) >= len(ent) + 2 and root not in skip:
-            out.setdefault(root, Node(root, by_oid[root].name, module, by_oid[root].cls))
+            out.setdefault(root, Node(root, name, module, cls))
     return sorted(out.values(), key=lambda n: n.oid)
 
 
