@@ -11,7 +11,9 @@ Signals, all standard:
 * which standard MIBs answer (oids.PRESENCE, asked in the census request the scanner sends
   anyway): Printer-MIB (RFC 3805) and HOST-RESOURCES hrPrinterTable (RFC 2790) -> printer;
   UPS-MIB (RFC 1628) -> ups; IEEE 802.11 MIB (IEEE Std 802.11 Annex C) -> wireless;
-  BRIDGE-MIB / Q-BRIDGE-MIB (RFC 4188 / 4363) -> switch; HOST-RESOURCES hrSystem -> a host;
+  BRIDGE-MIB / Q-BRIDGE-MIB (RFC 4188 / 4363) -> switch; HOST-RESOURCES hrSystem -> a host, only
+  where sysObjectID names the SNMP agent or the OS (net-snmp's, Microsoft's): under a vendor's own
+  sysObjectID it is an appliance's agent implementing the MIB, and its hrPrinterTable a printer's;
   CAPWAP-BASE-MIB (RFC 5833) and the AP tables of controller MIBs -> wireless (a controller);
 * IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly;
 * sysServices (RFC 3418 layer bits): 0x02 datalink, 0x04 internet, 0x08 end-to-end, 0x40 applications;
@@ -52,6 +54,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from agent.scan.classify.enterprises import enterprise_number
+from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS
 from agent.scan.model import DEVICE_TYPES
 
 MIN_SCORE = 2
@@ -171,6 +175,16 @@ _NOT_A_SERVER = re.compile(r"\b(console server|terminal server|serial server|dev
 _EMBEDDED_CPU = re.compile(r"\b(mips\w*|arm\w*|aarch64|ppc\w*|powerpc\w*|m68k|sh4\w*)\s*$", re.IGNORECASE)
 
 
+def _vendor_product(sys_object_id: str) -> bool:
+    """True when sysObjectID is a vendor's own product OID, not an SNMP agent's or an operating system's
+    (classify.vendor.AGENT_SOFTWARE_PENS: net-snmp, UCD, Microsoft ...). A general-purpose computer
+    answers with its agent's OID; an appliance built on net-snmp (an application delivery controller,
+    a DPI box, a VoIP gateway) answers with its maker's, and its HOST-RESOURCES group then says only
+    that the agent implements it (issue 16: appliances called "server" for answering hrSystem)."""
+    pen = enterprise_number(sys_object_id)
+    return bool(pen) and pen not in AGENT_SOFTWARE_PENS
+
+
 def _may_be_server(descr: str) -> bool:
     """False when sysDescr names an appliance role or an embedded CPU (see _NOT_A_SERVER, _EMBEDDED_CPU)."""
     return not (_NOT_A_SERVER.search(descr) or _EMBEDDED_CPU.search(descr))
@@ -269,7 +283,12 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
         # Printer rows without the host's hrSystem group: the agent describes a printer, not a
         # computer's print queues (HOST-RESOURCES-MIB hrPrinterTable 1.3.6.1.2.1.25.3.5, RFC 2790).
         tally.add("printer", 3, "hrPrinterTable without hrSystem")
-    if "host-resources" in mibs and _may_be_server(sig.sys_descr):
+    if "hr-printer" in mibs and "host-resources" in mibs and _vendor_product(sig.sys_object_id):
+        # Printer rows from an agent that answers with its maker's sysObjectID: the printer's own agent
+        # (a computer's print queues come with its SNMP agent's or its OS's sysObjectID).
+        tally.add("printer", 3, "hrPrinterTable under a vendor's sysObjectID")
+    # hrSystem is a computer's only where sysObjectID names its SNMP agent or its OS (_vendor_product).
+    if "host-resources" in mibs and _may_be_server(sig.sys_descr) and not _vendor_product(sig.sys_object_id):
         tally.add("server", 2, "HOST-RESOURCES hrSystem answers")
     # The census reports ipForwarding = forwarding(1) as the "ip-forwarding" key (oids.PRESENCE_WHEN).
     if sig.ip_forwarding == 1 or "ip-forwarding" in mibs:

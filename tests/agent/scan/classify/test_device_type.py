@@ -202,6 +202,17 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("a registered product outweighs the module", {"module_root": "ACME-FIREWALL-MIB::acmeRoot",
                                                    "product": "ACME-MIB::acmeSwitch24\tacme Switch 24"},
      "switch", "product ACME-MIB::acmeSwitch24 says 'Switch' (+5)"),
+    ("an appliance's agent answering HOST-RESOURCES under its maker's sysObjectID is no server", {
+        "sys_object_id": "1.3.6.1.4.1.9694.1.5", "mibs": frozenset({"host-resources"}),
+        "sys_descr": "Linux hostname 2.6.32 #1 SMP Tue May 10 23:49:24 PDT 2016 x86_64"}, "unknown", ""),
+    ("a printer's own agent lists its printer under its maker's sysObjectID", {
+        "sys_object_id": "1.3.6.1.4.1.2435.2.3.9.1", "mibs": frozenset({"host-resources", "hr-printer"}),
+        "sys_descr": "Brother NC-8300h, Firmware Ver.1.02"}, "printer",
+     "hrPrinterTable under a vendor's sysObjectID (+3)"),
+    ("a computer's print queues under net-snmp's sysObjectID", {
+        "sys_object_id": LINUX, "mibs": frozenset({"host-resources", "hr-printer"}),
+        "sys_descr": "Linux print 6.1.0-18-amd64 #1 SMP Debian 6.1.76-1 x86_64"}, "server",
+     "HOST-RESOURCES hrSystem answers (+2)"),
     ("a computer's wlan0 is not an access point", {
         "if_names": ("lo", "eth0", "wlan0"), "if_types": (24, ETH, ETH), "mibs": frozenset({"host-resources"})},
      "server", "HOST-RESOURCES hrSystem answers (+2)"),
