@@ -54,8 +54,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from agent.scan.classify.enterprises import enterprise_number
-from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS
+from agent.scan.classify.vendor import names_its_maker
 from agent.scan.model import DEVICE_TYPES
 
 MIN_SCORE = 2
@@ -175,16 +174,6 @@ _NOT_A_SERVER = re.compile(r"\b(console server|terminal server|serial server|dev
 _EMBEDDED_CPU = re.compile(r"\b(mips\w*|arm\w*|aarch64|ppc\w*|powerpc\w*|m68k|sh4\w*)\s*$", re.IGNORECASE)
 
 
-def _vendor_product(sys_object_id: str) -> bool:
-    """True when sysObjectID is a vendor's own product OID, not an SNMP agent's or an operating system's
-    (classify.vendor.AGENT_SOFTWARE_PENS: net-snmp, UCD, Microsoft ...). A general-purpose computer
-    answers with its agent's OID; an appliance built on net-snmp (an application delivery controller,
-    a DPI box, a VoIP gateway) answers with its maker's, and its HOST-RESOURCES group then says only
-    that the agent implements it (issue 16: appliances called "server" for answering hrSystem)."""
-    pen = enterprise_number(sys_object_id)
-    return bool(pen) and pen not in AGENT_SOFTWARE_PENS
-
-
 def _may_be_server(descr: str) -> bool:
     """False when sysDescr names an appliance role or an embedded CPU (see _NOT_A_SERVER, _EMBEDDED_CPU)."""
     return not (_NOT_A_SERVER.search(descr) or _EMBEDDED_CPU.search(descr))
@@ -283,12 +272,14 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
         # Printer rows without the host's hrSystem group: the agent describes a printer, not a
         # computer's print queues (HOST-RESOURCES-MIB hrPrinterTable 1.3.6.1.2.1.25.3.5, RFC 2790).
         tally.add("printer", 3, "hrPrinterTable without hrSystem")
-    if "hr-printer" in mibs and "host-resources" in mibs and _vendor_product(sig.sys_object_id):
-        # Printer rows from an agent that answers with its maker's sysObjectID: the printer's own agent
-        # (a computer's print queues come with its SNMP agent's or its OS's sysObjectID).
+    # A general-purpose computer answers with its SNMP agent's or its OS's sysObjectID; an appliance
+    # built on net-snmp (an ADC, a DPI box, a VoIP gateway, a printer) with its maker's, and then
+    # HOST-RESOURCES says only that its agent implements the MIB (issue 16: appliances called "server").
+    appliance = names_its_maker(sig.sys_object_id)
+    if "hr-printer" in mibs and "host-resources" in mibs and appliance:
+        # Printer rows from the printer's own agent, not a computer's print queues.
         tally.add("printer", 3, "hrPrinterTable under a vendor's sysObjectID")
-    # hrSystem is a computer's only where sysObjectID names its SNMP agent or its OS (_vendor_product).
-    if "host-resources" in mibs and _may_be_server(sig.sys_descr) and not _vendor_product(sig.sys_object_id):
+    if "host-resources" in mibs and _may_be_server(sig.sys_descr) and not appliance:
         tally.add("server", 2, "HOST-RESOURCES hrSystem answers")
     # The census reports ipForwarding = forwarding(1) as the "ip-forwarding" key (oids.PRESENCE_WHEN).
     if sig.ip_forwarding == 1 or "ip-forwarding" in mibs:

@@ -39,6 +39,14 @@ from agent.scan.classify.vendor_names import canonical
 
 AGENT_SOFTWARE_PENS: frozenset[int] = frozenset({8072, 2021, 311, 30155, 12325, 2238, 4413})
 
+
+def names_its_maker(sys_object_id: str) -> bool:
+    """True when sysObjectID is under a maker's own enterprise, not absent nor an SNMP agent's or an OS's
+    (AGENT_SOFTWARE_PENS): the maker probe is needed only where it is not (snmp/maker_probe.py), and
+    HOST-RESOURCES is a computer's only where it is not (device_type.py)."""
+    pen = enterprises.enterprise_number(sys_object_id)
+    return bool(pen) and pen not in AGENT_SOFTWARE_PENS
+
 # entPhysicalMfgName values that name nobody (seen on white-box and virtual chassis).
 _NO_MAKER = frozenset({"", "unknown", "n/a", "na", "none", "null", "-", "default string", "to be filled by o.e.m.",
                        "oem", "generic"})

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.scan.classify.enterprises import enterprise_number
-from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS
+from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS, names_its_maker
 from agent.scan.snmp.oids import Oid
 
 if TYPE_CHECKING:  # the probe's only I/O is the session it is handed; the rest is pure
@@ -30,8 +29,7 @@ MAX_HOPS = 6  # GETNEXTs per device: agents, then the maker, rarely more than fo
 
 def wanted(sys_object_id: str) -> bool:
     """True when sysObjectID names no maker: absent, outside enterprises, or an agent's software."""
-    pen = enterprise_number(sys_object_id)
-    return not pen or pen in AGENT_SOFTWARE_PENS
+    return not names_its_maker(sys_object_id)
 
 
 async def answering_enterprises(session: Session, *, hops: int = MAX_HOPS) -> tuple[int, ...]:

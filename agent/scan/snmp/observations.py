@@ -117,7 +117,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     # (net-snmp's `linux`): they name no product.
     agent_software = enterprise_number(sysgroup.object_id) in AGENT_SOFTWARE_PENS
     product = None if agent_software else products.lookup(sysgroup.object_id)
-    module_root = "" if agent_software or product is not None else products.module_rooted_at(sysgroup.object_id)
+    module_root = "" if agent_software else products.module_rooted_at(sysgroup.object_id)
     registry = _registry_answers(sysgroup.object_id, mibs, scalars, maker_pen)
     # The standard first rows rank with the public MIBs' objects: like them, named by a registry, not
     # hand-checked per vendor.
