@@ -34,7 +34,13 @@ Which objects are candidates (general, for every vendor; the README beside the d
    module, port, slot, fan, power supply, SFP, transceiver, card, disk, sensor, licence, peer,
    neighbour, client, access point, ...), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`),
    and its table is no list of software packages (`_LIST_TABLE_WORDS`); their serials and versions
-   are not the device's.
+   are not the device's;
+5. a firmware also where the descriptor names nothing by itself but is the device's serial or model
+   prefix and one release word, beside that serial or model in the same group or row: vendors name
+   the device's own objects with one prefix (SYMM-SMI etcSerialNbr and etcVersion, IMCO-LSPS-MIB
+   sdsSerialNumber and sdsSoftware, EXALINK-FUSION-MIB fusionInfoSerial and fusionInfoVersion). A
+   further word names another thing's release (PAN-COMMON-MIB panSysThreatVersion), a hardware word
+   the board's (`hwVersion`); these rank after the objects whose own name says what they hold.
 
 Each candidate gets a rank (`rank`): a descriptor or table naming the device itself (`_DEVICE_WORDS`)
 first, then scalars before table columns, current objects before deprecated or obsolete ones, then
@@ -256,7 +262,7 @@ def _oid(sym: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
-    """Every candidate of every compiled module (criteria 1-4), best first per enterprise and kind."""
+    """Every candidate of every compiled module (criteria 1-5), best first per enterprise and kind."""
     text = _resolved(modules, _TEXT_BASES, binary_words=_BINARY_TC_WORDS)
     integers = _resolved(modules, _INTEGER_BASES)
     by_oid: dict[tuple[int, ...], tuple[str, Mapping[str, Any]]] = {}
@@ -264,37 +270,85 @@ def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
         for sym in symbols.values():
             if isinstance(sym, dict) and sym.get("class") == "objecttype" and (oid := _oid(sym)):
                 by_oid.setdefault(oid, (module, sym))
-    out: dict[tuple[int, ...], Candidate] = {}
-    for oid, (module, sym) in by_oid.items():
-        if oid[:len(ENTERPRISES)] != ENTERPRISES or len(oid) < len(ENTERPRISES) + 2:
-            continue
-        name = str(sym.get("name", ""))
-        kind = kind_of(name)
-        syntax = sym.get("syntax")
-        # Text, or a number whose descriptor ends in "serial number" (RAY-MIB serialNumber is Unsigned32;
-        # numbers named "...SerialBaudRate" or "...SerialParity" configure a serial port).
-        if not kind or sym.get("maxaccess") not in _READABLE or not isinstance(syntax, dict) \
-                or not (str(syntax.get("type", "")) in text
-                        or (kind == "serial" and str(syntax.get("type", "")) in integers
-                            and ends_in_serial_number(name))):
-            continue
-        table = ""
-        if sym.get("nodetype") == "scalar":
-            instance: tuple[int, ...] = (*oid, 0)
-        elif sym.get("nodetype") == "column":
-            row = by_oid.get(oid[:-1])
-            tab = by_oid.get(oid[:-2])
-            if row is None or tab is None or not _device_table(row[1], tab[1], integers, modules):
-                continue
-            table = str(tab[1].get("name", ""))
-            instance = (*oid, 1)
-        else:
-            continue
-        if excluded(kind, name, table):
-            continue
-        out[instance] = Candidate(oid[len(ENTERPRISES)], kind, instance, f"{module}::{name}",
-                                  rank(name, table, scalar=not table, status=str(sym.get("status", ""))))
-    return sorted(out.values(), key=lambda c: (c.pen, KINDS.index(c.kind), c.rank, c.oid))
+    objects = [(oid, module, sym) for oid, (module, sym) in by_oid.items()
+               if oid[:len(ENTERPRISES)] == ENTERPRISES and len(oid) >= len(ENTERPRISES) + 2]
+
+    def found(kinds: Iterable[tuple[tuple[int, ...], str, Mapping[str, Any], str]]) -> dict[tuple[int, ...], Candidate]:
+        out: dict[tuple[int, ...], Candidate] = {}
+        for oid, module, sym, kind in kinds:
+            if kind and (c := _candidate(oid, module, sym, kind, by_oid, text, integers, modules)):
+                out[c.oid] = c
+        return out
+
+    named = found((oid, module, sym, kind_of(str(sym.get("name", "")))) for oid, module, sym in objects)
+    # Criterion 5: the release beside the device's own serial or model, named with their prefix.
+    prefixes: dict[tuple[int, ...], set[tuple[str, ...]]] = defaultdict(set)
+    for c in named.values():
+        if c.kind in ("serial", "model") and (prefix := identity_prefix(c.name.partition("::")[2])):
+            prefixes[c.oid[:-2]].add(prefix)
+    beside = found((oid, module, sym, "firmware") for oid, module, sym in objects
+                   if (oid[:-1] in prefixes and not kind_of(name := str(sym.get("name", "")))
+                       and names_release_of(name, prefixes[oid[:-1]])))
+    # ... ranked after the objects whose own name says what they hold.
+    return sorted({**beside, **named}.values(),
+                  key=lambda c: (c.pen, KINDS.index(c.kind), c.oid not in named, c.rank, c.oid))
+
+
+def _candidate(oid: tuple[int, ...], module: str, sym: Mapping[str, Any], kind: str,
+               by_oid: Mapping[tuple[int, ...], tuple[str, Mapping[str, Any]]], text: set[str], integers: set[str],
+               modules: Mapping[str, Mapping[str, Any]]) -> Candidate | None:
+    """The object as a candidate of `kind`, None when criteria 1, 2 or 4 rule it out."""
+    name = str(sym.get("name", ""))
+    syntax = sym.get("syntax")
+    # Text, or a number whose descriptor ends in "serial number" (RAY-MIB serialNumber is Unsigned32;
+    # numbers named "...SerialBaudRate" or "...SerialParity" configure a serial port).
+    if sym.get("maxaccess") not in _READABLE or not isinstance(syntax, dict) \
+            or not (str(syntax.get("type", "")) in text
+                    or (kind == "serial" and str(syntax.get("type", "")) in integers and ends_in_serial_number(name))):
+        return None
+    table = ""
+    if sym.get("nodetype") == "scalar":
+        instance: tuple[int, ...] = (*oid, 0)
+    elif sym.get("nodetype") == "column":
+        row = by_oid.get(oid[:-1])
+        tab = by_oid.get(oid[:-2])
+        if row is None or tab is None or not _device_table(row[1], tab[1], integers, modules):
+            return None
+        table = str(tab[1].get("name", ""))
+        instance = (*oid, 1)
+    else:
+        return None
+    if excluded(kind, name, table):
+        return None
+    return Candidate(oid[len(ENTERPRISES)], kind, instance, f"{module}::{name}",
+                     rank(name, table, scalar=not table, status=str(sym.get("status", ""))))
+
+
+# The words that close a serial's or model's descriptor; what stands before them is the prefix the
+# vendor gives the device's identity objects ("fusionInfo" in EXALINK-FUSION-MIB fusionInfoSerial).
+_IDENTITY_TAIL = frozenset({"serial", "number", "num", "no", "nbr", "sn", "ser", "serialnumber", "serialnum",
+                            "serialno", "model", "name", "modelname", "productname", "type", "id"})
+# One word that, after that prefix, names a release ("fusionInfoVersion", "sdsSoftware", "infoFirmware").
+_RELEASE_WORDS = frozenset({"version", "ver", "vers", "release", "software", "sw", "firmware", "fw"})
+# ... but not the hardware's ("hwVersion" beside "hwSerialNumber": ALTEON-CHEETAH-SWITCH-MIB).
+_HARDWARE_WORDS = frozenset({"hw", "hardware", "hard"})
+
+
+def identity_prefix(name: str) -> tuple[str, ...]:
+    """The words before a serial's or model's closing words ("etcSerialNbr" -> ("etc",))."""
+    ws = words(name)
+    while ws and ws[-1] in _IDENTITY_TAIL:
+        ws.pop()
+    return tuple(ws)
+
+
+def names_release_of(name: str, prefixes: Iterable[tuple[str, ...]]) -> bool:
+    """True when `name` is one of `prefixes` and one release word, naming no hardware (criterion 5):
+    SYMM-SMI etcVersion beside etcSerialNbr, IMCO-LSPS-MIB sdsSoftware beside sdsSerialNumber.
+    A further word makes it something else's release (PAN-COMMON-MIB panSysThreatVersion)."""
+    ws = words(name)
+    return len(ws) >= 2 and ws[-1] in _RELEASE_WORDS and tuple(ws[:-1]) in set(prefixes) \
+        and not set(ws) & _HARDWARE_WORDS
 
 
 def _device_table(row: Mapping[str, Any], table: Mapping[str, Any], integers: set[str],

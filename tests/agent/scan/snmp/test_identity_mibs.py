@@ -230,3 +230,54 @@ def test_the_device_words_rank_first() -> None:
     column = identity_mibs.rank("fooSerial", "fooUnitTable", scalar=False, status="current")
     old = identity_mibs.rank("fooSysSerial", "", scalar=True, status="deprecated")
     assert sorted([other, old, column, sys_serial]) == [sys_serial, old, column, other]
+
+
+# A vendor that names its device's release only with the prefix of its serial (criterion 5).
+WIDGET_MIB = """WIDGET-MIB DEFINITIONS ::= BEGIN
+IMPORTS
+    OBJECT-TYPE, enterprises FROM SNMPv2-SMI
+    DisplayString FROM SNMPv2-TC;
+
+widget OBJECT IDENTIFIER ::= { enterprises 99998 }
+widgetInfo OBJECT IDENTIFIER ::= { widget 1 }
+widgetOther OBJECT IDENTIFIER ::= { widget 2 }
+widgetHw OBJECT IDENTIFIER ::= { widget 3 }
+
+widgetInfoSerial OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { widgetInfo 1 }
+widgetInfoVersion OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Release." ::= { widgetInfo 2 }
+widgetInfoThreatVersion OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Signatures." ::= { widgetInfo 3 }
+widgetSysSoftwareVersion OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Named." ::= { widgetOther 1 }
+widgetOtherVersion OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "No serial beside." ::= { widgetOther 2 }
+hwSerialNumber OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { widgetHw 1 }
+hwVersion OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "The board's." ::= { widgetHw 2 }
+END
+"""
+
+
+def test_a_release_named_with_the_serials_prefix_is_the_firmware_ranked_after_named_ones(tmp_path: Path) -> None:
+    (_folder(tmp_path / "mibs") / "widget.mib").write_text(WIDGET_MIB)
+    out = tmp_path / "reg.tsv.gz"
+    build(tmp_path / "mibs", out, source="tiny test MIB")
+    firmware = [o.name for o in load(out)[99998] if o.kind == "firmware"]
+    # Left out: a further word (another thing's release), no serial or model beside it, the hardware's.
+    assert firmware == ["WIDGET-MIB::widgetSysSoftwareVersion", "WIDGET-MIB::widgetInfoVersion"]
+
+
+@pytest.mark.parametrize(("name", "prefixes", "names"), [
+    ("etcVersion", [("etc",)], True),                   # SYMM-SMI beside etcSerialNbr
+    ("sdsSoftware", [("sds",)], True),                  # IMCO-LSPS-MIB beside sdsSerialNumber
+    ("panSysThreatVersion", [("pan", "sys")], False),   # a further word: the threat database's
+    ("hwVersion", [("hw",)], False),                    # the hardware's
+    ("etcVersion", [("other",)], False),
+])
+def test_which_names_are_a_release_of_the_identity_prefix(name: str, prefixes: list[tuple[str, ...]],
+                                                          names: bool) -> None:
+    assert identity_mibs.names_release_of(name, prefixes) is names
+    assert identity_mibs.identity_prefix("etcSerialNbr") == ("etc",)
