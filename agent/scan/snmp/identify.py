@@ -4,8 +4,10 @@
   serial object (mib/vendor_ids.py), then a serial sysDescr names ("SN: ..."), then the serial
   objects the public vendor MIBs define (mib/identity_objects.py);
 - model: the chassis' entPhysicalModelName, then the vendor's or standard MIB's model object, then
-  the model sysDescr names (describe.py), then the public vendor MIBs' model objects, then the
-  chassis' entPhysicalDescr/Name when they read as a product name, and last the product the sysObjectID
+  the public vendor MIBs' model objects (a vendor's own "model" object names the model exactly where
+  sysDescr often names a series: "ACS 6000" for an ACS6048), then the model sysDescr names
+  (describe.py), then the chassis' entPhysicalDescr/Name when they read as a product name, and last
+  the product the sysObjectID
   is registered as in the vendor's MIB (classify/products.py): the model its DESCRIPTION names, else
   its name without the prefix its siblings share -- the device's own objects first, the registry only
   where they name nothing;
@@ -16,7 +18,8 @@
   smbios entity reports its BIOS there while sysDescr names the OS).
 
 The registry's objects come after the standard sources and the checked hand list: they are found
-by name in MIBs nobody checked against a device, so they fill what the others leave empty. Each
+by name in MIBs nobody checked against a device, so they fill what the others leave empty -- and,
+but for the model, what sysDescr leaves empty too (a vendor MIB's "version" may be a part's). Each
 field keeps where it came from (Identity.evidence, "serial from PowerNet-MIB::upsAdvIdentSerialNumber"),
 which the observation carries.
 
@@ -79,7 +82,7 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     serial = _first([(chassis.serial, ent), *((v, hand) for v in ids.serials), (said.serial, text),
                      *mib("serial")], dates=True)
     models = [(_model_of(m), src) for m, src in
-              [(chassis.model, ent), *((v, hand) for v in ids.models), (said.model, text), *mib("model"),
+              [(chassis.model, ent), *((v, hand) for v in ids.models), *mib("model"), (said.model, text),
                (chassis.descr, ent),
                (product_model(product, vendor=vendor), f"product registry {product.module}::{product.name}"
                 if product else "")]]

@@ -172,7 +172,7 @@ def test_a_product_description_that_names_a_model_wins_over_the_name() -> None:
     assert product_model(None) == ""
 
 
-def test_public_mib_objects_fill_only_what_the_standard_sources_leave_empty() -> None:
+def test_public_mib_objects_fill_what_the_standard_sources_leave_and_name_the_model_before_sysdescr() -> None:
     from agent.scan.snmp.mib.identity_objects import Answer
 
     registry = (Answer("serial", "<private>", "ACME-MIB::acmeSysSerial"),  # a placeholder: never an answer
@@ -181,9 +181,14 @@ def test_public_mib_objects_fill_only_what_the_standard_sources_leave_empty() ->
                 Answer("firmware", "Version 4.2.1 (build 77)", "ACME-MIB::acmeSysFirmwareVersion"))
     got = identify("Acme AX-200 Version 3.4.5", host_name="", vendor="Acme", chassis=Chassis(), ids=VendorIds(),
                    registry=registry)
-    # sysDescr names model and version: they stay; the serial only the vendor MIB holds.
-    assert got == Identity(serial="AC12345678", model="AX-200", firmware="3.4.5")
-    assert got.evidence == "serial from ACME-MIB::acmeUnitSerialNumber; model from sysDescr; firmware from sysDescr"
+    # sysDescr's version stays (a vendor MIB's "version" may be another part's); its model gives way to
+    # the vendor's own model object (sysDescr often names the series: "ACS 6000" for an ACS6048); the
+    # serial only the vendor MIB holds.
+    assert got == Identity(serial="AC12345678", model="AX-9000", firmware="3.4.5")
+    assert got.evidence == ("serial from ACME-MIB::acmeUnitSerialNumber; model from ACME-MIB::acmeSysModelName; "
+                            "firmware from sysDescr")
+    alone = identify("Acme AX-200 Version 3.4.5", host_name="", vendor="Acme", chassis=Chassis(), ids=VendorIds())
+    assert alone.model == "AX-200"
     bare = identify("", host_name="", vendor="Acme", chassis=Chassis(serial="FOC1"), ids=VendorIds(),
                     registry=registry)
     assert bare == Identity(serial="FOC1", model="AX-9000", firmware="4.2.1")
