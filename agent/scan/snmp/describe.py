@@ -5,7 +5,8 @@ general by the kind of text it handles, never keyed on one device's values:
 
 - labelled versions: "Version 12.2(55)SE3", "SoftWare Version 7.0.3.1", "EOS version 4.20.5F",
   "Version: V1.01.10.B19P06" (but not "BootRom Version" or "HardWare Version": those are not what
-  the device runs);
+  the device runs, nor any version inside a boot loader's or the hardware's clause, up to its comma:
+  "U-Boot 2013.01 (V1.0.1.29)", "Btldr 1.06.09", "H/w ZBBNC2 Rev 1.01.06");
 - a product joined to its release opening the text ("TrueNAS-11.2-U7 ...", "XG6846_4.12ITT01.99"), and
   appliances' uname text ("pfSense <host> 2.4.5-RELEASE-p1 ...");
 - other labels, the software's before the firmware's: "SW: 3.4", "software: PowerAlert 15.5.4", then
@@ -76,6 +77,12 @@ _V_TOKEN = re.compile(
 # "HW: V1.2", DOCSIS's "BOOTR: V00.01.00").
 _HARDWARE_BEFORE = re.compile(r"(?:\b(?:MB|HR|HW|PCB|ROM|BOOTR|boot(?:rom|loader)?|BIOS|loader|board|hardware)"
                               r"[ \t]*[:=]?[ \t]*)$", re.IGNORECASE)
+# ... or open a clause the version stands in, up to its comma or semicolon or a software word ("U-Boot
+# 2013.01 (V1.0.1.29)", "Btldr 1.06.09", "H/w ZBBNC2 Rev 1.01.06"; "Hardware: ... - Software: Windows
+# Version 6.3" names the software's).
+_IN_HARDWARE_CLAUSE = re.compile(
+    r"(?<![\w-])(?:u-?boot|boot(?:rom|loader|code)?|btldr|bios|h/w|hw|hardware|pcb)\b"
+    r"(?:(?!\b(?:software|sw|firmware|fw|app|os)\b)[^,;])*$", re.IGNORECASE)
 _DOTTED = re.compile(r"(?<![\w.:/#-])(?P<v>\d+\.\d+\.\d+[\w.\-]*)(?![\w:/])")
 # uname -a as net-snmp's default sysDescr prints it: "Linux <host> <release> #<n> ...".
 _KERNELS = r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)"
@@ -176,17 +183,16 @@ def _version(text: str) -> str:
         return v
     if uname := _UNAME.match(text):
         return _clean_version(uname.group("v"))
-    for m in _DOTTED.finditer(text):
-        if v := _clean_version(m.group("v")):
-            return v
-    return _running(text, _BUILD_LABEL)
+    return _running(text, _DOTTED) or _running(text, _BUILD_LABEL)
 
 
 def _running(text: str, *patterns: re.Pattern[str]) -> str:
     """The first version the patterns find, in their order, that no hardware or boot-code label precedes."""
     for pattern in patterns:
         for m in pattern.finditer(text):
-            if not _HARDWARE_BEFORE.search(text[:m.start()]) and (v := _clean_version(m.group("v"))):
+            # (the clause is read up to the version itself: its own label may close it, "HW:0x10 FW:4.2")
+            if not (_HARDWARE_BEFORE.search(text[:m.start()]) or _IN_HARDWARE_CLAUSE.search(text[:m.start("v")])) \
+                    and (v := _clean_version(m.group("v"))):
                 return v
     return ""
 

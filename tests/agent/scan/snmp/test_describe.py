@@ -46,6 +46,10 @@ CASES = [
      Described(model="AX-200", version="3.4.5")),
     ("Version: V-prefixed", "ZTE Ethernet Switch  ZXR10 5250-52TM-H, Version: V2.05.11B19", "", "ZTE",
      Described(model="ZXR10 5250-52TM-H", version="2.05.11B19")),
+    ("a version inside a boot loader's clause is its own", "Acme Switch AX-24, Linux 4.4.120, U-Boot 2013.01 "
+     "(V1.0.1.29)", "", "", Described(model="AX-24", version="4.4.120")),
+    ("a hardware clause's revision is the board's", "Acme Controller. Versions: App. 6.04.03, Btldr 1.06.09, "
+     "H/w ZBBNC Rev 1.01.06", "", "", Described(version="6.04.03")),
     ("fw: label", "2G-2S.0.2.F-BOX-PoE (M-PoE), fw:60.7050, PoEfw:118", "", "",
      Described(model="2G-2S.0.2.F-BOX-PoE", version="60.7050")),
     ("software: label with product name", "Ubuntu 16.04.4 LTS Linux 4.4.31 flash: 3.4G ram: 247204kB processor: "
