@@ -7,10 +7,9 @@
   the public vendor MIBs' model objects (a vendor's own "model" object names the model exactly where
   sysDescr often names a series: "ACS 6000" for an ACS6048), then the model sysDescr names
   (describe.py), then the chassis' entPhysicalDescr/Name when they read as a product name, and last
-  the product the sysObjectID
-  is registered as in the vendor's MIB (classify/products.py): the model its DESCRIPTION names, else
-  its name without the prefix its siblings share -- the device's own objects first, the registry only
-  where they name nothing;
+  the product the sysObjectID is registered as in the vendor's MIB (classify/products.py): the model
+  its DESCRIPTION names, else its name without the prefix its siblings share -- the device's own
+  objects first, the registry only where they name nothing;
 - firmware: the vendor's or UPS-MIB's version object (it names the release the device runs), then the
   chassis' entPhysicalSoftwareRev, then the version sysDescr names, then the public vendor MIBs'
   version objects (before sysDescr when sysDescr is uname's: a kernel release is no appliance's
