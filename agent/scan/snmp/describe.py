@@ -183,7 +183,7 @@ def _version(text: str) -> str:
         return v
     if uname := _UNAME.match(text):
         return _clean_version(uname.group("v"))
-    return _running(text, _DOTTED) or _running(text, _BUILD_LABEL)
+    return _running(text, _DOTTED, _BUILD_LABEL)
 
 
 def _running(text: str, *patterns: re.Pattern[str]) -> str:
