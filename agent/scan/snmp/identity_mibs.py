@@ -23,7 +23,8 @@ Which objects are candidates (general, for every vendor; the README beside the d
    PowerNet-MIB's rPDU2IdentTable or PANDUIT-PDU-MIB's pduNamePlateTable describe "PDU 1";
 3. its descriptor, split into camelCase words, names one of three kinds (`kind_of`):
    serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerialNbr", "SerNum", a closing "SN",
-   the device's "Esn"), model ("Model", "ModelName", "ModelNumber", "ProductName", "ProductModel") or
+   the device's "Esn"; after "Serial" only its number and device words, else it is the port),
+   model ("Model", "ModelName", "ModelNumber", "ProductName", "ProductModel") or
    firmware ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
    "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., with a running, current,
    active, build, main or package word between ("firmwarePackageRev", "sysBuildVersion"), words split
@@ -32,7 +33,8 @@ Which objects are candidates (general, for every vendor; the README beside the d
    "sysSoftware" as a whole descriptor; "Version" after "dev" or "device"; or "version" alone);
 4. neither the descriptor nor its table names another part of the device (`PART_WORDS`: battery,
    module, port, slot, fan, power supply, SFP, transceiver, card, disk, sensor, licence, peer,
-   neighbour, client, access point, ...), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`),
+   neighbour, client, access point, certificate, the image in flash, a trap's payload,
+   a failover partner, ...), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`),
    and its table is no list of software packages (`_LIST_TABLE_WORDS`); their serials and versions
    are not the device's;
 5. a firmware also where the descriptor names nothing by itself but is the device's serial or model
@@ -89,6 +91,17 @@ PART_WORDS = frozenset({
     "prev", "old", "last", "next", "new", "pending", "upgrade", "download", "image2", "alternate", "alt",
     "inactive", "available", "latest", "required", "min", "max", "target", "file", "files", "filename", "url",
     "vendor", "manufacturer", "mfg", "oem", "contact", "customer", "owner",
+    # more parts: transceivers (HP-ICF-TRANSCEIVER-MIB hpicfXcvrSerial, NAG-MIB ddmTransSerialNo), a
+    # certificate's serial (HP-AUTH-MIB hpSwitchServerCertificateSerialNumber), a modem, HSM, charger or
+    # rectifier inside, a component's VPD (IMM-MIB componentLevelVpdTrackingSerialNumber), a display, a
+    # printer's fax or I/O card, the image kept in flash rather than the one running
+    "xcvr", "ddm", "pluggable", "cert", "certificate", "keystore", "subject", "hsm", "mdm", "charger",
+    "rectifier", "rectifiers", "diplexer", "baseband", "tuner", "demodulator", "physdisk", "drawer",
+    "aircond", "fanbox", "lcd", "mio", "fax", "component", "flash",
+    # ... or another device's, or no device's: a trap's payload, what a neighbour sent, what the
+    # configuration expects or supports (FASTPATH-INVENTORY-MIB agentInventorySupportedUnitModelIdentifier
+    # lists every unit type a stack accepts), a redundancy partner's
+    "trap", "received", "expected", "supported", "compatible", "partner", "mate", "parent", "alive",
 })
 # Words of a table only (or a column of it) that name other devices: a controller's table of its access
 # points has a row per AP, while an AP's own scalar "apSystemModel" is the device's.
@@ -134,12 +147,15 @@ class Candidate:
 # "serial" (SYMM-SMI etcSerialNbr), which elsewhere is a neighbour (PART_WORDS): read as one would say them.
 _JOINED = {("soft", "ware"): "software", ("firm", "ware"): "firmware"}
 _AFTER_SERIAL = {"nbr": "number", "nb": "number"}
+# A lowercase run that closes in "serial" where the author missed a capital (BTI8xx-TC-MIB
+# fruBaseInfoserialNumber): two words.
+_GLUED_SERIAL = re.compile(r"([a-z]{2,})(serial)$")
 
 
 def words(name: str) -> list[str]:
     """A descriptor's camelCase words, lowercased ("upsAdvIdentSerialNumber" -> ups adv ident serial number)."""
     out: list[str] = []
-    for w in (w.lower() for w in _WORDS.findall(name)):
+    for w in (part for found in _WORDS.findall(name) for part in _split_glued(found.lower())):
         if out and (out[-1], w) in _JOINED:
             out[-1] = _JOINED[(out[-1], w)]
         elif out and out[-1] == "serial" and w in _AFTER_SERIAL:
@@ -149,8 +165,17 @@ def words(name: str) -> list[str]:
     return out
 
 
+def _split_glued(word: str) -> tuple[str, ...]:
+    m = _GLUED_SERIAL.match(word)
+    return (m.group(1), m.group(2)) if m else (word,)
+
+
 # "Serial number" written as one word (Serialnumber, SERIALNUM, serialno).
 _SERIAL_NUMBER_WORDS = frozenset({"serialnumber", "serialnum", "serialno"})
+# What may follow "serial" in a serial number's descriptor: its number, or words naming the device
+# (mSysSerialNumberPlatform). Anything else makes "serial" the port (SONOMA-MIB
+# gsysioSerialTimeOutputFormat, CYCLADES-ACS-CONF-MIB cySerialSsh, a "serialBitRate").
+_SERIAL_NUMBER_TAIL = frozenset({"number", "num", "no", "n", "numbers", "string", "id", "code"})
 _VERSION_OWNERS = frozenset({"dev", "device"})
 _ESN_OWNERS = frozenset({"dev", "device", "sys", "system", "chassis", "box", "unit"})
 # Words between "software" and "version" that still name the release the device runs (ADVA-FSP3000ALM-MIB
@@ -166,7 +191,7 @@ def kind_of(name: str) -> str:
     # ... or "SN" closing the descriptor (FORTINET-FORTIEXTENDER-MIB fextInfoSN; a leading "sn" is
     # Foundry's prefix for everything, snChasSerNum), or the device's ESN, its "electronic serial
     # number" (HUAWEI-DEVICE-EXT-MIB hwDeviceEsn; a cellular modem's or a session's ESN names no device word).
-    if "serial" in ws or ("ser", "num") in pairs or ("ser", "no") in pairs \
+    if _names_a_serial_number(ws) or ("ser", "num") in pairs or ("ser", "no") in pairs \
             or _SERIAL_NUMBER_WORDS & set(ws) or (len(ws) >= 2 and ws[-1] == "sn") \
             or (len(ws) >= 2 and ws[-1] == "esn" and ws[-2] in _ESN_OWNERS):
         return "serial"
@@ -193,6 +218,15 @@ def kind_of(name: str) -> str:
             and (ws[-1] == "firmware" or (len(ws) == 2 and ws[-1] == "software")):
         return "firmware"
     return ""
+
+
+def _names_a_serial_number(ws: list[str]) -> bool:
+    """"serial" closing the descriptor, or followed by its number and device words only."""
+    if "serial" not in ws:
+        return False
+    tail = ws[ws.index("serial") + 1:]
+    return not tail or (tail[0] in _SERIAL_NUMBER_TAIL | _DEVICE_WORDS
+                        and all(w in _SERIAL_NUMBER_TAIL | _DEVICE_WORDS or w.isdigit() for w in tail[1:]))
 
 
 def ends_in_serial_number(name: str) -> bool:

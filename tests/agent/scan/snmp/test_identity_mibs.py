@@ -189,6 +189,11 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     # words split by their capitals, "Nbr" after "serial", and a release between "firmware" and "version"
     ("deviceSoftWareVersion", "firmware"), ("etcSerialNbr", "serial"), ("firmwarePackageRev", "firmware"),
     ("sysBuildVersion", "firmware"), ("swRunningVersion", "firmware"), ("osKernelVersion", ""),
+    # "serial" the port: its settings, what it carries, which protocols it serves
+    ("gsysioSerialTimeOutputFormat", ""), ("csysioSerialTimeNMEASentence1", ""), ("cySerialSsh", ""),
+    ("ddmTransSerialBitRate", ""), ("mSysSerialNumberPlatform", "serial"), ("hmSerialNumM1", ""),
+    # a lowercase run closing in "serial", where the author missed a capital
+    ("fruBaseInfoserialNumber", "serial"), ("zxr10SystemserialNo", "serial"),
 ])
 def test_kinds_are_read_from_camel_case_words(name: str, kind: str) -> None:
     assert kind_of(name) == kind
@@ -219,6 +224,12 @@ def test_which_numbers_may_be_serials(name: str, closes: bool) -> None:
     ("firmware", ("h3cSysPackageVersion", "h3cSysPackageTable"), True),  # a row per package, boot code too
     ("firmware", ("firmwarePackageRev", ""), False),                     # the device's scalar
     ("serial", ("chassisDeviceIdPackageSerialNumber", "chassisDeviceIdTable"), False),
+    ("serial", ("hpicfXcvrSerial", ""), True),                           # a transceiver's
+    ("serial", ("hpSwitchServerCertificateSerialNumber", ""), True),     # a certificate's
+    ("model", ("agentInventorySupportedUnitModelIdentifier", ""), True),  # every unit a stack accepts
+    ("firmware", ("snAgFlashImgVer", ""), True),                         # the image in flash, not running
+    ("serial", ("componentLevelVpdSerialNumber", ""), True),
+    ("firmware", ("cufwFOSwVersionMate", ""), True),                     # the failover partner's
 ])
 def test_other_parts_are_left_out(kind: str, names: tuple[str, str], out: bool) -> None:
     assert excluded(kind, *names) is out
