@@ -91,7 +91,8 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     firmware = _first([(v, src) for v, src in [
         *((v, hand) for v in ids.firmwares), *([] if uname else [(said.version, text)]), (chassis.firmware, ent),
         *(mib("firmware") if uname else []), (said.version, text), *([] if uname else mib("firmware")),
-        (chassis.firmware_rev, ent), *((v, hand) for v in ids.last_firmwares)] if not _all_zero(v)])
+        (chassis.firmware_rev, ent), *((v, hand) for v in ids.last_firmwares)]
+        if not _all_zero(v) and not _BUILD_STAMP.match(v)])
     found = (("serial", serial), ("model", model), ("firmware", firmware))
     return Identity(serial=serial[0], model=model[0], firmware=_version_of(firmware[0]),
                     evidence="; ".join(f"{k} from {src}" for k, (v, src) in found if v))
@@ -142,6 +143,11 @@ def _version_of(value: str) -> str:
     if words[0][:1].isdigit() or (words[0][:1] in "vV" and words[0][1:2].isdigit()):
         return words[0]
     return describe(value).version or value
+
+
+# A value that opens with a date and a time says when an image was built ("2018-03-23 12:11:15 +1100
+# (964571d)": EXALINK-FUSION-MIB fusionInfoSoftware), not which release it is.
+_BUILD_STAMP = re.compile(r"\s*\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}")
 
 
 def _all_zero(version: str) -> bool:

@@ -138,6 +138,20 @@ def test_a_release_of_zeros_gives_way_to_the_next_source(zero: str) -> None:
         == "1.0.0"
 
 
+@pytest.mark.parametrize("stamp", ["2018-03-23 12:11:15 +1100 (964571d)", "2021-11-02T09:41 build"])
+def test_a_build_stamp_is_no_release(stamp: str) -> None:
+    """EXALINK-FUSION-MIB answers when its software was built (fusionInfoSoftware) beside which
+    release it is (fusionInfoVersion)."""
+    from agent.scan.snmp.mib.identity_objects import Answer
+
+    registry = (Answer("firmware", stamp, "X-MIB::xSoftware"), Answer("firmware", "1.9.0", "X-MIB::xVersion"))
+    got = identify("Linux fusion 3.12.30 #1 armv7l", host_name="", vendor="", chassis=Chassis(), ids=VendorIds(),
+                   registry=registry)
+    assert got.firmware == "1.9.0"
+    assert identify("", host_name="", vendor="", chassis=Chassis(), ids=VendorIds(firmwares=("2020.10.23",))) \
+        .firmware == "2020.10.23"  # a release numbered by its date is still a release
+
+
 def test_the_rmon2_probe_revision_is_the_last_source_of_the_release() -> None:
     """Cisco IOS answers probeSoftwareRev "12.2" for 12.2(50)SE5 (snmpsim-data's Catalyst 3750)."""
     got = identify(_CISCO, host_name="sw1", vendor="Cisco", chassis=Chassis(firmware="12.2(50)SE5"),
