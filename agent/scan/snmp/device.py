@@ -289,6 +289,19 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
         if failed:
             note = "; ".join(x for x in (note, f"GET of {failed[0][0]} serial/model/version objects failed: "
                                                f"{failed[0][1]}") if x)
+        # Some embedded agents register a scalar without its .0 instance (their walk shows
+        # 1.3.6.1.4.1.43296.3.1.1, not ...3.1.1.0), so a GET of .0 finds nothing. When none of the
+        # scalars asked answered, the same objects are asked once more without it; an answer is kept
+        # under the name asked, as the agent should have given it.
+        asked = [o for b in batches for o in b if o[-1] == 0]
+        if asked and not any(o in scalars for o in asked):
+            bare = await asyncio.gather(*(session.get([o[:-1] for o in asked[i:i + GET_BATCH]])
+                                          for i in range(0, len(asked), GET_BATCH)), return_exceptions=True)
+            for r in bare:
+                if isinstance(r, dict):
+                    scalars.update({(*o, 0): v for o, v in r.items()})
+                elif not isinstance(r, SnmpError):
+                    raise r
         return note
 
     identity_get = asyncio.ensure_future(identity_objects())
