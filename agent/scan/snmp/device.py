@@ -279,29 +279,26 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
         hand, extra, note = identity_requests(object_id, mibs, maker_enterprise(answering))
         note = "; ".join(x for x in (probe_note, note) if x)
         batches = [b for b in (hand, *(extra[i:i + GET_BATCH] for i in range(0, len(extra), GET_BATCH))) if b]
-        got = await asyncio.gather(*(session.get(b) for b in batches), return_exceptions=True)
-        failed = [(len(b), r) for b, r in zip(batches, got, strict=True) if isinstance(r, SnmpError)]
+        # Some embedded agents register a vendor's scalar without its .0 instance (their walk shows
+        # 1.3.6.1.4.1.43296.3.1.1, not ...3.1.1.0), so a GET of .0 finds nothing. The public MIBs'
+        # scalars are asked without it too, in the same breath (a second round trip would cost every
+        # device without vendor objects its latency); those answers count only where no .0 did, and
+        # are kept under the name asked, as the agent should have given it.
+        asked = [o for o in extra if o[-1] == 0]
+        bare = [[o[:-1] for o in asked[i:i + GET_BATCH]] for i in range(0, len(asked), GET_BATCH)]
+        got = await asyncio.gather(*(session.get(b) for b in (*batches, *bare)), return_exceptions=True)
+        failed = [(len(b), r) for b, r in zip(batches, got, strict=False) if isinstance(r, SnmpError)]
         for r in got:
+            if not isinstance(r, (dict, SnmpError)):
+                raise r
+        for r in got[:len(batches)]:
             if isinstance(r, dict):
                 scalars.update(r)
-            elif not isinstance(r, SnmpError):
-                raise r
+        if not any(o in scalars for o in asked):
+            scalars.update({(*o, 0): v for r in got[len(batches):] if isinstance(r, dict) for o, v in r.items()})
         if failed:
             note = "; ".join(x for x in (note, f"GET of {failed[0][0]} serial/model/version objects failed: "
                                                f"{failed[0][1]}") if x)
-        # Some embedded agents register a scalar without its .0 instance (their walk shows
-        # 1.3.6.1.4.1.43296.3.1.1, not ...3.1.1.0), so a GET of .0 finds nothing. When none of the
-        # scalars asked answered, the same objects are asked once more without it; an answer is kept
-        # under the name asked, as the agent should have given it.
-        asked = [o for b in batches for o in b if o[-1] == 0]
-        if asked and not any(o in scalars for o in asked):
-            bare = await asyncio.gather(*(session.get([o[:-1] for o in asked[i:i + GET_BATCH]])
-                                          for i in range(0, len(asked), GET_BATCH)), return_exceptions=True)
-            for r in bare:
-                if isinstance(r, dict):
-                    scalars.update({(*o, 0): v for o, v in r.items()})
-                elif not isinstance(r, SnmpError):
-                    raise r
         return note
 
     identity_get = asyncio.ensure_future(identity_objects())
