@@ -101,7 +101,7 @@ PART_WORDS = frozenset({
     # ... or another device's, or no device's: a trap's payload, what a neighbour sent, what the
     # configuration expects or supports (FASTPATH-INVENTORY-MIB agentInventorySupportedUnitModelIdentifier
     # lists every unit type a stack accepts), a redundancy partner's
-    "trap", "received", "expected", "supported", "compatible", "partner", "mate", "parent", "alive",
+    "trap", "received", "expected", "supported", "compatible", "partner", "mate", "alive",
 })
 # Words of a table only (or a column of it) that name other devices: a controller's table of its access
 # points has a row per AP, while an AP's own scalar "apSystemModel" is the device's.
