@@ -221,7 +221,7 @@ def kind_of(name: str) -> str:
 
 
 def _names_a_serial_number(ws: list[str]) -> bool:
-    """"serial" closing the descriptor, or followed by its number and device words only."""
+    """True when "serial" closes the descriptor or only its number and device words follow it."""
     if "serial" not in ws:
         return False
     tail = ws[ws.index("serial") + 1:]
