@@ -36,6 +36,10 @@ Signals, all standard:
 * the vendor MIB rooted at the sysObjectID, where no product is registered there (classify/products.py
   module_rooted_at): the words its module's name uses for its kind ("WebGraph-Thermometer-MIB",
   "XG-FIREWALL-MIB"), weighing FAMILY_POINTS;
+* the vendor MIB nearest above the sysObjectID, where its objects' names speak mostly of one kind
+  (ECS3510-MIB's VLANs and spanning tree, HAWK-I2-MIB's outlets; classify/product_mibs.py
+  spoken_kind, derived when the registry is built): a product line's MIB says what it manages,
+  weighing MODULE_KIND_POINTS;
 * the vendor MIB objects the device answered (its serial, model or version objects from the public
   MIBs' registry, snmp/mib/identity_objects.py): a kind their module or name says
   (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB), weighing VENDOR_OBJECT_POINTS;
@@ -197,6 +201,9 @@ class TypeSignals:
     lldp: frozenset[str] = frozenset()         # LLDP capabilities the device advertises (mib/lldp.py)
     if_names: tuple[str, ...] = ()             # ifName (else ifDescr) of every interface
     module_root: str = ""                      # "MODULE::name" of the vendor MIB rooted at sysObjectID
+    # What the vendor MIB nearest above sysObjectID speaks of: "kind\tMODULE::name\tnaming\tobjects"
+    # (classify/products.py module_kind_above).
+    module_kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +235,7 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _words(sig, tally)
     _product(sig, tally)
     _module_root(sig, tally)
+    _module_kind(sig, tally)
     _vendor_objects(sig, tally)
     _model(sig, tally)
     _lldp(sig, tally)
@@ -436,6 +444,18 @@ def _module_root(sig: TypeSignals, tally: _Tally) -> None:
     module, _, name = sig.module_root.partition("::")
     if named := _kind_named(f"{_CAMEL.sub(' ', module.replace('-', ' '))} {_CAMEL.sub(' ', name)}"):
         tally.add(named[0], FAMILY_POINTS, f"sysObjectID roots {sig.module_root} ({named[1]!r})")
+
+
+MODULE_KIND_POINTS = 2  # enough alone; less than a family's name: a module speaks for a whole line
+
+
+def _module_kind(sig: TypeSignals, tally: _Tally) -> None:
+    """The kind the object names of the vendor MIB above sysObjectID speak of (see the module docstring)."""
+    kind, _, rest = sig.module_kind.partition("\t")
+    module, naming, objects = ([*rest.split("\t"), "", ""])[:3]
+    if kind in DEVICE_TYPES and kind != "unknown":
+        tally.add(kind, MODULE_KIND_POINTS,
+                  f"sysObjectID under {module}, {naming} of whose {objects} objects name {kind} functions")
 
 
 VENDOR_OBJECT_POINTS = 3

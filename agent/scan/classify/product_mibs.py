@@ -37,11 +37,14 @@ the MIBs define (the vendor a MIB names when the IANA registry names none), and 
 (families()), which types a device whose own OID the MIBs do not list, and one
 `#root<TAB>oid<TAB>name<TAB>module` line per module whose objects hang from a node under an enterprise
 (module_roots()): a device whose sysObjectID is that node implements that MIB, whose name may say its kind.
+A root line carries three more columns where the module's object names speak mostly of one kind of
+device (spoken_kind()): the kind, how many of its objects name it, and how many objects it has.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,6 +183,68 @@ def module_roots(nodes: Iterable[Node], taken: Iterable[tuple[int, ...]] = ()) -
     return sorted(out.values(), key=lambda n: n.oid)
 
 
+# The words a MIB's object names use for what only one kind of device manages, as a network engineer
+# reads a MIB to learn what its device is: VLANs and spanning tree are a switch's, BGP and OSPF a
+# router's, SSIDs and radios a wireless device's, batteries and outlets power gear's, humidity and
+# door contacts an environment monitor's, VPNs and threats a firewall's, RAID and LUNs storage's, toner
+# and trays a printer's. Matched as whole words of the camelCase name (`vlanPortMode` -> vlan, port,
+# mode). Words many kinds of device use are none of them: port, interface, temperature, fan, policy;
+# sensor and probe (every chassis has sensors); relay (a switch's alarm relay, a DHCP relay); RF and
+# modulation (cable and video headends modulate RF as much as radios do).
+KIND_WORDS: dict[str, frozenset[str]] = {
+    "switch": frozenset({"vlan", "vlans", "stp", "rstp", "mstp", "spanning", "snooping", "fdb", "lacp", "gvrp",
+                         "mvrp", "mirror", "mirroring", "poe"}),
+    "router": frozenset({"bgp", "ospf", "rip", "isis", "mpls", "vrf", "ldp", "routing"}),
+    "wireless": frozenset({"ssid", "wlan", "radio", "rssi", "snr", "wifi", "wireless", "antenna", "dot11"}),
+    "ups": frozenset({"battery", "batteries", "ups", "inverter", "bypass", "rectifier", "outlet", "outlets",
+                      "pdu", "breaker"}),
+    "iot": frozenset({"humidity", "dewpoint", "leak", "smoke", "door"}),
+    "firewall": frozenset({"firewall", "vpn", "ipsec", "ips", "threat", "antivirus", "spam"}),
+    "camera": frozenset({"camera", "ptz", "lens", "video"}),
+    "storage": frozenset({"raid", "lun", "disk", "disks", "nas", "volume", "volumes", "drive", "drives"}),
+    "printer": frozenset({"printer", "toner", "tray", "paper", "print", "cartridge", "fuser"}),
+}
+# A kind is spoken when at least KIND_MIN_OBJECTS objects name it and KIND_LEAD times as many as name
+# the next kind: a MIB that manages a UPS's batteries and its network card's VLAN says "ups"; one whose
+# objects mention a few of everything says nothing.
+KIND_MIN_OBJECTS = 8
+KIND_LEAD = 3
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def spoken_kind(object_names: Iterable[str]) -> tuple[str, int, int]:
+    """(kind, objects naming it, objects) for a module's OBJECT-TYPE names; kind "" when none leads."""
+    counts: Counter[str] = Counter()
+    total = 0
+    for name in object_names:
+        total += 1
+        words = {w.lower() for w in _NAME_WORDS.findall(name)}
+        counts.update(kind for kind, kind_words in KIND_WORDS.items() if words & kind_words)
+    ranked = counts.most_common(2)
+    if not ranked or ranked[0][1] < KIND_MIN_OBJECTS or (len(ranked) > 1 and ranked[0][1] < KIND_LEAD * ranked[1][1]):
+        return "", ranked[0][1] if ranked else 0, total
+    return ranked[0][0], ranked[0][1], total
+
+
+def root_kinds(nodes: Iterable[Node], roots: Iterable[Node]) -> dict[tuple[int, ...], tuple[str, int, int]]:
+    """The kind each root's module speaks of (spoken_kind over its OBJECT-TYPEs), for roots whose module
+    speaks of one.
+
+    Why: many devices say no more than a sysObjectID under their product line's own MIB (Edge-Core's
+    ECS3510-MIB, Panduit's HAWK-I2-MIB) whose name says nothing of its kind while its objects do.
+    """
+    names: dict[str, list[str]] = defaultdict(list)
+    for n in nodes:
+        if n.cls == "objecttype":
+            names[n.module].append(n.name)
+    out: dict[tuple[int, ...], tuple[str, int, int]] = {}
+    for root in roots:
+        kind, count, total = spoken_kind(names.get(root.module, ()))
+        if kind:
+            out[root.oid] = (kind, count, total)
+    return out
+
+
 def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> dict[int, tuple[str, str]]:
     """PEN -> (node name, ORGANIZATION of the module defining it) for each enterprise node the MIBs name."""
     ent = tuple(int(x) for x in ENTERPRISES.split("."))
@@ -194,7 +259,8 @@ def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> di
 
 
 def render(rows: list[Node], enterprises: dict[int, tuple[str, str]], source: str,
-           family_rows: Iterable[Node] = (), root_rows: Iterable[Node] = ()) -> Iterator[str]:
+           family_rows: Iterable[Node] = (), root_rows: Iterable[Node] = (),
+           kinds: dict[tuple[int, ...], tuple[str, int, int]] | None = None) -> Iterator[str]:
     """The registry file's lines (see the module docstring)."""
     yield "# netcensus product registry: sysObjectID values vendors assign to their products\n"
     yield f"# source: {_clean(source)}\n"
@@ -206,7 +272,9 @@ def render(rows: list[Node], enterprises: dict[int, tuple[str, str]], source: st
         yield f"#family\t{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\t" \
               f"{_clean(n.description[:DESCRIPTION_MAX])}\n"
     for n in root_rows:
-        yield f"#root\t{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\n"
+        spoken = (kinds or {}).get(n.oid)
+        said = f"\t{spoken[0]}\t{spoken[1]}\t{spoken[2]}" if spoken else ""
+        yield f"#root\t{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}{said}\n"
     for n in rows:
         descr = n.description[:DESCRIPTION_MAX]
         yield f"{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\t{_clean(descr)}\n"
@@ -229,5 +297,5 @@ def build(folder: Path, out: Path, *, source: str = "") -> int:
     family_rows = families(nodes, rows)
     roots = module_roots(nodes, [n.oid for n in (*rows, *family_rows)])
     mib_build.write_registry(out, render(rows, enterprise_names(nodes, organisations), source or folder.name,
-                                         family_rows, roots), WHAT)
+                                         family_rows, roots, root_kinds(nodes, roots)), WHAT)
     return len(rows)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_FILE = Path(__file__).with_name("registry") / "products.tsv.gz"
+ENTERPRISES = "1.3.6.1.4.1"
 
 _LOCK = threading.Lock()
 _state: dict[str, object] = {"file": DEFAULT_FILE, "table": None}
@@ -66,6 +67,7 @@ class _Table:
         self.enterprises: dict[int, tuple[str, str]] = {}
         self.families: dict[str, tuple[str, str, str]] = {}
         self.roots: dict[str, str] = {}  # OID -> "MODULE::name" of the MIB rooted there
+        self.root_kinds: dict[str, tuple[str, int, int]] = {}  # root OID -> what its module speaks of
 
 
 def use_file(path: Path | None) -> None:
@@ -88,8 +90,10 @@ def _load(path: Path) -> _Table:
                         fam = ([*line.rstrip("\n").split("\t"), "", "", "", ""])[1:5]
                         table.families[fam[0]] = (fam[1], fam[2], fam[3])
                     elif line.startswith("#root\t"):
-                        root = ([*line.rstrip("\n").split("\t"), "", "", ""])[1:4]
+                        root = ([*line.rstrip("\n").split("\t"), "", "", "", "", "", ""])[1:7]
                         table.roots[root[0]] = f"{root[2]}::{root[1]}"
+                        if root[3] and root[4].isdigit() and root[5].isdigit():
+                            table.root_kinds[root[0]] = (root[3], int(root[4]), int(root[5]))
                     continue
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) >= 3:
@@ -164,6 +168,35 @@ def module_rooted_at(sys_object_id: str) -> str:
     WebGraph-Thermometer-MIB `wtWebioAn1Graph`), while its ancestors are the vendor's whole tree.
     """
     return _table().roots.get(sys_object_id.strip().lstrip("."), "")
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenKind:
+    """The kind the vendor MIB a sysObjectID lies under speaks of (product_mibs.spoken_kind)."""
+
+    kind: str
+    module: str  # "MODULE::name" of the MIB's root
+    naming: int  # how many of its objects name the kind
+    objects: int
+
+
+def module_kind_above(sys_object_id: str) -> SpokenKind | None:
+    """The kind spoken by the vendor MIB rooted nearest above (or at) sysObjectID, None when none speaks.
+
+    Why: a vendor puts a product line's sysObjectIDs under the line's own MIB (Edge-Core's ECS3510-MIB
+    is rooted at 1.3.6.1.4.1.259.10.1.27, its switches answer ...27.102), and that MIB's objects say
+    what the device manages where its name does not. Only the nearest root counts (a deeper module is
+    the product's own, an ancestor's the vendor's wider tree), and never the enterprise node itself.
+    """
+    table = _table()
+    oid = sys_object_id.strip().lstrip(".")
+    floor = len(ENTERPRISES.split(".")) + 2
+    while oid.count(".") + 1 >= floor:
+        if oid in table.roots:
+            spoken = table.root_kinds.get(oid)
+            return SpokenKind(spoken[0], table.roots[oid], spoken[1], spoken[2]) if spoken else None
+        oid = oid.rpartition(".")[0]
+    return None
 
 
 def enterprise_name(pen: int) -> str:

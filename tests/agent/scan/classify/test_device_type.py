@@ -199,6 +199,13 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "mibs": frozenset({"host-resources"})}, "wireless", "2 radio interface(s) by name (wlan0, wlan1) (+3)"),
     ("the MIB rooted at sysObjectID names the kind", {"module_root": "WebGraph-8xThermometer-US-MIB::wtWebioAn8Graph"},
      "iot", "sysObjectID roots WebGraph-8xThermometer-US-MIB::wtWebioAn8Graph ('Thermometer') (+3)"),
+    ("the product line's MIB above sysObjectID speaks of switching", {
+        "sys_object_id": "1.3.6.1.4.1.259.10.1.27.102", "sys_descr": "ECS3510-52T",
+        "module_kind": "switch\tECS3510-MIB::ecs3510-28tMIB\t246\t1841"}, "switch",
+     "sysObjectID under ECS3510-MIB::ecs3510-28tMIB, 246 of whose 1841 objects name switch functions (+2)"),
+    ("a module's vocabulary yields to the device's own word", {
+        "sys_descr": "Acme UPS 3000", "module_kind": "switch\tACME-MIB::acmeRoot\t20\t100"},
+     "ups", "sysDescr 'UPS' (+8)"),
     ("a registered product outweighs the module", {"module_root": "ACME-FIREWALL-MIB::acmeRoot",
                                                    "product": "ACME-MIB::acmeSwitch24\tacme Switch 24"},
      "switch", "product ACME-MIB::acmeSwitch24 says 'Switch' (+5)"),

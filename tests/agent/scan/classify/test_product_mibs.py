@@ -236,3 +236,83 @@ def test_a_module_that_breaks_the_code_generator_is_left_out(mibs: Path) -> None
     nodes, _ = product_mibs.compile_folder(mibs)
     names = {n.name for n in product_mibs.products(nodes)}
     assert "acmeSwitchAS2400" in names and not any(n.startswith("acmeBroken") for n in names)
+
+
+def _objects(parent: str, names: list[str], first: int = 1) -> str:
+    return "".join(f"""{name} OBJECT-TYPE
+    SYNTAX Integer32
+    MAX-ACCESS read-only
+    STATUS current
+    DESCRIPTION "{name}."
+    ::= {{ {parent} {i} }}
+""" for i, name in enumerate(names, first))
+
+
+# A product line's own MIB, rooted above the sysObjectIDs its switches answer (as Edge-Core roots
+# ECS3510-MIB at ...259.10.1.27 and its switches answer ...27.102): its name says nothing of the kind,
+# its objects speak of VLANs and spanning tree -- and of a few things every device has.
+SWITCH_LINE = f"""ACME-AS9-MIB DEFINITIONS ::= BEGIN
+IMPORTS MODULE-IDENTITY, OBJECT-TYPE, Integer32, enterprises FROM SNMPv2-SMI;
+acmeAs9MIB MODULE-IDENTITY
+    LAST-UPDATED "202601010000Z"
+    ORGANIZATION "Acme Networks, Inc."
+    CONTACT-INFO "support"
+    DESCRIPTION "Management of the AS9 line."
+    ::= {{ enterprises 99999 9 }}
+acmeAs9Mgt OBJECT IDENTIFIER ::= {{ acmeAs9MIB 1 }}
+{_objects("acmeAs9Mgt", ["vlanPortMode", "vlanStaticName", "vlanEgressPorts", "dot1qVlanCount",
+                         "stpPortState", "rstpBridgePriority", "mstpInstanceVlans", "spanningTreeMode",
+                         "igmpSnoopingStatus", "portMirrorSource", "lacpPortKey", "poePortPower",
+                         "sysTemperature", "fanSpeed", "batteryVoltage", "portSpeed"])}
+END
+"""
+
+# A console server's MIB: mostly the serial ports and the PDUs plugged into them, a few of each.
+MIXED_LINE = f"""ACME-CS-MIB DEFINITIONS ::= BEGIN
+IMPORTS MODULE-IDENTITY, OBJECT-TYPE, Integer32, enterprises FROM SNMPv2-SMI;
+acmeCsMIB MODULE-IDENTITY
+    LAST-UPDATED "202601010000Z"
+    ORGANIZATION "Acme Networks, Inc."
+    CONTACT-INFO "support"
+    DESCRIPTION "Management of the CS line."
+    ::= {{ enterprises 99999 11 }}
+acmeCsMgt OBJECT IDENTIFIER ::= {{ acmeCsMIB 1 }}
+{_objects("acmeCsMgt", [*(f"pduOutlet{n}State" for n in range(9)), *(f"vlanPort{n}" for n in range(4))])}
+END
+"""
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (["vlanPortMode", "stpPortState", "STPPortCost", "igmpSnoopingStatus", "lacpPortKey", "portMirrorSource",
+      "poePortPower", "mstpRegion", "sysTemperature", "upsBatteryTest"], ("switch", 8, 10)),
+    # A kind needs KIND_MIN_OBJECTS objects naming it ...
+    (["vlanPortMode", "stpPortState", "sysName"], ("", 2, 3)),
+    # ... and KIND_LEAD times as many as the next kind.
+    ([*(f"upsBattery{n}" for n in range(9)), *(f"vlan{n}" for n in range(4))], ("", 9, 13)),
+    ([*(f"upsBattery{n}" for n in range(12)), *(f"vlan{n}" for n in range(4))], ("ups", 12, 16)),
+    # Words every kind of device uses say nothing: ports, sensors, relays, RF.
+    ([*(f"portSensor{n}" for n in range(20)), "alarmRelayState", "rfLevel"], ("", 0, 22)),
+])
+def test_a_module_speaks_of_the_kind_most_of_its_objects_name(names: list[str], expected: tuple[str, int, int]) -> None:
+    assert product_mibs.spoken_kind(names) == expected
+
+
+def test_the_mib_above_a_sysobjectid_says_its_kind(mibs: Path, tmp_path: Path, shipped: None) -> None:
+    (mibs / "acme" / "ACME-AS9-MIB").write_text(SWITCH_LINE)
+    (mibs / "acme" / "ACME-CS-MIB").write_text(MIXED_LINE)
+    out = tmp_path / "products.tsv.gz"
+    product_mibs.build(mibs, out)
+    with gzip.open(out, "rt") as fin:
+        lines = [line.rstrip("\n") for line in fin if line.startswith("#root\t")]
+    assert "#root\t1.3.6.1.4.1.99999.9\tacmeAs9MIB\tACME-AS9-MIB\tswitch\t12\t16" in lines
+    assert "#root\t1.3.6.1.4.1.99999.11\tacmeCsMIB\tACME-CS-MIB" in lines  # 9 PDU objects, 4 VLAN: no lead
+    products.use_file(out)
+    # A switch of the line answers a sysObjectID below the MIB's root (or the root itself).
+    for oid in ("1.3.6.1.4.1.99999.9.102", ".1.3.6.1.4.1.99999.9.7.3", "1.3.6.1.4.1.99999.9"):
+        assert products.module_kind_above(oid) == products.SpokenKind("switch", "ACME-AS9-MIB::acmeAs9MIB", 12, 16)
+    # The nearest root decides: the console server's module says nothing, and its vendor's tree above
+    # it (the products MIB at 99999.100, the enterprise node) is not asked.
+    assert products.module_kind_above("1.3.6.1.4.1.99999.11.5") is None
+    assert products.module_kind_above("1.3.6.1.4.1.99999.12") is None
+    assert products.module_kind_above("1.3.6.1.4.1.99999") is None
+    assert products.module_kind_above("") is None
