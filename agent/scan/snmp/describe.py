@@ -93,6 +93,9 @@ _UNAME_NO_HOST = re.compile(_KERNELS + r"[ \t]+(?P<v>\d[\w.\-+~]*)[ \t]+#\d")
 _UNAME_START = re.compile(_KERNELS + r"\s", re.IGNORECASE)
 # Dates and times are never versions ("3/10/2017", "2014-03-13", "14:00:00").
 _DATE = re.compile(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$|^\d{1,2}:\d{2}")
+# Nor is a source commit, a run of 7 to 40 hex digits with letters among them ("Mimosa B5c Firmware
+# v92329ce" names the build's commit; its MIB names the release, 2.3.3): it orders no release.
+_COMMIT = re.compile(r"[vV]?(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}")
 
 # Models.
 _MODEL_LABEL = re.compile(r"(?<![\w-])(?:model|MN|MD|product|prod)[ \t]*[:=][ \t]*(?P<m>[\w][\w\-/+.]*)",
@@ -164,7 +167,7 @@ def _clean_version(v: str) -> str:
         v = v[:-1]
     if v.count("(") > v.count(")"):
         v = v[:v.rindex("(")]
-    if _DATE.match(v):
+    if _DATE.match(v) or _COMMIT.fullmatch(v):
         return ""
     # "v7.2.1.0" and "7.2.1.0" are one version; VRP-style "V200R007" keeps its letter.
     if v[:1] in "vV" and re.fullmatch(r"[vV]\d+(?:\.\d+)+[\w\-]*", v):

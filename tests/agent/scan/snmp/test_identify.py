@@ -208,3 +208,21 @@ def test_public_mib_objects_fill_what_the_standard_sources_leave_and_name_the_mo
     assert bare == Identity(serial="FOC1", model="AX-9000", firmware="4.2.1")
     assert bare.evidence == ("serial from ENTITY-MIB chassis; model from ACME-MIB::acmeSysModelName; "
                              "firmware from ACME-MIB::acmeSysFirmwareVersion")
+
+
+def test_a_commit_in_sysdescr_yields_to_the_mibs_release() -> None:
+    """Mimosa's sysDescr names the build's commit ("Firmware v92329ce"); MIMOSA-NETWORKS-BFIVE-MIB
+    mimosaFirmwareVersion names the release. A commit orders nothing, so it is no version at all."""
+    from agent.scan.snmp.mib.identity_objects import Answer
+
+    registry = (Answer("firmware", "2.3.3", "MIMOSA-NETWORKS-BFIVE-MIB::mimosaFirmwareVersion"),)
+    got = identify("Mimosa B5c Firmware v92329ce", host_name="", vendor="Mimosa", chassis=Chassis(), ids=VendorIds(),
+                   registry=registry)
+    assert got.firmware == "2.3.3"
+    assert identify("Mimosa B5c Firmware v92329ce", host_name="", vendor="", chassis=Chassis(),
+                    ids=VendorIds()).firmware == ""
+    # Hex-looking releases that are releases keep: H3C's "2509P61", a dotted "1.0.3a".
+    assert identify("H3C Comware Software, Version 5.20, Release 2509P61", host_name="", vendor="", chassis=Chassis(),
+                    ids=VendorIds()).firmware == "5.20"
+    assert identify("Acme AP FW: 1.0.3a", host_name="", vendor="", chassis=Chassis(),
+                    ids=VendorIds()).firmware == "1.0.3a"
