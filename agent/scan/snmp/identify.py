@@ -94,7 +94,7 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
         (chassis.firmware_rev, ent), *((v, hand) for v in ids.last_firmwares)]
         if not _all_zero(v) and not _BUILD_STAMP.match(v)])
     found = (("serial", serial), ("model", model), ("firmware", firmware))
-    return Identity(serial=serial[0], model=model[0], firmware=_version_of(firmware[0]),
+    return Identity(serial=_without_maker(serial[0], vendor), model=model[0], firmware=_version_of(firmware[0]),
                     evidence="; ".join(f"{k} from {src}" for k, (v, src) in found if v))
 
 
@@ -148,6 +148,16 @@ def _version_of(value: str) -> str:
 # A value that opens with a date and a time says when an image was built ("2018-03-23 12:11:15 +1100
 # (964571d)": EXALINK-FUSION-MIB fusionInfoSoftware), not which release it is.
 _BUILD_STAMP = re.compile(r"\s*\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}")
+
+
+def _without_maker(serial: str, vendor: str) -> str:
+    """The serial without the maker's name some systems write before it ("IBM,02061F57P": AIX's
+    IBM-AIX-MIB aixSeSerialNumber, as `uname -u` prints the machine's serial)."""
+    maker, comma, rest = serial.partition(",")
+    words = vendor.casefold().split()
+    if comma and rest and " " not in rest and words and maker.strip().casefold() in (words[0], vendor.casefold()):
+        return rest.strip()
+    return serial
 
 
 def _all_zero(version: str) -> bool:

@@ -226,3 +226,18 @@ def test_a_commit_in_sysdescr_yields_to_the_mibs_release() -> None:
                     ids=VendorIds()).firmware == "5.20"
     assert identify("Acme AP FW: 1.0.3a", host_name="", vendor="", chassis=Chassis(),
                     ids=VendorIds()).firmware == "1.0.3a"
+
+
+def test_the_makers_name_before_a_serial_is_not_part_of_it() -> None:
+    """AIX answers aixSeSerialNumber as `uname -u` prints it, "IBM,02061F57P"; the serial is 02061F57P."""
+    from agent.scan.snmp.mib.identity_objects import Answer
+
+    def serial(value: str, vendor: str) -> str:
+        return identify("", host_name="", vendor=vendor, chassis=Chassis(), ids=VendorIds(),
+                        registry=(Answer("serial", value, "IBM-AIX-MIB::aixSeSerialNumber"),)).serial
+
+    assert serial("IBM,02061F57P", "IBM") == "02061F57P"
+    assert serial("Acme,X1", "Acme Networks") == "X1"
+    # Another name before the comma, or words after it, are the value as the device gave it.
+    assert serial("IBM,02061F57P", "Lenovo") == "IBM,02061F57P"
+    assert serial("IBM, rack 4", "IBM") == "IBM, rack 4"
