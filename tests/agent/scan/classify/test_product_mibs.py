@@ -238,48 +238,39 @@ def test_a_module_that_breaks_the_code_generator_is_left_out(mibs: Path) -> None
     assert "acmeSwitchAS2400" in names and not any(n.startswith("acmeBroken") for n in names)
 
 
-def _objects(parent: str, names: list[str], first: int = 1) -> str:
-    return "".join(f"""{name} OBJECT-TYPE
+def _line_mib(line: str, arc: int, object_names: list[str]) -> str:
+    """A product line's management MIB, ACME-<LINE>-MIB rooted at enterprises.99999.<arc>, with these
+    OBJECT-TYPEs under its one branch."""
+    root, branch = f"acme{line.title()}MIB", f"acme{line.title()}Mgt"
+    objects = "".join(f"""{name} OBJECT-TYPE
     SYNTAX Integer32
     MAX-ACCESS read-only
     STATUS current
     DESCRIPTION "{name}."
-    ::= {{ {parent} {i} }}
-""" for i, name in enumerate(names, first))
+    ::= {{ {branch} {i} }}
+""" for i, name in enumerate(object_names, 1))
+    return f"""ACME-{line}-MIB DEFINITIONS ::= BEGIN
+IMPORTS MODULE-IDENTITY, OBJECT-TYPE, Integer32, enterprises FROM SNMPv2-SMI;
+{root} MODULE-IDENTITY
+    LAST-UPDATED "202601010000Z"
+    ORGANIZATION "Acme Networks, Inc."
+    CONTACT-INFO "support"
+    DESCRIPTION "Management of the {line} line."
+    ::= {{ enterprises 99999 {arc} }}
+{branch} OBJECT IDENTIFIER ::= {{ {root} 1 }}
+{objects}END
+"""
 
 
 # A product line's own MIB, rooted above the sysObjectIDs its switches answer (as Edge-Core roots
 # ECS3510-MIB at ...259.10.1.27 and its switches answer ...27.102): its name says nothing of the kind,
 # its objects speak of VLANs and spanning tree -- and of a few things every device has.
-SWITCH_LINE = f"""ACME-AS9-MIB DEFINITIONS ::= BEGIN
-IMPORTS MODULE-IDENTITY, OBJECT-TYPE, Integer32, enterprises FROM SNMPv2-SMI;
-acmeAs9MIB MODULE-IDENTITY
-    LAST-UPDATED "202601010000Z"
-    ORGANIZATION "Acme Networks, Inc."
-    CONTACT-INFO "support"
-    DESCRIPTION "Management of the AS9 line."
-    ::= {{ enterprises 99999 9 }}
-acmeAs9Mgt OBJECT IDENTIFIER ::= {{ acmeAs9MIB 1 }}
-{_objects("acmeAs9Mgt", ["vlanPortMode", "vlanStaticName", "vlanEgressPorts", "dot1qVlanCount",
-                         "stpPortState", "rstpBridgePriority", "mstpInstanceVlans", "spanningTreeMode",
-                         "igmpSnoopingStatus", "portMirrorSource", "lacpPortKey", "poePortPower",
-                         "sysTemperature", "fanSpeed", "batteryVoltage", "portSpeed"])}
-END
-"""
-
+SWITCH_LINE = _line_mib("AS9", 9, [
+    "vlanPortMode", "vlanStaticName", "vlanEgressPorts", "dot1qVlanCount", "stpPortState", "rstpBridgePriority",
+    "mstpInstanceVlans", "spanningTreeMode", "igmpSnoopingStatus", "portMirrorSource", "lacpPortKey", "poePortPower",
+    "sysTemperature", "fanSpeed", "batteryVoltage", "portSpeed"])
 # A console server's MIB: mostly the serial ports and the PDUs plugged into them, a few of each.
-MIXED_LINE = f"""ACME-CS-MIB DEFINITIONS ::= BEGIN
-IMPORTS MODULE-IDENTITY, OBJECT-TYPE, Integer32, enterprises FROM SNMPv2-SMI;
-acmeCsMIB MODULE-IDENTITY
-    LAST-UPDATED "202601010000Z"
-    ORGANIZATION "Acme Networks, Inc."
-    CONTACT-INFO "support"
-    DESCRIPTION "Management of the CS line."
-    ::= {{ enterprises 99999 11 }}
-acmeCsMgt OBJECT IDENTIFIER ::= {{ acmeCsMIB 1 }}
-{_objects("acmeCsMgt", [*(f"pduOutlet{n}State" for n in range(9)), *(f"vlanPort{n}" for n in range(4))])}
-END
-"""
+MIXED_LINE = _line_mib("CS", 11, [*(f"pduOutlet{n}State" for n in range(9)), *(f"vlanPort{n}" for n in range(4))])
 
 
 @pytest.mark.parametrize(("names", "expected"), [
