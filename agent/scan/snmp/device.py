@@ -213,6 +213,11 @@ async def inventory_device(pacer: Pacer, host: str, options: SweepOptions, *, po
         channel.close()
 
 
+def _batches(oids: list[Oid]) -> list[list[Oid]]:
+    """`oids` in requests of GET_BATCH varbinds at most."""
+    return [oids[i:i + GET_BATCH] for i in range(0, len(oids), GET_BATCH)]
+
+
 async def read_device(device: Device, options: SweepOptions, *, started: float | None = None) -> DeviceResult:
     """Read one device at options.snmp_depth through `device.connect` (the seam tests use).
 
@@ -263,11 +268,11 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
 
     async def identity_objects() -> str:
         # The vendor's and standard MIBs' serial/model/version objects: one GET of the hand-checked
-        # ones, and one GET of the public MIBs' candidates (identity_objects.py; GET_BATCH at most),
-        # all at once, beside the walks. A device that refuses one just has fewer answers (noted);
-        # noSuchObject is the common answer and costs nothing. When sysObjectID names no maker, a few
-        # GETNEXTs first find whose MIBs the device answers (maker_probe.py), and that maker's
-        # objects are asked too.
+        # ones, one GET of the public MIBs' scalar candidates and one GETNEXT of their columns whose
+        # first row is the device (identity_objects.py; GET_BATCH at most each), all at once, beside
+        # the walks. A device that refuses one just has fewer answers (noted); noSuchObject is the
+        # common answer and costs nothing. When sysObjectID names no maker, a few GETNEXTs first find
+        # whose MIBs the device answers (maker_probe.py), and that maker's objects are asked too.
         nonlocal answering
         object_id = oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else ""
         probe_note = ""
@@ -276,28 +281,37 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
                 answering = await answering_enterprises(session)
             except SnmpError as exc:
                 probe_note = f"enterprise probe failed: {exc}"
-        hand, extra, note = identity_requests(object_id, mibs, maker_enterprise(answering))
+        hand, chosen, note = identity_requests(object_id, mibs, maker_enterprise(answering))
         note = "; ".join(x for x in (probe_note, note) if x)
-        batches = [b for b in (hand, *(extra[i:i + GET_BATCH] for i in range(0, len(extra), GET_BATCH))) if b]
+        extra = [o.oid for o in chosen if not o.first_row]
+        first_rows = [o.oid for o in chosen if o.first_row]
+        gets = [b for b in (hand, *_batches(extra)) if b]
+        nexts = _batches(first_rows)
         # Some embedded agents register a vendor's scalar without its .0 instance (their walk shows
         # 1.3.6.1.4.1.43296.3.1.1, not ...3.1.1.0), so a GET of .0 finds nothing. The public MIBs'
         # scalars are asked without it too, in the same breath (a second round trip would cost every
         # device without vendor objects its latency); those answers count only where no .0 did, and
         # are kept under the name asked, as the agent should have given it.
-        asked = [o for o in extra if o[-1] == 0]
-        bare = [[o[:-1] for o in asked[i:i + GET_BATCH]] for i in range(0, len(asked), GET_BATCH)]
-        got = await asyncio.gather(*(session.get(b) for b in (*batches, *bare)), return_exceptions=True)
-        failed = [(len(b), r) for b, r in zip(batches, got, strict=False) if isinstance(r, SnmpError)]
+        bare = _batches([o[:-1] for o in extra])
+        got = await asyncio.gather(*(session.get(b) for b in (*gets, *bare)),
+                                   *(session.first_values(b) for b in nexts), return_exceptions=True)
         for r in got:
-            if not isinstance(r, (dict, SnmpError)):
+            if not isinstance(r, (dict, list, SnmpError)):
                 raise r
-        for r in got[:len(batches)]:
+        n_gets, n_bare = len(gets), len(bare)
+        got_gets, got_bare, got_nexts = got[:n_gets], got[n_gets:n_gets + n_bare], got[n_gets + n_bare:]
+        for r in got_gets:
             if isinstance(r, dict):
                 scalars.update(r)
-        if not any(o in scalars for o in asked):
-            scalars.update({(*o, 0): v for r in got[len(batches):] if isinstance(r, dict) for o, v in r.items()})
+        if not any(o in scalars for o in extra):
+            scalars.update({(*o, 0): v for r in got_bare if isinstance(r, dict) for o, v in r.items()})
+        for b, r in zip(nexts, got_nexts, strict=True):
+            if isinstance(r, list):  # a column's first row is kept under the column's OID
+                scalars.update({column: v for column, v in zip(b, r, strict=True) if v is not None})
+        failed = [(len(b), r) for b, r in (*zip(gets, got_gets, strict=True), *zip(nexts, got_nexts, strict=True))
+                  if isinstance(r, SnmpError)]
         if failed:
-            note = "; ".join(x for x in (note, f"GET of {failed[0][0]} serial/model/version objects failed: "
+            note = "; ".join(x for x in (note, f"request of {failed[0][0]} serial/model/version objects failed: "
                                                f"{failed[0][1]}") if x)
         return note
 

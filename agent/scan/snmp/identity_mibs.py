@@ -17,10 +17,16 @@ Which objects are candidates (general, for every vendor; the README beside the d
    a textual convention that resolves to OCTET STRING and does not name an address, date or other
    binary value (`_BINARY_TC_WORDS`) -- or, for a descriptor closing in "serial number" (perhaps
    followed by device words: MDS-SYSTEM-MIB mSysSerialNumberPlatform), an integer (RAY-MIB serialNumber);
-2. either a scalar (asked at instance .0), or a column of a table whose rows are indexed by one
-   integer and whose table names the device itself (`_DEVICE_WORDS`: an "ident", "system",
-   "chassis", "unit", "nameplate" ... table) -- its first row (instance .1) is the device, the way
-   PowerNet-MIB's rPDU2IdentTable or PANDUIT-PDU-MIB's pduNamePlateTable describe "PDU 1";
+2. either a scalar (asked at instance .0), or a column of a table whose first row is the device: a
+   table that names the device itself (`_DEVICE_WORDS`: an "ident", "system", "chassis", "unit",
+   "nameplate" ... table, the way PowerNet-MIB's rPDU2IdentTable or PANDUIT-PDU-MIB's
+   pduNamePlateTable describe "PDU 1"), its main board (`_BOARD_WORDS`: AT-INTERFACES-MIB
+   arBoardTable, GW-EPON-MIB gwEponBoardTable, SUPERMICRO-SD5-MIB mbTable) or its physical
+   entities as a copy of ENTITY-MIB does (`_ENTITY_WORDS`: SL-ENTITY-MIB slEntPhysicalTable, whose
+   first entity is the chassis). Such a column is written as its own OID and the scanner reads
+   its first row with a GETNEXT, whatever the index: a unit numbered 127 (MWRM-UNIT-MIB
+   genEquipInventoryTable), a bus address (SCHLEIFENBAUER-DATABUS-MIB sdbDevIdTable, row 210), a
+   stack member and a board (AT-RESOURCE-MIB rscBoardTable) or entity 0;
 3. its descriptor, split into camelCase words, names one of three kinds (`kind_of`):
    serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerialNbr", "SerNum", a closing "SN",
    the device's "Esn"; after "Serial" only its number and device words, else it is the port),
@@ -50,7 +56,9 @@ the shorter, plainer name. The scanner picks per device among its enterprise's c
 those under the device's own product subtree (see mib/identity_objects.py).
 
 Output: gzip'd TSV sorted by enterprise, kind and rank, one line per candidate:
-`pen<TAB>kind<TAB>oid-with-instance<TAB>MODULE::descriptor`, after `#` header lines naming the
+`pen<TAB>kind<TAB>oid<TAB>MODULE::descriptor`, the oid a scalar's instance (closing in .0) or a
+column's own OID (read at its first row; no column of the collection closes in 0, and one that did
+would be left out as ambiguous), after `#` header lines naming the
 source. At most PER_KIND candidates per enterprise and kind are kept. Only this derived table is
 written: no MIB text.
 """
@@ -102,6 +110,10 @@ PART_WORDS = frozenset({
     # configuration expects or supports (FASTPATH-INVENTORY-MIB agentInventorySupportedUnitModelIdentifier
     # lists every unit type a stack accepts), a redundancy partner's
     "trap", "received", "expected", "supported", "compatible", "partner", "mate", "alive",
+    # ... or a component a table of the device's boards and entities also lists: its PoE controller
+    # (ALCATEL-IND1-CHASSIS-MIB chasEntPhysPoeSwVersion), a chip (V1600D chipModel); or an event's
+    # payload (SL-EVENT-MIB slEventInventorySerial, HIPATH-WIRELESS-HWC-MIB apEventAPSerialNumber)
+    "poe", "chip", "event",
 })
 # Words of a table only (or a column of it) that name other devices: a controller's table of its access
 # points has a row per AP, while an AP's own scalar "apSystemModel" is the device's.
@@ -123,6 +135,12 @@ _AGENT_WORDS = frozenset({"agent"})
 _DEVICE_WORDS = frozenset({"sys", "system", "chassis", "unit", "device", "dev", "ident", "identity",
                            "identification", "box", "product", "prod", "appliance", "nameplate", "general",
                            "info", "inventory", "switch", "router", "platform", "node", "equipment", "base", "stack"})
+# Words of a table's name that make its first row the device's main board (a device without a board table
+# of its own has no other; a chassis' line cards come after the board the agent runs on), or the first of
+# the device's physical entities in a vendor's copy of ENTITY-MIB (the chassis, as ENTITY-MIB numbers them).
+_BOARD_WORDS = frozenset({"board", "mb", "mainboard", "motherboard", "baseboard"})
+_ENTITY_WORDS = frozenset({"entity"})
+_ENT_PHYSICAL = ("ent", "physical")  # SL-ENTITY-MIB slEntPhysicalTable, named as ENTITY-MIB's entPhysicalTable
 # Textual conventions over OCTET STRING that are not text.
 _BINARY_TC_WORDS = frozenset({"address", "addr", "mac", "date", "time", "bits", "octets", "oid", "key",
                               "hex", "password", "ip", "ipv4", "ipv6", "physaddress"})
@@ -138,9 +156,14 @@ class Candidate:
 
     pen: int
     kind: str
-    oid: tuple[int, ...]  # with its instance: .0 for a scalar, .1 for the first row of a device table
+    oid: tuple[int, ...]  # a scalar's instance (.0), or a column's own OID, read at its first row
     name: str             # MODULE::descriptor
     rank: tuple[int, int, int, int, int, str]
+
+    @property
+    def object(self) -> tuple[int, ...]:
+        """The OBJECT-TYPE's own OID (a scalar's without its .0)."""
+        return self.oid[:-1] if self.oid[-1] == 0 else self.oid
 
 
 # Words a descriptor's capitals split in two ("deviceSoftWareVersion", "sysFirmWare"), and "Nbr" after
@@ -319,7 +342,7 @@ def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
     prefixes: dict[tuple[int, ...], set[tuple[str, ...]]] = defaultdict(set)
     for c in named.values():
         if c.kind in ("serial", "model") and (prefix := identity_prefix(c.name.partition("::")[2])):
-            prefixes[c.oid[:-2]].add(prefix)
+            prefixes[c.object[:-1]].add(prefix)
     beside = found((oid, module, sym, "firmware") for oid, module, sym in objects
                    if (oid[:-1] in prefixes and not kind_of(name := str(sym.get("name", "")))
                        and names_release_of(name, prefixes[oid[:-1]])))
@@ -346,10 +369,11 @@ def _candidate(oid: tuple[int, ...], module: str, sym: Mapping[str, Any], kind: 
     elif sym.get("nodetype") == "column":
         row = by_oid.get(oid[:-1])
         tab = by_oid.get(oid[:-2])
-        if row is None or tab is None or not _device_table(row[1], tab[1], integers, modules):
+        if row is None or tab is None or oid[-1] == 0 \
+                or not _first_row_is_the_device(row[1], tab[1], integers, modules):
             return None
         table = str(tab[1].get("name", ""))
-        instance = (*oid, 1)
+        instance = oid
     else:
         return None
     if excluded(kind, name, table):
@@ -385,19 +409,23 @@ def names_release_of(name: str, prefixes: Iterable[tuple[str, ...]]) -> bool:
         and not set(ws) & _HARDWARE_WORDS
 
 
-def _device_table(row: Mapping[str, Any], table: Mapping[str, Any], integers: set[str],
-                  modules: Mapping[str, Mapping[str, Any]]) -> bool:
-    """A table whose first row is the device: one integer index, and a name with a device word (criterion 2)."""
+def _first_row_is_the_device(row: Mapping[str, Any], table: Mapping[str, Any], integers: set[str],
+                             modules: Mapping[str, Mapping[str, Any]]) -> bool:
+    """A table whose first row is the device, its main board or its chassis entity (criterion 2): its
+    name says so, and its rows are numbered (integer indices); a table indexed by addresses or names
+    lists other devices (WING-MIB's adopted access points by MAC, a controller's peers by address)."""
     indices = row.get("indices")
-    if not isinstance(indices, list) or len(indices) != 1 or not isinstance(indices[0], dict):
+    named = words(str(table.get("name", "")))
+    if not isinstance(indices, list) or not indices \
+            or not (set(named) & (_DEVICE_WORDS | _BOARD_WORDS | _ENTITY_WORDS) or _ENT_PHYSICAL in pairwise(named)):
         return False
-    if not set(words(str(table.get("name", "")))) & _DEVICE_WORDS:
-        return False
-    index = modules.get(str(indices[0].get("module", "")), {}).get(str(indices[0].get("object", "")))
-    if not isinstance(index, dict):
-        return False
-    syntax = index.get("syntax")
-    return isinstance(syntax, dict) and str(syntax.get("type", "")) in integers
+    for index in indices:
+        sym = modules.get(str(index.get("module", "")), {}).get(str(index.get("object", ""))) \
+            if isinstance(index, dict) else None
+        syntax = sym.get("syntax") if isinstance(sym, dict) else None
+        if not isinstance(syntax, dict) or str(syntax.get("type", "")) not in integers:
+            return False
+    return True
 
 
 def keep(rows: Iterable[Candidate], per_kind: int = PER_KIND) -> list[Candidate]:
@@ -415,7 +443,8 @@ def render(rows: Iterable[Candidate], source: str) -> Iterator[str]:
     """The registry file's lines (see the module docstring)."""
     yield "# netcensus identity objects: vendor MIB objects that hold a device's serial, model or firmware\n"
     yield f"# source: {_clean(source)}\n"
-    yield "# columns: enterprise, kind, oid (with instance), MODULE::descriptor (derived from the MIBs; no MIB text)\n"
+    yield ("# columns: enterprise, kind, oid (a scalar's instance .0, or a column read at its first row), "
+           "MODULE::descriptor (derived from the MIBs; no MIB text)\n")
     for c in rows:
         yield f"{c.pen}\t{c.kind}\t{'.'.join(map(str, c.oid))}\t{_clean(c.name)}\n"
 

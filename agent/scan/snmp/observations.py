@@ -56,14 +56,15 @@ def _registry_choice(object_id: str, mibs: frozenset[str], maker_pen: int) -> tu
 
 
 def identity_requests(object_id: str, mibs: frozenset[str],
-                      maker_pen: int = 0) -> tuple[tuple[Oid, ...], tuple[Oid, ...], str]:
-    """The OIDs of the identity GETs: the hand-checked vendor and standard objects (vendor_ids.py),
-    then the public vendor MIBs' candidates not already among them (identity_objects.py), and a note
-    when the registry of the latter cannot be read (the hand-checked ones are still asked). With
-    `maker_pen` (maker_probe.py), that enterprise's objects are asked too."""
+                      maker_pen: int = 0) -> tuple[tuple[Oid, ...], tuple[IdObject, ...], str]:
+    """What to ask for identity: the OIDs of the hand-checked vendor and standard objects
+    (vendor_ids.py, by GET), then the public vendor MIBs' candidates not already among them
+    (identity_objects.py: scalars by GET, columns at their first row by GETNEXT), and a note when the
+    registry of the latter cannot be read (the hand-checked ones are still asked). With `maker_pen`
+    (maker_probe.py), that enterprise's objects are asked too."""
     hand = _hand_requests(object_id, mibs, maker_pen)
     try:
-        return hand, tuple(o.oid for o in _registry_choice(object_id, mibs, maker_pen)), ""
+        return hand, _registry_choice(object_id, mibs, maker_pen), ""
     except RegistryError as exc:
         return hand, (), str(exc)
 

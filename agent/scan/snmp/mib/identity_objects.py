@@ -7,7 +7,9 @@ for them. Candidates are keyed by the enterprise number of sysObjectID; `choose`
 MAX_PER_DEVICE of them for one device, preferring those under the device's own product subtree
 (Fortinet, Moxa, Edgecore and others keep one MIB per product line at 1.3.6.1.4.1.PEN.<product>...,
 the arc sysObjectID names too), then in the registry's order (device words first, scalars first),
-taking the kinds in turn so that each gets its share.
+taking the kinds in turn so that each gets its share. A candidate is a scalar's instance (closing in
+.0), asked by GET, or a column of a table whose first row is the device, asked by one GETNEXT of
+the column (its first row, whatever the index: unit 127, bus address 210, stack member 1 board 1).
 
 The table is read once, lazily, on the first device that needs it. Pure apart from that read.
 """
@@ -40,8 +42,13 @@ class IdObject:
     """One candidate object: which field it may hold, where (instance included), and its MIB name."""
 
     kind: str
-    oid: Oid
+    oid: Oid  # a scalar's instance (.0), or a column's own OID
     name: str  # MODULE::descriptor
+
+    @property
+    def first_row(self) -> bool:
+        """Read at the column's first row (GETNEXT of `oid`), not by a GET of `oid`."""
+        return self.oid[-1] != 0
 
 
 def parse(lines: list[str]) -> dict[int, tuple[IdObject, ...]]:
@@ -101,7 +108,8 @@ def choose(object_id: str, table: Mapping[int, tuple[IdObject, ...]] | None = No
            limit: int = MAX_PER_DEVICE, skip: frozenset[Oid] = frozenset()) -> tuple[IdObject, ...]:
     """At most `limit` candidates to ask a device with this sysObjectID (none outside enterprises).
 
-    Candidates in `skip` (asked anyway, e.g. by vendor_ids.py) are left out. Within a kind, those
+    Candidates in `skip` (asked anyway, e.g. by vendor_ids.py), or whose column `skip` asks at its
+    first row (instance .1), are left out. Within a kind, those
     sharing more arcs with sysObjectID (the device's own product subtree) come first, then the
     registry's order; the kinds then take turns, so a vendor with many firmware objects still gets
     its serial objects asked.
@@ -111,9 +119,10 @@ def choose(object_id: str, table: Mapping[int, tuple[IdObject, ...]] | None = No
         return ()
     rows = (load() if table is None else table).get(arcs[6], ())
     per_kind: dict[str, list[IdObject]] = {k: [] for k in KINDS}
+    skip_columns = {o[:-1] for o in skip if o[-1] == 1}
     for pos, obj in sorted(enumerate(rows), key=lambda p: (-_shared(p[1].oid, arcs), p[0])):
         del pos
-        if obj.oid not in skip:
+        if obj.oid not in skip and obj.oid not in skip_columns:
             per_kind[obj.kind].append(obj)
     out: list[IdObject] = []
     while len(out) < limit and any(per_kind.values()):
@@ -133,5 +142,6 @@ class Answer:
 
 
 def answers(chosen: tuple[IdObject, ...], scalars: Mapping[Oid, Any]) -> tuple[Answer, ...]:
-    """The chosen candidates that answered with text, in `chosen` order (noSuchObject is absent)."""
+    """The chosen candidates that answered with text, in `chosen` order (noSuchObject is absent;
+    a column's first row is kept under the column's OID)."""
     return tuple(Answer(o.kind, value, o.name) for o in chosen if o.oid in scalars and (value := text(scalars[o.oid])))

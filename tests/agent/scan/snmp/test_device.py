@@ -135,14 +135,16 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     # serial/model/version objects.
     # Besides them, only where sysObjectID names no maker, a few one-OID GETNEXTs that find whose MIBs
     # the device answers (maker_probe.py), and that maker's objects among the GETs.
+    # The public MIBs' columns whose first row is the device are one GETNEXT among them.
     allowed = [c for cols in DISCOVERY_COLUMNS.values() for c in cols]
     object_id = full[0].snmp.object_id if full[0].snmp else ""
     probes = [oids for oids, _ in agent.bulks[1:] if len(oids) == 1 and oids[0][:6] == ENTERPRISES]
     assert bool(probes) == wanted(object_id)
-    assert all(_under(o, allowed) for oids, _ in agent.bulks[1:] if oids not in probes for o in oids)
     maker = maker_enterprise(asyncio.run(answering_enterprises(TableAgent(mib))))
-    hand, extra, _ = identity_requests(object_id, frozenset(PRESENCE), maker)
-    identity_objects = (*hand, *extra)
+    hand, chosen, _ = identity_requests(object_id, frozenset(PRESENCE), maker)
+    first_rows = [o.oid for o in chosen if o.first_row]
+    assert all(_under(o, allowed) or o in first_rows for oids, _ in agent.bulks[1:] if oids not in probes for o in oids)
+    identity_objects = (*hand, *(o.oid for o in chosen if not o.first_row))
     # (asked once more without their .0 where none of them answered: some agents leave it out)
     assert all(_under(o, [SYSTEM, *COLUMNS["ent"]]) or o in (*identity_objects, *DISCOVERY_SCALARS)
                or (*o, 0) in identity_objects for o in agent.gets)
@@ -168,6 +170,22 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
         assert [i.name for i in dev.interfaces] == ["Vl1", "Gi1/0/1", "Gi1/0/2", "Gi1/0/3"]
     if name == "winxp":
         assert full[0].software and full[0].attributes
+
+
+def test_a_device_table_is_read_at_its_first_row_whatever_its_index() -> None:
+    """MWRM-UNIT-MIB (Ceragon IP-20) numbers its equipment inventory by unit, the first row 127, not 1:
+    the scanner reads the registry's column with one GETNEXT and takes the first row (values made up)."""
+    inventory_serial = (1, 3, 6, 1, 4, 1, 2281, 10, 1, 2, 10, 1, 1, 6)
+    mib: dict[Oid, Any] = {
+        (*SYSTEM, 1, 0): b"IP-20", (*SYSTEM, 2, 0): (1, 3, 6, 1, 4, 1, 2281, 1, 20, 2, 2, 10),
+        (*SYSTEM, 5, 0): b"radio-1", (*inventory_serial, 127): b"F999999999", (*inventory_serial, 128): b"F888888888",
+    }
+    (dev,), status, agent = _read_device(mib, "192.0.2.51", "discovery")
+    assert status.ok, status.reason
+    assert dev.serial == "F999999999"
+    assert "serial from MWRM-UNIT-MIB::genEquipInventorySerialNumber" in dict(dev.attributes)["identityEvidence"]
+    assert any(inventory_serial in oids and len(oids) > 1 for oids, _ in agent.bulks)  # one GETNEXT of many
+    assert not any(o[:len(inventory_serial)] == inventory_serial for o in agent.gets)
 
 
 def test_an_agent_that_leaves_out_the_scalars_instance_still_names_serial_and_firmware() -> None:

@@ -111,6 +111,33 @@ acmeLaneIndex OBJECT-TYPE
 acmeLaneSerialNumber OBJECT-TYPE
     SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { acmeLaneEntry 2 }
 
+acmeBoardTable OBJECT-TYPE
+    SYNTAX SEQUENCE OF AcmeBoardEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "Boards."
+    ::= { acmeIdentMib 4 }
+acmeBoardEntry OBJECT-TYPE
+    SYNTAX AcmeBoardEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "A stack member's board."
+    INDEX { acmeBoardMember, acmeBoardIndex } ::= { acmeBoardTable 1 }
+AcmeBoardEntry ::= SEQUENCE { acmeBoardMember Integer32, acmeBoardIndex Integer32,
+    acmeBoardSerialNumber DisplayString }
+acmeBoardMember OBJECT-TYPE
+    SYNTAX Integer32 (1..8) MAX-ACCESS not-accessible STATUS current DESCRIPTION "Member." ::= { acmeBoardEntry 1 }
+acmeBoardIndex OBJECT-TYPE
+    SYNTAX Integer32 (1..8) MAX-ACCESS not-accessible STATUS current DESCRIPTION "Board." ::= { acmeBoardEntry 2 }
+acmeBoardSerialNumber OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { acmeBoardEntry 3 }
+
+acmeAdoptedDeviceTable OBJECT-TYPE
+    SYNTAX SEQUENCE OF AcmeAdoptedDeviceEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "By MAC."
+    ::= { acmeIdentMib 5 }
+acmeAdoptedDeviceEntry OBJECT-TYPE
+    SYNTAX AcmeAdoptedDeviceEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "Another device."
+    INDEX { acmeAdoptedDeviceMac } ::= { acmeAdoptedDeviceTable 1 }
+AcmeAdoptedDeviceEntry ::= SEQUENCE { acmeAdoptedDeviceMac AcmeMacAddress, acmeAdoptedDeviceSerial DisplayString }
+acmeAdoptedDeviceMac OBJECT-TYPE
+    SYNTAX AcmeMacAddress MAX-ACCESS not-accessible STATUS current DESCRIPTION "MAC." ::= { acmeAdoptedDeviceEntry 1 }
+acmeAdoptedDeviceSerial OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Its serial." ::= { acmeAdoptedDeviceEntry 2 }
+
 END
 """
 
@@ -128,22 +155,26 @@ def test_a_tiny_mib_regenerates_into_the_candidates_the_criterion_names(tmp_path
     (mibs / "acme-ident.my").write_text(ACME_MIB)
     (mibs / "NOTES.md").write_text("not a MIB")
     out = tmp_path / "identity_objects.tsv.gz"
-    assert build(tmp_path / "mibs", out, source="tiny test MIB") == 5
+    assert build(tmp_path / "mibs", out, source="tiny test MIB") == 6
     ent = (1, 3, 6, 1, 4, 1, 99999)
     assert load(out) == {99999: (
         IdObject("serial", (*ent, 1, 1, 0), "ACME-IDENT-MIB::acmeSysSerialNumber"),
-        # a column of a device table whose rows are indexed by one integer: its first row, the device
-        IdObject("serial", (*ent, 2, 1, 2, 1), "ACME-IDENT-MIB::acmeUnitSerial"),
+        # a column of a device table (rows numbered): the column itself, read at its first row, the device
+        IdObject("serial", (*ent, 2, 1, 2), "ACME-IDENT-MIB::acmeUnitSerial"),
         # a serial may be a number (a version may not: acmeSoftwareVersionNumber is left out)
         IdObject("serial", (*ent, 1, 9, 0), "ACME-IDENT-MIB::acmeSerialno"),
+        # the main board's table, rows numbered by stack member and board, ranks after the device's own
+        IdObject("serial", (*ent, 4, 1, 3), "ACME-IDENT-MIB::acmeBoardSerialNumber"),
         IdObject("model", (*ent, 1, 2, 0), "ACME-IDENT-MIB::acmeSysModelName"),
         IdObject("firmware", (*ent, 1, 3, 0), "ACME-IDENT-MIB::acmeFirmwareVersion"),
     )}
+    assert [o.first_row for o in load(out)[99999]] == [False, True, False, True, False, False]
     # Left out: the battery's serial, the lane table's (no device word), an Integer32 version, boot
-    # firmware, an address-like text convention, an object of no kind, and a serial port's setting.
+    # firmware, an address-like text convention, an object of no kind, a serial port's setting, and
+    # the serials of a table indexed by MAC (other devices, one per address).
     lines = gzip.decompress(out.read_bytes()).decode()
     assert lines.startswith("# netcensus identity objects") and "# source: tiny test MIB" in lines
-    for left_out in ("Battery", "Lane", "VersionNumber", "Boot", "SerialMac", "Location", "BaudRate"):
+    for left_out in ("Battery", "Lane", "VersionNumber", "Boot", "SerialMac", "Location", "BaudRate", "Adopted"):
         assert left_out not in lines.split("# columns")[1]
     # The same MIBs give the same bytes (no timestamp in the gzip header): no spurious diff on regeneration.
     again = tmp_path / "again.tsv.gz"
@@ -156,7 +187,7 @@ def test_the_cli_regenerates_and_says_how_many(tmp_path: Path) -> None:
     out = tmp_path / "reg.tsv.gz"
     res = run_cli("netcensus-agent", "identity-objects", "--mibs", str(tmp_path / "mibs"), "--out", str(out))
     assert res.code == 0, res.err
-    assert "wrote 5 serial/model/firmware objects" in res.out and out.is_file()
+    assert "wrote 6 serial/model/firmware objects" in res.out and out.is_file()
 
 
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:

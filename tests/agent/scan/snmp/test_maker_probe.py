@@ -77,7 +77,7 @@ def test_the_probe_is_wanted_only_when_sys_object_id_names_no_maker() -> None:
 def test_the_makers_objects_are_asked_and_name_vendor_model_serial_and_firmware() -> None:
     hand, extra, note = identity_requests(".".join(map(str, NET_SNMP_LINUX)), frozenset(), 6574)
     assert not note
-    asked = (*hand, *extra)
+    asked = (*hand, *(o.oid for o in extra))
     assert {_ent(6574, 1, 5, 1, 0), _ent(6574, 1, 5, 2, 0), _ent(6574, 1, 5, 3, 0)} <= set(asked)
     assert len(asked) == len(set(asked))  # nothing asked twice
     # Without the maker, only net-snmp's own list (hand-checked appliances) is asked.
@@ -105,7 +105,7 @@ def test_a_maker_known_only_to_the_public_mibs_registry_is_asked_for_its_objects
     # softwareVersion scalars only the registry compiled from public MIBs lists.
     serial, release = _ent(40989, 10, 16, 20, 15, 0), _ent(40989, 10, 16, 20, 13, 0)
     hand, extra, _ = identity_requests("", frozenset(), 40989)
-    assert {serial, release} <= set(extra) and not {serial, release} & set(hand)
+    assert {serial, release} <= {o.oid for o in extra} and not {serial, release} & set(hand)
     scalars: dict[Oid, Any] = {(1, 3, 6, 1, 2, 1, 1, 1, 0): b"NMU", serial: b"NMU1234567", release: b"1.03.24"}
     (dev,) = build_observations("192.0.2.9", scalars, {}, seen_at=datetime.now(UTC), answering=(40989,))
     assert (dev.serial, dev.firmware) == ("NMU1234567", "1.03.24")
