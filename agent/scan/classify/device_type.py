@@ -420,17 +420,24 @@ def _product(sig: TypeSignals, tally: _Tally) -> None:
         tally.add(named[0], points, f"{kind} {label} says {named[1]!r}")
 
 
+# Where words glued in one token part in a sysDescr ("Sinetica UPSController", "NetSwitch"): after a
+# capitals run before a capitalised word, and between a lowercase letter and a capital.
+_GLUED_WORDS = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z]{2})|(?<=[a-z])(?=[A-Z])")
+
+
 def _words(sig: TypeSignals, tally: _Tally) -> None:
     descr = " ".join(sig.sys_descr.split())
     if not descr:
         return
-    cleaned = _NOT_WHAT_THEY_SAY.sub(" ", descr)
+    # The words as written, then parted where glued (product names such as "FortiGate" stay whole in the first).
+    texts = [descr, _GLUED_WORDS.sub(" ", descr)]
     seen: set[str] = set()
     for dtype, points, pattern in _COMPILED:
         # Power and wireless words are matched on the whole text: the phrases removed name them
         # ("transfer switch" is power gear, a "wireless switch" a WLAN controller).
-        text = descr if dtype in ("ups", "wireless") else cleaned
-        match = pattern.search(text)
+        match = next((m for t in texts
+                      if (m := pattern.search(t if dtype in ("ups", "wireless") else _NOT_WHAT_THEY_SAY.sub(" ", t)))),
+                     None)
         if match and dtype not in seen:
             seen.add(dtype)
             tally.add(dtype, points, f"sysDescr {match.group(0)!r}")

@@ -56,6 +56,8 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("sysDescr camera (samsung-ipolis)", {"sys_descr": "Samsung Techwin IP Camera"}, "camera",
      "sysDescr 'IP Camera' (+8)"),
     ("sysDescr sensor (geist)", {"sys_descr": "Data Center 01 Temp Sensor"}, "iot", "sysDescr 'Sensor' (+8)"),
+    ("sysDescr words glued (sinetica)", {"sys_descr": "Sinetica UPSController. Versions: App. 6.04.03"}, "ups",
+     "sysDescr 'UPS' (+8)"),
     ("sysDescr BMC (hp-onboard-administrator)", {"sys_descr": "HP Onboard Administrator"}, "bmc",
      "sysDescr 'Onboard Administrator' (+8)"),
     ("sysDescr IP phone", {"sys_descr": "Cisco IP Phone CP-8841"}, "phone", "sysDescr 'IP Phone' (+8)"),
