@@ -9,7 +9,8 @@
   (describe.py), then the chassis' entPhysicalDescr/Name when they read as a product name, and last
   the product the sysObjectID is registered as in the vendor's MIB (classify/products.py): the model
   its DESCRIPTION names, else its name without the prefix its siblings share -- the device's own
-  objects first, the registry only where they name nothing;
+  objects first, the registry only where they name nothing. A chassis model of digits alone is the
+  maker's part number ("1078904600-01"): it comes after entPhysicalDescr/Name;
 - firmware: the vendor's or UPS-MIB's version object (it names the release the device runs), then the
   chassis' entPhysicalSoftwareRev, then the version sysDescr names, then the public vendor MIBs'
   version objects (before sysDescr when sysDescr is uname's: a kernel release is no appliance's
@@ -80,9 +81,12 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
 
     serial = _first([(chassis.serial, ent), *((v, hand) for v in ids.serials), (said.serial, text),
                      *mib("serial")], dates=True)
+    # A chassis model of digits alone is the maker's part number ("1078904600-01", "40-1000832-08"): the
+    # product's name, where another place gives it, comes first.
+    part_number = not any(c.isalpha() for c in chassis.model)
     models = [(_model_of(m), src) for m, src in
-              [(chassis.model, ent), *((v, hand) for v in ids.models), *mib("model"), (said.model, text),
-               (chassis.descr, ent),
+              [*([] if part_number else [(chassis.model, ent)]), *((v, hand) for v in ids.models), *mib("model"),
+               (said.model, text), (chassis.descr, ent), (chassis.model, ent),
                (product_model(product, vendor=vendor), f"product registry {product.module}::{product.name}"
                 if product else "")]]
     model = _first([(m, src) for m, src in models if _could_be_a_model(m, host_name)])

@@ -32,6 +32,15 @@ def test_chassis_descr_is_the_last_resort_for_the_model() -> None:
     assert got.model == "Cisco 2911 chassis"
 
 
+def test_a_chassis_model_of_digits_alone_is_a_part_number_after_the_products_name() -> None:
+    # ADVA's FSP 150 chassis: entPhysicalModelName is the ordering number, entPhysicalName the product.
+    chassis = Chassis(model="1078904600-01", descr="FSP150CC-GE112")
+    got = identify("", host_name="", vendor="ADVA", chassis=chassis, ids=VendorIds())
+    assert got.model == "FSP150CC-GE112"
+    assert identify("", host_name="", vendor="", chassis=Chassis(model="1078904600-01"), ids=VendorIds()).model \
+        == "1078904600-01"  # still the model where nothing else names one
+
+
 @pytest.mark.parametrize("junk", ["<private>", "0000", "Unknown", "N/A", "To be filled", "   ", "2018-10-07",
                                   "Not Set"])
 def test_placeholders_give_way_to_the_next_source(junk: str) -> None:
