@@ -2,9 +2,10 @@
 
 A tiny vendor MIB written here (enterprise 99999, a number no vendor MIB of the shipped registry
 uses) holds one object for each rule of the criterion in identity_mibs.py: a device serial, model
-and firmware as scalars, a device table whose first row is the device, and objects that must be
-left out (a battery's serial, a port table's serial, an integer "version", boot firmware, a text
-convention that is an address).
+and firmware as scalars, a device table and a main-board table whose first row is the device, and
+objects that must be left out (a battery's serial, a port table's serial, an integer "version", boot
+firmware, a text convention that is an address, a table of other devices indexed by MAC). Its tables
+come from one helper, `_table`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,28 @@ DisplayString ::= TEXTUAL-CONVENTION
 END
 """,
 }
+
+def _table(name: str, arc: int, indices: dict[str, str], column: str) -> str:
+    """MIB text of table acme<name>Table at acmeIdentMib.<arc>: its index objects (name suffix -> syntax),
+    then one text column acme<name><column>."""
+    entry = f"acme{name}Entry"
+    objects = [*(f"acme{name}{i}" for i in indices), f"acme{name}{column}"]
+    syntaxes = [*indices.values(), "DisplayString"]
+    head = "MAX-ACCESS not-accessible STATUS current DESCRIPTION"
+    lines = [f"acme{name}Table OBJECT-TYPE",
+             f"    SYNTAX SEQUENCE OF Acme{name}Entry {head} \"Rows.\"",
+             f"    ::= {{ acmeIdentMib {arc} }}",
+             f"{entry} OBJECT-TYPE",
+             f"    SYNTAX Acme{name}Entry {head} \"A row.\"",
+             f"    INDEX {{ {', '.join(objects[:-1])} }} ::= {{ acme{name}Table 1 }}",
+             f"Acme{name}Entry ::= SEQUENCE {{ {', '.join(map(' '.join, zip(objects, syntaxes, strict=True)))} }}"]
+    for n, (obj, syntax) in enumerate(zip(objects, syntaxes, strict=True), 1):
+        access = "read-only" if obj == objects[-1] else "not-accessible"
+        lines += [f"{obj} OBJECT-TYPE",
+                  f"    SYNTAX {syntax} MAX-ACCESS {access} STATUS current DESCRIPTION \"Column.\"",
+                  f"    ::= {{ {entry} {n} }}"]
+    return "\n".join(lines) + "\n\n"
+
 
 ACME_MIB = """ACME-IDENT-MIB DEFINITIONS ::= BEGIN
 IMPORTS
@@ -87,57 +110,16 @@ acmeSerialno OBJECT-TYPE
 acmeSerialBaudRate OBJECT-TYPE
     SYNTAX Integer32 MAX-ACCESS read-only STATUS current DESCRIPTION "A serial port's." ::= { acmeSystem 10 }
 
-acmeUnitTable OBJECT-TYPE
-    SYNTAX SEQUENCE OF AcmeUnitEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "Units."
-    ::= { acmeIdentMib 2 }
-acmeUnitEntry OBJECT-TYPE
-    SYNTAX AcmeUnitEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "A unit."
-    INDEX { acmeUnitIndex } ::= { acmeUnitTable 1 }
-AcmeUnitEntry ::= SEQUENCE { acmeUnitIndex Integer32, acmeUnitSerial DisplayString }
-acmeUnitIndex OBJECT-TYPE
-    SYNTAX Integer32 (1..8) MAX-ACCESS not-accessible STATUS current DESCRIPTION "Unit." ::= { acmeUnitEntry 1 }
-acmeUnitSerial OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { acmeUnitEntry 2 }
-
-acmeLaneTable OBJECT-TYPE
-    SYNTAX SEQUENCE OF AcmeLaneEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "Lanes."
-    ::= { acmeIdentMib 3 }
-acmeLaneEntry OBJECT-TYPE
-    SYNTAX AcmeLaneEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "A lane."
-    INDEX { acmeLaneIndex } ::= { acmeLaneTable 1 }
-AcmeLaneEntry ::= SEQUENCE { acmeLaneIndex Integer32, acmeLaneSerialNumber DisplayString }
-acmeLaneIndex OBJECT-TYPE
-    SYNTAX Integer32 (1..8) MAX-ACCESS not-accessible STATUS current DESCRIPTION "Lane." ::= { acmeLaneEntry 1 }
-acmeLaneSerialNumber OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { acmeLaneEntry 2 }
-
-acmeBoardTable OBJECT-TYPE
-    SYNTAX SEQUENCE OF AcmeBoardEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "Boards."
-    ::= { acmeIdentMib 4 }
-acmeBoardEntry OBJECT-TYPE
-    SYNTAX AcmeBoardEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "A stack member's board."
-    INDEX { acmeBoardMember, acmeBoardIndex } ::= { acmeBoardTable 1 }
-AcmeBoardEntry ::= SEQUENCE { acmeBoardMember Integer32, acmeBoardIndex Integer32,
-    acmeBoardSerialNumber DisplayString }
-acmeBoardMember OBJECT-TYPE
-    SYNTAX Integer32 (1..8) MAX-ACCESS not-accessible STATUS current DESCRIPTION "Member." ::= { acmeBoardEntry 1 }
-acmeBoardIndex OBJECT-TYPE
-    SYNTAX Integer32 (1..8) MAX-ACCESS not-accessible STATUS current DESCRIPTION "Board." ::= { acmeBoardEntry 2 }
-acmeBoardSerialNumber OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { acmeBoardEntry 3 }
-
-acmeAdoptedDeviceTable OBJECT-TYPE
-    SYNTAX SEQUENCE OF AcmeAdoptedDeviceEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "By MAC."
-    ::= { acmeIdentMib 5 }
-acmeAdoptedDeviceEntry OBJECT-TYPE
-    SYNTAX AcmeAdoptedDeviceEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "Another device."
-    INDEX { acmeAdoptedDeviceMac } ::= { acmeAdoptedDeviceTable 1 }
-AcmeAdoptedDeviceEntry ::= SEQUENCE { acmeAdoptedDeviceMac AcmeMacAddress, acmeAdoptedDeviceSerial DisplayString }
-acmeAdoptedDeviceMac OBJECT-TYPE
-    SYNTAX AcmeMacAddress MAX-ACCESS not-accessible STATUS current DESCRIPTION "MAC." ::= { acmeAdoptedDeviceEntry 1 }
-acmeAdoptedDeviceSerial OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Its serial." ::= { acmeAdoptedDeviceEntry 2 }
-
+""" + "".join((
+    # rows numbered by one integer, named for the device: its first row is the device
+    _table("Unit", 2, {"Index": "Integer32"}, "Serial"),
+    # named for no device: left out
+    _table("Lane", 3, {"Index": "Integer32"}, "SerialNumber"),
+    # the main board's, rows numbered by stack member and board
+    _table("Board", 4, {"Member": "Integer32", "Index": "Integer32"}, "SerialNumber"),
+    # indexed by MAC: a list of other devices, left out
+    _table("AdoptedDevice", 5, {"Mac": "AcmeMacAddress"}, "Serial"),
+)) + """
 END
 """
 
