@@ -39,7 +39,8 @@ class RegistryError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class IdObject:
-    """One candidate object: which field it may hold, where (instance included), and its MIB name."""
+    """One candidate object: which field it may hold, where (a scalar's instance or a column), and its
+    MIB name."""
 
     kind: str
     oid: Oid  # a scalar's instance (.0), or a column's own OID
@@ -109,10 +110,9 @@ def choose(object_id: str, table: Mapping[int, tuple[IdObject, ...]] | None = No
     """At most `limit` candidates to ask a device with this sysObjectID (none outside enterprises).
 
     Candidates in `skip` (asked anyway, e.g. by vendor_ids.py), or whose column `skip` asks at its
-    first row (instance .1), are left out. Within a kind, those
-    sharing more arcs with sysObjectID (the device's own product subtree) come first, then the
-    registry's order; the kinds then take turns, so a vendor with many firmware objects still gets
-    its serial objects asked.
+    first row (instance .1), are left out. Within a kind, those sharing more arcs with sysObjectID
+    (the device's own product subtree) come first, then the registry's order; the kinds then take
+    turns, so a vendor with many firmware objects still gets its serial objects asked.
     """
     arcs = _arcs(object_id)
     if len(arcs) < 7 or arcs[:6] != _ENTERPRISES:

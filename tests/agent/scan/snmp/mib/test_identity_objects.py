@@ -70,6 +70,7 @@ def _acme() -> dict[int, tuple[IdObject, ...]]:
         *(o("model", f"2.{i}.0") for i in range(1, 4)),
         *(o("firmware", f"3.{i}.0") for i in range(1, 21)),
         o("serial", "7.4.1.1.0"),  # under product 7.4, the one the device's sysObjectID names
+        o("model", "5.1.2"),  # a column, read at its first row
     )}
 
 
@@ -78,7 +79,7 @@ def test_a_device_is_asked_a_bounded_share_of_every_kind() -> None:
     assert len(chosen) == MAX_PER_DEVICE and len({o.oid for o in chosen}) == MAX_PER_DEVICE
     kinds = [o.kind for o in chosen]
     # All three models, the rest shared by serial and firmware (their best first).
-    assert kinds.count("model") == 3 and abs(kinds.count("serial") - kinds.count("firmware")) <= 1
+    assert kinds.count("model") == 4 and abs(kinds.count("serial") - kinds.count("firmware")) <= 1
     assert chosen[0].oid == (*ENT, 99999, 1, 1, 0) and chosen[1].kind == "model"
     assert MAX_PER_DEVICE <= GET_BATCH  # one GET per device
 
@@ -89,8 +90,12 @@ def test_the_devices_own_product_subtree_comes_first() -> None:
 
 
 def test_objects_asked_anyway_and_foreign_ids_are_left_out() -> None:
-    skip = frozenset({(*ENT, 99999, 2, 1, 0)})
-    assert skip.isdisjoint(o.oid for o in choose("1.3.6.1.4.1.99999.1", _acme(), skip=skip))
+    # A scalar asked anyway, and a column asked anyway at its first row (.1), are not asked again.
+    skip = frozenset({(*ENT, 99999, 2, 1, 0), (*ENT, 99999, 5, 1, 2, 1)})
+    chosen = choose("1.3.6.1.4.1.99999.1", _acme(), skip=skip)
+    assert {o.oid for o in chosen}.isdisjoint({(*ENT, 99999, 2, 1, 0), (*ENT, 99999, 5, 1, 2)})
+    assert [o.first_row for o in choose("1.3.6.1.4.1.99999.1", _acme()) if o.kind == "model"] \
+        == [False, False, False, True]
     assert choose("1.3.6.1.4.1.4242.1", _acme()) == ()            # no MIB for that enterprise
     assert choose("1.3.6.1.2.1.1", _acme()) == () == choose("", _acme()) == choose("bogus", _acme())
 
