@@ -83,7 +83,9 @@ _HARDWARE_BEFORE = re.compile(r"(?:\b(?:MB|HR|HW|PCB|ROM|BOOTR|boot(?:rom|loader
 _IN_HARDWARE_CLAUSE = re.compile(
     r"(?<![\w-])(?:u-?boot|boot(?:rom|loader|code)?|btldr|bios|h/w|hw|hardware|pcb)\b"
     r"(?:(?!\b(?:software|sw|firmware|fw|app|os)\b)[^,;])*$", re.IGNORECASE)
-_DOTTED = re.compile(r"(?<![\w.:/#-])(?P<v>\d+\.\d+\.\d+[\w.\-]*)(?![\w:/])")
+# Three dotted numbers or more, also after the "-" or "_" that joins them to a product's name in the
+# middle of the text ("InstantOn_1930_1.0.5.0", "IPOS-18.1.1.9.98p30-Release").
+_DOTTED = re.compile(r"(?<![A-Za-z0-9.:/#])(?P<v>\d+\.\d+\.\d+[\w.\-]*)(?![\w:/])")
 # uname -a as net-snmp's default sysDescr prints it: "Linux <host> <release> #<n> ...".
 _KERNELS = r"^(?:Linux|FreeBSD|OpenBSD|NetBSD|Darwin|SunOS)"
 _UNAME = re.compile(_KERNELS + r"[ \t]+\S+[ \t]+(?P<v>\d[\w.\-+~]*)")

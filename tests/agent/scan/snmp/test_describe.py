@@ -135,6 +135,11 @@ def test_describe(kind: str, descr: str, name: str, vendor: str, expected: Descr
     # A build number is the release only where no dotted release is named.
     ("Acme-Manager-Appliance 7.0.0.10100 generic build 16386292 Acme, Inc. x86_64", "7.0.0.10100"),
     ("AcmeOS NS11: Build 51.26.nc, Date: Jan 31 2017", "51.26.nc"),
+    # A product name joined to its release by "-" or "_" in the middle of the text, before a kernel's
+    # (Aruba Instant On 1930, Ericsson IPOS); a model's number has no three dotted numbers.
+    ("Acme Instant 1930 48G Switch JL686A, InstantOn_1930_1.0.5.0 (139), Linux 4.4.120", "1.0.5.0"),
+    ("Acme IPOS-18.1.1.9.98p30-Release", "18.1.1.9.98p30-Release"),
+    ("Acme DCS-7050 switch", ""),
 ])
 def test_os_release_shapes(descr: str, version: str) -> None:
     assert describe(descr).version == version
