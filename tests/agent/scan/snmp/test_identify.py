@@ -32,6 +32,15 @@ def test_chassis_descr_is_the_last_resort_for_the_model() -> None:
     assert got.model == "Cisco 2911 chassis"
 
 
+@pytest.mark.parametrize(("descr", "firmware"), [
+    ("LB4M 48x1G 2x10G, *, VxWorks 6.6", "6.6"),  # one digit repeated between dots is a release
+    ("Acme switch, firmware 1.1.1", "1.1.1"),
+    ("Acme switch, firmware 0.0.0", ""),  # all zeros never is
+])
+def test_a_release_of_one_repeated_digit_is_no_placeholder(descr: str, firmware: str) -> None:
+    assert identify(descr, host_name="", vendor="", chassis=Chassis(), ids=VendorIds()).firmware == firmware
+
+
 def test_a_chassis_model_of_digits_alone_is_a_part_number_after_the_products_name() -> None:
     # ADVA's FSP 150 chassis: entPhysicalModelName is the ordering number, entPhysicalName the product.
     chassis = Chassis(model="1078904600-01", descr="FSP150CC-GE112")
