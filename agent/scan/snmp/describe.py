@@ -33,23 +33,27 @@ from dataclasses import dataclass
 # A version token: starts with a digit (or v/V + digit), then word characters, dots, dashes, and
 # parenthesised parts as Cisco writes them ("15.2(4)E8", "6.0(2)N2(3)").
 _VER = r"[vV]?\d[\w.\-]*(?:\([\w.]+\)[\w.\-]*)*"
+# ... and after a word that names the running software ("Version: r13107_788", "Software R6.10"), also
+# an "r"-prefixed release (a hardware "Rev:R3L" is no such word).
+_RUNNING_VER = r"[rR]?" + _VER
 
 # "Version X" and its spellings; the word before it must not name boot or hardware code.
 _VERSION_LABEL = re.compile(
     r"(?<![\w-])(?:(?P<pre>[A-Za-z][\w-]*)[ \t]+)?(?:software[ \t]+)?ver(?:sion|\.)?[ \t]*[:=]?[ \t]*"
-    r"(?P<v>" + _VER + ")",
+    r"(?P<v>" + _RUNNING_VER + ")",
     re.IGNORECASE)
 _NOT_RUNNING = frozenset({"boot", "bootrom", "rom", "hardware", "hw", "bios", "pcb", "loader", "bootloader",
                           "uboot", "u-boot", "cpld", "fpga", "board", "hardwareversion", "manager", "protocol"})
 # Other labels a version follows.
 # Other labels, the software's before the firmware's before release/revision/build ("FW:6.0.0.18
 # SW:v6.3.2.011": the software is what the device runs).
-def _label(words: str) -> re.Pattern[str]:
+def _label(words: str, version: str = _VER) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + words + r")\b\.?[ \t]*[:=]?[ \t]*"
-                      r"(?:[A-Za-z][\w\-]{2,}[ \t.]+)?(?P<v>(?:[A-Za-z]{1,2}\.)?" + _VER + ")", re.IGNORECASE)
+                      r"(?:[A-Za-z][\w\-]{2,}[ \t.]+)?(?P<v>(?:[A-Za-z]{1,2}\.)?" + version + ")", re.IGNORECASE)
 
 
-_OTHER_LABELS = (_label("sw|swv|software|sw_rev"), _label("firmware|fw"), _label("release|rel|revision|rev"))
+_OTHER_LABELS = (_label("sw|swv|software|sw_rev", _RUNNING_VER), _label("firmware|fw", _RUNNING_VER),
+                 _label("release|rel|revision|rev"))
 # A build number is the release's only where no dotted release is named ("VMware-vCenter-Server-Appliance
 # 7.0.0.10100 generic build 16386292", "15.5.4 (Build 1045)"): read after every other shape.
 _BUILD_LABEL = _label("build")

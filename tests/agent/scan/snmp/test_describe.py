@@ -140,6 +140,10 @@ def test_describe(kind: str, descr: str, name: str, vendor: str, expected: Descr
     ("Acme Instant 1930 48G Switch JL686A, InstantOn_1930_1.0.5.0 (139), Linux 4.4.120", "1.0.5.0"),
     ("Acme IPOS-18.1.1.9.98p30-Release", "18.1.1.9.98p30-Release"),
     ("Acme DCS-7050 switch", ""),
+    # After a word naming the running software, an "r"-prefixed release (DrayTek); a hardware "Rev:R3L" is none.
+    ("Acme Corporation, Router Model: Vigor165, Version: r13107_788_b947ce1af_beta, Build Date/Time:Jul 25 2022",
+     "r13107_788_b947ce1af_beta"),
+    ("Acme 8020 backplane Rev:R3L", ""),
 ])
 def test_os_release_shapes(descr: str, version: str) -> None:
     assert describe(descr).version == version
