@@ -132,7 +132,8 @@ _WORDS = frozenset({"version", "release", "build", "rev", "revision", "firmware"
 
 # Serials.
 _SERIAL_LABEL = re.compile(
-    r"(?<![\w-])(?:S/?N|serial(?:[ \t]+(?:number|no\.?|num))?)[ \t]*[:#=]?[ \t]*(?P<s>[A-Za-z0-9][\w\-]{3,})",
+    r"(?<![\w-])(?:S/?N(?=[ \t]|[ \t]*[:#=])|serial(?:[ \t]+(?:number|no\.?|num))?)[ \t]*[:#=]?[ \t]*"
+    r"(?P<s>[A-Za-z0-9][\w\-]*(?:/\w+)?)",
     re.IGNORECASE)
 
 
@@ -150,15 +151,16 @@ def describe(descr: str, *, host_name: str = "", vendor: str = "") -> Described:
 
     Args:
         descr: sysDescr as the device answered it (several lines allowed).
-        host_name: the device's sysName; a token equal to it is never its model.
+        host_name: the device's sysName; a token equal to it, or to the serial, is never its model.
         vendor: the vendor already known (sysObjectID, ENTITY-MIB); its name is never the model.
     """
     descr = descr.strip(" \t\r\n\"'\\")  # some agents quote the whole text
     text = " ".join(descr.split())
     if not text:
         return Described()
-    not_models = {n.casefold() for n in (host_name, *vendor.split()[:1]) if n}
-    return Described(model=_model(descr, text, not_models), version=_version(text), serial=_serial(text))
+    serial = _serial(text)  # the serial a label names is never the model too
+    not_models = {n.casefold() for n in (host_name, *vendor.split()[:1], serial) if n}
+    return Described(model=_model(descr, text, not_models), version=_version(text), serial=serial)
 
 
 def is_uname(descr: str) -> bool:
@@ -272,6 +274,6 @@ def _is_model(tok: str, not_models: set[str]) -> bool:
 def _serial(text: str) -> str:
     for m in _SERIAL_LABEL.finditer(text):
         s = m.group("s")
-        if any(c.isdigit() for c in s) and s.lower() not in ("number", "num"):
+        if len(s) >= 4 and any(c.isdigit() for c in s) and s.lower() not in ("number", "num"):
             return s
     return ""

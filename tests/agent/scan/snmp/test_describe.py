@@ -159,3 +159,16 @@ def test_os_release_shapes(descr: str, version: str) -> None:
 def test_uname_text_with_or_without_its_host_name(descr: str, uname: bool) -> None:
     """uname text names the kernel, not what the device runs (identify.py asks vendor objects first)."""
     assert is_uname(descr) is uname
+
+
+@pytest.mark.parametrize(("descr", "serial", "model"), [
+    # A labelled serial may hold one "/" (Teldat's "S/N: 792/09606"); the model is never the serial.
+    ("Router model TV BASE WLAN CPU MIPS32  S/N: 792/09606  Acme", "792/09606", ""),
+    ("Device serial number GOSWE120F327000001", "GOSWE120F327000001", ""),
+    # "SN" glued to digits is a product name (a SmartNode 4971), not the label of a serial.
+    ("SN4971/1E15V Hardware Release 3", "", "SN4971/1E15V"),
+    ("Acme UPS (SN 11120051132123)", "11120051132123", ""),
+])
+def test_serial_labels(descr: str, serial: str, model: str) -> None:
+    got = describe(descr)
+    assert (got.serial, got.model) == (serial, model)
