@@ -130,6 +130,9 @@ def _the_box(ents: dict[Oid, dict[int, object]]) -> Oid | None:
 def names_a_kind(value: str) -> bool:
     """Whether a name only says what kind of entity it is ("Chassis", "Stack", "Switch 1", "stack.1")."""
     words = [w.strip("()[],.:").casefold() for w in value.replace(".", " ").split()]
+    # A number alone of three digits or more is a model ("MODEL: 105" on an Aruba Instant AP), an index is not.
+    if words and all(w.isdigit() for w in words) and any(len(w) >= 3 for w in words):
+        return False
     return all(w in _GENERIC or w.isdigit() or not w for w in words)
 
 

@@ -41,6 +41,13 @@ def test_a_release_of_one_repeated_digit_is_no_placeholder(descr: str, firmware:
     assert identify(descr, host_name="", vendor="", chassis=Chassis(), ids=VendorIds()).firmware == firmware
 
 
+def test_a_labelled_model_of_three_digits_or_more_is_a_model() -> None:
+    # An index is no model; Aruba Instant's "MODEL: 105" is one.
+    got = identify("ArubaOS (MODEL: 105), Version 6.4.4.8-4.2.4.12", host_name="", vendor="Aruba", chassis=Chassis(),
+                   ids=VendorIds())
+    assert (got.model, got.firmware) == ("105", "6.4.4.8-4.2.4.12")
+
+
 def test_a_chassis_model_of_digits_alone_is_a_part_number_after_the_products_name() -> None:
     # ADVA's FSP 150 chassis: entPhysicalModelName is the ordering number, entPhysicalName the product.
     chassis = Chassis(model="1078904600-01", descr="FSP150CC-GE112")
@@ -91,7 +98,7 @@ def test_control_characters_never_reach_a_value() -> None:
 
 
 @pytest.mark.parametrize("not_a_model", ["CHASSIS", "Stack", "stack.1", "Switch 1", "v5.4.7-2.1", "R23.6",
-                                         "core-sw-01"])
+                                         "core-sw-01", "1", "12"])
 def test_kinds_versions_and_the_own_name_are_no_model(not_a_model: str) -> None:
     got = identify("Acme AX-200 Fast Ethernet Switch", host_name="core-sw-01", vendor="Acme",
                    chassis=Chassis(model=not_a_model), ids=VendorIds(models=(not_a_model,)))
