@@ -96,7 +96,7 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
         *((v, hand) for v in ids.firmwares), *([] if uname else [(said.version, text)]), (chassis.firmware, ent),
         *(mib("firmware") if uname else []), (said.version, text), *([] if uname else mib("firmware")),
         (chassis.firmware_rev, ent), *((v, hand) for v in ids.last_firmwares)]
-        if not _all_zero(v) and not _BUILD_STAMP.match(v)], releases=True)
+        if not _all_zero(v) and not _BUILD_STAMP.match(v)])
     found = (("serial", serial), ("model", model), ("firmware", firmware))
     return Identity(serial=_without_maker(serial[0], vendor), model=model[0], firmware=_version_of(firmware[0]),
                     evidence="; ".join(f"{k} from {src}" for k, (v, src) in found if v))
@@ -171,19 +171,13 @@ def _all_zero(version: str) -> bool:
     return bool(digits) and set(digits) == {"0"}
 
 
-# A release of one digit repeated between dots ("6.6": VxWorks 6.6, "1.1.1") is a release, though one
-# character repeated is a placeholder elsewhere ("00000000", "FFFF"); all zeros never is (_all_zero).
-_REPEATED_RELEASE = re.compile(r"[vV]?(\d)(?:\.\1)+")
-
-
-def _first(values: Iterable[Sourced], *, dates: bool = False, releases: bool = False) -> Sourced:
+def _first(values: Iterable[Sourced], *, dates: bool = False) -> Sourced:
     """The first value that is not a placeholder, with its spaces squeezed, and its source (a date is
-    one only where a serial belongs: "01.17.4945" is a fine firmware version; with `releases`, a digit
-    repeated between dots is one too)."""
+    one only where a serial belongs: "01.17.4945" is a fine firmware version)."""
     for raw, source in values:
         # Control characters are never part of these values (HP's PML objects, for one, start with two
         # octets of type and length).
         v = " ".join(_CONTROL.sub("", raw).split())
-        if v and (not is_placeholder(v, dates=dates) or (releases and _REPEATED_RELEASE.fullmatch(v))):
+        if v and not is_placeholder(v, dates=dates):
             return v, source
     return "", ""

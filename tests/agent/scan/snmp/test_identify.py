@@ -32,15 +32,6 @@ def test_chassis_descr_is_the_last_resort_for_the_model() -> None:
     assert got.model == "Cisco 2911 chassis"
 
 
-@pytest.mark.parametrize(("descr", "firmware"), [
-    ("LB4M 48x1G 2x10G, *, VxWorks 6.6", "6.6"),  # one digit repeated between dots is a release
-    ("Acme switch, firmware 1.1.1", "1.1.1"),
-    ("Acme switch, firmware 0.0.0", ""),  # all zeros never is
-])
-def test_a_release_of_one_repeated_digit_is_no_placeholder(descr: str, firmware: str) -> None:
-    assert identify(descr, host_name="", vendor="", chassis=Chassis(), ids=VendorIds()).firmware == firmware
-
-
 def test_a_labelled_model_of_three_digits_or_more_is_a_model() -> None:
     # An index is no model; Aruba Instant's "MODEL: 105" is one.
     got = identify("ArubaOS (MODEL: 105), Version 6.4.4.8-4.2.4.12", host_name="", vendor="Aruba", chassis=Chassis(),
