@@ -429,15 +429,16 @@ def _words(sig: TypeSignals, tally: _Tally) -> None:
     descr = " ".join(sig.sys_descr.split())
     if not descr:
         return
-    # The words as written, then parted where glued (product names such as "FortiGate" stay whole in the first).
+    # The words as written, then parted where glued (product names such as "FortiGate" stay whole in the
+    # first); each whole, and without the phrases that are not what they say.
     texts = [descr, _GLUED_WORDS.sub(" ", descr)]
+    cleaned = [_NOT_WHAT_THEY_SAY.sub(" ", t) for t in texts]
     seen: set[str] = set()
     for dtype, points, pattern in _COMPILED:
         # Power and wireless words are matched on the whole text: the phrases removed name them
         # ("transfer switch" is power gear, a "wireless switch" a WLAN controller).
-        match = next((m for t in texts
-                      if (m := pattern.search(t if dtype in ("ups", "wireless") else _NOT_WHAT_THEY_SAY.sub(" ", t)))),
-                     None)
+        where = texts if dtype in ("ups", "wireless") else cleaned
+        match = next((m for t in where if (m := pattern.search(t))), None)
         if match and dtype not in seen:
             seen.add(dtype)
             tally.add(dtype, points, f"sysDescr {match.group(0)!r}")

@@ -83,10 +83,11 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
                      *mib("serial")], dates=True)
     # A chassis model of digits alone is the maker's part number ("1078904600-01", "40-1000832-08"): the
     # product's name, where another place gives it, comes first.
+    chassis_model: list[Sourced] = [(chassis.model, ent)]
     part_number = not any(c.isalpha() for c in chassis.model)
     models = [(_model_of(m), src) for m, src in
-              [*([] if part_number else [(chassis.model, ent)]), *((v, hand) for v in ids.models), *mib("model"),
-               (said.model, text), (chassis.descr, ent), (chassis.model, ent),
+              [*([] if part_number else chassis_model), *((v, hand) for v in ids.models), *mib("model"),
+               (said.model, text), (chassis.descr, ent), *(chassis_model if part_number else []),
                (product_model(product, vendor=vendor), f"product registry {product.module}::{product.name}"
                 if product else "")]]
     model = _first([(m, src) for m, src in models if _could_be_a_model(m, host_name)])
