@@ -40,6 +40,9 @@ Signals, all standard:
   (ECS3510-MIB's VLANs and spanning tree, HAWK-I2-MIB's outlets; classify/product_mibs.py
   spoken_kind, derived when the registry is built): a product line's MIB says what it manages,
   weighing MODULE_KIND_POINTS;
+* only where nothing above decides: the vendor MIBs rooted beside the sysObjectID, when two thirds of
+  at least two speak of one kind (classify/products.py module_kind_beside: a product newer than the
+  public MIBs, whose product line's siblings have theirs), weighing just MIN_SCORE;
 * the vendor MIB objects the device answered (its serial, model or version objects from the public
   MIBs' registry, snmp/mib/identity_objects.py): a kind their module or name says
   (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB), weighing VENDOR_OBJECT_POINTS;
@@ -204,6 +207,9 @@ class TypeSignals:
     # What the vendor MIB nearest above sysObjectID speaks of: "kind\tMODULE::name\tnaming\tobjects"
     # (classify/products.py module_kind_above).
     module_kind: str = ""
+    # What the vendor MIBs rooted beside sysObjectID mostly speak of: "kind\tunder OID\tagreeing\tspeaking"
+    # (classify/products.py module_kind_beside); asked only when nothing else decides.
+    neighbour_kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +246,8 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _model(sig, tally)
     _lldp(sig, tally)
     _wan_interfaces(sig, tally)
+    if max(tally.points.values(), default=0) < MIN_SCORE:
+        _neighbour_modules(sig, tally)
     if not tally.points:
         return TypeDecision()
     best = max(tally.points.values())
@@ -464,6 +472,15 @@ def _module_kind(sig: TypeSignals, tally: _Tally) -> None:
     if kind in DEVICE_TYPES and kind != "unknown":
         tally.add(kind, MODULE_KIND_POINTS,
                   f"sysObjectID under {module}, {naming} of whose {objects} objects name {kind} functions")
+
+
+def _neighbour_modules(sig: TypeSignals, tally: _Tally) -> None:
+    """The kind the vendor's MIBs for neighbouring product lines speak of, for a device no other signal
+    types (a product newer than the public MIBs): just enough alone, never against the device's own."""
+    kind, _, rest = sig.neighbour_kind.partition("\t")
+    under, agreeing, speaking = ([*rest.split("\t"), "", ""])[:3]
+    if kind in DEVICE_TYPES and kind != "unknown":
+        tally.add(kind, MIN_SCORE, f"{agreeing} of the {speaking} vendor MIBs rooted under {under} speak of {kind}")
 
 
 VENDOR_OBJECT_POINTS = 3

@@ -68,6 +68,7 @@ class _Table:
         self.families: dict[str, tuple[str, str, str]] = {}
         self.roots: dict[str, str] = {}  # OID -> "MODULE::name" of the MIB rooted there
         self.root_kinds: dict[str, tuple[str, int, int]] = {}  # root OID -> what its module speaks of
+        self.kinds_below: dict[str, Counter[str]] = {}  # OID -> the kinds of the speaking roots below it
 
 
 def use_file(path: Path | None) -> None:
@@ -101,6 +102,11 @@ def _load(path: Path) -> _Table:
                     table.groups.setdefault((parts[0].rpartition(".")[0], parts[2]), []).append(parts[1])
     except (OSError, EOFError, UnicodeDecodeError):
         return _Table()  # no registry: products are simply unknown, every other signal still answers
+    for root_oid, (kind, _naming, _objects) in table.root_kinds.items():
+        ancestor = root_oid.rpartition(".")[0]
+        while ancestor.count(".") >= 7:  # below the enterprise node: all of a vendor's MIBs name no line
+            table.kinds_below.setdefault(ancestor, Counter())[kind] += 1
+            ancestor = ancestor.rpartition(".")[0]
     return table
 
 
@@ -196,6 +202,49 @@ def module_kind_above(sys_object_id: str) -> SpokenKind | None:
             spoken = table.root_kinds.get(oid)
             return SpokenKind(spoken[0], table.roots[oid], spoken[1], spoken[2]) if spoken else None
         oid = oid.rpartition(".")[0]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class NeighbourKind:
+    """The kind most vendor MIBs rooted beside a sysObjectID speak of (module_kind_beside)."""
+
+    kind: str
+    under: str     # the OID whose subtree holds those MIBs
+    agreeing: int  # how many of them speak of `kind`
+    speaking: int  # how many speak of any kind
+
+
+NEIGHBOURS_MIN = 2  # one neighbouring MIB is one product line, not a habit of the vendor
+
+
+def module_kind_beside(sys_object_id: str) -> NeighbourKind | None:
+    """The kind the vendor MIBs rooted beside sysObjectID mostly speak of, None when they do not agree.
+
+    Why: a vendor numbers its product lines under one node and gives each line its MIB (Edge-Core's
+    ECS2100-MIB, ECS3510-MIB and ECS4120-MIB are rooted at ...259.10.1.43, .27 and .45, all switch
+    MIBs); a product newer than the public MIBs (an ECS4210 answering ...259.10.1.42.101) has no MIB
+    of its own to read, but its siblings say what the line makes. The nearest ancestor with speaking
+    MIBs below it counts, and only when at least NEIGHBOURS_MIN of them speak and two thirds agree:
+    a vendor making switches and access points under one node says nothing about a new product. Never
+    the enterprise node itself: the MIBs of a vendor's whole tree are the vendor, and a type is not.
+    """
+    table = _table()
+    oid = sys_object_id.strip().lstrip(".")
+    if not oid.startswith(ENTERPRISES + "."):
+        return None
+    own = table.root_kinds.get(oid)  # the device's own MIB is not its neighbour
+    ancestor = oid.rpartition(".")[0]
+    while ancestor.count(".") >= 7:
+        kinds = table.kinds_below.get(ancestor, Counter())
+        if own:
+            kinds = kinds - Counter({own[0]: 1})
+        if speaking := sum(kinds.values()):
+            kind, agreeing = kinds.most_common(1)[0]
+            if speaking >= NEIGHBOURS_MIN and 3 * agreeing >= 2 * speaking:
+                return NeighbourKind(kind, ancestor, agreeing, speaking)
+            return None
+        ancestor = ancestor.rpartition(".")[0]
     return None
 
 

@@ -120,6 +120,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     product = None if agent_software else products.lookup(sysgroup.object_id)
     module_root = "" if agent_software else products.module_rooted_at(sysgroup.object_id)
     spoken = None if agent_software else products.module_kind_above(sysgroup.object_id)
+    beside = None if agent_software else products.module_kind_beside(sysgroup.object_id)
     registry = _registry_answers(sysgroup.object_id, mibs, scalars, maker_pen)
     # The standard first rows rank with the public MIBs' objects: like them, named by a registry, not
     # hand-checked per vendor.
@@ -133,7 +134,8 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         product_family=bool(product and product.family), vendor_objects=tuple(a.name for a in registry),
         model=ids.model, lldp=lldp.capabilities(scalars), if_names=tuple(ifs.names.values()),
         module_root=module_root,
-        module_kind=f"{spoken.kind}\t{spoken.module}\t{spoken.naming}\t{spoken.objects}" if spoken else ""))
+        module_kind=f"{spoken.kind}\t{spoken.module}\t{spoken.naming}\t{spoken.objects}" if spoken else "",
+        neighbour_kind=f"{beside.kind}\t{beside.under}\t{beside.agreeing}\t{beside.speaking}" if beside else ""))
     if product is not None:
         attributes["productEvidence"] = (
             f"sysObjectID {'under product family' if product.family else 'registered as'} {product.label}"

@@ -205,6 +205,13 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "sys_object_id": "1.3.6.1.4.1.259.10.1.27.102", "sys_descr": "ECS3510-52T",
         "module_kind": "switch\tECS3510-MIB::ecs3510-28tMIB\t246\t1841"}, "switch",
      "sysObjectID under ECS3510-MIB::ecs3510-28tMIB, 246 of whose 1841 objects name switch functions (+2)"),
+    ("the MIBs of the product lines beside sysObjectID, where nothing else speaks", {
+        "sys_object_id": "1.3.6.1.4.1.259.10.1.42.101", "sys_descr": "ECS4210-28T",
+        "neighbour_kind": "switch\t1.3.6.1.4.1.259.10.1\t3\t3"}, "switch",
+     "3 of the 3 vendor MIBs rooted under 1.3.6.1.4.1.259.10.1 speak of switch (+2)"),
+    ("the neighbours' MIBs are not asked when the device speaks", {
+        "sys_descr": "Acme UPS 3000", "neighbour_kind": "switch\t1.3.6.1.4.1.99999\t5\t6"},
+     "ups", "sysDescr 'UPS' (+8)"),
     ("a module's vocabulary yields to the device's own word", {
         "sys_descr": "Acme UPS 3000", "module_kind": "switch\tACME-MIB::acmeRoot\t20\t100"},
      "ups", "sysDescr 'UPS' (+8)"),

@@ -238,7 +238,7 @@ def test_a_module_that_breaks_the_code_generator_is_left_out(mibs: Path) -> None
     assert "acmeSwitchAS2400" in names and not any(n.startswith("acmeBroken") for n in names)
 
 
-def _line_mib(line: str, arc: int, object_names: list[str]) -> str:
+def _line_mib(line: str, arc: int | str, object_names: list[str]) -> str:
     """A product line's management MIB, ACME-<LINE>-MIB rooted at enterprises.99999.<arc>, with these
     OBJECT-TYPEs under its one branch."""
     root, branch = f"acme{line.title()}MIB", f"acme{line.title()}Mgt"
@@ -307,3 +307,41 @@ def test_the_mib_above_a_sysobjectid_says_its_kind(mibs: Path, tmp_path: Path, s
     assert products.module_kind_above("1.3.6.1.4.1.99999.12") is None
     assert products.module_kind_above("1.3.6.1.4.1.99999") is None
     assert products.module_kind_above("") is None
+
+
+
+# Product lines numbered under one node of the vendor's tree, enterprises.99999.20 (as Edge-Core's under
+# ...259.10.1): two switch lines and a console server line, whose MIB speaks of no kind.
+SWITCHES_AT_20 = [_line_mib(f"S{arc}", f"20 {arc}", [f"vlanPort{n}Mode" for n in range(12)]) for arc in (7, 9)]
+CONSOLES_AT_20 = _line_mib("C11", "20 11",
+                           [*(f"pduOutlet{n}State" for n in range(9)), *(f"vlanPort{n}" for n in range(4))])
+
+
+def test_the_mibs_beside_a_sysobjectid_say_its_kind_when_they_agree(mibs: Path, tmp_path: Path, shipped: None) -> None:
+    for text in (*SWITCHES_AT_20, CONSOLES_AT_20):
+        (mibs / "acme" / text.split()[0]).write_text(text)
+    out = tmp_path / "products.tsv.gz"
+    product_mibs.build(mibs, out)
+    products.use_file(out)
+    # A product newer than the MIBs, answering where no MIB is rooted: two of the two speaking MIBs say switch.
+    assert products.module_kind_beside("1.3.6.1.4.1.99999.20.42.101") == products.NeighbourKind(
+        "switch", "1.3.6.1.4.1.99999.20", 2, 2)
+    # A device of a line with its own MIB: that MIB is not its own neighbour, and one neighbour is one
+    # product line, not the vendor's habit.
+    assert products.module_kind_beside("1.3.6.1.4.1.99999.20.9") is None
+    # The enterprise node is the vendor's whole tree: what is rooted under it together names no kind.
+    assert products.module_kind_beside("1.3.6.1.4.1.99999.30") is None
+    assert products.module_kind_beside("1.3.6.1.2.1.1") is None
+    assert products.module_kind_beside("") is None
+
+
+def test_the_mibs_beside_a_sysobjectid_say_nothing_when_they_disagree(mibs: Path, tmp_path: Path,
+                                                                      shipped: None) -> None:
+    ups = _line_mib("U8", "20 8", [f"upsBattery{n}" for n in range(12)])
+    for text in (*SWITCHES_AT_20, ups, ups.replace("U8", "U10").replace("u8", "u10").replace("20 8", "20 10")):
+        (mibs / "acme" / text.split()[0]).write_text(text)
+    out = tmp_path / "products.tsv.gz"
+    product_mibs.build(mibs, out)
+    products.use_file(out)
+    assert products.module_kind_above("1.3.6.1.4.1.99999.20.10.1").kind == "ups"  # type: ignore[union-attr]
+    assert products.module_kind_beside("1.3.6.1.4.1.99999.20.42.101") is None  # two switch lines, two UPS lines
