@@ -40,9 +40,9 @@ Signals, all standard:
   (ECS3510-MIB's VLANs and spanning tree, HAWK-I2-MIB's outlets; classify/product_mibs.py
   spoken_kind, derived when the registry is built): a product line's MIB says what it manages,
   weighing MODULE_KIND_POINTS;
-* only where nothing above decides: the vendor MIBs rooted beside the sysObjectID, when two thirds of
-  at least two speak of one kind (classify/products.py module_kind_beside: a product newer than the
-  public MIBs, whose product line's siblings have theirs), weighing just MIN_SCORE;
+* only where nothing else decides: the products and product-line MIBs the vendor registered beside
+  the sysObjectID, when two thirds of at least two name one kind (classify/products.py kind_beside: a
+  product newer than the public MIBs, whose line's siblings are in them), weighing just MIN_SCORE;
 * the vendor MIB objects the device answered (its serial, model or version objects from the public
   MIBs' registry, snmp/mib/identity_objects.py): a kind their module or name says
   (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB), weighing VENDOR_OBJECT_POINTS;
@@ -207,8 +207,8 @@ class TypeSignals:
     # What the vendor MIB nearest above sysObjectID speaks of: "kind\tMODULE::name\tnaming\tobjects"
     # (classify/products.py module_kind_above).
     module_kind: str = ""
-    # What the vendor MIBs rooted beside sysObjectID mostly speak of: "kind\tunder OID\tagreeing\tspeaking"
-    # (classify/products.py module_kind_beside); asked only when nothing else decides.
+    # What the vendor's products and MIBs beside sysObjectID mostly name: "kind\tunder OID\tagreeing\tspeaking"
+    # (classify/products.py kind_beside); asked only when nothing else decides.
     neighbour_kind: str = ""
 
 
@@ -247,7 +247,7 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _lldp(sig, tally)
     _wan_interfaces(sig, tally)
     if max(tally.points.values(), default=0) < MIN_SCORE:
-        _neighbour_modules(sig, tally)
+        _neighbours(sig, tally)
     if not tally.points:
         return TypeDecision()
     best = max(tally.points.values())
@@ -407,6 +407,12 @@ def product_text(label: str, name: str, description: str) -> str:
     return f"{label}\t{_CAMEL.sub(' ', name)} {' '.join(description.split())}"
 
 
+def product_kind(name: str, description: str) -> str:
+    """The kind a registry product's name and DESCRIPTION name for themselves, as _product reads them; ""."""
+    named = _kind_named(f"{_CAMEL.sub(' ', name)} {' '.join(description.split())}")
+    return named[0] if named else ""
+
+
 def _kind_named(words: str) -> tuple[str, str] | None:
     """The first type a text names in the device-names-its-kind sense (the NAMED words), with the
     words that named it; None when it names none. Power and wireless words are matched on the whole
@@ -474,13 +480,14 @@ def _module_kind(sig: TypeSignals, tally: _Tally) -> None:
                   f"sysObjectID under {module}, {naming} of whose {objects} objects name {kind} functions")
 
 
-def _neighbour_modules(sig: TypeSignals, tally: _Tally) -> None:
-    """The kind the vendor's MIBs for neighbouring product lines speak of, for a device no other signal
-    types (a product newer than the public MIBs): just enough alone, never against the device's own."""
+def _neighbours(sig: TypeSignals, tally: _Tally) -> None:
+    """The kind the vendor's neighbouring products and product-line MIBs name, for a device no other
+    signal types (a product newer than the public MIBs): just enough alone, never against its own word."""
     kind, _, rest = sig.neighbour_kind.partition("\t")
     under, agreeing, speaking = ([*rest.split("\t"), "", ""])[:3]
     if kind in DEVICE_TYPES and kind != "unknown":
-        tally.add(kind, MIN_SCORE, f"{agreeing} of the {speaking} vendor MIBs rooted under {under} speak of {kind}")
+        tally.add(kind, MIN_SCORE, f"{agreeing} of the {speaking} products and MIBs the vendor registered "
+                                   f"under {under} name {kind}")
 
 
 VENDOR_OBJECT_POINTS = 3

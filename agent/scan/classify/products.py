@@ -23,10 +23,12 @@ Readable model (model_name): the product's name without the prefix its sibling p
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +70,8 @@ class _Table:
         self.families: dict[str, tuple[str, str, str]] = {}
         self.roots: dict[str, str] = {}  # OID -> "MODULE::name" of the MIB rooted there
         self.root_kinds: dict[str, tuple[str, int, int]] = {}  # root OID -> what its module speaks of
-        self.kinds_below: dict[str, Counter[str]] = {}  # OID -> the kinds of the speaking roots below it
+        self.ordered: list[str] = []  # the product and speaking-root OIDs, sorted: a subtree is one run
+        self.kinds_below: dict[str, Counter[str]] = {}  # OID -> what is registered below it names (on demand)
 
 
 def use_file(path: Path | None) -> None:
@@ -102,11 +105,7 @@ def _load(path: Path) -> _Table:
                     table.groups.setdefault((parts[0].rpartition(".")[0], parts[2]), []).append(parts[1])
     except (OSError, EOFError, UnicodeDecodeError):
         return _Table()  # no registry: products are simply unknown, every other signal still answers
-    for root_oid, (kind, _naming, _objects) in table.root_kinds.items():
-        ancestor = root_oid.rpartition(".")[0]
-        while ancestor.count(".") >= 7:  # below the enterprise node: all of a vendor's MIBs name no line
-            table.kinds_below.setdefault(ancestor, Counter())[kind] += 1
-            ancestor = ancestor.rpartition(".")[0]
+    table.ordered = sorted({*table.rows, *table.root_kinds})
     return table
 
 
@@ -207,38 +206,42 @@ def module_kind_above(sys_object_id: str) -> SpokenKind | None:
 
 @dataclass(frozen=True, slots=True)
 class NeighbourKind:
-    """The kind most vendor MIBs rooted beside a sysObjectID speak of (module_kind_beside)."""
+    """The kind most of the vendor's products and product-line MIBs beside a sysObjectID name (kind_beside)."""
 
     kind: str
-    under: str     # the OID whose subtree holds those MIBs
-    agreeing: int  # how many of them speak of `kind`
-    speaking: int  # how many speak of any kind
+    under: str     # the OID whose subtree holds them
+    agreeing: int  # how many of them name `kind`
+    speaking: int  # how many name any kind
 
 
-NEIGHBOURS_MIN = 2  # one neighbouring MIB is one product line, not a habit of the vendor
+NEIGHBOURS_MIN = 2  # one neighbour is one product line, not a habit of the vendor
 
 
-def module_kind_beside(sys_object_id: str) -> NeighbourKind | None:
-    """The kind the vendor MIBs rooted beside sysObjectID mostly speak of, None when they do not agree.
+def kind_beside(sys_object_id: str, product_kind: Callable[[str, str], str]) -> NeighbourKind | None:
+    """The kind the vendor's products and MIBs registered beside sysObjectID mostly name; None when they
+    do not agree.
 
-    Why: a vendor numbers its product lines under one node and gives each line its MIB (Edge-Core's
-    ECS2100-MIB, ECS3510-MIB and ECS4120-MIB are rooted at ...259.10.1.43, .27 and .45, all switch
-    MIBs); a product newer than the public MIBs (an ECS4210 answering ...259.10.1.42.101) has no MIB
-    of its own to read, but its siblings say what the line makes. The nearest ancestor with speaking
-    MIBs below it counts, and only when at least NEIGHBOURS_MIN of them speak and two thirds agree:
-    a vendor making switches and access points under one node says nothing about a new product. Never
-    the enterprise node itself: the MIBs of a vendor's whole tree are the vendor, and a type is not.
+    Why: a vendor numbers a product line under one node, and the public MIBs list the products they
+    knew of (ENTERASYS-OIDS-MIB's 74 etsysOidDev... entries, most "... Switch") and give lines their
+    own MIB (Edge-Core's ECS2100-MIB, ECS3510-MIB and ECS4120-MIB are rooted at ...259.10.1.43, .27
+    and .45, all switch MIBs). A product newer than the MIBs (an ECS4210 answering ...259.10.1.42.101),
+    or one whose entry names no kind, has nothing of its own to read, but its neighbours say what the
+    line makes. Counted: each registered product whose name and DESCRIPTION name a kind
+    (`product_kind(name, description)`, the device-type words, "" for none) and each MIB root whose
+    objects speak of one (root_kinds, from the build); the device's own entry and root are not its
+    neighbours. The nearest ancestor with any below it decides, when at least NEIGHBOURS_MIN name a
+    kind and two thirds agree: a vendor making switches and access points under one node says nothing
+    about a new product. Never the enterprise node itself: a vendor's whole tree is the vendor, and a
+    vendor is not a type.
     """
     table = _table()
     oid = sys_object_id.strip().lstrip(".")
     if not oid.startswith(ENTERPRISES + "."):
         return None
-    own = table.root_kinds.get(oid)  # the device's own MIB is not its neighbour
+    own = _kinds_named(table, [oid], product_kind)
     ancestor = oid.rpartition(".")[0]
     while ancestor.count(".") >= 7:
-        kinds = table.kinds_below.get(ancestor, Counter())
-        if own:
-            kinds = kinds - Counter({own[0]: 1})
+        kinds = _kinds_below(table, ancestor, product_kind) - own
         if speaking := sum(kinds.values()):
             kind, agreeing = kinds.most_common(1)[0]
             if speaking >= NEIGHBOURS_MIN and 3 * agreeing >= 2 * speaking:
@@ -246,6 +249,31 @@ def module_kind_beside(sys_object_id: str) -> NeighbourKind | None:
             return None
         ancestor = ancestor.rpartition(".")[0]
     return None
+
+
+def _kinds_below(table: _Table, ancestor: str, product_kind: Callable[[str, str], str]) -> Counter[str]:
+    """The kinds the products and speaking MIB roots registered below `ancestor` name, counted once per
+    ancestor and kept: only the devices nothing else types ask, so only their subtrees are read."""
+    with _LOCK:
+        if (kinds := table.kinds_below.get(ancestor)) is not None:
+            return kinds
+    start = bisect.bisect_left(table.ordered, ancestor + ".")
+    end = bisect.bisect_left(table.ordered, ancestor + "/")  # "/" follows "." in ASCII: the end of the run
+    kinds = _kinds_named(table, table.ordered[start:end], product_kind)
+    with _LOCK:
+        table.kinds_below[ancestor] = kinds
+    return kinds
+
+
+def _kinds_named(table: _Table, oids: list[str], product_kind: Callable[[str, str], str]) -> Counter[str]:
+    """What the product registered at each OID names for its kind, and the MIB rooted there speaks of."""
+    kinds: Counter[str] = Counter()
+    for oid in oids:
+        if (row := table.rows.get(oid)) and (kind := product_kind(row[0], row[2])):
+            kinds[kind] += 1
+        if root := table.root_kinds.get(oid):
+            kinds[root[0]] += 1
+    return kinds
 
 
 def enterprise_name(pen: int) -> str:

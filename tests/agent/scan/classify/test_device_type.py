@@ -208,10 +208,11 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("the MIBs of the product lines beside sysObjectID, where nothing else speaks", {
         "sys_object_id": "1.3.6.1.4.1.259.10.1.42.101", "sys_descr": "ECS4210-28T",
         "neighbour_kind": "switch\t1.3.6.1.4.1.259.10.1\t3\t3"}, "switch",
-     "3 of the 3 vendor MIBs rooted under 1.3.6.1.4.1.259.10.1 speak of switch (+2)"),
-    ("the neighbours' MIBs are not asked when the device speaks", {
-        "sys_descr": "Acme UPS 3000", "neighbour_kind": "switch\t1.3.6.1.4.1.99999\t5\t6"},
-     "ups", "sysDescr 'UPS' (+8)"),
+     "3 of the 3 products and MIBs the vendor registered under 1.3.6.1.4.1.259.10.1 name switch (+2)"),
+    # A tie would go to the UPS (PRECEDENCE): the neighbours are not asked once a signal decides.
+    ("the neighbours are not asked when the device's own signals decide", {
+        "module_kind": "switch\tACME-MIB::acmeRoot\t20\t100", "neighbour_kind": "ups\t1.3.6.1.4.1.99999.1\t5\t6"},
+     "switch", "sysObjectID under ACME-MIB::acmeRoot, 20 of whose 100 objects name switch functions (+2)"),
     ("a module's vocabulary yields to the device's own word", {
         "sys_descr": "Acme UPS 3000", "module_kind": "switch\tACME-MIB::acmeRoot\t20\t100"},
      "ups", "sysDescr 'UPS' (+8)"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.scan.classify import product_mibs, products
+from agent.scan.classify.device_type import product_kind
 
 # The few SNMPv2-SMI nodes the tiny MIB needs (a checkout of netdisco-mibs has the whole module).
 SMI = """SNMPv2-SMI DEFINITIONS ::= BEGIN
@@ -324,15 +325,15 @@ def test_the_mibs_beside_a_sysobjectid_say_its_kind_when_they_agree(mibs: Path, 
     product_mibs.build(mibs, out)
     products.use_file(out)
     # A product newer than the MIBs, answering where no MIB is rooted: two of the two speaking MIBs say switch.
-    assert products.module_kind_beside("1.3.6.1.4.1.99999.20.42.101") == products.NeighbourKind(
+    assert products.kind_beside("1.3.6.1.4.1.99999.20.42.101", product_kind) == products.NeighbourKind(
         "switch", "1.3.6.1.4.1.99999.20", 2, 2)
     # A device of a line with its own MIB: that MIB is not its own neighbour, and one neighbour is one
     # product line, not the vendor's habit.
-    assert products.module_kind_beside("1.3.6.1.4.1.99999.20.9") is None
+    assert products.kind_beside("1.3.6.1.4.1.99999.20.9", product_kind) is None
     # The enterprise node is the vendor's whole tree: what is rooted under it together names no kind.
-    assert products.module_kind_beside("1.3.6.1.4.1.99999.30") is None
-    assert products.module_kind_beside("1.3.6.1.2.1.1") is None
-    assert products.module_kind_beside("") is None
+    assert products.kind_beside("1.3.6.1.4.1.99999.30", product_kind) is None
+    assert products.kind_beside("1.3.6.1.2.1.1", product_kind) is None
+    assert products.kind_beside("", product_kind) is None
 
 
 def test_the_mibs_beside_a_sysobjectid_say_nothing_when_they_disagree(mibs: Path, tmp_path: Path,
@@ -344,4 +345,29 @@ def test_the_mibs_beside_a_sysobjectid_say_nothing_when_they_disagree(mibs: Path
     product_mibs.build(mibs, out)
     products.use_file(out)
     assert products.module_kind_above("1.3.6.1.4.1.99999.20.10.1").kind == "ups"  # type: ignore[union-attr]
-    assert products.module_kind_beside("1.3.6.1.4.1.99999.20.42.101") is None  # two switch lines, two UPS lines
+    assert products.kind_beside("1.3.6.1.4.1.99999.20.42.101", product_kind) is None  # 2 switch, 2 UPS lines
+
+
+def test_the_products_registered_beside_a_sysobjectid_say_its_kind(tmp_path: Path, shipped: None) -> None:
+    # A products MIB listing a vendor's switches under one node (ENTERASYS-OIDS-MIB-like), one entry
+    # naming no kind, and an access point: two of three named say switch.
+    out = tmp_path / "products.tsv.gz"
+    with gzip.open(out, "wt", encoding="utf-8") as fout:
+        fout.write("# test registry\n"
+                   "1.3.6.1.4.1.99999.2.1.1\tacmeDevB5G124x48\tACME-OIDS-MIB\tAcme B5 48-port Ethernet Switch\n"
+                   "1.3.6.1.4.1.99999.2.1.2\tacmeDevC5K125x48\tACME-OIDS-MIB\tAcme C5 stackable switch\n"
+                   "1.3.6.1.4.1.99999.2.1.3\tacmeDevG3G124x24\tACME-OIDS-MIB\tAcme G3 24 port\n"
+                   "1.3.6.1.4.1.99999.2.1.4\tacmeDevAP3605\tACME-OIDS-MIB\tAcme 3605 wireless access point\n"
+                   "1.3.6.1.4.1.99999.3.7\tacmeSensor\tACME-OIDS-MIB\tAcme temperature sensor\n")
+    products.use_file(out)
+    # The G3 names no kind of its own; its neighbours do: two switches and an access point.
+    assert products.kind_beside("1.3.6.1.4.1.99999.2.1.3", product_kind) == products.NeighbourKind(
+        "switch", "1.3.6.1.4.1.99999.2.1", 2, 3)
+    # The access point's own entry is not its neighbour.
+    assert products.kind_beside("1.3.6.1.4.1.99999.2.1.4", product_kind) == products.NeighbourKind(
+        "switch", "1.3.6.1.4.1.99999.2.1", 2, 2)
+    # A product newer than the MIB: all four neighbours count.
+    assert products.kind_beside("1.3.6.1.4.1.99999.2.1.9", product_kind) == products.NeighbourKind(
+        "switch", "1.3.6.1.4.1.99999.2.1", 2, 3)
+    # One sensor beside it is one product, not a line.
+    assert products.kind_beside("1.3.6.1.4.1.99999.3.8", product_kind) is None
