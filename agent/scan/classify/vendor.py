@@ -6,9 +6,11 @@ Order (issue 16, DESIGN.md Scanning):
    when the enterprise number stays with whoever registered it (Nortel's for Ciena's 6500, H3C's for
    HPE's Comware switches);
 0b. a brand sysDescr opens with ("Aruba JL635A 8325 ...") when the device's MAC is registered to
-   that same brand: two of the device's own sources agree on a maker other than the enterprise's
-   registrant (HPE's enterprise number on Aruba's CX switches). A first word alone is not enough
-   ("Cyclades ACS 6000" names a product line, "EDS Switch" a family), so the OUI must confirm it;
+   that same brand, or its ENTITY-MIB chassis names it as manufacturer: two of the device's own
+   sources agree on a maker other than the enterprise's registrant (HPE's enterprise number on
+   Aruba's CX switches). A first word alone is not enough ("Cyclades ACS 6000" names a product line,
+   "EDS Switch" a family), so the OUI or the chassis must confirm it (a chassis "manufacturer" with a
+   digit in it is a model in the wrong column, and confirms nothing);
 1. the enterprise number of sysObjectID through the IANA registry (enterprises.py): the agent's own
    registration, which a vendor sets in firmware; where IANA names nobody for it, the enterprise as
    the vendor's own MIBs name it (products.enterprise_name: its module's ORGANIZATION);
@@ -77,6 +79,12 @@ def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", 
     mac_org, mac_refusal = hardware_vendor(mac) if mac else ("", "")
     if mac_org and _opens_with(descr, brand := canonical(mac_org)):
         return VendorChoice(brand, f"sysDescr opens with {brand!r}, the maker of its MAC's OUI ({mac_org})")
+    mfg = " ".join(entity_mfg.split())
+    # A "manufacturer" with a digit is the model written in the wrong column ("S3900-24T4S" opening the
+    # sysDescr too): it confirms nothing.
+    names_a_maker = mfg.lower() not in _NO_MAKER and not any(c.isdigit() for c in mfg)
+    if names_a_maker and _opens_with(descr, brand := canonical(mfg)):
+        return VendorChoice(brand, f"sysDescr opens with {brand!r}, its ENTITY-MIB manufacturer")
     pen = enterprises.enterprise_number(sys_object_id)
     if pen in AGENT_SOFTWARE_PENS:
         refused.append(f"enterprise {pen} names the SNMP agent's software")
@@ -89,7 +97,6 @@ def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", 
             return VendorChoice(canonical(mib_org), f"sysObjectID enterprise {pen}: not in the IANA registry; "
                                                      f"its MIBs name {mib_org!r}")
         refused.append(f"enterprise {pen} is not in the registry")
-    mfg = " ".join(entity_mfg.split())
     if mfg.lower() not in _NO_MAKER:
         return VendorChoice(canonical(mfg), f"ENTITY-MIB manufacturer {mfg!r}")
     if maker_pen and (org := enterprises.organisation(maker_pen) or products.enterprise_name(maker_pen)):

@@ -145,3 +145,17 @@ def test_a_brand_sysdescr_opens_with_beats_the_enterprise_when_the_mac_confirms_
     assert choose_vendor("1.3.6.1.4.1.11.2.3.7.11.181", "", "00:00:0c:01:02:03", descr).vendor == "HP"
     # The brand must be a whole word: "Arubafoo" is not Aruba.
     assert choose_vendor("1.3.6.1.4.1.11.2.3.7.11.181", "", "00:1a:1e:01:02:03", "Arubafoo 1.0").vendor == "HP"
+
+
+def test_a_brand_sysdescr_opens_with_beats_the_enterprise_when_the_chassis_names_it() -> None:
+    # The same CX switch without a MAC to read: its ENTITY-MIB chassis says "Aruba" too.
+    descr = "Aruba JL635A 8325 GL.10.06.0110"
+    choice = choose_vendor("1.3.6.1.4.1.11.2.3.7.11.181", "Aruba", "", descr)
+    assert choice.vendor == "Aruba"
+    assert choice.reason == "sysDescr opens with 'Aruba', its ENTITY-MIB manufacturer"
+    # A chassis naming another maker, or a sysDescr that does not open with the chassis' maker: the
+    # enterprise decides, as before.
+    assert choose_vendor("1.3.6.1.4.1.11.2.3.7.11.181", "Broadcom", "", descr).vendor == "HP"
+    assert choose_vendor("1.3.6.1.4.1.11.2.3.7.11.181", "Aruba", "", "PL.10.10.0002").vendor == "HP"
+    # Some agents put the model in entPhysicalMfgName, and it opens their sysDescr too: no maker's word.
+    assert choose_vendor("1.3.6.1.4.1.52642.2.1.45.101", "S3900-24T4S", "", "S3900-24T4S").vendor != "S3900-24T4S"
