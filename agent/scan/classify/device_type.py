@@ -409,7 +409,7 @@ def product_text(label: str, name: str, description: str) -> str:
 
 def product_kind(name: str, description: str) -> str:
     """The kind a registry product's name and DESCRIPTION name for themselves, as _product reads them; ""."""
-    named = _kind_named(f"{_CAMEL.sub(' ', name)} {' '.join(description.split())}")
+    named = _kind_named(product_text("", name, description).partition("\t")[2])
     return named[0] if named else ""
 
 
