@@ -183,10 +183,18 @@ def _clean_version(v: str) -> str:
     return v if any(c.isdigit() for c in v) else ""
 
 
+# The product's own release in parentheses after the platform's version, as Huawei's VRP and YunShan
+# write it ("Version 5.170 (S5720 V200R010C00SPC600)"): the release advisories name, kept beside the version.
+_PRODUCT_RELEASE_AFTER = re.compile(r"[ \t]*\((?:[\w\-]+[ \t]+){0,3}(?P<r>V\d{3}R\d{3}\w*)\)")
+# ... and the version so kept: "5.170 (V200R010C00SPC600)" (snmp/identify.py keeps it whole).
+WITH_PRODUCT_RELEASE = re.compile(r"\S+ \(V\d{3}R\d{3}\w*\)")
+
+
 def _version(text: str) -> str:
     for m in _VERSION_LABEL.finditer(text):
         if (m.group("pre") or "").lower() not in _NOT_RUNNING and (v := _clean_version(m.group("v"))):
-            return v
+            release = _PRODUCT_RELEASE_AFTER.match(text, m.end("v"))
+            return f"{v} ({release.group('r')})" if release else v
     for lead in (_LEADING_PRODUCT_VERSION, _APPLIANCE_UNAME):
         if (m0 := lead.match(text)) and (v := _clean_version(m0.group("v"))):
             return v

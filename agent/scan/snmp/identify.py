@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from agent.facts.identifiers import is_placeholder
 from agent.scan.classify.products import Product, model_name
-from agent.scan.snmp.describe import describe, is_uname
+from agent.scan.snmp.describe import WITH_PRODUCT_RELEASE, describe, is_uname
 from agent.scan.snmp.mib.entity import Chassis, names_a_kind
 from agent.scan.snmp.mib.identity_objects import Answer
 from agent.scan.snmp.mib.vendor_ids import VendorIds
@@ -143,7 +143,7 @@ def _version_of(value: str) -> str:
     """The version a firmware string names: MIB objects often wrap it in words ("Version 5.170
     V200R010C00SPC600", "INV: 2.08.0011", "15.5.4 (Build 1045)"); a single token stays as it is."""
     words = value.replace(",", " ").split()
-    if len(words) <= 1:
+    if len(words) <= 1 or WITH_PRODUCT_RELEASE.fullmatch(value):
         return value
     if words[0][:1].isdigit() or (words[0][:1] in "vV" and words[0][1:2].isdigit()):
         return words[0]

@@ -36,6 +36,14 @@ CASES = [
     ("vendor with corporate suffix, then product, then OS version", "Brocade Communications Systems, Inc. "
      "ICX6430-24, IronWare Version 08.0.30tT311 Compiled on Feb 13 2019 at 17:44:50 labeled as ICX64S08030t",
      "", "Brocade", Described(model="ICX6430-24", version="08.0.30tT311")),
+    ("Huawei VRP: the platform's version, then the product's release", "S5720-56C-PWR-EI-AC Huawei Versatile "
+     "Routing Platform Software VRP (R) software,Version 5.170 (S5720 V200R010C00SPC600) Copyright (C) 2007 Huawei "
+     "Technologies Co., Ltd.", "", "Huawei",
+     Described(model="S5720-56C-PWR-EI-AC", version="5.170 (V200R010C00SPC600)")),
+    ("Huawei YunShan: the same shape", "Huawei YunShan OS Version 1.24.0.1 (S6700 V600R024C00SPC100) Copyright (C) "
+     "2021-2024 Huawei Technologies Co., Ltd.", "", "Huawei", Described(version="1.24.0.1 (V600R024C00SPC100)")),
+    ("a parenthesised build number is no product release", "ArubaOS Version 6.5.1.6 (60228)", "", "Aruba",
+     Described(version="6.5.1.6")),
     ("vendor name that looks like a product code", "H3C Switch E528 Software Version 5.20, Release 1513P62",
      "", "H3C", Described(model="E528", version="5.20")),
     ("multi-line: SoftWare Version, not BootRom or HardWare Version, and a serial line",

@@ -257,3 +257,11 @@ def test_the_makers_name_before_a_serial_is_not_part_of_it() -> None:
     # Another name before the comma, or words after it, are the value as the device gave it.
     assert serial("IBM,02061F57P", "Lenovo") == "IBM,02061F57P"
     assert serial("IBM, rack 4", "IBM") == "IBM, rack 4"
+
+
+def test_a_huawei_release_stays_beside_the_platform_version() -> None:
+    # What Huawei's advisories name (V200R010C00SPC600) is kept with the VRP version the sysDescr leads with.
+    got = identify("S5720-56C-PWR-EI-AC Huawei Versatile Routing Platform Software VRP (R) software,Version 5.170 "
+                   "(S5720 V200R010C00SPC600) Copyright (C) 2007 Huawei Technologies Co., Ltd.", host_name="",
+                   vendor="Huawei", chassis=Chassis(), ids=VendorIds())
+    assert got.firmware == "5.170 (V200R010C00SPC600)"
