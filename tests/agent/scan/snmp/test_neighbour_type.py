@@ -5,6 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agent.scan.classify import products
+from agent.scan.classify.device_type import product_kind
+from agent.scan.model import DEVICE_TYPES
 from agent.scan.snmp.observations import build_observations
 from agent.scan.snmp.oids import Oid
 
@@ -25,3 +31,14 @@ def test_a_product_newer_than_the_public_mibs_is_typed_by_its_line() -> None:
     assert kind == "switch"
     assert "registered under 1.3.6.1.4.1.259.10.1 name switch" in why
 
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=0, max_size=40),
+       st.sampled_from(["", "1.3.6.1.4.1", "1.3.6.1.4.1.259.10.1", "1.3.6.1.4.1.2011.2"]))
+def test_any_sysobjectid_a_device_sends_is_read_without_fault(arcs: list[int], under: str) -> None:
+    # sysObjectID comes from the network: any arcs, any depth, under a busy vendor node or nowhere.
+    oid = ".".join([under, *map(str, arcs)] if under else map(str, arcs))
+    found = products.kind_beside(oid, product_kind)
+    assert found is None or (found.kind in DEVICE_TYPES and found.speaking >= 2
+                             and 3 * found.agreeing >= 2 * found.speaking and oid.startswith(found.under + "."))
