@@ -253,12 +253,15 @@ def kind_beside(sys_object_id: str, product_kind: Callable[[str, str], str]) -> 
 
 def _kinds_below(table: _Table, ancestor: str, product_kind: Callable[[str, str], str]) -> Counter[str]:
     """The kinds the products and speaking MIB roots registered below `ancestor` name, counted once per
-    ancestor and kept: only the devices nothing else types ask, so only their subtrees are read."""
+    ancestor and kept: only the devices nothing else types ask, so only their subtrees are read. Only
+    registered subtrees are kept: the OIDs a device invents cost two bisections each, and no memory."""
     with _LOCK:
         if (kinds := table.kinds_below.get(ancestor)) is not None:
             return kinds
     start = bisect.bisect_left(table.ordered, ancestor + ".")
     end = bisect.bisect_left(table.ordered, ancestor + "/")  # "/" follows "." in ASCII: the end of the run
+    if start == end:
+        return Counter()
     kinds = _kinds_named(table, table.ordered[start:end], product_kind)
     with _LOCK:
         table.kinds_below[ancestor] = kinds

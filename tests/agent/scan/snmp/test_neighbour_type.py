@@ -42,3 +42,12 @@ def test_any_sysobjectid_a_device_sends_is_read_without_fault(arcs: list[int], u
     found = products.kind_beside(oid, product_kind)
     assert found is None or (found.kind in DEVICE_TYPES and found.speaking >= 2
                              and 3 * found.agreeing >= 2 * found.speaking and oid.startswith(found.under + "."))
+
+
+def test_the_oids_a_device_invents_are_not_remembered() -> None:
+    # A hostile agent may answer a new sysObjectID on every poll; only the registry's own subtrees are kept.
+    kept = products._table().kinds_below  # the cache under test
+    before = len(kept)
+    for n in range(50):
+        assert products.kind_beside(f"1.3.6.1.4.1.4294967295.{n}.7.7.7.7.7.7", product_kind) is None
+    assert len(kept) == before
