@@ -252,8 +252,8 @@ def kind_beside(sys_object_id: str, product_kind: Callable[[str, str], str]) -> 
 
 
 def _kinds_below(table: _Table, ancestor: str, product_kind: Callable[[str, str], str]) -> Counter[str]:
-    """The kinds the products and speaking MIB roots registered below `ancestor` name, counted once per
-    ancestor and kept: only the devices nothing else types ask, so only their subtrees are read. Only
+    """The kinds the products and speaking MIB roots registered below `ancestor` name, counted on the
+    first device under it and kept, so a sweep reads only the subtrees its devices sit in. Only
     registered subtrees are kept: the OIDs a device invents cost two bisections each, and no memory."""
     with _LOCK:
         if (kinds := table.kinds_below.get(ancestor)) is not None:

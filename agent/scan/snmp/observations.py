@@ -7,7 +7,6 @@ composes them. A new sighting area is a new module in mib/ and one line in SIGHT
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -121,26 +120,22 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     product = None if agent_software else products.lookup(sysgroup.object_id)
     module_root = "" if agent_software else products.module_rooted_at(sysgroup.object_id)
     spoken = None if agent_software else products.module_kind_above(sysgroup.object_id)
+    beside = None if agent_software else products.kind_beside(sysgroup.object_id, product_kind)
     registry = _registry_answers(sysgroup.object_id, mibs, scalars, maker_pen)
     # The standard first rows rank with the public MIBs' objects: like them, named by a registry, not
     # hand-checked per vendor.
     ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=maker.vendor, chassis=box,
                    ids=_vendor_ids(sysgroup.object_id, mibs, scalars, maker_pen),
                    registry=registry + _first_row_answers(scalars), product=product)
-    signals = TypeSignals(
+    kind = decide_type(TypeSignals(
         sys_object_id=sysgroup.object_id, sys_descr=sysgroup.descr, services=system.services(scalars), mibs=mibs,
         if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables),
         product=product_text(product.label, product.name, product.description) if product else "",
         product_family=bool(product and product.family), vendor_objects=tuple(a.name for a in registry),
         model=ids.model, lldp=lldp.capabilities(scalars), if_names=tuple(ifs.names.values()),
         module_root=module_root,
-        module_kind=f"{spoken.kind}\t{spoken.module}\t{spoken.naming}\t{spoken.objects}" if spoken else "")
-    kind = decide_type(signals)
-    # The vendor's neighbouring products are read only for a device nothing else types (device_type.py).
-    if kind.device_type == "unknown" and not agent_software \
-            and (beside := products.kind_beside(sysgroup.object_id, product_kind)):
-        kind = decide_type(replace(signals, neighbour_kind=f"{beside.kind}\t{beside.under}\t{beside.agreeing}"
-                                                          f"\t{beside.speaking}"))
+        module_kind=f"{spoken.kind}\t{spoken.module}\t{spoken.naming}\t{spoken.objects}" if spoken else "",
+        neighbour_kind=f"{beside.kind}\t{beside.under}\t{beside.agreeing}\t{beside.speaking}" if beside else ""))
     if product is not None:
         attributes["productEvidence"] = (
             f"sysObjectID {'under product family' if product.family else 'registered as'} {product.label}"
