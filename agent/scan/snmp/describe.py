@@ -97,6 +97,12 @@ _UNAME = re.compile(_KERNELS + r"[ \t]+\S+[ \t]+(?P<v>\d[\w.\-+~]*)")
 # the release, then the kernel build's "#<n>".
 _UNAME_NO_HOST = re.compile(_KERNELS + r"[ \t]+(?P<v>\d[\w.\-+~]*)[ \t]+#\d")
 _UNAME_START = re.compile(_KERNELS + r"\s", re.IGNORECASE)
+# AIX's uname -a: "AIX <host> <release> <version> <machine id>", release and version apart ("AIX host 1 7":
+# AIX 7.1), as net-snmp on AIX answers sysDescr.
+_AIX_UNAME = re.compile(r"^AIX[ \t]+\S+[ \t]+(?P<r>\d+)[ \t]+(?P<v>\d+)(?![\w.])")
+# IBM's VRMF fileset level as the AIX agent writes it, zero-padded ("06.01.0009.0300"): lslpp and IBM's
+# advisories write the same level without the padding ("6.1.9.300").
+_VRMF_PADDED = re.compile(r"\d{2}\.\d{2}\.\d{4}\.\d{4}")
 # Dates and times are never versions ("3/10/2017", "2014-03-13", "14:00:00").
 _DATE = re.compile(r"^\d{1,4}[/-]\d{1,2}[/-]\d{1,4}$|^\d{1,2}:\d{2}")
 # Nor is a source commit, a run of 7 to 40 hex digits with letters among them ("Mimosa B5c Firmware
@@ -177,6 +183,8 @@ def _clean_version(v: str) -> str:
         v = v[:v.rindex("(")]
     if _DATE.match(v) or _COMMIT.fullmatch(v):
         return ""
+    if _VRMF_PADDED.fullmatch(v):
+        return ".".join(str(int(part)) for part in v.split("."))
     # "v7.2.1.0" and "7.2.1.0" are one version; VRP-style "V200R007" keeps its letter.
     if v[:1] in "vV" and re.fullmatch(r"[vV]\d+(?:\.\d+)+[\w\-]*", v):
         v = v[1:]
@@ -195,6 +203,8 @@ def _version(text: str) -> str:
         if (m.group("pre") or "").lower() not in _NOT_RUNNING and (v := _clean_version(m.group("v"))):
             release = _PRODUCT_RELEASE_AFTER.match(text, m.end("v"))
             return f"{v} ({release.group('r')})" if release else v
+    if aix := _AIX_UNAME.match(text):
+        return f"{aix.group('v')}.{aix.group('r')}"
     for lead in (_LEADING_PRODUCT_VERSION, _APPLIANCE_UNAME):
         if (m0 := lead.match(text)) and (v := _clean_version(m0.group("v"))):
             return v

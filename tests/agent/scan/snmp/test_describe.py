@@ -40,6 +40,11 @@ CASES = [
      "Routing Platform Software VRP (R) software,Version 5.170 (S5720 V200R010C00SPC600) Copyright (C) 2007 Huawei "
      "Technologies Co., Ltd.", "", "Huawei",
      Described(model="S5720-56C-PWR-EI-AC", version="5.170 (V200R010C00SPC600)")),
+    ("AIX: the bos.rte fileset level, written without IBM's zero padding", "IBM PowerPC CHRP Computer\nMachine "
+     "Type: 0x0800004c Processor id: 00F61F574C00\nBase Operating System Runtime AIX version: 06.01.0009.0300\n"
+     "TCP/IP Client Support version: 06.01.0009.0300", "", "IBM", Described(version="6.1.9.300")),
+    ("AIX uname -a: release then version", "AIX testhost 1 7 00C4D8AB4C00", "testhost", "",
+     Described(version="7.1")),
     ("Huawei YunShan: the same shape", "Huawei YunShan OS Version 1.24.0.1 (S6700 V600R024C00SPC100) Copyright (C) "
      "2021-2024 Huawei Technologies Co., Ltd.", "", "Huawei", Described(version="1.24.0.1 (V600R024C00SPC100)")),
     ("a parenthesised build number is no product release", "ArubaOS Version 6.5.1.6 (60228)", "", "Aruba",
@@ -180,3 +185,14 @@ def test_uname_text_with_or_without_its_host_name(descr: str, uname: bool) -> No
 def test_serial_labels(descr: str, serial: str, model: str) -> None:
     got = describe(descr)
     assert (got.serial, got.model) == (serial, model)
+
+
+@pytest.mark.parametrize(("descr", "version"), [
+    ("Base Operating System Runtime VIOS version: 06.01.0009.0100", "6.1.9.100"),
+    ("Runtime AIX version: 05.03.0008.0000", "5.3.8.0"),
+    # Zero-padded versions of other shapes are the vendor's spelling and stay as written.
+    ("Print Server, firmware version 02.03.0001", "02.03.0001"),
+    ("Firmware Version 06.01.009.0300", "06.01.009.0300"),
+])
+def test_only_ibm_vrmf_levels_lose_their_padding(descr: str, version: str) -> None:
+    assert describe(descr).version == version
