@@ -90,8 +90,10 @@ SCALARS: tuple[Oid, ...] = (SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME, SYS_CONTACT, S
 # Standard MIBs whose presence is evidence of a device's type (classify/device_type.py); asked in
 # the same census GETNEXT as the tables, never walked: no request is added per device.
 PRESENCE: dict[str, Oid] = {
-    "ups-mib": (1, 3, 6, 1, 2, 1, 33, 1, 1),         # UPS-MIB::upsIdent (RFC 1628)
-    "printer-mib": (1, 3, 6, 1, 2, 1, 43, 5, 1, 1),  # Printer-MIB::prtGeneralEntry (RFC 3805)
+    # Any object of UPS-MIB or Printer-MIB: agents implement parts of them (a UPS card that answers
+    # upsBattery and upsOutput but not upsIdent is still a UPS's).
+    "ups-mib": (1, 3, 6, 1, 2, 1, 33, 1),            # UPS-MIB::upsObjects (RFC 1628)
+    "printer-mib": (1, 3, 6, 1, 2, 1, 43),           # Printer-MIB::printmib (RFC 3805)
     "hr-printer": (1, 3, 6, 1, 2, 1, 25, 3, 5, 1),   # HOST-RESOURCES-MIB::hrPrinterEntry (RFC 2790)
     "host-resources": HR_SYSTEM,                      # HOST-RESOURCES-MIB::hrSystem (RFC 2790)
     "dot11": (1, 2, 840, 10036),                      # IEEE802dot11-MIB (IEEE Std 802.11 Annex C)

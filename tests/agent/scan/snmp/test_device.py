@@ -205,3 +205,20 @@ def test_an_agent_that_leaves_out_the_scalars_instance_still_names_serial_and_fi
     both = {**mib, (*fusion, 1, 0): b"FSN-REAL-1", (*fusion, 1): b"FSN-OTHER-2"}
     (dev,), _, _ = _read_device(both, "192.0.2.50", "discovery")
     assert dev.serial == "FSN-REAL-1"
+
+
+@pytest.mark.parametrize(("kind", "objects", "expected"), [
+    # A UPS card that answers upsBattery and upsOutput but not the upsIdent group (values made up).
+    ("ups", {(1, 3, 6, 1, 2, 1, 33, 1, 2, 1, 0): 2, (1, 3, 6, 1, 2, 1, 33, 1, 4, 1, 0): 3}, "ups"),
+    # A printer whose agent answers prtMarkerTable but no prtGeneralTable.
+    ("printer", {(1, 3, 6, 1, 2, 1, 43, 10, 2, 1, 4, 1, 1): 12345}, "printer"),
+    ("neither", {(1, 3, 6, 1, 2, 1, 34, 1, 0): 1}, "unknown"),
+])
+def test_any_object_of_ups_mib_or_printer_mib_is_its_presence(kind: str, objects: dict[Oid, Any],
+                                                              expected: str) -> None:
+    mib: dict[Oid, Any] = {(*SYSTEM, 1, 0): b"SNMP agent", (*SYSTEM, 2, 0): (1, 3, 6, 1, 4, 1, 99999, 1),
+                           (*SYSTEM, 5, 0): kind.encode(), **objects}
+    for depth in ("discovery", "inventory"):
+        (dev,), status, _ = _read_device(mib, "192.0.2.52", depth)
+        assert status.ok, status.reason
+        assert dev.device_type == expected, (depth, dict(dev.attributes).get("typeEvidence"))
