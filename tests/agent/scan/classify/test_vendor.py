@@ -100,7 +100,8 @@ def test_shorten_drops_legal_forms_notes_and_shouting(raw: str, short: str) -> N
     ("NetScreen Technologies, Inc.", "Juniper"), ("Foundry Networks, Inc.", "Brocade"),
     ("American Power Conversion Corp.", "APC"), ("Merlin Gerin", "Eaton"), ("Network Appliance Corporation", "NetApp"),
     ("Routerboard.com", "MikroTik"), ("Intel Corporate", "Intel"), ("QNAP SYSTEMS, INC", "QNAP"),
-    ("Fortinet, Inc.", "Fortinet"),
+    ("Fortinet, Inc.", "Fortinet"), ("IntruVert Networks, Inc.", "Trellix"),
+    ("Avaya Networks", "Extreme Networks"), ("VegaStream", "Sangoma"),
 ])
 def test_one_spelling_per_maker(raw: str, brand: str) -> None:
     assert canonical(raw) == brand
