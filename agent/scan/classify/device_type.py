@@ -26,7 +26,9 @@ Signals, all standard:
 * sysDescr words, matched on word boundaries, after removing phrases that contain a type word
   but mean something else ("Automatic Transfer Switch" is not a switch);
 * a vendor's product subtree, only where the vendor's MIB says what the whole subtree is
-  (PRODUCT_SUBTREES, each citing its MIB);
+  (PRODUCT_SUBTREES, each citing its MIB): sysObjectID's, or, where sysObjectID names only the SNMP
+  agent's software, the subtree of the first object the device answers under its maker's enterprise
+  (snmp/maker_probe.py: a Check Point firewall on net-snmp answers CHECKPOINT-MIB's products subtree);
 * the product the sysObjectID is registered as in the vendor's MIB (classify/products.py): the
   words its DESCRIPTION and its name use for their own kind ("... Ethernet Switch", `hpSwitchJ9019A`,
   "Access Point", "UPS"), with the same word-boundary patterns as sysDescr's strongest words (the
@@ -204,6 +206,9 @@ class TypeSignals:
     lldp: frozenset[str] = frozenset()         # LLDP capabilities the device advertises (mib/lldp.py)
     if_names: tuple[str, ...] = ()             # ifName (else ifDescr) of every interface
     module_root: str = ""                      # "MODULE::name" of the vendor MIB rooted at sysObjectID
+    # The first object the device answers under its maker's enterprise, dotted, where sysObjectID names
+    # only its agent's software (snmp/maker_probe.py): a net-snmp Gaia firewall's CHECKPOINT-MIB.
+    maker_object: str = ""
     # What the vendor MIB nearest above sysObjectID speaks of: "kind\tMODULE::name\tnaming\tobjects"
     # (classify/products.py module_kind_above).
     module_kind: str = ""
@@ -386,13 +391,22 @@ def _entities(sig: TypeSignals, tally: _Tally) -> None:
 
 
 def _subtree(sig: TypeSignals, tally: _Tally) -> None:
-    oid = sig.sys_object_id.strip().lstrip(".")
+    """The vendor subtree sysObjectID lies under; else, for a device whose sysObjectID names only its
+    agent, the one its maker's first object lies under (the device implements that part of the MIB)."""
+    if best := _subtree_of(sig.sys_object_id):
+        tally.add(best[1], _SUBTREE_POINTS, f"sysObjectID under {best[2]}")
+    elif best := _subtree_of(sig.maker_object):
+        tally.add(best[1], _SUBTREE_POINTS, f"answers objects under {best[2]}")
+
+
+def _subtree_of(dotted: str) -> tuple[str, str, str] | None:
+    """The longest PRODUCT_SUBTREES entry `dotted` lies under (or is), None when none."""
+    oid = dotted.strip().lstrip(".")
     best: tuple[str, str, str] | None = None
     for prefix, dtype, mib in PRODUCT_SUBTREES:
-        if (oid == prefix or oid.startswith(prefix + ".")) and (best is None or len(prefix) > len(best[0])):
+        if oid and (oid == prefix or oid.startswith(prefix + ".")) and (best is None or len(prefix) > len(best[0])):
             best = (prefix, dtype, mib)
-    if best is not None:
-        tally.add(best[1], _SUBTREE_POINTS, f"sysObjectID under {best[2]}")
+    return best
 
 
 PRODUCT_POINTS = 5

@@ -38,7 +38,7 @@ from agent.scan.options import SweepOptions
 from agent.scan.snmp.channel import Channel, socket_reason, v3_probe
 from agent.scan.snmp.community import CommunitySession
 from agent.scan.snmp.credentials import Credential, credentials
-from agent.scan.snmp.maker_probe import answering_enterprises, maker_enterprise, wanted
+from agent.scan.snmp.maker_probe import first_objects, maker_enterprise, wanted
 from agent.scan.snmp.mib.entity import walk_entities
 from agent.scan.snmp.mib.identity_objects import GET_BATCH
 from agent.scan.snmp.observations import build_observations, identity_requests
@@ -264,7 +264,7 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
         finally:
             streams.release()
 
-    answering: tuple[int, ...] = ()
+    answering: tuple[Oid, ...] = ()
 
     async def identity_objects() -> str:
         # The vendor's and standard MIBs' serial/model/version objects: one GET of the hand-checked
@@ -278,7 +278,7 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
         probe_note = ""
         if wanted(object_id):
             try:
-                answering = await answering_enterprises(session)
+                answering = await first_objects(session)
             except SnmpError as exc:
                 probe_note = f"enterprise probe failed: {exc}"
         hand, chosen, note = identity_requests(object_id, mibs, maker_enterprise(answering))

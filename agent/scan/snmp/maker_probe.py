@@ -9,8 +9,10 @@ there; so does this probe, with a few GETNEXTs that skip from one enterprise to 
 1.3.6.1.4.1 (GETNEXT of 1.3.6.1.4.1.<n+1> after an object of enterprise n), at most MAX_HOPS.
 
 The first enterprise that is not an agent's software (classify.vendor.AGENT_SOFTWARE_PENS) is the
-maker's: it names the vendor when the device's own words do not (classify/vendor.py), and its
-serial, model and firmware objects are asked like a sysObjectID enterprise's (observations.py).
+maker's: it names the vendor when the device's own words do not (classify/vendor.py), its serial,
+model and firmware objects are asked like a sysObjectID enterprise's (observations.py), and the
+first object the device answers there is type evidence where a vendor's MIB says what its subtree
+is (classify/device_type.py PRODUCT_SUBTREES: CHECKPOINT-MIB's on a Gaia firewall's net-snmp agent).
 """
 
 from __future__ import annotations
@@ -32,25 +34,35 @@ def wanted(sys_object_id: str) -> bool:
     return not names_its_maker(sys_object_id)
 
 
-async def answering_enterprises(session: Session, *, hops: int = MAX_HOPS) -> tuple[int, ...]:
-    """The enterprise numbers with at least one object the device answers, in OID order.
+async def first_objects(session: Session, *, hops: int = MAX_HOPS) -> tuple[Oid, ...]:
+    """The first object the device answers under each enterprise that has one, in OID order.
 
     Stops at the end of enterprises(1.3.6.1.4.1), at the end of the view, after `hops` requests,
     and at an agent that does not move forward (a broken GETNEXT would otherwise loop).
     """
-    found: list[int] = []
+    found: list[Oid] = []
     cursor: Oid = ENTERPRISES
     for _ in range(hops):
         name = await session.next_name(cursor)
         if name is None or len(name) <= len(ENTERPRISES) or name[:len(ENTERPRISES)] != ENTERPRISES \
                 or name <= cursor:
             break
-        pen = name[len(ENTERPRISES)]
-        found.append(pen)
-        cursor = (*ENTERPRISES, pen + 1)
+        found.append(name)
+        cursor = (*ENTERPRISES, name[len(ENTERPRISES)] + 1)
     return tuple(found)
 
 
-def maker_enterprise(answering: tuple[int, ...]) -> int:
+def enterprise_of(name: Oid) -> int:
+    """The enterprise number an object under enterprises(1.3.6.1.4.1) lies under."""
+    return name[len(ENTERPRISES)]
+
+
+def maker_enterprise(answering: tuple[Oid, ...]) -> int:
     """The first answering enterprise that is not an SNMP agent's software, 0 when none."""
-    return next((pen for pen in answering if pen not in AGENT_SOFTWARE_PENS), 0)
+    first = maker_object(answering)
+    return enterprise_of(first) if first else 0
+
+
+def maker_object(answering: tuple[Oid, ...]) -> Oid:
+    """The first object the device answers under its maker's enterprise (maker_enterprise), () when none."""
+    return next((name for name in answering if enterprise_of(name) not in AGENT_SOFTWARE_PENS), ())

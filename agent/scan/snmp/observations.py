@@ -16,7 +16,7 @@ from agent.scan.classify.enterprises import enterprise_number
 from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS
 from agent.scan.model import Method, Observation
 from agent.scan.snmp.identify import identify
-from agent.scan.snmp.maker_probe import maker_enterprise, wanted
+from agent.scan.snmp.maker_probe import maker_enterprise, maker_object, wanted
 from agent.scan.snmp.mib import Sightings, Tables, arp_cache, bridge, entity, host_resources, interfaces, lldp, system
 from agent.scan.snmp.mib.identity_objects import Answer, IdObject, RegistryError, answers, choose
 from agent.scan.snmp.mib.vendor_ids import VendorIds, vendor_ids
@@ -94,7 +94,7 @@ def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any]
 
 
 def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *, seen_at: datetime,
-                       mibs: frozenset[str] = frozenset(), answering: tuple[int, ...] = ()) -> list[Observation]:
+                       mibs: frozenset[str] = frozenset(), answering: tuple[Oid, ...] = ()) -> list[Observation]:
     """The device's own observation, then the sightings of its ARP cache, forwarding tables and LLDP.
 
     Args:
@@ -103,7 +103,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         tables: what was walked, by oids.COLUMNS name; absent tables are simply empty.
         seen_at: when the device answered.
         mibs: the PRESENCE MIBs the device answered (device-type evidence).
-        answering: the enterprises whose MIBs it answers (maker_probe.py; probed only when
+        answering: the first object it answers under each enterprise (maker_probe.py; probed only when
             sysObjectID names no maker).
     """
     sysgroup = system.system_group(scalars)
@@ -111,7 +111,8 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     box = entity.chassis(tables)
     attributes = host_resources.attributes(scalars, tables)
     device_mac = ifs.device_mac
-    maker_pen = maker_enterprise(answering) if wanted(sysgroup.object_id) else 0
+    probed = answering if wanted(sysgroup.object_id) else ()
+    maker_pen = maker_enterprise(probed)
     maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac, sysgroup.descr, maker_pen)
     # The product the vendor's MIB registers this sysObjectID as: a model and type signal of its own,
     # else the vendor MIB rooted there (type words only). Not for the agent-software enterprises
@@ -133,7 +134,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         product=product_text(product.label, product.name, product.description) if product else "",
         product_family=bool(product and product.family), vendor_objects=tuple(a.name for a in registry),
         model=ids.model, lldp=lldp.capabilities(scalars), if_names=tuple(ifs.names.values()),
-        module_root=module_root,
+        module_root=module_root, maker_object=".".join(map(str, maker_object(probed))),
         module_kind=f"{spoken.kind}\t{spoken.module}\t{spoken.naming}\t{spoken.objects}" if spoken else "",
         neighbour_kind=f"{beside.kind}\t{beside.under}\t{beside.agreeing}\t{beside.speaking}" if beside else ""))
     if product is not None:

@@ -15,7 +15,7 @@ from agent.scan.model import Method, Observation, TargetStatus
 from agent.scan.options import SweepOptions
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.device import Device, read_device
-from agent.scan.snmp.maker_probe import ENTERPRISES, answering_enterprises, maker_enterprise, wanted
+from agent.scan.snmp.maker_probe import ENTERPRISES, first_objects, maker_enterprise, wanted
 from agent.scan.snmp.observations import identity_requests
 from agent.scan.snmp.oids import (
     COLUMNS,
@@ -140,7 +140,7 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     object_id = full[0].snmp.object_id if full[0].snmp else ""
     probes = [oids for oids, _ in agent.bulks[1:] if len(oids) == 1 and oids[0][:6] == ENTERPRISES]
     assert bool(probes) == wanted(object_id)
-    maker = maker_enterprise(asyncio.run(answering_enterprises(TableAgent(mib))))
+    maker = maker_enterprise(asyncio.run(first_objects(TableAgent(mib))))
     hand, chosen, _ = identity_requests(object_id, frozenset(PRESENCE), maker)
     first_rows = [o.oid for o in chosen if o.first_row]
     assert all(_under(o, allowed) or o in first_rows for oids, _ in agent.bulks[1:] if oids not in probes for o in oids)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.scan.snmp.maker_probe import ENTERPRISES, answering_enterprises, maker_enterprise, wanted
+from agent.scan.snmp.maker_probe import ENTERPRISES, first_objects, maker_enterprise, maker_object, wanted
 from agent.scan.snmp.observations import build_observations, identity_requests
 from agent.scan.snmp.oids import Oid
 from tests.agent.scan.snmp.agents import TableAgent
@@ -39,19 +39,21 @@ NAS: dict[Oid, Any] = {
 
 def test_the_probe_skips_from_enterprise_to_enterprise_and_names_the_maker() -> None:
     agent = TableAgent(NAS)
-    assert asyncio.run(answering_enterprises(agent)) == (2021, 6574, 8072)
+    first = asyncio.run(first_objects(agent))
+    assert first == (_ent(2021, 4, 5, 0), _ent(6574, 1, 1, 0), _ent(8072, 1, 2, 1, 1, 4, 0, 1, 0))
     # One GETNEXT per enterprise and one that finds the end: each starts past the last enterprise seen.
     assert [oids for oids, _ in agent.bulks] == [(ENTERPRISES,), (_ent(2022),), (_ent(6575),), (_ent(8073),)]
-    assert maker_enterprise((2021, 6574, 8072)) == 6574
-    assert maker_enterprise((2021, 8072)) == 0 and maker_enterprise(()) == 0
+    assert maker_enterprise(first) == 6574 and maker_object(first) == _ent(6574, 1, 1, 0)
+    assert maker_enterprise((first[0], first[2])) == 0 and maker_enterprise(()) == 0
+    assert maker_object((first[0], first[2])) == ()
 
 
 def test_the_probe_asks_at_most_its_hops_and_stops_outside_enterprises() -> None:
     many = {_ent(pen, 1, 0): 1 for pen in range(100, 120)}
-    assert asyncio.run(answering_enterprises(TableAgent(many), hops=3)) == (100, 101, 102)
+    assert asyncio.run(first_objects(TableAgent(many), hops=3)) == (_ent(100, 1, 0), _ent(101, 1, 0), _ent(102, 1, 0))
     # Nothing under enterprises: the first answer lies beyond it (or is the end of the view).
-    assert asyncio.run(answering_enterprises(TableAgent({(1, 3, 6, 1, 6, 3, 1, 0): 1}))) == ()
-    assert asyncio.run(answering_enterprises(TableAgent({}))) == ()
+    assert asyncio.run(first_objects(TableAgent({(1, 3, 6, 1, 6, 3, 1, 0): 1}))) == ()
+    assert asyncio.run(first_objects(TableAgent({}))) == ()
 
 
 class _Looping(TableAgent):
@@ -64,7 +66,7 @@ class _Looping(TableAgent):
 
 def test_an_agent_that_does_not_move_forward_ends_the_probe() -> None:
     agent = _Looping({})
-    assert asyncio.run(answering_enterprises(agent)) == (9,)
+    assert asyncio.run(first_objects(agent)) == (_ent(9, 1),)
     assert len(agent.bulks) == 2
 
 
@@ -84,7 +86,8 @@ def test_the_makers_objects_are_asked_and_name_vendor_model_serial_and_firmware(
     assert set(identity_requests(".".join(map(str, NET_SNMP_LINUX)), frozenset())[0]) <= set(hand)
 
     scalars = {oid: NAS[oid] for oid in (*NAS, *asked) if oid in NAS and oid[:7] != _ent(2021)}
-    (dev,) = build_observations("192.0.2.7", scalars, {}, seen_at=datetime.now(UTC), answering=(2021, 6574, 8072))
+    (dev,) = build_observations("192.0.2.7", scalars, {}, seen_at=datetime.now(UTC),
+                                answering=(_ent(2021, 4, 5, 0), _ent(6574, 1, 1, 0)))
     assert dev.vendor == "Synology"
     assert "answers enterprise 6574's MIB" in dict(dev.attributes)["vendorEvidence"]
     assert (dev.model, dev.serial) == ("DS916+", "1690NXN123456")
@@ -96,7 +99,7 @@ def test_the_makers_objects_are_asked_and_name_vendor_model_serial_and_firmware(
 
 def test_a_maker_under_its_own_sys_object_id_is_not_probed_into_another() -> None:
     scalars: dict[Oid, Any] = {(1, 3, 6, 1, 2, 1, 1, 2, 0): _ent(9, 1, 1208), (1, 3, 6, 1, 2, 1, 1, 1, 0): b"switch"}
-    (dev,) = build_observations("192.0.2.8", scalars, {}, seen_at=datetime.now(UTC), answering=(6574,))
+    (dev,) = build_observations("192.0.2.8", scalars, {}, seen_at=datetime.now(UTC), answering=(_ent(6574, 1, 1, 0),))
     assert dev.vendor == "Cisco"
 
 
@@ -107,5 +110,31 @@ def test_a_maker_known_only_to_the_public_mibs_registry_is_asked_for_its_objects
     hand, extra, _ = identity_requests("", frozenset(), 40989)
     assert {serial, release} <= {o.oid for o in extra} and not {serial, release} & set(hand)
     scalars: dict[Oid, Any] = {(1, 3, 6, 1, 2, 1, 1, 1, 0): b"NMU", serial: b"NMU1234567", release: b"1.03.24"}
-    (dev,) = build_observations("192.0.2.9", scalars, {}, seen_at=datetime.now(UTC), answering=(40989,))
+    (dev,) = build_observations("192.0.2.9", scalars, {}, seen_at=datetime.now(UTC),
+                                answering=(_ent(40989, 10, 16, 20, 15, 0),))
     assert (dev.serial, dev.firmware) == ("NMU1234567", "1.03.24")
+
+
+# A Check Point Gaia gateway as its net-snmp agent answers: net-snmp's sysObjectID, a uname sysDescr,
+# HOST-RESOURCES, and CHECKPOINT-MIB's firewall objects under its products subtree (values made up).
+GAIA_FIRST = (_ent(2620, 1, 1, 4, 0), _ent(8072, 1, 2, 1, 1, 4, 0, 1, 0))
+
+
+def test_the_makers_first_object_in_a_subtree_its_mib_types_types_the_device() -> None:
+    scalars: dict[Oid, Any] = {(1, 3, 6, 1, 2, 1, 1, 1, 0): b"Linux gw1 3.10.0-957.21.3cpx86_64 #1 SMP x86_64",
+                               (1, 3, 6, 1, 2, 1, 1, 2, 0): NET_SNMP_LINUX}
+    mibs = frozenset({"host-resources"})
+    (dev,) = build_observations("192.0.2.10", scalars, {}, seen_at=datetime.now(UTC), mibs=mibs, answering=GAIA_FIRST)
+    assert dev.device_type == "firewall"
+    assert "answers objects under CHECKPOINT-MIB" in dict(dev.attributes)["typeEvidence"]
+    # Without the probe's answer it is the Linux host its agent says it is.
+    (bare,) = build_observations("192.0.2.10", scalars, {}, seen_at=datetime.now(UTC), mibs=mibs)
+    assert bare.device_type == "server"
+    # A maker's first object outside any typed subtree says nothing of the type (Synology's system group).
+    (nas,) = build_observations("192.0.2.11", scalars, {}, seen_at=datetime.now(UTC), mibs=mibs,
+                                answering=(_ent(6574, 1, 1, 0),))
+    assert nas.device_type == "server"
+    # And a device whose sysObjectID names its maker is typed by that, never by the probe.
+    own = {**scalars, (1, 3, 6, 1, 2, 1, 1, 2, 0): _ent(9, 1, 1208)}
+    (cisco,) = build_observations("192.0.2.12", own, {}, seen_at=datetime.now(UTC), mibs=mibs, answering=GAIA_FIRST)
+    assert "CHECKPOINT-MIB" not in dict(cisco.attributes).get("typeEvidence", "")
