@@ -190,18 +190,36 @@ def module_kind_above(sys_object_id: str) -> SpokenKind | None:
 
     Why: a vendor puts a product line's sysObjectIDs under the line's own MIB (Edge-Core's ECS3510-MIB
     is rooted at 1.3.6.1.4.1.259.10.1.27, its switches answer ...27.102), and that MIB's objects say
-    what the device manages where its name does not. Only the nearest root counts (a deeper module is
-    the product's own, an ancestor's the vendor's wider tree), and never the enterprise node itself.
+    what the device manages where its name does not. Only the nearest root counts (an ancestor's is the
+    vendor's wider tree), and never the enterprise node itself; a module whose objects hang directly
+    below sysObjectID is the device's own MIB and comes first.
     """
     table = _table()
     oid = sys_object_id.strip().lstrip(".")
     floor = len(ENTERPRISES.split(".")) + 2
+    if oid.count(".") + 1 >= floor and (below := _speaking_child(table, oid)):
+        return below
     while oid.count(".") + 1 >= floor:
         if oid in table.roots:
             spoken = table.root_kinds.get(oid)
             return SpokenKind(spoken[0], table.roots[oid], spoken[1], spoken[2]) if spoken else None
         oid = oid.rpartition(".")[0]
     return None
+
+
+def _speaking_child(table: _Table, oid: str) -> SpokenKind | None:
+    """The kind spoken by the MIB whose objects hang directly below `oid` (InterSeptor-MIB's inSeptObjects at
+    sysObjectID.1: the sysObjectID names the device's own MIB), when its root is the only one there and no
+    product is registered below `oid`."""
+    start = bisect.bisect_left(table.ordered, oid + ".")
+    end = bisect.bisect_left(table.ordered, oid + "/")
+    below = table.ordered[start:end]
+    children = [o for o in below if o.rpartition(".")[0] == oid and o in table.root_kinds]
+    # Not a node products are registered under (ZyXEL's products node also roots a wireless MIB).
+    if len(children) != 1 or any(o in table.rows for o in below):
+        return None
+    kind, naming, objects = table.root_kinds[children[0]]
+    return SpokenKind(kind, table.roots[children[0]], naming, objects)
 
 
 @dataclass(frozen=True, slots=True)

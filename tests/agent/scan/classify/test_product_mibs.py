@@ -371,3 +371,27 @@ def test_the_products_registered_beside_a_sysobjectid_say_its_kind(tmp_path: Pat
         "switch", "1.3.6.1.4.1.99999.2.1", 2, 3)
     # One sensor beside it is one product, not a line.
     assert products.kind_beside("1.3.6.1.4.1.99999.3.8", product_kind) is None
+
+
+def test_a_mib_whose_objects_hang_directly_below_the_sysobjectid_is_the_devices_own(tmp_path: Path,
+                                                                                     shipped: None) -> None:
+    # InterSeptor-MIB-like: the device answers ...99999.5.3.1 and its MIB's objects hang from ...5.3.1.1;
+    # a products node (...99999.1) that registers products and also roots a wireless MIB; a node with two
+    # MIBs below it.
+    out = tmp_path / "products.tsv.gz"
+    with gzip.open(out, "wt", encoding="utf-8") as fout:
+        fout.write("# test registry\n"
+                   "#root\t1.3.6.1.4.1.99999.5.3.1.1\tsensObjects\tACME-SENS-MIB\tiot\t22\t125\n"
+                   "#root\t1.3.6.1.4.1.99999.1.9\tproWireless\tACME-NWA-MIB\twireless\t12\t69\n"
+                   "#root\t1.3.6.1.4.1.99999.7.1\tpduObjects\tACME-PDU-MIB\tups\t200\t250\n"
+                   "#root\t1.3.6.1.4.1.99999.7.2\tenvObjects\tACME-ENV-MIB\tiot\t30\t90\n"
+                   "1.3.6.1.4.1.99999.1.5\tacmeSwitch5\tACME-PRODUCTS-MIB\tAcme 5 switch\n")
+    products.use_file(out)
+    assert products.module_kind_above("1.3.6.1.4.1.99999.5.3.1") == products.SpokenKind(
+        "iot", "ACME-SENS-MIB::sensObjects", 22, 125)
+    # Two levels down is another MIB's, not the device's own.
+    assert products.module_kind_above("1.3.6.1.4.1.99999.5.3") is None
+    # Below a node products are registered under, a MIB is one of the vendor's, not the device's.
+    assert products.module_kind_above("1.3.6.1.4.1.99999.1") is None
+    # Two MIBs below: neither is the device's own.
+    assert products.module_kind_above("1.3.6.1.4.1.99999.7") is None
