@@ -351,15 +351,12 @@ def test_the_mibs_beside_a_sysobjectid_say_nothing_when_they_disagree(mibs: Path
 def test_the_products_registered_beside_a_sysobjectid_say_its_kind(tmp_path: Path, shipped: None) -> None:
     # A products MIB listing a vendor's switches under one node (ENTERASYS-OIDS-MIB-like), one entry
     # naming no kind, and an access point: two of three named say switch.
-    out = tmp_path / "products.tsv.gz"
-    with gzip.open(out, "wt", encoding="utf-8") as fout:
-        fout.write("# test registry\n"
-                   "1.3.6.1.4.1.99999.2.1.1\tacmeDevB5G124x48\tACME-OIDS-MIB\tAcme B5 48-port Ethernet Switch\n"
-                   "1.3.6.1.4.1.99999.2.1.2\tacmeDevC5K125x48\tACME-OIDS-MIB\tAcme C5 stackable switch\n"
-                   "1.3.6.1.4.1.99999.2.1.3\tacmeDevG3G124x24\tACME-OIDS-MIB\tAcme G3 24 port\n"
-                   "1.3.6.1.4.1.99999.2.1.4\tacmeDevAP3605\tACME-OIDS-MIB\tAcme 3605 wireless access point\n"
-                   "1.3.6.1.4.1.99999.3.7\tacmeSensor\tACME-OIDS-MIB\tAcme temperature sensor\n")
-    products.use_file(out)
+    _use_registry(tmp_path,
+                  "1.3.6.1.4.1.99999.2.1.1\tacmeDevB5G124x48\tACME-OIDS-MIB\tAcme B5 48-port Ethernet Switch\n"
+                  "1.3.6.1.4.1.99999.2.1.2\tacmeDevC5K125x48\tACME-OIDS-MIB\tAcme C5 stackable switch\n"
+                  "1.3.6.1.4.1.99999.2.1.3\tacmeDevG3G124x24\tACME-OIDS-MIB\tAcme G3 24 port\n"
+                  "1.3.6.1.4.1.99999.2.1.4\tacmeDevAP3605\tACME-OIDS-MIB\tAcme 3605 wireless access point\n"
+                  "1.3.6.1.4.1.99999.3.7\tacmeSensor\tACME-OIDS-MIB\tAcme temperature sensor\n")
     # The G3 names no kind of its own; its neighbours do: two switches and an access point.
     assert products.kind_beside("1.3.6.1.4.1.99999.2.1.3", product_kind) == products.NeighbourKind(
         "switch", "1.3.6.1.4.1.99999.2.1", 2, 3)
@@ -378,15 +375,12 @@ def test_a_mib_whose_objects_hang_directly_below_the_sysobjectid_is_the_devices_
     # InterSeptor-MIB-like: the device answers ...99999.5.3.1 and its MIB's objects hang from ...5.3.1.1;
     # a products node (...99999.1) that registers products and also roots a wireless MIB; a node with two
     # MIBs below it.
-    out = tmp_path / "products.tsv.gz"
-    with gzip.open(out, "wt", encoding="utf-8") as fout:
-        fout.write("# test registry\n"
-                   "#root\t1.3.6.1.4.1.99999.5.3.1.1\tsensObjects\tACME-SENS-MIB\tiot\t22\t125\n"
-                   "#root\t1.3.6.1.4.1.99999.1.9\tproWireless\tACME-NWA-MIB\twireless\t12\t69\n"
-                   "#root\t1.3.6.1.4.1.99999.7.1\tpduObjects\tACME-PDU-MIB\tups\t200\t250\n"
-                   "#root\t1.3.6.1.4.1.99999.7.2\tenvObjects\tACME-ENV-MIB\tiot\t30\t90\n"
-                   "1.3.6.1.4.1.99999.1.5\tacmeSwitch5\tACME-PRODUCTS-MIB\tAcme 5 switch\n")
-    products.use_file(out)
+    _use_registry(tmp_path,
+                  "#root\t1.3.6.1.4.1.99999.5.3.1.1\tsensObjects\tACME-SENS-MIB\tiot\t22\t125\n"
+                  "#root\t1.3.6.1.4.1.99999.1.9\tproWireless\tACME-NWA-MIB\twireless\t12\t69\n"
+                  "#root\t1.3.6.1.4.1.99999.7.1\tpduObjects\tACME-PDU-MIB\tups\t200\t250\n"
+                  "#root\t1.3.6.1.4.1.99999.7.2\tenvObjects\tACME-ENV-MIB\tiot\t30\t90\n"
+                  "1.3.6.1.4.1.99999.1.5\tacmeSwitch5\tACME-PRODUCTS-MIB\tAcme 5 switch\n")
     assert products.module_kind_above("1.3.6.1.4.1.99999.5.3.1") == products.SpokenKind(
         "iot", "ACME-SENS-MIB::sensObjects", 22, 125)
     # Two levels down is another MIB's, not the device's own.
@@ -395,3 +389,11 @@ def test_a_mib_whose_objects_hang_directly_below_the_sysobjectid_is_the_devices_
     assert products.module_kind_above("1.3.6.1.4.1.99999.1") is None
     # Two MIBs below: neither is the device's own.
     assert products.module_kind_above("1.3.6.1.4.1.99999.7") is None
+
+
+def _use_registry(tmp_path: Path, lines: str) -> None:
+    """Look products up in a registry file of these lines (the shipped format, written by hand)."""
+    out = tmp_path / "products.tsv.gz"
+    with gzip.open(out, "wt", encoding="utf-8") as fout:
+        fout.write("# test registry\n" + lines)
+    products.use_file(out)
