@@ -214,9 +214,11 @@ def _speaking_child(table: _Table, oid: str) -> SpokenKind | None:
     start = bisect.bisect_left(table.ordered, oid + ".")
     end = bisect.bisect_left(table.ordered, oid + "/")
     below = table.ordered[start:end]
-    children = [o for o in below if o.rpartition(".")[0] == oid and o in table.root_kinds]
     # Not a node products are registered under (ZyXEL's products node also roots a wireless MIB).
-    if len(children) != 1 or any(o in table.rows for o in below):
+    if any(o in table.rows for o in below):
+        return None
+    children = [o for o in below if o.rpartition(".")[0] == oid and o in table.root_kinds]
+    if len(children) != 1:
         return None
     kind, naming, objects = table.root_kinds[children[0]]
     return SpokenKind(kind, table.roots[children[0]], naming, objects)
