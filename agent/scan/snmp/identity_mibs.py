@@ -218,8 +218,9 @@ def kind_of(name: str) -> str:
             or _SERIAL_NUMBER_WORDS & set(ws) or (len(ws) >= 2 and ws[-1] == "sn") \
             or (len(ws) >= 2 and ws[-1] == "esn" and ws[-2] in _ESN_OWNERS):
         return "serial"
+    # ... and a closing "MachineType", IBM's, Lenovo's and NetApp's word for the model (IBM-AIX-MIB aixSeMachineType).
     if "model" in ws or {"modelname", "productname"} & set(ws) or ("product", "name") in pairs \
-            or ("prod", "name") in pairs:
+            or ("prod", "name") in pairs or ws[-2:] == ["machine", "type"]:
         return "model"
     soft = {"firmware", "fw", "software", "softw", "sw", "os", "image", "img", "sys", "system", "product", "prod",
             "code", "op", "opcode", "release", "firm"}

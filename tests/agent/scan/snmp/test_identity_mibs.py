@@ -196,6 +196,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     ("nsBgpInfoVersion", ""), ("firmwareUpdateBundleVersion", ""), ("deviceRevision", ""), ("mibVersion", ""),
     # one lowercase word (ServersCheck), and "Software" after a device word, alone
     ("productversion", "firmware"), ("productname", "model"), ("sysSoftware", "firmware"),
+    # IBM's, Lenovo's and NetApp's word for the model ("8233-E8B"), and FASTPATH's beside its model
+    ("aixSeMachineType", "model"), ("agentInventoryMachineType", "model"), ("machineTypeCount", ""),
     ("hwEasyOperationDefaultSysSoftware", ""), ("endptSBM1SWVER", ""), ("software", ""),
     # the device's electronic serial number, not a modem's or a session's
     ("hwDeviceEsn", "serial"), ("c3gEsn", ""), ("cCdmaSessionEsn", ""),
