@@ -4,7 +4,9 @@ Order (issue 16, DESIGN.md Scanning):
 0. the maker sysDescr names in a copyright notice, a DOCSIS `VENDOR:` field or a company name with its
    legal form (descr_maker.py): the device's own text, which follows a product to its present owner
    when the enterprise number stays with whoever registered it (Nortel's for Ciena's 6500, H3C's for
-   HPE's Comware switches);
+   HPE's Comware switches); then the maker a printer's IEEE 1284 device ID names (snmp/mib/device_id.py:
+   the printer's own word to its drivers, where its print server answers under the enterprise number
+   of the server card's maker, Extended Systems' for Zebra's);
 0b. a brand sysDescr opens with ("Aruba JL635A 8325 ...") when the device's MAC is registered to
    that same brand, or its ENTITY-MIB chassis names it as manufacturer: two of the device's own
    sources agree on a maker other than the enterprise's registrant (HPE's enterprise number on
@@ -63,7 +65,7 @@ class VendorChoice:
 
 
 def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", descr: str = "",
-                  maker_pen: int = 0) -> VendorChoice:
+                  maker_pen: int = 0, device_id_maker: str = "") -> VendorChoice:
     """The device's maker from its sources in order of trust (see the module docstring).
 
     Args:
@@ -72,10 +74,13 @@ def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", 
         entity_mfg: entPhysicalMfgName of the chassis ("" when the device has no ENTITY-MIB).
         mac: the MAC that stands for the device (interfaces.read_interfaces), any spelling.
         maker_pen: the first enterprise whose own MIB the device answers (maker_probe.py), 0 if none.
+        device_id_maker: the maker a printer's IEEE 1284 device ID names (snmp/mib/device_id.py), "" if none.
     """
     refused: list[str] = []
     if said := named_maker(descr):
         return VendorChoice(said, f"sysDescr names {said!r}")
+    if device_id_maker and (brand := canonical(device_id_maker)):
+        return VendorChoice(brand, f"its IEEE 1284 device ID names {device_id_maker!r}")
     mac_org, mac_refusal = hardware_vendor(mac) if mac else ("", "")
     if mac_org and _opens_with(descr, brand := canonical(mac_org)):
         return VendorChoice(brand, f"sysDescr opens with {brand!r}, the maker of its MAC's OUI ({mac_org})")

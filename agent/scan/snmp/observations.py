@@ -90,7 +90,8 @@ def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any]
     return VendorIds(serials=tuple(v for ids in found for v in ids.serials),
                      models=tuple(v for ids in found for v in ids.models),
                      firmwares=tuple(v for ids in found for v in ids.firmwares),
-                     last_firmwares=tuple(v for ids in found for v in ids.last_firmwares))
+                     last_firmwares=tuple(v for ids in found for v in ids.last_firmwares),
+                     makers=tuple(v for ids in found for v in ids.makers))
 
 
 def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *, seen_at: datetime,
@@ -113,7 +114,9 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     device_mac = ifs.device_mac
     probed = answering if wanted(sysgroup.object_id) else ()
     maker_pen = maker_enterprise(probed)
-    maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac, sysgroup.descr, maker_pen)
+    vendor_said = _vendor_ids(sysgroup.object_id, mibs, scalars, maker_pen)
+    maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac, sysgroup.descr, maker_pen,
+                          device_id_maker=next(iter(vendor_said.makers), ""))
     # The product the vendor's MIB registers this sysObjectID as: a model and type signal of its own,
     # else the vendor MIB rooted there (type words only). Not for the agent-software enterprises
     # (net-snmp's `linux`): they name no product.
@@ -126,7 +129,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     # The standard first rows rank with the public MIBs' objects: like them, named by a registry, not
     # hand-checked per vendor.
     ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=maker.vendor, chassis=box,
-                   ids=_vendor_ids(sysgroup.object_id, mibs, scalars, maker_pen),
+                   ids=vendor_said,
                    registry=registry + _first_row_answers(scalars), product=product)
     kind = decide_type(TypeSignals(
         sys_object_id=sysgroup.object_id, sys_descr=sysgroup.descr, services=system.services(scalars), mibs=mibs,

@@ -17,10 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agent.scan.snmp.mib import device_id
 from agent.scan.snmp.oids import Oid
 from agent.scan.snmp.values import text
 
 # "serial" | "model" | "firmware" | "last-firmware" (a release read only when no other source names one)
+# | "device-id" (a printer's IEEE 1284 device ID: its maker, model and serial, mib/device_id.py)
 Field = str
 Objects = tuple[tuple[Field, Oid], ...]
 
@@ -301,6 +303,7 @@ class VendorIds:
     models: tuple[str, ...] = ()
     firmwares: tuple[str, ...] = ()
     last_firmwares: tuple[str, ...] = ()  # read after every other source of the release
+    makers: tuple[str, ...] = ()          # the maker a printer's IEEE 1284 device ID names
 
 
 def enterprise(object_id: str) -> int:
@@ -355,8 +358,12 @@ def _product_objects(object_id: str) -> Objects:
 
 
 def objects(object_id: str, mibs: frozenset[str]) -> Objects:
-    """The objects to ask a device with this sysObjectID that answered these PRESENCE MIBs."""
-    out: Objects = VENDOR.get(enterprise(object_id), ()) + _product_objects(object_id)
+    """The objects to ask a device with this sysObjectID that answered these PRESENCE MIBs: a printer's
+    IEEE 1284 device ID first (the model the printer gives its drivers, also behind a print server card
+    that answers sysDescr and its vendor's objects itself), then its vendor's, then the standard MIBs'."""
+    printer = bool({"printer-mib", "hr-printer"} & mibs)
+    out: Objects = tuple(("device-id", oid) for oid in device_id.OBJECTS if printer)
+    out += VENDOR.get(enterprise(object_id), ()) + _product_objects(object_id)
     for mib, objs in STANDARD.items():
         if mib in mibs:
             out += objs
@@ -370,9 +377,16 @@ def request(object_id: str, mibs: frozenset[str]) -> tuple[Oid, ...]:
 
 def vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any]) -> VendorIds:
     """Every answered value per field, in the order `objects` lists them."""
-    found: dict[str, list[str]] = {"serial": [], "model": [], "firmware": [], "last-firmware": []}
+    found: dict[str, list[str]] = {"serial": [], "model": [], "firmware": [], "last-firmware": [], "maker": []}
+    serials_last: list[str] = []  # a device ID's serial, after the MIBs' own serial objects
     for name, oid in dict.fromkeys(objects(object_id, mibs)):  # a printer maker's hrDeviceDescr.1 is listed twice
         if oid in scalars and (value := text(scalars[oid])):
-            found[name].append(value)
-    return VendorIds(tuple(found["serial"]), tuple(found["model"]), tuple(found["firmware"]),
-                     tuple(found["last-firmware"]))
+            if name == "device-id":
+                said = device_id.parse(value)
+                found["maker"] += [said.maker] if said.maker else []
+                found["model"] += [said.model] if said.model else []
+                serials_last += [said.serial] if said.serial else []
+            else:
+                found[name].append(value)
+    return VendorIds(tuple(found["serial"] + serials_last), tuple(found["model"]), tuple(found["firmware"]),
+                     tuple(found["last-firmware"]), tuple(found["maker"]))

@@ -160,3 +160,15 @@ def test_a_brand_sysdescr_opens_with_beats_the_enterprise_when_the_chassis_names
     assert choose_vendor("1.3.6.1.4.1.11.2.3.7.11.181", "Aruba", "", "PL.10.10.0002").vendor == "HP"
     # Some agents put the model in entPhysicalMfgName, and it opens their sysDescr too: no maker's word.
     assert choose_vendor("1.3.6.1.4.1.52642.2.1.45.101", "S3900-24T4S", "", "S3900-24T4S").vendor != "S3900-24T4S"
+
+
+def test_a_printers_device_id_names_its_maker_before_the_print_servers_enterprise() -> None:
+    # A ZebraNet print server answers under Extended Systems' enterprise (683); the printer's IEEE 1284
+    # device ID says Zebra. The maker sysDescr names still comes first.
+    choice = choose_vendor("1.3.6.1.4.1.683.6", "", "", "ZebraNet Wired PS", device_id_maker="Zebra Technologies")
+    assert (choice.vendor, choice.reason) == ("Zebra Technologies",
+                                              "its IEEE 1284 device ID names 'Zebra Technologies'")
+    assert choose_vendor("1.3.6.1.4.1.683.6", "", "", "ZebraNet Wired PS").vendor != "Zebra Technologies"
+    assert choose_vendor("1.3.6.1.4.1.11.2.3.9.1", "", "", "Copyright (c) 2020 Acme Inc.",
+                         device_id_maker="Hewlett-Packard").vendor == "Acme"
+    assert choose_vendor("", "", "", "", device_id_maker="Hewlett-Packard").vendor == "HP"

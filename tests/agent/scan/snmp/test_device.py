@@ -222,3 +222,19 @@ def test_any_object_of_ups_mib_or_printer_mib_is_its_presence(kind: str, objects
         (dev,), status, _ = _read_device(mib, "192.0.2.52", depth)
         assert status.ok, status.reason
         assert dev.device_type == expected, (depth, dict(dev.attributes).get("typeEvidence"))
+
+
+def test_a_print_servers_printer_is_named_by_its_ieee_1284_device_id() -> None:
+    """A ZebraNet print server as a LibreNMS test recording has it: Extended Systems' enterprise, the card's
+    sysDescr, hrPrinterTable rows, and HP-LASERJET-COMMON-MIB gdStatusId holding the printer's device ID."""
+    mib: dict[Oid, Any] = {
+        (*SYSTEM, 1, 0): b"ZebraNet Wired PS", (*SYSTEM, 2, 0): (1, 3, 6, 1, 4, 1, 683, 6),
+        (*SYSTEM, 5, 0): b"label-1", (1, 3, 6, 1, 2, 1, 25, 3, 5, 1, 1, 1): 3,
+        (1, 3, 6, 1, 4, 1, 11, 2, 3, 9, 1, 1, 7, 0):
+            b"MANUFACTURER:Zebra Technologies;COMMAND SET:ZPL;MODEL:ZTC TLP 2824 Plus;CLASS:PRINTER;",
+    }
+    for depth in ("discovery", "inventory"):
+        (dev,), status, _ = _read_device(mib, "192.0.2.53", depth)
+        assert status.ok, status.reason
+        assert (dev.vendor, dev.model, dev.device_type) == ("Zebra Technologies", "ZTC TLP 2824 Plus", "printer")
+        assert "IEEE 1284 device ID" in dict(dev.attributes)["vendorEvidence"]

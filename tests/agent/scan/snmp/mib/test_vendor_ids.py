@@ -90,6 +90,20 @@ FRAGMENTS = [
     ("Moxa AWK (product subtree of 8691.15)", "1.3.6.1.4.1.8691.15.34", frozenset(), _frag({
         "1.3.6.1.4.1.8691.15.34.1.1.1.0": "AWK-4131A-US", "1.3.6.1.4.1.8691.15.34.1.1.5.0": "1.17 Build 21091612"}),
      VendorIds((), ("AWK-4131A-US",), ("1.17 Build 21091612",))),
+    # A print server card in front of its printer (values as a LibreNMS test recording of an OkiLAN card
+    # has them): the IEEE 1284 device ID names the printer, before the card's hrDeviceDescr.
+    ("print server: IEEE 1284 device ID (HP-LASERJET-COMMON-MIB gdStatusId)", "1.3.6.1.4.1.2001.1.1.1.1",
+     frozenset({"hr-printer"}), _frag({
+         "1.3.6.1.4.1.11.2.3.9.1.1.7.0": "MANUFACTURE:OKI UK LTD;COMMAND SET:PCL,XPS,POSTSCRIPT;MODEL:MC873;"
+                                         "CLASS:PRINTER;DESCRIPTION:MC873;",
+         "1.3.6.1.2.1.25.3.2.1.3.1": "OkiLAN 9450g"}),
+     VendorIds((), ("MC873", "OkiLAN 9450g"), (), (), ("OKI UK LTD",))),
+    # ... and the PWG's own object (PRINTER-PORT-MONITOR-MIB ppmPrinterIEEE1284DeviceId), short keys and
+    # a serial, which comes after Printer-MIB's own.
+    ("printer: PWG ppmPrinterIEEE1284DeviceId", "1.3.6.1.4.1.99999.1", frozenset({"printer-mib"}), _frag({
+        "1.3.6.1.4.1.2699.1.2.1.2.1.1.3.1": "MFG:Acme;CMD:PCL;MDL:Acme LaserPro 4200;CLS:PRINTER;SN:AC123;",
+        "1.3.6.1.2.1.43.5.1.1.17.1": "E7812345"}),
+     VendorIds(("E7812345", "AC123"), ("Acme LaserPro 4200",), (), (), ("Acme",))),
 ]
 
 
