@@ -100,6 +100,11 @@ _UNAME_START = re.compile(_KERNELS + r"\s", re.IGNORECASE)
 # AIX's uname -a: "AIX <host> <release> <version> <machine id>", release and version apart ("AIX host 1 7":
 # AIX 7.1), as net-snmp on AIX answers sysDescr.
 _AIX_UNAME = re.compile(r"^AIX[ \t]+\S+[ \t]+(?P<r>\d+)[ \t]+(?P<v>\d+)(?![\w.])")
+# The Windows SNMP service's "Software: Windows Version 6.3 (Build 17763 ...)": the service is not
+# manifested for Windows 10, so Windows reports 6.3 to it on every NT 10.0 release (Windows 10 and 11,
+# Server 2016 to 2025); the build (10240 and later) says which, and is what Microsoft's advisories name.
+_WINDOWS_BUILD = re.compile(r"\bWindows\b[^-;]*?\bVersion 6\.3\s*\(Build(?: Number:)?\s*(?P<b>\d{5,})\b")
+_FIRST_NT10_BUILD = 10240
 # IBM's VRMF fileset level as the AIX agent writes it, zero-padded ("06.01.0009.0300"): lslpp and IBM's
 # advisories write the same level without the padding ("6.1.9.300").
 _VRMF_PADDED = re.compile(r"\d{2}\.\d{2}\.\d{4}\.\d{4}")
@@ -199,6 +204,8 @@ WITH_PRODUCT_RELEASE = re.compile(r"\S+ \(V\d{3}R\d{3}\w*\)")
 
 
 def _version(text: str) -> str:
+    if (win := _WINDOWS_BUILD.search(text)) and int(win.group("b")) >= _FIRST_NT10_BUILD:
+        return f"10.0.{win.group('b')}"
     for m in _VERSION_LABEL.finditer(text):
         if (m.group("pre") or "").lower() not in _NOT_RUNNING and (v := _clean_version(m.group("v"))):
             release = _PRODUCT_RELEASE_AFTER.match(text, m.end("v"))

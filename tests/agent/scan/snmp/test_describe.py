@@ -196,3 +196,19 @@ def test_serial_labels(descr: str, serial: str, model: str) -> None:
 ])
 def test_only_ibm_vrmf_levels_lose_their_padding(descr: str, version: str) -> None:
     assert describe(descr).version == version
+
+
+@pytest.mark.parametrize(("descr", "version"), [
+    # Windows reports 6.3 to its unmanifested SNMP service on every NT 10.0 release; the build says which.
+    ("Hardware: Intel64 Family 6 Model 63 Stepping 2 AT/AT COMPATIBLE - Software: Windows Version 6.3 "
+     "(Build 17763 Multiprocessor Free)", "10.0.17763"),
+    ("Hardware: Intel64 Family 6 Model 85 Stepping 7 AT/AT COMPATIBLE - Software: Windows Version 6.3 "
+     "(Build 20348 Multiprocessor Free)", "10.0.20348"),
+    # Windows 8.1 and Server 2012 R2 are 6.3 indeed (build 9600); older releases say their own version.
+    ("Hardware: AMD64 Family 16 Model 2 Stepping 3 AT/AT COMPATIBLE - Software: Windows Version 6.3 "
+     "(Build 9600 Multiprocessor Free)", "6.3"),
+    ("Hardware: x86 Family 6 Model 3 Stepping 4 AT/AT COMPATIBLE  - Software: Windows NT Version 3.51  "
+     "(Build Number: 1057 Multiprocessor Free )", "3.51"),
+])
+def test_windows_names_its_nt_10_release_by_its_build(descr: str, version: str) -> None:
+    assert describe(descr).version == version
