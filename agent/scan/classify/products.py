@@ -211,9 +211,7 @@ def _speaking_child(table: _Table, oid: str) -> SpokenKind | None:
     """The kind spoken by the MIB whose objects hang directly below `oid` (InterSeptor-MIB's inSeptObjects at
     sysObjectID.1: the sysObjectID names the device's own MIB), when its root is the only one there and no
     product is registered below `oid`."""
-    start = bisect.bisect_left(table.ordered, oid + ".")
-    end = bisect.bisect_left(table.ordered, oid + "/")
-    below = table.ordered[start:end]
+    below = _registered_below(table, oid)
     # Not a node products are registered under (ZyXEL's products node also roots a wireless MIB).
     if any(o in table.rows for o in below):
         return None
@@ -278,14 +276,19 @@ def _kinds_below(table: _Table, ancestor: str, product_kind: Callable[[str, str]
     with _LOCK:
         if (kinds := table.kinds_below.get(ancestor)) is not None:
             return kinds
-    start = bisect.bisect_left(table.ordered, ancestor + ".")
-    end = bisect.bisect_left(table.ordered, ancestor + "/")  # "/" follows "." in ASCII: the end of the run
-    if start == end:
+    below = _registered_below(table, ancestor)
+    if not below:
         return Counter()
-    kinds = _kinds_named(table, table.ordered[start:end], product_kind)
+    kinds = _kinds_named(table, below, product_kind)
     with _LOCK:
         table.kinds_below[ancestor] = kinds
     return kinds
+
+
+def _registered_below(table: _Table, oid: str) -> list[str]:
+    """The product and speaking-root OIDs strictly below `oid`: one run of the sorted registry, found by
+    two bisections ("/" follows "." in ASCII, so `oid + "/"` ends the run)."""
+    return table.ordered[bisect.bisect_left(table.ordered, oid + "."):bisect.bisect_left(table.ordered, oid + "/")]
 
 
 def _kinds_named(table: _Table, oids: list[str], product_kind: Callable[[str, str], str]) -> Counter[str]:
