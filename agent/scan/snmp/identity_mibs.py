@@ -48,7 +48,21 @@ Which objects are candidates (general, for every vendor; the README beside the d
    the device's own objects with one prefix (SYMM-SMI etcSerialNbr and etcVersion, IMCO-LSPS-MIB
    sdsSerialNumber and sdsSoftware, EXALINK-FUSION-MIB fusionInfoSerial and fusionInfoVersion). A
    further word names another thing's release (PAN-COMMON-MIB panSysThreatVersion), a hardware word
-   the board's (`hwVersion`); these rank after the objects whose own name says what they hold.
+   the board's (`hwVersion`); these rank after the objects whose own name says what they hold;
+6. a serial, model or firmware also where the descriptor names nothing but the object's DESCRIPTION
+   says what it holds, of the device (`described_kind`): vendors name objects tersely or in their
+   own words (TELDAT-MIB telAdminStatusSystemAppVersion "Version of the application running at the
+   moment in the system.", WHISP-BOX-MIBV2-MIB productTypeName "Basic product type...", CAMBIUM's
+   cambiumESN "Device' serial number (ESN)...", Alteon's agChassis "Chassis serial number."). Only the
+   first sentence counts, without its parentheses (an "e.g., product name" is an example); it must
+   name the kind (serial number; model name or number, product name or type; software, firmware or
+   application version or release), name the device (a device word: `_DESCRIBED_DEVICE_WORDS`) and
+   no other part (criterion 4's words, and the description's own: a fallback image, the release an
+   upgrade installs, a major or minor part of a version, the product name of some software); a
+   sentence two objects of one group share says nothing about either (RADLAN's copied "Serial number
+   of the product." on rlPhdUnitGenParamAssetTag and ...HardwareVersion), and a descriptor naming an
+   address, date or key holds that (DRAGONWAVE-HORIZON-QUANTUM-MIB hzQtmGroupAuthenticationKey, "The
+   serial number of the group..."). These rank after both kinds above.
 
 Each candidate gets a rank (`rank`): a descriptor or table naming the device itself (`_DEVICE_WORDS`)
 first, then scalars before table columns, current objects before deprecated or obsolete ones, then
@@ -66,7 +80,7 @@ written: no MIB text.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
@@ -294,7 +308,7 @@ def compile_folder(folder: Path) -> dict[str, dict[str, Any]]:
     Raises:
         BuildError: pysmi is not installed or the folder holds no MIB module.
     """
-    return mib_build.compile_folder(folder, WHAT, texts=False)
+    return mib_build.compile_folder(folder, WHAT, texts=True)  # criterion 6 reads DESCRIPTION clauses
 
 
 def _resolved(modules: Mapping[str, Mapping[str, Any]], bases: frozenset[str], *,
@@ -347,9 +361,54 @@ def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
     beside = found((oid, module, sym, "firmware") for oid, module, sym in objects
                    if (oid[:-1] in prefixes and not kind_of(name := str(sym.get("name", "")))
                        and names_release_of(name, prefixes[oid[:-1]])))
-    # ... ranked after the objects whose own name says what they hold.
-    return sorted({**beside, **named}.values(),
-                  key=lambda c: (c.pen, KINDS.index(c.kind), c.oid not in named, c.rank, c.oid))
+    # Criterion 6: what the DESCRIPTION says, where no two objects of the group share the sentence.
+    sentences = {oid: first_sentence(str(sym.get("description", ""))) for oid, _, sym in objects}
+    shared = Counter((oid[:-1], sentence) for oid, sentence in sentences.items() if sentence)
+    described = found((oid, module, sym, described_kind(sentences[oid])) for oid, module, sym in objects
+                      if not kind_of(name := str(sym.get("name", ""))) and not set(words(name)) & _BINARY_TC_WORDS
+                      and shared[(oid[:-1], sentences[oid])] == 1)
+    # ... ranked after the objects whose own name says what they hold, then after criterion 5's.
+    return sorted({**described, **beside, **named}.values(),
+                  key=lambda c: (c.pen, KINDS.index(c.kind), c.oid not in named, c.oid in described, c.rank, c.oid))
+
+
+# Words of a description that name the device itself, one of which the sentence must hold (criterion 6).
+_DESCRIBED_DEVICE_WORDS = frozenset({"device", "system", "unit", "product", "appliance", "chassis", "equipment",
+                                     "box", "switch", "router", "node", "platform", "instrument", "gateway",
+                                     "firewall", "ups", "pdu", "server", "nas", "printer", "terminal", "converter"})
+# ... and words that make its release something else's: a fallback or upgrade image, part of a version.
+_DESCRIBED_OTHER_WORDS = frozenset({"fallback", "upgrading", "directory", "major", "minor", "date"})
+_DESCRIBED = (
+    ("serial", re.compile(r"\bserial[\s-]*(number|no\b|num\b|#)|\bserialnumber\b", re.IGNORECASE)),
+    ("model", re.compile(r"\bmodel (name|number|no|designation|identifier|string)\b"
+                         r"|\b(product|device|system|unit|hardware|equipment) model\b|\bproduct (name|type|title)\b"
+                         r"|\bmodel of (the |this )?(device|system|unit|product|equipment|switch|router|appliance)\b",
+                         re.IGNORECASE)),
+    ("firmware", re.compile(r"\b(software|firmware|sw|fw|os|application|operating system|code|image|program)\s+"
+                            r"(build\s+)?(version|release|revision|level)\b"
+                            r"|\bversion of (the )?(running |current |main |active )?"
+                            r"(software|firmware|application|operating system|os|code|program)\b", re.IGNORECASE)),
+)
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+def first_sentence(description: str) -> str:
+    """The DESCRIPTION's first sentence, spaces collapsed and parenthesised text left out."""
+    text = _PARENTHESES.sub(" ", " ".join(description.split()))
+    return " ".join(re.split(r"(?<=[.;:])\s", text, maxsplit=1)[0].split())
+
+
+def described_kind(sentence: str) -> str:
+    """Which of serial/model/firmware a description's first sentence says the object holds, of the
+    device itself; "" for none (criterion 6)."""
+    ws = {w.lower() for w in re.findall(r"[A-Za-z]+", sentence)}
+    if not ws & _DESCRIBED_DEVICE_WORDS or ws & (PART_WORDS | _DESCRIBED_OTHER_WORDS):
+        return ""
+    for kind, pattern in _DESCRIBED:
+        if pattern.search(sentence) and not (kind == "model" and ws & {"software", "version"}) \
+                and not (kind == "firmware" and ws & (_BOOT_WORDS | {"kernel"})):
+            return kind
+    return ""
 
 
 def _candidate(oid: tuple[int, ...], module: str, sym: Mapping[str, Any], kind: str,

@@ -307,3 +307,90 @@ def test_which_names_are_a_release_of_the_identity_prefix(name: str, prefixes: l
                                                           names: bool) -> None:
     assert identity_mibs.names_release_of(name, prefixes) is names
     assert identity_mibs.identity_prefix("etcSerialNbr") == ("etc",)
+
+
+# A vendor that names objects tersely and says in their DESCRIPTION what they hold (criterion 6).
+GADGET_MIB = """GADGET-MIB DEFINITIONS ::= BEGIN
+IMPORTS
+    OBJECT-TYPE, enterprises FROM SNMPv2-SMI
+    DisplayString FROM SNMPv2-TC;
+
+gadget OBJECT IDENTIFIER ::= { enterprises 99997 }
+gadgetStatus OBJECT IDENTIFIER ::= { gadget 1 }
+gadgetPhd OBJECT IDENTIFIER ::= { gadget 2 }
+
+gadgetAppRelease OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
+    DESCRIPTION "Version of the application running at the moment in the system. Set at the factory."
+    ::= { gadgetStatus 1 }
+gadgetTypeName OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
+    DESCRIPTION "The product name (model) of this unit." ::= { gadgetStatus 2 }
+gadgetEsnText OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
+    DESCRIPTION "Device serial number, as on its label." ::= { gadgetStatus 3 }
+gadgetSysFirmwareVersion OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Named." ::= { gadgetStatus 4 }
+gadgetFallbackImage OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
+    DESCRIPTION "System fallback image version." ::= { gadgetStatus 5 }
+gadgetPsuIdent OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
+    DESCRIPTION "The serial number of the power supply unit." ::= { gadgetStatus 6 }
+gadgetNtpName OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
+    DESCRIPTION "The product name of the installed NTP software of the device." ::= { gadgetStatus 7 }
+gadgetDlsw OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
+    DESCRIPTION "Information about this node (e.g., product name, code release)." ::= { gadgetStatus 8 }
+gadgetGroupKey OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
+    DESCRIPTION "The serial number of the group this node is in." ::= { gadgetStatus 9 }
+gadgetPhdAssetTag OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-write STATUS current
+    DESCRIPTION "Serial number of the product." ::= { gadgetPhd 1 }
+gadgetPhdHardwareRev OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
+    DESCRIPTION "Serial number of the product." ::= { gadgetPhd 2 }
+END
+"""
+
+
+def test_a_description_that_says_what_the_object_holds_makes_it_a_candidate_ranked_last(tmp_path: Path) -> None:
+    (_folder(tmp_path / "mibs") / "gadget.mib").write_text(GADGET_MIB)
+    out = tmp_path / "reg.tsv.gz"
+    build(tmp_path / "mibs", out, source="tiny test MIB")
+    ent = (1, 3, 6, 1, 4, 1, 99997, 1)
+    assert load(out)[99997] == (
+        IdObject("serial", (*ent, 3, 0), "GADGET-MIB::gadgetEsnText"),
+        IdObject("model", (*ent, 2, 0), "GADGET-MIB::gadgetTypeName"),
+        # the object whose own name says it comes first
+        IdObject("firmware", (*ent, 4, 0), "GADGET-MIB::gadgetSysFirmwareVersion"),
+        IdObject("firmware", (*ent, 1, 0), "GADGET-MIB::gadgetAppRelease"),
+    )
+    # Left out: a fallback image, a part's serial, some software's product name, an example in
+    # parentheses, a descriptor naming a key, and one sentence copied onto two objects of a group.
+
+
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ("Version of the application running at the moment in the system.", "firmware"),
+    ("Chassis serial number.", "serial"),
+    ("Service tag serial-number of the switch.", "serial"),
+    ("Product name", "model"),
+    ("The UPS Model designation.", "model"),
+    ("The software version of the switch.", "firmware"),
+    ("The serial number of the power supply.", ""),              # a part's
+    ("System fallback image version.", ""),                       # not the running one
+    ("The software release to which the system is upgrading.", ""),
+    ("This attribute defines the major version of the Operating System.", ""),  # a part of a version
+    ("The product name of the systems management software.", ""),  # software's, not the device's
+    ("Serial number.", ""),                                       # names no device
+    ("This is the boot monitor firmware revision of the system.", ""),
+    ("The system Linux kernel firmware version.", ""),
+])
+def test_which_descriptions_say_what_an_object_holds(sentence: str, kind: str) -> None:
+    assert identity_mibs.described_kind(sentence) == kind
+
+
+def test_the_first_sentence_leaves_parentheses_out() -> None:
+    assert identity_mibs.first_sentence("Gives  product info (e.g., product name).  More.") == "Gives product info ."
