@@ -55,8 +55,10 @@ Which objects are candidates (general, for every vendor; the README beside the d
    moment in the system.", WHISP-BOX-MIBV2-MIB productTypeName "Basic product type...", CAMBIUM's
    cambiumESN "Device' serial number (ESN)...", Alteon's agChassis "Chassis serial number."). Only the
    first sentence counts, without its parentheses (an "e.g., product name" is an example); it must
-   name the kind (serial number; model name or number, product name or type; software, firmware or
-   application version or release), name the device (a device word: `_DESCRIBED_DEVICE_WORDS`) and
+   name the kind (serial number; model name, number or type, product name, type or ID, not its part
+   number; software, firmware or application version or release), name the device (a device word:
+   `_DESCRIBED_DEVICE_WORDS`, or "the software" or "the firmware" whose release it is: RS-XX8000-COMMON-MIB
+   versionNumberSW "The Rohde&Schwarz revision number of the software, for example 1.2.1.") and
    no other part (criterion 4's words, and the description's own: a fallback image, the release an
    upgrade installs, a major or minor part of a version, the product name of some software); a
    sentence two objects of one group share says nothing about either (RADLAN's copied "Serial number
@@ -380,16 +382,19 @@ _DESCRIBED_DEVICE_WORDS = frozenset({"device", "system", "unit", "product", "app
 _DESCRIBED_OTHER_WORDS = frozenset({"fallback", "upgrading", "directory", "major", "minor", "date"})
 _DESCRIBED = (
     ("serial", re.compile(r"\bserial[\s-]*(number|no\b|num\b|#)|\bserialnumber\b", re.IGNORECASE)),
-    ("model", re.compile(r"\bmodel (name|number|no|designation|identifier|string)\b"
-                         r"|\b(product|device|system|unit|hardware|equipment) model\b|\bproduct (name|type|title)\b"
+    ("model", re.compile(r"\bmodel (name|number|no|designation|identifier|string|type)\b"
+                         r"|\b(product|device|system|unit|hardware|equipment) model\b"
+                         r"|\bproduct (name|type|title|id|identifier)\b|\bname of (the )?product\b"
                          r"|\bmodel of (the |this )?(device|system|unit|product|equipment|switch|router|appliance)\b",
                          re.IGNORECASE)),
     ("firmware", re.compile(r"\b(software|firmware|sw|fw|os|application|operating system|code|image|program)\s+"
                             r"(build\s+)?(version|release|revision|level)\b"
-                            r"|\bversion of (the )?(running |current |main |active )?"
+                            r"|\b(version|revision|release)( number)? of (the )?(running |current |main |active )?"
                             r"(software|firmware|application|operating system|os|code|program)\b", re.IGNORECASE)),
 )
 _PARENTHESES = re.compile(r"\([^)]*\)")
+# "The revision number of the software": the device's own, though the sentence names no device.
+_THE_RELEASE = re.compile(r"\b(version|revision|release)( number)? of the (software|firmware)\b", re.IGNORECASE)
 
 
 def first_sentence(description: str) -> str:
@@ -402,7 +407,8 @@ def described_kind(sentence: str) -> str:
     """Which of serial/model/firmware a description's first sentence says the object holds, of the
     device itself; "" for none (criterion 6)."""
     ws = {w.lower() for w in re.findall(r"[A-Za-z]+", sentence)}
-    if not ws & _DESCRIBED_DEVICE_WORDS or ws & (PART_WORDS | _DESCRIBED_OTHER_WORDS):
+    names_the_device = bool(ws & _DESCRIBED_DEVICE_WORDS or _THE_RELEASE.search(sentence))
+    if not names_the_device or ws & (PART_WORDS | _DESCRIBED_OTHER_WORDS):
         return ""
     for kind, pattern in _DESCRIBED:
         if pattern.search(sentence) and not (kind == "model" and ws & {"software", "version"}) \

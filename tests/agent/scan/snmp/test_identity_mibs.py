@@ -379,6 +379,10 @@ def test_a_description_that_says_what_the_object_holds_makes_it_a_candidate_rank
     ("Product name", "model"),
     ("The UPS Model designation.", "model"),
     ("The software version of the switch.", "firmware"),
+    ("The Rohde&Schwarz revision number of the software, for example 1.2.1.", "firmware"),  # "the software"
+    ("Name of product", "model"),
+    ("SP product id.", "model"),
+    ("The product number of the device.", ""),                   # a part number, not the model
     ("The serial number of the power supply.", ""),              # a part's
     ("System fallback image version.", ""),                       # not the running one
     ("The software release to which the system is upgrading.", ""),
