@@ -238,3 +238,18 @@ def test_a_print_servers_printer_is_named_by_its_ieee_1284_device_id() -> None:
         assert status.ok, status.reason
         assert (dev.vendor, dev.model, dev.device_type) == ("Zebra Technologies", "ZTC TLP 2824 Plus", "printer")
         assert "IEEE 1284 device ID" in dict(dev.attributes)["vendorEvidence"]
+
+
+def test_an_object_named_for_nothing_is_read_for_what_its_description_says() -> None:
+    """A Teldat router as a LibreNMS test recording has it (values made up): TELDAT-MIB names its release
+    telAdminStatusSystemAppVersion, "Version of the application running at the moment in the system.";
+    the shipped registry lists it by that DESCRIPTION, and the sweep reads it at both depths."""
+    mib: dict[Oid, Any] = {
+        (*SYSTEM, 1, 0): b"Router model 1GEWAN 4GESW", (*SYSTEM, 2, 0): (1, 3, 6, 1, 4, 1, 2007, 1, 1, 312),
+        (*SYSTEM, 5, 0): b"edge-1", (1, 3, 6, 1, 4, 1, 2007, 1, 2, 1, 6, 0): b"10.09.26",
+    }
+    for depth in ("discovery", "inventory"):
+        (dev,), status, _ = _read_device(mib, "192.0.2.54", depth)
+        assert status.ok, status.reason
+        assert dev.firmware == "10.09.26", depth
+        assert "firmware from TELDAT-MIB::telAdminStatusSystemAppVersion" in dict(dev.attributes)["identityEvidence"]
