@@ -258,17 +258,15 @@ def test_the_device_words_rank_first() -> None:
     assert sorted([other, old, column, sys_serial]) == [sys_serial, old, column, other]
 
 
+def _module_head(module: str, root: str, pen: int, groups: tuple[str, ...]) -> str:
+    """The opening of a tiny vendor MIB: `root` at enterprises.`pen`, then `groups` numbered 1, 2, ... below it."""
+    numbered = "".join(f"{g} OBJECT IDENTIFIER ::= {{ {root} {n} }}\n" for n, g in enumerate(groups, 1))
+    return (f"{module} DEFINITIONS ::= BEGIN\nIMPORTS\n    OBJECT-TYPE, enterprises FROM SNMPv2-SMI\n"
+            f"    DisplayString FROM SNMPv2-TC;\n\n{root} OBJECT IDENTIFIER ::= {{ enterprises {pen} }}\n{numbered}\n")
+
+
 # A vendor that names its device's release only with the prefix of its serial (criterion 5).
-WIDGET_MIB = """WIDGET-MIB DEFINITIONS ::= BEGIN
-IMPORTS
-    OBJECT-TYPE, enterprises FROM SNMPv2-SMI
-    DisplayString FROM SNMPv2-TC;
-
-widget OBJECT IDENTIFIER ::= { enterprises 99998 }
-widgetInfo OBJECT IDENTIFIER ::= { widget 1 }
-widgetOther OBJECT IDENTIFIER ::= { widget 2 }
-widgetHw OBJECT IDENTIFIER ::= { widget 3 }
-
+WIDGET_MIB = _module_head("WIDGET-MIB", "widget", 99998, ("widgetInfo", "widgetOther", "widgetHw")) + """\
 widgetInfoSerial OBJECT-TYPE
     SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { widgetInfo 1 }
 widgetInfoVersion OBJECT-TYPE
@@ -309,50 +307,29 @@ def test_which_names_are_a_release_of_the_identity_prefix(name: str, prefixes: l
     assert identity_mibs.identity_prefix("etcSerialNbr") == ("etc",)
 
 
+def _scalar(name: str, parent: str, arc: int, description: str, access: str = "read-only") -> str:
+    """MIB text of one DisplayString scalar `name` at `parent`.`arc`, described by `description`."""
+    return (f"{name} OBJECT-TYPE\n    SYNTAX DisplayString MAX-ACCESS {access} STATUS current\n"
+            f"    DESCRIPTION \"{description}\" ::= {{ {parent} {arc} }}\n")
+
+
 # A vendor that names objects tersely and says in their DESCRIPTION what they hold (criterion 6).
-GADGET_MIB = """GADGET-MIB DEFINITIONS ::= BEGIN
-IMPORTS
-    OBJECT-TYPE, enterprises FROM SNMPv2-SMI
-    DisplayString FROM SNMPv2-TC;
-
-gadget OBJECT IDENTIFIER ::= { enterprises 99997 }
-gadgetStatus OBJECT IDENTIFIER ::= { gadget 1 }
-gadgetPhd OBJECT IDENTIFIER ::= { gadget 2 }
-
-gadgetAppRelease OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
-    DESCRIPTION "Version of the application running at the moment in the system. Set at the factory."
-    ::= { gadgetStatus 1 }
-gadgetTypeName OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
-    DESCRIPTION "The product name (model) of this unit." ::= { gadgetStatus 2 }
-gadgetEsnText OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
-    DESCRIPTION "Device serial number, as on its label." ::= { gadgetStatus 3 }
-gadgetSysFirmwareVersion OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Named." ::= { gadgetStatus 4 }
-gadgetFallbackImage OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
-    DESCRIPTION "System fallback image version." ::= { gadgetStatus 5 }
-gadgetPsuIdent OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
-    DESCRIPTION "The serial number of the power supply unit." ::= { gadgetStatus 6 }
-gadgetNtpName OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
-    DESCRIPTION "The product name of the installed NTP software of the device." ::= { gadgetStatus 7 }
-gadgetDlsw OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
-    DESCRIPTION "Information about this node (e.g., product name, code release)." ::= { gadgetStatus 8 }
-gadgetGroupKey OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
-    DESCRIPTION "The serial number of the group this node is in." ::= { gadgetStatus 9 }
-gadgetPhdAssetTag OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-write STATUS current
-    DESCRIPTION "Serial number of the product." ::= { gadgetPhd 1 }
-gadgetPhdHardwareRev OBJECT-TYPE
-    SYNTAX DisplayString MAX-ACCESS read-only STATUS current
-    DESCRIPTION "Serial number of the product." ::= { gadgetPhd 2 }
-END
+GADGET_MIB = _module_head("GADGET-MIB", "gadget", 99997, ("gadgetStatus", "gadgetPhd")) + "".join(
+    _scalar(name, "gadgetStatus", arc, description) for arc, (name, description) in enumerate((
+    ("gadgetAppRelease", "Version of the application running at the moment in the system. Set at the factory."),
+    ("gadgetTypeName", "The product name (model) of this unit."),
+    ("gadgetEsnText", "Device serial number, as on its label."),
+    ("gadgetSysFirmwareVersion", "Named."),
+    ("gadgetFallbackImage", "System fallback image version."),
+    ("gadgetPsuIdent", "The serial number of the power supply unit."),
+    ("gadgetNtpName", "The product name of the installed NTP software of the device."),
+    ("gadgetDlsw", "Information about this node (e.g., product name, code release)."),
+    ("gadgetGroupKey", "The serial number of the group this node is in."),
+), 1)) + "".join((
+    # one sentence copied onto two objects of a group (one of them writable)
+    _scalar("gadgetPhdAssetTag", "gadgetPhd", 1, "Serial number of the product.", access="read-write"),
+    _scalar("gadgetPhdHardwareRev", "gadgetPhd", 2, "Serial number of the product."),
+)) + """END
 """
 
 
