@@ -28,8 +28,11 @@ device's own word for one in twenty-six.
 Some enterprise numbers name the SNMP agent's software, not the box's maker: Net-SNMP's (8072) and
 its predecessor UCD-SNMP's (2021) on anything from a NAS to an access point, Microsoft's (311) on
 any PC, OpenBSD's snmpd (30155), FreeBSD's bsnmpd (its own 12325 and the FreeBSD project's 2238, both
-on any FreeBSD-based appliance), and Broadcom's FASTPATH reference agent (4413) on white-label
-switches. They are skipped, and the next source answers.
+on any FreeBSD-based appliance), Broadcom's FASTPATH reference agent (4413) on white-label
+switches, and the SNMP agents of two chip makers' reference stacks, which keep their maker's number
+as sysObjectID in the boxes built on them: Microchip's TCP/IP stack (17095: environment monitors,
+I/O and sensor boxes of many small makers) and Vitesse's switch software (6603, now Microchip's:
+white-label switches). Neither chip maker sells such boxes. They are skipped, and the next source answers.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from agent.scan.classify.descr_maker import named_maker
 from agent.scan.classify.macs import hardware_vendor
 from agent.scan.classify.vendor_names import canonical
 
-AGENT_SOFTWARE_PENS: frozenset[int] = frozenset({8072, 2021, 311, 30155, 12325, 2238, 4413})
+AGENT_SOFTWARE_PENS: frozenset[int] = frozenset({8072, 2021, 311, 30155, 12325, 2238, 4413, 17095, 6603})
 
 
 def names_its_maker(sys_object_id: str) -> bool:

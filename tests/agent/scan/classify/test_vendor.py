@@ -67,6 +67,15 @@ def test_agent_software_numbers_are_net_snmp_ucd_and_microsoft() -> None:
     assert choose_vendor("1.3.6.1.4.1.311.1.1.3.1.1").vendor == ""
 
 
+@pytest.mark.parametrize("object_id", ["1.3.6.1.4.1.17095", "1.3.6.1.4.1.17095.2", "1.3.6.1.4.1.6603.0"])
+def test_a_chip_makers_reference_agent_names_no_maker(object_id: str) -> None:
+    """A sensor gateway on Microchip's TCP/IP stack, a switch on Vitesse's software (LibreNMS recordings'
+    sysObjectIDs): the chip maker is not the box's; the next source (here ENTITY-MIB) still answers."""
+    chosen = choose_vendor(object_id, descr="Temperature & Sensor Gateway")
+    assert chosen.vendor == "" and "names the SNMP agent's software" in chosen.reason
+    assert choose_vendor(object_id, entity_mfg="ServersCheck").vendor == "ServersCheck"
+
+
 @pytest.mark.parametrize(("mac", "refused_because"), [
     ("00:50:56:01:02:03", "VMware"), ("08:00:27:aa:bb:cc", "PCS Systemtechnik"), ("00:15:5d:01:02:03", "Microsoft"),
     ("00:16:3e:01:02:03", "Xensource"), ("00:1c:42:01:02:03", "Parallels"), ("00:1a:4a:01:02:03", "Qumranet"),
