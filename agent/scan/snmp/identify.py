@@ -115,9 +115,11 @@ def product_model(product: Product | None, *, vendor: str = "") -> str:
     return name if any(c.isdigit() for c in name) else ""
 
 
-# A version is no model ("v5.4.7-2.1", "R23.6"), whatever object holds it; nor is a name around a
-# release of three or more numbers ("IPOS-18.1.1.9.98p30-", "CMTS_V08.02.00.97", "OD-5.10.1 (32333)").
-_VERSION_SHAPED = re.compile(r"^[vVrR]?\d+(?:\.\d+)+[\w.\-]*$|(?<![\d.])[vVrR]?\d+\.\d+\.\d+")
+# A version is no model ("v5.4.7-2.1", "R23.6", git's describe of a build: "4-10-g036b52a", the 10th commit
+# after tag 4), whatever object holds it; nor is a name around a release of three or more numbers
+# ("IPOS-18.1.1.9.98p30-", "CMTS_V08.02.00.97", "OD-5.10.1 (32333)").
+_VERSION_SHAPED = re.compile(r"^[vVrR]?\d+(?:\.\d+)+[\w.\-]*$|(?<![\d.])[vVrR]?\d+\.\d+\.\d+"
+                             r"|^[vVrR]?\d+(?:\.\d+)*-\d+-g[0-9a-f]{7,40}$")
 
 
 # A release and its build after the product name, as one object names both ("FortiSwitch-424E-Fiber

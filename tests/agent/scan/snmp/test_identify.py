@@ -89,11 +89,16 @@ def test_control_characters_never_reach_a_value() -> None:
 
 
 @pytest.mark.parametrize("not_a_model", ["CHASSIS", "Stack", "stack.1", "Switch 1", "v5.4.7-2.1", "R23.6",
-                                         "core-sw-01", "1", "12"])
+                                         "4-10-g036b52a", "core-sw-01", "1", "12"])
 def test_kinds_versions_and_the_own_name_are_no_model(not_a_model: str) -> None:
     got = identify("Acme AX-200 Fast Ethernet Switch", host_name="core-sw-01", vendor="Acme",
                    chassis=Chassis(model=not_a_model), ids=VendorIds(models=(not_a_model,)))
     assert got.model == "AX-200"
+
+
+def test_a_sysdescr_that_is_a_builds_git_describe_names_no_model() -> None:
+    """An EDFA whose sysDescr is its build, as git describes it (a LibreNMS recording): no model."""
+    assert identify("4-10-g036b52a", host_name="", vendor="Softlab", chassis=Chassis(), ids=VendorIds()).model == ""
 
 
 def test_sysdescr_names_the_os_before_the_chassis_firmware_rev() -> None:
