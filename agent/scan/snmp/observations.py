@@ -16,7 +16,7 @@ from agent.scan.classify.enterprises import enterprise_number
 from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS
 from agent.scan.model import Method, Observation
 from agent.scan.snmp.identify import identify
-from agent.scan.snmp.maker_probe import maker_enterprise, maker_object, wanted
+from agent.scan.snmp.maker_probe import enterprise_of, maker_object, wanted
 from agent.scan.snmp.mib import Sightings, Tables, arp_cache, bridge, entity, host_resources, interfaces, lldp, system
 from agent.scan.snmp.mib.identity_objects import Answer, IdObject, RegistryError, answers, choose
 from agent.scan.snmp.mib.vendor_ids import VendorIds, vendor_ids
@@ -112,8 +112,8 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     box = entity.chassis(tables)
     attributes = host_resources.attributes(scalars, tables)
     device_mac = ifs.device_mac
-    probed = answering if wanted(sysgroup.object_id) else ()
-    maker_pen = maker_enterprise(probed)
+    maker_first = maker_object(answering) if wanted(sysgroup.object_id) else ()
+    maker_pen = enterprise_of(maker_first) if maker_first else 0
     vendor_said = _vendor_ids(sysgroup.object_id, mibs, scalars, maker_pen)
     maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac, sysgroup.descr, maker_pen,
                           device_id_maker=next(iter(vendor_said.makers), ""))
@@ -137,7 +137,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         product=product_text(product.label, product.name, product.description) if product else "",
         product_family=bool(product and product.family), vendor_objects=tuple(a.name for a in registry),
         model=ids.model, lldp=lldp.capabilities(scalars), if_names=tuple(ifs.names.values()),
-        module_root=module_root, maker_object=".".join(map(str, maker_object(probed))),
+        module_root=module_root, maker_object=".".join(map(str, maker_first)),
         module_kind=f"{spoken.kind}\t{spoken.module}\t{spoken.naming}\t{spoken.objects}" if spoken else "",
         neighbour_kind=f"{beside.kind}\t{beside.under}\t{beside.agreeing}\t{beside.speaking}" if beside else ""))
     if product is not None:
