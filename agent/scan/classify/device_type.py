@@ -14,6 +14,8 @@ Signals, all standard:
   BRIDGE-MIB / Q-BRIDGE-MIB (RFC 4188 / 4363) -> switch; HOST-RESOURCES hrSystem -> a host, only
   where sysObjectID names the SNMP agent or the OS (net-snmp's, Microsoft's): under a vendor's own
   sysObjectID it is an appliance's agent implementing the MIB, and its hrPrinterTable a printer's;
+  a PC's CPU (x86_64, amd64, i386 as uname -m ends a Unix sysDescr) under that same agent's or OS's
+  sysObjectID counts as hrSystem does where the agent's view leaves HOST-RESOURCES out;
   CAPWAP-BASE-MIB (RFC 5833) and the AP tables of controller MIBs -> wireless (a controller);
 * IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly;
 * sysServices (RFC 3418 layer bits): 0x02 datalink, 0x04 internet, 0x08 end-to-end, 0x40 applications;
@@ -183,6 +185,12 @@ _NOT_A_SERVER = re.compile(r"\b(console server|terminal server|serial server|dev
 _EMBEDDED_CPU = re.compile(r"\b(mips\w*|arm\w*|aarch64|ppc\w*|powerpc\w*|m68k|sh4\w*)\s*$", re.IGNORECASE)
 
 
+# The PC's CPU at the same place: a general-purpose OS on a PC, reported by that OS's own SNMP agent
+# (sysObjectID net-snmp's or the OS's), is a host as much as an hrSystem answer says it is. Many
+# agents answer no HOST-RESOURCES at all (a minimal snmpd.conf view), so this counts where it is absent.
+_PC_CPU = re.compile(r"\b(x86_64|amd64|i[3-6]86)\s*$", re.IGNORECASE)
+
+
 def _may_be_server(descr: str) -> bool:
     """False when sysDescr names an appliance role or an embedded CPU (see _NOT_A_SERVER, _EMBEDDED_CPU)."""
     return not (_NOT_A_SERVER.search(descr) or _EMBEDDED_CPU.search(descr))
@@ -302,6 +310,8 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
         tally.add("printer", 3, "hrPrinterTable under a vendor's sysObjectID")
     if "host-resources" in mibs and _may_be_server(sig.sys_descr) and not appliance:
         tally.add("server", 2, "HOST-RESOURCES hrSystem answers")
+    elif (cpu := _PC_CPU.search(sig.sys_descr)) and _may_be_server(sig.sys_descr) and not appliance:
+        tally.add("server", 2, f"a PC's CPU ({cpu.group(1)}) under the OS's own agent")
     # The census reports ipForwarding = forwarding(1) as the "ip-forwarding" key (oids.PRESENCE_WHEN).
     if sig.ip_forwarding == 1 or "ip-forwarding" in mibs:
         tally.add("router", 1, "ipForwarding = 1")
