@@ -310,10 +310,14 @@ def enterprise_name(pen: int) -> str:
 
 def model_name(product: Product) -> str:
     """The product's name as a model: without the prefix its siblings share, when what is left still
-    reads as a product code (a digit and a letter, and four characters or two letters: `fgt60E`
-    stays whole, "60E" alone names no product); else the whole name."""
+    reads as a product code (a digit and a letter, and four characters or two letters) and begins a
+    name part; else the whole name."""
     rest = product.name[len(product.prefix):] if product.prefix else product.name
     letters = sum(c.isalpha() for c in rest)
+    # A short prefix before a number is a product line's letters, not a vendor's or family's name part:
+    # `s9303`, `gs748t`, `ecs4100-28t`, `a10SoftAX` (A10's) keep them (`optix155622H` loses "optix").
+    if rest[:1].isdigit() and len(product.prefix) <= 3:
+        return product.name
     if rest != product.name and any(c.isdigit() for c in rest) and letters and (len(rest) >= 4 or letters >= 2):
         return rest
     return product.name

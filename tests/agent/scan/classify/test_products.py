@@ -28,7 +28,7 @@ def test_the_shipped_table_is_small_and_large_enough() -> None:
     ("1.3.6.1.4.1.2636.1.1.1.2.31", "JUNIPER-CHASSIS-DEFINES-MIB::jnxProductNameEX4200", "EX4200"),
     ("1.3.6.1.4.1.12356.101.1.641", "FORTINET-FORTIGATE-MIB::fgt60E", "fgt60E"),
     # HUAWEI-MIB defines a symbol twice; the build keeps the module (pysmi alone drops it).
-    ("1.3.6.1.4.1.2011.2.23.291", "HUAWEI-MIB::s5720-56C-PWR-EI-AC", "5720-56C-PWR-EI-AC"),
+    ("1.3.6.1.4.1.2011.2.23.291", "HUAWEI-MIB::s5720-56C-PWR-EI-AC", "s5720-56C-PWR-EI-AC"),  # "S5720" its line
     # HP registers port modules below each switch: the switch is still a product.
     ("1.3.6.1.4.1.11.2.3.7.11.1", "HP-ICF-OID::hpAdvSwitch2000", "hpAdvSwitch2000"),
 ])
@@ -58,6 +58,14 @@ def test_a_missing_registry_is_no_answer_not_an_error(tmp_path: Path) -> None:
     ("fgt60E", "fgt", "fgt60E"),         # "60E" alone names no product
     ("cisco2811", "cisco", "cisco2811"),  # nor does "2811"
     ("acmeThing", "", "acmeThing"),
+    # A product line's letters before its number stay (HUAWEI-MIB s9303, CADANT-PRODUCTS-MIB c4ccmts,
+    # A10-COMMON-MIB a10SoftAX); a longer family name before the number goes (HUAWEI-MIB optix155622H).
+    ("s9303", "s", "s9303"),
+    ("c4ccmts", "c", "c4ccmts"),
+    ("a10SoftAX", "a", "a10SoftAX"),
+    ("gs748t", "gs", "gs748t"),
+    ("fgt100F", "fgt", "fgt100F"),
+    ("optix155622H", "optix", "155622H"),
 ])
 def test_model_name_drops_the_prefix_siblings_share(name: str, prefix: str, model: str) -> None:
     assert model_name(Product("1.3.6.1.4.1.1.1", name, "M", prefix=prefix)) == model
