@@ -17,6 +17,7 @@ are used.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from agent.scan.snmp.mib import Tables
@@ -83,6 +84,11 @@ async def walk_entities(session: Session) -> list[WalkResult]:
     return [classes, *(WalkResult(rows=[(o, v) for o, v in got.items() if o[:base] == col]) for col in other_cols)]
 
 
+# The word a description or name ends with to say which entity it is ("MP-118 chassis", Huawei's
+# "CE12804 frame1"): the entity's, not part of the product's name.
+_ENTITY_WORD_AFTER = re.compile(r"\s+(?:chassis|frame\d*)$", re.IGNORECASE)
+
+
 def chassis(tables: Tables) -> Chassis:
     """The box's serial, model, manufacturer and firmware: all from the one entity that stands for it."""
     ents = rows_by_index(tables.get("ent", ()), ENT_PHYSICAL)
@@ -94,7 +100,7 @@ def chassis(tables: Tables) -> Chassis:
     def s(col: int) -> str:
         return text(cols.get(col, b""))
 
-    descr = next((d for d in (s(DESCR), s(NAME)) if model_like(d)), "")
+    descr = _ENTITY_WORD_AFTER.sub("", next((d for d in (s(DESCR), s(NAME)) if model_like(d)), ""))
     return Chassis(serial=s(SERIAL), model=s(MODEL), vendor=s(MFG), firmware=s(SOFTWARE_REV),
                    firmware_rev=s(FIRMWARE_REV), descr=descr)
 

@@ -54,10 +54,20 @@ def test_one_get_reads_the_chassis_of_hundreds_of_entities() -> None:
                 "sw": "12.2(55)SE3", "descr": "Catalyst 3750 chassis"}, **_ports(200)}
     box, agent = _read(rows)
     assert box == Chassis(serial="FOC1234X0AB", model="WS-C3750G-24TS", vendor="Cisco", firmware="12.2(55)SE3",
-                          descr="Catalyst 3750 chassis")
+                          descr="Catalyst 3750")
     # The class column of 201 entities plus one GET of one row's 8 strings, not 201 x 9 varbinds.
     assert agent.varbinds == 201 + 8
     assert _full(rows) == box
+
+
+@pytest.mark.parametrize(("descr", "name", "expected"), [
+    ("MP-118 chassis", "", "MP-118"),                                         # AudioCodes
+    ("CE12804,CE12804-AC,CE12804 AC Assembly Chassis(with CMUs and Fans)", "CE12804 frame1", "CE12804"),  # Huawei
+    ("NE40E-M2K-B Frame", "", "NE40E-M2K-B"),
+    ("Chassis ASR-9006", "", "Chassis ASR-9006"),                             # only the trailing word goes
+])
+def test_the_word_naming_the_entity_is_not_the_product_s(descr: str, name: str, expected: str) -> None:
+    assert _full({1: {"cls": CHASSIS, "contained": 0, "descr": descr, "name": name}}).descr == expected
 
 
 def test_the_top_chassis_wins_over_a_contained_one() -> None:
@@ -75,7 +85,7 @@ def test_serial_model_and_version_come_from_the_same_entity() -> None:
             2: {"cls": MODULE, "contained": 1, "serial": "FOC99MODULE", "model": "HWIC-4ESW", "sw": "1.0"}}
     box, _ = _read(rows)
     assert (box.serial, box.model, box.firmware) == ("<private>", "", "")  # placeholders are dropped later
-    assert box.descr == "Cisco 2911 chassis"
+    assert box.descr == "Cisco 2911"
 
 
 @pytest.mark.parametrize("cls", [MODULE, PORT, 6])  # 6: powerSupply
