@@ -28,8 +28,8 @@ def test_without_entity_mib_the_vendor_objects_then_sysdescr() -> None:
 
 
 def test_chassis_descr_is_the_last_resort_for_the_model() -> None:
-    got = identify("", host_name="", vendor="", chassis=Chassis(descr="Cisco 2911 chassis"), ids=VendorIds())
-    assert got.model == "Cisco 2911 chassis"
+    got = identify("", host_name="", vendor="", chassis=Chassis(descr="Cisco 2911"), ids=VendorIds())
+    assert got.model == "Cisco 2911"
 
 
 def test_a_labelled_model_of_three_digits_or_more_is_a_model() -> None:
