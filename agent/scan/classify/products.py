@@ -310,8 +310,8 @@ def enterprise_name(pen: int) -> str:
 
 def model_name(product: Product) -> str:
     """The product's name as a model: without the prefix its siblings share, when what is left still
-    reads as a product code (a digit and a letter, and four characters or two letters) and begins a
-    name part; else the whole name."""
+    reads as a product code (a digit and a letter, and four characters or two letters) and the cut
+    parts no product line's letters from its number; else the whole name."""
     rest = product.name[len(product.prefix):] if product.prefix else product.name
     letters = sum(c.isalpha() for c in rest)
     # A short prefix before a number is a product line's letters, not a vendor's or family's name part:
