@@ -103,13 +103,20 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
                     evidence="; ".join(f"{k} from {src}" for k, (v, src) in found if v))
 
 
+# ASN.1 descriptors (lower case first, a capital inside: `hpSwitchJ9573`) listed in a DESCRIPTION name
+# other registered products (HP-ICF-OID hpStack: "the stack can have the devices like hpSwitchJ9573,
+# hpSwitchJ9574, ..."), not this one; one alone may be its own name ("... for the npt2100A").
+_DESCRIPTOR = re.compile(r"[a-z][a-z0-9]*[A-Z][\w-]*")
+
+
 def product_model(product: Product | None, *, vendor: str = "") -> str:
     """The model a registry product names: the one its DESCRIPTION names ("... for the HP ProCurve
     Switch 2510-24"), else its name without the shared prefix (`ciscoWSC2960X48TSL` -> "WSC2960X48TSL");
     "" when neither carries a digit (a family word such as `ciscoRouter` names no model)."""
     if product is None or product.family:
         return ""
-    if product.description and (said := describe(product.description, vendor=vendor).model):
+    if product.description and (said := describe(product.description, vendor=vendor).model) \
+            and sum(1 for word in said.split() if _DESCRIPTOR.fullmatch(word)) < 2:
         return said
     name = model_name(product)
     return name if any(c.isdigit() for c in name) else ""

@@ -207,6 +207,18 @@ def test_a_product_description_that_names_a_model_wins_over_the_name() -> None:
     assert product_model(None) == ""
 
 
+def test_a_description_listing_other_products_names_none_of_them() -> None:
+    # HP-ICF-OID hpStack: the products a stack may hold are not the stack's model.
+    stack = Product("1.3.6.1.4.1.11.2.3.7.8.5.2", "hpStack", "HP-ICF-OID",
+                    "The authoritative identifier for the HP stack of 3800 series switches. The stack can have "
+                    "the devices like hpSwitchJ9573, hpSwitchJ9574, hpSwitchJ9575")
+    assert product_model(stack, vendor="HP") == ""
+    # One descriptor alone may be the product's own name (NPT-EQUIPMENT-MIB).
+    own = Product("1.3.6.1.4.1.1286.5.1.1.1.19", "npt2100A", "NPT-EQUIPMENT-MIB",
+                  "This node contains the configurations for the npt2100A.")
+    assert product_model(own) == "npt2100A"
+
+
 def test_public_mib_objects_fill_what_the_standard_sources_leave_and_name_the_model_before_sysdescr() -> None:
     from agent.scan.snmp.mib.identity_objects import Answer
 
