@@ -6,19 +6,22 @@ composes them. A new sighting area is a new module in mib/ and one line in SIGHT
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from agent.scan.classify import TypeSignals, choose_vendor, decide_type, mac_is_local, os_family, products
 from agent.scan.classify.device_type import product_kind, product_text
-from agent.scan.classify.enterprises import enterprise_number
+from agent.scan.classify.enterprises import enterprise_number, organisation
 from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS
+from agent.scan.classify.vendor_names import canonical
 from agent.scan.model import Method, Observation
 from agent.scan.snmp.identify import identify
 from agent.scan.snmp.maker_probe import enterprise_of, maker_object, wanted
 from agent.scan.snmp.mib import Sightings, Tables, arp_cache, bridge, entity, host_resources, interfaces, lldp, system
 from agent.scan.snmp.mib.identity_objects import Answer, IdObject, RegistryError, answers, choose
+from agent.scan.snmp.mib.identity_objects import load as load_identity_objects
 from agent.scan.snmp.mib.vendor_ids import VendorIds, vendor_ids
 from agent.scan.snmp.mib.vendor_ids import request as vendor_requests
 from agent.scan.snmp.oids import FIRST_ROWS, Oid
@@ -27,10 +30,34 @@ from agent.scan.snmp.oids import FIRST_ROWS, Oid
 SIGHTINGS: tuple[Sightings, ...] = (arp_cache.sightings, bridge.sightings, lldp.sightings)
 
 
+MAX_SIBLINGS = 2  # a maker's other enterprise numbers asked for one whose own the registry lacks
+
+
 def _identity_sources(object_id: str, maker_pen: int) -> tuple[str, ...]:
-    """Whose identity objects to ask: sysObjectID's enterprise, then the maker's the probe found
-    (maker_probe.py; as a bare enterprise OID, so no product subtree is preferred)."""
-    return (object_id, f"1.3.6.1.4.1.{maker_pen}") if maker_pen else (object_id,)
+    """Whose identity objects to ask: sysObjectID's enterprise, then the same maker's other enterprise
+    numbers where the registry has no objects under sysObjectID's (brand_siblings), then the maker's the
+    probe found (maker_probe.py); the others as bare enterprise OIDs, so no product subtree is preferred."""
+    others = [*brand_siblings(enterprise_number(object_id)), *([maker_pen] if maker_pen else [])]
+    return (object_id, *(f"1.3.6.1.4.1.{pen}" for pen in dict.fromkeys(others)))
+
+
+@functools.cache
+def brand_siblings(pen: int) -> tuple[int, ...]:
+    """The enterprise numbers registered to the same maker as `pen` (one canonical name: the alias table's
+    acquisitions and renames) that the identity registry holds objects for, when it holds none for `pen`.
+
+    Why: a maker that registers a new number for a new name keeps answering the MIBs written under the
+    old one (Pepwave's products, sysObjectID under 27662, answer Peplink's DEVICE MIB under 23695).
+    () when `pen` has objects of its own, names only an SNMP agent's software, or the registry is missing.
+    """
+    try:
+        table = load_identity_objects()
+    except RegistryError:
+        return ()
+    if not pen or pen in table or pen in AGENT_SOFTWARE_PENS or not (maker := canonical(organisation(pen))):
+        return ()
+    return tuple(other for other in sorted(table)
+                 if other != pen and canonical(organisation(other)) == maker)[:MAX_SIBLINGS]
 
 
 def _hand_requests(object_id: str, mibs: frozenset[str], maker_pen: int) -> tuple[Oid, ...]:

@@ -16,7 +16,7 @@ from agent.scan.options import SweepOptions
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.device import Device, read_device
 from agent.scan.snmp.maker_probe import ENTERPRISES, first_objects, maker_enterprise, wanted
-from agent.scan.snmp.observations import identity_requests
+from agent.scan.snmp.observations import brand_siblings, identity_requests
 from agent.scan.snmp.oids import (
     COLUMNS,
     DISCOVERY_COLUMNS,
@@ -253,3 +253,27 @@ def test_an_object_named_for_nothing_is_read_for_what_its_description_says() -> 
         assert status.ok, status.reason
         assert dev.firmware == "10.09.26", depth
         assert "firmware from TELDAT-MIB::telAdminStatusSystemAppVersion" in dict(dev.attributes)["identityEvidence"]
+
+
+def test_a_maker_renamed_under_a_new_enterprise_is_asked_the_mib_of_its_old_one() -> None:
+    """A Pepwave router (sysObjectID under PePWave's 27662, no MIB of its own) answers Peplink's DEVICE
+    MIB under 23695, one maker in the alias table (values made up)."""
+    device = (1, 3, 6, 1, 4, 1, 23695, 200, 1, 1, 1, 1)
+    mib: dict[Oid, Any] = {
+        (*SYSTEM, 1, 0): b"Pepwave router", (*SYSTEM, 2, 0): (1, 3, 6, 1, 4, 1, 27662, 200, 1, 1, 1),
+        (*SYSTEM, 5, 0): b"branch-7", (*device, 2, 0): b"1111-2222-3333", (*device, 3, 0): b"8.0.0s010 build 4198",
+    }
+    for depth in ("discovery", "inventory"):
+        (dev,), status, _ = _read_device(mib, "192.0.2.55", depth)
+        assert status.ok, status.reason
+        assert (dev.serial, dev.firmware, dev.vendor) == ("1111-2222-3333", "8.0.0s010", "Peplink"), depth
+        assert "serial from DEVICE::deviceSerialNumber" in dict(dev.attributes)["identityEvidence"]
+
+
+def test_only_a_maker_without_objects_of_its_own_is_asked_its_other_numbers() -> None:
+    assert brand_siblings(27662) == (23695,)   # PePWave -> Peplink
+    assert brand_siblings(2011) == ()          # Huawei's own objects are asked, not Huawei Symantec's
+    assert brand_siblings(8072) == ()          # net-snmp names no maker
+    assert brand_siblings(0) == ()
+    _, chosen, _ = identity_requests("1.3.6.1.4.1.27662.200.1.1.1", frozenset(), 0)
+    assert any(o.oid[:7] == (1, 3, 6, 1, 4, 1, 23695) for o in chosen)
