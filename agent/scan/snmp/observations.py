@@ -36,8 +36,10 @@ MAX_SIBLINGS = 2  # a maker's other enterprise numbers asked for one whose own t
 def _identity_sources(object_id: str, maker_pen: int) -> tuple[str, ...]:
     """Whose identity objects to ask: sysObjectID's enterprise, then the same maker's other enterprise
     numbers where the registry has no objects under sysObjectID's (brand_siblings), then the maker's the
-    probe found (maker_probe.py); the others as bare enterprise OIDs, so no product subtree is preferred."""
-    others = [*brand_siblings(enterprise_number(object_id)), *([maker_pen] if maker_pen else [])]
+    probe found (maker_probe.py) and its own such numbers; the others as bare enterprise OIDs, so no
+    product subtree is preferred."""
+    others = [*brand_siblings(enterprise_number(object_id)), *([maker_pen] if maker_pen else []),
+              *brand_siblings(maker_pen)]
     return (object_id, *(f"1.3.6.1.4.1.{pen}" for pen in dict.fromkeys(others)))
 
 

@@ -277,3 +277,6 @@ def test_only_a_maker_without_objects_of_its_own_is_asked_its_other_numbers() ->
     assert brand_siblings(0) == ()
     _, chosen, _ = identity_requests("1.3.6.1.4.1.27662.200.1.1.1", frozenset(), 0)
     assert any(o.oid[:7] == (1, 3, 6, 1, 4, 1, 23695) for o in chosen)
+    # ... and so is the maker the probe found behind a net-snmp sysObjectID.
+    _, chosen, _ = identity_requests("1.3.6.1.4.1.8072.3.2.10", frozenset(), 27662)
+    assert any(o.oid[:7] == (1, 3, 6, 1, 4, 1, 23695) for o in chosen)
