@@ -32,11 +32,14 @@ on any FreeBSD-based appliance), Broadcom's FASTPATH reference agent (4413) on w
 switches, and the SNMP agents of two chip makers' reference stacks, which keep their maker's number
 as sysObjectID in the boxes built on them: Microchip's TCP/IP stack (17095: environment monitors,
 I/O and sensor boxes of many small makers) and Vitesse's switch software (6603, now Microchip's:
-white-label switches). Neither chip maker sells such boxes. They are skipped, and the next source answers.
+white-label switches). Neither chip maker sells such boxes; nor does any company the IANA registry
+lists as a semiconductor maker (Freescale's 33118 in a generator controller): their numbers name the
+chip's reference software too. They are skipped, and the next source answers.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from agent.scan.classify import enterprises, products
@@ -45,6 +48,13 @@ from agent.scan.classify.macs import hardware_vendor
 from agent.scan.classify.vendor_names import canonical
 
 AGENT_SOFTWARE_PENS: frozenset[int] = frozenset({8072, 2021, 311, 30155, 12325, 2238, 4413, 17095, 6603})
+_CHIP_MAKER = re.compile(r"\bsemiconductors?\b", re.IGNORECASE)
+
+
+def names_agent_software(pen: int) -> bool:
+    """True when enterprise `pen` names an SNMP agent's or a chip's reference software, not a box's maker:
+    AGENT_SOFTWARE_PENS, or a number the IANA registry lists for a semiconductor company."""
+    return pen in AGENT_SOFTWARE_PENS or bool(_CHIP_MAKER.search(enterprises.organisation(pen)))
 
 
 def names_its_maker(sys_object_id: str) -> bool:
@@ -52,7 +62,7 @@ def names_its_maker(sys_object_id: str) -> bool:
     (AGENT_SOFTWARE_PENS): the maker probe is needed only where it is not (snmp/maker_probe.py), and
     HOST-RESOURCES is a computer's only where it is not (device_type.py)."""
     pen = enterprises.enterprise_number(sys_object_id)
-    return bool(pen) and pen not in AGENT_SOFTWARE_PENS
+    return bool(pen) and not names_agent_software(pen)
 
 # entPhysicalMfgName values that name nobody (seen on white-box and virtual chassis).
 _NO_MAKER = frozenset({"", "unknown", "n/a", "na", "none", "null", "-", "default string", "to be filled by o.e.m.",
@@ -94,7 +104,7 @@ def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", 
     if names_a_maker and _opens_with(descr, brand := canonical(mfg)):
         return VendorChoice(brand, f"sysDescr opens with {brand!r}, its ENTITY-MIB manufacturer")
     pen = enterprises.enterprise_number(sys_object_id)
-    if pen in AGENT_SOFTWARE_PENS:
+    if pen and names_agent_software(pen):
         refused.append(f"enterprise {pen} names the SNMP agent's software")
     elif pen:
         org = enterprises.organisation(pen)

@@ -8,7 +8,7 @@ CHECKPOINT-MIB under checkpoint(2620), TELTONIKA-MIB under 48690). A network eng
 there; so does this probe, with a few GETNEXTs that skip from one enterprise to the next under
 1.3.6.1.4.1 (GETNEXT of 1.3.6.1.4.1.<n+1> after an object of enterprise n), at most MAX_HOPS.
 
-The first enterprise that is not an agent's software (classify.vendor.AGENT_SOFTWARE_PENS) is the
+The first enterprise that is not an agent's software (classify.vendor.names_agent_software) is the
 maker's: it names the vendor when the device's own words do not (classify/vendor.py), its serial,
 model and firmware objects are asked like a sysObjectID enterprise's (observations.py), and the
 first object the device answers there is type evidence where a vendor's MIB says what its subtree
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS, names_its_maker
+from agent.scan.classify.vendor import names_agent_software, names_its_maker
 from agent.scan.snmp.oids import Oid
 
 if TYPE_CHECKING:  # the probe's only I/O is the session it is handed; the rest is pure
@@ -65,4 +65,4 @@ def maker_enterprise(answering: tuple[Oid, ...]) -> int:
 
 def maker_object(answering: tuple[Oid, ...]) -> Oid:
     """The first object the device answers under its maker's enterprise (maker_enterprise), () when none."""
-    return next((name for name in answering if enterprise_of(name) not in AGENT_SOFTWARE_PENS), ())
+    return next((name for name in answering if not names_agent_software(enterprise_of(name))), ())

@@ -14,7 +14,7 @@ from typing import Any
 from agent.scan.classify import TypeSignals, choose_vendor, decide_type, mac_is_local, os_family, products
 from agent.scan.classify.device_type import product_kind, product_text
 from agent.scan.classify.enterprises import enterprise_number, organisation
-from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS
+from agent.scan.classify.vendor import names_agent_software
 from agent.scan.classify.vendor_names import canonical
 from agent.scan.model import Method, Observation
 from agent.scan.snmp.identify import identify
@@ -56,7 +56,7 @@ def brand_siblings(pen: int) -> tuple[int, ...]:
         table = load_identity_objects()
     except RegistryError:
         return ()
-    if not pen or pen in table or pen in AGENT_SOFTWARE_PENS or not (maker := canonical(organisation(pen))):
+    if not pen or pen in table or names_agent_software(pen) or not (maker := canonical(organisation(pen))):
         return ()
     return tuple(other for other in sorted(table)
                  if other != pen and canonical(organisation(other)) == maker)[:MAX_SIBLINGS]
@@ -149,7 +149,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     # The product the vendor's MIB registers this sysObjectID as: a model and type signal of its own,
     # else the vendor MIB rooted there (type words only). Not for the agent-software enterprises
     # (net-snmp's `linux`): they name no product.
-    agent_software = enterprise_number(sysgroup.object_id) in AGENT_SOFTWARE_PENS
+    agent_software = names_agent_software(enterprise_number(sysgroup.object_id))
     product = None if agent_software else products.lookup(sysgroup.object_id)
     module_root = "" if agent_software else products.module_rooted_at(sysgroup.object_id)
     spoken = None if agent_software else products.module_kind_above(sysgroup.object_id)

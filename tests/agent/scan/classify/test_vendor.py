@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.scan.classify import enterprises, hardware_vendor, product_mibs, products
-from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS, choose_vendor
+from agent.scan.classify.vendor import AGENT_SOFTWARE_PENS, choose_vendor, names_agent_software
 from agent.scan.classify.vendor_names import ALIASES_FILE, canonical, shorten
 
 IANA = Path(__file__).resolve().parents[3] / "data" / "scan" / "classify" / "enterprise-numbers.txt"
@@ -74,6 +74,18 @@ def test_a_chip_makers_reference_agent_names_no_maker(object_id: str) -> None:
     chosen = choose_vendor(object_id, descr="Temperature & Sensor Gateway")
     assert chosen.vendor == "" and "names the SNMP agent's software" in chosen.reason
     assert choose_vendor(object_id, entity_mfg="ServersCheck").vendor == "ServersCheck"
+
+
+def test_a_number_the_registry_gives_a_semiconductor_maker_names_no_box_maker(tmp_path: Path) -> None:
+    """A generator controller answers Freescale's 33118 first, its maker's MIB after (a LibreNMS recording)."""
+    registry = tmp_path / "enterprise-numbers.txt"
+    registry.write_text(IANA.read_text() + "33118\n  Freescale Semiconductor\n    (contact)\n      (email)\n")
+    enterprises.use_file(registry)
+    assert names_agent_software(33118) and names_agent_software(8072)   # Freescale; net-snmp
+    assert not names_agent_software(9) and not names_agent_software(4_000_000)  # Cisco; no such enterprise
+    assert choose_vendor("1.3.6.1.4.1.33118.1", entity_mfg="Acme Power").vendor == "Acme Power"
+    chosen = choose_vendor("1.3.6.1.4.1.33118.1", descr="C2LAN SNMP")
+    assert chosen.vendor == "" and "33118 names the SNMP agent's software" in chosen.reason
 
 
 @pytest.mark.parametrize(("mac", "refused_because"), [
