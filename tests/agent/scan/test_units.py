@@ -24,8 +24,11 @@ from agent.scan.targets import parse_targets
 
 
 @pytest.mark.parametrize(("oid", "descr", "expected"), [
-    # Linux inside is not a type: a system group alone says "linux", not "server".
-    ("1.3.6.1.4.1.8072.3.2.10", "Linux lab-h1 6.1.0-18-amd64 #1 SMP x86_64", ("", "unknown", "linux")),
+    # Linux inside is not a type: a system group alone says "linux", not "server" ...
+    ("1.3.6.1.4.1.8072.3.2.10", "Linux lab-h1 6.1.0-18-arm64 #1 SMP aarch64", ("", "unknown", "linux")),
+    ("1.3.6.1.4.1.8072.3.2.10", "Linux lab-h1 6.1.0-18 #1 SMP", ("", "unknown", "linux")),
+    # ... but a PC's CPU under the OS's own agent is a host's, as an hrSystem answer is.
+    ("1.3.6.1.4.1.8072.3.2.10", "Linux lab-h1 6.1.0-18-amd64 #1 SMP x86_64", ("", "server", "linux")),
     ("1.3.6.1.4.1.9.1.1208", "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M)",
      ("Cisco", "switch", "cisco-ios")),
     ("1.3.6.1.4.1.9.1.1", "Cisco IOS Software, 2900 Software (C2900-UNIVERSALK9-M)", ("Cisco", "router", "cisco-ios")),
