@@ -6,7 +6,6 @@ composes them. A new sighting area is a new module in mib/ and one line in SIGHT
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -43,7 +42,6 @@ def _identity_sources(object_id: str, maker_pen: int) -> tuple[str, ...]:
     return (object_id, *(f"1.3.6.1.4.1.{pen}" for pen in dict.fromkeys(others)))
 
 
-@functools.cache
 def brand_siblings(pen: int) -> tuple[int, ...]:
     """The enterprise numbers registered to the same maker as `pen` (one canonical name: the alias table's
     acquisitions and renames) that the identity registry holds objects for, when it holds none for `pen`.
