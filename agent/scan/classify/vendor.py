@@ -59,7 +59,7 @@ def names_agent_software(pen: int) -> bool:
 
 def names_its_maker(sys_object_id: str) -> bool:
     """True when sysObjectID is under a maker's own enterprise, not absent nor an SNMP agent's or an OS's
-    (AGENT_SOFTWARE_PENS): the maker probe is needed only where it is not (snmp/maker_probe.py), and
+    (names_agent_software): the maker probe is needed only where it is not (snmp/maker_probe.py), and
     HOST-RESOURCES is a computer's only where it is not (device_type.py)."""
     pen = enterprises.enterprise_number(sys_object_id)
     return bool(pen) and not names_agent_software(pen)
