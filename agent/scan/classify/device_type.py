@@ -50,6 +50,10 @@ Signals, all standard:
 * the vendor MIB objects the device answered (its serial, model or version objects from the public
   MIBs' registry, snmp/mib/identity_objects.py): a kind their module or name says
   (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB), weighing VENDOR_OBJECT_POINTS;
+* only where nothing else decides: the vendor MIB whose objects the device answered (its serial or
+  version objects, above), where those objects' names speak mostly of one kind (classify/products.py
+  module_kind) and at least one in ANSWERED_SHARE names it: the device implements that MIB whatever
+  its sysObjectID says (ELTEK-BC2000-DC-POWER-MIB's batteries and rectifiers), weighing MODULE_KIND_POINTS;
 * the model identification found (snmp/identify.py: a vendor object, the chassis, sysDescr or the
   product registry) where it names its kind ("FortiSwitch-424E", "iBoot-PDU8"), weighing MODEL_POINTS;
 * interface names only a router gives: a cellular or dial-up WAN ("wwan0", "qmimux0", "Cellular0/0/0",
@@ -220,6 +224,9 @@ class TypeSignals:
     # What the vendor MIB nearest above sysObjectID speaks of: "kind\tMODULE::name\tnaming\tobjects"
     # (classify/products.py module_kind_above).
     module_kind: str = ""
+    # What the first vendor MIB whose objects the device answered speaks of, in the same form (its serial or
+    # version object's module, classify/products.py module_kind), where that is not the MIB above.
+    answered_kind: str = ""
     # What the vendor's products and MIBs beside sysObjectID mostly name: "kind\tunder OID\tagreeing\tspeaking"
     # (classify/products.py kind_beside); asked only when nothing else decides.
     neighbour_kind: str = ""
@@ -259,6 +266,8 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _model(sig, tally)
     _lldp(sig, tally)
     _wan_interfaces(sig, tally)
+    if max(tally.points.values(), default=0) < MIN_SCORE:
+        _answered_kind(sig, tally)
     if max(tally.points.values(), default=0) < MIN_SCORE:
         _neighbours(sig, tally)
     if not tally.points:
@@ -502,6 +511,25 @@ def _module_kind(sig: TypeSignals, tally: _Tally) -> None:
     if kind in DEVICE_TYPES and kind != "unknown":
         tally.add(kind, MODULE_KIND_POINTS,
                   f"sysObjectID under {module}, {naming} of whose {objects} objects name {kind} functions")
+
+
+# A MIB the device answered speaks for its kind only where at least one of its objects in ANSWERED_SHARE
+# names it: a computer's management MIB names its disks, batteries and printers too, a few among many
+# (IBM-AIX-MIB's printer table, 10 of 254 objects; FSC-SERVERCONTROL2-MIB's UPS, 15 of 461).
+ANSWERED_SHARE = 20
+
+
+def _answered_kind(sig: TypeSignals, tally: _Tally) -> None:
+    """The kind the object names of a vendor MIB the device answered speak of, for a device nothing else
+    types: it implements that MIB whatever its sysObjectID names (an enterprise node, an agent's
+    software). Weaker than the device's own words, so asked only where they decide nothing (a server's
+    management MIB names its disks); then it weighs as the MIB above sysObjectID does."""
+    kind, _, rest = sig.answered_kind.partition("\t")
+    module, naming, objects = ([*rest.split("\t"), "", ""])[:3]
+    share = naming.isdigit() and objects.isdigit() and int(naming) * ANSWERED_SHARE >= int(objects)
+    if kind in DEVICE_TYPES and kind != "unknown" and share:
+        tally.add(kind, MODULE_KIND_POINTS,
+                  f"answers {module}, {naming} of whose {objects} objects name {kind} functions")
 
 
 def _neighbours(sig: TypeSignals, tally: _Tally) -> None:

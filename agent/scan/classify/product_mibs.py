@@ -38,7 +38,9 @@ the MIBs define (the vendor a MIB names when the IANA registry names none), and 
 `#root<TAB>oid<TAB>name<TAB>module` line per module whose objects hang from a node under an enterprise
 (module_roots()): a device whose sysObjectID is that node implements that MIB, whose name may say its kind.
 A root line carries three more columns where the module's object names speak mostly of one kind of
-device (spoken_kind()): the kind, how many of its objects name it, and how many objects it has.
+device (spoken_kind()): the kind, how many of its objects name it, and how many objects it has; and one
+`#module<TAB>module<TAB>kind<TAB>naming<TAB>objects` line per module that speaks of one (module_kinds()),
+for a device that answers that module's objects whatever its sysObjectID.
 """
 
 from __future__ import annotations
@@ -226,23 +228,19 @@ def spoken_kind(object_names: Iterable[str]) -> tuple[str, int, int]:
     return ranked[0][0], ranked[0][1], total
 
 
-def root_kinds(nodes: Iterable[Node], roots: Iterable[Node]) -> dict[tuple[int, ...], tuple[str, int, int]]:
-    """The kind each root's module speaks of (spoken_kind over its OBJECT-TYPEs), for roots whose module
-    speaks of one.
+def module_kinds(nodes: Iterable[Node]) -> dict[str, tuple[str, int, int]]:
+    """The kind each module's OBJECT-TYPE names speak of (spoken_kind), for the modules that speak of one.
 
-    Why: many devices say no more than a sysObjectID under their product line's own MIB (Edge-Core's
-    ECS3510-MIB, Panduit's HAWK-I2-MIB) whose name says nothing of its kind while its objects do.
+    Why: a device answers its vendor's MIB (its serial or version objects) under a sysObjectID that names
+    no product line (the enterprise node, an agent's software): the MIB it implements still says what it
+    manages (ELTEK-BC2000-DC-POWER-MIB's rectifiers and batteries, MIMOSA-NETWORKS-BFIVE-MIB's radios).
     """
     names: dict[str, list[str]] = defaultdict(list)
     for n in nodes:
         if n.cls == "objecttype":
             names[n.module].append(n.name)
-    out: dict[tuple[int, ...], tuple[str, int, int]] = {}
-    for root in roots:
-        kind, count, total = spoken_kind(names.get(root.module, ()))
-        if kind:
-            out[root.oid] = (kind, count, total)
-    return out
+    spoken = {module: spoken_kind(own) for module, own in names.items()}
+    return {module: said for module, said in spoken.items() if said[0]}
 
 
 def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> dict[int, tuple[str, str]]:
@@ -260,7 +258,8 @@ def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> di
 
 def render(rows: list[Node], enterprises: dict[int, tuple[str, str]], source: str,
            family_rows: Iterable[Node] = (), root_rows: Iterable[Node] = (),
-           kinds: dict[tuple[int, ...], tuple[str, int, int]] | None = None) -> Iterator[str]:
+           kinds: dict[tuple[int, ...], tuple[str, int, int]] | None = None,
+           module_said: dict[str, tuple[str, int, int]] | None = None) -> Iterator[str]:
     """The registry file's lines (see the module docstring)."""
     yield "# netcensus product registry: sysObjectID values vendors assign to their products\n"
     yield f"# source: {_clean(source)}\n"
@@ -275,6 +274,8 @@ def render(rows: list[Node], enterprises: dict[int, tuple[str, str]], source: st
         spoken = (kinds or {}).get(n.oid)
         said = f"\t{spoken[0]}\t{spoken[1]}\t{spoken[2]}" if spoken else ""
         yield f"#root\t{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}{said}\n"
+    for module, (kind, naming, objects) in sorted((module_said or {}).items()):
+        yield f"#module\t{_clean(module)}\t{kind}\t{naming}\t{objects}\n"
     for n in rows:
         descr = n.description[:DESCRIPTION_MAX]
         yield f"{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\t{_clean(descr)}\n"
@@ -296,6 +297,10 @@ def build(folder: Path, out: Path, *, source: str = "") -> int:
         raise BuildError(f"product registry: no product OIDs under enterprises in {folder}")
     family_rows = families(nodes, rows)
     roots = module_roots(nodes, [n.oid for n in (*rows, *family_rows)])
+    spoken = module_kinds(nodes)
+    # A root speaks as its module does: many devices say no more than a sysObjectID under their product
+    # line's own MIB (Edge-Core's ECS3510-MIB, Panduit's HAWK-I2-MIB), whose objects say its kind.
+    root_said = {root.oid: spoken[root.module] for root in roots if root.module in spoken}
     mib_build.write_registry(out, render(rows, enterprise_names(nodes, organisations), source or folder.name,
-                                         family_rows, roots, root_kinds(nodes, roots)), WHAT)
+                                         family_rows, roots, root_said, spoken), WHAT)
     return len(rows)

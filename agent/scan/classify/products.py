@@ -70,6 +70,7 @@ class _Table:
         self.families: dict[str, tuple[str, str, str]] = {}
         self.roots: dict[str, str] = {}  # OID -> "MODULE::name" of the MIB rooted there
         self.root_kinds: dict[str, tuple[str, int, int]] = {}  # root OID -> what its module speaks of
+        self.module_kinds: dict[str, tuple[str, int, int]] = {}  # module -> what its objects speak of
         self.ordered: list[str] = []  # the product and speaking-root OIDs, sorted: a subtree is one run
         self.kinds_below: dict[str, Counter[str]] = {}  # OID -> what is registered below it names (on demand)
 
@@ -98,6 +99,10 @@ def _load(path: Path) -> _Table:
                         table.roots[root[0]] = f"{root[2]}::{root[1]}"
                         if root[3] and root[4].isdigit() and root[5].isdigit():
                             table.root_kinds[root[0]] = (root[3], int(root[4]), int(root[5]))
+                    elif line.startswith("#module\t"):
+                        module, kind, naming, objects = ([*line.rstrip("\n").split("\t"), "", "", "", ""])[1:5]
+                        if kind and naming.isdigit() and objects.isdigit():
+                            table.module_kinds[module] = (kind, int(naming), int(objects))
                     continue
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) >= 3:
@@ -205,6 +210,17 @@ def module_kind_above(sys_object_id: str) -> SpokenKind | None:
             return SpokenKind(spoken[0], table.roots[oid], spoken[1], spoken[2]) if spoken else None
         oid = oid.rpartition(".")[0]
     return None
+
+
+def module_kind(module: str) -> SpokenKind | None:
+    """The kind the objects of MIB `module` speak of (product_mibs.module_kinds), None when none leads.
+
+    For a device that answers that module's objects (its serial, model or version) whatever its
+    sysObjectID says: an Eltek rectifier controller under its enterprise node answers
+    ELTEK-BC2000-DC-POWER-MIB, whose objects name batteries and rectifiers.
+    """
+    spoken = _table().module_kinds.get(module)
+    return SpokenKind(spoken[0], module, spoken[1], spoken[2]) if spoken else None
 
 
 def _speaking_child(table: _Table, oid: str) -> SpokenKind | None:

@@ -121,6 +121,16 @@ def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any]
                      makers=tuple(v for ids in found for v in ids.makers))
 
 
+def _answered_kind(registry: tuple[Answer, ...], above: products.SpokenKind | None) -> products.SpokenKind | None:
+    """What the first vendor MIB whose objects the device answered speaks of, other than the MIB above its
+    sysObjectID (counted already as module_kind)."""
+    counted = above.module.partition("::")[0] if above else ""
+    for module in dict.fromkeys(a.name.partition("::")[0] for a in registry):
+        if module != counted and (said := products.module_kind(module)):
+            return said
+    return None
+
+
 def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *, seen_at: datetime,
                        mibs: frozenset[str] = frozenset(), answering: tuple[Oid, ...] = ()) -> list[Observation]:
     """The device's own observation, then the sightings of its ARP cache, forwarding tables and LLDP.
@@ -158,6 +168,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=maker.vendor, chassis=box,
                    ids=vendor_said,
                    registry=registry + _first_row_answers(scalars), product=product)
+    answered = _answered_kind(registry, spoken)
     kind = decide_type(TypeSignals(
         sys_object_id=sysgroup.object_id, sys_descr=sysgroup.descr, services=system.services(scalars), mibs=mibs,
         if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables),
@@ -166,6 +177,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         model=ids.model, lldp=lldp.capabilities(scalars), if_names=tuple(ifs.names.values()),
         module_root=module_root, maker_object=".".join(map(str, maker_first)),
         module_kind=f"{spoken.kind}\t{spoken.module}\t{spoken.naming}\t{spoken.objects}" if spoken else "",
+        answered_kind=f"{answered.kind}\t{answered.module}\t{answered.naming}\t{answered.objects}" if answered else "",
         neighbour_kind=f"{beside.kind}\t{beside.under}\t{beside.agreeing}\t{beside.speaking}" if beside else ""))
     if product is not None:
         attributes["productEvidence"] = (

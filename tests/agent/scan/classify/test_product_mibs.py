@@ -310,6 +310,23 @@ def test_the_mib_above_a_sysobjectid_says_its_kind(mibs: Path, tmp_path: Path, s
     assert products.module_kind_above("") is None
 
 
+def test_a_module_the_device_answers_says_its_kind_by_name(mibs: Path, tmp_path: Path, shipped: None) -> None:
+    # A device answering the module's objects implements it, whatever its sysObjectID: the registry
+    # keeps every speaking module by name, roots or not.
+    (mibs / "acme" / "ACME-AS9-MIB").write_text(SWITCH_LINE)
+    (mibs / "acme" / "ACME-CS-MIB").write_text(MIXED_LINE)
+    out = tmp_path / "products.tsv.gz"
+    product_mibs.build(mibs, out)
+    with gzip.open(out, "rt") as fin:
+        lines = [line.rstrip("\n") for line in fin if line.startswith("#module\t")]
+    assert "#module\tACME-AS9-MIB\tswitch\t12\t16" in lines
+    assert not any(line.startswith("#module\tACME-CS-MIB\t") for line in lines)  # no kind leads
+    products.use_file(out)
+    assert products.module_kind("ACME-AS9-MIB") == products.SpokenKind("switch", "ACME-AS9-MIB", 12, 16)
+    assert products.module_kind("ACME-CS-MIB") is None
+    assert products.module_kind("NO-SUCH-MIB") is None
+
+
 
 # Product lines numbered under one node of the vendor's tree, enterprises.99999.20 (as Edge-Core's under
 # ...259.10.1): two switch lines and a console server line, whose MIB speaks of no kind.
