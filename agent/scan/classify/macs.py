@@ -117,12 +117,23 @@ _VIRTUAL_OWNERS = re.compile(
     re.IGNORECASE)
 
 
+# OUI owners that make the chips and network modules other makers build into their boxes: an
+# environment monitor on a Microchip TCP/IP module, a PDU's controller on a Texas Instruments SoC, a
+# Gateworks board in someone's router, a switch on a Realtek chip's default MAC (issue 16: such makers
+# were named for the PDU or controller they sit in). Matched on the owner's name as the IEEE registry
+# spells it: any "Semiconductor(s)" company, and the chip and module makers without that word.
+_CHIP_OWNERS = re.compile(
+    r"\b(semiconductors?|texas instruments|microchip technology|gateworks|espressif|wiznet|mediatek|ralink|"
+    r"atheros)\b", re.IGNORECASE)
+
+
 def hardware_vendor(mac: str) -> tuple[str, str]:
     """(maker, "") of the box a MAC is burnt into, or ("", why not) when the MAC cannot say.
 
     The last resort of the device-vendor chain (vendor.py): refuses everything `mac_vendor`
     refuses (zero, broadcast, multicast, locally administered, the zero OUI, small IEEE blocks the
-    registry shipped with netaddr cannot resolve) and virtual-machine NICs by their OUI owner.
+    registry shipped with netaddr cannot resolve), virtual-machine NICs by their OUI owner, and the
+    MACs of chip and network-module makers (_CHIP_OWNERS), who build no box of their own.
     """
     cls = mac_class(mac)
     if cls != "global":
@@ -132,4 +143,6 @@ def hardware_vendor(mac: str) -> tuple[str, str]:
         return "", f"MAC {normalise_mac(mac)} has no registered maker"
     if _VIRTUAL_OWNERS.search(org):
         return "", f"MAC {normalise_mac(mac)} is a virtual NIC's ({org})"
+    if _CHIP_OWNERS.search(org):
+        return "", f"MAC {normalise_mac(mac)} names a chip or module maker ({org})"
     return org, ""

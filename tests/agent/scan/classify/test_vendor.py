@@ -93,6 +93,10 @@ def test_a_number_the_registry_gives_a_semiconductor_maker_names_no_box_maker(tm
     ("00:16:3e:01:02:03", "Xensource"), ("00:1c:42:01:02:03", "Parallels"), ("00:1a:4a:01:02:03", "Qumranet"),
     ("00:00:00:00:00:00", "zero"), ("ff:ff:ff:ff:ff:ff", "broadcast"), ("01:00:5e:00:00:01", "multicast"),
     ("52:54:00:12:34:56", "local"), ("70:b3:d5:01:02:03", "no registered maker"), ("bogus", "invalid"),
+    # Chip and network-module makers, whose MACs sit in other makers' boxes.
+    ("00:17:ea:01:02:03", "Texas Instruments"), ("00:e0:4c:01:02:03", "REALTEK SEMICONDUCTOR"),
+    ("00:04:a3:01:02:03", "Microchip Technology"), ("00:d0:12:01:02:03", "GATEWORKS"),
+    ("24:0a:c4:01:02:03", "Espressif"),
 ])
 def test_hardware_vendor_refuses_macs_that_name_no_maker(mac: str, refused_because: str) -> None:
     org, why = hardware_vendor(mac)
