@@ -34,7 +34,10 @@ as sysObjectID in the boxes built on them: Microchip's TCP/IP stack (17095: envi
 I/O and sensor boxes of many small makers) and Vitesse's switch software (6603, now Microchip's:
 white-label switches). Neither chip maker sells such boxes; nor does any company the IANA registry
 lists as a semiconductor maker (Freescale's 33118 in a generator controller): their numbers name the
-chip's reference software too. They are skipped, and the next source answers.
+chip's reference software too. Nor does a standards body (the IANA registry's "National Standardization
+Committee of Radio & Television", whose EPON and HFC MIBs Chinese OLTs and optical amplifiers answer
+under its 17409 as sysObjectID; a "... Forum"): its number names the standard the agent implements.
+They are skipped, and the next source answers.
 """
 
 from __future__ import annotations
@@ -49,12 +52,19 @@ from agent.scan.classify.vendor_names import canonical
 
 AGENT_SOFTWARE_PENS: frozenset[int] = frozenset({8072, 2021, 311, 30155, 12325, 2238, 4413, 17095, 6603})
 _CHIP_MAKER = re.compile(r"\bsemiconductors?\b", re.IGNORECASE)
+# A standards body as the IANA registry names it: a standardisation committee, or a name closing in
+# "Forum" ("Broadband Forum (previously 'DSL Forum')"; "Forum Systems" is a company).
+_STANDARDS_BODY = re.compile(r"\b(standardi[sz]ation|committee)\b|\bforum\s*(\(.*\))?\s*$", re.IGNORECASE)
 
 
 def names_agent_software(pen: int) -> bool:
-    """True when enterprise `pen` names an SNMP agent's or a chip's reference software, not a box's maker:
-    AGENT_SOFTWARE_PENS, or a number the IANA registry lists for a semiconductor company."""
-    return pen in AGENT_SOFTWARE_PENS or bool(_CHIP_MAKER.search(enterprises.organisation(pen)))
+    """True when enterprise `pen` names an SNMP agent's or a chip's reference software, or a standard's MIB,
+    not a box's maker: AGENT_SOFTWARE_PENS, or a number the IANA registry lists for a semiconductor
+    company or a standards body."""
+    if pen in AGENT_SOFTWARE_PENS:
+        return True
+    organisation = enterprises.organisation(pen)
+    return bool(_CHIP_MAKER.search(organisation) or _STANDARDS_BODY.search(organisation))
 
 
 def names_its_maker(sys_object_id: str) -> bool:
@@ -105,7 +115,9 @@ def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", 
         return VendorChoice(brand, f"sysDescr opens with {brand!r}, its ENTITY-MIB manufacturer")
     pen = enterprises.enterprise_number(sys_object_id)
     if pen and names_agent_software(pen):
-        refused.append(f"enterprise {pen} names the SNMP agent's software")
+        body = _STANDARDS_BODY.search(org := enterprises.organisation(pen)) and pen not in AGENT_SOFTWARE_PENS
+        refused.append(f"enterprise {pen} names a standard's MIB ({org})" if body
+                       else f"enterprise {pen} names the SNMP agent's software")
     elif pen:
         org = enterprises.organisation(pen)
         if org:

@@ -88,6 +88,23 @@ def test_a_number_the_registry_gives_a_semiconductor_maker_names_no_box_maker(tm
     assert chosen.vendor == "" and "33118 names the SNMP agent's software" in chosen.reason
 
 
+def test_a_number_the_registry_gives_a_standards_body_names_no_box_maker(tmp_path: Path) -> None:
+    """A Chinese OLT answers under NSCRTV's 17409 (its EPON MIB's standard) and its maker's own MIB beside it."""
+    registry = tmp_path / "enterprise-numbers.txt"
+    registry.write_text(IANA.read_text() + "".join(
+        f"{pen}\n  {name}\n    (contact)\n      (email)\n" for pen, name in (
+            (17409, "National Standardization Committee of Radio & Television"),
+            (3561, "Broadband Forum (previously 'DSL Forum')"), (15418, "Forum Systems Inc."),
+            (34592, "Shenzhen C-Data Technology Co., Ltd."))))
+    enterprises.use_file(registry)
+    assert names_agent_software(17409) and names_agent_software(3561)
+    assert not names_agent_software(15418)  # a company whose name opens with "Forum"
+    chosen = choose_vendor("1.3.6.1.4.1.17409", descr="zaporojskoe-olt", maker_pen=34592)
+    assert chosen.vendor == "Shenzhen C-Data Technology"
+    assert "enterprise 17409 names a standard's MIB (National Standardization Committee" in chosen.reason
+    assert choose_vendor("1.3.6.1.4.1.15418.1").vendor == "Forum Systems"
+
+
 @pytest.mark.parametrize(("mac", "refused_because"), [
     ("00:50:56:01:02:03", "VMware"), ("08:00:27:aa:bb:cc", "PCS Systemtechnik"), ("00:15:5d:01:02:03", "Microsoft"),
     ("00:16:3e:01:02:03", "Xensource"), ("00:1c:42:01:02:03", "Parallels"), ("00:1a:4a:01:02:03", "Qumranet"),
