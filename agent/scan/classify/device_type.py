@@ -50,10 +50,11 @@ Signals, all standard:
 * the vendor MIB objects the device answered (its serial, model or version objects from the public
   MIBs' registry, snmp/mib/identity_objects.py): a kind their module or name says
   (PowerNet-MIB::upsAdvIdentSerialNumber, EATON-EPDU-MIB), weighing VENDOR_OBJECT_POINTS;
-* only where nothing else decides: the vendor MIB whose objects the device answered (its serial or
-  version objects, above), where those objects' names speak mostly of one kind (classify/products.py
-  module_kind) and at least one in ANSWERED_SHARE names it: the device implements that MIB whatever
-  its sysObjectID says (ELTEK-BC2000-DC-POWER-MIB's batteries and rectifiers), weighing MODULE_KIND_POINTS;
+* only where nothing else decides: a vendor MIB the device implements (its serial or version objects
+  answered, above, or, asked only then, one GETNEXT found an object in the MIB's subtree:
+  snmp/device.py), where the MIB's object names speak mostly of one kind (classify/products.py
+  module_kind) and at least one in ANSWERED_SHARE names it, whatever sysObjectID says
+  (ELTEK-BC2000-DC-POWER-MIB's batteries and rectifiers, ATEN-PE-CFG's outlets), weighing MODULE_KIND_POINTS;
 * the model identification found (snmp/identify.py: a vendor object, the chassis, sysDescr or the
   product registry) where it names its kind ("FortiSwitch-424E", "iBoot-PDU8"), weighing MODEL_POINTS;
 * interface names only a router gives: a cellular or dial-up WAN ("wwan0", "qmimux0", "Cellular0/0/0",
@@ -224,9 +225,10 @@ class TypeSignals:
     # What the vendor MIB nearest above sysObjectID speaks of: "kind\tMODULE::name\tnaming\tobjects"
     # (classify/products.py module_kind_above).
     module_kind: str = ""
-    # What the first vendor MIB whose objects the device answered speaks of, in the same form (its serial or
-    # version object's module, classify/products.py module_kind), where that is not the MIB above.
-    answered_kind: str = ""
+    # What the vendor MIBs the device answered speak of, each in the same form (its serial or version
+    # objects' modules, then the MIBs whose subtree answered the module probe; classify/products.py
+    # module_kind), where that is not the MIB above.
+    answered_kinds: tuple[str, ...] = ()
     # What the vendor's products and MIBs beside sysObjectID mostly name: "kind\tunder OID\tagreeing\tspeaking"
     # (classify/products.py kind_beside); asked only when nothing else decides.
     neighbour_kind: str = ""
@@ -524,12 +526,14 @@ def _answered_kind(sig: TypeSignals, tally: _Tally) -> None:
     types: it implements that MIB whatever its sysObjectID names (an enterprise node, an agent's
     software). Weaker than the device's own words, so asked only where they decide nothing (a server's
     management MIB names its disks); then it weighs as the MIB above sysObjectID does."""
-    kind, _, rest = sig.answered_kind.partition("\t")
-    module, naming, objects = ([*rest.split("\t"), "", ""])[:3]
-    share = naming.isdigit() and objects.isdigit() and int(naming) * ANSWERED_SHARE >= int(objects)
-    if kind in DEVICE_TYPES and kind != "unknown" and share:
-        tally.add(kind, MODULE_KIND_POINTS,
-                  f"answers {module}, {naming} of whose {objects} objects name {kind} functions")
+    for said in sig.answered_kinds:
+        kind, _, rest = said.partition("\t")
+        module, naming, objects = ([*rest.split("\t"), "", ""])[:3]
+        share = naming.isdigit() and objects.isdigit() and int(naming) * ANSWERED_SHARE >= int(objects)
+        if kind in DEVICE_TYPES and kind != "unknown" and share:
+            tally.add(kind, MODULE_KIND_POINTS,
+                      f"answers {module}, {naming} of whose {objects} objects name {kind} functions")
+            return
 
 
 def _neighbours(sig: TypeSignals, tally: _Tally) -> None:

@@ -39,8 +39,9 @@ the MIBs define (the vendor a MIB names when the IANA registry names none), and 
 (module_roots()): a device whose sysObjectID is that node implements that MIB, whose name may say its kind.
 A root line carries three more columns where the module's object names speak mostly of one kind of
 device (spoken_kind()): the kind, how many of its objects name it, and how many objects it has; and one
-`#module<TAB>module<TAB>kind<TAB>naming<TAB>objects` line per module that speaks of one (module_kinds()),
-for a device that answers that module's objects whatever its sysObjectID.
+`#module<TAB>module<TAB>kind<TAB>naming<TAB>objects<TAB>subtree` line per module that speaks of one
+(module_kinds(); subtree: the deepest OID above all its objects), for a device that answers that
+module's objects whatever its sysObjectID.
 """
 
 from __future__ import annotations
@@ -228,19 +229,40 @@ def spoken_kind(object_names: Iterable[str]) -> tuple[str, int, int]:
     return ranked[0][0], ranked[0][1], total
 
 
-def module_kinds(nodes: Iterable[Node]) -> dict[str, tuple[str, int, int]]:
-    """The kind each module's OBJECT-TYPE names speak of (spoken_kind), for the modules that speak of one.
+@dataclass(frozen=True, slots=True)
+class ModuleKind:
+    """What a module's object names speak of, and the subtree all its objects lie in."""
 
-    Why: a device answers its vendor's MIB (its serial or version objects) under a sysObjectID that names
-    no product line (the enterprise node, an agent's software): the MIB it implements still says what it
-    manages (ELTEK-BC2000-DC-POWER-MIB's rectifiers and batteries, MIMOSA-NETWORKS-BFIVE-MIB's radios).
+    kind: str
+    naming: int
+    objects: int
+    subtree: tuple[int, ...]
+
+
+def module_kinds(nodes: Iterable[Node]) -> dict[str, ModuleKind]:
+    """The kind each module's OBJECT-TYPE names speak of (spoken_kind), for the modules that speak of one,
+    with the deepest OID above all of its objects.
+
+    Why: a device answers its vendor's MIB under a sysObjectID that names no product line (the
+    enterprise node, an agent's software): the MIB it implements still says what it manages
+    (ELTEK-BC2000-DC-POWER-MIB's rectifiers and batteries, MIMOSA-NETWORKS-BFIVE-MIB's radios), and one
+    GETNEXT of the subtree asks whether it does.
     """
-    names: dict[str, list[str]] = defaultdict(list)
+    objects: dict[str, list[Node]] = defaultdict(list)
     for n in nodes:
         if n.cls == "objecttype":
-            names[n.module].append(n.name)
-    spoken = {module: spoken_kind(own) for module, own in names.items()}
-    return {module: said for module, said in spoken.items() if said[0]}
+            objects[n.module].append(n)
+    out: dict[str, ModuleKind] = {}
+    for module, own in objects.items():
+        kind, naming, total = spoken_kind(n.name for n in own)
+        if not kind:
+            continue
+        subtree = own[0].oid[:-1]
+        for n in own[1:]:
+            while n.oid[:len(subtree)] != subtree:
+                subtree = subtree[:-1]
+        out[module] = ModuleKind(kind, naming, total, subtree)
+    return out
 
 
 def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> dict[int, tuple[str, str]]:
@@ -259,7 +281,7 @@ def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> di
 def render(rows: list[Node], enterprises: dict[int, tuple[str, str]], source: str,
            family_rows: Iterable[Node] = (), root_rows: Iterable[Node] = (),
            kinds: dict[tuple[int, ...], tuple[str, int, int]] | None = None,
-           module_said: dict[str, tuple[str, int, int]] | None = None) -> Iterator[str]:
+           module_said: dict[str, ModuleKind] | None = None) -> Iterator[str]:
     """The registry file's lines (see the module docstring)."""
     yield "# netcensus product registry: sysObjectID values vendors assign to their products\n"
     yield f"# source: {_clean(source)}\n"
@@ -272,10 +294,11 @@ def render(rows: list[Node], enterprises: dict[int, tuple[str, str]], source: st
               f"{_clean(n.description[:DESCRIPTION_MAX])}\n"
     for n in root_rows:
         spoken = (kinds or {}).get(n.oid)
-        said = f"\t{spoken[0]}\t{spoken[1]}\t{spoken[2]}" if spoken else ""
-        yield f"#root\t{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}{said}\n"
-    for module, (kind, naming, objects) in sorted((module_said or {}).items()):
-        yield f"#module\t{_clean(module)}\t{kind}\t{naming}\t{objects}\n"
+        columns = f"\t{spoken[0]}\t{spoken[1]}\t{spoken[2]}" if spoken else ""
+        yield f"#root\t{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}{columns}\n"
+    for module, said in sorted((module_said or {}).items()):
+        yield (f"#module\t{_clean(module)}\t{said.kind}\t{said.naming}\t{said.objects}\t"
+               f"{'.'.join(map(str, said.subtree))}\n")
     for n in rows:
         descr = n.description[:DESCRIPTION_MAX]
         yield f"{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\t{_clean(descr)}\n"
@@ -300,7 +323,8 @@ def build(folder: Path, out: Path, *, source: str = "") -> int:
     spoken = module_kinds(nodes)
     # A root speaks as its module does: many devices say no more than a sysObjectID under their product
     # line's own MIB (Edge-Core's ECS3510-MIB, Panduit's HAWK-I2-MIB), whose objects say its kind.
-    root_said = {root.oid: spoken[root.module] for root in roots if root.module in spoken}
+    root_said = {root.oid: (said.kind, said.naming, said.objects) for root in roots
+                 if (said := spoken.get(root.module))}
     mib_build.write_registry(out, render(rows, enterprise_names(nodes, organisations), source or folder.name,
                                          family_rows, roots, root_said, spoken), WHAT)
     return len(rows)

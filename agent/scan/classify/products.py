@@ -34,6 +34,7 @@ from pathlib import Path
 
 DEFAULT_FILE = Path(__file__).with_name("registry") / "products.tsv.gz"
 ENTERPRISES = "1.3.6.1.4.1"
+_ENTERPRISE_ARCS = tuple(int(x) for x in ENTERPRISES.split("."))
 
 _LOCK = threading.Lock()
 _state: dict[str, object] = {"file": DEFAULT_FILE, "table": None}
@@ -71,6 +72,7 @@ class _Table:
         self.roots: dict[str, str] = {}  # OID -> "MODULE::name" of the MIB rooted there
         self.root_kinds: dict[str, tuple[str, int, int]] = {}  # root OID -> what its module speaks of
         self.module_kinds: dict[str, tuple[str, int, int]] = {}  # module -> what its objects speak of
+        self.speaking: dict[int, list[tuple[tuple[int, ...], str]]] = {}  # PEN -> (subtree, module) that speak
         self.ordered: list[str] = []  # the product and speaking-root OIDs, sorted: a subtree is one run
         self.kinds_below: dict[str, Counter[str]] = {}  # OID -> what is registered below it names (on demand)
 
@@ -100,9 +102,7 @@ def _load(path: Path) -> _Table:
                         if root[3] and root[4].isdigit() and root[5].isdigit():
                             table.root_kinds[root[0]] = (root[3], int(root[4]), int(root[5]))
                     elif line.startswith("#module\t"):
-                        module, kind, naming, objects = ([*line.rstrip("\n").split("\t"), "", "", "", ""])[1:5]
-                        if kind and naming.isdigit() and objects.isdigit():
-                            table.module_kinds[module] = (kind, int(naming), int(objects))
+                        _add_module(table, ([*line.rstrip("\n").split("\t"), "", "", "", "", ""])[1:6])
                     continue
                 parts = line.rstrip("\n").split("\t")
                 if len(parts) >= 3:
@@ -112,6 +112,22 @@ def _load(path: Path) -> _Table:
         return _Table()  # no registry: products are simply unknown, every other signal still answers
     table.ordered = sorted({*table.rows, *table.root_kinds})
     return table
+
+
+def _add_module(table: _Table, columns: list[str]) -> None:
+    """One `#module` line: the kind the module speaks of, and where its objects lie (under which PEN)."""
+    module, kind, naming, objects, subtree = columns
+    if not (kind and naming.isdigit() and objects.isdigit()):
+        return
+    table.module_kinds[module] = (kind, int(naming), int(objects))
+    try:
+        arcs = tuple(int(x) for x in subtree.split("."))
+    except ValueError:
+        return
+    # Only a subtree below an enterprise's own node can be asked for: a GETNEXT of the enterprise node
+    # finds any object of that vendor.
+    if len(arcs) > len(_ENTERPRISE_ARCS) + 1 and arcs[:len(_ENTERPRISE_ARCS)] == _ENTERPRISE_ARCS:
+        table.speaking.setdefault(arcs[len(_ENTERPRISE_ARCS)], []).append((arcs, module))
 
 
 def shared_prefix(names: list[str]) -> str:
@@ -221,6 +237,25 @@ def module_kind(module: str) -> SpokenKind | None:
     """
     spoken = _table().module_kinds.get(module)
     return SpokenKind(spoken[0], module, spoken[1], spoken[2]) if spoken else None
+
+
+def speaking_modules(pen: int, sys_object_id: str = "", limit: int = 16) -> list[tuple[tuple[int, ...], str]]:
+    """The subtrees (and modules) of enterprise `pen`'s MIBs whose objects speak of a kind, at most `limit`:
+    one GETNEXT of each asks whether the device implements that MIB (module_kind then says what it speaks
+    of). Those sharing most arcs with sysObjectID first (a product line's own MIB), then the larger; one
+    per subtree (a module and its copy under another name answer alike)."""
+    sys_arcs = tuple(int(x) for x in sys_object_id.strip().lstrip(".").split(".") if x.isdigit())
+    kinds = _table().module_kinds
+
+    def shared(arcs: tuple[int, ...]) -> int:
+        return next((i for i, (a, b) in enumerate(zip(arcs, sys_arcs, strict=False)) if a != b),
+                    min(len(arcs), len(sys_arcs)))
+
+    ranked = sorted(_table().speaking.get(pen, []), key=lambda am: (-shared(am[0]), -kinds[am[1]][2], am[1]))
+    out: dict[tuple[int, ...], str] = {}
+    for arcs, module in ranked:
+        out.setdefault(arcs, module)
+    return list(out.items())[:limit]
 
 
 def _speaking_child(table: _Table, oid: str) -> SpokenKind | None:

@@ -5,7 +5,8 @@ then again patiently — most devices answer the first try, silent addresses cos
 ICMP port unreachable ends the search at once), read the system group with that same request,
 ask once which tables exist (one GETNEXT naming every table), then walk each non-empty table
 with one GETBULK stream that carries all wanted columns of a row per request (oids.py says
-which tables, mib/ reads them, observations.py composes the result).
+which tables, mib/ reads them, observations.py composes the result). Only a device that nothing
+it said types is asked one more GETNEXT: whether it implements its maker's MIBs that speak of a kind.
 
 That is the default depth, "inventory". SweepOptions.snmp_depth = "discovery" reads only what
 identifies and classifies a device (oids.DISCOVERY_COLUMNS: the system group, the interfaces,
@@ -41,7 +42,7 @@ from agent.scan.snmp.credentials import Credential, credentials
 from agent.scan.snmp.maker_probe import first_objects, maker_enterprise, wanted
 from agent.scan.snmp.mib.entity import walk_entities
 from agent.scan.snmp.mib.identity_objects import GET_BATCH
-from agent.scan.snmp.observations import build_observations, identity_requests
+from agent.scan.snmp.observations import build_observations, identity_requests, module_probes
 from agent.scan.snmp.oids import (
     FIRST_ROWS,
     PRESENCE,
@@ -321,6 +322,20 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
     tables = dict(zip(keys, walked, strict=True))
     notes = [w.note for group in walked for w in group if w.note] + ([id_note] if id_note else [])
     obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC), mibs=mibs, answering=answering)
+    if obs and obs[0].device_type == "unknown":
+        # Nothing the device said types it: ask, in one GETNEXT, whether it implements its maker's MIBs
+        # whose objects speak of a kind (observations.module_probes); an answer within a subtree is kept
+        # under the subtree's OID, and the observations are composed again.
+        object_id = oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else ""
+        if probes := list(module_probes(object_id, maker_enterprise(answering))):
+            try:
+                found = await session.first_values(probes)
+            except SnmpError as exc:
+                notes.append(f"module probe failed: {exc}")
+            else:
+                scalars.update({p: v for p, v in zip(probes, found, strict=True) if v is not None})
+                obs = build_observations(host, scalars, tables, seen_at=obs[0].seen_at, mibs=mibs,
+                                         answering=answering)
     skipped = len(columns) - len(keys)
     reason = (f"{session.cred.label}; {options.snmp_depth}; {session.varbinds} varbinds; {len(keys)} tables walked, "
               f"{skipped} empty or not needed")

@@ -121,14 +121,33 @@ def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any]
                      makers=tuple(v for ids in found for v in ids.makers))
 
 
-def _answered_kind(registry: tuple[Answer, ...], above: products.SpokenKind | None) -> products.SpokenKind | None:
-    """What the first vendor MIB whose objects the device answered speaks of, other than the MIB above its
-    sysObjectID (counted already as module_kind)."""
+MAX_MODULE_PROBES = 16  # subtrees of the maker's MIBs asked in one GETNEXT (most makers have fewer)
+
+
+def _speaking_probes(object_id: str, maker_pen: int) -> list[tuple[Oid, str]]:
+    """The maker's MIBs that speak of a kind (products.speaking_modules): sysObjectID's enterprise where it
+    names the maker, else the maker probe's."""
+    pen = enterprise_number(object_id)
+    if not pen or names_agent_software(pen):
+        pen = maker_pen
+    return products.speaking_modules(pen, object_id, MAX_MODULE_PROBES) if pen else []
+
+
+def module_probes(object_id: str, maker_pen: int = 0) -> tuple[Oid, ...]:
+    """The subtrees to ask with one GETNEXT whether the device implements its maker's MIBs that speak of a
+    kind (an answer within a subtree says it does; device.py keeps it under the subtree's OID)."""
+    return tuple(arcs for arcs, _ in _speaking_probes(object_id, maker_pen))
+
+
+def _answered_kinds(registry: tuple[Answer, ...], implemented: tuple[str, ...],
+                    above: products.SpokenKind | None) -> tuple[str, ...]:
+    """What the vendor MIBs the device answered speak of ("kind\tMODULE\tnaming\tobjects"): those whose
+    serial, model or version objects answered first, then those whose subtree answered the module probe;
+    not the MIB above its sysObjectID (counted already as module_kind)."""
     counted = above.module.partition("::")[0] if above else ""
-    for module in dict.fromkeys(a.name.partition("::")[0] for a in registry):
-        if module != counted and (said := products.module_kind(module)):
-            return said
-    return None
+    modules = dict.fromkeys([*(a.name.partition("::")[0] for a in registry), *implemented])
+    return tuple(f"{said.kind}\t{said.module}\t{said.naming}\t{said.objects}" for module in modules
+                 if module != counted and (said := products.module_kind(module)))
 
 
 def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *, seen_at: datetime,
@@ -168,7 +187,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=maker.vendor, chassis=box,
                    ids=vendor_said,
                    registry=registry + _first_row_answers(scalars), product=product)
-    answered = _answered_kind(registry, spoken)
+    implemented = tuple(module for arcs, module in _speaking_probes(sysgroup.object_id, maker_pen) if arcs in scalars)
     kind = decide_type(TypeSignals(
         sys_object_id=sysgroup.object_id, sys_descr=sysgroup.descr, services=system.services(scalars), mibs=mibs,
         if_types=interfaces.if_types(tables), entity_classes=entity.classes(tables),
@@ -177,7 +196,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         model=ids.model, lldp=lldp.capabilities(scalars), if_names=tuple(ifs.names.values()),
         module_root=module_root, maker_object=".".join(map(str, maker_first)),
         module_kind=f"{spoken.kind}\t{spoken.module}\t{spoken.naming}\t{spoken.objects}" if spoken else "",
-        answered_kind=f"{answered.kind}\t{answered.module}\t{answered.naming}\t{answered.objects}" if answered else "",
+        answered_kinds=_answered_kinds(registry, implemented, spoken),
         neighbour_kind=f"{beside.kind}\t{beside.under}\t{beside.agreeing}\t{beside.speaking}" if beside else ""))
     if product is not None:
         attributes["productEvidence"] = (

@@ -257,17 +257,23 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "answers EATON-EPDU-MIB::serialNumber ('EPDU') (+3)"),
     ("names without a kind say nothing", {"vendor_objects": ("SYNOLOGY-SYSTEM-MIB::serialNumber",)}, "unknown", ""),
     ("the MIB a rectifier controller answers speaks of batteries and rectifiers", {
-        "sys_object_id": "1.3.6.1.4.1.13858", "answered_kind": "ups\tELTEK-BC2000-DC-POWER-MIB\t30\t242"}, "ups",
+        "sys_object_id": "1.3.6.1.4.1.13858", "answered_kinds": ("ups\tELTEK-BC2000-DC-POWER-MIB\t30\t242",)}, "ups",
      "answers ELTEK-BC2000-DC-POWER-MIB, 30 of whose 242 objects name ups functions (+2)"),
     # A computer's management MIB names its disks (SuperDoctor's RAID tables): the host's own evidence decides.
     ("an answered MIB's vocabulary yields to any signal that decides", {
         "sys_object_id": LINUX, "mibs": frozenset({"host-resources"}),
-        "answered_kind": "storage\tSUPERMICRO-SD5-MIB\t101\t182"}, "server", "HOST-RESOURCES hrSystem answers (+2)"),
+        "answered_kinds": ("storage\tSUPERMICRO-SD5-MIB\t101\t182",)},
+     "server", "HOST-RESOURCES hrSystem answers (+2)"),
     # IBM-AIX-MIB lists the host's printers: 10 of its 254 objects, fewer than one in ANSWERED_SHARE.
     ("a few objects of a large MIB say nothing", {
-        "sys_object_id": "1.3.6.1.4.1.2.3.1.2.1.1.3", "answered_kind": "printer\tIBM-AIX-MIB\t10\t254"}, "unknown", ""),
+        "sys_object_id": "1.3.6.1.4.1.2.3.1.2.1.1.3", "answered_kinds": ("printer\tIBM-AIX-MIB\t10\t254",)},
+     "unknown", ""),
+    ("the first answered MIB that speaks loud enough decides", {
+        "answered_kinds": ("printer\tIBM-AIX-MIB\t10\t254", "ups\tATEN-PE-CFG\t90\t303",
+                           "switch\tACME-MIB\t50\t60")},
+     "ups", "answers ATEN-PE-CFG, 90 of whose 303 objects name ups functions (+2)"),
     ("the answered MIB comes before the vendor's neighbours", {
-        "answered_kind": "wireless\tACME-RADIO-MIB\t8\t79", "neighbour_kind": "switch\t1.3.6.1.4.1.99999.1\t5\t6"},
+        "answered_kinds": ("wireless\tACME-RADIO-MIB\t8\t79",), "neighbour_kind": "switch\t1.3.6.1.4.1.99999.1\t5\t6"},
      "wireless", "answers ACME-RADIO-MIB, 8 of whose 79 objects name wireless functions (+2)"),
     ("a firewall with VLANs names itself", {"sys_descr": "Acme firewall", "if_types": (ETH,) * 10 + (135, 161)},
      "firewall", "sysDescr 'firewall' (+8)"),

@@ -319,12 +319,32 @@ def test_a_module_the_device_answers_says_its_kind_by_name(mibs: Path, tmp_path:
     product_mibs.build(mibs, out)
     with gzip.open(out, "rt") as fin:
         lines = [line.rstrip("\n") for line in fin if line.startswith("#module\t")]
-    assert "#module\tACME-AS9-MIB\tswitch\t12\t16" in lines
+    assert "#module\tACME-AS9-MIB\tswitch\t12\t16\t1.3.6.1.4.1.99999.9.1" in lines  # where its objects lie
     assert not any(line.startswith("#module\tACME-CS-MIB\t") for line in lines)  # no kind leads
     products.use_file(out)
     assert products.module_kind("ACME-AS9-MIB") == products.SpokenKind("switch", "ACME-AS9-MIB", 12, 16)
     assert products.module_kind("ACME-CS-MIB") is None
     assert products.module_kind("NO-SUCH-MIB") is None
+    assert products.speaking_modules(99999) == [((1, 3, 6, 1, 4, 1, 99999, 9, 1), "ACME-AS9-MIB")]
+
+
+def test_the_speaking_modules_of_an_enterprise_nearest_sysobjectid_first(tmp_path: Path, shipped: None) -> None:
+    registry = tmp_path / "products.tsv.gz"
+    registry.write_bytes(gzip.compress(
+        b"#module\tACME-PDU-MIB\tups\t40\t200\t1.3.6.1.4.1.99999.7.1\n"
+        b"#module\tACME-PDU-COPY-MIB\tups\t40\t200\t1.3.6.1.4.1.99999.7.1\n"   # the same subtree: asked once
+        b"#module\tACME-SWITCH-MIB\tswitch\t30\t900\t1.3.6.1.4.1.99999.20.3\n"
+        b"#module\tACME-RADIO-MIB\twireless\t12\t60\t1.3.6.1.4.1.99999.20.4\n"
+        b"#module\tACME-ALL-MIB\tups\t9\t20\t1.3.6.1.4.1.99999\n"              # the enterprise node: not askable
+        b"#module\tOTHER-MIB\tswitch\t9\t20\t1.3.6.1.4.1.88888.1\n"))
+    products.use_file(registry)
+    assert products.speaking_modules(99999, "1.3.6.1.4.1.99999.20.4.1") == [
+        ((1, 3, 6, 1, 4, 1, 99999, 20, 4), "ACME-RADIO-MIB"), ((1, 3, 6, 1, 4, 1, 99999, 20, 3), "ACME-SWITCH-MIB"),
+        ((1, 3, 6, 1, 4, 1, 99999, 7, 1), "ACME-PDU-COPY-MIB")]
+    # Without a sysObjectID to be near, the larger MIB first; at most `limit`.
+    assert products.speaking_modules(99999, "", limit=1) == [((1, 3, 6, 1, 4, 1, 99999, 20, 3), "ACME-SWITCH-MIB")]
+    assert products.speaking_modules(77777) == []
+    assert products.module_kind("ACME-ALL-MIB") == products.SpokenKind("ups", "ACME-ALL-MIB", 9, 20)
 
 
 

@@ -280,3 +280,30 @@ def test_only_a_maker_without_objects_of_its_own_is_asked_its_other_numbers() ->
     # ... and so is the maker the probe found behind a net-snmp sysObjectID.
     _, chosen, _ = identity_requests("1.3.6.1.4.1.8072.3.2.10", frozenset(), 27662)
     assert any(o.oid[:7] == (1, 3, 6, 1, 4, 1, 23695) for o in chosen)
+
+
+def test_a_device_nothing_types_is_asked_whether_it_implements_its_maker_s_speaking_mibs() -> None:
+    """An ATEN rack PDU answers its enterprise node (21317) as sysObjectID and says "Aten": nothing types it
+    until one GETNEXT finds ATEN-PE-CFG's outlets answering (values made up)."""
+    subtree = (1, 3, 6, 1, 4, 1, 21317, 1, 3, 2, 2)
+    mib: dict[Oid, Any] = {
+        (*SYSTEM, 1, 0): b"Aten", (*SYSTEM, 2, 0): (1, 3, 6, 1, 4, 1, 21317), (*SYSTEM, 5, 0): b"pdu-3",
+        (*subtree, 2, 3, 1, 1, 1): 1,
+    }
+    for depth in ("discovery", "inventory"):
+        (dev,), status, agent = _read_device(mib, "192.0.2.56", depth)
+        assert status.ok, status.reason
+        assert dev.device_type == "ups", depth
+        assert "answers ATEN-PE-CFG, 90 of whose 303 objects name ups functions (+2)" in \
+            dict(dev.attributes)["typeEvidence"]
+        assert any(subtree in oids for oids, _ in agent.bulks)
+    # A device its own words type is not asked.
+    mib[(*SYSTEM, 1, 0)] = b"Aten PE8324 PDU"
+    (dev,), _, agent = _read_device(mib, "192.0.2.56", "inventory")
+    assert dev.device_type == "ups" and "sysDescr 'PDU' (+8)" in dict(dev.attributes)["typeEvidence"]
+    assert not any(subtree in oids for oids, _ in agent.bulks)
+    # One whose maker's MIB does not answer stays unknown.
+    del mib[(*subtree, 2, 3, 1, 1, 1)]
+    mib[(*SYSTEM, 1, 0)] = b"Aten"
+    (dev,), status, _ = _read_device(mib, "192.0.2.56", "inventory")
+    assert status.ok and dev.device_type == "unknown"
