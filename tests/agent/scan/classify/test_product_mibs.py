@@ -289,16 +289,21 @@ def test_a_module_speaks_of_the_kind_most_of_its_objects_name(names: list[str], 
     assert product_mibs.spoken_kind(names) == expected
 
 
-def test_the_mib_above_a_sysobjectid_says_its_kind(mibs: Path, tmp_path: Path, shipped: None) -> None:
+def _build_lines(mibs: Path, out: Path, prefix: str) -> list[str]:
+    """Build the registry from `mibs` with the switch line's and the console server's MIBs added, use it,
+    and return its header lines opening with `prefix`."""
     (mibs / "acme" / "ACME-AS9-MIB").write_text(SWITCH_LINE)
     (mibs / "acme" / "ACME-CS-MIB").write_text(MIXED_LINE)
-    out = tmp_path / "products.tsv.gz"
     product_mibs.build(mibs, out)
+    products.use_file(out)
     with gzip.open(out, "rt") as fin:
-        lines = [line.rstrip("\n") for line in fin if line.startswith("#root\t")]
+        return [line.rstrip("\n") for line in fin if line.startswith(prefix)]
+
+
+def test_the_mib_above_a_sysobjectid_says_its_kind(mibs: Path, tmp_path: Path, shipped: None) -> None:
+    lines = _build_lines(mibs, tmp_path / "products.tsv.gz", "#root\t")
     assert "#root\t1.3.6.1.4.1.99999.9\tacmeAs9MIB\tACME-AS9-MIB\tswitch\t12\t16" in lines
     assert "#root\t1.3.6.1.4.1.99999.11\tacmeCsMIB\tACME-CS-MIB" in lines  # 9 PDU objects, 4 VLAN: no lead
-    products.use_file(out)
     # A switch of the line answers a sysObjectID below the MIB's root (or the root itself).
     for oid in ("1.3.6.1.4.1.99999.9.102", ".1.3.6.1.4.1.99999.9.7.3", "1.3.6.1.4.1.99999.9"):
         assert products.module_kind_above(oid) == products.SpokenKind("switch", "ACME-AS9-MIB::acmeAs9MIB", 12, 16)
@@ -313,15 +318,9 @@ def test_the_mib_above_a_sysobjectid_says_its_kind(mibs: Path, tmp_path: Path, s
 def test_a_module_the_device_answers_says_its_kind_by_name(mibs: Path, tmp_path: Path, shipped: None) -> None:
     # A device answering the module's objects implements it, whatever its sysObjectID: the registry
     # keeps every speaking module by name, roots or not.
-    (mibs / "acme" / "ACME-AS9-MIB").write_text(SWITCH_LINE)
-    (mibs / "acme" / "ACME-CS-MIB").write_text(MIXED_LINE)
-    out = tmp_path / "products.tsv.gz"
-    product_mibs.build(mibs, out)
-    with gzip.open(out, "rt") as fin:
-        lines = [line.rstrip("\n") for line in fin if line.startswith("#module\t")]
+    lines = _build_lines(mibs, tmp_path / "products.tsv.gz", "#module\t")
     assert "#module\tACME-AS9-MIB\tswitch\t12\t16\t1.3.6.1.4.1.99999.9.1" in lines  # where its objects lie
     assert not any(line.startswith("#module\tACME-CS-MIB\t") for line in lines)  # no kind leads
-    products.use_file(out)
     assert products.module_kind("ACME-AS9-MIB") == products.SpokenKind("switch", "ACME-AS9-MIB", 12, 16)
     assert products.module_kind("ACME-CS-MIB") is None
     assert products.module_kind("NO-SUCH-MIB") is None
