@@ -13,7 +13,8 @@ Signals, all standard:
   UPS-MIB (RFC 1628) -> ups; IEEE 802.11 MIB (IEEE Std 802.11 Annex C) -> wireless;
   BRIDGE-MIB / Q-BRIDGE-MIB (RFC 4188 / 4363) -> switch; HOST-RESOURCES hrSystem -> a host, only
   where sysObjectID names the SNMP agent or the OS (net-snmp's, Microsoft's): under a vendor's own
-  sysObjectID it is an appliance's agent implementing the MIB, and its hrPrinterTable a printer's;
+  sysObjectID it is an appliance's agent implementing the MIB, and its hrPrinterTable a printer's; so
+  it is under a sysDescr its maker wrote (a product's name where the agent would say its OS or uname);
   a PC's CPU (x86_64, amd64, i386 as uname -m ends a Unix sysDescr) under that same agent's or OS's
   sysObjectID counts as hrSystem does where the agent's view leaves HOST-RESOURCES out;
   CAPWAP-BASE-MIB (RFC 5833) and the AP tables of controller MIBs -> wireless (a controller);
@@ -70,6 +71,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from agent.scan.classify.os_family import os_family
 from agent.scan.classify.vendor import names_its_maker
 from agent.scan.model import DEVICE_TYPES
 
@@ -196,6 +198,18 @@ _EMBEDDED_CPU = re.compile(r"\b(mips\w*|arm\w*|aarch64|ppc\w*|powerpc\w*|m68k|sh
 _PC_CPU = re.compile(r"\b(x86_64|amd64|i[3-6]86)\s*$", re.IGNORECASE)
 
 
+# A sysDescr that says nothing: blank, or redacted as a whole ("<private>").
+_SAYS_NOTHING = re.compile(r"\s*(<[^<>]*>)?\s*")
+
+
+def _agent_as_shipped(descr: str) -> bool:
+    """True when sysDescr is what a computer's SNMP agent says by default: its OS's name or uname text
+    (net-snmp prints `uname -a`; Windows its version), or nothing at all. A product's own words ("ApexPlus-3.2.0",
+    "VeloCloud EDGE610", "ESPHome version 2024.12.2") mean its maker wrote the agent's configuration: an
+    appliance, whose HOST-RESOURCES says only that the agent implements the MIB."""
+    return bool(os_family(sys_descr=descr)) or bool(_SAYS_NOTHING.fullmatch(descr))
+
+
 def _may_be_server(descr: str) -> bool:
     """False when sysDescr names an appliance role or an embedded CPU (see _NOT_A_SERVER, _EMBEDDED_CPU)."""
     return not (_NOT_A_SERVER.search(descr) or _EMBEDDED_CPU.search(descr))
@@ -319,9 +333,10 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
     if "hr-printer" in mibs and "host-resources" in mibs and appliance:
         # Printer rows from the printer's own agent, not a computer's print queues.
         tally.add("printer", 3, "hrPrinterTable under a vendor's sysObjectID")
-    if "host-resources" in mibs and _may_be_server(sig.sys_descr) and not appliance:
+    host = not appliance and _may_be_server(sig.sys_descr) and _agent_as_shipped(sig.sys_descr)
+    if "host-resources" in mibs and host:
         tally.add("server", 2, "HOST-RESOURCES hrSystem answers")
-    elif (cpu := _PC_CPU.search(sig.sys_descr)) and _may_be_server(sig.sys_descr) and not appliance:
+    elif (cpu := _PC_CPU.search(sig.sys_descr)) and host:
         tally.add("server", 2, f"a PC's CPU ({cpu.group(1)}) under the OS's own agent")
     # The census reports ipForwarding = forwarding(1) as the "ip-forwarding" key (oids.PRESENCE_WHEN).
     if sig.ip_forwarding == 1 or "ip-forwarding" in mibs:

@@ -245,6 +245,21 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
         "sys_object_id": LINUX, "mibs": frozenset({"host-resources", "hr-printer"}),
         "sys_descr": "Linux print 6.1.0-18-amd64 #1 SMP Debian 6.1.76-1 x86_64"}, "server",
      "HOST-RESOURCES hrSystem answers (+2)"),
+    # A sysDescr its maker wrote (no OS named, not uname's text) is an appliance's agent, as a vendor's
+    # sysObjectID is: an SD-WAN edge, a microcontroller, a radio on net-snmp.
+    ("a product's own sysDescr over HOST-RESOURCES is no server", {
+        "sys_object_id": LINUX, "mibs": frozenset({"host-resources"}), "sys_descr": "VeloCloud EDGE610"},
+     "unknown", ""),
+    ("a redacted sysDescr does not unmake a host", {
+        "sys_object_id": LINUX, "mibs": frozenset({"host-resources"}), "sys_descr": "<private>"},
+     "server", "HOST-RESOURCES hrSystem answers (+2)"),
+    ("a blank sysDescr does not unmake a host", {"sys_object_id": LINUX, "mibs": frozenset({"host-resources"})},
+     "server", "HOST-RESOURCES hrSystem answers (+2)"),
+    ("Windows names its OS", {
+        "sys_object_id": "1.3.6.1.4.1.311.1.1.3.1.2", "mibs": frozenset({"host-resources"}),
+        "sys_descr": "Hardware: Intel64 Family 6 Model 85 - Software: Windows Version 6.3 (Build 17763 "
+                     "Multiprocessor Free)"},
+     "server", "HOST-RESOURCES hrSystem answers (+2)"),
     ("a computer's wlan0 is not an access point", {
         "if_names": ("lo", "eth0", "wlan0"), "if_types": (24, ETH, ETH), "mibs": frozenset({"host-resources"})},
      "server", "HOST-RESOURCES hrSystem answers (+2)"),
