@@ -173,11 +173,7 @@ def module_roots(nodes: Iterable[Node], taken: Iterable[tuple[int, ...]] = ()) -
         if identity is not None:
             root, name, cls = identity.oid, identity.name, identity.cls
         else:
-            objects = [n.oid for n in own if n.cls == "objecttype"]
-            root = objects[0][:-1] if objects else ()
-            for oid in objects[1:]:
-                while oid[:len(root)] != root:
-                    root = root[:-1]
+            root = _above_all([n.oid for n in own if n.cls == "objecttype"])
             while root and root not in by_oid:  # the deepest common ancestor some module names
                 root = root[:-1]
             name, cls = (by_oid[root].name, by_oid[root].cls) if root else ("", "")
@@ -257,12 +253,17 @@ def module_kinds(nodes: Iterable[Node]) -> dict[str, ModuleKind]:
         kind, naming, total = spoken_kind(n.name for n in own)
         if not kind:
             continue
-        subtree = own[0].oid[:-1]
-        for n in own[1:]:
-            while n.oid[:len(subtree)] != subtree:
-                subtree = subtree[:-1]
-        out[module] = ModuleKind(kind, naming, total, subtree)
+        out[module] = ModuleKind(kind, naming, total, _above_all([n.oid for n in own]))
     return out
+
+
+def _above_all(oids: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """The deepest OID above every one of `oids` (a parent, never one of them), () for none."""
+    above = oids[0][:-1] if oids else ()
+    for oid in oids[1:]:
+        while oid[:len(above)] != above:
+            above = above[:-1]
+    return above
 
 
 def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> dict[int, tuple[str, str]]:
