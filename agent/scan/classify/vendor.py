@@ -57,14 +57,22 @@ _CHIP_MAKER = re.compile(r"\bsemiconductors?\b", re.IGNORECASE)
 _STANDARDS_BODY = re.compile(r"\b(standardi[sz]ation|committee)\b|\bforum\s*(\(.*\))?\s*$", re.IGNORECASE)
 
 
+def _named_instead(pen: int) -> str:
+    """What enterprise `pen` names where it names no box's maker ("" where it does): an SNMP agent's or a
+    chip's reference software (AGENT_SOFTWARE_PENS, a number the IANA registry lists for a semiconductor
+    company), or a standard's MIB (a standards body's number)."""
+    if pen in AGENT_SOFTWARE_PENS:
+        return "the SNMP agent's software"
+    organisation = enterprises.organisation(pen)
+    if _STANDARDS_BODY.search(organisation):
+        return f"a standard's MIB ({organisation})"
+    return "the SNMP agent's software" if _CHIP_MAKER.search(organisation) else ""
+
+
 def names_agent_software(pen: int) -> bool:
     """True when enterprise `pen` names an SNMP agent's or a chip's reference software, or a standard's MIB,
-    not a box's maker: AGENT_SOFTWARE_PENS, or a number the IANA registry lists for a semiconductor
-    company or a standards body."""
-    if pen in AGENT_SOFTWARE_PENS:
-        return True
-    organisation = enterprises.organisation(pen)
-    return bool(_CHIP_MAKER.search(organisation) or _STANDARDS_BODY.search(organisation))
+    not a box's maker (_named_instead)."""
+    return bool(_named_instead(pen))
 
 
 def names_its_maker(sys_object_id: str) -> bool:
@@ -114,10 +122,8 @@ def choose_vendor(sys_object_id: str = "", entity_mfg: str = "", mac: str = "", 
     if names_a_maker and _opens_with(descr, brand := canonical(mfg)):
         return VendorChoice(brand, f"sysDescr opens with {brand!r}, its ENTITY-MIB manufacturer")
     pen = enterprises.enterprise_number(sys_object_id)
-    if pen and names_agent_software(pen):
-        body = _STANDARDS_BODY.search(org := enterprises.organisation(pen)) and pen not in AGENT_SOFTWARE_PENS
-        refused.append(f"enterprise {pen} names a standard's MIB ({org})" if body
-                       else f"enterprise {pen} names the SNMP agent's software")
+    if pen and (instead := _named_instead(pen)):
+        refused.append(f"enterprise {pen} names {instead}")
     elif pen:
         org = enterprises.organisation(pen)
         if org:
