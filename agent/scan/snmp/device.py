@@ -266,6 +266,7 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
             streams.release()
 
     answering: tuple[Oid, ...] = ()
+    object_id = oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else ""
 
     async def identity_objects() -> str:
         # The vendor's and standard MIBs' serial/model/version objects: one GET of the hand-checked
@@ -275,7 +276,6 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
         # common answer and costs nothing. When sysObjectID names no maker, a few GETNEXTs first find
         # whose MIBs the device answers (maker_probe.py), and that maker's objects are asked too.
         nonlocal answering
-        object_id = oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else ""
         probe_note = ""
         if wanted(object_id):
             try:
@@ -322,20 +322,18 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
     tables = dict(zip(keys, walked, strict=True))
     notes = [w.note for group in walked for w in group if w.note] + ([id_note] if id_note else [])
     obs = build_observations(host, scalars, tables, seen_at=datetime.now(UTC), mibs=mibs, answering=answering)
-    if obs and obs[0].device_type == "unknown":
-        # Nothing the device said types it: ask, in one GETNEXT, whether it implements its maker's MIBs
-        # whose objects speak of a kind (observations.module_probes); an answer within a subtree is kept
-        # under the subtree's OID, and the observations are composed again.
-        object_id = oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else ""
-        if probes := list(module_probes(object_id, maker_enterprise(answering))):
-            try:
-                found = await session.first_values(probes)
-            except SnmpError as exc:
-                notes.append(f"module probe failed: {exc}")
-            else:
-                scalars.update({p: v for p, v in zip(probes, found, strict=True) if v is not None})
-                obs = build_observations(host, scalars, tables, seen_at=obs[0].seen_at, mibs=mibs,
-                                         answering=answering)
+    # Nothing the device said types it: ask, in one GETNEXT, whether it implements its maker's MIBs whose
+    # objects speak of a kind (observations.module_probes); an answer within a subtree is kept under the
+    # subtree's OID, and the observations are composed again.
+    if obs and obs[0].device_type == "unknown" and (probes := list(module_probes(object_id,
+                                                                                maker_enterprise(answering)))):
+        try:
+            found = await session.first_values(probes)
+        except SnmpError as exc:
+            notes.append(f"module probe failed: {exc}")
+        else:
+            scalars.update({p: v for p, v in zip(probes, found, strict=True) if v is not None})
+            obs = build_observations(host, scalars, tables, seen_at=obs[0].seen_at, mibs=mibs, answering=answering)
     skipped = len(columns) - len(keys)
     reason = (f"{session.cred.label}; {options.snmp_depth}; {session.varbinds} varbinds; {len(keys)} tables walked, "
               f"{skipped} empty or not needed")

@@ -13,7 +13,7 @@ from typing import Any
 from agent.scan.classify import TypeSignals, choose_vendor, decide_type, mac_is_local, os_family, products
 from agent.scan.classify.device_type import product_kind, product_text
 from agent.scan.classify.enterprises import enterprise_number, organisation
-from agent.scan.classify.vendor import names_agent_software
+from agent.scan.classify.vendor import names_agent_software, names_its_maker
 from agent.scan.classify.vendor_names import canonical
 from agent.scan.model import Method, Observation
 from agent.scan.snmp.identify import identify
@@ -127,9 +127,7 @@ MAX_MODULE_PROBES = 16  # subtrees of the maker's MIBs asked in one GETNEXT (mos
 def _speaking_probes(object_id: str, maker_pen: int) -> list[tuple[Oid, str]]:
     """The maker's MIBs that speak of a kind (products.speaking_modules): sysObjectID's enterprise where it
     names the maker, else the maker probe's."""
-    pen = enterprise_number(object_id)
-    if not pen or names_agent_software(pen):
-        pen = maker_pen
+    pen = enterprise_number(object_id) if names_its_maker(object_id) else maker_pen
     return products.speaking_modules(pen, object_id, MAX_MODULE_PROBES) if pen else []
 
 
