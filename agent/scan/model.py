@@ -30,6 +30,8 @@ DEVICE_TYPES = frozenset({
     "workstation", "laptop", "server", "router", "switch", "firewall", "wireless", "printer",
     "ups", "storage", "camera", "phone", "iot", "bmc", "virtual", "unknown",
 })
+# Its general-purpose computers: what they run is an OS anyone installs, not a product's firmware.
+COMPUTER_TYPES = frozenset({"workstation", "laptop", "server", "virtual"})
 
 
 @dataclass(frozen=True, slots=True)

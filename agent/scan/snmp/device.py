@@ -40,12 +40,14 @@ from agent.scan.snmp.channel import Channel, socket_reason, v3_probe
 from agent.scan.snmp.community import CommunitySession
 from agent.scan.snmp.credentials import Credential, credentials
 from agent.scan.snmp.maker_probe import first_objects, maker_enterprise, wanted
+from agent.scan.snmp.mib import extend
 from agent.scan.snmp.mib.entity import walk_entities
 from agent.scan.snmp.mib.identity_objects import GET_BATCH
 from agent.scan.snmp.observations import build_observations, identity_requests, module_probes
 from agent.scan.snmp.oids import (
     FIRST_ROWS,
     PRESENCE,
+    SYS_DESCR,
     SYS_OBJECT_ID,
     TABLE_PREFIX,
     Oid,
@@ -62,7 +64,7 @@ from agent.scan.snmp.session import (
     SnmpUnreachable,
 )
 from agent.scan.snmp.usm import UsmSession
-from agent.scan.snmp.values import WalkResult, dotted, oid_text
+from agent.scan.snmp.values import WalkResult, dotted, oid_text, text
 from agent.scan.targets import Target
 
 FAST_TIMEOUT_S = 0.5  # the first pass over all credentials (most devices answer it)
@@ -286,7 +288,9 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
         note = "; ".join(x for x in (probe_note, note) if x)
         extra = [o.oid for o in chosen if not o.first_row]
         first_rows = [o.oid for o in chosen if o.first_row]
-        gets = [b for b in (hand, *_batches(extra)) if b]
+        # What a net-snmp agent's administrator publishes about the machine (mib/extend.py), in a GET of its own.
+        published = list(extend.request(object_id, text(scalars.get(SYS_DESCR, b""))))
+        gets = [b for b in (hand, *_batches(extra), *_batches(published)) if b]
         nexts = _batches(first_rows)
         # Some embedded agents register a vendor's scalar without its .0 instance (their walk shows
         # 1.3.6.1.4.1.43296.3.1.1, not ...3.1.1.0), so a GET of .0 finds nothing. The public MIBs'

@@ -1,11 +1,13 @@
 """Model, serial and firmware of a device from every place they live, in order of trust.
 
 - serial: the ENTITY-MIB chassis' entPhysicalSerialNum, then the vendor's or the standard MIB's
-  serial object (mib/vendor_ids.py), then a serial sysDescr names ("SN: ..."), then the serial
-  objects the public vendor MIBs define (mib/identity_objects.py);
+  serial object (mib/vendor_ids.py), then the serial a net-snmp `serial` extend publishes (mib/extend.py:
+  an administrator's word for a computer, whose agent has no serial object), then a serial sysDescr
+  names ("SN: ..."), then the serial objects the public vendor MIBs define (mib/identity_objects.py);
 - model: the chassis' entPhysicalModelName, then the vendor's or standard MIB's model object, then
   the public vendor MIBs' model objects (a vendor's own "model" object names the model exactly where
-  sysDescr often names a series: "ACS 6000" for an ACS6048), then the model sysDescr names
+  sysDescr often names a series: "ACS 6000" for an ACS6048), then the product a `hardware` extend
+  publishes (a computer's DMI product name, a board's device-tree model), then the model sysDescr names
   (describe.py), then the chassis' entPhysicalDescr/Name when they read as a product name, and last
   the product the sysObjectID is registered as in the vendor's MIB (classify/products.py): the model
   its DESCRIPTION names, else its name without the prefix its siblings share -- the device's own
@@ -15,7 +17,8 @@
   chassis' entPhysicalSoftwareRev, then the version sysDescr names, then the public vendor MIBs'
   version objects (before sysDescr when sysDescr is uname's: a kernel release is no appliance's
   release), then the chassis' entPhysicalFirmwareRev (often boot code or a BIOS: a hypervisor's
-  smbios entity reports its BIOS there while sysDescr names the OS).
+  smbios entity reports its BIOS there while sysDescr names the OS). The release a `distro` extend
+  publishes replaces them on a device that is not a computer (with_release; the caller knows the type).
 
 The registry's objects come after the standard sources and the checked hand list: they are found
 by name in MIBs nobody checked against a device, so they fill what the others leave empty -- and,
@@ -33,12 +36,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from agent.facts.identifiers import is_placeholder
 from agent.scan.classify.products import Product, model_name
 from agent.scan.snmp.describe import WITH_PRODUCT_RELEASE, describe, is_uname
 from agent.scan.snmp.mib.entity import Chassis, names_a_kind
+from agent.scan.snmp.mib.extend import NOTHING_PUBLISHED, Published
 from agent.scan.snmp.mib.identity_objects import Answer
 from agent.scan.snmp.mib.vendor_ids import VendorIds
 
@@ -52,16 +56,21 @@ class Identity:
     serial: str = ""
     model: str = ""
     firmware: str = ""
-    # Where each field came from ("serial from ENTITY-MIB chassis; model from sysDescr"); not part of
-    # the identity itself.
-    evidence: str = field(default="", compare=False)
+    # Where each answered field came from, (field, source); not part of the identity itself.
+    sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def evidence(self) -> str:
+        """The sources as the observation shows them: "serial from ENTITY-MIB chassis; model from sysDescr"."""
+        return "; ".join(f"{name} from {source}" for name, source in self.sources)
 
 
 Sourced = tuple[str, str]  # (value, where it came from)
 
 
 def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: VendorIds,
-             registry: tuple[Answer, ...] = (), product: Product | None = None) -> Identity:
+             registry: tuple[Answer, ...] = (), product: Product | None = None,
+             published: Published = NOTHING_PUBLISHED) -> Identity:
     """Serial, model and firmware from the chassis, vendor/standard MIB objects and sysDescr.
 
     Args:
@@ -72,22 +81,26 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
         ids: what the vendor and standard MIB objects answered (mib/vendor_ids.py).
         registry: what the public vendor MIBs' objects answered (mib/identity_objects.py).
         product: the registry's entry for sysObjectID (classify/products.py), None when it has none.
+        published: what the administrator's net-snmp extends publish (mib/extend.py); its release is
+            the caller's to weigh (with_release), as it depends on the device's type.
     """
     said = describe(descr, host_name=host_name, vendor=vendor)
     ent, hand, text = "ENTITY-MIB chassis", "vendor/standard MIB object", "sysDescr"
+    extend = "NET-SNMP-EXTEND-MIB extend "
 
     def mib(kind: str) -> list[Sourced]:
         return [(a.value, a.name) for a in registry if a.kind == kind]
 
-    serial = _first([(chassis.serial, ent), *((v, hand) for v in ids.serials), (said.serial, text),
-                     *mib("serial")], dates=True)
+    serial = _first([(chassis.serial, ent), *((v, hand) for v in ids.serials),
+                     (published.serial, f"{extend}'serial'"), (said.serial, text), *mib("serial")], dates=True)
     # A chassis model of digits alone is the maker's part number ("1078904600-01", "40-1000832-08"): the
     # product's name, where another place gives it, comes first.
     chassis_model: list[Sourced] = [(chassis.model, ent)]
     part_number = not any(c.isalpha() for c in chassis.model)
     models = [(_model_of(m), src) for m, src in
               [*([] if part_number else chassis_model), *((v, hand) for v in ids.models), *mib("model"),
-               (said.model, text), (chassis.descr, ent), *(chassis_model if part_number else []),
+               (published.model, f"{extend}'hardware'"), (said.model, text), (chassis.descr, ent),
+               *(chassis_model if part_number else []),
                (product_model(product, vendor=vendor), f"product registry {product.module}::{product.name}"
                 if product else "")]]
     model = _first([(m, src) for m, src in models if _could_be_a_model(m, host_name)])
@@ -100,7 +113,22 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
         if not _all_zero(v) and not _BUILD_STAMP.match(v)])
     found = (("serial", serial), ("model", model), ("firmware", firmware))
     return Identity(serial=_without_maker(serial[0], vendor), model=model[0], firmware=_version_of(firmware[0]),
-                    evidence="; ".join(f"{k} from {src}" for k, (v, src) in found if v))
+                    sources=tuple((k, src) for k, (v, src) in found if v))
+
+
+def with_release(identity: Identity, release: str) -> Identity:
+    """The identity with the OS release an administrator's `distro` extend publishes as its firmware.
+
+    The caller decides where it belongs: on a router or a board running a Linux build (OpenWrt, DD-WRT,
+    a vendor's image) the release *is* the firmware, while a computer's stays the kernel release its
+    sysDescr names, as the tools that read these extends report it. Kept whole ("OpenWrt 21.02.0-rc4"):
+    the script names the build and its release, and the build is what tells one image from another.
+    """
+    value, source = _first([(release, "NET-SNMP-EXTEND-MIB extend 'distro'")])
+    if not value:
+        return identity
+    return replace(identity, firmware=value,
+                   sources=(*((k, s) for k, s in identity.sources if k != "firmware"), ("firmware", source)))
 
 
 # ASN.1 descriptors (lower case first, a capital inside: `hpSwitchJ9573`) listed in a DESCRIPTION name

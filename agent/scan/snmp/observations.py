@@ -15,10 +15,21 @@ from agent.scan.classify.device_type import product_kind, product_text
 from agent.scan.classify.enterprises import enterprise_number, organisation
 from agent.scan.classify.vendor import names_agent_software, names_its_maker
 from agent.scan.classify.vendor_names import canonical
-from agent.scan.model import Method, Observation
-from agent.scan.snmp.identify import identify
+from agent.scan.model import COMPUTER_TYPES, Method, Observation
+from agent.scan.snmp.identify import identify, with_release
 from agent.scan.snmp.maker_probe import enterprise_of, maker_object, wanted
-from agent.scan.snmp.mib import Sightings, Tables, arp_cache, bridge, entity, host_resources, interfaces, lldp, system
+from agent.scan.snmp.mib import (
+    Sightings,
+    Tables,
+    arp_cache,
+    bridge,
+    entity,
+    extend,
+    host_resources,
+    interfaces,
+    lldp,
+    system,
+)
 from agent.scan.snmp.mib.identity_objects import Answer, IdObject, RegistryError, answers, choose
 from agent.scan.snmp.mib.identity_objects import load as load_identity_objects
 from agent.scan.snmp.mib.vendor_ids import VendorIds, vendor_ids
@@ -169,8 +180,9 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     maker_first = maker_object(answering) if wanted(sysgroup.object_id) else ()
     maker_pen = enterprise_of(maker_first) if maker_first else 0
     vendor_said = _vendor_ids(sysgroup.object_id, mibs, scalars, maker_pen)
+    published = extend.published(scalars)
     maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac, sysgroup.descr, maker_pen,
-                          device_id_maker=next(iter(vendor_said.makers), ""))
+                          device_id_maker=next(iter(vendor_said.makers), ""), published_maker=published.maker)
     # The product the vendor's MIB registers this sysObjectID as: a model and type signal of its own,
     # else the vendor MIB rooted there (type words only). Not for the agent-software enterprises
     # (net-snmp's `linux`): they name no product.
@@ -184,7 +196,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     # hand-checked per vendor.
     ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=maker.vendor, chassis=box,
                    ids=vendor_said,
-                   registry=registry + _first_row_answers(scalars), product=product)
+                   registry=registry + _first_row_answers(scalars), product=product, published=published)
     implemented = tuple(module for arcs, module in _speaking_probes(sysgroup.object_id, maker_pen) if arcs in scalars)
     kind = decide_type(TypeSignals(
         sys_object_id=sysgroup.object_id, sys_descr=sysgroup.descr, services=system.services(scalars), mibs=mibs,
@@ -196,6 +208,12 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         module_kind=f"{spoken.kind}\t{spoken.module}\t{spoken.naming}\t{spoken.objects}" if spoken else "",
         answered_kinds=_answered_kinds(registry, implemented, spoken),
         neighbour_kind=f"{beside.kind}\t{beside.under}\t{beside.agreeing}\t{beside.speaking}" if beside else ""))
+    # The `distro` extend's release is a router's or a board's firmware; a computer's stays its kernel's
+    # (identify.with_release), and the release is shown beside it.
+    if published.release and kind.device_type not in COMPUTER_TYPES:
+        ids = with_release(ids, published.release)
+    elif published.release:
+        attributes["osRelease"] = published.release
     if product is not None:
         attributes["productEvidence"] = (
             f"sysObjectID {'under product family' if product.family else 'registered as'} {product.label}"

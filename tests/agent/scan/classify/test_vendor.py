@@ -214,3 +214,15 @@ def test_a_printers_device_id_names_its_maker_before_the_print_servers_enterpris
     assert choose_vendor("1.3.6.1.4.1.11.2.3.9.1", "", "", "Copyright (c) 2020 Acme Inc.",
                          device_id_maker="Hewlett-Packard").vendor == "Acme"
     assert choose_vendor("", "", "", "", device_id_maker="Hewlett-Packard").vendor == "HP"
+
+
+def test_the_maker_a_computer_s_snmpd_publishes_comes_after_the_answered_mib_and_before_the_mac() -> None:
+    """net-snmp's `manufacturer` extend (the machine's DMI sys_vendor, snmp/mib/extend.py)."""
+    net_snmp, cisco_mac = "1.3.6.1.4.1.8072.3.2.10", "00:00:0c:01:02:03"
+    choice = choose_vendor(net_snmp, "", cisco_mac, "Linux web01 6.1.0", published_maker="Dell Inc.")
+    assert choice.vendor == "Dell"
+    assert choice.reason == ("enterprise 8072 names the SNMP agent's software; "
+                             "its snmpd's manufacturer extend says 'Dell Inc.'")
+    assert choose_vendor(net_snmp, "", cisco_mac, "", 318, published_maker="Dell Inc.").vendor == "APC"
+    assert choose_vendor(net_snmp, "HPE", cisco_mac, "", published_maker="Dell Inc.").vendor == "HP"
+    assert choose_vendor(net_snmp, "", cisco_mac, "", published_maker="Default string").vendor == "Cisco"

@@ -16,6 +16,7 @@ from agent.scan.options import SweepOptions
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.device import Device, read_device
 from agent.scan.snmp.maker_probe import ENTERPRISES, first_objects, maker_enterprise, wanted
+from agent.scan.snmp.mib import extend
 from agent.scan.snmp.observations import brand_siblings, identity_requests
 from agent.scan.snmp.oids import (
     COLUMNS,
@@ -144,7 +145,8 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     hand, chosen, _ = identity_requests(object_id, frozenset(PRESENCE), maker)
     first_rows = [o.oid for o in chosen if o.first_row]
     assert all(_under(o, allowed) or o in first_rows for oids, _ in agent.bulks[1:] if oids not in probes for o in oids)
-    identity_objects = (*hand, *(o.oid for o in chosen if not o.first_row))
+    descr = full[0].snmp.descr if full[0].snmp else ""
+    identity_objects = (*hand, *(o.oid for o in chosen if not o.first_row), *extend.request(object_id, descr))
     # (asked once more without their .0 where none of them answered: some agents leave it out)
     assert all(_under(o, [SYSTEM, *COLUMNS["ent"]]) or o in (*identity_objects, *DISCOVERY_SCALARS)
                or (*o, 0) in identity_objects for o in agent.gets)
@@ -157,7 +159,7 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     assert _identity(dev) == _identity(full[0])
     assert dev.device_type == device_type and dev.ip == host
     # No software and no hrSystem values; the same vendor and type evidence as the inventory's.
-    evidence = ("vendorEvidence", "typeEvidence", "productEvidence", "identityEvidence")
+    evidence = ("vendorEvidence", "typeEvidence", "productEvidence", "identityEvidence", "osRelease")
     assert dev.software == () and {k for k, _ in dev.attributes} <= set(evidence)
     assert dict(dev.attributes) == {k: v for k, v in full[0].attributes if k in evidence}
     # Interfaces as an inventory reads them, state and speed included (a missing state would read "down").
@@ -307,3 +309,47 @@ def test_a_device_nothing_types_is_asked_whether_it_implements_its_maker_s_speak
     mib[(*SYSTEM, 1, 0)] = b"Aten"
     (dev,), status, _ = _read_device(mib, "192.0.2.56", "inventory")
     assert status.ok and dev.device_type == "unknown"
+
+
+def _extend(name: str, value: bytes) -> dict[Oid, Any]:
+    """`extend <name> ...` in snmpd.conf: nsExtendOutput1Line.<name> (NET-SNMP-EXTEND-MIB)."""
+    return {(1, 3, 6, 1, 4, 1, 8072, 1, 3, 2, 3, 1, 1, len(name), *name.encode()): value}
+
+
+def test_what_an_administrator_publishes_through_net_snmp_extends_names_the_machine() -> None:
+    """A Linux router and a Linux server whose snmpd runs the monitoring guides' `distro`, `hardware`,
+    `manufacturer` and `serial` extends (values made up): the router's release is its firmware, the
+    server's firmware stays its kernel with the release beside it; both get the published model, the
+    server its maker and serial (net-snmp's sysObjectID names no maker, and neither has another source)."""
+    router: dict[Oid, Any] = {
+        (*SYSTEM, 1, 0): b"Linux OpenWrt 5.4.137 #0 SMP Sat Jul 31 17:21:01 2021 armv7l",
+        (*SYSTEM, 2, 0): (1, 3, 6, 1, 4, 1, 8072, 3, 2, 10), (*SYSTEM, 5, 0): b"gw",
+        **_extend("distro", b"OpenWrt 21.02.0-rc4"), **_extend("hardware", b"Linksys WRT1200AC"),
+    }
+    server: dict[Oid, Any] = {
+        (*SYSTEM, 1, 0): b"Linux web01 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01) x86_64",
+        (*SYSTEM, 2, 0): (1, 3, 6, 1, 4, 1, 8072, 3, 2, 10), (*SYSTEM, 5, 0): b"web01",
+        (1, 3, 6, 1, 2, 1, 25, 1, 1, 0): 4711,  # HOST-RESOURCES-MIB hrSystemUptime: a computer's agent
+        **_extend("distro", b"Debian 12.5"), **_extend("hardware", b"PowerEdge R250"),
+        **_extend("manufacturer", b"Dell Inc."), **_extend("serial", b"7XK2N93"),
+    }
+    for depth in ("discovery", "inventory"):
+        (dev, *_), status, _ = _read_device(router, "192.0.2.57", depth)
+        assert status.ok, status.reason
+        assert (dev.device_type, dev.firmware, dev.model) == ("router", "OpenWrt 21.02.0-rc4", "Linksys WRT1200AC")
+        assert "firmware from NET-SNMP-EXTEND-MIB extend 'distro'" in dict(dev.attributes)["identityEvidence"]
+        (dev, *_), status, _ = _read_device(server, "192.0.2.58", depth)
+        assert status.ok, status.reason
+        assert (dev.device_type, dev.firmware, dev.model, dev.vendor, dev.serial) == \
+            ("server", "6.1.0-18-amd64", "PowerEdge R250", "Dell", "7XK2N93"), depth
+        attributes = dict(dev.attributes)
+        assert attributes["osRelease"] == "Debian 12.5"
+        assert "its snmpd's manufacturer extend says 'Dell Inc.'" in attributes["vendorEvidence"]
+
+
+def test_an_agent_that_is_not_net_snmp_is_not_asked_for_extends() -> None:
+    mib: dict[Oid, Any] = {(*SYSTEM, 1, 0): b"Cisco IOS Software, C3750 Software (C3750-IPSERVICESK9-M)",
+                           (*SYSTEM, 2, 0): (1, 3, 6, 1, 4, 1, 9, 1, 516), (*SYSTEM, 5, 0): b"sw1"}
+    _, status, agent = _read_device(mib, "192.0.2.59", "inventory")
+    assert status.ok
+    assert not any(oid[:7] in ((1, 3, 6, 1, 4, 1, 8072), (1, 3, 6, 1, 4, 1, 2021)) for oid in agent.gets)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from agent.scan.classify.products import Product
-from agent.scan.snmp.identify import Identity, identify, product_model
+from agent.scan.snmp.identify import Identity, identify, product_model, with_release
 from agent.scan.snmp.mib.entity import Chassis
+from agent.scan.snmp.mib.extend import Published
 from agent.scan.snmp.mib.vendor_ids import VendorIds
 
 _CISCO = ("Cisco IOS Software, C3750 Software (C3750-IPBASE-M), Version 12.2(50)SE5, RELEASE SOFTWARE (fc1)")
@@ -282,3 +283,21 @@ def test_a_huawei_release_stays_beside_the_platform_version() -> None:
                    "(S5720 V200R010C00SPC600) Copyright (C) 2007 Huawei Technologies Co., Ltd.", host_name="",
                    vendor="Huawei", chassis=Chassis(), ids=VendorIds())
     assert got.firmware == "5.170 (V200R010C00SPC600)"
+
+
+def test_what_a_net_snmp_extend_publishes_fills_what_the_device_s_own_objects_leave() -> None:
+    """The `hardware` and `serial` extends (snmp/mib/extend.py) rank after the vendor objects and the public
+    MIBs', before sysDescr; the `distro` release is the caller's to place (with_release)."""
+    uname = "Linux gw 5.4.137 #0 SMP Sat Jul 31 17:21:01 2021 armv7l"
+    said = Published(release="OpenWrt 21.02.0-rc4", model="Linksys WRT1200AC", serial="SN-0001")
+    got = identify(uname, host_name="gw", vendor="", chassis=Chassis(), ids=VendorIds(), published=said)
+    assert got == Identity(serial="SN-0001", model="Linksys WRT1200AC", firmware="5.4.137")
+    assert got.evidence == ("serial from NET-SNMP-EXTEND-MIB extend 'serial'; model from NET-SNMP-EXTEND-MIB "
+                            "extend 'hardware'; firmware from sysDescr")
+    own = identify(uname, host_name="gw", vendor="", chassis=Chassis(serial="C1"),
+                   ids=VendorIds(models=("WRT1200AC",)), published=said)
+    assert (own.serial, own.model) == ("C1", "WRT1200AC")
+    released = with_release(got, said.release)
+    assert released == Identity(serial="SN-0001", model="Linksys WRT1200AC", firmware="OpenWrt 21.02.0-rc4")
+    assert released.evidence.endswith("; firmware from NET-SNMP-EXTEND-MIB extend 'distro'")
+    assert with_release(got, "Unknown") is got
