@@ -39,7 +39,9 @@ lists as a semiconductor maker (Freescale's 33118 in a generator controller): th
 chip's reference software too. Nor does a standards body (the IANA registry's "National Standardization
 Committee of Radio & Television", whose EPON and HFC MIBs Chinese OLTs and optical amplifiers answer
 under its 17409 as sysObjectID; a "... Forum"): its number names the standard the agent implements.
-They are skipped, and the next source answers.
+Nor does a monitoring tool's own number, under which its scripts extend the agent of the host it watches
+(LibreNMS's 60652: a Linux host answers its MIB beside net-snmp's). They are skipped, and the next source
+answers.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from agent.scan.classify.descr_maker import named_maker
 from agent.scan.classify.macs import hardware_vendor
 from agent.scan.classify.vendor_names import canonical
 
-AGENT_SOFTWARE_PENS: frozenset[int] = frozenset({8072, 2021, 311, 30155, 12325, 2238, 4413, 17095, 6603})
+AGENT_SOFTWARE_PENS: frozenset[int] = frozenset({8072, 2021, 311, 30155, 12325, 2238, 4413, 17095, 6603, 60652})
 _CHIP_MAKER = re.compile(r"\bsemiconductors?\b", re.IGNORECASE)
 # A standards body as the IANA registry names it: a standardisation committee, or a name closing in
 # "Forum" ("Broadband Forum (previously 'DSL Forum')"; "Forum Systems" is a company).

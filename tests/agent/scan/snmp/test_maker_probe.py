@@ -138,3 +138,13 @@ def test_the_makers_first_object_in_a_subtree_its_mib_types_types_the_device() -
     own = {**scalars, (1, 3, 6, 1, 2, 1, 1, 2, 0): _ent(9, 1, 1208)}
     (cisco,) = build_observations("192.0.2.12", own, {}, seen_at=datetime.now(UTC), mibs=mibs, answering=GAIA_FIRST)
     assert "CHECKPOINT-MIB" not in dict(cisco.attributes).get("typeEvidence", "")
+
+
+def test_a_monitoring_tool_s_own_mib_on_the_host_it_watches_names_no_maker() -> None:
+    """LibreNMS's extend scripts publish under its own enterprise (60652) on the Linux hosts it watches: the
+    probe finds it after net-snmp's, and neither names the host's maker."""
+    host = {**{k: v for k, v in NAS.items() if k[:7] != _ent(6574)}, _ent(60652, 100, 1, 1, 2, 1): b"Control domain"}
+    first = asyncio.run(first_objects(TableAgent(host)))
+    assert first == (_ent(2021, 4, 5, 0), _ent(8072, 1, 2, 1, 1, 4, 0, 1, 0), _ent(60652, 100, 1, 1, 2, 1))
+    assert maker_enterprise(first) == 0
+    assert maker_enterprise((*first, _ent(60653, 1, 0))) == 60653
