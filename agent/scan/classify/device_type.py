@@ -144,7 +144,8 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("phone", NAMED, r"\b(ip phone|sip phone|voip phone|phone)\b"),
     ("phone", 3, r"\b(soundpoint|vvx)\b"),
     ("storage", NAMED, r"\b(nas|storage( array| system)?)\b"),
-    ("storage", 3, r"\b(onefs|ontap|data ontap|netapp release|truenas|freenas|data domain|exagrid|"
+    ("storage", 3, r"\b(san|tape library|raid subsystem|disk array|"
+                   r"onefs|ontap|data ontap|netapp release|truenas|freenas|data domain|exagrid|"
                    r"diskstation|rackstation|readynas|terastation|isilon|"
                    r"powervault|equallogic|storwize)\b"),
     ("firewall", NAMED, r"\b(firewall|utm|(adaptive )?security appliance)\b|\bngfw"),
@@ -154,8 +155,10 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
                     r"gaia|usg\d*\w*|security gateway|web gateway|email security)\b"),
     ("wireless", NAMED, r"\b(wireless (lan )?switch|access point|wireless lan controller|wireless controller|"
                     r"wlan controller|mobility controller|wlc\d*|wac)\b"),
+    # An access point's model has two or three digits after "AP" (AP230, AP-505); four are APC's part
+    # numbers for anything it makes (its AP9605 management card, AP7900 PDU).
     ("wireless", 3, r"\b(arubaos|aos-w|airos|airmax|airfiber|unifi|uap-[\w-]+|aironet|fortiap|zonedirector|"
-                    r"smartzone|smartcell|wlan|wireless|wi-?fi|wap\d*|ap|ap\d{2,4}\w*|hiveap\w*|hiveos|canopy|"
+                    r"smartzone|smartcell|wlan|wireless|wi-?fi|wap\d*|ap|ap\d{2,3}(?!\d)\w*|hiveap\w*|hiveos|canopy|"
                     r"microwave|radio|mini-link|vsat|satellite (modem|terminal|router))\b"),
     ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger|thermometer|hygrometer|"
                    r"barometer)\b"),

@@ -344,3 +344,21 @@ def test_a_product_family_weighs_less_than_a_product() -> None:
                                        product_family=True))
     assert decision.device_type == "switch"
     assert decision.reasons == ("product family HP-ICF-OID::hpEtherSwitch says 'Switch' (+3)",)
+
+
+@pytest.mark.parametrize(("descr", "expected"), [
+    ("HiveAP AP230, HiveOS 10.0r8", "wireless"),
+    ("Aerohive AP650X", "wireless"),
+    ("APC Embedded PowerNet SNMP Agent (SW v2.2, HW vB2, Mod: AP9605, Mfg 08/98, SN: WA9901234567)", "unknown"),
+])
+def test_an_access_point_s_model_has_two_or_three_digits_after_ap(descr: str, expected: str) -> None:
+    """APC writes "AP" before every part number (its AP9605 management card, AP7900 PDU): four digits name no
+    access point."""
+    assert decide_type(TypeSignals(sys_descr=descr)).device_type == expected
+
+
+@pytest.mark.parametrize("descr", ["HP MSA 2040 SAN", "Raid Subsystem V1.00", "Quantum Scalar i3 Tape Library"])
+def test_a_device_that_calls_itself_a_san_a_tape_library_or_a_raid_subsystem_is_storage(descr: str) -> None:
+    assert decide_type(TypeSignals(sys_descr=descr)).device_type == "storage"
+    # ... but a SAN's switch is a switch.
+    assert decide_type(TypeSignals(sys_descr="Brocade SAN Switch")).device_type == "switch"
