@@ -216,6 +216,9 @@ def _first(values: Iterable[Sourced], *, dates: bool = False) -> Sourced:
         # Control characters are never part of these values (HP's PML objects, for one, start with two
         # octets of type and length).
         v = " ".join(_CONTROL.sub("", raw).split())
+        # Some agents quote a whole string value ("\"SiteBoss 571 2.12.570 STD\""): the quotes are not its.
+        if len(v) > 2 and v[0] == v[-1] == '"' and '"' not in v[1:-1]:
+            v = v[1:-1].strip()
         if v and not is_placeholder(v, dates=dates):
             return v, source
     return "", ""

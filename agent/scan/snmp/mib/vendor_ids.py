@@ -106,6 +106,9 @@ VENDOR: dict[int, Objects] = {
         ("serial", _o("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.3.0")),  # HP-LASERJET-COMMON-MIB serial-number
         ("firmware", _o("1.3.6.1.4.1.11.2.3.9.4.2.1.1.3.6.0")),  # HP-LASERJET-COMMON-MIB fw-rom
         ("serial", _o("1.3.6.1.4.1.11.2.36.1.1.2.9.0")),  # SEMI-MIB hpHttpMgSerialNumber
+        # HP's storage arrays under its own number (MSA: 11.2.51) answer Compaq's Insight MIB as ProLiants do.
+        ("serial", _o("1.3.6.1.4.1.232.2.2.2.1.0")),   # CPQSINFO-MIB cpqSiSysSerialNum
+        ("model", _o("1.3.6.1.4.1.232.2.2.4.2.0")),    # CPQSINFO-MIB cpqSiProductName
         _PRINTER_MODEL,
     ),
     232: (  # Compaq / HPE ProLiant Insight agents

@@ -301,3 +301,10 @@ def test_what_a_net_snmp_extend_publishes_fills_what_the_device_s_own_objects_le
     assert released == Identity(serial="SN-0001", model="Linksys WRT1200AC", firmware="OpenWrt 21.02.0-rc4")
     assert released.evidence.endswith("; firmware from NET-SNMP-EXTEND-MIB extend 'distro'")
     assert with_release(got, "Unknown") is got
+
+
+def test_quotes_around_a_whole_value_are_not_part_of_it() -> None:
+    got = identify("", host_name="", vendor="", chassis=Chassis(),
+                   ids=VendorIds(serials=('"DRSAKZR-1234"',), models=('"MSA 2040"',), firmwares=('"1.2" beta',)))
+    assert got == Identity(serial="DRSAKZR-1234", model="MSA 2040", firmware='"1.2" beta')
+    assert identify("", host_name="", vendor="", chassis=Chassis(), ids=VendorIds(serials=('""',))).serial == ""

@@ -139,7 +139,8 @@ def test_enterprise(object_id: str, pen: int) -> None:
 def test_every_object_is_under_its_enterprise_or_a_standard_mib() -> None:
     """A vendor's objects live under its own enterprise arc (net-snmp's lists its appliance makers')."""
     appliance_pens = {6574, 24681, 41112, 2620, 48690}
-    borrowed = {10002: 41112, 4413: 41112}  # sysObjectIDs that Ubiquiti's agents answer with
+    # sysObjectIDs that Ubiquiti's agents answer with; HP's own number, under which its arrays answer Compaq's MIB
+    borrowed = {10002: 41112, 4413: 41112, 11: 232}
     for pen, objs in VENDOR.items():
         for field, oid in objs:
             assert field in ("serial", "model", "firmware")
@@ -170,3 +171,11 @@ def test_objects_placed_by_the_product_subtree(object_id: str, expected: set[tup
 def test_fortigate_keeps_its_core_mib_objects_only() -> None:
     got = {".".join(map(str, o)) for _, o in objects("1.3.6.1.4.1.12356.101.1.30000", frozenset())}
     assert got == {"1.3.6.1.4.1.12356.100.1.1.1.0", "1.3.6.1.4.1.12356.101.4.1.1.0"}
+
+
+def test_an_hp_storage_array_under_hp_s_number_answers_compaq_s_insight_mib() -> None:
+    """An MSA array (sysObjectID 11.2.51) keeps its serial and product name in CPQSINFO-MIB (values made up)."""
+    scalars = {(1, 3, 6, 1, 4, 1, 232, 2, 2, 2, 1, 0): b"2S6526B123",
+               (1, 3, 6, 1, 4, 1, 232, 2, 2, 4, 2, 0): b"HP MSA 2040 SAN"}
+    said = vendor_ids("1.3.6.1.4.1.11.2.51", frozenset(), scalars)
+    assert (said.serials, said.models) == (("2S6526B123",), ("HP MSA 2040 SAN",))
