@@ -119,7 +119,14 @@ _MODEL_LABEL = re.compile(r"(?<![\w-])(?:model|MN|MD|product|prod)[ \t]*[:=][ \t
                           re.IGNORECASE)
 # A whole sysDescr that is a product name (one to four words, the first starting with a letter) and its
 # release: nothing else in the text could be the model.
-_NAME_THEN_RELEASE = re.compile(r"(?P<m>[A-Za-z][\w\-/+]*(?: [\w\-/+]+){0,3}),? [vV]?\d+(?:\.\d+)+[\w.\-]*")
+# (its label, "Version 1.00.07", is no part of the name, and no word of the name is a label or a dash).
+_RELEASE_LABELS = r"(?:version|ver|release|rel|firmware|fw|software|sw|rev|revision)"
+_NAME_WORD = r"(?!" + _RELEASE_LABELS + r"\b)[\w\-/+]*[A-Za-z0-9][\w\-/+]*"
+_NAME_THEN_RELEASE = re.compile(r"(?P<m>[A-Za-z][\w\-/+]*(?: " + _NAME_WORD + r"){0,3}?),?(?: " + _RELEASE_LABELS
+                                + r"\.?:?)? (?P<v>[vV]?\d+(?:\.\d+)+[\w.\-]*)", re.IGNORECASE)
+# ... whose release reads as one where two numbers alone may be a product's generation ("OSEDelta 4.6"):
+# three numbers or more, or a letter closing it ("2.2w").
+_READS_AS_RELEASE = re.compile(r"[vV]?\d+(?:\.\d+){2,}[\w.\-]*|[vV]?\d+(?:\.\d+)+[a-z]", re.IGNORECASE)
 _RUNNING_ON = re.compile(r"\brunning on (?:an? )?(?P<rest>[^,;()]+)", re.IGNORECASE)
 _PAREN_PRODUCT = re.compile(
     r"(?:switch|router|firewall|module|gateway|controller|appliance|server|camera|printer|ups)[ \t]*"
@@ -219,6 +226,10 @@ def _version(text: str) -> str:
         return v
     if uname := _UNAME.match(text):
         return _clean_version(uname.group("v"))
+    # The whole text is a product name and its release ("Alta AP6 2.2w"): the release is that last token.
+    if (named := _NAME_THEN_RELEASE.fullmatch(text)) and _READS_AS_RELEASE.fullmatch(named.group("v")) \
+            and (v := _clean_version(named.group("v"))):
+        return v
     return _running(text, _DOTTED, _BUILD_LABEL)
 
 

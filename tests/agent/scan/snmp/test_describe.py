@@ -212,3 +212,18 @@ def test_only_ibm_vrmf_levels_lose_their_padding(descr: str, version: str) -> No
 ])
 def test_windows_names_its_nt_10_release_by_its_build(descr: str, version: str) -> None:
     assert describe(descr).version == version
+
+
+@pytest.mark.parametrize(("descr", "expected"), [
+    ("Alta AP6 2.2w", Described(model="Alta AP6", version="2.2w")),
+    ("Alta Route10 1.4o", Described(model="Alta Route10", version="1.4o")),
+    ("HES-5106SFP+ Version 1.00.07", Described(model="HES-5106SFP+", version="1.00.07")),
+    ("ESW-5112 Firmware: 2.4", Described(model="ESW-5112", version="2.4")),
+])
+def test_a_whole_text_of_a_product_name_and_its_release(descr: str, expected: Described) -> None:
+    """The release closes the text, with or without its label; the label is not part of the name."""
+    assert describe(descr) == expected
+
+
+def test_two_numbers_alone_closing_a_product_name_may_be_its_generation() -> None:
+    assert describe("Sx800 OSEDelta 4.6") == Described(model="Sx800 OSEDelta")
