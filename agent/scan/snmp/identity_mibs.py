@@ -209,8 +209,8 @@ def _split_glued(word: str) -> tuple[str, ...]:
     return (m.group(1), m.group(2)) if m else (word,)
 
 
-# "Serial number" written as one word (Serialnumber, SERIALNUM, serialno).
-_SERIAL_NUMBER_WORDS = frozenset({"serialnumber", "serialnum", "serialno"})
+# "Serial number" written as one word (Serialnumber, SERIALNUM, serialno, and DB7001-MIB's `sernum`).
+_SERIAL_NUMBER_WORDS = frozenset({"serialnumber", "serialnum", "serialno", "sernum"})
 # What may follow "serial" in a serial number's descriptor: its number, or words naming the device
 # (mSysSerialNumberPlatform). Anything else makes "serial" the port (SONOMA-MIB
 # gsysioSerialTimeOutputFormat, CYCLADES-ACS-CONF-MIB cySerialSsh, a "serialBitRate").

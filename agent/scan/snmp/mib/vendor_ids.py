@@ -291,6 +291,11 @@ VENDOR: dict[int, Objects] = {
         ("serial", _o("1.3.6.1.4.1.57344.1.3.2.0")),       # TACHYON-MIB serial number
         ("firmware", _o("1.3.6.1.4.1.57344.1.3.4.0")),     # TACHYON-MIB firmware version
     ),
+    # IBM's and Lenovo's server BMCs (IMM, XClarity Controller): the first row of the BMC's firmware VPD
+    # table is its own running firmware (build and release, "TEI3C0N 4.83"; UEFI and diagnostics follow),
+    # where sysDescr names the Linux kernel under it.
+    2: (("firmware", _o("1.3.6.1.4.1.2.3.51.3.1.5.1.1.3.1")),),          # IMM-MIB immVpdVersionString.1
+    19046: (("firmware", _o("1.3.6.1.4.1.19046.11.1.1.5.1.1.3.1")),),    # LENOVO-XCC-MIB xccVpdVersionString.1
     8072: _NET_SNMP_APPLIANCES,       # net-snmp's own sysObjectID: Linux appliances
 }
 

@@ -179,3 +179,11 @@ def test_an_hp_storage_array_under_hp_s_number_answers_compaq_s_insight_mib() ->
                (1, 3, 6, 1, 4, 1, 232, 2, 2, 4, 2, 0): b"HP MSA 2040 SAN"}
     said = vendor_ids("1.3.6.1.4.1.11.2.51", frozenset(), scalars)
     assert (said.serials, said.models) == (("2S6526B123",), ("HP MSA 2040 SAN",))
+
+
+@pytest.mark.parametrize(("object_id", "oid"), [
+    ("1.3.6.1.4.1.19046.11.1", (1, 3, 6, 1, 4, 1, 19046, 11, 1, 1, 5, 1, 1, 3, 1)),  # an XClarity Controller
+    ("1.3.6.1.4.1.2", (1, 3, 6, 1, 4, 1, 2, 3, 51, 3, 1, 5, 1, 1, 3, 1)),            # an IMM (via the maker probe)
+])
+def test_a_server_bmc_s_own_firmware_is_the_first_row_of_its_vpd_table(object_id: str, oid: Oid) -> None:
+    assert vendor_ids(object_id, frozenset(), {oid: b"TEI3C0N 4.83"}).firmwares == ("TEI3C0N 4.83",)
