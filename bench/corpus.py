@@ -145,11 +145,37 @@ def _enterprise(oid: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def split_of(enterprise: int, fallback: str) -> str:
+def split_of(enterprise: int, fallback: str, *, salt: str = _SALT, holdout_percent: int = HOLDOUT_PERCENT) -> str:
     """Deterministic dev/holdout split, by whole enterprise number (vendor) where there is one."""
     key = str(enterprise) if enterprise else f"name:{fallback.lower()}"
-    h = int(hashlib.sha256((_SALT + key).encode()).hexdigest(), 16)
-    return "holdout" if h % 100 < HOLDOUT_PERCENT else "dev"
+    h = int(hashlib.sha256((salt + key).encode()).hexdigest(), 16)
+    return "holdout" if h % 100 < holdout_percent else "dev"
+
+
+def _fingerprint(data: bytes) -> bytes:
+    """sysDescr's and sysObjectID's lines: the same device recorded again under another name."""
+    lines = [line for line in data.splitlines() if line.startswith((b"1.3.6.1.2.1.1.1.0|", b"1.3.6.1.2.1.1.2.0|"))]
+    return b"\n".join(sorted(lines))
+
+
+def unseen(recordings: list[Recording], corpora: list[Path]) -> list[Recording]:
+    """The recordings none of `corpora` (folders of a built corpus, searched recursively) holds: not by
+    name, nor by content, nor as the same system group under another name.
+
+    Why: a newer tree of a source adds devices the corpus was built without; those alone score rules
+    on data nobody has tuned on since (a fresh evaluation, beside the holdout every session reads).
+    """
+    names: set[str] = set()
+    digests: set[str] = set()
+    prints: set[bytes] = set()
+    for folder in corpora:
+        for path in folder.rglob("*.snmprec"):
+            data = path.read_bytes()
+            names.add(path.stem)
+            digests.add(hashlib.sha256(data).hexdigest())
+            prints.add(_fingerprint(data))
+    return [rec for rec in recordings if rec.name not in names
+            and hashlib.sha256(rec.data).hexdigest() not in digests and _fingerprint(rec.data) not in prints]
 
 
 def _clean(value: Any) -> str | None:
@@ -281,7 +307,8 @@ def label_row(rec: Recording) -> dict[str, Any]:
     return row
 
 
-def build(out: Path, recordings: list[Recording], manifest: Path | None) -> dict[str, int]:
+def build(out: Path, recordings: list[Recording], manifest: Path | None, *, salt: str = _SALT,
+          holdout_percent: int = HOLDOUT_PERCENT) -> dict[str, int]:
     """Write OUT/{dev,holdout}/ and the manifest; returns recordings per split."""
     seen: set[str] = set()
     for rec in recordings:
@@ -291,7 +318,7 @@ def build(out: Path, recordings: list[Recording], manifest: Path | None) -> dict
         rec.sha256 = hashlib.sha256(rec.data).hexdigest()
         rec.sysobjectid = _sysobjectid(rec.data)
         rec.enterprise = _enterprise(rec.sysobjectid)
-        rec.split = split_of(rec.enterprise, rec.vendor or rec.name)
+        rec.split = split_of(rec.enterprise, rec.vendor or rec.name, salt=salt, holdout_percent=holdout_percent)
     counts = {"dev": 0, "holdout": 0}
     for split in counts:
         folder = out / split
@@ -338,6 +365,13 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--librenms-name", default="librenms/librenms",
                    help="repository name recorded in the manifest for --librenms (default: %(default)s)")
     b.add_argument("--manifest", type=Path, help="also write the manifest of every recording here")
+    b.add_argument("--unseen-by", type=Path, action="append", default=[], metavar="CORPUS",
+                   help="keep only recordings this built corpus does not hold (by name, content or system "
+                        "group); repeatable: a fresh corpus from a newer tree of the sources")
+    b.add_argument("--salt", default=_SALT, help="what the split hashes before the enterprise number "
+                   "(default: %(default)r; another salt splits a fresh corpus its own way)")
+    b.add_argument("--holdout-percent", type=int, default=HOLDOUT_PERCENT, metavar="N",
+                   help="share of enterprise numbers the holdout gets (default: %(default)s)")
     args = ap.parse_args(argv)
     recordings: list[Recording] = []
     if args.snmpsim_data is not None:
@@ -356,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     if not recordings:
         print("corpus: no sources (install snmpsim-data or give --librenms)", file=sys.stderr)
         return 2
-    counts = build(args.out, recordings, args.manifest)
+    if args.unseen_by:
+        recordings = unseen(recordings, args.unseen_by)
+    counts = build(args.out, recordings, args.manifest, salt=args.salt, holdout_percent=args.holdout_percent)
     print(f"corpus: {counts['dev']} dev + {counts['holdout']} holdout recordings in {args.out}")
     return 0
 

@@ -61,3 +61,24 @@ def test_a_folder_that_is_not_a_checkout_is_a_one_line_error(
     assert corpus.main(["build", str(tmp_path / "o"), "--librenms", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("corpus: ") and err.count("\n") == 1
+
+
+def test_a_fresh_corpus_keeps_only_what_a_built_one_does_not_hold(tmp_path: Path) -> None:
+    """By name, by content, and by the same system group recorded again under another name."""
+    old = tmp_path / "old" / "dev"
+    old.mkdir(parents=True)
+    (old / "librenms-a.snmprec").write_bytes(b"1.3.6.1.2.1.1.1.0|4|A\n")
+    (old / "librenms-b.snmprec").write_bytes(b"1.3.6.1.2.1.1.1.0|4|B\n1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.9.1.1\n")
+
+    def rec(name: str, data: bytes) -> corpus.Recording:
+        return corpus.Recording(name=name, source="s", path=name, commit="c", licence="GPL-3.0", committed=False,
+                                data=data)
+
+    kept = corpus.unseen([rec("librenms-a", b"1.3.6.1.2.1.1.1.0|4|A changed\n"),
+                          rec("librenms-b2", b"1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.9.1.1\n"
+                                             b"1.3.6.1.2.1.1.1.0|4|B\n9.9|4|x\n"),
+                          rec("librenms-c", b"1.3.6.1.2.1.1.1.0|4|A\n"),
+                          rec("librenms-d", b"1.3.6.1.2.1.1.1.0|4|D\n")], [tmp_path / "old"])
+    assert [r.name for r in kept] == ["librenms-d"]
+    assert corpus.split_of(9, "", salt="another:", holdout_percent=100) == "holdout"
+    assert corpus.split_of(9, "", salt="another:", holdout_percent=0) == "dev"
