@@ -134,7 +134,7 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("ups", NAMED, r"\b(ups|uninterruptible|e?pdu|power distribution( unit| panel)?|distribution panel|"
                    r"transfer switch)(?![a-z])|(?<![a-z])e?pdu(?![a-z])|\bconnectups\b"),
     ("ups", 3, r"\b(smart-ups|symmetra|powerware|powerchute|poweralert|inverter|rectifier|power system|"
-               r"outlets?)\b"),
+               r"outlets?|power control)\b"),
     ("bmc", NAMED, r"\b(idrac\d*|integrated dell remote access|integrated lights-out|ilo ?\d?|bmc|ipmi|"
                r"onboard administrator|imm2?|xclarity|cimc|baseboard management|remote management controller|"
                r"hardware management (system|controller))\b"),
@@ -151,7 +151,8 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
     ("firewall", NAMED, r"\b(firewall|utm|(adaptive )?security appliance)\b|\bngfw"),
     # OPNsense runs HardenedBSD, whose kernel release ends in "-HBSD" ("12.1-RELEASE-p19-HBSD").
     ("firewall", 3, r"\b(fortigate|fortios|pan-os|pa-\d{3,4}|asa ?\d{4}|firepower|srx\d+|screenos|netscreen|pix|zywall|"
-                    r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|hbsd|cyberoam|stormshield|check ?point|"
+                    r"sonicwall|sonicos|watchguard|fireware|pfsense|opnsense|hbsd|cyberoam|stormshield|ns-bsd|"
+                    r"check ?point|"
                     r"gaia|usg\d*\w*|security gateway|web gateway|email security)\b"),
     ("wireless", NAMED, r"\b(wireless (lan )?switch|access point|wireless lan controller|wireless controller|"
                     r"wlan controller|mobility controller|wlc\d*|wac)\b"),
@@ -162,7 +163,8 @@ _WORDS: tuple[tuple[str, int, str], ...] = (
                     r"microwave|radio|mini-link|vsat|satellite (modem|terminal|router))\b"),
     ("iot", NAMED, r"\b(sensor|environmental monitor|environment monitor|data ?logger|thermometer|hygrometer|"
                    r"barometer)\b"),
-    ("iot", 3, r"\b(siteboss|sensorprobe|netbotz|room ?alert|enviromux|temperature|humidity)\b"),
+    # ("IoT", not Xerox's "IOT 52.54.1", its print engine's release.)
+    ("iot", 3, r"\b(iot(?! ?\d)|siteboss|sensorprobe|netbotz|room ?alert|enviromux|temperature|humidity)\b"),
     ("switch", NAMED, r"\b(\w*switch|ethernet routing switch|media converter)\b"),
     # Also network operating systems (OcNOS, a vendor's "NOS"), 3Com's SuperStack family, access
     # multiplexers (DSLAM, OLT, "access node"), which aggregate subscriber lines like a switch, and

@@ -362,3 +362,13 @@ def test_a_device_that_calls_itself_a_san_a_tape_library_or_a_raid_subsystem_is_
     assert decide_type(TypeSignals(sys_descr=descr)).device_type == "storage"
     # ... but a SAN's switch is a switch.
     assert decide_type(TypeSignals(sys_descr="Brocade SAN Switch")).device_type == "switch"
+
+
+@pytest.mark.parametrize(("descr", "expected"), [
+    ("Expert Power Control 1104-1", "ups"),               # a switched PDU
+    ("Rittal IoT Interface SN 00000000 HW V1.1.0 - SW V6.19.00_1", "iot"),
+    ("NS-BSD SN710A26XXXXXX amd64", "firewall"),          # Stormshield's firewall OS
+    ("FUJI XEROX ApeosPort-VI C4471;ESS1.0.217,IOT 52.54.1,FIN C5.5.0", "unknown"),  # the print engine's release
+])
+def test_sysdescr_words_of_power_control_iot_and_firewall_systems(descr: str, expected: str) -> None:
+    assert decide_type(TypeSignals(sys_descr=descr)).device_type == expected
