@@ -191,7 +191,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     ("fextInfoSN", "serial"), ("snAgentBrdIndex", ""),
     ("deviceFirmware", "firmware"), ("sysFirmware", "firmware"), ("upsFirmware", ""),
     ("sysContact", ""), ("ifSpeed", ""), ("hwVersion", ""), ("versionString", ""),
-    ("serialnum", "serial"), ("serialno", "serial"), ("sernum", "serial"), ("devVersion", "firmware"), ("softwVersion", "firmware"),
+    ("serialnum", "serial"), ("serialno", "serial"), ("sernum", "serial"), ("devVersion", "firmware"),
+    ("softwVersion", "firmware"),
     ("version", "firmware"),
     ("nsBgpInfoVersion", ""), ("firmwareUpdateBundleVersion", ""), ("deviceRevision", ""), ("mibVersion", ""),
     # one lowercase word (ServersCheck), and "Software" after a device word, alone
