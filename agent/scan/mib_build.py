@@ -4,7 +4,7 @@ Why one module: the scanner ships two registries regenerated from the same publi
 of netdisco-mibs and LibreNMS's MIB folder) — the products sysObjectID names (classify/product_mibs.py) and the
 vendor objects that hold a serial, model or firmware release (snmp/identity_mibs.py). Both need the
 same compile: every module of the folder through pysmi's JSON code generator, imports resolved from
-the same folder, and the same two accommodations of that collection:
+the same folder, and the same accommodations of those collections:
 
 * pysmi indexes MIBs by file name, and netdisco-mibs names some files differently from the module
   they define, or puts several modules in one file; pysmi reads one module per text. So modules are
@@ -13,6 +13,8 @@ the same folder, and the same two accommodations of that collection:
 * pysmi rejects a module that defines a symbol twice (HUAWEI-MIB does, and about 160 Huawei modules
   import it). The symbol-table and JSON generators are subclassed so that the first definition wins;
   this touches pysmi's private `_symbolgen`, `_out`, `_postponedSyms`, `_seenSyms` and `_importMap`.
+* The two collections hold many of the same modules, in different revisions: the latest copy is read
+  (module_copies), with what an earlier copy defines and the latest dropped (compile_folder).
 
 pysmi ships no type information (pyproject lists it with the untyped imports).
 """
@@ -36,11 +38,32 @@ class BuildError(ValueError):
     (one line, starting with what was being built)."""
 
 
-def module_spans(folder: Path, what: str) -> dict[str, tuple[Path, int, int]]:
-    """MIB module name -> (file, start, end) of its text, for every file under `folder` (first file wins)."""
+Span = tuple[Path, int, int]  # a module's text: its file, and where in the file it starts and ends
+# MODULE-IDENTITY's LAST-UPDATED: "YYYYMMDDHHMMZ", or "YYMMDDHHMMZ" (RFC 2578 allows it for 19YY only;
+# vendors write it for 20YY too: "0704030000Z").
+_LAST_UPDATED = re.compile(rb'LAST-UPDATED\s+"(\d{10}|\d{12})Z"')
+
+
+def _revision(text: bytes) -> str:
+    """When a module's text says it was last updated, as YYYYMMDDHHMM ("" for none: SMIv1, or no identity)."""
+    m = _LAST_UPDATED.search(text)
+    if not m:
+        return ""
+    stamp = m.group(1).decode("ascii")
+    return stamp if len(stamp) == 12 else ("19" if stamp[:2] >= "50" else "20") + stamp
+
+
+def module_copies(folder: Path, what: str) -> dict[str, list[Span]]:
+    """MIB module name -> every copy of its text under `folder`, the latest revision first (MODULE-IDENTITY's
+    LAST-UPDATED; among equals, or without one, in file order).
+
+    Why: two collections hold many of the same modules, and one may carry a vendor's newer revision (more
+    products, newer objects) than the other; where the newer one does not compile, the next copy serves.
+    """
     if not folder.is_dir():
         raise BuildError(f"{what}: {folder} is not a folder of MIBs (such as a checkout of netdisco-mibs)")
-    found: dict[str, tuple[Path, int, int]] = {}
+    found: dict[str, list[tuple[str, int, Span]]] = {}
+    order = 0
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.suffix.lower() in _NOT_MIBS or any(p.startswith(".") for p in path.parts):
             continue
@@ -51,8 +74,15 @@ def module_spans(folder: Path, what: str) -> dict[str, tuple[Path, int, int]]:
         starts = list(_DEFINITIONS.finditer(head))
         for i, m in enumerate(starts):
             end = starts[i + 1].start() if i + 1 < len(starts) else len(head)
-            found.setdefault(m.group(1).decode("ascii"), (path, m.start(), end))
-    return found
+            order += 1
+            found.setdefault(m.group(1).decode("ascii"), []).append(
+                (_revision(head[m.start():end]), -order, (path, m.start(), end)))
+    return {name: [span for _, _, span in sorted(copies, reverse=True)] for name, copies in found.items()}
+
+
+def module_spans(folder: Path, what: str) -> dict[str, Span]:
+    """MIB module name -> (file, start, end) of its latest copy under `folder` (module_copies)."""
+    return {name: copies[0] for name, copies in module_copies(folder, what).items()}
 
 
 def index_modules(folder: Path, what: str) -> dict[str, Path]:
@@ -77,10 +107,12 @@ def compile_folder(folder: Path, what: str, *, texts: bool) -> dict[str, dict[st
         from pysmi.writer import CallbackWriter
     except ImportError as exc:  # the agent's light install has no MIB compiler
         raise BuildError(f"{what}: pysmi is needed to compile MIBs ({exc}); pip install pysmi") from exc
-    modules = module_spans(folder, what)
-    if not modules:
+    copies = module_copies(folder, what)
+    if not copies:
         raise BuildError(f"{what}: no MIB module (no 'DEFINITIONS ::= BEGIN') under {folder}")
+    modules = {name: spans[0] for name, spans in copies.items()}
     compiled: dict[str, dict[str, Any]] = {}
+    sink = compiled  # where the compiler's documents go: the latest copies', then an earlier revision's
 
     def read(name: str, _ctx: object) -> str:
         if name not in modules:
@@ -89,17 +121,54 @@ def compile_folder(folder: Path, what: str, *, texts: bool) -> dict[str, dict[st
         return path.read_bytes()[start:end].decode("utf-8", errors="replace")
 
     def write(name: str, data: str, _ctx: object) -> None:
-        compiled[name] = json.loads(data)
+        sink[name] = json.loads(data)
 
-    symbols_gen, json_gen = _lenient_codegens(SymtableCodeGen, JsonCodeGen)
-    compiler = MibCompiler(SmiStarParser(), json_gen(), CallbackWriter(write))
-    compiler._symbolgen = symbols_gen()
-    compiler.add_sources(CallbackReader(read))
-    compiler.add_searchers(StubSearcher(*JsonCodeGen.baseMibs))
-    # ignoreErrors: a module that fails (a vendor's syntax pysmi rejects, an import nobody ships) is
-    # left out, the rest still count; rebuild: nothing is cached between runs.
-    compiler.compile(*sorted(modules), genTexts=texts, ignoreErrors=True, rebuild=True)
+    def compile_these(names: Iterable[str]) -> None:
+        symbols_gen, json_gen = _lenient_codegens(SymtableCodeGen, JsonCodeGen)
+        compiler = MibCompiler(SmiStarParser(), json_gen(), CallbackWriter(write))
+        compiler._symbolgen = symbols_gen()
+        compiler.add_sources(CallbackReader(read))
+        compiler.add_searchers(StubSearcher(*JsonCodeGen.baseMibs))
+        # ignoreErrors: a module that fails (a vendor's syntax pysmi rejects, an import nobody ships) is
+        # left out, the rest still count; rebuild: nothing is cached between runs.
+        compiler.compile(*sorted(names), genTexts=texts, ignoreErrors=True, rebuild=True)
+
+    compile_these(modules)
+    # A module whose latest copy did not compile is read from its next copy, once, with whatever failed
+    # beside it (a module importing it may have failed for its sake).
+    retry = {name: spans[1] for name, spans in copies.items() if name not in compiled and len(spans) > 1}
+    if retry:
+        modules.update(retry)
+        compile_these(name for name in modules if name not in compiled)
+    # A newer revision may drop what an earlier one defined (a retired product, whose devices still answer
+    # its sysObjectID; an object an older firmware still serves): the earlier copy's symbols the newer one
+    # lacks are kept too.
+    earlier = {name: spans[1] for name, spans in copies.items() if len(spans) > 1 and modules[name] != spans[1]}
+    if earlier:
+        sink = {}
+        latest = dict(modules)
+        modules.update(earlier)
+        compile_these(earlier)
+        modules.update(latest)
+        for name, document in sink.items():
+            if name in earlier and name in compiled:
+                compiled[name] = _with_earlier(compiled[name], document)
     return compiled
+
+
+def _with_earlier(latest: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:
+    """A module's latest document with the symbols an earlier revision defined where the latest defines none:
+    a name it lacks, or a name it moved (EATON-EPDU-MIB's serialNumber under another branch); the latest
+    wins where both define the same, and a moved symbol is kept under "<name>@earlier" (its own "name" and
+    OID unchanged: the registries read both from the symbol)."""
+    merged = dict(latest)
+    for key, symbol in earlier.items():
+        if key not in merged:
+            merged[key] = symbol
+        elif isinstance(symbol, dict) and isinstance(merged[key], dict) and symbol.get("oid") \
+                and symbol.get("oid") != merged[key].get("oid"):
+            merged.setdefault(f"{key}@earlier", symbol)
+    return merged
 
 
 def _lenient_codegens(symtable: Any, jsondoc: Any) -> tuple[Any, Any]:

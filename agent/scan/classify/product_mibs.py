@@ -76,7 +76,7 @@ _SKELETON_CLASSES = frozenset({"objecttype", "notificationtype", "objectgroup", 
 
 
 def index_modules(folder: Path) -> dict[str, Path]:
-    """MIB module name -> the file defining it, for every file under `folder` (first file wins)."""
+    """MIB module name -> the file of its latest copy under `folder` (mib_build.module_copies)."""
     return mib_build.index_modules(folder, WHAT)
 
 

@@ -433,3 +433,50 @@ def _use_registry(tmp_path: Path, lines: str) -> None:
     with gzip.open(out, "wt", encoding="utf-8") as fout:
         fout.write("# test registry\n" + lines)
     products.use_file(out)
+
+
+def _routers(updated: str, products_: str) -> str:
+    return f"""ACME-ROUTERS-MIB DEFINITIONS ::= BEGIN
+IMPORTS MODULE-IDENTITY, enterprises FROM SNMPv2-SMI;
+acmeRoutersMIB MODULE-IDENTITY
+    LAST-UPDATED "{updated}"
+    ORGANIZATION "Acme Networks, Inc."
+    CONTACT-INFO "support"
+    DESCRIPTION "Router identities of Acme."
+    ::= {{ enterprises 99999 6 }}
+acmeRouters OBJECT IDENTIFIER ::= {{ acmeRoutersMIB 1 }}
+{products_}
+END
+"""
+
+
+def test_the_latest_revision_of_a_module_two_collections_hold_is_read(mibs: Path, tmp_path: Path,
+                                                                     shipped: None) -> None:
+    """netdisco-mibs and LibreNMS's folder hold many of the same modules; a vendor's newer revision names
+    newer products, and what it retired stays. Where the newer copy does not compile, the older one serves."""
+    older = _routers("201001010000Z", "acmeR10 OBJECT IDENTIFIER ::= { acmeRouters 10 }\n"
+                                      "acmeR05 OBJECT IDENTIFIER ::= { acmeRouters 5 }")
+    newer = _routers("202401010000Z", "acmeR10 OBJECT IDENTIFIER ::= { acmeRouters 10 }\n"
+                                      "acmeR20 OBJECT IDENTIFIER ::= { acmeRouters 20 }")
+    (mibs / "a-first").mkdir()
+    (mibs / "a-first" / "ACME-ROUTERS-MIB").write_text(older)
+    (mibs / "b-second").mkdir()
+    (mibs / "b-second" / "ACME-ROUTERS-MIB").write_text(newer)
+    assert product_mibs.index_modules(mibs)["ACME-ROUTERS-MIB"] == mibs / "b-second" / "ACME-ROUTERS-MIB"
+    out = tmp_path / "products.tsv.gz"
+    product_mibs.build(mibs, out)
+    products.use_file(out)
+    assert _named("1.3.6.1.4.1.99999.6.1.20") == "acmeR20"  # only the newer revision names it
+    assert _named("1.3.6.1.4.1.99999.6.1.5") == "acmeR05"   # ... and it retired this one, still in the field
+    # A newer copy pysmi cannot read: the older one is read instead.
+    broken = newer.replace("::= { acmeRouters 20 }", "::= { acmeRouters")
+    (mibs / "b-second" / "ACME-ROUTERS-MIB").write_text(broken)
+    product_mibs.build(mibs, out)
+    products.use_file(out)
+    assert (_named("1.3.6.1.4.1.99999.6.1.10"), _named("1.3.6.1.4.1.99999.6.1.20")) == ("acmeR10", "")
+
+
+def _named(oid: str) -> str:
+    """The product the registry registers exactly at `oid`, "" for none."""
+    found = products.lookup(oid)
+    return found.name if found is not None and found.exact else ""
