@@ -141,8 +141,8 @@ def compile_folder(folder: Path, what: str, *, texts: bool) -> dict[str, dict[st
         modules.update(retry)
         compile_these(name for name in modules if name not in compiled)
     # A newer revision may drop what an earlier one defined (a retired product, whose devices still answer
-    # its sysObjectID; an object an older firmware still serves): the earlier copy's symbols the newer one
-    # lacks are kept too.
+    # its sysObjectID; an object an older firmware still serves), and two vendors may name a module alike
+    # (Eaton's and Raritan's PDU-MIB): the other copy's symbols the read one lacks are kept too.
     earlier = {name: spans[1] for name, spans in copies.items() if len(spans) > 1 and modules[name] != spans[1]}
     if earlier:
         sink = {}
@@ -157,10 +157,10 @@ def compile_folder(folder: Path, what: str, *, texts: bool) -> dict[str, dict[st
 
 
 def _with_earlier(latest: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:
-    """A module's latest document with the symbols an earlier revision defined where the latest defines none:
-    a name it lacks, or a name it moved (EATON-EPDU-MIB's serialNumber under another branch); the latest
-    wins where both define the same, and a moved symbol is kept under "<name>@earlier" (its own "name" and
-    OID unchanged: the registries read both from the symbol)."""
+    """A module's latest document with the symbols an earlier copy defined where the latest defines none: a
+    name it lacks, or a name it places elsewhere (PDU-MIB's serialNumber: Eaton's under 534, Raritan's under
+    13742); the latest wins where both define the same, and one placed elsewhere is kept under
+    "<name>@earlier" (its own "name" and OID unchanged: the registries read both from the symbol)."""
     merged = dict(latest)
     for key, symbol in earlier.items():
         if key not in merged:
