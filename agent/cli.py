@@ -89,6 +89,9 @@ def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
                                                "model and firmware (from vendor MIBs; needs pysmi)")
     p.add_argument("--mibs", type=Path, required=True, metavar="DIR",
                    help="a folder of MIB files, searched recursively (e.g. a checkout of netdisco-mibs)")
+    p.add_argument("--fallback-mibs", type=Path, metavar="DIR",
+                   help="a folder of MIB files read only for the modules --mibs lacks (a larger, older "
+                        "collection, such as the pysnmp project's)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE",
                    help="where to write the registry (identity_objects.tsv.gz; the shipped one lives in "
                         "agent/scan/snmp/mib/registry/)")
@@ -106,6 +109,9 @@ def build_parser(env: AgentEnv) -> argparse.ArgumentParser:
                                        "MIBs (needs pysmi)")
     p.add_argument("--mibs", type=Path, required=True, metavar="DIR",
                    help="a folder of MIB files, searched recursively (e.g. a checkout of netdisco-mibs)")
+    p.add_argument("--fallback-mibs", type=Path, metavar="DIR",
+                   help="a folder of MIB files read only for the modules --mibs lacks (a larger, older "
+                        "collection, such as the pysnmp project's)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE",
                    help="where to write the registry (products.tsv.gz; the shipped one lives in "
                         "agent/scan/classify/registry/)")
@@ -471,7 +477,7 @@ def cmd_identity_objects(args: argparse.Namespace, env: AgentEnv) -> int:
     from agent.scan.snmp import identity_mibs
 
     try:
-        count = identity_mibs.build(args.mibs, args.out, source=args.source)
+        count = identity_mibs.build(args.mibs, args.out, source=args.source, fallback=args.fallback_mibs)
     except BuildError as exc:
         raise AgentError(str(exc)) from exc
     print(f"identity-objects: wrote {count} serial/model/firmware objects to {args.out}")
@@ -496,7 +502,7 @@ def cmd_products(args: argparse.Namespace, env: AgentEnv) -> int:
     from agent.scan.mib_build import BuildError
 
     try:
-        count = product_mibs.build(args.mibs, args.out, source=args.source)
+        count = product_mibs.build(args.mibs, args.out, source=args.source, fallback=args.fallback_mibs)
     except BuildError as exc:
         raise AgentError(str(exc)) from exc
     print(f"products: wrote {count} product OIDs to {args.out}")

@@ -53,13 +53,25 @@ def _revision(text: bytes) -> str:
     return stamp if len(stamp) == 12 else ("19" if stamp[:2] >= "50" else "20") + stamp
 
 
-def module_copies(folder: Path, what: str) -> dict[str, list[Span]]:
+def module_copies(folder: Path, what: str, fallback: Path | None = None) -> dict[str, list[Span]]:
     """MIB module name -> every copy of its text under `folder`, the latest revision first (MODULE-IDENTITY's
-    LAST-UPDATED; among equals, or without one, in file order).
+    LAST-UPDATED; among equals, or without one, in file order); a module no file under `folder` defines is
+    read from `fallback`, when given, the same way.
 
     Why: two collections hold many of the same modules, and one may carry a vendor's newer revision (more
-    products, newer objects) than the other; where the newer one does not compile, the next copy serves.
+    products, newer objects) than the other; where the newer one does not compile, the next copy serves. A
+    larger but older collection (the pysnmp project's) serves only what the current ones lack: its copies of
+    their modules are older revisions, which would only add an older copy's symbols (compile_folder).
     """
+    copies = _copies_in(folder, what)
+    if fallback is not None:
+        for name, spans in _copies_in(fallback, what).items():
+            copies.setdefault(name, spans)
+    return copies
+
+
+def _copies_in(folder: Path, what: str) -> dict[str, list[Span]]:
+    """module_copies of one folder."""
     if not folder.is_dir():
         raise BuildError(f"{what}: {folder} is not a folder of MIBs (such as a checkout of netdisco-mibs)")
     found: dict[str, list[tuple[str, int, Span]]] = {}
@@ -80,19 +92,21 @@ def module_copies(folder: Path, what: str) -> dict[str, list[Span]]:
     return {name: [span for _, _, span in sorted(copies, reverse=True)] for name, copies in found.items()}
 
 
-def module_spans(folder: Path, what: str) -> dict[str, Span]:
+def module_spans(folder: Path, what: str, fallback: Path | None = None) -> dict[str, Span]:
     """MIB module name -> (file, start, end) of its latest copy under `folder` (module_copies)."""
-    return {name: copies[0] for name, copies in module_copies(folder, what).items()}
+    return {name: copies[0] for name, copies in module_copies(folder, what, fallback).items()}
 
 
-def index_modules(folder: Path, what: str) -> dict[str, Path]:
+def index_modules(folder: Path, what: str, fallback: Path | None = None) -> dict[str, Path]:
     """MIB module name -> the file defining it."""
-    return {name: path for name, (path, _, _) in module_spans(folder, what).items()}
+    return {name: path for name, (path, _, _) in module_spans(folder, what, fallback).items()}
 
 
-def compile_folder(folder: Path, what: str, *, texts: bool) -> dict[str, dict[str, Any]]:
+def compile_folder(folder: Path, what: str, *, texts: bool,
+                   fallback: Path | None = None) -> dict[str, dict[str, Any]]:
     """pysmi's JSON document of every module in `folder` that compiles, by module name (`texts`: keep
-    DESCRIPTION and ORGANIZATION clauses).
+    DESCRIPTION and ORGANIZATION clauses); `fallback` serves the modules `folder` lacks, and those none of
+    whose copies under `folder` compiles.
 
     Raises:
         BuildError: pysmi is not installed or the folder holds no MIB module.
@@ -108,6 +122,9 @@ def compile_folder(folder: Path, what: str, *, texts: bool) -> dict[str, dict[st
     except ImportError as exc:  # the agent's light install has no MIB compiler
         raise BuildError(f"{what}: pysmi is needed to compile MIBs ({exc}); pip install pysmi") from exc
     copies = module_copies(folder, what)
+    spare = _copies_in(fallback, what) if fallback is not None else {}
+    for name, spans in spare.items():
+        copies.setdefault(name, spans)
     if not copies:
         raise BuildError(f"{what}: no MIB module (no 'DEFINITIONS ::= BEGIN') under {folder}")
     modules = {name: spans[0] for name, spans in copies.items()}
@@ -140,6 +157,12 @@ def compile_folder(folder: Path, what: str, *, texts: bool) -> dict[str, dict[st
     if retry:
         modules.update(retry)
         compile_these(name for name in modules if name not in compiled)
+    # The fallback collection's copy of a module whose every copy under `folder` failed (often the same module
+    # fixed to parse), with whatever failed beside it.
+    last = {name: spans[0] for name, spans in spare.items() if name not in compiled and modules[name] != spans[0]}
+    if last:
+        modules.update(last)
+        compile_these(name for name in modules if name not in compiled)
     # A newer revision may drop what an earlier one defined (a retired product, whose devices still answer
     # its sysObjectID; an object an older firmware still serves), and two vendors may name a module alike
     # (Eaton's and Raritan's PDU-MIB): the other copy's symbols the read one lacks are kept too.
@@ -153,7 +176,11 @@ def compile_folder(folder: Path, what: str, *, texts: bool) -> dict[str, dict[st
         for name, document in sink.items():
             if name in earlier and name in compiled:
                 compiled[name] = _with_earlier(compiled[name], document)
-    return compiled
+    # The folder's modules first: where a fallback module defines the same OID under another module name
+    # (POWERNET-MIB beside PowerNet-MIB), the registries keep the first definition they meet.
+    spared = {name for name, spans in spare.items() if modules[name] == spans[0]}
+    return {**{n: d for n, d in compiled.items() if n not in spared},
+            **{n: d for n, d in compiled.items() if n in spared}}
 
 
 def _with_earlier(latest: dict[str, Any], earlier: dict[str, Any]) -> dict[str, Any]:

@@ -16,13 +16,16 @@ Which nodes are products (the criterion, general for every vendor):
    an OBJECT-TYPE, NOTIFICATION-TYPE, MODULE-IDENTITY, conformance group or compliance, AGENT-
    CAPABILITIES or textual convention;
 2. under a private enterprise (1.3.6.1.4.1.<PEN>.<more>), not the enterprise node itself;
-3. not part of an object tree: no OBJECT-TYPE, notification, group or compliance of any compiled
-   module lies below it (`fooObjects`, `fooMIB` have them); identities below it are fine (HP
-   registers each switch's port modules under the switch's own OID);
+3. not part of an object tree: no OBJECT-TYPE, group or compliance of any compiled module lies below
+   it (`fooObjects`, `fooMIB` have them); identities below it are fine (HP registers each switch's port
+   modules under the switch's own OID), and so are notifications (an SMIv1 TRAP-TYPE's ENTERPRISE is
+   the product's sysObjectID, so HP-SWITCH-TRAP-MIB puts each switch's traps below the switch);
 4. in a registry of identities, not in the skeleton of an object tree: no sibling (a node with the
-   same parent) is an OBJECT-TYPE, notification, group, compliance or module identity, and at most
-   half the siblings are object-tree nodes (an empty `fooTraps` beside `fooObjects` and
-   `fooConformance` is skeleton; `ciscoProducts`' thousands of entries are a registry).
+   same parent) is an OBJECT-TYPE, notification, group, compliance or module identity of the node's
+   own module, and at most half the siblings are trees of its own module's objects (an empty `fooTraps` beside
+   `fooObjects` and `fooConformance` is skeleton; `ciscoProducts`' thousands of entries are a
+   registry, and so is Brocade's fcSwitch branch, where other modules' MIBs are rooted beside the
+   switches SW-MIB registers: those MIBs are registered there too, and do not make it a skeleton).
 A registry's own branch nodes (`ciscoProducts`, `hpEtherSwitch`) qualify too: as the nearest
 registered ancestor of an unlisted sysObjectID they still say the family (a name without a digit
 is never taken as a model). What remains also holds identities that are not products
@@ -75,20 +78,21 @@ _SKELETON_CLASSES = frozenset({"objecttype", "notificationtype", "objectgroup", 
                                "modulecompliance", "agentcapabilities", "moduleidentity"})
 
 
-def index_modules(folder: Path) -> dict[str, Path]:
-    """MIB module name -> the file of its latest copy under `folder` (mib_build.module_copies)."""
-    return mib_build.index_modules(folder, WHAT)
+def index_modules(folder: Path, fallback: Path | None = None) -> dict[str, Path]:
+    """MIB module name -> the file of its latest copy under `folder`, or in `fallback` (mib_build.module_copies)."""
+    return mib_build.index_modules(folder, WHAT, fallback)
 
 
-def compile_folder(folder: Path) -> tuple[list[Node], dict[str, str]]:
-    """Every OID-bearing symbol of every module in `folder`, and each module's ORGANIZATION.
+def compile_folder(folder: Path, fallback: Path | None = None) -> tuple[list[Node], dict[str, str]]:
+    """Every OID-bearing symbol of every module in `folder` (and `fallback`: mib_build.module_copies), and
+    each module's ORGANIZATION.
 
     Raises:
         BuildError: pysmi is not installed or the folder holds no MIB module.
     """
     nodes: list[Node] = []
     organisations: dict[str, str] = {}
-    for module, symbols in mib_build.compile_folder(folder, WHAT, texts=True).items():
+    for module, symbols in mib_build.compile_folder(folder, WHAT, texts=True, fallback=fallback).items():
         for sym in symbols.values():
             if not isinstance(sym, dict) or not isinstance(sym.get("oid"), str):
                 continue
@@ -117,19 +121,23 @@ def products(nodes: Iterable[Node]) -> list[Node]:
     children: dict[tuple[int, ...], list[tuple[int, ...]]] = defaultdict(list)
     for oid in by_oid:
         children[oid[:-1]].append(oid)
-    # The object trees: every node above an OBJECT-TYPE, notification, group or compliance (even where
-    # no module names it). A product's subtree holds identities only (HP registers each switch's port
-    # modules below the switch, `hpSwitchJ4121A.1`...).
-    tree = {n.oid[:i] for n in by_oid.values() if n.cls != "objectidentity" for i in range(1, len(n.oid))}
+    # The object trees: every node above an OBJECT-TYPE, group or compliance (even where no module names
+    # it). A product's subtree holds identities (HP registers each switch's port modules below the switch,
+    # `hpSwitchJ4121A.1`...) and traps (an SMIv1 trap's ENTERPRISE is the product) only.
+    tree: dict[tuple[int, ...], set[str]] = defaultdict(set)  # object-tree node -> modules with objects below
+    for n in by_oid.values():
+        if n.cls not in ("objectidentity", "notificationtype"):
+            for i in range(1, len(n.oid)):
+                tree[n.oid[:i]].add(n.module)
     ent = tuple(int(x) for x in ENTERPRISES.split("."))
     out: list[Node] = []
     for oid, node in by_oid.items():
         if node.cls != "objectidentity" or oid[:len(ent)] != ent or len(oid) < len(ent) + 2 or oid in tree:
             continue
         siblings = [by_oid[s] for s in children[oid[:-1]] if s != oid]
-        if any(s.cls in _SKELETON_CLASSES for s in siblings):
+        if any(s.cls in _SKELETON_CLASSES and s.module == node.module for s in siblings):
             continue
-        if siblings and sum(1 for s in siblings if s.oid in tree) * 2 > len(siblings):
+        if siblings and sum(1 for s in siblings if node.module in tree.get(s.oid, ())) * 2 > len(siblings):
             continue
         out.append(node)
     return sorted(out, key=lambda n: n.oid)
@@ -309,13 +317,14 @@ def _clean(text: str) -> str:
     return text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
-def build(folder: Path, out: Path, *, source: str = "") -> int:
-    """Compile `folder`, write the registry to `out` (gzip'd, replaced atomically); the product count.
+def build(folder: Path, out: Path, *, source: str = "", fallback: Path | None = None) -> int:
+    """Compile `folder` (with `fallback`'s modules it lacks), write the registry to `out` (gzip'd, replaced
+    atomically); the product count.
 
     Raises:
         BuildError: as compile_folder, when no product is found, or `out` cannot be written.
     """
-    nodes, organisations = compile_folder(folder)
+    nodes, organisations = compile_folder(folder, fallback)
     rows = products(nodes)
     if not rows:
         raise BuildError(f"product registry: no product OIDs under enterprises in {folder}")

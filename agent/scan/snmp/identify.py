@@ -137,11 +137,16 @@ def with_release(identity: Identity, release: str) -> Identity:
 _DESCRIPTOR = re.compile(r"[a-z][a-z0-9]*[A-Z][\w-]*")
 
 
+# A product registered as the SNMP agent's software names no hardware (XMSERVD-PERF-MIB `risc6000snmpd`, the
+# sysObjectID of AIX's daemon; WHISP-GLOBAL-REG-MIB `canopySnmpAgent`, SNMP-RESEARCH-MIB `loadSubagent`).
+_AGENT_PRODUCT = re.compile(r"(?:snmpd|snmp_?agent|subagent)$", re.IGNORECASE)
+
+
 def product_model(product: Product | None, *, vendor: str = "") -> str:
     """The model a registry product names: the one its DESCRIPTION names ("... for the HP ProCurve
     Switch 2510-24"), else its name without the shared prefix (`ciscoWSC2960X48TSL` -> "WSC2960X48TSL");
     "" when neither carries a digit (a family word such as `ciscoRouter` names no model)."""
-    if product is None or product.family:
+    if product is None or product.family or _AGENT_PRODUCT.search(product.name):
         return ""
     if product.description and (said := describe(product.description, vendor=vendor).model) \
             and sum(1 for word in said.split() if _DESCRIPTOR.fullmatch(word)) < 2:

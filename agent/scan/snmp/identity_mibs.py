@@ -93,7 +93,7 @@ from agent.scan import mib_build
 from agent.scan.mib_build import BuildError  # raised here too: one error for both registries
 
 ENTERPRISES = (1, 3, 6, 1, 4, 1)
-PER_KIND = 16  # candidates kept per enterprise and kind (the scanner asks at most a few per device)
+PER_KIND = 48  # candidates kept per enterprise and kind (the scanner asks those nearest its sysObjectID first)
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 # Words of a descriptor or its table that name another part of the device, or another device: the
@@ -299,18 +299,20 @@ def rank(name: str, table: str, *, scalar: bool, status: str) -> tuple[int, int,
 WHAT = "identity objects"
 
 
-def index_modules(folder: Path) -> dict[str, Path]:
-    """MIB module name -> the file of its latest copy under `folder` (mib_build.module_copies)."""
-    return mib_build.index_modules(folder, WHAT)
+def index_modules(folder: Path, fallback: Path | None = None) -> dict[str, Path]:
+    """MIB module name -> the file of its latest copy under `folder`, or in `fallback` (mib_build.module_copies)."""
+    return mib_build.index_modules(folder, WHAT, fallback)
 
 
-def compile_folder(folder: Path) -> dict[str, dict[str, Any]]:
-    """pysmi's JSON of every module in `folder` that compiles, by module name (agent/scan/mib_build.py).
+def compile_folder(folder: Path, fallback: Path | None = None) -> dict[str, dict[str, Any]]:
+    """pysmi's JSON of every module in `folder` (and of `fallback`'s it lacks) that compiles, by module name
+    (agent/scan/mib_build.py).
 
     Raises:
         BuildError: pysmi is not installed or the folder holds no MIB module.
     """
-    return mib_build.compile_folder(folder, WHAT, texts=True)  # criterion 6 reads DESCRIPTION clauses
+    # criterion 6 reads DESCRIPTION clauses
+    return mib_build.compile_folder(folder, WHAT, texts=True, fallback=fallback)
 
 
 def _resolved(modules: Mapping[str, Mapping[str, Any]], bases: frozenset[str], *,
@@ -519,13 +521,14 @@ def _clean(text: str) -> str:
     return " ".join(text.replace("\t", " ").split())
 
 
-def build(folder: Path, out: Path, *, source: str = "") -> int:
-    """Compile `folder`, write the registry to `out` (gzip'd, replaced atomically); the candidate count.
+def build(folder: Path, out: Path, *, source: str = "", fallback: Path | None = None) -> int:
+    """Compile `folder` (with `fallback`'s modules it lacks), write the registry to `out` (gzip'd, replaced
+    atomically); the candidate count.
 
     Raises:
         BuildError: as compile_folder, when no candidate is found, or `out` cannot be written.
     """
-    rows = keep(candidates(compile_folder(folder)))
+    rows = keep(candidates(compile_folder(folder, fallback)))
     if not rows:
         raise BuildError(f"identity objects: no serial, model or version object under enterprises in {folder}")
     mib_build.write_registry(out, render(rows, source or folder.name), WHAT)

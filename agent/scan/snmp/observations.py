@@ -30,7 +30,7 @@ from agent.scan.snmp.mib import (
     lldp,
     system,
 )
-from agent.scan.snmp.mib.identity_objects import Answer, IdObject, RegistryError, answers, choose
+from agent.scan.snmp.mib.identity_objects import KINDS, Answer, IdObject, RegistryError, answers, choose
 from agent.scan.snmp.mib.identity_objects import load as load_identity_objects
 from agent.scan.snmp.mib.vendor_ids import VendorIds, vendor_ids
 from agent.scan.snmp.mib.vendor_ids import request as vendor_requests
@@ -55,17 +55,20 @@ def _identity_sources(object_id: str, maker_pen: int) -> tuple[str, ...]:
 
 def brand_siblings(pen: int) -> tuple[int, ...]:
     """The enterprise numbers registered to the same maker as `pen` (one canonical name: the alias table's
-    acquisitions and renames) that the identity registry holds objects for, when it holds none for `pen`.
+    acquisitions and renames) that the identity registry holds objects for, when it holds no objects of
+    some kind (serial, model, firmware) for `pen`.
 
     Why: a maker that registers a new number for a new name keeps answering the MIBs written under the
-    old one (Pepwave's products, sysObjectID under 27662, answer Peplink's DEVICE MIB under 23695).
-    () when `pen` has objects of its own, names only an SNMP agent's software, or the registry is missing.
+    old one (Pepwave's routers, sysObjectID under 27662, answer Peplink's DEVICE MIB under 23695; the one
+    MIB under 27662, for Pepwave's access points, has a serial only). () when `pen` has objects of every
+    kind, names only an SNMP agent's software, or the registry is missing.
     """
     try:
         table = load_identity_objects()
     except RegistryError:
         return ()
-    if not pen or pen in table or names_agent_software(pen) or not (maker := canonical(organisation(pen))):
+    if not pen or {o.kind for o in table.get(pen, ())} >= set(KINDS) or names_agent_software(pen) \
+            or not (maker := canonical(organisation(pen))):
         return ()
     return tuple(other for other in sorted(table)
                  if other != pen and canonical(organisation(other)) == maker)[:MAX_SIBLINGS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.scan import mib_build
+from tests.agent.scan.classify.test_product_mibs import SMI
 
 
 def _module(name: str, updated: str = "") -> str:
@@ -45,3 +46,39 @@ def test_a_two_digit_year_is_read_as_vendors_write_it() -> None:
     assert mib_build._revision(b'LAST-UPDATED "0704030000Z"') == "200704030000"
     assert mib_build._revision(b'LAST-UPDATED "9910070000Z"') == "199910070000"
     assert mib_build._revision(b"no identity") == ""
+
+
+def _identities(name: str, *symbols: str, broken: bool = False) -> str:
+    body = "".join(f"{s} OBJECT IDENTIFIER ::= {{ enterprises 99999 {i} }}\n" for i, s in enumerate(symbols, 1))
+    return (f"{name} DEFINITIONS ::= BEGIN\nIMPORTS enterprises FROM SNMPv2-SMI;\n"
+            f"{'this is not SMI ::= ' if broken else ''}{body}END\n")
+
+
+def test_a_fallback_collection_serves_only_the_modules_the_folder_lacks(tmp_path: Path) -> None:
+    (tmp_path / "main").mkdir()
+    (tmp_path / "spare").mkdir()
+    (tmp_path / "main" / "A-MIB").write_text(_module("A-MIB", "201001010000Z"))
+    (tmp_path / "spare" / "A-MIB").write_text(_module("A-MIB", "202501010000Z"))  # newer, still not read
+    (tmp_path / "spare" / "B-MIB").write_text(_module("B-MIB"))
+    copies = mib_build.module_copies(tmp_path / "main", "test", tmp_path / "spare")
+    assert [path.parent.name for path, _, _ in copies["A-MIB"]] == ["main"]
+    assert [path.parent.name for path, _, _ in copies["B-MIB"]] == ["spare"]
+    assert set(mib_build.module_copies(tmp_path / "main", "test")) == {"A-MIB"}
+
+
+def test_a_fallback_copy_serves_a_module_no_copy_of_the_folder_compiles(tmp_path: Path) -> None:
+    (tmp_path / "main").mkdir()
+    (tmp_path / "spare").mkdir()
+    (tmp_path / "main" / "SNMPv2-SMI").write_text(SMI)
+    (tmp_path / "main" / "A-MIB").write_text(_identities("A-MIB", "mainA"))
+    (tmp_path / "main" / "B-MIB").write_text(_identities("B-MIB", "mainB", broken=True))
+    (tmp_path / "spare" / "A-MIB").write_text(_identities("A-MIB", "spareA"))
+    (tmp_path / "spare" / "B-MIB").write_text(_identities("B-MIB", "spareB"))  # the same module, fixed to parse
+    (tmp_path / "spare" / "C-MIB").write_text(_identities("C-MIB", "spareC"))
+    compiled = mib_build.compile_folder(tmp_path / "main", "test", texts=False, fallback=tmp_path / "spare")
+    assert "mainA" in compiled["A-MIB"] and "spareA" not in compiled["A-MIB"]  # the folder's copy compiles
+    assert "spareB" in compiled["B-MIB"] and "spareC" in compiled["C-MIB"]
+    # the folder's modules come first, so a registry meeting one OID twice keeps the folder's name for it
+    assert list(compiled).index("A-MIB") < min(list(compiled).index("B-MIB"), list(compiled).index("C-MIB"))
+    alone = mib_build.compile_folder(tmp_path / "main", "test", texts=False)
+    assert set(alone) == {"A-MIB"}  # SNMPv2-SMI is pysmi's own

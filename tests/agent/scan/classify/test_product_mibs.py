@@ -98,18 +98,48 @@ def test_only_products_are_kept(mibs: Path) -> None:
     kept = [(".".join(map(str, n.oid)), n.name, n.description) for n in product_mibs.products(nodes)]
     # Not the enterprise, the branch beside the module identity, the module identity, the OBJECT-TYPE,
     # the identity beside it (acmeFanType: an object tree's value), nor the empty trap and conformance
-    # branches. The registry's own branch (acmeSwitches, identities only below it) is kept.
+    # branches. The registry's own branch (acmeSwitches, identities only below it) is kept, and so is
+    # another module's (acmeCameras: ACME-PRODUCTS-MIB's tree beside it is not its skeleton).
     assert kept == [("1.3.6.1.4.1.99999.1.1", "acmeSwitches", ""),
                     ("1.3.6.1.4.1.99999.1.1.1", "acmeSwitchAS2400", ""),
                     ("1.3.6.1.4.1.99999.1.1.2", "acmeSwitchAS4800P", ""),
                     ("1.3.6.1.4.1.99999.1.1.3", "acmeRouterR100", "The Acme R100 branch router."),
+                    ("1.3.6.1.4.1.99999.5", "acmeCameras", ""),  # beside ACME-PRODUCTS-MIB's tree, not in it
                     ("1.3.6.1.4.1.99999.5.10", "acmeCamC10", ""), ("1.3.6.1.4.1.99999.5.20", "acmeCamC20", "")]
     assert product_mibs.enterprise_names(nodes, orgs) == {99999: ("acme", "Acme Networks, Inc.")}
 
 
+def _oid(tail: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in f"1.3.6.1.4.1.{tail}".split("."))
+
+
+def test_other_modules_rooted_beside_products_do_not_make_them_a_skeleton() -> None:
+    Node = product_mibs.Node
+    nodes = [
+        # SW-MIB's branch of switches: its own objects under .1, two switches registered beside them...
+        Node(_oid("99.2"), "fcSwitch", "SW-MIB", "objectidentity"),
+        Node(_oid("99.2.1"), "sw", "SW-MIB", "objectidentity"),
+        Node(_oid("99.2.1.1.1"), "swFirmware", "SW-MIB", "objecttype"),
+        Node(_oid("99.2.2"), "sw28k", "SW-MIB", "objectidentity"),
+        Node(_oid("99.2.3"), "sw21k", "SW-MIB", "objectidentity"),
+        Node(_oid("99.2.3.0.2"), "sw21kTrap", "SW-TRAP-MIB", "notificationtype"),  # SMIv1: ENTERPRISE sw21k
+        # ... and three other modules whose MIBs the vendor rooted in the same branch
+        *(Node(_oid(f"99.2.{arc}"), f"other{arc}MIB", f"OTHER{arc}-MIB", "moduleidentity") for arc in (50, 51, 52)),
+        *(Node(_oid(f"99.2.{arc}.1.1"), f"other{arc}", f"OTHER{arc}-MIB", "objecttype") for arc in (50, 51, 52)),
+        # a skeleton of one module: objects and conformance beside an empty trap branch
+        Node(_oid("99.3.1"), "fooObjects", "FOO-MIB", "objectidentity"),
+        Node(_oid("99.3.1.1"), "fooValue", "FOO-MIB", "objecttype"),
+        Node(_oid("99.3.2"), "fooConformance", "FOO-MIB", "objectidentity"),
+        Node(_oid("99.3.2.1"), "fooGroup", "FOO-MIB", "objectgroup"),
+        Node(_oid("99.3.3"), "fooTraps", "FOO-MIB", "objectidentity"),
+    ]
+    kept = [n.name for n in product_mibs.products(nodes)]
+    assert kept == ["sw28k", "sw21k"]  # fcSwitch has objects below: a family, not a product
+
+
 def test_the_written_registry_is_what_lookup_reads(mibs: Path, tmp_path: Path, shipped: None) -> None:
     out = tmp_path / "products.tsv.gz"
-    assert product_mibs.build(mibs, out, source="tiny test MIBs") == 6
+    assert product_mibs.build(mibs, out, source="tiny test MIBs") == 7
     text = gzip.decompress(out.read_bytes()).decode()
     assert "# source: tiny test MIBs" in text and "Temperature" not in text
     again = tmp_path / "again.tsv.gz"
@@ -126,8 +156,8 @@ def test_the_written_registry_is_what_lookup_reads(mibs: Path, tmp_path: Path, s
     # only, never a model); the object tree is not in the table.
     branch = products.lookup("1.3.6.1.4.1.99999.1.1.42")
     assert branch is not None and branch.name == "acmeSwitches" and not branch.exact and not branch.family
-    family = products.lookup("1.3.6.1.4.1.99999.5.99")
-    assert family is not None and family.family and family.name == "acmeCameras" and not family.exact
+    cameras = products.lookup("1.3.6.1.4.1.99999.5.99")  # a branch of its own module, as acmeSwitches is
+    assert cameras is not None and cameras.name == "acmeCameras" and not cameras.exact
     assert products.lookup("1.3.6.1.4.1.99999.2.1") is None
     upper = products.lookup("1.3.6.1.4.1.99999.1.7")  # acmeProducts holds a product (acmeSwitches)
     assert upper is not None and upper.family and upper.name == "acmeProducts"
@@ -154,8 +184,17 @@ def test_netcensus_agent_products_regenerates_the_registry(mibs: Path, tmp_path:
 
     out = tmp_path / "products.tsv.gz"
     made = run_cli("netcensus-agent", "products", "--mibs", str(mibs), "--out", str(out), "--source", "tiny")
-    assert made.code == 0 and "wrote 6 product OIDs" in made.out
+    assert made.code == 0 and "wrote 7 product OIDs" in made.out
     assert "# source: tiny" in gzip.decompress(out.read_bytes()).decode()
+    # A fallback collection adds the modules the folder lacks (here a product line of another vendor).
+    spare = tmp_path / "spare"
+    spare.mkdir()
+    (spare / "OTHER-MIB").write_text("OTHER-MIB DEFINITIONS ::= BEGIN\nIMPORTS enterprises FROM SNMPv2-SMI;\n"
+                                     "other OBJECT IDENTIFIER ::= { enterprises 99997 }\n"
+                                     "otherBox9 OBJECT IDENTIFIER ::= { other 1 }\nEND\n")
+    more = run_cli("netcensus-agent", "products", "--mibs", str(mibs), "--fallback-mibs", str(spare),
+                   "--out", str(out))
+    assert more.code == 0 and "wrote 8 product OIDs" in more.out
     # Bad input: one line naming the folder, no traceback, nothing written.
     bad = run_cli("netcensus-agent", "products", "--mibs", str(tmp_path / "missing"), "--out", str(tmp_path / "x"))
     assert bad.code == 1 and len(bad.err.strip().splitlines()) == 1 and "missing" in bad.err

@@ -273,7 +273,7 @@ def test_a_maker_renamed_under_a_new_enterprise_is_asked_the_mib_of_its_old_one(
 
 
 def test_only_a_maker_without_objects_of_its_own_is_asked_its_other_numbers() -> None:
-    assert brand_siblings(27662) == (23695,)   # PePWave -> Peplink
+    assert brand_siblings(27662) == (23695,)   # PePWave -> Peplink (27662's one MIB has a serial only)
     assert brand_siblings(2011) == ()          # Huawei's own objects are asked, not Huawei Symantec's
     assert brand_siblings(8072) == ()          # net-snmp names no maker
     assert brand_siblings(0) == ()

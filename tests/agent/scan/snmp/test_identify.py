@@ -208,6 +208,15 @@ def test_a_product_description_that_names_a_model_wins_over_the_name() -> None:
     assert product_model(None) == ""
 
 
+def test_a_product_that_is_the_snmp_agent_names_no_model() -> None:
+    # XMSERVD-PERF-MIB registers AIX's SNMP daemon, the sysObjectID an AIX host answers; not its hardware.
+    assert product_model(Product("1.3.6.1.4.1.2.3.1.2.1.1", "risc6000snmpd", "XMSERVD-PERF-MIB", "",
+                                 prefix="risc6000")) == ""
+    assert product_model(Product("1.3.6.1.4.1.161.19.250", "canopy450SnmpAgent", "WHISP-GLOBAL-REG-MIB", "")) == ""
+    assert product_model(Product("1.3.6.1.4.1.9.1.1539", "ciscoflowAgent3000", "CISCO-PRODUCTS-MIB", "",
+                                 prefix="cisco")) == "flowAgent3000"  # a product named Flow Agent is one
+
+
 def test_a_description_listing_other_products_names_none_of_them() -> None:
     # HP-ICF-OID hpStack: the products a stack may hold are not the stack's model.
     stack = Product("1.3.6.1.4.1.11.2.3.7.8.5.2", "hpStack", "HP-ICF-OID",

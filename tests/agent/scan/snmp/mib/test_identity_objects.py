@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.scan.snmp.identity_mibs import PER_KIND
 from agent.scan.snmp.mib.identity_objects import (
     GET_BATCH,
     KINDS,
@@ -31,7 +32,7 @@ def test_the_shipped_registry_is_small_loads_and_is_sane() -> None:
     assert load() is table  # read once per process
     assert len(table) > 80  # enterprises with at least one candidate
     for pen, objs in table.items():
-        assert objs and len(objs) <= 3 * 16
+        assert objs and len(objs) <= 3 * PER_KIND
         for o in objs:
             assert o.kind in KINDS
             assert o.oid[:7] == (*ENT, pen) and len(o.oid) > 8
