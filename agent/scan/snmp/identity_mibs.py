@@ -93,6 +93,7 @@ from agent.scan import mib_build
 from agent.scan.mib_build import BuildError  # raised here too: one error for both registries
 
 ENTERPRISES = (1, 3, 6, 1, 4, 1)
+COPIES = 3  # modules defining one descriptor under one enterprise that make it a per-product-line copy
 PER_KIND = 48  # candidates kept per enterprise and kind (the scanner asks those nearest its sysObjectID first)
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
@@ -371,9 +372,14 @@ def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
     described = found((oid, module, sym, described_kind(sentences[oid])) for oid, module, sym in objects
                       if not kind_of(name := str(sym.get("name", ""))) and not set(words(name)) & _BINARY_TC_WORDS
                       and shared[(oid[:-1], sentences[oid])] == 1)
-    # ... ranked after the objects whose own name says what they hold, then after criterion 5's.
-    return sorted({**described, **beside, **named}.values(),
-                  key=lambda c: (c.pen, KINDS.index(c.kind), c.oid not in named, c.oid in described, c.rank, c.oid))
+    # ... ranked after the objects whose own name says what they hold, then after criterion 5's; and a
+    # descriptor that COPIES or more modules define under one enterprise (a MIB copied for each product
+    # line, under its line's OID: D-Link's `sysSerialNumber` in DES-1210-10MEbx, DGS-1210-28ME_AX and
+    # twenty more) after the maker's one-of-a-kind objects, which every product answers.
+    rows = {**described, **beside, **named}.values()
+    copies = Counter((c.pen, c.kind, c.name.partition("::")[2]) for c in rows)
+    return sorted(rows, key=lambda c: (c.pen, KINDS.index(c.kind), c.oid not in named, c.oid in described,
+                                       copies[(c.pen, c.kind, c.name.partition("::")[2])] >= COPIES, c.rank, c.oid))
 
 
 # Words of a description that name the device itself, one of which the sentence must hold (criterion 6).

@@ -111,19 +111,26 @@ def choose(object_id: str, table: Mapping[int, tuple[IdObject, ...]] | None = No
 
     Candidates in `skip` (asked anyway, e.g. by vendor_ids.py), or whose column `skip` asks at its
     first row (instance .1), are left out. Within a kind, those sharing more arcs with sysObjectID
-    (the device's own product subtree) come first, then the registry's order; the kinds then take
-    turns, so a vendor with many firmware objects still gets its serial objects asked.
+    (the device's own product subtree) come first where no more than the kind's share of the `limit`
+    share as many, then the registry's order; the kinds then take turns, so a vendor with many
+    firmware objects still gets its serial objects asked.
     """
     arcs = _arcs(object_id)
     if len(arcs) < 7 or arcs[:6] != _ENTERPRISES:
         return ()
     rows = (load() if table is None else table).get(arcs[6], ())
-    per_kind: dict[str, list[IdObject]] = {k: [] for k in KINDS}
     skip_columns = {o[:-1] for o in skip if o[-1] == 1}
-    for pos, obj in sorted(enumerate(rows), key=lambda p: (-_shared(p[1].oid, arcs), p[0])):
-        del pos
-        if obj.oid not in skip and obj.oid not in skip_columns:
-            per_kind[obj.kind].append(obj)
+    share = max(1, limit // len(KINDS))
+    per_kind: dict[str, list[IdObject]] = {}
+    for k in KINDS:
+        wanted = [obj for obj in rows if obj.kind == k and obj.oid not in skip and obj.oid not in skip_columns]
+        depths = [_shared(obj.oid, arcs) for obj in wanted]
+        # Shared arcs single out the device's own product line only where few candidates share them: a
+        # maker with one MIB copy per product line under one branch (D-Link's 171.10) has more copies
+        # sharing that branch with any device than a device is asked; then the registry's order decides.
+        telling = [d if sum(1 for x in depths if x >= d) <= share else 0 for d in depths]
+        per_kind[k] = [obj for _, _, obj in sorted(zip((-t for t in telling), range(len(wanted)), wanted,
+                                                        strict=True))]
     out: list[IdObject] = []
     while len(out) < limit and any(per_kind.values()):
         for k in KINDS:

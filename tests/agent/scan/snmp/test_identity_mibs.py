@@ -376,3 +376,21 @@ def test_which_descriptions_say_what_an_object_holds(sentence: str, kind: str) -
 
 def test_the_first_sentence_leaves_parentheses_out() -> None:
     assert identity_mibs.first_sentence("Gives  product info (e.g., product name).  More.") == "Gives product info ."
+
+
+def test_a_descriptor_copied_for_each_product_line_ranks_after_the_makers_own(tmp_path: Path) -> None:
+    # D-Link's shape: one module per product line, each with the same sysSerialNumber under its line's
+    # OID, and a MIB for every product whose serial object ranks after "sys" words otherwise.
+    def head(module: str, root: str, where: str, group: str) -> str:
+        opening = _module_head(module, root, 99996, (group,))
+        return opening.replace("{ enterprises 99996 }", f"{{ enterprises {where} }}")
+
+    lines = "".join(head(f"LINE{n}-MIB", f"line{n}", f"99996 10 {n}", "lineSys")
+                    + _scalar("sysSerialNumber", "lineSys", 1, "S.") + "END\n" for n in (1, 2, 3))
+    every = head("EVERY-MIB", "every", "99996 12", "everyUnit") \
+        + _scalar("swUnitMgmtSerialNumber", "everyUnit", 1, "S.") + "END\n"
+    (_folder(tmp_path / "mibs") / "lines.mib").write_text(lines + every)
+    out = tmp_path / "reg.tsv.gz"
+    build(tmp_path / "mibs", out, source="tiny test MIB")
+    serials = [o.name for o in load(out)[99996] if o.kind == "serial"]
+    assert serials[0] == "EVERY-MIB::swUnitMgmtSerialNumber" and len(serials) == 4

@@ -90,6 +90,17 @@ def test_the_devices_own_product_subtree_comes_first() -> None:
     assert chosen[0].oid == (*ENT, 99999, 7, 4, 1, 1, 0)
 
 
+def test_a_branch_many_product_lines_share_does_not_single_out_the_devices_own() -> None:
+    # D-Link's shape: one copy of a MIB per product line under 171.10 (its products there too), ranked
+    # after the maker's MIB for every product under 171.12; any device's sysObjectID shares 171.10 with
+    # every copy, its own line's copy alone shares more.
+    generic = IdObject("serial", (*ENT, 99998, 12, 1, 0), "EQUIPMENT-MIB::swUnitMgmtSerialNumber")
+    lines = tuple(IdObject("serial", (*ENT, 99998, 10, n, 1, 0), f"LINE{n}-MIB::sysSerial") for n in range(1, 21))
+    table = {99998: (generic, *lines)}
+    assert [o for o in choose("1.3.6.1.4.1.99998.10.7.1", table) if o.kind == "serial"][:2] == [lines[6], generic]
+    assert next(o for o in choose("1.3.6.1.4.1.99998.10.64.1", table) if o.kind == "serial") == generic
+
+
 def test_objects_asked_anyway_and_foreign_ids_are_left_out() -> None:
     # A scalar asked anyway, and a column asked anyway at its first row (.1), are not asked again.
     skip = frozenset({(*ENT, 99999, 2, 1, 0), (*ENT, 99999, 5, 1, 2, 1)})
