@@ -91,9 +91,9 @@ from typing import Any
 
 from agent.scan import mib_build
 from agent.scan.mib_build import BuildError  # raised here too: one error for both registries
+from agent.scan.snmp.mib.identity_objects import COPIES
 
 ENTERPRISES = (1, 3, 6, 1, 4, 1)
-COPIES = 3  # modules defining one descriptor under one enterprise that make it a per-product-line copy
 PER_KIND = 48  # candidates kept per enterprise and kind (the scanner asks those nearest its sysObjectID first)
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 

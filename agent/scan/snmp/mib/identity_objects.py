@@ -30,6 +30,9 @@ REGISTRY = Path(__file__).with_name("registry") / "identity_objects.tsv.gz"
 MAX_PER_DEVICE = 24  # OIDs asked per device (one GET of GET_BATCH); most answer noSuchObject
 GET_BATCH = 24  # varbinds per GET: one request per device (two, 12 each, were measurably slower on the lab)
 KINDS = ("serial", "model", "firmware")
+# Modules defining one descriptor under one enterprise that make it a MIB copied for each product line, each
+# copy under its line's OID (D-Link's sysSerialNumber in DES-1210-10MEbx, DGS-1210-28ME_AX and twenty more).
+COPIES = 3
 _ENTERPRISES = (1, 3, 6, 1, 4, 1)
 
 
@@ -105,30 +108,39 @@ def _shared(a: Oid, b: Oid) -> int:
     return n
 
 
+def _descriptor(obj: IdObject) -> str:
+    return obj.name.partition("::")[2]
+
+
 def choose(object_id: str, table: Mapping[int, tuple[IdObject, ...]] | None = None, *,
            limit: int = MAX_PER_DEVICE, skip: frozenset[Oid] = frozenset()) -> tuple[IdObject, ...]:
     """At most `limit` candidates to ask a device with this sysObjectID (none outside enterprises).
 
     Candidates in `skip` (asked anyway, e.g. by vendor_ids.py), or whose column `skip` asks at its
     first row (instance .1), are left out. Within a kind, those sharing more arcs with sysObjectID
-    (the device's own product subtree) come first where no more than the kind's share of the `limit`
-    share as many, then the registry's order; the kinds then take turns, so a vendor with many
-    firmware objects still gets its serial objects asked.
+    (the device's own product subtree) come first, then the registry's order; of a descriptor copied
+    for each product line, only the copy nearer than the others counts as the device's own. The kinds
+    then take turns, so a vendor with many firmware objects still gets its serial objects asked.
     """
     arcs = _arcs(object_id)
     if len(arcs) < 7 or arcs[:6] != _ENTERPRISES:
         return ()
     rows = (load() if table is None else table).get(arcs[6], ())
     skip_columns = {o[:-1] for o in skip if o[-1] == 1}
-    share = max(1, limit // len(KINDS))
     per_kind: dict[str, list[IdObject]] = {}
     for k in KINDS:
         wanted = [obj for obj in rows if obj.kind == k and obj.oid not in skip and obj.oid not in skip_columns]
         depths = [_shared(obj.oid, arcs) for obj in wanted]
-        # Shared arcs single out the device's own product line only where few candidates share them: a
-        # maker with one MIB copy per product line under one branch (D-Link's 171.10) has more copies
-        # sharing that branch with any device than a device is asked; then the registry's order decides.
-        telling = [d if sum(1 for x in depths if x >= d) <= share else 0 for d in depths]
+        # Of a descriptor copied into a module per product line (COPIES), only the copy nearer sysObjectID
+        # than every other is the device's own line's; the others, however many arcs they share with it
+        # (D-Link's twenty copies of sysSerialNumber all share 171.10 with every D-Link), wait their turn
+        # in the registry's order, which puts them after the maker's one-of-a-kind objects.
+        copies: dict[str, list[int]] = {}
+        for obj, d in zip(wanted, depths, strict=True):
+            copies.setdefault(_descriptor(obj), []).append(d)
+        telling = [d if len(copies[_descriptor(obj)]) < COPIES
+                   or (copies[_descriptor(obj)].count(d) == 1 and d == max(copies[_descriptor(obj)])) else 0
+                   for obj, d in zip(wanted, depths, strict=True)]
         per_kind[k] = [obj for _, _, obj in sorted(zip((-t for t in telling), range(len(wanted)), wanted,
                                                         strict=True))]
     out: list[IdObject] = []

@@ -90,7 +90,7 @@ def test_the_devices_own_product_subtree_comes_first() -> None:
     assert chosen[0].oid == (*ENT, 99999, 7, 4, 1, 1, 0)
 
 
-def test_a_branch_many_product_lines_share_does_not_single_out_the_devices_own() -> None:
+def test_of_a_mib_copied_per_product_line_only_the_devices_own_copy_comes_first() -> None:
     # D-Link's shape: one copy of a MIB per product line under 171.10 (its products there too), ranked
     # after the maker's MIB for every product under 171.12; any device's sysObjectID shares 171.10 with
     # every copy, its own line's copy alone shares more.
