@@ -28,7 +28,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-_DEFINITIONS = re.compile(rb"^\s*([A-Za-z][\w-]*)\s+DEFINITIONS\s*(?:IMPLICIT\s+TAGS\s*)?::=\s*BEGIN", re.MULTILINE)
+# A module's header: its name, then DEFINITIONS ::= BEGIN; comments may stand between them, as whitespace
+# does (ADIC-INTELLIGENT-STORAGE-MIB keeps its revision history there; SONICWALL-SMI a banner).
+_DEFINITIONS = re.compile(rb"^\s*([A-Za-z][\w-]*)(?:\s|--[^\n]*\n)+DEFINITIONS\s*(?:IMPLICIT\s+TAGS\s*)?::=\s*BEGIN",
+                          re.MULTILINE)
 # Files that are not MIB modules (netdisco-mibs keeps notes and scripts beside them).
 _NOT_MIBS = frozenset({".md", ".orig", ".pl", ".sh", ".py", ".json", ".yml", ".yaml", ".html", ".gz", ".zip"})
 

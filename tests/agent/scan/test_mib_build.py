@@ -28,6 +28,15 @@ def test_the_latest_revision_comes_first_and_file_order_breaks_ties(tmp_path: Pa
     assert mib_build.module_spans(tmp_path, "test")["M1"][0] == tmp_path / "a" / "M1"
 
 
+def test_comments_between_a_module_name_and_its_definitions_are_whitespace(tmp_path: Path) -> None:
+    (tmp_path / "ADIC").write_text("-- banner\nADIC-STORAGE-MIB\n-- Revision History:\n--   1.25 added a serial\n"
+                                   "\nDEFINITIONS ::= BEGIN\nEND\nNEXT-MIB -- its comment\n  DEFINITIONS ::= BEGIN\nEND\n")
+    copies = mib_build.module_copies(tmp_path, "test")
+    assert sorted(copies) == ["ADIC-STORAGE-MIB", "NEXT-MIB"]
+    path, start, end = copies["ADIC-STORAGE-MIB"][0]
+    assert path.read_bytes()[start:end].startswith(b"ADIC-STORAGE-MIB\n-- Revision")
+
+
 def test_an_earlier_revision_adds_what_the_latest_dropped_or_moved() -> None:
     latest = {"serialNumber": {"name": "serialNumber", "oid": "1.3.6.1.4.1.13742.6.3.2.1.1.5"},
               "model": {"name": "model", "oid": "1.3.6.1.4.1.13742.6.3.2.1.1.4"}, "meta": {"module": "PDU-MIB"}}
