@@ -223,10 +223,18 @@ def spoken_kind(object_names: Iterable[str]) -> tuple[str, int, int]:
     """(kind, objects naming it, objects) for a module's OBJECT-TYPE names; kind "" when none leads."""
     counts: Counter[str] = Counter()
     total = 0
+    computer = False
     for name in object_names:
         total += 1
-        words = {w.lower() for w in _NAME_WORDS.findall(name)}
+        ordered = [w.lower() for w in _NAME_WORDS.findall(name)]
+        words = set(ordered)
         counts.update(kind for kind, kind_words in KIND_WORDS.items() if words & kind_words)
+        computer = computer or any(w == "swap" and ordered[i - 1:i] != ["hot"] for i, w in enumerate(ordered))
+    if computer:
+        # Swap space is an operating system's: the disks and volumes beside it are the computer's own
+        # file systems (FROGFOOT-RESOURCES-MIB, an OS's resource MIB), not a storage system's (a "hot
+        # swap" bay is one's).
+        del counts["storage"]
     ranked = counts.most_common(2)
     if not ranked or ranked[0][1] < KIND_MIN_OBJECTS or (len(ranked) > 1 and ranked[0][1] < KIND_LEAD * ranked[1][1]):
         return "", ranked[0][1] if ranked else 0, total
@@ -252,12 +260,17 @@ def module_kinds(nodes: Iterable[Node]) -> dict[str, ModuleKind]:
     (ELTEK-BC2000-DC-POWER-MIB's rectifiers and batteries, MIMOSA-NETWORKS-BFIVE-MIB's radios), and one
     GETNEXT of the subtree asks whether it does.
     """
-    objects: dict[str, list[Node]] = defaultdict(list)
+    ent = tuple(int(x) for x in ENTERPRISES.split("."))
+    objects: dict[str, dict[int, list[Node]]] = defaultdict(lambda: defaultdict(list))
     for n in nodes:
         if n.cls == "objecttype":
-            objects[n.module].append(n)
+            under = n.oid[len(ent)] if n.oid[:len(ent)] == ent and len(n.oid) > len(ent) else -1
+            objects[n.module][under].append(n)
     out: dict[str, ModuleKind] = {}
-    for module, own in objects.items():
+    for module, by_enterprise in objects.items():
+        # Two vendors' modules of one name are read as one (mib_build keeps the other copy's symbols:
+        # Raritan's and Eaton's PDU-MIB): the larger vendor's objects speak, under their own subtree.
+        own = max(by_enterprise.values(), key=len)
         kind, naming, total = spoken_kind(n.name for n in own)
         if not kind:
             continue

@@ -30,7 +30,8 @@ def test_the_latest_revision_comes_first_and_file_order_breaks_ties(tmp_path: Pa
 
 def test_comments_between_a_module_name_and_its_definitions_are_whitespace(tmp_path: Path) -> None:
     (tmp_path / "ADIC").write_text("-- banner\nADIC-STORAGE-MIB\n-- Revision History:\n--   1.25 added a serial\n"
-                                   "\nDEFINITIONS ::= BEGIN\nEND\nNEXT-MIB -- its comment\n  DEFINITIONS ::= BEGIN\nEND\n")
+                                   "\nDEFINITIONS ::= BEGIN\nEND\n"
+                                   "NEXT-MIB -- its comment\n  DEFINITIONS ::= BEGIN\nEND\n")
     copies = mib_build.module_copies(tmp_path, "test")
     assert sorted(copies) == ["ADIC-STORAGE-MIB", "NEXT-MIB"]
     path, start, end = copies["ADIC-STORAGE-MIB"][0]

@@ -10,6 +10,7 @@ import pytest
 
 from agent.scan.classify import product_mibs, products
 from agent.scan.classify.device_type import product_kind
+from agent.scan.classify.product_mibs import Node
 
 # The few SNMPv2-SMI nodes the tiny MIB needs (a checkout of netdisco-mibs has the whole module).
 SMI = """SNMPv2-SMI DEFINITIONS ::= BEGIN
@@ -519,3 +520,18 @@ def _named(oid: str) -> str:
     """The product the registry registers exactly at `oid`, "" for none."""
     found = products.lookup(oid)
     return found.name if found is not None and found.exact else ""
+
+
+def test_a_module_name_two_vendors_share_speaks_for_the_larger_vendors_objects() -> None:
+    pdu = [f"outlet{w}" for w in ("Current", "Voltage", "Power", "State", "Name", "Label", "Energy", "Count")]
+    nodes = [Node(_oid(f"13742.4.1.{i}"), name, "PDU-MIB", "objecttype") for i, name in enumerate(pdu, 1)]
+    nodes += [Node(_oid("534.6.6.2.1"), "serialNumber", "PDU-MIB", "objecttype"),
+              Node(_oid("534.6.6.2.2"), "firmwareVersion", "PDU-MIB", "objecttype")]
+    said = product_mibs.module_kinds(nodes)["PDU-MIB"]
+    assert (said.kind, said.objects, said.subtree) == ("ups", 8, _oid("13742.4.1"))
+
+
+def test_disks_beside_swap_space_are_a_computers_file_systems_not_storage_gear() -> None:
+    disks = [f"disk{w}" for w in ("Index", "Dev", "Dir", "FSType", "Total", "Free", "Used", "Percent")]
+    assert product_mibs.spoken_kind([*disks, "memTotal", "swapTotal", "swapFree"])[0] == ""
+    assert product_mibs.spoken_kind([*disks, "diskHotSwapState"]) == ("storage", 9, 9)
