@@ -59,6 +59,7 @@ from agent.scan import mib_build
 from agent.scan.mib_build import BuildError  # raised here too: one error for both registries
 
 ENTERPRISES = "1.3.6.1.4.1"
+_ENTERPRISE_ARCS = tuple(int(x) for x in ENTERPRISES.split("."))
 DESCRIPTION_MAX = 240
 
 
@@ -129,7 +130,7 @@ def products(nodes: Iterable[Node]) -> list[Node]:
         if n.cls not in ("objectidentity", "notificationtype"):
             for i in range(1, len(n.oid)):
                 tree[n.oid[:i]].add(n.module)
-    ent = tuple(int(x) for x in ENTERPRISES.split("."))
+    ent = _ENTERPRISE_ARCS
     out: list[Node] = []
     for oid, node in by_oid.items():
         if node.cls != "objectidentity" or oid[:len(ent)] != ent or len(oid) < len(ent) + 2 or oid in tree:
@@ -168,7 +169,7 @@ def module_roots(nodes: Iterable[Node], taken: Iterable[tuple[int, ...]] = ()) -
     registry lists; the module's name still says what the device is ("...-Thermometer-MIB"). A node
     already in `taken` (a product or a family) is left out, as is the enterprise node itself.
     """
-    ent = tuple(int(x) for x in ENTERPRISES.split("."))
+    ent = _ENTERPRISE_ARCS
     by_oid: dict[tuple[int, ...], Node] = {}
     per_module: dict[str, list[Node]] = defaultdict(list)
     for n in nodes:
@@ -260,7 +261,7 @@ def module_kinds(nodes: Iterable[Node]) -> dict[str, ModuleKind]:
     (ELTEK-BC2000-DC-POWER-MIB's rectifiers and batteries, MIMOSA-NETWORKS-BFIVE-MIB's radios), and one
     GETNEXT of the subtree asks whether it does.
     """
-    ent = tuple(int(x) for x in ENTERPRISES.split("."))
+    ent = _ENTERPRISE_ARCS
     objects: dict[str, dict[int, list[Node]]] = defaultdict(lambda: defaultdict(list))
     for n in nodes:
         if n.cls == "objecttype":
@@ -289,7 +290,7 @@ def _above_all(oids: list[tuple[int, ...]]) -> tuple[int, ...]:
 
 def enterprise_names(nodes: Iterable[Node], organisations: dict[str, str]) -> dict[int, tuple[str, str]]:
     """PEN -> (node name, ORGANIZATION of the module defining it) for each enterprise node the MIBs name."""
-    ent = tuple(int(x) for x in ENTERPRISES.split("."))
+    ent = _ENTERPRISE_ARCS
     out: dict[int, tuple[str, str]] = {}
     for n in nodes:
         if len(n.oid) == len(ent) + 1 and n.oid[:len(ent)] == ent:
