@@ -28,12 +28,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from agent.scan import mib_repair
+
 # A module's header: its name, then DEFINITIONS ::= BEGIN; comments may stand between them, as whitespace
 # does (ADIC-INTELLIGENT-STORAGE-MIB keeps its revision history there; SONICWALL-SMI a banner).
 _DEFINITIONS = re.compile(rb"^\s*([A-Za-z][\w-]*)(?:\s|--[^\n]*\n)+DEFINITIONS\s*(?:IMPLICIT\s+TAGS\s*)?::=\s*BEGIN",
                           re.MULTILINE)
 # Files that are not MIB modules (netdisco-mibs keeps notes and scripts beside them).
 _NOT_MIBS = frozenset({".md", ".orig", ".pl", ".sh", ".py", ".json", ".yml", ".yaml", ".html", ".gz", ".zip"})
+
+
+_CUT_ROUNDS = 3  # rounds of cutting the definitions pysmi cannot place (mib_repair.without)
 
 
 class BuildError(ValueError):
@@ -133,17 +138,20 @@ def compile_folder(folder: Path, what: str, *, texts: bool,
     modules = {name: spans[0] for name, spans in copies.items()}
     compiled: dict[str, dict[str, Any]] = {}
     sink = compiled  # where the compiler's documents go: the latest copies', then an earlier revision's
+    repaired: dict[Span, str] = {}  # a module's text with the grammar pysmi rejects repaired (mib_repair)
 
     def read(name: str, _ctx: object) -> str:
         if name not in modules:
             return ""
+        if modules[name] in repaired:
+            return repaired[modules[name]]
         path, start, end = modules[name]
         return path.read_bytes()[start:end].decode("utf-8", errors="replace")
 
     def write(name: str, data: str, _ctx: object) -> None:
         sink[name] = json.loads(data)
 
-    def compile_these(names: Iterable[str]) -> None:
+    def compile_these(names: Iterable[str]) -> dict[str, Any]:
         symbols_gen, json_gen = _lenient_codegens(SymtableCodeGen, JsonCodeGen)
         compiler = MibCompiler(SmiStarParser(), json_gen(), CallbackWriter(write))
         compiler._symbolgen = symbols_gen()
@@ -151,7 +159,7 @@ def compile_folder(folder: Path, what: str, *, texts: bool,
         compiler.add_searchers(StubSearcher(*JsonCodeGen.baseMibs))
         # ignoreErrors: a module that fails (a vendor's syntax pysmi rejects, an import nobody ships) is
         # left out, the rest still count; rebuild: nothing is cached between runs.
-        compiler.compile(*sorted(names), genTexts=texts, ignoreErrors=True, rebuild=True)
+        return dict(compiler.compile(*sorted(names), genTexts=texts, ignoreErrors=True, rebuild=True))
 
     compile_these(modules)
     # A module whose latest copy did not compile is read from its next copy, once, with whatever failed
@@ -166,6 +174,31 @@ def compile_folder(folder: Path, what: str, *, texts: bool,
     if last:
         modules.update(last)
         compile_these(name for name in modules if name not in compiled)
+    # What still fails, read once more with the slips pysmi's grammar rejects and net-snmp accepts repaired
+    # (mib_repair.py), the descriptors renamed for the compile given their vendor's spelling back.
+    # (Its latest copy: the one the collections' maintainers last touched, whatever failed after it.)
+    renamed: dict[str, dict[str, str]] = {}
+    broken = [name for name in modules if name not in compiled]
+    for name in broken:
+        modules[name] = copies[name][0]
+        original = read(name, None)
+        text, renamed[name] = mib_repair.repair(original)
+        if text != original:
+            repaired[modules[name]] = text
+    statuses = compile_these(broken) if broken else {}
+    # A definition pysmi cannot place fails its whole module: cut, the rest counts (a few rounds, as cutting
+    # one may strand a group or a notification that names it).
+    for _ in range(_CUT_ROUNDS):
+        cuts = {name: symbols for name, status in statuses.items() if name in modules and name not in compiled
+                and (symbols := mib_repair.cut_symbols(str(getattr(status, "error", ""))))}
+        if not cuts:
+            break
+        for name, symbols in cuts.items():
+            repaired[modules[name]] = mib_repair.without(read(name, None), symbols)
+        statuses = compile_these(name for name in modules if name not in compiled)
+    for name, renames in renamed.items():
+        if name in compiled and renames:
+            compiled[name] = mib_repair.restore_names(compiled[name], renames)
     # A newer revision may drop what an earlier one defined (a retired product, whose devices still answer
     # its sysObjectID; an object an older firmware still serves), and two vendors may name a module alike
     # (Eaton's and Raritan's PDU-MIB): the other copy's symbols the read one lacks are kept too.

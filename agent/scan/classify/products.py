@@ -353,10 +353,18 @@ def _kinds_named(table: _Table, oids: list[str], product_kind: Callable[[str, st
     return kinds
 
 
+# ORGANIZATION clauses that name nobody: a template's words left in (DAHUA-SNMP-MIB's "Organization").
+_PLACEHOLDER_ORGANISATIONS = frozenset({"organization", "organisation", "organization name", "company",
+                                        "company name", "your company", "corporation", "vendor", "unknown",
+                                        "none", "n/a", "na", "tbd", "xxx", "-"})
+
+
 def enterprise_name(pen: int) -> str:
-    """The maker a MIB names for enterprise `pen`: its module's ORGANIZATION, else the node's name; ""."""
+    """The maker a MIB names for enterprise `pen`: its module's ORGANIZATION, else (none, or a template's
+    placeholder) the node's name; ""."""
     name, org = _table().enterprises.get(pen, ("", ""))
-    return org or name
+    named = org if " ".join(org.lower().strip(" .").split()) not in _PLACEHOLDER_ORGANISATIONS else ""
+    return named or name
 
 
 def model_name(product: Product) -> str:

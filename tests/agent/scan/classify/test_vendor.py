@@ -159,20 +159,35 @@ def test_alias_table_is_well_formed() -> None:
     assert all(canonical(brand) == brand for _, brand in pairs)
 
 
+def _use_enterprise(tmp_path: Path, pen: int, node: str, module: str, organisation: str) -> None:
+    """A product registry naming enterprise `pen` by its `node`, in a module of that ORGANIZATION, in use."""
+    registry = tmp_path / "products.tsv.gz"
+    nodes = [product_mibs.Node((1, 3, 6, 1, 4, 1, pen), node, module, "objectidentity"),
+             product_mibs.Node((1, 3, 6, 1, 4, 1, pen, 1, 1), f"{node}AS2400", module, "objectidentity")]
+    registry.write_bytes(gzip.compress("".join(product_mibs.render(
+        nodes[1:], product_mibs.enterprise_names(nodes, {module: organisation}), "test")).encode()))
+    products.use_file(registry)
+
+
 def test_an_enterprise_iana_does_not_name_is_named_by_its_mibs(tmp_path: Path) -> None:
     """The product registry's enterprise line (its module's ORGANIZATION) answers before ENTITY-MIB."""
-    registry = tmp_path / "products.tsv.gz"
-    nodes = [product_mibs.Node((1, 3, 6, 1, 4, 1, 4242424), "acme", "ACME-SMI", "objectidentity"),
-             product_mibs.Node((1, 3, 6, 1, 4, 1, 4242424, 1, 1), "acmeAS2400", "ACME-SMI", "objectidentity")]
-    registry.write_bytes(gzip.compress("".join(product_mibs.render(
-        nodes[1:], product_mibs.enterprise_names(nodes, {"ACME-SMI": "Acme Networks, Inc."}), "test")).encode()))
-    products.use_file(registry)
+    _use_enterprise(tmp_path, 4242424, "acme", "ACME-SMI", "Acme Networks, Inc.")
     try:
         got = choose_vendor("1.3.6.1.4.1.4242424.1.1", "Juniper Networks", "")
         assert got.vendor == "Acme Networks"
         assert "not in the IANA registry" in got.reason and "'Acme Networks, Inc.'" in got.reason
         # IANA still comes first where it names the enterprise.
         assert choose_vendor("1.3.6.1.4.1.9.1.1208").vendor == "Cisco"
+    finally:
+        products.use_file(None)
+
+
+def test_a_template_organization_names_nobody_and_the_enterprise_node_speaks(tmp_path: Path) -> None:
+    """DAHUA-SNMP-MIB's MODULE-IDENTITY says ORGANIZATION "Organization" under enterprise node `dahua`."""
+    _use_enterprise(tmp_path, 4242425, "dahua", "DAHUA-SNMP-MIB", "Organization")
+    try:
+        assert products.enterprise_name(4242425) == "dahua"
+        assert choose_vendor("1.3.6.1.4.1.4242425.1.1").vendor == "Dahua"
     finally:
         products.use_file(None)
 

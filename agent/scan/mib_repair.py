@@ -1,0 +1,211 @@
+"""Vendor MIB text that pysmi's strict SMI grammar rejects, made compilable without changing what it defines.
+
+Why: many vendors ship MIBs that net-snmp reads but pysmi rejects, and their serial, model and firmware
+objects and their product OIDs are lost with them (BAICELLS-MIB `SpecVersion`, GS-HT8XX-MIB `PartNo`,
+ZMTEL-ODU-MIB's `ZMTEL MODULE-IDENTITY` and `{ Disabled(0), Enabled(1) }`, HIKVISION-MIB's
+`SEQUENCE OF hikDiskEntry`). mib_build.py
+compiles a module's text as written first; only a module no copy of which compiles is read again
+through `repair`, so a module that compiles is never touched.
+
+Five slips, each common across vendors and each repaired the way net-snmp reads it (all outside
+strings and comments):
+
+1. A value's descriptor starting with a capital (SMI wants a lowercase first letter): `PartNo
+   OBJECT-TYPE`, `TL2000Id OBJECT IDENTIFIER ::= ...`, `Montclair MODULE-IDENTITY`. The descriptor's
+   first letter is lowered wherever the module names it (a further "x" while that name is taken:
+   BAICELLS-MIB has both `lteStatus` and `LteStatus`), and `restore_names` gives the compiled
+   symbols their vendor's spelling back, so the registries still say BAICELLS-MIB::SpecVersion.
+2. A table's row type written in lowercase (`SEQUENCE OF hikDiskEntry`, `SYNTAX pppoeEntry`,
+   `regularStreamInfoTableEntry ::= SEQUENCE {`): types start with a capital; the type (not the row
+   object of the same name) is capitalised. Types leave no symbol in the output; nothing to restore.
+3. `enterprises` used but never imported (SMIv1 modules that relied on their compiler's defaults):
+   the import is added.
+4. An enumeration's label starting with a capital or a digit (`{ Disabled(0), Enabled(1) }`,
+   `{ 10M(1), 100M(2) }`): lowered, or prefixed "n"; the DEFVAL naming it too. Labels are no symbols.
+5. A comma closing a list (`OBJECTS { a, b, }`): dropped.
+6. An enumeration of Integer32 (`Integer32 { disabled(0), enabled(1) }`; SMI enumerates INTEGER only):
+   read as INTEGER.
+7. An enumeration missing a comma between two labels (`snmp(3)` and `web(4)` on two lines, IES5206-MIB):
+   the comma is put in (only inside INTEGER and BITS enumerations: an OID value's `iso(1) org(3)` is
+   written without).
+
+And one repair pysmi asks for: a definition it cannot place (its "Unknown parents for symbols: ...",
+most often an object whose SYNTAX names a type nobody defines, BAICELLS-MIB `upTime` of `Interger`)
+fails the whole module; `without` cuts the definitions named so that the rest of the module counts
+(`cut_symbols` reads the names from pysmi's message).
+
+Pure: text in, text and the renames out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+# Macros and the OBJECT IDENTIFIER assignment that define a value, whose descriptor must start lowercase.
+_VALUE_DEFINITION = re.compile(
+    r"^[ \t]*([A-Z][\w-]*)\s+(?:OBJECT-TYPE|OBJECT-IDENTITY|MODULE-IDENTITY|NOTIFICATION-TYPE|TRAP-TYPE"
+    r"|OBJECT-GROUP|NOTIFICATION-GROUP|MODULE-COMPLIANCE|AGENT-CAPABILITIES|OBJECT\s+IDENTIFIER\s*::=)",
+    re.MULTILINE)
+# ASN.1 keywords a line may start with before a macro name (`IMPORTS OBJECT-TYPE, ...`).
+_KEYWORDS = frozenset({"IMPORTS", "EXPORTS", "FROM", "BEGIN", "END", "DEFINITIONS", "SYNTAX", "MACRO"})
+_LOWER_SEQUENCE_OF = re.compile(r"\bSEQUENCE\s+OF\s+([a-z][\w-]*)")
+_LOWER_SEQUENCE_TYPE = re.compile(r"^[ \t]*([a-z][\w-]*)\s*::=\s*SEQUENCE\s*\{", re.MULTILINE)
+# An enumeration's label: after "{" or "," and before its number in parentheses.
+_LABEL = re.compile(r"(?<=[{,])(\s*)([A-Z0-9][\w-]*)(\s*\(\s*-?\d+\s*\))")
+_DEFVAL_LABEL = re.compile(r"(\bDEFVAL\s*\{\s*)([A-Z0-9][\w-]*)(\s*\})")
+_TRAILING_COMMA = re.compile(r",(\s*)\}")
+_INTEGER32_ENUMERATION = re.compile(r"\bInteger32(\s*\{)")
+_ENUMERATION = re.compile(r"\b(?:INTEGER|BITS)\s*\{[^{}]*\}")
+_MISSING_COMMA = re.compile(r"(\(\s*-?\d+\s*\))(\s+)(?=[A-Za-z0-9][\w-]*\s*\(\s*-?\d+\s*\))")
+_UNPLACED = re.compile(r"Unknown parents for symbols: ([\w\s,-]+?) at MIB ")
+# What renaming must not touch: quoted strings and comments (to the line's end; an ASN.1 comment may also
+# close with a second "--", which only makes this keep more text as it is).
+_STRING_OR_COMMENT = r'"[^"]*"|--[^\n]*'
+_ENTERPRISES_USED = re.compile(r"\{\s*enterprises\s+\d+\s*\}")
+_ENTERPRISES_KNOWN = re.compile(r"(?<![\w-])enterprises(?![\w-])[^;]*?\bFROM\b"  # imported
+                                r"|^[ \t]*enterprises\s+OBJECT\s+IDENTIFIER", re.MULTILINE)  # or defined
+_IMPORTS = re.compile(r"(?<![\w-])IMPORTS(?![\w-])")
+_BEGIN = re.compile(r"\bDEFINITIONS\s*(?:IMPLICIT\s+TAGS\s*)?::=\s*BEGIN")
+
+
+def repair(text: str) -> tuple[str, dict[str, str]]:
+    """A module's text with the slips above repaired, and its renamed descriptors (new -> as written).
+
+    The text comes back unchanged when it has none of them."""
+    renames = _capital_descriptors(text)
+    text = _rename_values(text, {old: new for new, old in renames.items()})
+    text = _rename_types(text, _lowercase_row_types(text))
+    text = _outside(text, lambda bare: _INTEGER32_ENUMERATION.sub(r"INTEGER\1", _TRAILING_COMMA.sub(r"\1}", bare)))
+    text = _outside(text, lambda bare: _ENUMERATION.sub(lambda m: _MISSING_COMMA.sub(r"\1,\2", m.group(0)), bare))
+    text = _lowered_labels(text)
+    return _with_enterprises_import(text), renames
+
+
+def _capital_descriptors(text: str) -> dict[str, str]:
+    """Value descriptors starting with a capital -> a new name (first letter lowered, then an "x" more while
+    the module names that already)."""
+    bare = _outside_strings(text)
+    names = {m.group(1) for m in _VALUE_DEFINITION.finditer(bare)} - _KEYWORDS
+    taken = set(re.findall(r"[\w-]+", bare))
+    out: dict[str, str] = {}
+    for old in sorted(names):
+        new = old[0].lower() + old[1:]
+        while new in taken:
+            new += "x"
+        taken.add(new)
+        out[new] = old
+    return out
+
+
+def _lowercase_row_types(text: str) -> dict[str, str]:
+    """Row types written lowercase -> their capitalised name (those a SEQUENCE OF names, and those
+    assigned a SEQUENCE)."""
+    bare = _outside_strings(text)
+    names = {m.group(1) for m in _LOWER_SEQUENCE_OF.finditer(bare)} | \
+            {m.group(1) for m in _LOWER_SEQUENCE_TYPE.finditer(bare)}
+    return {name: name[0].upper() + name[1:] for name in names}
+
+
+def _rename_values(text: str, names: Mapping[str, str]) -> str:
+    """`names` (as written -> new) renamed wherever the module names them, outside strings and comments."""
+    if not names:
+        return text
+    words = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    pattern = re.compile(rf"({_STRING_OR_COMMENT})|(?<![\w-])({words})(?![\w-])")
+    return pattern.sub(lambda m: m.group(1) or names[m.group(2)], text)
+
+
+# Where a type stands: after SEQUENCE OF or SYNTAX, and as the name a SEQUENCE is assigned to.
+_TYPE_PLACES = re.compile(rf"({_STRING_OR_COMMENT})|(\bSEQUENCE\s+OF\s+|\bSYNTAX\s+|^[ \t]*)([a-z][\w-]*)"
+                          r"(?![\w-])", re.MULTILINE)
+
+
+def _rename_types(text: str, types: Mapping[str, str]) -> str:
+    """`types` renamed where a type stands (_TYPE_PLACES), not where the row object of the same name does."""
+    if not types:
+        return text
+
+    def capitalise(m: re.Match[str]) -> str:
+        if m.group(1) or m.group(3) not in types:
+            return m.group(0)
+        if not m.group(2).strip() and not re.match(r"\s*::=\s*SEQUENCE\s*\{", text[m.end():]):
+            return m.group(0)  # a line starting with the name: only its SEQUENCE assignment is the type
+        return m.group(2) + types[m.group(3)]
+
+    return _TYPE_PLACES.sub(capitalise, text)
+
+
+def _with_enterprises_import(text: str) -> str:
+    """The text importing `enterprises` from SNMPv2-SMI where it uses it without importing or defining it."""
+    bare = _outside_strings(text)
+    if not _ENTERPRISES_USED.search(bare) or _ENTERPRISES_KNOWN.search(bare):
+        return text
+    imports = _IMPORTS.search(bare)
+    if imports:
+        return f"{text[:imports.end()]} enterprises FROM SNMPv2-SMI{text[imports.end():]}"
+    begin = _BEGIN.search(bare)
+    if not begin:
+        return text
+    return f"{text[:begin.end()]}\nIMPORTS enterprises FROM SNMPv2-SMI;{text[begin.end():]}"
+
+
+def _lowered_labels(text: str) -> str:
+    """Enumeration labels starting with a capital or a digit lowered or prefixed (slip 4), in the lists and in
+    the DEFVALs naming them."""
+    labels: set[str] = set()
+
+    def lower(m: re.Match[str]) -> str:
+        labels.add(m.group(2))
+        return m.group(1) + _label(m.group(2)) + m.group(3)
+
+    text = _outside(text, lambda bare: _LABEL.sub(lower, bare))
+    return _outside(text, lambda bare: _DEFVAL_LABEL.sub(
+        lambda m: m.group(1) + _label(m.group(2)) + m.group(3) if m.group(2) in labels else m.group(0), bare))
+
+
+def _label(name: str) -> str:
+    return f"n{name}" if name[0].isdigit() else name[0].lower() + name[1:]
+
+
+def _outside(text: str, change: Callable[[str], str]) -> str:
+    """`change` applied to each stretch of `text` between its strings and comments."""
+    parts = re.split(f"({_STRING_OR_COMMENT})", text)
+    return "".join(part if i % 2 else change(part) for i, part in enumerate(parts))
+
+
+def cut_symbols(message: str) -> tuple[str, ...]:
+    """The definitions pysmi's error message says it cannot place ("Unknown parents for symbols: a, b at
+    MIB M"), () for any other error."""
+    m = _UNPLACED.search(message)
+    return tuple(name.strip() for name in m.group(1).split(",") if name.strip()) if m else ()
+
+
+def without(text: str, symbols: tuple[str, ...]) -> str:
+    """`text` without the definitions of `symbols`: each from its descriptor to the `::= { ... }` closing it."""
+    bare = _outside_strings(text)
+    for symbol in symbols:
+        start = re.search(rf"^[ \t]*{re.escape(symbol)}\s+[A-Z]", bare, re.MULTILINE)
+        end = start and re.compile(r"::=\s*\{[^}]*\}").search(bare, start.end())
+        if start and end:
+            blank = re.sub(r"[^\n]", " ", text[start.start():end.end()])  # lines keep their numbers
+            text = text[:start.start()] + blank + text[end.end():]
+            bare = bare[:start.start()] + blank + bare[end.end():]
+    return text
+
+
+def _outside_strings(text: str) -> str:
+    """`text` with its strings and comments blanked to spaces (same length, so offsets still point into it)."""
+    return re.sub(_STRING_OR_COMMENT, lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def restore_names(document: dict[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
+    """A compiled module's symbols under the names its vendor wrote (`renames`: new -> as written)."""
+    out: dict[str, Any] = {}
+    for key, symbol in document.items():
+        if key in renames and isinstance(symbol, dict):
+            out[renames[key]] = {**symbol, "name": renames[key]} if symbol.get("name") == key else symbol
+        else:
+            out[key] = symbol
+    return out
