@@ -25,9 +25,11 @@ strings and comments):
 5. A comma closing a list (`OBJECTS { a, b, }`): dropped.
 6. An enumeration of Integer32 (`Integer32 { disabled(0), enabled(1) }`; SMI enumerates INTEGER only):
    read as INTEGER.
-7. An enumeration missing a comma between two labels (`snmp(3)` and `web(4)` on two lines, IES5206-MIB):
-   the comma is put in (only inside INTEGER and BITS enumerations: an OID value's `iso(1) org(3)` is
-   written without).
+7. A list missing a comma where a line ends: between two enumeration labels (`snmp(3)` and `web(4)` on
+   two lines, IES5206-MIB; only inside INTEGER and BITS enumerations: an OID value's `iso(1) org(3)` is
+   written without), between two columns of a row's SEQUENCE (`radiusServerStatus ValidStatus` and
+   `radiusServerType EnabledStatus`, ECS4100-52T-MIB), between two imported symbols (`Integer32` and
+   `enterprises`, GBOS-MIB): the comma is put in.
 
 And one repair pysmi asks for: a definition it cannot place (its "Unknown parents for symbols: ...",
 most often an object whose SYNTAX names a type nobody defines, BAICELLS-MIB `upTime` of `Interger`)
@@ -54,7 +56,7 @@ _LOWER_SEQUENCE_OF = re.compile(r"\bSEQUENCE\s+OF\s+([a-z][\w-]*)")
 _LOWER_SEQUENCE_TYPE = re.compile(r"^[ \t]*([a-z][\w-]*)\s*::=\s*SEQUENCE\s*\{", re.MULTILINE)
 # An enumeration's label: after "{" or "," and before its number in parentheses.
 _LABEL = re.compile(r"(?<=[{,])(\s*)([A-Z0-9][\w-]*)(\s*\(\s*-?\d+\s*\))")
-_DEFVAL_LABEL = re.compile(r"(\bDEFVAL\s*\{\s*)([A-Z0-9][\w-]*)(\s*\})")
+_DEFVAL_LABEL = re.compile(r"(\bDEFVAL\s*\{\s*)([A-Z][\w-]*|\d[\w-]*[A-Za-z][\w-]*)(\s*\})")
 _TRAILING_COMMA = re.compile(r",(\s*)\}")
 _INTEGER32_ENUMERATION = re.compile(r"\bInteger32(\s*\{)")
 _ENUMERATION = re.compile(r"\b(?:INTEGER|BITS)\s*\{[^{}]*\}")
@@ -79,8 +81,51 @@ def repair(text: str) -> tuple[str, dict[str, str]]:
     text = _rename_types(text, _lowercase_row_types(text))
     text = _outside(text, lambda bare: _INTEGER32_ENUMERATION.sub(r"INTEGER\1", _TRAILING_COMMA.sub(r"\1}", bare)))
     text = _outside(text, lambda bare: _ENUMERATION.sub(lambda m: _MISSING_COMMA.sub(r"\1,\2", m.group(0)), bare))
+    text = _with_commas(text, _missing_row_commas(text) + _missing_import_commas(text))
     text = _lowered_labels(text)
     return _with_enterprises_import(text), renames
+
+
+_ROW_SEQUENCE = re.compile(r"::=\s*SEQUENCE\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+_ROW_LINE_END = re.compile(r"(?<=[\w)])(?=[ \t\r]*\n\s*[a-z][\w-]*\s+[A-Za-z])")
+_IMPORTS_BODY = re.compile(r"(?<![\w-])IMPORTS(?![\w-])([^;]*);")
+_TOKEN = re.compile(r"[\w-]+|,")
+
+
+def _missing_row_commas(text: str) -> list[int]:
+    """Where a row's SEQUENCE lacks a comma at a line's end (before the next column's name)."""
+    bare = _outside_strings(text)
+    return [m.start(1) + gap.start() for m in _ROW_SEQUENCE.finditer(bare)
+            for gap in _ROW_LINE_END.finditer(m.group(1))]
+
+
+def _missing_import_commas(text: str) -> list[int]:
+    """Where IMPORTS lacks a comma between two symbols (a symbol after a symbol, not after FROM's module)."""
+    bare = _outside_strings(text)
+    found = _IMPORTS_BODY.search(bare)
+    if not found:
+        return []
+    out: list[int] = []
+    previous = ""  # the kind of the token before: "symbol", "comma", "from", "module"
+    for token in _TOKEN.finditer(found.group(1)):
+        kind = "comma" if token.group(0) == "," else "from" if token.group(0) == "FROM" else \
+            "module" if previous == "from" else "symbol"
+        if kind == "symbol" and previous == "symbol":
+            out.append(found.start(1) + _last_token_end(found.group(1), token.start()))
+        previous = kind
+    return out
+
+
+def _last_token_end(body: str, before: int) -> int:
+    """Where the token before offset `before` of `body` ends."""
+    return len(body[:before].rstrip())
+
+
+def _with_commas(text: str, offsets: list[int]) -> str:
+    """`text` with a comma put in at each offset."""
+    for at in sorted(set(offsets), reverse=True):
+        text = f"{text[:at]},{text[at:]}"
+    return text
 
 
 def _capital_descriptors(text: str) -> dict[str, str]:
@@ -161,8 +206,11 @@ def _lowered_labels(text: str) -> str:
         return m.group(1) + _label(m.group(2)) + m.group(3)
 
     text = _outside(text, lambda bare: _LABEL.sub(lower, bare))
+    # A DEFVAL naming a label starting with a capital is no valid value whatever the list says (BITSTORM's
+    # `DEFVAL { GMT }`): lowered as the list's are; one starting with a digit only where the list had it.
     return _outside(text, lambda bare: _DEFVAL_LABEL.sub(
-        lambda m: m.group(1) + _label(m.group(2)) + m.group(3) if m.group(2) in labels else m.group(0), bare))
+        lambda m: m.group(1) + _label(m.group(2)) + m.group(3)
+        if m.group(2)[0].isalpha() or m.group(2) in labels else m.group(0), bare))
 
 
 def _label(name: str) -> str:

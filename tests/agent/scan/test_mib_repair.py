@@ -100,10 +100,11 @@ def test_a_capital_descriptor_whose_lowered_name_is_taken_gets_another() -> None
 def test_enumeration_labels_start_lowercase_and_a_closing_comma_goes() -> None:
     text, renames = repair(_mib("E-MIB", "fw OBJECT-TYPE\n  SYNTAX Integer32 { Disabled(0), Enabled(1) }\n"
                                          "  DEFVAL { Enabled }\n  ::= { e 1 }\n"
+                                         "tz OBJECT-TYPE\n  SYNTAX TimeZone\n  DEFVAL { GMT }\n  ::= { e 4 }\n"
                                          "speed OBJECT-TYPE\n  SYNTAX INTEGER { 10M(1),100M(2) }\n"
                                          '  DESCRIPTION "Enabled(1) stays in text"\n  ::= { e 2 }\n'
                                          "g OBJECT-GROUP\n  OBJECTS { fw, speed, }\n  ::= { e 3 }\n"))
-    assert "{ disabled(0), enabled(1) }" in text and "DEFVAL { enabled }" in text
+    assert "{ disabled(0), enabled(1) }" in text and "DEFVAL { enabled }" in text and "DEFVAL { gMT }" in text
     assert "{ n10M(1),n100M(2) }" in text and '"Enabled(1) stays in text"' in text
     assert "OBJECTS { fw, speed }" in text and renames == {}
 
@@ -112,6 +113,20 @@ def test_a_missing_comma_between_enumeration_labels_is_put_in_and_oid_values_are
     text, _ = repair(_mib("I-MIB", "svc OBJECT-TYPE\n  SYNTAX INTEGER {\n    ftp(2),\n    snmp(3)\n    web(4) }\n"
                                    "  ::= { i 1 }\nroot OBJECT IDENTIFIER ::= { iso(1) org(3) dod(6) }\n"))
     assert "snmp(3),\n    web(4) }" in text and "{ iso(1) org(3) dod(6) }" in text
+
+
+def test_a_missing_comma_in_a_row_sequence_or_the_imports_is_put_in() -> None:
+    text, _ = repair(_mib("R-MIB", "IMPORTS\n    Counter32,\n    Integer32\n    enterprises\n        FROM SNMPv2-SMI\n"
+                                   "    DisplayString FROM SNMPv2-TC;\n"
+                                   "RadiusEntry ::= SEQUENCE {\n   radiusServerStatus   ValidStatus\n"
+                                   "   radiusServerType     EnabledStatus -- a comment\n   radiusTimeout Integer32 }\n"
+                                   "HistEntry ::= SEQUENCE {\n\thistRelay1\n\t\tINTEGER\n"
+                                   "\thistRelay2\n\t\tINTEGER\n}\n"))
+    assert "Integer32,\n    enterprises\n        FROM SNMPv2-SMI\n    DisplayString FROM" in text
+    assert "ValidStatus,\n   radiusServerType     EnabledStatus, -- a comment\n   radiusTimeout Integer32 }" in text
+    assert "histRelay1\n\t\tINTEGER,\n\thistRelay2\n\t\tINTEGER\n}" in text
+    crlf = repair(_mib("W-MIB", "E ::= SEQUENCE {\r\n   a   Integer32\r\n   b   Integer32\r\n}\r\n"))[0]
+    assert "a   Integer32,\r\n   b   Integer32\r\n}" in crlf  # Windows line ends, as ECS4100-52T-MIB's
 
 
 def test_restored_symbols_carry_the_vendors_spelling() -> None:
