@@ -66,9 +66,8 @@ _UNPLACED = re.compile(r"Unknown parents for symbols: ([\w\s,-]+?) at MIB ")
 # close with a second "--", which only makes this keep more text as it is).
 _STRING_OR_COMMENT = r'"[^"]*"|--[^\n]*'
 _ENTERPRISES_USED = re.compile(r"\{\s*enterprises\s+\d+\s*\}")
-_ENTERPRISES_KNOWN = re.compile(r"(?<![\w-])enterprises(?![\w-])[^;]*?\bFROM\b"  # imported
-                                r"|^[ \t]*enterprises\s+OBJECT\s+IDENTIFIER", re.MULTILINE)  # or defined
-_IMPORTS = re.compile(r"(?<![\w-])IMPORTS(?![\w-])")
+_ENTERPRISES_NAMED = re.compile(r"(?<![\w-])enterprises(?![\w-])")
+_ENTERPRISES_DEFINED = re.compile(r"^[ \t]*enterprises\s+OBJECT\s+IDENTIFIER", re.MULTILINE)
 _BEGIN = re.compile(r"\bDEFINITIONS\s*(?:IMPLICIT\s+TAGS\s*)?::=\s*BEGIN")
 
 
@@ -185,11 +184,12 @@ def _rename_types(text: str, types: Mapping[str, str]) -> str:
 def _with_enterprises_import(text: str) -> str:
     """The text importing `enterprises` from SNMPv2-SMI where it uses it without importing or defining it."""
     bare = _outside_strings(text)
-    if not _ENTERPRISES_USED.search(bare) or _ENTERPRISES_KNOWN.search(bare):
+    imports = _IMPORTS_BODY.search(bare)
+    if not _ENTERPRISES_USED.search(bare) or _ENTERPRISES_DEFINED.search(bare) \
+            or (imports and _ENTERPRISES_NAMED.search(imports.group(1))):
         return text
-    imports = _IMPORTS.search(bare)
     if imports:
-        return f"{text[:imports.end()]} enterprises FROM SNMPv2-SMI{text[imports.end():]}"
+        return f"{text[:imports.start(1)]} enterprises FROM SNMPv2-SMI{text[imports.start(1):]}"
     begin = _BEGIN.search(bare)
     if not begin:
         return text

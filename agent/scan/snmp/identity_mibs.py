@@ -40,7 +40,8 @@ Which objects are candidates (general, for every vendor; the README beside the d
 4. neither the descriptor nor its table names another part of the device (`PART_WORDS`: battery,
    module, port, slot, fan, power supply, SFP, transceiver, card, disk, sensor, licence, peer,
    neighbour, client, access point, certificate, the image in flash, a trap's payload,
-   a failover partner, ...), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`),
+   a failover partner, ...; a controller, except right after an identity group's word: a DC power
+   system's `identControllerSerialNumber` is its own), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`),
    and its table is no list of software packages (`_LIST_TABLE_WORDS`); their serials and versions
    are not the device's;
 5. a firmware also where the descriptor names nothing by itself but is the device's serial or model
@@ -280,13 +281,25 @@ def ends_in_serial_number(name: str) -> bool:
                          or (len(ws) >= 2 and ws[-2] in ("serial", "ser") and ws[-1] in ("number", "num", "no")))
 
 
+# Words of an identity group ("ident", as UPS-MIB's upsIdent) after which a controller is the device: a DC
+# power system is managed by its controller, which answers SNMP (EES-POWER-MIB identControllerSerialNumber,
+# VPWR-DC-POWER-MIB vpwrIdentControllerVersion); elsewhere a controller is one of a device's parts.
+_IDENT_WORDS = frozenset({"ident", "identity", "identification"})
+
+
 def excluded(kind: str, name: str, table: str = "") -> bool:
     """True when a descriptor or its table names another part of the device (criterion 4)."""
     for n in (name, table):
-        ws = set(words(n))
+        ordered = words(n)
+        ws = set(ordered) - ({"controller"} if _controller_identified(ordered) else set())
         if ws & PART_WORDS or (kind == "firmware" and ws & _BOOT_WORDS) or (table and ws & _TABLE_PART_WORDS):
             return True
     return bool(set(words(table)) & _LIST_TABLE_WORDS)
+
+
+def _controller_identified(ws: list[str]) -> bool:
+    """True when "controller" directly follows an identity group's word (`_IDENT_WORDS`)."""
+    return any(a in _IDENT_WORDS and b == "controller" for a, b in pairwise(ws))
 
 
 def rank(name: str, table: str, *, scalar: bool, status: str) -> tuple[int, int, int, int, int, str]:

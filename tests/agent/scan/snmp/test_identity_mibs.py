@@ -246,6 +246,10 @@ def test_which_numbers_may_be_serials(name: str, closes: bool) -> None:
     ("firmware", ("snAgFlashImgVer", ""), True),                         # the image in flash, not running
     ("serial", ("componentLevelVpdSerialNumber", ""), True),
     ("firmware", ("cufwFOSwVersionMate", ""), True),                     # the failover partner's
+    ("serial", ("identControllerSerialNumber", ""), False),   # EES-POWER-MIB: a power system's controller
+    ("firmware", ("identControllerFirmwareVersion", ""), False),
+    ("serial", ("raidControllerSerialNumber", ""), True),     # elsewhere a controller is a part
+    ("serial", ("sysControllerSerial", ""), True),
 ])
 def test_other_parts_are_left_out(kind: str, names: tuple[str, str], out: bool) -> None:
     assert excluded(kind, *names) is out
