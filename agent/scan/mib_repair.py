@@ -30,6 +30,8 @@ strings and comments):
    written without), between two columns of a row's SEQUENCE (`radiusServerStatus ValidStatus` and
    `radiusServerType EnabledStatus`, ECS4100-52T-MIB), between two imported symbols (`Integer32` and
    `enterprises`, GBOS-MIB): the comma is put in.
+8. BITS without its list of named bits (BINTEC-MIB `BitField ::= BITS`, ZYXEL-IES5000-MIB `SYNTAX BITS`):
+   read as OCTET STRING, which is how BITS travel.
 
 And one repair pysmi asks for: a definition it cannot place (its "Unknown parents for symbols: ...",
 most often an object whose SYNTAX names a type nobody defines, BAICELLS-MIB `upTime` of `Interger`)
@@ -59,6 +61,7 @@ _LABEL = re.compile(r"(?<=[{,])(\s*)([A-Z0-9][\w-]*)(\s*\(\s*-?\d+\s*\))")
 _DEFVAL_LABEL = re.compile(r"(\bDEFVAL\s*\{\s*)([A-Z][\w-]*|\d[\w-]*[A-Za-z][\w-]*)(\s*\})")
 _TRAILING_COMMA = re.compile(r",(\s*)\}")
 _INTEGER32_ENUMERATION = re.compile(r"\bInteger32(\s*\{)")
+_BARE_BITS = re.compile(r"(?<![\w-])BITS(?![\w-])(?!\s*\{)")
 _ENUMERATION = re.compile(r"\b(?:INTEGER|BITS)\s*\{[^{}]*\}")
 _MISSING_COMMA = re.compile(r"(\(\s*-?\d+\s*\))(\s+)(?=[A-Za-z0-9][\w-]*\s*\(\s*-?\d+\s*\))")
 _UNPLACED = re.compile(r"Unknown parents for symbols: ([\w\s,-]+?) at MIB ")
@@ -79,6 +82,7 @@ def repair(text: str) -> tuple[str, dict[str, str]]:
     text = _rename_values(text, {old: new for new, old in renames.items()})
     text = _rename_types(text, _lowercase_row_types(text))
     text = _outside(text, lambda bare: _INTEGER32_ENUMERATION.sub(r"INTEGER\1", _TRAILING_COMMA.sub(r"\1}", bare)))
+    text = _without_bare_bits(text)
     text = _outside(text, lambda bare: _ENUMERATION.sub(lambda m: _MISSING_COMMA.sub(r"\1,\2", m.group(0)), bare))
     text = _with_commas(text, _missing_row_commas(text) + _missing_import_commas(text))
     text = _lowered_labels(text)
@@ -120,10 +124,25 @@ def _last_token_end(body: str, before: int) -> int:
     return len(body[:before].rstrip())
 
 
+def _without_bare_bits(text: str) -> str:
+    """BITS without named bits read as OCTET STRING (slip 8); an import of BITS stays one."""
+    bare = _outside_strings(text)
+    imports = _IMPORTS_BODY.search(bare)
+    skip = range(imports.start(), imports.end()) if imports else range(0)
+    return _replaced(text, [(m.start(), m.end(), "OCTET STRING") for m in _BARE_BITS.finditer(bare)
+                            if m.start() not in skip])
+
+
 def _with_commas(text: str, offsets: list[int]) -> str:
     """`text` with a comma put in at each offset."""
-    for at in sorted(set(offsets), reverse=True):
-        text = f"{text[:at]},{text[at:]}"
+    return _replaced(text, [(at, at, ",") for at in set(offsets)])
+
+
+def _replaced(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end) span replaced by its text: spans found in `_outside_strings(text)`,
+    whose offsets are the text's, so a comment between two tokens does not hide one from the other."""
+    for start, end, new in sorted(spans, reverse=True):
+        text = f"{text[:start]}{new}{text[end:]}"
     return text
 
 

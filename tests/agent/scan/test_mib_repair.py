@@ -109,6 +109,16 @@ def test_enumeration_labels_start_lowercase_and_a_closing_comma_goes() -> None:
     assert "OBJECTS { fw, speed }" in text and renames == {}
 
 
+def test_bits_without_named_bits_are_read_as_an_octet_string() -> None:
+    text, _ = repair(_mib("B-MIB", "IMPORTS Integer32, BITS FROM SNMPv2-SMI;\nBitField ::=\t-- alias type\n\tBITS\n"
+                                   "f OBJECT-TYPE\n  SYNTAX BITS { a(0), b(1) }\n  ::= { b 1 }\n"
+                                   "g OBJECT-TYPE\n  SYNTAX BITS\n  MAX-ACCESS read-write\n  ::= { b 2 }\n"
+                                   "h OBJECT-TYPE\n  SYNTAX BITS -- its bits:\n  { c(0) }\n  ::= { b 3 }\n"))
+    assert "BitField ::=\t-- alias type\n\tOCTET STRING\n" in text and "Integer32, BITS FROM SNMPv2-SMI;" in text
+    assert "SYNTAX BITS { a(0), b(1) }" in text and "SYNTAX OCTET STRING\n  MAX-ACCESS" in text
+    assert "SYNTAX BITS -- its bits:\n  { c(0) }" in text  # a comment between BITS and its list
+
+
 def test_a_missing_comma_between_enumeration_labels_is_put_in_and_oid_values_are_left_alone() -> None:
     text, _ = repair(_mib("I-MIB", "svc OBJECT-TYPE\n  SYNTAX INTEGER {\n    ftp(2),\n    snmp(3)\n    web(4) }\n"
                                    "  ::= { i 1 }\nroot OBJECT IDENTIFIER ::= { iso(1) org(3) dod(6) }\n"))
