@@ -156,6 +156,14 @@ def test_without_entphysicalclass_the_first_top_level_entity_stands_for_the_box(
     assert (box.serial, box.model) == ("FGVMEVSPIYELLJA8", "FGT_VM64") == (_full(rows).serial, _full(rows).model)
 
 
+def test_without_entphysicalclass_an_entity_calling_itself_the_chassis_stands_for_the_box() -> None:
+    # Ericsson's SSR 8020 answers entPhysicalDescr only: the chassis, then its backplane with a serial in text.
+    rows = {1: {"descr": "SSR 8020 chassis"}, 2: {"descr": "SSR 8020 backplane SN:DH80092734 Rev:R3L"}}
+    box, _ = _read(rows)
+    assert box.descr == "SSR 8020" == _full(rows).descr
+    assert _read({1: {"descr": "SSR 8020 backplane"}})[0] == Chassis()  # names nothing, calls itself nothing
+
+
 def test_a_hypervisors_root_backplane_names_the_host() -> None:
     rows = {1: {"cls": 4, "contained": 0, "descr": "HP ProLiant DL380p Gen8", "name": "smbios",
                 "serial": "CZ162913BZ", "model": "ProLiant DL380p Gen8", "fw": "2.8"}}
