@@ -44,7 +44,7 @@ Pure: text in, text and the renames out.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 # Macros and the OBJECT IDENTIFIER assignment that define a value, whose descriptor must start lowercase.
@@ -57,13 +57,13 @@ _KEYWORDS = frozenset({"IMPORTS", "EXPORTS", "FROM", "BEGIN", "END", "DEFINITION
 _LOWER_SEQUENCE_OF = re.compile(r"\bSEQUENCE\s+OF\s+([a-z][\w-]*)")
 _LOWER_SEQUENCE_TYPE = re.compile(r"^[ \t]*([a-z][\w-]*)\s*::=\s*SEQUENCE\s*\{", re.MULTILINE)
 # An enumeration's label: after "{" or "," and before its number in parentheses.
-_LABEL = re.compile(r"(?<=[{,])(\s*)([A-Z0-9][\w-]*)(\s*\(\s*-?\d+\s*\))")
-_DEFVAL_LABEL = re.compile(r"(\bDEFVAL\s*\{\s*)([A-Z][\w-]*|\d[\w-]*[A-Za-z][\w-]*)(\s*\})")
-_TRAILING_COMMA = re.compile(r",(\s*)\}")
-_INTEGER32_ENUMERATION = re.compile(r"\bInteger32(\s*\{)")
+_LABEL = re.compile(r"(?<=[{,])\s*([A-Z0-9][\w-]*)(?=\s*\(\s*-?\d+\s*\))")
+_DEFVAL_LABEL = re.compile(r"\bDEFVAL\s*\{\s*([A-Z][\w-]*|\d[\w-]*[A-Za-z][\w-]*)(?=\s*\})")
+_TRAILING_COMMA = re.compile(r",(?=\s*\})")
+_INTEGER32_ENUMERATION = re.compile(r"\bInteger32(?=\s*\{)")
 _BARE_BITS = re.compile(r"(?<![\w-])BITS(?![\w-])(?!\s*\{)")
 _ENUMERATION = re.compile(r"\b(?:INTEGER|BITS)\s*\{[^{}]*\}")
-_MISSING_COMMA = re.compile(r"(\(\s*-?\d+\s*\))(\s+)(?=[A-Za-z0-9][\w-]*\s*\(\s*-?\d+\s*\))")
+_MISSING_COMMA = re.compile(r"(\(\s*-?\d+\s*\))\s+(?=[A-Za-z0-9][\w-]*\s*\(\s*-?\d+\s*\))")
 _UNPLACED = re.compile(r"Unknown parents for symbols: ([\w\s,-]+?) at MIB ")
 # What renaming must not touch: quoted strings and comments (to the line's end; an ASN.1 comment may also
 # close with a second "--", which only makes this keep more text as it is).
@@ -77,14 +77,17 @@ _BEGIN = re.compile(r"\bDEFINITIONS\s*(?:IMPLICIT\s+TAGS\s*)?::=\s*BEGIN")
 def repair(text: str) -> tuple[str, dict[str, str]]:
     """A module's text with the slips above repaired, and its renamed descriptors (new -> as written).
 
-    The text comes back unchanged when it has none of them."""
+    The text comes back unchanged when it has none of them. Each slip is found in a copy of the text
+    with its strings and comments blanked (`_blanked`: same length, so a match's offsets are the text's
+    and a comment between two tokens hides neither from the other), and only the tokens it names are
+    edited (`_edited`), so no comment is ever rewritten."""
     renames = _capital_descriptors(text)
     text = _rename_values(text, {old: new for new, old in renames.items()})
     text = _rename_types(text, _lowercase_row_types(text))
-    text = _outside(text, lambda bare: _INTEGER32_ENUMERATION.sub(r"INTEGER\1", _TRAILING_COMMA.sub(r"\1}", bare)))
+    text = _edited(text, [(m.start(), m.end(), "") for m in _TRAILING_COMMA.finditer(_blanked(text))])
+    text = _edited(text, [(m.start(), m.end(), "INTEGER") for m in _INTEGER32_ENUMERATION.finditer(_blanked(text))])
     text = _without_bare_bits(text)
-    text = _outside(text, lambda bare: _ENUMERATION.sub(lambda m: _MISSING_COMMA.sub(r"\1,\2", m.group(0)), bare))
-    text = _with_commas(text, _missing_row_commas(text) + _missing_import_commas(text))
+    text = _with_commas(text, _missing_label_commas(text) + _missing_row_commas(text) + _missing_import_commas(text))
     text = _lowered_labels(text)
     return _with_enterprises_import(text), renames
 
@@ -95,17 +98,21 @@ _IMPORTS_BODY = re.compile(r"(?<![\w-])IMPORTS(?![\w-])([^;]*);")
 _TOKEN = re.compile(r"[\w-]+|,")
 
 
+def _missing_label_commas(text: str) -> list[int]:
+    """Where an INTEGER or BITS enumeration lacks a comma between two labels (slip 7)."""
+    return [m.start() + gap.end(1) for m in _ENUMERATION.finditer(_blanked(text))
+            for gap in _MISSING_COMMA.finditer(m.group(0))]
+
+
 def _missing_row_commas(text: str) -> list[int]:
     """Where a row's SEQUENCE lacks a comma at a line's end (before the next column's name)."""
-    bare = _outside_strings(text)
-    return [m.start(1) + gap.start() for m in _ROW_SEQUENCE.finditer(bare)
+    return [m.start(1) + gap.start() for m in _ROW_SEQUENCE.finditer(_blanked(text))
             for gap in _ROW_LINE_END.finditer(m.group(1))]
 
 
 def _missing_import_commas(text: str) -> list[int]:
     """Where IMPORTS lacks a comma between two symbols (a symbol after a symbol, not after FROM's module)."""
-    bare = _outside_strings(text)
-    found = _IMPORTS_BODY.search(bare)
+    found = _IMPORTS_BODY.search(_blanked(text))
     if not found:
         return []
     out: list[int] = []
@@ -126,21 +133,20 @@ def _last_token_end(body: str, before: int) -> int:
 
 def _without_bare_bits(text: str) -> str:
     """BITS without named bits read as OCTET STRING (slip 8); an import of BITS stays one."""
-    bare = _outside_strings(text)
+    bare = _blanked(text)
     imports = _IMPORTS_BODY.search(bare)
     skip = range(imports.start(), imports.end()) if imports else range(0)
-    return _replaced(text, [(m.start(), m.end(), "OCTET STRING") for m in _BARE_BITS.finditer(bare)
-                            if m.start() not in skip])
+    return _edited(text, [(m.start(), m.end(), "OCTET STRING") for m in _BARE_BITS.finditer(bare)
+                          if m.start() not in skip])
 
 
 def _with_commas(text: str, offsets: list[int]) -> str:
     """`text` with a comma put in at each offset."""
-    return _replaced(text, [(at, at, ",") for at in set(offsets)])
+    return _edited(text, [(at, at, ",") for at in set(offsets)])
 
 
-def _replaced(text: str, spans: list[tuple[int, int, str]]) -> str:
-    """`text` with each (start, end) span replaced by its text: spans found in `_outside_strings(text)`,
-    whose offsets are the text's, so a comment between two tokens does not hide one from the other."""
+def _edited(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end) span replaced by its text (spans found in `_blanked(text)`)."""
     for start, end, new in sorted(spans, reverse=True):
         text = f"{text[:start]}{new}{text[end:]}"
     return text
@@ -149,7 +155,7 @@ def _replaced(text: str, spans: list[tuple[int, int, str]]) -> str:
 def _capital_descriptors(text: str) -> dict[str, str]:
     """Value descriptors starting with a capital -> a new name (first letter lowered, then an "x" more while
     the module names that already)."""
-    bare = _outside_strings(text)
+    bare = _blanked(text)
     names = {m.group(1) for m in _VALUE_DEFINITION.finditer(bare)} - _KEYWORDS
     taken = set(re.findall(r"[\w-]+", bare))
     out: dict[str, str] = {}
@@ -165,81 +171,64 @@ def _capital_descriptors(text: str) -> dict[str, str]:
 def _lowercase_row_types(text: str) -> dict[str, str]:
     """Row types written lowercase -> their capitalised name (those a SEQUENCE OF names, and those
     assigned a SEQUENCE)."""
-    bare = _outside_strings(text)
+    bare = _blanked(text)
     names = {m.group(1) for m in _LOWER_SEQUENCE_OF.finditer(bare)} | \
             {m.group(1) for m in _LOWER_SEQUENCE_TYPE.finditer(bare)}
     return {name: name[0].upper() + name[1:] for name in names}
 
 
 def _rename_values(text: str, names: Mapping[str, str]) -> str:
-    """`names` (as written -> new) renamed wherever the module names them, outside strings and comments."""
+    """`names` (as written -> new) renamed wherever the module names them."""
     if not names:
         return text
     words = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    pattern = re.compile(rf"({_STRING_OR_COMMENT})|(?<![\w-])({words})(?![\w-])")
-    return pattern.sub(lambda m: m.group(1) or names[m.group(2)], text)
+    pattern = re.compile(rf"(?<![\w-])(?:{words})(?![\w-])")
+    return _edited(text, [(m.start(), m.end(), names[m.group(0)]) for m in pattern.finditer(_blanked(text))])
 
 
 # Where a type stands: after SEQUENCE OF or SYNTAX, and as the name a SEQUENCE is assigned to.
-_TYPE_PLACES = re.compile(rf"({_STRING_OR_COMMENT})|(\bSEQUENCE\s+OF\s+|\bSYNTAX\s+|^[ \t]*)([a-z][\w-]*)"
-                          r"(?![\w-])", re.MULTILINE)
+_TYPE_PLACES = re.compile(r"(?:\bSEQUENCE\s+OF\s+|\bSYNTAX\s+)([a-z][\w-]*)(?![\w-])"
+                          r"|^[ \t]*([a-z][\w-]*)(?=\s*::=\s*SEQUENCE\s*\{)", re.MULTILINE)
 
 
 def _rename_types(text: str, types: Mapping[str, str]) -> str:
     """`types` renamed where a type stands (_TYPE_PLACES), not where the row object of the same name does."""
     if not types:
         return text
-
-    def capitalise(m: re.Match[str]) -> str:
-        if m.group(1) or m.group(3) not in types:
-            return m.group(0)
-        if not m.group(2).strip() and not re.match(r"\s*::=\s*SEQUENCE\s*\{", text[m.end():]):
-            return m.group(0)  # a line starting with the name: only its SEQUENCE assignment is the type
-        return m.group(2) + types[m.group(3)]
-
-    return _TYPE_PLACES.sub(capitalise, text)
+    places = [(m.start(g), m.end(g), types[name]) for m in _TYPE_PLACES.finditer(_blanked(text))
+              for g in (1, 2) if (name := m.group(g)) in types]
+    return _edited(text, places)
 
 
 def _with_enterprises_import(text: str) -> str:
     """The text importing `enterprises` from SNMPv2-SMI where it uses it without importing or defining it."""
-    bare = _outside_strings(text)
+    bare = _blanked(text)
     imports = _IMPORTS_BODY.search(bare)
     if not _ENTERPRISES_USED.search(bare) or _ENTERPRISES_DEFINED.search(bare) \
             or (imports and _ENTERPRISES_NAMED.search(imports.group(1))):
         return text
     if imports:
-        return f"{text[:imports.start(1)]} enterprises FROM SNMPv2-SMI{text[imports.start(1):]}"
+        return _edited(text, [(imports.start(1), imports.start(1), " enterprises FROM SNMPv2-SMI")])
     begin = _BEGIN.search(bare)
     if not begin:
         return text
-    return f"{text[:begin.end()]}\nIMPORTS enterprises FROM SNMPv2-SMI;{text[begin.end():]}"
+    return _edited(text, [(begin.end(), begin.end(), "\nIMPORTS enterprises FROM SNMPv2-SMI;")])
 
 
 def _lowered_labels(text: str) -> str:
     """Enumeration labels starting with a capital or a digit lowered or prefixed (slip 4), in the lists and in
     the DEFVALs naming them."""
-    labels: set[str] = set()
-
-    def lower(m: re.Match[str]) -> str:
-        labels.add(m.group(2))
-        return m.group(1) + _label(m.group(2)) + m.group(3)
-
-    text = _outside(text, lambda bare: _LABEL.sub(lower, bare))
+    found = list(_LABEL.finditer(_blanked(text)))
+    labels = {m.group(1) for m in found}
+    text = _edited(text, [(m.start(1), m.end(1), _label(m.group(1))) for m in found])
     # A DEFVAL naming a label starting with a capital is no valid value whatever the list says (BITSTORM's
     # `DEFVAL { GMT }`): lowered as the list's are; one starting with a digit only where the list had it.
-    return _outside(text, lambda bare: _DEFVAL_LABEL.sub(
-        lambda m: m.group(1) + _label(m.group(2)) + m.group(3)
-        if m.group(2)[0].isalpha() or m.group(2) in labels else m.group(0), bare))
+    return _edited(text, [(m.start(1), m.end(1), _label(m.group(1))) for m in _DEFVAL_LABEL.finditer(_blanked(text))
+                          if m.group(1)[0].isalpha() or m.group(1) in labels])
 
 
 def _label(name: str) -> str:
     return f"n{name}" if name[0].isdigit() else name[0].lower() + name[1:]
-
-
-def _outside(text: str, change: Callable[[str], str]) -> str:
-    """`change` applied to each stretch of `text` between its strings and comments."""
-    parts = re.split(f"({_STRING_OR_COMMENT})", text)
-    return "".join(part if i % 2 else change(part) for i, part in enumerate(parts))
 
 
 def cut_symbols(message: str) -> tuple[str, ...]:
@@ -251,7 +240,7 @@ def cut_symbols(message: str) -> tuple[str, ...]:
 
 def without(text: str, symbols: tuple[str, ...]) -> str:
     """`text` without the definitions of `symbols`: each from its descriptor to the `::= { ... }` closing it."""
-    bare = _outside_strings(text)
+    bare = _blanked(text)
     for symbol in symbols:
         start = re.search(rf"^[ \t]*{re.escape(symbol)}\s+[A-Z]", bare, re.MULTILINE)
         end = start and re.compile(r"::=\s*\{[^}]*\}").search(bare, start.end())
@@ -262,7 +251,7 @@ def without(text: str, symbols: tuple[str, ...]) -> str:
     return text
 
 
-def _outside_strings(text: str) -> str:
+def _blanked(text: str) -> str:
     """`text` with its strings and comments blanked to spaces (same length, so offsets still point into it)."""
     return re.sub(_STRING_OR_COMMENT, lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
 

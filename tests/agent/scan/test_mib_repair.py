@@ -139,6 +139,20 @@ def test_a_missing_comma_in_a_row_sequence_or_the_imports_is_put_in() -> None:
     assert "a   Integer32,\r\n   b   Integer32\r\n}" in crlf  # Windows line ends, as ECS4100-52T-MIB's
 
 
+
+def test_a_comment_between_tokens_hides_no_slip_and_is_kept_as_written() -> None:
+    # AH-SMI-MIB's labels each followed by a comment, TPLINK-SYSINFO-MIB's `19200(1), --config ...`,
+    # CP-SYSTEM-MIB's closing comma before a commented line
+    text, _ = repair(_mib("K-MIB", "use OBJECT-TYPE\n  SYNTAX INTEGER {\n    ahDual (4)  -- used for dual\n"
+                                   "    ahSensor (5)  -- used for Sensor, Enabled(1)\n  }\n  ::= { k 1 }\n"
+                                   "baud OBJECT-TYPE\n  SYNTAX INTEGER {\n    19200(1),\t--config 19200\n"
+                                   "    38400(2)\t--config 38400\n  }\n  ::= { k 2 }\n"
+                                   "kind OBJECT-TYPE\n  SYNTAX INTEGER {\n    lan(3),\n    sdwan(4),   -- SD WAN\n  }\n"
+                                   "  ::= { k 3 }\n"))
+    assert "ahDual (4),  -- used for dual\n    ahSensor (5)  -- used for Sensor, Enabled(1)\n" in text
+    assert "n19200(1),\t--config 19200\n    n38400(2)\t--config 38400\n" in text
+    assert "sdwan(4)   -- SD WAN\n  }" in text
+
 def test_restored_symbols_carry_the_vendors_spelling() -> None:
     document = {"serialNumber": {"name": "serialNumber", "oid": "1.3.6.1.4.1.99998.1"}, "meta": {"module": "M"}}
     assert restore_names(document, {"serialNumber": "SerialNumber"}) == {
