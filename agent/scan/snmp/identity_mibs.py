@@ -30,7 +30,8 @@ Which objects are candidates (general, for every vendor; the README beside the d
 3. its descriptor, split into camelCase words, names one of three kinds (`kind_of`):
    serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerialNbr", "SerNum", a closing "SN",
    the device's "Esn"; after "Serial" only its number and device words, else it is the port),
-   model ("Model", "ModelName", "ModelNumber", "ProductName", "ProductModel") or
+   model ("Model", "ModelName", "ModelNumber", "ProductName", "ProductModel", "MachineType", and a
+   closing "DeviceType" or "ProductType", which the scanner weighs after sysDescr: `names_a_device_type`) or
    firmware ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
    "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., with a running, current,
    active, build, main or package word between ("firmwarePackageRev", "sysBuildVersion"), words split
@@ -92,11 +93,10 @@ from typing import Any
 
 from agent.scan import mib_build
 from agent.scan.mib_build import BuildError  # raised here too: one error for both registries
-from agent.scan.snmp.mib.identity_objects import COPIES
+from agent.scan.snmp.mib.identity_objects import CAMEL_WORDS, COPIES, names_a_device_type
 
 ENTERPRISES = (1, 3, 6, 1, 4, 1)
 PER_KIND = 48  # candidates kept per enterprise and kind (the scanner asks those nearest its sysObjectID first)
-_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 # Words of a descriptor or its table that name another part of the device, or another device: the
 # serial of a battery, a line card, a transceiver, a managed access point or a licence is not the
@@ -132,6 +132,10 @@ PART_WORDS = frozenset({
     # (ALCATEL-IND1-CHASSIS-MIB chasEntPhysPoeSwVersion), a chip (V1600D chipModel); or an event's
     # payload (SL-EVENT-MIB slEventInventorySerial, HIPATH-WIRELESS-HWC-MIB apEventAPSerialNumber)
     "poe", "chip", "event",
+    # ... or a part a device type names (CPQSTDEQ-MIB cpqSeUSBDeviceType, SIEMENS-HP4KHIM-MIB himSCSIDevType,
+    # CAMBIUM-PMP80211-MIB cambiumGPSDeviceType, a PTP clock's, an EoC line's far unit, H3C-EOC-COMMON-MIB
+    # h3cEOCComCnuDeviceType, a Siemens C-Plug's), or an alert's payload
+    "usb", "scsi", "gps", "ptp", "cnu", "cplug", "alert",
 })
 # Words of a table only (or a column of it) that name other devices: a controller's table of its access
 # points has a row per AP, while an AP's own scalar "apSystemModel" is the device's.
@@ -196,7 +200,7 @@ _GLUED_SERIAL = re.compile(r"([a-z]{2,})(serial)$")
 def words(name: str) -> list[str]:
     """A descriptor's camelCase words, lowercased ("upsAdvIdentSerialNumber" -> ups adv ident serial number)."""
     out: list[str] = []
-    for w in (part for found in _WORDS.findall(name) for part in _split_glued(found.lower())):
+    for w in (part for found in CAMEL_WORDS.findall(name) for part in _split_glued(found.lower())):
         if out and (out[-1], w) in _JOINED:
             out[-1] = _JOINED[(out[-1], w)]
         elif out and out[-1] == "serial" and w in _AFTER_SERIAL:
@@ -238,7 +242,7 @@ def kind_of(name: str) -> str:
         return "serial"
     # ... and a closing "MachineType", IBM's, Lenovo's and NetApp's word for the model (IBM-AIX-MIB aixSeMachineType).
     if "model" in ws or {"modelname", "productname"} & set(ws) or ("product", "name") in pairs \
-            or ("prod", "name") in pairs or ws[-2:] == ["machine", "type"]:
+            or ("prod", "name") in pairs or ws[-2:] == ["machine", "type"] or names_a_device_type(name):
         return "model"
     soft = {"firmware", "fw", "software", "softw", "sw", "os", "image", "img", "sys", "system", "product", "prod",
             "code", "op", "opcode", "release", "firm"}
@@ -391,7 +395,10 @@ def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
     # twenty more) after the maker's one-of-a-kind objects, which every product answers.
     rows = {**described, **beside, **named}.values()
     copies = Counter((c.pen, c.kind, c.name.partition("::")[2]) for c in rows)
-    return sorted(rows, key=lambda c: (c.pen, KINDS.index(c.kind), c.oid not in named, c.oid in described,
+    # A device type, which the scanner weighs after sysDescr, after the model names (not to crowd them out of
+    # the few a device is asked).
+    return sorted(rows, key=lambda c: (c.pen, KINDS.index(c.kind), c.oid not in named,
+                                       names_a_device_type(c.name.partition("::")[2]), c.oid in described,
                                        copies[(c.pen, c.kind, c.name.partition("::")[2])] >= COPIES, c.rank, c.oid))
 
 

@@ -17,6 +17,7 @@ The table is read once, lazily, on the first device that needs it. Pure apart fr
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -34,6 +35,21 @@ KINDS = ("serial", "model", "firmware")
 # copy under its line's OID (D-Link's sysSerialNumber in DES-1210-10MEbx, DGS-1210-28ME_AX and twenty more).
 COPIES = 3
 _ENTERPRISES = (1, 3, 6, 1, 4, 1)
+
+
+# A descriptor's camelCase words ("upsAdvIdentSerialNumber" -> ups Adv Ident Serial Number).
+CAMEL_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def names_a_device_type(descriptor: str) -> bool:
+    """Whether a descriptor closes in the device's or product's "Type" (HIK-DEVICE-MIB deviceType,
+    SFOS-FIREWALL-MIB sfosDeviceType "Type of Device like XG-85", RAISECOM-SYSTEM-MIB raisecomDeviceType).
+
+    In a text object that is mostly the model, sometimes a category ("NVR", "ordinaryClock"): the
+    registry lists it as a model (identity_mibs.py), and the scanner weighs it after sysDescr's model,
+    taking only a value that reads as a product name (snmp/identify.py)."""
+    words = [w.lower() for w in CAMEL_WORDS.findall(descriptor)]
+    return words[-2:] in (["device", "type"], ["dev", "type"], ["product", "type"], ["prod", "type"])
 
 
 class RegistryError(ValueError):
@@ -158,6 +174,11 @@ class Answer:
     kind: str
     value: str
     name: str
+
+    @property
+    def names_a_type(self) -> bool:
+        """A model object named as the device's type (`names_a_device_type`), weaker than a model name."""
+        return names_a_device_type(self.name.partition("::")[2])
 
 
 def answers(chosen: tuple[IdObject, ...], scalars: Mapping[Oid, Any]) -> tuple[Answer, ...]:

@@ -253,6 +253,24 @@ def test_public_mib_objects_fill_what_the_standard_sources_leave_and_name_the_mo
                              "firmware from ACME-MIB::acmeSysFirmwareVersion")
 
 
+def test_a_device_type_object_names_the_model_after_sysdescr_and_only_as_a_product_name() -> None:
+    from agent.scan.snmp.mib.identity_objects import Answer
+
+    typed = (Answer("model", "DS-2CD2185FWD-I", "HIK-DEVICE-MIB::deviceType"),)
+    # Alone (a camera whose sysDescr is empty), the device's type names its model.
+    got = identify("", host_name="", vendor="Hikvision", chassis=Chassis(), ids=VendorIds(), registry=typed)
+    assert (got.model, got.evidence) == ("DS-2CD2185FWD-I", "model from HIK-DEVICE-MIB::deviceType")
+    # sysDescr's model and a model object both come first; a category ("NVR") is no model at all.
+    assert identify("Acme AX-200 Version 3.4.5", host_name="", vendor="Acme", chassis=Chassis(), ids=VendorIds(),
+                    registry=typed).model == "AX-200"
+    named = (Answer("model", "AX-9000", "ACME-MIB::acmeSysModelName"), *typed)
+    assert identify("", host_name="", vendor="Acme", chassis=Chassis(), ids=VendorIds(), registry=named).model \
+        == "AX-9000"
+    category = (Answer("model", "NVR", "HIKVISION-MIB::deviceType"),)
+    assert identify("", host_name="", vendor="Hikvision", chassis=Chassis(), ids=VendorIds(),
+                    registry=category).model == ""
+
+
 def test_a_commit_in_sysdescr_yields_to_the_mibs_release() -> None:
     """Mimosa's sysDescr names the build's commit ("Firmware v92329ce"); MIMOSA-NETWORKS-BFIVE-MIB
     mimosaFirmwareVersion names the release. A commit orders nothing, so it is no version at all."""

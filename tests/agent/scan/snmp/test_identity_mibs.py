@@ -199,6 +199,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     ("productversion", "firmware"), ("productname", "model"), ("sysSoftware", "firmware"),
     # IBM's, Lenovo's and NetApp's word for the model ("8233-E8B"), and FASTPATH's beside its model
     ("aixSeMachineType", "model"), ("agentInventoryMachineType", "model"), ("machineTypeCount", ""),
+    # the device's or product's type (a model, weighed after sysDescr by the scanner), not a unit's or a trap's
+    ("deviceType", "model"), ("sfosDeviceType", "model"), ("systemDevType", "model"), ("dmmProductType", "model"),
+    ("deviceTypeIndex", ""), ("sysType", ""), ("unitType", ""),
     ("hwEasyOperationDefaultSysSoftware", ""), ("endptSBM1SWVER", ""), ("software", ""),
     # the device's electronic serial number, not a modem's or a session's
     ("hwDeviceEsn", "serial"), ("c3gEsn", ""), ("cCdmaSessionEsn", ""),
@@ -250,6 +253,9 @@ def test_which_numbers_may_be_serials(name: str, closes: bool) -> None:
     ("firmware", ("identControllerFirmwareVersion", ""), False),
     ("serial", ("raidControllerSerialNumber", ""), True),     # elsewhere a controller is a part
     ("serial", ("sysControllerSerial", ""), True),
+    ("model", ("cpqSeUSBDeviceType", ""), True), ("model", ("himSCSIDevType", ""), True),  # a part's type
+    ("model", ("lcsPTPClockConfEntryDeviceType", ""), True), ("model", ("h3cEOCComCnuDeviceType", ""), True),
+    ("model", ("sfosDeviceType", ""), False),
 ])
 def test_other_parts_are_left_out(kind: str, names: tuple[str, str], out: bool) -> None:
     assert excluded(kind, *names) is out
