@@ -136,17 +136,22 @@ _SOFTWARE_PART = re.compile(
     r"\b(?:software|version|copyright|compiled|kernel|firmware|release|build|rev(?:ision)?)\b|\(c\)|©",
     re.IGNORECASE)
 _TOKEN = re.compile(r"[^\s,;]+")
-# Tokens that look like product codes but are not: CPU architectures, speeds, standards, codecs.
+# Tokens that look like product codes but are not: CPU architectures, speeds, standards, codecs, hex codes
+# (AIX's "Machine Type: 0x0800004c"), a commit (lowercase hex) or a long hex id (a MAC, a processor id);
+# a short run of capitals and digits that happens to be hex is a product's code ("CE12804").
 _NOT_MODELS = re.compile(
     r"^(?:x86(?:_64)?|i[3-6]86|amd64|arm\w*|aarch64|mips\w*|ppc\w*|sparc\w*|ia64|s390x?|"
     r"\d+(?:/\d+)+|\d+[mgt](?:b|bps)?|\d+g?base-?\w+|ipv[46]|802\.\w+|h\.26[45]|x\.\d+|"
-    r"[0-9a-f]{7,}|\d+-?bit|\d+(?:st|nd|rd|th)|v?\d+(?:\.\d+)+[\w\-]*|#\d+|\d+[kmg]b|\w+\(tm\)|\w+\(r\)|.*V\d{3,4}R\d{3,4}.*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)$",
+    r"(?-i:[0-9a-f]{7,})|[0-9A-F]{10,}|0x[0-9a-f]+|\d+-?bit|\d+(?:st|nd|rd|th)|v?\d+(?:\.\d+)+[\w\-]*|#\d+|\d+[kmg]b|\w+\(tm\)|\w+\(r\)|.*V\d{3,4}R\d{3,4}.*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)$",
     re.IGNORECASE)
 _PRODUCT = re.compile(r"^[A-Za-z0-9][\w\-/+.]*$")
 # Words that open a sysDescr before a number without naming a product ("Version 5", "Release 8").
 _WORDS = frozenset({"version", "release", "build", "rev", "revision", "firmware", "software", "linux", "kernel",
                     "hardware", "model", "series", "type", "unit", "port", "slot", "the", "and", "for", "with",
-                    "data", "center", "system", "switch", "router", "device", "module", "card", "ups", "pdu"})
+                    "data", "center", "system", "switch", "router", "device", "module", "card", "ups", "pdu",
+                    # a date's words: "Feb 13 2026" on the line after an OS's name is its build's date
+                    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+                    "mon", "tue", "wed", "thu", "fri", "sat", "sun"})
 
 # Serials.
 _SERIAL_LABEL = re.compile(
@@ -178,7 +183,8 @@ def describe(descr: str, *, host_name: str = "", vendor: str = "") -> Described:
         return Described()
     serial = _serial(text)  # the serial a label names is never the model too
     not_models = {n.casefold() for n in (host_name, *vendor.split()[:1], serial) if n}
-    return Described(model=_model(descr, text, not_models), version=_version(text), serial=serial)
+    maker = vendor.split(maxsplit=1)[0].casefold() if vendor.split() else ""
+    return Described(model=_model(descr, text, not_models, maker), version=_version(text), serial=serial)
 
 
 def is_uname(descr: str) -> bool:
@@ -248,7 +254,7 @@ def _running(text: str, *patterns: re.Pattern[str]) -> str:
 _ALPHA_NAME = re.compile(r"[A-Za-z]{3,}(?:-[A-Za-z]+)*")
 
 
-def _model(descr: str, text: str, not_models: set[str]) -> str:
+def _model(descr: str, text: str, not_models: set[str], maker: str = "") -> str:
     for found in _MODEL_LABEL.finditer(text):
         # A label vouches for the value: a model may be all digits ("MODEL: 225", not a lone "Model:2")
         # or a name without digits ("Prod: Integra", "MODEL: ArubaMC-VA"), never a date.
@@ -273,10 +279,19 @@ def _model(descr: str, text: str, not_models: set[str]) -> str:
         name = named.group("m")
         if name.split()[0].casefold() not in not_models | _WORDS:
             return name
-    head = descr.strip().splitlines()[0]
-    cut = _SOFTWARE_PART.search(head)
-    head = head[:cut.start()] if cut else head
-    tokens = [t.strip(".:()[]") for t in _TOKEN.findall(head)]
+    # Line by line: the product may open the second line where the first names the OS alone
+    # ("MyPower (R) Operating System Software" then "MyPower S3220 version 6.6.4.1.3").
+    for line in descr.strip().splitlines():
+        if model := _model_in_line(line, not_models, maker):
+            return model
+    return ""
+
+
+def _model_in_line(line: str, not_models: set[str], maker: str) -> str:
+    """The product name or code one line of sysDescr opens with, before its software part."""
+    cut = _SOFTWARE_PART.search(line)
+    head = line[:cut.start()] if cut else line
+    tokens = [_unglued(t.strip(".:()[]"), maker, not_models) for t in _TOKEN.findall(head)]
     # "SiteBoss 530", "Netman 204", "TZ 570": a product name and its number open the text (a one-digit
     # number only when the two words are the whole text: "ZyWALL 2X").
     for i in range(min(2, len(tokens) - 1)):
@@ -293,6 +308,14 @@ def _model(descr: str, text: str, not_models: set[str]) -> str:
                 return f"{tok} {nxt}"
             return tok
     return ""
+
+
+def _unglued(tok: str, maker: str, not_models: set[str]) -> str:
+    """A product code without its maker's name glued before it ("HUAWEICE12804" -> "CE12804")."""
+    if len(maker) >= 3 and len(tok) > len(maker) and tok.casefold().startswith(maker) \
+            and _is_model(rest := tok[len(maker):], not_models):
+        return rest
+    return tok
 
 
 def _is_model(tok: str, not_models: set[str]) -> bool:

@@ -117,7 +117,18 @@ CASES = [
      "Aruba", Described(model="ArubaMC-VA", version="8.10.0.12-FIPS")),
     ("a lone digit after Model: is no model", "SAF microwave radio;CFIP Lumina FODU v2.64.33;Model:2;HW:15", "",
      "SAF Tehnika", Described(version="2.64.33")),
+    ("the product opens the second line, the first names the OS", "MyPower (R) Operating System Software\n"
+     "MyPower S3220 version 6.6.4.1.3(R)(integrity), compiled on Jul 25 2014, 20:23:14 Copyright (C) 2013 Maipu "
+     "Communication Technology Co.,Ltd.All Rights Reserved.", "", "Maipu",
+     Described(model="S3220", version="6.6.4.1.3(R)(integrity)")),
+    ("the maker glued to the product on the last line", "Huawei Versatile Routing Platform Software\nVRP (R) "
+     "software, Version 8.150 (CE12800 V200R002C50SPC800) \r\nCopyright (C) 2012-2017 Huawei Technologies Co., Ltd."
+     " \r\nHUAWEICE12804", "", "Huawei", Described(model="CE12804", version="8.150 (V200R002C50SPC800)")),
     # Texts that must yield nothing.
+    ("a build's date on the line after the OS", "DXM Operating System (DXMOS), XKL LLC\n5.0.0-53fbd61dd93f Feb 13 "
+     "2026  23:52:02 UTC", "", "XKL", Described(version="5.0.0-53fbd61dd93f")),
+    ("a hex machine type and a processor id", "IBM PowerPC CHRP Computer\nMachine Type: 0x0800004c Processor id: "
+     "00F61F574C00", "", "IBM", Described()),
     ("empty", "", "", "", Described()),
     ("words only", "Cisco Internetwork Operating System Software", "", "Cisco", Described()),
     ("a kind, not a product", "Fibre Channel Switch.", "", "", Described()),
