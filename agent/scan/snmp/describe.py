@@ -182,8 +182,8 @@ def describe(descr: str, *, host_name: str = "", vendor: str = "") -> Described:
     if not text:
         return Described()
     serial = _serial(text)  # the serial a label names is never the model too
-    not_models = {n.casefold() for n in (host_name, *vendor.split()[:1], serial) if n}
-    maker = vendor.split(maxsplit=1)[0].casefold() if vendor.split() else ""
+    maker = next(iter(vendor.split()), "").casefold()  # the vendor's first word: its name in a sysDescr
+    not_models = {n.casefold() for n in (host_name, maker, serial) if n}
     return Described(model=_model(descr, text, not_models, maker), version=_version(text), serial=serial)
 
 
@@ -254,7 +254,7 @@ def _running(text: str, *patterns: re.Pattern[str]) -> str:
 _ALPHA_NAME = re.compile(r"[A-Za-z]{3,}(?:-[A-Za-z]+)*")
 
 
-def _model(descr: str, text: str, not_models: set[str], maker: str = "") -> str:
+def _model(descr: str, text: str, not_models: set[str], maker: str) -> str:
     for found in _MODEL_LABEL.finditer(text):
         # A label vouches for the value: a model may be all digits ("MODEL: 225", not a lone "Model:2")
         # or a name without digits ("Prod: Integra", "MODEL: ArubaMC-VA"), never a date.

@@ -87,7 +87,6 @@ async def walk_entities(session: Session) -> list[WalkResult]:
 # The word a description or name ends with to say which entity it is ("MP-118 chassis", Huawei's
 # "CE12804 frame1"): the entity's, not part of the product's name.
 _ENTITY_WORD_AFTER = re.compile(r"\s+(?:chassis|frame\d*)$", re.IGNORECASE)
-_CHASSIS_WORD_AFTER = re.compile(r"\s+chassis$", re.IGNORECASE)
 
 
 def chassis(tables: Tables) -> Chassis:
@@ -117,11 +116,11 @@ def _the_box(ents: dict[Oid, dict[int, object]]) -> Oid | None:
         return bool(text(ents[i].get(SERIAL, b"")) or text(ents[i].get(MODEL, b"")))
 
     def says_chassis(i: Oid) -> bool:
-        return any(_CHASSIS_WORD_AFTER.search(text(ents[i].get(col, b""))) for col in (DESCR, NAME))
+        return any(_ENTITY_WORD_AFTER.search(text(ents[i].get(col, b""))) for col in (DESCR, NAME))
 
     if not any(CLASS in cols for cols in ents.values()):
         # No entPhysicalClass at all: the first top-level entity that names something, or that calls itself
-        # the chassis (Ericsson's SSR 8020 answers only entPhysicalDescr: "SSR 8020 chassis", then its
+        # the chassis or frame (Ericsson's SSR 8020 answers only entPhysicalDescr: "SSR 8020 chassis", then its
         # backplane's).
         tops = sorted(i for i in ents if contained(i) in (0, 1) and ents[i].get(CONTAINED_IN) in (None, 0))
         return next((i for i in tops if names_something(i) or says_chassis(i)), None)
