@@ -137,12 +137,13 @@ _SOFTWARE_PART = re.compile(
     re.IGNORECASE)
 _TOKEN = re.compile(r"[^\s,;]+")
 # Tokens that look like product codes but are not: CPU architectures, speeds, standards, codecs, hex codes
-# (AIX's "Machine Type: 0x0800004c"), a commit (lowercase hex) or a long hex id (a MAC, a processor id);
-# a short run of capitals and digits that happens to be hex is a product's code ("CE12804").
+# (AIX's "Machine Type: 0x0800004c"), a commit (lowercase hex), a long hex id (a MAC, a processor id) and a
+# MAC written with dashes; a short run of capitals and digits that happens to be hex is a product's code
+# ("CE12804").
 _NOT_MODELS = re.compile(
     r"^(?:x86(?:_64)?|i[3-6]86|amd64|arm\w*|aarch64|mips\w*|ppc\w*|sparc\w*|ia64|s390x?|"
     r"\d+(?:/\d+)+|\d+[mgt](?:b|bps)?|\d+g?base-?\w+|ipv[46]|802\.\w+|h\.26[45]|x\.\d+|"
-    r"(?-i:[0-9a-f]{7,})|[0-9A-F]{10,}|0x[0-9a-f]+|\d+-?bit|\d+(?:st|nd|rd|th)|v?\d+(?:\.\d+)+[\w\-]*|#\d+|\d+[kmg]b|\w+\(tm\)|\w+\(r\)|.*V\d{3,4}R\d{3,4}.*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)$",
+    r"(?-i:[0-9a-f]{7,})|[0-9A-F]{10,}|0x[0-9a-f]+|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|\d+-?bit|\d+(?:st|nd|rd|th)|v?\d+(?:\.\d+)+[\w\-]*|#\d+|\d+[kmg]b|\w+\(tm\)|\w+\(r\)|.*V\d{3,4}R\d{3,4}.*|[A-Z]{1,3}\.\d+(?:\.\d+)+\w*)$",
     re.IGNORECASE)
 _PRODUCT = re.compile(r"^[A-Za-z0-9][\w\-/+.]*$")
 # Words that open a sysDescr before a number without naming a product ("Version 5", "Release 8").

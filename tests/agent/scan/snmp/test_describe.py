@@ -129,6 +129,7 @@ CASES = [
      "2026  23:52:02 UTC", "", "XKL", Described(version="5.0.0-53fbd61dd93f")),
     ("a hex machine type and a processor id", "IBM PowerPC CHRP Computer\nMachine Type: 0x0800004c Processor id: "
      "00F61F574C00", "", "IBM", Described()),
+    ("a MAC on a later line is no model", "Acme Operating System\nMAC 00-1A-2B-3C-4D-5E", "", "Acme", Described()),
     ("empty", "", "", "", Described()),
     ("words only", "Cisco Internetwork Operating System Software", "", "Cisco", Described()),
     ("a kind, not a product", "Fibre Channel Switch.", "", "", Described()),
