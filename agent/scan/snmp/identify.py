@@ -9,8 +9,9 @@
   sysDescr often names a series: "ACS 6000" for an ACS6048), then the product a `hardware` extend
   publishes (a computer's DMI product name, a board's device-tree model), then the model sysDescr names
   (describe.py), then the chassis' entPhysicalDescr/Name when they read as a product name, then a vendor
-  MIB's "device type" object where its value reads as one (HIK-DEVICE-MIB deviceType "DS-2CD2185FWD-I";
-  elsewhere such an object may hold a category, "NVR"), and last
+  MIB's "device type" or the device's "part number" object where its value reads as one (HIK-DEVICE-MIB
+  deviceType "DS-2CD2185FWD-I", ATEN-IPMI-MIB productPartNumber "SYS-1019P-WTR"; elsewhere a type may
+  hold a category, "NVR", and a part number is the catalogue's name), and last
   the product the sysObjectID is registered as in the vendor's MIB (classify/products.py): the model
   its DESCRIPTION names, else its name without the prefix its siblings share -- the device's own
   objects first, the registry only where they name nothing. A chassis model of digits alone is the
@@ -90,8 +91,8 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     ent, hand, text = "ENTITY-MIB chassis", "vendor/standard MIB object", "sysDescr"
     extend = "NET-SNMP-EXTEND-MIB extend "
 
-    def mib(kind: str, *, typed: bool = False) -> list[Sourced]:
-        return [(a.value, a.name) for a in registry if a.kind == kind and a.names_a_type == typed]
+    def mib(kind: str, *, weak: bool = False) -> list[Sourced]:
+        return [(a.value, a.name) for a in registry if a.kind == kind and a.weak == weak]
 
     serial = _first([(chassis.serial, ent), *((v, hand) for v in ids.serials),
                      (published.serial, f"{extend}'serial'"), (said.serial, text), *mib("serial")], dates=True)
@@ -102,7 +103,7 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     models = [(_model_of(m), src) for m, src in
               [*([] if part_number else chassis_model), *((v, hand) for v in ids.models), *mib("model"),
                (published.model, f"{extend}'hardware'"), (said.model, text), (chassis.descr, ent),
-               *((m, src) for m, src in mib("model", typed=True) if model_like(m)),
+               *((m, src) for m, src in mib("model", weak=True) if model_like(m)),
                *(chassis_model if part_number else []),
                (product_model(product, vendor=vendor), f"product registry {product.module}::{product.name}"
                 if product else "")]]

@@ -31,7 +31,8 @@ Which objects are candidates (general, for every vendor; the README beside the d
    serial ("Serial", "SerialNum", "SerialNo", "SerialNumber", "SerialNbr", "SerNum", a closing "SN",
    the device's "Esn"; after "Serial" only its number and device words, else it is the port),
    model ("Model", "ModelName", "ModelNumber", "ProductName", "ProductModel", "MachineType", and a
-   closing "DeviceType" or "ProductType", which the scanner weighs after sysDescr: `names_a_device_type`) or
+   closing "DeviceType" or "ProductType", or a device word then "PartNumber" or "PartNo", which the
+   scanner weighs after sysDescr: `weak_model_name`) or
    firmware ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
    "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., with a running, current,
    active, build, main or package word between ("firmwarePackageRev", "sysBuildVersion"), words split
@@ -93,7 +94,13 @@ from typing import Any
 
 from agent.scan import mib_build
 from agent.scan.mib_build import BuildError  # raised here too: one error for both registries
-from agent.scan.snmp.mib.identity_objects import CAMEL_WORDS, COPIES, names_a_device_type
+from agent.scan.snmp.mib.identity_objects import (
+    CAMEL_WORDS,
+    COPIES,
+    names_a_device_type,
+    names_a_part_number,
+    weak_model_name,
+)
 
 ENTERPRISES = (1, 3, 6, 1, 4, 1)
 PER_KIND = 48  # candidates kept per enterprise and kind (the scanner asks those nearest its sysObjectID first)
@@ -136,6 +143,9 @@ PART_WORDS = frozenset({
     # CAMBIUM-PMP80211-MIB cambiumGPSDeviceType, a PTP clock's, an EoC line's far unit, H3C-EOC-COMMON-MIB
     # h3cEOCComCnuDeviceType, a Siemens C-Plug's), or an alert's payload
     "usb", "scsi", "gps", "ptp", "cnu", "cplug", "alert",
+    # ... or a part a part number names (CISCO-UNIFIED-COMPUTING-ADAPTOR-MIB cucsAdaptorUnitPartNumber,
+    # CPQIODRV-MIB cpqIoDrvInfoPartNumber)
+    "adaptor", "adapter", "drv",
 })
 # Words of a table only (or a column of it) that name other devices: a controller's table of its access
 # points has a row per AP, while an AP's own scalar "apSystemModel" is the device's.
@@ -242,7 +252,8 @@ def kind_of(name: str) -> str:
         return "serial"
     # ... and a closing "MachineType", IBM's, Lenovo's and NetApp's word for the model (IBM-AIX-MIB aixSeMachineType).
     if "model" in ws or {"modelname", "productname"} & set(ws) or ("product", "name") in pairs \
-            or ("prod", "name") in pairs or ws[-2:] == ["machine", "type"] or names_a_device_type(name):
+            or ("prod", "name") in pairs or ws[-2:] == ["machine", "type"] or names_a_device_type(name) \
+            or (names_a_part_number(name) and len(ws) >= 3 and ws[-3] in _DEVICE_WORDS):
         return "model"
     soft = {"firmware", "fw", "software", "softw", "sw", "os", "image", "img", "sys", "system", "product", "prod",
             "code", "op", "opcode", "release", "firm"}
@@ -395,10 +406,10 @@ def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
     # twenty more) after the maker's one-of-a-kind objects, which every product answers.
     rows = {**described, **beside, **named}.values()
     copies = Counter((c.pen, c.kind, c.name.partition("::")[2]) for c in rows)
-    # A device type, which the scanner weighs after sysDescr, after the model names (not to crowd them out of
-    # the few a device is asked).
+    # A device type or part number, which the scanner weighs after sysDescr, after the model names (not to
+    # crowd them out of the few a device is asked).
     return sorted(rows, key=lambda c: (c.pen, KINDS.index(c.kind), c.oid not in named,
-                                       names_a_device_type(c.name.partition("::")[2]), c.oid in described,
+                                       weak_model_name(c.name.partition("::")[2]), c.oid in described,
                                        copies[(c.pen, c.kind, c.name.partition("::")[2])] >= COPIES, c.rank, c.oid))
 
 

@@ -52,6 +52,22 @@ def names_a_device_type(descriptor: str) -> bool:
     return words[-2:] in (["device", "type"], ["dev", "type"], ["product", "type"], ["prod", "type"])
 
 
+def names_a_part_number(descriptor: str) -> bool:
+    """Whether a descriptor closes in "PartNumber" or "PartNo" (XUPS-MIB xupsIdentPartNumber "The catalog part
+    number of the UPS device", ATEN-IPMI-MIB productPartNumber "SYS-1019P-WTR"): the maker's catalogue name
+    for the product, the model where no other name is given (entPhysicalModelName is often one too). The
+    registry lists only the device's own (identity_mibs.py: a device word before "Part")."""
+    words = [w.lower() for w in CAMEL_WORDS.findall(descriptor)]
+    return words[-2:] in (["part", "number"], ["part", "no"], ["part", "num"]) or words[-1:] in (["partnumber"],
+                                                                                                  ["partno"])
+
+
+def weak_model_name(descriptor: str) -> bool:
+    """A model object named as the device's type or part number: weaker than one named as its model, so
+    listed after those (identity_mibs.py) and taken after sysDescr's model (snmp/identify.py)."""
+    return names_a_device_type(descriptor) or names_a_part_number(descriptor)
+
+
 class RegistryError(ValueError):
     """The registry file cannot be read (one line)."""
 
@@ -176,9 +192,9 @@ class Answer:
     name: str
 
     @property
-    def names_a_type(self) -> bool:
-        """A model object named as the device's type (`names_a_device_type`), weaker than a model name."""
-        return names_a_device_type(self.name.partition("::")[2])
+    def weak(self) -> bool:
+        """A model object named as the device's type or part number (`weak_model_name`)."""
+        return weak_model_name(self.name.partition("::")[2])
 
 
 def answers(chosen: tuple[IdObject, ...], scalars: Mapping[Oid, Any]) -> tuple[Answer, ...]:

@@ -253,7 +253,7 @@ def test_public_mib_objects_fill_what_the_standard_sources_leave_and_name_the_mo
                              "firmware from ACME-MIB::acmeSysFirmwareVersion")
 
 
-def test_a_device_type_object_names_the_model_after_sysdescr_and_only_as_a_product_name() -> None:
+def test_a_device_type_or_part_number_names_the_model_after_sysdescr_and_only_as_a_product_name() -> None:
     from agent.scan.snmp.mib.identity_objects import Answer
 
     typed = (Answer("model", "DS-2CD2185FWD-I", "HIK-DEVICE-MIB::deviceType"),)
@@ -266,6 +266,11 @@ def test_a_device_type_object_names_the_model_after_sysdescr_and_only_as_a_produ
     named = (Answer("model", "AX-9000", "ACME-MIB::acmeSysModelName"), *typed)
     assert identify("", host_name="", vendor="Acme", chassis=Chassis(), ids=VendorIds(), registry=named).model \
         == "AX-9000"
+    part = (Answer("model", "SYS-1019P-WTR", "ATEN-IPMI-MIB::productPartNumber"),)
+    assert identify("", host_name="", vendor="Supermicro", chassis=Chassis(), ids=VendorIds(),
+                    registry=part).model == "SYS-1019P-WTR"
+    assert identify("Acme AX-200 Version 3.4.5", host_name="", vendor="Acme", chassis=Chassis(), ids=VendorIds(),
+                    registry=part).model == "AX-200"
     category = (Answer("model", "NVR", "HIKVISION-MIB::deviceType"),)
     assert identify("", host_name="", vendor="Hikvision", chassis=Chassis(), ids=VendorIds(),
                     registry=category).model == ""

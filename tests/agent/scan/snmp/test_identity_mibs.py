@@ -202,6 +202,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     # the device's or product's type (a model, weighed after sysDescr by the scanner), not a unit's or a trap's
     ("deviceType", "model"), ("sfosDeviceType", "model"), ("systemDevType", "model"), ("dmmProductType", "model"),
     ("deviceTypeIndex", ""), ("sysType", ""), ("unitType", ""),
+    # the device's own part number (the catalogue's name), not a part's nor one standing alone
+    ("xupsIdentPartNumber", "model"), ("productPartNumber", "model"), ("devicePartNumber", "model"),
+    ("hwPartNumber", ""), ("PartNo", ""), ("acosPartNumber", ""), ("partNumberRevision", ""),
     ("hwEasyOperationDefaultSysSoftware", ""), ("endptSBM1SWVER", ""), ("software", ""),
     # the device's electronic serial number, not a modem's or a session's
     ("hwDeviceEsn", "serial"), ("c3gEsn", ""), ("cCdmaSessionEsn", ""),
@@ -256,6 +259,7 @@ def test_which_numbers_may_be_serials(name: str, closes: bool) -> None:
     ("model", ("cpqSeUSBDeviceType", ""), True), ("model", ("himSCSIDevType", ""), True),  # a part's type
     ("model", ("lcsPTPClockConfEntryDeviceType", ""), True), ("model", ("h3cEOCComCnuDeviceType", ""), True),
     ("model", ("sfosDeviceType", ""), False),
+    ("model", ("cucsAdaptorUnitPartNumber", ""), True), ("model", ("cpqIoDrvInfoPartNumber", ""), True),
 ])
 def test_other_parts_are_left_out(kind: str, names: tuple[str, str], out: bool) -> None:
     assert excluded(kind, *names) is out
