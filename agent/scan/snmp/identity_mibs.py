@@ -268,6 +268,10 @@ def kind_of(name: str) -> str:
     # device it describes. ("infoVersion" is not: NETSCREEN-BGP4-MIB nsBgpInfoVersion is BGP's.)
     if ws == ["version"] or (len(ws) >= 2 and ws[-1] in ("version", "ver") and ws[-2] in _VERSION_OWNERS):
         return "firmware"
+    # ... and the identified controller's "Version" (VPWR-DC-POWER-MIB vpwrIdentControllerVersion): a DC power
+    # system's controller is the device that answers (see _IDENT_WORDS).
+    if len(ws) >= 3 and ws[-1] in ("version", "ver") and ws[-2] == "controller" and _controller_identified(ws):
+        return "firmware"
     # A device word then "Firmware" alone (ICT-DISTRIBUTION-PANEL-MIB deviceFirmware, sysFirmware), or
     # the two words alone with "Software" (HILLSTONE-SYSTEM-MIB sysSoftware; longer names such as
     # hwEasyOperationDefaultSysSoftware configure what to load): the release the device runs.

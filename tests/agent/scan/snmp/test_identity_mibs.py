@@ -216,6 +216,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     ("ddmTransSerialBitRate", ""), ("mSysSerialNumberPlatform", "serial"), ("hmSerialNumM1", ""),
     # a lowercase run closing in "serial", where the author missed a capital
     ("fruBaseInfoserialNumber", "serial"), ("zxr10SystemserialNo", "serial"),
+    # the identified controller's version is a DC power system's own; another controller's is not named
+    ("vpwrIdentControllerVersion", "firmware"), ("raidControllerVersion", ""),
 ])
 def test_kinds_are_read_from_camel_case_words(name: str, kind: str) -> None:
     assert kind_of(name) == kind
