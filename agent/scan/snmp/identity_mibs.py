@@ -16,7 +16,10 @@ Which objects are candidates (general, for every vendor; the README beside the d
    read-write or read-create), with a text SYNTAX: OCTET STRING, DisplayString, SnmpAdminString or
    a textual convention that resolves to OCTET STRING and does not name an address, date or other
    binary value (`_BINARY_TC_WORDS`) -- or, for a descriptor closing in "serial number" (perhaps
-   followed by device words: MDS-SYSTEM-MIB mSysSerialNumberPlatform), an integer (RAY-MIB serialNumber);
+   followed by device words: MDS-SYSTEM-MIB mSysSerialNumberPlatform), an integer (RAY-MIB serialNumber).
+   Every module's definition of an OID is read: where modules disagree (ARICENT-ISS-MIB's releases put
+   issHardwareSerialNumber and issConfigRestoreRetries at one OID), the registry lists the text object and
+   says its syntax, and the scanner takes no number for text;
 2. either a scalar (asked at instance .0), or a column of a table whose first row is the device: a
    table that names the device itself (`_DEVICE_WORDS`: an "ident", "system", "chassis", "unit",
    "nameplate" ... table, the way PowerNet-MIB's rPDU2IdentTable or PANDUIT-PDU-MIB's
@@ -45,7 +48,8 @@ Which objects are candidates (general, for every vendor; the README beside the d
    a failover partner, ...; a controller, except right after an identity group's word: a DC power
    system's `identControllerSerialNumber` is its own), nor a boot loader or BIOS for firmware (`_BOOT_WORDS`),
    and its table is no list of software packages (`_LIST_TABLE_WORDS`); their serials and versions
-   are not the device's;
+   are not the device's; nor does the descriptor name a date or time (`_DATE_WORDS`: a firmware's
+   build "TimeStamp" is no release);
 5. a firmware also where the descriptor names nothing by itself but is the device's serial or model
    prefix and one release word, beside that serial or model in the same group or row: vendors name
    the device's own objects with one prefix (SYMM-SMI etcSerialNbr and etcVersion, IMCO-LSPS-MIB
@@ -75,9 +79,9 @@ the shorter, plainer name. The scanner picks per device among its enterprise's c
 those under the device's own product subtree (see mib/identity_objects.py).
 
 Output: gzip'd TSV sorted by enterprise, kind and rank, one line per candidate:
-`pen<TAB>kind<TAB>oid<TAB>MODULE::descriptor`, the oid a scalar's instance (closing in .0) or a
+`pen<TAB>kind<TAB>oid<TAB>MODULE::descriptor<TAB>syntax`, the oid a scalar's instance (closing in .0) or a
 column's own OID (read at its first row; no column of the collection closes in 0, and one that did
-would be left out as ambiguous), after `#` header lines naming the
+would be left out as ambiguous), the syntax "text" or "number", after `#` header lines naming the
 source. At most PER_KIND candidates per enterprise and kind are kept. Only this derived table is
 written: no MIB text.
 """
@@ -180,6 +184,7 @@ _TEXT_BASES = frozenset({"OctetString", "DisplayString", "SnmpAdminString", "OCT
 _INTEGER_BASES = frozenset({"Integer32", "Unsigned32", "Gauge32", "INTEGER", "Integer"})
 _READABLE = frozenset({"read-only", "read-write", "read-create"})
 KINDS = ("serial", "model", "firmware")
+SYNTAXES = ("text", "number")  # the registry's last column, by Candidate.number
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +196,7 @@ class Candidate:
     oid: tuple[int, ...]  # a scalar's instance (.0), or a column's own OID, read at its first row
     name: str             # MODULE::descriptor
     rank: tuple[int, int, int, int, int, str]
+    number: bool = False  # an integer in the MIB (RAY-MIB serialNumber), else text
 
     @property
     def object(self) -> tuple[int, ...]:
@@ -253,7 +259,7 @@ def kind_of(name: str) -> str:
     # ... and a closing "MachineType", IBM's, Lenovo's and NetApp's word for the model (IBM-AIX-MIB aixSeMachineType).
     if "model" in ws or {"modelname", "productname"} & set(ws) or ("product", "name") in pairs \
             or ("prod", "name") in pairs or ws[-2:] == ["machine", "type"] or names_a_device_type(name) \
-            or (names_a_part_number(name) and len(ws) >= 3 and ws[-3] in _DEVICE_WORDS):
+            or _names_the_devices_part_number(name, ws):
         return "model"
     soft = {"firmware", "fw", "software", "softw", "sw", "os", "image", "img", "sys", "system", "product", "prod",
             "code", "op", "opcode", "release", "firm"}
@@ -281,6 +287,15 @@ def kind_of(name: str) -> str:
     return ""
 
 
+def _names_the_devices_part_number(name: str, ws: list[str]) -> bool:
+    """True when a device word stands right before a closing part number, written as two words
+    ("productPartNumber", "devicePartNo") or one (ADVA-MIB inventoryPartnumber); `ws` is words(name)."""
+    if not names_a_part_number(name):
+        return False
+    before = ws[:-1] if ws[-1] in ("partnumber", "partno") else ws[:-2]
+    return bool(before) and before[-1] in _DEVICE_WORDS
+
+
 def _names_a_serial_number(ws: list[str]) -> bool:
     """True when "serial" closes the descriptor or only its number and device words follow it."""
     if "serial" not in ws:
@@ -306,8 +321,15 @@ def ends_in_serial_number(name: str) -> bool:
 _IDENT_WORDS = frozenset({"ident", "identity", "identification"})
 
 
+# Words that make a descriptor a date or time, whatever else it names (ENLOGIC-PDU2-MIB
+# pduNamePlateFirmwareVersionTimeStamp is when the firmware was built, not its release).
+_DATE_WORDS = frozenset({"date", "time", "timestamp", "stamp", "datetime"})
+
+
 def excluded(kind: str, name: str, table: str = "") -> bool:
     """True when a descriptor or its table names another part of the device (criterion 4)."""
+    if set(words(name)) & _DATE_WORDS:
+        return True
     for n in (name, table):
         ordered = words(n)
         ws = set(ordered) - ({"controller"} if _controller_identified(ordered) else set())
@@ -374,19 +396,25 @@ def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
     """Every candidate of every compiled module (criteria 1-5), best first per enterprise and kind."""
     text = _resolved(modules, _TEXT_BASES, binary_words=_BINARY_TC_WORDS)
     integers = _resolved(modules, _INTEGER_BASES)
+    # Every definition of an OID counts, the first of each descriptor: modules disagree on what some OIDs are
+    # (ARICENT-ISS-MIB's two releases put issHardwareSerialNumber and issConfigRestoreRetries at .120,
+    # NSCRTV-FTTX-EPON-MIB devSn is NSCRTV-EPON-SYSTEM-MIB's Save), and the device's answer, text or number,
+    # says which it implements (identity_objects.answers). Tables and rows are looked up at their first.
     by_oid: dict[tuple[int, ...], tuple[str, Mapping[str, Any]]] = {}
+    defined: dict[tuple[tuple[int, ...], str], tuple[str, Mapping[str, Any]]] = {}
     for module, symbols in modules.items():
         for sym in symbols.values():
             if isinstance(sym, dict) and sym.get("class") == "objecttype" and (oid := _oid(sym)):
                 by_oid.setdefault(oid, (module, sym))
-    objects = [(oid, module, sym) for oid, (module, sym) in by_oid.items()
+                defined.setdefault((oid, str(sym.get("name", ""))), (module, sym))
+    objects = [(oid, module, sym) for (oid, _), (module, sym) in defined.items()
                if oid[:len(ENTERPRISES)] == ENTERPRISES and len(oid) >= len(ENTERPRISES) + 2]
 
     def found(kinds: Iterable[tuple[tuple[int, ...], str, Mapping[str, Any], str]]) -> dict[tuple[int, ...], Candidate]:
         out: dict[tuple[int, ...], Candidate] = {}
         for oid, module, sym, kind in kinds:
             if kind and (c := _candidate(oid, module, sym, kind, by_oid, text, integers, modules)):
-                out[c.oid] = c
+                out.setdefault(c.oid, c)
         return out
 
     named = found((oid, module, sym, kind_of(str(sym.get("name", "")))) for oid, module, sym in objects)
@@ -399,11 +427,12 @@ def candidates(modules: Mapping[str, Mapping[str, Any]]) -> list[Candidate]:
                    if (oid[:-1] in prefixes and not kind_of(name := str(sym.get("name", "")))
                        and names_release_of(name, prefixes[oid[:-1]])))
     # Criterion 6: what the DESCRIPTION says, where no two objects of the group share the sentence.
-    sentences = {oid: first_sentence(str(sym.get("description", ""))) for oid, _, sym in objects}
-    shared = Counter((oid[:-1], sentence) for oid, sentence in sentences.items() if sentence)
-    described = found((oid, module, sym, described_kind(sentences[oid])) for oid, module, sym in objects
+    sentences = {(oid, str(sym.get("name", ""))): first_sentence(str(sym.get("description", "")))
+                 for oid, _, sym in objects}
+    shared = Counter((oid[:-1], sentence) for oid, sentence in {(oid, s) for (oid, _), s in sentences.items() if s})
+    described = found((oid, module, sym, described_kind(sentences[(oid, name)])) for oid, module, sym in objects
                       if not kind_of(name := str(sym.get("name", ""))) and not set(words(name)) & _BINARY_TC_WORDS
-                      and shared[(oid[:-1], sentences[oid])] == 1)
+                      and shared[(oid[:-1], sentences[(oid, name)])] == 1)
     # ... ranked after the objects whose own name says what they hold, then after criterion 5's; and a
     # descriptor that COPIES or more modules define under one enterprise (a MIB copied for each product
     # line, under its line's OID: D-Link's `sysSerialNumber` in DES-1210-10MEbx, DGS-1210-28ME_AX and
@@ -468,9 +497,10 @@ def _candidate(oid: tuple[int, ...], module: str, sym: Mapping[str, Any], kind: 
     syntax = sym.get("syntax")
     # Text, or a number whose descriptor ends in "serial number" (RAY-MIB serialNumber is Unsigned32;
     # numbers named "...SerialBaudRate" or "...SerialParity" configure a serial port).
-    if sym.get("maxaccess") not in _READABLE or not isinstance(syntax, dict) \
-            or not (str(syntax.get("type", "")) in text
-                    or (kind == "serial" and str(syntax.get("type", "")) in integers and ends_in_serial_number(name))):
+    if sym.get("maxaccess") not in _READABLE or not isinstance(syntax, dict):
+        return None
+    number = str(syntax.get("type", "")) not in text
+    if number and not (kind == "serial" and str(syntax.get("type", "")) in integers and ends_in_serial_number(name)):
         return None
     table = ""
     if sym.get("nodetype") == "scalar":
@@ -488,7 +518,7 @@ def _candidate(oid: tuple[int, ...], module: str, sym: Mapping[str, Any], kind: 
     if excluded(kind, name, table):
         return None
     return Candidate(oid[len(ENTERPRISES)], kind, instance, f"{module}::{name}",
-                     rank(name, table, scalar=not table, status=str(sym.get("status", ""))))
+                     rank(name, table, scalar=not table, status=str(sym.get("status", ""))), number)
 
 
 # The words that close a serial's or model's descriptor; what stands before them is the prefix the
@@ -553,9 +583,9 @@ def render(rows: Iterable[Candidate], source: str) -> Iterator[str]:
     yield "# netcensus identity objects: vendor MIB objects that hold a device's serial, model or firmware\n"
     yield f"# source: {_clean(source)}\n"
     yield ("# columns: enterprise, kind, oid (a scalar's instance .0, or a column read at its first row), "
-           "MODULE::descriptor (derived from the MIBs; no MIB text)\n")
+           "MODULE::descriptor, syntax (text or number) (derived from the MIBs; no MIB text)\n")
     for c in rows:
-        yield f"{c.pen}\t{c.kind}\t{'.'.join(map(str, c.oid))}\t{_clean(c.name)}\n"
+        yield f"{c.pen}\t{c.kind}\t{'.'.join(map(str, c.oid))}\t{_clean(c.name)}\t{SYNTAXES[c.number]}\n"
 
 
 def _clean(text: str) -> str:

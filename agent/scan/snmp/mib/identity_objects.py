@@ -28,8 +28,10 @@ from agent.scan.snmp.oids import Oid
 from agent.scan.snmp.values import text
 
 REGISTRY = Path(__file__).with_name("registry") / "identity_objects.tsv.gz"
-MAX_PER_DEVICE = 24  # OIDs asked per device (one GET of GET_BATCH); most answer noSuchObject
-GET_BATCH = 24  # varbinds per GET: one request per device (two, 12 each, were measurably slower on the lab)
+# OIDs asked per device (one GET of GET_BATCH); most answer noSuchObject. 32 (24 until IBM's enterprise
+# held 13 model objects, BladeCenter's CME-MIB among them, crowding out IBM-AIX-MIB's on an AIX host).
+MAX_PER_DEVICE = 32
+GET_BATCH = 32  # varbinds per GET: one request per device (two, 12 each, were measurably slower on the lab)
 KINDS = ("serial", "model", "firmware")
 # Modules defining one descriptor under one enterprise that make it a MIB copied for each product line, each
 # copy under its line's OID (D-Link's sysSerialNumber in DES-1210-10MEbx, DGS-1210-28ME_AX and twenty more).
@@ -80,6 +82,7 @@ class IdObject:
     kind: str
     oid: Oid  # a scalar's instance (.0), or a column's own OID
     name: str  # MODULE::descriptor
+    number: bool = False  # the MIB defines an integer (RAY-MIB serialNumber), else text
 
     @property
     def first_row(self) -> bool:
@@ -91,7 +94,7 @@ def parse(lines: list[str]) -> dict[int, tuple[IdObject, ...]]:
     """Registry lines (see identity_mibs.render) -> enterprise number -> candidates in file order.
 
     Raises:
-        RegistryError: a line is not `pen<TAB>kind<TAB>oid<TAB>name`.
+        RegistryError: a line is not `pen<TAB>kind<TAB>oid<TAB>name<TAB>syntax`.
     """
     out: dict[int, list[IdObject]] = {}
     for n, line in enumerate(lines, 1):
@@ -99,13 +102,16 @@ def parse(lines: list[str]) -> dict[int, tuple[IdObject, ...]]:
             continue
         parts = line.rstrip("\n").split("\t")
         try:
-            pen, kind, oid, name = parts
-            obj = IdObject(kind, tuple(int(x) for x in oid.split(".")), name)
+            pen, kind, oid, name, syntax = parts
+            obj = IdObject(kind, tuple(int(x) for x in oid.split(".")), name, syntax == "number")
             number = int(pen)
         except ValueError as exc:
-            raise RegistryError(f"identity objects registry line {n}: not 'pen, kind, oid, name' ({exc})") from exc
+            raise RegistryError(f"identity objects registry line {n}: not 'pen, kind, oid, name, syntax' "
+                                f"({exc})") from exc
         if kind not in KINDS:
             raise RegistryError(f"identity objects registry line {n}: unknown kind {kind!r}")
+        if syntax not in ("text", "number"):
+            raise RegistryError(f"identity objects registry line {n}: unknown syntax {syntax!r}")
         out.setdefault(number, []).append(obj)
     return {pen: tuple(objs) for pen, objs in out.items()}
 
@@ -198,6 +204,23 @@ class Answer:
 
 
 def answers(chosen: tuple[IdObject, ...], scalars: Mapping[Oid, Any]) -> tuple[Answer, ...]:
-    """The chosen candidates that answered with text, in `chosen` order (noSuchObject is absent;
-    a column's first row is kept under the column's OID)."""
-    return tuple(Answer(o.kind, value, o.name) for o in chosen if o.oid in scalars and (value := text(scalars[o.oid])))
+    """The chosen candidates that answered, in `chosen` order (noSuchObject is absent; a column's first
+    row is kept under the column's OID).
+
+    An answer must be of the object's syntax: where modules disagree on what an OID is (ARICENT-ISS-MIB's
+    issHardwareSerialNumber or issConfigRestoreRetries at .120, RADWARE-MIB rndSerialNumber or RADLAN's
+    rndBasePhysicalAddress at 89.2.12), a device answering a number, or octets that are no text (a MAC's
+    six bytes), for a text object implements the other one."""
+    return tuple(Answer(o.kind, value, o.name) for o in chosen
+                 if o.oid in scalars and (o.number or _is_text(scalars[o.oid])) and (value := text(scalars[o.oid])))
+
+
+def _is_text(value: Any) -> bool:
+    """An OCTET STRING of printable UTF-8 (trailing NULs and line breaks allowed, as agents send them)."""
+    if not isinstance(value, bytes):
+        return False
+    try:
+        decoded = value.rstrip(b"\x00").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(c.isprintable() or c in "\t\r\n" for c in decoded)

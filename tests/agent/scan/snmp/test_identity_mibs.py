@@ -144,7 +144,7 @@ def test_a_tiny_mib_regenerates_into_the_candidates_the_criterion_names(tmp_path
         # a column of a device table (rows numbered): the column itself, read at its first row, the device
         IdObject("serial", (*ent, 2, 1, 2), "ACME-IDENT-MIB::acmeUnitSerial"),
         # a serial may be a number (a version may not: acmeSoftwareVersionNumber is left out)
-        IdObject("serial", (*ent, 1, 9, 0), "ACME-IDENT-MIB::acmeSerialno"),
+        IdObject("serial", (*ent, 1, 9, 0), "ACME-IDENT-MIB::acmeSerialno", number=True),
         # the main board's table, rows numbered by stack member and board, ranks after the device's own
         IdObject("serial", (*ent, 4, 1, 3), "ACME-IDENT-MIB::acmeBoardSerialNumber"),
         IdObject("model", (*ent, 1, 2, 0), "ACME-IDENT-MIB::acmeSysModelName"),
@@ -205,6 +205,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     # the device's own part number (the catalogue's name), not a part's nor one standing alone
     ("xupsIdentPartNumber", "model"), ("productPartNumber", "model"), ("devicePartNumber", "model"),
     ("hwPartNumber", ""), ("PartNo", ""), ("acosPartNumber", ""), ("partNumberRevision", ""),
+    ("inventoryPartnumber", "model"), ("advaInventoryPartnumber", "model"), ("cardPartnumber", ""),
     ("hwEasyOperationDefaultSysSoftware", ""), ("endptSBM1SWVER", ""), ("software", ""),
     # the device's electronic serial number, not a modem's or a session's
     ("hwDeviceEsn", "serial"), ("c3gEsn", ""), ("cCdmaSessionEsn", ""),
@@ -262,6 +263,8 @@ def test_which_numbers_may_be_serials(name: str, closes: bool) -> None:
     ("model", ("lcsPTPClockConfEntryDeviceType", ""), True), ("model", ("h3cEOCComCnuDeviceType", ""), True),
     ("model", ("sfosDeviceType", ""), False),
     ("model", ("cucsAdaptorUnitPartNumber", ""), True), ("model", ("cpqIoDrvInfoPartNumber", ""), True),
+    # a date or time, whatever it dates (ENLOGIC-PDU2-MIB: when the firmware was built)
+    ("firmware", ("pduNamePlateFirmwareVersionTimeStamp", ""), True), ("firmware", ("swBuildDate", ""), True),
 ])
 def test_other_parts_are_left_out(kind: str, names: tuple[str, str], out: bool) -> None:
     assert excluded(kind, *names) is out
@@ -410,3 +413,23 @@ def test_a_descriptor_copied_for_each_product_line_ranks_after_the_makers_own(tm
     build(tmp_path / "mibs", out, source="tiny test MIB")
     serials = [o.name for o in load(out)[99996] if o.kind == "serial"]
     assert serials[0] == "EVERY-MIB::swUnitMgmtSerialNumber" and len(serials) == 4
+
+
+def test_every_modules_definition_of_an_oid_counts_and_says_its_syntax(tmp_path: Path) -> None:
+    # ARICENT-ISS-MIB's shape: one release puts a retry count at .120, a later one the hardware serial
+    # number; the registry lists the serial (text), and the scanner takes no number for it
+    # (identity_objects.answers).
+    def module(name: str, obj: str, syntax: str, access: str) -> str:
+        return (f"{name} DEFINITIONS ::= BEGIN\nIMPORTS\n    OBJECT-TYPE, Integer32, enterprises FROM SNMPv2-SMI\n"
+                f"    DisplayString FROM SNMPv2-TC;\n\nrelSys OBJECT IDENTIFIER ::= {{ enterprises 99995 1 }}\n"
+                f"{obj} OBJECT-TYPE\n    SYNTAX {syntax} MAX-ACCESS {access} STATUS current\n"
+                f"    DESCRIPTION \"One release's.\" ::= {{ relSys 120 }}\nEND\n")
+
+    mibs = _folder(tmp_path / "mibs")
+    (mibs / "a-rel.mib").write_text(module("A-REL-MIB", "relConfigRestoreRetries", "Integer32", "read-write"))
+    (mibs / "b-rel.mib").write_text(module("B-REL-MIB", "relHardwareSerialNumber", "DisplayString", "read-only"))
+    out = tmp_path / "reg.tsv.gz"
+    build(tmp_path / "mibs", out, source="tiny test MIB")
+    assert load(out)[99995] == (IdObject("serial", (1, 3, 6, 1, 4, 1, 99995, 1, 120, 0),
+                                         "B-REL-MIB::relHardwareSerialNumber"),)
+    assert gzip.decompress(out.read_bytes()).decode().rstrip().endswith("B-REL-MIB::relHardwareSerialNumber\ttext")

@@ -119,10 +119,30 @@ def test_answers_keep_text_in_order_and_drop_what_did_not_answer() -> None:
                                         Answer("firmware", "1.2.3", chosen[2].name))
 
 
+def test_a_number_answers_only_an_object_the_mibs_define_as_one() -> None:
+    # ARICENT-ISS-MIB's releases disagree on .120: the hardware serial (text) in one, a retry count in the
+    # other; a device answering an INTEGER there implements the retry count. RAY-MIB's serial is a number.
+    text_serial = IdObject("serial", (*ENT, 2076, 81, 1, 120, 0), "ARICENT-ISS-MIB::issHardwareSerialNumber")
+    number_serial = IdObject("serial", (*ENT, 99999, 9, 0), "RAY-MIB::serialNumber", number=True)
+    assert answers((text_serial, number_serial), {text_serial.oid: 3, number_serial.oid: 123456}) \
+        == (Answer("serial", "123456", number_serial.name),)
+    assert answers((text_serial,), {text_serial.oid: b"ES9E003484\r\n\x00\x00"}) \
+        == (Answer("serial", "ES9E003484", text_serial.name),)
+    # RADWARE-MIB's rndSerialNumber is RADLAN's rndBasePhysicalAddress on a RADLAN switch: six octets, no text.
+    for mac in (b"\x00\x50\x56\xa1\xb2\xc3", b"\x00\x1e\x58\x01\x02\x03", b"AB\x00CD\x01"):
+        assert answers((text_serial,), {text_serial.oid: mac}) == ()
+    assert [o.number for o in parse(["1\tserial\t1.3.6.1.4.1.1.9.0\tRAY-MIB::serialNumber\tnumber\n",
+                                     "1\tmodel\t1.3.6.1.4.1.1.8.0\tRAY-MIB::model\ttext\n"])[1]] == [True, False]
+
+
 def test_a_malformed_registry_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RegistryError, match="line 2"):
         parse(["# header\n", "318\tserial\n"])
     with pytest.raises(RegistryError, match="line 1"):
-        parse(["318\tcolour\t1.3.6.1.4.1.318.1.0\tX::y\n"])
+        parse(["318\tcolour\t1.3.6.1.4.1.318.1.0\tX::y\ttext\n"])
+    with pytest.raises(RegistryError, match="line 1: unknown syntax 'colour'"):
+        parse(["318\tserial\t1.3.6.1.4.1.318.1.0\tX::y\tcolour\n"])
+    with pytest.raises(RegistryError, match="line 1: not 'pen, kind, oid, name, syntax'"):
+        parse(["318\tserial\t1.3.6.1.4.1.318.1.0\tX::y\n"])  # a registry of before the syntax column
     with pytest.raises(RegistryError, match="identity objects registry"):
         load(tmp_path / "missing.tsv.gz")
