@@ -5,8 +5,10 @@ then again patiently — most devices answer the first try, silent addresses cos
 ICMP port unreachable ends the search at once), read the system group with that same request,
 ask once which tables exist (one GETNEXT naming every table), then walk each non-empty table
 with one GETBULK stream that carries all wanted columns of a row per request (oids.py says
-which tables, mib/ reads them, observations.py composes the result). Only a device that nothing
-it said types is asked one more GETNEXT: whether it implements its maker's MIBs that speak of a kind.
+which tables, mib/ reads them, observations.py composes the result). Beside the walks, a few
+GETNEXTs find whose MIBs it answers (maker_probe.py) and GETs ask the serial, model and version
+objects of its maker and of those. Only a device that nothing it said types is asked one more
+GETNEXT: whether it implements its maker's MIBs that speak of a kind.
 
 That is the default depth, "inventory". SweepOptions.snmp_depth = "discovery" reads only what
 identifies and classifies a device (oids.DISCOVERY_COLUMNS: the system group, the interfaces,
@@ -42,7 +44,7 @@ from agent.scan.snmp.credentials import Credential, credentials
 from agent.scan.snmp.maker_probe import first_objects, maker_enterprise, wanted
 from agent.scan.snmp.mib import extend
 from agent.scan.snmp.mib.entity import walk_entities
-from agent.scan.snmp.mib.identity_objects import GET_BATCH
+from agent.scan.snmp.mib.identity_objects import GET_BATCH, IdObject
 from agent.scan.snmp.observations import build_observations, identity_requests, module_probes
 from agent.scan.snmp.oids import (
     FIRST_ROWS,
@@ -270,27 +272,13 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
     answering: tuple[Oid, ...] = ()
     object_id = oid_text(scalars[SYS_OBJECT_ID]) if SYS_OBJECT_ID in scalars else ""
 
-    async def identity_objects() -> str:
-        # The vendor's and standard MIBs' serial/model/version objects: one GET of the hand-checked
-        # ones, one GET of the public MIBs' scalar candidates and one GETNEXT of their columns whose
-        # first row is the device (identity_objects.py; GET_BATCH at most each), all at once, beside
-        # the walks. A device that refuses one just has fewer answers (noted); noSuchObject is the
-        # common answer and costs nothing. When sysObjectID names no maker, a few GETNEXTs first find
-        # whose MIBs the device answers (maker_probe.py), and that maker's objects are asked too.
-        nonlocal answering
-        probe_note = ""
-        if wanted(object_id):
-            try:
-                answering = await first_objects(session)
-            except SnmpError as exc:
-                probe_note = f"enterprise probe failed: {exc}"
-        hand, chosen, note = identity_requests(object_id, mibs, maker_enterprise(answering))
-        note = "; ".join(x for x in (probe_note, note) if x)
+    async def ask(hand: tuple[Oid, ...], chosen: tuple[IdObject, ...], published: list[Oid]) -> str:
+        # One round: a GET of the hand-checked objects, GETs of the public MIBs' scalar candidates and of what
+        # a net-snmp administrator publishes (mib/extend.py), and GETNEXTs of the columns whose first row is
+        # the device (identity_objects.py; GET_BATCH at most each), all at once; a note when one failed.
         extra = [o.oid for o in chosen if not o.first_row]
         first_rows = [o.oid for o in chosen if o.first_row]
-        # What a net-snmp agent's administrator publishes about the machine (mib/extend.py), in a GET of its own.
-        published = list(extend.request(object_id, text(scalars.get(SYS_DESCR, b""))))
-        gets = [b for b in (hand, *_batches(extra), *_batches(published)) if b]
+        gets = [b for b in (list(hand), *_batches(extra), *_batches(published)) if b]
         nexts = _batches(first_rows)
         # Some embedded agents register a vendor's scalar without its .0 instance (their walk shows
         # 1.3.6.1.4.1.43296.3.1.1, not ...3.1.1.0), so a GET of .0 finds nothing. The public MIBs'
@@ -315,10 +303,43 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
                 scalars.update({column: v for column, v in zip(b, r, strict=True) if v is not None})
         failed = [(len(b), r) for b, r in (*zip(gets, got_gets, strict=True), *zip(nexts, got_nexts, strict=True))
                   if isinstance(r, SnmpError)]
-        if failed:
-            note = "; ".join(x for x in (note, f"request of {failed[0][0]} serial/model/version objects failed: "
-                                               f"{failed[0][1]}") if x)
-        return note
+        return f"request of {failed[0][0]} serial/model/version objects failed: {failed[0][1]}" if failed else ""
+
+    async def identity_objects() -> str:
+        # The vendor's and standard MIBs' serial/model/version objects, beside the walks. A device that
+        # refuses one just has fewer answers (noted); noSuchObject is the common answer and costs nothing.
+        # A few GETNEXTs find whose MIBs the device answers (maker_probe.py): where sysObjectID names no
+        # maker, first, and that maker's objects are asked with the rest; else meanwhile, and the objects
+        # of other makers whose MIBs it answers follow in a round of their own (observations.other_makers).
+        nonlocal answering
+        notes: list[str] = []
+        published = list(extend.request(object_id, text(scalars.get(SYS_DESCR, b""))))
+        if wanted(object_id):
+            try:
+                answering = await first_objects(session)
+            except SnmpError as exc:
+                notes.append(f"enterprise probe failed: {exc}")
+            hand, chosen, note = identity_requests(object_id, mibs, answering)
+            notes += [note, await ask(hand, chosen, published)]
+            return "; ".join(n for n in notes if n)
+        probe = asyncio.ensure_future(first_objects(session))
+        try:
+            hand, chosen, note = identity_requests(object_id, mibs)
+            notes += [note, await ask(hand, chosen, published)]
+        except BaseException:
+            probe.cancel()
+            raise
+        try:
+            answering = await probe
+        except SnmpError as exc:
+            notes.append(f"enterprise probe failed: {exc}")
+        asked = {*hand, *(o.oid for o in chosen)}
+        more_hand, more_chosen, _ = identity_requests(object_id, mibs, answering)
+        more_hand = tuple(o for o in more_hand if o not in asked)
+        more_chosen = tuple(o for o in more_chosen if o.oid not in asked)
+        if more_hand or more_chosen:
+            notes.append(await ask(more_hand, more_chosen, []))
+        return "; ".join(n for n in notes if n)
 
     identity_get = asyncio.ensure_future(identity_objects())
     walked = await asyncio.gather(*(walk(k) for k in keys))

@@ -13,6 +13,12 @@ maker's: it names the vendor when the device's own words do not (classify/vendor
 model and firmware objects are asked like a sysObjectID enterprise's (observations.py), and the
 first object the device answers there is type evidence where a vendor's MIB says what its subtree
 is (classify/device_type.py PRODUCT_SUBTREES: CHECKPOINT-MIB's on a Gaia firewall's net-snmp agent).
+
+A device whose sysObjectID does name its maker is probed too, beside its other requests: a box built
+on another maker's software answers that maker's MIB for its serial (an Eltex switch, ARICENT-ISS-MIB),
+and a product sold on under a new owner's number its old one's (a SyncServer, Symmetricom's SYMM-SMI).
+Only their serial, model and firmware objects are asked (observations.other_makers); the vendor and
+type stay sysObjectID's.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ MAX_HOPS = 6  # GETNEXTs per device: agents, then the maker, rarely more than fo
 
 
 def wanted(sys_object_id: str) -> bool:
-    """True when sysObjectID names no maker: absent, outside enterprises, or an agent's software."""
+    """True when sysObjectID names no maker (absent, outside enterprises, or an agent's software): the probe
+    comes first, and names the maker."""
     return not names_its_maker(sys_object_id)
 
 

@@ -17,7 +17,7 @@ from agent.scan.classify.vendor import names_agent_software, names_its_maker
 from agent.scan.classify.vendor_names import canonical
 from agent.scan.model import COMPUTER_TYPES, Method, Observation
 from agent.scan.snmp.identify import identify, with_release
-from agent.scan.snmp.maker_probe import enterprise_of, maker_object, wanted
+from agent.scan.snmp.maker_probe import enterprise_of, maker_enterprise, maker_object, wanted
 from agent.scan.snmp.mib import (
     Sightings,
     Tables,
@@ -41,16 +41,43 @@ SIGHTINGS: tuple[Sightings, ...] = (arp_cache.sightings, bridge.sightings, lldp.
 
 
 MAX_SIBLINGS = 2  # a maker's other enterprise numbers asked for one whose own the registry lacks
+MAX_OTHER_MAKERS = 2  # other makers' enterprises, whose MIBs a device answers, asked for identity objects
 
 
-def _identity_sources(object_id: str, maker_pen: int) -> tuple[str, ...]:
+def _identity_sources(object_id: str, answering: tuple[Oid, ...]) -> tuple[str, ...]:
     """Whose identity objects to ask: sysObjectID's enterprise, then the same maker's other enterprise
-    numbers where the registry has no objects under sysObjectID's (brand_siblings), then the maker's the
-    probe found (maker_probe.py) and its own such numbers; the others as bare enterprise OIDs, so no
+    numbers where the registry has no objects under sysObjectID's (brand_siblings); then, where sysObjectID
+    names no maker, the maker the probe found (maker_probe.py) and its own such numbers, else the other
+    makers whose MIBs the device answers (other_makers); the others as bare enterprise OIDs, so no
     product subtree is preferred."""
-    others = [*brand_siblings(enterprise_number(object_id)), *([maker_pen] if maker_pen else []),
-              *brand_siblings(maker_pen)]
-    return (object_id, *(f"1.3.6.1.4.1.{pen}" for pen in dict.fromkeys(others)))
+    pen = enterprise_number(object_id)
+    if wanted(object_id):
+        maker_pen = maker_enterprise(answering)
+        others = [*brand_siblings(pen), *([maker_pen] if maker_pen else []), *brand_siblings(maker_pen)]
+    else:
+        others = [*brand_siblings(pen), *other_makers(pen, answering)]
+    return (object_id, *(f"1.3.6.1.4.1.{other}" for other in dict.fromkeys(others)))
+
+
+def other_makers(pen: int, answering: tuple[Oid, ...]) -> tuple[int, ...]:
+    """The enterprises other than `pen` (sysObjectID's, naming the maker) whose MIBs the device answers
+    (maker_probe.first_objects), that name a maker and that the identity registry holds objects for; at
+    most MAX_OTHER_MAKERS, in OID order.
+
+    Why: a box built on another maker's software answers that maker's MIB for its own serial (Eltex's
+    MES2400 switches, sysObjectID under 35265, ARICENT-ISS-MIB's issHardwareSerialNumber under 2076), and a
+    product sold on under a new owner's number keeps its old MIB (a SyncServer under 39165 answers
+    Symmetricom's SYMM-SMI under 9070). Their objects are asked after the maker's own, and count only where
+    those name nothing (identify.py takes the first answer).
+    """
+    try:
+        table = load_identity_objects()
+    except RegistryError:
+        return ()
+    found = (enterprise_of(name) for name in answering)
+    return tuple(dict.fromkeys(other for other in found
+                               if other != pen and other in table and not names_agent_software(other)))[
+        :MAX_OTHER_MAKERS]
 
 
 def brand_siblings(pen: int) -> tuple[int, ...]:
@@ -74,22 +101,22 @@ def brand_siblings(pen: int) -> tuple[int, ...]:
                  if other != pen and canonical(organisation(other)) == maker)[:MAX_SIBLINGS]
 
 
-def _hand_requests(object_id: str, mibs: frozenset[str], maker_pen: int) -> tuple[Oid, ...]:
-    sources = _identity_sources(object_id, maker_pen)
+def _hand_requests(object_id: str, mibs: frozenset[str], answering: tuple[Oid, ...]) -> tuple[Oid, ...]:
+    sources = _identity_sources(object_id, answering)
     # The standard MIBs' objects come with the first source only (they do not depend on the maker).
     return tuple(dict.fromkeys(o for i, src in enumerate(sources)
                                for o in vendor_requests(src, mibs if i == 0 else frozenset())))
 
 
-def _registry_choice(object_id: str, mibs: frozenset[str], maker_pen: int) -> tuple[IdObject, ...]:
+def _registry_choice(object_id: str, mibs: frozenset[str], answering: tuple[Oid, ...]) -> tuple[IdObject, ...]:
     """The public MIBs' candidates to ask, per source in turn, none of them asked twice.
 
     Raises:
         RegistryError: the registry cannot be read.
     """
-    skip = set(_hand_requests(object_id, mibs, maker_pen))
+    skip = set(_hand_requests(object_id, mibs, answering))
     out: list[IdObject] = []
-    for src in _identity_sources(object_id, maker_pen):
+    for src in _identity_sources(object_id, answering):
         chosen = choose(src, skip=frozenset(skip))
         out += chosen
         skip.update(o.oid for o in chosen)
@@ -97,23 +124,24 @@ def _registry_choice(object_id: str, mibs: frozenset[str], maker_pen: int) -> tu
 
 
 def identity_requests(object_id: str, mibs: frozenset[str],
-                      maker_pen: int = 0) -> tuple[tuple[Oid, ...], tuple[IdObject, ...], str]:
+                      answering: tuple[Oid, ...] = ()) -> tuple[tuple[Oid, ...], tuple[IdObject, ...], str]:
     """What to ask for identity: the OIDs of the hand-checked vendor and standard objects
     (vendor_ids.py, by GET), then the public vendor MIBs' candidates not already among them
     (identity_objects.py: scalars by GET, columns at their first row by GETNEXT), and a note when the
-    registry of the latter cannot be read (the hand-checked ones are still asked). With `maker_pen`
-    (maker_probe.py), that enterprise's objects are asked too."""
-    hand = _hand_requests(object_id, mibs, maker_pen)
+    registry of the latter cannot be read (the hand-checked ones are still asked). With `answering`
+    (maker_probe.first_objects), the objects of the makers whose MIBs the device answers are asked too
+    (_identity_sources)."""
+    hand = _hand_requests(object_id, mibs, answering)
     try:
-        return hand, _registry_choice(object_id, mibs, maker_pen), ""
+        return hand, _registry_choice(object_id, mibs, answering), ""
     except RegistryError as exc:
         return hand, (), str(exc)
 
 
 def _registry_answers(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any],
-                      maker_pen: int) -> tuple[Answer, ...]:
+                      answering: tuple[Oid, ...]) -> tuple[Answer, ...]:
     try:
-        chosen = _registry_choice(object_id, mibs, maker_pen)
+        chosen = _registry_choice(object_id, mibs, answering)
     except RegistryError:  # device.py notes it in the device's status
         return ()
     return answers(chosen, scalars)
@@ -124,10 +152,11 @@ def _first_row_answers(scalars: Mapping[Oid, Any]) -> tuple[Answer, ...]:
     return answers(tuple(IdObject(kind, column, name) for kind, column, name in FIRST_ROWS), scalars)
 
 
-def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any], maker_pen: int) -> VendorIds:
-    """The hand-checked objects' answers, sysObjectID's enterprise first, then the maker's."""
+def _vendor_ids(object_id: str, mibs: frozenset[str], scalars: Mapping[Oid, Any],
+                answering: tuple[Oid, ...]) -> VendorIds:
+    """The hand-checked objects' answers, sysObjectID's enterprise first, then the other makers'."""
     found = [vendor_ids(src, mibs if i == 0 else frozenset(), scalars)
-             for i, src in enumerate(_identity_sources(object_id, maker_pen))]
+             for i, src in enumerate(_identity_sources(object_id, answering))]
     return VendorIds(serials=tuple(v for ids in found for v in ids.serials),
                      models=tuple(v for ids in found for v in ids.models),
                      firmwares=tuple(v for ids in found for v in ids.firmwares),
@@ -172,8 +201,8 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         tables: what was walked, by oids.COLUMNS name; absent tables are simply empty.
         seen_at: when the device answered.
         mibs: the PRESENCE MIBs the device answered (device-type evidence).
-        answering: the first object it answers under each enterprise (maker_probe.py; probed only when
-            sysObjectID names no maker).
+        answering: the first object it answers under each enterprise (maker_probe.py): where sysObjectID
+            names no maker, the maker's; else other makers' MIBs it answers, asked for identity only.
     """
     sysgroup = system.system_group(scalars)
     ifs = interfaces.read_interfaces(host, tables)
@@ -182,7 +211,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     device_mac = ifs.device_mac
     maker_first = maker_object(answering) if wanted(sysgroup.object_id) else ()
     maker_pen = enterprise_of(maker_first) if maker_first else 0
-    vendor_said = _vendor_ids(sysgroup.object_id, mibs, scalars, maker_pen)
+    vendor_said = _vendor_ids(sysgroup.object_id, mibs, scalars, answering)
     published = extend.published(scalars)
     maker = choose_vendor(sysgroup.object_id, box.vendor, device_mac, sysgroup.descr, maker_pen,
                           device_id_maker=next(iter(vendor_said.makers), ""), published_maker=published.maker)
@@ -194,7 +223,7 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
     module_root = "" if agent_software else products.module_rooted_at(sysgroup.object_id)
     spoken = None if agent_software else products.module_kind_above(sysgroup.object_id)
     beside = None if agent_software else products.kind_beside(sysgroup.object_id, product_kind)
-    registry = _registry_answers(sysgroup.object_id, mibs, scalars, maker_pen)
+    registry = _registry_answers(sysgroup.object_id, mibs, scalars, answering)
     # The standard first rows rank with the public MIBs' objects: like them, named by a registry, not
     # hand-checked per vendor.
     ids = identify(sysgroup.descr, host_name=sysgroup.name, vendor=maker.vendor, chassis=box,

@@ -15,7 +15,7 @@ from agent.scan.model import Method, Observation, TargetStatus
 from agent.scan.options import SweepOptions
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.device import Device, read_device
-from agent.scan.snmp.maker_probe import ENTERPRISES, first_objects, maker_enterprise, wanted
+from agent.scan.snmp.maker_probe import ENTERPRISES, MAX_HOPS, first_objects
 from agent.scan.snmp.mib import extend
 from agent.scan.snmp.observations import brand_siblings, identity_requests
 from agent.scan.snmp.oids import (
@@ -134,15 +134,16 @@ def test_discovery_reads_identity_subtrees_only_and_reports_the_same_identity(na
     # Walks stay inside the discovery columns; GETs are the system group and LLDP capabilities (which
     # prove the credential), the chassis' strings and the GETs of the vendor's, standard and public MIBs'
     # serial/model/version objects.
-    # Besides them, only where sysObjectID names no maker, a few one-OID GETNEXTs that find whose MIBs
-    # the device answers (maker_probe.py), and that maker's objects among the GETs.
+    # Besides them, a few one-OID GETNEXTs that find whose MIBs the device answers (maker_probe.py), and
+    # the objects of the makers they name among the GETs (where sysObjectID names no maker, that maker's;
+    # else other makers' MIBs the device answers).
     # The public MIBs' columns whose first row is the device are one GETNEXT among them.
     allowed = [c for cols in DISCOVERY_COLUMNS.values() for c in cols]
     object_id = full[0].snmp.object_id if full[0].snmp else ""
     probes = [oids for oids, _ in agent.bulks[1:] if len(oids) == 1 and oids[0][:6] == ENTERPRISES]
-    assert bool(probes) == wanted(object_id)
-    maker = maker_enterprise(asyncio.run(first_objects(TableAgent(mib))))
-    hand, chosen, _ = identity_requests(object_id, frozenset(PRESENCE), maker)
+    answering = asyncio.run(first_objects(TableAgent(mib)))
+    assert probes and len(probes) <= MAX_HOPS
+    hand, chosen, _ = identity_requests(object_id, frozenset(PRESENCE), answering)
     first_rows = [o.oid for o in chosen if o.first_row]
     assert all(_under(o, allowed) or o in first_rows for oids, _ in agent.bulks[1:] if oids not in probes for o in oids)
     descr = full[0].snmp.descr if full[0].snmp else ""
@@ -272,15 +273,36 @@ def test_a_maker_renamed_under_a_new_enterprise_is_asked_the_mib_of_its_old_one(
         assert "serial from DEVICE::deviceSerialNumber" in dict(dev.attributes)["identityEvidence"]
 
 
+def test_a_box_built_on_another_makers_software_is_asked_that_makers_mib_too() -> None:
+    """An Eltex switch (sysObjectID under Eltex's 35265) keeps its serial where the switching software it
+    is built on puts it: ARICENT-ISS-MIB's issHardwareSerialNumber under Aricent's 2076. The probe finds
+    2076 answering, beside the walks, and its objects are asked in a round of their own (values made up)."""
+    serial = (1, 3, 6, 1, 4, 1, 2076, 81, 1, 120, 0)
+    mib: dict[Oid, Any] = {
+        (*SYSTEM, 1, 0): b"MES2424B AC 28-port 1G/10G Managed Switch",
+        (*SYSTEM, 2, 0): (1, 3, 6, 1, 4, 1, 35265, 1, 176), (*SYSTEM, 5, 0): b"access-3",
+        (1, 3, 6, 1, 4, 1, 2076, 81, 1, 1, 0): b"1", serial: b"ES9E003484",
+    }
+    for depth in ("discovery", "inventory"):
+        (dev,), status, agent = _read_device(mib, "192.0.2.56", depth)
+        assert status.ok, status.reason
+        assert (dev.serial, dev.vendor) == ("ES9E003484", "Eltex Enterprise"), depth
+        assert "serial from ARICENT-ISS-MIB::issHardwareSerialNumber" in dict(dev.attributes)["identityEvidence"]
+        assert serial in agent.gets
+    # A release of the MIB that keeps a retry count there: the device answers a number, no serial.
+    (dev,), _, _ = _read_device({**mib, serial: 3}, "192.0.2.56", "discovery")
+    assert dev.serial == ""
+
+
 def test_only_a_maker_without_objects_of_its_own_is_asked_its_other_numbers() -> None:
     assert brand_siblings(27662) == (23695,)   # PePWave -> Peplink (27662's one MIB has a serial only)
     assert brand_siblings(2011) == ()          # Huawei's own objects are asked, not Huawei Symantec's
     assert brand_siblings(8072) == ()          # net-snmp names no maker
     assert brand_siblings(0) == ()
-    _, chosen, _ = identity_requests("1.3.6.1.4.1.27662.200.1.1.1", frozenset(), 0)
+    _, chosen, _ = identity_requests("1.3.6.1.4.1.27662.200.1.1.1", frozenset())
     assert any(o.oid[:7] == (1, 3, 6, 1, 4, 1, 23695) for o in chosen)
     # ... and so is the maker the probe found behind a net-snmp sysObjectID.
-    _, chosen, _ = identity_requests("1.3.6.1.4.1.8072.3.2.10", frozenset(), 27662)
+    _, chosen, _ = identity_requests("1.3.6.1.4.1.8072.3.2.10", frozenset(), ((1, 3, 6, 1, 4, 1, 27662, 1, 0),))
     assert any(o.oid[:7] == (1, 3, 6, 1, 4, 1, 23695) for o in chosen)
 
 

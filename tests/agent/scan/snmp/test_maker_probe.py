@@ -1,6 +1,7 @@
 """Whose MIBs a device answers when its sysObjectID names only its agent: a few GETNEXTs, each skipping
 to the next enterprise, and that maker's vendor, serial, model and firmware objects asked like a
-sysObjectID enterprise's."""
+sysObjectID enterprise's; and, where sysObjectID names the maker, the other makers whose MIBs the device
+answers, asked for their serial, model and firmware objects only."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent.scan.snmp.maker_probe import ENTERPRISES, first_objects, maker_enterprise, maker_object, wanted
-from agent.scan.snmp.observations import build_observations, identity_requests
+from agent.scan.snmp.observations import MAX_OTHER_MAKERS, build_observations, identity_requests, other_makers
 from agent.scan.snmp.oids import Oid
 from tests.agent.scan.snmp.agents import TableAgent
 
@@ -77,7 +78,7 @@ def test_the_probe_is_wanted_only_when_sys_object_id_names_no_maker() -> None:
 
 
 def test_the_makers_objects_are_asked_and_name_vendor_model_serial_and_firmware() -> None:
-    hand, extra, note = identity_requests(".".join(map(str, NET_SNMP_LINUX)), frozenset(), 6574)
+    hand, extra, note = identity_requests(".".join(map(str, NET_SNMP_LINUX)), frozenset(), (_ent(6574, 1, 1, 0),))
     assert not note
     asked = (*hand, *(o.oid for o in extra))
     assert {_ent(6574, 1, 5, 1, 0), _ent(6574, 1, 5, 2, 0), _ent(6574, 1, 5, 3, 0)} <= set(asked)
@@ -107,7 +108,7 @@ def test_a_maker_known_only_to_the_public_mibs_registry_is_asked_for_its_objects
     # No sysObjectID at all; the device answers OAP-NMU (enterprise 40989), whose serialNumber and
     # softwareVersion scalars only the registry compiled from public MIBs lists.
     serial, release = _ent(40989, 10, 16, 20, 15, 0), _ent(40989, 10, 16, 20, 13, 0)
-    hand, extra, _ = identity_requests("", frozenset(), 40989)
+    hand, extra, _ = identity_requests("", frozenset(), (_ent(40989, 10, 16, 20, 15, 0),))
     assert {serial, release} <= {o.oid for o in extra} and not {serial, release} & set(hand)
     scalars: dict[Oid, Any] = {(1, 3, 6, 1, 2, 1, 1, 1, 0): b"NMU", serial: b"NMU1234567", release: b"1.03.24"}
     (dev,) = build_observations("192.0.2.9", scalars, {}, seen_at=datetime.now(UTC),
@@ -148,3 +149,28 @@ def test_a_monitoring_tool_s_own_mib_on_the_host_it_watches_names_no_maker() -> 
     assert first == (_ent(2021, 4, 5, 0), _ent(8072, 1, 2, 1, 1, 4, 0, 1, 0), _ent(60652, 100, 1, 1, 2, 1))
     assert maker_enterprise(first) == 0
     assert maker_enterprise((*first, _ent(60653, 1, 0))) == 60653
+
+
+def test_other_makers_are_those_the_device_answers_that_the_registry_knows() -> None:
+    # An Eltex switch (35265) answering UCD-SNMP's (agent software), Aricent's and its own MIBs, and an
+    # enterprise whose MIBs name no serial, model or version object (4242424 is nobody's).
+    answering = (_ent(2021, 4, 5, 0), _ent(2076, 81, 1, 1, 0), _ent(4242424, 1, 0), _ent(35265, 1, 23, 1, 0))
+    assert other_makers(35265, answering) == (2076,)
+    # At most MAX_OTHER_MAKERS, in the order the probe found them.
+    many = (_ent(2076, 1, 0), _ent(9070, 1, 0), _ent(59732, 1, 0))
+    assert other_makers(35265, many) == (2076, 9070)[:MAX_OTHER_MAKERS]
+    assert other_makers(35265, ()) == ()
+
+
+def test_other_makers_objects_fill_only_identity_and_follow_the_makers_own() -> None:
+    # The SyncServer shape: sysObjectID under 39165, SYMM-SMI's etc objects under 9070 (values made up).
+    device = _ent(39165, 1, 6)
+    etc = _ent(9070, 1, 2, 3, 1, 5, 1, 6)
+    scalars: dict[Oid, Any] = {(1, 3, 6, 1, 2, 1, 1, 1, 0): b"Linux SyncServer 2.6.10 #18 i686",
+                               (1, 3, 6, 1, 2, 1, 1, 2, 0): device,
+                               (*etc, 1, 0): b"2.83.2", (*etc, 2, 0): b"1126A67238", (*etc, 3, 0): b"S350"}
+    (dev,) = build_observations("192.0.2.10", scalars, {}, seen_at=datetime.now(UTC),
+                                answering=(_ent(9070, 1, 1, 0), _ent(39165, 1, 1, 0)))
+    assert (dev.serial, dev.model, dev.firmware) == ("1126A67238", "S350", "2.83.2")
+    (alone,) = build_observations("192.0.2.10", scalars, {}, seen_at=datetime.now(UTC))
+    assert (alone.serial, alone.vendor) == ("", dev.vendor)  # the vendor stays sysObjectID's
