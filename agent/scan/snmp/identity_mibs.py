@@ -39,7 +39,8 @@ Which objects are candidates (general, for every vendor; the README beside the d
    firmware ("FirmwareVersion", "SoftwareVersion", "SwVersion", "FwVersion", "OsVersion", "SoftwareRev",
    "ImageVersion", "FirmwareRevision", "SysVersion", "ProductVersion" ..., with a running, current,
    active, build, main or package word between ("firmwarePackageRev", "sysBuildVersion"), words split
-   by their capitals read whole ("SoftWare"), also as one lowercase word,
+   by their capitals read whole ("SoftWare"), a word left lowercase after capitals as its own
+   ("bmcFWversion"), also as one lowercase word,
    "productversion"; "Firmware" alone after a device word: "deviceFirmware", "sysFirmware", and
    "sysSoftware" as a whole descriptor; "Version" after "dev" or "device"; or "version" alone);
 4. neither the descriptor nor its table names another part of the device (`PART_WORDS`: battery,
@@ -125,16 +126,17 @@ PART_WORDS = frozenset({
     "tape", "library", "camera", "lens", "head", "panel", "display", "keypad", "sub", "child", "slave",
     "signature", "sig", "av", "ips", "virus", "engine", "db", "database", "definition",
     "mib", "snmp", "protocol", "spec", "api", "schema", "backup", "standby", "secondary", "previous",
-    "prev", "old", "last", "next", "new", "pending", "upgrade", "download", "image2", "alternate", "alt",
+    "prev", "old", "last", "next", "new", "pending", "upgrade", "download", "image2", "alternate", "alt", "bak",
     "inactive", "available", "latest", "required", "min", "max", "target", "file", "files", "filename", "url",
     "vendor", "manufacturer", "mfg", "oem", "contact", "customer", "owner",
     # more parts: transceivers (HP-ICF-TRANSCEIVER-MIB hpicfXcvrSerial, NAG-MIB ddmTransSerialNo), a
     # certificate's serial (HP-AUTH-MIB hpSwitchServerCertificateSerialNumber), a modem, HSM, charger or
     # rectifier inside, a component's VPD (IMM-MIB componentLevelVpdTrackingSerialNumber), a display, a
-    # printer's fax or I/O card, the image kept in flash rather than the one running
+    # printer's fax or I/O card, the image kept in flash rather than the one running, an amplifier inside
+    # (BTI7800-INVENTORY-MIB inventory-preampSerialNumber, TREDESS-FS-MIB amplifierStageSN)
     "xcvr", "ddm", "pluggable", "cert", "certificate", "keystore", "subject", "hsm", "mdm", "charger",
-    "rectifier", "rectifiers", "diplexer", "baseband", "tuner", "demodulator", "physdisk", "drawer",
-    "aircond", "fanbox", "lcd", "mio", "fax", "component", "flash",
+    "preamp", "amplifier", "rectifier", "rectifiers", "diplexer", "baseband", "tuner", "demodulator", "physdisk",
+    "drawer", "aircond", "fanbox", "lcd", "mio", "fax", "component", "flash",
     # ... or another device's, or no device's: a trap's payload, what a neighbour sent, what the
     # configuration expects or supports (FASTPATH-INVENTORY-MIB agentInventorySupportedUnitModelIdentifier
     # lists every unit type a stack accepts), a redundancy partner's
@@ -213,9 +215,15 @@ _AFTER_SERIAL = {"nbr": "number", "nb": "number"}
 _GLUED_SERIAL = re.compile(r"([a-z]{2,})(serial)$")
 
 
+# A word an author left lowercase after an abbreviation in capitals (INSYDE-IPMI-MIB bmcFWversion,
+# deviceFWversion): read with its capital, or camelCase makes "F" and "Wversion" of it.
+_LOWERCASE_AFTER_CAPITALS = re.compile(r"(?<=[A-Z]{2})(version|serial|model|revision|release)$")
+
+
 def words(name: str) -> list[str]:
     """A descriptor's camelCase words, lowercased ("upsAdvIdentSerialNumber" -> ups adv ident serial number)."""
     out: list[str] = []
+    name = _LOWERCASE_AFTER_CAPITALS.sub(lambda m: m.group(1).capitalize(), name)
     for w in (part for found in CAMEL_WORDS.findall(name) for part in _split_glued(found.lower())):
         if out and (out[-1], w) in _JOINED:
             out[-1] = _JOINED[(out[-1], w)]
@@ -240,7 +248,8 @@ _SERIAL_NUMBER_TAIL = frozenset({"number", "num", "no", "n", "numbers", "string"
 _VERSION_OWNERS = frozenset({"dev", "device"})
 _ESN_OWNERS = frozenset({"dev", "device", "sys", "system", "chassis", "box", "unit"})
 # Words between "software" and "version" that still name the release the device runs (ADVA-FSP3000ALM-MIB
-# firmwarePackageRev, NS-ROOT-MIB sysBuildVersion, a "swRunningVersion").
+# firmwarePackageRev, NS-ROOT-MIB sysBuildVersion, a "swRunningVersion"), closing the descriptor: a word
+# after them names the package (QUANTASTOR-SYS-STATS storageSystem-PackageVerTomcat).
 _RUNNING = frozenset({"running", "current", "active", "package", "build", "main"})
 _FIRMWARE_OWNERS = frozenset({"device", "sys", "system", "unit", "product", "ident", "node", "chassis", "appliance"})
 
@@ -267,7 +276,7 @@ def kind_of(name: str) -> str:
     # Also written as one word: fwVersion, swVersion, or a whole descriptor (ServersCheck's "productversion").
     if any(a in soft and b in version and a != b for a, b in pairs) or "fwversion" in ws or "swversion" in ws \
             or (len(ws) == 1 and any(ws[0].startswith(a) and ws[0][len(a):] in version for a in soft)) \
-            or any(a in soft and b in _RUNNING and c in version for a, b, c in zip(ws, ws[1:], ws[2:], strict=False)):
+            or (len(ws) >= 3 and ws[-3] in soft and ws[-2] in _RUNNING and ws[-1] in version):
         return "firmware"
     # The device's own "Version" (DigiPower-PDU-MIB devVersion), and a descriptor that is "version" alone
     # (CPI-UNITY-MIB, CTMMIB, CXR-TS-MIB, SYNOLOGY-SYSTEM-MIB): in a vendor's MIB, the release of the
@@ -559,12 +568,20 @@ def _first_row_is_the_device(row: Mapping[str, Any], table: Mapping[str, Any], i
             or not (set(named) & (_DEVICE_WORDS | _BOARD_WORDS | _ENTITY_WORDS) or _ENT_PHYSICAL in pairwise(named)):
         return False
     for index in indices:
-        sym = modules.get(str(index.get("module", "")), {}).get(str(index.get("object", ""))) \
+        sym = _symbol(modules, str(index.get("module", "")), str(index.get("object", ""))) \
             if isinstance(index, dict) else None
         syntax = sym.get("syntax") if isinstance(sym, dict) else None
         if not isinstance(syntax, dict) or str(syntax.get("type", "")) not in integers:
             return False
     return True
+
+
+def _symbol(modules: Mapping[str, Mapping[str, Any]], module: str, name: str) -> Any:
+    """A module's symbol by its MIB descriptor. pysmi keys a descriptor with hyphens by a Python name
+    (QUANTASTOR-SYS-STATS `storageSystem-Index` under "storageSystem_Index") while an INDEX clause names
+    it as the MIB writes it."""
+    symbols = modules.get(module, {})
+    return symbols.get(name) or symbols.get(name.replace("-", "_"))
 
 
 def keep(rows: Iterable[Candidate], per_kind: int = PER_KIND) -> list[Candidate]:

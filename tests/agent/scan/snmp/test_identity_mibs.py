@@ -219,6 +219,11 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     ("fruBaseInfoserialNumber", "serial"), ("zxr10SystemserialNo", "serial"),
     # the identified controller's version is a DC power system's own; another controller's is not named
     ("vpwrIdentControllerVersion", "firmware"), ("raidControllerVersion", ""),
+    # a word left lowercase after an abbreviation in capitals, not a protocol's or a MIB's version
+    ("bmcFWversion", "firmware"), ("deviceFWversion", "firmware"), ("cyACSversion", ""), ("asgVSXIPver", ""),
+    # a release word between "software" and "version" only where they close the descriptor: a word after
+    # them names a package of its own
+    ("storageSystem-PackageVerTomcat", ""), ("rlSwPackageVersionName", ""),
 ])
 def test_kinds_are_read_from_camel_case_words(name: str, kind: str) -> None:
     assert kind_of(name) == kind
@@ -265,6 +270,9 @@ def test_which_numbers_may_be_serials(name: str, closes: bool) -> None:
     ("model", ("cucsAdaptorUnitPartNumber", ""), True), ("model", ("cpqIoDrvInfoPartNumber", ""), True),
     # a date or time, whatever it dates (ENLOGIC-PDU2-MIB: when the firmware was built)
     ("firmware", ("pduNamePlateFirmwareVersionTimeStamp", ""), True), ("firmware", ("swBuildDate", ""), True),
+    ("firmware", ("bakBmcFWversion", ""), True), ("firmware", ("snmp540MIBversion", ""), True),  # a backup's, a MIB's
+    ("serial", ("inventory-preampSerialNumber", ""), True),
+    ("serial", ("cmmSerialNo", ""), False),  # a Cambium CMM's own
 ])
 def test_other_parts_are_left_out(kind: str, names: tuple[str, str], out: bool) -> None:
     assert excluded(kind, *names) is out
@@ -433,3 +441,28 @@ def test_every_modules_definition_of_an_oid_counts_and_says_its_syntax(tmp_path:
     assert load(out)[99995] == (IdObject("serial", (1, 3, 6, 1, 4, 1, 99995, 1, 120, 0),
                                          "B-REL-MIB::relHardwareSerialNumber"),)
     assert gzip.decompress(out.read_bytes()).decode().rstrip().endswith("B-REL-MIB::relHardwareSerialNumber\ttext")
+
+
+def test_a_table_indexed_by_a_hyphenated_descriptor_is_read(tmp_path: Path) -> None:
+    # QUANTASTOR-SYS-STATS' shape: pysmi keys `storageSystem-Index` by a Python name, the INDEX clause by
+    # the MIB's; the table's first row is still the device's.
+    text = (_module_head("HYPHEN-MIB", "hyphen", 99994, ("hyphenSys",))
+            .replace("OBJECT-TYPE, enterprises", "OBJECT-TYPE, Unsigned32, enterprises") + """\
+storageSystemTable OBJECT-TYPE
+    SYNTAX SEQUENCE OF StorageSystemEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "Rows."
+    ::= { hyphenSys 1 }
+storageSystemEntry OBJECT-TYPE
+    SYNTAX StorageSystemEntry MAX-ACCESS not-accessible STATUS current DESCRIPTION "A row."
+    INDEX { storageSystem-Index } ::= { storageSystemTable 1 }
+StorageSystemEntry ::= SEQUENCE { storageSystem-Index Unsigned32, storageSystem-SerialNumber DisplayString }
+storageSystem-Index OBJECT-TYPE
+    SYNTAX Unsigned32 MAX-ACCESS not-accessible STATUS current DESCRIPTION "Index." ::= { storageSystemEntry 1 }
+storageSystem-SerialNumber OBJECT-TYPE
+    SYNTAX DisplayString MAX-ACCESS read-only STATUS current DESCRIPTION "Serial." ::= { storageSystemEntry 2 }
+END
+""")
+    (_folder(tmp_path / "mibs") / "hyphen.mib").write_text(text)
+    out = tmp_path / "reg.tsv.gz"
+    build(tmp_path / "mibs", out, source="tiny test MIB")
+    assert load(out)[99994] == (IdObject("serial", (1, 3, 6, 1, 4, 1, 99994, 1, 1, 1, 2),
+                                         "HYPHEN-MIB::storageSystem-SerialNumber"),)
