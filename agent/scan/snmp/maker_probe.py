@@ -17,8 +17,8 @@ is (classify/device_type.py PRODUCT_SUBTREES: CHECKPOINT-MIB's on a Gaia firewal
 A device whose sysObjectID does name its maker is probed too, beside its other requests: a box built
 on another maker's software answers that maker's MIB for its serial (an Eltex switch, ARICENT-ISS-MIB),
 and a product sold on under a new owner's number its old one's (a SyncServer, Symmetricom's SYMM-SMI).
-Only their serial, model and firmware objects are asked (observations.other_makers); the vendor and
-type stay sysObjectID's.
+Only their serial, model and firmware objects are asked (observations.other_makers); the vendor stays
+sysObjectID's.
 """
 
 from __future__ import annotations

@@ -67,17 +67,16 @@ def other_makers(pen: int, answering: tuple[Oid, ...]) -> tuple[int, ...]:
     Why: a box built on another maker's software answers that maker's MIB for its own serial (Eltex's
     MES2400 switches, sysObjectID under 35265, ARICENT-ISS-MIB's issHardwareSerialNumber under 2076), and a
     product sold on under a new owner's number keeps its old MIB (a SyncServer under 39165 answers
-    Symmetricom's SYMM-SMI under 9070). Their objects are asked after the maker's own, and count only where
-    those name nothing (identify.py takes the first answer).
+    Symmetricom's SYMM-SMI under 9070). Their objects are asked after the maker's own, and identify.py takes
+    each field's first answer in that order; the vendor stays sysObjectID's.
     """
     try:
         table = load_identity_objects()
     except RegistryError:
         return ()
-    found = (enterprise_of(name) for name in answering)
-    return tuple(dict.fromkeys(other for other in found
-                               if other != pen and other in table and not names_agent_software(other)))[
-        :MAX_OTHER_MAKERS]
+    found = dict.fromkeys(enterprise_of(name) for name in answering)
+    return tuple(other for other in found if other != pen and other in table
+                 and not names_agent_software(other))[:MAX_OTHER_MAKERS]
 
 
 def brand_siblings(pen: int) -> tuple[int, ...]:
@@ -202,7 +201,8 @@ def build_observations(host: str, scalars: Mapping[Oid, Any], tables: Tables, *,
         seen_at: when the device answered.
         mibs: the PRESENCE MIBs the device answered (device-type evidence).
         answering: the first object it answers under each enterprise (maker_probe.py): where sysObjectID
-            names no maker, the maker's; else other makers' MIBs it answers, asked for identity only.
+            names no maker, the maker's; else the other makers' whose serial, model and firmware objects
+            were asked too (the modules that answer speak for the type, as any vendor MIB's do).
     """
     sysgroup = system.system_group(scalars)
     ifs = interfaces.read_interfaces(host, tables)
