@@ -41,7 +41,7 @@ from agent.scan.options import SweepOptions
 from agent.scan.snmp.channel import Channel, socket_reason, v3_probe
 from agent.scan.snmp.community import CommunitySession
 from agent.scan.snmp.credentials import Credential, credentials
-from agent.scan.snmp.maker_probe import first_objects, maker_enterprise, wanted
+from agent.scan.snmp.maker_probe import first_objects, maker_enterprise
 from agent.scan.snmp.mib import extend
 from agent.scan.snmp.mib.entity import walk_entities
 from agent.scan.snmp.mib.identity_objects import GET_BATCH, IdObject
@@ -308,23 +308,15 @@ async def read_device(device: Device, options: SweepOptions, *, started: float |
     async def identity_objects() -> str:
         # The vendor's and standard MIBs' serial/model/version objects, beside the walks. A device that
         # refuses one just has fewer answers (noted); noSuchObject is the common answer and costs nothing.
-        # A few GETNEXTs find whose MIBs the device answers (maker_probe.py): where sysObjectID names no
-        # maker, first, and that maker's objects are asked with the rest; else meanwhile, and the objects
-        # of other makers whose MIBs it answers follow in a round of their own (observations.other_makers).
+        # Meanwhile a few GETNEXTs find whose MIBs the device answers (maker_probe.py); the objects of the
+        # makers they name follow in a round of their own: the maker's where sysObjectID names none, else
+        # those of other makers whose MIBs it answers (observations._identity_sources).
         nonlocal answering
         notes: list[str] = []
-        published = list(extend.request(object_id, text(scalars.get(SYS_DESCR, b""))))
-        if wanted(object_id):
-            try:
-                answering = await first_objects(session)
-            except SnmpError as exc:
-                notes.append(f"enterprise probe failed: {exc}")
-            hand, chosen, note = identity_requests(object_id, mibs, answering)
-            notes += [note, await ask(hand, chosen, published)]
-            return "; ".join(n for n in notes if n)
         probe = asyncio.ensure_future(first_objects(session))
         try:
             hand, chosen, note = identity_requests(object_id, mibs)
+            published = list(extend.request(object_id, text(scalars.get(SYS_DESCR, b""))))
             notes += [note, await ask(hand, chosen, published)]
         except BaseException:
             probe.cancel()

@@ -14,7 +14,8 @@ model and firmware objects are asked like a sysObjectID enterprise's (observatio
 first object the device answers there is type evidence where a vendor's MIB says what its subtree
 is (classify/device_type.py PRODUCT_SUBTREES: CHECKPOINT-MIB's on a Gaia firewall's net-snmp agent).
 
-A device whose sysObjectID does name its maker is probed too, beside its other requests: a box built
+Every device is probed, beside its other requests, and the objects of the makers found are asked in a
+round of their own. A device whose sysObjectID does name its maker is probed too: a box built
 on another maker's software answers that maker's MIB for its serial (an Eltex switch, ARICENT-ISS-MIB),
 and a product sold on under a new owner's number its old one's (a SyncServer, Symmetricom's SYMM-SMI).
 Only their serial, model and firmware objects are asked (observations.other_makers); the vendor stays
@@ -37,7 +38,7 @@ MAX_HOPS = 6  # GETNEXTs per device: agents, then the maker, rarely more than fo
 
 def wanted(sys_object_id: str) -> bool:
     """True when sysObjectID names no maker (absent, outside enterprises, or an agent's software): the probe
-    comes first, and names the maker."""
+    names the maker."""
     return not names_its_maker(sys_object_id)
 
 
