@@ -3,7 +3,9 @@ namespace and swept at both depths: the objects come from the public-MIB registr
 this vendor), and the observation says which object each came from. A second device answers with
 net-snmp's own sysObjectID: the maker probe finds whose MIB it answers, which names the vendor and
 whose objects give its serial and release. A third, an access point whose sysDescr is a bare uname
-without its host name, is named by IEEE802dot11-MIB's product name and version of its radio."""
+without its host name, is named by IEEE802dot11-MIB's product name and version of its radio. A fourth, a
+switch whose sysObjectID names its maker, keeps its serial in the MIB of the software it is built on,
+another maker's, which the probe finds (values made up)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ NET_SNMP_DATA = DATA.parent / "maker-probe"
 NET_SNMP_IP = "192.0.2.71"
 AP_DATA = DATA.parent / "dot11-ap"
 AP_IP = "192.0.2.72"
+OTHER_DATA = DATA.parent / "other-maker"
+OTHER_IP = "192.0.2.73"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +41,8 @@ def lab() -> Iterator[Lab]:
         pytest.skip("snmpsim is not installed")
     with Lab([LabHost("vendor-ident", IP, "00:00:5e:00:53:01", snmpsim_data=DATA),
               LabHost("maker-probe", NET_SNMP_IP, "00:00:5e:00:53:02", snmpsim_data=NET_SNMP_DATA),
-              LabHost("dot11-ap", AP_IP, "00:00:5e:00:53:03", snmpsim_data=AP_DATA)]) as running:
+              LabHost("dot11-ap", AP_IP, "00:00:5e:00:53:03", snmpsim_data=AP_DATA),
+              LabHost("other-maker", OTHER_IP, "00:00:5e:00:53:04", snmpsim_data=OTHER_DATA)]) as running:
         yield running
 
 
@@ -80,3 +85,12 @@ def test_an_access_point_is_named_by_its_radio(lab: Lab, depth: str) -> None:
     assert dict(dev["attributes"])["identityEvidence"] == (
         "model from IEEE802dot11-MIB::dot11manufacturerProductName; "
         "firmware from IEEE802dot11-MIB::dot11manufacturerProductVersion")
+
+
+@pytest.mark.parametrize("depth", ["inventory", "discovery"])
+def test_a_switch_built_on_another_makers_software_gives_its_serial_from_that_mib(lab: Lab, depth: str) -> None:
+    dev = _device(lab, depth, OTHER_IP)
+    attributes = dict(dev["attributes"])
+    assert "sysObjectID enterprise 35265" in attributes["vendorEvidence"]  # the vendor stays sysObjectID's
+    assert dev["serial"] == "ES9E003484"
+    assert "serial from ARICENT-ISS-MIB::issHardwareSerialNumber" in attributes["identityEvidence"]
