@@ -102,6 +102,7 @@ from agent.scan.mib_build import BuildError  # raised here too: one error for bo
 from agent.scan.snmp.mib.identity_objects import (
     CAMEL_WORDS,
     COPIES,
+    SYNTAXES,
     names_a_device_type,
     names_a_part_number,
     weak_model_name,
@@ -186,7 +187,6 @@ _TEXT_BASES = frozenset({"OctetString", "DisplayString", "SnmpAdminString", "OCT
 _INTEGER_BASES = frozenset({"Integer32", "Unsigned32", "Gauge32", "INTEGER", "Integer"})
 _READABLE = frozenset({"read-only", "read-write", "read-create"})
 KINDS = ("serial", "model", "firmware")
-SYNTAXES = ("text", "number")  # the registry's last column, by Candidate.number
 
 
 @dataclass(frozen=True, slots=True)

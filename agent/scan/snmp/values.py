@@ -39,6 +39,18 @@ def text(value: Any) -> str:
     return octets(value).decode("utf-8", errors="replace").replace("\x00", "").strip()
 
 
+def is_text(value: Any) -> bool:
+    """An OCTET STRING of printable UTF-8 (trailing NULs and line breaks allowed, as agents send them): what a
+    DisplayString holds, not a number nor binary octets such as a MAC's six bytes."""
+    if not isinstance(value, bytes):
+        return False
+    try:
+        decoded = value.rstrip(b"\x00").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(c.isprintable() or c in "\t\r\n" for c in decoded)
+
+
 def as_int(value: Any) -> int:
     """An integer value, or 0 where the agent sent something else."""
     try:

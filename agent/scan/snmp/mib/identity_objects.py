@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.scan.snmp.oids import Oid
-from agent.scan.snmp.values import text
+from agent.scan.snmp.values import is_text, text
 
 REGISTRY = Path(__file__).with_name("registry") / "identity_objects.tsv.gz"
 # OIDs asked per device (one GET of GET_BATCH); most answer noSuchObject. 32 (24 until IBM's enterprise
@@ -33,6 +33,7 @@ REGISTRY = Path(__file__).with_name("registry") / "identity_objects.tsv.gz"
 MAX_PER_DEVICE = 32
 GET_BATCH = 32  # varbinds per GET: one request per device (two, 12 each, were measurably slower on the lab)
 KINDS = ("serial", "model", "firmware")
+SYNTAXES = ("text", "number")  # the registry's last column: IdObject.number False, True
 # Modules defining one descriptor under one enterprise that make it a MIB copied for each product line, each
 # copy under its line's OID (D-Link's sysSerialNumber in DES-1210-10MEbx, DGS-1210-28ME_AX and twenty more).
 COPIES = 3
@@ -103,14 +104,14 @@ def parse(lines: list[str]) -> dict[int, tuple[IdObject, ...]]:
         parts = line.rstrip("\n").split("\t")
         try:
             pen, kind, oid, name, syntax = parts
-            obj = IdObject(kind, tuple(int(x) for x in oid.split(".")), name, syntax == "number")
+            obj = IdObject(kind, tuple(int(x) for x in oid.split(".")), name, syntax == SYNTAXES[True])
             number = int(pen)
         except ValueError as exc:
             raise RegistryError(f"identity objects registry line {n}: not 'pen, kind, oid, name, syntax' "
                                 f"({exc})") from exc
         if kind not in KINDS:
             raise RegistryError(f"identity objects registry line {n}: unknown kind {kind!r}")
-        if syntax not in ("text", "number"):
+        if syntax not in SYNTAXES:
             raise RegistryError(f"identity objects registry line {n}: unknown syntax {syntax!r}")
         out.setdefault(number, []).append(obj)
     return {pen: tuple(objs) for pen, objs in out.items()}
@@ -212,15 +213,4 @@ def answers(chosen: tuple[IdObject, ...], scalars: Mapping[Oid, Any]) -> tuple[A
     rndBasePhysicalAddress at 89.2.12), a device answering a number, or octets that are no text (a MAC's
     six bytes), for a text object implements the other one."""
     return tuple(Answer(o.kind, value, o.name) for o in chosen
-                 if o.oid in scalars and (o.number or _is_text(scalars[o.oid])) and (value := text(scalars[o.oid])))
-
-
-def _is_text(value: Any) -> bool:
-    """An OCTET STRING of printable UTF-8 (trailing NULs and line breaks allowed, as agents send them)."""
-    if not isinstance(value, bytes):
-        return False
-    try:
-        decoded = value.rstrip(b"\x00").decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return all(c.isprintable() or c in "\t\r\n" for c in decoded)
+                 if o.oid in scalars and (o.number or is_text(scalars[o.oid])) and (value := text(scalars[o.oid])))
