@@ -191,17 +191,18 @@ def module_roots(nodes: Iterable[Node], taken: Iterable[tuple[int, ...]] = ()) -
     return sorted(out.values(), key=lambda n: n.oid)
 
 
-# The words a MIB's object names use for what only one kind of device manages, as a network engineer
-# reads a MIB to learn what its device is: VLANs and spanning tree are a switch's, BGP and OSPF a
-# router's, SSIDs and radios a wireless device's, batteries and outlets power gear's, humidity and
-# door contacts an environment monitor's, VPNs and threats a firewall's, RAID and LUNs storage's, toner
-# and trays a printer's. Matched as whole words of the camelCase name (`vlanPortMode` -> vlan, port,
-# mode). Words many kinds of device use are none of them: port, interface, temperature, fan, policy;
-# sensor and probe (every chassis has sensors); relay (a switch's alarm relay, a DHCP relay); RF and
+# The words a MIB's object names use for what only one kind of device manages, as a network engineer reads a
+# MIB to learn what its device is: VLANs and spanning tree are a switch's (and so are wavelength multiplexing,
+# EDFA amplifiers, ROADMs and OTN framing: optical transport, typed with switches as device_type's sysDescr
+# words type it), BGP and OSPF a router's, SSIDs and radios a wireless device's, batteries and outlets power
+# gear's, humidity and door contacts an environment monitor's, VPNs and threats a firewall's, RAID and LUNs
+# storage's, toner and trays a printer's. Matched as whole words of the camelCase name (`vlanPortMode` ->
+# vlan, port, mode). Words many kinds of device use are none of them: port, interface, temperature, fan,
+# policy; sensor and probe (every chassis has sensors); relay (a switch's alarm relay, a DHCP relay); RF and
 # modulation (cable and video headends modulate RF as much as radios do).
 KIND_WORDS: dict[str, frozenset[str]] = {
     "switch": frozenset({"vlan", "vlans", "stp", "rstp", "mstp", "spanning", "snooping", "fdb", "lacp", "gvrp",
-                         "mvrp", "mirror", "mirroring", "poe"}),
+                         "mvrp", "mirror", "mirroring", "poe", "wdm", "dwdm", "cwdm", "edfa", "roadm", "otn", "otu"}),
     "router": frozenset({"bgp", "ospf", "rip", "isis", "mpls", "vrf", "ldp", "routing"}),
     "wireless": frozenset({"ssid", "wlan", "radio", "rssi", "snr", "wifi", "wireless", "antenna", "dot11"}),
     "ups": frozenset({"battery", "batteries", "ups", "inverter", "bypass", "rectifier", "outlet", "outlets",

@@ -317,6 +317,10 @@ MIXED_LINE = _line_mib("CS", 11, [*(f"pduOutlet{n}State" for n in range(9)), *(f
 @pytest.mark.parametrize(("names", "expected"), [
     (["vlanPortMode", "stpPortState", "STPPortCost", "igmpSnoopingStatus", "lacpPortKey", "portMirrorSource",
       "poePortPower", "mstpRegion", "sysTemperature", "upsBatteryTest"], ("switch", 8, 10)),
+    # Optical transport (a DWDM shelf's channels, its EDFA amplifiers and ROADM degrees) is typed with switches.
+    (["dwdmChannelFrequency", "dwdmChannelPower", "cwdmPortWavelength", "edfaInputPower", "edfaOutputPower",
+      "edfaPumpCurrent", "roadmDegreeState", "otuFecErrors", "otnOduStatus", "laserBias", "shelfSerial"],
+     ("switch", 9, 11)),
     # A kind needs KIND_MIN_OBJECTS objects naming it ...
     (["vlanPortMode", "stpPortState", "sysName"], ("", 2, 3)),
     # ... and KIND_LEAD times as many as the next kind.
