@@ -42,8 +42,9 @@ the MIBs define (the vendor a MIB names when the IANA registry names none), and 
 (module_roots()): a device whose sysObjectID is that node implements that MIB, whose name may say its kind.
 A root line carries three more columns where the module's object names speak mostly of one kind of
 device (spoken_kind()): the kind, how many of its objects name it, and how many objects it has; and one
-`#module<TAB>module<TAB>kind<TAB>naming<TAB>objects<TAB>subtree` line per module that speaks of one
-(module_kinds(); subtree: the deepest OID above all its objects), for a device that answers that
+`#module<TAB>module<TAB>kind<TAB>naming<TAB>objects<TAB>subtrees` line per module that speaks of one
+(module_kinds(); subtrees: the deepest OID above all its objects, or, where that is the enterprise node
+itself, the deepest above each of its largest branches, comma-separated), for a device that answers that
 module's objects whatever its sysObjectID.
 """
 
@@ -245,12 +246,12 @@ def spoken_kind(object_names: Iterable[str]) -> tuple[str, int, int]:
 
 @dataclass(frozen=True, slots=True)
 class ModuleKind:
-    """What a module's object names speak of, and the subtree all its objects lie in."""
+    """What a module's object names speak of, and the subtrees its objects lie in (module_subtrees)."""
 
     kind: str
     naming: int
     objects: int
-    subtree: tuple[int, ...]
+    subtrees: tuple[tuple[int, ...], ...]
 
 
 def module_kinds(nodes: Iterable[Node]) -> dict[str, ModuleKind]:
@@ -276,8 +277,31 @@ def module_kinds(nodes: Iterable[Node]) -> dict[str, ModuleKind]:
         kind, naming, total = spoken_kind(n.name for n in own)
         if not kind:
             continue
-        out[module] = ModuleKind(kind, naming, total, _above_all([n.oid for n in own]))
+        out[module] = ModuleKind(kind, naming, total, module_subtrees([n.oid for n in own]))
     return out
+
+
+BRANCHES_MAX = 2  # branches of an enterprise node kept for a module spanning it (the largest first)
+
+
+def module_subtrees(oids: list[tuple[int, ...]]) -> tuple[tuple[int, ...], ...]:
+    """Where one GETNEXT each asks whether a device implements the module whose objects are `oids`.
+
+    The deepest OID above all of them; where that is the enterprise node itself (a vendor's one MIB,
+    TEGILE-MIB's objects under 43906.1 and 43906.2), a GETNEXT there would find any object of that
+    vendor, so the deepest above each branch of the enterprise node the objects lie in instead, the
+    BRANCHES_MAX with most objects (on equal counts the lower branch). () for none.
+    """
+    above = _above_all(oids)
+    ent = _ENTERPRISE_ARCS
+    if len(above) != len(ent) + 1 or above[:len(ent)] != ent:
+        return (above,) if above else ()
+    branches: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    for oid in oids:
+        if len(oid) > len(above) + 1:
+            branches[oid[len(above)]].append(oid)
+    largest = sorted(branches.items(), key=lambda b: (-len(b[1]), b[0]))[:BRANCHES_MAX]
+    return tuple(_above_all(members) for _, members in largest)
 
 
 def _above_all(oids: list[tuple[int, ...]]) -> tuple[int, ...]:
@@ -322,7 +346,7 @@ def render(rows: list[Node], enterprises: dict[int, tuple[str, str]], source: st
         yield f"#root\t{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}{columns}\n"
     for module, said in sorted((module_said or {}).items()):
         yield (f"#module\t{_clean(module)}\t{said.kind}\t{said.naming}\t{said.objects}\t"
-               f"{'.'.join(map(str, said.subtree))}\n")
+               f"{','.join('.'.join(map(str, arcs)) for arcs in said.subtrees)}\n")
     for n in rows:
         descr = n.description[:DESCRIPTION_MAX]
         yield f"{'.'.join(map(str, n.oid))}\t{_clean(n.name)}\t{_clean(n.module)}\t{_clean(descr)}\n"

@@ -116,18 +116,19 @@ def _load(path: Path) -> _Table:
 
 def _add_module(table: _Table, columns: list[str]) -> None:
     """One `#module` line: the kind the module speaks of, and where its objects lie (under which PEN)."""
-    module, kind, naming, objects, subtree = columns
+    module, kind, naming, objects, subtrees = columns
     if not (kind and naming.isdigit() and objects.isdigit()):
         return
     table.module_kinds[module] = (kind, int(naming), int(objects))
-    try:
-        arcs = tuple(int(x) for x in subtree.split("."))
-    except ValueError:
-        return
-    # Only a subtree below an enterprise's own node can be asked for: a GETNEXT of the enterprise node
-    # finds any object of that vendor.
-    if len(arcs) > len(_ENTERPRISE_ARCS) + 1 and arcs[:len(_ENTERPRISE_ARCS)] == _ENTERPRISE_ARCS:
-        table.speaking.setdefault(arcs[len(_ENTERPRISE_ARCS)], []).append((arcs, module))
+    for subtree in subtrees.split(","):
+        try:
+            arcs = tuple(int(x) for x in subtree.split("."))
+        except ValueError:
+            continue
+        # Only a subtree below an enterprise's own node can be asked for: a GETNEXT of the enterprise node
+        # finds any object of that vendor (a module spanning it names its branches: product_mibs.module_subtrees).
+        if len(arcs) > len(_ENTERPRISE_ARCS) + 1 and arcs[:len(_ENTERPRISE_ARCS)] == _ENTERPRISE_ARCS:
+            table.speaking.setdefault(arcs[len(_ENTERPRISE_ARCS)], []).append((arcs, module))
 
 
 def shared_prefix(names: list[str]) -> str:

@@ -379,7 +379,9 @@ def test_the_speaking_modules_of_an_enterprise_nearest_sysobjectid_first(tmp_pat
         b"#module\tACME-SWITCH-MIB\tswitch\t30\t900\t1.3.6.1.4.1.99999.20.3\n"
         b"#module\tACME-RADIO-MIB\twireless\t12\t60\t1.3.6.1.4.1.99999.20.4\n"
         b"#module\tACME-ALL-MIB\tups\t9\t20\t1.3.6.1.4.1.99999\n"              # the enterprise node: not askable
-        b"#module\tOTHER-MIB\tswitch\t9\t20\t1.3.6.1.4.1.88888.1\n"))
+        b"#module\tOTHER-MIB\tswitch\t9\t20\t1.3.6.1.4.1.88888.1\n"
+        # A module spanning its enterprise node is asked at its branches.
+        b"#module\tWIDE-MIB\tstorage\t9\t20\t1.3.6.1.4.1.66666.1.1,1.3.6.1.4.1.66666.2.3\n"))
     products.use_file(registry)
     assert products.speaking_modules(99999, "1.3.6.1.4.1.99999.20.4.1") == [
         ((1, 3, 6, 1, 4, 1, 99999, 20, 4), "ACME-RADIO-MIB"), ((1, 3, 6, 1, 4, 1, 99999, 20, 3), "ACME-SWITCH-MIB"),
@@ -387,6 +389,8 @@ def test_the_speaking_modules_of_an_enterprise_nearest_sysobjectid_first(tmp_pat
     # Without a sysObjectID to be near, the larger MIB first; at most `limit`.
     assert products.speaking_modules(99999, "", limit=1) == [((1, 3, 6, 1, 4, 1, 99999, 20, 3), "ACME-SWITCH-MIB")]
     assert products.speaking_modules(77777) == []
+    assert products.speaking_modules(66666) == [((1, 3, 6, 1, 4, 1, 66666, 1, 1), "WIDE-MIB"),
+                                                ((1, 3, 6, 1, 4, 1, 66666, 2, 3), "WIDE-MIB")]
     assert products.module_kind("ACME-ALL-MIB") == products.SpokenKind("ups", "ACME-ALL-MIB", 9, 20)
 
 
@@ -532,7 +536,17 @@ def test_a_module_name_two_vendors_share_speaks_for_the_larger_vendors_objects()
     nodes += [Node(_oid("534.6.6.2.1"), "serialNumber", "PDU-MIB", "objecttype"),
               Node(_oid("534.6.6.2.2"), "firmwareVersion", "PDU-MIB", "objecttype")]
     said = product_mibs.module_kinds(nodes)["PDU-MIB"]
-    assert (said.kind, said.objects, said.subtree) == ("ups", 8, _oid("13742.4.1"))
+    assert (said.kind, said.objects, said.subtrees) == ("ups", 8, (_oid("13742.4.1"),))
+
+
+def test_a_module_spanning_its_enterprise_node_is_asked_at_its_largest_branches() -> None:
+    # A vendor's one MIB with objects under two branches of the enterprise node (as TEGILE-MIB's): a GETNEXT
+    # of the node would find any object of the vendor's, so each branch's own subtree is asked instead.
+    oids = [_oid(f"99999.1.1.{i}") for i in range(1, 6)] + [_oid(f"99999.2.3.{i}") for i in range(1, 4)]
+    oids += [_oid("99999.3.1")]
+    assert product_mibs.module_subtrees(oids) == (_oid("99999.1.1"), _oid("99999.2.3"))
+    assert product_mibs.module_subtrees([_oid("99999.4.2.1"), _oid("99999.4.2.7.1")]) == (_oid("99999.4.2"),)
+    assert product_mibs.module_subtrees([]) == ()
 
 
 def test_disks_beside_swap_space_are_a_computers_file_systems_not_storage_gear() -> None:
