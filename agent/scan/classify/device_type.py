@@ -26,6 +26,11 @@ Signals, all standard:
   interfaces only network infrastructure terminates (_INFRASTRUCTURE_IFTYPES: carrier, access-line,
   optical-transport, VLAN and link-aggregation interfaces);
 * ENTITY-MIB classes (RFC 6933): stack(11) and many port(10) entities;
+* the kinds of device a host lists (HOST-RESOURCES-MIB hrDeviceType, RFC 2790 HOST-RESOURCES-TYPES): a
+  tape drive(18) says a server (a computer that backs up to tape; a tape library answers its own MIB);
+* what the entities' sensors measure (ENTITY-SENSOR-MIB entPhySensorType, RFC 3433): relative
+  humidity (percentRH) is an environmental monitor's measure (network gear's sensors read
+  temperatures, fan speeds, voltages, currents and optical power);
 * sysDescr words, matched on word boundaries, after removing phrases that contain a type word
   but mean something else ("Automatic Transfer Switch" is not a switch);
 * a vendor's product subtree, only where the vendor's MIB says what the whole subtree is
@@ -236,6 +241,8 @@ class TypeSignals:
     vendor_objects: tuple[str, ...] = ()       # "MODULE::descriptor" of the vendor MIB objects that answered
     model: str = ""                            # the model the identification found (snmp/identify.py)
     lldp: frozenset[str] = frozenset()         # LLDP capabilities the device advertises (mib/lldp.py)
+    host_devices: tuple[int, ...] = ()         # hrDeviceType of every host device, its arc under hrDeviceTypes
+    sensor_types: tuple[int, ...] = ()         # entPhySensorType of every sensor (ENTITY-SENSOR-MIB)
     if_names: tuple[str, ...] = ()             # ifName (else ifDescr) of every interface
     module_root: str = ""                      # "MODULE::name" of the vendor MIB rooted at sysObjectID
     # The first object the device answers under its maker's enterprise, dotted, where sysObjectID names
@@ -278,6 +285,7 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
     _layers(sig, tally)
     _interfaces(sig, tally)
     _entities(sig, tally)
+    _host_devices(sig, tally)
     _subtree(sig, tally)
     _words(sig, tally)
     _product(sig, tally)
@@ -304,6 +312,13 @@ def decide_type(sig: TypeSignals) -> TypeDecision:
 
 def _fmt(points: int, why: str) -> str:
     return f"{why} ({points:+d})"
+
+
+# The HOST-RESOURCES-TYPES hrDeviceTypes arc (RFC 2790) and the ENTITY-SENSOR-MIB EntitySensorDataType
+# value (RFC 3433) this module reads. (A printer(5) device is no printer evidence of its own: net-snmp
+# lists a Linux box's print queues there, an access controller's and a multiplexer's among them.)
+HR_DEVICE_TAPE = 18
+SENSOR_PERCENT_RH = 9
 
 
 def _presence(sig: TypeSignals, tally: _Tally) -> None:
@@ -429,6 +444,14 @@ def _entities(sig: TypeSignals, tally: _Tally) -> None:
         tally.add("switch", 2, "ENTITY-MIB stack entity")
     if classes.get(10, 0) >= 8:
         tally.add("switch", 1, f"ENTITY-MIB {classes[10]} port entities")
+    if humidity := sig.sensor_types.count(SENSOR_PERCENT_RH):
+        tally.add("iot", 2, f"ENTITY-SENSOR {humidity} humidity sensor(s)")
+
+
+def _host_devices(sig: TypeSignals, tally: _Tally) -> None:
+    """What the host's device table lists beside its processors, network interfaces and disks."""
+    if tapes := sig.host_devices.count(HR_DEVICE_TAPE):
+        tally.add("server", 2, f"HOST-RESOURCES {tapes} tape drive(s)")
 
 
 def _subtree(sig: TypeSignals, tally: _Tally) -> None:

@@ -28,6 +28,9 @@ ENT_PHYSICAL = (1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1)   # ENTITY-MIB::entPhysicalEnt
 HR_SYSTEM = (1, 3, 6, 1, 2, 1, 25, 1)               # HOST-RESOURCES-MIB::hrSystem
 HR_MEMORY_SIZE = (1, 3, 6, 1, 2, 1, 25, 2, 2, 0)    # HOST-RESOURCES-MIB::hrMemorySize.0 (KiB)
 HR_SW_INSTALLED = (1, 3, 6, 1, 2, 1, 25, 6, 3, 1)   # HOST-RESOURCES-MIB::hrSWInstalledEntry
+HR_DEVICE = (1, 3, 6, 1, 2, 1, 25, 3, 2, 1)         # HOST-RESOURCES-MIB::hrDeviceEntry
+HR_DEVICE_TYPES = (1, 3, 6, 1, 2, 1, 25, 3, 1)      # HOST-RESOURCES-TYPES::hrDeviceTypes (hrDeviceType values)
+ENT_PHY_SENSOR = (1, 3, 6, 1, 2, 1, 99, 1, 1, 1)    # ENTITY-SENSOR-MIB::entPhySensorEntry (RFC 3433)
 LLDP_LOC_PORT = (1, 0, 8802, 1, 1, 2, 1, 3, 7, 1)   # LLDP-MIB::lldpLocPortEntry
 LLDP_REM = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1)        # LLDP-MIB::lldpRemEntry
 LLDP_REM_MAN_ADDR = (1, 0, 8802, 1, 1, 2, 1, 4, 2, 1)  # LLDP-MIB::lldpRemManAddrEntry
@@ -46,6 +49,8 @@ COLUMNS: dict[str, tuple[Oid, ...]] = {
     # class, then descr containedIn name firmwareRev softwareRev serial mfg model (mib/entity.py)
     "ent": tuple((*ENT_PHYSICAL, c) for c in (5, 2, 4, 7, 9, 10, 11, 12, 13)),
     "hr": (HR_SYSTEM,),
+    "hrdev": ((*HR_DEVICE, 2),),                                    # hrDeviceType (a device type's OID)
+    "sensor": ((*ENT_PHY_SENSOR, 1),),                              # entPhySensorType
     "sw": ((*HR_SW_INSTALLED, 2), (*HR_SW_INSTALLED, 5)),          # name date
     "lldploc": ((*LLDP_LOC_PORT, 3), (*LLDP_LOC_PORT, 4)),          # portId portDesc
     "lldp": tuple((*LLDP_REM, c) for c in (4, 5, 6, 7, 8, 9, 10)),
@@ -79,7 +84,8 @@ def tables_to_walk(present: Mapping[str, bool]) -> list[str]:
 TABLE_PREFIX: dict[str, Oid] = {
     "if": IF_ENTRY, "ifx": IF_X_ENTRY, "ipad": IP_AD_ENTRY, "arp": IP_NET_TO_MEDIA, "arp2": IP_NET_TO_PHYS,
     "bport": DOT1D_BASE_PORT_IFINDEX[:-1], "fdb": DOT1D_TP_FDB, "qfdb": DOT1Q_TP_FDB,
-    "qvlan": DOT1Q_VLAN_FDB_ID[:-1], "ent": ENT_PHYSICAL, "hr": HR_SYSTEM, "sw": HR_SW_INSTALLED,
+    "qvlan": DOT1Q_VLAN_FDB_ID[:-1], "ent": ENT_PHYSICAL, "hr": HR_SYSTEM, "hrdev": HR_DEVICE,
+    "sensor": ENT_PHY_SENSOR, "sw": HR_SW_INSTALLED,
     "lldploc": LLDP_LOC_PORT, "lldp": LLDP_REM, "lldpman": LLDP_REM_MAN_ADDR,
 }
 SYS_SERVICES = (*SYSTEM, 7, 0)                       # SNMPv2-MIB::sysServices.0
@@ -133,13 +139,16 @@ def present_mibs(values: Sequence[Any]) -> frozenset[str]:
 # virtual ones when picking the device's MAC --, MAC, speed and state: an interface record without
 # its state would read as "down", which the interface record cannot tell from "not asked");
 # ipAddrTable says which interface carries the address we asked (so the device MAC is the one an
-# inventory reports); the chassis gives serial, model and manufacturer. Classification needs only
-# the system scalars, the LLDP capabilities and the PRESENCE census, which discovery asks too.
+# inventory reports); the chassis gives serial, model and manufacturer. Classification needs besides
+# the system scalars, the LLDP capabilities and the PRESENCE census, which discovery asks too, the kinds
+# of the host's devices and of the entities' sensors (one column each, walked only where it has rows).
 DISCOVERY_COLUMNS: dict[str, tuple[Oid, ...]] = {
     "if": COLUMNS["if"],
     "ifx": COLUMNS["ifx"],
     "ipad": COLUMNS["ipad"],
     "ent": COLUMNS["ent"],
+    "hrdev": COLUMNS["hrdev"],
+    "sensor": COLUMNS["sensor"],
 }
 DISCOVERY_SCALARS: tuple[Oid, ...] = tuple(o for o in SCALARS
                                            if o[:len(SYSTEM)] == SYSTEM or o == LLDP_LOC_SYS_CAP_ENABLED)

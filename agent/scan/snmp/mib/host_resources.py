@@ -1,5 +1,6 @@
-"""HOST-RESOURCES-MIB (RFC 2790): hrSystem scalars and hrMemorySize -> attributes, and
-hrSWInstalledTable -> installed software.
+"""HOST-RESOURCES-MIB (RFC 2790): hrSystem scalars and hrMemorySize -> attributes,
+hrSWInstalledTable -> installed software, and hrDeviceTable -> the kinds of device the host lists
+(device-type evidence).
 
 Software names stay raw: the collector splits "OpenSSL 1.0.1e (32-bit)"-style names, so nothing
 is guessed here.
@@ -12,8 +13,8 @@ from typing import Any
 
 from agent.facts.model import SoftwareItem
 from agent.scan.snmp.mib import Tables
-from agent.scan.snmp.oids import HR_MEMORY_SIZE, HR_SW_INSTALLED, HR_SYSTEM, Oid
-from agent.scan.snmp.values import as_int, octets, parse_date_and_time, rows_by_index, text
+from agent.scan.snmp.oids import HR_DEVICE_TYPES, HR_MEMORY_SIZE, HR_SW_INSTALLED, HR_SYSTEM, Oid
+from agent.scan.snmp.values import as_int, dotted, octets, oid_text, parse_date_and_time, rows_by_index, text
 
 # hrSystem columns reported under their MIB names (hrSystemDate, column 2, is parsed apart).
 _HR_SYSTEM_LABELS = {1: "hrSystemUptime", 3: "hrSystemInitialLoadDevice", 4: "hrSystemInitialLoadParameters",
@@ -45,4 +46,15 @@ def software(tables: Tables) -> tuple[SoftwareItem, ...]:
         if name:
             out.append(SoftwareItem(name=name, version="", source="snmp",
                                     installed_at=parse_date_and_time(octets(cols[5])) if 5 in cols else None))
+    return tuple(out)
+
+
+def device_types(tables: Tables) -> tuple[int, ...]:
+    """hrDeviceType of every device the host lists, as its arc under HOST-RESOURCES-TYPES hrDeviceTypes
+    (processor 3, network 4, printer 5, diskStorage 6, tape 18 ...); 0 for a type registered elsewhere."""
+    under = dotted(HR_DEVICE_TYPES) + "."
+    out: list[int] = []
+    for _oid, value in (r for w in tables.get("hrdev", ()) for r in w.rows):
+        arc = oid_text(value).lstrip(".").removeprefix(under)
+        out.append(int(arc) if arc.isdigit() else 0)
     return tuple(out)

@@ -292,6 +292,18 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "wireless", "answers ACME-RADIO-MIB, 8 of whose 79 objects name wireless functions (+2)"),
     ("a firewall with VLANs names itself", {"sys_descr": "Acme firewall", "if_types": (ETH,) * 10 + (135, 161)},
      "firewall", "sysDescr 'firewall' (+8)"),
+    # --- HOST-RESOURCES device types (RFC 2790), ENTITY-SENSOR sensor types (RFC 3433) ---
+    # ibm-power-chrp lists 32 processors, 9 network interfaces, 4 disks, a tape drive and 2 memories.
+    ("a host with a tape drive (ibm-power-chrp)", {
+        "sys_object_id": "1.3.6.1.4.1.2.3.1.2.1.1.3", "sys_descr": "IBM PowerPC CHRP Computer", "services": 72,
+        "host_devices": (3,) * 32 + (4,) * 9 + (6,) * 4 + (18, 20, 20)},
+     "server", "HOST-RESOURCES 1 tape drive(s) (+2)"),
+    ("processors, network interfaces and disks say no type", {"host_devices": (3, 3, 4, 4, 6, 12)}, "unknown", ""),
+    ("a humidity sensor", {"sensor_types": (8, 9)}, "iot", "ENTITY-SENSOR 1 humidity sensor(s) (+2)"),
+    ("temperatures, fans and optical power say no type", {"sensor_types": (8, 8, 10, 10, 6, 5, 4)}, "unknown", ""),
+    ("a switch that reads humidity stays a switch", {"mibs": frozenset({"bridge-mib", "q-bridge"}),
+                                                     "if_types": (ETH,) * 28, "sensor_types": (8, 9)},
+     "switch", "BRIDGE-MIB answers (+2)"),
 ]
 
 

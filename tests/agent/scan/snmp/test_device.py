@@ -114,6 +114,8 @@ RECORDINGS = {
     "network/wifi/ubiquiti-m5.snmprec.bz2": ("192.0.2.102", "wireless"),
     "UPS/eastpower-istars-swv053.snmprec.bz2": ("192.0.2.103", "ups"),
     "os/linux/slackware.snmprec.bz2": ("192.0.2.104", "server"),
+    # Typed by the tape drive its HOST-RESOURCES device table lists, read at both depths.
+    "os/linux/ibm-power-chrp.snmprec.bz2": ("192.0.2.105", "server"),
 }
 
 
