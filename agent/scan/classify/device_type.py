@@ -28,6 +28,8 @@ Signals, all standard:
 * ENTITY-MIB classes (RFC 6933): stack(11) and many port(10) entities;
 * the kinds of device a host lists (HOST-RESOURCES-MIB hrDeviceType, RFC 2790 HOST-RESOURCES-TYPES): a
   tape drive(18) says a server (a computer that backs up to tape; a tape library answers its own MIB);
+  printer rows count as a printer's own only where the printer is the first device (else they are a
+  computer's print queues, listed after its processors);
 * what the entities' sensors measure (ENTITY-SENSOR-MIB entPhySensorType, RFC 3433): relative
   humidity (percentRH) is an environmental monitor's measure (network gear's sensors read
   temperatures, fan speeds, voltages, currents and optical power);
@@ -241,7 +243,7 @@ class TypeSignals:
     vendor_objects: tuple[str, ...] = ()       # "MODULE::descriptor" of the vendor MIB objects that answered
     model: str = ""                            # the model the identification found (snmp/identify.py)
     lldp: frozenset[str] = frozenset()         # LLDP capabilities the device advertises (mib/lldp.py)
-    host_devices: tuple[int, ...] = ()         # hrDeviceType of every host device, its arc under hrDeviceTypes
+    host_devices: tuple[int, ...] = ()         # hrDeviceType of every host device in index order (its arc)
     sensor_types: tuple[int, ...] = ()         # entPhySensorType of every sensor (ENTITY-SENSOR-MIB)
     if_names: tuple[str, ...] = ()             # ifName (else ifDescr) of every interface
     module_root: str = ""                      # "MODULE::name" of the vendor MIB rooted at sysObjectID
@@ -314,10 +316,10 @@ def _fmt(points: int, why: str) -> str:
     return f"{why} ({points:+d})"
 
 
-# The HOST-RESOURCES-TYPES hrDeviceTypes arc (RFC 2790) and the ENTITY-SENSOR-MIB EntitySensorDataType
+# The HOST-RESOURCES-TYPES hrDeviceTypes arcs (RFC 2790) and the ENTITY-SENSOR-MIB EntitySensorDataType
 # value (RFC 3433) this module reads. (A printer(5) device is no printer evidence of its own: net-snmp
 # lists a Linux box's print queues there, an access controller's and a multiplexer's among them.)
-HR_DEVICE_TAPE = 18
+HR_DEVICE_PRINTER, HR_DEVICE_TAPE = 5, 18
 SENSOR_PERCENT_RH = 9
 
 
@@ -342,7 +344,12 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
     if wlc:
         points = 7 if any(k != "wlc-huawei" for k in wlc) else 5
         tally.add("wireless", points, f"manages access points ({', '.join(wlc)} answers)")
-    if "hr-printer" in mibs and "host-resources" not in mibs:
+    # A printer's own agent lists the printer as its first device; a computer's lists its processors
+    # first and its print queues after them (net-snmp numbers devices by type: processors from 768 or
+    # 196608, printers from 1280 or 327680), on the Linux inside a WLAN controller or a WDM multiplexer
+    # too. Where the device table is unknown, the printer rows speak as before.
+    queues = bool(sig.host_devices) and sig.host_devices[0] != HR_DEVICE_PRINTER
+    if "hr-printer" in mibs and "host-resources" not in mibs and not queues:
         # Printer rows without the host's hrSystem group: the agent describes a printer, not a
         # computer's print queues (HOST-RESOURCES-MIB hrPrinterTable 1.3.6.1.2.1.25.3.5, RFC 2790).
         tally.add("printer", 3, "hrPrinterTable without hrSystem")
@@ -350,7 +357,7 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
     # built on net-snmp (an ADC, a DPI box, a VoIP gateway, a printer) with its maker's, and then
     # HOST-RESOURCES says only that its agent implements the MIB (issue 16: appliances called "server").
     appliance = names_its_maker(sig.sys_object_id)
-    if "hr-printer" in mibs and "host-resources" in mibs and appliance:
+    if "hr-printer" in mibs and "host-resources" in mibs and appliance and not queues:
         # Printer rows from the printer's own agent, not a computer's print queues.
         tally.add("printer", 3, "hrPrinterTable under a vendor's sysObjectID")
     host = not appliance and _may_be_server(sig.sys_descr) and _agent_as_shipped(sig.sys_descr)

@@ -301,6 +301,18 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("processors, network interfaces and disks say no type", {"host_devices": (3, 3, 4, 4, 6, 12)}, "unknown", ""),
     ("a humidity sensor", {"sensor_types": (8, 9)}, "iot", "ENTITY-SENSOR 1 humidity sensor(s) (+2)"),
     ("temperatures, fans and optical power say no type", {"sensor_types": (8, 8, 10, 10, 6, 5, 4)}, "unknown", ""),
+    # A printer's agent lists the printer first (zebra: printer, 2 processors, a parallel port, memories);
+    # net-snmp on a multiplexer lists a processor, network interfaces, then a print queue.
+    ("a printer's own device table (zebra)", {"sys_object_id": "1.3.6.1.4.1.10642.1.1",
+                                              "mibs": frozenset({"hr-printer", "host-resources"}),
+                                              "host_devices": (5, 3, 3, 15, 20, 21)},
+     "printer", "hrPrinterTable under a vendor's sysObjectID (+3)"),
+    ("print queues after the processors (lambdatrail)", {
+        "sys_object_id": "1.3.6.1.4.1.35616.5", "sys_descr": "Lambdatrail-S - xWDM Multiplexer (SFP - SFP)",
+        "mibs": frozenset({"hr-printer", "host-resources"}), "host_devices": (3, 4, 4, 4, 4, 5, 12)},
+     "switch", "sysDescr 'xWDM' (+3)"),
+    ("print queues without hrSystem say little", {"mibs": frozenset({"hr-printer"}), "host_devices": (3, 4, 5)},
+     "unknown", ""),
     ("a switch that reads humidity stays a switch", {"mibs": frozenset({"bridge-mib", "q-bridge"}),
                                                      "if_types": (ETH,) * 28, "sensor_types": (8, 9)},
      "switch", "BRIDGE-MIB answers (+2)"),
