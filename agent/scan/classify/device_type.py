@@ -20,11 +20,12 @@ Signals, all standard:
   CAPWAP-BASE-MIB (RFC 5833) and the AP tables of controller MIBs -> wireless (a controller);
 * IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly;
 * sysServices (RFC 3418 layer bits): 0x02 datalink, 0x04 internet, 0x08 end-to-end, 0x40 applications;
-* interface types (IANAifType-MIB): ieee80211(71) radios (one or two beside four or more Ethernet
-  ports: a router's built-in Wi-Fi; radios typed as Ethernet count by their driver's name, "ath0",
-  "wlan0", on a device that is not a computer), many Ethernet ports (a switch, weakly), and the
-  interfaces only network infrastructure terminates (_INFRASTRUCTURE_IFTYPES: carrier, access-line,
-  optical-transport, VLAN and link-aggregation interfaces);
+* interface types (IANAifType-MIB): IEEE 802.11 radios (ieee80211(71) and CAPWAP's 802.11 ifTypes; one
+  or two beside four or more Ethernet ports: a router's built-in Wi-Fi; radios typed as Ethernet count
+  by their driver's name, "ath0", "wlan0", on a device that is not a computer), many Ethernet ports
+  (a switch, weakly), and the interfaces only network infrastructure terminates
+  (_INFRASTRUCTURE_IFTYPES: carrier, access-line, optical-transport, VLAN, link-aggregation and
+  radio-link interfaces);
 * ENTITY-MIB classes (RFC 6933): stack(11) and many port(10) entities;
 * the kinds of device a host lists (HOST-RESOURCES-MIB hrDeviceType, RFC 2790 HOST-RESOURCES-TYPES): a
   tape drive(18) says a server (a computer that backs up to tape; a tape library answers its own MIB);
@@ -89,7 +90,9 @@ PRECEDENCE = ("printer", "ups", "bmc", "camera", "phone", "storage", "firewall",
 
 # IANAifType-MIB: ethernetCsmacd(6), fastEther(62), fastEtherFX(69), gigabitEthernet(117).
 _ETHERNET = frozenset({6, 62, 69, 117})
-_IEEE80211 = 71
+# ieee80211(71), and the 802.11 radios and BSSes CAPWAP's MIB (RFC 5833) gives their own ifTypes:
+# capwapDot11Profile(252), capwapDot11Bss(253), capwapWtpVirtualRadio(254).
+_IEEE80211 = frozenset({71, 252, 253, 254})
 
 # (sysObjectID prefix, type, MIB that defines the subtree). Longest prefix wins.
 PRODUCT_SUBTREES: tuple[tuple[str, str, str], ...] = (
@@ -398,6 +401,9 @@ _INFRASTRUCTURE_IFTYPES: tuple[tuple[str, int, frozenset[int], str], ...] = (
     ("switch", 2, frozenset({195, 196}), "optical transport"),
     # l2vlan(135) l3ipvlan(136) ieee8023adLag(161)
     ("switch", 1, frozenset({135, 136, 161}), "VLAN or link-aggregation"),
+    # propWirelessP2P(157) radioMAC(188) ieee80216WMAN(237): a microwave or WiMAX radio link's end,
+    # beside however many Ethernet ports (a backhaul radio has a few)
+    ("wireless", 3, frozenset({157, 188, 237}), "radio link (point-to-point radio, radio MAC, WiMAX)"),
 )
 
 
@@ -409,9 +415,9 @@ _RADIO_NAMES = re.compile(r"((?:ath|wifi|wlan|ra|wl)\d+)(?:[.-]\d+)?", re.IGNORE
 
 
 def _interfaces(sig: TypeSignals, tally: _Tally) -> None:
-    radios = sum(1 for t in sig.if_types if t == _IEEE80211)
+    radios = sum(1 for t in sig.if_types if t in _IEEE80211)
     ports = sum(1 for t in sig.if_types if t in _ETHERNET)
-    kind, how = "IEEE 802.11 interface(s)", " (ifType 71)"
+    kind, how = "IEEE 802.11 interface(s)", f" (ifType {', '.join(map(str, sorted(set(sig.if_types) & _IEEE80211)))})"
     # Radios known by name count on a device that is not a computer (hrSystem), and on one that is
     # only when it has two or more (an access point's 2.4 and 5 GHz radios, on an agent that answers
     # HOST-RESOURCES as Linux APs do): a laptop's or a single-board computer's one wlan0 does not make

@@ -292,6 +292,15 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "wireless", "answers ACME-RADIO-MIB, 8 of whose 79 objects name wireless functions (+2)"),
     ("a firewall with VLANs names itself", {"sys_descr": "Acme firewall", "if_types": (ETH,) * 10 + (135, 161)},
      "firewall", "sysDescr 'firewall' (+8)"),
+    # --- radio ifTypes besides ieee80211 (IANAifType-MIB) ---
+    ("a microwave radio's radio MAC beside its Ethernet ports", {"if_types": (ETH,) * 4 + (188, 1)},
+     "wireless", "radio link (point-to-point radio, radio MAC, WiMAX) interfaces (ifType 188) (+3)"),
+    ("a proprietary point-to-point wireless interface", {"if_types": (24, ETH, 157)},
+     "wireless", "radio link (point-to-point radio, radio MAC, WiMAX) interfaces (ifType 157) (+3)"),
+    ("CAPWAP 802.11 BSSes beside a router's LAN ports (keenetic)", {"if_types": (ETH,) * 23 + (253, 253)},
+     "router", "2 IEEE 802.11 interface(s) beside 23 Ethernet ports (+3)"),
+    ("a controller's CAPWAP virtual radios", {"if_types": (ETH, ETH) + (254,) * 40},
+     "wireless", "40 IEEE 802.11 interface(s) (ifType 254) (+3)"),
     # --- HOST-RESOURCES device types (RFC 2790), ENTITY-SENSOR sensor types (RFC 3433) ---
     # ibm-power-chrp lists 32 processors, 9 network interfaces, 4 disks, a tape drive and 2 memories.
     ("a host with a tape drive (ibm-power-chrp)", {
