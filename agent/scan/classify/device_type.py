@@ -393,17 +393,25 @@ def _layers(sig: TypeSignals, tally: _Tally) -> None:
 
 # IANAifType-MIB numbers of interfaces that only network infrastructure terminates.
 _INFRASTRUCTURE_IFTYPES: tuple[tuple[str, int, frozenset[int], str], ...] = (
-    # ds1(18) ds3(30) frameRelay(32) atm(37) sonet(39) docsCableMaclayer(127) mplsTunnel(150) mpls(166)
-    ("router", 2, frozenset({18, 30, 32, 37, 39, 127, 150, 166}), "carrier (TDM, SONET, ATM, DOCSIS, MPLS)"),
-    # adsl(94) vdsl(97) gpon(250) vdsl2(251): the subscriber side of DSLAMs and OLTs
-    ("switch", 2, frozenset({94, 97, 250, 251}), "access line (DSL, GPON)"),
-    # opticalChannel(195) opticalTransport(196): DWDM and OTN transport gear
-    ("switch", 2, frozenset({195, 196}), "optical transport"),
+    # ds1(18) ds3(30) frameRelay(32) atm(37) sonet(39) mplsTunnel(150) mpls(166), and a CMTS's DOCSIS
+    # MAC, downstream and upstream interfaces: docsCableMaclayer(127) docsCableDownstream(128)
+    # docsCableUpstream(129) docsCableUpstreamChannel(205) docsCableMCmtsDownstream(229)
+    # docsCableUpstreamRfPort(256)
+    ("router", 2, frozenset({18, 30, 32, 37, 39, 150, 166, 127, 128, 129, 205, 229, 256}),
+     "carrier (TDM, SONET, ATM, DOCSIS, MPLS)"),
+    # ipForward(142), "IP Forwarding Interface": a routed interface (Nokia's SR OS, Teldat, a CMTS)
+    ("router", 2, frozenset({142}), "IP forwarding"),
+    # adsl(94) vdsl(97) gpon(250) vdsl2(251) gfast(279), the EPON and GPON ports and ONUs of an OLT
+    # (aluEpon(266) to aluGponPhysicalUni(271)): the subscriber side of DSLAMs and OLTs
+    ("switch", 2, frozenset({94, 97, 250, 251, 279, 266, 267, 268, 269, 270, 271}), "access line (DSL, PON)"),
+    # opticalChannel(195) opticalTransport(196) otnOdu(260) otnOtu(261): DWDM and OTN transport gear
+    ("switch", 2, frozenset({195, 196, 260, 261}), "optical transport"),
     # l2vlan(135) l3ipvlan(136) ieee8023adLag(161)
     ("switch", 1, frozenset({135, 136, 161}), "VLAN or link-aggregation"),
-    # propWirelessP2P(157) radioMAC(188) ieee80216WMAN(237): a microwave or WiMAX radio link's end,
-    # beside however many Ethernet ports (a backhaul radio has a few)
-    ("wireless", 3, frozenset({157, 188, 237}), "radio link (point-to-point radio, radio MAC, WiMAX)"),
+    # propWirelessP2P(157) radioMAC(188) cblVectaStar(228) ieee80216WMAN(237)
+    # microwaveCarrierTermination(295) microwaveRadioLinkTerminal(296): a microwave or WiMAX radio
+    # link's end, beside however many Ethernet ports (a backhaul radio has a few)
+    ("wireless", 3, frozenset({157, 188, 228, 237, 295, 296}), "radio link (point-to-point radio, radio MAC, WiMAX)"),
 )
 
 
@@ -651,8 +659,15 @@ _ROUTER_IF_NAMES = re.compile(r"(wwan|qmimux|rmnet_data|rmnet|lte)\d+|cellular ?
                               re.IGNORECASE)
 
 
+# IANAifType-MIB wwanPP(243) "3GPP WWAN", wwanPP2(244) "3GPP2 WWAN": a cellular modem's interface.
+_WWAN_IFTYPES = frozenset({243, 244})
+
+
 def _wan_interfaces(sig: TypeSignals, tally: _Tally) -> None:
-    """A cellular or dial-up WAN interface: the device routes a LAN onto that link. Weaker on a host
-    (hrSystem answers): a laptop's cellular card is named alike."""
+    """A cellular or dial-up WAN interface, by name or by its cellular ifType: the device routes a LAN
+    onto that link. Weaker on a host (hrSystem answers): a laptop's cellular card is named alike."""
+    points = 2 if "host-resources" in sig.mibs else 3
     if found := next((n for n in sig.if_names if _ROUTER_IF_NAMES.fullmatch(n.strip())), ""):
-        tally.add("router", 2 if "host-resources" in sig.mibs else 3, f"WAN interface {found!r}")
+        tally.add("router", points, f"WAN interface {found!r}")
+    elif wwan := sorted(set(sig.if_types) & _WWAN_IFTYPES):
+        tally.add("router", points, f"cellular WAN interface (ifType {', '.join(map(str, wwan))})")
