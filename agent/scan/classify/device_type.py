@@ -18,7 +18,8 @@ Signals, all standard:
   a PC's CPU (x86_64, amd64, i386 as uname -m ends a Unix sysDescr) under that same agent's or OS's
   sysObjectID counts as hrSystem does where the agent's view leaves HOST-RESOURCES out;
   CAPWAP-BASE-MIB (RFC 5833) and the AP tables of controller MIBs -> wireless (a controller);
-* IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly;
+* IP-MIB ipForwarding (RFC 4293): 1 = the device forwards (router), weakly; BGP4-MIB peers (RFC 4273)
+  and OSPF-MIB ospfAdminStat enabled (RFC 4750): a routing protocol at work (router; OSPF weakly);
 * sysServices (RFC 3418 layer bits): 0x02 datalink, 0x04 internet, 0x08 end-to-end, 0x40 applications;
 * interface types (IANAifType-MIB): IEEE 802.11 radios (ieee80211(71) and CAPWAP's 802.11 ifTypes; one
   or two beside four or more Ethernet ports: a router's built-in Wi-Fi; radios typed as Ethernet count
@@ -371,6 +372,12 @@ def _presence(sig: TypeSignals, tally: _Tally) -> None:
     # The census reports ipForwarding = forwarding(1) as the "ip-forwarding" key (oids.PRESENCE_WHEN).
     if sig.ip_forwarding == 1 or "ip-forwarding" in mibs:
         tally.add("router", 1, "ipForwarding = 1")
+    # Routing protocols at work: a BGP speaker with peers exchanges routes between networks; OSPF runs
+    # on routers and on the layer-3 switches of a campus core, so it weighs less.
+    if "bgp-peers" in mibs:
+        tally.add("router", 2, "BGP-4 peers configured (bgpPeerTable has rows)")
+    if "ospf-enabled" in mibs:
+        tally.add("router", 1, "OSPF enabled (ospfAdminStat)")
 
 
 def _layers(sig: TypeSignals, tally: _Tally) -> None:

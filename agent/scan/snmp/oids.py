@@ -107,6 +107,9 @@ PRESENCE: dict[str, Oid] = {
     "q-bridge": (1, 3, 6, 1, 2, 1, 17, 7, 1, 1),     # Q-BRIDGE-MIB::dot1qBase (RFC 4363)
     "ip-forwarding": (1, 3, 6, 1, 2, 1, 4, 1),       # IP-MIB::ipForwarding.0 (RFC 4293)
     "rmon2-probe": (1, 3, 6, 1, 2, 1, 16, 19),       # RMON2-MIB::probeConfig (RFC 4502)
+    # Routing protocols at work: BGP peers configured, OSPF enabled (ospfAdminStat = enabled(1)).
+    "bgp-peers": (1, 3, 6, 1, 2, 1, 15, 3, 1),       # BGP4-MIB::bgpPeerEntry (RFC 4273)
+    "ospf-enabled": (1, 3, 6, 1, 2, 1, 14, 1, 2),    # OSPF-MIB::ospfAdminStat (RFC 4750)
     # Tables of access points a wireless LAN controller manages: the standard CAPWAP MIB and the
     # AP tables of the controllers' own MIBs (rows exist only on a controller).
     "wlc-capwap": (1, 3, 6, 1, 2, 1, 196, 1),        # CAPWAP-BASE-MIB::capwapBaseObjects (RFC 5833)
@@ -125,8 +128,9 @@ FIRST_ROWS: tuple[tuple[str, Oid, str], ...] = (
     ("firmware", (1, 2, 840, 10036, 3, 1, 2, 1, 4), "IEEE802dot11-MIB::dot11manufacturerProductVersion"),
 )
 # PRESENCE entries that count only when their first object has this value: ipForwarding is
-# answered by every IP host; forwarding(1) is the evidence, notForwarding(2) is not.
-PRESENCE_WHEN: dict[str, int] = {"ip-forwarding": 1}
+# answered by every IP host; forwarding(1) is the evidence, notForwarding(2) is not. So is
+# ospfAdminStat by every agent that implements OSPF-MIB; enabled(1) is the evidence.
+PRESENCE_WHEN: dict[str, int] = {"ip-forwarding": 1, "ospf-enabled": 1}
 
 
 def present_mibs(values: Sequence[Any]) -> frozenset[str]:

@@ -292,6 +292,13 @@ CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "wireless", "answers ACME-RADIO-MIB, 8 of whose 79 objects name wireless functions (+2)"),
     ("a firewall with VLANs names itself", {"sys_descr": "Acme firewall", "if_types": (ETH,) * 10 + (135, 161)},
      "firewall", "sysDescr 'firewall' (+8)"),
+    # --- routing protocols at work (BGP4-MIB, OSPF-MIB) ---
+    ("a BGP speaker with peers", {"mibs": frozenset({"bgp-peers"}), "if_types": (ETH,) * 4},
+     "router", "BGP-4 peers configured (bgpPeerTable has rows) (+2)"),
+    ("OSPF enabled alone says little", {"mibs": frozenset({"ospf-enabled"})}, "unknown", ""),
+    ("a campus core switch running OSPF stays a switch", {
+        "mibs": frozenset({"ospf-enabled", "bridge-mib", "q-bridge"}), "if_types": (ETH,) * 48, "services": 6},
+     "switch", "BRIDGE-MIB answers (+2)"),
     # --- radio ifTypes besides ieee80211 (IANAifType-MIB) ---
     ("a microwave radio's radio MAC beside its Ethernet ports", {"if_types": (ETH,) * 4 + (188, 1)},
      "wireless", "radio link (point-to-point radio, radio MAC, WiMAX) interfaces (ifType 188) (+3)"),
