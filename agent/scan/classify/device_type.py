@@ -321,8 +321,8 @@ def _fmt(points: int, why: str) -> str:
 
 
 # The HOST-RESOURCES-TYPES hrDeviceTypes arcs (RFC 2790) and the ENTITY-SENSOR-MIB EntitySensorDataType
-# value (RFC 3433) this module reads. (A printer(5) device is no printer evidence of its own: net-snmp
-# lists a Linux box's print queues there, an access controller's and a multiplexer's among them.)
+# value (RFC 3433) this module reads. A printer(5) device adds no points of its own (net-snmp lists a
+# Linux box's print queues there); its place tells a printer's hrPrinterTable from a computer's (_presence).
 HR_DEVICE_PRINTER, HR_DEVICE_TAPE = 5, 18
 SENSOR_PERCENT_RH = 9
 
