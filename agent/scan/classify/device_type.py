@@ -400,12 +400,15 @@ def _layers(sig: TypeSignals, tally: _Tally) -> None:
 
 # IANAifType-MIB numbers of interfaces that only network infrastructure terminates.
 _INFRASTRUCTURE_IFTYPES: tuple[tuple[str, int, frozenset[int], str], ...] = (
-    # ds1(18) ds3(30) frameRelay(32) atm(37) sonet(39) mplsTunnel(150) mpls(166), and a CMTS's DOCSIS
-    # MAC, downstream and upstream interfaces: docsCableMaclayer(127) docsCableDownstream(128)
-    # docsCableUpstream(129) docsCableUpstreamChannel(205) docsCableMCmtsDownstream(229)
-    # docsCableUpstreamRfPort(256)
-    ("router", 2, frozenset({18, 30, 32, 37, 39, 150, 166, 127, 128, 129, 205, 229, 256}),
-     "carrier (TDM, SONET, ATM, DOCSIS, MPLS)"),
+    # TDM and ISDN lines: ds1(18) e1(19) basicISDN(20) primaryISDN(21) ds3(30) isdn(63) isdns(75)
+    # isdnu(76) ds0(81) ds0Bundle(82); SONET/SDH: sonet(39) sonetPath(50) sonetVT(51) pos(171); frame
+    # relay, ATM and HDLC: frameRelay(32) frameRelayService(44) atm(37) aal5(49) hdlc(118)
+    # atmSubInterface(134); MPLS: mplsTunnel(150) mpls(166); and a CMTS's DOCSIS MAC, downstream and
+    # upstream interfaces: docsCableMaclayer(127) docsCableDownstream(128) docsCableUpstream(129)
+    # docsCableUpstreamChannel(205) docsCableMCmtsDownstream(229) docsCableUpstreamRfPort(256)
+    ("router", 2, frozenset({18, 19, 20, 21, 30, 63, 75, 76, 81, 82, 39, 50, 51, 171, 32, 44, 37, 49, 118, 134,
+                             150, 166, 127, 128, 129, 205, 229, 256}),
+     "carrier (TDM, ISDN, SONET, frame relay, ATM, DOCSIS, MPLS)"),
     # ipForward(142), "IP Forwarding Interface": a routed interface (Nokia's SR OS, Teldat, a CMTS)
     ("router", 2, frozenset({142}), "IP forwarding"),
     # adsl(94) vdsl(97) gpon(250) vdsl2(251) gfast(279), the EPON and GPON ports and ONUs of an OLT
