@@ -16,7 +16,7 @@ from agent.scan.snmp import ber
 from agent.scan.snmp.channel import REQUEST_IDS, Channel, socket_reason
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.oids import Oid
-from agent.scan.snmp.session import STATUS_NAMES, Pacer, Session, SnmpError, SnmpUnreachable
+from agent.scan.snmp.session import Pacer, Session, SnmpError, SnmpUnreachable, status_error
 
 
 class CommunitySession(Session):
@@ -113,7 +113,7 @@ class CommunitySession(Session):
                     with contextlib.suppress(SnmpError):
                         out += await self._get([o])
                 return out
-            raise SnmpError(f"error-status {STATUS_NAMES.get(resp.error_status, resp.error_status)}")
+            raise status_error(resp.error_status)
         return resp.varbinds
 
     async def _bulk(self, oids: Sequence[Oid], reps: int) -> list[tuple[Oid, Any]]:
@@ -124,7 +124,7 @@ class CommunitySession(Session):
             if resp.error_status == 1 and reps > 1:  # tooBig (RFC 3416 §4.2.3): ask for fewer rows
                 self.bulk_varbinds = max(len(oids), self.bulk_varbinds // 2)
                 return await self._bulk(oids, max(1, reps // 2))
-            raise SnmpError(f"error-status {STATUS_NAMES.get(resp.error_status, resp.error_status)}")
+            raise status_error(resp.error_status)
         return resp.varbinds
 
     async def _getnext_v1(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
@@ -141,12 +141,12 @@ class CommunitySession(Session):
                 ended[ask[resp.error_index - 1]] = True
                 continue
             if resp.error_status:
-                raise SnmpError(f"error-status {STATUS_NAMES.get(resp.error_status, resp.error_status)}")
+                raise status_error(resp.error_status)
             got = dict(zip(ask, resp.varbinds, strict=False))
             return [got.get(i, (oids[i], ber.END_OF_MIB_VIEW)) for i in range(len(oids))]
 
     async def _next(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
         resp = await self._request(ber.GETNEXT, oids)
         if resp.error_status:
-            raise SnmpError(f"error-status {STATUS_NAMES.get(resp.error_status, resp.error_status)}")
+            raise status_error(resp.error_status)
         return resp.varbinds

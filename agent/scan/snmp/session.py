@@ -38,11 +38,21 @@ class SnmpUnreachable(SnmpError):
     """The host said no SNMP agent listens (ICMP port unreachable or an immediate socket error)."""
 
 
+class SnmpTooBig(SnmpError):
+    """The agent answered tooBig: the response would not fit its buffer; asking for less may do."""
+
+
 # RFC 3416 §3 error-status names, for readable reasons.
 STATUS_NAMES = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr", 6: "noAccess",
                 7: "wrongType", 8: "wrongLength", 9: "wrongEncoding", 10: "wrongValue", 11: "noCreation",
                 12: "inconsistentValue", 13: "resourceUnavailable", 14: "commitFailed", 15: "undoFailed",
                 16: "authorizationError", 17: "notWritable", 18: "inconsistentName"}
+TOO_BIG = 1
+
+
+def status_error(code: int) -> SnmpError:
+    """The error for a response's error-status, by its RFC 3416 name (tooBig as SnmpTooBig)."""
+    return (SnmpTooBig if code == TOO_BIG else SnmpError)(f"error-status {STATUS_NAMES.get(code, code)}")
 
 
 # --- pacing -------------------------------------------------------------------------------------
@@ -156,16 +166,32 @@ class Session(abc.ABC):
         """One GETNEXT naming every prefix: the value of its first object, None where it has none.
 
         The census asks this once per device; the values serve where the first object is a scalar
-        whose value matters (IP-MIB ipForwarding), at no extra request.
+        whose value matters (IP-MIB ipForwarding), at no extra request. An agent whose buffer the
+        response would overflow answers fewer varbinds than asked (GETBULK, RFC 3416 §4.2.3) or
+        tooBig (GETNEXT): then the rest, or each half, is asked again, so that no prefix reads as
+        empty only because its answer did not fit.
         """
-        if not prefixes:
-            return []
-        vbs = await self._bulk(prefixes, 0) if self.cred.version == "1" else await self._next(prefixes)
         got: list[Any] = [None] * len(prefixes)
-        for i, (oid, val) in enumerate(vbs[:len(prefixes)]):
-            p = prefixes[i]
-            if not is_exception(val) and oid[:len(p)] == p:
-                got[i] = val
+        pending = [(0, len(prefixes))] if prefixes else []
+        while pending:
+            lo, hi = pending.pop()
+            ask = prefixes[lo:hi]
+            try:
+                vbs = await self._bulk(ask, 0) if self.cred.version == "1" else await self._next(ask)
+            except SnmpTooBig:
+                if hi - lo == 1:
+                    raise
+                pending += [((lo + hi) // 2, hi), (lo, (lo + hi) // 2)]
+                continue
+            answered = vbs[:len(ask)]
+            if not answered:
+                raise SnmpError("the agent answered a GETNEXT with no varbind")
+            for i, (oid, val) in enumerate(answered):
+                p = prefixes[lo + i]
+                if not is_exception(val) and oid[:len(p)] == p:
+                    got[lo + i] = val
+            if len(answered) < len(ask):
+                pending.append((lo + len(answered), hi))
         return got
 
     async def next_name(self, oid: Oid) -> Oid | None:

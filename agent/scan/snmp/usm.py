@@ -15,7 +15,7 @@ from typing import Any
 from agent.scan.snmp import ber
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.oids import Oid
-from agent.scan.snmp.session import STATUS_NAMES, Pacer, Session, SnmpError
+from agent.scan.snmp.session import Pacer, Session, SnmpError, status_error
 
 
 def auth_data(cred: Credential) -> Any:
@@ -111,7 +111,7 @@ class UsmSession(Session):
         try:
             return await self._call(get_cmd, oids)
         except _StatusError as exc:
-            raise SnmpError(f"error-status {STATUS_NAMES.get(exc.code, exc.code)}") from exc
+            raise status_error(exc.code) from exc
 
     async def _bulk(self, oids: Sequence[Oid], reps: int) -> list[tuple[Oid, Any]]:
         from pysnmp.hlapi.v3arch.asyncio import bulk_cmd
@@ -122,7 +122,7 @@ class UsmSession(Session):
             if exc.code == 1 and reps > 1:  # tooBig
                 self.bulk_varbinds = max(len(oids), self.bulk_varbinds // 2)
                 return await self._bulk(oids, max(1, reps // 2))
-            raise SnmpError(f"error-status {STATUS_NAMES.get(exc.code, exc.code)}") from exc
+            raise status_error(exc.code) from exc
 
     async def _next(self, oids: Sequence[Oid]) -> list[tuple[Oid, Any]]:
         from pysnmp.hlapi.v3arch.asyncio import next_cmd
@@ -130,7 +130,7 @@ class UsmSession(Session):
         try:
             return await self._call(next_cmd, oids)
         except _StatusError as exc:
-            raise SnmpError(f"error-status {STATUS_NAMES.get(exc.code, exc.code)}") from exc
+            raise status_error(exc.code) from exc
 
 
 class _StatusError(Exception):

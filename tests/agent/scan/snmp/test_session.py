@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from agent.scan.snmp.credentials import Credential
-from agent.scan.snmp.session import FIRST_ROWS, AdaptiveLimit, Session
+from agent.scan.snmp.session import FIRST_ROWS, AdaptiveLimit, Session, SnmpTooBig
 from tests.agent.scan.snmp.agents import TableAgent
 
 Oid = tuple[int, ...]
@@ -149,3 +149,34 @@ def test_walk_cuts_endless_tables() -> None:
     res = asyncio.run(s.walk(ROOT))
     assert len(res.rows) == 55
     assert "cut at 55 rows" in res.note
+
+
+# --- the census: one GETNEXT of many prefixes ----------------------------------------------------------
+
+class _SmallBuffer(TableAgent):
+    """An agent whose responses hold at most `room` varbinds: past that, a GETBULK is cut short (RFC 3416
+    §4.2.3) or, with `too_big`, answered tooBig as some agents do."""
+
+    def __init__(self, mib: dict[Oid, Any], room: int, *, too_big: bool = False) -> None:
+        super().__init__(mib)
+        self.room, self.too_big = room, too_big
+
+    async def _bulk(self, oids: Any, reps: int) -> list[tuple[Oid, Any]]:
+        if len(oids) > self.room and self.too_big:
+            self.bulks.append((tuple(oids), reps))
+            raise SnmpTooBig("error-status tooBig")
+        return (await super()._bulk(oids, reps))[:self.room]
+
+
+def test_census_asks_again_for_what_did_not_fit() -> None:
+    # Twelve tables with a row each, three without: every answer is read whatever the agent's buffer.
+    mib: dict[Oid, Any] = {(1, 3, 6, 1, 2, 1, n, 1, 1): n for n in range(1, 13)}
+    prefixes = [(1, 3, 6, 1, 2, 1, n, 1) for n in range(1, 16)]
+    want = [*range(1, 13), None, None, None]
+    assert asyncio.run(TableAgent(mib).first_values(prefixes)) == want
+    cut = _SmallBuffer(mib, 4)
+    assert asyncio.run(cut.first_values(prefixes)) == want
+    assert [len(oids) for oids, _ in cut.bulks] == [15, 11, 7, 3]
+    refusing = _SmallBuffer(mib, 4, too_big=True)
+    assert asyncio.run(refusing.first_values(prefixes)) == want
+    assert max(len(oids) for oids, _ in refusing.bulks if len(oids) <= 4) <= 4
