@@ -153,8 +153,15 @@ class Session(abc.ABC):
         """GETBULK (non-repeaters 0) of `oids`; GETNEXT in SNMPv1 (reps ignored)."""
 
     async def get(self, oids: Sequence[Oid]) -> dict[Oid, Any]:
-        """GET several scalars; missing ones are simply absent from the result."""
-        vbs = await self._get(oids)
+        """GET several scalars; missing ones are simply absent from the result. Where the answer would
+        overflow the agent's buffer (tooBig), each half is asked for on its own."""
+        try:
+            vbs = await self._get(oids)
+        except SnmpTooBig:
+            if len(oids) < 2:
+                raise
+            half = len(oids) // 2
+            return {**await self.get(oids[:half]), **await self.get(oids[half:])}
         self.varbinds += len(vbs)
         return {name: val for name, val in vbs if not is_exception(val)}
 

@@ -167,6 +167,11 @@ class _SmallBuffer(TableAgent):
             raise SnmpTooBig("error-status tooBig")
         return (await super()._bulk(oids, reps))[:self.room]
 
+    async def _get(self, oids: Any) -> list[tuple[Oid, Any]]:
+        if len(oids) > self.room:  # a GET is never cut short: tooBig (RFC 3416 4.2.1)
+            raise SnmpTooBig("error-status tooBig")
+        return await super()._get(oids)
+
 
 def test_census_asks_again_for_what_did_not_fit() -> None:
     # Twelve tables with a row each, three without: every answer is read whatever the agent's buffer.
@@ -180,3 +185,11 @@ def test_census_asks_again_for_what_did_not_fit() -> None:
     refusing = _SmallBuffer(mib, 4, too_big=True)
     assert asyncio.run(refusing.first_values(prefixes)) == want
     assert max(len(oids) for oids, _ in refusing.bulks if len(oids) <= 4) <= 4
+
+
+def test_a_get_too_big_for_the_agent_is_asked_in_halves() -> None:
+    mib: dict[Oid, Any] = {(1, 3, 6, 1, 4, 1, 9, n, 0): f"value {n}".encode() for n in range(1, 11)}
+    asked = [(1, 3, 6, 1, 4, 1, 9, n, 0) for n in range(1, 13)]
+    agent = _SmallBuffer(mib, 3)
+    assert asyncio.run(agent.get(asked)) == mib
+    assert len(agent.gets) == 12  # every OID asked once, in GETs of at most three
