@@ -174,9 +174,9 @@ class Session(abc.ABC):
 
         The census asks this once per device; the values serve where the first object is a scalar
         whose value matters (IP-MIB ipForwarding), at no extra request. An agent whose buffer the
-        response would overflow answers fewer varbinds than asked (GETBULK, RFC 3416 §4.2.3) or
-        tooBig (GETNEXT): then the rest, or each half, is asked again, so that no prefix reads as
-        empty only because its answer did not fit.
+        response would overflow answers tooBig (RFC 3416 §4.2.2), or to a GETBULK fewer varbinds than
+        asked (§4.2.3) or none (net-snmp past its maxGetbulkResponses): then the rest, or each half,
+        is asked again, so that no prefix reads as empty only because its answer did not fit.
         """
         got: list[Any] = [None] * len(prefixes)
         pending = [(0, len(prefixes))] if prefixes else []
@@ -186,13 +186,13 @@ class Session(abc.ABC):
             try:
                 vbs = await self._bulk(ask, 0) if self.cred.version == "1" else await self._next(ask)
             except SnmpTooBig:
-                if hi - lo == 1:
-                    raise
+                vbs = []
+            answered = vbs[:len(ask)]
+            if not answered and hi - lo > 1:
                 pending += [((lo + hi) // 2, hi), (lo, (lo + hi) // 2)]
                 continue
-            answered = vbs[:len(ask)]
             if not answered:
-                raise SnmpError("the agent answered a GETNEXT with no varbind")
+                raise SnmpError(f"no answer to a GETNEXT of {dotted(ask[0])}")
             for i, (oid, val) in enumerate(answered):
                 p = prefixes[lo + i]
                 if not is_exception(val) and oid[:len(p)] == p:
