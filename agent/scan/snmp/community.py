@@ -16,7 +16,7 @@ from agent.scan.snmp import ber
 from agent.scan.snmp.channel import REQUEST_IDS, Channel, socket_reason
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.oids import Oid
-from agent.scan.snmp.session import Pacer, Session, SnmpError, SnmpUnreachable, status_error
+from agent.scan.snmp.session import TOO_BIG, Pacer, Session, SnmpError, SnmpUnreachable, status_error
 
 
 class CommunitySession(Session):
@@ -121,7 +121,7 @@ class CommunitySession(Session):
             return await self._getnext_v1(oids)
         resp = await self._request(ber.GETBULK, oids, reps=reps)
         if resp.error_status:
-            if resp.error_status == 1 and reps > 1:  # tooBig (RFC 3416 §4.2.3): ask for fewer rows
+            if resp.error_status == TOO_BIG and reps > 1:  # tooBig (RFC 3416 §4.2.3): ask for fewer rows
                 self.bulk_varbinds = max(len(oids), self.bulk_varbinds // 2)
                 return await self._bulk(oids, max(1, reps // 2))
             raise status_error(resp.error_status)

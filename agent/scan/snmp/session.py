@@ -178,28 +178,21 @@ class Session(abc.ABC):
         asked (§4.2.3) or none (net-snmp past its maxGetbulkResponses): then the rest, or each half,
         is asked again, so that no prefix reads as empty only because its answer did not fit.
         """
-        got: list[Any] = [None] * len(prefixes)
-        pending = [(0, len(prefixes))] if prefixes else []
-        while pending:
-            lo, hi = pending.pop()
-            ask = prefixes[lo:hi]
-            try:
-                vbs = await self._bulk(ask, 0) if self.cred.version == "1" else await self._next(ask)
-            except SnmpTooBig:
-                vbs = []
-            answered = vbs[:len(ask)]
-            if not answered and hi - lo > 1:
-                pending += [((lo + hi) // 2, hi), (lo, (lo + hi) // 2)]
-                continue
-            if not answered:
-                raise SnmpError(f"no answer to a GETNEXT of {dotted(ask[0])}")
-            for i, (oid, val) in enumerate(answered):
-                p = prefixes[lo + i]
-                if not is_exception(val) and oid[:len(p)] == p:
-                    got[lo + i] = val
-            if len(answered) < len(ask):
-                pending.append((lo + len(answered), hi))
-        return got
+        if not prefixes:
+            return []
+        try:
+            vbs = await self._bulk(prefixes, 0) if self.cred.version == "1" else await self._next(prefixes)
+        except SnmpTooBig:
+            vbs = []
+        answered = vbs[:len(prefixes)]
+        if not answered and len(prefixes) > 1:
+            half = len(prefixes) // 2
+            return [*await self.first_values(prefixes[:half]), *await self.first_values(prefixes[half:])]
+        if not answered:
+            raise SnmpError(f"no answer to a GETNEXT of {dotted(prefixes[0])}")
+        got = [val if not is_exception(val) and oid[:len(p)] == p else None
+               for p, (oid, val) in zip(prefixes, answered, strict=False)]
+        return got + await self.first_values(prefixes[len(answered):])
 
     async def next_name(self, oid: Oid) -> Oid | None:
         """GETNEXT of one OID: the name of the object that follows it, None at the end of the view."""

@@ -15,7 +15,7 @@ from typing import Any
 from agent.scan.snmp import ber
 from agent.scan.snmp.credentials import Credential
 from agent.scan.snmp.oids import Oid
-from agent.scan.snmp.session import Pacer, Session, SnmpError, status_error
+from agent.scan.snmp.session import TOO_BIG, Pacer, Session, SnmpError, status_error
 
 
 def auth_data(cred: Credential) -> Any:
@@ -119,7 +119,7 @@ class UsmSession(Session):
         try:
             return await self._call(bulk_cmd, 0, reps, oids)
         except _StatusError as exc:
-            if exc.code == 1 and reps > 1:  # tooBig
+            if exc.code == TOO_BIG and reps > 1:
                 self.bulk_varbinds = max(len(oids), self.bulk_varbinds // 2)
                 return await self._bulk(oids, max(1, reps // 2))
             raise status_error(exc.code) from exc
