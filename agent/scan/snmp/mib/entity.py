@@ -9,7 +9,10 @@ that implements ENTITY-MIB without entPhysicalClass at all (some answer only the
 management tool asked for) gets its first top-level entity. Never a module, card, port, power
 supply or sensor: their serials and models are the part's, not the device's (a router's Wi-Fi card
 reports its PCI id as entPhysicalModelName). Serial, model and version are always read from that
-ONE entity, so a placeholder serial on it never lets another entity's model or serial in.
+ONE entity, so a placeholder serial on it never lets another entity's model or serial in -- with one
+exception for the releases: a box that names none may list its own board again as a module inside
+it, carrying the box's serial (FS's and Edgecore's "Primary Stack Management Card" under "Unit 1"):
+the same physical part, whose releases are the box's.
 
 Read with its own walk (walk_entities): a chassis has hundreds of entities, only one row's strings
 are used.
@@ -20,19 +23,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.facts.identifiers import is_placeholder
 from agent.scan.snmp.mib import Tables
 from agent.scan.snmp.oids import COLUMNS, ENT_PHYSICAL, Oid
 from agent.scan.snmp.session import Session
 from agent.scan.snmp.values import WalkResult, as_int, rows_by_index, text
 
 CHASSIS_GET_MAX = 8  # candidate entities whose strings one GET asks for (a stack has a few chassis)
+BOARD_GET_MAX = 4  # modules asked whether they are the box's own board, where the box names no release
 
 # entPhysicalEntry columns (RFC 6933 §4): what each is called where this module reads it.
 DESCR, CONTAINED_IN, CLASS, NAME = 2, 4, 5, 7
 FIRMWARE_REV, SOFTWARE_REV, SERIAL, MFG, MODEL = 9, 10, 11, 12, 13
 # PhysicalClass (ENTITY-MIB): chassis(3); a root of other(1), unknown(2) or stack(11) may stand for
 # the box when no chassis is listed. module(9), port(10), cpu(12) etc. never do.
-CHASSIS = 3
+CHASSIS, MODULE = 3, 9
 ROOT_CLASSES = frozenset({1, 2, 4, 5, 11})
 # entPhysicalName / entPhysicalDescr values that name the kind of entity, not the product.
 _GENERIC = frozenset({"chassis", "system", "switch", "router", "stack", "device", "unit", "box", "backplane",
@@ -81,6 +86,13 @@ async def walk_entities(session: Session) -> list[WalkResult]:
     if not boxes:
         return [classes, *(WalkResult() for _ in other_cols)]
     got = await session.get([(*col, *idx) for idx in boxes for col in other_cols])
+    # No release on any box: the first modules' containment, serial and releases, one more GET, in case
+    # one is the box's own board (chassis(): _own_board).
+    named = any(text(got.get((*_col(c), *idx), b"")) for idx in boxes for c in (SOFTWARE_REV, FIRMWARE_REV))
+    boards = [] if named else sorted(idx for idx, c in by_class.items() if c == MODULE)[:BOARD_GET_MAX]
+    if boards:
+        got.update(await session.get([(*_col(c), *idx) for idx in boards
+                                      for c in (CONTAINED_IN, FIRMWARE_REV, SOFTWARE_REV, SERIAL)]))
     return [classes, *(WalkResult(rows=[(o, v) for o, v in got.items() if o[:base] == col]) for col in other_cols)]
 
 
@@ -101,8 +113,22 @@ def chassis(tables: Tables) -> Chassis:
         return text(cols.get(col, b""))
 
     descr = _ENTITY_WORD_AFTER.sub("", next((d for d in (s(DESCR), s(NAME)) if model_like(d)), ""))
-    return Chassis(serial=s(SERIAL), model=s(MODEL), vendor=s(MFG), firmware=s(SOFTWARE_REV),
-                   firmware_rev=s(FIRMWARE_REV), descr=descr)
+    releases = cols
+    if not (s(SOFTWARE_REV) or s(FIRMWARE_REV)) and (board := _own_board(ents, box)) is not None:
+        releases = ents[board]
+    return Chassis(serial=s(SERIAL), model=s(MODEL), vendor=s(MFG), firmware=text(releases.get(SOFTWARE_REV, b"")),
+                   firmware_rev=text(releases.get(FIRMWARE_REV, b"")), descr=descr)
+
+
+def _own_board(ents: dict[Oid, dict[int, object]], box: Oid) -> Oid | None:
+    """The first module contained in the box that carries the box's own serial (not a placeholder): the
+    box's board listed again, not a line card or transceiver, whose serials are theirs."""
+    serial = text(ents[box].get(SERIAL, b""))
+    if is_placeholder(serial):
+        return None
+    return next((i for i in sorted(ents) if as_int(ents[i].get(CLASS, 0)) == MODULE
+                 and ents[i].get(CONTAINED_IN) is not None and (as_int(ents[i].get(CONTAINED_IN)),) == box
+                 and text(ents[i].get(SERIAL, b"")) == serial), None)
 
 
 def _the_box(ents: dict[Oid, dict[int, object]]) -> Oid | None:

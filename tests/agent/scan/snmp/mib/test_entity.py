@@ -145,7 +145,32 @@ def test_a_stack_without_a_chassis_is_named_by_its_first_unit() -> None:
     box, agent = _read(rows)
     assert (box.serial, box.model, box.firmware) == ("EC1806001051", "ECS2100-28P", "")
     assert (_full(rows).serial, _full(rows).model) == ("EC1806001051", "ECS2100-28P")
-    assert agent.varbinds == len(rows) * 2 + 8 * 2  # class + containment columns, one GET of two rows
+    # class + containment columns, one GET of two rows; no release there, so one GET of the module's four
+    assert agent.varbinds == len(rows) * 2 + 8 * 2 + 4
+
+
+def test_a_box_without_a_release_takes_its_own_boards_listed_again_with_its_serial() -> None:
+    # FS's S3900: "Unit 1" names serial and model, its "Primary Stack Management Card" the same serial and
+    # the release; a line card with a serial of its own, or the same card in a box with no serial, lends none.
+    rows = {1: {"cls": STACK, "contained": 0, "descr": "Stack", "serial": "", "model": ""},
+            101: {"cls": CONTAINER, "contained": 1, "descr": "Unit 1", "serial": "CG1906181563N0093",
+                  "model": "S3900-24T4S"},
+            150: {"cls": MODULE, "contained": 101, "serial": "LINECARD01", "fw": "9.9.9"},
+            201: {"cls": MODULE, "contained": 101, "serial": "CG1906181563N0093", "fw": "1.6.9R2", "sw": ""},
+            **{i: {"cls": PORT, "contained": 101, "serial": ""} for i in range(1001, 1029)}}
+    box, _ = _read(rows)
+    assert (box.serial, box.model, box.firmware, box.firmware_rev) == ("CG1906181563N0093", "S3900-24T4S", "",
+                                                                       "1.6.9R2")
+    assert _full(rows) == box
+    rows[201]["serial"] = "OTHERSN"
+    assert _read(rows)[0].firmware_rev == "" == _full(rows).firmware_rev
+    rows[101]["serial"] = rows[201]["serial"] = "<private>"
+    assert _read(rows)[0].firmware_rev == ""
+    # A box naming its own release keeps it, and is asked nothing more.
+    rows = {1: {"cls": CHASSIS, "contained": 0, "serial": "SN1", "sw": "2.0"},
+            2: {"cls": MODULE, "contained": 1, "serial": "SN1", "sw": "1.0"}}
+    box, agent = _read(rows)
+    assert box.firmware == "2.0" and agent.varbinds == 2 + 8
 
 
 def test_without_entphysicalclass_the_first_top_level_entity_stands_for_the_box() -> None:
