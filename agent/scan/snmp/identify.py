@@ -114,7 +114,7 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
         *((v, hand) for v in ids.firmwares), *([] if uname else [(said.version, text)]), (chassis.firmware, ent),
         *(mib("firmware") if uname else []), (said.version, text), *([] if uname else mib("firmware")),
         (chassis.firmware_rev, ent), *((v, hand) for v in ids.last_firmwares)]
-        if not _all_zero(v) and not _BUILD_STAMP.match(v)], release=True)
+        if not _all_zero(v) and not _BUILD_STAMP.match(v)])
     found = (("serial", serial), ("model", model), ("firmware", firmware))
     return Identity(serial=_without_maker(serial[0], vendor), model=model[0], firmware=_version_of(firmware[0]),
                     sources=tuple((k, src) for k, (v, src) in found if v))
@@ -218,15 +218,9 @@ def _all_zero(version: str) -> bool:
     return bool(digits) and set(digits) == {"0"}
 
 
-# A release of dotted numbers: one repeated digit there ("6.6", "3.3.3") is a release, where the junk filter's
-# one-repeated-character rule is for serials and tags ("00000000", "XXXXXXXX"); zeros are dropped before.
-_DOTTED_RELEASE = re.compile(r"[vV]?\d+(?:\.\d+)+")
-
-
-def _first(values: Iterable[Sourced], *, dates: bool = False, release: bool = False) -> Sourced:
+def _first(values: Iterable[Sourced], *, dates: bool = False) -> Sourced:
     """The first value that is not a placeholder, with its spaces squeezed, and its source (a date is
-    one only where a serial belongs: "01.17.4945" is a fine firmware version; `release`: dotted numbers
-    are one however alike their digits, "VxWorks 6.6")."""
+    one only where a serial belongs: "01.17.4945" is a fine firmware version)."""
     for raw, source in values:
         # Control characters are never part of these values (HP's PML objects, for one, start with two
         # octets of type and length).
@@ -234,6 +228,6 @@ def _first(values: Iterable[Sourced], *, dates: bool = False, release: bool = Fa
         # Some agents quote a whole string value ("\"SiteBoss 571 2.12.570 STD\""): the quotes are not its.
         if len(v) > 2 and v[0] == v[-1] == '"' and '"' not in v[1:-1]:
             v = v[1:-1].strip()
-        if v and ((release and _DOTTED_RELEASE.fullmatch(v)) or not is_placeholder(v, dates=dates)):
+        if v and not is_placeholder(v, dates=dates):
             return v, source
     return "", ""

@@ -160,15 +160,6 @@ def test_a_release_of_zeros_gives_way_to_the_next_source(zero: str) -> None:
         == "1.0.0"
 
 
-@pytest.mark.parametrize(("descr", "release"), [("LB4M 48x1G 2x10G, *, VxWorks 6.6", "6.6"),
-                                                ("Acme AX-200 Version 3.3.3", "3.3.3"), ("Acme AX-200 v1.1", "1.1")])
-def test_a_release_of_one_repeated_digit_is_a_release_not_a_placeholder(descr: str, release: str) -> None:
-    """The junk filter's one-repeated-character rule ("00000000", "FFFFFFFF") is for serials; a
-    dotted release of one digit is what the device runs (the zeros' placeholder stays one, above)."""
-    got = identify(descr, host_name="", vendor="", chassis=Chassis(serial="11111111"), ids=VendorIds())
-    assert (got.firmware, got.serial) == (release, "")
-
-
 @pytest.mark.parametrize("stamp", ["2018-03-23 12:11:15 +1100 (964571d)", "2021-11-02T09:41 build"])
 def test_a_build_stamp_is_no_release(stamp: str) -> None:
     """EXALINK-FUSION-MIB answers when its software was built (fusionInfoSoftware) beside which
