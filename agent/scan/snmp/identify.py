@@ -92,7 +92,10 @@ def identify(descr: str, *, host_name: str, vendor: str, chassis: Chassis, ids: 
     extend = "NET-SNMP-EXTEND-MIB extend "
 
     def mib(kind: str, *, weak: bool = False) -> list[Sourced]:
-        return [(a.value, a.name) for a in registry if a.kind == kind and a.weak == weak]
+        found = [(a.value, a.name) for a in registry if a.kind == kind and a.weak == weak]
+        # A model name without a digit often names a category ("Switched PDU" in DigiPower-PDU-MIB
+        # pdu01ModelName beside pdu01ModelNo "SWV-1623K-24N1"): one of the vendor's objects with a digit first.
+        return sorted(found, key=lambda vs: kind == "model" and not any(c.isdigit() for c in vs[0]))
 
     serial = _first([(chassis.serial, ent), *((v, hand) for v in ids.serials),
                      (published.serial, f"{extend}'serial'"), (said.serial, text), *mib("serial")], dates=True)

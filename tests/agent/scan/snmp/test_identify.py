@@ -253,6 +253,20 @@ def test_public_mib_objects_fill_what_the_standard_sources_leave_and_name_the_mo
                              "firmware from ACME-MIB::acmeSysFirmwareVersion")
 
 
+def test_a_vendor_model_object_with_a_digit_comes_before_one_naming_a_category() -> None:
+    from agent.scan.snmp.mib.identity_objects import Answer
+
+    registry = (Answer("model", "Switched PDU", "DigiPower-PDU-MIB::pdu01ModelName"),
+                Answer("model", "SWV-1623K-24N1", "DigiPower-PDU-MIB::pdu01ModelNo"))
+    got = identify("Switched PDU", host_name="", vendor="DigiPower", chassis=Chassis(), ids=VendorIds(),
+                   registry=registry)
+    assert (got.model, got.evidence) == ("SWV-1623K-24N1", "model from DigiPower-PDU-MIB::pdu01ModelNo")
+    # Without another, the name without a digit is still the vendor's word for its model.
+    alone = identify("", host_name="", vendor="Acme", chassis=Chassis(), ids=VendorIds(),
+                     registry=(Answer("model", "SmartPro", "ACME-MIB::acmeModelName"),))
+    assert alone.model == "SmartPro"
+
+
 def test_a_device_type_or_part_number_names_the_model_after_sysdescr_and_only_as_a_product_name() -> None:
     from agent.scan.snmp.mib.identity_objects import Answer
 
