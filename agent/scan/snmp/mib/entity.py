@@ -64,8 +64,10 @@ async def walk_entities(session: Session) -> list[WalkResult]:
     """entPhysicalTable as chassis() reads it, without walking every entity's strings.
 
     Walk entPhysicalClass alone, then GET the strings (and containment) of the chassis entities. With
-    no chassis, walk entPhysicalContainedIn too and GET the strings of the root entities instead. A
-    few hundred class values plus one GET, not every column of every port and sensor.
+    no chassis, walk entPhysicalContainedIn too and GET the strings of the root entities instead. Where
+    none of them names a release, GET the containment, serial and releases of the first few modules too
+    (one may be the box's own board: _own_board). A few hundred class values plus one GET (or two), not
+    every column of every port and sensor.
     """
     cls_col, *other_cols = COLUMNS["ent"]
     (classes,) = await session.walk_table([cls_col])
